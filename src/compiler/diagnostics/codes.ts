@@ -1,0 +1,120 @@
+/**
+ * The catalogue: every code and message text mdl can print, grouped by phase.
+ * 0xx usage, 1xx syntax, 2xx resolve, 3xx check, 4xx IR and lowering, 5xx weights and data.
+ * Call sites name an entry (`diag("shape_mismatch", span, ...)`), never write message strings.
+ */
+import type { Severity } from "./diagnostic.ts";
+
+const e = <A extends unknown[]>(code: string, text: (...a: A) => string, severity: Severity = "error") => ({
+  code,
+  text,
+  severity,
+});
+const list = (xs: readonly string[]) => xs.map((x) => `\`${x}\``).join(", ");
+
+export const codes = {
+  // 0xx usage
+  usage: e("MDL001", (what: string) => what),
+  bad_assignment: e("MDL002", (text: string) => `expected NAME=VALUE, got \`${text}\``),
+  file_unreadable: e("MDL003", (why: string) => `cannot read file: ${why}`),
+  output_unwritable: e("MDL004", (why: string) => `cannot write output: ${why}`),
+
+  // 1xx syntax
+  unexpected_token: e("MDL101", (found: string, expected: string) => `unexpected ${found}; expected ${expected}`),
+  invalid_character: e("MDL102", (ch: string) => `invalid character \`${ch}\``),
+  unterminated_string: e("MDL103", () => `unterminated string literal`),
+  unexpected_eof: e("MDL104", (expected: string) => `unexpected end of file; expected ${expected}`),
+  invalid_number: e("MDL105", (text: string) => `invalid number \`${text}\``),
+  duplicate_keyword_arg: e("MDL106", (name: string) => `keyword argument \`${name}\` given twice`),
+  positional_after_keyword: e("MDL107", () => `positional argument after a keyword argument`),
+  invalid_assign_target: e("MDL108", () => `only a name can be assigned to`),
+  misplaced_statement: e("MDL109", (what: string, where: string) => `${what} is not allowed in ${where}`),
+
+  // 2xx resolve
+  unknown_name: e("MDL201", (kind: string, name: string) => `unknown ${kind} \`${name}\``),
+  import_not_found: e("MDL202", (path: string) => `cannot find module \`${path}\``),
+  import_cycle: e("MDL203", (chain: readonly string[]) => `import cycle: ${chain.join(" -> ")}`),
+  unknown_import: e("MDL204", (name: string, module: string) => `module \`${module}\` has no definition \`${name}\``),
+  duplicate_definition: e("MDL205", (kind: string, name: string) => `${kind} \`${name}\` is defined more than once`),
+  unknown_block: e("MDL206", (name: string) => `unknown block \`${name}\``),
+  unknown_model: e("MDL207", (name: string) => `unknown model \`${name}\``),
+  extends_cycle: e("MDL208", (chain: readonly string[]) => `a model extends itself: ${chain.join(" -> ")}`),
+  unknown_preset: e("MDL209", (name: string, model: string, known: readonly string[]) =>
+    `model \`${model}\` has no preset \`${name}\`${known.length ? ` (presets: ${list(known)})` : ""}`),
+  unknown_hyperparameter: e("MDL210", (name: string, owner: string) => `\`${owner}\` has no hyperparameter \`${name}\``),
+  unknown_member: e("MDL211", (path: string, owner: string) => `\`${owner}\` has no sub-module or parameter \`${path}\``),
+  unknown_function: e("MDL212", (name: string) => `unknown operation or block \`${name}\``),
+  duplicate_preset: e("MDL213", (name: string) => `preset \`${name}\` is defined more than once`),
+  no_model: e("MDL214", (file: string) => `${file} defines no model`),
+  ambiguous_model: e("MDL215", (names: readonly string[]) => `several models are defined (${list(names)}); choose one with --model`),
+  recursive_block: e("MDL216", (chain: readonly string[]) => `block instantiates itself: ${chain.join(" -> ")}`),
+  shadowed_name: e("MDL217", (name: string) => `\`${name}\` is already defined in this scope`),
+
+  // 3xx check
+  shape_mismatch: e("MDL301", (op: string, a: string, b: string) => `shape mismatch in ${op}: ${a} and ${b}`),
+  dtype_mismatch: e("MDL302", (op: string, a: string, b: string) => `dtype mismatch in ${op}: ${a} and ${b}`),
+  arity: e("MDL303", (callee: string, expected: string, got: number) => `\`${callee}\` takes ${expected} argument${expected === "1" ? "" : "s"}, got ${got}`),
+  non_integer_dim: e("MDL304", (expr: string, value: string) => `\`${expr}\` must be a whole number, but is ${value}`),
+  type_mismatch: e("MDL305", (what: string, expected: string, got: string) => `${what} must be ${expected}, got ${got}`),
+  missing_argument: e("MDL306", (name: string, callee: string) => `missing argument \`${name}\` of \`${callee}\``),
+  unknown_keyword: e("MDL307", (name: string, callee: string, known: readonly string[]) =>
+    `\`${callee}\` has no parameter \`${name}\`${known.length ? ` (parameters: ${list(known)})` : ""}`),
+  rank_mismatch: e("MDL308", (what: string, expected: string, got: string) => `${what} expects rank ${expected}, got ${got}`),
+  cannot_infer_dim: e("MDL309", (dim: string, shape: string) => `cannot infer \`${dim}\` from the argument shape ${shape}`),
+  return_mismatch: e("MDL310", (name: string, declared: string, got: string) => `output \`${name}\` is declared ${declared} but is ${got}`),
+  missing_return: e("MDL311", (block: string) => `forward of \`${block}\` does not return`),
+  incompatible_replace: e("MDL312", (member: string, block: string, why: string) => `cannot replace \`${member}\` by \`${block}\`: ${why}`),
+  not_optional: e("MDL313", (member: string) => `\`${member}\` is not optional and cannot be removed`),
+  conflicting_binding: e("MDL314", (name: string, given: string, implied: string, tensor: string, shape: string) =>
+    `\`${name}\` is ${given}, but \`${tensor}\` with shape ${shape} implies ${implied}`),
+  index_out_of_range: e("MDL315", (index: string, dim: string) => `index ${index} is out of range for a dimension of size ${dim}`),
+  axis_out_of_range: e("MDL316", (axis: number, rank: number) => `axis ${axis} is out of range for rank ${rank}`),
+  division_by_zero: e("MDL317", () => `division by zero`),
+  undefined_value: e("MDL318", (name: string) => `\`${name}\` has no value here (it is declared but not available in forward)`),
+  not_callable: e("MDL319", (name: string, kind: string) => `\`${name}\` is a ${kind} and cannot be called`),
+  not_a_tensor: e("MDL320", (what: string, kind: string) => `${what} must be a tensor, got a ${kind}`),
+  bad_condition: e("MDL321", (got: string) => `a condition must be a bool or an optional member, got ${got}`),
+  bad_enum: e("MDL322", (value: string, options: readonly string[]) => `\`${value}\` is not one of ${list(options)}`),
+  nonpositive_dim: e("MDL323", (expr: string, value: string) => `dimension \`${expr}\` must be positive, but is ${value}`),
+  unbound_hyperparameter: e("MDL324", (name: string, owner: string) => `hyperparameter \`${name}\` of \`${owner}\` has no value (no default, preset, --set or checkpoint binds it)`),
+  bad_repeat: e("MDL325", (value: string) => `repeat count must be a whole number >= 0, got ${value}`),
+  missing_output: e("MDL326", (name: string) => `declared output \`${name}\` is not returned`),
+  extra_output: e("MDL327", (name: string) => `returned output \`${name}\` is not declared`),
+  not_iterable: e("MDL328", (name: string) => `\`${name}\` is not a repeated stack; only \`repeat\` members can be looped over`),
+  no_forward: e("MDL329", (block: string) => `\`${block}\` has no forward and cannot be called`),
+  bad_reshape: e("MDL330", (from: string, to: string) => `cannot reshape ${from} (${"elements differ"}) to ${to}`),
+  bad_operand: e("MDL331", (op: string, got: string) => `${op} cannot take ${got}`),
+  repeat_not_sequential: e("MDL332", (name: string, why: string) => `cannot apply the stack \`${name}\` in sequence: ${why}`),
+  tuple_arity: e("MDL333", (expected: number, got: number) => `expected ${expected} value${expected === 1 ? "" : "s"} to unpack, got ${got}`),
+  unused_hyperparameter: e("MDL334", (name: string) => `\`${name}\` is set but never used`, "warning"),
+  bad_binding_shape: e("MDL335", (tensor: string, declared: string, found: string) => `\`${tensor}\` is declared ${declared} but the checkpoint has ${found}`),
+  cannot_bind: e("MDL336", (name: string, why: string) => `cannot bind \`${name}\` from the checkpoint: ${why}`),
+
+  // 4xx IR and lowering
+  ir_invalid: e("MDL401", (why: string) => `invalid IR: ${why}`),
+  unsupported_op: e("MDL402", (op: string, target: string) => `operation \`${op}\` has no lowering to ${target}`),
+  input_missing: e("MDL403", (name: string, file: string) => `input \`${name}\` is missing from ${file}`),
+  input_shape: e("MDL404", (name: string, declared: string, got: string) => `input \`${name}\` must have shape ${declared}, got ${got}`),
+  backend_unavailable: e("MDL405", (name: string, why: string) => `backend \`${name}\` is not available: ${why}`),
+
+  // 5xx weights and data
+  not_found: e("MDL501", (what: string) => `${what} not found`),
+  unknown_format: e("MDL502", (why: string) => `not a checkpoint mdl can read: ${why}`),
+  truncated: e("MDL503", (why: string) => `file is truncated: ${why}`),
+  corrupt: e("MDL504", (why: string) => `file is corrupt: ${why}`),
+  forbidden_global: e("MDL505", (name: string) => `refused to load: the pickle references \`${name}\`, which a state dict never needs (nothing was executed)`),
+  unsupported_dtype: e("MDL506", (dtype: string) => `unsupported tensor dtype \`${dtype}\``),
+  weights_missing: e("MDL507", (n: number, names: readonly string[]) => `${n} parameter${n === 1 ? " is" : "s are"} missing from the checkpoint: ${list(names.slice(0, 8))}${n > 8 ? ", ..." : ""}`),
+  weights_unexpected: e("MDL508", (n: number, names: readonly string[]) => `${n} tensor${n === 1 ? " is" : "s are"} not parameters of the model: ${list(names.slice(0, 8))}${n > 8 ? ", ..." : ""}`),
+  weight_shape: e("MDL509", (name: string, declared: string, found: string) => `\`${name}\` is declared ${declared} but the checkpoint has ${found}`),
+  ffmpeg_missing: e("MDL510", () => `ffmpeg is not on PATH; install it (Debian/Ubuntu: \`apt-get install ffmpeg\`, macOS: \`brew install ffmpeg\`)`),
+  video_decode: e("MDL511", (why: string) => `cannot decode video: ${why}`),
+  image_decode: e("MDL512", (why: string) => `cannot decode image: ${why}`),
+  bad_labels: e("MDL513", (line: number, why: string) => `labels line ${line}: ${why}`),
+  bad_list: e("MDL514", (line: number, why: string) => `dataset list line ${line}: ${why}`),
+  bad_tensor_file: e("MDL515", (why: string) => why),
+  checkpoint_state: e("MDL516", (why: string) => `cannot resume: ${why}`),
+  non_finite_loss: e("MDL517", (step: number) => `loss became NaN or infinite at step ${step}; stopped, the last good checkpoint is kept`),
+} as const;
+
+export type CodeName = keyof typeof codes;
