@@ -1,0 +1,22 @@
+/**
+ * Learning-rate schedule: linear warm-up, then cosine decay to `minLr` (the X-CLIP recipe).
+ * `step` is the 0-based index of the update about to be made. Warm-up gives base * (step + 1) / warmupSteps,
+ * so the first update is not wasted on lr = 0 (timm starts at 0) and the last warm-up step reaches `base`.
+ */
+export interface LrSchedule {
+  base: number;
+  warmupSteps: number;
+  totalSteps: number;
+  minLr: number;
+}
+
+export function lrAt(step: number, s: LrSchedule): number {
+  if (step < s.warmupSteps) return (s.base * (step + 1)) / s.warmupSteps;
+  const span = s.totalSteps - s.warmupSteps;
+  if (span <= 0 || step >= s.totalSteps) return s.minLr;
+  const progress = (step - s.warmupSteps) / span;
+  return s.minLr + 0.5 * (s.base - s.minLr) * (1 + Math.cos(Math.PI * progress));
+}
+
+/** A constant rate, for tests and fine-tuning runs that want none of the above. */
+export const constantLr = (base: number): LrSchedule => ({ base, warmupSteps: 0, totalSteps: 0, minLr: base });

@@ -1,0 +1,123 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import * as tf from "@tensorflow/tfjs";
+import { useWasm } from "./backend.ts";
+import { AdamW, groupsFor, isNoDecay } from "../../src/runtime/train/optimizer.ts";
+
+test.before(useWasm);
+
+/** torch.optim.AdamW written out in float64. */
+function adamwRef(p: number[], grads: number[][], lr: number, wd: number, b1 = 0.9, b2 = 0.98, eps = 1e-8): number[] {
+  const m = p.map(() => 0), v = p.map(() => 0), x = [...p];
+  grads.forEach((g, i) => {
+    const t = i + 1;
+    for (let j = 0; j < x.length; j++) {
+      x[j] *= 1 - lr * wd;
+      m[j] = b1 * m[j] + (1 - b1) * g[j];
+      v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j];
+      const mh = m[j] / (1 - b1 ** t), vh = v[j] / (1 - b2 ** t);
+      x[j] -= (lr * mh) / (Math.sqrt(vh) + eps);
+    }
+  });
+  return x;
+}
+
+const near = (got: ArrayLike<number>, want: number[], tol: number, what: string) => {
+  assert.is(got.length, want.length, what);
+  for (let i = 0; i < want.length; i++)
+    assert.ok(Math.abs(got[i] - want[i]) <= tol * Math.max(1, Math.abs(want[i])), `${what}[${i}]: ${got[i]} vs ${want[i]}`);
+};
+
+test("AdamW: one and three steps, two groups with different lr scale and decay, against float64", () => {
+  const a0 = [0.5, -1.25, 2, 0.125], b0 = [3, -0.75];
+  const vars = new Map<string, tf.Variable>([
+    ["a.weight", tf.variable(tf.tensor2d(a0, [2, 2]))],
+    ["a.bias", tf.variable(tf.tensor1d(b0))],
+  ]);
+  const ga = [[0.1, -0.2, 0.3, 1e-3], [-0.4, 0.05, 0.3, 2], [0.2, 0.2, -0.1, -0.5]];
+  const gb = [[1, -0.5], [0.25, 0.25], [-3, 0.01]];
+  const lr = 0.01;
+  const opt = new AdamW(vars, [
+    { paths: ["a.weight"], lrScale: 1, weightDecay: 0.05 },
+    { paths: ["a.bias"], lrScale: 10, weightDecay: 0 },
+  ]);
+  for (let i = 0; i < 3; i++) {
+    const grads = new Map<string, tf.Tensor>([["a.weight", tf.tensor2d(ga[i], [2, 2])], ["a.bias", tf.tensor1d(gb[i])]]);
+    opt.apply(grads, lr);
+    tf.dispose([...grads.values()]);
+    near(vars.get("a.weight")!.dataSync(), adamwRef(a0, ga.slice(0, i + 1), lr, 0.05), 2e-6, `weight after ${i + 1}`);
+    near(vars.get("a.bias")!.dataSync(), adamwRef(b0, gb.slice(0, i + 1), lr * 10, 0), 2e-6, `bias after ${i + 1}`);
+  }
+  // Decay matters: without it the weight ends elsewhere.
+  const noDecay = adamwRef(a0, ga, lr, 0);
+  assert.ok(Math.abs(noDecay[2] - adamwRef(a0, ga, lr, 0.05)[2]) > 1e-5);
+  assert.is(opt.step, 3);
+  opt.dispose();
+  tf.dispose([...vars.values()]);
+});
+
+test("AdamW: exported moments restore into a fresh optimizer and continue identically", () => {
+  const mk = () => new Map([["w", tf.variable(tf.tensor1d([1, 2, 3]))]]);
+  const g = (i: number) => new Map([["w", tf.tensor1d([0.1 * i, -0.2, 0.3 / i])]]);
+  const va = mk(), vb = mk();
+  const groups = [{ paths: ["w"], lrScale: 1, weightDecay: 0.1 }];
+  const a = new AdamW(va, groups);
+  for (let i = 1; i <= 2; i++) a.apply(g(i), 0.05);
+  const b = new AdamW(vb, groups);
+  vb.get("w")!.assign(va.get("w")!);
+  assert.equal(b.importState(a.step, a.exportState()), []);
+  a.apply(g(3), 0.05);
+  b.apply(g(3), 0.05);
+  assert.equal([...vb.get("w")!.dataSync()], [...va.get("w")!.dataSync()]);
+  assert.equal(b.importState(1, new Map()), ["exp_avg.w", "exp_avg_sq.w"]);
+  a.dispose(); b.dispose();
+});
+
+test("groupsFor: the X-CLIP recipe", () => {
+  const paths = [
+    "visual.conv1.weight",
+    "visual.class_embedding",
+    "visual.positional_embedding",
+    "visual.ln_pre.weight",
+    "visual.transformer.resblocks.0.attn.in_proj_weight",
+    "visual.transformer.resblocks.0.attn.in_proj_bias",
+    "visual.transformer.resblocks.0.ln_1.bias",
+    "visual.transformer.resblocks.0.message_fc.weight",
+    "visual.transformer.resblocks.0.message_ln.weight",
+    "mit.transformer.resblocks.0.mlp.c_fc.weight",
+    "mit.positional_embedding",
+    "prompts_generator.alpha",
+    "prompts_generator.decoder.0.norm1.weight",
+    "logit_scale",
+    "kernel.weight",
+  ];
+  const groups = groupsFor(paths, { baseDecay: 0.001 });
+  const where = (p: string) => groups.find((g) => g.paths.includes(p))!;
+  const expect: [string, number, number][] = [
+    ["visual.conv1.weight", 1, 0.001],
+    ["visual.class_embedding", 1, 0],
+    ["visual.positional_embedding", 1, 0],
+    ["visual.ln_pre.weight", 1, 0],
+    ["visual.transformer.resblocks.0.attn.in_proj_weight", 1, 0.001],
+    ["visual.transformer.resblocks.0.attn.in_proj_bias", 1, 0],
+    ["visual.transformer.resblocks.0.ln_1.bias", 1, 0],
+    ["visual.transformer.resblocks.0.message_fc.weight", 10, 0.001],
+    ["visual.transformer.resblocks.0.message_ln.weight", 10, 0],
+    ["mit.transformer.resblocks.0.mlp.c_fc.weight", 10, 0.001],
+    ["mit.positional_embedding", 10, 0],
+    ["prompts_generator.alpha", 10, 0],
+    ["prompts_generator.decoder.0.norm1.weight", 10, 0],
+    ["logit_scale", 1, 0],
+    ["kernel.weight", 1, 0.001],
+  ];
+  for (const [p, lrScale, wd] of expect) {
+    assert.is(where(p).lrScale, lrScale, `${p} lr`);
+    assert.is(where(p).weightDecay, wd, `${p} decay`);
+  }
+  assert.is(groups.length, 4);
+  assert.is(groups.reduce((n, g) => n + g.paths.length, 0), paths.length);
+  assert.ok(isNoDecay("visual.kernel_ln.weight"));
+  assert.not.ok(isNoDecay("visual.kiln.weight"));
+});
+
+test.run();
