@@ -115,6 +115,7 @@ export const codes = {
   bad_tensor_file: e("MDL515", (why: string) => why),
   checkpoint_state: e("MDL516", (why: string) => `cannot resume: ${why}`),
   non_finite_loss: e("MDL517", (step: number) => `loss became NaN or infinite at step ${step}; stopped, the last good checkpoint is kept`),
+  bad_context_length: e("MDL530", (got: string) => `the context length must be an integer of at least 2 (start and end token), got \`${got}\``),
 } as const;
 
 export type CodeName = keyof typeof codes;

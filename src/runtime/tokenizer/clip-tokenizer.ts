@@ -39,7 +39,7 @@ export class ClipTokenizer {
   }
 
   private constructor() {
-    const { path, lines } = readMergeLines();
+    const { path, lines } = readMergeLines(MERGE_COUNT + 1);
     // Line 0 is the header ("#version: 0.2"); OpenAI keeps exactly the next MERGE_COUNT lines.
     if (lines.length < MERGE_COUNT + 1) fail("truncated", path, `${lines.length - 1} merges, CLIP needs ${MERGE_COUNT}`);
     const merges = lines.slice(1, MERGE_COUNT + 1);

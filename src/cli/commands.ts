@@ -1,0 +1,5 @@
+/** Every command of the CLI, each in its own file exporting `register(program)`. */
+import type { Command } from "commander";
+import { register as tokenize } from "./tokenize.ts";
+
+export const commands: ((program: Command) => void)[] = [tokenize];
