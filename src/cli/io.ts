@@ -1,0 +1,72 @@
+/** What every command shares: catalogued failures become one rendered message and exit code 2. */
+import { readFileSync, writeFileSync, renameSync, mkdirSync } from "node:fs";
+import { dirname, basename, join } from "node:path";
+import { MdlError, diag, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
+import { renderDiagnostic } from "../compiler/diagnostics/render.ts";
+import { SourceFile } from "../compiler/source.ts";
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1; // the thing checked failed: diff found differences, check found errors
+export const EXIT_USAGE = 2; // usage or input error
+
+const sources = new Map<string, SourceFile>();
+
+/** Files read through here can be quoted in diagnostics. */
+export function rememberSource(name: string, text: string): void {
+  sources.set(name, new SourceFile(name, text));
+}
+export function lookupSource(name: string): SourceFile | undefined {
+  return sources.get(name);
+}
+
+export function printDiagnostics(ds: readonly Diagnostic[], stream: NodeJS.WriteStream = process.stderr): void {
+  for (const d of ds) stream.write(renderDiagnostic(d, lookupSource) + "\n");
+}
+
+/** Run a command body; user errors print without a stack trace and exit 2. */
+export async function runCommand(body: () => Promise<number | void> | number | void): Promise<never> {
+  let code = EXIT_OK;
+  try {
+    code = (await body()) ?? EXIT_OK;
+  } catch (err) {
+    if (err instanceof MdlError) {
+      printDiagnostics([err.diagnostic]);
+      code = EXIT_USAGE;
+    } else throw err;
+  }
+  // tfjs and the wasm thread pool can keep the event loop alive; commands are done here.
+  process.exit(code);
+}
+
+export function readText(path: string): string {
+  try {
+    const text = readFileSync(path, "utf8");
+    rememberSource(path, text);
+    return text;
+  } catch (err) {
+    throw new MdlError(diag("file_unreadable", path, (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String((err as Error).message)));
+  }
+}
+
+/** Write a file atomically: a temp file beside it, then a rename, so a kill never leaves half a file. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(path) || ".", { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (err) {
+    throw new MdlError(diag("output_unwritable", path, String((err as Error).message)));
+  }
+}
+
+/** Parse repeated `--set k=v` options. */
+export function parseAssignments(items: readonly string[] | undefined): [string, string][] {
+  return (items ?? []).map((item) => {
+    const i = item.indexOf("=");
+    if (i <= 0) throw new MdlError(diag("bad_assignment", undefined, item));
+    return [item.slice(0, i).trim(), item.slice(i + 1).trim()];
+  });
+}
+
+export const collect = (value: string, previous: string[] = []) => [...previous, value];

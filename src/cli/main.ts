@@ -1,0 +1,10 @@
+/** The `mdl` binary: one file per command under src/cli/, registered here. */
+import { Command } from "commander";
+import { commands } from "./commands.ts";
+
+const program = new Command("mdl")
+  .description("Describe, check, run, train and diff video-recognition architectures")
+  .showHelpAfterError()
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+for (const register of commands) register(program);
+await program.parseAsync(process.argv);

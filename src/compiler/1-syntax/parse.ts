@@ -1,0 +1,88 @@
+/** Phase 1: text -> tokens -> CST -> AST, with every lexing and parsing error as a diagnostic. */
+import type { IRecognitionException, ILexingError } from "chevrotain";
+import { lexer } from "../../../grammar/tokens.ts";
+import { parser } from "../../../grammar/parser.ts";
+import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import type { FileAst } from "./ast.ts";
+import { toAst } from "./to-ast.ts";
+
+export interface Parsed {
+  value: FileAst;
+  diagnostics: Diagnostic[];
+  comments: { text: string; start: number; end: number }[];
+}
+
+export function parseSource(file: string, text: string): Parsed {
+  const lexed = lexer.tokenize(text);
+  const diagnostics: Diagnostic[] = lexed.errors.map((e) => lexError(file, text, e));
+  parser.input = lexed.tokens;
+  const cst = parser.file();
+  for (const e of parser.errors) diagnostics.push(parseError(file, text, e));
+  const comments = (lexed.groups.comments ?? []).map((t) => ({ text: t.image, start: t.startOffset, end: t.startOffset + t.image.length }));
+  return { value: toAst(cst, file), diagnostics, comments };
+}
+
+function lexError(file: string, text: string, e: ILexingError): Diagnostic {
+  const span = { file, start: e.offset, end: e.offset + Math.max(1, e.length) };
+  const ch = text.slice(e.offset, e.offset + e.length);
+  if (ch.startsWith('"')) return diag("unterminated_string", span);
+  return diag("invalid_character", span, ch.slice(0, 1) || "?");
+}
+
+function describe(image: string | undefined, type: string): string {
+  if (type === "EOF" || image === undefined || image === "") return "end of file";
+  return `\`${image}\``;
+}
+
+function parseError(file: string, text: string, e: IRecognitionException): Diagnostic {
+  const t = e.token;
+  const type = t.tokenType?.name ?? "EOF";
+  const expected = expectedFrom(e);
+  if (type === "EOF" || Number.isNaN(t.startOffset)) {
+    const at = Math.max(0, text.trimEnd().length - 1);
+    return diag("unexpected_eof", { file, start: at, end: at + 1 }, expected);
+  }
+  const span = { file, start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 };
+  if (type === "Int" || type === "Float") {
+    // `1.2.3` lexes as Float then Float; report the odd literal
+    const prev = text.slice(Math.max(0, t.startOffset - 1), t.startOffset);
+    if (prev === ".") return diag("invalid_number", span, t.image);
+  }
+  return diag("unexpected_token", span, describe(t.image, type), expected);
+}
+
+const friendly: Record<string, string> = {
+  Name: "a name", Int: "a whole number", Float: "a number", StringLit: "a string", LParen: "`(`", RParen: "`)`",
+  LCurly: "`{`", RCurly: "`}`", LBracket: "`[`", RBracket: "`]`", Equals: "`=`", Colon: "`:`", Comma: "`,`",
+  Arrow: "`->`", Dot: "`.`",
+};
+
+/** Chevrotain's messages list token types; turn the first few into words. */
+function expectedFrom(e: IRecognitionException): string {
+  const m = e.message.match(/--> (\w+) <--/g);
+  const names = [...new Set((m ?? []).map((x) => x.replace(/--> | <--/g, "")))].filter((n) => n !== "EOF");
+  if (e.name === "NoViableAltException" || e.name === "EarlyExitException") {
+    const ctx = e.context?.ruleStack?.[e.context.ruleStack.length - 1];
+    return ctx ? `${ruleWords[ctx] ?? ctx}` : "something else";
+  }
+  if (e.name === "NotAllInputParsedException") return "`block`, `model` or `import`";
+  if (names.length === 0) return "something else";
+  return names.slice(0, 3).map((n) => friendly[n] ?? `\`${n.toLowerCase()}\``).join(" or ");
+}
+
+const ruleWords: Record<string, string> = {
+  file: "`block`, `model` or `import`",
+  member: "a member (`param`, `let`, a sub-module `name = Block(...)`, `use`, or `forward`)",
+  moduleExpr: "a block instance `Name(...)`, `repeat` or `seq`",
+  statement: "a statement",
+  primary: "an expression",
+  unaryExpr: "an expression",
+  notExpr: "an expression",
+  dimItem: "a dimension",
+  modelDecl: "a member, `preset`, `set`, `replace` or `remove`",
+  outputs: "an output shape `[...]` or `(name: [...], ...)`",
+  compareExpr: "a comparison operator",
+  postfixExpr: "`(`, `[` or `.`",
+  productExpr: "an operator",
+  sumExpr: "an operator",
+};
