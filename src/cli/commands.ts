@@ -1,5 +1,6 @@
 /** Every command of the CLI, each in its own file exporting `register(program)`. */
 import type { Command } from "commander";
 import { register as tokenize } from "./tokenize.ts";
+import { register as env } from "./env.ts";
 
-export const commands: ((program: Command) => void)[] = [tokenize];
+export const commands: ((program: Command) => void)[] = [tokenize, env];

@@ -1,0 +1,57 @@
+/** `mdl env`: what this machine offers mdl — node, cores, the tfjs backend chosen and why the others were not, ffmpeg. */
+import type { Command } from "commander";
+import { accessSync, constants } from "node:fs";
+import { delimiter, join } from "node:path";
+import os from "node:os";
+import { runCommand } from "./io.ts";
+import { fail } from "../compiler/diagnostics/diagnostic.ts";
+import { initBackend, type BackendName } from "../runtime/tfjs/backend.ts";
+
+const BACKENDS: readonly BackendName[] = ["node-gpu", "node", "wasm", "cpu", "webgl", "webgpu"];
+
+/** The first executable `name` on PATH, if any. */
+export function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (!dir) continue;
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return join(dir, name);
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+export function register(program: Command): void {
+  program
+    .command("env")
+    .description("Show the runtime: node version, cores, the TensorFlow.js backend in use and why others were not, ffmpeg")
+    .option("--json", "print JSON")
+    .option("--backend <name>", `backend to start (${BACKENDS.join(", ")})`)
+    .option("--threads <n>", "wasm threads (default: all cores)")
+    .action((opts: { json?: boolean; backend?: string; threads?: string }) =>
+      runCommand(async () => {
+        if (opts.backend !== undefined && !BACKENDS.includes(opts.backend as BackendName))
+          fail("usage", undefined, `--backend must be one of ${BACKENDS.join(", ")}, got \`${opts.backend}\``);
+        const threads = opts.threads === undefined ? undefined : Number(opts.threads);
+        if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1))
+          fail("usage", undefined, `--threads must be a whole number >= 1, got \`${opts.threads}\``);
+        const info = await initBackend({ backend: opts.backend as BackendName | undefined, threads });
+        const ffmpeg = onPath("ffmpeg");
+        const report = { node: process.version, cores: os.cpus().length, backend: info.name, threads: info.threads, tried: info.tried, ffmpeg: ffmpeg ?? null };
+        if (opts.json) {
+          process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+          return;
+        }
+        const lines = [
+          `node     ${report.node}`,
+          `cores    ${report.cores}`,
+          `backend  ${info.name} (${info.threads} thread${info.threads === 1 ? "" : "s"})`,
+          ...info.tried.filter((t) => !t.ok).map((t) => `  not ${t.name}: ${t.why}`),
+          `ffmpeg   ${ffmpeg ?? "not on PATH"}`,
+        ];
+        process.stdout.write(lines.join("\n") + "\n");
+      }),
+    );
+}

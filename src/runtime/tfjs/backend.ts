@@ -1,0 +1,165 @@
+/**
+ * Choose and start a TensorFlow.js backend. Order when none is asked: tfjs-node-gpu, tfjs-node, wasm.
+ * The pure-JS cpu backend (100x slower) runs only when asked for by name, never as a silent fallback.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { existsSync, renameSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import os from "node:os";
+import { fail } from "../../compiler/diagnostics/diagnostic.ts";
+
+export type BackendName = "node-gpu" | "node" | "wasm" | "cpu" | "webgl" | "webgpu";
+export interface BackendInfo {
+  name: string;
+  threads: number;
+  tried: { name: string; ok: boolean; why?: string }[];
+}
+
+const require = createRequire(import.meta.url);
+const short = (err: unknown) => String((err as Error)?.message ?? err).split("\n")[0].slice(0, 200);
+
+let current: BackendInfo | undefined;
+
+/** The backend started by `initBackend`, if any. */
+export function backendInfo(): BackendInfo | undefined {
+  return current;
+}
+
+export async function initBackend(opts: { backend?: BackendName; threads?: number } = {}): Promise<BackendInfo> {
+  if (current && (!opts.backend || opts.backend === current.name) && (opts.threads === undefined || opts.threads === current.threads))
+    return current;
+  const tried: BackendInfo["tried"] = [];
+  const order: BackendName[] = opts.backend ? [opts.backend] : ["node-gpu", "node", "wasm"];
+  for (const name of order) {
+    try {
+      const threads = await start(name, opts.threads, tried);
+      tried.push({ name, ok: true });
+      current = { name, threads, tried };
+      return current;
+    } catch (err) {
+      tried.push({ name, ok: false, why: short(err) });
+    }
+  }
+  const last = tried[tried.length - 1];
+  return fail("backend_unavailable", undefined, last.name, last.why ?? "unknown reason");
+}
+
+async function start(name: BackendName, threads: number | undefined, tried: BackendInfo["tried"]): Promise<number> {
+  switch (name) {
+    case "node-gpu":
+    case "node": {
+      // Optional native bindings: importing the package registers the "tensorflow" backend.
+      const pkg = name === "node" ? "@tensorflow/tfjs-node" : "@tensorflow/tfjs-node-gpu";
+      try {
+        await import(pkg);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") throw new Error(`${pkg} is not installed`);
+        throw err;
+      }
+      await setBackend("tensorflow");
+      return os.cpus().length;
+    }
+    case "wasm":
+      return startWasm(threads ?? os.cpus().length, tried);
+    case "cpu":
+      await setBackend("cpu");
+      return 1;
+    case "webgl":
+    case "webgpu":
+      // These need a browser (or a GPU context) that Node does not provide.
+      if (typeof (globalThis as { document?: unknown }).document === "undefined") throw new Error("needs a browser; not available in Node");
+      await setBackend(name);
+      return 1;
+  }
+}
+
+async function setBackend(name: string): Promise<void> {
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`tf.setBackend("${name}") failed`);
+  await tf.ready();
+}
+
+type WasmModule = typeof import("@tensorflow/tfjs-backend-wasm");
+
+async function startWasm(threads: number, tried: BackendInfo["tried"]): Promise<number> {
+  const wasm: WasmModule = await import("@tensorflow/tfjs-backend-wasm");
+  const pkgDir = dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json"));
+  wasm.setWasmPaths(join(pkgDir, "dist") + "/");
+  if (threads > 1) {
+    try {
+      return await startThreaded(wasm, pkgDir, threads);
+    } catch (err) {
+      tried.push({ name: `wasm (${threads} threads)`, ok: false, why: `${short(err)}; using 1 thread` });
+    }
+  }
+  tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+  wasm.setThreadsCount(1);
+  await setBackend("wasm");
+  return wasm.getThreadsCount();
+}
+
+/**
+ * tfjs 4.22 disables wasm threads in Node; four things have to be fixed (see PERF-NOTES):
+ * the multithread flag, the Blob-URL worker Node cannot load, the native cap at half the cores,
+ * and pool workers keeping the process alive (the bundle unrefs idle workers itself; see exit notes).
+ */
+async function startThreaded(wasm: WasmModule, pkgDir: string, threads: number): Promise<number> {
+  tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", true);
+  wasm.setThreadsCount(threads);
+  const worker = workerFile(pkgDir);
+  const realCreate = URL.createObjectURL;
+  const realCpus = os.cpus;
+  // The worker source is handed over as a Blob URL; give worker_threads a file instead.
+  URL.createObjectURL = (obj: Blob | MediaSource) =>
+    obj instanceof Blob && obj.type === "application/javascript" ? worker : realCreate(obj as Blob);
+  // The native side assumes SMT and uses half the cores it sees: show it twice the asked count.
+  os.cpus = () => {
+    const c = realCpus();
+    return Array.from({ length: Math.max(2 * threads, c.length) }, (_, i) => c[i % c.length]);
+  };
+  try {
+    await setBackend("wasm");
+  } finally {
+    URL.createObjectURL = realCreate;
+    os.cpus = realCpus;
+  }
+  unrefWorkers();
+  return wasm.getThreadsCount();
+}
+
+/**
+ * The thread pool's workers run for the life of the process and Emscripten ref()s each one when it
+ * starts a thread, so a script would never exit. They do no work of their own between kernels.
+ */
+function unrefWorkers(): void {
+  type W = { ref(): void; unref(): void };
+  const pthread = (tf.backend() as unknown as { wasm?: { PThread?: { unusedWorkers: W[]; runningWorkers: W[] } } }).wasm?.PThread;
+  if (!pthread) throw new Error("the threaded wasm module exposes no thread pool");
+  for (const w of [...pthread.unusedWorkers, ...pthread.runningWorkers]) {
+    w.ref = () => {};
+    w.unref();
+  }
+}
+
+function workerFile(pkgDir: string): string {
+  const { wasmWorkerContents } = require(join(pkgDir, "wasm-out/tfjs-backend-wasm-threaded-simd.worker.js")) as {
+    wasmWorkerContents: string;
+  };
+  const main = join(pkgDir, "wasm-out/tfjs-backend-wasm-threaded-simd.js");
+  // The worker imports the main script from a Blob it received; point it at the file on disk.
+  const load = /if\(typeof e\.data\.urlOrBlob=="string"\)\{importScripts\(e\.data\.urlOrBlob\)\}else\{[^}]*\}/;
+  if (!load.test(wasmWorkerContents)) throw new Error("unexpected wasm worker source (tfjs version changed?)");
+  // As tfjs does for its Blob: the exported text holds raw newlines inside string literals.
+  const src = wasmWorkerContents.replace(load, `importScripts(${JSON.stringify(main)});`).replace(/\n/g, "\\n");
+  // One file per worker text, shared by every process: written once, atomically.
+  const hash = createHash("sha256").update(src).digest("hex").slice(0, 16);
+  const path = join(os.tmpdir(), `mdl-tfjs-wasm-worker-${hash}.cjs`);
+  if (!existsSync(path)) {
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, src);
+    renameSync(tmp, path);
+  }
+  return path;
+}
