@@ -5,7 +5,7 @@
  * ftfy is approximated by the fixes that act on well-formed Unicode (see `fixText`); its mojibake
  * repair (decoding text that was UTF-8 read as Latin-1/Windows-1252) is not reproduced.
  */
-import { htmlUnescape } from "./html-unescape.ts";
+import { htmlUnescape, WINDOWS_1252_C1 } from "./html-unescape.ts";
 
 /**
  * Python's `\s` / str.isspace() (Unicode White_Space plus the information separators 0x1C-0x1F).
@@ -25,8 +25,6 @@ const SINGLE_QUOTE = /[\u02bc\u2018-\u201b]/g;
 const DOUBLE_QUOTE = /[\u201c-\u201f]/g;
 const ENTITY_LIKE = /&#?[0-9A-Za-z]{1,24};/g;
 
-const WINDOWS_1252 = new TextDecoder("windows-1252");
-
 /**
  * ftfy.fix_text with its defaults, minus mojibake repair: unescape complete HTML entities (only when
  * the text has no `<`, ftfy's "auto"), drop terminal escapes, read stray C1 controls as Windows-1252,
@@ -36,7 +34,7 @@ export function fixText(text: string): string {
   if (!text.includes("<")) text = text.replace(ENTITY_LIKE, (ref) => (ref.startsWith("&#") ? unescapeNumeric(ref) : htmlUnescape(ref)));
   return text
     .replace(TERMINAL_ESCAPE, "")
-    .replace(C1, (c) => WINDOWS_1252.decode(Uint8Array.of(c.charCodeAt(0))))
+    .replace(C1, (c) => WINDOWS_1252_C1[c.charCodeAt(0)]!)
     .replace(LIGATURE, (c) => c.normalize("NFKC"))
     .replace(WIDE, (c) => (c === "\u3000" ? " " : c.normalize("NFKC")))
     .replace(SINGLE_QUOTE, "'")

@@ -19,9 +19,12 @@ const LEGACY = new Set(
   ).split(" "),
 );
 
-/** Numeric references to C1 controls mean the Windows-1252 character at that byte (HTML5 §13.2.5.80). */
-const WINDOWS_1252: Record<number, string> = {
-  0x00: "\ufffd", 0x0d: "\r",
+/**
+ * C1 control code points read as the Windows-1252 character of that byte, as HTML5 does for numeric
+ * references and ftfy for stray C1 characters (Node's TextDecoder("windows-1252") decodes 0x80-0x9F
+ * as Latin-1, so the table is spelled out).
+ */
+export const WINDOWS_1252_C1: Readonly<Record<number, string>> = {
   0x80: "\u20ac", 0x81: "\x81", 0x82: "\u201a", 0x83: "\u0192", 0x84: "\u201e", 0x85: "\u2026", 0x86: "\u2020",
   0x87: "\u2021", 0x88: "\u02c6", 0x89: "\u2030", 0x8a: "\u0160", 0x8b: "\u2039", 0x8c: "\u0152", 0x8d: "\x8d",
   0x8e: "\u017d", 0x8f: "\x8f", 0x90: "\x90", 0x91: "\u2018", 0x92: "\u2019", 0x93: "\u201c", 0x94: "\u201d",
@@ -42,7 +45,9 @@ function numericReference(body: string): string {
   const digits = body.slice(hex ? 2 : 1).replace(/;$/, "");
   // Python's int() has no upper bound; a float that is merely "very large" behaves the same below.
   const n = parseInt(digits, hex ? 16 : 10);
-  if (n in WINDOWS_1252) return WINDOWS_1252[n]!;
+  if (n === 0x00) return "\ufffd";
+  if (n === 0x0d) return "\r";
+  if (n in WINDOWS_1252_C1) return WINDOWS_1252_C1[n]!;
   if ((n >= 0xd800 && n <= 0xdfff) || n > 0x10ffff) return "\ufffd";
   if (isDroppedCodePoint(n)) return "";
   return String.fromCodePoint(n);
