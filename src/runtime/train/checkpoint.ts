@@ -1,0 +1,145 @@
+/**
+ * Training checkpoints. Each save is a directory RUN/ckpt-<step>/ holding weights.safetensors,
+ * optimizer.safetensors and state.json; RUN/latest.json names the newest complete one.
+ *
+ * Crash safety (SIGKILL or power cut at any instant): the directory is filled under a temporary name,
+ * every file fsync'd, then renamed into place; latest.json is replaced last (temp + fsync + rename).
+ * Until that rename the old pointer names the old, untouched checkpoint; after it, the new one is complete.
+ * Older checkpoints are removed only after the pointer moved, keeping the newest `keep`.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
+import { readBytes } from "../weights/fs.ts";
+import { decodeSafetensors, encodeSafetensors } from "../weights/safetensors.ts";
+import type { HostTensor } from "../weights/tensor.ts";
+import { fsyncDir, writeDurableAtomic, writeSynced } from "./durable.ts";
+
+export const CHECKPOINT_FORMAT = 1;
+
+export interface CheckpointState {
+  format: number;
+  /** Optimizer updates completed. */
+  step: number;
+  rng: unknown;
+  optimizerStep: number;
+  /** What makes the data order and batches reproducible; a resume must match it. */
+  schedule: { seed: number; dataSize: number; batch: number; accum: number; totalSteps: number };
+  config?: unknown;
+  irHash?: string;
+  /** Last training loss and the latest evaluation, for `mdl` to show without reading metrics.jsonl. */
+  metrics: { loss?: number; eval?: Record<string, number> };
+  extra?: unknown;
+}
+
+export interface Checkpoint {
+  dir: string;
+  state: CheckpointState;
+  weights: Map<string, HostTensor>;
+  optimizer: Map<string, HostTensor>;
+}
+
+/** Stages of a save, reported to `onPhase` (progress, logging, fault-injection tests). */
+export type SavePhase = "files-written" | "dir-renamed" | "pointer-written";
+
+const LATEST = "latest.json";
+const dirName = (step: number) => `ckpt-${step}`;
+const stepOf = (name: string) => (/^ckpt-(\d+)$/.exec(name) ? Number(name.slice(5)) : undefined);
+
+export function saveCheckpoint(
+  run: string,
+  c: Omit<Checkpoint, "dir">,
+  opts: { keep?: number; onPhase?: (phase: SavePhase) => void } = {},
+): string {
+  const keep = opts.keep ?? 2;
+  invariant(keep >= 1, "keep at least one checkpoint");
+  mkdirSync(run, { recursive: true });
+  const name = dirName(c.state.step);
+  invariant(readPointer(run)?.checkpoint !== name, `checkpoint ${name} is already the latest`);
+  const tmp = join(run, `.${name}.${process.pid}.tmp`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp);
+  writeSynced(join(tmp, "weights.safetensors"), encodeSafetensors(c.weights));
+  writeSynced(join(tmp, "optimizer.safetensors"), encodeSafetensors(c.optimizer));
+  writeSynced(join(tmp, "state.json"), JSON.stringify(c.state, null, 1) + "\n");
+  fsyncDir(tmp);
+  opts.onPhase?.("files-written");
+
+  const final = join(run, name);
+  // A same-step directory left by a crash after its rename but before the pointer moved: not referenced.
+  if (existsSync(final)) discard(run, name);
+  renameSync(tmp, final);
+  fsyncDir(run);
+  opts.onPhase?.("dir-renamed");
+
+  writeDurableAtomic(join(run, LATEST), JSON.stringify({ checkpoint: name, step: c.state.step }) + "\n");
+  opts.onPhase?.("pointer-written");
+  prune(run, c.state.step, keep);
+  return final;
+}
+
+/** Rename first so a kill during the removal never leaves a half directory under a ckpt- name. */
+function discard(run: string, entry: string): void {
+  const trash = join(run, `.trash-${entry}.${process.pid}`);
+  renameSync(join(run, entry), trash);
+  rmSync(trash, { recursive: true, force: true });
+}
+
+function prune(run: string, current: number, keep: number): void {
+  const entries = readdirSync(run);
+  const older = entries
+    .map((e) => ({ e, step: stepOf(e) }))
+    .filter((x): x is { e: string; step: number } => x.step !== undefined && x.step <= current)
+    .sort((a, b) => b.step - a.step);
+  for (const { e } of older.slice(keep)) discard(run, e);
+  // Leftovers of interrupted saves and removals (ours or a killed earlier process's).
+  for (const e of entries) if (/^\.(ckpt-\d+\..*\.tmp|trash-.*)$/.test(e)) rmSync(join(run, e), { recursive: true, force: true });
+}
+
+function readPointer(run: string): { checkpoint: string; step: number } | undefined {
+  const path = join(run, LATEST);
+  if (!existsSync(path)) return undefined;
+  let p: unknown;
+  try {
+    p = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    return fail("checkpoint_state", path, `unreadable pointer: ${(err as Error).message}`);
+  }
+  const ok = typeof p === "object" && p !== null && typeof (p as { checkpoint?: unknown }).checkpoint === "string";
+  if (!ok || stepOf((p as { checkpoint: string }).checkpoint) === undefined)
+    return fail("checkpoint_state", path, "it does not name a ckpt-<step> directory");
+  return p as { checkpoint: string; step: number };
+}
+
+/** The directory latest.json points to, or undefined when the run has no checkpoint yet. */
+export function latestCheckpoint(run: string): string | undefined {
+  const p = readPointer(run);
+  return p && join(run, p.checkpoint);
+}
+
+export function loadCheckpoint(dir: string): Checkpoint {
+  const statePath = join(dir, "state.json");
+  if (!existsSync(statePath)) fail("checkpoint_state", dir, "no state.json in the checkpoint directory");
+  let state: CheckpointState;
+  try {
+    state = JSON.parse(readFileSync(statePath, "utf8"));
+  } catch (err) {
+    return fail("checkpoint_state", statePath, `unreadable: ${(err as Error).message}`);
+  }
+  if (state.format !== CHECKPOINT_FORMAT || !Number.isInteger(state.step))
+    fail("checkpoint_state", statePath, `not a training state of format ${CHECKPOINT_FORMAT}`);
+  return {
+    dir,
+    state,
+    weights: readTensors(join(dir, "weights.safetensors")),
+    optimizer: readTensors(join(dir, "optimizer.safetensors")),
+  };
+}
+
+/**
+ * Decode from a plain Uint8Array copy of the file: typedFromBytes copies with `.slice()`, which on a Node
+ * Buffer is a view, so decoding the Buffer itself gave every tensor the whole file as its data.
+ */
+function readTensors(path: string): Map<string, HostTensor> {
+  return decodeSafetensors(new Uint8Array(readBytes(path)), path).tensors;
+}
