@@ -9,7 +9,7 @@ interface TokenizeOptions {
   context?: string;
 }
 
-function parseContext(value: string): number {
+export function parseContext(value: string): number {
   const n = Number(value);
   // a row needs room for the start and the end token
   if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 2) fail("bad_context_length", "--context", value);
