@@ -1,0 +1,71 @@
+/**
+ * One entry point for every checkpoint: detect the format from the bytes, decode, then normalise
+ * (training wrapper, DDP prefix, Hugging Face names, floats to f32) and say what was done.
+ */
+import { fail } from "../../compiler/diagnostics/diagnostic.ts";
+import { mapHuggingFaceKeys } from "./hf.ts";
+import { decodePthDetailed } from "./pth.ts";
+import { decodeSafetensors } from "./safetensors-format.ts";
+import { isFloat, toFloat32, type HostDType, type HostTensor } from "./tensor.ts";
+
+export type CheckpointFormat = "safetensors" | "pth-zip" | "pth-legacy";
+
+export interface Checkpoint {
+  file: string;
+  format: CheckpointFormat;
+  /** Floats converted to f32, integers kept. */
+  tensors: Map<string, HostTensor>;
+  sourceDtypes: Map<string, HostDType>;
+  notes: string[];
+}
+
+export function detectFormat(bytes: Uint8Array, file: string): CheckpointFormat {
+  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5)) return "pth-zip";
+  // safetensors: a little-endian length whose JSON header starts right after it.
+  if (bytes.length >= 9 && bytes[8] === 0x7b) return "safetensors";
+  if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] >= 2 && bytes[1] <= 5) return "pth-legacy";
+  const head = [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+  fail("unknown_format", file, bytes.length ? `unrecognised leading bytes ${head} (expected safetensors, or a PyTorch zip or legacy pickle)` : "the file is empty");
+}
+
+export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
+  const format = detectFormat(bytes, file);
+  const notes: string[] = [];
+  let raw: Map<string, HostTensor>;
+  if (format === "safetensors") raw = decodeSafetensors(bytes, file).tensors;
+  else {
+    const pth = decodePthDetailed(bytes, file);
+    raw = pth.tensors;
+    notes.push(...pth.notes);
+  }
+
+  // DistributedDataParallel saves every name under `module.`.
+  const names = [...raw.keys()];
+  if (names.length && names.every((n) => n.startsWith("module."))) {
+    raw = new Map([...raw].map(([k, v]) => [k.slice("module.".length), v]));
+    notes.push("removed the DistributedDataParallel prefix `module.` from every name");
+  }
+
+  const hf = mapHuggingFaceKeys(raw);
+  if (hf.mapped) {
+    notes.push("mapped Hugging Face transformers names to the official ones (q/k/v merged into in_proj, projections transposed)");
+    raw = hf.tensors;
+  }
+
+  const tensors = new Map<string, HostTensor>();
+  const sourceDtypes = new Map<string, HostDType>();
+  const converted = new Set<HostDType>();
+  for (const [name, t] of raw) {
+    sourceDtypes.set(name, t.dtype);
+    if (isFloat(t.dtype) && t.dtype !== "f32") {
+      converted.add(t.dtype);
+      tensors.set(name, { dtype: "f32", shape: t.shape, data: toFloat32(t) });
+    } else tensors.set(name, t);
+  }
+  if (converted.size) notes.push(`converted ${[...converted].join(", ")} tensors to f32`);
+  return { file, format, tensors, sourceDtypes, notes };
+}
+
+export function shapesOf(ckpt: Checkpoint): Map<string, number[]> {
+  return new Map([...ckpt.tensors].map(([k, t]) => [k, t.shape]));
+}
