@@ -9,6 +9,8 @@ import { train, type TrainOptions } from "../../src/runtime/train/loop.ts";
 import { groupsFor } from "../../src/runtime/train/optimizer.ts";
 import { latestCheckpoint, loadCheckpoint } from "../../src/runtime/train/checkpoint.ts";
 import { MdlError } from "../../src/compiler/diagnostics/diagnostic.ts";
+import { lrAt } from "../../src/runtime/train/schedule.ts";
+import { createProgress } from "../../src/runtime/train/progress.ts";
 import { makeTinyMlp, N } from "./fixtures/tiny-mlp.ts";
 
 test.before(useWasm);
@@ -123,6 +125,45 @@ test("starting a fresh run over an existing one, or resuming with another batch 
     assert.instance(error, MdlError);
     assert.is((error as MdlError).diagnostic.code, "MDL516");
   }
+});
+
+test("epochs: each epoch is a fresh permutation, the incomplete last micro-batch dropped; lr follows the schedule", async () => {
+  const seen: number[][] = [];
+  const mlp = makeTinyMlp(3);
+  const out = tmp();
+  const sched = { base: 0.01, warmupSteps: 2, totalSteps: 15, minLr: 0.001 };
+  const res = await train({
+    variables: mlp.variables,
+    groups: groupsFor([...mlp.variables.keys()], { baseDecay: 0.01 }),
+    lossFn: (idx, rng) => (seen.push([...idx]), mlp.lossFn(idx.map((i) => i % N), rng)),
+    dataSize: 250, batch: 16, accum: 2, epochs: 2, seed: 9, out, progress: "none", lr: sched,
+  });
+  // 250 / 16 -> 15 micro-batches per epoch; 30 micro-batches / accum 2 -> 15 steps. A step reports the epoch of
+  // its last micro-batch. (The model has 240 examples; indices wrap onto them.)
+  assert.is(res.totalSteps, 15);
+  assert.is(seen.length, 30);
+  const epoch0 = seen.slice(0, 15).flat(), epoch1 = seen.slice(15).flat();
+  for (const e of [epoch0, epoch1]) {
+    assert.is(new Set(e).size, 240);
+    assert.ok(e.every((i) => i >= 0 && i < 250));
+  }
+  assert.not.equal(epoch0, epoch1);
+  const lines = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(lines.map((l) => l.lr), Array.from({ length: 15 }, (_, i) => lrAt(i, sched)));
+  assert.equal(lines.map((l) => l.epoch), Array.from({ length: 15 }, (_, i) => Math.floor((2 * i + 1) / 15)));
+  mlp.dispose();
+});
+
+test("progress without a TTY prints plain lines with step, loss, lr, throughput and ETA", () => {
+  let text = "";
+  const stream = { isTTY: false, write: (s: string) => ((text += s), true) } as unknown as NodeJS.WriteStream;
+  const p = createProgress("auto", 0, 40, stream);
+  for (let step = 1; step <= 40; step++) p.update({ step, loss: 1 / step, lr: 1e-3, examplesPerS: 50 });
+  p.stop();
+  const lines = text.trim().split("\n");
+  assert.is(lines.length, 20);
+  assert.match(lines[0], /^step 2\/40 loss 0\.5000 lr 1\.00e-3 50\.0 ex\/s ETA \d+s$/);
+  assert.match(lines[19], /^step 40\/40 loss 0\.0250 /);
 });
 
 test.run();
