@@ -24,7 +24,7 @@ export function mulberry32(seed: number): Rng {
  * depend on how many videos were generated before it. FNV-1a over the parts, then a murmur finaliser.
  */
 export function deriveSeed(seed: number, ...parts: (number | string)[]): number {
-  let h = (0x811c9dc5 ^ (seed >>> 0)) >>> 0;
+  let h = 0x811c9dc5;
   for (const part of [seed, ...parts]) {
     const text = String(part);
     for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
