@@ -10,8 +10,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
-import { readBytes } from "../weights/fs.ts";
-import { decodeSafetensors, encodeSafetensors } from "../weights/safetensors.ts";
+import { encodeSafetensors, readSafetensors } from "../weights/safetensors.ts";
 import type { HostTensor } from "../weights/tensor.ts";
 import { fsyncDir, writeDurableAtomic, writeSynced } from "./durable.ts";
 
@@ -131,15 +130,8 @@ export function loadCheckpoint(dir: string): Checkpoint {
   return {
     dir,
     state,
-    weights: readTensors(join(dir, "weights.safetensors")),
-    optimizer: readTensors(join(dir, "optimizer.safetensors")),
+    weights: readSafetensors(join(dir, "weights.safetensors")).tensors,
+    optimizer: readSafetensors(join(dir, "optimizer.safetensors")).tensors,
   };
 }
 
-/**
- * Decode from a plain Uint8Array copy of the file: typedFromBytes copies with `.slice()`, which on a Node
- * Buffer is a view, so decoding the Buffer itself gave every tensor the whole file as its data.
- */
-function readTensors(path: string): Map<string, HostTensor> {
-  return decodeSafetensors(new Uint8Array(readBytes(path)), path).tensors;
-}
