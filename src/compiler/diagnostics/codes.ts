@@ -18,6 +18,7 @@ export const codes = {
   bad_assignment: e("MDL002", (text: string) => `expected NAME=VALUE, got \`${text}\``),
   file_unreadable: e("MDL003", (why: string) => `cannot read file: ${why}`),
   output_unwritable: e("MDL004", (why: string) => `cannot write output: ${why}`),
+  bad_count: e("MDL005", (option: string, min: number, got: string) => `\`${option}\` must be a whole number of at least ${min}, got \`${got}\``),
 
   // 1xx syntax
   unexpected_token: e("MDL101", (found: string, expected: string) => `unexpected ${found}; expected ${expected}`),
