@@ -1,0 +1,91 @@
+/** Parameter creation: from a torch-layout source where given, else from each Param's init, seeded. */
+import * as tf from "@tensorflow/tfjs";
+import type { Init, ModelIR } from "../../compiler/4-ir/schema.ts";
+import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
+import { toRuntimeLayout } from "./layout.ts";
+
+/** mulberry32: small, fast, and the same numbers on every platform for a given seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** FNV-1a of the path, folded with the seed. */
+function mix(seed: number, path: string): number {
+  let h = 0x811c9dc5 ^ seed;
+  for (let i = 0; i < path.length; i++) h = Math.imul(h ^ path.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+function gaussian(rand: () => number): number {
+  const u = 1 - rand(); // (0, 1]: log stays finite
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+}
+
+/**
+ * Init args follow torch.nn.init: normal [mean=0, std=1], trunc_normal [mean=0, std=1, a=-2, b=2]
+ * (a and b are absolute bounds, resampled until inside), uniform [low=0, high=1], fill [value].
+ */
+export function initValues(init: Init, size: number, rand: () => number): Float32Array {
+  const out = new Float32Array(size);
+  const [p0, p1, p2, p3] = init.args;
+  switch (init.kind) {
+    case "zeros":
+      break;
+    case "ones":
+      out.fill(1);
+      break;
+    case "fill":
+      out.fill(p0 ?? 0);
+      break;
+    case "uniform": {
+      const lo = p0 ?? 0;
+      const hi = p1 ?? 1;
+      for (let i = 0; i < size; i++) out[i] = lo + (hi - lo) * rand();
+      break;
+    }
+    case "normal":
+      for (let i = 0; i < size; i++) out[i] = (p0 ?? 0) + (p1 ?? 1) * gaussian(rand);
+      break;
+    case "trunc_normal": {
+      const [mean, std, a, b] = [p0 ?? 0, p1 ?? 1, p2 ?? -2, p3 ?? 2];
+      invariant(a < b, "trunc_normal bounds are empty");
+      for (let i = 0; i < size; i++) {
+        let v: number;
+        do v = mean + std * gaussian(rand);
+        while (v < a || v > b);
+        out[i] = v;
+      }
+      break;
+    }
+  }
+  return out;
+}
+
+export function createParams(
+  ir: ModelIR,
+  source: Map<string, { shape: number[]; data: Float32Array }> | undefined,
+  opts: { trainable: boolean; seed: number },
+): Map<string, tf.Tensor | tf.Variable> {
+  const out = new Map<string, tf.Tensor | tf.Variable>();
+  for (const p of ir.params) {
+    const given = source?.get(p.path);
+    if (given && given.shape.join(",") !== p.shape.join(","))
+      fail("weight_shape", undefined, p.path, `[${p.shape.join(", ")}]`, `[${given.shape.join(", ")}]`);
+    // One stream per param, keyed by its path: a param's initial value does not depend on
+    // which other params exist or were loaded.
+    const data = given?.data ?? initValues(p.init, p.shape.reduce((a, d) => a * d, 1), seededRandom(mix(opts.seed, p.path)));
+    const t = toRuntimeLayout(ir, p.path, { shape: [...p.shape], data });
+    if (opts.trainable) {
+      out.set(p.path, tf.variable(t, true));
+      t.dispose();
+    } else out.set(p.path, t);
+  }
+  return out;
+}

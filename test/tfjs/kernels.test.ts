@@ -1,0 +1,189 @@
+/** Every kernel against a float64 loop written here, on wasm with one thread. */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import * as tf from "@tensorflow/tfjs";
+import { at, build, close, randArr, randInts, refMatmul, toTf, wasm1, type Arr } from "./helpers.ts";
+import { binary, unary } from "../../src/runtime/tfjs/ops/elementwise.ts";
+import { matmul } from "../../src/runtime/tfjs/ops/matmul.ts";
+import { conv2d, linear, patchConv } from "../../src/runtime/tfjs/ops/linear.ts";
+import { l2Normalize, layerNorm, softmax } from "../../src/runtime/tfjs/ops/norm.ts";
+import { attention } from "../../src/runtime/tfjs/ops/attention.ts";
+import { gather, gatherRows } from "../../src/runtime/tfjs/ops/gather.ts";
+
+await wasm1();
+
+const erf = (x: number) => {
+  // Abramowitz-Stegun 7.1.26 is too coarse for 1e-5; integrate the series instead (|x| < 4 here).
+  let sum = 0;
+  let term = x;
+  for (let n = 0; n < 80; n++) {
+    sum += term / (2 * n + 1);
+    term *= (-x * x) / (n + 1);
+  }
+  return (2 / Math.sqrt(Math.PI)) * sum;
+};
+
+test("binary ops broadcast like numpy", () => {
+  const a = randArr([2, 1, 4]);
+  const b = randArr([3, 1], 2);
+  const b2 = build([3, 1], (i) => Math.abs(at(b, i)) + 0.5);
+  const ref: Record<string, (x: number, y: number) => number> = {
+    add: (x, y) => x + y, sub: (x, y) => x - y, mul: (x, y) => x * y, div: (x, y) => x / y,
+    maximum: Math.max, minimum: Math.min,
+  };
+  for (const [name, f] of Object.entries(ref)) {
+    const y = tf.tidy(() => binary[name as keyof typeof binary](toTf(a), toTf(b2)));
+    close(y, build([2, 3, 4], (i) => f(at(a, i), at(b2, i))), 1e-5, 1e-5);
+    y.dispose();
+  }
+  const pos = build([2, 1, 4], (i) => Math.abs(at(a, i)) + 0.1);
+  close(binary.pow(toTf(pos), toTf(b)), build([2, 3, 4], (i) => Math.pow(at(pos, i), at(b, i))), 1e-5, 1e-4);
+});
+
+test("unary ops, gelu is the exact erf form", () => {
+  const x = randArr([5, 7], 3);
+  const pos = build([5, 7], (i) => Math.abs(at(x, i)) + 0.05);
+  const ref: [keyof typeof unary, (v: number) => number, Arr][] = [
+    ["neg", (v) => -v, x], ["exp", Math.exp, x], ["log", Math.log, pos], ["sqrt", Math.sqrt, pos],
+    ["rsqrt", (v) => 1 / Math.sqrt(v), pos], ["sigmoid", (v) => 1 / (1 + Math.exp(-v)), x], ["tanh", Math.tanh, x],
+    ["relu", (v) => Math.max(0, v), x], ["abs", Math.abs, x], ["gelu", (v) => 0.5 * v * (1 + erf(v / Math.SQRT2)), x],
+  ];
+  for (const [name, f, input] of ref) close(unary[name](toTf(input)), build([5, 7], (i) => f(at(input, i))), 2e-5, 2e-4);
+});
+
+test("matmul: batched with broadcast batch dims, and a rank-2 right operand on the flat path", () => {
+  const a = randArr([2, 1, 3, 5]);
+  const b = randArr([4, 5, 6]);
+  close(matmul(toTf(a), toTf(b)), refMatmul(a, b));
+  const c = randArr([2, 3, 4, 5]);
+  const w = randArr([5, 7]);
+  close(matmul(toTf(c), toTf(w)), refMatmul(c, w));
+});
+
+test("linear against an [in, out] weight, with bias, on 3-D input", () => {
+  const x = randArr([2, 3, 6]);
+  const w = randArr([4, 6]); // torch [out, in]
+  const b = randArr([4]);
+  const wT = tf.transpose(toTf(w));
+  const ref = build([2, 3, 4], ([i, j, o]) => {
+    let s = at(b, [o]);
+    for (let k = 0; k < 6; k++) s += at(x, [i, j, k]) * at(w, [o, k]);
+    return s;
+  });
+  close(linear(toTf(x), wT, toTf(b)), ref);
+  close(linear(toTf(x), wT), build([2, 3, 4], (i) => at(ref, i) - at(b, [i[2]])));
+});
+
+/** Direct convolution: out[n,o,y,x] = b[o] + sum_c,a,bb in[n,c,y*s-p+a, x*s-p+bb] w[o,c,a,bb]. */
+function refConv(x: Arr, w: Arr, b: Arr | undefined, stride: number, pad: number): Arr {
+  const [n, c, h, wd] = x.shape;
+  const [o, , kh, kw] = w.shape;
+  const oh = Math.floor((h + 2 * pad - kh) / stride) + 1;
+  const ow = Math.floor((wd + 2 * pad - kw) / stride) + 1;
+  return build([n, o, oh, ow], ([ni, oi, yi, xi]) => {
+    let s = b ? at(b, [oi]) : 0;
+    for (let ci = 0; ci < c; ci++)
+      for (let a = 0; a < kh; a++)
+        for (let bb = 0; bb < kw; bb++) {
+          const yy = yi * stride - pad + a;
+          const xx = xi * stride - pad + bb;
+          if (yy >= 0 && yy < h && xx >= 0 && xx < wd) s += at(x, [ni, ci, yy, xx]) * at(w, [oi, ci, a, bb]);
+        }
+    return s;
+  });
+}
+
+test("patchify conv2d (stride == kernel) equals a direct convolution, including a ragged edge", () => {
+  const x = randArr([2, 3, 9, 13]); // 13 is not a multiple of 4: torch drops the last column
+  const w = randArr([5, 3, 4, 4]);
+  const b = randArr([5]);
+  const wP = tf.transpose(tf.reshape(toTf(w), [5, 48]));
+  const y = patchConv(toTf(x), wP, 4, 4, toTf(b));
+  close(y, refConv(x, w, b, 4, 0));
+});
+
+test("general conv2d with stride 2 and padding 1", () => {
+  const x = randArr([1, 2, 7, 6]);
+  const w = randArr([3, 2, 3, 3]);
+  const b = randArr([3]);
+  close(conv2d(toTf(x), toTf(w), 2, 1, toTf(b)), refConv(x, w, b, 2, 1));
+});
+
+test("layer_norm over the last axis with the biased variance", () => {
+  const x = randArr([3, 4, 8], 2);
+  const g = randArr([8]);
+  const bt = randArr([8]);
+  const eps = 1e-5;
+  const ref = build([3, 4, 8], ([i, j, k]) => {
+    let m = 0;
+    for (let t = 0; t < 8; t++) m += at(x, [i, j, t]) / 8;
+    let v = 0;
+    for (let t = 0; t < 8; t++) v += (at(x, [i, j, t]) - m) ** 2 / 8;
+    return ((at(x, [i, j, k]) - m) / Math.sqrt(v + eps)) * at(g, [k]) + at(bt, [k]);
+  });
+  close(layerNorm(toTf(x), toTf(g), toTf(bt), eps), ref, 2e-5, 2e-4);
+});
+
+test("softmax on a middle axis and l2_normalize without epsilon", () => {
+  const x = randArr([2, 5, 3], 3);
+  const sm = build([2, 5, 3], ([i, j, k]) => {
+    let z = 0;
+    for (let t = 0; t < 5; t++) z += Math.exp(at(x, [i, t, k]));
+    return Math.exp(at(x, [i, j, k])) / z;
+  });
+  close(softmax(toTf(x), 1), sm);
+  const l2 = build([2, 5, 3], ([i, j, k]) => {
+    let z = 0;
+    for (let t = 0; t < 3; t++) z += at(x, [i, j, t]) ** 2;
+    return at(x, [i, j, k]) / Math.sqrt(z);
+  });
+  close(l2Normalize(toTf(x), -1), l2);
+  // no epsilon: a zero vector gives NaN, as x / ||x|| does
+  assert.ok(Number.isNaN(l2Normalize(tf.zeros([1, 3]), -1).dataSync()[0]));
+});
+
+export function refAttention(q: Arr, k: Arr, v: Arr, scale: number, causal: boolean): Arr {
+  const [b, h, n, d] = q.shape;
+  const m = k.shape[2];
+  const e = v.shape[3];
+  return build([b, h, n, e], ([bi, hi, i, c]) => {
+    const s: number[] = [];
+    for (let j = 0; j < m; j++) {
+      let t = 0;
+      for (let x = 0; x < d; x++) t += at(q, [bi, hi, i, x]) * at(k, [bi, hi, j, x]);
+      s.push(causal && j > i ? -Infinity : scale * t);
+    }
+    const mx = Math.max(...s);
+    const p = s.map((t) => Math.exp(t - mx));
+    const z = p.reduce((a, t) => a + t, 0);
+    let out = 0;
+    for (let j = 0; j < m; j++) out += (p[j] / z) * at(v, [bi, hi, j, c]);
+    return out;
+  });
+}
+
+test("attention: softmax(scale q k^T + mask) v, plain and causal, n != m", () => {
+  const q = randArr([2, 3, 4, 8]);
+  const k = randArr([2, 3, 6, 8]);
+  const v = randArr([2, 3, 6, 5]);
+  close(attention(toTf(q), toTf(k), toTf(v), 0.35, false), refAttention(q, k, v, 0.35, false));
+  const k2 = randArr([2, 3, 4, 8]);
+  const v2 = randArr([2, 3, 4, 5]);
+  const causal = attention(toTf(q), toTf(k2), toTf(v2), 0.35, true);
+  close(causal, refAttention(q, k2, v2, 0.35, true));
+  // the first query sees only the first key: its output is exactly v[0]
+  const first = causal.slice([0, 0, 0, 0], [1, 1, 1, 5]).dataSync();
+  close(tf.tensor(first, [5]), { shape: [5], data: Float64Array.from({ length: 5 }, (_, c) => at(v2, [0, 0, 0, c])) });
+});
+
+test("gather (embedding lookup) and gather_rows", () => {
+  const table = randArr([7, 3]);
+  const ids = [[1, 6, 1], [0, 2, 5]];
+  const g = gather(toTf(table), tf.tensor2d(ids, [2, 3], "int32"));
+  close(g, build([2, 3, 3], ([i, j, c]) => at(table, [ids[i][j], c])));
+  const x = randArr([4, 5, 2]);
+  const idx = randInts(4, 5);
+  close(gatherRows(toTf(x), tf.tensor1d(idx, "int32")), build([4, 2], ([n, c]) => at(x, [n, idx[n], c])));
+});
+
+test.run();
