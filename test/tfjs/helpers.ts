@@ -91,3 +91,24 @@ export function refMatmul(a: Arr, b: Arr): Arr {
     return s;
   });
 }
+
+/** softmax(scale q k^T, -inf above the diagonal when causal) v on [b, h, n, d] float64 arrays. */
+export function refAttention(q: Arr, k: Arr, v: Arr, scale: number, causal: boolean): Arr {
+  const [b, h, n, d] = q.shape;
+  const m = k.shape[2];
+  const e = v.shape[3];
+  return build([b, h, n, e], ([bi, hi, i, c]) => {
+    const s: number[] = [];
+    for (let j = 0; j < m; j++) {
+      let t = 0;
+      for (let x = 0; x < d; x++) t += at(q, [bi, hi, i, x]) * at(k, [bi, hi, j, x]);
+      s.push(causal && j > i ? -Infinity : scale * t);
+    }
+    const mx = Math.max(...s);
+    const p = s.map((t) => Math.exp(t - mx));
+    const z = p.reduce((a, t) => a + t, 0);
+    let out = 0;
+    for (let j = 0; j < m; j++) out += (p[j] / z) * at(v, [bi, hi, j, c]);
+    return out;
+  });
+}

@@ -2,7 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs";
-import { at, build, close, randArr, randInts, refMatmul, toTf, wasm1, type Arr } from "./helpers.ts";
+import { at, build, close, randArr, randInts, refAttention, refMatmul, toTf, wasm1, type Arr } from "./helpers.ts";
 import { binary, unary } from "../../src/runtime/tfjs/ops/elementwise.ts";
 import { matmul } from "../../src/runtime/tfjs/ops/matmul.ts";
 import { conv2d, linear, patchConv } from "../../src/runtime/tfjs/ops/linear.ts";
@@ -141,26 +141,6 @@ test("softmax on a middle axis and l2_normalize without epsilon", () => {
   // no epsilon: a zero vector gives NaN, as x / ||x|| does
   assert.ok(Number.isNaN(l2Normalize(tf.zeros([1, 3]), -1).dataSync()[0]));
 });
-
-export function refAttention(q: Arr, k: Arr, v: Arr, scale: number, causal: boolean): Arr {
-  const [b, h, n, d] = q.shape;
-  const m = k.shape[2];
-  const e = v.shape[3];
-  return build([b, h, n, e], ([bi, hi, i, c]) => {
-    const s: number[] = [];
-    for (let j = 0; j < m; j++) {
-      let t = 0;
-      for (let x = 0; x < d; x++) t += at(q, [bi, hi, i, x]) * at(k, [bi, hi, j, x]);
-      s.push(causal && j > i ? -Infinity : scale * t);
-    }
-    const mx = Math.max(...s);
-    const p = s.map((t) => Math.exp(t - mx));
-    const z = p.reduce((a, t) => a + t, 0);
-    let out = 0;
-    for (let j = 0; j < m; j++) out += (p[j] / z) * at(v, [bi, hi, j, c]);
-    return out;
-  });
-}
 
 test("attention: softmax(scale q k^T + mask) v, plain and causal, n != m", () => {
   const q = randArr([2, 3, 4, 8]);

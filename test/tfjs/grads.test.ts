@@ -1,0 +1,74 @@
+/**
+ * Custom gradients of linear, matmul, attention and gather against central finite differences of
+ * float64 reference forwards (loss = sum(out * r) for a fixed random r, so every output matters).
+ */
+import { test } from "uvu";
+import * as tf from "@tensorflow/tfjs";
+import { at, close, randArr, refAttention, refMatmul, toTf, wasm1, type Arr } from "./helpers.ts";
+import { linear } from "../../src/runtime/tfjs/ops/linear.ts";
+import { matmul } from "../../src/runtime/tfjs/ops/matmul.ts";
+import { attention } from "../../src/runtime/tfjs/ops/attention.ts";
+import { gather } from "../../src/runtime/tfjs/ops/gather.ts";
+
+await wasm1();
+
+/** d(sum(f(inputs) * r)) / d(inputs[which]) by central differences in float64. */
+function numericGrad(f: (xs: Arr[]) => Arr, xs: Arr[], r: Arr, which: number, h = 1e-6): Arr {
+  const loss = (ys: Arr) => ys.data.reduce((s, v, i) => s + v * r.data[i], 0);
+  const x = xs[which];
+  const g = new Float64Array(x.data.length);
+  for (let i = 0; i < g.length; i++) {
+    const keep = x.data[i];
+    x.data[i] = keep + h;
+    const up = loss(f(xs));
+    x.data[i] = keep - h;
+    const down = loss(f(xs));
+    x.data[i] = keep;
+    g[i] = (up - down) / (2 * h);
+  }
+  return { shape: x.shape, data: g };
+}
+
+function check(fTf: (...xs: tf.Tensor[]) => tf.Tensor, fRef: (xs: Arr[]) => Arr, xs: Arr[]): void {
+  const r = randArr(fRef(xs).shape);
+  const grads = tf.grads((...ts: tf.Tensor[]) => tf.sum(tf.mul(fTf(...ts), toTf(r))))(xs.map(toTf));
+  grads.forEach((g, i) => close(g, numericGrad(fRef, xs, r, i), 2e-4, 2e-3));
+}
+
+test("linear: gradients of x, the [in, out] weight and the bias", () => {
+  const x = randArr([2, 3, 5]);
+  const wT = randArr([5, 4]);
+  const b = randArr([4]);
+  const ref = ([x, wT, b]: Arr[]) => {
+    const y = refMatmul({ shape: [6, 5], data: x.data }, wT);
+    return { shape: [2, 3, 4], data: y.data.map((v, i) => v + b.data[i % 4]) };
+  };
+  check((x, w, b) => linear(x, w, b), ref, [x, wT, b]);
+});
+
+test("matmul: gradients through broadcast batch dims and the flat rank-2 path", () => {
+  check((a, b) => matmul(a, b), ([a, b]) => refMatmul(a, b), [randArr([2, 1, 3, 4]), randArr([3, 4, 2])]);
+  check((a, b) => matmul(a, b), ([a, b]) => refMatmul(a, b), [randArr([2, 3, 4]), randArr([4, 5])]);
+});
+
+test("attention: gradients of q, k, v, plain and causal", () => {
+  const q = randArr([1, 2, 3, 4]);
+  const k = randArr([1, 2, 3, 4]);
+  const v = randArr([1, 2, 3, 5]);
+  for (const causal of [false, true])
+    check((q, k, v) => attention(q, k, v, 0.5, causal), ([q, k, v]) => refAttention(q, k, v, 0.5, causal), [q, k, v]);
+});
+
+test("gather: the table gradient sums over repeated ids", () => {
+  const table = randArr([5, 3]);
+  const ids = [4, 1, 4, 0, 4];
+  const r = randArr([5, 3]);
+  const [g] = tf.grads((t: tf.Tensor) => tf.sum(tf.mul(gather(t, tf.tensor1d(ids, "int32")), toTf(r))))([toTf(table)]);
+  const want: Arr = { shape: [5, 3], data: new Float64Array(15) };
+  ids.forEach((id, row) => {
+    for (let c = 0; c < 3; c++) want.data[id * 3 + c] += at(r, [row, c]);
+  });
+  close(g, want);
+});
+
+test.run();
