@@ -2,5 +2,6 @@
 import type { Command } from "commander";
 import { register as tokenize } from "./tokenize.ts";
 import { register as env } from "./env.ts";
+import { register as data } from "./data.ts";
 
-export const commands: ((program: Command) => void)[] = [tokenize, env];
+export const commands: ((program: Command) => void)[] = [tokenize, env, data];
