@@ -1,0 +1,45 @@
+/**
+ * Backend choice through `mdl env`, each in a child process: a 2-thread wasm pool must start and the
+ * process must still exit on its own (the pool's workers would otherwise hold it open).
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawnSync } from "node:child_process";
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../../src/runtime/tfjs/backend.ts";
+
+const env = (...args: string[]) =>
+  spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "env", ...args], { encoding: "utf8", timeout: 60_000 });
+
+test("default order: node-gpu and node are not installed, wasm runs on 2 threads and the process exits", () => {
+  const r = env("--json", "--threads", "2");
+  assert.is(r.signal, null, "killed by the timeout: the process did not exit");
+  assert.is(r.status, 0, r.stderr);
+  const info = JSON.parse(r.stdout);
+  assert.is(info.backend, "wasm");
+  assert.is(info.threads, 2);
+  assert.equal(info.tried.map((t: { name: string; ok: boolean }) => [t.name, t.ok]), [["node-gpu", false], ["node", false], ["wasm", true]]);
+  assert.match(info.tried[0].why, "@tensorflow/tfjs-node-gpu is not installed");
+  assert.is(info.node, process.version);
+});
+
+test("the cpu backend only when asked; an unknown backend or a bad thread count is a usage error", () => {
+  const cpu = env("--backend", "cpu");
+  assert.is(cpu.status, 0, cpu.stderr);
+  assert.match(cpu.stdout, /backend\s+cpu \(1 thread\)/);
+  const bad = env("--backend", "tpu");
+  assert.is(bad.status, 2);
+  assert.match(bad.stderr, "MDL001");
+  assert.not.match(bad.stderr, "    at "); // no stack trace
+  const none = env("--backend", "webgpu");
+  assert.is(none.status, 2);
+  assert.match(none.stderr, "error MDL405: backend `webgpu` is not available");
+});
+
+test("in process: wasm with one thread", async () => {
+  const info = await initBackend({ backend: "wasm", threads: 1 });
+  assert.is(tf.getBackend(), "wasm");
+  assert.equal([info.name, info.threads], ["wasm", 1]);
+});
+
+test.run();
