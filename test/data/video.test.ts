@@ -22,8 +22,8 @@ const near = (a: number, b: number, eps: number) => assert.ok(Math.abs(a - b) <=
 
 test("probe: size and frame count from the container (mp4) or by counting packets (mkv)", async () => {
   if (!hasFfmpeg) return console.log("  (skipped: no ffmpeg)");
-  assert.equal(await probeVideo(mp4), { width: 40, height: 24, frames: 30 });
-  assert.equal(await probeVideo(mkv), { width: 40, height: 24, frames: 30 });
+  assert.equal(await probeVideo(mp4), { width: 40, height: 24, frames: 30, cfr: 10 });
+  assert.equal(await probeVideo(mkv), { width: 40, height: 24, frames: 30, cfr: 10 });
 });
 
 test("decodes exactly the frames asked for, in the order asked", async () => {
@@ -40,6 +40,25 @@ test("decodes exactly the frames asked for, in the order asked", async () => {
       near(f.data[centre + 2], 255 - 8 * n, eps);
     });
   }
+});
+
+test("seeking (long videos) and the select filter give the same frames", async () => {
+  if (!hasFfmpeg) return console.log("  (skipped: no ffmpeg)");
+  // 400 frames at 10 fps with a keyframe every 50: red = frame mod 256, green = 16 * floor(frame / 256).
+  const long = join(dir, "long.mp4");
+  ffmpeg(["-f", "lavfi", "-i", "color=c=black:size=16x16:rate=10:duration=40", "-vf", "format=rgb24,geq=r='mod(10*T\\,256)':g='16*floor(T/25.6)':b='0'",
+    "-c:v", "libx264", "-pix_fmt", "yuv444p", "-qp", "0", "-g", "50", long]);
+  const info = await probeVideo(long);
+  assert.is(info.frames, 400);
+  const indices = [399, 0, 49, 50, 51, 257, 257, 398];
+  const seek = await readVideoFrames(long, indices, info, { seek: true });
+  const select = await readVideoFrames(long, indices, info, { seek: false });
+  assert.is(seek.length, 8);
+  seek.forEach((f, k) => {
+    near(f.data[0], indices[k] % 256, 2);
+    near(f.data[1], 16 * Math.floor(indices[k] / 256), 2);
+    assert.ok(Buffer.from(f.data).equals(Buffer.from(select[k].data)), `frame ${indices[k]}`);
+  });
 });
 
 test("readClip on a video: T centre frames, [T, 3, size, size], normalised", async () => {

@@ -8,7 +8,17 @@ export interface VideoInfo {
   width: number;
   height: number;
   frames: number;
+  /** Frames per second when the stream declares a constant rate (r_frame_rate = avg_frame_rate), else 0. */
+  cfr: number;
 }
+
+/** Above this many frames, a constant-rate video is read by seeking instead of decoding from the start. */
+export const SEEK_ABOVE_FRAMES = 300;
+
+const rate = (text: unknown): number => {
+  const [a, b] = String(text).split("/").map(Number);
+  return b > 0 && a > 0 ? a / b : 0;
+};
 
 const decodeFail = (file: string) => (why: string): never => fail("video_decode", file, why);
 
@@ -38,33 +48,50 @@ export async function probeVideo(path: string): Promise<VideoInfo> {
     if (!stream) return decodeFail(path)("no video stream");
     return stream;
   };
-  const s = await probe([], "width,height,nb_frames");
+  const s = await probe([], "width,height,nb_frames,r_frame_rate,avg_frame_rate");
   const width = Number(s.width);
   const height = Number(s.height);
   if (!(width > 0 && height > 0)) decodeFail(path)("no frame size in the video stream");
   let frames = Number(s.nb_frames);
   if (!(frames > 0)) frames = Number((await probe(["-count_packets"], "nb_read_packets")).nb_read_packets);
   if (!(frames > 0)) decodeFail(path)("the video has no frames");
-  return { width, height, frames };
+  const fps = rate(s.r_frame_rate);
+  return { width, height, frames, cfr: fps > 0 && Math.abs(fps - rate(s.avg_frame_rate)) < 1e-6 * fps ? fps : 0 };
+}
+
+/**
+ * ffmpeg arguments that pick frames by index. Short (or variable-rate) videos: a select filter passes on only
+ * the wanted frames, exact by construction, and `-frames:v` stops decoding after the last of them; but it decodes
+ * every frame before that. Long constant-rate videos: one input per frame, each seeking to a quarter frame before
+ * the frame's timestamp (ffmpeg's accurate seek drops the frames before it), trimmed to one frame and concatenated,
+ * so only a GOP per wanted frame is decoded.
+ */
+function frameArgs(path: string, wanted: number[], info: VideoInfo, seek: boolean): string[] {
+  const out = ["-an", "-sn", "-vsync", "0", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"];
+  if (!seek) {
+    const select = `select=${wanted.map((i) => `eq(n\\,${i})`).join("+")}`;
+    return ["-i", path, "-vf", select, "-frames:v", String(wanted.length), ...out];
+  }
+  const inputs = wanted.flatMap((i) => ["-ss", Math.max(0, (i - 0.25) / info.cfr).toFixed(6), "-i", path]);
+  const trims = wanted.map((_, k) => `[${k}:v]trim=end_frame=1,setpts=PTS-STARTPTS[v${k}]`);
+  const graph = `${trims.join(";")};${wanted.map((_, k) => `[v${k}]`).join("")}concat=n=${wanted.length}:v=1:a=0[out]`;
+  return [...inputs, "-filter_complex", graph, "-map", "[out]", ...out];
 }
 
 /**
  * Decode the frames with the given 0-based indices (in any order, repeats allowed), returned in that order.
- * A select filter passes on only the wanted frames and `-frames:v` stops decoding after the last of them.
  * If the container promised more frames than it holds, missing indices repeat the last decoded frame.
+ * `seek` overrides the choice between the select filter and seeking (see frameArgs).
  */
-export async function readVideoFrames(path: string, indices: readonly number[], info?: VideoInfo): Promise<RgbImage[]> {
-  const { width, height } = info ?? (await probeVideo(path));
+export async function readVideoFrames(path: string, indices: readonly number[], info?: VideoInfo, opts: { seek?: boolean } = {}): Promise<RgbImage[]> {
+  const meta = info ?? (await probeVideo(path));
+  const { width, height } = meta;
   const wanted = [...new Set(indices)].sort((a, b) => a - b);
   if (wanted.length === 0) return [];
-  const select = `select=${wanted.map((i) => `eq(n\\,${i})`).join("+")}`;
+  const seek = (opts.seek ?? meta.frames > SEEK_ABOVE_FRAMES) && meta.cfr > 0;
   const raw = await runTool(
     "ffmpeg",
-    [
-      "-v", "error", "-nostdin", "-threads", "1", "-i", path, "-an", "-sn",
-      "-vf", select, "-vsync", "0", "-frames:v", String(wanted.length),
-      "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
-    ],
+    ["-v", "error", "-nostdin", "-threads", "1", ...frameArgs(path, wanted, meta, seek)],
     decodeFail(path),
   );
   const frameBytes = width * height * 3;
