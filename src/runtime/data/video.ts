@@ -12,8 +12,12 @@ export interface VideoInfo {
   cfr: number;
 }
 
-/** Above this many frames, a constant-rate video is read by seeking instead of decoding from the start. */
-export const SEEK_ABOVE_FRAMES = 300;
+/**
+ * A constant-rate video is read by seeking when the wanted frames are on average this far apart: each seek decodes
+ * up to a GOP (often 250 frames), so seeking only wins when frames are sparse. Measured on 320x240 H.264 with
+ * GOP 250: 8 of 7,500 frames 896 -> 262 ms; 8 of 1,500 frames 362 (select) vs 454 ms (seek).
+ */
+export const SEEK_SPACING = 500;
 
 const rate = (text: unknown): number => {
   const [a, b] = String(text).split("/").map(Number);
@@ -62,7 +66,7 @@ export async function probeVideo(path: string): Promise<VideoInfo> {
 /**
  * ffmpeg arguments that pick frames by index. Short (or variable-rate) videos: a select filter passes on only
  * the wanted frames, exact by construction, and `-frames:v` stops decoding after the last of them; but it decodes
- * every frame before that. Long constant-rate videos: one input per frame, each seeking to a quarter frame before
+ * every frame before that. Sparse frames of long constant-rate videos: one input per frame, each seeking to a quarter frame before
  * the frame's timestamp (ffmpeg's accurate seek drops the frames before it), trimmed to one frame and concatenated,
  * so only a GOP per wanted frame is decoded.
  */
@@ -88,7 +92,7 @@ export async function readVideoFrames(path: string, indices: readonly number[], 
   const { width, height } = meta;
   const wanted = [...new Set(indices)].sort((a, b) => a - b);
   if (wanted.length === 0) return [];
-  const seek = (opts.seek ?? meta.frames > SEEK_ABOVE_FRAMES) && meta.cfr > 0;
+  const seek = (opts.seek ?? meta.frames / wanted.length > SEEK_SPACING) && meta.cfr > 0;
   const raw = await runTool(
     "ffmpeg",
     ["-v", "error", "-nostdin", "-threads", "1", ...frameArgs(path, wanted, meta, seek)],
