@@ -1,7 +1,7 @@
 /** Parameter creation: from a torch-layout source where given, else from each Param's init, seeded. */
 import * as tf from "@tensorflow/tfjs";
 import type { Init, ModelIR } from "../../compiler/4-ir/schema.ts";
-import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
+import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { toRuntimeLayout } from "./layout.ts";
 
 /** mulberry32: small, fast, and the same numbers on every platform for a given seed. */
@@ -29,12 +29,13 @@ function gaussian(rand: () => number): number {
 }
 
 /**
- * Init args follow torch.nn.init: normal [mean=0, std=1], trunc_normal [mean=0, std=1, a=-2, b=2]
- * (a and b are absolute bounds, resampled until inside), uniform [low=0, high=1], fill [value].
+ * Init args as the compiler writes them (src/compiler/3-check/elaborate.ts): normal(std) and
+ * trunc_normal(std) with mean 0, the latter cut at torch.nn.init.trunc_normal_'s default absolute
+ * bounds [-2, 2] (resampled until inside); uniform(low, high); fill(value).
  */
 export function initValues(init: Init, size: number, rand: () => number): Float32Array {
   const out = new Float32Array(size);
-  const [p0, p1, p2, p3] = init.args;
+  const [p0, p1] = init.args;
   switch (init.kind) {
     case "zeros":
       break;
@@ -51,15 +52,14 @@ export function initValues(init: Init, size: number, rand: () => number): Float3
       break;
     }
     case "normal":
-      for (let i = 0; i < size; i++) out[i] = (p0 ?? 0) + (p1 ?? 1) * gaussian(rand);
+      for (let i = 0; i < size; i++) out[i] = (p0 ?? 1) * gaussian(rand);
       break;
     case "trunc_normal": {
-      const [mean, std, a, b] = [p0 ?? 0, p1 ?? 1, p2 ?? -2, p3 ?? 2];
-      invariant(a < b, "trunc_normal bounds are empty");
+      const std = p0 ?? 1;
       for (let i = 0; i < size; i++) {
         let v: number;
-        do v = mean + std * gaussian(rand);
-        while (v < a || v > b);
+        do v = std * gaussian(rand);
+        while (v < -2 || v > 2);
         out[i] = v;
       }
       break;
