@@ -140,8 +140,9 @@ export class MdlParser extends CstParser {
     });
   });
 
-  /** UseMember : "use" Name "=" ModuleExpr   (the module's parameters live at this level) */
+  /** UseMember : "optional"? "use" Name "=" ModuleExpr   (the module's parameters live at this level) */
   useMember = this.RULE("useMember", () => {
+    this.OPTION(() => this.CONSUME(T.Optional));
     this.CONSUME(T.Use);
     this.CONSUME(T.Name);
     this.CONSUME(T.Equals);

@@ -86,9 +86,10 @@ export interface SubModule extends NodeBase {
   cond?: Expr;
 }
 
-/** UseMember : "use" Name "=" ModuleExpr */
+/** UseMember : "optional"? "use" Name "=" ModuleExpr */
 export interface UseMember extends NodeBase {
   kind: "UseMember";
+  optional: boolean;
   name: Ident;
   module: ModuleExpr;
 }

@@ -17,7 +17,14 @@ export function parseSource(file: string, text: string): Parsed {
   const diagnostics: Diagnostic[] = lexed.errors.map((e) => lexError(file, text, e));
   parser.input = lexed.tokens;
   const cst = parser.file();
-  for (const e of parser.errors) diagnostics.push(parseError(file, text, e));
+  // Recovery re-synchronises token by token; report the first error of a line, not the cascade after it.
+  let lastLine = -1;
+  for (const e of parser.errors) {
+    const line = Number.isNaN(e.token.startOffset) ? Infinity : e.token.startLine ?? -1;
+    if (line === lastLine) continue;
+    lastLine = line;
+    diagnostics.push(parseError(file, text, e));
+  }
   const comments = (lexed.groups.comments ?? []).map((t) => ({ text: t.image, start: t.startOffset, end: t.startOffset + t.image.length }));
   return { value: toAst(cst, file), diagnostics, comments };
 }

@@ -195,7 +195,7 @@ class Visitor {
       case "useMember": {
         const name = this.tok(k, "Name");
         const module = this.moduleExpr(this.node(k, "moduleExpr"));
-        return name && module ? { kind: "UseMember", name: this.ident(name), module, span } : undefined;
+        return name && module ? { kind: "UseMember", optional: !!this.tok(k, "Optional"), name: this.ident(name), module, span } : undefined;
       }
       case "forwardDecl":
         return this.forward(c);
@@ -284,7 +284,7 @@ class Visitor {
   }
 
   statement(n: CstNode): A.Stmt | undefined {
-    const [c] = Object.values(n.children as Kids).flat().filter((x) => "children" in x) as CstNode[];
+    const [c] = Object.values(n.children as Kids).flat().filter((x) => !!x && "children" in x) as CstNode[];
     if (!c) return undefined;
     const k = c.children as Kids;
     const span = this.span(c);
@@ -431,12 +431,12 @@ class Visitor {
       if (s.kind === "call") {
         const close = rparens[ri++];
         const argNode = argNodes[ai] && (argNodes[ai].location?.startOffset ?? -1) > s.at && (!close || (argNodes[ai].location?.startOffset ?? 0) < close.startOffset) ? argNodes[ai++] : undefined;
-        const end = close ? this.span(close) : acc.span;
+        const end: Span = close ? this.span(close) : acc.span;
         acc = { kind: "Call", callee: acc, args: this.args(argNode), span: this.join(acc.span, end) };
       } else if (s.kind === "index") {
         const close = rbrackets[bi++];
         const mine = items.filter((it) => (it.location?.startOffset ?? -1) > s.at && (!close || (it.location?.startOffset ?? 0) < close.startOffset));
-        const end = close ? this.span(close) : acc.span;
+        const end: Span = close ? this.span(close) : acc.span;
         acc = { kind: "Index", target: acc, items: mine.map((it) => this.indexItem(it)), span: this.join(acc.span, end) };
       } else {
         const nameTok = names[ni++];

@@ -1,0 +1,30 @@
+/** How the compiler reads files: the CLI implements it with fs, a web page with an in-memory map. */
+export interface Host {
+  /** The file's text, or undefined when there is no such file. */
+  readFile(path: string): string | undefined;
+}
+
+export function memoryHost(files: Record<string, string>): Host {
+  return { readFile: (p) => files[normalize(p)] ?? files[p] };
+}
+
+/** POSIX-style path arithmetic without node:path (the compiler must run in a browser). */
+export function normalize(path: string): string {
+  const abs = path.startsWith("/");
+  const out: string[] = [];
+  for (const part of path.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === ".." && out.length && out[out.length - 1] !== "..") out.pop();
+    else if (part !== ".." || !abs) out.push(part);
+  }
+  return (abs ? "/" : "") + out.join("/") || (abs ? "/" : ".");
+}
+
+export function dirname(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i < 0 ? "." : i === 0 ? "/" : path.slice(0, i);
+}
+
+export function joinPath(dir: string, rel: string): string {
+  return rel.startsWith("/") ? normalize(rel) : normalize(`${dir}/${rel}`);
+}

@@ -1,0 +1,56 @@
+/**
+ * Phase 2b: static name checks over every block and model, used or not: unknown blocks in member
+ * declarations (with "did you mean"), duplicate hyperparameters and members, bad types.
+ * Names inside forward bodies are checked when the body runs (phase 3), where scopes are exact.
+ */
+import type * as A from "../1-syntax/ast.ts";
+import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { knownTypes } from "../3-check/hyper.ts";
+import type { Program } from "./program.ts";
+import { didYouMean } from "./suggest.ts";
+
+export function checkNames(program: Program): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const [name, file] of program.files) {
+    const scope = program.scopes.get(name);
+    if (!scope) continue;
+    const blocks = [...scope.values()].filter((d) => d.decl.kind === "Block").map((d) => d.name);
+    const checkModule = (me: A.ModuleExpr): void => {
+      if (me.kind === "Repeat") return checkModule(me.body);
+      if (me.kind === "Seq") return me.items.forEach((i) => checkModule(i.module));
+      const d = scope.get(me.block.name);
+      if (!d || d.decl.kind !== "Block") out.push(withHint(diag("unknown_block", me.block.span, me.block.name), didYouMean(me.block.name, blocks)));
+    };
+    for (const decl of file.ast.decls) {
+      const seen = new Set<string>();
+      for (const p of decl.params) {
+        if (seen.has(p.name.name)) out.push(diag("duplicate_definition", p.name.span, "hyperparameter", p.name.name));
+        seen.add(p.name.name);
+        if (!p.type.options && !knownTypes.includes(p.type.name)) {
+          out.push(withHint(diag("unknown_name", p.type.span, "type", p.type.name), didYouMean(p.type.name, knownTypes)));
+        }
+      }
+      let forwards = 0;
+      for (const m of decl.members) {
+        if (m.kind === "SubModule" || m.kind === "UseMember") checkModule(m.module);
+        if (m.kind === "Forward" && ++forwards > 1) out.push(diag("duplicate_definition", m.span, "forward of", decl.name.name));
+        if (m.kind === "Forward") checkStatements(m.body, out);
+      }
+      if (decl.kind === "Model") for (const e of decl.edits) if (e.kind === "Replace") checkModule(e.module);
+    }
+  }
+  return out;
+}
+
+/** Statements that are valid syntax but not meaningful: `f(x) = y`, a return that is not last. */
+function checkStatements(body: A.Stmt[], out: Diagnostic[]): void {
+  body.forEach((s, i) => {
+    if (s.kind === "Assign" && !s.name.name) out.push(diag("invalid_assign_target", s.name.span));
+    if (s.kind === "Return" && i < body.length - 1) out.push(diag("misplaced_statement", body[i + 1].span, "a statement after `return`", "a forward body"));
+    if (s.kind === "If") {
+      checkStatements(s.then, out);
+      if (s.else) checkStatements(s.else, out);
+    }
+    if (s.kind === "For") checkStatements(s.body, out);
+  });
+}

@@ -1,0 +1,98 @@
+/** Phase 2a: load the entry file and everything it imports (relative paths and `std`), detect cycles. */
+import type { BlockDecl, FileAst, ModelDecl } from "../1-syntax/ast.ts";
+import { parseSource } from "../1-syntax/parse.ts";
+import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { STD_SOURCE } from "../std/std-source.ts";
+import { dirname, joinPath, normalize, type Host } from "./host.ts";
+import { didYouMean } from "./suggest.ts";
+
+export const STD_FILE = "std";
+
+export interface LoadedFile {
+  name: string;
+  text: string;
+  ast: FileAst;
+  comments: { text: string; start: number; end: number }[];
+}
+
+export interface Definition {
+  name: string;
+  decl: BlockDecl | ModelDecl;
+  file: string;
+}
+
+export interface Program {
+  entry: string;
+  files: Map<string, LoadedFile>;
+  /** Per file: every block and model visible in it (its own and those it imports). */
+  scopes: Map<string, Map<string, Definition>>;
+}
+
+export function resolveImports(entry: string, host: Host, entryText?: string): { value: Program; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const files = new Map<string, LoadedFile>();
+  const scopes = new Map<string, Map<string, Definition>>();
+  const start = normalize(entry);
+
+  const load = (name: string, text: string): LoadedFile => {
+    const parsed = parseSource(name, text);
+    diagnostics.push(...parsed.diagnostics);
+    const f = { name, text, ast: parsed.value, comments: parsed.comments };
+    files.set(name, f);
+    return f;
+  };
+
+  const visit = (file: LoadedFile, stack: string[]): void => {
+    const scope = new Map<string, Definition>();
+    scopes.set(file.name, scope);
+    for (const d of file.ast.decls) {
+      const prev = scope.get(d.name.name);
+      if (prev) {
+        diagnostics.push(diag("duplicate_definition", d.name.span, d.kind === "Block" ? "block" : "model", d.name.name));
+        continue;
+      }
+      scope.set(d.name.name, { name: d.name.name, decl: d, file: file.name });
+    }
+    for (const imp of file.ast.imports) {
+      const target = imp.from === STD_FILE ? STD_FILE : joinPath(dirname(file.name), imp.from);
+      if (stack.includes(target)) {
+        diagnostics.push(diag("import_cycle", imp.fromSpan, [...stack.slice(stack.indexOf(target)), target]));
+        continue;
+      }
+      let dep = files.get(target);
+      if (!dep) {
+        const text = target === STD_FILE ? STD_SOURCE : host.readFile(target);
+        if (text === undefined) {
+          diagnostics.push(diag("import_not_found", imp.fromSpan, imp.from));
+          continue;
+        }
+        dep = load(target, text);
+        visit(dep, [...stack, target]);
+      }
+      const depScope = scopes.get(target);
+      if (!depScope) continue; // still being visited higher up the stack: reported as a cycle there
+      const own = new Map([...depScope].filter(([, d]) => d.file === target));
+      for (const n of imp.names) {
+        const def = own.get(n.name);
+        if (!def) {
+          diagnostics.push(withHint(diag("unknown_import", n.span, n.name, imp.from), didYouMean(n.name, own.keys())));
+          continue;
+        }
+        if (scope.has(n.name) && scope.get(n.name)!.decl !== def.decl) {
+          diagnostics.push(diag("duplicate_definition", n.span, "name", n.name));
+          continue;
+        }
+        scope.set(n.name, def);
+      }
+    }
+  };
+
+  const text = entryText ?? host.readFile(start);
+  if (text === undefined) {
+    diagnostics.push(diag("import_not_found", undefined, entry));
+    const empty: LoadedFile = { name: start, text: "", ast: { kind: "File", imports: [], decls: [], span: { file: start, start: 0, end: 0 } }, comments: [] };
+    files.set(start, empty);
+    scopes.set(start, new Map());
+  } else visit(load(start, text), [start]);
+  return { value: { entry: start, files, scopes }, diagnostics };
+}

@@ -1,0 +1,349 @@
+/**
+ * Phase 3a: instantiate the model: every block use becomes an Instance with bound hyperparameters,
+ * parameters with whole-number shapes, and children whose names form the state-dict keys.
+ */
+import type * as A from "../1-syntax/ast.ts";
+import type { Definition, Program } from "../2-resolve/program.ts";
+import { didYouMean } from "../2-resolve/suggest.ts";
+import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import type { DType, Init } from "../4-ir/schema.ts";
+import type { Span } from "../source.ts";
+import { Evaluator } from "./evaluate.ts";
+import { coerce } from "./hyper.ts";
+import type { Instance, ParamInst } from "./instance.ts";
+import type { Edit, ModelConfig } from "./model-config.ts";
+import { Scope, kindName, show, type Value } from "./values.ts";
+
+/** While binding from a checkpoint: the shapes found, and the equations collected against them. */
+export interface BindingProbe {
+  shapes: Map<string, number[]>;
+  equations: { lhs: Value; actual: number; key: string; dim: number; declared: Value[]; found: number[]; span: Span }[];
+  rankErrors: Diagnostic[];
+}
+
+const initKinds: Record<string, { kind: Init["kind"]; arity: number[] }> = {
+  normal: { kind: "normal", arity: [1] },
+  trunc_normal: { kind: "trunc_normal", arity: [1] },
+  uniform: { kind: "uniform", arity: [2] },
+  zeros: { kind: "zeros", arity: [0] },
+  ones: { kind: "ones", arity: [0] },
+  fill: { kind: "fill", arity: [1] },
+};
+const dtypes: Record<string, DType> = { f32: "f32", i64: "i64", i32: "i32", bool: "bool" };
+
+export class Elaborator {
+  private readonly ev: Evaluator;
+  private readonly stack: string[] = [];
+
+  constructor(
+    private readonly program: Program,
+    private readonly cfg: ModelConfig,
+    private readonly modelScope: Scope,
+    private readonly diagnostics: Diagnostic[],
+    private readonly probe?: BindingProbe,
+  ) {
+    this.ev = new Evaluator(diagnostics);
+  }
+
+  /** The model itself is the root instance; its members are the merged members of its chain. */
+  root(): Instance {
+    const def = this.cfg.def;
+    const inst = this.newInstance("", "", "block", def.name, def, this.modelScope, def.decl.span);
+    inst.forward = this.cfg.forward;
+    for (const { member, file } of this.cfg.members) this.member(inst, member, file);
+    for (const e of this.cfg.edits) {
+      if (!e.used) {
+        const paths = this.allPaths(inst);
+        this.diagnostics.push(withHint(diag("unknown_member", e.span, e.path, def.name), didYouMean(e.path, paths)));
+      }
+    }
+    return inst;
+  }
+
+  private allPaths(inst: Instance, out: string[] = []): string[] {
+    for (const m of inst.members.values()) {
+      if (!m) continue;
+      out.push(m.path);
+      this.allPaths(m, out);
+    }
+    return out;
+  }
+
+  private newInstance(path: string, prefix: string, kind: Instance["kind"], blockName: string, def: Definition | undefined, scope: Scope, span: Span): Instance {
+    return { path, weightPrefix: prefix, kind, blockName, def, scope, hyper: new Map(), params: new Map(), members: new Map(), memberOrder: [], optional: new Set(), span };
+  }
+
+  private member(inst: Instance, m: A.Member, file: string): void {
+    switch (m.kind) {
+      case "LetMember": {
+        if (inst.scope.hasOwn(m.name.name)) this.diagnostics.push(diag("shadowed_name", m.name.span, m.name.name));
+        inst.scope.set(m.name.name, this.ev.expr(m.value, inst.scope));
+        return;
+      }
+      case "ParamMember":
+        return this.param(inst, m);
+      case "Forward":
+        inst.forward = m;
+        return;
+      case "UseMember":
+        this.addChild(inst, [m.name], m.module, file, m.optional, undefined, true, m.span);
+        return;
+      case "SubModule":
+        this.addChild(inst, m.path, m.module, file, m.optional, m.cond, false, m.span);
+        return;
+    }
+  }
+
+  private cond(expr: A.Expr | undefined, scope: Scope): boolean {
+    if (!expr) return true;
+    const v = this.ev.expr(expr, scope);
+    if (v.k === "bool") return v.v;
+    if (v.k === "sym") return v.fallback !== 0;
+    if (v.k !== "error") this.diagnostics.push(diag("bad_condition", expr.span, kindName(v)));
+    return true;
+  }
+
+  private param(inst: Instance, m: A.ParamMember): void {
+    const name = m.name.name;
+    if (inst.params.has(name) || inst.members.has(name)) {
+      this.diagnostics.push(diag("duplicate_definition", m.name.span, "member", name));
+      return;
+    }
+    if (m.cond) {
+      inst.optional.add(name);
+      if (!this.cond(m.cond, inst.scope)) {
+        inst.members.set(name, null);
+        return;
+      }
+    }
+    const key = inst.weightPrefix + name;
+    const shape: Value[] = [];
+    for (const d of m.type.dims) {
+      if (d.kind === "Ellipsis") {
+        this.diagnostics.push(diag("bad_operand", d.span, "a parameter shape", "`...`"));
+        continue;
+      }
+      const v = this.ev.expr(d, inst.scope);
+      if (v.k === "num" && !Number.isInteger(v.v)) this.diagnostics.push(diag("non_integer_dim", d.span, exprText(d), String(v.v)));
+      else if (v.k === "num" && v.v < 0) this.diagnostics.push(diag("nonpositive_dim", d.span, exprText(d), String(v.v)));
+      else if (v.k !== "num" && v.k !== "sym" && v.k !== "error") this.diagnostics.push(diag("type_mismatch", d.span, "a parameter dimension", "a whole number", kindName(v)));
+      shape.push(v);
+    }
+    const dtype = m.type.dtype ? dtypes[m.type.dtype.name] : "f32";
+    if (!dtype && m.type.dtype) this.diagnostics.push(withHint(diag("unknown_name", m.type.dtype.span, "dtype", m.type.dtype.name), didYouMean(m.type.dtype.name, Object.keys(dtypes))));
+    const p: ParamInst = { name, key, shape, dtype: dtype ?? "f32", init: this.init(m.init, inst.scope), span: m.name.span };
+    inst.params.set(name, p);
+    inst.memberOrder.push(name);
+    this.probeParam(p);
+  }
+
+  private init(e: A.Expr | undefined, scope: Scope): Init {
+    if (!e) return { kind: "zeros", args: [] };
+    const call = e.kind === "Call" && e.callee.kind === "Name" ? e.callee.name : e.kind === "Name" ? e.name : undefined;
+    const spec = call ? initKinds[call] : undefined;
+    if (!spec) {
+      this.diagnostics.push(withHint(diag("unknown_function", e.span, call ?? "initialiser"), call ? didYouMean(call, Object.keys(initKinds)) : undefined));
+      return { kind: "zeros", args: [] };
+    }
+    const args = e.kind === "Call" ? e.args : [];
+    if (!spec.arity.includes(args.length)) {
+      this.diagnostics.push(diag("arity", e.span, call!, spec.arity.join(" or "), args.length));
+      return { kind: spec.kind, args: [] };
+    }
+    const nums = args.map((a) => {
+      const v = this.ev.expr(a.value, scope);
+      if (v.k === "num") return v.v;
+      if (v.k === "sym") return v.fallback;
+      if (v.k !== "error") this.diagnostics.push(diag("type_mismatch", a.span, `the argument of \`${call}\``, "a number", kindName(v)));
+      return 0;
+    });
+    return { kind: spec.kind, args: nums };
+  }
+
+  private probeParam(p: ParamInst): void {
+    const found = this.probe?.shapes.get(p.key);
+    if (!this.probe || !found) return;
+    if (found.length !== p.shape.length) {
+      this.probe.rankErrors.push(diag("bad_binding_shape", p.span, p.key, `[${p.shape.map(show).join(", ")}]`, `[${found.join(", ")}]`));
+      return;
+    }
+    p.shape.forEach((lhs, i) => this.probe!.equations.push({ lhs, actual: found[i], key: p.key, dim: i, declared: p.shape, found, span: p.span }));
+  }
+
+  /** Declare a child member (a dotted path creates namespace instances on the way). */
+  private addChild(inst: Instance, path: A.Ident[], me: A.ModuleExpr, file: string, optional: boolean, cond: A.Expr | undefined, use: boolean, span: Span): void {
+    let parent = inst;
+    for (const seg of path.slice(0, -1)) {
+      let ns = parent.members.get(seg.name);
+      if (!ns) {
+        ns = this.newInstance(join(parent.path, seg.name), parent.weightPrefix + seg.name + ".", "namespace", "", undefined, parent.scope, seg.span);
+        parent.members.set(seg.name, ns);
+        parent.memberOrder.push(seg.name);
+      }
+      parent = ns;
+    }
+    const last = path[path.length - 1];
+    if (parent.members.has(last.name) || parent.params.has(last.name)) {
+      this.diagnostics.push(diag("duplicate_definition", last.span, "member", last.name));
+      return;
+    }
+    const childPath = join(parent.path, last.name);
+    const prefix = use ? inst.weightPrefix : parent.weightPrefix + last.name + ".";
+    if (optional) parent.optional.add(last.name);
+    parent.memberOrder.push(last.name);
+    const edit = this.cfg.edits.find((e) => e.path === childPath);
+    if (edit) edit.used = true;
+    if (edit?.kind === "remove") {
+      if (!optional) this.diagnostics.push(diag("not_optional", edit.span, childPath));
+      parent.members.set(last.name, null);
+      return;
+    }
+    if (!this.cond(cond, inst.scope)) {
+      parent.members.set(last.name, null);
+      return;
+    }
+    let child: Instance | undefined;
+    if (edit?.kind === "replace" && edit.module) {
+      child = this.moduleExpr(edit.module, this.modelScope, edit.file, childPath, prefix);
+      if (child) child.replaced = { from: moduleName(me), by: moduleName(edit.module), span: edit.span };
+    } else child = this.moduleExpr(me, inst.scope, file, childPath, prefix);
+    if (child) {
+      child.span = span;
+      parent.members.set(last.name, child);
+    }
+  }
+
+  private moduleExpr(me: A.ModuleExpr, scope: Scope, file: string, path: string, prefix: string): Instance | undefined {
+    if (me.kind === "Instance") return this.instantiate(me, scope, file, path, prefix);
+    if (me.kind === "Seq") {
+      const inst = this.newInstance(path, prefix, "seq", "seq", undefined, scope, me.span);
+      for (const item of me.items) {
+        const k = String(item.key);
+        if (inst.members.has(k)) this.diagnostics.push(diag("duplicate_definition", item.keySpan, "member", k));
+        const child = this.moduleExpr(item.module, scope, file, join(path, k), `${prefix}${k}.`);
+        if (child) {
+          inst.members.set(k, child);
+          inst.memberOrder.push(k);
+        }
+      }
+      return inst;
+    }
+    const count = this.ev.expr(me.count, scope);
+    let n = 0;
+    if (count.k === "num" && Number.isInteger(count.v) && count.v >= 0) n = count.v;
+    else if (count.k === "sym") n = this.probeRepeat(count, prefix, me.count.span);
+    else if (count.k !== "error") this.diagnostics.push(diag("bad_repeat", me.count.span, show(count)));
+    const inst = this.newInstance(path, prefix, "repeat", "repeat", undefined, scope, me.span);
+    for (let i = 0; i < n; i++) {
+      const s = new Scope(scope);
+      if (me.index) s.set(me.index.name, { k: "num", v: i, int: true });
+      const child = this.moduleExpr(me.body, s, file, join(path, String(i)), `${prefix}${i}.`);
+      if (child) {
+        inst.members.set(String(i), child);
+        inst.memberOrder.push(String(i));
+      }
+    }
+    return inst;
+  }
+
+  /** A repeat count bound from weights: the number of distinct indices under its prefix. */
+  private probeRepeat(count: Value & { k: "sym" }, prefix: string, span: Span): number {
+    const found = new Set<number>();
+    for (const key of this.probe?.shapes.keys() ?? []) {
+      if (!key.startsWith(prefix)) continue;
+      const m = /^(\d+)\./.exec(key.slice(prefix.length));
+      if (m) found.add(Number(m[1]));
+    }
+    if (found.size === 0) return count.fallback;
+    this.probe!.equations.push({ lhs: count, actual: found.size, key: `${prefix}*`, dim: -1, declared: [count], found: [found.size], span });
+    return found.size;
+  }
+
+  private instantiate(me: A.InstanceExpr, callerScope: Scope, file: string, path: string, prefix: string): Instance | undefined {
+    const def = this.program.scopes.get(file)?.get(me.block.name);
+    if (!def || def.decl.kind !== "Block") {
+      const known = [...(this.program.scopes.get(file)?.values() ?? [])].filter((d) => d.decl.kind === "Block").map((d) => d.name);
+      this.diagnostics.push(withHint(diag("unknown_block", me.block.span, me.block.name), didYouMean(me.block.name, known)));
+      return undefined;
+    }
+    if (this.stack.includes(def.name)) {
+      this.diagnostics.push(diag("recursive_block", me.block.span, [...this.stack.slice(this.stack.indexOf(def.name)), def.name]));
+      return undefined;
+    }
+    const decl = def.decl;
+    const scope = new Scope();
+    const inst = this.newInstance(path, prefix, "block", def.name, def, scope, me.span);
+    const given = this.bindArgs(me, decl, callerScope);
+    for (const hp of decl.params) {
+      const name = hp.name.name;
+      let v = given.get(name);
+      if (!v) {
+        if (hp.default) v = this.ev.expr(hp.default, scope);
+        else {
+          this.diagnostics.push(diag("missing_argument", me.span, name, def.name));
+          v = { k: "error" };
+        }
+      }
+      v = coerce(v, hp.type, `\`${name}\` of \`${def.name}\``, given.has(name) ? argSpan(me, decl, name) : hp.span, this.diagnostics);
+      scope.set(name, v);
+      inst.hyper.set(name, v);
+    }
+    this.stack.push(def.name);
+    for (const m of decl.members) this.member(inst, m, def.file);
+    this.stack.pop();
+    return inst;
+  }
+
+  private bindArgs(me: A.InstanceExpr, decl: A.BlockDecl, callerScope: Scope): Map<string, Value> {
+    const given = new Map<string, Value>();
+    const names = decl.params.map((p) => p.name.name);
+    let positional = 0;
+    let sawKeyword = false;
+    for (const a of me.args) {
+      const v = this.ev.expr(a.value, callerScope);
+      if (a.name) {
+        sawKeyword = true;
+        if (!names.includes(a.name.name)) {
+          this.diagnostics.push(withHint(diag("unknown_keyword", a.name.span, a.name.name, decl.name.name, names), didYouMean(a.name.name, names)));
+          continue;
+        }
+        if (given.has(a.name.name)) this.diagnostics.push(diag("duplicate_keyword_arg", a.name.span, a.name.name));
+        given.set(a.name.name, v);
+      } else {
+        if (sawKeyword) this.diagnostics.push(diag("positional_after_keyword", a.span));
+        const name = names[positional++];
+        if (name === undefined) {
+          this.diagnostics.push(diag("arity", a.span, decl.name.name, `at most ${names.length}`, me.args.filter((x) => !x.name).length));
+          break;
+        }
+        given.set(name, v);
+      }
+    }
+    return given;
+  }
+}
+
+function argSpan(me: A.InstanceExpr, decl: A.BlockDecl, name: string): Span {
+  const i = decl.params.findIndex((p) => p.name.name === name);
+  const byName = me.args.find((a) => a.name?.name === name);
+  return (byName ?? me.args.filter((a) => !a.name)[i])?.span ?? me.span;
+}
+
+export function join(path: string, name: string): string {
+  return path ? `${path}.${name}` : name;
+}
+
+export function moduleName(me: A.ModuleExpr): string {
+  return me.kind === "Instance" ? me.block.name : me.kind === "Repeat" ? "repeat" : "seq";
+}
+
+function exprText(e: A.Expr): string {
+  switch (e.kind) {
+    case "Name": return e.name;
+    case "Number": return e.text;
+    case "Binary": return `${exprText(e.left)} ${e.op} ${exprText(e.right)}`;
+    default: return "expression";
+  }
+}
+
+export type { Edit };

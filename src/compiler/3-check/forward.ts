@@ -1,0 +1,402 @@
+/**
+ * Phase 3b: check every forward body by running it symbolically. Each tensor operation becomes a
+ * graph node with an inferred symbolic shape; a mismatch is reported where it arises.
+ */
+import type * as A from "../1-syntax/ast.ts";
+import { diag, withNote, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import * as P from "../4-ir/dim.ts";
+import type { DType } from "../4-ir/schema.ts";
+import type { Span } from "../source.ts";
+import { builtinNames, callBuiltin, type CallArg } from "./builtins.ts";
+import { Evaluator } from "./evaluate.ts";
+import { GraphBuilder } from "./graph.ts";
+import type { Instance } from "./instance.ts";
+import { showShape } from "./shape-rules.ts";
+import { inputShape, instantiatePattern, pattern, showPattern, unify, type Binding } from "./unify.ts";
+import { ERROR, Scope, asPoly, dimValue, kindName, type TensorVal, type Value } from "./values.ts";
+
+const dtypeNames: Record<string, DType> = { f32: "f32", i64: "i64", i32: "i32", bool: "bool" };
+const arith: Partial<Record<A.BinaryOp, "add" | "sub" | "mul" | "div" | "pow">> = { "+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow" };
+const MAX_DEPTH = 64;
+
+interface Frame {
+  inst: Instance;
+}
+
+export class ForwardChecker extends Evaluator {
+  readonly graph: GraphBuilder;
+  private readonly frames: Frame[] = [];
+
+  constructor(diagnostics: Diagnostic[]) {
+    super(diagnostics);
+    this.graph = new GraphBuilder(diagnostics);
+  }
+
+  /** Run the model's forward: inputs become graph inputs, unknown dims become batch symbols. */
+  runModel(root: Instance): { outputs: { name: string; value: TensorVal }[] } {
+    const fwd = root.forward;
+    if (!fwd) {
+      this.report(diag("no_forward", root.span, root.blockName));
+      return { outputs: [] };
+    }
+    const scope = this.bodyScope(root);
+    for (const p of fwd.inputs) {
+      const pat = pattern(p.type, root.scope);
+      const shape = inputShape(pat);
+      if (!shape) {
+        this.report(diag("cannot_infer_dim", p.type.span, p.name.name, showPattern(pat)));
+        continue;
+      }
+      for (const d of shape) for (const s of P.symbolsOf(d)) if (!this.graph.symbols.includes(s)) this.graph.symbols.push(s);
+      for (const s of this.graph.symbols) if (!scope.has(s)) scope.set(s, { k: "dim", p: P.symbol(s) });
+      const t = this.graph.input(p.name.name, this.dtypeOf(p.type), shape, p.span);
+      scope.set(p.name.name, { k: "tensor", t });
+    }
+    this.frames.push({ inst: root });
+    const result = this.body(fwd.body, scope) ?? this.missingReturn(root, fwd);
+    this.frames.pop();
+    const bound: Binding = { dims: new Map(this.graph.symbols.map((s) => [s, P.symbol(s)])) };
+    return { outputs: this.checkOutputs(root, fwd, result, bound, fwd.span) };
+  }
+
+  private missingReturn(inst: Instance, fwd: A.ForwardDecl): Value {
+    return this.report(diag("missing_return", fwd.span, inst.blockName));
+  }
+
+  private dtypeOf(t: A.ShapeType): DType {
+    if (!t.dtype) return "f32";
+    const d = dtypeNames[t.dtype.name];
+    if (!d) this.report(diag("unknown_name", t.dtype.span, "dtype", t.dtype.name));
+    return d ?? "f32";
+  }
+
+  /** Names visible in a forward body: the instance's statics, then its members and parameters. */
+  private bodyScope(inst: Instance): Scope {
+    const scope = new Scope(inst.scope);
+    for (const [name, m] of inst.members) scope.set(name, m ? { k: "module", inst: m } : { k: "none", member: name });
+    return scope;
+  }
+
+  override name(e: A.NameExpr, scope: Scope): Value {
+    if (!scope.has(e.name)) {
+      const p = this.paramValue(e.name, e.span);
+      if (p) return p;
+    }
+    return super.name(e, scope);
+  }
+
+  override paramOf(inst: Instance, name: string, span: Span): Value | undefined {
+    return this.paramValueOf(inst, name, span);
+  }
+
+  private paramValue(name: string, span: Span): Value | undefined {
+    const inst = this.frames[this.frames.length - 1]?.inst;
+    return inst && this.paramValueOf(inst, name, span);
+  }
+
+  private paramValueOf(inst: Instance, name: string, span: Span): Value | undefined {
+    const p = inst.params.get(name);
+    if (!p) return inst.members.get(name) === null ? { k: "none", member: name } : undefined;
+    const shape = p.shape.map((d) => asPoly(d) ?? P.constant(0));
+    return { k: "tensor", t: this.graph.param(p.key, p.dtype, shape, span) };
+  }
+
+  /** Execute statements; returns the returned value, or undefined when the body falls off the end. */
+  private body(stmts: A.Stmt[], scope: Scope): Value | undefined {
+    for (const s of stmts) {
+      switch (s.kind) {
+        case "Let": {
+          const v = this.expr(s.value, scope);
+          if (!s.destructure) {
+            scope.set(s.names[0].name, v);
+            break;
+          }
+          if (v.k === "error") {
+            for (const n of s.names) scope.set(n.name, ERROR);
+            break;
+          }
+          if (v.k !== "tuple") {
+            this.report(diag("tuple_arity", s.value.span, s.names.length, 1));
+            for (const n of s.names) scope.set(n.name, ERROR);
+            break;
+          }
+          if (v.items.length !== s.names.length) this.report(diag("tuple_arity", s.value.span, s.names.length, v.items.length));
+          s.names.forEach((n, i) => scope.set(n.name, v.items[i]?.value ?? ERROR));
+          break;
+        }
+        case "Assign": {
+          if (!s.name.name) {
+            this.report(diag("invalid_assign_target", s.name.span));
+            break;
+          }
+          const v = this.expr(s.value, scope);
+          if (!scope.assign(s.name.name, v)) this.report(diag("unknown_name", s.name.span, "variable", s.name.name));
+          break;
+        }
+        case "Return":
+          return this.expr(s.value, scope);
+        case "ExprStmt":
+          this.expr(s.value, scope);
+          break;
+        case "If": {
+          const c = this.expr(s.cond, scope);
+          let taken: boolean;
+          if (c.k === "bool") taken = c.v;
+          else if (c.k === "module") taken = true;
+          else if (c.k === "none") taken = false;
+          else {
+            if (c.k !== "error") this.report(diag("bad_condition", s.cond.span, kindName(c)));
+            break;
+          }
+          const branch = taken ? s.then : s.else;
+          if (branch) {
+            const r = this.body(branch, scope);
+            if (r) return r;
+          }
+          break;
+        }
+        case "For": {
+          let v: Value = scope.get(s.stack[0].name) ?? this.report(diag("unknown_name", s.stack[0].span, "member", s.stack[0].name));
+          for (const seg of s.stack.slice(1)) {
+            if (v.k !== "module") break;
+            const m = v.inst.members.get(seg.name);
+            v = m ? { k: "module", inst: m } : this.report(diag("unknown_member", seg.span, seg.name, v.inst.blockName));
+          }
+          if (v.k === "error") break;
+          if (v.k !== "module" || v.inst.kind !== "repeat") {
+            this.report(diag("not_iterable", s.stack.map((x) => x.name).join("."), s.stack[0].span as never) as never);
+            break;
+          }
+          for (const name of v.inst.memberOrder) {
+            const child = v.inst.members.get(name);
+            if (!child) continue;
+            scope.set(s.variable.name, { k: "module", inst: child });
+            const r = this.body(s.body, scope);
+            if (r) return r;
+          }
+          break;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  override callOther(e: A.CallExpr, scope: Scope): Value {
+    const args: CallArg[] = e.args.map((a) => ({ name: a.name?.name, value: this.expr(a.value, scope), span: a.span }));
+    if (e.callee.kind === "Name" && !scope.has(e.callee.name) && !this.paramValue(e.callee.name, e.callee.span)) {
+      return callBuiltin(e.callee.name, args, this.graph, e.span, this.diagnostics);
+    }
+    const callee = this.expr(e.callee, scope);
+    if (callee.k === "error" || args.some((a) => a.value.k === "error")) return ERROR;
+    if (callee.k === "none") return this.report(diag("not_callable", e.callee.span, callee.member, "removed optional member (guard it with `if`)"));
+    if (callee.k !== "module") return this.report(diag("not_callable", e.callee.span, e.callee.kind === "Name" ? e.callee.name : "expression", kindName(callee)));
+    const named = args.find((a) => a.name);
+    if (named) return this.report(diag("unknown_keyword", named.span, named.name!, callee.inst.blockName, []));
+    return this.callInstance(callee.inst, args.map((a) => a.value), e.span);
+  }
+
+  /** Call a module instance: a block's forward, or a repeat/seq stack applied in sequence. */
+  callInstance(inst: Instance, args: Value[], span: Span): Value {
+    if (this.frames.length > MAX_DEPTH) return this.report(diag("recursive_block", span, [inst.blockName]));
+    const saved = this.graph.scope;
+    this.graph.scope = inst.path;
+    try {
+      const tensors = args.filter((a): a is { k: "tensor"; t: TensorVal } => a.k === "tensor").map((a) => a.t.id);
+      let result: Value;
+      if (inst.kind === "repeat" || inst.kind === "seq") result = this.callStack(inst, args, span);
+      else if (inst.kind === "namespace") result = this.report(diag("not_callable", span, inst.path, "namespace"));
+      else result = this.callBlock(inst, args, span);
+      this.graph.calls.push({ scope: inst.path, inputs: tensors, outputs: outputsOf(result) });
+      return result;
+    } finally {
+      this.graph.scope = saved;
+    }
+  }
+
+  private callStack(inst: Instance, args: Value[], span: Span): Value {
+    let x = args[0];
+    if (args.length !== 1) return this.report(diag("repeat_not_sequential", span, inst.path, `it takes one input, got ${args.length}`));
+    for (const name of inst.memberOrder) {
+      const child = inst.members.get(name);
+      if (!child) continue;
+      x = this.callInstance(child, [x], span);
+      if (x.k === "tuple") return this.report(diag("repeat_not_sequential", span, inst.path, `\`${child.path}\` returns several outputs`));
+      if (x.k === "error") return x;
+    }
+    return x;
+  }
+
+  private callBlock(inst: Instance, args: Value[], span: Span): Value {
+    const fwd = inst.forward;
+    if (!fwd) return this.report(diag("no_forward", span, inst.blockName));
+    if (args.length !== fwd.inputs.length) {
+      return this.interfaceError(inst, span, diag("arity", span, inst.blockName, String(fwd.inputs.length), args.length), `it takes ${fwd.inputs.length} input${fwd.inputs.length === 1 ? "" : "s"}, the call passes ${args.length}`);
+    }
+    const patterns = fwd.inputs.map((p) => pattern(p.type, inst.scope));
+    const actual: P.Poly[][] = [];
+    for (const [i, a] of args.entries()) {
+      if (a.k !== "tensor") return this.report(diag("not_a_tensor", span, `input \`${fwd.inputs[i].name.name}\` of \`${inst.blockName}\``, kindName(a)));
+      const want = this.dtypeOf(fwd.inputs[i].type);
+      if (fwd.inputs[i].type.dtype && a.t.dtype !== want && !(want === "i64" && a.t.dtype === "i32")) {
+        return this.report(diag("dtype_mismatch", span, `input \`${fwd.inputs[i].name.name}\` of \`${inst.blockName}\``, want, a.t.dtype));
+      }
+      actual.push(a.t.shape);
+    }
+    const b = unify(patterns, actual);
+    if ("why" in b) {
+      const inputName = fwd.inputs[b.index].name.name;
+      return this.interfaceError(inst, span, diag("shape_mismatch", span, `input \`${inputName}\` of \`${inst.blockName}\``, showPattern(patterns[b.index]), showShape(actual[b.index])), `input \`${inputName}\` ${b.why}`);
+    }
+    const scope = this.bodyScope(inst);
+    for (const [name, p] of b.dims) if (!scope.has(name)) scope.set(name, dimValue(p));
+    fwd.inputs.forEach((p, i) => scope.set(p.name.name, args[i]));
+    this.frames.push({ inst });
+    const result = this.body(fwd.body, scope) ?? this.missingReturn(inst, fwd);
+    this.frames.pop();
+    const outs = this.checkOutputs(inst, fwd, result, b, span);
+    if (!fwd.tupleOutputs) return outs[0] ? { k: "tensor", t: outs[0].value } : ERROR;
+    return outs.length === fwd.outputs.length ? { k: "tuple", items: outs.map((o) => ({ name: o.name, value: { k: "tensor", t: o.value } })) } : ERROR;
+  }
+
+  private interfaceError(inst: Instance, span: Span, plain: Diagnostic, why: string): Value {
+    if (!inst.replaced) return this.report(plain);
+    return this.report(withNote(diag("incompatible_replace", inst.replaced.span, inst.path, inst.replaced.by, why), "used here", span));
+  }
+
+  /** Returned values must match the declared outputs (names, count, shapes, after binding). */
+  private checkOutputs(inst: Instance, fwd: A.ForwardDecl, result: Value, b: Binding, span: Span): { name: string; value: TensorVal }[] {
+    if (result.k === "error") return [];
+    const items: { name: string; value: Value; span: Span }[] = [];
+    if (fwd.tupleOutputs) {
+      if (result.k !== "tuple") {
+        this.report(diag("tuple_arity", fwd.span, fwd.outputs.length, 1));
+        return [];
+      }
+      for (const o of fwd.outputs) {
+        const got = result.items.find((i) => i.name === o.name?.name);
+        if (!got) this.report(diag("missing_output", o.type.span, o.name?.name ?? "?"));
+        else items.push({ name: got.name, value: got.value, span: o.type.span });
+      }
+      for (const i of result.items) if (!fwd.outputs.some((o) => o.name?.name === i.name)) this.report(diag("extra_output", fwd.span, i.name));
+    } else items.push({ name: "out", value: result, span: fwd.outputs[0]?.type.span ?? fwd.span });
+    const out: { name: string; value: TensorVal }[] = [];
+    let binding = b;
+    for (const [i, it] of items.entries()) {
+      const decl = fwd.tupleOutputs ? fwd.outputs.find((o) => o.name?.name === it.name)! : fwd.outputs[0];
+      if (it.value.k !== "tensor") {
+        if (it.value.k !== "error") this.report(diag("not_a_tensor", it.span, `output \`${it.name}\``, kindName(it.value)));
+        continue;
+      }
+      if (decl) {
+        const bodyDims = new Scope(inst.scope);
+        for (const [name, d] of binding.dims) if (!bodyDims.has(name)) bodyDims.set(name, dimValue(d));
+        const pat = pattern(decl.type, bodyDims);
+        const u = unify([pat], [it.value.t.shape], binding);
+        if ("why" in u) {
+          const d = diag("return_mismatch", decl.type.span, it.name, showPattern(pat), showShape(it.value.t.shape));
+          if (inst.replaced) this.interfaceError(inst, span, d, `output \`${it.name}\` ${u.why}`);
+          else this.report(d);
+          continue;
+        }
+        binding = u;
+        void instantiatePattern;
+      }
+      out.push({ name: it.name, value: it.value.t });
+      void i;
+    }
+    return out;
+  }
+
+  override tensorBinary(op: A.BinaryOp, a: Value, b: Value, span: Span): Value {
+    if (op === "@") {
+      if (a.k !== "tensor" || b.k !== "tensor") return this.report(diag("bad_operand", span, "`@`", `${kindName(a)} and ${kindName(b)}`));
+      return wrap(this.graph.op("matmul", [a.t, b.t], {}, span));
+    }
+    const name = arith[op];
+    if (!name) return this.report(diag("bad_operand", span, `\`${op}\``, "tensors"));
+    const ta = this.toTensor(a, b, span);
+    const tb = this.toTensor(b, a, span);
+    if (!ta || !tb) return this.report(diag("bad_operand", span, `\`${op}\``, `${kindName(a)} and ${kindName(b)}`));
+    return wrap(this.graph.op(name, [ta, tb], {}, span));
+  }
+
+  /** Numbers next to a tensor become scalar constants of its dtype. */
+  private toTensor(v: Value, other: Value, span: Span): TensorVal | undefined {
+    if (v.k === "tensor") return v.t;
+    const dtype = other.k === "tensor" ? other.t.dtype : "f32";
+    if (v.k === "num") return this.graph.constant(v.v, dtype, span);
+    const p = asPoly(v);
+    const c = p && P.asConstant(p);
+    return c !== undefined ? this.graph.constant(c, dtype, span) : undefined;
+  }
+
+  override tensorIndex(tv: Value, e: A.IndexExpr, scope: Scope): Value {
+    if (tv.k !== "tensor") return ERROR;
+    const t = tv.t;
+    if (e.items.length > t.shape.length) return this.report(diag("rank_mismatch", e.span, "indexing", `at most ${t.shape.length} indices`, String(e.items.length)));
+    const begin: P.Poly[] = [];
+    const size: P.Poly[] = [];
+    const keep: boolean[] = [];
+    let sliced = false;
+    for (let i = 0; i < t.shape.length; i++) {
+      const it = e.items[i];
+      const dim = t.shape[i];
+      if (!it || (it.slice && !it.start && !it.end)) {
+        begin.push(P.constant(0));
+        size.push(dim);
+        keep.push(true);
+        continue;
+      }
+      sliced = true;
+      const bound = (x: A.Expr | undefined, dflt: P.Poly): P.Poly | undefined => {
+        if (!x) return dflt;
+        const v = this.expr(x, scope);
+        const p = asPoly(v);
+        if (!p) {
+          if (v.k !== "error") this.report(diag("type_mismatch", x.span, "an index", "a whole number", kindName(v)));
+          return undefined;
+        }
+        const c = P.asConstant(p);
+        return c !== undefined && c < 0 ? P.add(dim, p) : p;
+      };
+      const start = bound(it.start, P.constant(0));
+      if (!start) return ERROR;
+      if (!it.slice) {
+        const c = P.asConstant(start);
+        const n = P.asConstant(dim);
+        if (c !== undefined && n !== undefined && (c < 0 || c >= n)) return this.report(diag("index_out_of_range", it.span, String(c), String(n)));
+        begin.push(start);
+        size.push(P.constant(1));
+        keep.push(false);
+        continue;
+      }
+      const end = bound(it.end, dim);
+      if (!end) return ERROR;
+      const len = P.sub(end, start);
+      const c = P.asConstant(len);
+      const n = P.asConstant(dim);
+      const e0 = P.asConstant(end);
+      if ((c !== undefined && c <= 0) || (e0 !== undefined && n !== undefined && e0 > n)) return this.report(diag("index_out_of_range", it.span, `${P.format(start)}:${P.format(end)}`, P.format(dim)));
+      begin.push(start);
+      size.push(len);
+      keep.push(true);
+    }
+    if (!sliced) return tv;
+    const s = this.graph.op("slice", [t], { begin, size }, e.span);
+    if (!s) return ERROR;
+    if (keep.every((k) => k)) return { k: "tensor", t: s };
+    return wrap(this.graph.op("reshape", [s], { shape: size.filter((_, i) => keep[i]) }, e.span));
+  }
+}
+
+function wrap(t: TensorVal | undefined): Value {
+  return t ? { k: "tensor", t } : ERROR;
+}
+
+function outputsOf(v: Value): { name: string; value: number }[] {
+  if (v.k === "tensor") return [{ name: "out", value: v.t.id }];
+  if (v.k === "tuple") return v.items.flatMap((i) => (i.value.k === "tensor" ? [{ name: i.name, value: i.value.t.id }] : []));
+  return [];
+}
+
+export { builtinNames };

@@ -1,0 +1,70 @@
+/** Builds the flat graph of primitive ops while the forward bodies are checked. */
+import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import type * as P from "../4-ir/dim.ts";
+import type { DType, OpName } from "../4-ir/schema.ts";
+import type { Span } from "../source.ts";
+import { isRuleError, shapeRules, type Attrs } from "./shape-rules.ts";
+import type { TensorVal } from "./values.ts";
+
+export interface DraftNode {
+  id: number;
+  op: OpName;
+  args: number[];
+  attrs: Attrs;
+  dtype: DType;
+  shape: P.Poly[];
+  scope: string;
+  span?: Span;
+}
+
+export interface DraftCall {
+  scope: string;
+  inputs: number[];
+  outputs: { name: string; value: number }[];
+}
+
+export class GraphBuilder {
+  readonly nodes: DraftNode[] = [];
+  readonly calls: DraftCall[] = [];
+  readonly inputs: { name: string; value: number }[] = [];
+  readonly symbols: string[] = [];
+  private readonly params = new Map<string, TensorVal>();
+  scope = "";
+
+  constructor(private readonly diagnostics: Diagnostic[]) {}
+
+  private add(op: OpName, args: number[], attrs: Attrs, dtype: DType, shape: P.Poly[], span?: Span): TensorVal {
+    const id = this.nodes.length;
+    this.nodes.push({ id, op, args, attrs, dtype, shape, scope: this.scope, span });
+    return { id, dtype, shape };
+  }
+
+  input(name: string, dtype: DType, shape: P.Poly[], span: Span): TensorVal {
+    const t = this.add("input", [], { name }, dtype, shape, span);
+    this.inputs.push({ name, value: t.id });
+    return t;
+  }
+
+  param(key: string, dtype: DType, shape: P.Poly[], span: Span): TensorVal {
+    let t = this.params.get(key);
+    if (!t) {
+      t = this.add("param", [], { path: key }, dtype, shape, span);
+      this.params.set(key, t);
+    }
+    return t;
+  }
+
+  constant(value: number, dtype: DType, span?: Span): TensorVal {
+    return this.add("const", [], { value }, dtype, [], span);
+  }
+
+  /** Emit an op after its shape rule accepts the arguments; undefined (and a diagnostic) otherwise. */
+  op(op: Exclude<OpName, "input" | "param" | "const">, args: TensorVal[], attrs: Attrs, span: Span): TensorVal | undefined {
+    const r = shapeRules[op](args.map((a) => ({ dtype: a.dtype, shape: a.shape })), { ...attrs, __op: op });
+    if (isRuleError(r)) {
+      this.diagnostics.push((diag as (n: string, s: Span, ...a: unknown[]) => Diagnostic)(r.code, span, ...r.args));
+      return undefined;
+    }
+    return this.add(op, args.map((a) => a.id), attrs, r.dtype, r.shape, span);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Parameters and multiply-accumulates per module instance and in total. MACs count matmuls and
+ * convolutions only (the convention of the X-CLIP README's "FLOPs" column); batch symbols are 1
+ * unless given, so a model with inputs [B, ...] and [K, ...] is costed for one video and one text.
+ */
+import * as P from "./dim.ts";
+import type { ModelIR, Node, TensorType } from "./schema.ts";
+
+export interface ModuleStats {
+  path: string;
+  block: string;
+  depth: number;
+  params: number;
+  macs: number;
+  output?: TensorType;
+}
+
+const numel = (shape: readonly (string | number)[], env: Record<string, number>) => shape.reduce<number>((a, d) => a * P.evalDim(d, env), 1);
+
+export function nodeMacs(n: Node, nodes: readonly Node[], env: Record<string, number>): number {
+  const arg = (i: number) => nodes[n.args[i]].type.shape;
+  const out = numel(n.type.shape, env);
+  switch (n.op) {
+    case "linear":
+      return out * P.evalDim(arg(1)[1], env);
+    case "matmul": {
+      const a = arg(0);
+      return out * P.evalDim(a[a.length - 1], env);
+    }
+    case "conv2d": {
+      const w = arg(1);
+      return out * P.evalDim(w[1], env) * P.evalDim(w[2], env) * P.evalDim(w[3], env);
+    }
+    case "attention": {
+      const q = arg(0);
+      const k = arg(1);
+      const d = P.evalDim(q[q.length - 1], env);
+      const m = P.evalDim(k[k.length - 2], env);
+      const e = P.evalDim(n.type.shape[n.type.shape.length - 1], env);
+      const rows = numel(q.slice(0, -1), env); // batch x heads x n
+      return rows * m * d + rows * m * e;
+    }
+  }
+  return 0;
+}
+
+export function analyze(ir: ModelIR, symbols: Record<string, number> = {}): { total: { params: number; macs: number }; modules: ModuleStats[] } {
+  const env: Record<string, number> = Object.fromEntries(ir.symbols.map((s) => [s, symbols[s] ?? 1]));
+  const paramSize = new Map(ir.params.map((p) => [p.path, p.shape.reduce((a, b) => a * b, 1)]));
+  const byPath = new Map(ir.modules.map((m) => [m.path, m]));
+  const macsByScope = new Map<string, number>();
+  for (const n of ir.graph.nodes) {
+    const m = nodeMacs(n, ir.graph.nodes, env);
+    if (m) macsByScope.set(n.scope, (macsByScope.get(n.scope) ?? 0) + m);
+  }
+  const firstOutput = new Map<string, TensorType>();
+  for (const c of ir.graph.calls) if (!firstOutput.has(c.scope) && c.outputs[0]) firstOutput.set(c.scope, ir.graph.nodes[c.outputs[0].value].type);
+
+  const stats: ModuleStats[] = [];
+  const visit = (path: string, depth: number): { params: number; macs: number } => {
+    const m = byPath.get(path)!;
+    const row: ModuleStats = { path, block: m.block, depth, params: 0, macs: macsByScope.get(path) ?? 0 };
+    const out = firstOutput.get(path);
+    if (out) row.output = out;
+    stats.push(row);
+    for (const p of m.params) row.params += paramSize.get(p) ?? 0;
+    for (const c of m.children) {
+      const s = visit(c, depth + 1);
+      row.params += s.params;
+      row.macs += s.macs;
+    }
+    return row;
+  };
+  const total = visit("", 0);
+  return { total: { params: total.params, macs: total.macs }, modules: stats };
+}

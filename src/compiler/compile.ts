@@ -1,0 +1,120 @@
+/** Chains the phases: parse and resolve, bind from weights, check, build the IR, verify it. */
+import type * as A from "./1-syntax/ast.ts";
+import { parseSource } from "./1-syntax/parse.ts";
+import type { Host } from "./2-resolve/host.ts";
+import { resolveImports, type Definition, type Program } from "./2-resolve/program.ts";
+import { checkNames } from "./2-resolve/names.ts";
+import { bindFromShapes } from "./3-check/bind.ts";
+import { Elaborator } from "./3-check/elaborate.ts";
+import { ForwardChecker } from "./3-check/forward.ts";
+import { modelConfig, resolveHyper } from "./3-check/model-config.ts";
+import { diag, hasErrors, type Diagnostic } from "./diagnostics/diagnostic.ts";
+import { buildIr } from "./4-ir/build.ts";
+import type { ModelIR } from "./4-ir/schema.ts";
+import { verifyIr } from "./4-ir/verify.ts";
+
+export const COMMAND_LINE = "<command line>";
+
+export interface CompileOptions {
+  /** Which model of the file; the first one defined in it by default. */
+  model?: string;
+  preset?: string;
+  set?: [string, string][];
+  replace?: [string, string][];
+  remove?: string[];
+  /** Tensor shapes of a checkpoint, to bind free hyperparameters from. */
+  weights?: { file: string; shapes: Map<string, number[]> };
+  /** The entry file's text, when the host should not be asked for it (editors, tests). */
+  text?: string;
+}
+
+export interface Compiled {
+  value?: ModelIR;
+  diagnostics: Diagnostic[];
+  program: Program;
+  /** The command-line snippets parsed as sources, for rendering their diagnostics. */
+  extraSources: Map<string, string>;
+}
+
+export function compile(entry: string, host: Host, opts: CompileOptions = {}): Compiled {
+  const extraSources = new Map<string, string>();
+  const { value: program, diagnostics } = resolveImports(entry, host, opts.text);
+  diagnostics.push(...checkNames(program));
+  const def = pickModel(program, opts.model, diagnostics);
+  if (!def) return { diagnostics, program, extraSources };
+
+  const cfg = modelConfig(program, def, diagnostics);
+  const cli = commandLine(opts, program.entry, extraSources, diagnostics);
+  cfg.edits.push(...cli.edits);
+  const req = { preset: opts.preset, cli: cli.sets };
+  if (hasErrors(diagnostics)) return { diagnostics, program, extraSources };
+
+  let bound;
+  if (opts.weights) {
+    const b = bindFromShapes(program, cfg, req, opts.weights.shapes, opts.weights.file);
+    diagnostics.push(...b.diagnostics);
+    bound = b.value;
+    for (const e of cfg.edits) e.used = false;
+  }
+  const checker = new ForwardChecker(diagnostics);
+  const { scope, info } = resolveHyper(cfg, { ...req, bound }, checker, diagnostics);
+  const root = new Elaborator(program, cfg, scope, diagnostics).root();
+  if (hasErrors(diagnostics)) return { diagnostics, program, extraSources };
+  const { outputs } = checker.runModel(root);
+  if (hasErrors(diagnostics)) return { diagnostics, program, extraSources };
+
+  const built = buildIr({ model: def.name, file: program.entry, preset: opts.preset, hyper: info, root, graph: checker.graph, outputs });
+  diagnostics.push(...built.diagnostics);
+  const verified = verifyIr(built.value);
+  diagnostics.push(...verified.diagnostics);
+  return { value: hasErrors(diagnostics) ? undefined : verified.value, diagnostics, program, extraSources };
+}
+
+export function modelsOf(program: Program): Definition[] {
+  const file = program.files.get(program.entry);
+  return (file?.ast.decls ?? []).filter((d) => d.kind === "Model").map((d) => program.scopes.get(program.entry)!.get(d.name.name)!).filter(Boolean);
+}
+
+function pickModel(program: Program, name: string | undefined, out: Diagnostic[]): Definition | undefined {
+  const models = modelsOf(program);
+  if (name === undefined) {
+    if (!models.length && !hasErrors(out)) out.push(diag("no_model", program.entry, program.entry));
+    return models[0];
+  }
+  const d = program.scopes.get(program.entry)?.get(name);
+  if (!d || d.decl.kind !== "Model") {
+    out.push(diag("unknown_model", program.entry, name));
+    return undefined;
+  }
+  return d;
+}
+
+/** --set and --replace values are parsed as mdl source, so they get the same checks and messages. */
+function commandLine(opts: CompileOptions, entry: string, sources: Map<string, string>, out: Diagnostic[]) {
+  const edits: import("./3-check/model-config.ts").Edit[] = [];
+  const sets: { name: string; value: A.Expr }[] = [];
+  const snippet = (body: string): A.ModelDecl | undefined => {
+    const text = `model CommandLine { ${body} }`;
+    sources.set(COMMAND_LINE, text);
+    const parsed = parseSource(COMMAND_LINE, text);
+    out.push(...parsed.diagnostics);
+    const m = parsed.value.decls[0];
+    return parsed.diagnostics.length === 0 && m?.kind === "Model" ? m : undefined;
+  };
+  for (const [k, v] of opts.set ?? []) {
+    const m = snippet(`set ${k} = ${v}`);
+    const e = m?.edits[0];
+    if (e?.kind === "Set" && e.assignments[0]) sets.push({ name: e.assignments[0].name.name, value: e.assignments[0].value });
+  }
+  for (const [k, v] of opts.replace ?? []) {
+    const m = snippet(`replace ${k} = ${/\(/.test(v) ? v : `${v}()`}`);
+    const e = m?.edits[0];
+    if (e?.kind === "Replace") edits.push({ kind: "replace", path: k, span: e.span, module: e.module, file: entry, used: false });
+  }
+  for (const k of opts.remove ?? []) {
+    const m = snippet(`remove ${k}`);
+    const e = m?.edits[0];
+    if (e?.kind === "Remove") edits.push({ kind: "remove", path: k, span: e.span, file: entry, used: false });
+  }
+  return { sets, edits };
+}
