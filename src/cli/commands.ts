@@ -4,5 +4,8 @@ import { register as tokenize } from "./tokenize.ts";
 import { register as env } from "./env.ts";
 import { register as data } from "./data.ts";
 import { register as weights } from "./weights.ts";
+import { register as check } from "./check.ts";
+import { register as summary } from "./summary.ts";
+import { register as ir } from "./ir.ts";
 
-export const commands: ((program: Command) => void)[] = [tokenize, env, data, weights];
+export const commands: ((program: Command) => void)[] = [check, summary, ir, tokenize, env, data, weights];

@@ -30,7 +30,7 @@ export async function runCommand(body: () => Promise<number | void> | number | v
     code = (await body()) ?? EXIT_OK;
   } catch (err) {
     if (err instanceof MdlError) {
-      printDiagnostics([err.diagnostic]);
+      if (err.diagnostic.code !== "MDL000") printDiagnostics([err.diagnostic]);
       code = EXIT_USAGE;
     } else throw err;
   }
