@@ -3,25 +3,14 @@ import * as tf from "@tensorflow/tfjs";
 import type { Init, ModelIR } from "../../compiler/4-ir/schema.ts";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { toRuntimeLayout } from "./layout.ts";
+import { deriveSeed, mulberry32 } from "../data/rng.ts";
 
-/** mulberry32: small, fast, and the same numbers on every platform for a given seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** A stream per parameter path, so a parameter's starting value does not depend on which others were loaded. */
+export function seededRandom(seed: number, path = ""): () => number {
+  const rng = mulberry32(deriveSeed(seed, path));
+  return () => rng.next();
 }
 
-/** FNV-1a of the path, folded with the seed. */
-function mix(seed: number, path: string): number {
-  let h = 0x811c9dc5 ^ seed;
-  for (let i = 0; i < path.length; i++) h = Math.imul(h ^ path.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
 
 function gaussian(rand: () => number): number {
   const u = 1 - rand(); // (0, 1]: log stays finite
@@ -80,7 +69,7 @@ export function createParams(
       fail("weight_shape", undefined, p.path, `[${p.shape.join(", ")}]`, `[${given.shape.join(", ")}]`);
     // One stream per param, keyed by its path: a param's initial value does not depend on
     // which other params exist or were loaded.
-    const data = given?.data ?? initValues(p.init, p.shape.reduce((a, d) => a * d, 1), seededRandom(mix(opts.seed, p.path)));
+    const data = given?.data ?? initValues(p.init, p.shape.reduce((a, d) => a * d, 1), seededRandom(opts.seed, p.path));
     const t = toRuntimeLayout(ir, p.path, { shape: [...p.shape], data });
     if (opts.trainable) {
       out.set(p.path, tf.variable(t, true));
