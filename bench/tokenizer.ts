@@ -1,6 +1,6 @@
 /**
  * CLIP tokenizer speed: load time, then encode throughput with a cold BPE cache (every word new) and
- * a warm one (Kinetics-style prompts, whose words repeat). Run: node --import tsx bench/tokenizer-bench.ts
+ * a warm one (Kinetics-style prompts, whose words repeat). Run: node --import tsx bench/tokenizer.ts (or npm run bench -- tokenizer)
  */
 import { readFileSync } from "node:fs";
 import { ClipTokenizer } from "../src/runtime/tokenizer/clip-tokenizer.ts";
