@@ -2,7 +2,7 @@
 import type * as A from "./1-syntax/ast.ts";
 import { parseSource } from "./1-syntax/parse.ts";
 import type { Host } from "./2-resolve/host.ts";
-import { resolveImports, type Definition, type Program } from "./2-resolve/program.ts";
+import { COMMAND_LINE, resolveImports, type Definition, type Program } from "./2-resolve/program.ts";
 import { checkNames } from "./2-resolve/names.ts";
 import { bindFromShapes } from "./3-check/bind.ts";
 import { Elaborator } from "./3-check/elaborate.ts";
@@ -13,7 +13,7 @@ import { buildIr } from "./4-ir/build.ts";
 import type { ModelIR } from "./4-ir/schema.ts";
 import { verifyIr } from "./4-ir/verify.ts";
 
-export const COMMAND_LINE = "<command line>";
+export { COMMAND_LINE };
 
 export interface CompileOptions {
   /** Which model of the file; the first one defined in it by default. */
@@ -109,12 +109,12 @@ function commandLine(opts: CompileOptions, entry: string, sources: Map<string, s
   for (const [k, v] of opts.replace ?? []) {
     const m = snippet(`replace ${k} = ${/\(/.test(v) ? v : `${v}()`}`);
     const e = m?.edits[0];
-    if (e?.kind === "Replace") edits.push({ kind: "replace", path: k, span: e.span, module: e.module, file: entry, used: false });
+    if (e?.kind === "Replace") edits.push({ kind: "replace", path: k, span: e.span, module: e.module, file: COMMAND_LINE, used: false });
   }
   for (const k of opts.remove ?? []) {
     const m = snippet(`remove ${k}`);
     const e = m?.edits[0];
-    if (e?.kind === "Remove") edits.push({ kind: "remove", path: k, span: e.span, file: entry, used: false });
+    if (e?.kind === "Remove") edits.push({ kind: "remove", path: k, span: e.span, file: COMMAND_LINE, used: false });
   }
   return { sets, edits };
 }

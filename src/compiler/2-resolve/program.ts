@@ -7,6 +7,8 @@ import { dirname, joinPath, normalize, type Host } from "./host.ts";
 import { didYouMean } from "./suggest.ts";
 
 export const STD_FILE = "std";
+/** The pseudo-file of --set/--replace/--remove snippets; its names are the entry file's plus std's. */
+export const COMMAND_LINE = "<command line>";
 
 export interface LoadedFile {
   name: string;
@@ -94,5 +96,8 @@ export function resolveImports(entry: string, host: Host, entryText?: string): {
     files.set(start, empty);
     scopes.set(start, new Map());
   } else visit(load(start, text), [start]);
+  // command-line snippets see the entry file's definitions and the whole std library
+  if (!files.has(STD_FILE)) visit(load(STD_FILE, STD_SOURCE), [STD_FILE]);
+  scopes.set(COMMAND_LINE, new Map([...scopes.get(STD_FILE)!, ...scopes.get(start)!]));
   return { value: { entry: start, files, scopes }, diagnostics };
 }

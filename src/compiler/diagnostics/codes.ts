@@ -117,6 +117,8 @@ export const codes = {
   bad_tensor_file: e("MDL515", (why: string) => why),
   checkpoint_state: e("MDL516", (why: string) => `cannot resume: ${why}`),
   non_finite_loss: e("MDL517", (step: number) => `loss became NaN or infinite at step ${step}; stopped, the last good checkpoint is kept`),
+  not_a_classifier: e("MDL518", (why: string) => `the model cannot be trained or evaluated as a video classifier: ${why}`),
+  bad_entries: e("MDL519", (n: number, split: string) => `${n} bad entr${n === 1 ? "y" : "ies"} in the \`${split}\` split (listed above); fix ${n === 1 ? "it" : "them"} or pass --skip-bad to leave ${n === 1 ? "it" : "them"} out`),
   bad_context_length: e("MDL530", (got: string) => `the context length must be an integer of at least 2 (start and end token), got \`${got}\``),
 } as const;
 
