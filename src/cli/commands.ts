@@ -7,5 +7,6 @@ import { register as weights } from "./weights.ts";
 import { register as check } from "./check.ts";
 import { register as summary } from "./summary.ts";
 import { register as ir } from "./ir.ts";
+import { register as predict } from "./predict.ts";
 
-export const commands: ((program: Command) => void)[] = [check, summary, ir, tokenize, env, data, weights];
+export const commands: ((program: Command) => void)[] = [check, summary, ir, tokenize, env, data, weights, predict];

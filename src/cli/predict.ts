@@ -1,0 +1,73 @@
+/**
+ * `mdl predict MODEL --weights W --inputs IN.safetensors --out OUT.safetensors`: run a model on the tensors
+ * named `input.<name>` and write every output as `out.<name>`. Free hyperparameters come from the
+ * checkpoint's shapes; the coverage report goes to stderr.
+ */
+import type { Command } from "commander";
+import { initBackend, type BackendName } from "../runtime/tfjs/backend.ts";
+import { formatCoverage } from "../runtime/weights/coverage.ts";
+import { disposeAll, readModelInputs, writeOutputs } from "../runtime/run/io-tensors.ts";
+import { createRunner } from "../runtime/run/runner.ts";
+import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
+import { runCommand } from "./io.ts";
+import { fail } from "../compiler/diagnostics/diagnostic.ts";
+
+const BACKENDS: readonly BackendName[] = ["node-gpu", "node", "wasm", "cpu", "webgl", "webgpu"];
+
+/** A whole-number option of at least `min`; anything else is a usage error naming the option. */
+export function wholeNumber(option: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) fail("bad_count", option, option, min, value);
+  return n;
+}
+
+/** --backend and --threads, shared by the commands that run a model; checked inside the command (exit 2, no trace). */
+export function backendOptions(cmd: Command): Command {
+  return cmd
+    .option("--backend <name>", `tfjs backend (${BACKENDS.join(", ")}; default: the fastest installed)`)
+    .option("--threads <n>", "wasm threads (default: all cores)");
+}
+
+export function startBackend(flags: { backend?: string; threads?: string }) {
+  if (flags.backend !== undefined && !BACKENDS.includes(flags.backend as BackendName))
+    fail("usage", undefined, `--backend must be one of ${BACKENDS.join(", ")}, got \`${flags.backend}\``);
+  return initBackend({ backend: flags.backend as BackendName | undefined, threads: wholeNumber("--threads", flags.threads, 1) });
+}
+
+interface PredictFlags extends ModelFlags {
+  weights?: string;
+  inputs: string;
+  out: string;
+  strict?: boolean;
+  backend?: string;
+  threads?: string;
+  seed?: string;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("predict")
+    .description("run a model on input tensors (input.<name> in a safetensors file) and write its outputs (out.<name>)")
+    .argument("<model>", "the .mdl file")
+    .option("--weights <file>", "checkpoint (safetensors, .pth, .bin); binds free hyperparameters from its shapes")
+    .requiredOption("--inputs <file>", "safetensors file with a tensor input.<name> per model input")
+    .requiredOption("--out <file>", "safetensors file to write (out.<name> per model output)")
+    .option("--strict", "fail unless the checkpoint provides exactly the model's parameters")
+    .option("--seed <n>", "seed of the init of parameters the checkpoint lacks (default 0)");
+  backendOptions(modelOptions(cmd)).action((model: string, flags: PredictFlags) =>
+    runCommand(async () => {
+      const seed = wholeNumber("--seed", flags.seed, 0) ?? 0;
+      const { ir, checkpoint } = compileOrFail(model, flags, flags.weights);
+      await startBackend(flags);
+      const runner = createRunner(ir, checkpoint, { strict: flags.strict, seed });
+      if (checkpoint) process.stderr.write(`${checkpoint.file}: ${formatCoverage(runner.coverage)}\n`);
+      const inputs = readModelInputs(ir, flags.inputs);
+      const { outputs } = runner.run(inputs);
+      writeOutputs(flags.out, outputs);
+      disposeAll(inputs);
+      disposeAll(outputs);
+      runner.dispose();
+    }),
+  );
+}
