@@ -19,6 +19,7 @@ export const codes = {
   file_unreadable: e("MDL003", (why: string) => `cannot read file: ${why}`),
   output_unwritable: e("MDL004", (why: string) => `cannot write output: ${why}`),
   bad_count: e("MDL005", (option: string, min: number, got: string) => `\`${option}\` must be a whole number of at least ${min}, got \`${got}\``),
+  bad_number: e("MDL006", (option: string, what: string, got: string) => `\`${option}\` must be ${what}, got \`${got}\``),
 
   // 1xx syntax
   unexpected_token: e("MDL101", (found: string, expected: string) => `unexpected ${found}; expected ${expected}`),
