@@ -8,5 +8,6 @@ import { register as check } from "./check.ts";
 import { register as summary } from "./summary.ts";
 import { register as ir } from "./ir.ts";
 import { register as predict } from "./predict.ts";
+import { register as diff } from "./diff.ts";
 
-export const commands: ((program: Command) => void)[] = [check, summary, ir, tokenize, env, data, weights, predict];
+export const commands: ((program: Command) => void)[] = [check, summary, ir, tokenize, env, data, weights, predict, diff];
