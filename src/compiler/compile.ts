@@ -36,10 +36,19 @@ export interface Compiled {
   extraSources: Map<string, string>;
 }
 
+/** Phases 1-2 only: syntax, imports and names. Enough for a file of blocks without a model. */
+export function resolveProgram(entry: string, host: Host, text?: string): { value: Program; diagnostics: Diagnostic[] } {
+  const { value, diagnostics } = resolveImports(entry, host, text);
+  // After a syntax error the tree has holes (a dropped import, a lost token); checking it would
+  // report names and statements that are fine in the text, so stop with the syntax errors.
+  if (!diagnostics.some((d) => d.code.startsWith("MDL1"))) diagnostics.push(...checkNames(value));
+  return { value, diagnostics };
+}
+
 export function compile(entry: string, host: Host, opts: CompileOptions = {}): Compiled {
   const extraSources = new Map<string, string>();
-  const { value: program, diagnostics } = resolveImports(entry, host, opts.text);
-  diagnostics.push(...checkNames(program));
+  const { value: program, diagnostics } = resolveProgram(entry, host, opts.text);
+  if (diagnostics.some((d) => d.code.startsWith("MDL1"))) return { diagnostics, program, extraSources };
   const def = pickModel(program, opts.model, diagnostics);
   if (!def) return { diagnostics, program, extraSources };
 

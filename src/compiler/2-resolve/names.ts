@@ -6,7 +6,7 @@
 import type * as A from "../1-syntax/ast.ts";
 import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { knownTypes } from "../3-check/hyper.ts";
-import type { Program } from "./program.ts";
+import { STD_FILE, type Program } from "./program.ts";
 import { didYouMean } from "./suggest.ts";
 
 export function checkNames(program: Program): Diagnostic[] {
@@ -19,7 +19,10 @@ export function checkNames(program: Program): Diagnostic[] {
       if (me.kind === "Repeat") return checkModule(me.body);
       if (me.kind === "Seq") return me.items.forEach((i) => checkModule(i.module));
       const d = scope.get(me.block.name);
-      if (!d || d.decl.kind !== "Block") out.push(withHint(diag("unknown_block", me.block.span, me.block.name), didYouMean(me.block.name, blocks)));
+      if (d && d.decl.kind === "Block") return;
+      const inStd = program.scopes.get(STD_FILE)?.get(me.block.name);
+      const hint = inStd && name !== STD_FILE ? `it is in the standard library: import { ${me.block.name} } from "std"` : didYouMean(me.block.name, blocks);
+      out.push(withHint(diag("unknown_block", me.block.span, me.block.name), hint));
     };
     for (const decl of file.ast.decls) {
       const seen = new Set<string>();
