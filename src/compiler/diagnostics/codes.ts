@@ -99,6 +99,7 @@ export const codes = {
   input_shape: e("MDL404", (name: string, declared: string, got: string) => `input \`${name}\` must have shape ${declared}, got ${got}`),
   backend_unavailable: e("MDL405", (name: string, why: string) => `backend \`${name}\` is not available: ${why}`),
   input_dtype: e("MDL406", (name: string, expected: string, got: string) => `input \`${name}\` must be ${expected}, got ${got}`),
+  cannot_classify: e("MDL407", (model: string, why: string) => `\`${model}\` cannot classify videos: ${why}`),
 
   // 5xx weights and data
   not_found: e("MDL501", (what: string) => `${what} not found`),
