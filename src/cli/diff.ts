@@ -47,7 +47,8 @@ function gitHost(rev: string): Host {
 }
 
 export function compileSpec(spec: ModelSpec, flags: ModelFlags): ModelIR {
-  const entry = spec.rev ? `${spec.rev}:${spec.path}` : spec.path;
+  // imports resolve against the entry's directory part, so a bare file name keeps `REV:.` as its directory
+  const entry = spec.rev ? `${spec.rev}:${spec.path.includes("/") ? spec.path : `./${spec.path}`}` : spec.path;
   let text: string;
   if (spec.rev) {
     const t = gitShow(spec.rev, spec.path);
