@@ -8,6 +8,7 @@ import { register as check } from "./check.ts";
 import { register as summary } from "./summary.ts";
 import { register as ir } from "./ir.ts";
 import { register as predict } from "./predict.ts";
+import { register as classify } from "./classify.ts";
 import { register as diff } from "./diff.ts";
 
-export const commands: ((program: Command) => void)[] = [check, summary, ir, tokenize, env, data, weights, predict, diff];
+export const commands: ((program: Command) => void)[] = [check, summary, ir, tokenize, env, data, weights, predict, classify, diff];

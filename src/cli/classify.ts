@@ -1,0 +1,104 @@
+/**
+ * `mdl classify MODEL --weights W --video FILE... --labels labels.csv|"a,b,c"`: zero-shot ranked labels per
+ * video. The class texts are encoded once and reused for every video (runtime/run/classify.ts). Frames per
+ * clip and resolution come from the model's hyperparameters (so from the checkpoint when it binds them).
+ */
+import type { Command } from "commander";
+import { existsSync, statSync } from "node:fs";
+import { fail } from "../compiler/diagnostics/diagnostic.ts";
+import { readViews } from "../runtime/data/clip-reader.ts";
+import { readLabels } from "../runtime/data/dataset.ts";
+import { isImagePath } from "../runtime/data/image.ts";
+import { createClassifier } from "../runtime/run/classify.ts";
+import { ClipTokenizer } from "../runtime/tokenizer/clip-tokenizer.ts";
+import { formatCoverage } from "../runtime/weights/coverage.ts";
+import { collect, runCommand } from "./io.ts";
+import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
+import { backendOptions, startBackend, wholeNumber } from "./predict.ts";
+
+interface ClassifyFlags extends ModelFlags {
+  weights?: string;
+  video: string[];
+  labels: string;
+  template: string;
+  top: string;
+  json?: boolean;
+  views: string;
+  strict?: boolean;
+  backend?: string;
+  threads?: string;
+}
+
+/** A labels.csv file (`id,name`), or class names separated by commas. */
+export function parseLabels(value: string): string[] {
+  if (existsSync(value) || /\.(csv|txt)$/i.test(value)) return readLabels(value);
+  const names = value.split(",").map((s) => s.trim());
+  if (names.length === 0 || names.some((n) => n === "")) fail("bad_labels", "--labels", 1, `an empty class name in \`${value}\``);
+  return names;
+}
+
+function parseViews(value: string): { clips: number; crops: 1 | 3 } {
+  const m = /^(\d+)x(\d+)$/.exec(value.trim());
+  if (!m || Number(m[1]) < 1 || (m[2] !== "1" && m[2] !== "3")) fail("usage", undefined, `--views must be CLIPSxCROPS with CROPS 1 or 3 (e.g. 4x3), got \`${value}\``);
+  return { clips: Number(m[1]), crops: Number(m[2]) as 1 | 3 };
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("classify")
+    .description("zero-shot classification: rank class names for each video")
+    .argument("<model>", "the .mdl file")
+    .option("--weights <file>", "checkpoint (safetensors, .pth, .bin); binds free hyperparameters from its shapes")
+    .requiredOption("--video <file>", "a video, a folder of frames or an image (repeatable)", collect, [])
+    .requiredOption("--labels <labels>", "labels.csv (id,name) or class names separated by commas")
+    .option("--template <text>", "text around each class name; {} is the name (the official validation uses the bare name)", "{}")
+    .option("--top <n>", "how many classes to print", "5")
+    .option("--views <CLIPSxCROPS>", "temporal clips x spatial crops (1 or 3), averaged as the official multi-view test", "1x1")
+    .option("--json", "print JSON")
+    .option("--strict", "fail unless the checkpoint provides exactly the model's parameters");
+  backendOptions(modelOptions(cmd)).action((model: string, flags: ClassifyFlags) =>
+    runCommand(async () => {
+      const top = wholeNumber("--top", flags.top, 1)!;
+      const views = parseViews(flags.views);
+      const labels = parseLabels(flags.labels);
+      if (!flags.template.includes("{}")) fail("usage", undefined, `--template must contain {} where the class name goes, got \`${flags.template}\``);
+      const { ir, checkpoint } = compileOrFail(model, flags, flags.weights);
+      const tokenizer = ClipTokenizer.load();
+      const vocab = ir.hyper.find((h) => h.name === "vocab")?.value;
+      if (typeof vocab === "number" && vocab < tokenizer.vocabSize)
+        fail("cannot_classify", ir.file, ir.model, `its vocabulary has ${vocab} tokens; CLIP's tokenizer needs ${tokenizer.vocabSize}`);
+      await startBackend(flags);
+      const classifier = createClassifier(ir, checkpoint, { strict: flags.strict });
+      if (checkpoint) process.stderr.write(`${checkpoint.file}: ${formatCoverage(classifier.coverage)}\n`);
+      const { ids } = tokenizer.tokenize(labels.map((l) => flags.template.replaceAll("{}", l)), classifier.context);
+      classifier.setTexts(ids, labels.length);
+      const results = [];
+      for (const video of flags.video) {
+        const clips = await readViews({ path: video, kind: kindOf(video) }, {
+          frames: classifier.visual.frames,
+          size: classifier.visual.size,
+          ...views,
+        });
+        const probs = classifier.classify(clips);
+        const ranked = labels.map((label, i) => ({ label, probability: probs[i] })).sort((a, b) => b.probability - a.probability).slice(0, top);
+        results.push({ video, top: ranked });
+        if (!flags.json) {
+          const lines = [`${video}:`, ...ranked.map((r, i) => `  ${String(i + 1).padStart(2)}. ${(100 * r.probability).toFixed(2).padStart(6)}%  ${r.label}`)];
+          process.stdout.write(lines.join("\n") + "\n");
+        }
+      }
+      if (flags.json) process.stdout.write(JSON.stringify(results, null, 2) + "\n");
+      classifier.dispose();
+    }),
+  );
+}
+
+function kindOf(path: string): "video" | "frames" | "image" {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    fail("not_found", path, "video file");
+  }
+  return st.isDirectory() ? "frames" : isImagePath(path) ? "image" : "video";
+}
