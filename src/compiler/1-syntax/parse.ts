@@ -18,10 +18,12 @@ export function parseSource(file: string, text: string): Parsed {
   parser.input = lexed.tokens;
   const cst = parser.file();
   // Recovery re-synchronises token by token; report the first error of a line, not the cascade after it.
+  // A bad character or an unterminated string already explains what the parser trips over on its line.
   let lastLine = -1;
+  const lexLines = new Set(lexed.errors.map((e) => e.line));
   for (const e of parser.errors) {
     const line = Number.isNaN(e.token.startOffset) ? Infinity : e.token.startLine ?? -1;
-    if (line === lastLine) continue;
+    if (line === lastLine || lexLines.has(line)) continue;
     lastLine = line;
     diagnostics.push(parseError(file, text, e));
   }
@@ -51,9 +53,13 @@ function parseError(file: string, text: string, e: IRecognitionException): Diagn
   }
   const span = { file, start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 };
   if (type === "Int" || type === "Float") {
-    // `1.2.3` lexes as Float then Float; report the odd literal
-    const prev = text.slice(Math.max(0, t.startOffset - 1), t.startOffset);
-    if (prev === ".") return diag("invalid_number", span, t.image);
+    // `1.2.3` lexes as `1.2` then `.3` (and `1..2` as `1.` then `.2`): report the whole literal
+    const prev = text[t.startOffset - 1] ?? "";
+    if (prev === "." || (t.image.startsWith(".") && /\d/.test(prev))) {
+      let start = t.startOffset;
+      while (start > 0 && /[\d.]/.test(text[start - 1])) start--;
+      return diag("invalid_number", { file, start, end: span.end }, text.slice(start, span.end));
+    }
   }
   return diag("unexpected_token", span, describe(t.image, type), expected);
 }
