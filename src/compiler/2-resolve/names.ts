@@ -15,11 +15,14 @@ export function checkNames(program: Program): Diagnostic[] {
     const scope = program.scopes.get(name);
     if (!scope) continue;
     const blocks = [...scope.values()].filter((d) => d.decl.kind === "Block").map((d) => d.name);
+    // a name whose import failed was reported at the import
+    const imported = new Set(file.ast.imports.flatMap((i) => i.names.map((n) => n.name)));
     const checkModule = (me: A.ModuleExpr): void => {
       if (me.kind === "Repeat") return checkModule(me.body);
       if (me.kind === "Seq") return me.items.forEach((i) => checkModule(i.module));
       const d = scope.get(me.block.name);
       if (d && d.decl.kind === "Block") return;
+      if (!d && imported.has(me.block.name)) return;
       const inStd = program.scopes.get(STD_FILE)?.get(me.block.name);
       const hint = inStd && name !== STD_FILE ? `it is in the standard library: import { ${me.block.name} } from "std"` : didYouMean(me.block.name, blocks);
       out.push(withHint(diag("unknown_block", me.block.span, me.block.name), hint));
