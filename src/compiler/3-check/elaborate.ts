@@ -311,7 +311,8 @@ export class Elaborator {
         given.set(a.name.name, v);
       } else {
         if (sawKeyword) this.diagnostics.push(diag("positional_after_keyword", a.span));
-        const name = names[positional++];
+        // after a keyword, take the first parameter still free rather than overwrite the keyword's
+        const name = sawKeyword ? names.find((n) => !given.has(n)) : names[positional++];
         if (name === undefined) {
           this.diagnostics.push(diag("arity", a.span, decl.name.name, `at most ${names.length}`, me.args.filter((x) => !x.name).length));
           break;
