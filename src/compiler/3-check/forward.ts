@@ -3,7 +3,8 @@
  * graph node with an inferred symbolic shape; a mismatch is reported where it arises.
  */
 import type * as A from "../1-syntax/ast.ts";
-import { diag, withNote, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { diag, withHint, withNote, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { didYouMean } from "../2-resolve/suggest.ts";
 import * as P from "../4-ir/dim.ts";
 import type { DType } from "../4-ir/schema.ts";
 import type { Span } from "../source.ts";
@@ -81,6 +82,9 @@ export class ForwardChecker extends Evaluator {
     if (!scope.has(e.name)) {
       const p = this.paramValue(e.name, e.span);
       if (p) return p;
+      // parameters live beside the scope, so "did you mean" has to be offered them too
+      const params = this.frames[this.frames.length - 1]?.inst.params.keys() ?? [];
+      return this.report(withHint(diag("unknown_name", e.span, "name", e.name), didYouMean(e.name, [...scope.names(), ...params])));
     }
     return super.name(e, scope);
   }
@@ -164,7 +168,7 @@ export class ForwardChecker extends Evaluator {
           }
           if (v.k === "error") break;
           if (v.k !== "module" || v.inst.kind !== "repeat") {
-            this.report(diag("not_iterable", s.stack.map((x) => x.name).join("."), s.stack[0].span as never) as never);
+            this.report(diag("not_iterable", s.stack[0].span, s.stack.map((x) => x.name).join(".")));
             break;
           }
           for (const name of v.inst.memberOrder) {
