@@ -45,7 +45,8 @@ export function modelChain(program: Program, def: Definition, out: Diagnostic[])
       break;
     }
     if (chain.some((c) => c.decl === base.decl)) {
-      out.push(diag("extends_cycle", baseName.span, [...chain.map((c) => c.name), base.name]));
+      // the chain is kept base-first; the message reads in `extends` order, from the model asked for
+      out.push(diag("extends_cycle", baseName.span, [...chain.map((c) => c.name).reverse(), base.name]));
       break;
     }
     chain.unshift(base);
@@ -118,7 +119,7 @@ export function resolveHyper(cfg: ModelConfig, req: HyperRequest, ev: Evaluator,
     const apply = (name: string, span: Span | undefined): void => {
       const p = cfg.presets.get(name);
       if (!p) {
-        out.push(withHint(diag("unknown_preset", span, name, modelName, [...cfg.presets.keys()]), didYouMean(name, cfg.presets.keys())));
+        out.push(withHint(diag("unknown_preset", span ?? cfg.def.file, name, modelName, [...cfg.presets.keys()]), didYouMean(name, cfg.presets.keys())));
         return;
       }
       if (seen.includes(name)) return;
