@@ -1,0 +1,95 @@
+/**
+ * The module hierarchy and its dataflow as a Graphviz DOT graph, from the IR alone. Modules down to
+ * `depth` are drawn: those with drawn children as clusters, the others as boxes whose subtree is
+ * collapsed. An edge joins two boxes when an op of one reads a tensor made in the other, labelled
+ * with that tensor's shape; the glue ops of a cluster's own forward (reshapes, residual adds) are
+ * looked through, so edges connect the modules that compute. Browser-safe: no node API.
+ */
+import type { ModelIR, Node } from "../../compiler/4-ir/schema.ts";
+
+export interface VizOptions {
+  /** Deepest module level drawn (the model is 0); default 2. */
+  depth?: number;
+}
+
+const LEAVES = new Set(["param", "const", "fill"]);
+// Labels hold no backslashes of their own; the ones written here are DOT's line breaks.
+const quote = (s: string) => `"${s.replace(/"/g, '\\"')}"`;
+const shapeText = (n: Node) => `${n.type.dtype}[${n.type.shape.join(", ")}]`;
+
+export function toDot(ir: ModelIR, opts: VizOptions = {}): string {
+  const maxDepth = opts.depth ?? 2;
+  const byPath = new Map(ir.modules.map((m) => [m.path, m]));
+  const depth = new Map<string, number>();
+  const parent = new Map<string, string>();
+  const walk = (path: string, d: number) => {
+    depth.set(path, d);
+    for (const c of byPath.get(path)?.children ?? []) {
+      parent.set(c, path);
+      walk(c, d + 1);
+    }
+  };
+  walk("", 0);
+  const isCluster = (p: string) => depth.get(p)! < maxDepth && (byPath.get(p)?.children.length ?? 0) > 0;
+  /** The drawn module an op scope belongs to: itself, or its ancestor at the deepest drawn level. */
+  const shown = (scope: string) => {
+    let p = scope;
+    while (depth.get(p)! > maxDepth) p = parent.get(p)!;
+    return p;
+  };
+
+  const nodes = ir.graph.nodes;
+  const glue = (n: Node) => n.op !== "input" && isCluster(shown(n.scope));
+  const memo = new Map<number, Set<string>>();
+  /** The boxes (or graph inputs) a tensor comes from, looking through glue ops. */
+  const sources = (id: number): Set<string> => {
+    const hit = memo.get(id);
+    if (hit) return hit;
+    const n = nodes[id];
+    const out = new Set<string>();
+    memo.set(id, out);
+    if (n.op === "input") out.add(`input:${String(n.attrs.name)}`);
+    else if (LEAVES.has(n.op)) return out;
+    else if (glue(n)) for (const a of n.args) for (const s of sources(a)) out.add(s);
+    else out.add(shown(n.scope));
+    return out;
+  };
+
+  const edges = new Map<string, Set<string>>();
+  const edge = (from: string, to: string, label: string) => {
+    if (from === to) return;
+    const key = `${from}\u0000${to}`;
+    edges.set(key, (edges.get(key) ?? new Set()).add(label));
+  };
+  for (const n of nodes) {
+    if (n.op === "input" || LEAVES.has(n.op) || glue(n)) continue;
+    const to = shown(n.scope);
+    for (const a of n.args) for (const from of sources(a)) if (from !== to) edge(from, to, shapeText(nodes[a]));
+  }
+  for (const o of ir.graph.outputs) for (const from of sources(o.value)) edge(from, `output:${o.name}`, shapeText(nodes[o.value]));
+
+  const id = (key: string) => quote(key === "" ? "(model)" : key);
+  const label = (p: string) => {
+    const m = byPath.get(p)!;
+    return `${p === "" ? ir.model : p.split(".").pop()}: ${m.block}`;
+  };
+  const lines = [`digraph ${quote(ir.model)} {`, "  rankdir=TB;", '  node [shape=box, style="rounded,filled", fillcolor="#f4f6fb", fontname="Helvetica", fontsize=11];', '  edge [fontname="Helvetica", fontsize=9];'];
+  const emit = (p: string, indent: string) => {
+    if (!isCluster(p)) {
+      lines.push(`${indent}${id(p)} [label=${quote(label(p))}];`);
+      return;
+    }
+    lines.push(`${indent}subgraph ${quote(`cluster_${p || "(model)"}`)} {`, `${indent}  label=${quote(label(p))};`, `${indent}  style=rounded; color="#8090b0";`);
+    for (const c of byPath.get(p)!.children) emit(c, indent + "  ");
+    lines.push(`${indent}}`);
+  };
+  emit("", "  ");
+  for (const i of ir.graph.inputs) lines.push(`  ${quote(`input:${i.name}`)} [label=${quote(`${i.name}: ${i.type.dtype}[${i.type.shape.join(", ")}]`)}, shape=ellipse, fillcolor="#e8f4e8"];`);
+  for (const o of ir.graph.outputs) lines.push(`  ${quote(`output:${o.name}`)} [label=${quote(`${o.name}: ${o.type.dtype}[${o.type.shape.join(", ")}]`)}, shape=ellipse, fillcolor="#f8ece0"];`);
+  for (const [key, labels] of edges) {
+    const [from, to] = key.split("\u0000");
+    lines.push(`  ${id(from)} -> ${id(to)} [label=${quote([...labels].join("\\n"))}];`);
+  }
+  lines.push("}");
+  return lines.join("\n") + "\n";
+}
