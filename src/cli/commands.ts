@@ -10,5 +10,6 @@ import { register as ir } from "./ir.ts";
 import { register as predict } from "./predict.ts";
 import { register as classify } from "./classify.ts";
 import { register as diff } from "./diff.ts";
+import { register as viz } from "./viz.ts";
 
-export const commands: ((program: Command) => void)[] = [check, summary, ir, tokenize, env, data, weights, predict, classify, diff];
+export const commands: ((program: Command) => void)[] = [check, summary, ir, tokenize, env, data, weights, predict, classify, diff, viz];
