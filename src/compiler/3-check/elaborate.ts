@@ -124,7 +124,7 @@ export class Elaborator {
         continue;
       }
       const v = this.ev.expr(d, inst.scope);
-      if (v.k === "num" && !Number.isInteger(v.v)) this.diagnostics.push(diag("non_integer_dim", d.span, exprText(d), String(v.v)));
+      if (v.k === "num" && !Number.isInteger(v.v)) this.diagnostics.push(diag("non_integer_dim", d.span, `\`${exprText(d)}\``, String(v.v)));
       else if (v.k === "num" && v.v < 0) this.diagnostics.push(diag("nonpositive_dim", d.span, exprText(d), String(v.v)));
       else if (v.k !== "num" && v.k !== "sym" && v.k !== "error") this.diagnostics.push(diag("type_mismatch", d.span, "a parameter dimension", "a whole number", kindName(v)));
       shape.push(v);

@@ -163,7 +163,7 @@ export class Evaluator {
         case "*": return dimValue(P.mul(pa, pb));
         case "/": case "//": {
           const q = P.div(pa, pb);
-          return q ? dimValue(q) : this.report(diag("non_integer_dim", span, `${P.format(pa)} / ${P.format(pb)}`, "not a whole multiple"));
+          return q ? dimValue(q) : this.report(diag("non_integer_dim", span, `\`${P.format(pa)} / ${P.format(pb)}\``, "not a whole multiple"));
         }
       }
     }

@@ -56,7 +56,7 @@ export const codes = {
   shape_mismatch: e("MDL301", (op: string, a: string, b: string) => `shape mismatch in ${op}: ${a} and ${b}`),
   dtype_mismatch: e("MDL302", (op: string, a: string, b: string) => `dtype mismatch in ${op}: ${a} and ${b}`),
   arity: e("MDL303", (callee: string, expected: string, got: number) => `\`${callee}\` takes ${expected} argument${expected === "1" ? "" : "s"}, got ${got}`),
-  non_integer_dim: e("MDL304", (expr: string, value: string) => `\`${expr}\` must be a whole number, but is ${value}`),
+  non_integer_dim: e("MDL304", (what: string, value: string) => `${what} must be a whole number, but is ${value}`),
   type_mismatch: e("MDL305", (what: string, expected: string, got: string) => `${what} must be ${expected}, got ${got}`),
   missing_argument: e("MDL306", (name: string, callee: string) => `missing argument \`${name}\` of \`${callee}\``),
   unknown_keyword: e("MDL307", (name: string, callee: string, known: readonly string[]) =>
