@@ -7,9 +7,10 @@ import { register as weights } from "./weights.ts";
 import { register as check } from "./check.ts";
 import { register as summary } from "./summary.ts";
 import { register as ir } from "./ir.ts";
+import { register as fmt } from "./fmt.ts";
 import { register as predict } from "./predict.ts";
 import { register as classify } from "./classify.ts";
 import { register as diff } from "./diff.ts";
 import { register as viz } from "./viz.ts";
 
-export const commands: ((program: Command) => void)[] = [check, summary, ir, tokenize, env, data, weights, predict, classify, diff, viz];
+export const commands: ((program: Command) => void)[] = [check, summary, ir, fmt, tokenize, env, data, weights, predict, classify, diff, viz];
