@@ -1,0 +1,11 @@
+/** `mdl lsp`: the language server on stdin/stdout, for editors (see editors/vscode). */
+import type { Command } from "commander";
+import { serveStdio } from "../lsp/server.ts";
+
+export function register(program: Command): void {
+  program
+    .command("lsp")
+    .description("run the mdl language server over stdio: diagnostics, hover with shapes/parameters/MACs, go to definition")
+    .option("--stdio", "talk over stdin/stdout (the default and only transport; accepted because editors pass it)")
+    .action(() => serveStdio());
+}

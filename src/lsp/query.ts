@@ -1,0 +1,110 @@
+/**
+ * What the editor asks about a position: hover (a sub-module's output shape, parameters and MACs; a
+ * forward variable's shape) and go-to-definition (block and model names, across imports). Answers
+ * come from the last compile: the Program for names, the IR for shapes and costs.
+ */
+import type * as A from "../compiler/1-syntax/ast.ts";
+import type { Program } from "../compiler/2-resolve/program.ts";
+import type { ModuleStats } from "../compiler/4-ir/analyze.ts";
+import type { ModelIR, Module, TensorType } from "../compiler/4-ir/schema.ts";
+import { human } from "../tools/diff/print.ts";
+import { wordAt } from "./positions.ts";
+
+export interface Analysis {
+  program: Program;
+  ir?: ModelIR;
+  stats?: Map<string, ModuleStats>;
+}
+
+const typeText = (t: TensorType) => `${t.dtype}[${t.shape.join(", ")}]`;
+const within = (s: { start: number; end: number }, offset: number) => s.start <= offset && offset <= s.end;
+
+function declAt(program: Program, file: string, offset: number): A.BlockDecl | A.ModelDecl | undefined {
+  return program.files.get(file)?.ast.decls.find((d) => within(d.span, offset));
+}
+
+function memberSpan(decl: A.BlockDecl | A.ModelDecl, name: string): A.SubModule | A.UseMember | undefined {
+  for (const m of decl.members) {
+    if (m.kind === "SubModule" && m.path.map((p) => p.name).join(".") === name) return m;
+    if (m.kind === "UseMember" && m.name.name === name) return m;
+  }
+  return undefined;
+}
+
+/** The first module instance declared by this member (the shallowest when a repeat stacks several). */
+function instanceOf(a: Analysis, file: string, member: A.SubModule | A.UseMember): Module | undefined {
+  const hits = (a.ir?.modules ?? []).filter((m) => m.loc && m.loc.file === file && m.loc.start >= member.span.start && m.loc.end <= member.span.end);
+  return hits.sort((x, y) => x.path.split(".").length - y.path.split(".").length)[0];
+}
+
+function moduleHover(a: Analysis, m: Module): string {
+  const s = a.stats?.get(m.path);
+  const lines = [`**${m.path || a.ir!.model}**: \`${m.block}\``];
+  if (s?.output) lines.push(`output \`${typeText(s.output)}\``);
+  if (s) lines.push(`${human(s.params)} parameters (${s.params.toLocaleString("en-US")}), ${human(s.macs)} MACs`);
+  return lines.join("\n\n");
+}
+
+/** The statements of a forward body, flattened (for, if), in source order. */
+function statements(body: readonly A.Stmt[]): A.Stmt[] {
+  return body.flatMap((s) => (s.kind === "For" ? [s, ...statements(s.body)] : s.kind === "If" ? [s, ...statements(s.then), ...statements(s.else ?? [])] : [s]));
+}
+
+/** The type of a forward variable: of the expression last bound to it before (or at) the cursor. */
+function variableHover(a: Analysis, file: string, decl: A.BlockDecl | A.ModelDecl, name: string, offset: number): string | undefined {
+  const fwd = decl.members.find((m): m is A.ForwardDecl => m.kind === "Forward");
+  if (!fwd || !within(fwd.span, offset) || !a.ir) return undefined;
+  let bound: { expr: A.Expr; index: number } | undefined;
+  for (const s of statements(fwd.body)) {
+    if (s.span.start > offset) break;
+    if (s.kind === "Let" && s.names.some((n) => n.name === name)) bound = { expr: s.value, index: s.destructure ? s.names.findIndex((n) => n.name === name) : -1 };
+    if (s.kind === "Assign" && s.name.name === name) bound = { expr: s.value, index: -1 };
+  }
+  if (!bound) {
+    const input = fwd.inputs.find((i) => i.name.name === name);
+    const port = input && decl.kind === "Model" ? a.ir.graph.inputs.find((p) => p.name === name) : undefined;
+    return port ? `\`${name}\`: \`${typeText(port.type)}\`` : undefined;
+  }
+  // a call of a sub-module: its outputs are recorded in the graph's calls, by name
+  const e = bound.expr;
+  if (e.kind === "Call" && (e.callee.kind === "Name" || e.callee.kind === "Member")) {
+    const callee = e.callee.kind === "Name" ? e.callee.name : calleeName(e.callee);
+    const member = callee ? memberSpan(decl, callee) : undefined;
+    const inst = member ? instanceOf(a, file, member) : undefined;
+    const call = inst ? a.ir.graph.calls.find((c) => c.scope === inst.path) : undefined;
+    const out = call ? call.outputs[bound.index < 0 ? 0 : bound.index] : undefined;
+    if (out) return `\`${name}\`: \`${typeText(a.ir.graph.nodes[out.value].type)}\``;
+  }
+  const node = a.ir.graph.nodes.find((n) => n.loc && n.loc.file === file && n.loc.start === e.span.start && n.loc.end === e.span.end);
+  return node ? `\`${name}\`: \`${typeText(node.type)}\`` : undefined;
+}
+
+function calleeName(e: A.Expr): string | undefined {
+  if (e.kind === "Name") return e.name;
+  if (e.kind === "Member") {
+    const t = calleeName(e.target);
+    return t ? `${t}.${e.name.name}` : undefined;
+  }
+  return undefined;
+}
+
+export function hover(a: Analysis, file: string, offset: number): string | undefined {
+  const text = a.program.files.get(file)?.text;
+  const w = text === undefined ? undefined : wordAt(text, offset);
+  const decl = declAt(a.program, file, offset);
+  if (!w || !decl) return undefined;
+  const member = memberSpan(decl, w.word);
+  if (member && a.ir) {
+    const inst = instanceOf(a, file, member);
+    if (inst) return moduleHover(a, inst);
+  }
+  return variableHover(a, file, decl, w.word, offset);
+}
+
+/** Where a block or model named under the cursor is declared, in this file or the one it is imported from. */
+export function definition(a: Analysis, file: string, offset: number): A.Ident["span"] | undefined {
+  const text = a.program.files.get(file)?.text;
+  const w = text === undefined ? undefined : wordAt(text, offset);
+  const def = w ? a.program.scopes.get(file)?.get(w.word) : undefined;
+  return def?.decl.name.span;
+}
