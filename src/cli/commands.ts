@@ -12,5 +12,6 @@ import { register as predict } from "./predict.ts";
 import { register as classify } from "./classify.ts";
 import { register as diff } from "./diff.ts";
 import { register as viz } from "./viz.ts";
+import { register as lsp } from "./lsp.ts";
 
-export const commands: ((program: Command) => void)[] = [check, summary, ir, fmt, tokenize, env, data, weights, predict, classify, diff, viz];
+export const commands: ((program: Command) => void)[] = [check, summary, ir, fmt, tokenize, env, data, weights, predict, classify, diff, viz, lsp];
