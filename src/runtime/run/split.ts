@@ -67,25 +67,37 @@ function needed(ir: ModelIR, targets: number[], stop: ReadonlySet<number> = new 
   return seen;
 }
 
-/** The IR of `keep` nodes (in the original order), `asInputs` turned into input nodes. */
+/**
+ * The IR of `keep` nodes (in the original order), `asInputs` turned into input nodes. Node ids are
+ * renumbered densely, as verifyIr wants; port names keep the original ids so the halves match up.
+ */
 function subgraph(ir: ModelIR, keep: Set<number>, inputs: Port[], outputs: Port[], asInputs: ReadonlySet<number>): ModelIR {
   const portIds = new Set(inputs.map((p) => p.value));
+  const renum = new Map<number, number>();
   const nodes: Node[] = [];
   for (const n of ir.graph.nodes) {
     if (!keep.has(n.id) && !(n.op === "input" && portIds.has(n.id))) continue;
-    nodes.push(asInputs.has(n.id) ? { id: n.id, op: "input", args: [], attrs: { name: `${CACHED}${n.id}` }, type: n.type, scope: n.scope } : n);
+    const id = nodes.length;
+    renum.set(n.id, id);
+    nodes.push(
+      asInputs.has(n.id)
+        ? { id, op: "input", args: [], attrs: { name: `${CACHED}${n.id}` }, type: n.type, scope: n.scope }
+        : { ...n, id, args: n.args.map((a) => renum.get(a)!) },
+    );
   }
-  const present = new Set(nodes.map((n) => n.id));
-  const calls = ir.graph.calls.filter((c) => c.inputs.every((i) => present.has(i)) && c.outputs.every((o) => present.has(o.value)));
-  const usedParams = new Set(nodes.filter((n) => n.op === "param").map((n) => n.attrs.path as string));
+  const port = (p: Port): Port => ({ ...p, value: renum.get(p.value)! });
+  const calls = ir.graph.calls
+    .filter((c) => c.inputs.every((i) => renum.has(i)) && c.outputs.every((o) => renum.has(o.value)))
+    .map((c) => ({ ...c, inputs: c.inputs.map((i) => renum.get(i)!), outputs: c.outputs.map((o) => ({ ...o, value: renum.get(o.value)! })) }));
   const sub: ModelIR = {
     ...ir,
     symbols: ir.symbols.filter((s) => inputs.some((p) => symbolsOfShape(p.type.shape).has(s))),
-    params: ir.params.filter((p) => usedParams.has(p.path)),
-    graph: { inputs, outputs, nodes, calls },
+    graph: { inputs: inputs.map(port), outputs: outputs.map(port), nodes, calls },
   };
-  // Params are loaded once, laid out for the whole model; each half must want them the same way.
+  // Params are loaded once, laid out for the whole model; each half must use them the same way.
+  const used = new Set(nodes.filter((n) => n.op === "param").map((n) => n.attrs.path as string));
   const whole = paramLayouts(ir);
-  for (const [path, layout] of paramLayouts(sub)) invariant(whole.get(path) === layout, `${path} is laid out differently in a split graph`);
+  const half = paramLayouts(sub);
+  for (const path of used) invariant(whole.get(path) === half.get(path), `${path} is laid out differently in a split graph`);
   return sub;
 }
