@@ -47,6 +47,9 @@ export interface TrainOptions {
   evalEvery?: number;
   evalFn?: (step: number) => Promise<Record<string, number>> | Record<string, number>;
   progress?: ProgressMode;
+  /** How weights go to and from checkpoints (default: as the variables hold them). A model whose runtime layout
+   * differs from torch's saves torch's, so a checkpoint loads anywhere a torch state dict does. */
+  weightIo?: { save(path: string, v: tf.Variable): HostTensor; load(path: string, t: HostTensor): tf.Tensor };
 }
 
 export interface StepInfo {
@@ -113,9 +116,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     if (o.irHash && s.irHash && o.irHash !== s.irHash) fail("checkpoint_state", where, "the model has changed since the checkpoint (IR hash differs)");
     for (const [path, v] of o.variables) {
       const t = weights.get(path);
-      if (!t || t.shape.join(",") !== v.shape.join(",") || t.dtype !== "f32")
+      const loaded = t && t.dtype === "f32" ? (o.weightIo ? o.weightIo.load(path, t) : tf.tensor(t.data as Float32Array, t.shape)) : undefined;
+      if (!loaded || loaded.shape.join(",") !== v.shape.join(",")) {
+        loaded?.dispose();
         fail("checkpoint_state", where, `parameter \`${path}\` is missing or has another shape in the checkpoint`);
-      tf.tidy(() => v.assign(tf.tensor(t.data as Float32Array, v.shape)));
+      }
+      v.assign(loaded);
+      loaded.dispose();
     }
     const missing = opt.importState(s.optimizerStep, new Map([...moments].map(([k, t]) => [k, { shape: t.shape, data: t.data as Float32Array }])));
     if (missing.length) fail("checkpoint_state", where, `optimizer state for \`${missing[0]}\` is missing or misshapen`);
@@ -132,7 +139,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const save = () => {
     metrics.sync();
     const weights = new Map<string, HostTensor>();
-    for (const [path, v] of o.variables) weights.set(path, { dtype: "f32", shape: [...v.shape], data: v.dataSync() as Float32Array });
+    for (const [path, v] of o.variables)
+      weights.set(path, o.weightIo ? o.weightIo.save(path, v) : { dtype: "f32", shape: [...v.shape], data: v.dataSync() as Float32Array });
     const optimizer = new Map<string, HostTensor>();
     for (const [k, t] of opt.exportState()) optimizer.set(k, { dtype: "f32", shape: t.shape, data: t.data });
     const state: CheckpointState = {

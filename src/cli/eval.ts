@@ -1,0 +1,78 @@
+/**
+ * `mdl eval MODEL --weights W --data DIR`: top-1/top-5, per-class accuracy and a confusion matrix, with
+ * multi-view testing (`--views 2x3`: 2 temporal clips x 3 crops, probabilities summed over views).
+ */
+import type { Command } from "commander";
+import { fail } from "../compiler/diagnostics/diagnostic.ts";
+import { loadSplit } from "../runtime/session/data.ts";
+import { evaluate, type EvalResult } from "../runtime/session/evaluate.ts";
+import { disposeModel, openModel } from "../runtime/session/model.ts";
+import { confusionSvg } from "../runtime/session/plots.ts";
+import { assertStrict, coverage } from "../runtime/weights/coverage.ts";
+import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
+import { parseCount } from "./data.ts";
+import { runCommand, writeFileAtomic } from "./io.ts";
+import { backendOptions, reportBad, startBackend } from "./train.ts";
+
+interface EvalCli extends ModelFlags {
+  weights: string;
+  data: string;
+  split: string;
+  views: string;
+  zeroShot?: boolean;
+  json?: boolean;
+  confusion?: string;
+  skipBad?: boolean;
+  backend?: string;
+  threads?: string;
+}
+
+export function parseViews(value: string): { clips: number; crops: 1 | 3 } {
+  const m = /^(\d+)x([13])$/.exec(value.trim());
+  if (!m || Number(m[1]) < 1) fail("bad_number", "--views", "--views", "CLIPSxCROPS with CROPS 1 or 3, e.g. 1x1 or 4x3", value);
+  return { clips: Number(m[1]), crops: Number(m[2]) as 1 | 3 };
+}
+
+export function formatEval(r: EvalResult, classes: readonly string[]): string {
+  const pct = (x: number) => (Number.isNaN(x) ? "  -  " : `${(100 * x).toFixed(1).padStart(5)}%`);
+  const width = Math.max(...classes.map((c) => c.length));
+  return [
+    `top-1 ${pct(r.top1)}  top-5 ${pct(r.top5)}  (${r.n} videos)`,
+    ...classes.map((c, k) => `  ${String(k).padStart(2)} ${c.padEnd(width)} ${pct(r.perClass[k])}`),
+  ].join("\n") + "\n";
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("eval")
+    .description("evaluate a model on a dataset split: top-1/top-5, per-class accuracy, confusion matrix")
+    .argument("<model>", "the .mdl file")
+    .requiredOption("--weights <file>", "trained weights (e.g. RUN/ckpt-<step>/weights.safetensors)")
+    .requiredOption("--data <dir>", "dataset folder")
+    .option("--split <name>", "which list", "val")
+    .option("--views <CxK>", "temporal clips x spatial crops (1 or 3)", "1x1")
+    .option("--zero-shot", "classes never trained on, named only by labels.csv; the weights may lack modules the model adds (they start from their initialisers)")
+    .option("--confusion <file.svg>", "also draw the confusion matrix")
+    .option("--skip-bad", "leave out unreadable entries instead of stopping")
+    .option("--json", "print { top1, top5, perClass, confusion, ... } as JSON");
+  backendOptions(modelOptions(cmd)).action((file: string, o: EvalCli) =>
+    runCommand(async () => {
+      const views = parseViews(o.views);
+      const { ir, checkpoint } = compileOrFail(file, o, o.weights);
+      const cov = coverage(ir.params.map((p) => ({ path: p.path, shape: [...p.shape] })), checkpoint!.tensors);
+      // Zero-shot evaluation may start the modules X-CLIP adds from scratch, as X-CLIP does from CLIP's weights.
+      assertStrict(o.zeroShot ? { ...cov, missing: [] } : cov, o.weights);
+      const data = await loadSplit(o.data, o.split);
+      reportBad(data, o.split, !!o.skipBad);
+      await startBackend(o);
+      const model = openModel(ir, checkpoint!.tensors, { trainable: false, seed: 0 });
+      const r = await evaluate(model, data.classes, data.entries, views);
+      disposeModel(model);
+      if (o.confusion) writeFileAtomic(o.confusion, confusionSvg(r.confusion, data.classes));
+      if (o.json) {
+        const out = { model: ir.model, weights: o.weights, split: o.split, views: o.views, zeroShot: !!o.zeroShot, classes: data.classes, ...r };
+        process.stdout.write(JSON.stringify(out, (_k, v) => (typeof v === "number" && Number.isNaN(v) ? null : v), 1) + "\n");
+      } else process.stdout.write(formatEval(r, data.classes));
+    }),
+  );
+}

@@ -1,0 +1,128 @@
+/**
+ * `mdl train MODEL --data DIR --out RUN`: train a compiled video classifier with X-CLIP's recipe. Bad data
+ * entries are all reported before training starts; `--skip-bad` leaves them out instead of stopping.
+ */
+import type { Command } from "commander";
+import { fail } from "../compiler/diagnostics/diagnostic.ts";
+import { initBackend, type BackendName } from "../runtime/tfjs/backend.ts";
+import { loadSplit, type SplitData } from "../runtime/session/data.ts";
+import { fit } from "../runtime/session/fit.ts";
+import { disposeModel } from "../runtime/session/model.ts";
+import { latestCheckpoint } from "../runtime/train/checkpoint.ts";
+import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
+import { parseCount } from "./data.ts";
+import { printDiagnostics, rememberSource, runCommand } from "./io.ts";
+
+export function parsePositive(option: string, value: string): number {
+  const x = Number(value);
+  if (value.trim() === "" || !Number.isFinite(x) || x <= 0) fail("bad_number", option, option, "a positive number", value);
+  return x;
+}
+
+export function parseFraction(option: string, value: string): number {
+  const x = Number(value);
+  if (value.trim() === "" || !Number.isFinite(x) || x < 0 || x >= 1) fail("bad_number", option, option, "a number in [0, 1)", value);
+  return x;
+}
+
+export function backendOptions(cmd: Command): Command {
+  return cmd
+    .option("--backend <name>", "tfjs backend (node-gpu, node, wasm, cpu)")
+    .option("--threads <n>", "wasm threads (default: all cores)");
+}
+
+export async function startBackend(o: { backend?: string; threads?: string }) {
+  return initBackend({ backend: o.backend as BackendName | undefined, threads: o.threads === undefined ? undefined : parseCount("--threads", o.threads, 1) });
+}
+
+/** Print every bad entry; stop before any work unless they may be skipped. */
+export function reportBad(data: SplitData, split: string, skipBad: boolean): void {
+  for (const s of data.sources) rememberSource(s.file, s.text);
+  if (!data.problems.length) return;
+  printDiagnostics(data.problems);
+  if (!skipBad) fail("bad_entries", data.sources[1]?.file, data.problems.length, split);
+  process.stderr.write(`skipping ${data.problems.length} bad entr${data.problems.length === 1 ? "y" : "ies"}; ${data.entries.length} left\n`);
+}
+
+interface TrainCli extends ModelFlags {
+  data: string;
+  out: string;
+  weights?: string;
+  steps?: string;
+  epochs?: string;
+  batch: string;
+  accum: string;
+  lr: string;
+  warmup: string;
+  weightDecay: string;
+  smoothing: string;
+  seed: string;
+  checkpointEvery?: string;
+  perClass?: string;
+  resume?: boolean;
+  skipBad?: boolean;
+  backend?: string;
+  threads?: string;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("train")
+    .description("train a model on a dataset in the official list format (AdamW, warm-up + cosine, label smoothing, resumable checkpoints)")
+    .argument("<model>", "the .mdl file")
+    .requiredOption("--data <dir>", "dataset folder (labels.csv, train.txt)")
+    .requiredOption("--out <run>", "run folder: metrics.jsonl, ckpt-<step>/ (weights.safetensors in torch layout), latest.json")
+    .option("--weights <file>", "start from these weights (safetensors or .pth); parameters they lack are initialised")
+    .option("--steps <n>", "optimizer steps")
+    .option("--epochs <n>", "epochs (default 1 when --steps is not given)")
+    .option("--batch <n>", "videos per micro-batch", "8")
+    .option("--accum <n>", "micro-batches per optimizer step (gradient accumulation)", "1")
+    .option("--lr <x>", "base learning rate (x10 for the modules X-CLIP adds)", "1e-3")
+    .option("--warmup <f>", "fraction of the steps spent in linear warm-up", "0.1")
+    .option("--weight-decay <x>", "AdamW weight decay (none on embeddings, norms, biases)", "0.001")
+    .option("--smoothing <f>", "label smoothing", "0.1")
+    .option("--seed <n>", "seed of initialisation, data order and augmentation", "0")
+    .option("--checkpoint-every <n>", "save every N steps (always at the end)")
+    .option("--per-class <k>", "few-shot: train on the first K videos of each class")
+    .option("--resume", "continue from RUN/latest.json (a fresh start when there is none)")
+    .option("--skip-bad", "leave out unreadable entries instead of stopping before training");
+  backendOptions(modelOptions(cmd)).action((file: string, o: TrainCli) =>
+    runCommand(async () => {
+      if (o.steps !== undefined && o.epochs !== undefined) fail("usage", "--steps", "give either --steps or --epochs, not both");
+      const steps = o.steps === undefined ? undefined : parseCount("--steps", o.steps, 1);
+      const epochs = o.epochs === undefined ? undefined : parseCount("--epochs", o.epochs, 1);
+      const settings = {
+        batch: parseCount("--batch", o.batch, 1),
+        accum: parseCount("--accum", o.accum, 1),
+        lr: parsePositive("--lr", o.lr),
+        warmup: parseFraction("--warmup", o.warmup),
+        weightDecay: parseFraction("--weight-decay", o.weightDecay),
+        smoothing: parseFraction("--smoothing", o.smoothing),
+        seed: parseCount("--seed", o.seed, 0),
+        checkpointEvery: o.checkpointEvery === undefined ? undefined : parseCount("--checkpoint-every", o.checkpointEvery, 1),
+      };
+      const perClass = o.perClass === undefined ? undefined : parseCount("--per-class", o.perClass, 1);
+      const { ir, checkpoint } = compileOrFail(file, o, o.weights);
+      const data = await loadSplit(o.data, "train", { perClass });
+      reportBad(data, "train", !!o.skipBad);
+      const info = await startBackend(o);
+      const flags = { model: o.model, preset: o.preset, set: o.set, replace: o.replace, remove: o.remove };
+      const config = { file, ...flags, data: o.data, weights: o.weights, steps, epochs, perClass, ...settings, backend: info.name, classes: data.classes };
+      process.stderr.write(`training ${ir.model} on ${data.entries.length} videos, ${data.classes.length} classes (${info.name})\n`);
+      const res = await fit({
+        ir,
+        weights: checkpoint?.tensors,
+        classes: data.classes,
+        entries: data.entries,
+        out: o.out,
+        steps,
+        epochs: steps === undefined ? epochs ?? 1 : undefined,
+        resume: !!o.resume,
+        config,
+        ...settings,
+      });
+      disposeModel(res.model);
+      process.stdout.write(`step ${res.step}/${res.totalSteps}, final loss ${res.loss}; weights: ${latestCheckpoint(o.out)}/weights.safetensors\n`);
+    }),
+  );
+}

@@ -1,0 +1,87 @@
+/**
+ * Evaluation as X-CLIP's validate() does it: every view (temporal clips x spatial crops) of a video is scored
+ * against all class texts, the softmax probabilities are summed over views, and the top class is the answer.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { readViews, type ClipSource } from "../data/clip-reader.ts";
+import { predict } from "../tfjs/lower.ts";
+import { classTexts, type VideoModel } from "./model.ts";
+
+export interface EvalEntry extends ClipSource {
+  label: number;
+}
+
+export interface EvalResult {
+  n: number;
+  top1: number;
+  top5: number;
+  /** Accuracy per class (NaN for a class with no examples). */
+  perClass: number[];
+  /** confusion[true][predicted] counts. */
+  confusion: number[][];
+  /** Predicted class per entry, in input order. */
+  predictions: number[];
+}
+
+export interface EvalOptions {
+  clips?: number;
+  crops?: 1 | 3;
+  /** Videos per forward pass. */
+  batch?: number;
+  onEntry?: (done: number, total: number) => void;
+}
+
+export async function evaluate(m: VideoModel, classes: readonly string[], entries: readonly EvalEntry[], o: EvalOptions = {}): Promise<EvalResult> {
+  const K = classes.length;
+  const clips = o.clips ?? 1;
+  const crops = o.crops ?? 1;
+  const views = clips * crops;
+  const batch = o.batch ?? 8;
+  const per = m.frames * 3 * m.size * m.size;
+  const text = classTexts(classes, m.context);
+  const scores: Float32Array[] = [];
+  try {
+    for (let start = 0; start < entries.length; start += batch) {
+      const chunk = entries.slice(start, start + batch);
+      const data = new Float32Array(chunk.length * views * per);
+      for (let i = 0; i < chunk.length; i++) {
+        const vs = await readViews(chunk[i], { frames: m.frames, size: m.size, clips, crops });
+        vs.forEach((v, j) => data.set(v, (i * views + j) * per));
+      }
+      const probs = tf.tidy(() => {
+        const video = tf.tensor5d(data, [chunk.length * views, m.frames, 3, m.size, m.size]);
+        const { outputs } = predict(m.lowered, { video, text }, m.store);
+        return tf.sum(tf.reshape(tf.softmax(outputs.logits, -1), [chunk.length, views, K]), 1);
+      });
+      const host = probs.dataSync() as Float32Array;
+      probs.dispose();
+      for (let i = 0; i < chunk.length; i++) scores.push(host.slice(i * K, (i + 1) * K));
+      o.onEntry?.(Math.min(entries.length, start + batch), entries.length);
+    }
+  } finally {
+    text.dispose();
+  }
+  return summarize(scores, entries.map((e) => e.label), K);
+}
+
+/** Top-1/top-5, per-class accuracy and the confusion matrix from summed scores [n][K]. */
+export function summarize(scores: readonly ArrayLike<number>[], labels: readonly number[], K: number): EvalResult {
+  const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
+  let top1 = 0;
+  let top5 = 0;
+  const predictions: number[] = [];
+  scores.forEach((s, i) => {
+    const order = Array.from({ length: K }, (_, k) => k).sort((a, b) => s[b] - s[a] || a - b);
+    const y = labels[i];
+    predictions.push(order[0]);
+    confusion[y][order[0]]++;
+    if (order[0] === y) top1++;
+    if (order.slice(0, 5).includes(y)) top5++;
+  });
+  const n = scores.length;
+  const perClass = confusion.map((row, k) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    return total ? row[k] / total : NaN;
+  });
+  return { n, top1: n ? top1 / n : NaN, top5: n ? top5 / n : NaN, perClass, confusion, predictions };
+}

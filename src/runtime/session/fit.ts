@@ -1,0 +1,100 @@
+/**
+ * Train a compiled video classifier on a data set: the glue between the IR, its parameters, the clips and the
+ * model-free training loop. X-CLIP's recipe: AdamW, no decay on embeddings/norms/biases, lr x10 on the modules
+ * X-CLIP adds, linear warm-up then cosine, label smoothing, logits against the texts of every class each step.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { ModelIR } from "../../compiler/4-ir/schema.ts";
+import type { DatasetEntry } from "../data/dataset.ts";
+import { labelSmoothingCrossEntropy } from "../train/loss.ts";
+import { train, type StepInfo, type TrainResult } from "../train/loop.ts";
+import { groupsFor } from "../train/optimizer.ts";
+import type { ProgressMode } from "../train/progress.ts";
+import type { HostTensor } from "../weights/tensor.ts";
+import { ClipBank } from "./clips.ts";
+import { classLogits, classTexts, disposeModel, irHash, openModel, torchWeightIo, type VideoModel } from "./model.ts";
+
+export interface FitOptions {
+  ir: ModelIR;
+  /** Start from these torch-layout weights (missing ones are initialised). */
+  weights?: Map<string, HostTensor>;
+  classes: string[];
+  entries: DatasetEntry[];
+  out: string;
+  seed: number;
+  batch: number;
+  accum?: number;
+  steps?: number;
+  epochs?: number;
+  lr: number;
+  /** Fraction of the steps spent warming up (X-CLIP: 5 of 30 epochs). */
+  warmup?: number;
+  minLr?: number;
+  weightDecay?: number;
+  /** Multiplier of the rate for the modules X-CLIP adds (message_*, mit, prompts_*). */
+  newLrScale?: number;
+  smoothing?: number;
+  checkpointEvery?: number;
+  resume?: boolean;
+  progress?: ProgressMode;
+  config?: unknown;
+  onStep?: (s: StepInfo) => void;
+  /** Called with the trained model before it is freed (evaluation at the end of a run). */
+  evalEvery?: number;
+  evalFn?: (m: VideoModel, step: number) => Promise<Record<string, number>>;
+  onLoaded?: (bank: ClipBank) => void;
+}
+
+export interface FitResult extends TrainResult {
+  model: VideoModel;
+}
+
+/** Train; the returned model stays allocated (dispose it with disposeModel). */
+export async function fit(o: FitOptions): Promise<FitResult> {
+  const bank = await ClipBank.load(o.entries);
+  o.onLoaded?.(bank);
+  const model = openModel(o.ir, o.weights, { trainable: true, seed: o.seed });
+  const variables = new Map([...model.params].map(([k, v]) => [k, v as tf.Variable]));
+  const text = classTexts(o.classes, model.context);
+  const { frames, size } = model;
+  const labels = Int32Array.from(o.entries, (e) => e.label);
+  const per = frames * 3 * size * size;
+  const accum = o.accum ?? 1;
+  const totalSteps = o.steps ?? Math.floor(((o.epochs ?? 1) * Math.floor(o.entries.length / o.batch)) / accum);
+  try {
+    const result = await train({
+      variables,
+      groups: groupsFor([...variables.keys()], { baseDecay: o.weightDecay ?? 0.001, newLrScale: o.newLrScale ?? 10 }),
+      lossFn: (batch, rng) => {
+        const data = new Float32Array(batch.length * per);
+        batch.forEach((i, b) => bank.sampleInto(i, frames, size, rng, data, b * per));
+        const video = tf.tensor5d(data, [batch.length, frames, 3, size, size]);
+        const logits = classLogits(model, video, text, true);
+        return labelSmoothingCrossEntropy(logits, Array.from(batch, (i) => labels[i]), o.smoothing ?? 0.1);
+      },
+      dataSize: o.entries.length,
+      batch: o.batch,
+      accum,
+      steps: o.steps,
+      epochs: o.epochs,
+      lr: { base: o.lr, warmupSteps: Math.round((o.warmup ?? 0.1) * totalSteps), totalSteps, minLr: o.minLr ?? o.lr / 100 },
+      seed: o.seed,
+      checkpointEvery: o.checkpointEvery,
+      out: o.out,
+      resume: o.resume,
+      config: o.config,
+      irHash: irHash(o.ir),
+      weightIo: torchWeightIo(o.ir),
+      onStep: o.onStep,
+      evalEvery: o.evalEvery,
+      evalFn: o.evalFn && ((step) => o.evalFn!(model, step)),
+      progress: o.progress,
+    });
+    return { ...result, model };
+  } catch (err) {
+    disposeModel(model);
+    throw err;
+  } finally {
+    text.dispose();
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * A compiled video classifier ready to run: the IR lowered to tfjs, its parameters, and what its inputs need
+ * (frames T, crop size, text context). The model contract is X-CLIP's: inputs `video` [B, T, 3, S, S] and
+ * `text` [K, context], output `logits` [B, K] against the K class texts.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { createHash } from "node:crypto";
+import type { ModelIR } from "../../compiler/4-ir/schema.ts";
+import { fail } from "../../compiler/diagnostics/diagnostic.ts";
+import { createParams, lowerToTfjs, paramStore, toRuntimeLayout, toTorchLayout, type Lowered, type ParamStore } from "../tfjs/lower.ts";
+import { ClipTokenizer } from "../tokenizer/clip-tokenizer.ts";
+import type { HostTensor } from "../weights/tensor.ts";
+
+export interface VideoModel {
+  ir: ModelIR;
+  lowered: Lowered;
+  params: Map<string, tf.Tensor | tf.Variable>;
+  store: ParamStore;
+  frames: number;
+  size: number;
+  context: number;
+}
+
+const fixed = (d: number | string | undefined): number | undefined => (typeof d === "number" ? d : undefined);
+
+/** T, S and the context length from the declared input shapes; anything else is not a video classifier. */
+export function classifierShape(ir: ModelIR): { frames: number; size: number; context: number } {
+  const video = ir.graph.inputs.find((p) => p.name === "video");
+  const text = ir.graph.inputs.find((p) => p.name === "text");
+  const logits = ir.graph.outputs.find((o) => o.name === "logits");
+  if (!video || !text || !logits) fail("not_a_classifier", ir.file, "it needs inputs `video` and `text` and an output `logits`");
+  const [, T, C, H, W] = video.type.shape.map(fixed);
+  const context = fixed(text.type.shape[1]);
+  if (video.type.shape.length !== 5 || C !== 3 || !T || !H || H !== W || !context)
+    fail("not_a_classifier", ir.file, "`video` must be [B, T, 3, S, S] and `text` [K, context] with fixed T, S and context");
+  return { frames: T, size: H, context };
+}
+
+/** Parameters from torch-layout weights where given, the rest from their seeded initialisers. */
+export function openModel(ir: ModelIR, source: Map<string, HostTensor> | undefined, opts: { trainable: boolean; seed: number }): VideoModel {
+  const shape = classifierShape(ir);
+  const f32 = source && new Map([...source].map(([k, t]) => [k, { shape: t.shape, data: Float32Array.from(t.data as ArrayLike<number>) }]));
+  const params = createParams(ir, f32, opts);
+  return { ir, lowered: lowerToTfjs(ir), params, store: paramStore(params), ...shape };
+}
+
+export function disposeModel(m: VideoModel): void {
+  for (const t of m.params.values()) t.dispose();
+}
+
+/** Logits [B, K]; the caller owns the result (and disposes intermediates with tidy or the gradient tape). */
+export function classLogits(m: VideoModel, video: tf.Tensor, text: tf.Tensor, training: boolean): tf.Tensor2D {
+  return m.lowered.run({ video, text }, m.store, { training }).outputs.logits as tf.Tensor2D;
+}
+
+/** The class names as the model's `text` input [K, context] (CLIP's tokenizer, truncated as OpenAI's is). */
+export function classTexts(classes: readonly string[], context: number): tf.Tensor2D {
+  const { ids, shape } = ClipTokenizer.load().tokenize([...classes], context);
+  return tf.tensor2d(ids, shape, "int32");
+}
+
+/** Checkpoint layout: torch's, so a saved file loads with `--weights` here and as a state dict in PyTorch. */
+export function torchWeightIo(ir: ModelIR) {
+  return {
+    save: (path: string, v: tf.Variable): HostTensor => ({ dtype: "f32", ...toTorchLayout(ir, path, v) }),
+    load: (path: string, t: HostTensor): tf.Tensor => toRuntimeLayout(ir, path, { shape: t.shape, data: t.data as Float32Array }),
+  };
+}
+
+/** What a resumed run must match: the graph and the parameters, not where the source text sat. */
+export function irHash(ir: ModelIR): string {
+  const strip = (_k: string, v: unknown) => (_k === "loc" ? undefined : v);
+  return createHash("sha256").update(JSON.stringify({ graph: ir.graph, params: ir.params }, strip)).digest("hex").slice(0, 16);
+}
