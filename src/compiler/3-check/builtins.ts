@@ -92,8 +92,19 @@ export function callBuiltin(name: string, args: CallArg[], g: GraphBuilder, span
   const names = spec.params.map((p) => p[0]);
   const got: Record<string, { v: Value; span: Span }> = {};
   let pos = 0;
+  let sawKeyword = false;
   for (const a of args) {
+    // the same two mistakes that block instances report (elaborate.ts bindArgs); a repeated key used to overwrite silently
+    if (!a.name && sawKeyword) {
+      out.push(diag("positional_after_keyword", a.span));
+      return ERROR;
+    }
+    sawKeyword ||= !!a.name;
     const key = a.name ?? names[pos++];
+    if (a.name && got[a.name]) {
+      out.push(diag("duplicate_keyword_arg", a.span, a.name));
+      return ERROR;
+    }
     if (key === undefined) {
       out.push(diag("arity", a.span, name, `at most ${names.length}`, args.length));
       return ERROR;
