@@ -10,10 +10,11 @@ import { register as ir } from "./ir.ts";
 import { register as fmt } from "./fmt.ts";
 import { register as train } from "./train.ts";
 import { register as evalCmd } from "./eval.ts";
+import { register as demo } from "./demo.ts";
 import { register as predict } from "./predict.ts";
 import { register as classify } from "./classify.ts";
 import { register as diff } from "./diff.ts";
 import { register as viz } from "./viz.ts";
 import { register as lsp } from "./lsp.ts";
 
-export const commands: ((program: Command) => void)[] = [check, summary, ir, fmt, tokenize, env, data, weights, predict, classify, diff, viz, lsp, train, evalCmd];
+export const commands: ((program: Command) => void)[] = [check, summary, ir, fmt, tokenize, env, data, weights, predict, classify, diff, viz, lsp, train, evalCmd, demo];
