@@ -70,7 +70,7 @@ test("diagnostics, hover and definition over stdio", async () => {
     const def = (await c.request("textDocument/definition", { textDocument: { uri: uri(XCLIP) }, position: at(xclipText, "TextTransformer(context", 0, 2) })).result as any;
     const clipText = readFileSync(CLIP, "utf8");
     assert.is(def.uri, uri(CLIP));
-    assert.equal(def.range.start, at(clipText, "TextTransformer(context: int", 0, 0));
+    assert.equal(def.range.start, at(clipText, "block TextTransformer", 0, "block ".length));
     assert.equal(def.range.end.character - def.range.start.character, "TextTransformer".length);
 
     assert.is(await c.close(), 0);
