@@ -30,6 +30,9 @@ export interface Program {
   scopes: Map<string, Map<string, Definition>>;
 }
 
+/** std is the same text in every compile of a process: parse it once (later phases only read the AST). */
+let stdParsed: ReturnType<typeof parseSource> | undefined;
+
 export function resolveImports(entry: string, host: Host, entryText?: string): { value: Program; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const files = new Map<string, LoadedFile>();
@@ -37,7 +40,7 @@ export function resolveImports(entry: string, host: Host, entryText?: string): {
   const start = normalize(entry);
 
   const load = (name: string, text: string): LoadedFile => {
-    const parsed = parseSource(name, text);
+    const parsed = name === STD_FILE && text === STD_SOURCE ? (stdParsed ??= parseSource(name, text)) : parseSource(name, text);
     diagnostics.push(...parsed.diagnostics);
     const f = { name, text, ast: parsed.value, comments: parsed.comments };
     files.set(name, f);
