@@ -51,11 +51,12 @@ test("the split graphs are valid IR: the text tower only in the fixed half, the 
   assert.equal(varying.graph.inputs.map((p) => p.name).filter((n) => !n.startsWith("cached.")), ["video"]);
 });
 
-test("classifier = softmax of the whole model's logits per view, averaged over views; texts encoded once", () => {
+test("classifier = softmax of the whole model's logits per view, averaged over views; 40 texts encoded once in two chunks", () => {
   const ckpt = loadCheckpoint(weights);
   const before = tf.memory().numTensors;
   const classifier = createClassifier(ir, ckpt);
-  const labels = ["archery", "juggling balls", "playing the violin", "surfing water"];
+  // more labels than one text chunk (32), so the cached features are joined across chunks
+  const labels = ["archery", "juggling balls", "playing the violin", "surfing water", ...Array.from({ length: 36 }, (_, i) => `action ${i}`)];
   const { ids } = ClipTokenizer.load().tokenize(labels, 77);
   classifier.setTexts(ids, labels.length);
   const per = 8 * 3 * 32 * 32;

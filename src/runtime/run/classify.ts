@@ -53,6 +53,28 @@ export function classifyInputs(ir: ModelIR): { visual: VisualInput; text: Port; 
   return { visual, text, context: num(text.type.shape[1], "context length", ir), logits: logits.name };
 }
 
+const TEXT_CHUNK = 32;
+
+/** Cached values of text chunks as one: joined along the class axis, or (when they do not follow the class count) the first chunk's. */
+function joinChunks(ports: readonly Port[], parts: Record<string, tf.Tensor>[], classes: string): Record<string, tf.Tensor> {
+  const out: Record<string, tf.Tensor> = {};
+  for (const port of ports) {
+    const values = parts.map((p) => p[port.name]);
+    const axis = port.type.shape.findIndex((d) => d === classes);
+    const mentions = port.type.shape.some((d) => typeof d === "string" && new RegExp(`\\b${classes}\\b`).test(d));
+    invariant(axis >= 0 || !mentions || parts.length === 1, `cached value ${port.name} has shape [${port.type.shape}]; cannot join text chunks`);
+    if (parts.length === 1) out[port.name] = values[0];
+    else if (axis >= 0) {
+      out[port.name] = tf.concat(values, axis);
+      values.forEach((t) => t.dispose());
+    } else {
+      out[port.name] = values[0];
+      values.slice(1).forEach((t) => t.dispose());
+    }
+  }
+  return out;
+}
+
 export function createClassifier(ir: ModelIR, ckpt: Checkpoint | undefined, opts: { strict?: boolean; seed?: number } = {}): Classifier {
   const { visual, text, context, logits } = classifyInputs(ir);
   const { fixed, varying } = splitByInputs(ir, [visual.port.name]);
@@ -69,9 +91,15 @@ export function createClassifier(ir: ModelIR, ckpt: Checkpoint | undefined, opts
     coverage,
     setTexts(ids, count) {
       dropCache();
-      const input = tf.tensor(ids, [count, context], "int32");
-      cached = predict(fixedRun, { [text.name]: input }, store).outputs;
-      input.dispose();
+      // In chunks: 400 texts at once would hold activations of 400 x 77 tokens, beyond the wasm heap.
+      const parts: Record<string, tf.Tensor>[] = [];
+      for (let start = 0; start < count; start += TEXT_CHUNK) {
+        const n = Math.min(TEXT_CHUNK, count - start);
+        const input = tf.tensor(ids.subarray(start * context, (start + n) * context), [n, context], "int32");
+        parts.push(predict(fixedRun, { [text.name]: input }, store).outputs);
+        input.dispose();
+      }
+      cached = joinChunks(fixed.graph.outputs, parts, String(text.type.shape[0]));
     },
     classify(views) {
       invariant(cached, "setTexts before classify");
