@@ -18,7 +18,7 @@ function compiled(entry: string, host: ReturnType<typeof memoryHost>, opts: Comp
 }
 
 // Tiny samples print their whole graph: every node, type and attribute is reviewed.
-for (const name of readdirSync(SAMPLES).sort()) {
+for (const name of readdirSync(SAMPLES).sort().filter((n) => !n.startsWith("error-"))) {
   test(`IR of sample ${name}`, () => {
     const dir = `${SAMPLES}/${name}`;
     const file = `${dir}/input.mdl`;
