@@ -10628,10 +10628,10 @@ var CommentQueue = class {
     const slots = { open: [], items: [], dangling: [] };
     let prevEnd = -1;
     const place = (c, own) => {
-      const sameLine = c.start >= prevEnd && this.breaksBefore(c.start) === 0;
       const prev = slots.items[slots.items.length - 1];
-      if (sameLine) (prev ? prev.trailing : slots.open).push(c);
-      else own.push(c);
+      const slot = prev ? prev.trailing : slots.open;
+      const trails = c.start >= prevEnd && this.breaksBefore(c.start) === 0 && !slot.length && !own.length;
+      (trails ? slot : own).push(c);
     };
     for (const item of items) {
       const leading = [];
@@ -10916,6 +10916,7 @@ var SourcePrinter = class {
   /** Set : "set" Assignment ("," Assignment)*    (no brackets, so no trailing comma) */
   setDecl(d) {
     const s = this.items(d.assignments, (a) => this.assignment(a), "none");
+    s.items[0]?.leading.unshift(...s.open);
     const parts = s.items.map((it, i) => [it.leading.map((c) => [c.text, hardline]), it.doc, i < s.items.length - 1 ? "," : "", trailing(it.trailing)]);
     return group(["set ", indent(join(line, parts))]);
   }
@@ -10987,7 +10988,7 @@ var SourcePrinter = class {
         return ["let ", names, " = ", this.expr(s.value)];
       }
       case "Assign":
-        return [s.name.name || this.text.slice(s.name.span.start, s.name.span.end), " = ", this.expr(s.value)];
+        return [s.name.name || this.targetText(s.name.span), " = ", this.expr(s.value)];
       case "Return":
         return ["return ", this.expr(s.value)];
       case "For":
@@ -10997,6 +10998,18 @@ var SourcePrinter = class {
       case "ExprStmt":
         return this.expr(s.value);
     }
+  }
+  /**
+   * An assignment target that is not a name has no AST of its own (the checker reports it), so its
+   * tokens are printed from the text, spaced the usual way; its comments go to the queue as any other.
+   */
+  targetText(span) {
+    const tokens = lexer.tokenize(this.text.slice(span.start, span.end)).tokens.map((t) => t.image);
+    return tokens.map((t, i) => {
+      const prev = tokens[i - 1];
+      const tight = prev === void 0 || /^[([.]$/.test(prev) || /^[)\],.:]$/.test(t) || /^[([]$/.test(t) && /[\w)\]]$/.test(prev);
+      return (tight ? "" : " ") + t;
+    }).join("");
   }
   /** If : "if" Expr Body ("else" (If | Body))? — `else { if ... }` prints as `else if`, the same AST. */
   ifStmt(s) {

@@ -83,3 +83,18 @@ export function mangle(text: string, seed: number): string {
   if (images(out).join("\u0000") !== images(text).join("\u0000")) throw new Error(`mangle(${seed}) changed the tokens`);
   return out;
 }
+
+/** `text` with comments `# c0`, `# c1`... before about one token in seven, some at a line's end, some on their own line. */
+export function sprinkleComments(text: string, seed: number): string {
+  const rand = random(seed);
+  let out = "";
+  let last = 0;
+  let n = 0;
+  for (const t of lexer.tokenize(text).tokens) {
+    out += text.slice(last, t.startOffset);
+    if (rand() < 0.15) out += rand() < 0.5 ? ` # c${n++}\n` : `\n# c${n++}\n`;
+    out += t.image;
+    last = t.startOffset + t.image.length;
+  }
+  return out + text.slice(last);
+}

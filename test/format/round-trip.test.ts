@@ -5,7 +5,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { formatSource } from "../../src/compiler/1-syntax/print.ts";
-import { astOf, commentsOf, formattedFiles, read, sampleFiles } from "./helpers.ts";
+import { astOf, commentsOf, formattedFiles, read, sampleFiles, sprinkleComments } from "./helpers.ts";
 
 const format = (file: string, text: string) => {
   const r = formatSource(file, text);
@@ -33,6 +33,18 @@ for (const file of formattedFiles) {
   test(`${file} is in canonical form (mdl fmt --check passes)`, () => {
     const text = read(file);
     assert.fixture(format(file, text), text, `${file} is not formatted: run mdl fmt ${file}`);
+  });
+}
+
+for (const file of [...formattedFiles, ...sampleFiles]) {
+  test(`${file} with comments between random tokens: same AST, every comment once and in order, idempotent`, () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const text = sprinkleComments(read(file), seed);
+      const once = format(file, text);
+      assert.is(astOf(file, once), astOf(file, text), `seed ${seed}`);
+      assert.equal(commentsOf(once), commentsOf(text), `seed ${seed}`);
+      assert.fixture(format(file, once), once, `seed ${seed}`);
+    }
   });
 }
 

@@ -87,10 +87,12 @@ export class CommentQueue {
     const slots: Slots = { open: [], items: [], dangling: [] };
     let prevEnd = -1;
     const place = (c: Comment, own: Comment[]) => {
-      const sameLine = c.start >= prevEnd && this.breaksBefore(c.start) === 0;
       const prev = slots.items[slots.items.length - 1];
-      if (sameLine) (prev ? prev.trailing : slots.open).push(c);
-      else own.push(c);
+      const slot = prev ? prev.trailing : slots.open;
+      // one comment fits at the end of a line; and once one stands on its own line, the later ones
+      // must too, or they would print before it
+      const trails = c.start >= prevEnd && this.breaksBefore(c.start) === 0 && !slot.length && !own.length;
+      (trails ? slot : own).push(c);
     };
     for (const item of items) {
       const leading: Comment[] = [];

@@ -9,6 +9,7 @@ import { CommentQueue, type Close, type Comment, type Item, type Slots } from ".
 import { breakParent, group, hardline, ifBreak, indent, join, line, lineSuffix, render, softline, type Doc } from "./doc.ts";
 import { level, needsSemicolon } from "./precedence.ts";
 import { parseSource } from "./parse.ts";
+import { lexer } from "../../../grammar/tokens.ts";
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
 
 export type { Comment } from "./comments.ts";
@@ -148,6 +149,8 @@ class SourcePrinter {
   /** Set : "set" Assignment ("," Assignment)*    (no brackets, so no trailing comma) */
   private setDecl(d: A.SetDecl): Doc {
     const s = this.items(d.assignments, (a) => this.assignment(a), "none");
+    // with no bracket to trail, a comment after `set` leads the first assignment
+    s.items[0]?.leading.unshift(...s.open);
     const parts = s.items.map((it, i) => [it.leading.map((c) => [c.text, hardline]), it.doc, i < s.items.length - 1 ? "," : "", trailing(it.trailing)]);
     return group(["set ", indent(join(line, parts))]);
   }
@@ -227,8 +230,7 @@ class SourcePrinter {
         return ["let ", names, " = ", this.expr(s.value)];
       }
       case "Assign":
-        // a target that is not a name has no AST of its own (the checker reports it): keep its text
-        return [s.name.name || this.text.slice(s.name.span.start, s.name.span.end), " = ", this.expr(s.value)];
+        return [s.name.name || this.targetText(s.name.span), " = ", this.expr(s.value)];
       case "Return":
         return ["return ", this.expr(s.value)];
       case "For":
@@ -238,6 +240,21 @@ class SourcePrinter {
       case "ExprStmt":
         return this.expr(s.value);
     }
+  }
+
+  /**
+   * An assignment target that is not a name has no AST of its own (the checker reports it), so its
+   * tokens are printed from the text, spaced the usual way; its comments go to the queue as any other.
+   */
+  private targetText(span: { start: number; end: number }): string {
+    const tokens = lexer.tokenize(this.text.slice(span.start, span.end)).tokens.map((t) => t.image);
+    return tokens
+      .map((t, i) => {
+        const prev = tokens[i - 1];
+        const tight = prev === undefined || /^[([.]$/.test(prev) || /^[)\],.:]$/.test(t) || (/^[([]$/.test(t) && /[\w)\]]$/.test(prev));
+        return (tight ? "" : " ") + t;
+      })
+      .join("");
   }
 
   /** If : "if" Expr Body ("else" (If | Body))? — `else { if ... }` prints as `else if`, the same AST. */
