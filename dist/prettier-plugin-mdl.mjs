@@ -10855,6 +10855,7 @@ var SourcePrinter = class {
     });
     const dangling = s.dangling.map((c) => [hardline, c.text]);
     const edge = opts.pad ? line : softline;
+    if (!s.items.length) return group([open, trailing(s.open), indent(dangling), edge, close]);
     return group([open, trailing(s.open), indent([edge, parts, dangling]), edge, close]);
   }
   items(nodes, print, close) {

@@ -194,6 +194,17 @@ forward() -> [] { let (p, q) = split(x, axis: -1) return p[:, 1:, :q] } }`;
   assert.is(astOf("m.mdl", out), astOf("m.mdl", src));
 });
 
+test("edges: empty file, comments only, CRLF, comments inside empty brackets", () => {
+  assert.is(fmt(""), "");
+  assert.is(fmt("\n \n"), "");
+  assert.is(fmt("# only\n\n\n# two  "), "# only\n\n# two\n");
+  assert.is(fmt("block A() {}\r\n# c\r\nblock B() { x = A() # t\r\n}\r\n"), lines("block A() {}", "", "# c", "block B() {", "  x = A() # t", "}"));
+  assert.is(
+    fmt('model M { preset "a" { # x\n }\n preset "b" {\n # only\n }\n x = F(\n# arg\n) }'),
+    lines("model M {", '  preset "a" { # x', "  }", '  preset "b" {', "    # only", "  }", "  x = F(", "    # arg", "  )", "}"),
+  );
+});
+
 test("a syntax error gives diagnostics and no text", () => {
   const r = formatSource("bad.mdl", "block X( {");
   assert.is(r.value, undefined);
