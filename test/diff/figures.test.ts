@@ -33,7 +33,10 @@ test("patch 32 -> 16: conv1 kernel shrinks, positional embedding grows from 7x7+
   const d = variant("b32-vs-b16");
   assert.is(paramsDelta(d), 768 * 3 * (16 * 16 - 32 * 32) + (197 - 50) * 768);
   const conv = d.modules.find((m) => m.path === "visual.conv1")!;
-  assert.equal(conv.params, [{ key: "visual.conv1.weight", a: [768, 3, 32, 32], b: [768, 3, 16, 16] }]);
+  // std's Conv2d draws uniform(-b, b) with b = 1/sqrt(fan_in), torch's default: the bound changes with the kernel
+  const bound = (k: number) => (3 * k * k) ** -0.5;
+  const init = (k: number) => ({ kind: "uniform", args: [-bound(k), bound(k)] });
+  assert.equal(conv.params, [{ key: "visual.conv1.weight", a: [768, 3, 32, 32], b: [768, 3, 16, 16], init: { a: init(32), b: init(16) } }]);
   // conv1 MACs: output positions x (in channels x kernel area) x out channels, for 8 frames
   assert.is(conv.cost.b!.macs, 8 * 14 * 14 * 768 * 3 * 16 * 16);
 });
