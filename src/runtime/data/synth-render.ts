@@ -57,9 +57,9 @@ export function drawSynth(seed: number, motion: Motion, frames: number, size: nu
   for (let k = 0; k < 32 && dist(obj, background) < 120; k++) obj = colour(rng);
   const mark: [number, number, number] = [255 - obj[0], 255 - obj[1], 255 - obj[2]];
   const shape = SHAPES[randInt(rng, SHAPES.length)];
-  const radius = size * uniform(rng, 0.13, 0.2);
-  const texture = uniform(rng, 0, 30);
-  const noise = uniform(rng, 0, 8);
+  const radius = size * uniform(rng, 0.16, 0.22);
+  const texture = uniform(rng, 0, 12);
+  const noise = uniform(rng, 0, 3);
   const angle = uniform(rng, 0, 2 * Math.PI);
   const steps = Math.max(1, frames - 1);
   const margin = radius + 1;
@@ -68,9 +68,10 @@ export function drawSynth(seed: number, motion: Motion, frames: number, size: nu
   let from = 0;
   let to = 0;
   if (motion === "x" || motion === "y") {
-    // Speed and start vary; the whole path stays inside the frame.
+    // Speed and start vary; the whole path stays inside the frame and covers most of it, so that the
+    // motion, not a few pixels of drift, is what a model has to see.
     const room = size - 2 * margin;
-    const travel = Math.min(room, steps * size * uniform(rng, 0.035, 0.07));
+    const travel = room * uniform(rng, 0.7, 1);
     from = uniform(rng, margin, size - margin - travel);
     to = from + travel;
   } else if (motion === "scale") {
@@ -84,7 +85,7 @@ export function drawSynth(seed: number, motion: Motion, frames: number, size: nu
     to = uniform(rng, 0.9, 1);
   } else {
     from = angle;
-    to = angle + steps * uniform(rng, (20 * Math.PI) / 180, (40 * Math.PI) / 180);
+    to = angle + steps * uniform(rng, (15 * Math.PI) / 180, (30 * Math.PI) / 180);
   }
   return { seed, motion, frames, size, background, texture, noise, colour: obj, mark, shape, radius, cx, cy, angle, from, to };
 }
