@@ -11,7 +11,7 @@ import { disposeModel } from "../runtime/session/model.ts";
 import { latestCheckpoint } from "../runtime/train/checkpoint.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
 import { parseCount } from "./data.ts";
-import { printDiagnostics, rememberSource, runCommand } from "./io.ts";
+import { collect, printDiagnostics, rememberSource, runCommand } from "./io.ts";
 
 export function parsePositive(option: string, value: string): number {
   const x = Number(value);
@@ -55,12 +55,15 @@ interface TrainCli extends ModelFlags {
   lr: string;
   warmup: string;
   weightDecay: string;
+  newLrScale: string;
   smoothing: string;
   seed: string;
   checkpointEvery?: string;
   perClass?: string;
   resume?: boolean;
   skipBad?: boolean;
+  freeze: string[];
+  jitter: boolean;
   backend?: string;
   threads?: string;
 }
@@ -80,12 +83,15 @@ export function register(program: Command): void {
     .option("--lr <x>", "base learning rate (x10 for the modules X-CLIP adds)", "1e-3")
     .option("--warmup <f>", "fraction of the steps spent in linear warm-up", "0.1")
     .option("--weight-decay <x>", "AdamW weight decay (none on embeddings, norms, biases)", "0.001")
+    .option("--new-lr-scale <x>", "rate multiplier for the modules X-CLIP adds to CLIP (message_*, mit, prompts_*); 10 in the official fine-tuning recipe", "10")
     .option("--smoothing <f>", "label smoothing", "0.1")
     .option("--seed <n>", "seed of initialisation, data order and augmentation", "0")
     .option("--checkpoint-every <n>", "save every N steps (always at the end)")
     .option("--per-class <k>", "few-shot: train on the first K videos of each class")
     .option("--resume", "continue from RUN/latest.json (a fresh start when there is none)")
-    .option("--skip-bad", "leave out unreadable entries instead of stopping before training");
+    .option("--skip-bad", "leave out unreadable entries instead of stopping before training")
+    .option("--no-jitter", "train on whole frames instead of scale-jittered crops")
+    .option("--freeze <path>", "keep a module's parameters fixed, e.g. encode_text as the official recipe does (repeatable)", collect, []);
   backendOptions(modelOptions(cmd)).action((file: string, o: TrainCli) =>
     runCommand(async () => {
       if (o.steps !== undefined && o.epochs !== undefined) fail("usage", "--steps", "give either --steps or --epochs, not both");
@@ -97,6 +103,7 @@ export function register(program: Command): void {
         lr: parsePositive("--lr", o.lr),
         warmup: parseFraction("--warmup", o.warmup),
         weightDecay: parseFraction("--weight-decay", o.weightDecay),
+        newLrScale: parsePositive("--new-lr-scale", o.newLrScale),
         smoothing: parseFraction("--smoothing", o.smoothing),
         seed: parseCount("--seed", o.seed, 0),
         checkpointEvery: o.checkpointEvery === undefined ? undefined : parseCount("--checkpoint-every", o.checkpointEvery, 1),
@@ -107,7 +114,7 @@ export function register(program: Command): void {
       reportBad(data, "train", !!o.skipBad);
       const info = await startBackend(o);
       const flags = { model: o.model, preset: o.preset, set: o.set, replace: o.replace, remove: o.remove };
-      const config = { file, ...flags, data: o.data, weights: o.weights, steps, epochs, perClass, ...settings, backend: info.name, classes: data.classes };
+      const config = { file, ...flags, data: o.data, weights: o.weights, steps, epochs, perClass, freeze: o.freeze, jitter: o.jitter, ...settings, backend: info.name, classes: data.classes };
       process.stderr.write(`training ${ir.model} on ${data.entries.length} videos, ${data.classes.length} classes (${info.name})\n`);
       const res = await fit({
         ir,
@@ -118,6 +125,8 @@ export function register(program: Command): void {
         steps,
         epochs: steps === undefined ? epochs ?? 1 : undefined,
         resume: !!o.resume,
+        freeze: o.freeze,
+        jitter: o.jitter,
         config,
         ...settings,
       });

@@ -27,7 +27,8 @@ const symbolsOfShape = (shape: readonly (string | number)[]) => {
   return out;
 };
 
-export function splitByInputs(ir: ModelIR, varyingInputs: readonly string[]): SplitGraph {
+/** `varyingParams`: parameters that change between calls too (training), so nothing computed from them is cached. */
+export function splitByInputs(ir: ModelIR, varyingInputs: readonly string[], varyingParams: ReadonlySet<string> = new Set()): SplitGraph {
   const varyingPorts = ir.graph.inputs.filter((p) => varyingInputs.includes(p.name));
   invariant(varyingPorts.length === varyingInputs.length, `no input ${varyingInputs} in ${ir.model}`);
   const fixedSymbols = new Set(ir.graph.inputs.filter((p) => !varyingInputs.includes(p.name)).flatMap((p) => [...symbolsOfShape(p.type.shape)]));
@@ -35,7 +36,7 @@ export function splitByInputs(ir: ModelIR, varyingInputs: readonly string[]): Sp
 
   const varies = new Set<number>();
   for (const n of ir.graph.nodes) {
-    const byInput = n.op === "input" && varyingInputs.includes(n.attrs.name as string);
+    const byInput = (n.op === "input" && varyingInputs.includes(n.attrs.name as string)) || (n.op === "param" && varyingParams.has(n.attrs.path as string));
     const byShape = [...symbolsOfShape(n.type.shape)].some((s) => varyingSymbols.has(s));
     if (byInput || byShape || n.args.some((a) => varies.has(a))) varies.add(n.id);
   }

@@ -27,11 +27,15 @@ export class ClipBank {
     return this.videos.length;
   }
 
-  /** Random segment frames and one scale-jittered crop for the whole clip, written as [T, 3, size, size] at `offset`. */
-  sampleInto(i: number, frames: number, size: number, rng: Rng, out: Float32Array, offset: number): void {
+  /**
+   * Random segment frames and one crop for the whole clip, written as [T, 3, size, size] at `offset`. The crop is
+   * scale-jittered unless `jitter` is false (then the whole frame, resized): on small synthetic frames a jittered crop
+   * cuts moving objects out of view, which teaches nothing.
+   */
+  sampleInto(i: number, frames: number, size: number, rng: Rng, out: Float32Array, offset: number, jitter = true): void {
     const video = this.videos[i];
     const picked = trainIndices(video.length, frames, rng).map((k) => video[k]);
-    const box = trainCrop(picked[0].width, picked[0].height, size, rng);
+    const box = trainCrop(picked[0].width, picked[0].height, size, rng, jitter ? {} : { scales: [1] });
     const per = 3 * size * size;
     picked.forEach((f, t) => renderView(f, box, size, out, offset + t * per));
   }

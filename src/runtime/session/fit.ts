@@ -12,7 +12,7 @@ import { groupsFor } from "../train/optimizer.ts";
 import type { ProgressMode } from "../train/progress.ts";
 import type { HostTensor } from "../weights/tensor.ts";
 import { ClipBank } from "./clips.ts";
-import { classLogits, classTexts, disposeModel, irHash, openModel, torchWeightIo, type VideoModel } from "./model.ts";
+import { classLogits, classTexts, disposeModel, frozenTextLogits, irHash, openModel, paramsUnder, torchWeightIo, type VideoModel } from "./model.ts";
 
 export interface FitOptions {
   ir: ModelIR;
@@ -33,6 +33,10 @@ export interface FitOptions {
   weightDecay?: number;
   /** Multiplier of the rate for the modules X-CLIP adds (message_*, mit, prompts_*). */
   newLrScale?: number;
+  /** Scale-jittered training crops (default on). */
+  jitter?: boolean;
+  /** Module instance paths or key prefixes whose parameters are not trained. */
+  freeze?: string[];
   smoothing?: number;
   checkpointEvery?: number;
   resume?: boolean;
@@ -55,7 +59,10 @@ export async function fit(o: FitOptions): Promise<FitResult> {
   o.onLoaded?.(bank);
   const model = openModel(o.ir, o.weights, { trainable: true, seed: o.seed });
   const variables = new Map([...model.params].map(([k, v]) => [k, v as tf.Variable]));
+  const frozen = paramsUnder(o.ir, o.freeze ?? []);
   const text = classTexts(o.classes, model.context);
+  const cachedText = frozenTextLogits(model, text, frozen);
+  const logitsOf = cachedText?.logits ?? ((video: tf.Tensor, training: boolean) => classLogits(model, video, text, training));
   const { frames, size } = model;
   const labels = Int32Array.from(o.entries, (e) => e.label);
   const per = frames * 3 * size * size;
@@ -64,12 +71,12 @@ export async function fit(o: FitOptions): Promise<FitResult> {
   try {
     const result = await train({
       variables,
-      groups: groupsFor([...variables.keys()], { baseDecay: o.weightDecay ?? 0.001, newLrScale: o.newLrScale ?? 10 }),
+      groups: groupsFor([...variables.keys()].filter((k) => !frozen.has(k)), { baseDecay: o.weightDecay ?? 0.001, newLrScale: o.newLrScale ?? 10 }),
       lossFn: (batch, rng) => {
         const data = new Float32Array(batch.length * per);
-        batch.forEach((i, b) => bank.sampleInto(i, frames, size, rng, data, b * per));
+        batch.forEach((i, b) => bank.sampleInto(i, frames, size, rng, data, b * per, o.jitter ?? true));
         const video = tf.tensor5d(data, [batch.length, frames, 3, size, size]);
-        const logits = classLogits(model, video, text, true);
+        const logits = logitsOf(video, true);
         return labelSmoothingCrossEntropy(logits, Array.from(batch, (i) => labels[i]), o.smoothing ?? 0.1);
       },
       dataSize: o.entries.length,
@@ -95,6 +102,7 @@ export async function fit(o: FitOptions): Promise<FitResult> {
     disposeModel(model);
     throw err;
   } finally {
+    cachedText?.dispose();
     text.dispose();
   }
 }

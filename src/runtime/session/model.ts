@@ -9,6 +9,7 @@ import type { ModelIR } from "../../compiler/4-ir/schema.ts";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { createParams, lowerToTfjs, paramStore, toRuntimeLayout, toTorchLayout, type Lowered, type ParamStore } from "../tfjs/lower.ts";
 import { ClipTokenizer } from "../tokenizer/clip-tokenizer.ts";
+import { splitByInputs } from "../run/split.ts";
 import type { HostTensor } from "../weights/tensor.ts";
 
 export interface VideoModel {
@@ -71,4 +72,49 @@ export function torchWeightIo(ir: ModelIR) {
 export function irHash(ir: ModelIR): string {
   const strip = (_k: string, v: unknown) => (_k === "loc" ? undefined : v);
   return createHash("sha256").update(JSON.stringify({ graph: ir.graph, params: ir.params }, strip)).digest("hex").slice(0, 16);
+}
+
+/**
+ * Parameter keys under the given module instances (`encode_text`, `visual.transformer`) or key prefixes
+ * (`token_embedding`): what `--freeze` keeps fixed. The official X-CLIP recipe freezes the text encoder
+ * (MODEL.FIX_TEXT). An entry that names nothing is an error.
+ */
+export function paramsUnder(ir: ModelIR, specs: readonly string[]): Set<string> {
+  const byPath = new Map(ir.modules.map((m) => [m.path, m]));
+  const out = new Set<string>();
+  const walk = (path: string) => {
+    const m = byPath.get(path);
+    if (!m) return;
+    for (const p of m.params) out.add(p);
+    for (const c of m.children) walk(c);
+  };
+  for (const spec of specs) {
+    const before = out.size;
+    walk(spec);
+    for (const p of ir.params) if (p.path === spec || p.path.startsWith(spec + ".")) out.add(p.path);
+    if (out.size === before) fail("unknown_member", ir.file, spec, ir.model);
+  }
+  return out;
+}
+
+/**
+ * What depends only on the texts and on frozen parameters is the same at every step: compute it once
+ * (the graph split `classify` uses, with the trainable parameters counted as varying) and run only the
+ * rest per step. Undefined when nothing frozen is cached. The caller disposes the cached tensors.
+ */
+export function frozenTextLogits(
+  m: VideoModel,
+  text: tf.Tensor,
+  frozen: ReadonlySet<string>,
+): { logits: (video: tf.Tensor, training: boolean) => tf.Tensor2D; dispose: () => void } | undefined {
+  const trainable = new Set(m.ir.params.map((p) => p.path).filter((p) => !frozen.has(p)));
+  const { fixed, varying } = splitByInputs(m.ir, ["video"], trainable);
+  const reads = fixed.graph.nodes.filter((n) => n.op === "param").map((n) => n.attrs.path as string);
+  if (!reads.some((p) => frozen.has(p)) || reads.some((p) => trainable.has(p))) return undefined;
+  const cached = tf.tidy(() => lowerToTfjs(fixed).run({ text }, m.store).outputs);
+  const run = lowerToTfjs(varying);
+  return {
+    logits: (video, training) => run.run({ video, ...cached }, m.store, { training }).outputs.logits as tf.Tensor2D,
+    dispose: () => tf.dispose(cached),
+  };
 }
