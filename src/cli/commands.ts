@@ -1,20 +1,27 @@
-/** Every command of the CLI, each in its own file exporting `register(program)`. */
+/**
+ * Every command of the CLI, each in its own file exporting `register(program)`. They are imported on
+ * demand: `mdl check` should not pay for loading TensorFlow.js, so only the command being run (or all of
+ * them, for the overall --help) is imported.
+ */
 import type { Command } from "commander";
-import { register as tokenize } from "./tokenize.ts";
-import { register as env } from "./env.ts";
-import { register as data } from "./data.ts";
-import { register as weights } from "./weights.ts";
-import { register as check } from "./check.ts";
-import { register as summary } from "./summary.ts";
-import { register as ir } from "./ir.ts";
-import { register as fmt } from "./fmt.ts";
-import { register as train } from "./train.ts";
-import { register as evalCmd } from "./eval.ts";
-import { register as demo } from "./demo.ts";
-import { register as predict } from "./predict.ts";
-import { register as classify } from "./classify.ts";
-import { register as diff } from "./diff.ts";
-import { register as viz } from "./viz.ts";
-import { register as lsp } from "./lsp.ts";
 
-export const commands: ((program: Command) => void)[] = [check, summary, ir, fmt, tokenize, env, data, weights, predict, classify, diff, viz, lsp, train, evalCmd, demo];
+type Module = { register: (program: Command) => void };
+
+export const commands: Record<string, () => Promise<Module>> = {
+  check: () => import("./check.ts"),
+  summary: () => import("./summary.ts"),
+  ir: () => import("./ir.ts"),
+  fmt: () => import("./fmt.ts"),
+  diff: () => import("./diff.ts"),
+  viz: () => import("./viz.ts"),
+  predict: () => import("./predict.ts"),
+  classify: () => import("./classify.ts"),
+  train: () => import("./train.ts"),
+  eval: () => import("./eval.ts"),
+  demo: () => import("./demo.ts"),
+  tokenize: () => import("./tokenize.ts"),
+  data: () => import("./data.ts"),
+  weights: () => import("./weights.ts"),
+  env: () => import("./env.ts"),
+  lsp: () => import("./lsp.ts"),
+};
