@@ -13,6 +13,7 @@ import { Evaluator } from "./evaluate.ts";
 import { GraphBuilder } from "./graph.ts";
 import type { Instance } from "./instance.ts";
 import { showShape } from "./shape-rules.ts";
+import { indexTensor } from "./indexing.ts";
 import { inputShape, instantiatePattern, pattern, showPattern, unify, type Binding } from "./unify.ts";
 import { ERROR, Scope, asPoly, dimValue, kindName, type TensorVal, type Value } from "./values.ts";
 
@@ -335,61 +336,7 @@ export class ForwardChecker extends Evaluator {
   }
 
   override tensorIndex(tv: Value, e: A.IndexExpr, scope: Scope): Value {
-    if (tv.k !== "tensor") return ERROR;
-    const t = tv.t;
-    if (e.items.length > t.shape.length) return this.report(diag("rank_mismatch", e.span, "indexing", `at most ${t.shape.length} indices`, String(e.items.length)));
-    const begin: P.Poly[] = [];
-    const size: P.Poly[] = [];
-    const keep: boolean[] = [];
-    let sliced = false;
-    for (let i = 0; i < t.shape.length; i++) {
-      const it = e.items[i];
-      const dim = t.shape[i];
-      if (!it || (it.slice && !it.start && !it.end)) {
-        begin.push(P.constant(0));
-        size.push(dim);
-        keep.push(true);
-        continue;
-      }
-      sliced = true;
-      const bound = (x: A.Expr | undefined, dflt: P.Poly): P.Poly | undefined => {
-        if (!x) return dflt;
-        const v = this.expr(x, scope);
-        const p = asPoly(v);
-        if (!p) {
-          if (v.k !== "error") this.report(diag("type_mismatch", x.span, "an index", "a whole number", kindName(v)));
-          return undefined;
-        }
-        const c = P.asConstant(p);
-        return c !== undefined && c < 0 ? P.add(dim, p) : p;
-      };
-      const start = bound(it.start, P.constant(0));
-      if (!start) return ERROR;
-      if (!it.slice) {
-        const c = P.asConstant(start);
-        const n = P.asConstant(dim);
-        if (c !== undefined && n !== undefined && (c < 0 || c >= n)) return this.report(diag("index_out_of_range", it.span, String(c), String(n)));
-        begin.push(start);
-        size.push(P.constant(1));
-        keep.push(false);
-        continue;
-      }
-      const end = bound(it.end, dim);
-      if (!end) return ERROR;
-      const len = P.sub(end, start);
-      const c = P.asConstant(len);
-      const n = P.asConstant(dim);
-      const e0 = P.asConstant(end);
-      if ((c !== undefined && c <= 0) || (e0 !== undefined && n !== undefined && e0 > n)) return this.report(diag("index_out_of_range", it.span, `${P.format(start)}:${P.format(end)}`, P.format(dim)));
-      begin.push(start);
-      size.push(len);
-      keep.push(true);
-    }
-    if (!sliced) return tv;
-    const s = this.graph.op("slice", [t], { begin, size }, e.span);
-    if (!s) return ERROR;
-    if (keep.every((k) => k)) return { k: "tensor", t: s };
-    return wrap(this.graph.op("reshape", [s], { shape: size.filter((_, i) => keep[i]) }, e.span));
+    return tv.k === "tensor" ? indexTensor(tv.t, e, (x) => this.expr(x, scope), this.graph, this.diagnostics) : ERROR;
   }
 }
 
