@@ -36,7 +36,7 @@ interface DemoCli {
   threads?: string;
 }
 
-const pct = (m: { mean: number; sd: number }) => `${(100 * m.mean).toFixed(1)} ± ${(100 * m.sd).toFixed(1)}`;
+const pct = (m: { mean: number; sd: number }) => (Number.isFinite(m.mean) ? `${(100 * m.mean).toFixed(1)} ± ${(100 * m.sd).toFixed(1)}` : "–");
 
 export function demoTable(runs: readonly RunOutcome[], costs: Map<string, { params: number; macs: number }>): string {
   const rows = [
@@ -47,7 +47,7 @@ export function demoTable(runs: readonly RunOutcome[], costs: Map<string, { para
     const rs = runs.filter((r) => r.model === name);
     const c = costs.get(name)!;
     rows.push(
-      `| ${name} | ${(c.params / 1e6).toFixed(2)} M | ${(c.macs / 1e6).toFixed(1)} | ${meanSd(rs.map((r) => r.secondsPerStep)).mean.toFixed(2)} | ${pct(meanSd(rs.map((r) => r.test.top1)))} | ${pct(meanSd(rs.map((r) => r.pairAccuracy)))} | ${pct(meanSd(rs.map((r) => r.directionAccuracy)))} |`,
+      `| ${name} | ${(c.params / 1e6).toFixed(2)} M | ${(c.macs / 1e6).toFixed(1)} | ${meanSd(rs.map((r) => r.secondsPerStep)).mean.toFixed(2)} | ${pct(meanSd(rs.map((r) => r.test.top1)))} | ${pct(meanSd(rs.map((r) => r.pairAccuracy)))} | ${pct(meanSd(rs.map((r) => r.directionAccuracy).filter(Number.isFinite)))} |`,
     );
   }
   return rows.join("\n") + "\n";
