@@ -14,7 +14,7 @@ import { ClipTokenizer } from "../runtime/tokenizer/clip-tokenizer.ts";
 import { formatCoverage } from "../runtime/weights/coverage.ts";
 import { collect, runCommand } from "./io.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
-import { backendOptions, startBackend, wholeNumber } from "./predict.ts";
+import { backendOptions, parseCount, startBackend } from "./options.ts";
 
 interface ClassifyFlags extends ModelFlags {
   weights?: string;
@@ -58,7 +58,7 @@ export function register(program: Command): void {
     .option("--strict", "fail unless the checkpoint provides exactly the model's parameters");
   backendOptions(modelOptions(cmd)).action((model: string, flags: ClassifyFlags) =>
     runCommand(async () => {
-      const top = wholeNumber("--top", flags.top, 1)!;
+      const top = parseCount("--top", flags.top, 1);
       const views = parseViews(flags.views);
       const labels = parseLabels(flags.labels);
       if (!flags.template.includes("{}")) fail("usage", undefined, `--template must contain {} where the class name goes, got \`${flags.template}\``);

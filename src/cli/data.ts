@@ -3,16 +3,10 @@
  * `mdl data check DIR`: load and decode every entry of a split, report each bad one (exit 1 if any).
  */
 import type { Command } from "commander";
-import { fail } from "../compiler/diagnostics/diagnostic.ts";
 import { synthesize } from "../runtime/data/synth.ts";
 import { loadDataset, validateDataset } from "../runtime/data/dataset.ts";
 import { EXIT_FAILED, EXIT_OK, printDiagnostics, rememberSource, runCommand } from "./io.ts";
-
-export function parseCount(option: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) fail("bad_count", option, option, min, value);
-  return n;
-}
+import { parseCount } from "./options.ts";
 
 interface SynthCliOptions {
   out: string;

@@ -12,9 +12,9 @@ import { costOf, meanSd, trainAndTest, type Contender, type RunOutcome } from ".
 import { curvesSvg, smooth } from "../runtime/session/plots.ts";
 import { synthesize } from "../runtime/data/synth.ts";
 import { compileOrFail } from "./compile-args.ts";
-import { parseCount } from "./data.ts";
 import { runCommand, writeFileAtomic } from "./io.ts";
-import { backendOptions, parsePositive, reportBad, startBackend } from "./train.ts";
+import { reportBad } from "./train.ts";
+import { backendOptions, parseCount, parsePositive, startBackend } from "./options.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 

@@ -10,9 +10,9 @@ import { disposeModel, openModel } from "../runtime/session/model.ts";
 import { confusionSvg } from "../runtime/session/plots.ts";
 import { assertStrict, coverage } from "../runtime/weights/coverage.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
-import { parseCount } from "./data.ts";
 import { runCommand, writeFileAtomic } from "./io.ts";
-import { backendOptions, reportBad, startBackend } from "./train.ts";
+import { reportBad } from "./train.ts";
+import { backendOptions, parseCount, startBackend } from "./options.ts";
 
 interface EvalCli extends ModelFlags {
   weights: string;

@@ -4,36 +4,12 @@
  * checkpoint's shapes; the coverage report goes to stderr.
  */
 import type { Command } from "commander";
-import { initBackend, type BackendName } from "../runtime/tfjs/backend.ts";
 import { formatCoverage } from "../runtime/weights/coverage.ts";
 import { disposeAll, readModelInputs, writeOutputs } from "../runtime/run/io-tensors.ts";
 import { createRunner } from "../runtime/run/runner.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
 import { runCommand } from "./io.ts";
-import { fail } from "../compiler/diagnostics/diagnostic.ts";
-
-const BACKENDS: readonly BackendName[] = ["node-gpu", "node", "wasm", "cpu", "webgl", "webgpu"];
-
-/** A whole-number option of at least `min`; anything else is a usage error naming the option. */
-export function wholeNumber(option: string, value: string | undefined, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) fail("bad_count", option, option, min, value);
-  return n;
-}
-
-/** --backend and --threads, shared by the commands that run a model; checked inside the command (exit 2, no trace). */
-export function backendOptions(cmd: Command): Command {
-  return cmd
-    .option("--backend <name>", `tfjs backend (${BACKENDS.join(", ")}; default: the fastest installed)`)
-    .option("--threads <n>", "wasm threads (default: all cores)");
-}
-
-export function startBackend(flags: { backend?: string; threads?: string }) {
-  if (flags.backend !== undefined && !BACKENDS.includes(flags.backend as BackendName))
-    fail("usage", undefined, `--backend must be one of ${BACKENDS.join(", ")}, got \`${flags.backend}\``);
-  return initBackend({ backend: flags.backend as BackendName | undefined, threads: wholeNumber("--threads", flags.threads, 1) });
-}
+import { backendOptions, parseCount, startBackend } from "./options.ts";
 
 interface PredictFlags extends ModelFlags {
   weights?: string;
@@ -57,7 +33,7 @@ export function register(program: Command): void {
     .option("--seed <n>", "seed of the init of parameters the checkpoint lacks (default 0)");
   backendOptions(modelOptions(cmd)).action((model: string, flags: PredictFlags) =>
     runCommand(async () => {
-      const seed = wholeNumber("--seed", flags.seed, 0) ?? 0;
+      const seed = flags.seed === undefined ? 0 : parseCount("--seed", flags.seed, 0);
       const { ir, checkpoint } = compileOrFail(model, flags, flags.weights);
       await startBackend(flags);
       const runner = createRunner(ir, checkpoint, { strict: flags.strict, seed });

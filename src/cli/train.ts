@@ -10,30 +10,8 @@ import { fit } from "../runtime/session/fit.ts";
 import { disposeModel } from "../runtime/session/model.ts";
 import { latestCheckpoint } from "../runtime/train/checkpoint.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
-import { parseCount } from "./data.ts";
+import { backendOptions, parseCount, parseFraction, parsePositive, startBackend } from "./options.ts";
 import { collect, printDiagnostics, rememberSource, runCommand } from "./io.ts";
-
-export function parsePositive(option: string, value: string): number {
-  const x = Number(value);
-  if (value.trim() === "" || !Number.isFinite(x) || x <= 0) fail("bad_number", option, option, "a positive number", value);
-  return x;
-}
-
-export function parseFraction(option: string, value: string): number {
-  const x = Number(value);
-  if (value.trim() === "" || !Number.isFinite(x) || x < 0 || x >= 1) fail("bad_number", option, option, "a number in [0, 1)", value);
-  return x;
-}
-
-export function backendOptions(cmd: Command): Command {
-  return cmd
-    .option("--backend <name>", "tfjs backend (node-gpu, node, wasm, cpu)")
-    .option("--threads <n>", "wasm threads (default: all cores)");
-}
-
-export async function startBackend(o: { backend?: string; threads?: string }) {
-  return initBackend({ backend: o.backend as BackendName | undefined, threads: o.threads === undefined ? undefined : parseCount("--threads", o.threads, 1) });
-}
 
 /** Print every bad entry; stop before any work unless they may be skipped. */
 export function reportBad(data: SplitData, split: string, skipBad: boolean): void {
