@@ -48,7 +48,6 @@ export const codes = {
   unknown_function: e("MDL212", (name: string) => `unknown operation or block \`${name}\``),
   duplicate_preset: e("MDL213", (name: string) => `preset \`${name}\` is defined more than once`),
   no_model: e("MDL214", (file: string) => `${file} defines no model`),
-  ambiguous_model: e("MDL215", (names: readonly string[]) => `several models are defined (${list(names)}); choose one with --model`),
   recursive_block: e("MDL216", (chain: readonly string[]) => `block instantiates itself: ${chain.join(" -> ")}`),
   shadowed_name: e("MDL217", (name: string) => `\`${name}\` is already defined in this scope`),
 
@@ -88,9 +87,7 @@ export const codes = {
   bad_operand: e("MDL331", (op: string, got: string) => `${op} cannot take ${got}`),
   repeat_not_sequential: e("MDL332", (name: string, why: string) => `cannot apply the stack \`${name}\` in sequence: ${why}`),
   tuple_arity: e("MDL333", (expected: number, got: number) => `expected ${expected} value${expected === 1 ? "" : "s"} to unpack, got ${got}`),
-  unused_hyperparameter: e("MDL334", (name: string) => `\`${name}\` is set but never used`, "warning"),
   bad_binding_shape: e("MDL335", (tensor: string, declared: string, found: string) => `\`${tensor}\` is declared ${declared} but the checkpoint has ${found}`),
-  cannot_bind: e("MDL336", (name: string, why: string) => `cannot bind \`${name}\` from the checkpoint: ${why}`),
 
   // 4xx IR and lowering
   ir_invalid: e("MDL401", (why: string) => `invalid IR: ${why}`),
@@ -116,7 +113,6 @@ export const codes = {
   image_decode: e("MDL512", (why: string) => `cannot decode image: ${why}`),
   bad_labels: e("MDL513", (line: number, why: string) => `labels line ${line}: ${why}`),
   bad_list: e("MDL514", (line: number, why: string) => `dataset list line ${line}: ${why}`),
-  bad_tensor_file: e("MDL515", (why: string) => why),
   checkpoint_state: e("MDL516", (why: string) => `cannot resume: ${why}`),
   non_finite_loss: e("MDL517", (step: number) => `loss became NaN or infinite at step ${step}; stopped, the last good checkpoint is kept`),
   not_a_classifier: e("MDL518", (why: string) => `the model cannot be trained or evaluated as a video classifier: ${why}`),
