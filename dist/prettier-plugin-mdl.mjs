@@ -9947,7 +9947,6 @@ var codes = {
   unknown_function: e("MDL212", (name) => `unknown operation or block \`${name}\``),
   duplicate_preset: e("MDL213", (name) => `preset \`${name}\` is defined more than once`),
   no_model: e("MDL214", (file) => `${file} defines no model`),
-  ambiguous_model: e("MDL215", (names) => `several models are defined (${list(names)}); choose one with --model`),
   recursive_block: e("MDL216", (chain) => `block instantiates itself: ${chain.join(" -> ")}`),
   shadowed_name: e("MDL217", (name) => `\`${name}\` is already defined in this scope`),
   // 3xx check
@@ -9984,9 +9983,7 @@ var codes = {
   bad_operand: e("MDL331", (op, got) => `${op} cannot take ${got}`),
   repeat_not_sequential: e("MDL332", (name, why) => `cannot apply the stack \`${name}\` in sequence: ${why}`),
   tuple_arity: e("MDL333", (expected, got) => `expected ${expected} value${expected === 1 ? "" : "s"} to unpack, got ${got}`),
-  unused_hyperparameter: e("MDL334", (name) => `\`${name}\` is set but never used`, "warning"),
   bad_binding_shape: e("MDL335", (tensor, declared, found) => `\`${tensor}\` is declared ${declared} but the checkpoint has ${found}`),
-  cannot_bind: e("MDL336", (name, why) => `cannot bind \`${name}\` from the checkpoint: ${why}`),
   // 4xx IR and lowering
   ir_invalid: e("MDL401", (why) => `invalid IR: ${why}`),
   unsupported_op: e("MDL402", (op, target) => `operation \`${op}\` has no lowering to ${target}`),
@@ -10010,7 +10007,6 @@ var codes = {
   image_decode: e("MDL512", (why) => `cannot decode image: ${why}`),
   bad_labels: e("MDL513", (line2, why) => `labels line ${line2}: ${why}`),
   bad_list: e("MDL514", (line2, why) => `dataset list line ${line2}: ${why}`),
-  bad_tensor_file: e("MDL515", (why) => why),
   checkpoint_state: e("MDL516", (why) => `cannot resume: ${why}`),
   non_finite_loss: e("MDL517", (step) => `loss became NaN or infinite at step ${step}; stopped, the last good checkpoint is kept`),
   not_a_classifier: e("MDL518", (why) => `the model cannot be trained or evaluated as a video classifier: ${why}`),
