@@ -81,7 +81,7 @@ function parent(): void {
       continue;
     }
     const m = JSON.parse(line);
-    rows.push(`| ${c.name} | ${c.batch} | ${m.stepsPerSecond.toFixed(2)} | ${m.perStep.toFixed(2)} s | ${(m.macs / 1e9).toFixed(2)} | ${Math.round(m.rss)} MB |`);
+    rows.push(`| ${c.name} | ${c.batch} | ${m.stepsPerSecond.toPrecision(3)} | ${m.perStep.toFixed(2)} s | ${(m.macs / 1e9).toFixed(2)} | ${Math.round(m.rss)} MB |`);
     console.log(rows[rows.length - 1]);
   }
   const section = [
