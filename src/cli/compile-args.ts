@@ -1,7 +1,7 @@
 /** What every command that compiles a model shares: the options, the file host, and diagnostics. */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import type { Command } from "commander";
-import { compile, COMMAND_LINE, type Compiled, type CompileOptions } from "../compiler/compile.ts";
+import { compile, type Compiled, type CompileOptions } from "../compiler/compile.ts";
 import { hasErrors, MdlError } from "../compiler/diagnostics/diagnostic.ts";
 import type { Host } from "../compiler/2-resolve/host.ts";
 import type { ModelIR } from "../compiler/4-ir/schema.ts";
@@ -54,7 +54,7 @@ export function compileOptions(flags: ModelFlags, weights?: Checkpoint): Compile
 export function compileFile(file: string, opts: CompileOptions): Compiled {
   readText(file); // a missing or unreadable entry file is an input error (exit 2), not a compile error
   const r = compile(file, fsHost, opts);
-  for (const [name, text] of r.extraSources) rememberSource(name === COMMAND_LINE ? name : name, text);
+  for (const [name, text] of r.extraSources) rememberSource(name, text);
   for (const f of r.program.files.values()) rememberSource(f.name, f.text);
   printDiagnostics(r.diagnostics);
   return r;

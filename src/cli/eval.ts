@@ -8,7 +8,8 @@ import { loadSplit } from "../runtime/session/data.ts";
 import { evaluate, type EvalResult } from "../runtime/session/evaluate.ts";
 import { disposeModel, openModel } from "../runtime/session/model.ts";
 import { confusionSvg } from "../runtime/session/plots.ts";
-import { assertStrict, coverage } from "../runtime/weights/coverage.ts";
+import { assertStrict } from "../runtime/weights/coverage.ts";
+import { checkpointCoverage } from "../runtime/run/load-params.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
 import { runCommand, writeFileAtomic } from "./io.ts";
 import { reportBad } from "./train.ts";
@@ -59,7 +60,7 @@ export function register(program: Command): void {
     runCommand(async () => {
       const views = parseViews(o.views);
       const { ir, checkpoint } = compileOrFail(file, o, o.weights);
-      const cov = coverage(ir.params.map((p) => ({ path: p.path, shape: [...p.shape] })), checkpoint!.tensors);
+      const cov = checkpointCoverage(ir, checkpoint!);
       // Zero-shot evaluation may start the modules X-CLIP adds from scratch, as X-CLIP does from CLIP's weights.
       assertStrict(o.zeroShot ? { ...cov, missing: [] } : cov, o.weights);
       const data = await loadSplit(o.data, o.split);

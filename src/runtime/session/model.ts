@@ -10,7 +10,7 @@ import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { createParams, lowerToTfjs, paramStore, toRuntimeLayout, toTorchLayout, type Lowered, type ParamStore } from "../tfjs/lower.ts";
 import { ClipTokenizer } from "../tokenizer/clip-tokenizer.ts";
 import { splitByInputs } from "../run/split.ts";
-import type { HostTensor } from "../weights/tensor.ts";
+import { toFloat32, type HostTensor } from "../weights/tensor.ts";
 
 export interface VideoModel {
   ir: ModelIR;
@@ -40,7 +40,7 @@ export function classifierShape(ir: ModelIR): { frames: number; size: number; co
 /** Parameters from torch-layout weights where given, the rest from their seeded initialisers. */
 export function openModel(ir: ModelIR, source: Map<string, HostTensor> | undefined, opts: { trainable: boolean; seed: number }): VideoModel {
   const shape = classifierShape(ir);
-  const f32 = source && new Map([...source].map(([k, t]) => [k, { shape: t.shape, data: Float32Array.from(t.data as ArrayLike<number>) }]));
+  const f32 = source && new Map([...source].map(([k, t]) => [k, { shape: t.shape, data: toFloat32(t) }]));
   const params = createParams(ir, f32, opts);
   return { ir, lowered: lowerToTfjs(ir), params, store: paramStore(params), ...shape };
 }
