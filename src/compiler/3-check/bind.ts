@@ -54,7 +54,6 @@ export function bindFromShapes(program: Program, cfg: ModelConfig, req: HyperReq
   for (const eq of probe.equations) {
     const got = valueOf(eq.lhs, env);
     if (got === eq.actual) continue;
-    const tensor = eq.dim < 0 ? eq.key : eq.key;
     const foundText = eq.dim < 0 ? `${eq.actual} layers` : `[${eq.found.join(", ")}]`;
     const culprit = eq.lhs.k === "sym" ? [...symVars(eq.lhs.e)].find((v) => given.has(v)) : undefined;
     if (culprit && !reported.has(culprit)) {
@@ -64,10 +63,10 @@ export function bindFromShapes(program: Program, cfg: ModelConfig, req: HyperReq
       const implied = solve((eq.lhs as { e: Sym }).e, culprit, eq.actual, rest);
       const src = info.find((h) => h.name === culprit);
       const givenText = `${given.get(culprit)} (${src?.source === "cli" ? "--set" : src?.source === "preset" ? `preset ${src.origin}` : `${src?.source} ${src?.origin ?? ""}`.trim()})`;
-      diagnostics.push(diag("conflicting_binding", eq.span, culprit, givenText, implied !== undefined ? `${culprit} = ${implied}` : "another value", tensor, foundText));
+      diagnostics.push(diag("conflicting_binding", eq.span, culprit, givenText, implied !== undefined ? `${culprit} = ${implied}` : "another value", eq.key, foundText));
     } else if (!culprit && !reported.has(eq.key)) {
       reported.add(eq.key);
-      diagnostics.push(diag("bad_binding_shape", eq.span, tensor, eq.dim < 0 ? `${got} layers` : `[${eq.declared.map((d) => valueOf(d, env) ?? show(d)).join(", ")}]`, foundText));
+      diagnostics.push(diag("bad_binding_shape", eq.span, eq.key, eq.dim < 0 ? `${got} layers` : `[${eq.declared.map((d) => valueOf(d, env) ?? show(d)).join(", ")}]`, foundText));
     }
   }
   const value = new Map<string, Bound>();

@@ -14,7 +14,7 @@ import { GraphBuilder } from "./graph.ts";
 import type { Instance } from "./instance.ts";
 import { showShape } from "./shape-rules.ts";
 import { indexTensor } from "./indexing.ts";
-import { inputShape, instantiatePattern, pattern, showPattern, unify, type Binding } from "./unify.ts";
+import { inputShape, pattern, showPattern, unify, type Binding } from "./unify.ts";
 import { ERROR, Scope, asPoly, dimValue, kindName, type TensorVal, type Value } from "./values.ts";
 
 const dtypeNames: Record<string, DType> = { f32: "f32", i64: "i64", i32: "i32", bool: "bool" };
@@ -286,7 +286,7 @@ export class ForwardChecker extends Evaluator {
     } else items.push({ name: "out", value: result, span: fwd.outputs[0]?.type.span ?? fwd.span });
     const out: { name: string; value: TensorVal }[] = [];
     let binding = b;
-    for (const [i, it] of items.entries()) {
+    for (const it of items) {
       const decl = fwd.tupleOutputs ? fwd.outputs.find((o) => o.name?.name === it.name)! : fwd.outputs[0];
       if (it.value.k !== "tensor") {
         if (it.value.k !== "error") this.report(diag("not_a_tensor", it.span, `output \`${it.name}\``, kindName(it.value)));
@@ -304,10 +304,8 @@ export class ForwardChecker extends Evaluator {
           continue;
         }
         binding = u;
-        void instantiatePattern;
       }
       out.push({ name: it.name, value: it.value.t });
-      void i;
     }
     return out;
   }

@@ -153,26 +153,6 @@ export function unify(patterns: Pattern[], actuals: P.Poly[][], prior?: Binding)
   return binding;
 }
 
-/** Evaluate a pattern to a concrete shape once its names are bound. */
-export function instantiatePattern(p: Pattern, b: Binding): P.Poly[] | undefined {
-  const s = new Map([...b.dims].map(([k, v]) => [UNKNOWN + k, v]));
-  const out: P.Poly[] = [];
-  const push = (d: PatternDim) => {
-    if (!d.poly) return false;
-    const x = P.substitute(d.poly, s);
-    if ([...P.symbolsOf(x)].some((n) => n.startsWith(UNKNOWN))) return false;
-    out.push(x);
-    return true;
-  };
-  for (const d of p.before) if (!push(d)) return undefined;
-  if (p.ellipsis) {
-    if (!b.ellipsis) return undefined;
-    out.push(...b.ellipsis);
-  }
-  for (const d of p.after) if (!push(d)) return undefined;
-  return out;
-}
-
 /** Model inputs have no actual shapes: their unknown names become the model's batch symbols. */
 export function inputShape(p: Pattern): P.Poly[] | undefined {
   if (p.ellipsis) return undefined;
