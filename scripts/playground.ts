@@ -46,7 +46,7 @@ export async function buildPlayground(outDir = OUT_DIR): Promise<BuildResult> {
   mkdirSync(join(outDir, "fixtures"), { recursive: true });
   const r = await build({
     absWorkingDir: ROOT,
-    entryPoints: ["playground/src/main.ts"],
+    entryPoints: ["playground/src/main.ts", "playground/src/worker.ts"],
     bundle: true,
     // Splitting keeps TensorFlow.js and Graphviz out of the first load: they are imported when first used.
     splitting: true,

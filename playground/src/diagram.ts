@@ -1,12 +1,9 @@
-/** The diagram panel: `mdl viz`'s DOT, rendered by the same Graphviz WebAssembly build (loaded on first use). */
-import type { ModelIR } from "../../src/compiler/4-ir/schema.ts";
-import { toDot } from "../../src/tools/viz/dot.ts";
-
+/** The diagram panel: `mdl viz`'s DOT (made by the worker), rendered by the same Graphviz WebAssembly build, loaded on first use. */
 let latest = 0;
 
-export async function renderDiagram(el: HTMLElement, ir: ModelIR, depth = 2): Promise<void> {
+export async function renderDiagram(el: HTMLElement, dot: string): Promise<void> {
   const ticket = ++latest;
   const { renderSvg } = await import("../../src/tools/viz/render.ts");
-  const svg = await renderSvg(toDot(ir, { depth }));
+  const svg = await renderSvg(dot);
   if (ticket === latest) el.innerHTML = svg; // a later edit's drawing wins
 }

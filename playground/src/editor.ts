@@ -3,14 +3,14 @@ import { basicSetup } from "codemirror";
 import { EditorView } from "@codemirror/view";
 import { EditorState } from "@codemirror/state";
 import { lintGutter, setDiagnostics, type Diagnostic as CmDiagnostic } from "@codemirror/lint";
-import type { Diagnostic } from "../../src/compiler/diagnostics/diagnostic.ts";
 import { mdlHighlight } from "./highlight.ts";
+import type { ShownDiagnostic } from "./protocol.ts";
 
 export interface Editor {
   view: EditorView;
   setText(text: string): void;
   /** Marks the diagnostics that have a span in `file` (the one being edited). */
-  showDiagnostics(file: string, ds: readonly Diagnostic[]): void;
+  showDiagnostics(file: string, ds: readonly ShownDiagnostic[]): void;
 }
 
 export function createEditor(parent: HTMLElement, onChange: (text: string) => void): Editor {
@@ -29,12 +29,12 @@ export function createEditor(parent: HTMLElement, onChange: (text: string) => vo
     showDiagnostics(file, ds) {
       const len = view.state.doc.length;
       const marks: CmDiagnostic[] = ds
-        .filter((d) => d.span && d.span.file === file && d.severity !== "note")
+        .filter((d) => d.start !== undefined && d.file === file && d.severity !== "note")
         .map((d) => {
-          const from = Math.min(d.span!.start, len);
+          const from = Math.min(d.start!, len);
           return {
             from,
-            to: Math.min(Math.max(d.span!.end, from), len),
+            to: Math.min(Math.max(d.end!, from), len),
             severity: d.severity === "error" ? "error" : "warning",
             source: d.code,
             message: d.message + (d.hint ? `\n${d.hint}` : ""),

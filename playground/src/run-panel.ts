@@ -3,20 +3,18 @@
  * X-CLIP fixture; decoded by the CLI's loaders over bytes; run and trained by ./run/model.ts (loaded on
  * first use). When the inputs file also holds `out.<name>` references, the page shows the relative error.
  */
-import type { CompileOptions } from "../../src/compiler/compile.ts";
-import { hasErrors } from "../../src/compiler/diagnostics/diagnostic.ts";
 import { decodeCheckpoint, shapesOf, type Checkpoint } from "../../src/runtime/weights/checkpoint.ts";
 import { decodeSafetensors } from "../../src/runtime/weights/safetensors-format.ts";
 import type { HostTensor } from "../../src/runtime/weights/tensor.ts";
 import { toFloat32 } from "../../src/runtime/weights/tensor.ts";
 import { drawLoss } from "./loss-chart.ts";
-import { compileFile } from "./workspace.ts";
+import { ask } from "./client.ts";
+import type { CheckOptions } from "./protocol.ts";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
 interface Context {
-  current(): string;
-  compileOptions(): CompileOptions;
+  checkOptions(): CheckOptions;
 }
 
 let ckpt: Checkpoint | undefined;
@@ -65,17 +63,18 @@ async function loadFiles(list: Iterable<File>): Promise<void> {
   describeLoaded();
 }
 
-function compiled(ctx: Context) {
-  const c = compileFile(ctx.current(), { ...ctx.compileOptions(), weights: { file: ckpt!.file, shapes: shapesOf(ckpt!) } });
-  if (!c.value || hasErrors(c.diagnostics)) throw new Error(c.diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n"));
-  return c.value;
+/** The model compiled as `mdl predict MODEL --weights W` compiles it: free hyperparameters bound from the checkpoint's shapes. */
+async function compiled(ctx: Context) {
+  const r = await ask({ kind: "ir", opts: ctx.checkOptions(), weights: { file: ckpt!.file, shapes: shapesOf(ckpt!) } });
+  if (!r.ir) throw new Error(r.errors);
+  return r.ir;
 }
 
 async function run(ctx: Context): Promise<void> {
   const out = $("run-out");
   out.textContent = "running…";
   try {
-    const ir = compiled(ctx);
+    const ir = await compiled(ctx);
     const m = await import("./run/model.ts");
     const backend = await m.useBackend($<HTMLSelectElement>("backend").value as "auto");
     const r = await m.runModel(ir, ckpt!, io!.tensors);
@@ -100,7 +99,7 @@ async function train(ctx: Context): Promise<void> {
   canvas.hidden = false;
   const losses: number[] = [];
   try {
-    const ir = compiled(ctx);
+    const ir = await compiled(ctx);
     const m = await import("./run/model.ts");
     const backend = await m.useBackend($<HTMLSelectElement>("backend").value as "auto");
     await m.trainSteps(ir, ckpt!, io!.tensors, 20, (step, loss) => {
