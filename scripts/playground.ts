@@ -60,6 +60,7 @@ export async function buildPlayground(outDir = OUT_DIR): Promise<BuildResult> {
     logLevel: "warning",
     plugins: [modelsPlugin],
     define: { "process.env.NODE_ENV": '"production"' },
+    alias: { "@tensorflow/tfjs": "./playground/src/run/tfjs.ts" },
   });
   for (const f of ["index.html", "style.css"]) copyFileSync(join(ROOT, "playground", f), join(outDir, f));
   const wasmDir = join(ROOT, "node_modules/@tensorflow/tfjs-backend-wasm/dist");

@@ -20,6 +20,8 @@ interface Context {
 let ckpt: Checkpoint | undefined;
 let io: { file: string; tensors: Map<string, HostTensor> } | undefined;
 
+/** Outputs up to this size also carry their exact values (data-values), for scripts that read the page. */
+const MAX_EXPORTED = 1 << 16;
 const fmt = (x: number) => (Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(4) : x.toFixed(5));
 
 /** ||a - b|| / ||b|| in float64. */
@@ -86,7 +88,7 @@ async function run(ctx: Context): Promise<void> {
       const shown = Array.from(v.data.subarray(0, Math.min(v.data.length, 8 * cols)));
       const rows = [];
       for (let i = 0; i < shown.length; i += cols) rows.push(`<tr>${shown.slice(i, i + cols).map((x) => `<td class="num">${fmt(x)}</td>`).join("")}</tr>`);
-      html.push(`<h4>${name} [${v.shape.join(", ")}]${err}</h4><table class="output" data-output="${name}" data-values="${JSON.stringify(Array.from(v.data))}">${rows.join("")}</table>`);
+      html.push(`<h4>${name} [${v.shape.join(", ")}]${err}</h4><table class="output" data-output="${name}"${v.data.length <= MAX_EXPORTED ? ` data-values="${JSON.stringify(Array.from(v.data))}"` : ""}>${rows.join("")}</table>`);
     }
     out.innerHTML = html.join("");
   } catch (e) {
