@@ -1,0 +1,139 @@
+/**
+ * The run panel: a checkpoint and an inputs file by file picker, drag and drop, or the bundled tiny
+ * X-CLIP fixture; decoded by the CLI's loaders over bytes; run and trained by ./run/model.ts (loaded on
+ * first use). When the inputs file also holds `out.<name>` references, the page shows the relative error.
+ */
+import { decodeCheckpoint, shapesOf, type Checkpoint } from "../../src/runtime/weights/checkpoint.ts";
+import { decodeSafetensors } from "../../src/runtime/weights/safetensors-format.ts";
+import type { HostTensor } from "../../src/runtime/weights/tensor.ts";
+import { toFloat32 } from "../../src/runtime/weights/tensor.ts";
+import { drawLoss } from "./loss-chart.ts";
+import { ask } from "./client.ts";
+import type { CheckOptions } from "./protocol.ts";
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+interface Context {
+  checkOptions(): CheckOptions;
+}
+
+let ckpt: Checkpoint | undefined;
+let io: { file: string; tensors: Map<string, HostTensor> } | undefined;
+
+/** Outputs up to this size also carry their exact values (data-values), for scripts that read the page. */
+const MAX_EXPORTED = 1 << 16;
+const fmt = (x: number) => (Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(4) : x.toFixed(5));
+
+/** ||a - b|| / ||b|| in float64. */
+function relError(a: Float32Array, b: Float32Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < b.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+/** A .safetensors with `input.*` tensors is an inputs file; anything else is tried as a checkpoint. */
+function accept(name: string, bytes: Uint8Array): void {
+  if (name.endsWith(".safetensors")) {
+    const tensors = decodeSafetensors(bytes, name).tensors;
+    if ([...tensors.keys()].some((k) => k.startsWith("input."))) {
+      io = { file: name, tensors };
+      return;
+    }
+  }
+  ckpt = decodeCheckpoint(bytes, name);
+}
+
+function describeLoaded(): void {
+  const parts = [
+    ckpt ? `checkpoint ${ckpt.file}: ${ckpt.tensors.size} tensors (${ckpt.format})${ckpt.notes.length ? `; ${ckpt.notes.join("; ")}` : ""}` : "no checkpoint",
+    io ? `inputs ${io.file}: ${[...io.tensors.keys()].filter((k) => k.startsWith("input.")).join(", ")}` : "no inputs",
+  ];
+  $("loaded").textContent = parts.join(" · ");
+  $<HTMLButtonElement>("run-button").disabled = $<HTMLButtonElement>("train-button").disabled = !(ckpt && io);
+}
+
+async function loadFiles(list: Iterable<File>): Promise<void> {
+  try {
+    for (const f of list) accept(f.name, new Uint8Array(await f.arrayBuffer()));
+  } catch (e) {
+    $("run-out").textContent = (e as Error).message;
+  }
+  describeLoaded();
+}
+
+/** The model compiled as `mdl predict MODEL --weights W` compiles it: free hyperparameters bound from the checkpoint's shapes. */
+async function compiled(ctx: Context) {
+  const r = await ask({ kind: "ir", opts: ctx.checkOptions(), weights: { file: ckpt!.file, shapes: shapesOf(ckpt!) } });
+  if (!r.ir) throw new Error(r.errors);
+  return r.ir;
+}
+
+async function run(ctx: Context): Promise<void> {
+  const out = $("run-out");
+  out.textContent = "running…";
+  try {
+    const ir = await compiled(ctx);
+    const m = await import("./run/model.ts");
+    const backend = await m.useBackend($<HTMLSelectElement>("backend").value as "auto");
+    const r = await m.runModel(ir, ckpt!, io!.tensors);
+    const html = [`<p id="ran-on" data-backend="${backend}">ran on <strong>${backend}</strong> in ${r.ms.toFixed(0)} ms · loaded ${r.coverage.loaded.length} of ${ir.params.length} parameters</p>`];
+    for (const [name, v] of Object.entries(r.outputs)) {
+      const ref = io!.tensors.get(`out.${name}`);
+      const err = ref ? ` · rel err vs ${io!.file} out.${name}: <span class="rel-err">${relError(v.data, toFloat32(ref)).toExponential(2)}</span>` : "";
+      const cols = v.shape.length >= 2 ? v.shape[v.shape.length - 1] : v.data.length;
+      const shown = Array.from(v.data.subarray(0, Math.min(v.data.length, 8 * cols)));
+      const rows = [];
+      for (let i = 0; i < shown.length; i += cols) rows.push(`<tr>${shown.slice(i, i + cols).map((x) => `<td class="num">${fmt(x)}</td>`).join("")}</tr>`);
+      html.push(`<h4>${name} [${v.shape.join(", ")}]${err}</h4><table class="output" data-output="${name}"${v.data.length <= MAX_EXPORTED ? ` data-values="${JSON.stringify(Array.from(v.data))}"` : ""}>${rows.join("")}</table>`);
+    }
+    out.innerHTML = html.join("");
+  } catch (e) {
+    out.textContent = (e as Error).message;
+  }
+}
+
+async function train(ctx: Context): Promise<void> {
+  const canvas = $<HTMLCanvasElement>("loss");
+  canvas.hidden = false;
+  const losses: number[] = [];
+  try {
+    const ir = await compiled(ctx);
+    const m = await import("./run/model.ts");
+    const backend = await m.useBackend($<HTMLSelectElement>("backend").value as "auto");
+    await m.trainSteps(ir, ckpt!, io!.tensors, 20, (step, loss) => {
+      losses.push(loss);
+      drawLoss(canvas, losses, `${backend}: step ${step}, loss ${loss.toFixed(4)}`);
+    });
+    canvas.dataset.losses = JSON.stringify(losses);
+  } catch (e) {
+    $("run-out").textContent = (e as Error).message;
+  }
+}
+
+export function setupRunPanel(ctx: Context): void {
+  for (const id of ["ckpt-file", "inputs-file"]) {
+    const input = $<HTMLInputElement>(id);
+    input.onchange = () => loadFiles(input.files ?? []);
+  }
+  $("demo").onclick = async () => {
+    const got = await Promise.all(["weights.safetensors", "io.safetensors"].map(async (f) => [f, new Uint8Array(await (await fetch(`fixtures/${f}`)).arrayBuffer())] as const));
+    for (const [f, bytes] of got) accept(`xclip-tiny-e64/${f}`, bytes);
+    describeLoaded();
+  };
+  document.body.ondragover = (e) => {
+    e.preventDefault();
+    document.body.classList.add("dragging");
+  };
+  document.body.ondragleave = () => document.body.classList.remove("dragging");
+  document.body.ondrop = (e) => {
+    e.preventDefault();
+    document.body.classList.remove("dragging");
+    loadFiles(e.dataTransfer?.files ?? []);
+  };
+  $("run-button").onclick = () => run(ctx);
+  $("train-button").onclick = () => train(ctx);
+}
