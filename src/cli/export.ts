@@ -15,6 +15,7 @@ export interface ExportFlags extends ModelFlags {
   out: string;
   weights?: string;
   train?: boolean;
+  labels?: string;
 }
 
 export type Exporter = (ir: ModelIR, flags: ExportFlags, argv: string[]) => Promise<void> | void;
@@ -31,7 +32,8 @@ export function register(program: Command): void {
     .requiredOption("--format <name>", `the target: ${Object.keys(formats).join(", ")}`)
     .requiredOption("-o, --out <file>", "the file to write (torch: model.py)")
     .option("--weights <file>", "bind free hyperparameters from a checkpoint's shapes")
-    .option("--train", "torch: also write train.py (the `mdl train` recipe for torchrun) beside the model");
+    .option("--train", "torch: also write train.py (the `mdl train` recipe, runnable with torchrun) beside the model")
+    .option("--labels <labels.csv>", "torch: write the class names' token ids beside the model (texts.json, read by train.py)");
   modelOptions(cmd).action((model: string, flags: ExportFlags) =>
     runCommand(async () => {
       const write = formats[flags.format];
