@@ -1,33 +1,33 @@
 /**
- * One Python class per block. Each module instance's class text (members and forward) is generated from
- * the IR; instances whose text is identical share one class, named after the block. Instances of a block
- * that differ (other shapes, e.g. `Linear(64, 256)` beside `Linear(64, 64)`) get numbered classes
- * (`Linear_2`); the docstring lists the instances and hyperparameter values each class stands for.
+ * The class text of each module instance (members and forward), generated from the IR. lift.ts then makes
+ * one class of the instances of a block that differ only in numbers.
  */
 import type { Call, Module, Param } from "../../compiler/4-ir/schema.ts";
 import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import { emitForward, rootCall, type Graph } from "./forward.ts";
 import { localName } from "./structure.ts";
 
-export interface PyClass {
-  name: string;
-  base: string;
+/** An instance's class text before classes are shared: child constructions are `child(path)` markers. */
+export interface RawClass {
+  module: Module;
   block: string;
+  base: string;
   init: string[];
   forward?: { params: string[]; lines: string[] };
-  instances: Module[];
 }
 
 const seg = (path: string) => path.slice(path.lastIndexOf(".") + 1);
 const py = (v: number) => String(v);
+/** Where a child module is constructed; lift.ts replaces it by the child's class and arguments. */
+export const childMarker = (path: string) => `\u0001${path}\u0001`;
 
-export function buildClasses(g: Graph): { classes: PyClass[]; root: PyClass } {
+/** Every module instance's class text, children before parents. */
+export function rawClasses(g: Graph): RawClass[] {
   const { ir, placement } = g;
-  const byText = new Map<string, PyClass>();
-  const classes: PyClass[] = [];
   const paramOf = new Map<string, Param>(ir.params.map((p) => [p.path, p]));
   const callsOf = new Map<string, Call[]>();
   for (const c of ir.graph.calls) callsOf.set(c.scope, [...(callsOf.get(c.scope) ?? []), c]);
+  const out: RawClass[] = [];
 
   const declaredAt = (loc: Module["loc"]) => (loc ? g.sourceLine({ loc } as never) : undefined);
   const withComment = (line: string, loc: Module["loc"]) => {
@@ -50,12 +50,13 @@ export function buildClasses(g: Graph): { classes: PyClass[]; root: PyClass } {
       let lines: string[];
       if (child.block === "namespace") lines = [`${target}.${name} = nn.Module()`, ...members(child, `${target}.${name}`)];
       else {
-        const cls = classOf(child).name;
+        visit(child);
+        const make = childMarker(c);
         lines = placement.views.has(c)
-          ? [`${target}.use(${JSON.stringify(name)}, ${cls}())`]
+          ? [`${target}.use(${JSON.stringify(name)}, ${make})`]
           : /^[A-Za-z_]\w*$/.test(name)
-            ? [`${target}.${name} = ${cls}()`]
-            : [`${target}.add_module(${JSON.stringify(name)}, ${cls}())`]; // seq's numbered keys
+            ? [`${target}.${name} = ${make}`]
+            : [`${target}.add_module(${JSON.stringify(name)}, ${make})`]; // seq's numbered keys
       }
       items.push({ start: child.loc?.start ?? 0, lines: withComment(lines[0], child.loc).concat(lines.slice(1)) });
     }
@@ -72,34 +73,22 @@ export function buildClasses(g: Graph): { classes: PyClass[]; root: PyClass } {
     return m.block === "repeat" ? loopIfChain(first) : first;
   };
 
-  const memo = new Map<string, PyClass>();
-  function classOf(m: Module): PyClass {
-    const hit = memo.get(m.path);
-    if (hit) return hit;
+  const done = new Set<string>();
+  function visit(m: Module): void {
+    if (done.has(m.path)) return;
+    done.add(m.path);
     let base = "Block";
     let init: string[];
     if (m.block === "repeat") {
       base = "nn.ModuleList";
-      const kids = m.children.map((c) => classOf(placement.modules.get(c)!).name);
-      const same = kids.every((k) => k === kids[0]);
-      init = [same ? `super().__init__([${kids[0]}() for _ in range(${kids.length})])` : `super().__init__([${kids.map((k) => `${k}()`).join(", ")}])`];
+      for (const c of m.children) visit(placement.modules.get(c)!);
+      init = [`super().__init__([${m.children.map(childMarker).join(", ")}])`];
     } else init = ["super().__init__()", ...members(m, "self")];
-    const forward = forwardOf(m);
-    const block = m.path === "" ? ir.model : m.block === "repeat" ? `${classOf(placement.modules.get(m.children[0])!).name}Stack` : m.block === "seq" ? "Sequential" : m.block;
-    const key = JSON.stringify([base, block, init, forward]);
-    let cls = byText.get(key);
-    if (!cls) {
-      const taken = classes.filter((c) => c.block === block).length;
-      cls = { name: taken ? `${block}_${taken + 1}` : block, base, block, init, forward, instances: [] };
-      byText.set(key, cls);
-      classes.push(cls);
-    }
-    cls.instances.push(m);
-    memo.set(m.path, cls);
-    return cls;
+    const block = m.path === "" ? ir.model : m.block === "repeat" ? "Stack" : m.block === "seq" ? "Sequential" : m.block;
+    out.push({ module: m, block, base, init, forward: forwardOf(m) });
   }
-  const root = classOf(placement.modules.get("")!);
-  return { classes, root };
+  visit(placement.modules.get("")!);
+  return out;
 }
 
 /** A stack whose forward only threads one value through each layer in turn reads as a loop. */

@@ -5,7 +5,8 @@
  * dict's shapes against them and says how to export for other ones.
  */
 import type { ModelIR, Node } from "../../compiler/4-ir/schema.ts";
-import { buildClasses, type PyClass } from "./classes.ts";
+import { rawClasses } from "./classes.ts";
+import { liftClasses, type PyClass } from "./lift.ts";
 import { callRanges, type Graph } from "./forward.ts";
 import { PRELUDE } from "./ops.ts";
 import { ownerOf, place } from "./structure.ts";
@@ -40,7 +41,7 @@ export function generateTorch(ir: ModelIR, opts: TorchSource): string {
     ranges: callRanges(ir),
     sourceLine,
   };
-  const { classes, root } = buildClasses(g);
+  const { classes, root } = liftClasses(rawClasses(g));
   const hyper = ir.hyper.map((h) => `    ${JSON.stringify(h.name)}: ${pyValue(h.value)},`);
   const inputs = ir.graph.inputs.map((p) => `    ${JSON.stringify(p.name)}: (${JSON.stringify(pyDtype(p.type.dtype))}, [${p.type.shape.map((d) => JSON.stringify(d)).join(", ")}]),`);
   const out = [
@@ -93,7 +94,7 @@ function classText(c: PyClass, isRoot: boolean, ir: ModelIR): string[] {
   const doc = isRoot
     ? [`"""model ${ir.model}: ${ir.hyper.map((h) => `${h.name}=${String(h.value)}`).join(", ")}"""`]
     : [`"""${c.block === c.name ? "" : `${c.block}: `}${describe(c)}"""`];
-  const lines = [`class ${c.name}(${c.base}):`, ...indent(doc, 4), "", "    def __init__(self):", ...indent(c.init, 8)];
+  const lines = [`class ${c.name}(${c.base}):`, ...indent(doc, 4), "", ...indent(c.init, 4)];
   if (c.forward) lines.push("", `    def forward(self, ${c.forward.params.join(", ")}):`, ...indent(c.forward.lines, 8));
   return lines;
 }
