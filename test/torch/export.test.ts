@@ -12,17 +12,10 @@ import type { CompileOptions } from "../../src/compiler/compile.ts";
 import { loadCheckpoint } from "../../src/runtime/weights/load.ts";
 import { readSafetensors } from "../../src/runtime/weights/safetensors.ts";
 import { needs, torchMissing } from "../helpers/requires.ts";
-import { wasm1 } from "../run/helpers.ts";
+import { FIXTURE_CASES as CASES, FIXTURE_FILES as FILES, wasm1 } from "../run/helpers.ts";
 import { compileModel, exportTo, f32, randomInputs, randomWeights, relError, runExported, runMdl, type Job } from "./helpers.ts";
 
 const it = needs(test, torchMissing());
-const FILES = ["weights.safetensors", "weights.pth", "weights-legacy.pth", "checkpoint-official-layout.pth", "weights-fp16.pth"];
-const CASES: [string, string][] = [
-  ["xclip-tiny-e64", "models/xclip.mdl"],
-  ["xclip-tiny-e128", "models/xclip.mdl"],
-  ["xclip-tiny-mixed", "models/xclip.mdl"],
-  ["clip-tiny", "models/clip.mdl"],
-];
 const tmp = mkdtempSync(join(tmpdir(), "mdl-torch-"));
 const report: string[] = [];
 
