@@ -61,6 +61,7 @@ const DIMS: [string, string, CompileOptions][] = [
   ["variant xclip-no-prompts", "models/variants/xclip-no-prompts.mdl", { preset: "tiny", set: [["vocab", "600"]] }],
   ["variant clip-meanpool", "models/variants/clip-meanpool.mdl", { preset: "tiny", set: [["vocab", "600"]] }],
   ["--replace mit=MeanPool", "models/xclip.mdl", { preset: "tiny", set: [["vocab", "600"]], replace: [["mit", "MeanPool(frames, embed)"]] }],
+  ["the ops the models do not use", "test/torch/samples/ops.mdl", {}],
 ];
 
 it("other dimensions and the variants: random weights written by mdl give mdl's outputs in the exported module", async () => {

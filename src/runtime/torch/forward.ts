@@ -16,6 +16,8 @@ export interface Graph {
   placement: Placement;
   /** Calls with the node ids they cover (their own scope and below). */
   ranges: Map<Call, Set<number>>;
+  /** Nodes some output depends on; the others are not written. */
+  live: Set<number>;
   /** The trimmed source line of a location, for comments. */
   sourceLine: (node: Node) => string | undefined;
 }
@@ -36,6 +38,20 @@ export function callRanges(ir: ModelIR): Map<Call, Set<number>> {
     lastEnd.set(c.scope, e);
   }
   return out;
+}
+
+/** The nodes the outputs depend on. */
+export function liveNodes(ir: ModelIR): Set<number> {
+  const byId = new Map(ir.graph.nodes.map((n) => [n.id, n]));
+  const live = new Set<number>();
+  const stack = ir.graph.outputs.map((o) => o.value);
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (live.has(id)) continue;
+    live.add(id);
+    stack.push(...byId.get(id)!.args);
+  }
+  return live;
 }
 
 /** The root's pseudo-call: the model's inputs and outputs. */
@@ -98,7 +114,7 @@ export function emitForward(g: Graph, module: Module, call: Call, isRoot: boolea
   for (const id of [...ids].sort((a, b) => a - b)) {
     if (covered.has(id)) continue;
     const n = byId.get(id)!;
-    if (n.scope !== M || n.op === "input") continue;
+    if (n.scope !== M || n.op === "input" || !g.live.has(id)) continue;
     const comment = g.sourceLine(n);
     items.push({
       key: id,

@@ -7,7 +7,7 @@
 import type { ModelIR, Node } from "../../compiler/4-ir/schema.ts";
 import { rawClasses } from "./classes.ts";
 import { liftClasses, type PyClass } from "./lift.ts";
-import { callRanges, type Graph } from "./forward.ts";
+import { callRanges, liveNodes, type Graph } from "./forward.ts";
 import { PRELUDE } from "./ops.ts";
 import { ownerOf, place } from "./structure.ts";
 import { RUNTIME } from "./runtime-py.ts";
@@ -39,6 +39,7 @@ export function generateTorch(ir: ModelIR, opts: TorchSource): string {
     owner: ownerOf(ir),
     placement: place(ir),
     ranges: callRanges(ir),
+    live: liveNodes(ir),
     sourceLine,
   };
   const { classes, root } = liftClasses(rawClasses(g));

@@ -24,7 +24,8 @@ const attr = <T>(n: Node, k: string) => n.attrs[k] as T;
 const axes = (n: Node) => (n.attrs.axes ?? n.attrs.axis) as number | number[];
 const dimArg = (a: number | number[]) => (Array.isArray(a) ? (a.length === 1 ? String(a[0]) : `(${a.join(", ")})`) : String(a));
 const pyNum = (v: number) => (Number.isInteger(v) ? `${v}.0` : String(v));
-const shape = (s: Dim[], ctx: EmitContext) => s.map(ctx.dim).join(", ");
+/** A shape as call arguments: `2, B, 64`, or `()` for a scalar. */
+const shape = (s: Dim[], ctx: EmitContext) => (s.length ? s.map(ctx.dim).join(", ") : "()");
 
 /** A scalar constant as a Python literal (torch broadcasts Python numbers in binary ops). */
 export function constLiteral(n: Node): string {
@@ -104,7 +105,7 @@ export const torchOps = {
   gather: (_n, { args }) => `${args[0]}[${args[1]}]`,
   gather_rows: (_n, { args }) => `${args[0]}[torch.arange(${args[0]}.shape[0], device=${args[0]}.device), ${args[1]}]`,
   attention: (n, { args }) => `attention(${args.join(", ")}, scale=${attr<number>(n, "scale")}${n.attrs.causal ? ", causal=True" : ""})`,
-  fill: (n, ctx) => `torch.full((${shape(attr(n, "shape"), ctx)},), ${attr<number>(n, "value")}, dtype=${torchDtype[n.type.dtype]}, device=${ctx.device})`,
+  fill: (n, ctx) => `torch.full(${attr<Dim[]>(n, "shape").length ? `(${shape(attr(n, "shape"), ctx)},)` : "()"}, ${attr<number>(n, "value")}, dtype=${torchDtype[n.type.dtype]}, device=${ctx.device})`,
   cast: (n, { args }) => `${args[0]}.to(${torchDtype[(attr<string>(n, "dtype") ?? n.type.dtype)]})`,
   dropout: (n, { args }) => `F.dropout(${args[0]}, ${attr<number>(n, "rate") ?? 0}, self.training)`,
 } satisfies Record<OpName, Emit>;
