@@ -240,6 +240,8 @@ def main(argv=None):
     if a.batch % world:
         sys.exit(f"--batch {a.batch} must be a multiple of the {world} processes")
 
+    if not os.path.exists(a.texts):
+        sys.exit(f"no class texts at {a.texts}: export with --labels DATA/labels.csv (train.py has no tokenizer)")
     with open(a.texts) as f:
         texts = json.load(f)
     entries = read_list(a.data, a.split, texts["classes"])
