@@ -40,11 +40,11 @@ export function callRanges(ir: ModelIR): Map<Call, Set<number>> {
   return out;
 }
 
-/** The nodes the outputs depend on. */
+/** The nodes the outputs depend on, the model's and every module's (a module returns all it declares). */
 export function liveNodes(ir: ModelIR): Set<number> {
   const byId = new Map(ir.graph.nodes.map((n) => [n.id, n]));
   const live = new Set<number>();
-  const stack = ir.graph.outputs.map((o) => o.value);
+  const stack = [...ir.graph.outputs.map((o) => o.value), ...ir.graph.calls.flatMap((c) => c.outputs.map((o) => o.value))];
   while (stack.length) {
     const id = stack.pop()!;
     if (live.has(id)) continue;
