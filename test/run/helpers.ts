@@ -11,6 +11,14 @@ import { toFloat32 } from "../../src/runtime/weights/tensor.ts";
 
 export const FIXTURES = "test/fixtures";
 export const CLI = ["--import", "tsx", "src/cli/main.ts"];
+/** The weight files a fixture may have, and each fixture with the model file it is an instance of. */
+export const FIXTURE_FILES = ["weights.safetensors", "weights.pth", "weights-legacy.pth", "checkpoint-official-layout.pth", "weights-fp16.pth"];
+export const FIXTURE_CASES: [string, string][] = [
+  ["xclip-tiny-e64", "models/xclip.mdl"],
+  ["xclip-tiny-e128", "models/xclip.mdl"],
+  ["xclip-tiny-mixed", "models/xclip.mdl"],
+  ["clip-tiny", "models/clip.mdl"],
+];
 
 export async function wasm1(): Promise<void> {
   await initBackend({ backend: "wasm", threads: 1 });

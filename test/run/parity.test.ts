@@ -15,17 +15,10 @@ import * as tf from "@tensorflow/tfjs";
 import { readSafetensors } from "../../src/runtime/weights/safetensors.ts";
 import { toModelInputs, disposeAll } from "../../src/runtime/run/io-tensors.ts";
 import { createRunner } from "../../src/runtime/run/runner.ts";
-import { FIXTURES, compileWith, cosineError, interNode, relError, wasm1 } from "./helpers.ts";
+import { FIXTURES, FIXTURE_CASES as CASES, FIXTURE_FILES as FILES, compileWith, cosineError, interNode, relError, wasm1 } from "./helpers.ts";
 
 await wasm1();
 
-const FILES = ["weights.safetensors", "weights.pth", "weights-legacy.pth", "checkpoint-official-layout.pth", "weights-fp16.pth"];
-const CASES: [string, string][] = [
-  ["xclip-tiny-e64", "models/xclip.mdl"],
-  ["xclip-tiny-e128", "models/xclip.mdl"],
-  ["xclip-tiny-mixed", "models/xclip.mdl"],
-  ["clip-tiny", "models/clip.mdl"],
-];
 
 const worst: string[] = [];
 

@@ -1,0 +1,122 @@
+/**
+ * IR op -> one Python (PyTorch) expression. One entry per primitive, so the table plugs into the op
+ * table as the torch back end's kernels: the type checker holds it complete (`satisfies Record<OpName, ...>`).
+ * Leaves (input, param, const) are resolved by the forward emitter, which knows the names in scope.
+ */
+import type { Dim, Node, OpName } from "../../compiler/4-ir/schema.ts";
+
+export interface EmitContext {
+  /** The Python expressions of the node's arguments, in order. */
+  args: string[];
+  /** The IR nodes of the arguments (their types, and whether they are constants). */
+  argNodes: Node[];
+  /** A dim as a Python int expression over the batch symbols bound in the forward. */
+  dim: (d: Dim) => string;
+  /** An expression for a tensor's device, for ops that create tensors. */
+  device: string;
+}
+
+export type Emit = (node: Node, ctx: EmitContext) => string;
+
+const torchDtype: Record<string, string> = { f32: "torch.float32", i64: "torch.int64", i32: "torch.int32", bool: "torch.bool" };
+
+const attr = <T>(n: Node, k: string) => n.attrs[k] as T;
+const axes = (n: Node) => (n.attrs.axes ?? n.attrs.axis) as number | number[];
+const dimArg = (a: number | number[]) => (Array.isArray(a) ? (a.length === 1 ? String(a[0]) : `(${a.join(", ")})`) : String(a));
+const pyNum = (v: number) => (Number.isInteger(v) ? `${v}.0` : String(v));
+/** A shape as call arguments: `2, B, 64`, or `()` for a scalar. */
+const shape = (s: Dim[], ctx: EmitContext) => (s.length ? s.map(ctx.dim).join(", ") : "()");
+
+/** A scalar constant as a Python literal (torch broadcasts Python numbers in binary ops). */
+export function constLiteral(n: Node): string {
+  const v = attr<number | boolean>(n, "value");
+  if (typeof v === "boolean") return v ? "True" : "False";
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'float("nan")' : v > 0 ? 'float("inf")' : 'float("-inf")';
+  return n.type.dtype === "f32" ? pyNum(v) : String(v);
+}
+
+/** Binary ops take a constant on either side as a Python number (torch broadcasts it). */
+const infix = (op: string): Emit => (_n, { args }) => `${args[0]} ${op} ${args[1]}`;
+const isConst = (ctx: EmitContext, i: number) => ctx.argNodes[i].op === "const";
+const minmax = (fn: "maximum" | "minimum", clamp: "min" | "max"): Emit => (_n, ctx) => {
+  if (isConst(ctx, 1)) return `torch.clamp(${ctx.args[0]}, ${clamp}=${ctx.args[1]})`;
+  if (isConst(ctx, 0)) return `torch.clamp(${ctx.args[1]}, ${clamp}=${ctx.args[0]})`;
+  return `torch.${fn}(${ctx.args[0]}, ${ctx.args[1]})`;
+};
+const call = (fn: string): Emit => (_n, { args }) => `${fn}(${args[0]})`;
+const reduce = (method: string): Emit => (n, { args }) =>
+  `${args[0]}.${method}(dim=${dimArg(axes(n))}${n.attrs.keepdims ? ", keepdim=True" : ""})`;
+
+/** slice{begin, size}: one Python slice per axis, `:` where the axis is kept whole. */
+const slice: Emit = (n, ctx) => {
+  const begin = attr<Dim[]>(n, "begin");
+  const size = attr<Dim[]>(n, "size");
+  const full = ctx.argNodes[0].type.shape;
+  const parts = begin.map((b, i) => {
+    const s = size[i];
+    if (b === 0 && (s === -1 || String(s) === String(full[i]))) return ":";
+    const lo = b === 0 ? "" : ctx.dim(b);
+    if (s === -1) return `${lo}:`;
+    const hi = typeof b === "number" && typeof s === "number" ? String(b + s) : b === 0 ? ctx.dim(s) : `(${ctx.dim(b)}) + (${ctx.dim(s)})`;
+    return `${lo}:${hi}`;
+  });
+  while (parts.length && parts[parts.length - 1] === ":") parts.pop();
+  return parts.length ? `${ctx.args[0]}[${parts.join(", ")}]` : ctx.args[0];
+};
+
+export const torchOps = {
+  input: () => "<input>",
+  param: () => "<param>",
+  const: (n) => constLiteral(n),
+  add: infix("+"),
+  sub: infix("-"),
+  mul: infix("*"),
+  div: infix("/"),
+  pow: infix("**"),
+  maximum: minmax("maximum", "min"),
+  minimum: minmax("minimum", "max"),
+  neg: (_n, { args }) => `-${args[0]}`,
+  exp: call("torch.exp"),
+  log: call("torch.log"),
+  sqrt: call("torch.sqrt"),
+  rsqrt: call("torch.rsqrt"),
+  sigmoid: call("torch.sigmoid"),
+  tanh: call("torch.tanh"),
+  relu: call("torch.relu"),
+  gelu: call("F.gelu"), // exact (erf) GELU, as the IR defines it
+  abs: call("torch.abs"),
+  matmul: infix("@"),
+  linear: (_n, { args }) => `F.linear(${args.join(", ")})`,
+  conv2d: (n, { args }) =>
+    `F.conv2d(${args[0]}, ${args[1]}, ${args[2] ?? "None"}, stride=${dimArg(attr(n, "stride") ?? 1)}, padding=${dimArg(attr(n, "padding") ?? 0)})`,
+  layer_norm: (n, { args }) => `F.layer_norm(${args[0]}, ${args[1]}.shape, ${args[1]}, ${args[2]}, eps=${attr<number>(n, "eps") ?? 1e-5})`,
+  softmax: (n, { args }) => `torch.softmax(${args[0]}, dim=${attr<number>(n, "axis")})`,
+  // x / ||x|| with no epsilon, as CLIP normalises its features
+  l2_normalize: (n, { args }) => `${args[0]} / ${args[0]}.norm(dim=${attr<number>(n, "axis")}, keepdim=True)`,
+  argmax: (n, { args }) => `${args[0]}.argmax(dim=${attr<number>(n, "axis")})`,
+  mean: reduce("mean"),
+  sum: reduce("sum"),
+  max: reduce("amax"),
+  reshape: (n, ctx) => `${ctx.args[0]}.reshape(${shape(attr(n, "shape"), ctx)})`,
+  transpose: (n, { args }) => `${args[0]}.permute(${attr<number[]>(n, "perm").join(", ")})`,
+  concat: (n, { args }) => `torch.cat([${args.join(", ")}], dim=${attr<number>(n, "axis")})`,
+  broadcast_to: (n, ctx) => `${ctx.args[0]}.expand(${shape(attr(n, "shape"), ctx)})`,
+  slice,
+  gather: (_n, { args }) => `${args[0]}[${args[1]}]`,
+  gather_rows: (_n, { args }) => `${args[0]}[torch.arange(${args[0]}.shape[0], device=${args[0]}.device), ${args[1]}]`,
+  attention: (n, { args }) => `attention(${args.join(", ")}, scale=${attr<number>(n, "scale")}${n.attrs.causal ? ", causal=True" : ""})`,
+  fill: (n, ctx) => `torch.full(${attr<Dim[]>(n, "shape").length ? `(${shape(attr(n, "shape"), ctx)},)` : "()"}, ${attr<number>(n, "value")}, dtype=${torchDtype[n.type.dtype]}, device=${ctx.device})`,
+  cast: (n, { args }) => `${args[0]}.to(${torchDtype[(attr<string>(n, "dtype") ?? n.type.dtype)]})`,
+  dropout: (n, { args }) => `F.dropout(${args[0]}, ${attr<number>(n, "rate") ?? 0}, self.training)`,
+} satisfies Record<OpName, Emit>;
+
+/** Python helpers the generated code calls, written once at the top of the file. */
+export const PRELUDE = `def attention(q, k, v, scale, causal=False):
+    """softmax(scale * q k^T + mask) v; the mask is -inf above the diagonal when causal."""
+    s = (q @ k.transpose(-2, -1)) * scale
+    if causal:
+        n, m = s.shape[-2], s.shape[-1]
+        mask = torch.ones(n, m, dtype=torch.bool, device=s.device).triu(1)
+        s = s.masked_fill(mask, float("-inf"))
+    return torch.softmax(s, dim=-1) @ v
+`;
