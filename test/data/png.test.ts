@@ -4,7 +4,8 @@ import { crc32, deflateSync, inflateSync } from "node:zlib";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodePng, encodePng, toRgb, type Image8, type PngFilter } from "../../src/runtime/data/png.ts";
-import { hasFfmpeg, scratch, ffmpeg, errorOf } from "./helpers.ts";
+import { scratch, ffmpeg, errorOf } from "./helpers.ts";
+import { ffmpegMissing, needs } from "../helpers/requires.ts";
 
 /** A deterministic image with smooth gradients and sharp edges, so every filter has work to do. */
 function pattern(width: number, height: number, channels: 1 | 2 | 3 | 4): Image8 {
@@ -109,8 +110,7 @@ test("corrupt PNGs are catalogued image errors naming the file", async () => {
 
 const PRED = ["none", "sub", "up", "avg", "paeth", "mixed"];
 
-test("decodes ffmpeg's PNGs for every prediction filter and pixel format", () => {
-  if (!hasFfmpeg) return console.log("  (skipped: no ffmpeg)");
+needs(test, ffmpegMissing())("decodes ffmpeg's PNGs for every prediction filter and pixel format", () => {
   const dir = scratch("png");
   const src = ["-f", "lavfi", "-i", "testsrc2=size=38x22:rate=1", "-frames:v", "1", "-vf", "format=rgba,crop=37:21:0:0"];
   for (const [fmt, channels] of [["rgb24", 3], ["rgba", 4], ["gray", 1], ["ya8", 2]] as const) {
@@ -131,8 +131,7 @@ test("decodes ffmpeg's PNGs for every prediction filter and pixel format", () =>
   assert.ok(img.data.every((v, i) => v === raw16[2 * i]));
 });
 
-test("ffmpeg decodes our PNGs to the same pixels", () => {
-  if (!hasFfmpeg) return console.log("  (skipped: no ffmpeg)");
+needs(test, ffmpegMissing())("ffmpeg decodes our PNGs to the same pixels", () => {
   const dir = scratch("png-out");
   const img = pattern(23, 11, 3);
   for (const filter of [0, 1, 2, 3, 4] as PngFilter[]) {
