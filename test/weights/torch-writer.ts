@@ -16,7 +16,8 @@ export type Py =
   | { set: Py[]; frozen?: boolean }
   | { counter: [Py, Py][] }
   | { cfg: [string, Py][]; state: Py }
-  | { tensor: HostTensor };
+  /** A tensor; `view` declares another size and stride over the same storage (an expanded or sliced view). */
+  | { tensor: HostTensor; view?: { size: number[]; stride: number[] } };
 
 const STORAGE: Partial<Record<HostTensor["dtype"], string>> = { f32: "FloatStorage", f16: "HalfStorage", i64: "LongStorage", f64: "DoubleStorage" };
 
@@ -66,7 +67,7 @@ function pickle(root: Py, legacy: boolean, storages: Storage[]): Uint8Array {
     const t = v.tensor;
     const key = String(storages.length);
     storages.push({ key, tensor: t });
-    const stride = t.shape.map((_, i) => t.shape.slice(i + 1).reduce((a, d) => a * d, 1));
+    const stride = v.view?.stride ?? t.shape.map((_, i) => t.shape.slice(i + 1).reduce((a, d) => a * d, 1));
     global("torch._utils", "_rebuild_tensor_v2");
     o.byte(0x28); // MARK: the argument tuple
     o.byte(0x28); // the persistent id ('storage', type, key, location, numel[, view metadata])
@@ -78,7 +79,7 @@ function pickle(root: Py, legacy: boolean, storages: Storage[]): Uint8Array {
     if (legacy) o.byte(0x4e);
     o.byte(0x74, 0x51); // TUPLE BINPERSID
     int(0);
-    tuple(t.shape);
+    tuple(v.view?.size ?? t.shape);
     tuple(stride);
     o.byte(0x89); // requires_grad
     value({ ordered: [] }); // backward hooks

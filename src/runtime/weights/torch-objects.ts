@@ -109,6 +109,9 @@ export function parseStoragePid(pid: unknown, file: string): { type: StorageType
   return { type, key: String(key), numel: n, rest };
 }
 
+/** 2 GiB: more than any view in a real checkpoint, and what one typed array can hold. */
+const MAX_VIEW_COPY = 2 ** 31;
+
 /** Copy a tensor out of its storage: a slice when contiguous, an element-wise gather otherwise. */
 export function materialize(ref: TensorRef, name: string, file: string): HostTensor {
   const { storage, offset, size, stride } = ref;
@@ -132,7 +135,10 @@ export function materialize(ref: TensorRef, name: string, file: string): HostTen
   }
   if (contiguous) return { dtype, shape: [...size], data: typedFromBytes(dtype, bytes.subarray(offset * es, (offset + n) * es)) };
 
-  // Non-contiguous (a transposed or sliced view was saved): walk the index odometer, copying element bytes.
+  // Non-contiguous (a transposed, sliced or expanded view was saved): walk the index odometer, copying element
+  // bytes. Zero strides let a few stored elements declare any size, so the copy is bounded before allocating.
+  if (n * es > MAX_VIEW_COPY)
+    fail("corrupt", file, `tensor \`${name}\` ${formatShape(size)} with strides ${formatShape(stride)} declares ${n} elements over a storage of ${bytes.length / es}; copying it out would take ${n * es} bytes (the limit for a view is ${MAX_VIEW_COPY})`);
   const out = new Uint8Array(n * es);
   const index = new Array<number>(size.length).fill(0);
   for (let k = 0, src = offset; k < n; k++) {
