@@ -50,9 +50,10 @@ async function replay(spec: string) {
 function load(): State {
   return existsSync(statePath) ? (JSON.parse(readFileSync(statePath, "utf8")) as State) : {};
 }
+/** Write this process's campaigns over the file's, keeping the others (two campaigns may run at once). */
 function save(state: State) {
   mkdirSync(dirname(statePath), { recursive: true });
-  writeFileAtomic(statePath, JSON.stringify(state, null, 1));
+  writeFileAtomic(statePath, JSON.stringify({ ...load(), ...Object.fromEntries(chosen.filter((n) => state[n]).map((n) => [n, state[n]])) }, null, 1));
 }
 
 /** Run cases [c.next, c.target) in children, replacing a child that hangs or dies; resolves when done. */

@@ -93,8 +93,11 @@ function pickle(root: Py, legacy: boolean, storages: Storage[]): Uint8Array {
 
 const raw = (t: HostTensor) => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 
-/** torch.save's zip: `archive/data.pkl`, `archive/data/<key>`, `archive/version`; stored, not compressed. */
-export function torchSaveZip(root: Py): Uint8Array {
+/**
+ * torch.save's zip: `archive/data.pkl`, `archive/data/<key>`, `archive/version`; stored, not compressed.
+ * `claim` makes the directory lie about one entry's size through a ZIP64 extra field (a hostile file).
+ */
+export function torchSaveZip(root: Py, claim?: { entry: string; size: bigint }): Uint8Array {
   const storages: Storage[] = [];
   const pkl = pickle(root, false, storages);
   const entries: [string, Uint8Array][] = [
@@ -113,12 +116,21 @@ export function torchSaveZip(root: Py): Uint8Array {
     local.writeUInt32LE(data.length, 22);
     local.writeUInt16LE(n.length, 26);
     const dir = Buffer.alloc(46);
+    const lie = claim?.entry === name;
     dir.writeUInt32LE(0x02014b50, 0);
-    dir.writeUInt32LE(data.length, 20);
-    dir.writeUInt32LE(data.length, 24);
+    dir.writeUInt32LE(lie ? 0xffffffff : data.length, 20);
+    dir.writeUInt32LE(lie ? 0xffffffff : data.length, 24);
     dir.writeUInt16LE(n.length, 28);
     dir.writeUInt32LE(offset, 42);
-    central.push(dir, n);
+    const extra = Buffer.alloc(lie ? 20 : 0);
+    if (lie) {
+      extra.writeUInt16LE(1, 0);
+      extra.writeUInt16LE(16, 2);
+      extra.writeBigUInt64LE(claim!.size, 4);
+      extra.writeBigUInt64LE(claim!.size, 12);
+      dir.writeUInt16LE(extra.length, 30);
+    }
+    central.push(dir, n, extra);
     parts.push(local, n, Buffer.from(data));
     offset += 30 + n.length + data.length;
   }
