@@ -108,6 +108,20 @@ test("corrupt PNGs are catalogued image errors naming the file", async () => {
   assert.match((await errorOf(() => decodePng(Uint8Array.from([1, 2, 3]), "x.png"))).message, /not a PNG/);
 });
 
+test("a header claiming a huge image, or data inflating past the header's size, is refused before allocating (fuzz media:47, 51, 57, 63, 71, 75, 77)", async () => {
+  // The fuzz campaign (bench/fuzz/media.ts) found IHDRs of up to 2^32 x 2^32 over a few bytes: new Uint16Array threw a RangeError.
+  for (const [w, h] of [[0x7fffffff, 0x7fffffff], [0xffffffff, 3], [65536, 65536]]) {
+    const e = await errorOf(() => decodePng(handPng([...be32(w), ...be32(h), 8, 2, 0, 0, 0], [], new Uint8Array(64)), "huge.png"));
+    assert.equal([e.code, e.file, e.message], ["MDL512", "huge.png", `cannot decode image: ${w}x${h} is larger than mdl decodes (268435456 pixels)`]);
+  }
+  // A zlib bomb: 16x16 RGB needs 784 bytes of filtered rows; 20 MB of zeros compress to ~20 KB.
+  const bombPng = handPng([...be32(16), ...be32(16), 8, 2, 0, 0, 0], [], new Uint8Array(20_000_000));
+  const before = process.memoryUsage().arrayBuffers;
+  const bomb = await errorOf(() => decodePng(bombPng, "bomb.png"));
+  assert.equal([bomb.code, bomb.message], ["MDL512", "cannot decode image: the compressed data inflates to more than the header's size allows"]);
+  assert.ok(process.memoryUsage().arrayBuffers - before < 10_000_000, "the bomb was not inflated");
+});
+
 const PRED = ["none", "sub", "up", "avg", "paeth", "mixed"];
 
 needs(test, ffmpegMissing())("decodes ffmpeg's PNGs for every prediction filter and pixel format", () => {
