@@ -20,7 +20,7 @@ import { settle } from "./fuzz/outcome.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const TARGETS: Record<string, { cases: number; limitMs: number }> = {
-  mdl: { cases: 100_000, limitMs: 20_000 },
+  mdl: { cases: 100_000, limitMs: 8_000 },
   weights: { cases: 10_000, limitMs: 20_000 },
   media: { cases: 1_000, limitMs: 60_000 },
 };

@@ -13,6 +13,10 @@ import { torchSaveLegacy, torchSaveZip, type Py } from "./torch-writer.ts";
 const SEEDS: [number, string, RegExp][] = [
   [88, "MDL504", /declares \d+ elements over a storage of 4; copying it out would take \d+ bytes/], // zero-stride view: new Uint8Array(4 TB)
   [9, "MDL503", /zip/], // ZIP64 extra field read past the end of the file (DataView RangeError)
+  // A protocol-0 INT/LONG opcode whose text line is not a number (BigInt threw a SyntaxError).
+  [2522, "MDL504", /is not an integer/],
+  [3659, "MDL504", /is not an integer/],
+  [4733, "MDL504", /is not an integer/],
 ];
 
 for (const [seed, code, re] of SEEDS) {
