@@ -70,7 +70,7 @@ export function splice(b: Uint8Array, at: number, del: number, ins: ArrayLike<nu
  * truncation, a copied span. The range aims the edits at one structure (a header, a directory, a pickle).
  */
 export function mutateBytes(bytes: Uint8Array, rand: () => number, from = 0, to = bytes.length, edits = 1 + below(rand, 4)): Uint8Array {
-  let b = Uint8Array.from(bytes);
+  let b: Uint8Array = Uint8Array.from(bytes);
   for (let e = 0; e < edits && b.length > 0; e++) {
     const at = Math.min(b.length - 1, from + below(rand, Math.max(1, Math.min(to, b.length) - from)));
     switch (below(rand, 7)) {
