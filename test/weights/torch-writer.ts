@@ -93,6 +93,13 @@ function pickle(root: Py, legacy: boolean, storages: Storage[]): Uint8Array {
 
 const raw = (t: HostTensor) => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 
+/** A little-endian record: `size` zero bytes with (offset, width, value) fields written in. */
+function record(size: number, fields: [number, 2 | 4, number][]): Buffer {
+  const b = Buffer.alloc(size);
+  for (const [at, width, v] of fields) if (width === 4) b.writeUInt32LE(v, at); else b.writeUInt16LE(v, at);
+  return b;
+}
+
 /**
  * torch.save's zip: `archive/data.pkl`, `archive/data/<key>`, `archive/version`; stored, not compressed.
  * `claim` makes the directory lie about one entry's size through a ZIP64 extra field (a hostile file).
@@ -110,18 +117,9 @@ export function torchSaveZip(root: Py, claim?: { entry: string; size: bigint }):
   let offset = 0;
   for (const [name, data] of entries) {
     const n = Buffer.from(name);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(n.length, 26);
-    const dir = Buffer.alloc(46);
     const lie = claim?.entry === name;
-    dir.writeUInt32LE(0x02014b50, 0);
-    dir.writeUInt32LE(lie ? 0xffffffff : data.length, 20);
-    dir.writeUInt32LE(lie ? 0xffffffff : data.length, 24);
-    dir.writeUInt16LE(n.length, 28);
-    dir.writeUInt32LE(offset, 42);
+    const local = record(30, [[0, 4, 0x04034b50], [18, 4, data.length], [22, 4, data.length], [26, 2, n.length]]);
+    const dir = record(46, [[0, 4, 0x02014b50], [20, 4, lie ? 0xffffffff : data.length], [24, 4, lie ? 0xffffffff : data.length], [28, 2, n.length], [42, 4, offset]]);
     const extra = Buffer.alloc(lie ? 20 : 0);
     if (lie) {
       extra.writeUInt16LE(1, 0);
@@ -135,12 +133,7 @@ export function torchSaveZip(root: Py, claim?: { entry: string; size: bigint }):
     offset += 30 + n.length + data.length;
   }
   const dir = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(dir.length, 12);
-  end.writeUInt32LE(offset, 16);
+  const end = record(22, [[0, 4, 0x06054b50], [8, 2, entries.length], [10, 2, entries.length], [12, 4, dir.length], [16, 4, offset]]);
   return Buffer.concat([...parts, dir, end]);
 }
 
