@@ -38,4 +38,19 @@ test(`${CASES} mutated sources give diagnostics, never an exception`, () => {
   assert.ok(withErrors > CASES / 2, `${withErrors} of ${CASES} mutants had errors`);
 });
 
+// Mutants the campaigns of bench/fuzz (`npm run fuzz`) crashed on, kept as text: the seed -> mutant mapping
+// follows the corpus, which grows with the repository.
+const FOUND: [string, string][] = [
+  // mdl:3274, a name swapped: `model A` after `block A` was configured as a model (TypeError: m.presets is not iterable)
+  ["mdl:3274", "block A() { forward(x: [2]) -> [2] { return x } }\nmodel A() { forward(x: [2]) -> [2] { return relu(x) } }\nmodel M { a = A() forward(x: [1e-9]) -> [2] { return a(x) } }\n"],
+];
+
+for (const [seed, text] of FOUND) {
+  test(`fuzz ${seed}: diagnostics, not an exception`, () => {
+    const r = compile("input.mdl", memoryHost({ "input.mdl": text }));
+    assert.ok(r.diagnostics.some((d) => d.severity === "error"), seed);
+    assert.ok(r.diagnostics.every((d) => /^MDL\d{3}$/.test(d.code)), seed);
+  });
+}
+
 test.run();
