@@ -71,6 +71,10 @@ function runCampaign(name: string, c: Campaign, state: State): Promise<void> {
         clearTimeout(timer);
         timer = setTimeout(() => ((hung = true), child.kill("SIGKILL")), limitMs);
       };
+      // Stopping the campaign (Ctrl-C, kill) stops its worker too; the state file keeps what was done.
+      const stop = () => (child.kill("SIGKILL"), process.exit(130));
+      process.once("SIGINT", stop).once("SIGTERM", stop);
+      child.once("exit", () => process.off("SIGINT", stop).off("SIGTERM", stop));
       child.stderr!.on("data", (b: Buffer) => (stderr = (stderr + b).slice(-2000)));
       child.on("message", (m: { start?: number; seed?: number; outcome?: "accepted" | "refused" | "crash"; what?: string }) => {
         if (m.start !== undefined) (current = m.start), arm();
