@@ -35,7 +35,30 @@ export async function runCommand(body: () => Promise<number | void> | number | v
     } else throw err;
   }
   // tfjs and the wasm thread pool can keep the event loop alive; commands are done here.
+  return exitFlushed(code);
+}
+
+/**
+ * `process.exit` once stdout and stderr have handed every byte to the OS. Writes to a pipe are queued
+ * when the reader is slower than us (64 KiB at a time), and a bare `process.exit` drops the queue.
+ * A write's callback runs after every earlier write, so an empty write marks the end.
+ */
+export async function exitFlushed(code: number): Promise<never> {
+  const flushed = (s: NodeJS.WriteStream) => new Promise<void>((done) => (s.destroyed ? done() : s.write("", () => done())));
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   process.exit(code);
+}
+
+/**
+ * A reader that stops early (`mdl ir --json | head`) closes the pipe: that is its right, not our
+ * error, so EPIPE ends the command quietly with exit 0 instead of an unhandled 'error' event.
+ */
+export function quietOnClosedPipe(): void {
+  for (const s of [process.stdout, process.stderr])
+    s.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(EXIT_OK);
+      throw err;
+    });
 }
 
 export function readText(path: string): string {

@@ -1,12 +1,21 @@
 /** The `mdl` binary: one file per command under src/cli/, registered here. */
-import { Command } from "commander";
+import { Command, CommanderError } from "commander";
 import { commands } from "./commands.ts";
+import { exitFlushed, quietOnClosedPipe } from "./io.ts";
+
+quietOnClosedPipe();
 
 const program = new Command("mdl")
   .description("Describe, check, run, train and diff video-recognition architectures")
   .showHelpAfterError()
-  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+  .exitOverride();
 const wanted = process.argv[2];
 const only = wanted !== undefined && Object.hasOwn(commands, wanted) ? [commands[wanted]] : Object.values(commands);
 for (const load of only) (await load()).register(program);
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // --help, --version and usage errors: commander has written its text; let it reach a pipe before exiting.
+  if (!(err instanceof CommanderError)) throw err;
+  await exitFlushed(err.exitCode === 0 ? 0 : 2);
+}

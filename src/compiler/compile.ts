@@ -81,7 +81,9 @@ export function compile(entry: string, host: Host, opts: CompileOptions = {}): C
 
 export function modelsOf(program: Program): Definition[] {
   const file = program.files.get(program.entry);
-  return (file?.ast.decls ?? []).filter((d) => d.kind === "Model").map((d) => program.scopes.get(program.entry)!.get(d.name.name)!).filter(Boolean);
+  // A model whose name a duplicate definition took (reported by resolve) is not in scope: skip it, or a
+  // block would be configured as a model (fuzz mdl:3274 crashed so).
+  return (file?.ast.decls ?? []).filter((d) => d.kind === "Model").map((d) => program.scopes.get(program.entry)!.get(d.name.name)!).filter((def) => def?.decl.kind === "Model");
 }
 
 function pickModel(program: Program, name: string | undefined, out: Diagnostic[]): Definition | undefined {

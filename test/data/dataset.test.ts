@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { loadDataset, readLabels, validateDataset } from "../../src/runtime/data/dataset.ts";
 import { encodePng } from "../../src/runtime/data/png.ts";
 import { MdlError } from "../../src/compiler/diagnostics/diagnostic.ts";
-import { hasFfmpeg, scratch, ffmpeg, errorOf } from "./helpers.ts";
+import { scratch, ffmpeg, errorOf } from "./helpers.ts";
+import { ffmpegMissing, needs } from "../helpers/requires.ts";
 
 const dir = scratch("dataset");
 const frame = (v: number) => encodePng({ width: 4, height: 4, channels: 3, data: new Uint8Array(48).fill(v) });
@@ -18,7 +19,7 @@ frames("broken-frames", 2);
 writeFileSync(join(dir, "broken-frames", "img_00002.png"), frame(0).subarray(0, 40)); // truncated PNG
 mkdirSync(join(dir, "empty"), { recursive: true });
 writeFileSync(join(dir, "corrupt.mp4"), "not a video at all, only text");
-if (hasFfmpeg) ffmpeg(["-f", "lavfi", "-i", "testsrc=size=32x24:rate=5:duration=2", "-pix_fmt", "yuv420p", join(dir, "ok.mp4")]);
+if (!ffmpegMissing()) ffmpeg(["-f", "lavfi", "-i", "testsrc=size=32x24:rate=5:duration=2", "-pix_fmt", "yuv420p", join(dir, "ok.mp4")]);
 writeFileSync(join(dir, "labels.csv"), "id,name\n0,an object moving to the left\n1,an object moving to the right\n2,\"a name, with a comma\"\n");
 const list = [
   "good 0", //               1 ok
@@ -30,7 +31,7 @@ const list = [
   "broken-frames 1", //      7 corrupt image
   "corrupt.mp4 0", //        8 corrupt video
   "empty 2", //              9 no frames
-  ...(hasFfmpeg ? ["ok.mp4 1"] : []), // 10 ok
+  ...(!ffmpegMissing() ? ["ok.mp4 1"] : []), // 10 ok
 ];
 writeFileSync(join(dir, "train.txt"), list.join("\n") + "\n");
 
@@ -56,7 +57,7 @@ test("loading reports malformed lines, bad labels and missing paths with their l
   const ds = loadDataset(dir, "train");
   assert.equal(ds.entries.map((e) => [e.rel, e.line, e.kind]), [
     ["good", 1, "frames"], ["broken-frames", 7, "frames"], ["corrupt.mp4", 8, "video"], ["empty", 9, "frames"],
-    ...(hasFfmpeg ? [["ok.mp4", 10, "video"]] : []),
+    ...(!ffmpegMissing() ? [["ok.mp4", 10, "video"]] : []),
   ]);
   assert.equal(ds.problems.map((p) => [p.code, p.file, p.message]), [
     ["MDL514", join(dir, "train.txt"), "dataset list line 2: expected `relative/path label`"],
@@ -70,8 +71,7 @@ test("loading reports malformed lines, bad labels and missing paths with their l
   assert.is(text.slice(span.start, span.end), "good two");
 });
 
-test("validation decodes every entry and names file, line and reason", async () => {
-  if (!hasFfmpeg) return console.log("  (skipped: no ffmpeg)");
+needs(test, ffmpegMissing())("validation decodes every entry and names file, line and reason", async () => {
   const { entries, problems } = await validateDataset(loadDataset(dir, "train"));
   assert.equal(entries.map((e) => e.rel), ["good", "ok.mp4"]);
   const late = problems.slice(4).map((p) => [p.code, p.file, p.notes?.[0]?.message ?? p.message]);

@@ -1,11 +1,9 @@
-/** Shared by the data tests: is ffmpeg here, a scratch folder, and running ffmpeg for independent references. */
+/** Shared by the data tests: a scratch folder, and running ffmpeg for independent references (tests that need it use `needs(test, ffmpegMissing())`). */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MdlError } from "../../src/compiler/diagnostics/diagnostic.ts";
-
-export const hasFfmpeg = spawnSync("ffmpeg", ["-version"]).status === 0;
 
 export const scratch = (name: string): string => mkdtempSync(join(tmpdir(), `mdl-data-${name}-`));
 

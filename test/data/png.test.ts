@@ -4,7 +4,8 @@ import { crc32, deflateSync, inflateSync } from "node:zlib";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodePng, encodePng, toRgb, type Image8, type PngFilter } from "../../src/runtime/data/png.ts";
-import { hasFfmpeg, scratch, ffmpeg, errorOf } from "./helpers.ts";
+import { scratch, ffmpeg, errorOf } from "./helpers.ts";
+import { ffmpegMissing, needs } from "../helpers/requires.ts";
 
 /** A deterministic image with smooth gradients and sharp edges, so every filter has work to do. */
 function pattern(width: number, height: number, channels: 1 | 2 | 3 | 4): Image8 {
@@ -107,10 +108,23 @@ test("corrupt PNGs are catalogued image errors naming the file", async () => {
   assert.match((await errorOf(() => decodePng(Uint8Array.from([1, 2, 3]), "x.png"))).message, /not a PNG/);
 });
 
+test("a header claiming a huge image, or data inflating past the header's size, is refused before allocating (fuzz media:47, 51, 57, 63, 71, 75, 77)", async () => {
+  // The fuzz campaign (bench/fuzz/media.ts) found IHDRs of up to 2^32 x 2^32 over a few bytes: new Uint16Array threw a RangeError.
+  for (const [w, h] of [[0x7fffffff, 0x7fffffff], [0xffffffff, 3], [65536, 65536]]) {
+    const e = await errorOf(() => decodePng(handPng([...be32(w), ...be32(h), 8, 2, 0, 0, 0], [], new Uint8Array(64)), "huge.png"));
+    assert.equal([e.code, e.file, e.message], ["MDL512", "huge.png", `cannot decode image: ${w}x${h} is larger than mdl decodes (268435456 pixels)`]);
+  }
+  // A zlib bomb: 16x16 RGB needs 784 bytes of filtered rows; 20 MB of zeros compress to ~20 KB.
+  const bombPng = handPng([...be32(16), ...be32(16), 8, 2, 0, 0, 0], [], new Uint8Array(20_000_000));
+  const before = process.memoryUsage().arrayBuffers;
+  const bomb = await errorOf(() => decodePng(bombPng, "bomb.png"));
+  assert.equal([bomb.code, bomb.message], ["MDL512", "cannot decode image: the compressed data inflates to more than the header's size allows"]);
+  assert.ok(process.memoryUsage().arrayBuffers - before < 10_000_000, "the bomb was not inflated");
+});
+
 const PRED = ["none", "sub", "up", "avg", "paeth", "mixed"];
 
-test("decodes ffmpeg's PNGs for every prediction filter and pixel format", () => {
-  if (!hasFfmpeg) return console.log("  (skipped: no ffmpeg)");
+needs(test, ffmpegMissing())("decodes ffmpeg's PNGs for every prediction filter and pixel format", () => {
   const dir = scratch("png");
   const src = ["-f", "lavfi", "-i", "testsrc2=size=38x22:rate=1", "-frames:v", "1", "-vf", "format=rgba,crop=37:21:0:0"];
   for (const [fmt, channels] of [["rgb24", 3], ["rgba", 4], ["gray", 1], ["ya8", 2]] as const) {
@@ -131,8 +145,7 @@ test("decodes ffmpeg's PNGs for every prediction filter and pixel format", () =>
   assert.ok(img.data.every((v, i) => v === raw16[2 * i]));
 });
 
-test("ffmpeg decodes our PNGs to the same pixels", () => {
-  if (!hasFfmpeg) return console.log("  (skipped: no ffmpeg)");
+needs(test, ffmpegMissing())("ffmpeg decodes our PNGs to the same pixels", () => {
   const dir = scratch("png-out");
   const img = pattern(23, 11, 3);
   for (const filter of [0, 1, 2, 3, 4] as PngFilter[]) {

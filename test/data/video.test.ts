@@ -6,28 +6,28 @@ import { probeVideo, readVideoFrames } from "../../src/runtime/data/video.ts";
 import { readImage } from "../../src/runtime/data/image.ts";
 import { readClip, readViews } from "../../src/runtime/data/clip-reader.ts";
 import { MEAN, STD } from "../../src/runtime/data/transform.ts";
-import { hasFfmpeg, scratch, ffmpeg, errorOf } from "./helpers.ts";
+import { scratch, ffmpeg, errorOf } from "./helpers.ts";
+import { ffmpegMissing, needs } from "../helpers/requires.ts";
 
 // 30 frames of 40x24 whose red channel is 8 * frame number, green 128, blue 255 - 8n: each frame says who it is.
 const dir = scratch("video");
 const counting = ["-f", "lavfi", "-i", "color=c=black:size=40x24:rate=10:duration=3", "-vf", "format=rgb24,geq=r='8*N':g='128':b='255-8*N'"];
 const mp4 = join(dir, "count.mp4");
 const mkv = join(dir, "count.mkv");
-if (hasFfmpeg) {
+const withFfmpeg = needs(test, ffmpegMissing());
+if (!ffmpegMissing()) {
   ffmpeg([...counting, "-c:v", "libx264", "-pix_fmt", "yuv444p", "-qp", "0", mp4]);
   ffmpeg([...counting, "-c:v", "ffv1", "-pix_fmt", "bgr0", mkv]);
 }
 
 const near = (a: number, b: number, eps: number) => assert.ok(Math.abs(a - b) <= eps, `${a} vs ${b}`);
 
-test("probe: size and frame count from the container (mp4) or by counting packets (mkv)", async () => {
-  if (!hasFfmpeg) return console.log("  (skipped: no ffmpeg)");
+withFfmpeg("probe: size and frame count from the container (mp4) or by counting packets (mkv)", async () => {
   assert.equal(await probeVideo(mp4), { width: 40, height: 24, frames: 30, cfr: 10 });
   assert.equal(await probeVideo(mkv), { width: 40, height: 24, frames: 30, cfr: 10 });
 });
 
-test("decodes exactly the frames asked for, in the order asked", async () => {
-  if (!hasFfmpeg) return console.log("  (skipped: no ffmpeg)");
+withFfmpeg("decodes exactly the frames asked for, in the order asked", async () => {
   for (const [file, eps] of [[mkv, 0], [mp4, 3]] as const) {
     const frames = await readVideoFrames(file, [28, 1, 5, 5, 29]);
     assert.is(frames.length, 5);
@@ -42,8 +42,7 @@ test("decodes exactly the frames asked for, in the order asked", async () => {
   }
 });
 
-test("seeking (long videos) and the select filter give the same frames", async () => {
-  if (!hasFfmpeg) return console.log("  (skipped: no ffmpeg)");
+withFfmpeg("seeking (long videos) and the select filter give the same frames", async () => {
   // 400 frames at 10 fps with a keyframe every 50: red = frame mod 256, green = 16 * floor(frame / 256).
   const long = join(dir, "long.mp4");
   ffmpeg(["-f", "lavfi", "-i", "color=c=black:size=16x16:rate=10:duration=40", "-vf", "format=rgb24,geq=r='mod(10*T\\,256)':g='16*floor(T/25.6)':b='0'",
@@ -61,8 +60,7 @@ test("seeking (long videos) and the select filter give the same frames", async (
   });
 });
 
-test("readClip on a video: T centre frames, [T, 3, size, size], normalised", async () => {
-  if (!hasFfmpeg) return console.log("  (skipped: no ffmpeg)");
+withFfmpeg("readClip on a video: T centre frames, [T, 3, size, size], normalised", async () => {
   const clip = await readClip({ path: mkv, kind: "video" }, { frames: 8, size: 16 });
   assert.is(clip.length, 8 * 3 * 16 * 16);
   const plane = 256;
@@ -79,8 +77,7 @@ test("readClip on a video: T centre frames, [T, 3, size, size], normalised", asy
   near(views[5][0], (16 - MEAN[0]) / STD[0], 1e-4);
 });
 
-test("a non-PNG image goes through ffmpeg", async () => {
-  if (!hasFfmpeg) return console.log("  (skipped: no ffmpeg)");
+withFfmpeg("a non-PNG image goes through ffmpeg", async () => {
   const bmp = join(dir, "one.bmp");
   ffmpeg(["-f", "lavfi", "-i", "color=c=0x3366CC:size=6x4", "-frames:v", "1", bmp]);
   const img = await readImage(bmp);
@@ -89,8 +86,7 @@ test("a non-PNG image goes through ffmpeg", async () => {
   [0x33, 0x66, 0xcc].forEach((v, c) => near(img.data[c], v, 4));
 });
 
-test("corrupt or missing video: catalogued video_decode naming the file", async () => {
-  if (!hasFfmpeg) return console.log("  (skipped: no ffmpeg)");
+withFfmpeg("corrupt or missing video: catalogued video_decode naming the file", async () => {
   const bad = join(dir, "corrupt.mp4");
   writeFileSync(bad, Buffer.from("this is not a video, just forty-odd bytes of text"));
   const e = await errorOf(() => probeVideo(bad));
@@ -111,8 +107,12 @@ test("ffmpeg missing from PATH: the catalogued install hint", async () => {
   try {
     const e = await errorOf(() => probeVideo(mp4));
     // Without ffmpeg the test video was never made, so only the existence check runs: accept either outcome.
-    if (hasFfmpeg) assert.equal([e.code, e.file], ["MDL510", undefined]);
-    assert.is((await errorOf(() => readImage(join(dir, "one.bmp")))).code, hasFfmpeg ? "MDL510" : "MDL512");
+    if (!ffmpegMissing()) assert.equal([e.code, e.file], ["MDL510", undefined]);
+    assert.is((await errorOf(() => readImage(join(dir, "one.bmp")))).code, ffmpegMissing() ? "MDL512" : "MDL510");
+    // A damaged PNG frame never needs ffmpeg: our decoder names the file and the fault.
+    const badPng = join(dir, "img_00003.png");
+    writeFileSync(badPng, "not a png");
+    assert.equal(await errorOf(() => readImage(badPng)), { code: "MDL512", message: "cannot decode image: not a PNG file (bad signature)", file: badPng });
   } finally {
     process.env.PATH = saved;
   }

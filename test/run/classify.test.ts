@@ -6,7 +6,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
@@ -22,6 +22,7 @@ import { splitByInputs } from "../../src/runtime/run/split.ts";
 import { verifyIr } from "../../src/compiler/4-ir/verify.ts";
 import { ClipTokenizer } from "../../src/runtime/tokenizer/clip-tokenizer.ts";
 import { CLI, wasm1 } from "./helpers.ts";
+import { ffmpegMissing, needs } from "../helpers/requires.ts";
 
 await wasm1();
 const dir = mkdtempSync(join(tmpdir(), "mdl-classify-"));
@@ -87,7 +88,7 @@ test("classifier = softmax of the whole model's logits per view, averaged over v
 const mdl = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
   spawnSync(process.execPath, [...CLI, ...args], { encoding: "utf8", timeout: 120_000, env });
 
-test("mdl classify on a video made with ffmpeg: ranked labels, probabilities summing to 1", () => {
+needs(test, ffmpegMissing())("mdl classify on a video made with ffmpeg: ranked labels, probabilities summing to 1", () => {
   const ff = spawnSync("ffmpeg", ["-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=80x60:rate=12", "-t", "2", "-pix_fmt", "yuv420p", video]);
   assert.is(ff.status, 0, String(ff.stderr));
   const args = ["classify", "models/xclip.mdl", "--weights", weights, "--video", video, "--labels", "archery,juggling balls,surfing water", "--threads", "1"];
@@ -106,7 +107,10 @@ test("mdl classify on a video made with ffmpeg: ranked labels, probabilities sum
 });
 
 test("without ffmpeg on PATH: the install hint and exit code 2", () => {
-  const r = mdl(["classify", "models/xclip.mdl", "--weights", weights, "--video", video, "--labels", "a,b", "--threads", "1"], { ...process.env, PATH: "" });
+  // Any existing file will do: the decoder is looked for before the bytes are read.
+  const placeholder = join(dir, "placeholder.mp4");
+  writeFileSync(placeholder, "not decoded: ffmpeg is missing first");
+  const r = mdl(["classify", "models/xclip.mdl", "--weights", weights, "--video", placeholder, "--labels", "a,b", "--threads", "1"], { ...process.env, PATH: "" });
   assert.is(r.status, 2, r.stderr);
   assert.match(r.stderr, "error MDL510: ffmpeg is not on PATH; install it");
   assert.not.match(r.stderr, /\n\s+at /);

@@ -11,6 +11,7 @@ import { createParams, toTorchLayout } from "../../src/runtime/tfjs/lower.ts";
 import { readSafetensors, writeSafetensors } from "../../src/runtime/weights/safetensors.ts";
 import type { HostTensor } from "../../src/runtime/weights/tensor.ts";
 import { CLI, FIXTURES, wasm1 } from "./helpers.ts";
+import { ffmpegMissing, needs } from "../helpers/requires.ts";
 
 const tsx = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", ...args], { encoding: "utf8", timeout: 120_000 });
 
@@ -25,7 +26,7 @@ test("examples/predict.ts prints the fixture's logits", () => {
   assert.match(r.stdout, "visual.ln_pre [8,17,64]");
 });
 
-test("examples/classify-video.ts ranks the labels as `mdl classify` does", async () => {
+needs(test, ffmpegMissing())("examples/classify-video.ts ranks the labels as `mdl classify` does", async () => {
   await wasm1();
   const tmp = mkdtempSync(join(tmpdir(), "mdl-example-"));
   const ir = compile("models/xclip.mdl", fsHost, { preset: "tiny", set: [["context", "77"]] }).value!;

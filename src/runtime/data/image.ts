@@ -37,7 +37,8 @@ export function readPngSync(path: string): RgbImage {
 export async function readImage(path: string): Promise<RgbImage> {
   const bytes = readBytes(path);
   const isPng = bytes.length >= 4 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
-  if (isPng) {
+  // A damaged `.png` is still ours to judge: it gets "cannot decode image", not a detour through ffmpeg.
+  if (isPng || extname(path).toLowerCase() === ".png") {
     const img = decodePng(bytes, path);
     return { width: img.width, height: img.height, data: toRgb(img) };
   }

@@ -29,7 +29,7 @@ const CRC_TABLE = (() => {
   return t;
 })();
 
-function crc32(bytes: Uint8Array, start: number, end: number): number {
+export function crc32(bytes: Uint8Array, start: number, end: number): number {
   let c = 0xffffffff;
   for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
@@ -72,6 +72,8 @@ function unfilterRow(type: number, row: Uint8Array, prev: Uint8Array, bpp: numbe
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
+// 2^28 pixels (16384 x 16384): far beyond a video frame, and its samples still fit in memory.
+const MAX_PIXELS = 2 ** 28;
 // Adam7 passes: x start, y start, x step, y step.
 const ADAM7 = [
   [0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2],
@@ -113,19 +115,29 @@ export function decodePng(bytes: Uint8Array, file: string): Image8 {
   }
   if (colour < 0) bad("missing IHDR chunk");
   if (colour === 3 && !palette) bad("palette image without a PLTE chunk");
-  let raw: Uint8Array;
-  try {
-    raw = inflateSync(Buffer.concat(idat));
-  } catch (err) {
-    return bad(`compressed data is corrupt (${(err as Error).message})`);
-  }
   const ch = CHANNELS[colour];
   const bitsPerPixel = ch * depth;
   const bpp = Math.max(1, bitsPerPixel >> 3);
+  const passes = interlace ? ADAM7 : [[0, 0, 1, 1]];
+  // The header's size bounds everything below: checked before inflating or allocating, so a 2^31 x 2^31
+  // header over a few bytes of data (or a zlib bomb) is refused instead of exhausting memory.
+  if (width * height > MAX_PIXELS) bad(`${width}x${height} is larger than mdl decodes (${MAX_PIXELS} pixels)`);
+  let expected = 0;
+  for (const [x0, y0, dx, dy] of passes) {
+    const pw = Math.ceil((width - x0) / dx), ph = Math.ceil((height - y0) / dy);
+    if (pw > 0 && ph > 0) expected += ph * (1 + Math.ceil((pw * bitsPerPixel) / 8));
+  }
+  let raw: Uint8Array;
+  try {
+    raw = inflateSync(Buffer.concat(idat), { maxOutputLength: expected + 4096 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") bad("the compressed data inflates to more than the header's size allows");
+    return bad(`compressed data is corrupt (${(err as Error).message})`);
+  }
+  if (raw.length < expected) bad("image data is shorter than the header says");
   // Samples as read, before palette/alpha expansion, one Uint16 per sample to keep 16-bit precision until the end.
   const samples = new Uint16Array(width * height * ch);
   let offset = 0;
-  const passes = interlace ? ADAM7 : [[0, 0, 1, 1]];
   for (const [x0, y0, dx, dy] of passes) {
     const pw = Math.ceil((width - x0) / dx);
     const ph = Math.ceil((height - y0) / dy);

@@ -117,6 +117,7 @@ export function unpickle(bytes: Uint8Array, start: number, opts: UnpickleOptions
   const textInt = (s: string) => {
     if (s === "01") return true;
     if (s === "00") return false;
+    if (!/^[+-]?\d+L?$/.test(s)) corrupt(`\`${s.slice(0, 40)}\` is not an integer`);
     const n = BigInt(s.replace(/L$/, ""));
     return Number.isSafeInteger(Number(n)) ? Number(n) : n;
   };

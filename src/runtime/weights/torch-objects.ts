@@ -32,6 +32,13 @@ const STORAGES: Record<string, HostDType | undefined> = {
 const STORAGE_TYPES = new Map(Object.entries(STORAGES).map(([name, dtype]) => [`torch.${name}`, new StorageType(name, dtype)]));
 
 const marker = (value: unknown): GlobalBuilder => ({ call: () => value, construct: () => value });
+/** set(iterable) / frozenset(iterable): kept as a list of its items (nothing reads them). */
+const collection: GlobalBuilder = {
+  call: (args) => {
+    if (args.length > 1 || (args.length === 1 && !Array.isArray(args[0]))) throw new TypeError("expected one list of items");
+    return args.length ? [...(args[0] as unknown[])] : [];
+  },
+};
 const inert = (cls: string): GlobalBuilder => ({ call: (args) => new PyObject(cls, args), construct: (args) => new PyObject(cls, args) });
 
 function rebuildTensor(args: unknown[]): TensorRef {
@@ -72,6 +79,17 @@ export const TORCH_GLOBALS: ReadonlyMap<string, GlobalBuilder> = new Map<string,
   // Protocol 2 pickles bytes as _codecs.encode(text, "latin1").
   ["_codecs.encode", { call: ([text]) => Uint8Array.from(String(text), (c) => c.charCodeAt(0) & 0xff) }],
   // Training checkpoints carry their config and a few numpy scalars beside the model; kept as inert data.
+  // A yacs CfgNode holds a set (its deprecated keys); protocol 2 writes sets as set([items]) and a
+  // MultiStepLR's milestones as Counter({...}). All are plain containers: they build lists and dicts.
+  ...["__builtin__", "builtins"].flatMap((m): [string, GlobalBuilder][] => [[`${m}.set`, collection], [`${m}.frozenset`, collection]]),
+  ["collections.Counter", {
+    call: (args) => {
+      const d = new PyDict();
+      if (args[0] instanceof PyDict) for (const [k, v] of args[0].map) d.map.set(k, v);
+      return d;
+    },
+    construct: () => new PyDict(),
+  }],
   ["yacs.config.CfgNode", inert("yacs.config.CfgNode")],
   ["argparse.Namespace", inert("argparse.Namespace")],
   ["numpy.core.multiarray.scalar", inert("numpy scalar")],
@@ -90,6 +108,9 @@ export function parseStoragePid(pid: unknown, file: string): { type: StorageType
   if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) fail("corrupt", file, `storage \`${String(key)}\` has an invalid size`);
   return { type, key: String(key), numel: n, rest };
 }
+
+/** 2 GiB: more than any view in a real checkpoint, and what one typed array can hold. */
+const MAX_VIEW_COPY = 2 ** 31;
 
 /** Copy a tensor out of its storage: a slice when contiguous, an element-wise gather otherwise. */
 export function materialize(ref: TensorRef, name: string, file: string): HostTensor {
@@ -114,7 +135,10 @@ export function materialize(ref: TensorRef, name: string, file: string): HostTen
   }
   if (contiguous) return { dtype, shape: [...size], data: typedFromBytes(dtype, bytes.subarray(offset * es, (offset + n) * es)) };
 
-  // Non-contiguous (a transposed or sliced view was saved): walk the index odometer, copying element bytes.
+  // Non-contiguous (a transposed, sliced or expanded view was saved): walk the index odometer, copying element
+  // bytes. Zero strides let a few stored elements declare any size, so the copy is bounded before allocating.
+  if (n * es > MAX_VIEW_COPY)
+    fail("corrupt", file, `tensor \`${name}\` ${formatShape(size)} with strides ${formatShape(stride)} declares ${n} elements over a storage of ${bytes.length / es}; copying it out would take ${n * es} bytes (the limit for a view is ${MAX_VIEW_COPY})`);
   const out = new Uint8Array(n * es);
   const index = new Array<number>(size.length).fill(0);
   for (let k = 0, src = offset; k < n; k++) {

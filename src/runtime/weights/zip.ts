@@ -44,13 +44,15 @@ export function readZip(bytes: Uint8Array, file: string): Map<string, Uint8Array
     let local = view.getUint32(at + 42, true);
     const name = names.decode(bytes.subarray(at + 46, at + 46 + nameLen));
     // ZIP64 extended information: only the fields saturated in the fixed record are present, in this order.
-    for (let x = at + 46 + nameLen, end = x + extraLen; x + 4 <= end; ) {
+    // A damaged length can point the extra field past the file: read only what is inside both.
+    for (let x = at + 46 + nameLen, end = Math.min(x + extraLen, bytes.length); x + 4 <= end; ) {
       const id = view.getUint16(x, true), len = view.getUint16(x + 2, true);
       if (id === 0x0001) {
         let f = x + 4;
-        if (size === MAX32) (size = u64(f)), (f += 8);
-        if (compressed === MAX32) (compressed = u64(f)), (f += 8);
-        if (local === MAX32) local = u64(f);
+        const field = () => (f + 8 <= end ? u64(f) : fail("corrupt", file, `zip entry \`${name}\`: the ZIP64 extra field is cut short`));
+        if (size === MAX32) (size = field()), (f += 8);
+        if (compressed === MAX32) (compressed = field()), (f += 8);
+        if (local === MAX32) local = field();
       }
       x += 4 + len;
     }

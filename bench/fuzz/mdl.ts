@@ -1,0 +1,65 @@
+/**
+ * The .mdl campaign: one mutant of a corpus file (the models, their variants, the test samples) through what
+ * `mdl check`, `summary`, `fmt` and `diff` do, in process: compile, render every diagnostic, format, and for a mutant that still compiles, analyze, print the summary table and JSON,
+ * and diff it against the unmutated model. A catalogued diagnostic is a refusal; any exception is a crash.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { compile, type CompileOptions } from "../../src/compiler/compile.ts";
+import { memoryHost } from "../../src/compiler/2-resolve/host.ts";
+import { analyze } from "../../src/compiler/4-ir/analyze.ts";
+import type { ModelIR } from "../../src/compiler/4-ir/schema.ts";
+import { formatSource } from "../../src/compiler/1-syntax/print.ts";
+import { renderDiagnostic } from "../../src/compiler/diagnostics/render.ts";
+import { SourceFile } from "../../src/compiler/source.ts";
+import { diffModels } from "../../src/tools/diff/diff.ts";
+import { printDiff } from "../../src/tools/diff/print.ts";
+import { summaryJson, summaryTable } from "../../src/cli/summary.ts";
+import { mutateMdl, mutateMdlValues, rng } from "../../test/helpers/mutate.ts";
+import type { Outcome } from "./outcome.ts";
+
+function mdlFiles(dir: string): string[] {
+  return readdirSync(dir).sort().flatMap((e) => {
+    const p = join(dir, e);
+    return statSync(p).isDirectory() ? mdlFiles(p) : e.endsWith(".mdl") ? [p] : [];
+  });
+}
+
+const files = ["models", "test"].flatMap(mdlFiles);
+const texts: Record<string, string> = Object.fromEntries(files.map((f) => [f, readFileSync(f, "utf8")]));
+// The shipped models carry a `tiny` preset: the same code paths as B/32 with fewer layers to walk.
+const optionsOf = (file: string): CompileOptions => (file.startsWith("models/") ? { preset: "tiny" } : {});
+const originals = new Map<string, ModelIR | undefined>();
+
+function original(file: string): ModelIR | undefined {
+  if (!originals.has(file)) originals.set(file, compile(file, memoryHost(texts), optionsOf(file)).value);
+  return originals.get(file);
+}
+
+export const corpusSize = files.length;
+
+/** The mutant of case `seed`: which file, and its text (odd seeds: token edits; even seeds: value edits). */
+export function mdlMutant(seed: number): { file: string; text: string } {
+  const file = files[Math.floor(seed / 2) % files.length];
+  const mutate = seed % 2 ? mutateMdl : mutateMdlValues;
+  return { file, text: mutate(texts[file], rng(seed)) };
+}
+
+export function runMdlCase(seed: number): Outcome {
+  const { file, text } = mdlMutant(seed);
+  const r = compile(file, memoryHost({ ...texts, [file]: text }), optionsOf(file));
+  const sources = new Map([[file, new SourceFile(file, text)]]);
+  for (const d of r.diagnostics) renderDiagnostic(d, (f) => sources.get(f) ?? (texts[f] ? new SourceFile(f, texts[f]) : undefined));
+
+  formatSource(file, text);
+
+  if (r.value) {
+    const stats = analyze(r.value);
+    summaryTable(r.value, stats.modules, stats.total);
+    JSON.stringify(summaryJson(r.value, stats));
+    const base = original(file);
+    if (base) printDiff(diffModels(base, r.value));
+    return "accepted";
+  }
+  return "refused";
+}
