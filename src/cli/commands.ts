@@ -22,6 +22,7 @@ export const commands: Record<string, () => Promise<Module>> = {
   tokenize: () => import("./tokenize.ts"),
   data: () => import("./data.ts"),
   weights: () => import("./weights.ts"),
+  export: () => import("./export.ts"),
   env: () => import("./env.ts"),
   lsp: () => import("./lsp.ts"),
 };

@@ -12,7 +12,8 @@ import { createSession } from "../../src/runtime/onnx/session.ts";
 import { INPUT_PREFIX } from "../../src/runtime/run/io-tensors.ts";
 import { toFloat32, type HostTensor } from "../../src/runtime/weights/tensor.ts";
 import { FIXTURES, compileWith, interNode } from "../run/helpers.ts";
-import { hostRelError, torchWeights } from "./helpers.ts";
+import { checkpointWeights } from "../../src/runtime/onnx/weights.ts";
+import { hostRelError } from "./helpers.ts";
 
 const FILES = ["weights.safetensors", "weights.pth", "weights-legacy.pth", "checkpoint-official-layout.pth", "weights-fp16.pth"];
 const CASES: [string, string][] = [
@@ -35,7 +36,7 @@ for (const [fixture, model] of CASES) {
       const { ir, ckpt } = compileWith(model, `${dir}/${file}`);
       const inters = [...io.keys()].filter((n) => n.startsWith("inter."));
       const session = await createSession(ir, {
-        weights: torchWeights(ir, ckpt.tensors),
+        weights: checkpointWeights(ir, ckpt, { strict: true }).weights,
         extraOutputs: inters.map((name) => ({ name, node: interNode(ir, name) })),
         threads: 1,
       });

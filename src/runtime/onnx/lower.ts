@@ -50,13 +50,11 @@ export interface LowerOptions {
 
 /** Linear weights whose every use is a linear layer's weight: exported transposed, [in, out]. */
 function laidParams(ir: ModelIR, extra: readonly number[]): Set<number> {
-  const params = ir.graph.nodes.filter((n) => n.op === "param");
   const outs = new Set([...ir.graph.outputs.map((o) => o.value), ...extra]);
+  const asWeight = new Map<number, boolean>();
+  for (const n of ir.graph.nodes) n.args.forEach((a, i) => asWeight.set(a, (asWeight.get(a) ?? true) && n.op === "linear" && i === 1));
   const laid = new Set<number>();
-  for (const p of params) {
-    const uses = ir.graph.nodes.flatMap((n) => n.args.map((a, i) => (a === p.id ? { n, i } : undefined)).filter((u) => u !== undefined));
-    if (!outs.has(p.id) && uses.length > 0 && uses.every(({ n, i }) => n.op === "linear" && i === 1)) laid.add(p.id);
-  }
+  for (const n of ir.graph.nodes) if (n.op === "param" && !outs.has(n.id) && asWeight.get(n.id)) laid.add(n.id);
   return laid;
 }
 
