@@ -3,9 +3,10 @@
  * over host tensors out. onnxruntime-node is loaded only when a session is made, so commands that never
  * run a model do not pay for it.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { ModelIR } from "../../compiler/4-ir/schema.ts";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { toFloat32, type HostTensor } from "../weights/tensor.ts";
@@ -32,17 +33,36 @@ type Ort = typeof import("onnxruntime-node");
 let ortModule: Promise<Ort> | undefined;
 export const loadOrt = (): Promise<Ort> => (ortModule ??= import("onnxruntime-node").then((m) => ((m as { default?: Ort }).default ?? m) as Ort));
 
-/** Why CUDA cannot be used here, or undefined when ORT offers it. */
+/** Why ONNX Runtime cannot be used here, or undefined when its native library loads. */
+export async function ortMissing(): Promise<string | undefined> {
+  try {
+    await loadOrt();
+    return undefined;
+  } catch (err) {
+    return `onnxruntime-node does not load: ${String((err as Error).message).split("\n")[0]}`;
+  }
+}
+
+/**
+ * Why CUDA cannot be used here, or undefined when it looks usable. The npm package lists a CUDA provider
+ * but does not ship it: onnxruntime-node's install script downloads it, which this project's .npmrc skips.
+ */
 export async function cudaMissing(): Promise<string | undefined> {
   const ort = await loadOrt();
-  const cuda = ort.listSupportedBackends().find((b) => b.name === "cuda");
-  if (!cuda) return "this onnxruntime-node build has no CUDA provider";
+  if (!ort.listSupportedBackends().some((b) => b.name === "cuda")) return "this onnxruntime-node build has no CUDA provider";
+  const bin = dirname(createRequire(import.meta.url).resolve("onnxruntime-node/package.json"));
+  const lib = join(bin, "bin", "napi-v6", process.platform, process.arch, "libonnxruntime_providers_cuda.so");
+  if (!existsSync(lib))
+    return "the CUDA provider of onnxruntime-node is not installed (npm skips its download here; on a machine with CUDA 12 reinstall with ONNXRUNTIME_NODE_INSTALL=cuda12)";
+  if (!existsSync("/proc/driver/nvidia")) return "no NVIDIA driver is loaded";
   return undefined;
 }
 
 export async function createSession(model: ModelIR | Uint8Array | string, opts: SessionOptions = {}): Promise<OnnxSession> {
   const ort = await loadOrt();
   const device = opts.device ?? "cpu";
+  const noCuda = device === "cuda" ? await cudaMissing() : undefined;
+  if (noCuda) fail("backend_unavailable", undefined, "onnx --device cuda", noCuda);
   const options = {
     executionProviders: [device],
     graphOptimizationLevel: "all" as const,
