@@ -1,11 +1,13 @@
 /**
  * Zero-shot classification on ONNX Runtime, as run/classify.ts does it on tfjs: the graph is split once,
  * the class texts go through the fixed half (or come from the on-disk cache, text-cache.ts), and each
- * video's views through the varying half with those values. Scores: softmax over classes per view, mean over views.
+ * video's views through the varying half with those values. Texts run on the shortest context that holds
+ * every end token when the graph proves the mask causal (run/causal-context.ts). Scores: softmax over classes per view, mean over views.
  */
 import type { ModelIR } from "../../compiler/4-ir/schema.ts";
 import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import { classifyInputs, type VisualInput } from "../run/classify.ts";
+import { neededContext, truncateContext } from "../run/causal-context.ts";
 import { splitByInputs } from "../run/split.ts";
 import { readTextCache, textCacheKey, writeTextCache } from "../run/text-cache.ts";
 import type { Checkpoint } from "../weights/checkpoint.ts";
@@ -67,8 +69,12 @@ export async function createOnnxClassifier(ir: ModelIR, ckpt: Checkpoint | undef
         cached = hit;
         return { cached: true };
       }
-      const texts = await createSession(fixed, session);
-      cached = await texts.run({ [text.name]: { dtype: "i32", shape: [count, context], data: ids } });
+      // the shortest context that holds every end token, where the graph proves the mask causal
+      const L = neededContext(ids, count, context);
+      const cut = truncateContext(fixed, text.name, L);
+      const texts = await createSession(cut ?? fixed, session);
+      const shortIds = cut ? Int32Array.from({ length: count * L }, (_, i) => ids[Math.floor(i / L) * context + (i % L)]) : ids;
+      cached = await texts.run({ [text.name]: { dtype: "i32", shape: [count, cut ? L : context], data: shortIds } });
       await texts.dispose();
       if (opts.cache !== false) writeTextCache(key, cached);
       return { cached: false };
