@@ -9,14 +9,11 @@
  * below only for what the model file does not contain: decoding frames and tokenizing class names.
  * `mdl classify --runtime onnx` does the same with the class-text features cached on disk.
  */
-import { compile } from "../src/compiler/compile.ts";
-import { renderDiagnostic } from "../src/compiler/diagnostics/render.ts";
-import { fsHost } from "../src/cli/compile-args.ts";
+import { compileOrFail } from "../src/cli/compile-args.ts";
 import { lowerToOnnx } from "../src/runtime/onnx/lower.ts";
 import { writeModel } from "../src/runtime/onnx/model.ts";
 import { checkpointWeights } from "../src/runtime/onnx/weights.ts";
 import { createSession } from "../src/runtime/onnx/session.ts";
-import { loadCheckpoint, shapesOf } from "../src/runtime/weights/load.ts";
 import { readViews } from "../src/runtime/data/clip-reader.ts";
 import { ClipTokenizer } from "../src/runtime/tokenizer/clip-tokenizer.ts";
 
@@ -27,14 +24,9 @@ if (!labelList) {
 }
 const labels = labelList.split(",").map((s) => s.trim());
 
-// 1. Compile (hyperparameters bound from the checkpoint's shapes) and write the ONNX file with its weights.
-const checkpoint = loadCheckpoint(weights);
-const compiled = compile(model, fsHost, { weights: { file: weights, shapes: shapesOf(checkpoint) } });
-if (!compiled.value) {
-  for (const d of compiled.diagnostics) console.error(renderDiagnostic(d, () => undefined));
-  process.exit(2);
-}
-const ir = compiled.value;
+// 1. Compile as the CLI does (hyperparameters bound from the checkpoint's shapes; errors printed with their
+//    place) and write the ONNX file with its weights.
+const { ir, checkpoint } = compileOrFail(model, {}, weights);
 writeModel(out, lowerToOnnx(ir, { weights: checkpointWeights(ir, checkpoint, { strict: true }).weights }));
 console.error(`wrote ${out}`);
 
