@@ -9,12 +9,13 @@ import { fail } from "../compiler/diagnostics/diagnostic.ts";
 import { readViews } from "../runtime/data/clip-reader.ts";
 import { readLabels } from "../runtime/data/dataset.ts";
 import { isImagePath } from "../runtime/data/image.ts";
-import { createClassifier } from "../runtime/run/classify.ts";
 import { ClipTokenizer } from "../runtime/tokenizer/clip-tokenizer.ts";
 import { formatCoverage } from "../runtime/weights/coverage.ts";
+import type { Checkpoint } from "../runtime/weights/checkpoint.ts";
+import type { ModelIR } from "../compiler/4-ir/schema.ts";
 import { collect, runCommand } from "./io.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
-import { backendOptions, parseCount, startBackend } from "./options.ts";
+import { backendOptions, parseCount, pickRuntime, runtimeOptions, startBackend } from "./options.ts";
 
 interface ClassifyFlags extends ModelFlags {
   weights?: string;
@@ -27,6 +28,9 @@ interface ClassifyFlags extends ModelFlags {
   strict?: boolean;
   backend?: string;
   threads?: string;
+  runtime?: string;
+  device?: string;
+  cache?: boolean;
 }
 
 /** A labels.csv file (`id,name`), or class names separated by commas. */
@@ -55,8 +59,9 @@ export function register(program: Command): void {
     .option("--top <n>", "how many classes to print", "5")
     .option("--views <CLIPSxCROPS>", "temporal clips x spatial crops (1 or 3), averaged as the official multi-view test", "1x1")
     .option("--json", "print JSON")
-    .option("--strict", "fail unless the checkpoint provides exactly the model's parameters");
-  backendOptions(modelOptions(cmd)).action((model: string, flags: ClassifyFlags) =>
+    .option("--strict", "fail unless the checkpoint provides exactly the model's parameters")
+    .option("--no-cache", "recompute the class-text features instead of reading them from the cache (onnx runtime)");
+  runtimeOptions(backendOptions(modelOptions(cmd))).action((model: string, flags: ClassifyFlags) =>
     runCommand(async () => {
       const top = parseCount("--top", flags.top, 1);
       const views = parseViews(flags.views);
@@ -67,11 +72,10 @@ export function register(program: Command): void {
       const vocab = ir.hyper.find((h) => h.name === "vocab")?.value;
       if (typeof vocab === "number" && vocab < tokenizer.vocabSize)
         fail("cannot_classify", ir.file, ir.model, `its vocabulary has ${vocab} tokens; CLIP's tokenizer needs ${tokenizer.vocabSize}`);
-      await startBackend(flags);
-      const classifier = createClassifier(ir, checkpoint, { strict: flags.strict });
+      const classifier = await openClassifier(ir, checkpoint, flags);
       if (checkpoint) process.stderr.write(`${checkpoint.file}: ${formatCoverage(classifier.coverage)}\n`);
       const { ids } = tokenizer.tokenize(labels.map((l) => flags.template.replaceAll("{}", l)), classifier.context);
-      classifier.setTexts(ids, labels.length);
+      await classifier.setTexts(ids, labels.length);
       const results = [];
       for (const video of flags.video) {
         const clips = await readViews({ path: video, kind: kindOf(video) }, {
@@ -79,7 +83,7 @@ export function register(program: Command): void {
           size: classifier.visual.size,
           ...views,
         });
-        const probs = classifier.classify(clips);
+        const probs = await classifier.classify(clips);
         const ranked = labels.map((label, i) => ({ label, probability: probs[i] })).sort((a, b) => b.probability - a.probability).slice(0, top);
         results.push({ video, top: ranked });
         if (!flags.json) {
@@ -88,9 +92,21 @@ export function register(program: Command): void {
         }
       }
       if (flags.json) process.stdout.write(JSON.stringify(results, null, 2) + "\n");
-      classifier.dispose();
+      await classifier.dispose();
     }),
   );
+}
+
+/** The classifier on the chosen runtime: ONNX Runtime (class-text features cached on disk) or tfjs. */
+async function openClassifier(ir: ModelIR, checkpoint: Checkpoint | undefined, flags: ClassifyFlags) {
+  const runtime = await pickRuntime(flags);
+  if (runtime.name === "onnx") {
+    const { createOnnxClassifier } = await import("../runtime/onnx/classify.ts");
+    return createOnnxClassifier(ir, checkpoint, { strict: flags.strict, device: runtime.device, threads: runtime.threads, cache: flags.cache });
+  }
+  const { createClassifier } = await import("../runtime/run/classify.ts");
+  await startBackend(flags);
+  return createClassifier(ir, checkpoint, { strict: flags.strict });
 }
 
 function kindOf(path: string): "video" | "frames" | "image" {

@@ -6,6 +6,7 @@ import os from "node:os";
 import { runCommand } from "./io.ts";
 import { fail } from "../compiler/diagnostics/diagnostic.ts";
 import { initBackend, type BackendName } from "../runtime/tfjs/backend.ts";
+import { pickRuntime } from "./options.ts";
 
 const BACKENDS: readonly BackendName[] = ["node-gpu", "node", "wasm", "cpu", "webgl", "webgpu"];
 
@@ -26,7 +27,7 @@ export function onPath(name: string): string | undefined {
 export function register(program: Command): void {
   program
     .command("env")
-    .description("Show the runtime: node version, cores, the TensorFlow.js backend in use and why others were not, ffmpeg")
+    .description("Show the runtime: node version, cores, the inference runtime and why, the TensorFlow.js backend in use and why others were not, ffmpeg")
     .option("--json", "print JSON")
     .option("--backend <name>", `backend to start (${BACKENDS.join(", ")})`)
     .option("--threads <n>", "wasm threads (default: all cores)")
@@ -39,7 +40,11 @@ export function register(program: Command): void {
           fail("usage", undefined, `--threads must be a whole number >= 1, got \`${opts.threads}\``);
         const info = await initBackend({ backend: opts.backend as BackendName | undefined, threads });
         const ffmpeg = onPath("ffmpeg");
-        const report = { node: process.version, cores: os.cpus().length, backend: info.name, threads: info.threads, tried: info.tried, ffmpeg: ffmpeg ?? null };
+        const runtime = await pickRuntime({});
+        const { cudaMissing } = await import("../runtime/onnx/session.ts");
+        const cuda = runtime.name === "onnx" ? await cudaMissing() : "ONNX Runtime is not available";
+        const inference = { runtime: runtime.name, why: runtime.why, cuda: cuda ? `no: ${cuda}` : "yes (--device cuda)" };
+        const report = { node: process.version, cores: os.cpus().length, inference, backend: info.name, threads: info.threads, tried: info.tried, ffmpeg: ffmpeg ?? null };
         if (opts.json) {
           process.stdout.write(JSON.stringify(report, null, 2) + "\n");
           return;
@@ -47,6 +52,8 @@ export function register(program: Command): void {
         const lines = [
           `node     ${report.node}`,
           `cores    ${report.cores}`,
+          `runtime  ${runtime.name} for inference: ${runtime.why}`,
+          `  cuda: ${inference.cuda}`,
           `backend  ${info.name} (${info.threads} thread${info.threads === 1 ? "" : "s"})`,
           ...info.tried.filter((t) => !t.ok).map((t) => `  not ${t.name}: ${t.why}`),
           `ffmpeg   ${ffmpeg ?? "not on PATH"}`,

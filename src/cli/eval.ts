@@ -5,15 +5,17 @@
 import type { Command } from "commander";
 import { fail } from "../compiler/diagnostics/diagnostic.ts";
 import { loadSplit } from "../runtime/session/data.ts";
-import { evaluate, type EvalResult } from "../runtime/session/evaluate.ts";
+import { evaluate, evaluateViews, type EvalResult } from "../runtime/session/evaluate.ts";
 import { disposeModel, openModel } from "../runtime/session/model.ts";
+import type { ModelIR } from "../compiler/4-ir/schema.ts";
+import type { Checkpoint } from "../runtime/weights/checkpoint.ts";
 import { confusionSvg } from "../runtime/session/plots.ts";
 import { assertStrict } from "../runtime/weights/coverage.ts";
 import { checkpointCoverage } from "../runtime/run/load-params.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
 import { runCommand, writeFileAtomic } from "./io.ts";
 import { reportBad } from "./train.ts";
-import { backendOptions, parseCount, startBackend } from "./options.ts";
+import { backendOptions, pickRuntime, runtimeOptions, startBackend } from "./options.ts";
 
 interface EvalCli extends ModelFlags {
   weights: string;
@@ -26,6 +28,8 @@ interface EvalCli extends ModelFlags {
   skipBad?: boolean;
   backend?: string;
   threads?: string;
+  runtime?: string;
+  device?: string;
 }
 
 export function parseViews(value: string): { clips: number; crops: 1 | 3 } {
@@ -56,7 +60,7 @@ export function register(program: Command): void {
     .option("--confusion <file.svg>", "also draw the confusion matrix")
     .option("--skip-bad", "leave out unreadable entries instead of stopping")
     .option("--json", "print { top1, top5, perClass, confusion, ... } as JSON");
-  backendOptions(modelOptions(cmd)).action((file: string, o: EvalCli) =>
+  runtimeOptions(backendOptions(modelOptions(cmd))).action((file: string, o: EvalCli) =>
     runCommand(async () => {
       const views = parseViews(o.views);
       const { ir, checkpoint } = compileOrFail(file, o, o.weights);
@@ -65,10 +69,7 @@ export function register(program: Command): void {
       assertStrict(o.zeroShot ? { ...cov, missing: [] } : cov, o.weights);
       const data = await loadSplit(o.data, o.split);
       reportBad(data, o.split, !!o.skipBad);
-      await startBackend(o);
-      const model = openModel(ir, checkpoint!.tensors, { trainable: false, seed: 0 });
-      const r = await evaluate(model, data.classes, data.entries, views);
-      disposeModel(model);
+      const r = await runEval(ir, checkpoint!, data, views, o);
       if (o.confusion) writeFileAtomic(o.confusion, confusionSvg(r.confusion, data.classes));
       if (o.json) {
         const out = { model: ir.model, weights: o.weights, split: o.split, views: o.views, zeroShot: !!o.zeroShot, classes: data.classes, ...r };
@@ -76,4 +77,23 @@ export function register(program: Command): void {
       } else process.stdout.write(formatEval(r, data.classes));
     }),
   );
+}
+
+/** On ONNX Runtime through the zero-shot classifier (class texts encoded once, or read from the cache), else on tfjs. */
+async function runEval(ir: ModelIR, checkpoint: Checkpoint, data: { classes: string[]; entries: Parameters<typeof evaluate>[2] }, views: { clips: number; crops: 1 | 3 }, o: EvalCli): Promise<EvalResult> {
+  const runtime = await pickRuntime(o);
+  if (runtime.name === "onnx") {
+    const { createOnnxClassifier } = await import("../runtime/onnx/classify.ts");
+    const { ClipTokenizer } = await import("../runtime/tokenizer/clip-tokenizer.ts");
+    const c = await createOnnxClassifier(ir, checkpoint, { device: runtime.device, threads: runtime.threads });
+    await c.setTexts(ClipTokenizer.load().tokenize([...data.classes], c.context).ids, data.classes.length);
+    const r = await evaluateViews((v) => c.classify(v), c.visual, data.classes.length, data.entries, views);
+    await c.dispose();
+    return r;
+  }
+  await startBackend(o);
+  const model = openModel(ir, checkpoint.tensors, { trainable: false, seed: 0 });
+  const r = await evaluate(model, data.classes, data.entries, views);
+  disposeModel(model);
+  return r;
 }

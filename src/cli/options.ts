@@ -36,3 +36,53 @@ export function startBackend(flags: { backend?: string; threads?: string }) {
     fail("usage", undefined, `--backend must be one of ${BACKENDS.join(", ")}, got \`${flags.backend}\``);
   return initBackend({ backend: flags.backend as BackendName | undefined, threads: flags.threads === undefined ? undefined : parseCount("--threads", flags.threads, 1) });
 }
+
+// --- i10-onnx: the inference runtime (ONNX Runtime or tfjs) ---
+
+export type RuntimeName = "onnx" | "tfjs";
+const RUNTIMES: readonly RuntimeName[] = ["onnx", "tfjs"];
+const DEVICES = ["cpu", "cuda"] as const;
+
+export interface RuntimeFlags {
+  runtime?: string;
+  device?: string;
+  backend?: string;
+  threads?: string;
+}
+
+export interface RuntimeChoice {
+  name: RuntimeName;
+  device: "cpu" | "cuda";
+  threads?: number;
+  why: string;
+}
+
+/** --runtime and --device, for the commands that only run inference (predict, classify, eval). */
+export function runtimeOptions(cmd: Command): Command {
+  return cmd
+    .option("--runtime <name>", `inference runtime (${RUNTIMES.join(", ")}; default: the fastest available, see \`mdl env\`)`)
+    .option("--device <name>", `device of the onnx runtime (${DEVICES.join(", ")}; default cpu)`);
+}
+
+/**
+ * The runtime a command uses: the one asked for, else ONNX Runtime when it loads (on X-CLIP-B/32 it runs
+ * several times faster than tfjs-wasm, bench/RESULTS.md), else tfjs. Naming a tfjs --backend picks tfjs.
+ */
+export async function pickRuntime(flags: RuntimeFlags): Promise<RuntimeChoice> {
+  if (flags.runtime !== undefined && !RUNTIMES.includes(flags.runtime as RuntimeName))
+    fail("usage", undefined, `--runtime must be one of ${RUNTIMES.join(", ")}, got \`${flags.runtime}\``);
+  if (flags.device !== undefined && !(DEVICES as readonly string[]).includes(flags.device))
+    fail("usage", undefined, `--device must be one of ${DEVICES.join(", ")}, got \`${flags.device}\``);
+  const device = (flags.device ?? "cpu") as "cpu" | "cuda";
+  const threads = flags.threads === undefined ? undefined : parseCount("--threads", flags.threads, 1);
+  const { ortMissing } = await import("../runtime/onnx/session.ts");
+  if (flags.runtime === "tfjs" || (flags.runtime === undefined && flags.backend !== undefined)) {
+    if (flags.device === "cuda") fail("usage", undefined, "--device cuda needs --runtime onnx (tfjs picks its device with --backend)");
+    return { name: "tfjs", device, threads, why: flags.runtime ? "--runtime tfjs" : `--backend ${flags.backend}` };
+  }
+  if (flags.backend !== undefined) fail("usage", undefined, "--backend chooses a tfjs backend; it does not apply to --runtime onnx");
+  const missing = await ortMissing();
+  if (flags.runtime === "onnx" && missing) fail("backend_unavailable", undefined, "onnx", missing);
+  if (missing) return { name: "tfjs", device, threads, why: `ONNX Runtime is not available (${missing})` };
+  return { name: "onnx", device, threads, why: flags.runtime ? "--runtime onnx" : "the fastest available: onnxruntime-node loads (CPU kernels ship in the package)" };
+}

@@ -5,11 +5,9 @@
  */
 import type { Command } from "commander";
 import { formatCoverage } from "../runtime/weights/coverage.ts";
-import { disposeAll, readModelInputs, writeOutputs } from "../runtime/run/io-tensors.ts";
-import { createRunner } from "../runtime/run/runner.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
 import { runCommand } from "./io.ts";
-import { backendOptions, parseCount, startBackend } from "./options.ts";
+import { backendOptions, parseCount, pickRuntime, runtimeOptions, startBackend } from "./options.ts";
 
 interface PredictFlags extends ModelFlags {
   weights?: string;
@@ -19,6 +17,8 @@ interface PredictFlags extends ModelFlags {
   backend?: string;
   threads?: string;
   seed?: string;
+  runtime?: string;
+  device?: string;
 }
 
 export function register(program: Command): void {
@@ -31,10 +31,25 @@ export function register(program: Command): void {
     .requiredOption("--out <file>", "safetensors file to write (out.<name> per model output)")
     .option("--strict", "fail unless the checkpoint provides exactly the model's parameters")
     .option("--seed <n>", "seed of the init of parameters the checkpoint lacks (default 0)");
-  backendOptions(modelOptions(cmd)).action((model: string, flags: PredictFlags) =>
+  runtimeOptions(backendOptions(modelOptions(cmd))).action((model: string, flags: PredictFlags) =>
     runCommand(async () => {
       const seed = flags.seed === undefined ? 0 : parseCount("--seed", flags.seed, 0);
       const { ir, checkpoint } = compileOrFail(model, flags, flags.weights);
+      const runtime = await pickRuntime(flags);
+      if (runtime.name === "onnx") {
+        const { readHostInputs, writeHostOutputs } = await import("../runtime/run/io-tensors.ts");
+        const { checkpointWeights } = await import("../runtime/onnx/weights.ts");
+        const { createSession } = await import("../runtime/onnx/session.ts");
+        const { weights, coverage } = checkpointWeights(ir, checkpoint, { strict: flags.strict });
+        if (checkpoint) process.stderr.write(`${checkpoint.file}: ${formatCoverage(coverage)}\n`);
+        const inputs = readHostInputs(ir, flags.inputs);
+        const session = await createSession(ir, { weights, seed, device: runtime.device, threads: runtime.threads });
+        writeHostOutputs(flags.out, await session.run(inputs));
+        await session.dispose();
+        return;
+      }
+      const { disposeAll, readModelInputs, writeOutputs } = await import("../runtime/run/io-tensors.ts");
+      const { createRunner } = await import("../runtime/run/runner.ts");
       await startBackend(flags);
       const runner = createRunner(ir, checkpoint, { strict: flags.strict, seed });
       if (checkpoint) process.stderr.write(`${checkpoint.file}: ${formatCoverage(runner.coverage)}\n`);

@@ -25,8 +25,8 @@ function readTensorFile(path: string): Map<string, HostTensor> {
   return decodeSafetensors(bytes, path).tensors;
 }
 
-/** Host tensors -> tfjs inputs of the model; a missing input, a wrong dtype or shape names `file`. */
-export function toModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, file: string): Record<string, tf.Tensor> {
+/** The model's inputs among host tensors, checked: a missing input, a wrong dtype or shape names `file`. */
+export function hostModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, file: string): Record<string, HostTensor> {
   const host: Record<string, HostTensor> = {};
   for (const port of ir.graph.inputs) {
     const t = tensors.get(INPUT_PREFIX + port.name);
@@ -36,7 +36,20 @@ export function toModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, fil
       fail("input_dtype", file, INPUT_PREFIX + port.name, wantFloat ? "a float tensor" : "an integer tensor", t.dtype);
     host[port.name] = t;
   }
-  const inputs = tf.tidy(() => {
+  try {
+    bindSymbols(ir, Object.fromEntries(Object.entries(host).map(([k, t]) => [k, { shape: t.shape, rank: t.shape.length }])) as unknown as Record<string, tf.Tensor>);
+  } catch (err) {
+    // The lowering places a shape error in the model file; here the inputs file is what is wrong.
+    if (err instanceof MdlError) throw new MdlError({ ...err.diagnostic, file, span: undefined });
+    throw err;
+  }
+  return host;
+}
+
+/** Host tensors -> tfjs inputs of the model (checked as hostModelInputs does). */
+export function toModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, file: string): Record<string, tf.Tensor> {
+  const host = hostModelInputs(ir, tensors, file);
+  return tf.tidy(() => {
     const out: Record<string, tf.Tensor> = {};
     for (const [name, t] of Object.entries(host)) {
       // tfjs has no int64: token ids and indices fit in int32.
@@ -44,19 +57,14 @@ export function toModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, fil
     }
     return out;
   });
-  try {
-    bindSymbols(ir, inputs);
-  } catch (err) {
-    disposeAll(inputs);
-    // The lowering places a shape error in the model file; here the inputs file is what is wrong.
-    if (err instanceof MdlError) throw new MdlError({ ...err.diagnostic, file, span: undefined });
-    throw err;
-  }
-  return inputs;
 }
 
 export function readModelInputs(ir: ModelIR, path: string): Record<string, tf.Tensor> {
   return toModelInputs(ir, readTensorFile(path), path);
+}
+
+export function readHostInputs(ir: ModelIR, path: string): Record<string, HostTensor> {
+  return hostModelInputs(ir, readTensorFile(path), path);
 }
 
 export function toHost(t: tf.Tensor): HostTensor {
@@ -69,8 +77,12 @@ export function toHost(t: tf.Tensor): HostTensor {
 
 /** Every output as `out.<name>`, written atomically. */
 export function writeOutputs(path: string, outputs: Record<string, tf.Tensor>, metadata?: Record<string, string>): void {
+  writeHostOutputs(path, Object.fromEntries(Object.entries(outputs).map(([k, t]) => [k, toHost(t)])), metadata);
+}
+
+export function writeHostOutputs(path: string, outputs: Record<string, HostTensor>, metadata?: Record<string, string>): void {
   const tensors = new Map<string, HostTensor>();
-  for (const [name, t] of Object.entries(outputs)) tensors.set(OUTPUT_PREFIX + name, toHost(t));
+  for (const [name, t] of Object.entries(outputs)) tensors.set(OUTPUT_PREFIX + name, t);
   writeSafetensors(path, tensors, metadata);
 }
 

@@ -64,6 +64,25 @@ export async function evaluate(m: VideoModel, classes: readonly string[], entrie
   return summarize(scores, entries.map((e) => e.label), K);
 }
 
+/**
+ * The same evaluation through any classifier that scores one video's views (mean of per-view softmax,
+ * which ranks as the sum does): how `mdl eval --runtime onnx` runs.
+ */
+export async function evaluateViews(
+  classify: (views: Float32Array[]) => Promise<Float32Array>,
+  shape: { frames: number; size: number },
+  K: number,
+  entries: readonly EvalEntry[],
+  o: EvalOptions = {},
+): Promise<EvalResult> {
+  const scores: Float32Array[] = [];
+  for (const [i, e] of entries.entries()) {
+    scores.push(await classify(await readViews(e, { ...shape, clips: o.clips ?? 1, crops: o.crops ?? 1 })));
+    o.onEntry?.(i + 1, entries.length);
+  }
+  return summarize(scores, entries.map((e) => e.label), K);
+}
+
 /** Top-1/top-5, per-class accuracy and the confusion matrix from summed scores [n][K]. */
 export function summarize(scores: readonly ArrayLike<number>[], labels: readonly number[], K: number): EvalResult {
   const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));

@@ -1,0 +1,188 @@
+/**
+ * One IR op -> ONNX nodes (opset 17), one entry per op: `Record<OpName, OnnxKernel>`, so the type checker
+ * holds the table complete. A kernel reads its node's attributes and writes the node's value under
+ * `ctx.out`; helper values get fresh names under the node's own name.
+ */
+import type { Dim, DType, Node, OpName, TensorType } from "../../compiler/4-ir/schema.ts";
+import { fail } from "../../compiler/diagnostics/diagnostic.ts";
+import { ElemType, tensorProto, type AttrValue } from "./proto.ts";
+import { rawBytes } from "./raw.ts";
+
+export interface OnnxContext {
+  node: Node;
+  /** Value names of the node's arguments. */
+  args: string[];
+  /** The name the node's value must be written under. */
+  out: string;
+  argType(i: number): TensorType;
+  /** Whether argument i is a weight exported as [in, out] (a linear layer's, transposed once at export). */
+  laid(i: number): boolean;
+  /** One ONNX node; returns its (first) output name, `out` when given. */
+  emit(op: string, inputs: string[], attrs?: Record<string, AttrValue>, out?: string): string;
+  /** A constant initializer. */
+  constant(dtype: DType, dims: number[], values: readonly number[]): string;
+  /** An int64 [rank] shape tensor for IR dims (symbolic ones computed from the input shapes at run time). */
+  dims(shape: readonly Dim[]): string;
+  /** IR dims with the symbols the export binds (`fixed`) replaced by their values. */
+  resolved(shape: readonly Dim[]): Dim[];
+  /** Polynomial equality of two IR dims. */
+  same(a: Dim, b: Dim): boolean;
+  file: string;
+}
+
+export type OnnxKernel = (ctx: OnnxContext) => void;
+
+type Attrs = Record<string, unknown>;
+const num = (a: Attrs, k: string) => a[k] as number;
+const axesOf = (a: Attrs): number[] => {
+  const v = (a.axes ?? a.axis) as number | number[];
+  return Array.isArray(v) ? v : [v];
+};
+const pairOf = (v: unknown, dflt: number): [number, number] => {
+  const x = (v ?? dflt) as number | number[];
+  return Array.isArray(x) ? [x[0], x[1] ?? x[0]] : [x, x];
+};
+/** Past any axis end: Slice clamps it to the dim. */
+const TO_END = 2 ** 62;
+
+const same = (op: string): OnnxKernel => (c) => void c.emit(op, c.args, {}, c.out);
+const scalar = (c: OnnxContext, v: number) => c.constant("f32", [], [v]);
+/** Nothing to emit: inputs and parameters are named by the lowering itself. */
+const leaf: OnnxKernel = () => {};
+
+function reduce(op: string, axesAsInput: boolean): OnnxKernel {
+  return (c) => {
+    const axes = axesOf(c.node.attrs);
+    const keepdims = c.node.attrs.keepdims ? 1 : 0;
+    if (axesAsInput) c.emit(op, [c.args[0], c.constant("i64", [axes.length], axes)], { keepdims }, c.out);
+    else c.emit(op, c.args, { axes, keepdims }, c.out);
+  };
+}
+
+function attention(c: OnnxContext): void {
+  const a = c.node.attrs;
+  const [qt, kt] = [c.argType(0), c.argType(1)];
+  const rank = kt.shape.length;
+  const perm = [...Array(rank).keys()];
+  [perm[rank - 2], perm[rank - 1]] = [rank - 1, rank - 2];
+  const q = c.emit("Mul", [c.args[0], scalar(c, num(a, "scale"))]);
+  let s = c.emit("MatMul", [q, c.emit("Transpose", [c.args[1]], { perm })]);
+  if (a.causal) {
+    const [n, m] = [qt.shape[qt.shape.length - 2], kt.shape[rank - 2]];
+    if (typeof n !== "number" || typeof m !== "number") return fail("unsupported_op", c.file, "attention(causal) over a symbolic length", "ONNX");
+    const mask: number[] = [];
+    for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) mask.push(j > i ? -Infinity : 0);
+    s = c.emit("Add", [s, c.constant("f32", [n, m], mask)]);
+  }
+  c.emit("MatMul", [c.emit("Softmax", [s], { axis: -1 }), c.args[2]], {}, c.out);
+}
+
+function slice(c: OnnxContext): void {
+  const a = c.node.attrs;
+  const shape = c.argType(0).shape;
+  const begin = a.begin as Dim[];
+  const size = a.size as Dim[];
+  const axes: number[] = [];
+  const starts: Dim[] = [];
+  const ends: Dim[] = [];
+  begin.forEach((b, i) => {
+    const whole = size[i] === -1 || c.same(addDims(b, size[i]), shape[i]);
+    if (c.same(b, 0) && whole) return;
+    axes.push(i);
+    starts.push(b);
+    ends.push(whole ? TO_END : addDims(b, size[i]));
+  });
+  if (axes.length === 0) return void c.emit("Identity", [c.args[0]], {}, c.out);
+  c.emit("Slice", [c.args[0], c.dims(starts), c.dims(ends), c.constant("i64", [axes.length], axes)], {}, c.out);
+}
+
+const addDims = (a: Dim, b: Dim): Dim => (typeof a === "number" && typeof b === "number" ? a + b : `${a} + ${b}`);
+
+export const onnxKernels: Record<OpName, OnnxKernel> = {
+  input: leaf,
+  param: leaf,
+  const: (c) => void c.emit("Identity", [c.constant(c.node.type.dtype, [], [num(c.node.attrs, "value")])], {}, c.out),
+  add: same("Add"),
+  sub: same("Sub"),
+  mul: same("Mul"),
+  div: same("Div"),
+  pow: same("Pow"),
+  maximum: same("Max"),
+  minimum: same("Min"),
+  neg: same("Neg"),
+  exp: same("Exp"),
+  log: same("Log"),
+  sqrt: same("Sqrt"),
+  rsqrt: (c) => void c.emit("Reciprocal", [c.emit("Sqrt", c.args)], {}, c.out),
+  sigmoid: same("Sigmoid"),
+  tanh: same("Tanh"),
+  relu: same("Relu"),
+  abs: same("Abs"),
+  // exact (erf) GELU; opset 17 has no Gelu
+  gelu: (c) => {
+    const erf = c.emit("Erf", [c.emit("Mul", [c.args[0], scalar(c, Math.SQRT1_2)])]);
+    const half = c.emit("Mul", [c.args[0], scalar(c, 0.5)]);
+    c.emit("Mul", [half, c.emit("Add", [erf, scalar(c, 1)])], {}, c.out);
+  },
+  matmul: same("MatMul"),
+  linear: (c) => {
+    const w = c.laid(1) ? c.args[1] : c.emit("Transpose", [c.args[1]], { perm: [1, 0] });
+    if (c.args.length < 3) return void c.emit("MatMul", [c.args[0], w], {}, c.out);
+    c.emit("Add", [c.emit("MatMul", [c.args[0], w]), c.args[2]], {}, c.out);
+  },
+  conv2d: (c) => {
+    const [, , kh, kw] = c.argType(1).shape as number[];
+    const [ph, pw] = pairOf(c.node.attrs.padding, 0);
+    c.emit("Conv", c.args, { kernel_shape: [kh, kw], strides: pairOf(c.node.attrs.stride, 1), pads: [ph, pw, ph, pw] }, c.out);
+  },
+  layer_norm: (c) => void c.emit("LayerNormalization", c.args, { axis: -1, epsilon: { float: (c.node.attrs.eps ?? 1e-5) as number } }, c.out),
+  softmax: (c) => void c.emit("Softmax", c.args, { axis: num(c.node.attrs, "axis") }, c.out),
+  // x / ||x||, without an epsilon, as CLIP normalises its features
+  l2_normalize: (c) => void c.emit("Div", [c.args[0], c.emit("ReduceL2", c.args, { axes: [num(c.node.attrs, "axis")], keepdims: 1 })], {}, c.out),
+  argmax: (c) => {
+    const attrs = { axis: num(c.node.attrs, "axis"), keepdims: 0 };
+    if (c.node.type.dtype === "i64") return void c.emit("ArgMax", c.args, attrs, c.out);
+    c.emit("Cast", [c.emit("ArgMax", c.args, attrs)], { to: ElemType[c.node.type.dtype] }, c.out);
+  },
+  mean: reduce("ReduceMean", false),
+  sum: reduce("ReduceSum", true),
+  max: reduce("ReduceMax", false),
+  reshape: (c) => {
+    // one symbolic dim is Reshape's -1: the shape stays a constant ORT can fold
+    const shape = c.resolved(c.node.attrs.shape as Dim[]);
+    const symbolic = shape.filter((d) => typeof d === "string").length;
+    const target = symbolic === 1 ? shape.map((d) => (typeof d === "string" ? -1 : d)) : shape;
+    c.emit("Reshape", [c.args[0], c.dims(target)], {}, c.out);
+  },
+  transpose: (c) => void c.emit("Transpose", c.args, { perm: c.node.attrs.perm as number[] }, c.out),
+  concat: (c) => void c.emit("Concat", c.args, { axis: num(c.node.attrs, "axis") }, c.out),
+  broadcast_to: (c) => {
+    // Expand broadcasts the input against the shape: a 1 keeps the input's own dim, so dims the input
+    // already has (symbolic ones included) need no run-time shape arithmetic.
+    const target = c.node.attrs.shape as Dim[];
+    const from = c.argType(0).shape;
+    const shape = target.map((d, i) => {
+      const j = i - (target.length - from.length);
+      return j >= 0 && c.same(from[j], d) ? 1 : d;
+    });
+    c.emit("Expand", [c.args[0], c.dims(shape)], {}, c.out);
+  },
+  slice,
+  gather: (c) => void c.emit("Gather", c.args, { axis: 0 }, c.out),
+  // row n takes x[n, idx[n]]: GatherND with one batch dim and an index of length 1
+  gather_rows: (c) => {
+    const idx = c.argType(1).dtype === "i64" ? c.args[1] : c.emit("Cast", [c.args[1]], { to: ElemType.i64 });
+    c.emit("GatherND", [c.args[0], c.emit("Unsqueeze", [idx, c.constant("i64", [1], [1])])], { batch_dims: 1 }, c.out);
+  },
+  attention,
+  fill: (c) => {
+    const value = { value: { tensor: tensorOf(c.node.type.dtype, [num(c.node.attrs, "value")]) } };
+    c.emit("ConstantOfShape", [c.dims(c.node.attrs.shape as Dim[])], value, c.out);
+  },
+  cast: (c) => void c.emit("Cast", c.args, { to: ElemType[((c.node.attrs.dtype as DType) ?? c.node.type.dtype)] }, c.out),
+  dropout: (c) => void c.emit("Identity", c.args, {}, c.out),
+};
+
+function tensorOf(dtype: DType, values: readonly number[]) {
+  return tensorProto("", dtype, [1], rawBytes(dtype, values));
+}

@@ -1,0 +1,135 @@
+/**
+ * ONNX Runtime as a back end: a model (an IR lowered here, or ONNX bytes or a file) in, an async `run`
+ * over host tensors out. onnxruntime-node is loaded only when a session is made, so commands that never
+ * run a model do not pay for it.
+ */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import type { ModelIR } from "../../compiler/4-ir/schema.ts";
+import { fail } from "../../compiler/diagnostics/diagnostic.ts";
+import { toFloat32, type HostTensor } from "../weights/tensor.ts";
+import { lowerToOnnx, type LowerOptions } from "./lower.ts";
+import { modelBytes, writeModel } from "./model.ts";
+
+export type Device = "cpu" | "cuda";
+
+export interface SessionOptions extends LowerOptions {
+  device?: Device;
+  /** Intra-op threads (default: ORT's own choice, one per core). */
+  threads?: number;
+}
+
+export interface OnnxSession {
+  inputNames: readonly string[];
+  outputNames: readonly string[];
+  /** Outputs by name; integer inputs may come as any integer or float typed array. */
+  run(inputs: Record<string, HostTensor>): Promise<Record<string, HostTensor>>;
+  dispose(): Promise<void>;
+}
+
+type Ort = typeof import("onnxruntime-node");
+let ortModule: Promise<Ort> | undefined;
+export const loadOrt = (): Promise<Ort> => (ortModule ??= import("onnxruntime-node").then((m) => ((m as { default?: Ort }).default ?? m) as Ort));
+
+/** Why ONNX Runtime cannot be used here, or undefined when its native library loads. */
+export async function ortMissing(): Promise<string | undefined> {
+  try {
+    await loadOrt();
+    return undefined;
+  } catch (err) {
+    return `onnxruntime-node does not load: ${String((err as Error).message).split("\n")[0]}`;
+  }
+}
+
+/**
+ * Why CUDA cannot be used here, or undefined when it looks usable. The npm package lists a CUDA provider
+ * but does not ship it: onnxruntime-node's install script downloads it, which this project's .npmrc skips.
+ */
+export async function cudaMissing(): Promise<string | undefined> {
+  const ort = await loadOrt();
+  if (!ort.listSupportedBackends().some((b) => b.name === "cuda")) return "this onnxruntime-node build has no CUDA provider";
+  const bin = dirname(createRequire(import.meta.url).resolve("onnxruntime-node/package.json"));
+  const lib = join(bin, "bin", "napi-v6", process.platform, process.arch, "libonnxruntime_providers_cuda.so");
+  if (!existsSync(lib))
+    return "the CUDA provider of onnxruntime-node is not installed (npm skips its download here; on a machine with CUDA 12 reinstall with ONNXRUNTIME_NODE_INSTALL=cuda12)";
+  if (!existsSync("/proc/driver/nvidia")) return "no NVIDIA driver is loaded";
+  return undefined;
+}
+
+export async function createSession(model: ModelIR | Uint8Array | string, opts: SessionOptions = {}): Promise<OnnxSession> {
+  const ort = await loadOrt();
+  const device = opts.device ?? "cpu";
+  const noCuda = device === "cuda" ? await cudaMissing() : undefined;
+  if (noCuda) fail("backend_unavailable", undefined, "onnx --device cuda", noCuda);
+  const options = {
+    executionProviders: [device],
+    graphOptimizationLevel: "all" as const,
+    ...(opts.threads ? { intraOpNumThreads: opts.threads, interOpNumThreads: 1 } : {}),
+  };
+  let tmp: string | undefined;
+  let source: Uint8Array | string;
+  if (typeof model === "string" || model instanceof Uint8Array) source = model;
+  else {
+    const g = lowerToOnnx(model, opts);
+    const bytes = modelBytes(g);
+    if (bytes) source = bytes;
+    else {
+      // above 2 GB the weights live beside the model file, which ORT reads from disk
+      tmp = mkdtempSync(join(tmpdir(), "mdl-onnx-"));
+      source = join(tmp, "model.onnx");
+      writeModel(source, g);
+    }
+  }
+  let session: Awaited<ReturnType<Ort["InferenceSession"]["create"]>>;
+  try {
+    session = typeof source === "string" ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
+  } catch (err) {
+    if (device !== "cpu") fail("backend_unavailable", undefined, `onnx --device ${device}`, (await cudaMissing()) ?? String((err as Error).message));
+    throw err;
+  } finally {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  }
+  const types = new Map<string, string>();
+  for (const m of session.inputMetadata) if (m.isTensor) types.set(m.name, m.type);
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    async run(inputs) {
+      const feeds: Record<string, InstanceType<Ort["Tensor"]>> = {};
+      for (const [name, t] of Object.entries(inputs)) feeds[name] = toOrt(ort, t, types.get(name) ?? "float32");
+      const out = await session.run(feeds);
+      const result: Record<string, HostTensor> = {};
+      for (const [name, t] of Object.entries(out)) result[name] = fromOrt(t);
+      return result;
+    },
+    dispose: () => session.release(),
+  };
+}
+
+function toOrt(ort: Ort, t: HostTensor, want: string) {
+  const dims = t.shape;
+  if (want === "float32") return new ort.Tensor("float32", t.dtype === "f32" ? (t.data as Float32Array) : toFloat32(t), dims);
+  if (want === "int64") {
+    const data = t.data instanceof BigInt64Array ? t.data : BigInt64Array.from(Array.from(toFloat32(t), (v) => BigInt(Math.round(v))));
+    return new ort.Tensor("int64", data, dims);
+  }
+  if (want === "int32") return new ort.Tensor("int32", t.data instanceof Int32Array ? t.data : Int32Array.from(toFloat32(t)), dims);
+  return new ort.Tensor("bool", Uint8Array.from(toFloat32(t), (v) => (v ? 1 : 0)), dims);
+}
+
+function fromOrt(t: { type: string; dims: readonly number[]; data: unknown }): HostTensor {
+  const shape = [...t.dims];
+  switch (t.type) {
+    case "float32":
+      return { dtype: "f32", shape, data: t.data as Float32Array };
+    case "int64":
+      return { dtype: "i64", shape, data: t.data as BigInt64Array };
+    case "int32":
+      return { dtype: "i32", shape, data: t.data as Int32Array };
+    case "bool":
+      return { dtype: "bool", shape, data: t.data as Uint8Array };
+  }
+  throw new Error(`mdl internal error: ORT output of type ${t.type}`);
+}
