@@ -39,7 +39,7 @@ async function child(backend: BackendName, threads: number, runs: number): Promi
   const times: number[] = [];
   for (let i = 0; i < runs + 1; i++) {
     t0 = performance.now();
-    classifier.classify([view]);
+    await classifier.classify([view]);
     times.push(performance.now() - t0);
   }
   times.shift(); // the first run includes kernel setup

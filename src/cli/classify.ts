@@ -79,7 +79,7 @@ export function register(program: Command): void {
           size: classifier.visual.size,
           ...views,
         });
-        const probs = classifier.classify(clips);
+        const probs = await classifier.classify(clips);
         const ranked = labels.map((label, i) => ({ label, probability: probs[i] })).sort((a, b) => b.probability - a.probability).slice(0, top);
         results.push({ video, top: ranked });
         if (!flags.json) {

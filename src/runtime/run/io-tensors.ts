@@ -3,12 +3,13 @@
  * tensors are ignored, so a fixture's io.safetensors works as is); its outputs are written as `out.<name>`.
  */
 import { readFileSync } from "node:fs";
-import * as tf from "@tensorflow/tfjs";
 import type { ModelIR } from "../../compiler/4-ir/schema.ts";
 import { fail, MdlError } from "../../compiler/diagnostics/diagnostic.ts";
-import { bindSymbols } from "../tfjs/lower.ts";
+import { bindSymbols } from "../backend/bind-symbols.ts";
+import { engine } from "../backend/current.ts";
+import type { Tensor } from "../backend/engine.ts";
 import { decodeSafetensors, writeSafetensors } from "../weights/safetensors.ts";
-import { isFloat, toFloat32, type HostTensor } from "../weights/tensor.ts";
+import { isFloat, type HostTensor } from "../weights/tensor.ts";
 
 export const INPUT_PREFIX = "input.";
 export const OUTPUT_PREFIX = "out.";
@@ -25,8 +26,8 @@ function readTensorFile(path: string): Map<string, HostTensor> {
   return decodeSafetensors(bytes, path).tensors;
 }
 
-/** Host tensors -> tfjs inputs of the model; a missing input, a wrong dtype or shape names `file`. */
-export function toModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, file: string): Record<string, tf.Tensor> {
+/** Host tensors -> the engine's inputs of the model; a missing input, a wrong dtype or shape names `file`. */
+export function toModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, file: string): Record<string, Tensor> {
   const host: Record<string, HostTensor> = {};
   for (const port of ir.graph.inputs) {
     const t = tensors.get(INPUT_PREFIX + port.name);
@@ -36,14 +37,8 @@ export function toModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, fil
       fail("input_dtype", file, INPUT_PREFIX + port.name, wantFloat ? "a float tensor" : "an integer tensor", t.dtype);
     host[port.name] = t;
   }
-  const inputs = tf.tidy(() => {
-    const out: Record<string, tf.Tensor> = {};
-    for (const [name, t] of Object.entries(host)) {
-      // tfjs has no int64: token ids and indices fit in int32.
-      out[name] = isFloat(t.dtype) ? tf.tensor(toFloat32(t), t.shape, "float32") : tf.tensor(Int32Array.from(toFloat32(t)), t.shape, "int32");
-    }
-    return out;
-  });
+  const inputs: Record<string, Tensor> = {};
+  for (const [name, t] of Object.entries(host)) inputs[name] = engine().fromHost(t);
   try {
     bindSymbols(ir, inputs);
   } catch (err) {
@@ -55,25 +50,22 @@ export function toModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, fil
   return inputs;
 }
 
-export function readModelInputs(ir: ModelIR, path: string): Record<string, tf.Tensor> {
+export function readModelInputs(ir: ModelIR, path: string): Record<string, Tensor> {
   return toModelInputs(ir, readTensorFile(path), path);
 }
 
-export function toHost(t: tf.Tensor): HostTensor {
-  const data = t.dataSync();
-  if (t.dtype === "float32") return { dtype: "f32", shape: [...t.shape], data: new Float32Array(data as Float32Array) };
-  if (t.dtype === "int32") return { dtype: "i32", shape: [...t.shape], data: new Int32Array(data as Int32Array) };
-  if (t.dtype === "bool") return { dtype: "bool", shape: [...t.shape], data: new Uint8Array(data as Uint8Array) };
-  throw new Error(`mdl internal error: output of dtype ${t.dtype}`);
+/** An engine tensor on the host (an asynchronous read: a GPU cannot be read synchronously). */
+export function toHost(t: Tensor): Promise<HostTensor> {
+  return engine().read(t);
 }
 
 /** Every output as `out.<name>`, written atomically. */
-export function writeOutputs(path: string, outputs: Record<string, tf.Tensor>, metadata?: Record<string, string>): void {
+export async function writeOutputs(path: string, outputs: Record<string, Tensor>, metadata?: Record<string, string>): Promise<void> {
   const tensors = new Map<string, HostTensor>();
-  for (const [name, t] of Object.entries(outputs)) tensors.set(OUTPUT_PREFIX + name, toHost(t));
+  for (const [name, t] of Object.entries(outputs)) tensors.set(OUTPUT_PREFIX + name, await toHost(t));
   writeSafetensors(path, tensors, metadata);
 }
 
-export function disposeAll(ts: Record<string, tf.Tensor>): void {
+export function disposeAll(ts: Record<string, Tensor>): void {
   for (const t of Object.values(ts)) t.dispose();
 }
