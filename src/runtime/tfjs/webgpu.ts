@@ -26,7 +26,7 @@ const ICD_VARS = ["VK_ICD_FILENAMES", "VK_DRIVER_FILES", "VK_ADD_DRIVER_FILES"];
 type Gpu = { requestAdapter(o?: object): Promise<Adapter | null> };
 type Adapter = { info: Record<string, unknown>; limits: Record<string, number>; isFallbackAdapter?: boolean };
 
-let chosen: { gpu: Gpu; report: AdapterReport } | undefined;
+let chosen: AdapterReport | undefined;
 let device: { destroy(): void } | undefined;
 
 /** A GPU the kernel exposes (DRM render node, NVIDIA device): only then is a hardware adapter worth looking for. */
@@ -68,26 +68,13 @@ async function dawn(): Promise<{ create(o: string[]): Gpu; globals: object }> {
  * adapter (asked for by name); otherwise a software adapter is refused with that reason.
  */
 export async function findAdapter(allowSoftware: boolean): Promise<{ gpu: Gpu; report: AdapterReport }> {
-  if (chosen && (allowSoftware || !chosen.report.software)) return chosen;
   const configured = ICD_VARS.some((v) => process.env[v]);
   const hardware = configured || gpuDeviceNode();
   const swiftshader = !configured && allowSoftware && existsSync(SWIFTSHADER_ICD);
   if (!hardware && !swiftshader)
     throw new Error(allowSoftware ? `no GPU device and no software Vulkan driver (install Debian's chromium for SwiftShader at ${SWIFTSHADER_ICD})` : "no GPU device");
-  const { create, globals } = await dawn();
-  let found: { gpu: Gpu; adapter: Adapter; icd?: string } | undefined;
-  if (hardware) {
-    const gpu = create([]);
-    const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
-    if (adapter) found = { gpu, adapter };
-  }
-  if (!found && swiftshader) {
-    // The Vulkan loader reads this when Dawn creates its instance, so setting it here is enough.
-    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-    const gpu = create([]);
-    const adapter = await gpu.requestAdapter();
-    if (adapter) found = { gpu, adapter, icd: SWIFTSHADER_ICD };
-  }
+  // Each probe runs once per process: Dawn prints its driver warnings every time it creates an instance.
+  const found = (hardware ? await probe("system") : undefined) ?? (swiftshader ? await probe("swiftshader") : undefined);
   if (!found) {
     const why = configured
       ? `no WebGPU adapter on the Vulkan driver configured by ${ICD_VARS.filter((v) => process.env[v]).map((v) => `${v}=${process.env[v]}`).join(" ")}`
@@ -96,11 +83,29 @@ export async function findAdapter(allowSoftware: boolean): Promise<{ gpu: Gpu; r
         : `SwiftShader (${SWIFTSHADER_ICD}) gave no WebGPU adapter`;
     throw new Error(why);
   }
-  const r = report(found.adapter, found.icd);
-  if (r.software && !allowSoftware) throw new Error(`only a software adapter (${describeAdapter(r)}); it is used only when asked for with --backend webgpu`);
-  Object.assign(globalThis, globals);
-  chosen = { gpu: found.gpu, report: r };
-  return chosen;
+  if (found.report.software && !allowSoftware)
+    throw new Error(`only a software adapter (${describeAdapter(found.report)}); it is used only when asked for with --backend webgpu`);
+  return found;
+}
+
+const probes = new Map<string, Promise<{ gpu: Gpu; report: AdapterReport } | undefined>>();
+
+function probe(kind: "system" | "swiftshader"): Promise<{ gpu: Gpu; report: AdapterReport } | undefined> {
+  let p = probes.get(kind);
+  if (!p) {
+    p = (async () => {
+      const { create, globals } = await dawn();
+      // The Vulkan loader reads this when Dawn creates its instance, so setting it here is enough.
+      if (kind === "swiftshader") process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+      const gpu = create([]);
+      const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
+      if (!adapter) return undefined;
+      Object.assign(globalThis, globals);
+      return { gpu, report: report(adapter, kind === "swiftshader" ? SWIFTSHADER_ICD : undefined) };
+    })();
+    probes.set(kind, p);
+  }
+  return p;
 }
 
 export function describeAdapter(r: AdapterReport): string {
@@ -111,6 +116,7 @@ export function describeAdapter(r: AdapterReport): string {
 /** Start tfjs on webgpu; the device is destroyed by `shutdownWebgpu` before the process exits. */
 export async function startWebgpu(allowSoftware: boolean): Promise<AdapterReport> {
   const { gpu, report: r } = await findAdapter(allowSoftware);
+  chosen = r;
   // tfjs-backend-webgpu registers itself only when navigator.gpu exists at import time; Node 20 has no navigator.
   const nav = (globalThis as { navigator?: object }).navigator;
   Object.defineProperty(globalThis, "navigator", { value: { ...(nav ?? {}), gpu }, configurable: true, writable: true });
@@ -125,7 +131,7 @@ export async function startWebgpu(allowSoftware: boolean): Promise<AdapterReport
 
 /** The adapter tfjs runs on, when the webgpu backend has been started. */
 export function webgpuAdapter(): AdapterReport | undefined {
-  return device ? chosen?.report : undefined;
+  return device ? chosen : undefined;
 }
 
 /**
