@@ -151,7 +151,7 @@ gpu(`mdl train --backend webgpu: ${STEPS} steps within 1e-4 of wasm per step; ki
   // A copy of the run as it stood at its last-but-one checkpoint, as if it had stopped there.
   const killed = join(scratch("killed"), "run");
   cpSync(onGpu, killed, { recursive: true });
-  const from = STEPS - EVERY;
+  const from = Math.floor((STEPS - 1) / EVERY) * EVERY;
   rmSync(join(killed, `ckpt-${STEPS}`), { recursive: true });
   writeFileSync(join(killed, "latest.json"), JSON.stringify({ checkpoint: `ckpt-${from}`, step: from }) + "\n");
   const lines = readFileSync(join(killed, "metrics.jsonl"), "utf8").trim().split("\n").filter((l) => JSON.parse(l).step <= from);
