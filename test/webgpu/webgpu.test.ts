@@ -55,6 +55,14 @@ gpu("mdl env --backend webgpu names the adapter and its buffer limits", () => {
   if (r.webgpu.adapter.software) assert.is.not(json(mdl(["env", "--json"])).backend, "webgpu");
 });
 
+gpu("a weight larger than one buffer binding is refused before anything is allocated, naming the tensor and the limit", () => {
+  // fc1.weight is 16385 x 16384 floats: 1.07 GB, above SwiftShader's (and most GPUs') 1 GiB binding limit.
+  const r = mdl(["predict", "test/ir/samples/mlp/input.mdl", "--set", "d=16384", "--set", "hidden=16385", "--inputs", "none.safetensors", "--out", join(scratch("big"), "o.safetensors"), "--backend", "webgpu"]);
+  assert.is(r.status, 2, r.stderr);
+  assert.equal(mdlLines(r.stderr).length, 1, r.stderr);
+  assert.match(mdlLines(r.stderr)[0], /error MDL420: parameter `fc1.weight` takes 1073807360 bytes, more than one GPU buffer binding holds \(maxStorageBufferBindingSize \d+\)/);
+});
+
 const FIXTURES: [string, string][] = [
   ["xclip-tiny-e64", "models/xclip.mdl"],
   ["xclip-tiny-e128", "models/xclip.mdl"],

@@ -3,6 +3,7 @@
  * Every read goes through `data()`: webgpu in Node cannot read synchronously.
  */
 import * as tf from "@tensorflow/tfjs";
+import type { ModelIR } from "../../compiler/4-ir/schema.ts";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import type { Engine, HostF32, Params, Program, Tensor, Training } from "../backend/engine.ts";
 import type { HostTensor } from "../weights/tensor.ts";
@@ -16,7 +17,7 @@ import { webgpuAdapter } from "./webgpu.ts";
 
 const T = (t: Tensor) => t as tf.Tensor;
 
-function program(ir: Parameters<typeof lowerToTfjs>[0]): Program {
+function program(ir: ModelIR): Program {
   const lowered = lowerToTfjs(ir);
   const store = (p: Params) => paramStore(p as ReadonlyMap<string, tf.Tensor>);
   return {
@@ -25,16 +26,13 @@ function program(ir: Parameters<typeof lowerToTfjs>[0]): Program {
   };
 }
 
-/** One storage binding holds a whole tensor on webgpu; a larger weight cannot run there. */
-function checkBindingSize(params: Map<string, tf.Tensor>): void {
+/** One storage binding holds a whole tensor on webgpu; a larger weight cannot run there. Checked before allocating. */
+function checkBindingSize(ir: ModelIR): void {
   const limit = webgpuAdapter()?.limits.maxStorageBufferBindingSize;
   if (!limit) return;
-  for (const [path, t] of params) {
-    const bytes = t.size * 4;
-    if (bytes > limit) {
-      tf.dispose([...params.values()]);
-      fail("weight_too_large", undefined, path, bytes, limit);
-    }
+  for (const p of ir.params) {
+    const bytes = 4 * p.shape.reduce((a, d) => a * d, 1);
+    if (bytes > limit) fail("weight_too_large", ir.file, p.path, bytes, limit);
   }
 }
 
@@ -77,9 +75,8 @@ export const tfjsEngine: Engine = {
   scoped: <R>(f: () => R) => tf.tidy(f as unknown as () => tf.TensorContainer) as unknown as R,
   lower: program,
   createParams(ir, source, opts) {
-    const params = createParams(ir, source as Map<string, HostF32> | undefined, opts) as Map<string, tf.Tensor>;
-    checkBindingSize(params);
-    return params;
+    checkBindingSize(ir);
+    return createParams(ir, source as Map<string, HostF32> | undefined, opts) as Map<string, tf.Tensor>;
   },
   toTorchLayout: (ir, path, t) => toTorchLayout(ir, path, T(t)),
   fromTorchLayout: (ir, path, t) => toRuntimeLayout(ir, path, t),
