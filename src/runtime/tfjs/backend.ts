@@ -13,7 +13,7 @@ import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { onExit } from "../../util/exit-hooks.ts";
 import { useEngine } from "../backend/current.ts";
 import { tfjsEngine } from "./engine.ts";
-import { shutdownWebgpu, startWebgpu, type AdapterReport } from "./webgpu.ts";
+import { mayHaveGpu, shutdownWebgpu, startWebgpu, type AdapterReport } from "./webgpu.ts";
 
 export type BackendName = "node-gpu" | "node" | "wasm" | "cpu" | "webgl" | "webgpu";
 export interface BackendInfo {
@@ -38,7 +38,9 @@ export async function initBackend(opts: { backend?: BackendName; threads?: numbe
   if (current && (!opts.backend || opts.backend === current.name) && (opts.threads === undefined || opts.threads === current.threads))
     return current;
   const tried: BackendInfo["tried"] = [];
-  const order: BackendName[] = opts.backend ? [opts.backend] : ["node-gpu", "webgpu", "node", "wasm"];
+  // webgpu is a candidate of the automatic order only where a hardware adapter can exist (a GPU device, or a
+  // Vulkan driver configured by hand): a software adapter is never chosen silently.
+  const order: BackendName[] = opts.backend ? [opts.backend] : ["node-gpu", ...(mayHaveGpu() ? (["webgpu"] as const) : []), "node", "wasm"];
   for (const name of order) {
     try {
       const threads = await start(name, opts.threads, tried, opts.backend === name);

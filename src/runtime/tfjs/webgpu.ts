@@ -39,6 +39,11 @@ function gpuDeviceNode(): boolean {
   return existsSync("/dev/nvidia0") || process.platform === "darwin" || process.platform === "win32";
 }
 
+/** Whether a hardware adapter could exist here: a GPU device node, or a Vulkan driver configured by hand. */
+export function mayHaveGpu(): boolean {
+  return ICD_VARS.some((v) => process.env[v]) || gpuDeviceNode();
+}
+
 const isSoftware = (a: Adapter) =>
   a.isFallbackAdapter === true || a.info.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe|software|warp/i.test(Object.values(a.info).join(" "));
 
