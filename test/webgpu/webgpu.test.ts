@@ -22,7 +22,9 @@ const node = (args: string[], env: NodeJS.ProcessEnv = {}) =>
 const mdl = (args: string[], env?: NodeJS.ProcessEnv) => node(["src/cli/main.ts", ...args], env);
 const json = (r: ReturnType<typeof node>) => {
   assert.is(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout.trim().split("\n").pop()!);
+  // `mdl env --json` prints one indented object; the workers print one line after any tfjs notice.
+  const out = r.stdout.trim();
+  return JSON.parse(out.startsWith("{") ? out : out.split("\n").pop()!);
 };
 const mdlLines = (stderr: string) => stderr.split("\n").filter((l) => /MDL\d{3}/.test(l));
 
