@@ -39,7 +39,7 @@ classifier.setTexts(ids, labels.length);
 
 // 3. Decode the frames the model wants (T centre-of-segment frames, centre crop, official normalisation).
 const views = await readViews({ path: video, kind: "video" }, { frames: classifier.visual.frames, size: classifier.visual.size });
-const probabilities = classifier.classify(views);
+const probabilities = await classifier.classify(views);
 
 const ranked = labels.map((label, i) => [label, probabilities[i]] as const).sort((a, b) => b[1] - a[1]);
 for (const [label, p] of ranked) console.log(`${(100 * p).toFixed(1).padStart(5)}%  ${label}`);

@@ -11,7 +11,7 @@ import { fsHost } from "../src/cli/compile-args.ts";
 import { initBackend } from "../src/runtime/tfjs/backend.ts";
 import { loadCheckpoint, shapesOf } from "../src/runtime/weights/load.ts";
 import { formatCoverage } from "../src/runtime/weights/coverage.ts";
-import { readModelInputs, disposeAll } from "../src/runtime/run/io-tensors.ts";
+import { readModelInputs, disposeAll, toHost } from "../src/runtime/run/io-tensors.ts";
 import { createRunner } from "../src/runtime/run/runner.ts";
 
 const [model, weights, inputsFile] = process.argv.slice(2);
@@ -31,7 +31,7 @@ console.log(formatCoverage(runner.coverage));
 const call = ir.graph.calls.find((c) => c.scope === "visual.ln_pre") ?? ir.graph.calls[0];
 const inputs = readModelInputs(ir, inputsFile);
 const { outputs, kept } = runner.run(inputs, [call.outputs[0].value]);
-for (const [name, t] of Object.entries(outputs)) console.log(`out.${name} [${t.shape}]`, Array.from(t.dataSync().slice(0, 6)));
+for (const [name, t] of Object.entries(outputs)) console.log(`out.${name} [${t.shape}]`, Array.from(((await toHost(t)).data as Float32Array).slice(0, 6)));
 console.log(`${call.scope} [${kept.get(call.outputs[0].value)!.shape}]`);
 disposeAll(inputs);
 disposeAll(outputs);

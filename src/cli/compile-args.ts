@@ -1,9 +1,9 @@
 /** What every command that compiles a model shares: the options, the file host, and diagnostics. */
-import { existsSync, readFileSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { compile, type Compiled, type CompileOptions } from "../compiler/compile.ts";
 import { hasErrors, MdlError } from "../compiler/diagnostics/diagnostic.ts";
 import type { Host } from "../compiler/2-resolve/host.ts";
+import { fileHost } from "../util/fs-host.ts";
 import type { ModelIR } from "../compiler/4-ir/schema.ts";
 import { loadCheckpoint, shapesOf, type Checkpoint } from "../runtime/weights/load.ts";
 import { collect, parseAssignments, printDiagnostics, readText, rememberSource } from "./io.ts";
@@ -26,18 +26,7 @@ export function modelOptions(cmd: Command): Command {
     .option("--remove <path>", "remove an optional sub-module (repeatable)", collect, []);
 }
 
-export const fsHost: Host = {
-  readFile(path: string) {
-    try {
-      if (!existsSync(path) || !statSync(path).isFile()) return undefined;
-      const text = readFileSync(path, "utf8");
-      rememberSource(path, text);
-      return text;
-    } catch {
-      return undefined;
-    }
-  },
-};
+export const fsHost: Host = fileHost({ onRead: rememberSource });
 
 export function compileOptions(flags: ModelFlags, weights?: Checkpoint): CompileOptions {
   return {
@@ -53,19 +42,27 @@ export function compileOptions(flags: ModelFlags, weights?: Checkpoint): Compile
 /** Compile and print every diagnostic; the IR is returned only when there was no error. */
 export function compileFile(file: string, opts: CompileOptions): Compiled {
   readText(file); // a missing or unreadable entry file is an input error (exit 2), not a compile error
-  const r = compile(file, fsHost, opts);
+  return report(compile(file, fsHost, opts));
+}
+
+/** Keep every source the compiler read (for quoting) and print its diagnostics. */
+export function report(r: Compiled): Compiled {
   for (const [name, text] of r.extraSources) rememberSource(name, text);
   for (const f of r.program.files.values()) rememberSource(f.name, f.text);
   printDiagnostics(r.diagnostics);
   return r;
 }
 
+/** The IR of a compile already reported; an error ends the command with exit code 2. */
+export function valueOrFail(r: Compiled): ModelIR {
+  if (!r.value || hasErrors(r.diagnostics)) throw new CompileFailed();
+  return r.value;
+}
+
 /** For commands that need a model to run: compile errors end the command with exit code 2. */
 export function compileOrFail(file: string, flags: ModelFlags, weightsFile?: string): { ir: ModelIR; checkpoint?: Checkpoint } {
   const checkpoint = weightsFile ? loadCheckpoint(weightsFile) : undefined;
-  const r = compileFile(file, compileOptions(flags, checkpoint));
-  if (!r.value || hasErrors(r.diagnostics)) throw new CompileFailed();
-  return { ir: r.value, checkpoint };
+  return { ir: valueOrFail(compileFile(file, compileOptions(flags, checkpoint))), checkpoint };
 }
 
 /** Diagnostics were already printed; the command exits 2 without another message. */

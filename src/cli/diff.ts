@@ -10,11 +10,11 @@ import type { Command } from "commander";
 import { compile } from "../compiler/compile.ts";
 import type { Host } from "../compiler/2-resolve/host.ts";
 import type { ModelIR } from "../compiler/4-ir/schema.ts";
-import { fail, hasErrors } from "../compiler/diagnostics/diagnostic.ts";
+import { fail } from "../compiler/diagnostics/diagnostic.ts";
 import { diffModels } from "../tools/diff/diff.ts";
 import { printDiff } from "../tools/diff/print.ts";
-import { CompileFailed, compileOptions, fsHost, modelOptions, type ModelFlags } from "./compile-args.ts";
-import { EXIT_FAILED, EXIT_OK, parseAssignments, printDiagnostics, readText, rememberSource, runCommand } from "./io.ts";
+import { compileOptions, fsHost, modelOptions, report, valueOrFail, type ModelFlags } from "./compile-args.ts";
+import { EXIT_FAILED, EXIT_OK, parseAssignments, readText, runCommand } from "./io.ts";
 
 export interface ModelSpec {
   /** A git revision when the file is read through `git show REV:path`. */
@@ -56,12 +56,7 @@ export function compileSpec(spec: ModelSpec, flags: ModelFlags): ModelIR {
     text = t;
   } else text = readText(spec.path);
   const host = spec.rev ? gitHost(spec.rev) : fsHost;
-  const r = compile(entry, host, { ...compileOptions(flags), model: spec.model ?? flags.model, text });
-  for (const [name, t] of r.extraSources) rememberSource(name, t);
-  for (const f of r.program.files.values()) rememberSource(f.name, f.text);
-  printDiagnostics(r.diagnostics);
-  if (!r.value || hasErrors(r.diagnostics)) throw new CompileFailed();
-  return r.value;
+  return valueOrFail(report(compile(entry, host, { ...compileOptions(flags), model: spec.model ?? flags.model, text })));
 }
 
 interface DiffFlags extends ModelFlags {

@@ -7,6 +7,7 @@ import { runCommand } from "./io.ts";
 import { fail } from "../compiler/diagnostics/diagnostic.ts";
 import { initBackend, type BackendName } from "../runtime/tfjs/backend.ts";
 import { pickRuntime } from "./options.ts";
+import { describeAdapter, findAdapter, type AdapterReport } from "../runtime/tfjs/webgpu.ts";
 
 const BACKENDS: readonly BackendName[] = ["node-gpu", "node", "wasm", "cpu", "webgl", "webgpu"];
 
@@ -44,7 +45,8 @@ export function register(program: Command): void {
         const { cudaMissing } = await import("../runtime/onnx/session.ts");
         const cuda = runtime.name === "onnx" ? await cudaMissing() : "ONNX Runtime is not available";
         const inference = { runtime: runtime.name, why: runtime.why, cuda: cuda ? `no: ${cuda}` : "yes (--device cuda)" };
-        const report = { node: process.version, cores: os.cpus().length, inference, backend: info.name, threads: info.threads, tried: info.tried, ffmpeg: ffmpeg ?? null };
+        const gpu = info.adapter ? { adapter: info.adapter } : await probeWebgpu();
+        const report = { node: process.version, cores: os.cpus().length, inference, backend: info.name, threads: info.threads, tried: info.tried, webgpu: gpu, ffmpeg: ffmpeg ?? null };
         if (opts.json) {
           process.stdout.write(JSON.stringify(report, null, 2) + "\n");
           return;
@@ -56,9 +58,31 @@ export function register(program: Command): void {
           `  cuda: ${inference.cuda}`,
           `backend  ${info.name} (${info.threads} thread${info.threads === 1 ? "" : "s"})`,
           ...info.tried.filter((t) => !t.ok).map((t) => `  not ${t.name}: ${t.why}`),
+          ...webgpuLines(gpu),
           `ffmpeg   ${ffmpeg ?? "not on PATH"}`,
         ];
         process.stdout.write(lines.join("\n") + "\n");
       }),
     );
+}
+
+/** The adapter webgpu would use when asked for by name, or why there is none (never an exception). */
+async function probeWebgpu(): Promise<{ adapter: AdapterReport } | { unavailable: string }> {
+  try {
+    return { adapter: (await findAdapter(true)).report };
+  } catch (err) {
+    return { unavailable: String((err as Error).message) };
+  }
+}
+
+function webgpuLines(gpu: { adapter: AdapterReport } | { unavailable: string }): string[] {
+  if ("unavailable" in gpu) return [`webgpu   unavailable: ${gpu.unavailable}`];
+  const a = gpu.adapter;
+  const mb = (n: number) => `${Math.round(n / 2 ** 20)} MiB`;
+  return [
+    `webgpu   ${describeAdapter(a)}${a.software ? " (used only with --backend webgpu)" : ""}`,
+    `  vendor ${a.vendor || "?"}, architecture ${a.architecture || "?"}, device ${a.device || "?"}`,
+    `  maxBufferSize ${mb(a.limits.maxBufferSize)}, maxStorageBufferBindingSize ${mb(a.limits.maxStorageBufferBindingSize)}`,
+    ...(a.icdSetByMdl ? [`  Vulkan driver: VK_ICD_FILENAMES=${a.icdSetByMdl} (set by mdl: no driver was configured and no GPU is present)`] : []),
+  ];
 }

@@ -1,9 +1,11 @@
 /** What every command shares: catalogued failures become one rendered message and exit code 2. */
-import { readFileSync, writeFileSync, renameSync, mkdirSync } from "node:fs";
-import { dirname, basename, join } from "node:path";
+import { readFileSync } from "node:fs";
 import { MdlError, diag, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 import { renderDiagnostic } from "../compiler/diagnostics/render.ts";
 import { SourceFile } from "../compiler/source.ts";
+import { runExitHooks } from "../util/exit-hooks.ts";
+
+export { writeFileAtomic } from "../util/atomic-write.ts";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1; // the thing checked failed: diff found differences, check found errors
@@ -32,8 +34,12 @@ export async function runCommand(body: () => Promise<number | void> | number | v
     if (err instanceof MdlError) {
       if (err.diagnostic.code !== "MDL000") printDiagnostics([err.diagnostic]);
       code = EXIT_USAGE;
-    } else throw err;
+    } else {
+      runExitHooks();
+      throw err;
+    }
   }
+  runExitHooks();
   // tfjs and the wasm thread pool can keep the event loop alive; commands are done here.
   return exitFlushed(code);
 }
@@ -71,17 +77,6 @@ export function readText(path: string): string {
   }
 }
 
-/** Write a file atomically: a temp file beside it, then a rename, so a kill never leaves half a file. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path) || ".", { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (err) {
-    throw new MdlError(diag("output_unwritable", path, String((err as Error).message)));
-  }
-}
 
 /** Parse repeated `--set k=v` options. */
 export function parseAssignments(items: readonly string[] | undefined): [string, string][] {

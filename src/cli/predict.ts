@@ -55,7 +55,7 @@ export function register(program: Command): void {
       if (checkpoint) process.stderr.write(`${checkpoint.file}: ${formatCoverage(runner.coverage)}\n`);
       const inputs = readModelInputs(ir, flags.inputs);
       const { outputs } = runner.run(inputs);
-      writeOutputs(flags.out, outputs);
+      await writeOutputs(flags.out, outputs);
       disposeAll(inputs);
       disposeAll(outputs);
       runner.dispose();

@@ -3,11 +3,12 @@
  * shapes, parameters and MACs, go-to-definition across imports. Open documents are served from
  * memory, everything else from disk, so an import of an unsaved buffer sees the buffer.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { compile } from "../compiler/compile.ts";
 import type { Host } from "../compiler/2-resolve/host.ts";
+import { fileHost } from "../util/fs-host.ts";
 import { analyze } from "../compiler/4-ir/analyze.ts";
 import type { Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 import { codes } from "../compiler/diagnostics/codes.ts";
@@ -20,17 +21,7 @@ const NO_MODEL = codes.no_model.code;
 export class LanguageServer {
   private readonly open = new Map<string, string>(); // path -> text
   private readonly analyses = new Map<string, Analysis>();
-  private readonly host: Host = {
-    readFile: (p) => {
-      const text = this.open.get(p);
-      if (text !== undefined) return text;
-      try {
-        return existsSync(p) && statSync(p).isFile() ? readFileSync(p, "utf8") : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-  };
+  private readonly host: Host = fileHost({ overlay: (p) => this.open.get(p) });
 
   constructor(private readonly send: (m: Message) => void) {}
 

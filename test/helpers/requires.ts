@@ -43,3 +43,14 @@ export const torchMissing = memo(() => {
   const r = spawnSync(TORCH_PYTHON, ["-c", "import torch"], { encoding: "utf8" });
   return r.status === 0 ? undefined : `${TORCH_PYTHON} cannot import torch (apt-get install python3-torch libopenblas0-pthread)`;
 });
+
+/**
+ * Why webgpu cannot start here (no adapter: no GPU and no SwiftShader), or undefined when it can. Probed in a
+ * child process, as `mdl env --backend webgpu` does, so a failing Dawn never touches the test process.
+ */
+export const webgpuMissing = memo(() => {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "env", "--backend", "webgpu", "--json"], { encoding: "utf8" });
+  if (r.status === 0) return undefined;
+  const line = (r.stderr ?? "").split("\n").find((l) => l.includes("MDL405")) ?? `mdl env --backend webgpu exited with ${r.status}`;
+  return `no WebGPU adapter (${line.trim()}); install chromium for SwiftShader`;
+});

@@ -30,13 +30,13 @@ const VARIANTS: Record<string, number>[] = [
 ];
 
 VARIANTS.forEach((hyper, i) => {
-  test(`checkpoint ${i} (${Object.entries(hyper).map(([k, v]) => `${k}=${v}`).join(" ")}): every hyperparameter bound from its shapes, the model runs`, () => {
+  test(`checkpoint ${i} (${Object.entries(hyper).map(([k, v]) => `${k}=${v}`).join(" ")}): every hyperparameter bound from its shapes, the model runs`, async () => {
     const r = compile("models/xclip.mdl", fsHost, { set: Object.entries(hyper).map(([k, v]) => [k, String(v)]) });
     assert.ok(r.value, r.diagnostics.map((d) => d.message).join("\n"));
     const made = r.value!;
     const tensors = new Map<string, HostTensor>();
     for (const [path, t] of createParams(made, undefined, { trainable: false, seed: 100 + i })) {
-      const x = toTorchLayout(made, path, t);
+      const x = await toTorchLayout(made, path, t as tf.Tensor);
       tensors.set(path, { dtype: "f32", shape: x.shape, data: x.data });
       t.dispose();
     }
@@ -54,12 +54,12 @@ VARIANTS.forEach((hyper, i) => {
     const text = tf.tensor([[hyper.vocab - 2, 5, 9, hyper.vocab - 1, 0, 0, 0, 0], [hyper.vocab - 2, hyper.vocab - 1, 0, 0, 0, 0, 0, 0], [hyper.vocab - 2, 3, 4, 5, 6, 7, 8, hyper.vocab - 1]].map((row) => [...row, ...new Array(hyper.context - 8).fill(0)]), undefined, "int32");
     const { outputs } = runner.run({ video, text });
     assert.equal(outputs.logits.shape, [2, 3]);
-    const logits = outputs.logits.dataSync();
+    const logits = (outputs.logits as tf.Tensor).dataSync();
     assert.ok(logits.every(Number.isFinite));
     // params loaded from the file are the ones written: a second model from the same tensors agrees exactly
     const again = createRunner(made, { ...ckpt, tensors: readSafetensors(file).tensors });
     const second = again.run({ video, text }).outputs;
-    assert.equal([...second.logits.dataSync()], [...logits]);
+    assert.equal([...(second.logits as tf.Tensor).dataSync()], [...logits]);
     disposeAll({ video, text, ...outputs });
     disposeAll(second);
     runner.dispose();
@@ -75,12 +75,12 @@ test("100 consecutive predictions of a compiled model leave tf.memory().numTenso
   const io = readSafetensors(`${dirE}/io.safetensors`).tensors;
   const inputs = toModelInputs(ir, io, "io.safetensors");
   const first = runner.run(inputs).outputs;
-  const ref = [...first.logits.dataSync()];
+  const ref = [...(first.logits as tf.Tensor).dataSync()];
   disposeAll(first);
   const before = tf.memory().numTensors;
   for (let i = 0; i < 100; i++) {
     const { outputs } = runner.run(inputs);
-    if (i === 99) assert.equal([...outputs.logits.dataSync()], ref);
+    if (i === 99) assert.equal([...(outputs.logits as tf.Tensor).dataSync()], ref);
     disposeAll(outputs);
     assert.is(tf.memory().numTensors, before, `after prediction ${i + 1}`);
   }

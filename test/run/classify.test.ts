@@ -35,7 +35,7 @@ const ir = r.value!;
   const params = createParams(ir, undefined, { trainable: false, seed: 11 });
   const tensors = new Map<string, HostTensor>();
   for (const [path, t] of params) {
-    const x = toTorchLayout(ir, path, t);
+    const x = await toTorchLayout(ir, path, t);
     tensors.set(path, { dtype: "f32", shape: x.shape, data: x.data });
     t.dispose();
   }
@@ -52,7 +52,7 @@ test("the split graphs are valid IR: the text tower only in the fixed half, the 
   assert.equal(varying.graph.inputs.map((p) => p.name).filter((n) => !n.startsWith("cached.")), ["video"]);
 });
 
-test("classifier = softmax of the whole model's logits per view, averaged over views; 40 texts encoded once in two chunks", () => {
+test("classifier = softmax of the whole model's logits per view, averaged over views; 40 texts encoded once in two chunks", async () => {
   const ckpt = loadCheckpoint(weights);
   const before = tf.memory().numTensors;
   const classifier = createClassifier(ir, ckpt);
@@ -62,14 +62,14 @@ test("classifier = softmax of the whole model's logits per view, averaged over v
   classifier.setTexts(ids, labels.length);
   const per = 8 * 3 * 32 * 32;
   const views = [0, 1, 2].map((v) => Float32Array.from({ length: per }, (_, i) => Math.sin(i * 0.37 + v)));
-  const probs = classifier.classify(views);
-  const again = classifier.classify(views.slice(0, 1));
+  const probs = await classifier.classify(views);
+  const again = await classifier.classify(views.slice(0, 1));
 
   const full = createRunner(ir, ckpt);
   const video = tf.tensor(Float32Array.from(views.flatMap((v) => [...v])), [3, 8, 3, 32, 32]);
   const text = tf.tensor(ids, [labels.length, 77], "int32");
   const { outputs } = full.run({ video, text });
-  const soft = tf.softmax(outputs.logits, -1);
+  const soft = tf.softmax(outputs.logits as tf.Tensor, -1);
   const ref = soft.arraySync() as number[][];
   soft.dispose();
   const mean = labels.map((_, k) => (ref[0][k] + ref[1][k] + ref[2][k]) / 3);

@@ -32,7 +32,7 @@ needs(test, ffmpegMissing())("examples/classify-video.ts ranks the labels as `md
   const ir = compile("models/xclip.mdl", fsHost, { preset: "tiny", set: [["context", "77"]] }).value!;
   const tensors = new Map<string, HostTensor>();
   for (const [path, t] of createParams(ir, undefined, { trainable: false, seed: 3 })) {
-    const x = toTorchLayout(ir, path, t);
+    const x = await toTorchLayout(ir, path, t);
     tensors.set(path, { dtype: "f32", shape: x.shape, data: x.data });
     t.dispose();
   }

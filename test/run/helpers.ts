@@ -7,6 +7,7 @@ import { fsHost } from "../../src/cli/compile-args.ts";
 import { initBackend } from "../../src/runtime/tfjs/backend.ts";
 import { loadCheckpoint, shapesOf, type Checkpoint } from "../../src/runtime/weights/load.ts";
 import type { HostTensor } from "../../src/runtime/weights/tensor.ts";
+import type { Tensor } from "../../src/runtime/backend/engine.ts";
 import { toFloat32 } from "../../src/runtime/weights/tensor.ts";
 
 export const FIXTURES = "test/fixtures";
@@ -34,10 +35,10 @@ export function compileWith(model: string, weights: string, extra: { preset?: st
 }
 
 /** ||ours - ref|| / ||ref||, in float64; ours is read in the reference's shape (same element count). */
-export function relError(ours: tf.Tensor, ref: HostTensor, name: string): number {
+export function relError(ours: Tensor, ref: HostTensor, name: string): number {
   const want = ref.shape.reduce((a, d) => a * d, 1);
-  assert.is(ours.size, want, `${name}: ${ours.shape} against the reference's [${ref.shape}]`);
-  const a = ours.dataSync();
+  const a = (ours as tf.Tensor).dataSync();
+  assert.is(a.length, want, `${name}: ${ours.shape} against the reference's [${ref.shape}]`);
   const r = toFloat32(ref);
   let num = 0;
   let den = 0;
@@ -49,8 +50,8 @@ export function relError(ours: tf.Tensor, ref: HostTensor, name: string): number
 }
 
 /** max |ours / oursScale - ref / refScale|: logits compared as cosines, each side divided by its own scale. */
-export function cosineError(ours: tf.Tensor, ref: HostTensor, oursScale: number, refScale: number): number {
-  const a = ours.dataSync();
+export function cosineError(ours: Tensor, ref: HostTensor, oursScale: number, refScale: number): number {
+  const a = (ours as tf.Tensor).dataSync();
   const r = toFloat32(ref);
   let m = 0;
   for (let i = 0; i < r.length; i++) m = Math.max(m, Math.abs(a[i] / oursScale - r[i] / refScale));

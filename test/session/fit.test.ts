@@ -40,7 +40,7 @@ test("a saved checkpoint is in torch layout and, loaded back, predicts exactly w
   assert.equal(saved.get("mit.resblocks.0.mlp.c_fc.weight")!.shape, [256, 64]);
   const live = res.model.params.get("mit.resblocks.0.mlp.c_fc.weight")!;
   assert.equal(live.shape, [64, 256], "the runtime keeps it [in, out] for the fast product");
-  const t = tf.transpose(live);
+  const t = tf.transpose(live as tf.Tensor);
   assert.equal([...saved.get("mit.resblocks.0.mlp.c_fc.weight")!.data], [...t.dataSync()]);
   t.dispose();
   const before = await evaluate(res.model, train.classes, testSplit.entries);

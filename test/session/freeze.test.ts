@@ -36,7 +36,7 @@ test("--freeze keeps the frozen parameters bit-identical while the others train"
   const frozen = paramsUnder(ir, ["encode_text"]);
   let changed = 0;
   for (const [k, t] of init) {
-    const a = toTorchLayout(ir, k, t).data;
+    const a = (await toTorchLayout(ir, k, t)).data;
     const b = saved.get(k)!.data as Float32Array;
     const same = a.every((x, i) => x === b[i]);
     if (frozen.has(k)) assert.ok(same, `${k} is frozen but changed`);
@@ -53,12 +53,12 @@ test("with the text encoder frozen, cached text features give the whole model's 
   const video = tf.randomNormal([2, m.frames, 3, m.size, m.size], 0, 1, "float32", 7);
   const cached = frozenTextLogits(m, text, paramsUnder(ir, ["encode_text"]))!;
   assert.ok(cached, "the text side reads only frozen parameters");
-  const a = tf.tidy(() => classLogits(m, video, text, false)).dataSync();
-  const b = tf.tidy(() => cached.logits(video, false)).dataSync();
+  const a = tf.tidy(() => classLogits(m, video, text, false) as tf.Tensor).dataSync();
+  const b = tf.tidy(() => cached.logits(video, false) as tf.Tensor).dataSync();
   for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= 1e-5 * Math.max(1, Math.abs(a[i])), `logit ${i}: ${a[i]} vs ${b[i]}`);
   assert.is(frozenTextLogits(m, text, new Set()), undefined, "a trainable text encoder is not cached");
   cached.dispose();
-  tf.dispose([video, text]);
+  tf.dispose([video, text as tf.Tensor]);
   disposeModel(m);
 });
 

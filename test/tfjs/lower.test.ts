@@ -148,7 +148,7 @@ test("patchify conv2d in an IR: weight re-laid [C*kh*kw, O], values equal a dire
   }));
 });
 
-test("a param used both by linear and elsewhere stays in torch layout; layouts round-trip exactly", () => {
+test("a param used both by linear and elsewhere stays in torch layout; layouts round-trip exactly", async () => {
   const ir = makeIr(
     [
       ["input", [], { name: "x" }, ["B", 4]],
@@ -169,7 +169,7 @@ test("a param used both by linear and elsewhere stays in torch layout; layouts r
   for (const [ir2, path] of [[mlp, "fc1.weight"], [ir, "w"]] as const) {
     const p = ir2.params.find((q) => q.path === path)!;
     const t = { shape: p.shape, data: f32(randArr(p.shape)) };
-    const back = toTorchLayout(ir2, path, toRuntimeLayout(ir2, path, t));
+    const back = await toTorchLayout(ir2, path, toRuntimeLayout(ir2, path, t));
     assert.equal(back.shape, t.shape);
     assert.equal(Array.from(back.data), Array.from(t.data));
   }

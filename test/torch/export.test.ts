@@ -74,9 +74,9 @@ it("other dimensions and the variants: random weights written by mdl give mdl's 
     const py = exportTo(ir, dir);
     const weights = join(dir, "w.safetensors");
     const inputs = join(dir, "in.safetensors");
-    randomWeights(ir, 7, weights);
+    await randomWeights(ir, 7, weights);
     randomInputs(ir, 11, inputs);
-    refs.push(runMdl(compileModel(model, opts, weights), weights, inputs));
+    refs.push(await runMdl(compileModel(model, opts, weights), weights, inputs));
     jobs.push({ model: py, inputs, weights: [weights] });
   }
   const results = runExported(jobs, tmp);

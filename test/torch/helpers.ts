@@ -13,7 +13,7 @@ import { STD_SOURCE } from "../../src/compiler/std/std-source.ts";
 import { fsHost } from "../../src/cli/compile-args.ts";
 import { createParams, toTorchLayout } from "../../src/runtime/tfjs/lower.ts";
 import { createRunner } from "../../src/runtime/run/runner.ts";
-import { disposeAll, toModelInputs } from "../../src/runtime/run/io-tensors.ts";
+import { disposeAll, toHost, toModelInputs } from "../../src/runtime/run/io-tensors.ts";
 import { generateTorch } from "../../src/runtime/torch/generate.ts";
 import { loadCheckpoint, shapesOf } from "../../src/runtime/weights/load.ts";
 import { readSafetensors, writeSafetensors } from "../../src/runtime/weights/safetensors.ts";
@@ -73,10 +73,10 @@ export function relError(a: ArrayLike<number>, ref: ArrayLike<number>): number {
 }
 
 /** Seeded random weights as mdl initialises them, written in torch layout (what `mdl train` checkpoints hold). */
-export function randomWeights(ir: ModelIR, seed: number, file: string): void {
+export async function randomWeights(ir: ModelIR, seed: number, file: string): Promise<void> {
   const tensors = new Map<string, HostTensor>();
   for (const [path, t] of createParams(ir, undefined, { trainable: false, seed })) {
-    const x = toTorchLayout(ir, path, t);
+    const x = await toTorchLayout(ir, path, t);
     tensors.set(path, { dtype: "f32", shape: x.shape, data: x.data });
     t.dispose();
   }
@@ -104,11 +104,12 @@ export function randomInputs(ir: ModelIR, seed: number, file: string): void {
 }
 
 /** mdl's own outputs (tfjs) for a weight file and an inputs file, as plain arrays. */
-export function runMdl(ir: ModelIR, weights: string, inputs: string): Record<string, Float32Array> {
+export async function runMdl(ir: ModelIR, weights: string, inputs: string): Promise<Record<string, Float32Array>> {
   const runner = createRunner(ir, loadCheckpoint(weights), { strict: true });
   const x = toModelInputs(ir, readSafetensors(inputs).tensors, inputs);
   const { outputs } = runner.run(x);
-  const out = Object.fromEntries(Object.entries(outputs).map(([k, t]) => [k, t.dataSync() as Float32Array]));
+  const out: Record<string, Float32Array> = {};
+  for (const [k, t] of Object.entries(outputs)) out[k] = toFloat32(await toHost(t));
   disposeAll(x);
   disposeAll(outputs);
   runner.dispose();

@@ -56,7 +56,7 @@ it("torchrun, 2 ranks: identical parameters, the single-process loss curve, and 
   const inputs = join(tmp, "in.safetensors");
   const back = compileModel(MODEL, {}, weights); // the checkpoint is the only option
   randomInputs(back, 5, inputs);
-  const ours = runMdl(back, weights, inputs);
+  const ours = await runMdl(back, weights, inputs);
   const theirs = runExported([{ model: join(exp, "xclip_tiny.py"), inputs, weights: [weights] }], tmp)[0][weights];
   const e = relError(theirs.logits.data, ours.logits);
   console.log(`  torchrun checkpoint in mdl: logits rel err ${e.toExponential(2)}`);
@@ -70,7 +70,7 @@ it("weights trained by `mdl train` load strictly into the exported module and gi
   await wasm1();
   const weights = join(run, "ckpt-2", "weights.safetensors");
   const inputs = join(tmp, "in.safetensors");
-  const ours = runMdl(compileModel(MODEL, OPTS, weights), weights, inputs);
+  const ours = await runMdl(compileModel(MODEL, OPTS, weights), weights, inputs);
   const theirs = runExported([{ model: join(exp, "xclip_tiny.py"), inputs, weights: [weights] }], tmp)[0][weights];
   const e = relError(theirs.logits.data, ours.logits);
   console.log(`  mdl train checkpoint in the exported module: logits rel err ${e.toExponential(2)}`);

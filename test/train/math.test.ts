@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { useWasm } from "./backend.ts";
 import { Rng } from "../../src/runtime/train/rng.ts";
 import { lrAt } from "../../src/runtime/train/schedule.ts";
-import { labelSmoothingCrossEntropy } from "../../src/runtime/train/loss.ts";
+import { labelSmoothingCrossEntropy } from "../../src/runtime/tfjs/loss.ts";
 
 const close = (a: number, b: number, rel: number, what: string) =>
   assert.ok(Math.abs(a - b) <= rel * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);

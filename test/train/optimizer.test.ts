@@ -2,7 +2,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs";
 import { useWasm } from "./backend.ts";
-import { AdamW, groupsFor, isNoDecay } from "../../src/runtime/train/optimizer.ts";
+import { groupsFor, isNoDecay } from "../../src/runtime/train/optimizer.ts";
+import { AdamW } from "../../src/runtime/tfjs/adamw.ts";
 
 test.before(useWasm);
 
@@ -56,7 +57,7 @@ test("AdamW: one and three steps, two groups with different lr scale and decay, 
   tf.dispose([...vars.values()]);
 });
 
-test("AdamW: exported moments restore into a fresh optimizer and continue identically", () => {
+test("AdamW: exported moments restore into a fresh optimizer and continue identically", async () => {
   const mk = () => new Map([["w", tf.variable(tf.tensor1d([1, 2, 3]))]]);
   const g = (i: number) => new Map([["w", tf.tensor1d([0.1 * i, -0.2, 0.3 / i])]]);
   const va = mk(), vb = mk();
@@ -65,7 +66,7 @@ test("AdamW: exported moments restore into a fresh optimizer and continue identi
   for (let i = 1; i <= 2; i++) a.apply(g(i), 0.05);
   const b = new AdamW(vb, groups);
   vb.get("w")!.assign(va.get("w")!);
-  assert.equal(b.importState(a.step, a.exportState()), []);
+  assert.equal(b.importState(a.step, await a.exportState()), []);
   a.apply(g(3), 0.05);
   b.apply(g(3), 0.05);
   assert.equal([...vb.get("w")!.dataSync()], [...va.get("w")!.dataSync()]);

@@ -97,6 +97,8 @@ export const codes = {
   backend_unavailable: e("MDL405", (name: string, why: string) => `backend \`${name}\` is not available: ${why}`),
   input_dtype: e("MDL406", (name: string, expected: string, got: string) => `input \`${name}\` must be ${expected}, got ${got}`),
   cannot_classify: e("MDL407", (model: string, why: string) => `\`${model}\` cannot classify videos: ${why}`),
+  // i8-backend: engine limits
+  weight_too_large: e("MDL420", (name: string, bytes: number, limit: number) => `parameter \`${name}\` takes ${bytes} bytes, more than one GPU buffer binding holds (maxStorageBufferBindingSize ${limit}); run it on a CPU backend (--backend wasm)`),
 
   // 5xx weights and data
   not_found: e("MDL501", (what: string) => `${what} not found`),

@@ -3,7 +3,7 @@
  * train.txt, val.txt, test.txt and a README.txt. Same options and seed -> byte-identical files.
  */
 import { join } from "node:path";
-import { writeFileAtomic } from "../../cli/io.ts";
+import { writeFileAtomic } from "../../util/atomic-write.ts";
 import { encodePng } from "./png.ts";
 import { deriveSeed } from "./rng.ts";
 import { drawSynth, renderSynthVideo, SYNTH_CLASSES, SYNTH_PAIRS } from "./synth-render.ts";

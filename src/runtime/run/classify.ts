@@ -4,10 +4,10 @@
  * varying half with those cached values. Scores follow the official validation: softmax over the classes
  * per view, then the mean over views.
  */
-import * as tf from "@tensorflow/tfjs";
 import type { ModelIR, Port } from "../../compiler/4-ir/schema.ts";
 import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
-import { lowerToTfjs, paramStore, predict } from "../tfjs/lower.ts";
+import { engine } from "../backend/current.ts";
+import type { Tensor } from "../backend/engine.ts";
 import type { Checkpoint } from "../weights/checkpoint.ts";
 import type { Coverage } from "../weights/coverage.ts";
 import { disposeParams, loadParams } from "./load-params.ts";
@@ -27,7 +27,7 @@ export interface Classifier {
   /** Token ids [K, context] of the class texts; computed once, kept until `dispose`. */
   setTexts(ids: Int32Array, count: number): void;
   /** Views of one video, each [frames, 3, size, size]: the probability of each class. */
-  classify(views: Float32Array[]): Float32Array;
+  classify(views: Float32Array[]): Promise<Float32Array>;
   dispose(): void;
 }
 
@@ -56,8 +56,8 @@ export function classifyInputs(ir: ModelIR): { visual: VisualInput; text: Port; 
 const TEXT_CHUNK = 32;
 
 /** Cached values of text chunks as one: joined along the class axis, or (when they do not follow the class count) the first chunk's. */
-function joinChunks(ports: readonly Port[], parts: Record<string, tf.Tensor>[], classes: string): Record<string, tf.Tensor> {
-  const out: Record<string, tf.Tensor> = {};
+function joinChunks(ports: readonly Port[], parts: Record<string, Tensor>[], classes: string): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
   for (const port of ports) {
     const values = parts.map((p) => p[port.name]);
     const axis = port.type.shape.findIndex((d) => d === classes);
@@ -65,7 +65,7 @@ function joinChunks(ports: readonly Port[], parts: Record<string, tf.Tensor>[], 
     invariant(axis >= 0 || !mentions || parts.length === 1, `cached value ${port.name} has shape [${port.type.shape}]; cannot join text chunks`);
     if (parts.length === 1) out[port.name] = values[0];
     else if (axis >= 0) {
-      out[port.name] = tf.concat(values, axis);
+      out[port.name] = engine().concat(values, axis);
       values.forEach((t) => t.dispose());
     } else {
       out[port.name] = values[0];
@@ -79,10 +79,10 @@ export function createClassifier(ir: ModelIR, ckpt: Checkpoint | undefined, opts
   const { visual, text, context, logits } = classifyInputs(ir);
   const { fixed, varying } = splitByInputs(ir, [visual.port.name]);
   const { params, coverage } = loadParams(ir, ckpt, opts);
-  const store = paramStore(params);
-  const fixedRun = lowerToTfjs(fixed);
-  const varyingRun = lowerToTfjs(varying);
-  let cached: Record<string, tf.Tensor> | undefined;
+  const e = engine();
+  const fixedRun = e.lower(fixed);
+  const varyingRun = e.lower(varying);
+  let cached: Record<string, Tensor> | undefined;
   const dropCache = () => cached && Object.values(cached).forEach((t) => t.dispose());
 
   return {
@@ -92,29 +92,29 @@ export function createClassifier(ir: ModelIR, ckpt: Checkpoint | undefined, opts
     setTexts(ids, count) {
       dropCache();
       // In chunks: 400 texts at once would hold activations of 400 x 77 tokens, beyond the wasm heap.
-      const parts: Record<string, tf.Tensor>[] = [];
+      const parts: Record<string, Tensor>[] = [];
       for (let start = 0; start < count; start += TEXT_CHUNK) {
         const n = Math.min(TEXT_CHUNK, count - start);
-        const input = tf.tensor(ids.subarray(start * context, (start + n) * context), [n, context], "int32");
-        parts.push(predict(fixedRun, { [text.name]: input }, store).outputs);
+        const input = e.fromHost({ dtype: "i32", shape: [n, context], data: ids.subarray(start * context, (start + n) * context) });
+        parts.push(fixedRun.predict({ [text.name]: input }, params).outputs);
         input.dispose();
       }
       cached = joinChunks(fixed.graph.outputs, parts, String(text.type.shape[0]));
     },
-    classify(views) {
+    async classify(views) {
       invariant(cached, "setTexts before classify");
       const per = visual.frames * 3 * visual.size * visual.size;
       const shape = visual.port.type.shape.length === 5 ? [views.length, visual.frames, 3, visual.size, visual.size] : [views.length, 3, visual.size, visual.size];
       const batch = new Float32Array(views.length * per);
       views.forEach((v, i) => batch.set(v, i * per));
-      const x = tf.tensor(batch, shape, "float32");
-      const { outputs } = predict(varyingRun, { [visual.port.name]: x, ...cached }, store);
+      const x = e.fromHost({ dtype: "f32", shape, data: batch });
+      const { outputs } = varyingRun.predict({ [visual.port.name]: x, ...cached }, params);
       x.dispose();
-      const probs = tf.tidy(() => tf.mean(tf.softmax(outputs[logits], -1), 0));
-      const out = probs.dataSync() as Float32Array;
+      const probs = e.viewProbabilities(outputs[logits], 1, "mean");
+      e.dispose(outputs);
+      const out = await e.read(probs);
       probs.dispose();
-      Object.values(outputs).forEach((t) => t.dispose());
-      return new Float32Array(out);
+      return out.data as Float32Array;
     },
     dispose() {
       dropCache();

@@ -3,12 +3,13 @@
  * tensors are ignored, so a fixture's io.safetensors works as is); its outputs are written as `out.<name>`.
  */
 import { readFileSync } from "node:fs";
-import * as tf from "@tensorflow/tfjs";
 import type { ModelIR } from "../../compiler/4-ir/schema.ts";
 import { fail, MdlError } from "../../compiler/diagnostics/diagnostic.ts";
-import { bindSymbols } from "../tfjs/lower.ts";
+import { bindSymbols } from "../backend/bind-symbols.ts";
+import { engine } from "../backend/current.ts";
+import type { Tensor } from "../backend/engine.ts";
 import { decodeSafetensors, writeSafetensors } from "../weights/safetensors.ts";
-import { isFloat, toFloat32, type HostTensor } from "../weights/tensor.ts";
+import { isFloat, type HostTensor } from "../weights/tensor.ts";
 
 export const INPUT_PREFIX = "input.";
 export const OUTPUT_PREFIX = "out.";
@@ -37,7 +38,7 @@ export function hostModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, f
     host[port.name] = t;
   }
   try {
-    bindSymbols(ir, Object.fromEntries(Object.entries(host).map(([k, t]) => [k, { shape: t.shape, rank: t.shape.length }])) as unknown as Record<string, tf.Tensor>);
+    bindSymbols(ir, host);
   } catch (err) {
     // The lowering places a shape error in the model file; here the inputs file is what is wrong.
     if (err instanceof MdlError) throw new MdlError({ ...err.diagnostic, file, span: undefined });
@@ -46,20 +47,15 @@ export function hostModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, f
   return host;
 }
 
-/** Host tensors -> tfjs inputs of the model (checked as hostModelInputs does). */
-export function toModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, file: string): Record<string, tf.Tensor> {
+/** Host tensors -> the engine's inputs of the model (checked as hostModelInputs does). */
+export function toModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, file: string): Record<string, Tensor> {
   const host = hostModelInputs(ir, tensors, file);
-  return tf.tidy(() => {
-    const out: Record<string, tf.Tensor> = {};
-    for (const [name, t] of Object.entries(host)) {
-      // tfjs has no int64: token ids and indices fit in int32.
-      out[name] = isFloat(t.dtype) ? tf.tensor(toFloat32(t), t.shape, "float32") : tf.tensor(Int32Array.from(toFloat32(t)), t.shape, "int32");
-    }
-    return out;
-  });
+  const inputs: Record<string, Tensor> = {};
+  for (const [name, t] of Object.entries(host)) inputs[name] = engine().fromHost(t);
+  return inputs;
 }
 
-export function readModelInputs(ir: ModelIR, path: string): Record<string, tf.Tensor> {
+export function readModelInputs(ir: ModelIR, path: string): Record<string, Tensor> {
   return toModelInputs(ir, readTensorFile(path), path);
 }
 
@@ -67,17 +63,16 @@ export function readHostInputs(ir: ModelIR, path: string): Record<string, HostTe
   return hostModelInputs(ir, readTensorFile(path), path);
 }
 
-export function toHost(t: tf.Tensor): HostTensor {
-  const data = t.dataSync();
-  if (t.dtype === "float32") return { dtype: "f32", shape: [...t.shape], data: new Float32Array(data as Float32Array) };
-  if (t.dtype === "int32") return { dtype: "i32", shape: [...t.shape], data: new Int32Array(data as Int32Array) };
-  if (t.dtype === "bool") return { dtype: "bool", shape: [...t.shape], data: new Uint8Array(data as Uint8Array) };
-  throw new Error(`mdl internal error: output of dtype ${t.dtype}`);
+/** An engine tensor on the host (an asynchronous read: a GPU cannot be read synchronously). */
+export function toHost(t: Tensor): Promise<HostTensor> {
+  return engine().read(t);
 }
 
 /** Every output as `out.<name>`, written atomically. */
-export function writeOutputs(path: string, outputs: Record<string, tf.Tensor>, metadata?: Record<string, string>): void {
-  writeHostOutputs(path, Object.fromEntries(Object.entries(outputs).map(([k, t]) => [k, toHost(t)])), metadata);
+export async function writeOutputs(path: string, outputs: Record<string, Tensor>, metadata?: Record<string, string>): Promise<void> {
+  const host: Record<string, HostTensor> = {};
+  for (const [name, t] of Object.entries(outputs)) host[name] = await toHost(t);
+  writeHostOutputs(path, host, metadata);
 }
 
 export function writeHostOutputs(path: string, outputs: Record<string, HostTensor>, metadata?: Record<string, string>): void {
@@ -86,6 +81,6 @@ export function writeHostOutputs(path: string, outputs: Record<string, HostTenso
   writeSafetensors(path, tensors, metadata);
 }
 
-export function disposeAll(ts: Record<string, tf.Tensor>): void {
+export function disposeAll(ts: Record<string, Tensor>): void {
   for (const t of Object.values(ts)) t.dispose();
 }

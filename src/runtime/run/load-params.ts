@@ -3,15 +3,15 @@
  * loaded; the others keep their declared init, seeded, as torch's `load_state_dict(strict=False)` leaves
  * freshly initialised modules. `strict` turns any gap into an error instead.
  */
-import type * as tf from "@tensorflow/tfjs";
 import type { ModelIR } from "../../compiler/4-ir/schema.ts";
-import { createParams } from "../tfjs/init-params.ts";
+import { engine } from "../backend/current.ts";
+import type { HostF32, Tensor } from "../backend/engine.ts";
 import { assertStrict, coverage, type Coverage } from "../weights/coverage.ts";
 import type { Checkpoint } from "../weights/checkpoint.ts";
 import { toFloat32 } from "../weights/tensor.ts";
 
 export interface LoadedParams {
-  params: Map<string, tf.Tensor>;
+  params: Map<string, Tensor>;
   coverage: Coverage;
 }
 
@@ -26,15 +26,15 @@ export function loadParams(ir: ModelIR, ckpt: Checkpoint | undefined, opts: { st
   const cov = ckpt ? checkpointCoverage(ir, ckpt) : coverage(ir.params.map((p) => ({ path: p.path, shape: p.shape })), new Map());
   if (opts.strict && ckpt) assertStrict(cov, ckpt.file);
   // Only exact matches are used; a mismatched tensor is reported and the param keeps its init.
-  const source = new Map<string, { shape: number[]; data: Float32Array }>();
+  const source = new Map<string, HostF32>();
   for (const name of cov.loaded) {
     const t = ckpt!.tensors.get(name)!;
     source.set(name, { shape: t.shape, data: toFloat32(t) });
   }
-  const params = createParams(ir, source, { trainable: false, seed: opts.seed ?? 0 }) as Map<string, tf.Tensor>;
+  const params = engine().createParams(ir, source, { trainable: false, seed: opts.seed ?? 0 });
   return { params, coverage: cov };
 }
 
-export function disposeParams(params: Map<string, tf.Tensor>): void {
-  for (const t of params.values()) t.dispose();
+export function disposeParams(params: Map<string, Tensor>): void {
+  engine().dispose(params.values());
 }

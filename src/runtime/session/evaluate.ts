@@ -2,9 +2,8 @@
  * Evaluation as X-CLIP's validate() does it: every view (temporal clips x spatial crops) of a video is scored
  * against all class texts, the softmax probabilities are summed over views, and the top class is the answer.
  */
-import * as tf from "@tensorflow/tfjs";
+import { engine } from "../backend/current.ts";
 import { readViews, type ClipSource } from "../data/clip-reader.ts";
-import { predict } from "../tfjs/lower.ts";
 import { classTexts, type VideoModel } from "./model.ts";
 
 export interface EvalEntry extends ClipSource {
@@ -48,12 +47,13 @@ export async function evaluate(m: VideoModel, classes: readonly string[], entrie
         const vs = await readViews(chunk[i], { frames: m.frames, size: m.size, clips, crops });
         vs.forEach((v, j) => data.set(v, (i * views + j) * per));
       }
-      const probs = tf.tidy(() => {
-        const video = tf.tensor5d(data, [chunk.length * views, m.frames, 3, m.size, m.size]);
-        const { outputs } = predict(m.lowered, { video, text }, m.store);
-        return tf.sum(tf.reshape(tf.softmax(outputs.logits, -1), [chunk.length, views, K]), 1);
-      });
-      const host = probs.dataSync() as Float32Array;
+      const e = engine();
+      const video = e.fromHost({ dtype: "f32", shape: [chunk.length * views, m.frames, 3, m.size, m.size], data });
+      const { outputs } = m.program.predict({ video, text }, m.params);
+      video.dispose();
+      const probs = e.viewProbabilities(outputs.logits, chunk.length, "sum");
+      e.dispose(outputs);
+      const host = (await e.read(probs)).data as Float32Array;
       probs.dispose();
       for (let i = 0; i < chunk.length; i++) scores.push(host.slice(i * K, (i + 1) * K));
       o.onEntry?.(Math.min(entries.length, start + batch), entries.length);

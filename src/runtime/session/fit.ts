@@ -3,10 +3,10 @@
  * model-free training loop. X-CLIP's recipe: AdamW, no decay on embeddings/norms/biases, lr x10 on the modules
  * X-CLIP adds, linear warm-up then cosine, label smoothing, logits against the texts of every class each step.
  */
-import * as tf from "@tensorflow/tfjs";
 import type { ModelIR } from "../../compiler/4-ir/schema.ts";
+import { engine, training } from "../backend/current.ts";
+import type { Tensor } from "../backend/engine.ts";
 import type { DatasetEntry } from "../data/dataset.ts";
-import { labelSmoothingCrossEntropy } from "../train/loss.ts";
 import { train, type StepInfo, type TrainResult } from "../train/loop.ts";
 import { groupsFor } from "../train/optimizer.ts";
 import type { ProgressMode } from "../train/progress.ts";
@@ -58,11 +58,11 @@ export async function fit(o: FitOptions): Promise<FitResult> {
   const bank = await ClipBank.load(o.entries);
   o.onLoaded?.(bank);
   const model = openModel(o.ir, o.weights, { trainable: true, seed: o.seed });
-  const variables = new Map([...model.params].map(([k, v]) => [k, v as tf.Variable]));
+  const variables = model.params;
   const frozen = paramsUnder(o.ir, o.freeze ?? []);
   const text = classTexts(o.classes, model.context);
   const cachedText = frozenTextLogits(model, text, frozen);
-  const logitsOf = cachedText?.logits ?? ((video: tf.Tensor, training: boolean) => classLogits(model, video, text, training));
+  const logitsOf = cachedText?.logits ?? ((video: Tensor, train: boolean) => classLogits(model, video, text, train));
   const { frames, size } = model;
   const labels = Int32Array.from(o.entries, (e) => e.label);
   const per = frames * 3 * size * size;
@@ -75,9 +75,9 @@ export async function fit(o: FitOptions): Promise<FitResult> {
       lossFn: (batch, rng) => {
         const data = new Float32Array(batch.length * per);
         batch.forEach((i, b) => bank.sampleInto(i, frames, size, rng, data, b * per, o.jitter ?? true));
-        const video = tf.tensor5d(data, [batch.length, frames, 3, size, size]);
+        const video = engine().fromHost({ dtype: "f32", shape: [batch.length, frames, 3, size, size], data });
         const logits = logitsOf(video, true);
-        return labelSmoothingCrossEntropy(logits, Array.from(batch, (i) => labels[i]), o.smoothing ?? 0.1);
+        return training().crossEntropy(logits, Array.from(batch, (i) => labels[i]), o.smoothing ?? 0.1);
       },
       dataSize: o.entries.length,
       batch: o.batch,

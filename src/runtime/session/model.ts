@@ -1,22 +1,21 @@
 /**
- * A compiled video classifier ready to run: the IR lowered to tfjs, its parameters, and what its inputs need
+ * A compiled video classifier ready to run: the IR lowered for the engine, its parameters, and what its inputs need
  * (frames T, crop size, text context). The model contract is X-CLIP's: inputs `video` [B, T, 3, S, S] and
  * `text` [K, context], output `logits` [B, K] against the K class texts.
  */
-import * as tf from "@tensorflow/tfjs";
 import { createHash } from "node:crypto";
 import type { ModelIR } from "../../compiler/4-ir/schema.ts";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
-import { createParams, lowerToTfjs, paramStore, toRuntimeLayout, toTorchLayout, type Lowered, type ParamStore } from "../tfjs/lower.ts";
+import { engine, training } from "../backend/current.ts";
+import type { Program, Tensor } from "../backend/engine.ts";
 import { ClipTokenizer } from "../tokenizer/clip-tokenizer.ts";
 import { splitByInputs } from "../run/split.ts";
 import { toFloat32, type HostTensor } from "../weights/tensor.ts";
 
 export interface VideoModel {
   ir: ModelIR;
-  lowered: Lowered;
-  params: Map<string, tf.Tensor | tf.Variable>;
-  store: ParamStore;
+  program: Program;
+  params: Map<string, Tensor>;
   frames: number;
   size: number;
   context: number;
@@ -41,30 +40,32 @@ export function classifierShape(ir: ModelIR): { frames: number; size: number; co
 export function openModel(ir: ModelIR, source: Map<string, HostTensor> | undefined, opts: { trainable: boolean; seed: number }): VideoModel {
   const shape = classifierShape(ir);
   const f32 = source && new Map([...source].map(([k, t]) => [k, { shape: t.shape, data: toFloat32(t) }]));
-  const params = createParams(ir, f32, opts);
-  return { ir, lowered: lowerToTfjs(ir), params, store: paramStore(params), ...shape };
+  const e = engine();
+  if (opts.trainable) training(); // an inference-only engine stops here, before any allocation
+  return { ir, program: e.lower(ir), params: e.createParams(ir, f32, opts), ...shape };
 }
 
 export function disposeModel(m: VideoModel): void {
-  for (const t of m.params.values()) t.dispose();
+  engine().dispose(m.params.values());
 }
 
-/** Logits [B, K]; the caller owns the result (and disposes intermediates with tidy or the gradient tape). */
-export function classLogits(m: VideoModel, video: tf.Tensor, text: tf.Tensor, training: boolean): tf.Tensor2D {
-  return m.lowered.run({ video, text }, m.store, { training }).outputs.logits as tf.Tensor2D;
+/** Logits [B, K]; the caller owns the result (and disposes intermediates with a scope or the gradient tape). */
+export function classLogits(m: VideoModel, video: Tensor, text: Tensor, training: boolean): Tensor {
+  return m.program.run({ video, text }, m.params, { training }).outputs.logits;
 }
 
 /** The class names as the model's `text` input [K, context] (CLIP's tokenizer, truncated as OpenAI's is). */
-export function classTexts(classes: readonly string[], context: number): tf.Tensor2D {
+export function classTexts(classes: readonly string[], context: number): Tensor {
   const { ids, shape } = ClipTokenizer.load().tokenize([...classes], context);
-  return tf.tensor2d(ids, shape, "int32");
+  return engine().fromHost({ dtype: "i32", shape: [...shape], data: ids });
 }
 
 /** Checkpoint layout: torch's, so a saved file loads with `--weights` here and as a state dict in PyTorch. */
 export function torchWeightIo(ir: ModelIR) {
+  const e = engine();
   return {
-    save: (path: string, v: tf.Variable): HostTensor => ({ dtype: "f32", ...toTorchLayout(ir, path, v) }),
-    load: (path: string, t: HostTensor): tf.Tensor => toRuntimeLayout(ir, path, { shape: t.shape, data: t.data as Float32Array }),
+    save: async (path: string, v: Tensor): Promise<HostTensor> => ({ dtype: "f32", ...(await e.toTorchLayout(ir, path, v)) }),
+    load: (path: string, t: HostTensor): Tensor => e.fromTorchLayout(ir, path, { shape: t.shape, data: t.data as Float32Array }),
   };
 }
 
@@ -104,17 +105,18 @@ export function paramsUnder(ir: ModelIR, specs: readonly string[]): Set<string> 
  */
 export function frozenTextLogits(
   m: VideoModel,
-  text: tf.Tensor,
+  text: Tensor,
   frozen: ReadonlySet<string>,
-): { logits: (video: tf.Tensor, training: boolean) => tf.Tensor2D; dispose: () => void } | undefined {
+): { logits: (video: Tensor, training: boolean) => Tensor; dispose: () => void } | undefined {
   const trainable = new Set(m.ir.params.map((p) => p.path).filter((p) => !frozen.has(p)));
   const { fixed, varying } = splitByInputs(m.ir, ["video"], trainable);
   const reads = fixed.graph.nodes.filter((n) => n.op === "param").map((n) => n.attrs.path as string);
   if (!reads.some((p) => frozen.has(p)) || reads.some((p) => trainable.has(p))) return undefined;
-  const cached = tf.tidy(() => lowerToTfjs(fixed).run({ text }, m.store).outputs);
-  const run = lowerToTfjs(varying);
+  const e = engine();
+  const cached = e.lower(fixed).predict({ text }, m.params).outputs;
+  const run = e.lower(varying);
   return {
-    logits: (video, training) => run.run({ video, ...cached }, m.store, { training }).outputs.logits as tf.Tensor2D,
-    dispose: () => tf.dispose(cached),
+    logits: (video, training) => run.run({ video, ...cached }, m.params, { training }).outputs.logits,
+    dispose: () => e.dispose(cached),
   };
 }

@@ -1,6 +1,7 @@
 /**
- * Choose and start a TensorFlow.js backend. Order when none is asked: tfjs-node-gpu, tfjs-node, wasm.
- * The pure-JS cpu backend (100x slower) runs only when asked for by name, never as a silent fallback.
+ * Choose and start a TensorFlow.js backend. Order when none is asked: tfjs-node-gpu, webgpu on a hardware
+ * adapter, tfjs-node, wasm. The pure-JS cpu backend (100x slower) and webgpu on a software adapter
+ * (SwiftShader) run only when asked for by name, never as a silent fallback.
  */
 import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
@@ -9,12 +10,18 @@ import { existsSync, renameSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import os from "node:os";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
+import { onExit } from "../../util/exit-hooks.ts";
+import { useEngine } from "../backend/current.ts";
+import { tfjsEngine } from "./engine.ts";
+import { mayHaveGpu, shutdownWebgpu, startWebgpu, type AdapterReport } from "./webgpu.ts";
 
 export type BackendName = "node-gpu" | "node" | "wasm" | "cpu" | "webgl" | "webgpu";
 export interface BackendInfo {
   name: string;
   threads: number;
   tried: { name: string; ok: boolean; why?: string }[];
+  /** The GPU adapter, when the backend is webgpu. */
+  adapter?: AdapterReport;
 }
 
 const require = createRequire(import.meta.url);
@@ -31,12 +38,15 @@ export async function initBackend(opts: { backend?: BackendName; threads?: numbe
   if (current && (!opts.backend || opts.backend === current.name) && (opts.threads === undefined || opts.threads === current.threads))
     return current;
   const tried: BackendInfo["tried"] = [];
-  const order: BackendName[] = opts.backend ? [opts.backend] : ["node-gpu", "node", "wasm"];
+  // webgpu is a candidate of the automatic order only where a hardware adapter can exist (a GPU device, or a
+  // Vulkan driver configured by hand): a software adapter is never chosen silently.
+  const order: BackendName[] = opts.backend ? [opts.backend] : ["node-gpu", ...(mayHaveGpu() ? (["webgpu"] as const) : []), "node", "wasm"];
   for (const name of order) {
     try {
-      const threads = await start(name, opts.threads, tried);
+      const threads = await start(name, opts.threads, tried, opts.backend === name);
       tried.push({ name, ok: true });
-      current = { name, threads, tried };
+      current = { name, threads, tried, ...(name === "webgpu" ? { adapter: webgpuReport } : {}) };
+      useEngine(tfjsEngine);
       return current;
     } catch (err) {
       tried.push({ name, ok: false, why: short(err) });
@@ -46,7 +56,9 @@ export async function initBackend(opts: { backend?: BackendName; threads?: numbe
   return fail("backend_unavailable", undefined, last.name, last.why ?? "unknown reason");
 }
 
-async function start(name: BackendName, threads: number | undefined, tried: BackendInfo["tried"]): Promise<number> {
+let webgpuReport: AdapterReport | undefined;
+
+async function start(name: BackendName, threads: number | undefined, tried: BackendInfo["tried"], byName: boolean): Promise<number> {
   switch (name) {
     case "node-gpu":
     case "node": {
@@ -66,9 +78,16 @@ async function start(name: BackendName, threads: number | undefined, tried: Back
     case "cpu":
       await setBackend("cpu");
       return 1;
-    case "webgl":
     case "webgpu":
-      // These need a browser (or a GPU context) that Node does not provide.
+      if (typeof (globalThis as { document?: unknown }).document === "undefined") {
+        webgpuReport = await startWebgpu(byName);
+        onExit(shutdownWebgpu);
+        return 1;
+      }
+      await setBackend(name);
+      return 1;
+    case "webgl":
+      // WebGL needs a browser's canvas, which Node does not provide.
       if (typeof (globalThis as { document?: unknown }).document === "undefined") throw new Error("needs a browser; not available in Node");
       await setBackend(name);
       return 1;

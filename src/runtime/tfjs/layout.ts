@@ -76,7 +76,7 @@ export function toRuntimeLayout(ir: ModelIR, path: string, t: { shape: number[];
 }
 
 /** runtime layout -> torch layout, for saving checkpoints. */
-export function toTorchLayout(ir: ModelIR, path: string, t: tf.Tensor): { shape: number[]; data: Float32Array } {
+export async function toTorchLayout(ir: ModelIR, path: string, t: tf.Tensor): Promise<{ shape: number[]; data: Float32Array }> {
   const param = ir.params.find((p) => p.path === path);
   invariant(param, `no parameter ${path} in the IR`);
   const y = tf.tidy(() => {
@@ -89,7 +89,7 @@ export function toTorchLayout(ir: ModelIR, path: string, t: tf.Tensor): { shape:
         return tf.reshape(tf.transpose(t), param.shape);
     }
   });
-  const data = y.dataSync() as Float32Array;
+  const data = (await y.data()) as Float32Array;
   y.dispose();
   return { shape: [...param.shape], data: new Float32Array(data) };
 }

@@ -3,15 +3,17 @@
  * in order. Reads only the IR. Params come from a ParamStore already in the runtime layout (layout.ts).
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Dim, ModelIR, Node } from "../../compiler/4-ir/schema.ts";
-import { evalDim, parse } from "../../compiler/4-ir/dim.ts";
-import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
+import type { ModelIR, Node } from "../../compiler/4-ir/schema.ts";
+import { evalDim } from "../../compiler/4-ir/dim.ts";
+import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
+import { bindSymbols } from "../backend/bind-symbols.ts";
 import { evalOp } from "./ops/index.ts";
 import { tfDtype, type Env } from "./ops/shape.ts";
 import { paramLayouts } from "./layout.ts";
 
 export { paramLayouts, toRuntimeLayout, toTorchLayout, type Layout } from "./layout.ts";
 export { createParams } from "./init-params.ts";
+export { bindSymbols } from "../backend/bind-symbols.ts";
 
 export interface ParamStore {
   get(path: string): tf.Tensor;
@@ -27,36 +29,6 @@ export interface RunResult {
 }
 export interface Lowered {
   run(inputs: Record<string, tf.Tensor>, params: ParamStore, opts?: RunOptions): RunResult;
-}
-
-const showShape = (s: readonly (Dim | number)[]) => `[${s.join(", ")}]`;
-
-/** Bind each batch symbol from the first input dim that is exactly that symbol, then check every dim. */
-export function bindSymbols(ir: ModelIR, inputs: Record<string, tf.Tensor>): Env {
-  const env: Record<string, number> = {};
-  for (const port of ir.graph.inputs) {
-    const t = inputs[port.name];
-    if (!t) fail("input_missing", ir.file, port.name, "the inputs given");
-    const declared = port.type.shape;
-    const wrong = () => fail("input_shape", ir.file, port.name, showShape(declared), showShape(t.shape));
-    if (t.rank !== declared.length) wrong();
-    declared.forEach((d, i) => {
-      if (typeof d !== "string") return;
-      const p = parse(d);
-      const [[mono, coef]] = p.size === 1 ? [...p] : [["", 0]];
-      if (coef === 1 && /^[A-Za-z_]\w*$/.test(mono) && env[mono] === undefined) env[mono] = t.shape[i];
-    });
-    declared.forEach((d, i) => {
-      let v: number;
-      try {
-        v = evalDim(d, env);
-      } catch {
-        return wrong(); // a dim no input binds on its own
-      }
-      if (v !== t.shape[i]) wrong();
-    });
-  }
-  return env;
 }
 
 export function lowerToTfjs(ir: ModelIR): Lowered {

@@ -1,7 +1,7 @@
 /**
  * Writes that survive a kill or a power cut: data is fsync'd before the rename that publishes it, and the
  * directory is fsync'd after, so the name never points at bytes still in the page cache.
- * (cli/io.ts's writeFileAtomic is enough against a kill; checkpoints also want the fsyncs.)
+ * (util/atomic-write.ts's writeFileAtomic is enough against a kill; checkpoints also want the fsyncs.)
  */
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";

@@ -1,25 +1,26 @@
 /**
- * The training loop, independent of any model: it takes named tf variables, parameter groups and a loss
- * function over example indices. Data order, the RNG handed to the loss and every number saved make a run
+ * The training loop, independent of any model and engine: it takes named parameters (trainable tensors of the
+ * current engine), parameter groups and a loss function over example indices. Data order, the RNG handed to the loss and every number saved make a run
  * reproducible bit for bit, including across a kill and `resume`.
  */
-import * as tf from "@tensorflow/tfjs";
 import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
+import { engine, training } from "../backend/current.ts";
+import type { Tensor } from "../backend/engine.ts";
 import type { HostTensor } from "../weights/tensor.ts";
 import { CHECKPOINT_FORMAT, latestCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointState, type SavePhase } from "./checkpoint.ts";
 import { MetricsLog } from "./metrics.ts";
-import { AdamW, type AdamWOptions, type ParamGroup } from "./optimizer.ts";
+import type { AdamWOptions, ParamGroup } from "./optimizer.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
 import { Rng } from "./rng.ts";
 import { lrAt, type LrSchedule } from "./schedule.ts";
 import { mkdirSync } from "node:fs";
 
 export interface TrainOptions {
-  variables: Map<string, tf.Variable>;
+  variables: Map<string, Tensor>;
   /** Parameters in no group are frozen. */
   groups: ParamGroup[];
   /** Mean loss over one micro-batch of example indices; `rng` is for sampling and augmentation. */
-  lossFn: (batch: Int32Array, rng: Rng) => tf.Scalar;
+  lossFn: (batch: Int32Array, rng: Rng) => Tensor;
   dataSize: number;
   /** Examples per micro-batch; one optimizer step sees batch * accum examples. */
   batch: number;
@@ -49,7 +50,7 @@ export interface TrainOptions {
   progress?: ProgressMode;
   /** How weights go to and from checkpoints (default: as the variables hold them). A model whose runtime layout
    * differs from torch's saves torch's, so a checkpoint loads anywhere a torch state dict does. */
-  weightIo?: { save(path: string, v: tf.Variable): HostTensor; load(path: string, t: HostTensor): tf.Tensor };
+  weightIo?: { save(path: string, v: Tensor): Promise<HostTensor>; load(path: string, t: HostTensor): Tensor };
 }
 
 export interface StepInfo {
@@ -80,9 +81,10 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const totalSteps = o.steps ?? Math.floor(((o.epochs ?? 1) * perEpoch) / accum);
   const schedule = { seed: o.seed, dataSize: o.dataSize, batch: o.batch, accum, totalSteps };
 
-  const opt = new AdamW(o.variables, o.groups, o.adam);
-  const nameToPath = new Map([...opt.paths].map((p) => [o.variables.get(p)!.name, p]));
-  const trainable = opt.paths.map((p) => o.variables.get(p)!);
+  const e = engine();
+  const t = training();
+  const opt = t.adamw(o.variables, o.groups, o.adam);
+  const trainable = new Map(opt.paths.map((p) => [p, o.variables.get(p)!]));
   const metrics = new MetricsLog(o.out);
   let rng = Rng.seeded(o.seed, LOSS_STREAM);
   let step = 0;
@@ -115,13 +117,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     if (bad.length) fail("checkpoint_state", where, `it was made with different ${bad.join(", ")} (${bad.map((k) => `${s.schedule?.[k]} vs ${schedule[k]}`).join(", ")})`);
     if (o.irHash && s.irHash && o.irHash !== s.irHash) fail("checkpoint_state", where, "the model has changed since the checkpoint (IR hash differs)");
     for (const [path, v] of o.variables) {
-      const t = weights.get(path);
-      const loaded = t && t.dtype === "f32" ? (o.weightIo ? o.weightIo.load(path, t) : tf.tensor(t.data as Float32Array, t.shape)) : undefined;
+      const w = weights.get(path);
+      const loaded = w && w.dtype === "f32" ? (o.weightIo ? o.weightIo.load(path, w) : e.fromHost(w)) : undefined;
       if (!loaded || loaded.shape.join(",") !== v.shape.join(",")) {
         loaded?.dispose();
         fail("checkpoint_state", where, `parameter \`${path}\` is missing or has another shape in the checkpoint`);
       }
-      v.assign(loaded);
+      t.assign(v, loaded);
       loaded.dispose();
     }
     const missing = opt.importState(s.optimizerStep, new Map([...moments].map(([k, t]) => [k, { shape: t.shape, data: t.data as Float32Array }])));
@@ -136,13 +138,12 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     return { idx: epochCache.order.subarray(off, off + o.batch), epoch };
   };
 
-  const save = () => {
+  const save = async () => {
     metrics.sync();
     const weights = new Map<string, HostTensor>();
-    for (const [path, v] of o.variables)
-      weights.set(path, o.weightIo ? o.weightIo.save(path, v) : { dtype: "f32", shape: [...v.shape], data: v.dataSync() as Float32Array });
+    for (const [path, v] of o.variables) weights.set(path, o.weightIo ? await o.weightIo.save(path, v) : await e.read(v));
     const optimizer = new Map<string, HostTensor>();
-    for (const [k, t] of opt.exportState()) optimizer.set(k, { dtype: "f32", shape: t.shape, data: t.data });
+    for (const [k, m] of await opt.exportState()) optimizer.set(k, { dtype: "f32", shape: m.shape, data: m.data });
     const state: CheckpointState = {
       format: CHECKPOINT_FORMAT,
       step,
@@ -163,25 +164,25 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     while (step < totalSteps) {
       const t0 = performance.now();
       const lr = lrAt(step, o.lr);
-      let sum: Map<string, tf.Tensor> | undefined;
+      let sum: Map<string, Tensor> | undefined;
       let lossSum = 0;
       let epoch = 0;
       for (let j = 0; j < accum; j++) {
         const mb = microBatch(step * accum + j);
         epoch = mb.epoch;
-        const { value, grads } = tf.variableGrads(() => o.lossFn(mb.idx, rng), trainable);
-        lossSum += value.dataSync()[0];
+        const { value, grads } = t.valueAndGrads(() => o.lossFn(mb.idx, rng), trainable);
+        lossSum += Number((await e.read(value)).data[0]);
         value.dispose();
-        sum = accumulate(sum, grads, nameToPath);
+        sum = accumulate(sum, grads);
       }
       if (accum > 1) sum = scale(sum!, 1 / accum);
       const stepLoss = lossSum / accum;
       if (!Number.isFinite(stepLoss)) {
-        tf.dispose([...sum!.values()]);
+        e.dispose(sum!.values());
         fail("non_finite_loss", o.out, step + 1);
       }
       opt.apply(sum!, lr);
-      tf.dispose([...sum!.values()]);
+      e.dispose(sum!.values());
       step++;
       loss = stepLoss;
       const examplesPerS = (o.batch * accum) / ((performance.now() - t0) / 1000);
@@ -193,7 +194,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         lastEval = await o.evalFn(step);
         metrics.append({ step, eval: lastEval });
       }
-      if ((o.checkpointEvery && step % o.checkpointEvery === 0) || step === totalSteps) save();
+      if ((o.checkpointEvery && step % o.checkpointEvery === 0) || step === totalSteps) await save();
     }
   } finally {
     progress.stop();
@@ -202,24 +203,25 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   return { step, totalSteps, loss, lastEval, resumed };
 }
 
-/** Add one micro-batch's gradients (keyed by tf variable name) into the running sums (keyed by path). */
-function accumulate(sum: Map<string, tf.Tensor> | undefined, grads: tf.NamedTensorMap, nameToPath: Map<string, string>): Map<string, tf.Tensor> {
-  const out = sum ?? new Map<string, tf.Tensor>();
-  for (const [name, g] of Object.entries(grads)) {
-    const path = nameToPath.get(name)!;
-    const prev = out.get(path);
+/** Add one micro-batch's gradients (by path) into the running sums. */
+function accumulate(sum: Map<string, Tensor> | undefined, grads: Map<string, Tensor>): Map<string, Tensor> {
+  if (!sum) return grads;
+  const t = training();
+  for (const [path, g] of grads) {
+    const prev = sum.get(path);
     if (prev) {
-      out.set(path, tf.add(prev, g));
-      tf.dispose([prev, g]);
-    } else out.set(path, g);
+      sum.set(path, t.add(prev, g));
+      prev.dispose();
+      g.dispose();
+    } else sum.set(path, g);
   }
-  return out;
+  return sum;
 }
 
-function scale(sum: Map<string, tf.Tensor>, k: number): Map<string, tf.Tensor> {
-  const out = new Map<string, tf.Tensor>();
+function scale(sum: Map<string, Tensor>, k: number): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
   for (const [path, g] of sum) {
-    out.set(path, tf.mul(g, k));
+    out.set(path, training().scale(g, k));
     g.dispose();
   }
   return out;

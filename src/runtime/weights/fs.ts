@@ -1,7 +1,7 @@
 /** The only part of the weights code that touches the file system (the rest works on bytes). */
 import { readFileSync } from "node:fs";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
-export { writeFileAtomic } from "../../cli/io.ts";
+export { writeFileAtomic } from "../../util/atomic-write.ts";
 
 export function readBytes(path: string): Uint8Array {
   try {
