@@ -12,7 +12,7 @@ import { builtinNames, callBuiltin, type CallArg } from "./builtins.ts";
 import { Evaluator } from "./evaluate.ts";
 import { GraphBuilder } from "./graph.ts";
 import type { Instance } from "./instance.ts";
-import { showShape } from "./shape-rules.ts";
+import { showShape } from "../ops/rule-helpers.ts";
 import { indexTensor } from "./indexing.ts";
 import { inputShape, pattern, showPattern, unify, type Binding } from "./unify.ts";
 import { ERROR, Scope, asPoly, dimValue, kindName, type TensorVal, type Value } from "./values.ts";
@@ -186,8 +186,8 @@ export class ForwardChecker extends Evaluator {
     return undefined;
   }
 
-  override callOther(e: A.CallExpr, scope: Scope): Value {
-    const args: CallArg[] = e.args.map((a) => ({ name: a.name?.name, value: this.expr(a.value, scope), span: a.span }));
+  override callOther(e: A.CallExpr, scope: Scope, values?: Value[]): Value {
+    const args: CallArg[] = e.args.map((a, i) => ({ name: a.name?.name, value: values?.[i] ?? this.expr(a.value, scope), span: a.span }));
     if (e.callee.kind === "Name" && !scope.has(e.callee.name) && !this.paramValue(e.callee.name, e.callee.span)) {
       return callBuiltin(e.callee.name, args, this.graph, e.span, this.diagnostics);
     }
