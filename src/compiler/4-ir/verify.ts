@@ -40,7 +40,7 @@ export function verifyIr(input: unknown): { value?: ModelIR; diagnostics: Diagno
   for (const port of [...ir.graph.inputs, ...ir.graph.outputs]) {
     if (port.value < 0 || port.value >= ir.graph.nodes.length) bad(`port \`${port.name}\` refers to a missing node`);
   }
-  const dead = unreachable(ir);
+  const dead = unreachableNodes(ir);
   if (dead.length) bad(`${dead.length} node${dead.length === 1 ? "" : "s"} no output depends on: ${dead.slice(0, 5).map((i) => `%${i} (${ir.graph.nodes[i].op})`).join(", ")}${dead.length > 5 ? ", ..." : ""}`);
   for (const m of ir.modules) {
     for (const c of m.children) if (!modules.has(c)) bad(`module \`${m.path}\` has unknown child \`${c}\``);
@@ -50,7 +50,7 @@ export function verifyIr(input: unknown): { value?: ModelIR; diagnostics: Diagno
 }
 
 /** Nodes that are neither a graph input nor used, directly or not, by an output (build.ts removes them). */
-function unreachable(ir: ModelIR): number[] {
+export function unreachableNodes(ir: ModelIR): number[] {
   const nodes = ir.graph.nodes;
   const used = nodes.map((n) => n.op === "input");
   for (const o of ir.graph.outputs) if (o.value >= 0 && o.value < nodes.length) used[o.value] = true;
