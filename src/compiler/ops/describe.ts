@@ -23,7 +23,7 @@ export function schemaText(s: z.ZodType): string {
   throw new Error(`schemaText: no text for a zod ${def.type}`);
 }
 
-const paramText = (p: BuiltinParam) => `${p.name}: ${p.kind}${p.default === undefined ? "" : ` = ${p.default === null ? "(see below)" : JSON.stringify(p.default)}`}`;
+const paramText = (p: BuiltinParam) => `${p.name}: ${p.kind}${p.default === undefined ? "" : ` = ${p.default === null ? (p.defaultText ?? "none") : JSON.stringify(p.default)}`}`;
 
 /** The ways a forward body writes the op: its builtins' signatures and its operator, if any. */
 export function signatures(op: OpName): string[] {

@@ -88,7 +88,7 @@ export const attention = defineOp({
   dims: [],
   builtins: [{
     name: "attention",
-    params: [{ name: "q", kind: "tensor" }, { name: "k", kind: "tensor" }, { name: "v", kind: "tensor" }, { name: "scale", kind: "float", default: null }, { name: "causal", kind: "bool", default: false }],
+    params: [{ name: "q", kind: "tensor" }, { name: "k", kind: "tensor" }, { name: "v", kind: "tensor" }, { name: "scale", kind: "float", default: null, defaultText: "1/sqrt(d)" }, { name: "causal", kind: "bool", default: false }],
     lower: (a) => {
       if (a.scale !== undefined) return { inputs: [a.q, a.k, a.v], attrs: { scale: a.scale, causal: a.causal } };
       // the default 1/sqrt(d) needs a number for d; a guess here would silently change the model

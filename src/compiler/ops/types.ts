@@ -37,6 +37,8 @@ export interface BuiltinParam {
   kind: ArgKind;
   /** Present when the argument may be left out; `null` means "left out" reaches `lower` as undefined. */
   default?: number | boolean | string | null;
+  /** How the reference page shows a `null` default (what the op does when the argument is left out). */
+  defaultText?: string;
 }
 /**
  * A function callable in forward bodies that emits this op: its parameters, and how the bound
