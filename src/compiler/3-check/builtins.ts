@@ -8,6 +8,7 @@ import { didYouMean } from "../2-resolve/suggest.ts";
 import { builtins, type ComputeOp } from "../ops/table.ts";
 import { isRuleError, type ArgKind, type Builtin, type BuiltinParam } from "../ops/types.ts";
 import type { Span } from "../source.ts";
+import { bindArguments, type ArgSite } from "./call-args.ts";
 import type { GraphBuilder } from "./graph.ts";
 import { ERROR, asPoly, dimValue, kindName, type TensorVal, type Value } from "./values.ts";
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
@@ -38,10 +39,8 @@ specs.size = {
 
 export const builtinNames: readonly string[] = Object.keys(specs);
 
-export interface CallArg {
-  name?: string;
+export interface CallArg extends ArgSite {
   value: Value;
-  span: Span;
 }
 
 /** Check a builtin call's arguments against its spec and emit the op. */
@@ -52,32 +51,11 @@ export function callBuiltin(name: string, args: CallArg[], g: GraphBuilder, span
     return ERROR;
   }
   if (args.some((a) => a.value.k === "error" || (a.value.k === "list" && a.value.items.some((x) => x.k === "error")))) return ERROR;
-  const names = spec.params.map((p) => p.name);
+  const errors = out.length;
+  const bound = bindArguments(name, spec.params.map((p) => p.name), args, out);
+  if (out.length > errors) return ERROR;
   const got: Record<string, { v: Value; span: Span }> = {};
-  let pos = 0;
-  let sawKeyword = false;
-  for (const a of args) {
-    // the same two mistakes that block instances report (elaborate.ts bindArgs); a repeated key used to overwrite silently
-    if (!a.name && sawKeyword) {
-      out.push(diag("positional_after_keyword", a.span));
-      return ERROR;
-    }
-    sawKeyword ||= !!a.name;
-    const key = a.name ?? names[pos++];
-    if (a.name && got[a.name]) {
-      out.push(diag("duplicate_keyword_arg", a.span, a.name));
-      return ERROR;
-    }
-    if (key === undefined) {
-      out.push(diag("arity", a.span, name, `at most ${names.length}`, args.length));
-      return ERROR;
-    }
-    if (!names.includes(key)) {
-      out.push(withHint(diag("unknown_keyword", a.span, key, name, names), didYouMean(key, names)));
-      return ERROR;
-    }
-    got[key] = { v: a.value, span: a.span };
-  }
+  for (const [pname, i] of bound) got[pname] = { v: args[i].value, span: args[i].span };
   const vals: Record<string, unknown> = {};
   for (const { name: pname, kind, default: def } of spec.params) {
     const g0 = got[pname];

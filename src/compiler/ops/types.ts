@@ -12,6 +12,8 @@ export const Dim = z.union([z.number().int(), z.string()]);
 export const DType = z.enum(["f32", "i64", "i32", "bool"]);
 export type Dim = z.infer<typeof Dim>;
 export type DType = z.infer<typeof DType>;
+/** The dtype a type annotation names (`f32`, `i64`, ...), or undefined. */
+export const dtypeNamed = (name: string): DType | undefined => (DType.options as readonly string[]).includes(name) ? (name as DType) : undefined;
 
 /** A tensor type while checking: the shape as polynomials. */
 export interface TT {
