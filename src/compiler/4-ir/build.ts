@@ -28,8 +28,10 @@ const staticValue = (v: Value): HyperValue => (v.k === "num" ? v.v : v.k === "bo
 const dimsToIr = (s: readonly P.Poly[]) => s.map(P.dimToIr);
 
 /**
- * Dead-code elimination: the nodes an output depends on, plus every graph input (an unused input is
- * still part of the model's interface). A forward body may compute values it never returns.
+ * Dead-code elimination: the nodes that the graph's outputs or a module call's outputs depend on, plus
+ * every graph input. A module's outputs stay even when nothing reads them (X-CLIP's patch tokens in a
+ * variant without the prompt generator): they are the module's interface, which summary and diff
+ * report; what goes is a value a forward body computes and never returns.
  */
 function liveNodes(nodes: readonly { id: number; op: string; args: number[] }[], outputs: number[]): boolean[] {
   const live = nodes.map((n) => n.op === "input");
@@ -85,7 +87,7 @@ export function buildIr(input: BuildInput): { value: ModelIR; diagnostics: Diagn
   };
   walk(input.root, false);
 
-  const live = liveNodes(input.graph.nodes, input.outputs.map((o) => o.value.id));
+  const live = liveNodes(input.graph.nodes, [...input.outputs.map((o) => o.value.id), ...input.graph.calls.flatMap((c) => c.outputs.map((o) => o.value))]);
   const newId = new Map<number, number>();
   const nodes: Node[] = [];
   for (const n of input.graph.nodes) {
@@ -114,11 +116,11 @@ export function buildIr(input: BuildInput): { value: ModelIR; diagnostics: Diagn
       inputs: input.graph.inputs.map((i) => ({ name: i.name, value: id(i.value), type: typeOf(i.value) })),
       outputs: input.outputs.map((o) => ({ name: o.name, value: id(o.value.id), type: typeOf(o.value.id) })),
       nodes,
-      // a module call whose result nothing reads keeps its place in `calls` with the dead values left out
+      // a call input nothing inside the module used is left out with its node
       calls: input.graph.calls.map((c) => ({
         scope: c.scope,
         inputs: c.inputs.filter((v) => newId.has(v)).map(id),
-        outputs: c.outputs.filter((o) => newId.has(o.value)).map((o) => ({ name: o.name, value: id(o.value) })),
+        outputs: c.outputs.map((o) => ({ name: o.name, value: id(o.value) })),
       })),
     },
   };

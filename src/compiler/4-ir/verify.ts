@@ -49,11 +49,11 @@ export function verifyIr(input: unknown): { value?: ModelIR; diagnostics: Diagno
   return { value: ir, diagnostics: out };
 }
 
-/** Nodes that are neither a graph input nor used, directly or not, by an output (build.ts removes them). */
+/** Nodes that are neither a graph input nor used, directly or not, by a graph or module-call output (build.ts removes them). */
 export function unreachableNodes(ir: ModelIR): number[] {
   const nodes = ir.graph.nodes;
   const used = nodes.map((n) => n.op === "input");
-  for (const o of ir.graph.outputs) if (o.value >= 0 && o.value < nodes.length) used[o.value] = true;
+  for (const o of [...ir.graph.outputs, ...ir.graph.calls.flatMap((c) => c.outputs)]) if (o.value >= 0 && o.value < nodes.length) used[o.value] = true;
   // args point backwards, so one reverse sweep marks everything an output reaches
   for (let i = nodes.length - 1; i >= 0; i--) if (used[i]) for (const a of nodes[i].args) if (a >= 0 && a < i) used[a] = true;
   return used.flatMap((u, i) => (u ? [] : [i]));
