@@ -1,84 +1,46 @@
-/** Functions callable in forward bodies, each lowering to one primitive op (or to a static value). */
+/**
+ * Functions callable in forward bodies. Each lowers to one primitive op, as its op-table entry says
+ * (ops/table.ts: parameters, defaults, how the arguments become operands and attributes); `size`
+ * alone yields a static value.
+ */
 import { diag, withHint } from "../diagnostics/diagnostic.ts";
 import { didYouMean } from "../2-resolve/suggest.ts";
-import * as P from "../4-ir/dim.ts";
-import type { DType } from "../4-ir/schema.ts";
+import { builtins, type ComputeOp } from "../ops/table.ts";
+import { isRuleError, type ArgKind, type Builtin, type BuiltinParam } from "../ops/types.ts";
 import type { Span } from "../source.ts";
+import { bindArguments, type ArgSite } from "./call-args.ts";
 import type { GraphBuilder } from "./graph.ts";
 import { ERROR, asPoly, dimValue, kindName, type TensorVal, type Value } from "./values.ts";
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
 
-type Kind = "tensor" | "tensor?" | "tensors" | "int" | "ints" | "dims" | "float" | "bool" | "str";
 interface Spec {
-  params: [string, Kind, unknown?][];
-  build: (a: Record<string, any>, g: GraphBuilder, span: Span) => TensorVal | Value | undefined;
+  params: readonly BuiltinParam[];
+  build: (a: Record<string, any>, g: GraphBuilder, span: Span, out: Diagnostic[]) => TensorVal | Value | undefined;
 }
 
-const unaryOps = ["exp", "log", "sqrt", "rsqrt", "sigmoid", "tanh", "relu", "gelu", "abs", "neg"] as const;
-const reduceOps = ["mean", "sum", "max"] as const;
+const emit = (op: ComputeOp, b: Builtin<Record<string, unknown>>): Spec["build"] => (a, g, span, out) => {
+  const r = b.lower(a);
+  if (isRuleError(r)) {
+    out.push((diag as (n: string, s: Span, ...x: unknown[]) => Diagnostic)(r.code, span, ...r.args));
+    return undefined;
+  }
+  return g.emit(op, r.inputs, r.attrs, span);
+};
 
-const specs: Record<string, Spec> = {
-  reshape: { params: [["x", "tensor"], ["shape", "dims"]], build: (a, g, s) => g.op("reshape", [a.x], { shape: a.shape }, s) },
-  transpose: { params: [["x", "tensor"], ["perm", "ints"]], build: (a, g, s) => g.op("transpose", [a.x], { perm: a.perm }, s) },
-  concat: { params: [["xs", "tensors"], ["axis", "int", 0]], build: (a, g, s) => g.op("concat", a.xs, { axis: a.axis }, s) },
-  broadcast: { params: [["x", "tensor"], ["shape", "dims"]], build: (a, g, s) => g.op("broadcast_to", [a.x], { shape: a.shape }, s) },
-  softmax: { params: [["x", "tensor"], ["axis", "int", -1]], build: (a, g, s) => g.op("softmax", [a.x], { axis: a.axis }, s) },
-  l2_normalize: { params: [["x", "tensor"], ["axis", "int", -1]], build: (a, g, s) => g.op("l2_normalize", [a.x], { axis: a.axis }, s) },
-  argmax: { params: [["x", "tensor"], ["axis", "int", -1]], build: (a, g, s) => g.op("argmax", [a.x], { axis: a.axis }, s) },
-  matmul: { params: [["a", "tensor"], ["b", "tensor"]], build: (a, g, s) => g.op("matmul", [a.a, a.b], {}, s) },
-  maximum: { params: [["a", "tensor"], ["b", "tensor"]], build: (a, g, s) => g.op("maximum", [a.a, a.b], {}, s) },
-  minimum: { params: [["a", "tensor"], ["b", "tensor"]], build: (a, g, s) => g.op("minimum", [a.a, a.b], {}, s) },
-  linear: {
-    params: [["x", "tensor"], ["weight", "tensor"], ["bias", "tensor?"]],
-    build: (a, g, s) => g.op("linear", a.bias ? [a.x, a.weight, a.bias] : [a.x, a.weight], {}, s),
-  },
-  conv2d: {
-    params: [["x", "tensor"], ["weight", "tensor"], ["bias", "tensor?"], ["stride", "int", 1], ["padding", "int", 0]],
-    build: (a, g, s) => g.op("conv2d", a.bias ? [a.x, a.weight, a.bias] : [a.x, a.weight], { stride: [a.stride, a.stride], padding: [a.padding, a.padding] }, s),
-  },
-  layer_norm: {
-    params: [["x", "tensor"], ["weight", "tensor"], ["bias", "tensor"], ["eps", "float", 1e-5]],
-    build: (a, g, s) => g.op("layer_norm", [a.x, a.weight, a.bias], { eps: a.eps }, s),
-  },
-  attention: {
-    params: [["q", "tensor"], ["k", "tensor"], ["v", "tensor"], ["scale", "float", undefined], ["causal", "bool", false]],
-    build: (a, g, s) => {
-      const d = P.asConstant(a.q.shape[a.q.shape.length - 1]) ?? 1;
-      return g.op("attention", [a.q, a.k, a.v], { scale: a.scale ?? d ** -0.5, causal: a.causal }, s);
-    },
-  },
-  gather: { params: [["table", "tensor"], ["ids", "tensor"]], build: (a, g, s) => g.op("gather", [a.table, a.ids], {}, s) },
-  gather_rows: { params: [["x", "tensor"], ["index", "tensor"]], build: (a, g, s) => g.op("gather_rows", [a.x, a.index], {}, s) },
-  zeros: { params: [["shape", "dims"]], build: (a, g, s) => g.op("fill", [], { shape: a.shape, value: 0, dtype: "f32" }, s) },
-  ones: { params: [["shape", "dims"]], build: (a, g, s) => g.op("fill", [], { shape: a.shape, value: 1, dtype: "f32" }, s) },
-  fill: { params: [["shape", "dims"], ["value", "float"]], build: (a, g, s) => g.op("fill", [], { shape: a.shape, value: a.value, dtype: "f32" }, s) },
-  zeros_like: { params: [["x", "tensor"]], build: (a, g, s) => g.op("fill", [], { shape: a.x.shape, value: 0, dtype: a.x.dtype }, s) },
-  ones_like: { params: [["x", "tensor"]], build: (a, g, s) => g.op("fill", [], { shape: a.x.shape, value: 1, dtype: a.x.dtype }, s) },
-  cast: { params: [["x", "tensor"], ["dtype", "str"]], build: (a, g, s) => g.op("cast", [a.x], { dtype: a.dtype as DType }, s) },
-  dropout: { params: [["x", "tensor"], ["rate", "float", 0]], build: (a, g, s) => g.op("dropout", [a.x], { rate: a.rate }, s) },
-  size: {
-    params: [["x", "tensor"], ["axis", "int"]],
-    build: (a) => {
-      const r = a.x.shape.length;
-      const ax = a.axis < 0 ? a.axis + r : a.axis;
-      return ax >= 0 && ax < r ? dimValue(a.x.shape[ax]) : undefined;
-    },
+const specs: Record<string, Spec> = Object.fromEntries([...builtins].map(([name, { op, builtin }]) => [name, { params: builtin.params, build: emit(op, builtin) }]));
+specs.size = {
+  params: [{ name: "x", kind: "tensor" }, { name: "axis", kind: "int" }],
+  build: (a) => {
+    const r = a.x.shape.length;
+    const ax = a.axis < 0 ? a.axis + r : a.axis;
+    return ax >= 0 && ax < r ? dimValue(a.x.shape[ax]) : undefined;
   },
 };
-for (const op of unaryOps) specs[op] = { params: [["x", "tensor"]], build: (a, g, s) => g.op(op, [a.x], {}, s) };
-for (const op of reduceOps) {
-  specs[op] = {
-    params: [["x", "tensor"], ["axis", "ints"], ["keepdims", "bool", false]],
-    build: (a, g, s) => g.op(op, [a.x], { axes: a.axis, keepdims: a.keepdims }, s),
-  };
-}
 
 export const builtinNames: readonly string[] = Object.keys(specs);
 
-export interface CallArg {
-  name?: string;
+export interface CallArg extends ArgSite {
   value: Value;
-  span: Span;
 }
 
 /** Check a builtin call's arguments against its spec and emit the op. */
@@ -89,38 +51,17 @@ export function callBuiltin(name: string, args: CallArg[], g: GraphBuilder, span
     return ERROR;
   }
   if (args.some((a) => a.value.k === "error" || (a.value.k === "list" && a.value.items.some((x) => x.k === "error")))) return ERROR;
-  const names = spec.params.map((p) => p[0]);
+  const errors = out.length;
+  const bound = bindArguments(name, spec.params.map((p) => p.name), args, out);
+  if (out.length > errors) return ERROR;
   const got: Record<string, { v: Value; span: Span }> = {};
-  let pos = 0;
-  let sawKeyword = false;
-  for (const a of args) {
-    // the same two mistakes that block instances report (elaborate.ts bindArgs); a repeated key used to overwrite silently
-    if (!a.name && sawKeyword) {
-      out.push(diag("positional_after_keyword", a.span));
-      return ERROR;
-    }
-    sawKeyword ||= !!a.name;
-    const key = a.name ?? names[pos++];
-    if (a.name && got[a.name]) {
-      out.push(diag("duplicate_keyword_arg", a.span, a.name));
-      return ERROR;
-    }
-    if (key === undefined) {
-      out.push(diag("arity", a.span, name, `at most ${names.length}`, args.length));
-      return ERROR;
-    }
-    if (!names.includes(key)) {
-      out.push(withHint(diag("unknown_keyword", a.span, key, name, names), didYouMean(key, names)));
-      return ERROR;
-    }
-    got[key] = { v: a.value, span: a.span };
-  }
+  for (const [pname, i] of bound) got[pname] = { v: args[i].value, span: args[i].span };
   const vals: Record<string, unknown> = {};
-  for (const [pname, kind, def] of spec.params) {
+  for (const { name: pname, kind, default: def } of spec.params) {
     const g0 = got[pname];
     if (!g0) {
-      if (kind === "tensor?" || spec.params.find((p) => p[0] === pname)!.length === 3) {
-        vals[pname] = def;
+      if (kind === "tensor?" || def !== undefined) {
+        vals[pname] = def ?? undefined;
         continue;
       }
       out.push(diag("missing_argument", span, pname, name));
@@ -133,17 +74,17 @@ export function callBuiltin(name: string, args: CallArg[], g: GraphBuilder, span
     }
     vals[pname] = conv;
   }
-  const r = spec.build(vals, g, span);
+  const r = spec.build(vals, g, span, out);
   if (!r) return ERROR;
   return "k" in r ? r : { k: "tensor", t: r };
 }
 
-const kindWords: Record<Kind, string> = {
+const kindWords: Record<ArgKind, string> = {
   tensor: "a tensor", "tensor?": "a tensor", tensors: "a list of tensors", int: "a whole number", ints: "a whole number or a list of them",
   dims: "a list of dimensions", float: "a number", bool: "`true` or `false`", str: "a string",
 };
 
-function convert(v: Value, kind: Kind): unknown {
+function convert(v: Value, kind: ArgKind): unknown {
   switch (kind) {
     case "tensor":
     case "tensor?":

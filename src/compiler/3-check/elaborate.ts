@@ -6,9 +6,11 @@ import type * as A from "../1-syntax/ast.ts";
 import type { Definition, Program } from "../2-resolve/program.ts";
 import { didYouMean } from "../2-resolve/suggest.ts";
 import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
-import type { DType, Init } from "../4-ir/schema.ts";
+import type { Init } from "../4-ir/schema.ts";
+import { DType, dtypeNamed } from "../ops/types.ts";
 import type { Span } from "../source.ts";
 import { Evaluator } from "./evaluate.ts";
+import { bindArguments } from "./call-args.ts";
 import { coerce } from "./hyper.ts";
 import type { Instance, ParamInst } from "./instance.ts";
 import type { Edit, ModelConfig } from "./model-config.ts";
@@ -29,7 +31,6 @@ const initKinds: Record<string, { kind: Init["kind"]; arity: number[] }> = {
   ones: { kind: "ones", arity: [0] },
   fill: { kind: "fill", arity: [1] },
 };
-const dtypes: Record<string, DType> = { f32: "f32", i64: "i64", i32: "i32", bool: "bool" };
 
 export class Elaborator {
   private readonly ev: Evaluator;
@@ -129,8 +130,8 @@ export class Elaborator {
       else if (v.k !== "num" && v.k !== "sym" && v.k !== "error") this.diagnostics.push(diag("type_mismatch", d.span, "a parameter dimension", "a whole number", kindName(v)));
       shape.push(v);
     }
-    const dtype = m.type.dtype ? dtypes[m.type.dtype.name] : "f32";
-    if (!dtype && m.type.dtype) this.diagnostics.push(withHint(diag("unknown_name", m.type.dtype.span, "dtype", m.type.dtype.name), didYouMean(m.type.dtype.name, Object.keys(dtypes))));
+    const dtype = m.type.dtype ? dtypeNamed(m.type.dtype.name) : "f32";
+    if (!dtype && m.type.dtype) this.diagnostics.push(withHint(diag("unknown_name", m.type.dtype.span, "dtype", m.type.dtype.name), didYouMean(m.type.dtype.name, DType.options)));
     const p: ParamInst = { name, key, shape, dtype: dtype ?? "f32", init: this.init(m.init, inst.scope), span: m.name.span };
     inst.params.set(name, p);
     inst.memberOrder.push(name);
@@ -295,32 +296,10 @@ export class Elaborator {
   }
 
   private bindArgs(me: A.InstanceExpr, decl: A.BlockDecl, callerScope: Scope): Map<string, Value> {
-    const given = new Map<string, Value>();
-    const names = decl.params.map((p) => p.name.name);
-    let positional = 0;
-    let sawKeyword = false;
-    for (const a of me.args) {
-      const v = this.ev.expr(a.value, callerScope);
-      if (a.name) {
-        sawKeyword = true;
-        if (!names.includes(a.name.name)) {
-          this.diagnostics.push(withHint(diag("unknown_keyword", a.name.span, a.name.name, decl.name.name, names), didYouMean(a.name.name, names)));
-          continue;
-        }
-        if (given.has(a.name.name)) this.diagnostics.push(diag("duplicate_keyword_arg", a.name.span, a.name.name));
-        given.set(a.name.name, v);
-      } else {
-        if (sawKeyword) this.diagnostics.push(diag("positional_after_keyword", a.span));
-        // after a keyword, take the first parameter still free rather than overwrite the keyword's
-        const name = sawKeyword ? names.find((n) => !given.has(n)) : names[positional++];
-        if (name === undefined) {
-          this.diagnostics.push(diag("arity", a.span, decl.name.name, `at most ${names.length}`, me.args.filter((x) => !x.name).length));
-          break;
-        }
-        given.set(name, v);
-      }
-    }
-    return given;
+    const values = me.args.map((a) => this.ev.expr(a.value, callerScope));
+    const sites = me.args.map((a) => ({ name: a.name?.name, nameSpan: a.name?.span, span: a.span }));
+    const bound = bindArguments(decl.name.name, decl.params.map((p) => p.name.name), sites, this.diagnostics);
+    return new Map([...bound].map(([name, i]) => [name, values[i]]));
   }
 }
 

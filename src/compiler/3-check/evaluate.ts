@@ -117,7 +117,9 @@ export class Evaluator {
     if (e.callee.kind === "Name" && !scope.has(e.callee.name) && e.callee.name in numericFns) {
       const args = e.args.map((a) => this.expr(a.value, scope));
       if (args.some((a) => a.k === "error")) return ERROR;
-      if (args.some((a) => a.k === "tensor")) return this.callOther(e, scope);
+      // a tensor argument makes it a builtin (`exp(x)`, `max(x, axis: 1)`): pass the values on, since
+      // evaluating the arguments again would emit their ops twice
+      if (args.some((a) => a.k === "tensor")) return this.callOther(e, scope, args);
       const fn = numericFns[e.callee.name];
       const name = e.callee.name;
       if (args.some((a) => a.k === "sym")) {
@@ -136,7 +138,8 @@ export class Evaluator {
     return this.callOther(e, scope);
   }
 
-  callOther(e: A.CallExpr, _scope: Scope): Value {
+  /** A call that is not a numeric function; `values` are the arguments when already evaluated. */
+  callOther(e: A.CallExpr, _scope: Scope, _values?: Value[]): Value {
     const name = e.callee.kind === "Name" ? e.callee.name : "expression";
     return this.report(diag("unknown_function", e.callee.span, name));
   }

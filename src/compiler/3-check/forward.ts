@@ -6,18 +6,17 @@ import type * as A from "../1-syntax/ast.ts";
 import { diag, withHint, withNote, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { didYouMean } from "../2-resolve/suggest.ts";
 import * as P from "../4-ir/dim.ts";
-import type { DType } from "../4-ir/schema.ts";
+import { dtypeNamed, type DType } from "../ops/types.ts";
 import type { Span } from "../source.ts";
 import { builtinNames, callBuiltin, type CallArg } from "./builtins.ts";
 import { Evaluator } from "./evaluate.ts";
 import { GraphBuilder } from "./graph.ts";
 import type { Instance } from "./instance.ts";
-import { showShape } from "./shape-rules.ts";
+import { showShape } from "../ops/rule-helpers.ts";
 import { indexTensor } from "./indexing.ts";
 import { inputShape, pattern, showPattern, unify, type Binding } from "./unify.ts";
 import { ERROR, Scope, asPoly, dimValue, kindName, type TensorVal, type Value } from "./values.ts";
 
-const dtypeNames: Record<string, DType> = { f32: "f32", i64: "i64", i32: "i32", bool: "bool" };
 const arith: Partial<Record<A.BinaryOp, "add" | "sub" | "mul" | "div" | "pow">> = { "+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow" };
 const MAX_DEPTH = 64;
 
@@ -67,7 +66,7 @@ export class ForwardChecker extends Evaluator {
 
   private dtypeOf(t: A.ShapeType): DType {
     if (!t.dtype) return "f32";
-    const d = dtypeNames[t.dtype.name];
+    const d = dtypeNamed(t.dtype.name);
     if (!d) this.report(diag("unknown_name", t.dtype.span, "dtype", t.dtype.name));
     return d ?? "f32";
   }
@@ -186,8 +185,8 @@ export class ForwardChecker extends Evaluator {
     return undefined;
   }
 
-  override callOther(e: A.CallExpr, scope: Scope): Value {
-    const args: CallArg[] = e.args.map((a) => ({ name: a.name?.name, value: this.expr(a.value, scope), span: a.span }));
+  override callOther(e: A.CallExpr, scope: Scope, values?: Value[]): Value {
+    const args: CallArg[] = e.args.map((a, i) => ({ name: a.name?.name, nameSpan: a.name?.span, value: values?.[i] ?? this.expr(a.value, scope), span: a.span }));
     if (e.callee.kind === "Name" && !scope.has(e.callee.name) && !this.paramValue(e.callee.name, e.callee.span)) {
       return callBuiltin(e.callee.name, args, this.graph, e.span, this.diagnostics);
     }

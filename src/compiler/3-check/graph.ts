@@ -1,16 +1,17 @@
 /** Builds the flat graph of primitive ops while the forward bodies are checked. */
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import type * as P from "../4-ir/dim.ts";
-import type { DType, OpName } from "../4-ir/schema.ts";
+import { opDef, type CheckedAttrsOf, type ComputeOp, type OpName } from "../ops/table.ts";
+import { isRuleError, type DType } from "../ops/types.ts";
 import type { Span } from "../source.ts";
-import { isRuleError, shapeRules, type Attrs } from "./shape-rules.ts";
 import type { TensorVal } from "./values.ts";
 
 export interface DraftNode {
   id: number;
   op: OpName;
   args: number[];
-  attrs: Attrs;
+  /** As the op table's schema says, with dim-valued attributes as polynomials (build.ts converts them). */
+  attrs: Record<string, unknown>;
   dtype: DType;
   shape: P.Poly[];
   scope: string;
@@ -33,7 +34,7 @@ export class GraphBuilder {
 
   constructor(private readonly diagnostics: Diagnostic[]) {}
 
-  private add(op: OpName, args: number[], attrs: Attrs, dtype: DType, shape: P.Poly[], span?: Span): TensorVal {
+  private add(op: OpName, args: number[], attrs: Record<string, unknown>, dtype: DType, shape: P.Poly[], span?: Span): TensorVal {
     const id = this.nodes.length;
     this.nodes.push({ id, op, args, attrs, dtype, shape, scope: this.scope, span });
     return { id, dtype, shape };
@@ -59,8 +60,13 @@ export class GraphBuilder {
   }
 
   /** Emit an op after its shape rule accepts the arguments; undefined (and a diagnostic) otherwise. */
-  op(op: Exclude<OpName, "input" | "param" | "const">, args: TensorVal[], attrs: Attrs, span: Span): TensorVal | undefined {
-    const r = shapeRules[op](args.map((a) => ({ dtype: a.dtype, shape: a.shape })), { ...attrs, __op: op });
+  op<O extends ComputeOp>(op: O, args: TensorVal[], attrs: CheckedAttrsOf<O>, span: Span): TensorVal | undefined {
+    return this.emit(op, args, attrs as Record<string, unknown>, span);
+  }
+
+  /** `op` for callers that hold an op name and attributes read from the table (builtins.ts). */
+  emit(op: ComputeOp, args: TensorVal[], attrs: Record<string, unknown>, span: Span): TensorVal | undefined {
+    const r = opDef(op).shape!(args, attrs, op);
     if (isRuleError(r)) {
       this.diagnostics.push((diag as (n: string, s: Span, ...a: unknown[]) => Diagnostic)(r.code, span, ...r.args));
       return undefined;

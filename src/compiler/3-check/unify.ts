@@ -6,7 +6,7 @@
 import type * as A from "../1-syntax/ast.ts";
 import * as P from "../4-ir/dim.ts";
 import { asPoly, type Scope } from "./values.ts";
-import { showShape } from "./shape-rules.ts";
+import { showShape } from "../ops/rule-helpers.ts";
 
 export interface PatternDim {
   poly: P.Poly | undefined; // undefined: the expression is not a polynomial we can solve

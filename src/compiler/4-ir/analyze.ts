@@ -1,8 +1,9 @@
 /**
  * Parameters and multiply-accumulates per module instance and in total. MACs count matmuls and
- * convolutions only (the convention of the X-CLIP README's "FLOPs" column); batch symbols are 1
- * unless given, so a model with inputs [B, ...] and [K, ...] is costed for one video and one text.
+ * convolutions only (the convention of the X-CLIP README's "FLOPs" column; each op's count is its
+ * op-table entry's `macs`); batch symbols are 1 unless given, so a model with inputs [B, ...] and [K, ...] is costed for one video and one text.
  */
+import { opDef } from "../ops/table.ts";
 import * as P from "./dim.ts";
 import type { ModelIR, Node, TensorType } from "./schema.ts";
 
@@ -15,33 +16,13 @@ export interface ModuleStats {
   output?: TensorType;
 }
 
-const numel = (shape: readonly (string | number)[], env: Record<string, number>) => shape.reduce<number>((a, d) => a * P.evalDim(d, env), 1);
+const dims = (shape: readonly (string | number)[], env: Record<string, number>) => shape.map((d) => P.evalDim(d, env));
 
+/** A node's multiply-accumulates, by its op-table entry's cost formula. */
 export function nodeMacs(n: Node, nodes: readonly Node[], env: Record<string, number>): number {
-  const arg = (i: number) => nodes[n.args[i]].type.shape;
-  const out = numel(n.type.shape, env);
-  switch (n.op) {
-    case "linear":
-      return out * P.evalDim(arg(1)[1], env);
-    case "matmul": {
-      const a = arg(0);
-      return out * P.evalDim(a[a.length - 1], env);
-    }
-    case "conv2d": {
-      const w = arg(1);
-      return out * P.evalDim(w[1], env) * P.evalDim(w[2], env) * P.evalDim(w[3], env);
-    }
-    case "attention": {
-      const q = arg(0);
-      const k = arg(1);
-      const d = P.evalDim(q[q.length - 1], env);
-      const m = P.evalDim(k[k.length - 2], env);
-      const e = P.evalDim(n.type.shape[n.type.shape.length - 1], env);
-      const rows = numel(q.slice(0, -1), env); // batch x heads x n
-      return rows * m * d + rows * m * e;
-    }
-  }
-  return 0;
+  const macs = opDef(n.op).macs;
+  if (macs === 0) return 0;
+  return macs({ out: dims(n.type.shape, env), args: n.args.map((a) => dims(nodes[a].type.shape, env)), attrs: n.attrs });
 }
 
 export function analyze(ir: ModelIR, symbols: Record<string, number> = {}): { total: { params: number; macs: number }; modules: ModuleStats[] } {

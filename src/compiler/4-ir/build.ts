@@ -1,9 +1,15 @@
-/** Phase 4: package the checked model (instance tree + graph) as the versioned IR. */
+/**
+ * Phase 4: package the checked model (instance tree + graph) as the versioned IR, dropping the
+ * nodes no output needs. This file is the one edge from 4-ir/ back to 3-check/ (it reads the
+ * checker's output); the rest of 4-ir/ (schema, verify, analyze, print) and the op table do not
+ * import the checker (test/ir/layering.test.ts).
+ */
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import type { GraphBuilder } from "../3-check/graph.ts";
 import type { HyperInfo, Instance } from "../3-check/instance.ts";
 import { asPoly, show, type TensorVal, type Value } from "../3-check/values.ts";
 import type { Span } from "../source.ts";
+import { opDef } from "../ops/table.ts";
 import * as P from "./dim.ts";
 import { IR_VERSION, type HyperValue, type Loc, type ModelIR, type Module, type Node, type Param } from "./schema.ts";
 
@@ -20,6 +26,24 @@ export interface BuildInput {
 const loc = (s: Span | undefined): Loc | undefined => (s ? { file: s.file, start: s.start, end: s.end } : undefined);
 const staticValue = (v: Value): HyperValue => (v.k === "num" ? v.v : v.k === "bool" ? v.v : v.k === "str" ? v.v : show(v));
 const dimsToIr = (s: readonly P.Poly[]) => s.map(P.dimToIr);
+
+/**
+ * Dead-code elimination: the nodes that the graph's outputs or a module call's outputs depend on, plus
+ * every graph input. A module's outputs stay even when nothing reads them (X-CLIP's patch tokens in a
+ * variant without the prompt generator): they are the module's interface, which summary and diff
+ * report; what goes is a value a forward body computes and never returns.
+ */
+function liveNodes(nodes: readonly { id: number; op: string; args: number[] }[], outputs: number[]): boolean[] {
+  const live = nodes.map((n) => n.op === "input");
+  const stack = [...outputs];
+  while (stack.length) {
+    const i = stack.pop()!;
+    if (live[i] && nodes[i].op !== "input") continue;
+    live[i] = true;
+    for (const a of nodes[i].args) if (!live[a]) stack.push(a);
+  }
+  return live;
+}
 
 export function buildIr(input: BuildInput): { value: ModelIR; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
@@ -63,18 +87,22 @@ export function buildIr(input: BuildInput): { value: ModelIR; diagnostics: Diagn
   };
   walk(input.root, false);
 
-  const nodes: Node[] = input.graph.nodes.map((n) => {
-    const attrs: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(n.attrs)) {
-      if (k === "__op") continue;
-      attrs[k] = Array.isArray(v) && v.length > 0 && v[0] instanceof Map ? dimsToIr(v as P.Poly[]) : Array.isArray(v) && v.length === 0 && (k === "shape" || k === "begin" || k === "size") ? [] : v;
-    }
-    const node: Node = { id: n.id, op: n.op, args: n.args, attrs, type: { dtype: n.dtype, shape: dimsToIr(n.shape) }, scope: n.scope };
+  const live = liveNodes(input.graph.nodes, [...input.outputs.map((o) => o.value.id), ...input.graph.calls.flatMap((c) => c.outputs.map((o) => o.value))]);
+  const newId = new Map<number, number>();
+  const nodes: Node[] = [];
+  for (const n of input.graph.nodes) {
+    if (!live[n.id]) continue;
+    const attrs: Record<string, unknown> = { ...n.attrs };
+    for (const k of opDef(n.op).dims) attrs[k] = dimsToIr(attrs[k] as P.Poly[]);
+    newId.set(n.id, nodes.length);
+    // the attributes follow the op's schema by construction; verifyIr parses them
+    const node = { id: nodes.length, op: n.op, args: n.args.map((a) => newId.get(a)!), attrs, type: { dtype: n.dtype, shape: dimsToIr(n.shape) }, scope: n.scope } as Node;
     const l = loc(n.span);
     if (l) node.loc = l;
-    return node;
-  });
-  const typeOf = (id: number) => nodes[id].type;
+    nodes.push(node);
+  }
+  const id = (old: number) => newId.get(old)!;
+  const typeOf = (old: number) => nodes[id(old)].type;
   const ir: ModelIR = {
     irVersion: IR_VERSION,
     model: input.model,
@@ -85,10 +113,15 @@ export function buildIr(input: BuildInput): { value: ModelIR; diagnostics: Diagn
     modules,
     params,
     graph: {
-      inputs: input.graph.inputs.map((i) => ({ name: i.name, value: i.value, type: typeOf(i.value) })),
-      outputs: input.outputs.map((o) => ({ name: o.name, value: o.value.id, type: typeOf(o.value.id) })),
+      inputs: input.graph.inputs.map((i) => ({ name: i.name, value: id(i.value), type: typeOf(i.value) })),
+      outputs: input.outputs.map((o) => ({ name: o.name, value: id(o.value.id), type: typeOf(o.value.id) })),
       nodes,
-      calls: input.graph.calls.map((c) => ({ scope: c.scope, inputs: c.inputs, outputs: c.outputs })),
+      // a call input nothing inside the module used is left out with its node
+      calls: input.graph.calls.map((c) => ({
+        scope: c.scope,
+        inputs: c.inputs.filter((v) => newId.has(v)).map(id),
+        outputs: c.outputs.map((o) => ({ name: o.name, value: id(o.value) })),
+      })),
     },
   };
   return { value: ir, diagnostics };

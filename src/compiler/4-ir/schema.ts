@@ -8,12 +8,12 @@
  * records where each module instance was entered and left, so per-module shapes and costs follow.
  */
 import { z } from "zod";
+import { Dim, DType } from "../ops/types.ts";
+import { OpName, opNames, ops, type AttrsOf } from "../ops/table.ts";
 
 export const IR_VERSION = 1;
 
-/** A dimension: a whole number, or the text form of a polynomial over batch symbols ("8*B + 1"). */
-export const Dim = z.union([z.number().int(), z.string()]);
-export const DType = z.enum(["f32", "i64", "i32", "bool"]);
+export { Dim, DType, OpName };
 export const TensorType = z.object({ dtype: DType, shape: z.array(Dim) });
 
 export const Loc = z.object({ file: z.string(), start: z.number().int(), end: z.number().int() });
@@ -54,45 +54,22 @@ export const Module = z.object({
   loc: Loc.optional(),
 });
 
-/**
- * Primitive ops and their attributes. Shapes in attrs are IR dims. Semantics:
- *  input{name} param{path} const{value}: leaves (const is a scalar of the node's dtype)
- *  add sub mul div pow maximum minimum: elementwise, numpy broadcasting
- *  neg exp log sqrt rsqrt sigmoid tanh relu gelu abs: elementwise
- *  matmul: [..., m, k] @ [..., k, n] -> [..., m, n], batch dims broadcast; rank-1 operands not allowed
- *  linear(x, w, b?): x [..., in], w [out, in] (torch layout), b [out] -> [..., out]
- *  conv2d(x, w, b?){stride, padding}: x [N, C, H, W], w [O, C, kh, kw] -> [N, O, H', W']
- *  layer_norm(x, g, b){eps}: over the last axis, biased variance
- *  softmax{axis} l2_normalize{axis} argmax{axis}
- *  mean sum max {axes, keepdims}
- *  reshape{shape} transpose{perm} concat{axis} (any number of inputs) broadcast_to{shape}
- *  slice{begin, size}: one entry per axis
- *  gather(table, ids): table [V, ...], ids int [...] -> [...ids, ...table[1:]]
- *  gather_rows(x, idx): x [N, S, ...], idx int [N] -> [N, ...]  (row n takes x[n, idx[n]])
- *  attention(q, k, v){scale, causal}: q [..., n, d], k [..., m, d], v [..., m, e] -> [..., n, e];
- *     softmax(scale * q k^T + mask) v, the mask -inf above the diagonal when causal
- *  fill{shape, value}: a constant tensor
- *  cast{dtype} dropout{rate}: dropout is the identity at inference
- */
-export const OpName = z.enum([
-  "input", "param", "const",
-  "add", "sub", "mul", "div", "pow", "maximum", "minimum",
-  "neg", "exp", "log", "sqrt", "rsqrt", "sigmoid", "tanh", "relu", "gelu", "abs",
-  "matmul", "linear", "conv2d", "layer_norm",
-  "softmax", "l2_normalize", "argmax", "mean", "sum", "max",
-  "reshape", "transpose", "concat", "broadcast_to", "slice",
-  "gather", "gather_rows", "attention", "fill", "cast", "dropout",
-]);
-
-export const Node = z.object({
+const nodeFields = {
   id: z.number().int(),
-  op: OpName,
   args: z.array(z.number().int()),
-  attrs: z.record(z.string(), z.unknown()),
   type: TensorType,
   scope: z.string(),
   loc: Loc.optional(),
-});
+};
+type NodeBase = z.infer<z.ZodObject<typeof nodeFields>>;
+/** A node of op O, its attributes typed by the op table's schema (ops/table.ts holds every op's semantics). */
+export type NodeOf<O extends OpName> = O extends OpName ? NodeBase & { op: O; attrs: AttrsOf<O> } : never;
+export type Node = { [O in OpName]: NodeOf<O> }[OpName];
+// One object schema per op, told apart by `op`; the mapped type above is what it infers to.
+export const Node = z.discriminatedUnion(
+  "op",
+  opNames.map((op) => z.object({ ...nodeFields, op: z.literal(op), attrs: ops[op].attrs })) as unknown as [z.ZodObject, ...z.ZodObject[]],
+) as unknown as z.ZodType<Node>;
 
 export const Call = z.object({
   scope: z.string(),
@@ -122,8 +99,6 @@ export const ModelIR = z.object({
   graph: Graph,
 });
 
-export type Dim = z.infer<typeof Dim>;
-export type DType = z.infer<typeof DType>;
 export type TensorType = z.infer<typeof TensorType>;
 export type Loc = z.infer<typeof Loc>;
 export type Hyper = z.infer<typeof Hyper>;
@@ -132,8 +107,6 @@ export type HyperSource = z.infer<typeof HyperSource>;
 export type Init = z.infer<typeof Init>;
 export type Param = z.infer<typeof Param>;
 export type Module = z.infer<typeof Module>;
-export type OpName = z.infer<typeof OpName>;
-export type Node = z.infer<typeof Node>;
 export type Call = z.infer<typeof Call>;
 export type Port = z.infer<typeof Port>;
 export type Graph = z.infer<typeof Graph>;

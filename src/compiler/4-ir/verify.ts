@@ -1,10 +1,10 @@
 /** Check an IR independently of how it was built: schema, references, and every node's shape rule. */
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
-import { isRuleError, shapeRules, showShape, type TT } from "../3-check/shape-rules.ts";
+import { opDef } from "../ops/table.ts";
+import { showShape } from "../ops/rule-helpers.ts";
+import { isRuleError, type TT } from "../ops/types.ts";
 import * as P from "./dim.ts";
 import { ModelIR } from "./schema.ts";
-
-const dimAttrs = ["shape", "begin", "size"];
 
 export function verifyIr(input: unknown): { value?: ModelIR; diagnostics: Diagnostic[] } {
   const parsed = ModelIR.safeParse(input);
@@ -27,10 +27,11 @@ export function verifyIr(input: unknown): { value?: ModelIR; diagnostics: Diagno
       else if (p.shape.join() !== n.type.shape.join()) bad(`node %${i}: parameter \`${p.path}\` is [${p.shape}] but the node says [${n.type.shape}]`);
       continue;
     }
-    if (n.op === "input" || n.op === "const") continue;
-    const attrs: Record<string, unknown> = { ...n.attrs, __op: n.op };
-    for (const k of dimAttrs) if (Array.isArray(attrs[k])) attrs[k] = (attrs[k] as (string | number)[]).map((d) => P.parse(d));
-    const r = shapeRules[n.op](n.args.map((a) => types[a]), attrs);
+    const def = opDef(n.op);
+    if (!def.shape) continue;
+    const attrs: Record<string, unknown> = { ...n.attrs };
+    for (const k of def.dims) attrs[k] = (attrs[k] as (string | number)[]).map((d) => P.parse(d));
+    const r = def.shape(n.args.map((a) => types[a]), attrs, n.op);
     if (isRuleError(r)) bad(`node %${i} (${n.op}): ${r.code} ${r.args.join(" ")}`);
     else if (r.dtype !== type.dtype || r.shape.length !== type.shape.length || r.shape.some((d, j) => !P.equal(d, type.shape[j]))) {
       bad(`node %${i} (${n.op}) is typed ${type.dtype}${showShape(type.shape)} but its rule gives ${r.dtype}${showShape(r.shape)}`);
@@ -39,9 +40,21 @@ export function verifyIr(input: unknown): { value?: ModelIR; diagnostics: Diagno
   for (const port of [...ir.graph.inputs, ...ir.graph.outputs]) {
     if (port.value < 0 || port.value >= ir.graph.nodes.length) bad(`port \`${port.name}\` refers to a missing node`);
   }
+  const dead = unreachableNodes(ir);
+  if (dead.length) bad(`${dead.length} node${dead.length === 1 ? "" : "s"} no output depends on: ${dead.slice(0, 5).map((i) => `%${i} (${ir.graph.nodes[i].op})`).join(", ")}${dead.length > 5 ? ", ..." : ""}`);
   for (const m of ir.modules) {
     for (const c of m.children) if (!modules.has(c)) bad(`module \`${m.path}\` has unknown child \`${c}\``);
     for (const p of m.params) if (!params.has(p)) bad(`module \`${m.path}\` has unknown parameter \`${p}\``);
   }
   return { value: ir, diagnostics: out };
+}
+
+/** Nodes that are neither a graph input nor used, directly or not, by a graph or module-call output (build.ts removes them). */
+export function unreachableNodes(ir: ModelIR): number[] {
+  const nodes = ir.graph.nodes;
+  const used = nodes.map((n) => n.op === "input");
+  for (const o of [...ir.graph.outputs, ...ir.graph.calls.flatMap((c) => c.outputs)]) if (o.value >= 0 && o.value < nodes.length) used[o.value] = true;
+  // args point backwards, so one reverse sweep marks everything an output reaches
+  for (let i = nodes.length - 1; i >= 0; i--) if (used[i]) for (const a of nodes[i].args) if (a >= 0 && a < i) used[a] = true;
+  return used.flatMap((u, i) => (u ? [] : [i]));
 }

@@ -24,12 +24,6 @@ function readBytes(path: string): Uint8Array {
   }
 }
 
-/** Decode a PNG file without any external tool. */
-export function readPngSync(path: string): RgbImage {
-  const img = decodePng(readBytes(path), path);
-  return { width: img.width, height: img.height, data: toRgb(img) };
-}
-
 /**
  * Decode any image. Non-PNG formats are converted by ffmpeg to a PNG on a pipe, which carries the size with
  * the pixels and so needs no ffprobe call.

@@ -3,7 +3,8 @@
  * holds the table complete. A kernel reads its node's attributes and writes the node's value under
  * `ctx.out`; helper values get fresh names under the node's own name.
  */
-import type { Dim, DType, Node, OpName, TensorType } from "../../compiler/4-ir/schema.ts";
+import type { Dim, DType, Node, NodeOf, TensorType } from "../../compiler/4-ir/schema.ts";
+import type { KernelTable } from "../../compiler/ops/kernels.ts";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { ElemType, tensorProto, type AttrValue } from "./proto.ts";
 import { rawBytes } from "./raw.ts";
@@ -30,42 +31,34 @@ export interface OnnxContext {
   file: string;
 }
 
-export type OnnxKernel = (ctx: OnnxContext) => void;
+/** A kernel: the node (its attributes typed by the op table) and the lowering's context. */
+export type OnnxKernels = KernelTable<[c: OnnxContext], void>;
+type AnyKernel = (n: Node, c: OnnxContext) => void;
 
-type Attrs = Record<string, unknown>;
-const num = (a: Attrs, k: string) => a[k] as number;
-const axesOf = (a: Attrs): number[] => {
-  const v = (a.axes ?? a.axis) as number | number[];
-  return Array.isArray(v) ? v : [v];
-};
-const pairOf = (v: unknown, dflt: number): [number, number] => {
-  const x = (v ?? dflt) as number | number[];
-  return Array.isArray(x) ? [x[0], x[1] ?? x[0]] : [x, x];
-};
 /** Past any axis end: Slice clamps it to the dim. */
 const TO_END = 2 ** 62;
 
-const same = (op: string): OnnxKernel => (c) => void c.emit(op, c.args, {}, c.out);
+const same = (op: string): AnyKernel => (_n, c) => void c.emit(op, c.args, {}, c.out);
 const scalar = (c: OnnxContext, v: number) => c.constant("f32", [], [v]);
 /** Nothing to emit: inputs and parameters are named by the lowering itself. */
-const leaf: OnnxKernel = () => {};
+const leaf: AnyKernel = () => {};
 
-function reduce(op: string, axesAsInput: boolean): OnnxKernel {
-  return (c) => {
-    const axes = axesOf(c.node.attrs);
-    const keepdims = c.node.attrs.keepdims ? 1 : 0;
+function reduce(op: string, axesAsInput: boolean): (n: NodeOf<"mean" | "sum" | "max">, c: OnnxContext) => void {
+  return (n, c) => {
+    const axes = n.attrs.axes;
+    const keepdims = n.attrs.keepdims ? 1 : 0;
     if (axesAsInput) c.emit(op, [c.args[0], c.constant("i64", [axes.length], axes)], { keepdims }, c.out);
     else c.emit(op, c.args, { axes, keepdims }, c.out);
   };
 }
 
-function attention(c: OnnxContext): void {
-  const a = c.node.attrs;
+function attention(n: NodeOf<"attention">, c: OnnxContext): void {
+  const a = n.attrs;
   const [qt, kt] = [c.argType(0), c.argType(1)];
   const rank = kt.shape.length;
   const perm = [...Array(rank).keys()];
   [perm[rank - 2], perm[rank - 1]] = [rank - 1, rank - 2];
-  const q = c.emit("Mul", [c.args[0], scalar(c, num(a, "scale"))]);
+  const q = c.emit("Mul", [c.args[0], scalar(c, a.scale)]);
   let s = c.emit("MatMul", [q, c.emit("Transpose", [c.args[1]], { perm })]);
   if (a.causal) {
     const [n, m] = [qt.shape[qt.shape.length - 2], kt.shape[rank - 2]];
@@ -77,11 +70,9 @@ function attention(c: OnnxContext): void {
   c.emit("MatMul", [c.emit("Softmax", [s], { axis: -1 }), c.args[2]], {}, c.out);
 }
 
-function slice(c: OnnxContext): void {
-  const a = c.node.attrs;
+function slice(n: NodeOf<"slice">, c: OnnxContext): void {
   const shape = c.argType(0).shape;
-  const begin = a.begin as Dim[];
-  const size = a.size as Dim[];
+  const { begin, size } = n.attrs;
   const axes: number[] = [];
   const starts: Dim[] = [];
   const ends: Dim[] = [];
@@ -98,10 +89,10 @@ function slice(c: OnnxContext): void {
 
 const addDims = (a: Dim, b: Dim): Dim => (typeof a === "number" && typeof b === "number" ? a + b : `${a} + ${b}`);
 
-export const onnxKernels: Record<OpName, OnnxKernel> = {
+export const onnxKernels: OnnxKernels = {
   input: leaf,
   param: leaf,
-  const: (c) => void c.emit("Identity", [c.constant(c.node.type.dtype, [], [num(c.node.attrs, "value")])], {}, c.out),
+  const: (n, c) => void c.emit("Identity", [c.constant(n.type.dtype, [], [n.attrs.value])], {}, c.out),
   add: same("Add"),
   sub: same("Sub"),
   mul: same("Mul"),
@@ -113,53 +104,53 @@ export const onnxKernels: Record<OpName, OnnxKernel> = {
   exp: same("Exp"),
   log: same("Log"),
   sqrt: same("Sqrt"),
-  rsqrt: (c) => void c.emit("Reciprocal", [c.emit("Sqrt", c.args)], {}, c.out),
+  rsqrt: (n, c) => void c.emit("Reciprocal", [c.emit("Sqrt", c.args)], {}, c.out),
   sigmoid: same("Sigmoid"),
   tanh: same("Tanh"),
   relu: same("Relu"),
   abs: same("Abs"),
   // exact (erf) GELU; opset 17 has no Gelu
-  gelu: (c) => {
+  gelu: (n, c) => {
     const erf = c.emit("Erf", [c.emit("Mul", [c.args[0], scalar(c, Math.SQRT1_2)])]);
     const half = c.emit("Mul", [c.args[0], scalar(c, 0.5)]);
     c.emit("Mul", [half, c.emit("Add", [erf, scalar(c, 1)])], {}, c.out);
   },
   matmul: same("MatMul"),
-  linear: (c) => {
+  linear: (n, c) => {
     const w = c.laid(1) ? c.args[1] : c.emit("Transpose", [c.args[1]], { perm: [1, 0] });
     if (c.args.length < 3) return void c.emit("MatMul", [c.args[0], w], {}, c.out);
     c.emit("Add", [c.emit("MatMul", [c.args[0], w]), c.args[2]], {}, c.out);
   },
-  conv2d: (c) => {
+  conv2d: (n, c) => {
     const [, , kh, kw] = c.argType(1).shape as number[];
-    const [ph, pw] = pairOf(c.node.attrs.padding, 0);
-    c.emit("Conv", c.args, { kernel_shape: [kh, kw], strides: pairOf(c.node.attrs.stride, 1), pads: [ph, pw, ph, pw] }, c.out);
+    const [ph, pw] = n.attrs.padding;
+    c.emit("Conv", c.args, { kernel_shape: [kh, kw], strides: n.attrs.stride, pads: [ph, pw, ph, pw] }, c.out);
   },
-  layer_norm: (c) => void c.emit("LayerNormalization", c.args, { axis: -1, epsilon: { float: (c.node.attrs.eps ?? 1e-5) as number } }, c.out),
-  softmax: (c) => void c.emit("Softmax", c.args, { axis: num(c.node.attrs, "axis") }, c.out),
+  layer_norm: (n, c) => void c.emit("LayerNormalization", c.args, { axis: -1, epsilon: { float: n.attrs.eps } }, c.out),
+  softmax: (n, c) => void c.emit("Softmax", c.args, { axis: n.attrs.axis }, c.out),
   // x / ||x||, without an epsilon, as CLIP normalises its features
-  l2_normalize: (c) => void c.emit("Div", [c.args[0], c.emit("ReduceL2", c.args, { axes: [num(c.node.attrs, "axis")], keepdims: 1 })], {}, c.out),
-  argmax: (c) => {
-    const attrs = { axis: num(c.node.attrs, "axis"), keepdims: 0 };
-    if (c.node.type.dtype === "i64") return void c.emit("ArgMax", c.args, attrs, c.out);
-    c.emit("Cast", [c.emit("ArgMax", c.args, attrs)], { to: ElemType[c.node.type.dtype] }, c.out);
+  l2_normalize: (n, c) => void c.emit("Div", [c.args[0], c.emit("ReduceL2", c.args, { axes: [n.attrs.axis], keepdims: 1 })], {}, c.out),
+  argmax: (n, c) => {
+    const attrs = { axis: n.attrs.axis, keepdims: 0 };
+    if (n.type.dtype === "i64") return void c.emit("ArgMax", c.args, attrs, c.out);
+    c.emit("Cast", [c.emit("ArgMax", c.args, attrs)], { to: ElemType[n.type.dtype] }, c.out);
   },
   mean: reduce("ReduceMean", false),
   sum: reduce("ReduceSum", true),
   max: reduce("ReduceMax", false),
-  reshape: (c) => {
+  reshape: (n, c) => {
     // one symbolic dim is Reshape's -1: the shape stays a constant ORT can fold
-    const shape = c.resolved(c.node.attrs.shape as Dim[]);
+    const shape = c.resolved(n.attrs.shape);
     const symbolic = shape.filter((d) => typeof d === "string").length;
     const target = symbolic === 1 ? shape.map((d) => (typeof d === "string" ? -1 : d)) : shape;
     c.emit("Reshape", [c.args[0], c.dims(target)], {}, c.out);
   },
-  transpose: (c) => void c.emit("Transpose", c.args, { perm: c.node.attrs.perm as number[] }, c.out),
-  concat: (c) => void c.emit("Concat", c.args, { axis: num(c.node.attrs, "axis") }, c.out),
-  broadcast_to: (c) => {
+  transpose: (n, c) => void c.emit("Transpose", c.args, { perm: n.attrs.perm }, c.out),
+  concat: (n, c) => void c.emit("Concat", c.args, { axis: n.attrs.axis }, c.out),
+  broadcast_to: (n, c) => {
     // Expand broadcasts the input against the shape: a 1 keeps the input's own dim, so dims the input
     // already has (symbolic ones included) need no run-time shape arithmetic.
-    const target = c.node.attrs.shape as Dim[];
+    const target = n.attrs.shape;
     const from = c.argType(0).shape;
     const shape = target.map((d, i) => {
       const j = i - (target.length - from.length);
@@ -168,19 +159,19 @@ export const onnxKernels: Record<OpName, OnnxKernel> = {
     c.emit("Expand", [c.args[0], c.dims(shape)], {}, c.out);
   },
   slice,
-  gather: (c) => void c.emit("Gather", c.args, { axis: 0 }, c.out),
+  gather: (n, c) => void c.emit("Gather", c.args, { axis: 0 }, c.out),
   // row n takes x[n, idx[n]]: GatherND with one batch dim and an index of length 1
-  gather_rows: (c) => {
+  gather_rows: (n, c) => {
     const idx = c.argType(1).dtype === "i64" ? c.args[1] : c.emit("Cast", [c.args[1]], { to: ElemType.i64 });
     c.emit("GatherND", [c.args[0], c.emit("Unsqueeze", [idx, c.constant("i64", [1], [1])])], { batch_dims: 1 }, c.out);
   },
   attention,
-  fill: (c) => {
-    const value = { value: { tensor: tensorOf(c.node.type.dtype, [num(c.node.attrs, "value")]) } };
-    c.emit("ConstantOfShape", [c.dims(c.node.attrs.shape as Dim[])], value, c.out);
+  fill: (n, c) => {
+    const value = { value: { tensor: tensorOf(n.type.dtype, [n.attrs.value]) } };
+    c.emit("ConstantOfShape", [c.dims(n.attrs.shape)], value, c.out);
   },
-  cast: (c) => void c.emit("Cast", c.args, { to: ElemType[((c.node.attrs.dtype as DType) ?? c.node.type.dtype)] }, c.out),
-  dropout: (c) => void c.emit("Identity", c.args, {}, c.out),
+  cast: (n, c) => void c.emit("Cast", c.args, { to: ElemType[n.attrs.dtype] }, c.out),
+  dropout: (n, c) => void c.emit("Identity", c.args, {}, c.out),
 };
 
 function tensorOf(dtype: DType, values: readonly number[]) {

@@ -6,7 +6,8 @@
  */
 import type { Dim, DType, ModelIR, Node } from "../../compiler/4-ir/schema.ts";
 import { equal, evalDim, format, parse, type Poly } from "../../compiler/4-ir/dim.ts";
-import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
+import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
+import { isUnsupported, kernelFor } from "../../compiler/ops/kernels.ts";
 import { initValues, seededRandom } from "../weights/init-values.ts";
 import { onnxKernels, type OnnxContext } from "./kernels.ts";
 import { nodeProto, valueInfo, type AttrValue, type Msg } from "./proto.ts";
@@ -184,7 +185,9 @@ export function lowerToOnnx(ir: ModelIR, opts: LowerOptions = {}): OnnxGraph {
       },
       file: ir.file,
     };
-    onnxKernels[node.op](ctx);
+    const kernel = kernelFor(onnxKernels, node.op);
+    if (isUnsupported(kernel)) fail("unsupported_op", ir.file, node.op, `ONNX (${kernel.unsupported})`);
+    kernel(node, ctx);
     valueOf.set(node.id, base);
   }
 

@@ -8,9 +8,9 @@
  * to L). The axis may leave the graph only through argmax + gather_rows (the end-token pooling), so no
  * output keeps it. Anything else (an unmasked attention, a reduction over positions...) returns undefined.
  */
-import type { Dim, ModelIR, Node } from "../../compiler/4-ir/schema.ts";
+import type { Dim, ModelIR, Node, NodeOf, OpName } from "../../compiler/4-ir/schema.ts";
 
-const POSITIONWISE = new Set(["add", "sub", "mul", "div", "pow", "maximum", "minimum", "neg", "exp", "log", "sqrt", "rsqrt", "sigmoid", "tanh", "relu", "gelu", "abs", "cast", "dropout"]);
+const POSITIONWISE: OpName[] = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "neg", "exp", "log", "sqrt", "rsqrt", "sigmoid", "tanh", "relu", "gelu", "abs", "cast", "dropout"];
 
 /** End position + 1 of each row's largest id (the end token), the length that keeps every one of them. */
 export function neededContext(ids: ArrayLike<number>, count: number, context: number): number {
@@ -23,6 +23,85 @@ export function neededContext(ids: ArrayLike<number>, count: number, context: nu
   return need;
 }
 
+/** Where the token axis goes through one node, and the node's rewritten attributes and arguments. */
+interface Step {
+  p: number | undefined;
+  attrs?: Node["attrs"];
+  args?: number[];
+}
+interface Walk {
+  n: Node;
+  /** The token axis of each argument (undefined: the argument does not carry it). */
+  ax: (number | undefined)[];
+  args: number[];
+  rank: number;
+  C: number;
+  L: number;
+  input: number;
+  byId: Map<number, Node>;
+  cut: (shape: readonly Dim[], p: number) => Dim[];
+  add: (n: Omit<Node, "id">) => number;
+}
+/** undefined: the axis cannot be followed through this node, so the graph is not cut. */
+type AxisRule = (w: Walk) => Step | undefined;
+
+const onlyFirst = (w: Walk) => w.ax.slice(1).every((a) => a === undefined);
+const featureWise: AxisRule = (w) => (!onlyFirst(w) || w.ax[0] === w.rank - 1 ? undefined : { p: w.ax[0] });
+
+/** Operands right-aligned; a positional table (a param whose aligned dim is C) is sliced to L. */
+const positionWise: AxisRule = (w) => {
+  const rankOf = (i: number) => w.byId.get(w.n.args[i])!.type.shape.length;
+  const first = w.ax.findIndex((a) => a !== undefined);
+  const fromEnd = rankOf(first) - w.ax[first]!;
+  const args = w.args.map((a, i) => {
+    if (w.ax[i] !== undefined) return rankOf(i) - w.ax[i]! === fromEnd ? a : -1;
+    const arg = w.byId.get(w.n.args[i])!;
+    const d = arg.type.shape[arg.type.shape.length - fromEnd];
+    if (d === undefined || d === 1) return a;
+    if (d !== w.C || arg.op !== "param") return -1;
+    const q = arg.type.shape.length - fromEnd;
+    const begin = arg.type.shape.map(() => 0);
+    const shape = w.cut(arg.type.shape, q);
+    return w.add({ op: "slice", args: [a], attrs: { begin, size: shape }, type: { ...arg.type, shape }, scope: w.n.scope } as Omit<Node, "id">);
+  });
+  return args.includes(-1) ? undefined : { p: w.rank - fromEnd, args };
+};
+
+const attrsOf = <O extends OpName>(n: Node, _op: O) => n.attrs as NodeOf<O>["attrs"];
+
+const rules: Partial<Record<OpName, AxisRule>> = {
+  ...Object.fromEntries(POSITIONWISE.map((op) => [op, positionWise])),
+  linear: featureWise,
+  layer_norm: featureWise,
+  gather: (w) => (w.ax[0] !== undefined ? undefined : { p: w.ax[1] }),
+  transpose: (w) => ({ p: attrsOf(w.n, "transpose").perm.indexOf(w.ax[0]!) }),
+  reshape: (w) => {
+    const from = w.byId.get(w.n.args[0])!.type.shape;
+    const to = attrsOf(w.n, "reshape").shape;
+    const q = w.ax[0]!;
+    if (from.slice(0, q + 1).join() !== to.slice(0, q + 1).join()) return undefined;
+    return { p: q, attrs: { shape: w.cut(to, q) } };
+  },
+  slice: (w) => {
+    const q = w.ax[0]!;
+    const { begin, size } = attrsOf(w.n, "slice");
+    if (begin[q] !== 0 || (size[q] !== w.C && size[q] !== -1)) return undefined;
+    return { p: q, attrs: { begin, size: w.cut(size, q) } };
+  },
+  attention: (w) => {
+    const qn = w.byId.get(w.n.args[0])!.type.shape.length - 2;
+    const km = w.byId.get(w.n.args[1])!.type.shape.length - 2;
+    if (!attrsOf(w.n, "attention").causal || w.ax[0] !== qn || w.ax[1] !== km || w.ax[2] !== km) return undefined;
+    return { p: qn };
+  },
+  // the end-token pooling: argmax of the ids over positions, then that row of each sequence
+  argmax: (w) => {
+    const axis = attrsOf(w.n, "argmax").axis;
+    return w.n.args[0] === w.input && (axis === 1 || axis === -1) ? { p: undefined } : undefined;
+  },
+  gather_rows: (w) => (w.ax[0] !== 1 || w.ax[1] !== undefined ? undefined : { p: undefined }),
+};
+
 export function truncateContext(ir: ModelIR, input: string, L: number): ModelIR | undefined {
   const port = ir.graph.inputs.find((p) => p.name === input);
   const C = port?.type.shape[1];
@@ -32,7 +111,7 @@ export function truncateContext(ir: ModelIR, input: string, L: number): ModelIR 
   const nodes: Node[] = [];
   const renum = new Map<number, number>();
   const cut = (shape: readonly Dim[], p: number): Dim[] => shape.map((d, i) => (i === p ? L : d));
-  const add = (n: Omit<Node, "id">) => nodes.push({ ...n, id: nodes.length }) - 1;
+  const add = (n: Omit<Node, "id">) => nodes.push({ ...n, id: nodes.length } as Node) - 1;
 
   for (const n of ir.graph.nodes) {
     const ax = n.args.map((a) => axis.get(a));
@@ -42,77 +121,17 @@ export function truncateContext(ir: ModelIR, input: string, L: number): ModelIR 
     const rank = n.type.shape.length;
     if (n.op === "input" && n.attrs.name === input) p = 1;
     else if (ax.some((a) => a !== undefined)) {
-      const onlyFirst = ax.slice(1).every((a) => a === undefined);
-      switch (n.op) {
-        case "linear":
-        case "layer_norm":
-          if (!onlyFirst || ax[0] === rank - 1) return undefined;
-          p = ax[0];
-          break;
-        case "gather":
-          if (ax[0] !== undefined) return undefined;
-          p = ax[1];
-          break;
-        case "transpose":
-          p = (n.attrs.perm as number[]).indexOf(ax[0]!);
-          break;
-        case "reshape": {
-          const from = byId.get(n.args[0])!.type.shape;
-          const to = n.attrs.shape as Dim[];
-          const q = ax[0]!;
-          if (from.slice(0, q + 1).join() !== to.slice(0, q + 1).join()) return undefined;
-          p = q;
-          attrs = { ...attrs, shape: cut(to, q) };
-          break;
-        }
-        case "slice": {
-          const q = ax[0]!;
-          const begin = n.attrs.begin as Dim[];
-          const size = n.attrs.size as Dim[];
-          if (begin[q] !== 0 || (size[q] !== C && size[q] !== -1)) return undefined;
-          p = q;
-          attrs = { ...attrs, size: cut(size, q) };
-          break;
-        }
-        case "attention": {
-          const qn = byId.get(n.args[0])!.type.shape.length - 2;
-          const km = byId.get(n.args[1])!.type.shape.length - 2;
-          if (!n.attrs.causal || ax[0] !== qn || ax[1] !== km || ax[2] !== km) return undefined;
-          p = qn;
-          break;
-        }
-        case "argmax":
-        case "gather_rows":
-          // the end-token pooling: argmax of the ids over positions, then that row of each sequence
-          if (n.op === "argmax" && !(n.args[0] === port.value && ((n.attrs.axis as number) === 1 || (n.attrs.axis as number) === -1))) return undefined;
-          if (n.op === "gather_rows" && (ax[0] !== 1 || ax[1] !== undefined)) return undefined;
-          p = undefined;
-          break;
-        default: {
-          if (!POSITIONWISE.has(n.op)) return undefined;
-          // operands right-aligned; a positional table (a param whose aligned dim is C) is sliced to L
-          const rankOf = (i: number) => byId.get(n.args[i])!.type.shape.length;
-          const first = ax.findIndex((a) => a !== undefined);
-          const fromEnd = rankOf(first) - ax[first]!;
-          p = rank - fromEnd;
-          args = args.map((a, i) => {
-            if (ax[i] !== undefined) return rankOf(i) - ax[i]! === fromEnd ? a : -1;
-            const arg = byId.get(n.args[i])!;
-            const d = arg.type.shape[arg.type.shape.length - fromEnd];
-            if (d === undefined || d === 1) return a;
-            if (d !== C || arg.op !== "param") return -1;
-            const q = arg.type.shape.length - fromEnd;
-            const begin = arg.type.shape.map(() => 0);
-            return add({ op: "slice", args: [a], attrs: { begin, size: cut(arg.type.shape, q) }, type: { ...arg.type, shape: cut(arg.type.shape, q) }, scope: n.scope });
-          });
-          if (args.includes(-1)) return undefined;
-        }
-      }
+      const rule = rules[n.op];
+      const step: Step | undefined = rule?.({ n, ax, args, rank, C, L, input: port.value, byId, cut, add });
+      if (!step) return undefined;
+      p = step.p;
+      attrs = step.attrs ?? attrs;
+      args = step.args ?? args;
     }
     if (p !== undefined && n.type.shape[p] !== C) return undefined;
     if (p !== undefined) axis.set(n.id, p);
     const type = p === undefined ? n.type : { ...n.type, shape: cut(n.type.shape, p) };
-    renum.set(n.id, add({ ...n, args, attrs, type }));
+    renum.set(n.id, add({ ...n, args, attrs, type } as Omit<Node, "id">));
   }
   if (ir.graph.outputs.some((o) => axis.has(o.value))) return undefined;
   const re = <T extends { value: number }>(x: T) => ({ ...x, value: renum.get(x.value)! });

@@ -3,7 +3,7 @@
  * in order. Reads only the IR. Params come from a ParamStore already in the runtime layout (layout.ts).
  */
 import * as tf from "@tensorflow/tfjs";
-import type { ModelIR, Node } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR, Node, NodeOf } from "../../compiler/4-ir/schema.ts";
 import { evalDim } from "../../compiler/4-ir/dim.ts";
 import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import { bindSymbols } from "../backend/bind-symbols.ts";
@@ -36,7 +36,7 @@ export function lowerToTfjs(ir: ModelIR): Lowered {
   const byId = new Map<number, Node>(ir.graph.nodes.map((n) => [n.id, n]));
   const laidNode = new Set<number>();
   for (const n of ir.graph.nodes)
-    if (n.op === "param" && layouts.get(n.attrs.path as string) !== "torch") laidNode.add(n.id);
+    if (n.op === "param" && layouts.get(n.attrs.path) !== "torch") laidNode.add(n.id);
   // Last use of each node, so inference can free intermediates as it goes (peak memory).
   const lastUse = new Map<number, number>();
   ir.graph.nodes.forEach((n, i) => n.args.forEach((a) => lastUse.set(a, i)));
@@ -86,21 +86,21 @@ function evalNode(
   file: string,
   owned: Set<tf.Tensor>,
 ): tf.Tensor {
-  if (node.op === "input") {
-    const t = inputs[node.attrs.name as string];
-    invariant(t, `input ${String(node.attrs.name)} was not bound`);
-    const want = tfDtype(node.type.dtype);
+  const leaf = (n: NodeOf<"input" | "param">): tf.Tensor => {
+    if (n.op === "param") {
+      const t = params.get(n.attrs.path);
+      owned.add(t);
+      return t;
+    }
+    const t = inputs[n.attrs.name];
+    invariant(t, `input ${n.attrs.name} was not bound`);
+    const want = tfDtype(n.type.dtype);
     if (t.dtype === want) {
       owned.add(t);
       return t;
     }
     return tf.cast(t, want); // e.g. token ids given as float
-  }
-  if (node.op === "param") {
-    const t = params.get(node.attrs.path as string);
-    owned.add(t);
-    return t;
-  }
+  };
   const args = node.args.map((a) => {
     const t = values.get(a);
     invariant(t, `node ${node.id} uses ${a} before it is computed`);
@@ -111,6 +111,7 @@ function evalNode(
     training,
     laid: (i) => laidNode.has(node.args[i]),
     argShape: (i) => byId.get(node.args[i])!.type.shape.map((d) => evalDim(d, env)),
+    leaf,
   }, file);
   // An op that hands back its input (dropout at inference) must not share a tensor with it:
   // freeing one node's value would free the other's.

@@ -6,7 +6,7 @@
 import type { Call, Dim, ModelIR, Module, Node } from "../../compiler/4-ir/schema.ts";
 import { parse } from "../../compiler/4-ir/dim.ts";
 import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
-import { constLiteral, torchOps } from "./ops.ts";
+import { constLiteral, torchEmit } from "./ops.ts";
 import { attrChain, localName, type Placement } from "./structure.ts";
 
 export interface Graph {
@@ -120,7 +120,7 @@ export function emitForward(g: Graph, module: Module, call: Call, isRoot: boolea
       key: id,
       order: 0,
       emit: () => {
-        const text = torchOps[n.op](n, { args: n.args.map(expr), argNodes: n.args.map((a) => byId.get(a)!), dim, device });
+        const text = torchEmit(n, { args: n.args.map(expr), argNodes: n.args.map((a) => byId.get(a)!), dim, device });
         const name = fresh(id);
         const out: string[] = [];
         if (comment && comment !== lastLine) out.push(`# ${comment}`);

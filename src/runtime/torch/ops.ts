@@ -1,9 +1,10 @@
 /**
  * IR op -> one Python (PyTorch) expression. One entry per primitive, so the table plugs into the op
- * table as the torch back end's kernels: the type checker holds it complete (`satisfies Record<OpName, ...>`).
+ * table as the torch back end's kernels: the type checker holds it complete (`satisfies KernelTable`).
  * Leaves (input, param, const) are resolved by the forward emitter, which knows the names in scope.
  */
-import type { Dim, Node, OpName } from "../../compiler/4-ir/schema.ts";
+import type { Dim, Node } from "../../compiler/4-ir/schema.ts";
+import { kernelFor, type KernelTable } from "../../compiler/ops/kernels.ts";
 
 export interface EmitContext {
   /** The Python expressions of the node's arguments, in order. */
@@ -20,8 +21,9 @@ export type Emit = (node: Node, ctx: EmitContext) => string;
 
 const torchDtype: Record<string, string> = { f32: "torch.float32", i64: "torch.int64", i32: "torch.int32", bool: "torch.bool" };
 
-const attr = <T>(n: Node, k: string) => n.attrs[k] as T;
-const axes = (n: Node) => (n.attrs.axes ?? n.attrs.axis) as number | number[];
+/** An attribute of a node whose op the helper does not narrow (the table's entries read typed attrs). */
+const attr = <T>(n: Node, k: string) => (n.attrs as Record<string, unknown>)[k] as T;
+const axes = (n: Node) => (attr<number[] | undefined>(n, "axes") ?? attr<number>(n, "axis"));
 const dimArg = (a: number | number[]) => (Array.isArray(a) ? (a.length === 1 ? String(a[0]) : `(${a.join(", ")})`) : String(a));
 const pyNum = (v: number) => (Number.isInteger(v) ? `${v}.0` : String(v));
 /** A shape as call arguments: `2, B, 64`, or `()` for a scalar. */
@@ -45,7 +47,7 @@ const minmax = (fn: "maximum" | "minimum", clamp: "min" | "max"): Emit => (_n, c
 };
 const call = (fn: string): Emit => (_n, { args }) => `${fn}(${args[0]})`;
 const reduce = (method: string): Emit => (n, { args }) =>
-  `${args[0]}.${method}(dim=${dimArg(axes(n))}${n.attrs.keepdims ? ", keepdim=True" : ""})`;
+  `${args[0]}.${method}(dim=${dimArg(axes(n))}${attr<boolean>(n, "keepdims") ? ", keepdim=True" : ""})`;
 
 /** slice{begin, size}: one Python slice per axis, `:` where the axis is kept whole. */
 const slice: Emit = (n, ctx) => {
@@ -108,7 +110,7 @@ export const torchOps = {
   fill: (n, ctx) => `torch.full(${attr<Dim[]>(n, "shape").length ? `(${shape(attr(n, "shape"), ctx)},)` : "()"}, ${attr<number>(n, "value")}, dtype=${torchDtype[n.type.dtype]}, device=${ctx.device})`,
   cast: (n, { args }) => `${args[0]}.to(${torchDtype[(attr<string>(n, "dtype") ?? n.type.dtype)]})`,
   dropout: (n, { args }) => `F.dropout(${args[0]}, ${attr<number>(n, "rate") ?? 0}, self.training)`,
-} satisfies Record<OpName, Emit>;
+} satisfies KernelTable<[ctx: EmitContext], string>;
 
 /** Python helpers the generated code calls, written once at the top of the file. */
 export const PRELUDE = `def attention(q, k, v, scale, causal=False):
@@ -120,3 +122,8 @@ export const PRELUDE = `def attention(q, k, v, scale, causal=False):
         s = s.masked_fill(mask, float("-inf"))
     return torch.softmax(s, dim=-1) @ v
 `;
+
+/** One node's expression, through the table (one cast here instead of one per call site). */
+export function torchEmit(n: Node, ctx: EmitContext): string {
+  return (kernelFor<[ctx: EmitContext], string>(torchOps, n.op) as Emit)(n, ctx);
+}

@@ -18,5 +18,3 @@ export function lrAt(step: number, s: LrSchedule): number {
   return s.minLr + 0.5 * (s.base - s.minLr) * (1 + Math.cos(Math.PI * progress));
 }
 
-/** A constant rate, for tests and fine-tuning runs that want none of the above. */
-export const constantLr = (base: number): LrSchedule => ({ base, warmupSteps: 0, totalSteps: 0, minLr: base });

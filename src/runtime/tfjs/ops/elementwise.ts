@@ -29,5 +29,3 @@ export const unary = {
   abs: tf.abs,
 } satisfies Record<string, (x: tf.Tensor) => tf.Tensor>;
 
-export type BinaryOp = keyof typeof binary;
-export type UnaryOp = keyof typeof unary;

@@ -1,12 +1,14 @@
 /**
- * One IR node -> tfjs. The kernels live in the files beside this one; here only the attributes are
- * decoded. Weights of `linear` and patchify `conv2d` come in the runtime layout when `laid` says so.
+ * The tfjs kernel table: one entry per op of the op table (compiler/ops/table.ts), reading the
+ * node's typed attributes. The kernels live in the files beside this one. Weights of `linear` and
+ * patchify `conv2d` come in the runtime layout when `laid` says so.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Node } from "../../../compiler/4-ir/schema.ts";
+import type { NodeOf } from "../../../compiler/4-ir/schema.ts";
+import { isUnsupported, kernelFor, type KernelTable } from "../../../compiler/ops/kernels.ts";
 import { fail } from "../../../compiler/diagnostics/diagnostic.ts";
 import { attention } from "./attention.ts";
-import { binary, unary, type BinaryOp, type UnaryOp } from "./elementwise.ts";
+import { binary, unary } from "./elementwise.ts";
 import { gather, gatherRows } from "./gather.ts";
 import { conv2d, isPatchify, linear, patchConv } from "./linear.ts";
 import { matmul } from "./matmul.ts";
@@ -20,73 +22,55 @@ export interface OpContext {
   laid: (i: number) => boolean;
   /** The IR (torch-layout) shape of argument i, with the batch symbols bound. */
   argShape: (i: number) => number[];
+  /** The tensor an input or parameter node stands for (the lowering binds them). */
+  leaf: (node: NodeOf<"input" | "param">) => tf.Tensor;
 }
 
-type Attrs = Record<string, unknown>;
-const num = (a: Attrs, k: string) => a[k] as number;
-const axesOf = (a: Attrs) => (a.axes ?? a.axis) as number | number[];
+export type TfjsKernels = KernelTable<[x: tf.Tensor[], ctx: OpContext], tf.Tensor>;
 
-export function evalOp(node: Node, x: tf.Tensor[], ctx: OpContext, file: string): tf.Tensor {
-  const a = node.attrs;
-  const op = node.op;
-  if (op in binary) return binary[op as BinaryOp](x[0], x[1]);
-  if (op in unary) return unary[op as UnaryOp](x[0]);
-  switch (op) {
-    case "const":
-      return tf.scalar(a.value as number, tfDtype(node.type.dtype));
-    case "matmul":
-      return matmul(x[0], x[1]);
-    case "linear":
-      return linear(x[0], ctx.laid(1) ? x[1] : tf.transpose(x[1]), x[2]);
-    case "conv2d": {
-      const stride = (a.stride ?? 1) as number | number[];
-      const padding = (a.padding ?? 0) as number | number[];
-      const [, , kh, kw] = ctx.argShape(1);
-      if (ctx.laid(1)) return patchConv(x[0], x[1], kh, kw, x[2]);
-      if (isPatchify([kh, kw], stride, padding)) {
-        const [o] = x[1].shape;
-        return patchConv(x[0], tf.transpose(tf.reshape(x[1], [o, -1])), kh, kw, x[2]);
-      }
-      return conv2d(x[0], x[1], stride, padding, x[2]);
+const bin = (f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor) => (_n: unknown, x: tf.Tensor[]) => f(x[0], x[1]);
+const un = (f: (a: tf.Tensor) => tf.Tensor) => (_n: unknown, x: tf.Tensor[]) => f(x[0]);
+
+export const tfjsKernels: TfjsKernels = {
+  input: (n, _x, ctx) => ctx.leaf(n),
+  param: (n, _x, ctx) => ctx.leaf(n),
+  const: (n) => tf.scalar(n.attrs.value, tfDtype(n.type.dtype)),
+  add: bin(binary.add), sub: bin(binary.sub), mul: bin(binary.mul), div: bin(binary.div),
+  pow: bin(binary.pow), maximum: bin(binary.maximum), minimum: bin(binary.minimum),
+  neg: un(unary.neg), exp: un(unary.exp), log: un(unary.log), sqrt: un(unary.sqrt), rsqrt: un(unary.rsqrt),
+  sigmoid: un(unary.sigmoid), tanh: un(unary.tanh), relu: un(unary.relu), gelu: un(unary.gelu), abs: un(unary.abs),
+  matmul: (_n, x) => matmul(x[0], x[1]),
+  linear: (_n, x, ctx) => linear(x[0], ctx.laid(1) ? x[1] : tf.transpose(x[1]), x[2]),
+  conv2d: ({ attrs: { stride, padding } }, x, ctx) => {
+    const [, , kh, kw] = ctx.argShape(1);
+    if (ctx.laid(1)) return patchConv(x[0], x[1], kh, kw, x[2]);
+    if (isPatchify([kh, kw], stride, padding)) {
+      const [o] = x[1].shape;
+      return patchConv(x[0], tf.transpose(tf.reshape(x[1], [o, -1])), kh, kw, x[2]);
     }
-    case "layer_norm":
-      return layerNorm(x[0], x[1], x[2], (a.eps ?? 1e-5) as number);
-    case "softmax":
-      return softmax(x[0], num(a, "axis"));
-    case "l2_normalize":
-      return l2Normalize(x[0], num(a, "axis"));
-    case "argmax":
-      return tf.argMax(x[0], num(a, "axis"));
-    case "mean":
-      return tf.mean(x[0], axesOf(a), Boolean(a.keepdims));
-    case "sum":
-      return tf.sum(x[0], axesOf(a), Boolean(a.keepdims));
-    case "max":
-      return tf.max(x[0], axesOf(a), Boolean(a.keepdims));
-    case "reshape":
-      return tf.reshape(x[0], dims(a.shape as Node["type"]["shape"], ctx.env));
-    case "transpose":
-      return tf.transpose(x[0], a.perm as number[]);
-    case "concat":
-      return tf.concat(x, num(a, "axis"));
-    case "broadcast_to":
-      return tf.broadcastTo(x[0], dims(a.shape as Node["type"]["shape"], ctx.env));
-    case "slice":
-      return slice(x[0], a.begin as Node["type"]["shape"], a.size as Node["type"]["shape"], ctx.env);
-    case "gather":
-      return gather(x[0], x[1]);
-    case "gather_rows":
-      return gatherRows(x[0], x[1]);
-    case "attention":
-      return attention(x[0], x[1], x[2], num(a, "scale"), Boolean(a.causal));
-    case "fill":
-      return fill(a.shape as Node["type"]["shape"], a.value as number, tfDtype(node.type.dtype), ctx.env);
-    case "cast":
-      return tf.cast(x[0], tfDtype((a.dtype as string) ?? node.type.dtype));
-    case "dropout": {
-      const rate = (a.rate ?? 0) as number;
-      return ctx.training && rate > 0 ? tf.dropout(x[0], rate) : x[0];
-    }
-  }
-  return fail("unsupported_op", file, op, "tfjs");
+    return conv2d(x[0], x[1], stride, padding, x[2]);
+  },
+  layer_norm: (n, x) => layerNorm(x[0], x[1], x[2], n.attrs.eps),
+  softmax: (n, x) => softmax(x[0], n.attrs.axis),
+  l2_normalize: (n, x) => l2Normalize(x[0], n.attrs.axis),
+  argmax: (n, x) => tf.argMax(x[0], n.attrs.axis),
+  mean: (n, x) => tf.mean(x[0], n.attrs.axes, n.attrs.keepdims),
+  sum: (n, x) => tf.sum(x[0], n.attrs.axes, n.attrs.keepdims),
+  max: (n, x) => tf.max(x[0], n.attrs.axes, n.attrs.keepdims),
+  reshape: (n, x, ctx) => tf.reshape(x[0], dims(n.attrs.shape, ctx.env)),
+  transpose: (n, x) => tf.transpose(x[0], n.attrs.perm),
+  concat: (n, x) => tf.concat(x, n.attrs.axis),
+  broadcast_to: (n, x, ctx) => tf.broadcastTo(x[0], dims(n.attrs.shape, ctx.env)),
+  slice: (n, x, ctx) => slice(x[0], n.attrs.begin, n.attrs.size, ctx.env),
+  gather: (_n, x) => gather(x[0], x[1]),
+  gather_rows: (_n, x) => gatherRows(x[0], x[1]),
+  attention: (n, x) => attention(x[0], x[1], x[2], n.attrs.scale, n.attrs.causal),
+  fill: (n, _x, ctx) => fill(n.attrs.shape, n.attrs.value, tfDtype(n.type.dtype), ctx.env),
+  cast: (n, x) => tf.cast(x[0], tfDtype(n.attrs.dtype)),
+  dropout: (n, x, ctx) => (ctx.training && n.attrs.rate > 0 ? tf.dropout(x[0], n.attrs.rate) : x[0]),
+};
+
+export function evalOp(node: NodeOf<keyof TfjsKernels>, x: tf.Tensor[], ctx: OpContext, file: string): tf.Tensor {
+  const k = kernelFor(tfjsKernels, node.op);
+  return isUnsupported(k) ? fail("unsupported_op", file, node.op, "tfjs") : k(node, x, ctx);
 }

@@ -1,0 +1,117 @@
+/** The ops that count multiply-accumulates: matrix products, linear layers, convolutions. */
+import { z } from "zod";
+import * as P from "../4-ir/dim.ts";
+import { broadcastShapes, mismatch, product } from "./rule-helpers.ts";
+import { defineOp } from "./types.ts";
+
+const int = z.number().int();
+const last = <T>(a: readonly T[], i = 1) => a[a.length - i];
+
+export const matmul = defineOp({
+  operands: "a, b",
+  syntax: "a @ b",
+  attrs: z.object({}),
+  dims: [],
+  builtins: [{ name: "matmul", params: [{ name: "a", kind: "tensor" }, { name: "b", kind: "tensor" }], lower: (a) => ({ inputs: [a.a, a.b], attrs: {} }) }],
+  shape: ([a, b]) => {
+    if (a.shape.length < 2 || b.shape.length < 2) return { code: "rank_mismatch", args: ["`@`", "2 or more", String(Math.min(a.shape.length, b.shape.length))] };
+    if (a.dtype !== b.dtype) return { code: "dtype_mismatch", args: ["`@`", a.dtype, b.dtype] };
+    if (!P.equal(last(a.shape), last(b.shape, 2))) return mismatch("`@`", a, b);
+    const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
+    if (!batch) return mismatch("`@`", a, b);
+    return { dtype: a.dtype, shape: [...batch, last(a.shape, 2), last(b.shape)] };
+  },
+  shapeText: "[..., m, k] @ [..., k, n] -> [..., m, n]; batch dims broadcast; both of rank 2 or more, one dtype",
+  macs: ({ out, args }) => product(out) * last(args[0]),
+  macsText: "numel(out) * k",
+  semantics: "The matrix product over the last two axes, batch axes broadcast as numpy does. Rank-1 operands are not allowed (write the reshape).",
+});
+
+export const linear = defineOp({
+  operands: "x, weight, bias?",
+  attrs: z.object({}),
+  dims: [],
+  builtins: [{
+    name: "linear",
+    params: [{ name: "x", kind: "tensor" }, { name: "weight", kind: "tensor" }, { name: "bias", kind: "tensor?" }],
+    lower: (a) => ({ inputs: a.bias ? [a.x, a.weight, a.bias] : [a.x, a.weight], attrs: {} }),
+  }],
+  shape: ([x, w, b]) => {
+    if (w.shape.length !== 2) return { code: "rank_mismatch", args: ["the weight of `linear`", "2", String(w.shape.length)] };
+    if (x.shape.length < 1 || !P.equal(last(x.shape), w.shape[1])) return mismatch("`linear` (input features vs weight [out, in])", x, w);
+    if (b && (b.shape.length !== 1 || !P.equal(b.shape[0], w.shape[0]))) return mismatch("`linear` (bias vs weight)", b, w);
+    return { dtype: x.dtype, shape: [...x.shape.slice(0, -1), w.shape[0]] };
+  },
+  shapeText: "x [..., in], weight [out, in], bias [out] -> [..., out]",
+  macs: ({ out, args }) => product(out) * args[1][1],
+  macsText: "numel(out) * in",
+  semantics: "x @ weight^T + bias, as torch.nn.functional.linear: the weight is in torch's [out, in] layout (back ends may re-lay it once at load).",
+});
+
+const pair = z.union([int, z.array(int)]).transform((v): [number, number] => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v, v]));
+
+export const conv2d = defineOp({
+  operands: "x, weight, bias?",
+  attrs: z.object({ stride: pair.default([1, 1]), padding: pair.default([0, 0]) }),
+  dims: [],
+  builtins: [{
+    name: "conv2d",
+    params: [{ name: "x", kind: "tensor" }, { name: "weight", kind: "tensor" }, { name: "bias", kind: "tensor?" }, { name: "stride", kind: "int", default: 1 }, { name: "padding", kind: "int", default: 0 }],
+    lower: (a) => ({ inputs: a.bias ? [a.x, a.weight, a.bias] : [a.x, a.weight], attrs: { stride: [a.stride, a.stride] as [number, number], padding: [a.padding, a.padding] as [number, number] } }),
+  }],
+  shape: ([x, w, b], attrs) => {
+    if (x.shape.length !== 4) return { code: "rank_mismatch", args: ["`conv2d`", "4", String(x.shape.length)] };
+    if (w.shape.length !== 4 || !P.equal(x.shape[1], w.shape[1])) return mismatch("`conv2d` (channels)", x, w);
+    if (b && (b.shape.length !== 1 || !P.equal(b.shape[0], w.shape[0]))) return mismatch("`conv2d` (bias)", b, w);
+    const [sh, sw] = attrs.stride;
+    const [ph, pw] = attrs.padding;
+    const size = (n: P.Poly, k: P.Poly, s: number, p: number) => {
+      const nn = P.asConstant(n);
+      const kk = P.asConstant(k);
+      if (nn === undefined || kk === undefined) return undefined;
+      return P.constant(Math.floor((nn + 2 * p - kk) / s) + 1);
+    };
+    const h = size(x.shape[2], w.shape[2], sh, ph);
+    const wd = size(x.shape[3], w.shape[3], sw, pw);
+    if (!h || !wd) return { code: "bad_operand", args: ["`conv2d`", "symbolic spatial sizes"] };
+    return { dtype: x.dtype, shape: [x.shape[0], w.shape[0], h, wd] };
+  },
+  shapeText: "x [N, C, H, W], weight [O, C, kh, kw], bias [O] -> [N, O, (H + 2 ph - kh) // sh + 1, (W + 2 pw - kw) // sw + 1]; H and W must be numbers",
+  macs: ({ out, args }) => product(out) * args[1][1] * args[1][2] * args[1][3],
+  macsText: "numel(out) * C * kh * kw",
+  semantics: "2-D cross-correlation in torch's NCHW layout with an [O, C, kh, kw] weight, zero padding on both sides, rows and columns that do not fill a stride dropped (torch.nn.functional.conv2d).",
+});
+
+export const attention = defineOp({
+  operands: "q, k, v",
+  attrs: z.object({ scale: z.number(), causal: z.boolean() }),
+  dims: [],
+  builtins: [{
+    name: "attention",
+    params: [{ name: "q", kind: "tensor" }, { name: "k", kind: "tensor" }, { name: "v", kind: "tensor" }, { name: "scale", kind: "float", default: null, defaultText: "1/sqrt(d)" }, { name: "causal", kind: "bool", default: false }],
+    lower: (a) => {
+      if (a.scale !== undefined) return { inputs: [a.q, a.k, a.v], attrs: { scale: a.scale, causal: a.causal } };
+      // the default 1/sqrt(d) needs a number for d; a guess here would silently change the model
+      const d = P.asConstant(last(a.q.shape as P.Poly[]));
+      if (d === undefined || d <= 0) return { code: "bad_operand", args: ["`attention` without `scale:`", `a query of symbolic head dimension ${P.format(last(a.q.shape as P.Poly[]))} (pass \`scale:\`)`] };
+      return { inputs: [a.q, a.k, a.v], attrs: { scale: d ** -0.5, causal: a.causal } };
+    },
+  }],
+  shape: ([q, k, v]) => {
+    const r = q.shape.length;
+    if (r < 2 || k.shape.length !== r || v.shape.length !== r) return { code: "rank_mismatch", args: ["`attention`", String(r), `${k.shape.length} and ${v.shape.length}`] };
+    if (!P.equal(q.shape[r - 1], k.shape[r - 1])) return mismatch("`attention` (query vs key features)", q, k);
+    if (!P.equal(k.shape[r - 2], v.shape[r - 2])) return mismatch("`attention` (key vs value length)", k, v);
+    const batch = broadcastShapes(q.shape.slice(0, -2), k.shape.slice(0, -2));
+    if (!batch) return mismatch("`attention`", q, k);
+    return { dtype: q.dtype, shape: [...batch, q.shape[r - 2], v.shape[r - 1]] };
+  },
+  shapeText: "q [..., n, d], k [..., m, d], v [..., m, e] -> [..., n, e]; one rank; batch dims of q and k broadcast",
+  macs: ({ out, args }) => {
+    const [q, k] = args;
+    const rows = product(q.slice(0, -1)); // batch x heads x n
+    return rows * last(k, 2) * last(q) + rows * last(k, 2) * last(out);
+  },
+  macsText: "rows * m * d + rows * m * e, rows = numel(q) / d (the two products)",
+  semantics: "softmax(scale * q k^T + mask) v over the last two axes, the mask -inf above the diagonal when `causal`. `scale` defaults to 1/sqrt(d) and must then have a numeric d.",
+});

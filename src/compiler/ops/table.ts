@@ -1,0 +1,52 @@
+/**
+ * The op table: one entry per primitive op of the IR. The IR's op enum and node schema
+ * (4-ir/schema.ts), the builtin functions (3-check/builtins.ts), the IR verifier, the cost
+ * model (4-ir/analyze.ts) and docs/primitives.md are all read from here; each back end keys its
+ * kernels by the same names (kernels.ts). Adding an op: one entry here, one kernel per back end.
+ */
+import { z } from "zod";
+import { attention, conv2d, linear, matmul } from "./products.ts";
+import { abs, add, div, exp, gelu, log, maximum, minimum, mul, neg, pow, relu, rsqrt, sigmoid, sqrt, sub, tanh } from "./elementwise.ts";
+import { cast, dropout, fill } from "./create.ts";
+import { broadcast_to, concat, gather, gather_rows, reshape, slice, transpose } from "./layout.ts";
+import { constant, input, param } from "./leaf.ts";
+import { argmax, l2_normalize, layer_norm, max, mean, softmax, sum } from "./norm.ts";
+import type { Builtin, Checked, CostInput, OpDef, RuleResult, TT } from "./types.ts";
+
+export const ops = {
+  input, param, const: constant,
+  add, sub, mul, div, pow, maximum, minimum,
+  neg, exp, log, sqrt, rsqrt, sigmoid, tanh, relu, gelu, abs,
+  matmul, linear, conv2d, layer_norm,
+  softmax, l2_normalize, argmax, mean, sum, max,
+  reshape, transpose, concat, broadcast_to, slice,
+  gather, gather_rows, attention, fill, cast, dropout,
+};
+
+export type Ops = typeof ops;
+export type OpName = keyof Ops;
+export const opNames = Object.keys(ops) as [OpName, ...OpName[]];
+export const OpName = z.enum(opNames);
+/** Ops whose node is a value of the graph's environment, not computed from operands. */
+export type LeafOp = "input" | "param" | "const";
+export type ComputeOp = Exclude<OpName, LeafOp>;
+
+/** An op's attributes as stored in the IR (after parsing: defaults filled in). */
+export type AttrsOf<O extends OpName> = z.infer<Ops[O]["attrs"]>;
+/** An op's attributes while checking: dim-valued attributes as polynomials. */
+export type CheckedAttrsOf<O extends OpName> = Ops[O] extends OpDef<infer S, infer D> ? Checked<z.infer<S>, D> : never;
+
+/** An entry seen without its attribute types, for code that loops over every op. */
+export interface AnyOpDef extends Omit<OpDef, "shape" | "macs" | "builtins"> {
+  shape: ((args: TT[], attrs: Record<string, unknown>, op: string) => RuleResult) | null;
+  macs: 0 | ((c: CostInput<Record<string, unknown>>) => number);
+  builtins: readonly Builtin<Record<string, unknown>>[];
+}
+export function opDef(op: OpName): AnyOpDef {
+  return ops[op] as unknown as AnyOpDef;
+}
+
+/** Every builtin function, by the name a forward body calls, with the op it emits. */
+export const builtins: ReadonlyMap<string, { op: ComputeOp; builtin: Builtin<Record<string, unknown>> }> = new Map(
+  opNames.flatMap((op) => opDef(op).builtins.map((b) => [b.name, { op: op as ComputeOp, builtin: b }] as const)),
+);

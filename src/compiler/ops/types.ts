@@ -1,0 +1,91 @@
+/**
+ * What one op-table entry holds (tinygrad's op tables, ONNX's OpSchema): the builtin calls that
+ * reach it, a zod schema of its attributes, its shape and dtype rule, its cost and its semantics.
+ * Depends only on zod and the dimension polynomials, so the checker, the IR and every back end
+ * can read it without reading each other.
+ */
+import { z } from "zod";
+import type * as P from "../4-ir/dim.ts";
+
+/** A dimension in the IR: a whole number, or the text form of a polynomial over batch symbols ("8*B + 1"). */
+export const Dim = z.union([z.number().int(), z.string()]);
+export const DType = z.enum(["f32", "i64", "i32", "bool"]);
+export type Dim = z.infer<typeof Dim>;
+export type DType = z.infer<typeof DType>;
+/** The dtype a type annotation names (`f32`, `i64`, ...), or undefined. */
+export const dtypeNamed = (name: string): DType | undefined => (DType.options as readonly string[]).includes(name) ? (name as DType) : undefined;
+
+/** A tensor type while checking: the shape as polynomials. */
+export interface TT {
+  dtype: DType;
+  shape: P.Poly[];
+}
+
+/** A rule failure: the catalogue entry and its arguments; the caller adds the place. */
+export type RuleError = {
+  code: "shape_mismatch" | "rank_mismatch" | "axis_out_of_range" | "dtype_mismatch" | "bad_reshape" | "bad_operand" | "arity";
+  args: unknown[];
+};
+export type RuleResult = TT | RuleError;
+export const isRuleError = (r: object): r is RuleError => "code" in r;
+
+/** Attributes as the checker holds them: the fields listed in `dims` are polynomials, not IR dims. */
+export type Checked<A, D extends PropertyKey> = { [K in keyof A]: K extends D ? P.Poly[] : A[K] };
+
+/** The kinds of argument a builtin takes (converted from checker values by 3-check/builtins.ts). */
+export type ArgKind = "tensor" | "tensor?" | "tensors" | "int" | "ints" | "dims" | "float" | "bool" | "str";
+export interface BuiltinParam {
+  name: string;
+  kind: ArgKind;
+  /** Present when the argument may be left out; `null` means "left out" reaches `lower` as undefined. */
+  default?: number | boolean | string | null;
+  /** How the reference page shows a `null` default (what the op does when the argument is left out). */
+  defaultText?: string;
+}
+/**
+ * A function callable in forward bodies that emits this op: its parameters, and how the bound
+ * arguments become the op's operands and attributes (or a rule error the checker reports in place).
+ */
+export interface Builtin<CA = unknown> {
+  name: string;
+  params: readonly BuiltinParam[];
+  // the arguments are checker values converted per `params`; tensors keep whatever the caller gave
+  lower: (a: Record<string, any>) => { inputs: any[]; attrs: CA } | RuleError;
+}
+
+/** Evaluated shapes (batch symbols bound) for a cost formula. */
+export interface CostInput<A> {
+  out: number[];
+  args: number[][];
+  attrs: A;
+}
+
+export interface OpDef<S extends z.ZodObject = z.ZodObject, D extends string = string> {
+  /** The operands in words, e.g. "x, weight, bias?" (a trailing ? is optional, "..." any number). */
+  operands: string;
+  /** The operator that writes it, for ops with no builtin function (`a + b`). */
+  syntax?: string;
+  attrs: S;
+  /** Attributes holding IR dims (polynomials while checking). */
+  dims: readonly D[];
+  builtins: readonly Builtin<Checked<z.infer<S>, D>>[];
+  /** The output type from the operands'; null for leaves, whose type is the node's own. */
+  shape: ((args: TT[], attrs: Checked<z.infer<S>, D>, op: string) => RuleResult) | null;
+  /** The shape rule in words, for the reference page. */
+  shapeText: string;
+  /** Multiply-accumulates: an explicit 0 for ops that count none (the X-CLIP README's convention). */
+  macs: 0 | ((c: CostInput<z.infer<S>>) => number);
+  macsText: string;
+  semantics: string;
+}
+
+/** Type-checks one entry (dims must name attributes) without widening it. */
+export function defineOp<S extends z.ZodObject, D extends keyof z.infer<S> & string = never>(def: OpDef<S, D>): OpDef<S, D> {
+  return def;
+}
+
+/** What a back end puts in its kernel table for an op it cannot run, with the reason. */
+export interface Unsupported {
+  unsupported: string;
+}
+export const isUnsupported = (k: unknown): k is Unsupported => typeof k === "object" && k !== null && "unsupported" in k;
