@@ -2,6 +2,7 @@
 import type { BlockDecl, FileAst, ModelDecl } from "../1-syntax/ast.ts";
 import { parseSource } from "../1-syntax/parse.ts";
 import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { IMPORT_DEPTH_LIMIT } from "../limits.ts";
 import { STD_SOURCE } from "../std/std-source.ts";
 import { dirname, joinPath, normalize, type Host } from "./host.ts";
 import { didYouMean } from "./suggest.ts";
@@ -60,6 +61,10 @@ export function resolveImports(entry: string, host: Host, entryText?: string): {
     }
     for (const imp of file.ast.imports) {
       const target = imp.from === STD_FILE ? STD_FILE : joinPath(dirname(file.name), imp.from);
+      if (stack.length >= IMPORT_DEPTH_LIMIT) {
+        diagnostics.push(diag("import_too_deep", imp.fromSpan, IMPORT_DEPTH_LIMIT));
+        continue;
+      }
       if (stack.includes(target)) {
         diagnostics.push(diag("import_cycle", imp.fromSpan, [...stack.slice(stack.indexOf(target)), target]));
         continue;

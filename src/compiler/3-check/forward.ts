@@ -11,6 +11,7 @@ import type { Span } from "../source.ts";
 import { builtinNames, callBuiltin, type CallArg } from "./builtins.ts";
 import { Evaluator } from "./evaluate.ts";
 import { GraphBuilder } from "./graph.ts";
+import type { Budget } from "../limits.ts";
 import type { Instance } from "./instance.ts";
 import { showShape } from "./shape-rules.ts";
 import { indexTensor } from "./indexing.ts";
@@ -29,9 +30,9 @@ export class ForwardChecker extends Evaluator {
   readonly graph: GraphBuilder;
   private readonly frames: Frame[] = [];
 
-  constructor(diagnostics: Diagnostic[]) {
+  constructor(diagnostics: Diagnostic[], budget?: Budget) {
     super(diagnostics);
-    this.graph = new GraphBuilder(diagnostics);
+    this.graph = new GraphBuilder(diagnostics, budget);
   }
 
   /** Run the model's forward: inputs become graph inputs, unknown dims become batch symbols. */
