@@ -160,3 +160,35 @@ export function checkTensorSizes(ir: ModelIR, limits: Limits = DEFAULT_LIMITS): 
   }
   return out;
 }
+
+/**
+ * What a back end may allocate for parameters: half of the machine's memory under Node, 4 GiB elsewhere
+ * (a browser tab, and tfjs-wasm's 32-bit heap, hold no more). Not a flag: it is the machine's size.
+ */
+export function paramBudgetBytes(): { bytes: number; why: string } {
+  const os = globalThis.process?.getBuiltinModule?.("node:os") as typeof import("node:os") | undefined;
+  return os ? { bytes: os.totalmem() / 2, why: "half of this machine's memory" } : { bytes: 2 ** 32, why: "a 32-bit heap" };
+}
+
+const BYTES: Record<string, number> = { f32: 4, i32: 4, i64: 8, bool: 1 };
+
+/** Refuse, before the first allocation, parameters that cannot fit: located at the largest one. */
+export function checkParamMemory(ir: ModelIR, budget = paramBudgetBytes()): Diagnostic | undefined {
+  let total = 0;
+  let largest: ModelIR["params"][number] | undefined;
+  let largestBytes = -1;
+  for (const p of ir.params) {
+    const bytes = p.shape.reduce((a, d) => a * d, 1) * (BYTES[p.dtype] ?? 4);
+    total += bytes;
+    if (bytes > largestBytes) [largest, largestBytes] = [p, bytes];
+  }
+  if (total <= budget.bytes) return undefined;
+  return diag("params_too_large", largest?.loc ?? ir.file, formatBytes(total), formatBytes(budget.bytes), budget.why);
+}
+
+function formatBytes(n: number): string {
+  const units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) [n, i] = [n / 1024, i + 1];
+  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
+}
