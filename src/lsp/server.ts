@@ -87,7 +87,7 @@ export class LanguageServer {
 
   /** Compile the document and publish its diagnostics (and those found in the files it imports). */
   private check(path: string): void {
-    const r = compile(path, this.host, { text: this.open.get(path) });
+    const r = compile(path, this.host, { text: this.open.get(path), verify: false });
     const analysis: Analysis = { program: r.program };
     if (r.value) {
       analysis.ir = r.value;

@@ -31,8 +31,20 @@ export interface Program {
   scopes: Map<string, Map<string, Definition>>;
 }
 
-/** std is the same text in every compile of a process: parse it once (later phases only read the AST). */
-let stdParsed: ReturnType<typeof parseSource> | undefined;
+/**
+ * The last parse of each file, by name, reused while its text is unchanged (later phases only read the
+ * AST): std is the same in every compile of a process, and an editor recompiles on every keystroke a
+ * file whose imports did not change.
+ */
+const lastParse = new Map<string, { text: string; parsed: ReturnType<typeof parseSource> }>();
+
+function parseCached(name: string, text: string): ReturnType<typeof parseSource> {
+  const hit = lastParse.get(name);
+  if (hit?.text === text) return hit.parsed;
+  const parsed = parseSource(name, text);
+  lastParse.set(name, { text, parsed });
+  return parsed;
+}
 
 export function resolveImports(entry: string, host: Host, entryText?: string): { value: Program; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
@@ -41,7 +53,7 @@ export function resolveImports(entry: string, host: Host, entryText?: string): {
   const start = normalize(entry);
 
   const load = (name: string, text: string): LoadedFile => {
-    const parsed = name === STD_FILE && text === STD_SOURCE ? (stdParsed ??= parseSource(name, text)) : parseSource(name, text);
+    const parsed = parseCached(name, text);
     diagnostics.push(...parsed.diagnostics);
     const f = { name, text, ast: parsed.value, comments: parsed.comments };
     files.set(name, f);
