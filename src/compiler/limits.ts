@@ -13,7 +13,7 @@
  *   graph nodes      200,000     primitive ops in the forward graph      --max-nodes
  *   tensor elements  2^31        elements of one tensor whose shape is a constant   --max-tensor-elements
  *
- * X-CLIP B/16 has ~500 instances and ~1,300 nodes; a 48-layer ViT-G pair stays under 3,000 and 10,000.
+ * X-CLIP (B/32 or B/16) has 318 instances and 1,259 nodes; a 48-layer ViT-G pair stays under 2,000 and 10,000.
  * The instance and node defaults keep a compile under ~10 s and ~1 GB on the reference machine
  * (bench/compile.ts measures the cost per instance). 2^31 elements is where typed arrays, tfjs and ONNX
  * protobufs stop; raising it only makes sense for `check`/`summary` of a model nobody will run here.
