@@ -10,6 +10,8 @@ const e = <A extends unknown[]>(code: string, text: (...a: A) => string, severit
   text,
   severity,
 });
+/** Counts with thousands separators; past 10^15 (where digits stop being exact) in exponent form. */
+const big = (n: number) => (n < 1e15 ? n.toLocaleString("en-US") : n.toExponential(2));
 const list = (xs: readonly string[]) => xs.map((x) => `\`${x}\``).join(", ");
 
 export const codes = {
@@ -124,9 +126,9 @@ export const codes = {
   import_too_deep: e("MDL218", (limit: number) => `imports chain more than ${limit} files deep`),
   block_too_deep: e("MDL340", (limit: number) => `blocks instantiate blocks more than ${limit} levels deep`),
   too_many: e("MDL341", (what: string, count: number, limit: number, flag: string) =>
-    `${count.toLocaleString("en-US")} ${what} exceed the limit of ${limit.toLocaleString("en-US")} (raise it with ${flag})`),
+    `${big(count)} ${what} exceed the limit of ${big(limit)} (raise it with ${flag})`),
   tensor_too_large: e("MDL408", (what: string, shape: string, n: number, limit: number, flag: string) =>
-    `${what} ${shape} has ${n.toLocaleString("en-US")} elements, more than the limit of ${limit.toLocaleString("en-US")} (raise it with ${flag})`),
+    `${what} ${shape} has ${big(n)} elements, more than the limit of ${big(limit)} (raise it with ${flag})`),
   params_too_large: e("MDL409", (need: string, budget: string, why: string) => `the parameters need ${need}, more than the ${budget} that can be allocated here (${why})`),
 } as const;
 
