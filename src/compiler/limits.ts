@@ -9,6 +9,7 @@
  *   expression depth 256 levels  the AST, where `a + b + ...` nests one level per operator (no flag)
  *   import depth     32 files    a chain of imports (no flag)
  *   block depth      64 levels   blocks instantiating blocks (no flag; forward calls share the bound)
+ *   checked depth    1,000       expression levels summed along nested forward calls (no flag)
  *   instances        20,000      module instances of one model          --max-instances
  *   graph nodes      200,000     primitive ops in the forward graph      --max-nodes
  *   tensor elements  2^31        elements of one tensor whose shape is a constant   --max-tensor-elements
@@ -28,6 +29,8 @@ export const NESTING_LIMIT = 64;
 export const EXPR_DEPTH_LIMIT = 256;
 export const IMPORT_DEPTH_LIMIT = 32;
 export const BLOCK_DEPTH_LIMIT = 64;
+/** Expression levels summed over nested forward calls while checking (X-CLIP needs under 100). */
+export const EVAL_DEPTH_LIMIT = 1000;
 
 export interface Limits {
   instances: number;

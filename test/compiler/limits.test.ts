@@ -7,7 +7,7 @@ import * as assert from "uvu/assert";
 import { compile } from "../../src/compiler/compile.ts";
 import { memoryHost } from "../../src/compiler/2-resolve/host.ts";
 import { parseSource } from "../../src/compiler/1-syntax/parse.ts";
-import { BLOCK_DEPTH_LIMIT, EXPR_DEPTH_LIMIT, IMPORT_DEPTH_LIMIT, NESTING_LIMIT } from "../../src/compiler/limits.ts";
+import { BLOCK_DEPTH_LIMIT, EVAL_DEPTH_LIMIT, EXPR_DEPTH_LIMIT, IMPORT_DEPTH_LIMIT, NESTING_LIMIT } from "../../src/compiler/limits.ts";
 import { compileText, rendered } from "./helpers.ts";
 
 const fwd = (body: string, sig = "(x: [2, 4]) -> [2, 4]") => `model M(c: bool = true) {\n  forward${sig} {\n    ${body}\n  }\n}\n`;
@@ -79,6 +79,23 @@ test(`block depth: ${BLOCK_DEPTH_LIMIT - 1} nested blocks elaborate, 5,000 are M
   const r = compileText(blockChain(5000));
   assert.equal(errors(r), ["MDL340"]);
   assert.match(rendered(r), `inner = B${BLOCK_DEPTH_LIMIT}()`);
+});
+
+/** `n` blocks, each calling the next from `depth` levels down a sum: the stack grows as n * depth. */
+function deepCalls(n: number, depth: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const call = i + 1 < n ? "inner(x)" : "x";
+    out.push(`block B${i}() {\n${i + 1 < n ? `  inner = B${i + 1}()\n` : ""}  forward(x: [2, 4]) -> [2, 4] { return ${call}${" + x".repeat(depth)} }\n}`);
+  }
+  return `${out.join("\n")}\nmodel M {\n  b = B0()\n  forward(x: [2, 4]) -> [2, 4] { return b(x) }\n}\n`;
+}
+
+test(`checked depth: calls within deep expressions, 60 x 250 levels, are MDL342 (not a stack overflow); 20 x 40 compile`, () => {
+  const r = compileText(deepCalls(60, 250));
+  assert.equal(errors(r), ["MDL342"]);
+  assert.match(rendered(r), `expressions nest more than ${EVAL_DEPTH_LIMIT} levels deep through the forward calls they make`);
+  assert.ok(compileText(deepCalls(20, 40)).value);
 });
 
 const stack = (layers: number) =>

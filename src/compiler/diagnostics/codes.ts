@@ -125,6 +125,7 @@ export const codes = {
   too_deep: e("MDL110", (what: string, limit: number) => `${what} nest more than ${limit} levels deep`),
   import_too_deep: e("MDL218", (limit: number) => `imports chain more than ${limit} files deep`),
   block_too_deep: e("MDL340", (limit: number) => `blocks instantiate blocks more than ${limit} levels deep`),
+  eval_too_deep: e("MDL342", (limit: number) => `expressions nest more than ${limit} levels deep through the forward calls they make`),
   too_many: e("MDL341", (what: string, count: number, limit: number, flag: string) =>
     `${big(count)} ${what} exceed the limit of ${big(limit)} (raise it with ${flag})`),
   tensor_too_large: e("MDL408", (what: string, shape: string, n: number, limit: number, flag: string) =>
