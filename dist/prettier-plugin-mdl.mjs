@@ -9913,6 +9913,7 @@ var e = (code, text, severity = "error") => ({
   text,
   severity
 });
+var big = (n) => n < 1e15 ? n.toLocaleString("en-US") : n.toExponential(2);
 var list = (xs) => xs.map((x) => `\`${x}\``).join(", ");
 var codes = {
   // 0xx usage
@@ -10016,8 +10017,9 @@ var codes = {
   too_deep: e("MDL110", (what, limit) => `${what} nest more than ${limit} levels deep`),
   import_too_deep: e("MDL218", (limit) => `imports chain more than ${limit} files deep`),
   block_too_deep: e("MDL340", (limit) => `blocks instantiate blocks more than ${limit} levels deep`),
-  too_many: e("MDL341", (what, count, limit, flag) => `${count.toLocaleString("en-US")} ${what} exceed the limit of ${limit.toLocaleString("en-US")} (raise it with ${flag})`),
-  tensor_too_large: e("MDL408", (what, shape, n, limit, flag) => `${what} ${shape} has ${n.toLocaleString("en-US")} elements, more than the limit of ${limit.toLocaleString("en-US")} (raise it with ${flag})`),
+  eval_too_deep: e("MDL342", (limit) => `expressions nest more than ${limit} levels deep through the forward calls they make`),
+  too_many: e("MDL341", (what, count, limit, flag) => `${big(count)} ${what} exceed the limit of ${big(limit)} (raise it with ${flag})`),
+  tensor_too_large: e("MDL408", (what, shape, n, limit, flag) => `${what} ${shape} has ${big(n)} elements, more than the limit of ${big(limit)} (raise it with ${flag})`),
   params_too_large: e("MDL409", (need, budget, why) => `the parameters need ${need}, more than the ${budget} that can be allocated here (${why})`)
 };
 
