@@ -16,7 +16,7 @@
  *
  * X-CLIP (B/32 or B/16) has 318 instances and 1,259 nodes; a 48-layer ViT-G pair stays under 2,000 and 10,000.
  * The instance and node defaults keep a compile under ~10 s and ~1 GB on the reference machine
- * (bench/compile.ts measures the cost per instance). 2^31 elements is where typed arrays, tfjs and ONNX
+ * (bench/compile-scaling.ts measures the cost per instance). 2^31 elements is where typed arrays, tfjs and ONNX
  * protobufs stop; raising it only makes sense for `check`/`summary` of a model nobody will run here.
  */
 import type { IToken } from "chevrotain";
@@ -29,7 +29,7 @@ export const NESTING_LIMIT = 64;
 export const EXPR_DEPTH_LIMIT = 256;
 export const IMPORT_DEPTH_LIMIT = 32;
 export const BLOCK_DEPTH_LIMIT = 64;
-/** Expression levels summed over nested forward calls while checking (X-CLIP needs under 100). */
+/** Expression levels summed over nested forward calls while checking (X-CLIP compiles far below it). */
 export const EVAL_DEPTH_LIMIT = 1000;
 
 export interface Limits {
