@@ -9913,6 +9913,7 @@ var e = (code, text, severity = "error") => ({
   text,
   severity
 });
+var big = (n) => n < 1e15 ? n.toLocaleString("en-US") : n.toExponential(2);
 var list = (xs) => xs.map((x) => `\`${x}\``).join(", ");
 var codes = {
   // 0xx usage
@@ -10011,7 +10012,15 @@ var codes = {
   non_finite_loss: e("MDL517", (step) => `loss became NaN or infinite at step ${step}; stopped, the last good checkpoint is kept`),
   not_a_classifier: e("MDL518", (why) => `the model cannot be trained or evaluated as a video classifier: ${why}`),
   bad_entries: e("MDL519", (n, split) => `${n} bad entr${n === 1 ? "y" : "ies"} in the \`${split}\` split (listed above); fix ${n === 1 ? "it" : "them"} or pass --skip-bad to leave ${n === 1 ? "it" : "them"} out`),
-  bad_context_length: e("MDL530", (got) => `the context length must be an integer of at least 2 (start and end token), got \`${got}\``)
+  bad_context_length: e("MDL530", (got) => `the context length must be an integer of at least 2 (start and end token), got \`${got}\``),
+  // Size limits (src/compiler/limits.ts: defaults, flags and why), one per phase where the work is refused
+  too_deep: e("MDL110", (what, limit) => `${what} nest more than ${limit} levels deep`),
+  import_too_deep: e("MDL218", (limit) => `imports chain more than ${limit} files deep`),
+  block_too_deep: e("MDL340", (limit) => `blocks instantiate blocks more than ${limit} levels deep`),
+  eval_too_deep: e("MDL342", (limit) => `expressions nest more than ${limit} levels deep through the forward calls they make`),
+  too_many: e("MDL341", (what, count, limit, flag) => `${big(count)} ${what} exceed the limit of ${big(limit)} (raise it with ${flag})`),
+  tensor_too_large: e("MDL408", (what, shape, n, limit, flag) => `${what} ${shape} has ${big(n)} elements, more than the limit of ${big(limit)} (raise it with ${flag})`),
+  params_too_large: e("MDL409", (need, budget, why) => `the parameters need ${need}, more than the ${budget} that can be allocated here (${why})`)
 };
 
 // src/compiler/diagnostics/diagnostic.ts
@@ -10026,6 +10035,96 @@ function diag(name, where, ...args) {
   }
   return d;
 }
+
+// src/compiler/limits.ts
+var NESTING_LIMIT = 64;
+var EXPR_DEPTH_LIMIT = 256;
+var DEFAULT_LIMITS = { instances: 2e4, nodes: 2e5, tensorElements: 2 ** 31 };
+var OPENS = /* @__PURE__ */ new Set(["LParen", "LBracket", "LCurly"]);
+var CLOSES = /* @__PURE__ */ new Set(["RParen", "RBracket", "RCurly"]);
+var OPERAND_ENDS = /* @__PURE__ */ new Set(["Name", "Int", "Float", "StringLit", "True", "False", "RParen", "RBracket"]);
+var CHAIN_ENDS = /* @__PURE__ */ new Set([
+  "Plus",
+  "Star",
+  "Slash",
+  "SlashSlash",
+  "Percent",
+  "At",
+  "EqEq",
+  "NotEq",
+  "LtEq",
+  "GtEq",
+  "Lt",
+  "Gt",
+  "And",
+  "Or",
+  "Comma",
+  "Equals",
+  "Colon",
+  "Arrow",
+  "Semicolon",
+  "Let",
+  "Return",
+  "For",
+  "Param",
+  "Forward",
+  "Use",
+  "Optional",
+  "Repeat",
+  "Seq",
+  "Preset",
+  "Set",
+  "Replace",
+  "Remove",
+  "Block",
+  "Model",
+  "Import"
+]);
+function scanNesting(file, tokens, limit = NESTING_LIMIT) {
+  const chains = [0];
+  let depth = 0;
+  let prev = "";
+  for (const t of tokens) {
+    const type = t.tokenType.name;
+    const top = chains.length - 1;
+    if (OPENS.has(type)) {
+      chains.push(0);
+      depth++;
+    } else if (CLOSES.has(type)) {
+      if (top > 0) depth -= 1 + chains.pop();
+    } else {
+      let grow = 0;
+      if (type === "Minus" && !OPERAND_ENDS.has(prev)) grow = 1;
+      else if (type === "Not" || type === "Else") grow = 1;
+      else if (type === "StarStar") grow = 2;
+      else if (CHAIN_ENDS.has(type) || type === "If" && prev !== "Else" || OPERAND_ENDS.has(type) && OPERAND_ENDS.has(prev) && prev !== "RParen" && prev !== "RBracket") {
+        depth -= chains[top];
+        chains[top] = 0;
+      }
+      chains[top] += grow;
+      depth += grow;
+    }
+    prev = type;
+    if (depth > limit) return diag("too_deep", { file, start: t.startOffset, end: t.startOffset + t.image.length }, "brackets, blocks and operators", limit);
+  }
+  return void 0;
+}
+function checkAstDepth(ast, limit = EXPR_DEPTH_LIMIT) {
+  const todo = [{ node: ast, depth: 0 }];
+  while (todo.length) {
+    const { node, depth } = todo.pop();
+    for (const v of Object.values(node)) {
+      for (const child of Array.isArray(v) ? v : [v]) {
+        if (!child || typeof child !== "object" || !("kind" in child)) continue;
+        const d = EXPR_KINDS.has(String(child.kind)) ? depth + 1 : depth;
+        if (d > limit) return diag("too_deep", child.span, "expressions", limit);
+        todo.push({ node: child, depth: d });
+      }
+    }
+  }
+  return void 0;
+}
+var EXPR_KINDS = /* @__PURE__ */ new Set(["Binary", "Unary", "Call", "Index", "Member", "List", "Tuple"]);
 
 // src/compiler/1-syntax/to-ast.ts
 function toAst(cst, file) {
@@ -10495,6 +10594,9 @@ var Visitor = class _Visitor {
 function parseSource(file, text) {
   const lexed = lexer.tokenize(text);
   const diagnostics = lexed.errors.map((e2) => lexError(file, text, e2));
+  const comments = (lexed.groups.comments ?? []).map((t) => ({ text: t.image, start: t.startOffset, end: t.startOffset + t.image.length }));
+  const tooDeep = scanNesting(file, lexed.tokens);
+  if (tooDeep) return { value: emptyFile(file), diagnostics: [...diagnostics, tooDeep], comments };
   parser.input = lexed.tokens;
   const cst = parser.file();
   let lastLine = -1;
@@ -10505,8 +10607,13 @@ function parseSource(file, text) {
     lastLine = line2;
     diagnostics.push(parseError(file, text, e2));
   }
-  const comments = (lexed.groups.comments ?? []).map((t) => ({ text: t.image, start: t.startOffset, end: t.startOffset + t.image.length }));
-  return { value: toAst(cst, file), diagnostics, comments };
+  const ast = toAst(cst, file);
+  const deepAst = checkAstDepth(ast);
+  if (deepAst) return { value: emptyFile(file), diagnostics: [...diagnostics, deepAst], comments };
+  return { value: ast, diagnostics, comments };
+}
+function emptyFile(file) {
+  return { kind: "File", imports: [], decls: [], span: { file, start: 0, end: 0 } };
 }
 function lexError(file, text, e2) {
   const span = { file, start: e2.offset, end: e2.offset + Math.max(1, e2.length) };

@@ -1,7 +1,8 @@
 /** What every command that compiles a model shares: the options, the file host, and diagnostics. */
 import type { Command } from "commander";
 import { compile, type Compiled, type CompileOptions } from "../compiler/compile.ts";
-import { hasErrors, MdlError } from "../compiler/diagnostics/diagnostic.ts";
+import { fail, hasErrors, MdlError } from "../compiler/diagnostics/diagnostic.ts";
+import { DEFAULT_LIMITS, type Limits } from "../compiler/limits.ts";
 import type { Host } from "../compiler/2-resolve/host.ts";
 import { fileHost } from "../util/fs-host.ts";
 import type { ModelIR } from "../compiler/4-ir/schema.ts";
@@ -14,6 +15,9 @@ export interface ModelFlags {
   set?: string[];
   replace?: string[];
   remove?: string[];
+  maxInstances?: string;
+  maxNodes?: string;
+  maxTensorElements?: string;
 }
 
 /** Add --model/--preset/--set/--replace/--remove to a command. */
@@ -23,7 +27,26 @@ export function modelOptions(cmd: Command): Command {
     .option("--preset <name>", "a named preset of the model, e.g. B/16")
     .option("--set <name=value>", "set a hyperparameter (repeatable)", collect, [])
     .option("--replace <path=Block(args)>", "replace a sub-module by another block (repeatable)", collect, [])
-    .option("--remove <path>", "remove an optional sub-module (repeatable)", collect, []);
+    .option("--remove <path>", "remove an optional sub-module (repeatable)", collect, [])
+    .option("--max-instances <n>", `refuse models with more module instances (default ${DEFAULT_LIMITS.instances})`)
+    .option("--max-nodes <n>", `refuse models whose forward graph has more primitive ops (default ${DEFAULT_LIMITS.nodes})`)
+    .option("--max-tensor-elements <n>", `refuse tensors with more elements (default 2^31)`);
+}
+
+/** The size limits the flags raise (src/compiler/limits.ts); unset flags keep the defaults. */
+function limitFlags(flags: ModelFlags): Partial<Limits> {
+  const count = (option: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) fail("bad_count", option, option, 1, value);
+    return n;
+  };
+  const out: Partial<Limits> = {};
+  const set = (k: keyof Limits, v: number | undefined) => v !== undefined && (out[k] = v);
+  set("instances", count("--max-instances", flags.maxInstances));
+  set("nodes", count("--max-nodes", flags.maxNodes));
+  set("tensorElements", count("--max-tensor-elements", flags.maxTensorElements));
+  return out;
 }
 
 export const fsHost: Host = fileHost({ onRead: rememberSource });
@@ -35,6 +58,7 @@ export function compileOptions(flags: ModelFlags, weights?: Checkpoint): Compile
     set: parseAssignments(flags.set),
     replace: parseAssignments(flags.replace),
     remove: flags.remove ?? [],
+    limits: limitFlags(flags),
     ...(weights ? { weights: { file: weights.file, shapes: shapesOf(weights) } } : {}),
   };
 }

@@ -7,8 +7,9 @@ import { checkNames } from "./2-resolve/names.ts";
 import { bindFromShapes } from "./3-check/bind.ts";
 import { Elaborator } from "./3-check/elaborate.ts";
 import { ForwardChecker } from "./3-check/forward.ts";
-import { modelConfig, resolveHyper } from "./3-check/model-config.ts";
-import { diag, hasErrors, type Diagnostic } from "./diagnostics/diagnostic.ts";
+import { modelConfig, resolveHyper, type HyperRequest, type ModelConfig } from "./3-check/model-config.ts";
+import { diag, hasErrors, withNote, type Diagnostic } from "./diagnostics/diagnostic.ts";
+import { Budget, checkTensorSizes, DEFAULT_LIMITS, LimitReached, type Limits } from "./limits.ts";
 import { buildIr } from "./4-ir/build.ts";
 import type { ModelIR } from "./4-ir/schema.ts";
 import { verifyIr } from "./4-ir/verify.ts";
@@ -26,6 +27,13 @@ export interface CompileOptions {
   weights?: { file: string; shapes: Map<string, number[]> };
   /** The entry file's text, when the host should not be asked for it (editors, tests). */
   text?: string;
+  /** Raised size limits (--max-instances, ...); src/compiler/limits.ts has the defaults. */
+  limits?: Partial<Limits>;
+  /**
+   * Re-check the built IR against its schema and shape rules (default on). It catches compiler bugs,
+   * never user mistakes, and costs a tenth of a compile: an editor recompiling per keystroke skips it.
+   */
+  verify?: boolean;
 }
 
 export interface Compiled {
@@ -58,25 +66,43 @@ export function compile(entry: string, host: Host, opts: CompileOptions = {}): C
   const req = { preset: opts.preset, cli: cli.sets };
   if (hasErrors(diagnostics)) return { diagnostics, program, extraSources };
 
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  let checked;
+  try {
+    checked = check(program, cfg, req, opts, limits, diagnostics);
+  } catch (e) {
+    if (!(e instanceof LimitReached)) throw e;
+    // a hyperparameter from the command line is the likely cause of an oversized model: show it
+    diagnostics.push(cli.sets.reduce((d, s) => withNote(d, `\`${s.name}\` is set on the command line`, s.value.span), e.diagnostic));
+    return { diagnostics, program, extraSources };
+  }
+  if (!checked) return { diagnostics, program, extraSources };
+  const { info, root, graph, outputs } = checked;
+
+  const built = buildIr({ model: def.name, file: program.entry, preset: opts.preset, hyper: info, root, graph, outputs });
+  diagnostics.push(...built.diagnostics, ...checkTensorSizes(built.value, limits));
+  const verified = opts.verify === false ? { value: built.value, diagnostics: [] } : verifyIr(built.value);
+  diagnostics.push(...verified.diagnostics);
+  return { value: hasErrors(diagnostics) ? undefined : verified.value, diagnostics, program, extraSources };
+}
+
+/** Phase 3: bind from weights, elaborate, run the forward symbolically; throws LimitReached past a limit. */
+function check(program: Program, cfg: ModelConfig, req: HyperRequest, opts: CompileOptions, limits: Limits, diagnostics: Diagnostic[]) {
   let bound;
   if (opts.weights) {
-    const b = bindFromShapes(program, cfg, req, opts.weights.shapes, opts.weights.file);
+    const b = bindFromShapes(program, cfg, req, opts.weights.shapes, opts.weights.file, new Budget(limits));
     diagnostics.push(...b.diagnostics);
     bound = b.value;
     for (const e of cfg.edits) e.used = false;
   }
-  const checker = new ForwardChecker(diagnostics);
+  const budget = new Budget(limits);
+  const checker = new ForwardChecker(diagnostics, budget);
   const { scope, info } = resolveHyper(cfg, { ...req, bound }, checker, diagnostics);
-  const root = new Elaborator(program, cfg, scope, diagnostics).root();
-  if (hasErrors(diagnostics)) return { diagnostics, program, extraSources };
+  const root = new Elaborator(program, cfg, scope, diagnostics, undefined, budget).root();
+  if (hasErrors(diagnostics)) return undefined;
   const { outputs } = checker.runModel(root);
-  if (hasErrors(diagnostics)) return { diagnostics, program, extraSources };
-
-  const built = buildIr({ model: def.name, file: program.entry, preset: opts.preset, hyper: info, root, graph: checker.graph, outputs });
-  diagnostics.push(...built.diagnostics);
-  const verified = verifyIr(built.value);
-  diagnostics.push(...verified.diagnostics);
-  return { value: hasErrors(diagnostics) ? undefined : verified.value, diagnostics, program, extraSources };
+  if (hasErrors(diagnostics)) return undefined;
+  return { info, root, graph: checker.graph, outputs };
 }
 
 export function modelsOf(program: Program): Definition[] {

@@ -21,6 +21,7 @@ const NO_MODEL = codes.no_model.code;
 export class LanguageServer {
   private readonly open = new Map<string, string>(); // path -> text
   private readonly analyses = new Map<string, Analysis>();
+  private readonly pending = new Set<string>();
   private readonly host: Host = fileHost({ overlay: (p) => this.open.get(p) });
 
   constructor(private readonly send: (m: Message) => void) {}
@@ -44,7 +45,7 @@ export class LanguageServer {
         const text = m.method === "textDocument/didOpen" ? doc.text : p.contentChanges[p.contentChanges.length - 1].text;
         const path = fileURLToPath(doc.uri);
         this.open.set(path, text);
-        return this.check(path);
+        return this.schedule(path);
       }
       case "textDocument/didClose":
         this.open.delete(fileURLToPath(p.textDocument.uri));
@@ -68,7 +69,28 @@ export class LanguageServer {
     }
   }
 
+  /**
+   * Compile once per burst of changes: keystrokes that arrive while a compile runs are merged into the
+   * next one, so latency stays one or two compiles however fast the user types.
+   */
+  private schedule(path: string): void {
+    if (this.pending.size === 0) setImmediate(() => this.flush());
+    this.pending.add(path);
+  }
+
+  private flush(): void {
+    for (const path of [...this.pending]) {
+      this.pending.delete(path);
+      try {
+        this.check(path);
+      } catch (err) {
+        process.stderr.write(`mdl lsp: checking ${path} failed: ${(err as Error).message}\n`); // a compiler bug: keep serving
+      }
+    }
+  }
+
   private locate(uri: string, position: Position) {
+    this.flush(); // a query answers about the latest text
     const path = fileURLToPath(uri);
     const analysis = this.analyses.get(path);
     const text = this.open.get(path);
@@ -78,7 +100,7 @@ export class LanguageServer {
 
   /** Compile the document and publish its diagnostics (and those found in the files it imports). */
   private check(path: string): void {
-    const r = compile(path, this.host, { text: this.open.get(path) });
+    const r = compile(path, this.host, { text: this.open.get(path), verify: false });
     const analysis: Analysis = { program: r.program };
     if (r.value) {
       analysis.ir = r.value;

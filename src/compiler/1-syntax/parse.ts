@@ -3,6 +3,7 @@ import type { IRecognitionException, ILexingError } from "chevrotain";
 import { lexer } from "../../../grammar/tokens.ts";
 import { parser } from "../../../grammar/parser.ts";
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { checkAstDepth, scanNesting } from "../limits.ts";
 import type { FileAst } from "./ast.ts";
 import { toAst } from "./to-ast.ts";
 
@@ -15,6 +16,11 @@ export interface Parsed {
 export function parseSource(file: string, text: string): Parsed {
   const lexed = lexer.tokenize(text);
   const diagnostics: Diagnostic[] = lexed.errors.map((e) => lexError(file, text, e));
+  const comments = (lexed.groups.comments ?? []).map((t) => ({ text: t.image, start: t.startOffset, end: t.startOffset + t.image.length }));
+  // Chevrotain recurses per nesting level and dies on a deep enough input (a RangeError inside its
+  // error reporting); refuse before parsing. Later phases recurse over the AST: bound its depth too.
+  const tooDeep = scanNesting(file, lexed.tokens);
+  if (tooDeep) return { value: emptyFile(file), diagnostics: [...diagnostics, tooDeep], comments };
   parser.input = lexed.tokens;
   const cst = parser.file();
   // Recovery re-synchronises token by token; report the first error of a line, not the cascade after it.
@@ -27,8 +33,15 @@ export function parseSource(file: string, text: string): Parsed {
     lastLine = line;
     diagnostics.push(parseError(file, text, e));
   }
-  const comments = (lexed.groups.comments ?? []).map((t) => ({ text: t.image, start: t.startOffset, end: t.startOffset + t.image.length }));
-  return { value: toAst(cst, file), diagnostics, comments };
+  const ast = toAst(cst, file);
+  const deepAst = checkAstDepth(ast);
+  if (deepAst) return { value: emptyFile(file), diagnostics: [...diagnostics, deepAst], comments };
+  return { value: ast, diagnostics, comments };
+}
+
+/** What a refused file parses to: nothing for later phases (or an editor) to recurse into. */
+function emptyFile(file: string): FileAst {
+  return { kind: "File", imports: [], decls: [], span: { file, start: 0, end: 0 } };
 }
 
 function lexError(file: string, text: string, e: ILexingError): Diagnostic {

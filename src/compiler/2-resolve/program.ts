@@ -2,6 +2,7 @@
 import type { BlockDecl, FileAst, ModelDecl } from "../1-syntax/ast.ts";
 import { parseSource } from "../1-syntax/parse.ts";
 import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { IMPORT_DEPTH_LIMIT } from "../limits.ts";
 import { STD_SOURCE } from "../std/std-source.ts";
 import { dirname, joinPath, normalize, type Host } from "./host.ts";
 import { didYouMean } from "./suggest.ts";
@@ -30,8 +31,20 @@ export interface Program {
   scopes: Map<string, Map<string, Definition>>;
 }
 
-/** std is the same text in every compile of a process: parse it once (later phases only read the AST). */
-let stdParsed: ReturnType<typeof parseSource> | undefined;
+/**
+ * The last parse of each file, by name, reused while its text is unchanged (later phases only read the
+ * AST): std is the same in every compile of a process, and an editor recompiles on every keystroke a
+ * file whose imports did not change.
+ */
+const lastParse = new Map<string, { text: string; parsed: ReturnType<typeof parseSource> }>();
+
+function parseCached(name: string, text: string): ReturnType<typeof parseSource> {
+  const hit = lastParse.get(name);
+  if (hit?.text === text) return hit.parsed;
+  const parsed = parseSource(name, text);
+  lastParse.set(name, { text, parsed });
+  return parsed;
+}
 
 export function resolveImports(entry: string, host: Host, entryText?: string): { value: Program; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
@@ -40,7 +53,7 @@ export function resolveImports(entry: string, host: Host, entryText?: string): {
   const start = normalize(entry);
 
   const load = (name: string, text: string): LoadedFile => {
-    const parsed = name === STD_FILE && text === STD_SOURCE ? (stdParsed ??= parseSource(name, text)) : parseSource(name, text);
+    const parsed = parseCached(name, text);
     diagnostics.push(...parsed.diagnostics);
     const f = { name, text, ast: parsed.value, comments: parsed.comments };
     files.set(name, f);
@@ -60,6 +73,10 @@ export function resolveImports(entry: string, host: Host, entryText?: string): {
     }
     for (const imp of file.ast.imports) {
       const target = imp.from === STD_FILE ? STD_FILE : joinPath(dirname(file.name), imp.from);
+      if (stack.length >= IMPORT_DEPTH_LIMIT) {
+        diagnostics.push(diag("import_too_deep", imp.fromSpan, IMPORT_DEPTH_LIMIT));
+        continue;
+      }
       if (stack.includes(target)) {
         diagnostics.push(diag("import_cycle", imp.fromSpan, [...stack.slice(stack.indexOf(target)), target]));
         continue;

@@ -6,6 +6,7 @@
  */
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import type { Program } from "../2-resolve/program.ts";
+import type { Budget } from "../limits.ts";
 import { Elaborator, type BindingProbe } from "./elaborate.ts";
 import { Evaluator } from "./evaluate.ts";
 import { resolveHyper, type HyperRequest, type ModelConfig } from "./model-config.ts";
@@ -16,13 +17,13 @@ export interface Bound {
   origin: string;
 }
 
-export function bindFromShapes(program: Program, cfg: ModelConfig, req: HyperRequest, shapes: Map<string, number[]>, file: string): { value: Map<string, Bound>; diagnostics: Diagnostic[] } {
+export function bindFromShapes(program: Program, cfg: ModelConfig, req: HyperRequest, shapes: Map<string, number[]>, file: string, budget?: Budget): { value: Map<string, Bound>; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const scratch: Diagnostic[] = []; // errors of the symbolic pass repeat in the real one
   const ev = new Evaluator(scratch);
   const { scope, info } = resolveHyper(cfg, { ...req, symbolic: true }, ev, scratch);
   const probe: BindingProbe = { shapes, equations: [], rankErrors: [] };
-  new Elaborator(program, cfg, scope, scratch, probe).root();
+  new Elaborator(program, cfg, scope, scratch, probe, budget).root();
   diagnostics.push(...probe.rankErrors);
 
   const given = new Map<string, number>();

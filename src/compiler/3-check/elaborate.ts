@@ -8,6 +8,7 @@ import { didYouMean } from "../2-resolve/suggest.ts";
 import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import type { Init } from "../4-ir/schema.ts";
 import { DType, dtypeNamed } from "../ops/types.ts";
+import { BLOCK_DEPTH_LIMIT, Budget } from "../limits.ts";
 import type { Span } from "../source.ts";
 import { Evaluator } from "./evaluate.ts";
 import { bindArguments } from "./call-args.ts";
@@ -42,6 +43,7 @@ export class Elaborator {
     private readonly modelScope: Scope,
     private readonly diagnostics: Diagnostic[],
     private readonly probe?: BindingProbe,
+    private readonly budget = new Budget(),
   ) {
     this.ev = new Evaluator(diagnostics);
   }
@@ -71,6 +73,7 @@ export class Elaborator {
   }
 
   private newInstance(path: string, prefix: string, kind: Instance["kind"], blockName: string, def: Definition | undefined, scope: Scope, span: Span): Instance {
+    this.budget.reserveInstances(1, span);
     return { path, weightPrefix: prefix, kind, blockName, def, scope, hyper: new Map(), params: new Map(), members: new Map(), memberOrder: [], optional: new Set(), span };
   }
 
@@ -235,7 +238,17 @@ export class Elaborator {
     else if (count.k === "sym") n = this.probeRepeat(count, prefix, me.count.span);
     else if (count.k !== "error") this.diagnostics.push(diag("bad_repeat", me.count.span, show(count)));
     const inst = this.newInstance(path, prefix, "repeat", "repeat", undefined, scope, me.span);
+    // The copies stay expanded (one Instance per layer, hence per-layer IR modules and state-dict keys):
+    // summary, diff, viz and every lowering read that IR, so a symbolic stack would change them all at
+    // once. Instead the first copy's size predicts the rest, and an oversized stack is refused here,
+    // at its count, before any further copy is made.
+    const before = this.budget.instances;
     for (let i = 0; i < n; i++) {
+      if (i === 1) {
+        const each = this.budget.instances - before;
+        if (each === 0) break; // the first copy failed (and said why); the others would fail the same way
+        this.budget.expectInstances((n - 1) * each, me.count.span);
+      }
       const s = new Scope(scope);
       if (me.index) s.set(me.index.name, { k: "num", v: i, int: true });
       const child = this.moduleExpr(me.body, s, file, join(path, String(i)), `${prefix}${i}.`);
@@ -265,6 +278,10 @@ export class Elaborator {
     if (!def || def.decl.kind !== "Block") {
       const known = [...(this.program.scopes.get(file)?.values() ?? [])].filter((d) => d.decl.kind === "Block").map((d) => d.name);
       this.diagnostics.push(withHint(diag("unknown_block", me.block.span, me.block.name), didYouMean(me.block.name, known)));
+      return undefined;
+    }
+    if (this.stack.length >= BLOCK_DEPTH_LIMIT) {
+      this.diagnostics.push(diag("block_too_deep", me.block.span, BLOCK_DEPTH_LIMIT));
       return undefined;
     }
     if (this.stack.includes(def.name)) {

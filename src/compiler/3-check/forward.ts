@@ -11,6 +11,7 @@ import type { Span } from "../source.ts";
 import { builtinNames, callBuiltin, type CallArg } from "./builtins.ts";
 import { Evaluator } from "./evaluate.ts";
 import { GraphBuilder } from "./graph.ts";
+import { EVAL_DEPTH_LIMIT, LimitReached, type Budget } from "../limits.ts";
 import type { Instance } from "./instance.ts";
 import { showShape } from "../ops/rule-helpers.ts";
 import { indexTensor } from "./indexing.ts";
@@ -28,9 +29,24 @@ export class ForwardChecker extends Evaluator {
   readonly graph: GraphBuilder;
   private readonly frames: Frame[] = [];
 
-  constructor(diagnostics: Diagnostic[]) {
+  constructor(diagnostics: Diagnostic[], budget?: Budget) {
     super(diagnostics);
-    this.graph = new GraphBuilder(diagnostics);
+    this.graph = new GraphBuilder(diagnostics, budget);
+  }
+
+  /**
+   * Expression levels across nested forward calls. Each alone is bounded (expressions by the parser,
+   * calls by MAX_DEPTH), but their product can still overflow the stack: count the levels themselves.
+   */
+  private evalDepth = 0;
+
+  override expr(e: A.Expr, scope: Scope): Value {
+    if (++this.evalDepth > EVAL_DEPTH_LIMIT) throw new LimitReached(diag("eval_too_deep", e.span, EVAL_DEPTH_LIMIT));
+    try {
+      return super.expr(e, scope);
+    } finally {
+      this.evalDepth--;
+    }
   }
 
   /** Run the model's forward: inputs become graph inputs, unknown dims become batch symbols. */

@@ -3,6 +3,7 @@ import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import type * as P from "../4-ir/dim.ts";
 import { opDef, type CheckedAttrsOf, type ComputeOp, type OpName } from "../ops/table.ts";
 import { isRuleError, type DType } from "../ops/types.ts";
+import { Budget } from "../limits.ts";
 import type { Span } from "../source.ts";
 import type { TensorVal } from "./values.ts";
 
@@ -32,9 +33,13 @@ export class GraphBuilder {
   private readonly params = new Map<string, TensorVal>();
   scope = "";
 
-  constructor(private readonly diagnostics: Diagnostic[]) {}
+  constructor(
+    private readonly diagnostics: Diagnostic[],
+    private readonly budget = new Budget(),
+  ) {}
 
   private add(op: OpName, args: number[], attrs: Record<string, unknown>, dtype: DType, shape: P.Poly[], span?: Span): TensorVal {
+    this.budget.reserveNodes(1, span);
     const id = this.nodes.length;
     this.nodes.push({ id, op, args, attrs, dtype, shape, scope: this.scope, span });
     return { id, dtype, shape };

@@ -10,6 +10,8 @@ const e = <A extends unknown[]>(code: string, text: (...a: A) => string, severit
   text,
   severity,
 });
+/** Counts with thousands separators; past 10^15 (where digits stop being exact) in exponent form. */
+const big = (n: number) => (n < 1e15 ? n.toLocaleString("en-US") : n.toExponential(2));
 const list = (xs: readonly string[]) => xs.map((x) => `\`${x}\``).join(", ");
 
 export const codes = {
@@ -120,6 +122,17 @@ export const codes = {
   not_a_classifier: e("MDL518", (why: string) => `the model cannot be trained or evaluated as a video classifier: ${why}`),
   bad_entries: e("MDL519", (n: number, split: string) => `${n} bad entr${n === 1 ? "y" : "ies"} in the \`${split}\` split (listed above); fix ${n === 1 ? "it" : "them"} or pass --skip-bad to leave ${n === 1 ? "it" : "them"} out`),
   bad_context_length: e("MDL530", (got: string) => `the context length must be an integer of at least 2 (start and end token), got \`${got}\``),
+
+  // Size limits (src/compiler/limits.ts: defaults, flags and why), one per phase where the work is refused
+  too_deep: e("MDL110", (what: string, limit: number) => `${what} nest more than ${limit} levels deep`),
+  import_too_deep: e("MDL218", (limit: number) => `imports chain more than ${limit} files deep`),
+  block_too_deep: e("MDL340", (limit: number) => `blocks instantiate blocks more than ${limit} levels deep`),
+  eval_too_deep: e("MDL342", (limit: number) => `expressions nest more than ${limit} levels deep through the forward calls they make`),
+  too_many: e("MDL341", (what: string, count: number, limit: number, flag: string) =>
+    `${big(count)} ${what} exceed the limit of ${big(limit)} (raise it with ${flag})`),
+  tensor_too_large: e("MDL408", (what: string, shape: string, n: number, limit: number, flag: string) =>
+    `${what} ${shape} has ${big(n)} elements, more than the limit of ${big(limit)} (raise it with ${flag})`),
+  params_too_large: e("MDL409", (need: string, budget: string, why: string) => `the parameters need ${need}, more than the ${budget} that can be allocated here (${why})`),
 } as const;
 
 export type CodeName = keyof typeof codes;

@@ -33,20 +33,33 @@ export function renderDiagnostic(d: Diagnostic, lookup: (file: string) => Source
   return out.join("\n");
 }
 
+/** Lines longer than this are cut to a window around the caret (a generated or hostile file can have 40,000-character lines). */
+const MAX_LINE = 160;
+
 function excerpt(src: SourceFile, start: number, end: number): string[] {
   const a = src.position(start);
   const b = src.position(Math.max(start, end - 1));
   const width = String(a.line).length;
-  const text = src.line(a.line);
   const lines: string[] = [];
   if (a.line > 1 && src.line(a.line - 1).trim() !== "") {
-    lines.push(`  ${String(a.line - 1).padStart(width)} | ${src.line(a.line - 1)}`);
+    lines.push(`  ${String(a.line - 1).padStart(width)} | ${clip(src.line(a.line - 1), 0).text}`);
   }
+  const full = src.line(a.line);
+  const { text, shift } = clip(full, a.column - 1);
   lines.push(`  ${String(a.line).padStart(width)} | ${text}`);
-  const caretEnd = b.line === a.line ? b.column : text.length;
-  const n = Math.max(1, caretEnd - a.column + 1);
-  lines.push(`  ${" ".repeat(width)} | ${" ".repeat(a.column - 1)}${"^".repeat(n)}`);
+  const caretEnd = b.line === a.line ? b.column : full.length;
+  const n = Math.min(Math.max(1, caretEnd - a.column + 1), text.length - (a.column - 1 - shift));
+  lines.push(`  ${" ".repeat(width)} | ${" ".repeat(a.column - 1 - shift)}${"^".repeat(Math.max(1, n))}`);
   return lines;
+}
+
+/** A window of a long line that keeps column `at` in view; `shift` is how many characters the window moved the caret left. */
+function clip(line: string, at: number): { text: string; shift: number } {
+  if (line.length <= MAX_LINE) return { text: line, shift: 0 };
+  const from = Math.max(0, Math.min(at - 40, line.length - MAX_LINE));
+  const head = from > 0 ? "..." : "";
+  const body = line.slice(from, from + MAX_LINE);
+  return { text: head + body + (from + MAX_LINE < line.length ? "..." : ""), shift: from - head.length };
 }
 
 export function renderAll(ds: readonly Diagnostic[], lookup?: (file: string) => SourceFile | undefined): string {

@@ -1,7 +1,8 @@
 /** Parameter creation: from a torch-layout source where given, else from each Param's init, seeded. */
 import * as tf from "@tensorflow/tfjs";
 import type { ModelIR } from "../../compiler/4-ir/schema.ts";
-import { fail } from "../../compiler/diagnostics/diagnostic.ts";
+import { fail, MdlError } from "../../compiler/diagnostics/diagnostic.ts";
+import { checkParamMemory } from "../../compiler/limits.ts";
 import { toRuntimeLayout } from "./layout.ts";
 import { initValues, seededRandom } from "../weights/init-values.ts";
 
@@ -12,6 +13,8 @@ export function createParams(
   source: Map<string, { shape: number[]; data: Float32Array }> | undefined,
   opts: { trainable: boolean; seed: number },
 ): Map<string, tf.Tensor | tf.Variable> {
+  const tooLarge = checkParamMemory(ir);
+  if (tooLarge) throw new MdlError(tooLarge);
   const out = new Map<string, tf.Tensor | tf.Variable>();
   for (const p of ir.params) {
     const given = source?.get(p.path);
