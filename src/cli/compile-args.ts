@@ -14,6 +14,7 @@ export interface ModelFlags {
   set?: string[];
   replace?: string[];
   remove?: string[];
+  recompute?: string[];
 }
 
 /** Add --model/--preset/--set/--replace/--remove to a command. */
@@ -23,7 +24,8 @@ export function modelOptions(cmd: Command): Command {
     .option("--preset <name>", "a named preset of the model, e.g. B/16")
     .option("--set <name=value>", "set a hyperparameter (repeatable)", collect, [])
     .option("--replace <path=Block(args)>", "replace a sub-module by another block (repeatable)", collect, [])
-    .option("--remove <path>", "remove an optional sub-module (repeatable)", collect, []);
+    .option("--remove <path>", "remove an optional sub-module (repeatable)", collect, [])
+    .option("--recompute <path>", "recompute a module's activations in the backward pass, saving memory (repeatable; `*` matches one path segment, e.g. visual.transformer.resblocks.*)", collect, []);
 }
 
 export const fsHost: Host = {
@@ -46,6 +48,7 @@ export function compileOptions(flags: ModelFlags, weights?: Checkpoint): Compile
     set: parseAssignments(flags.set),
     replace: parseAssignments(flags.replace),
     remove: flags.remove ?? [],
+    recompute: flags.recompute ?? [],
     ...(weights ? { weights: { file: weights.file, shapes: shapesOf(weights) } } : {}),
   };
 }

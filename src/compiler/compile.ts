@@ -10,6 +10,7 @@ import { ForwardChecker } from "./3-check/forward.ts";
 import { modelConfig, resolveHyper } from "./3-check/model-config.ts";
 import { diag, hasErrors, type Diagnostic } from "./diagnostics/diagnostic.ts";
 import { buildIr } from "./4-ir/build.ts";
+import { applyRecompute } from "./4-ir/recompute.ts";
 import type { ModelIR } from "./4-ir/schema.ts";
 import { verifyIr } from "./4-ir/verify.ts";
 
@@ -24,6 +25,8 @@ export interface CompileOptions {
   remove?: string[];
   /** Tensor shapes of a checkpoint, to bind free hyperparameters from. */
   weights?: { file: string; shapes: Map<string, number[]> };
+  /** Module paths or patterns (`a.b.*`) to recompute in the backward pass (--recompute). */
+  recompute?: string[];
   /** The entry file's text, when the host should not be asked for it (editors, tests). */
   text?: string;
 }
@@ -74,6 +77,7 @@ export function compile(entry: string, host: Host, opts: CompileOptions = {}): C
 
   const built = buildIr({ model: def.name, file: program.entry, preset: opts.preset, hyper: info, root, graph: checker.graph, outputs });
   diagnostics.push(...built.diagnostics);
+  diagnostics.push(...applyRecompute(built.value, opts.recompute ?? [], program.entry));
   const verified = verifyIr(built.value);
   diagnostics.push(...verified.diagnostics);
   return { value: hasErrors(diagnostics) ? undefined : verified.value, diagnostics, program, extraSources };
