@@ -5,7 +5,8 @@ import { readFileSync } from "node:fs";
 import { compile, type CompileOptions } from "../../src/compiler/compile.ts";
 import { memoryHost } from "../../src/compiler/2-resolve/host.ts";
 import { renderAll } from "../../src/compiler/diagnostics/render.ts";
-import { matchesPattern } from "../../src/compiler/4-ir/recompute.ts";
+import { matchesPattern, recomputePlan } from "../../src/compiler/4-ir/recompute.ts";
+import { trainingMemory } from "../../src/compiler/4-ir/memory.ts";
 
 const FILE = "test/ir/samples/recompute/input.mdl";
 const declared = readFileSync(FILE, "utf8");
@@ -45,6 +46,25 @@ test("patterns match whole segments, one per `*`", () => {
   assert.not.ok(matchesPattern("visual.transformer.resblocks.*", "visual.transformer.resblocks.11.attn"));
   assert.not.ok(matchesPattern("visual.*", "visual"));
   assert.not.ok(matchesPattern("res", "resblocks"));
+});
+
+test("each recomputed block is one run: its inputs (activation and parameters) and its one output", () => {
+  const segments = [...recomputePlan(ir(declared)).values()];
+  // ids as printed in test/ir/samples/recompute/ir.txt
+  assert.equal(segments.map((s) => [s.start, s.end]), [[1, 8], [8, 15]]);
+  assert.equal(segments.map((s) => s.outputs), [[7], [14]]);
+  assert.equal([...segments[1].inputs].sort((a, b) => a - b), [7, 8, 9, 11, 12]);
+});
+
+test("the training-memory estimate of the sample, counted by hand from its IR (N = 3)", () => {
+  const m = trainingMemory(ir(declared), { N: 3 });
+  // parameters: 2 x (4 + 4 + 16 + 4) + 8 + 2 = 66 floats
+  assert.equal([m.params, m.grads, m.adamw], [264, 264, 528]);
+  // values: per block layer_norm, linear, add [3, 4]; the head [3, 2]
+  assert.is(m.activations, (2 * 3 * 12 + 6) * 4);
+  // recomputed: only each block's output is kept; one block's norm and linear are rebuilt at a time
+  assert.equal(m.recomputed, { kept: (2 * 12 + 6) * 4, largestRun: 2 * 12 * 4 });
+  assert.is(trainingMemory(ir(plain), { N: 3 }).recomputed, undefined);
 });
 
 test.run();

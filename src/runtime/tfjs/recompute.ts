@@ -1,64 +1,16 @@
 /**
  * Recomputation of activations in the backward pass (gradient checkpointing), for the IR modules marked
- * `recompute`. Each call of such a module is one contiguous run of nodes (their scope lies under the
- * module's path). In training the run becomes one tf.customGrad: the forward keeps only the run's inputs
- * (activations coming in, parameters) and frees everything inside; the backward re-runs the same nodes
+ * `recompute`. Each call of such a module is one contiguous run of nodes (recomputePlan finds them). In
+ * training the run becomes one tf.customGrad: the forward keeps only the run's inputs (activations coming
+ * in, parameters) and frees everything inside; the backward re-runs the same nodes
  * on the saved inputs under a fresh tape and takes their gradients. The same kernels run on the same
  * inputs, so the numbers are those of the plain run (up to the order of gradient sums).
  */
 import * as tf from "@tensorflow/tfjs";
-import type { ModelIR, Node } from "../../compiler/4-ir/schema.ts";
+import type { Node } from "../../compiler/4-ir/schema.ts";
+import { isLeaf, type Segment } from "../../compiler/4-ir/recompute.ts";
 
-export interface Segment {
-  /** Index in the node list of the run's first and one-past-last node. */
-  start: number;
-  end: number;
-  /** Ids of the values the run reads from outside (parameters included), in a fixed order. */
-  inputs: number[];
-  /** Ids of values computed in the run and read after it (or graph outputs). */
-  outputs: number[];
-}
-
-const isLeaf = (n: Node) => n.op === "input" || n.op === "param";
-
-/** The runs to recompute, by the index of their first node. Empty when no module is marked. */
-export function recomputePlan(ir: ModelIR): Map<number, Segment> {
-  const roots = ir.modules.filter((m) => m.recompute).map((m) => m.path);
-  const plan = new Map<number, Segment>();
-  if (!roots.length) return plan;
-  // outermost marked module a scope lies in (a mark inside a recomputed module adds nothing)
-  const owner = (scope: string) => roots.filter((p) => scope === p || scope.startsWith(p + ".")).sort((a, b) => a.length - b.length)[0];
-  // a module called twice in a row gives two runs: each call ends at its last output
-  const ends = new Set(ir.graph.calls.filter((c) => roots.includes(c.scope) && c.outputs.length).map((c) => Math.max(...c.outputs.map((o) => o.value))));
-  const nodes = ir.graph.nodes;
-  const lastUse = new Map<number, number>();
-  nodes.forEach((n, i) => n.args.forEach((a) => lastUse.set(a, i)));
-  const graphOut = new Set(ir.graph.outputs.map((o) => o.value));
-
-  const close = (start: number, end: number) => {
-    const body = nodes.slice(start, end).filter((n) => !isLeaf(n));
-    const made = new Set(body.map((n) => n.id));
-    const inputs = [...new Set(body.flatMap((n) => n.args).filter((a) => !made.has(a)))];
-    const outputs = body.filter((n) => graphOut.has(n.id) || (lastUse.get(n.id) ?? -1) >= end).map((n) => n.id);
-    const floats = outputs.every((id) => nodes[id].type.dtype === "f32");
-    if (body.length && outputs.length && floats) plan.set(start, { start, end, inputs, outputs });
-  };
-  let open: { root: string; start: number } | undefined;
-  nodes.forEach((n, i) => {
-    const root = owner(n.scope);
-    if (open && root !== open.root) {
-      close(open.start, i);
-      open = undefined;
-    }
-    if (root && !open) open = { root, start: i };
-    if (open && ends.has(n.id)) {
-      close(open.start, i + 1);
-      open = undefined;
-    }
-  });
-  if (open) close(open.start, nodes.length);
-  return plan;
-}
+export { recomputePlan } from "../../compiler/4-ir/recompute.ts";
 
 /** Evaluates one node given the values computed so far (the lowering's own evaluator). */
 export type EvalNode = (node: Node, values: Map<number, tf.Tensor>) => tf.Tensor;
