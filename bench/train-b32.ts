@@ -5,7 +5,7 @@
  *     `--recompute visual.transformer.resblocks`, each in its own process;
  *  2. seconds per step and peak RSS of mdl and of PyTorch 1.13 + OpenBLAS (bench/xclip_train_torch.py),
  *     run alternately (torch, mdl, torch) so that both see the same load; the ratio is what to read.
- * Appends a section to bench/RESULTS.md.   npx tsx bench/train-b32.ts [--steps N] [--threads N]
+ * Appends a section to bench/RESULTS.md.   npx tsx bench/train-b32.ts [--steps N] [--threads N] [--steps-only]
  */
 import { spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -124,7 +124,8 @@ const steady = (s: number[]) => (s.length > 1 ? s.slice(1) : s).reduce((a, b) =>
 const f1 = (x: number) => x.toFixed(1);
 
 function parent(): void {
-  const memory = [false, true].map((r) => runChild(["--memory", String(Number(r))]));
+  // --steps-only: the step comparison alone (the memory children take long on a loaded host)
+  const memory = process.argv.includes("--steps-only") ? [] : [false, true].map((r) => runChild(["--memory", String(Number(r))]));
   console.log(memory);
   const torchA = runTorch();
   console.log("torch", torchA);
@@ -135,7 +136,7 @@ function parent(): void {
 
   const lines = [`\n## train X-CLIP-B/32 with recomputation (${new Date().toISOString().slice(0, 10)})`];
   lines.push(`wasm ${THREADS} threads, batch 1, T = 8, 224 px, 10 class texts, text encoder frozen (features cached), AdamW; \`--recompute ${RECOMPUTE.join(" ")}\` (each of the 12 frame blocks). Machine: ${os.cpus().length} x ${os.cpus()[0]?.model.trim()}, Node ${process.version}, load ${os.loadavg()[0].toFixed(1)} at the end (shared host: read the ratios).`, "");
-  lines.push("| tfjs memory, training forward of one video | kept after the forward | peak during the forward | peak during a whole step |", "|---|---|---|---|");
+  if (memory.length) lines.push("| tfjs memory, training forward of one video | kept after the forward | peak during the forward | peak during a whole step |", "|---|---|---|---|");
   for (const [i, m] of memory.entries()) {
     const name = i ? "recompute frame blocks" : "no recomputation";
     lines.push(typeof m === "string" ? `| ${name} | failed: ${m} | | |` : `| ${name} | ${Math.round(m.forwardKeptMB as number)} MB | ${Math.round(m.forwardPeakMB as number)} MB | ${m.stepPeakMB == null ? "(does not fit)" : `${Math.round(m.stepPeakMB as number)} MB`} |`);
