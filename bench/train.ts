@@ -29,6 +29,8 @@ interface Config {
   /** Train only these parameters (default: all but the text encoder). */
   trainOnly?: (key: string) => boolean;
   backend?: "wasm" | "cpu";
+  /** Modules recomputed in the backward pass (what lets B/32 fit wasm's 4 GiB heap; see bench/train-b32.ts). */
+  recompute?: string[];
 }
 
 // X-CLIP's own modules: what an adapter-style fine-tune of a pretrained CLIP trains
@@ -37,10 +39,10 @@ const addedByXclip = (key: string) => /(^|\.)message_|^mit\.|^prompts_/.test(key
 const CONFIGS: Config[] = [
   { name: "tiny CLIP mean-pool", file: "models/variants/clip-meanpool.mdl", preset: "tiny", batch: 16, steps: 60, size: 32 },
   { name: "tiny X-CLIP", file: "models/xclip.mdl", preset: "tiny", batch: 16, steps: 60, size: 32 },
-  // All 133 M non-text parameters with AdamW's moments and gradients need ~2.1 GB before activations and
-  // temporaries: beyond what fits in wasm32's 4 GiB heap, where tfjs-backend-wasm keeps every tensor.
-  { name: "X-CLIP-B/32", file: "models/xclip.mdl", preset: "B/32", batch: 1, steps: 4, size: 224 },
-  { name: "X-CLIP-B/32, CLIP backbone frozen", file: "models/xclip.mdl", preset: "B/32", batch: 1, steps: 4, size: 224, trainOnly: addedByXclip },
+  // Without recomputation the forward keeps ~3 GB of activations and the backward then overflows wasm32's
+  // 4 GiB heap, where tfjs-backend-wasm keeps every tensor.
+  { name: "X-CLIP-B/32, frame blocks recomputed", file: "models/xclip.mdl", preset: "B/32", batch: 1, steps: 4, size: 224, recompute: ["visual.transformer.resblocks"] },
+  { name: "X-CLIP-B/32, CLIP backbone frozen, frame blocks recomputed", file: "models/xclip.mdl", preset: "B/32", batch: 1, steps: 4, size: 224, trainOnly: addedByXclip, recompute: ["visual.transformer.resblocks"] },
   // The pure-JS backend keeps tensors in ordinary typed arrays, without wasm's heap limit: ~30x slower, but it trains.
   { name: "X-CLIP-B/32 (cpu backend)", file: "models/xclip.mdl", preset: "B/32", batch: 1, steps: 3, size: 224, backend: "cpu" },
 ];
@@ -51,7 +53,7 @@ async function child(c: Config): Promise<void> {
   try {
     synthesize({ out: join(dir, "data"), videosPerClass: Math.max(2, Math.ceil(c.batch / 10) * 2), frames: 8, size: c.size, seed: 0 });
     const data = await loadSplit(join(dir, "data"), "train");
-    const ir = compile(c.file, fsHost, { preset: c.preset }).value!;
+    const ir = compile(c.file, fsHost, { preset: c.preset, recompute: c.recompute }).value!;
     const stamps: number[] = [];
     const res = await fit({
       ir, classes: data.classes, entries: data.entries, out: join(dir, "run"), seed: 0, batch: c.batch, steps: c.steps, lr: 1e-4,

@@ -9340,6 +9340,7 @@ var As = kw("as");
 var Seq = kw("seq");
 var Use = kw("use");
 var Optional = kw("optional");
+var Recompute = kw("recompute");
 var Set3 = kw("set");
 var Replace = kw("replace");
 var Remove = kw("remove");
@@ -9381,7 +9382,7 @@ var LBracket = createToken({ name: "LBracket", pattern: /\[/ });
 var RBracket = createToken({ name: "RBracket", pattern: /\]/ });
 var LCurly = createToken({ name: "LCurly", pattern: /\{/ });
 var RCurly = createToken({ name: "RCurly", pattern: /\}/ });
-var keywords = [Import, From, Block, Model, Extends, Preset, Param, Let, Forward, Return, For, In, If, Else, Repeat, As, Seq, Use, Optional, Set3, Replace, Remove, True, False, And, Or, Not];
+var keywords = [Import, From, Block, Model, Extends, Preset, Param, Let, Forward, Return, For, In, If, Else, Repeat, As, Seq, Use, Optional, Recompute, Set3, Replace, Remove, True, False, And, Or, Not];
 var allTokens = [
   WhiteSpace,
   Comment,
@@ -9537,9 +9538,10 @@ var MdlParser = class extends CstParser {
       this.SUBRULE2(this.expr);
     });
   });
-  /** SubModule : "optional"? Path "=" ModuleExpr ("if" Expr)? */
+  /** SubModule : "optional"? "recompute"? Path "=" ModuleExpr ("if" Expr)? */
   subModule = this.RULE("subModule", () => {
     this.OPTION(() => this.CONSUME(Optional));
+    this.OPTION3(() => this.CONSUME(Recompute));
     this.SUBRULE(this.path);
     this.CONSUME(Equals);
     this.SUBRULE(this.moduleExpr);
@@ -10298,7 +10300,7 @@ var Visitor = class _Visitor {
         const path = this.path(this.node(k, "path"));
         const module2 = this.moduleExpr(this.node(k, "moduleExpr"));
         if (!path.length || !module2) return void 0;
-        const s = { kind: "SubModule", optional: !!this.tok(k, "Optional"), path, module: module2, span };
+        const s = { kind: "SubModule", optional: !!this.tok(k, "Optional"), recompute: !!this.tok(k, "Recompute"), path, module: module2, span };
         const cond = this.tok(k, "If") ? this.expr(this.node(k, "expr")) : void 0;
         if (cond) s.cond = cond;
         return s;
@@ -11035,7 +11037,7 @@ var SourcePrinter = class {
       case "ParamMember":
         return ["param ", m.name.name, ": ", this.shape(m.type), m.init ? [" = ", this.expr(m.init)] : "", m.cond ? [" if ", this.expr(m.cond)] : ""];
       case "SubModule":
-        return [m.optional ? "optional " : "", this.path(m.path), " = ", this.moduleExpr(m.module), m.cond ? [" if ", this.expr(m.cond)] : ""];
+        return [m.optional ? "optional " : "", m.recompute ? "recompute " : "", this.path(m.path), " = ", this.moduleExpr(m.module), m.cond ? [" if ", this.expr(m.cond)] : ""];
       case "UseMember":
         return [m.optional ? "optional " : "", "use ", m.name.name, " = ", this.moduleExpr(m.module)];
       case "Forward":

@@ -146,6 +146,7 @@ export interface SubModuleCstNode extends CstNode {
 
 export type SubModuleCstChildren = {
   Optional?: IToken[];
+  Recompute?: IToken[];
   path: PathCstNode[];
   Equals: IToken[];
   moduleExpr: ModuleExprCstNode[];

@@ -128,9 +128,10 @@ export class MdlParser extends CstParser {
     });
   });
 
-  /** SubModule : "optional"? Path "=" ModuleExpr ("if" Expr)? */
+  /** SubModule : "optional"? "recompute"? Path "=" ModuleExpr ("if" Expr)? */
   subModule = this.RULE("subModule", () => {
     this.OPTION(() => this.CONSUME(T.Optional));
+    this.OPTION3(() => this.CONSUME(T.Recompute));
     this.SUBRULE(this.path);
     this.CONSUME(T.Equals);
     this.SUBRULE(this.moduleExpr);

@@ -23,6 +23,7 @@ export const As = kw("as");
 export const Seq = kw("seq");
 export const Use = kw("use");
 export const Optional = kw("optional");
+export const Recompute = kw("recompute");
 export const Set = kw("set");
 export const Replace = kw("replace");
 export const Remove = kw("remove");
@@ -67,7 +68,7 @@ export const RBracket = createToken({ name: "RBracket", pattern: /\]/ });
 export const LCurly = createToken({ name: "LCurly", pattern: /\{/ });
 export const RCurly = createToken({ name: "RCurly", pattern: /\}/ });
 
-export const keywords = [Import, From, Block, Model, Extends, Preset, Param, Let, Forward, Return, For, In, If, Else, Repeat, As, Seq, Use, Optional, Set, Replace, Remove, True, False, And, Or, Not];
+export const keywords = [Import, From, Block, Model, Extends, Preset, Param, Let, Forward, Return, For, In, If, Else, Repeat, As, Seq, Use, Optional, Recompute, Set, Replace, Remove, True, False, And, Or, Not];
 
 export const allTokens: TokenType[] = [
   WhiteSpace, Comment, Arrow, Ellipsis, Float, Int, StringLit,

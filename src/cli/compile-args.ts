@@ -18,6 +18,7 @@ export interface ModelFlags {
   maxInstances?: string;
   maxNodes?: string;
   maxTensorElements?: string;
+  recompute?: string[];
 }
 
 /** Add --model/--preset/--set/--replace/--remove to a command. */
@@ -30,7 +31,8 @@ export function modelOptions(cmd: Command): Command {
     .option("--remove <path>", "remove an optional sub-module (repeatable)", collect, [])
     .option("--max-instances <n>", `refuse models with more module instances (default ${DEFAULT_LIMITS.instances})`)
     .option("--max-nodes <n>", `refuse models whose forward graph has more primitive ops (default ${DEFAULT_LIMITS.nodes})`)
-    .option("--max-tensor-elements <n>", `refuse tensors with more elements (default 2^31)`);
+    .option("--max-tensor-elements <n>", `refuse tensors with more elements (default 2^31)`)
+    .option("--recompute <path>", "recompute a module's activations in the backward pass, saving memory (repeatable; `*` matches one path segment, e.g. visual.transformer.resblocks.*)", collect, []);
 }
 
 /** The size limits the flags raise (src/compiler/limits.ts); unset flags keep the defaults. */
@@ -59,6 +61,7 @@ export function compileOptions(flags: ModelFlags, weights?: Checkpoint): Compile
     replace: parseAssignments(flags.replace),
     remove: flags.remove ?? [],
     limits: limitFlags(flags),
+    recompute: flags.recompute ?? [],
     ...(weights ? { weights: { file: weights.file, shapes: shapesOf(weights) } } : {}),
   };
 }

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { analyze, type ModuleStats } from "../compiler/4-ir/analyze.ts";
 import type { ModelIR } from "../compiler/4-ir/schema.ts";
 import { diag, MdlError } from "../compiler/diagnostics/diagnostic.ts";
+import { trainingMemory, type TrainingMemory } from "../compiler/4-ir/memory.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
 import { parseAssignments, runCommand } from "./io.ts";
 
@@ -27,11 +28,12 @@ export function register(program: Command): void {
       }
       const { ir } = compileOrFail(file, flags, flags.weights);
       const stats = analyze(ir, dims);
+      const memory = memoryEstimate(ir, dims);
       if (flags.json) {
-        process.stdout.write(JSON.stringify(summaryJson(ir, stats), null, 2) + "\n");
+        process.stdout.write(JSON.stringify({ ...summaryJson(ir, stats), trainingMemory: memory }, null, 2) + "\n");
         return;
       }
-      process.stdout.write(summaryTable(ir, stats.modules.filter((m) => m.depth <= depth), stats.total) + "\n");
+      process.stdout.write(summaryTable(ir, stats.modules.filter((m) => m.depth <= depth), stats.total) + "\n" + memoryLines(memory) + "\n");
     }),
   );
 }
@@ -67,4 +69,30 @@ export function summaryTable(ir: ModelIR, rows: ModuleStats[], total: { params: 
     ...cells.map(line),
     `total: ${total.params.toLocaleString("en-US")} parameters (${human(total.params)}), ${human(total.macs)}MACs for ${ir.symbols.map((s) => `${s}=1`).join(", ") || "one sample"}`,
   ].join("\n");
+}
+
+/** The estimate for the IR as compiled; when nothing is marked, also for every repeated block recomputed. */
+function memoryEstimate(ir: ModelIR, dims: Record<string, number>): TrainingMemory & { assumed?: string[] } {
+  const m = trainingMemory(ir, dims);
+  if (m.recomputed) return m;
+  const repeats = ir.modules.filter((x) => x.block === "repeat" && !ir.modules.some((y) => y.block === "repeat" && x.path.startsWith(y.path + ".")));
+  if (!repeats.length) return m;
+  const marked: ModelIR = { ...ir, modules: ir.modules.map((x) => (repeats.some((r) => r.children.includes(x.path)) ? { ...x, recompute: true } : x)) };
+  return { ...trainingMemory(marked, dims), assumed: repeats.map((r) => r.path) };
+}
+
+const bytes = (n: number) => (n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : `${(n / 2 ** 20).toFixed(0)} MiB`);
+
+function memoryLines(m: TrainingMemory & { assumed?: string[] }): string {
+  const fixed = m.params + m.grads + m.adamw;
+  const lines = [
+    `training memory, f32, every parameter trained: parameters ${bytes(m.params)}, gradients ${bytes(m.grads)}, AdamW state ${bytes(m.adamw)}`,
+    `  activations kept for the backward: ${bytes(m.activations)} without recomputation (total ${bytes(fixed + m.activations)})`,
+  ];
+  if (m.recomputed) {
+    const how = m.assumed ? `if ${m.assumed.map((p) => `--recompute ${p}`).join(" ")}` : "with the marked modules recomputed";
+    const { kept, largestRun } = m.recomputed;
+    lines.push(`  ${bytes(kept)} + ${bytes(largestRun)} rebuilt at a time ${how} (total ${bytes(fixed + kept + largestRun)})`);
+  }
+  return lines.join("\n");
 }

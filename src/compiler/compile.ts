@@ -11,6 +11,7 @@ import { modelConfig, resolveHyper, type HyperRequest, type ModelConfig } from "
 import { diag, hasErrors, withNote, type Diagnostic } from "./diagnostics/diagnostic.ts";
 import { Budget, checkTensorSizes, DEFAULT_LIMITS, LimitReached, type Limits } from "./limits.ts";
 import { buildIr } from "./4-ir/build.ts";
+import { applyRecompute } from "./4-ir/recompute.ts";
 import type { ModelIR } from "./4-ir/schema.ts";
 import { verifyIr } from "./4-ir/verify.ts";
 
@@ -25,6 +26,8 @@ export interface CompileOptions {
   remove?: string[];
   /** Tensor shapes of a checkpoint, to bind free hyperparameters from. */
   weights?: { file: string; shapes: Map<string, number[]> };
+  /** Module paths or patterns (`a.b.*`) to recompute in the backward pass (--recompute). */
+  recompute?: string[];
   /** The entry file's text, when the host should not be asked for it (editors, tests). */
   text?: string;
   /** Raised size limits (--max-instances, ...); src/compiler/limits.ts has the defaults. */
@@ -81,6 +84,7 @@ export function compile(entry: string, host: Host, opts: CompileOptions = {}): C
 
   const built = buildIr({ model: def.name, file: program.entry, preset: opts.preset, hyper: info, root, graph, outputs });
   diagnostics.push(...built.diagnostics, ...checkTensorSizes(built.value, limits));
+  diagnostics.push(...applyRecompute(built.value, opts.recompute ?? [], program.entry));
   const verified = opts.verify === false ? { value: built.value, diagnostics: [] } : verifyIr(built.value);
   diagnostics.push(...verified.diagnostics);
   return { value: hasErrors(diagnostics) ? undefined : verified.value, diagnostics, program, extraSources };

@@ -77,10 +77,15 @@ export interface ParamMember extends NodeBase {
   cond?: Expr;
 }
 
-/** SubModule : "optional"? Path "=" ModuleExpr ("if" Expr)? */
+/**
+ * SubModule : "optional"? "recompute"? Path "=" ModuleExpr ("if" Expr)?
+ * `recompute`: training keeps only the inputs of each instance (each element of a repeat or seq) and
+ * recomputes its activations in the backward pass (gradient checkpointing).
+ */
 export interface SubModule extends NodeBase {
   kind: "SubModule";
   optional: boolean;
+  recompute: boolean;
   path: Ident[];
   module: ModuleExpr;
   cond?: Expr;

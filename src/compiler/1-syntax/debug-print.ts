@@ -40,7 +40,7 @@ function member(m: A.Member, depth: number, line: Line): void {
     case "ParamMember":
       return line(depth, `Param ${m.name.name}: ${shape(m.type)}${m.init ? ` = ${expr(m.init)}` : ""}${m.cond ? ` if ${expr(m.cond)}` : ""}`);
     case "SubModule":
-      return line(depth, `SubModule ${m.optional ? "optional " : ""}${path(m.path)} = ${moduleExpr(m.module)}${m.cond ? ` if ${expr(m.cond)}` : ""}`);
+      return line(depth, `SubModule ${m.optional ? "optional " : ""}${m.recompute ? "recompute " : ""}${path(m.path)} = ${moduleExpr(m.module)}${m.cond ? ` if ${expr(m.cond)}` : ""}`);
     case "UseMember":
       return line(depth, `Use ${m.optional ? "optional " : ""}${m.name.name} = ${moduleExpr(m.module)}`);
     case "Forward": {

@@ -168,7 +168,7 @@ class SourcePrinter {
       case "ParamMember":
         return ["param ", m.name.name, ": ", this.shape(m.type), m.init ? [" = ", this.expr(m.init)] : "", m.cond ? [" if ", this.expr(m.cond)] : ""];
       case "SubModule":
-        return [m.optional ? "optional " : "", this.path(m.path), " = ", this.moduleExpr(m.module), m.cond ? [" if ", this.expr(m.cond)] : ""];
+        return [m.optional ? "optional " : "", m.recompute ? "recompute " : "", this.path(m.path), " = ", this.moduleExpr(m.module), m.cond ? [" if ", this.expr(m.cond)] : ""];
       case "UseMember":
         return [m.optional ? "optional " : "", "use ", m.name.name, " = ", this.moduleExpr(m.module)];
       case "Forward":

@@ -187,7 +187,7 @@ class Visitor {
         const path = this.path(this.node(k, "path"));
         const module = this.moduleExpr(this.node(k, "moduleExpr"));
         if (!path.length || !module) return undefined;
-        const s: A.SubModule = { kind: "SubModule", optional: !!this.tok(k, "Optional"), path, module, span };
+        const s: A.SubModule = { kind: "SubModule", optional: !!this.tok(k, "Optional"), recompute: !!this.tok(k, "Recompute"), path, module, span };
         const cond = this.tok(k, "If") ? this.expr(this.node(k, "expr")) : undefined;
         if (cond) s.cond = cond;
         return s;

@@ -90,10 +90,10 @@ export class Elaborator {
         inst.forward = m;
         return;
       case "UseMember":
-        this.addChild(inst, [m.name], m.module, file, m.optional, undefined, true, m.span);
+        this.addChild(inst, [m.name], m.module, file, m.optional, undefined, true, m.span, false);
         return;
       case "SubModule":
-        this.addChild(inst, m.path, m.module, file, m.optional, m.cond, false, m.span);
+        this.addChild(inst, m.path, m.module, file, m.optional, m.cond, false, m.span, m.recompute);
         return;
     }
   }
@@ -175,7 +175,7 @@ export class Elaborator {
   }
 
   /** Declare a child member (a dotted path creates namespace instances on the way). */
-  private addChild(inst: Instance, path: A.Ident[], me: A.ModuleExpr, file: string, optional: boolean, cond: A.Expr | undefined, use: boolean, span: Span): void {
+  private addChild(inst: Instance, path: A.Ident[], me: A.ModuleExpr, file: string, optional: boolean, cond: A.Expr | undefined, use: boolean, span: Span, recompute: boolean): void {
     let parent = inst;
     for (const seg of path.slice(0, -1)) {
       let ns = parent.members.get(seg.name);
@@ -213,6 +213,7 @@ export class Elaborator {
     } else child = this.moduleExpr(me, inst.scope, file, childPath, prefix);
     if (child) {
       child.span = span;
+      if (recompute) markRecompute(child);
       parent.members.set(last.name, child);
     }
   }
@@ -324,6 +325,13 @@ function argSpan(me: A.InstanceExpr, decl: A.BlockDecl, name: string): Span {
   const i = decl.params.findIndex((p) => p.name.name === name);
   const byName = me.args.find((a) => a.name?.name === name);
   return (byName ?? me.args.filter((a) => !a.name)[i])?.span ?? me.span;
+}
+
+/** `recompute` on a repeat or seq applies to each element: one block at a time is recomputed, as X-CLIP's
+ * TRAIN.USE_CHECKPOINT does per resblock (recomputing the whole stack at once would save nothing at its peak). */
+function markRecompute(inst: Instance): void {
+  if (inst.kind === "block") inst.recompute = true;
+  else for (const m of inst.members.values()) if (m) markRecompute(m);
 }
 
 export function join(path: string, name: string): string {

@@ -30,6 +30,8 @@ export interface Instance {
   forward?: ForwardDecl;
   span: Span;
   replaced?: { from: string; by: string; span: Span };
+  /** Declared `recompute`: training recomputes this instance's activations in the backward pass. */
+  recompute?: boolean;
 }
 
 export interface HyperInfo {

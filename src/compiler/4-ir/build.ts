@@ -60,6 +60,7 @@ export function buildIr(input: BuildInput): { value: ModelIR; diagnostics: Diagn
       children: [],
     };
     if (optional) m.optional = true;
+    if (inst.recompute) m.recompute = true;
     if (inst.replaced) m.replaced = { from: inst.replaced.from, by: inst.replaced.by };
     const l = loc(inst.span);
     if (l) m.loc = l;

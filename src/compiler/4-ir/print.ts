@@ -30,7 +30,7 @@ export function printIr(ir: ModelIR, opts: { graph?: boolean } = {}): string {
   const walk = (path: string, depth: number) => {
     const m = byPath.get(path)!;
     const hyper = Object.entries(m.hyper).map(([k, v]) => `${k}=${v}`).join(", ");
-    const tags = [m.optional ? "optional" : "", m.replaced ? `replaced ${m.replaced.from} -> ${m.replaced.by}` : ""].filter(Boolean).join(", ");
+    const tags = [m.optional ? "optional" : "", m.recompute ? "recompute" : "", m.replaced ? `replaced ${m.replaced.from} -> ${m.replaced.by}` : ""].filter(Boolean).join(", ");
     lines.push(`  ${"  ".repeat(depth)}${path || "(model)"}: ${m.block}${hyper ? `(${hyper})` : ""}${tags ? `  [${tags}]` : ""}`);
     for (const c of m.children) walk(c, depth + 1);
   };

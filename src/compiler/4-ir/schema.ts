@@ -51,6 +51,12 @@ export const Module = z.object({
   optional: z.boolean().optional(),
   /** Set when a variant or --replace swapped this member's block. */
   replaced: z.object({ from: z.string(), by: z.string() }).optional(),
+  /**
+   * Training recomputes this instance's activations in the backward pass instead of keeping them
+   * (gradient checkpointing; torch.utils.checkpoint around the instance's call). Set by `recompute` in
+   * the source (on each element of a repeat/seq) or by --recompute. Changes no number, only memory.
+   */
+  recompute: z.boolean().optional(),
   loc: Loc.optional(),
 });
 

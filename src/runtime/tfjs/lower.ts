@@ -10,6 +10,7 @@ import { bindSymbols } from "../backend/bind-symbols.ts";
 import { evalOp } from "./ops/index.ts";
 import { tfDtype, type Env } from "./ops/shape.ts";
 import { paramLayouts } from "./layout.ts";
+import { recomputePlan, runSegment } from "./recompute.ts";
 
 export { paramLayouts, toRuntimeLayout, toTorchLayout, type Layout } from "./layout.ts";
 export { createParams } from "./init-params.ts";
@@ -41,6 +42,7 @@ export function lowerToTfjs(ir: ModelIR): Lowered {
   const lastUse = new Map<number, number>();
   ir.graph.nodes.forEach((n, i) => n.args.forEach((a) => lastUse.set(a, i)));
   const pinned = new Set<number>(ir.graph.outputs.map((o) => o.value));
+  const recompute = recomputePlan(ir);
 
   return {
     run(inputs, params, opts = {}) {
@@ -50,17 +52,24 @@ export function lowerToTfjs(ir: ModelIR): Lowered {
       const values = new Map<number, tf.Tensor>();
       // leaves the caller owns: never disposed here
       const owned = new Set<tf.Tensor>();
-      ir.graph.nodes.forEach((node, i) => {
-        const value = evalNode(node, values, inputs, params, env, training, laidNode, byId, ir.file, owned);
-        values.set(node.id, value);
-        if (training) return; // the gradient tape holds on to intermediates
+      const evalOne = (node: Node, vals: Map<number, tf.Tensor>) => evalNode(node, vals, inputs, params, env, training, laidNode, byId, ir.file, owned);
+      for (let i = 0; i < ir.graph.nodes.length; i++) {
+        const node = ir.graph.nodes[i];
+        const segment = training ? recompute.get(i) : undefined;
+        if (segment) {
+          runSegment(segment, ir.graph.nodes, values, evalOne, keep);
+          i = segment.end - 1;
+          continue;
+        }
+        values.set(node.id, evalOne(node, values));
+        if (training) continue; // the gradient tape holds on to intermediates
         for (const a of new Set(node.args)) {
           if (lastUse.get(a) !== i || keep.has(a)) continue;
           const t = values.get(a)!;
           if (!owned.has(t)) t.dispose();
           values.delete(a);
         }
-      });
+      }
       const outputs: Record<string, tf.Tensor> = {};
       for (const o of ir.graph.outputs) outputs[o.name] = values.get(o.value)!;
       const kept = new Map<number, tf.Tensor>();
