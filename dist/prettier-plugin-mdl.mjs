@@ -9995,6 +9995,8 @@ var codes = {
   backend_unavailable: e("MDL405", (name, why) => `backend \`${name}\` is not available: ${why}`),
   input_dtype: e("MDL406", (name, expected, got) => `input \`${name}\` must be ${expected}, got ${got}`),
   cannot_classify: e("MDL407", (model, why) => `\`${model}\` cannot classify videos: ${why}`),
+  // i8-backend: engine limits
+  weight_too_large: e("MDL420", (name, bytes, limit) => `parameter \`${name}\` takes ${bytes} bytes, more than one GPU buffer binding holds (maxStorageBufferBindingSize ${limit}); run it on a CPU backend (--backend wasm)`),
   // 5xx weights and data
   not_found: e("MDL501", (what) => `${what} not found`),
   unknown_format: e("MDL502", (why) => `not a checkpoint mdl can read: ${why}`),
