@@ -60,17 +60,7 @@ export function runExported(jobs: Job[], dir: string): Record<string, Outputs>[]
   return JSON.parse(readFileSync(out, "utf8"));
 }
 
-/** ||a - ref|| / ||ref|| in float64. */
-export function relError(a: ArrayLike<number>, ref: ArrayLike<number>): number {
-  assert.is(a.length, ref.length);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < ref.length; i++) {
-    num += (a[i] - ref[i]) ** 2;
-    den += ref[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
+export { relError } from "../helpers/rel-error.ts";
 
 /** Seeded random weights as mdl initialises them, written in torch layout (what `mdl train` checkpoints hold). */
 export async function randomWeights(ir: ModelIR, seed: number, file: string): Promise<void> {

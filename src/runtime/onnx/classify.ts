@@ -6,7 +6,7 @@
  */
 import type { ModelIR } from "../../compiler/4-ir/schema.ts";
 import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
-import { classifyInputs, type VisualInput } from "../run/classify.ts";
+import { classifyInputs, viewBatch, type VisualInput } from "../run/classify.ts";
 import { neededContext, truncateContext } from "../run/causal-context.ts";
 import { splitByInputs } from "../run/split.ts";
 import { readTextCache, textCacheKey, writeTextCache } from "../run/text-cache.ts";
@@ -81,11 +81,7 @@ export async function createOnnxClassifier(ir: ModelIR, ckpt: Checkpoint | undef
     },
     async classify(views) {
       invariant(cached, "setTexts before classify");
-      const per = visual.frames * 3 * visual.size * visual.size;
-      const shape = visual.port.type.shape.length === 5 ? [views.length, visual.frames, 3, visual.size, visual.size] : [views.length, 3, visual.size, visual.size];
-      const batch = new Float32Array(views.length * per);
-      views.forEach((v, i) => batch.set(v, i * per));
-      const out = await video.run({ [visual.port.name]: { dtype: "f32", shape, data: batch }, ...cached });
+      const out = await video.run({ [visual.port.name]: viewBatch(visual, views), ...cached });
       const scores = out[logits];
       return meanSoftmax(scores.data as Float32Array, views.length, scores.shape[1]);
     },

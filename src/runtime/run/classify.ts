@@ -37,6 +37,15 @@ const num = (d: string | number, what: string, ir: ModelIR) => {
 };
 
 /** The video (f32 [B, T, 3, H, H]) or image (f32 [B, 3, H, H]) input, and the token input (int [K, context]). */
+/** The views of one video as one batch of the model's visual input (frames, or a single image per view). */
+export function viewBatch(visual: VisualInput, views: readonly Float32Array[]): { dtype: "f32"; shape: number[]; data: Float32Array } {
+  const per = visual.frames * 3 * visual.size * visual.size;
+  const shape = visual.port.type.shape.length === 5 ? [views.length, visual.frames, 3, visual.size, visual.size] : [views.length, 3, visual.size, visual.size];
+  const data = new Float32Array(views.length * per);
+  views.forEach((v, i) => data.set(v, i * per));
+  return { dtype: "f32", shape, data };
+}
+
 export function classifyInputs(ir: ModelIR): { visual: VisualInput; text: Port; context: number; logits: string } {
   const visualPort = ir.graph.inputs.find((p) => p.type.dtype === "f32" && (p.type.shape.length === 5 || p.type.shape.length === 4));
   const text = ir.graph.inputs.find((p) => p.type.dtype !== "f32" && p.type.shape.length === 2);
@@ -103,11 +112,7 @@ export function createClassifier(ir: ModelIR, ckpt: Checkpoint | undefined, opts
     },
     async classify(views) {
       invariant(cached, "setTexts before classify");
-      const per = visual.frames * 3 * visual.size * visual.size;
-      const shape = visual.port.type.shape.length === 5 ? [views.length, visual.frames, 3, visual.size, visual.size] : [views.length, 3, visual.size, visual.size];
-      const batch = new Float32Array(views.length * per);
-      views.forEach((v, i) => batch.set(v, i * per));
-      const x = e.fromHost({ dtype: "f32", shape, data: batch });
+      const x = e.fromHost(viewBatch(visual, views));
       const { outputs } = varyingRun.predict({ [visual.port.name]: x, ...cached }, params);
       x.dispose();
       const probs = e.viewProbabilities(outputs[logits], 1, "mean");
