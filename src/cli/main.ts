@@ -1,9 +1,12 @@
 /** The `mdl` binary: one file per command under src/cli/, registered here. */
 import { Command, CommanderError } from "commander";
 import { commands } from "./commands.ts";
+import { totalmem } from "node:os";
+import { setParamBudget } from "../compiler/limits.ts";
 import { exitFlushed, quietOnClosedPipe } from "./io.ts";
 
 quietOnClosedPipe();
+setParamBudget(totalmem() / 2, "half of this machine's memory");
 
 const program = new Command("mdl")
   .description("Describe, check, run, train and diff video-recognition architectures")

@@ -165,12 +165,18 @@ export function checkTensorSizes(ir: ModelIR, limits: Limits = DEFAULT_LIMITS): 
 }
 
 /**
- * What a back end may allocate for parameters: half of the machine's memory under Node, 4 GiB elsewhere
- * (a browser tab, and tfjs-wasm's 32-bit heap, hold no more). Not a flag: it is the machine's size.
+ * What a back end may allocate for parameters: 4 GiB unless the host says more (a browser tab, and
+ * tfjs-wasm's 32-bit heap, hold no more). The command line sets half of the machine's memory
+ * (src/cli/main.ts); the compiler itself asks no Node API. Not a flag: it is the machine's size.
  */
+let paramBudget = { bytes: 2 ** 32, why: "a 32-bit heap" };
+
+export function setParamBudget(bytes: number, why: string): void {
+  paramBudget = { bytes, why };
+}
+
 export function paramBudgetBytes(): { bytes: number; why: string } {
-  const os = globalThis.process?.getBuiltinModule?.("node:os") as typeof import("node:os") | undefined;
-  return os ? { bytes: os.totalmem() / 2, why: "half of this machine's memory" } : { bytes: 2 ** 32, why: "a 32-bit heap" };
+  return paramBudget;
 }
 
 const BYTES: Record<string, number> = { f32: 4, i32: 4, i64: 8, bool: 1 };

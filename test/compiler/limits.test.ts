@@ -118,8 +118,9 @@ test("graph nodes: counted as the forward runs, refused at the op that crosses -
 });
 
 test("tensor elements: a constant-shaped result over the limit is MDL408 at its expression", () => {
-  const r = compileText(fwd("let big = reshape(x, [1, 8])\n    return x"), { limits: { tensorElements: 7 } });
-  assert.equal(errors(r), ["MDL408", "MDL408"]);
+  // `big` is used, so dead-code elimination keeps it; the input x and the returned reshape (8 elements each) are over the limit too
+  const r = compileText(fwd("let big = reshape(x, [1, 8])\n    return reshape(big, [2, 4])"), { limits: { tensorElements: 7 } });
+  assert.equal(errors(r), ["MDL408", "MDL408", "MDL408"]);
   assert.match(rendered(r), "the result of `reshape` [1, 8] has 8 elements, more than the limit of 7");
 });
 
