@@ -168,3 +168,5 @@ function convert(v: Value, kind: Kind): unknown {
       return v.k === "str" ? v.v : undefined;
   }
 }
+/** A builtin's parameters (name, kind, default), for editor completion (src/lsp/ops.ts). */
+export const builtinParams = (name: string): readonly (readonly [string, string, unknown?])[] | undefined => specs[name]?.params;
