@@ -8,6 +8,7 @@ import type { Program } from "../compiler/2-resolve/program.ts";
 import type { ModuleStats } from "../compiler/4-ir/analyze.ts";
 import type { ModelIR, Module, TensorType } from "../compiler/4-ir/schema.ts";
 import { human } from "../tools/diff/print.ts";
+import { blockHover } from "./doc-comment.ts";
 import { wordAt } from "./positions.ts";
 
 export interface Analysis {
@@ -107,7 +108,10 @@ export function hover(a: Analysis, file: string, offset: number): string | undef
     const inst = instanceOf(a, file, member);
     if (inst) return moduleHover(a, inst);
   }
-  return variableHover(a, file, decl, w.word, offset);
+  const v = variableHover(a, file, decl, w.word, offset);
+  if (v) return v;
+  const def = a.program.scopes.get(file)?.get(w.word);
+  return def ? blockHover(a.program, def) : undefined;
 }
 
 /** Where a block or model named under the cursor is declared, in this file or the one it is imported from. */
