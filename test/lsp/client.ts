@@ -23,8 +23,9 @@ export class TestClient {
   constructor() {
     this.child = spawn(process.execPath, [resolve("bin/mdl.js"), "lsp", "--stdio"], { stdio: "pipe" });
     this.connection = createProtocolConnection(new StreamMessageReader(this.child.stdout), new StreamMessageWriter(this.child.stdin));
-    // notifications (diagnostics, log messages) are queued until a test asks for them
-    this.connection.onNotification((method: string, params: unknown) => {
+    // diagnostics are queued until a test asks for them
+    const method = "textDocument/publishDiagnostics";
+    this.connection.onNotification(method, (params: unknown) => {
       const m: Message = { method, params };
       const i = this.waiting.findIndex((w) => w.match(m));
       if (i >= 0) this.waiting.splice(i, 1)[0].resolve(m);
