@@ -115,4 +115,16 @@ test("formatting goes through mdl's printer; diagnostics carry related locations
   assert.is.not(edits[0].newText, messy);
 });
 
+test("incremental sync: a ranged edit is applied to the held text and rechecked", async () => {
+  const file = resolve("models/incremental-in-editor.mdl");
+  const src = 'import { Linear } from "std"\nmodel M(d: int = 4) {\n  fc = Linear(d, d)\n  forward(x: f32[N, d]) -> (y: [N, d]) { return (y: fc(x)) }\n}\n';
+  c.notify("textDocument/didOpen", { textDocument: { uri: uri(file), languageId: "mdl", version: 1, text: src } });
+  assert.equal(((await c.diagnostics(uri(file))).params as any).diagnostics, []);
+  // replace `Linear` on line 2 by `Lineer`: only the range is sent
+  const range = { start: { line: 2, character: 7 }, end: { line: 2, character: 13 } };
+  c.notify("textDocument/didChange", { textDocument: { uri: uri(file), version: 2 }, contentChanges: [{ range, text: "Lineer" }] });
+  const ds = ((await c.diagnostics(uri(file))).params as any).diagnostics;
+  assert.equal(ds.map((d: any) => [d.code, d.range]), [["MDL206", range]]);
+});
+
 test.run();
