@@ -7,10 +7,11 @@
 import { isAbsolute } from "node:path";
 import { pathToFileURL } from "node:url";
 import type * as A from "../compiler/1-syntax/ast.ts";
-import type { LoadedFile } from "../compiler/2-resolve/program.ts";
+import { STD_FILE, type LoadedFile } from "../compiler/2-resolve/program.ts";
 import { forwardLocals, nodesOf } from "./ast-walk.ts";
 import { toRange, wordAt } from "./positions.ts";
 import { declAt, type Analysis } from "./query.ts";
+import { stdLocation } from "./std-file.ts";
 import type { Located } from "./workspace.ts";
 
 type Span = A.Ident["span"];
@@ -25,6 +26,12 @@ function filesOf(at: Located, all: Analysis[]): Map<string, { file: LoadedFile; 
   for (const a of [at.analysis, ...all])
     for (const [path, file] of a.program.files) if (isAbsolute(path) && !out.has(path)) out.set(path, { file, scope: a.program.scopes.get(path) });
   return out;
+}
+
+function stdDefinition(at: Located) {
+  const w = wordAt(at.text, at.offset);
+  const def = w && at.analysis.program.scopes.get(at.path)?.get(w.word.split(".")[0]);
+  return def && def.file === STD_FILE ? def : undefined;
 }
 
 /** The spans naming the symbol under the cursor; undefined when there is none there. */
@@ -77,14 +84,18 @@ export function references(all: Analysis[], at: Located, includeDeclaration: boo
   const spans = occurrences(at, all);
   if (!spans) return null;
   const files = filesOf(at, all);
-  // the declaration is the first span found in its own file (declarations precede their uses)
   const unique = [...new Map(spans.map((s) => [`${s.file}:${s.start}`, s])).values()];
-  const decl = unique[0];
-  return unique.filter((s) => includeDeclaration || s !== decl).flatMap((s) => location(files, s) ?? []);
+  const uses = (skip?: Span) => unique.filter((s) => s !== skip).flatMap((s) => location(files, s) ?? []);
+  // a std block: its declaration is in the read-only copy of std, every span found is a use
+  const def = stdDefinition(at);
+  if (def) return includeDeclaration ? [stdLocation(def.decl.name.span), ...uses()] : uses();
+  // else the declaration is the first span found in its own file (declarations precede their uses)
+  return includeDeclaration ? uses() : uses(unique[0]);
 }
 
 export function rename(all: Analysis[], at: Located, newName: string) {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(newName)) return null;
+  // std cannot be edited, and renaming only its uses would break them
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(newName) || stdDefinition(at)) return null;
   const spans = occurrences(at, all);
   if (!spans) return null;
   const files = filesOf(at, all);

@@ -7,12 +7,14 @@
 import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { createConnection, TextDocumentSyncKind, type Connection } from "vscode-languageserver/node";
+import { STD_FILE } from "../compiler/2-resolve/program.ts";
 import { completion } from "./complete.ts";
 import { formatting } from "./format.ts";
 import { inlayHints } from "./inlay.ts";
 import { toRange } from "./positions.ts";
 import { definition, hover } from "./query.ts";
 import { references, rename } from "./references.ts";
+import { stdLocation } from "./std-file.ts";
 import { documentSymbols } from "./symbols.ts";
 import { Workspace } from "./workspace.ts";
 
@@ -41,7 +43,7 @@ export function startServer(connection: Connection): Workspace {
     const at = ws.locate(p.textDocument.uri, p.position);
     const span = at && definition(at.analysis, at.path, at.offset);
     const target = span && at.analysis.program.files.get(span.file);
-    // std is built in and has no file to open
+    if (span?.file === STD_FILE) return stdLocation(span);
     if (!span || !target || !existsSync(span.file)) return null;
     return { uri: pathToFileURL(span.file).href, range: toRange(target.text, span.start, span.end) };
   });

@@ -92,6 +92,18 @@ test("references and rename: a block across files, a hyperparameter, a member", 
   assert.equal(mlp.changes[uri(XCLIP)].map((e: any) => e.range.start.line), [line("  mlp = MLP(d, 4 * d)"), line("return y + mlp(ln_2(y))")]);
 });
 
+test("definition and references reach std: a read-only copy of its source", async () => {
+  const def = await req("textDocument/definition", { position: pos("message_ln = LayerNorm", "message_ln = ".length + 2) });
+  assert.match(def.uri, /mdl-std-[0-9a-f]{12}\.mdl$/);
+  const std = readFileSync(new URL(def.uri), "utf8").split("\n")[def.range.start.line];
+  assert.is(std.slice(def.range.start.character, def.range.end.character), "LayerNorm");
+  assert.match(std, /^block LayerNorm\(/);
+  const refs = (await req("textDocument/references", { position: pos("message_ln = LayerNorm", "message_ln = ".length + 2), context: { includeDeclaration: true } })) as any[];
+  assert.equal(refs[0], def);
+  assert.is(refs.filter((r) => r.uri === uri(XCLIP)).length, text.split(/\bLayerNorm\b/).length - 1);
+  assert.is(await req("textDocument/rename", { position: pos("message_ln = LayerNorm", "message_ln = ".length + 2), newName: "Norm" }), null);
+});
+
 test("document symbols: every declaration with its hyperparameters, members and forward", async () => {
   const syms = (await req("textDocument/documentSymbol", {})) as any[];
   const decls = [...text.matchAll(/^(?:block|model) (\w+)/gm)].map((m) => m[1]);
