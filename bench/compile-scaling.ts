@@ -1,19 +1,16 @@
 /**
  * Compile time against input size (issue 15): a series of generated sources whose line count doubles,
  * and of models whose instance count doubles; the ratio per doubling is ~2 when compile time grows
- * linearly. Then how fast each size bomb (test/compiler/samples/error-limit-*) is refused, and the
- * language server's latency: a keystroke in models/xclip.mdl to its publishDiagnostics, through a real
- * `mdl lsp` process (target < 100 ms). Appends a section to bench/RESULTS.md.
+ * linearly. Then how fast each size bomb (test/compiler/samples/error-limit-*) is refused (the language
+ * server's latency after an edit is bench/lsp.ts's). Appends a section to bench/RESULTS.md.
  *   npx tsx bench/compile-scaling.ts [--runs 3] [--no-write]
  */
-import { spawn } from "node:child_process";
 import { appendFileSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { compile, type CompileOptions } from "../src/compiler/compile.ts";
 import { memoryHost } from "../src/compiler/2-resolve/host.ts";
-import { frame, MessageReader, type Message } from "../src/lsp/rpc.ts";
 
 const runsAt = process.argv.indexOf("--runs");
 const RUNS = Math.max(1, runsAt < 0 ? 3 : Number(process.argv[runsAt + 1]));
@@ -107,56 +104,6 @@ for (const name of ["nesting", "sum", "repeat", "set", "tensor"]) {
   bombs.push(`| ${name} | ${code} | ${fmt(t.wall)} | ${fmt(t.cpu)} |`);
 }
 
-/** CPU ms a process has used so far (Linux /proc, 10 ms ticks; undefined elsewhere). */
-function cpuOf(pid: number | undefined): number | undefined {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return (Number(f[11]) + Number(f[12])) * 10;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Keystrokes into xclip.mdl through `mdl lsp`: ms from didChange sent to its diagnostics received, and the server's CPU ms per keystroke. */
-async function lspLatency(keys: number): Promise<{ times: number[]; cpu?: number }> {
-  const child = spawn(process.execPath, ["bin/mdl.js", "lsp", "--stdio"], { stdio: "pipe" });
-  const waiting: ((m: Message) => void)[] = [];
-  const reader = new MessageReader((m) => {
-    if (m.method === "textDocument/publishDiagnostics" || m.id !== undefined) waiting.shift()?.(m);
-  });
-  child.stdout.on("data", (c: Buffer) => reader.push(c));
-  const next = () => new Promise<Message>((r) => waiting.push(r));
-  const send = (m: Message) => child.stdin.write(frame(m));
-  send({ jsonrpc: "2.0", id: 1, method: "initialize", params: { processId: null, rootUri: null, capabilities: {} } });
-  await next();
-  const path = resolve("models/xclip.mdl");
-  const uri = pathToFileURL(path).href;
-  const text = readFileSync(path, "utf8");
-  send({ jsonrpc: "2.0", method: "textDocument/didOpen", params: { textDocument: { uri, languageId: "mdl", version: 1, text } } });
-  await next();
-  const times: number[] = [];
-  const cpu0 = cpuOf(child.pid);
-  for (let k = 0; k < keys; k++) {
-    // type a comment one character at a time at the end of a line inside the model
-    const edited = text.replace("  layers: int = 12,", `  layers: int = 12, # ${"x".repeat(k + 1)}`);
-    const t0 = performance.now();
-    send({ jsonrpc: "2.0", method: "textDocument/didChange", params: { textDocument: { uri, version: k + 2 }, contentChanges: [{ text: edited }] } });
-    const m = await next();
-    times.push(performance.now() - t0);
-    if ((m.params as { diagnostics: unknown[] }).diagnostics.length) throw new Error("xclip.mdl should stay clean");
-    await new Promise((r) => setTimeout(r, 30)); // a fast typist: ~30 keystrokes a second at most
-  }
-  const cpu1 = cpuOf(child.pid);
-  send({ jsonrpc: "2.0", id: 2, method: "shutdown", params: null });
-  await next();
-  send({ jsonrpc: "2.0", method: "exit" });
-  return { times, cpu: cpu0 === undefined || cpu1 === undefined ? undefined : (cpu1 - cpu0) / keys };
-}
-
-const { times: lsp, cpu: lspCpu } = await lspLatency(40);
-const sorted = [...lsp].sort((a, b) => a - b);
-const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-
 const section = [
   "",
   `## compile scaling and limits (${new Date().toISOString().slice(0, 10)})`,
@@ -173,7 +120,7 @@ const section = [
   "|---|---|---|---|",
   ...bombs,
   "",
-  `Language server: ${lsp.length} keystrokes into models/xclip.mdl, didChange sent to publishDiagnostics received: median ${fmt(q(0.5))} ms, p90 ${fmt(q(0.9))} ms, max ${fmt(sorted[sorted.length - 1])} ms (target < 100); server CPU per keystroke ${lspCpu === undefined ? "n/a" : `${fmt(lspCpu)} ms`}.`,
+  "The language server's latency after an edit is measured by bench/lsp.ts.",
   "",
 ].join("\n");
 process.stdout.write(section);

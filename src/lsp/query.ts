@@ -8,6 +8,7 @@ import type { Program } from "../compiler/2-resolve/program.ts";
 import type { ModuleStats } from "../compiler/4-ir/analyze.ts";
 import type { ModelIR, Module, TensorType } from "../compiler/4-ir/schema.ts";
 import { human } from "../tools/diff/print.ts";
+import { blockHover } from "./doc-comment.ts";
 import { wordAt } from "./positions.ts";
 
 export interface Analysis {
@@ -16,10 +17,10 @@ export interface Analysis {
   stats?: Map<string, ModuleStats>;
 }
 
-const typeText = (t: TensorType) => `${t.dtype}[${t.shape.join(", ")}]`;
+export const typeText = (t: TensorType) => `${t.dtype}[${t.shape.join(", ")}]`;
 const within = (s: { start: number; end: number }, offset: number) => s.start <= offset && offset <= s.end;
 
-function declAt(program: Program, file: string, offset: number): A.BlockDecl | A.ModelDecl | undefined {
+export function declAt(program: Program, file: string, offset: number): A.BlockDecl | A.ModelDecl | undefined {
   return program.files.get(file)?.ast.decls.find((d) => within(d.span, offset));
 }
 
@@ -32,7 +33,7 @@ function memberSpan(decl: A.BlockDecl | A.ModelDecl, name: string): A.SubModule 
 }
 
 /** The first module instance declared by this member (the shallowest when a repeat stacks several). */
-function instanceOf(a: Analysis, file: string, member: A.SubModule | A.UseMember): Module | undefined {
+export function instanceOf(a: Analysis, file: string, member: A.SubModule | A.UseMember): Module | undefined {
   const hits = (a.ir?.modules ?? []).filter((m) => m.loc && m.loc.file === file && m.loc.start >= member.span.start && m.loc.end <= member.span.end);
   return hits.sort((x, y) => x.path.split(".").length - y.path.split(".").length)[0];
 }
@@ -46,7 +47,7 @@ function moduleHover(a: Analysis, m: Module): string {
 }
 
 /** The statements of a forward body, flattened (for, if), in source order. */
-function statements(body: readonly A.Stmt[]): A.Stmt[] {
+export function statements(body: readonly A.Stmt[]): A.Stmt[] {
   return body.flatMap((s) => (s.kind === "For" ? [s, ...statements(s.body)] : s.kind === "If" ? [s, ...statements(s.then), ...statements(s.else ?? [])] : [s]));
 }
 
@@ -65,18 +66,27 @@ function variableHover(a: Analysis, file: string, decl: A.BlockDecl | A.ModelDec
     const port = input && decl.kind === "Model" ? a.ir.graph.inputs.find((p) => p.name === name) : undefined;
     return port ? `\`${name}\`: \`${typeText(port.type)}\`` : undefined;
   }
-  // a call of a sub-module: its outputs are recorded in the graph's calls, by name
-  const e = bound.expr;
+  const t = exprType(a, file, decl, bound.expr, bound.index);
+  return t ? `\`${name}\`: \`${typeText(t)}\`` : undefined;
+}
+
+/**
+ * The type the checker gave an expression of a forward body, read from the IR: a sub-module call's
+ * output (by the call's scope), else the node built at exactly the expression's span. A block used
+ * several times (a repeat) answers with its first instance; `index` picks an output of a destructure.
+ */
+export function exprType(a: Analysis, file: string, decl: A.BlockDecl | A.ModelDecl, e: A.Expr, index = -1): TensorType | undefined {
+  if (!a.ir) return undefined;
   if (e.kind === "Call" && (e.callee.kind === "Name" || e.callee.kind === "Member")) {
-    const callee = e.callee.kind === "Name" ? e.callee.name : calleeName(e.callee);
+    const callee = calleeName(e.callee);
     const member = callee ? memberSpan(decl, callee) : undefined;
     const inst = member ? instanceOf(a, file, member) : undefined;
     const call = inst ? a.ir.graph.calls.find((c) => c.scope === inst.path) : undefined;
-    const out = call ? call.outputs[bound.index < 0 ? 0 : bound.index] : undefined;
-    if (out) return `\`${name}\`: \`${typeText(a.ir.graph.nodes[out.value].type)}\``;
+    const out = call ? call.outputs[index < 0 ? 0 : index] : undefined;
+    if (out) return a.ir.graph.nodes[out.value].type;
   }
   const node = a.ir.graph.nodes.find((n) => n.loc && n.loc.file === file && n.loc.start === e.span.start && n.loc.end === e.span.end);
-  return node ? `\`${name}\`: \`${typeText(node.type)}\`` : undefined;
+  return node?.type;
 }
 
 function calleeName(e: A.Expr): string | undefined {
@@ -98,7 +108,10 @@ export function hover(a: Analysis, file: string, offset: number): string | undef
     const inst = instanceOf(a, file, member);
     if (inst) return moduleHover(a, inst);
   }
-  return variableHover(a, file, decl, w.word, offset);
+  const v = variableHover(a, file, decl, w.word, offset);
+  if (v) return v;
+  const def = a.program.scopes.get(file)?.get(w.word);
+  return def ? blockHover(a.program, def) : undefined;
 }
 
 /** Where a block or model named under the cursor is declared, in this file or the one it is imported from. */

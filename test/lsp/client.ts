@@ -1,25 +1,40 @@
-/** A minimal LSP client for tests: starts `mdl lsp` in a child process and speaks framed JSON-RPC to it. */
+/**
+ * An LSP client for tests: starts `mdl lsp` in a child process and talks to it through the protocol
+ * library's node connection (vscode-languageserver-protocol), as an editor's client does.
+ */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { resolve } from "node:path";
-import { frame, MessageReader, type Message } from "../../src/lsp/rpc.ts";
+import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type ProtocolConnection } from "vscode-languageserver-protocol/node";
+
+export interface Message {
+  id?: number;
+  method?: string;
+  params?: unknown;
+  result?: unknown;
+  error?: { code: number; message: string };
+}
 
 export class TestClient {
   private readonly child: ChildProcessWithoutNullStreams;
+  readonly connection: ProtocolConnection;
   private readonly waiting: { match: (m: Message) => boolean; resolve: (m: Message) => void }[] = [];
   private readonly seen: Message[] = [];
-  private nextId = 1;
 
   constructor() {
     this.child = spawn(process.execPath, [resolve("bin/mdl.js"), "lsp", "--stdio"], { stdio: "pipe" });
-    const reader = new MessageReader((m) => {
+    this.connection = createProtocolConnection(new StreamMessageReader(this.child.stdout), new StreamMessageWriter(this.child.stdin));
+    // diagnostics are queued until a test asks for them
+    const method = "textDocument/publishDiagnostics";
+    this.connection.onNotification(method, (params: unknown) => {
+      const m: Message = { method, params };
       const i = this.waiting.findIndex((w) => w.match(m));
       if (i >= 0) this.waiting.splice(i, 1)[0].resolve(m);
       else this.seen.push(m);
     });
-    this.child.stdout.on("data", (c: Buffer) => reader.push(c));
+    this.connection.listen();
   }
 
-  /** The next message (already received or still to come) that matches. */
+  /** The next notification (already received or still to come) that matches. */
   next(match: (m: Message) => boolean, timeoutMs = 60_000): Promise<Message> {
     const i = this.seen.findIndex(match);
     if (i >= 0) return Promise.resolve(this.seen.splice(i, 1)[0]);
@@ -30,13 +45,16 @@ export class TestClient {
   }
 
   notify(method: string, params: unknown): void {
-    this.child.stdin.write(frame({ jsonrpc: "2.0", method, params }));
+    void this.connection.sendNotification(method, params);
   }
 
+  /** A request's answer as `{ result }`, or `{ error }` when the server refused it. */
   async request(method: string, params: unknown): Promise<Message> {
-    const id = this.nextId++;
-    this.child.stdin.write(frame({ jsonrpc: "2.0", id, method, params }));
-    return this.next((m) => m.id === id);
+    try {
+      return { result: await this.connection.sendRequest(method, params) };
+    } catch (err) {
+      return { error: { code: (err as { code?: number }).code ?? 0, message: (err as Error).message } };
+    }
   }
 
   diagnostics(uri: string): Promise<Message> {
@@ -44,8 +62,11 @@ export class TestClient {
   }
 
   async close(): Promise<number | null> {
+    const exited = new Promise<number | null>((r) => this.child.on("exit", (code) => r(code)));
     await this.request("shutdown", null);
     this.notify("exit", null);
-    return new Promise((r) => this.child.on("exit", (code) => r(code)));
+    const code = await exited;
+    this.connection.dispose();
+    return code;
   }
 }

@@ -4,7 +4,6 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { MessageReader, frame, type Message } from "../../src/lsp/rpc.ts";
 import { TestClient } from "./client.ts";
 
 const XCLIP = resolve("models/xclip.mdl");
@@ -19,14 +18,6 @@ function at(text: string, needle: string, nth = 0, shift = 0) {
   const before = text.slice(0, i + shift);
   return { line: before.split("\n").length - 1, character: i + shift - (before.lastIndexOf("\n") + 1) };
 }
-
-test("framing: messages split across chunks and glued together come out whole", () => {
-  const got: Message[] = [];
-  const r = new MessageReader((m) => got.push(m));
-  const bytes = Buffer.concat([frame({ jsonrpc: "2.0", id: 1, result: "é ✓" }), frame({ jsonrpc: "2.0", method: "x" })]);
-  for (let i = 0; i < bytes.length; i += 7) r.push(bytes.subarray(i, i + 7));
-  assert.equal(got, [{ jsonrpc: "2.0", id: 1, result: "é ✓" }, { jsonrpc: "2.0", method: "x" }]);
-});
 
 test("diagnostics, hover and definition over stdio", async () => {
   const c = new TestClient();

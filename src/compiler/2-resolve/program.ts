@@ -1,7 +1,7 @@
 /** Phase 2a: load the entry file and everything it imports (relative paths and `std`), detect cycles. */
 import type { BlockDecl, FileAst, ModelDecl } from "../1-syntax/ast.ts";
 import { parseSource } from "../1-syntax/parse.ts";
-import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { diag, withHint, withNote, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { IMPORT_DEPTH_LIMIT } from "../limits.ts";
 import { STD_SOURCE } from "../std/std-source.ts";
 import { dirname, joinPath, normalize, type Host } from "./host.ts";
@@ -66,7 +66,7 @@ export function resolveImports(entry: string, host: Host, entryText?: string): {
     for (const d of file.ast.decls) {
       const prev = scope.get(d.name.name);
       if (prev) {
-        diagnostics.push(diag("duplicate_definition", d.name.span, d.kind === "Block" ? "block" : "model", d.name.name));
+        diagnostics.push(withNote(diag("duplicate_definition", d.name.span, d.kind === "Block" ? "block" : "model", d.name.name), "first defined here", prev.decl.name.span));
         continue;
       }
       scope.set(d.name.name, { name: d.name.name, decl: d, file: file.name });

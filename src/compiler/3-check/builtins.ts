@@ -109,3 +109,5 @@ function convert(v: Value, kind: ArgKind): unknown {
       return v.k === "str" ? v.v : undefined;
   }
 }
+/** A builtin's parameters (name, kind, default), for editor completion (src/lsp/ops.ts). */
+export const builtinParams = (name: string): readonly BuiltinParam[] | undefined => specs[name]?.params;

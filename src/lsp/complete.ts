@@ -1,0 +1,64 @@
+/**
+ * Completion: after `a.b.` the members under that path (or the members of the block `a` instantiates);
+ * elsewhere the blocks in scope (own, imported, std), the enclosing declaration's hyperparameters and
+ * members, the forward's locals, and the primitive ops with their signatures.
+ */
+import { CompletionItemKind, type CompletionItem } from "vscode-languageserver/node";
+import type * as A from "../compiler/1-syntax/ast.ts";
+import { STD_FILE } from "../compiler/2-resolve/program.ts";
+import { forwardLocals } from "./ast-walk.ts";
+import { primitiveOps } from "./ops.ts";
+import { declAt } from "./query.ts";
+import type { Located } from "./workspace.ts";
+
+const { Function: FUNCTION, Field: FIELD, Variable: VARIABLE, Class: CLASS, Module: MODULE, Constant: CONSTANT, TypeParameter: TYPE_PARAMETER } = CompletionItemKind;
+type Item = CompletionItem;
+
+const memberPaths = (decl: A.BlockDecl | A.ModelDecl): { path: string[]; m: A.Member }[] =>
+  decl.members.flatMap((m): { path: string[]; m: A.Member }[] => (m.kind === "SubModule" ? [{ path: m.path.map((p) => p.name), m }] : m.kind === "UseMember" || m.kind === "ParamMember" ? [{ path: [m.name.name], m }] : []));
+
+const instanceBlock = (m: A.Member): string | undefined => {
+  if (m.kind !== "SubModule" && m.kind !== "UseMember") return undefined;
+  let e: A.ModuleExpr = m.module;
+  while (e.kind === "Repeat") e = e.body;
+  return e.kind === "Instance" ? e.block.name : undefined;
+};
+
+function afterDot(at: Located, decl: A.BlockDecl | A.ModelDecl, prefix: string[]): Item[] {
+  const scope = at.analysis.program.scopes.get(at.path);
+  const own = memberPaths(decl).filter((p) => p.path.length > prefix.length && prefix.every((s, i) => p.path[i] === s));
+  const items: Item[] = own.map((p) => ({ label: p.path[prefix.length], kind: FIELD, detail: p.path.join(".") }));
+  // `mlp.` where mlp is an instance of a block: that block's members
+  const whole = memberPaths(decl).find((p) => p.path.join(".") === prefix.join("."));
+  const block = whole && instanceBlock(whole.m);
+  const def = block ? scope?.get(block) : undefined;
+  if (def) for (const p of memberPaths(def.decl)) items.push({ label: p.path[0], kind: FIELD, detail: `${block}.${p.path.join(".")}` });
+  return dedupe(items);
+}
+
+function dedupe(items: Item[]): Item[] {
+  const seen = new Set<string>();
+  return items.filter((i) => !seen.has(i.label) && (seen.add(i.label), true));
+}
+
+export function completion(at: Located): Item[] {
+  const decl = declAt(at.analysis.program, at.path, at.offset);
+  const before = at.text.slice(0, at.offset);
+  const dotted = /([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\.([A-Za-z0-9_]*)$/.exec(before);
+  if (dotted && decl) return afterDot(at, decl, dotted[1].split("."));
+  const items: Item[] = [];
+  for (const [name, def] of at.analysis.program.scopes.get(at.path) ?? []) {
+    const params = def.decl.params.map((p) => `${p.name.name}: ${p.type.name}`).join(", ");
+    items.push({ label: name, kind: def.decl.kind === "Block" ? CLASS : MODULE, detail: `${def.file === STD_FILE ? "std " : ""}${def.decl.kind === "Block" ? "block" : "model"} ${name}(${params})` });
+  }
+  // the rest of std, for a block not imported yet
+  for (const d of at.analysis.program.files.get(STD_FILE)?.ast.decls ?? []) items.push({ label: d.name.name, kind: CLASS, detail: `std block ${d.name.name} (import { ${d.name.name} } from "std")` });
+  if (decl) {
+    for (const p of decl.params) items.push({ label: p.name.name, kind: TYPE_PARAMETER, detail: `hyperparameter: ${p.type.name}` });
+    for (const p of memberPaths(decl)) items.push({ label: p.path[0], kind: FIELD, detail: p.path.join(".") });
+    for (const l of decl.members) if (l.kind === "LetMember") items.push({ label: l.name.name, kind: CONSTANT, detail: "let" });
+    for (const v of forwardLocals(decl)) items.push({ label: v, kind: VARIABLE, detail: "forward local" });
+  }
+  for (const op of primitiveOps()) items.push({ label: op.name, kind: FUNCTION, detail: op.signature });
+  return dedupe(items);
+}

@@ -1,0 +1,56 @@
+/**
+ * Inlay hints, what rust-analyzer shows for types, for tensors: the symbolic shape after every `let` and
+ * assignment of a forward body (the type `mdl ir` prints for that value), and the value a hyperparameter
+ * is bound to at each use (of the instance the compiled model builds first).
+ */
+import type * as A from "../compiler/1-syntax/ast.ts";
+import type { Range } from "./positions.ts";
+import { toPosition } from "./positions.ts";
+import { forwardLocals, nodesOf } from "./ast-walk.ts";
+import { exprType, statements, typeText, type Analysis } from "./query.ts";
+import type { Located } from "./workspace.ts";
+
+export interface Hint {
+  position: { line: number; character: number };
+  label: string;
+  kind: 1 | 2; // 1 type, 2 parameter (LSP InlayHintKind)
+  paddingLeft?: boolean;
+}
+
+/** The hyperparameter values of the first (shallowest) instance of a block, or the model's own. */
+export function boundHyper(a: Analysis, decl: A.BlockDecl | A.ModelDecl): Map<string, string | number | boolean> | undefined {
+  if (!a.ir) return undefined;
+  if (decl.kind === "Model") return decl.name.name === a.ir.model ? new Map(a.ir.hyper.map((h) => [h.name, h.value as string | number | boolean])) : undefined;
+  const inst = a.ir.modules.filter((m) => m.block === decl.name.name).sort((x, y) => x.path.split(".").length - y.path.split(".").length)[0];
+  return inst ? new Map(Object.entries(inst.hyper) as [string, string | number | boolean][]) : undefined;
+}
+
+export function inlayHints(at: Located, range: Range): Hint[] {
+  const file = at.analysis.program.files.get(at.path);
+  if (!file) return [];
+  const hints: Hint[] = [];
+  const hint = (offset: number, label: string, kind: 1 | 2) => hints.push({ position: toPosition(at.text, offset), label, kind, paddingLeft: kind === 2 });
+  for (const decl of file.ast.decls) {
+    const fwd = decl.members.find((m): m is A.ForwardDecl => m.kind === "Forward");
+    for (const s of fwd ? statements(fwd.body) : []) {
+      if (s.kind === "Let")
+        s.names.forEach((n, i) => {
+          const t = exprType(at.analysis, at.path, decl, s.value, s.destructure ? i : -1);
+          if (t) hint(n.span.end, `: ${typeText(t)}`, 1);
+        });
+      if (s.kind === "Assign") {
+        const t = exprType(at.analysis, at.path, decl, s.value);
+        if (t) hint(s.name.span.end, `: ${typeText(t)}`, 1);
+      }
+    }
+    const hyper = boundHyper(at.analysis, decl);
+    if (!hyper) continue;
+    const locals = forwardLocals(decl);
+    for (const n of nodesOf(decl, ["Name"])) {
+      if (locals.has(n.name) || !hyper.has(n.name)) continue;
+      hint(n.span.end, `= ${hyper.get(n.name)}`, 2);
+    }
+  }
+  const inside = (p: Hint["position"]) => (p.line > range.start.line || (p.line === range.start.line && p.character >= range.start.character)) && (p.line < range.end.line || (p.line === range.end.line && p.character <= range.end.character));
+  return hints.filter((h) => inside(h.position)).sort((x, y) => x.position.line - y.position.line || x.position.character - y.position.character);
+}

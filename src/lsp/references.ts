@@ -1,0 +1,108 @@
+/**
+ * Find references and rename, across the files the open documents load (imports, but not std, which
+ * has no file to edit). Three kinds of symbol: a block or model (its declaration, imports, instances,
+ * `extends`), a hyperparameter (its declaration, its uses in the declaration, named arguments of the
+ * block's instances), a member (its declaration and its uses in the declaration's body).
+ */
+import { isAbsolute } from "node:path";
+import { pathToFileURL } from "node:url";
+import type * as A from "../compiler/1-syntax/ast.ts";
+import { STD_FILE, type LoadedFile } from "../compiler/2-resolve/program.ts";
+import { forwardLocals, nodesOf } from "./ast-walk.ts";
+import { toRange, wordAt } from "./positions.ts";
+import { declAt, type Analysis } from "./query.ts";
+import { stdLocation } from "./std-file.ts";
+import type { Located } from "./workspace.ts";
+
+type Span = A.Ident["span"];
+interface Location {
+  uri: string;
+  range: ReturnType<typeof toRange>;
+}
+
+/** Every editable file loaded by some open document, the one loaded by `at`'s own compile first. */
+function filesOf(at: Located, all: Analysis[]): Map<string, { file: LoadedFile; scope?: Map<string, { decl: A.BlockDecl | A.ModelDecl; file: string }> }> {
+  const out = new Map<string, { file: LoadedFile; scope?: Map<string, { decl: A.BlockDecl | A.ModelDecl; file: string }> }>();
+  for (const a of [at.analysis, ...all])
+    for (const [path, file] of a.program.files) if (isAbsolute(path) && !out.has(path)) out.set(path, { file, scope: a.program.scopes.get(path) });
+  return out;
+}
+
+function stdDefinition(at: Located) {
+  const w = wordAt(at.text, at.offset);
+  const def = w && at.analysis.program.scopes.get(at.path)?.get(w.word.split(".")[0]);
+  return def && def.file === STD_FILE ? def : undefined;
+}
+
+/** The spans naming the symbol under the cursor; undefined when there is none there. */
+function occurrences(at: Located, all: Analysis[]): Span[] | undefined {
+  const w = wordAt(at.text, at.offset);
+  if (!w) return undefined;
+  const name = w.word.split(".")[0];
+  const files = filesOf(at, all);
+  const def = at.analysis.program.scopes.get(at.path)?.get(name);
+  if (def) {
+    // a block or model: resolved by its declaring file and position, in every file that sees it
+    const same = (d?: { decl: A.BlockDecl | A.ModelDecl; file: string }) => d && d.file === def.file && d.decl.name.span.start === def.decl.name.span.start;
+    const spans: Span[] = [];
+    for (const [path, { file, scope }] of files) {
+      const declared = file.ast.decls.filter((d) => d.name.name === name && path === def.file).map((d) => d.name.span);
+      const imported = file.ast.imports.flatMap((i) => i.names.filter((n) => n.name === name)).map((n) => n.span);
+      const used = nodesOf(file.ast, ["Instance"]).filter((i) => i.block.name === name).map((i) => i.block.span as Span);
+      const based = file.ast.decls.flatMap((d) => (d.kind === "Model" && d.base?.name === name ? [d.base.span] : []));
+      if (same(scope?.get(name)) || path === def.file) spans.push(...declared, ...imported, ...used, ...based);
+    }
+    return spans;
+  }
+  const decl = declAt(at.analysis.program, at.path, at.offset);
+  if (!decl || forwardLocals(decl).has(name)) return undefined;
+  const uses = nodesOf(decl, ["Name"]).filter((n) => n.name === name).map((n) => n.span as Span);
+  const param = decl.params.find((p) => p.name.name === name);
+  if (param) {
+    // named arguments `Block(d: 768)` of this block's instances, wherever they are
+    const args: Span[] = [];
+    for (const [, { file, scope }] of files)
+      for (const inst of nodesOf(file.ast, ["Instance"])) {
+        const d = scope?.get(inst.block.name);
+        if (d && d.decl.name.span.start === decl.name.span.start && d.file === decl.name.span.file)
+          for (const arg of inst.args as A.Arg[]) if (arg.name?.name === name) args.push(arg.name.span);
+      }
+    return [param.name.span, ...uses, ...args];
+  }
+  const member = decl.members.find((m) => (m.kind === "SubModule" ? m.path[0].name : m.kind === "UseMember" || m.kind === "ParamMember" || m.kind === "LetMember" ? m.name.name : undefined) === name);
+  if (!member) return undefined;
+  const own = member.kind === "SubModule" ? member.path[0].span : (member as A.UseMember).name.span;
+  return [own, ...uses];
+}
+
+const location = (files: Map<string, { file: LoadedFile }>, s: Span): Location | undefined => {
+  const f = files.get(s.file);
+  return f ? { uri: pathToFileURL(s.file).href, range: toRange(f.file.text, s.start, s.end) } : undefined;
+};
+
+export function references(all: Analysis[], at: Located, includeDeclaration: boolean): Location[] | null {
+  const spans = occurrences(at, all);
+  if (!spans) return null;
+  const files = filesOf(at, all);
+  const unique = [...new Map(spans.map((s) => [`${s.file}:${s.start}`, s])).values()];
+  const uses = (skip?: Span) => unique.filter((s) => s !== skip).flatMap((s) => location(files, s) ?? []);
+  // a std block: its declaration is in the read-only copy of std, every span found is a use
+  const def = stdDefinition(at);
+  if (def) return includeDeclaration ? [stdLocation(def.decl.name.span), ...uses()] : uses();
+  // else the declaration is the first span found in its own file (declarations precede their uses)
+  return includeDeclaration ? uses() : uses(unique[0]);
+}
+
+export function rename(all: Analysis[], at: Located, newName: string) {
+  // std cannot be edited, and renaming only its uses would break them
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(newName) || stdDefinition(at)) return null;
+  const spans = occurrences(at, all);
+  if (!spans) return null;
+  const files = filesOf(at, all);
+  const changes: Record<string, { range: Location["range"]; newText: string }[]> = {};
+  for (const s of new Map(spans.map((s) => [`${s.file}:${s.start}`, s])).values()) {
+    const loc = location(files, s);
+    if (loc) (changes[loc.uri] ??= []).push({ range: loc.range, newText: newName });
+  }
+  return { changes };
+}

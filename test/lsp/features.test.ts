@@ -1,0 +1,142 @@
+/**
+ * Each editor feature through a real client connection to `mdl lsp` (test/lsp/client.ts) on
+ * models/xclip.mdl (which imports clip.mdl and std) and on files with errors. Inlay shapes are
+ * checked against the IR text `mdl ir` prints for the same model.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { compile } from "../../src/compiler/compile.ts";
+import { formatSource } from "../../src/compiler/1-syntax/print.ts";
+import { printIr } from "../../src/compiler/4-ir/print.ts";
+import { fsHost as fileHost } from "../../src/cli/compile-args.ts";
+import { TestClient } from "./client.ts";
+
+const XCLIP = resolve("models/xclip.mdl");
+const CLIP = resolve("models/clip.mdl");
+const text = readFileSync(XCLIP, "utf8");
+const uri = (p: string) => pathToFileURL(p).href;
+const line = (needle: string) => text.split("\n").findIndex((l) => l.includes(needle));
+const pos = (needle: string, shift = 0) => ({ line: line(needle), character: text.split("\n")[line(needle)].indexOf(needle) + shift });
+
+const c = new TestClient();
+const req = async (method: string, params: object) => (await c.request(method, { textDocument: { uri: uri(XCLIP) }, ...params })).result as any;
+
+test.before(async () => {
+  const init = (await c.request("initialize", { processId: null, rootUri: null, capabilities: {} })).result as any;
+  for (const cap of ["inlayHintProvider", "completionProvider", "renameProvider", "referencesProvider", "documentFormattingProvider", "documentSymbolProvider"])
+    assert.ok(init.capabilities[cap], `capability ${cap}`);
+  c.notify("initialized", {});
+  c.notify("textDocument/didOpen", { textDocument: { uri: uri(XCLIP), languageId: "mdl", version: 1, text } });
+  assert.equal(((await c.diagnostics(uri(XCLIP))).params as any).diagnostics, []);
+});
+test.after(async () => void (await c.close()));
+
+test("inlay hints: CrossFrameBlock's lets and assignments carry the types mdl ir prints; hyperparameters their values", async () => {
+  const start = line("block CrossFrameBlock");
+  const hints = (await req("textDocument/inlayHint", { range: { start: { line: start, character: 0 }, end: { line: start + 17, character: 0 } } })) as any[];
+  const shapes = hints.filter((h) => h.kind === 1);
+  // the reference: the types of resblock 0's nodes in `mdl ir`'s text, op by op
+  const ir = printIr(compile(XCLIP, fileHost).value!);
+  const irTypes = (op: string) => [...ir.matchAll(new RegExp(`%\\d+:(\\w+\\[[^\\]]*\\]) = ${op} .*# visual\\.transformer\\.resblocks\\.0$`, "gm"))].map((m) => `: ${m[1]}`);
+  const at = (needle: string, name: string) => shapes.find((h) => h.position.line === line(needle) && h.position.character === pos(needle).character + name.length)?.label;
+  assert.ok(irTypes("reshape").includes(at("let m = reshape", "let m")), irTypes("reshape").join(" "));
+  assert.is(at("let m = reshape", "let m"), ": f32[B, 8, 768]"); // [B, T, d] at X-CLIP B/32: T = 8, d = 768
+  assert.is(at("m = m + message_attn", "m"), ": f32[B, 8, 768]");
+  assert.equal(irTypes("concat"), [at("let y = concat", "let y")]);
+  assert.is(at("let y = concat", "let y"), ": f32[8*B, 51, 768]"); // 7x7 patches + class + message token
+  assert.is(at("y = y[:, :L]", "y"), ": f32[8*B, 50, 768]");
+  assert.is(shapes.length, 5);
+  const values = hints.filter((h) => h.kind === 2 && h.position.line === line("message_fc = Linear(d, d)")).map((h) => h.label);
+  assert.equal(values, ["= 768", "= 768"]);
+  const heads = hints.filter((h) => h.kind === 2 && h.position.line === line("message_attn = MultiheadAttention(d, heads)")).map((h) => h.label);
+  assert.equal(heads, ["= 768", "= 12"]);
+});
+
+test("hover: a block's signature and doc comment; a member's parameters and MACs", async () => {
+  const h = await req("textDocument/hover", { position: pos("block CrossFrameBlock", 8) });
+  assert.match(h.contents.value, /block CrossFrameBlock\(d: int, T: int, heads: int\)/);
+  assert.match(h.contents.value, /Cross-frame communication: each frame's class token becomes a message token/);
+  const m = await req("textDocument/hover", { position: pos("message_fc = Linear", 2) });
+  assert.match(m.contents.value, /`Linear`/);
+  assert.match(m.contents.value, new RegExp(`\\(${(768 * 768 + 768).toLocaleString("en-US")}\\)`));
+});
+
+test("completion: blocks in scope and std, hyperparameters, members, ops with signatures, members after a dot", async () => {
+  const items = (await req("textDocument/completion", { position: { line: line("m = m + message_attn"), character: 4 } })) as any[];
+  const get = (label: string) => items.find((i) => i.label === label);
+  assert.is(get("reshape")?.detail, "reshape(x: tensor, shape: dims)");
+  assert.is(get("softmax")?.detail, "softmax(x: tensor, axis: int = -1)");
+  assert.match(get("TextTransformer")?.detail, /^block TextTransformer\(/);
+  assert.match(get("LayerNorm")?.detail, /^std block LayerNorm\(/);
+  assert.match(get("d")?.detail, /hyperparameter: int/);
+  assert.ok(get("message_fc") && get("ln_2") && get("m"), "members and locals");
+  const dot = (await req("textDocument/completion", { position: pos("transformer.resblocks = repeat", "transformer.".length) })) as any[];
+  assert.equal(dot.map((i) => i.label), ["resblocks"]);
+});
+
+test("references and rename: a block across files, a hyperparameter, a member", async () => {
+  const refs = (await req("textDocument/references", { position: pos("import { TextTransformer }", 10), context: { includeDeclaration: true } })) as any[];
+  const files = refs.map((r) => r.uri).sort();
+  assert.equal([...new Set(files)], [uri(CLIP), uri(XCLIP)].sort());
+  assert.is(refs.filter((r) => r.uri === uri(XCLIP)).length, text.split("TextTransformer").length - 1);
+  const edit = await req("textDocument/rename", { position: pos("import { TextTransformer }", 10), newName: "TextEncoder" });
+  assert.ok(edit.changes[uri(CLIP)]?.length >= 1 && edit.changes[uri(XCLIP)]?.length === text.split("TextTransformer").length - 1);
+  // `d` of CrossFrameBlock: its declaration and each use inside the block, nothing elsewhere
+  const block = text.slice(text.indexOf("block CrossFrameBlock"), text.indexOf("block CrossFrameViT"));
+  const dRename = await req("textDocument/rename", { position: pos("block CrossFrameBlock(d", 22), newName: "width" });
+  assert.is(dRename.changes[uri(XCLIP)].length, block.match(/\bd\b/g)!.length);
+  const mlp = await req("textDocument/rename", { position: pos("  mlp = MLP(d, 4 * d)", 2), newName: "ffn" });
+  assert.equal(mlp.changes[uri(XCLIP)].map((e: any) => e.range.start.line), [line("  mlp = MLP(d, 4 * d)"), line("return y + mlp(ln_2(y))")]);
+});
+
+test("definition and references reach std: a read-only copy of its source", async () => {
+  const def = await req("textDocument/definition", { position: pos("message_ln = LayerNorm", "message_ln = ".length + 2) });
+  assert.match(def.uri, /mdl-std-[0-9a-f]{12}\.mdl$/);
+  const std = readFileSync(new URL(def.uri), "utf8").split("\n")[def.range.start.line];
+  assert.is(std.slice(def.range.start.character, def.range.end.character), "LayerNorm");
+  assert.match(std, /^block LayerNorm\(/);
+  const refs = (await req("textDocument/references", { position: pos("message_ln = LayerNorm", "message_ln = ".length + 2), context: { includeDeclaration: true } })) as any[];
+  assert.equal(refs[0], def);
+  assert.is(refs.filter((r) => r.uri === uri(XCLIP)).length, text.split(/\bLayerNorm\b/).length - 1);
+  assert.is(await req("textDocument/rename", { position: pos("message_ln = LayerNorm", "message_ln = ".length + 2), newName: "Norm" }), null);
+});
+
+test("document symbols: every declaration with its hyperparameters, members and forward", async () => {
+  const syms = (await req("textDocument/documentSymbol", {})) as any[];
+  const decls = [...text.matchAll(/^(?:block|model) (\w+)/gm)].map((m) => m[1]);
+  assert.equal(syms.map((s) => s.name), decls);
+  const cfb = syms.find((s) => s.name === "CrossFrameBlock");
+  assert.equal(cfb.children.map((s: any) => s.name), ["d", "T", "heads", "message_fc", "message_ln", "message_attn", "attn", "ln_1", "mlp", "ln_2", "forward"]);
+});
+
+test("formatting goes through mdl's printer; diagnostics carry related locations", async () => {
+  const file = resolve("models/format-in-editor.mdl");
+  const messy = 'import { Linear } from "std"\nblock A(d: int) {\n  fc = Linear(d,d)\n  forward(x: [N, d]) -> [N, d] {   return fc(x) }\n}\nblock A(d: int) { forward(x: [N, d]) -> [N, d] { return x } }\n';
+  c.notify("textDocument/didOpen", { textDocument: { uri: uri(file), languageId: "mdl", version: 1, text: messy } });
+  const ds = ((await c.diagnostics(uri(file))).params as any).diagnostics;
+  const dup = ds.find((d: any) => d.code === "MDL205");
+  assert.ok(dup, JSON.stringify(ds));
+  assert.equal(dup.range.start, { line: 5, character: 6 });
+  assert.equal(dup.relatedInformation, [{ location: { uri: uri(file), range: { start: { line: 1, character: 6 }, end: { line: 1, character: 7 } } }, message: "first defined here" }]);
+  const edits = (await c.request("textDocument/formatting", { textDocument: { uri: uri(file) }, options: { tabSize: 2, insertSpaces: true } })).result as any[];
+  assert.is(edits.length, 1);
+  assert.is(edits[0].newText, formatSource(file, messy).value);
+  assert.is.not(edits[0].newText, messy);
+});
+
+test("incremental sync: a ranged edit is applied to the held text and rechecked", async () => {
+  const file = resolve("models/incremental-in-editor.mdl");
+  const src = 'import { Linear } from "std"\nmodel M(d: int = 4) {\n  fc = Linear(d, d)\n  forward(x: f32[N, d]) -> (y: [N, d]) { return (y: fc(x)) }\n}\n';
+  c.notify("textDocument/didOpen", { textDocument: { uri: uri(file), languageId: "mdl", version: 1, text: src } });
+  assert.equal(((await c.diagnostics(uri(file))).params as any).diagnostics, []);
+  // replace `Linear` on line 2 by `Lineer`: only the range is sent
+  const range = { start: { line: 2, character: 7 }, end: { line: 2, character: 13 } };
+  c.notify("textDocument/didChange", { textDocument: { uri: uri(file), version: 2 }, contentChanges: [{ range, text: "Lineer" }] });
+  const ds = ((await c.diagnostics(uri(file))).params as any).diagnostics;
+  assert.equal(ds.map((d: any) => [d.code, d.range]), [["MDL206", range]]);
+});
+
+test.run();
