@@ -32,7 +32,7 @@ test("mdl export --format torch writes model.py, train.py and the class texts", 
 test("an unknown format is a usage error naming the known ones", () => {
   const r = mdl("export", "models/clip.mdl", "--format", "tensorflow", "-o", join(tmp, "x"));
   assert.is(r.status, 2);
-  assert.match(r.stderr, "unknown format `tensorflow`; one of torch");
+  assert.match(r.stderr, "unknown format `tensorflow`; one of onnx, torch");
 });
 
 test("a module flagged `recompute` is called through torch.utils.checkpoint", () => {
