@@ -1,6 +1,7 @@
 /** Shared by the run tests: fixture paths, compiling a model file against a checkpoint, and comparing tensors. */
 import * as tf from "@tensorflow/tfjs";
 import * as assert from "uvu/assert";
+import { relError as hostRelError } from "../helpers/rel-error.ts";
 import { compile } from "../../src/compiler/compile.ts";
 import type { ModelIR } from "../../src/compiler/4-ir/schema.ts";
 import { fsHost } from "../../src/cli/compile-args.ts";
@@ -39,14 +40,7 @@ export function relError(ours: Tensor, ref: HostTensor, name: string): number {
   const want = ref.shape.reduce((a, d) => a * d, 1);
   const a = (ours as tf.Tensor).dataSync();
   assert.is(a.length, want, `${name}: ${ours.shape} against the reference's [${ref.shape}]`);
-  const r = toFloat32(ref);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < want; i++) {
-    num += (a[i] - r[i]) ** 2;
-    den += r[i] ** 2;
-  }
-  return Math.sqrt(num / den);
+  return hostRelError(a, toFloat32(ref), name);
 }
 
 /** max |ours / oursScale - ref / refScale|: logits compared as cosines, each side divided by its own scale. */
