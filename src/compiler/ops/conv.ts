@@ -23,17 +23,20 @@ const badArg = (op: string, arg: string, want: string, got: unknown): RuleError 
 function axes(op: string, n: number, arg: string, v: number | number[], min: number): number[] | RuleError {
   const xs = typeof v === "number" ? [v] : v;
   const full = xs.length === 1 ? Array<number>(n).fill(xs[0]) : xs;
-  if (full.length !== n || full.some((x) => x < min)) return badArg(op, `${arg}:`, n === 1 ? `a whole number >= ${min}` : `a whole number >= ${min} or a list of ${n}`, v);
+  if (full.length !== n || full.some((x) => x < min)) return badArg(op, `${arg}:`, n === 1 ? `a whole number >= ${min}` : `a whole number >= ${min} or a list of ${n}`, xs.length === 1 ? xs[0] : v);
   return full;
 }
 
-/** floor((L + 2p - d (k - 1) - 1) / s) + 1 as a polynomial: exact for numbers, for stride 1, and where s divides. */
+/**
+ * floor((L + 2p - d (k - 1) - 1) / s) + 1 as a polynomial. With q = L + 2p - d (k - 1) - 1 = s Q + c
+ * (c its constant term), the floor is Q + floor(c / s) whenever s divides every other coefficient of q:
+ * exact for every value of the symbols. Otherwise undefined (the size depends on a remainder).
+ */
 function outSize(L: P.Poly, k: P.Poly, s: number, p: number, d: number): P.Poly | undefined {
-  // L + 2p - d (k - 1): the positions a stride-1 kernel visits
-  const span = P.add(P.sub(L, P.scale(k, d)), P.constant(2 * p + d));
-  const c = P.asConstant(span);
-  if (c !== undefined) return P.constant(Math.floor((c - 1) / s) + 1);
-  return s === 1 ? span : P.div(span, P.constant(s));
+  const q = P.add(P.sub(L, P.scale(k, d)), P.constant(2 * p + d - 1));
+  const c = q.get("") ?? 0;
+  const Q = P.div(P.sub(q, P.constant(c)), P.constant(s));
+  return Q && P.add(Q, P.constant(Math.floor(c / s) + 1));
 }
 
 function convOp(n: 1 | 2 | 3) {
