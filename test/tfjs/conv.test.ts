@@ -12,6 +12,9 @@ import { tfjsKernels } from "../../src/runtime/tfjs/ops/index.ts";
 
 await wasm1();
 
+/** The table's kernels called directly, with just the node fields and context they read. */
+const kernel = tfjsKernels as unknown as Record<"conv2d" | "pad", (node: unknown, x: tf.Tensor[], ctx: unknown) => tf.Tensor>;
+
 interface Ref {
   y: Arr;
   gx: Arr;
@@ -97,17 +100,14 @@ test("the conv2d kernel entry takes the general path when groups or dilation rul
   const w = randArr([4, 1, 2, 2]);
   // stride == kernel and no padding, but grouped: not a patch embedding
   const attrs = { stride: [2, 2], padding: [0, 0], groups: 4 };
-  const ctx = { laid: () => false, argShape: () => w.shape } as unknown as Parameters<typeof tfjsKernels.conv2d>[2];
-  const node = { op: "conv2d", attrs } as unknown as Parameters<typeof tfjsKernels.conv2d>[0];
-  const y = tfjsKernels.conv2d(node, [toTf(x), toTf(w)], ctx);
+  const y = kernel.conv2d({ op: "conv2d", attrs }, [toTf(x), toTf(w)], { laid: () => false, argShape: () => w.shape });
   close(y, refConv(x, w, attrs, undefined, (s) => build(s, () => 0)).y);
 });
 
 test("pad: constant value before and after each axis, gradient is the slice", () => {
   const x = randArr([2, 3, 4]);
   const attrs = { before: [0, 2, 1], after: [1, 0, 3], value: -0.5 };
-  const node = { op: "pad", attrs } as unknown as Parameters<typeof tfjsKernels.pad>[0];
-  const run = (t: tf.Tensor) => tfjsKernels.pad(node, [t], {} as Parameters<typeof tfjsKernels.pad>[2]);
+  const run = (t: tf.Tensor) => kernel.pad({ op: "pad", attrs }, [t], {});
   const ref = build([3, 5, 8], ([i, j, k]) => {
     const [a, b, c] = [i, j - 2, k - 1];
     return a < 2 && b >= 0 && b < 3 && c >= 0 && c < 4 ? x.data[a * 12 + b * 4 + c] : -0.5;
