@@ -91,6 +91,9 @@ export const codes = {
   tuple_arity: e("MDL333", (expected: number, got: number) => `expected ${expected} value${expected === 1 ? "" : "s"} to unpack, got ${got}`),
   bad_binding_shape: e("MDL335", (tensor: string, declared: string, found: string) => `\`${tensor}\` is declared ${declared} but the checkpoint has ${found}`),
 
+  // r2-paths (issue 12 points 2-4, 6, 7): path patterns, derived blocks, per-side edits, bindings from inputs
+  bad_path_pattern: e("MDL390", (pattern: string, why: string) => `bad path pattern \`${pattern}\`: ${why}`),
+
   // 4xx IR and lowering
   ir_invalid: e("MDL401", (why: string) => `invalid IR: ${why}`),
   unsupported_op: e("MDL402", (op: string, target: string) => `operation \`${op}\` has no lowering to ${target}`),
