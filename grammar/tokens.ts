@@ -33,7 +33,25 @@ export const And = kw("and");
 export const Or = kw("or");
 export const Not = kw("not");
 
-export const Float = createToken({ name: "Float", pattern: /(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+/ });
+const FLOAT = /(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+/y;
+/**
+ * A number with a fraction or exponent, except inside a dotted path: `resblocks.11.attn` is a name, a dot, the
+ * index 11, a dot and a name (not `resblocks`, `.11` and `.attn`), so a layer of a stack can be addressed.
+ */
+export const Float = createToken({
+  name: "Float",
+  pattern: {
+    exec: (text: string, offset: number) => {
+      const before = text[offset - 1] ?? "";
+      const inPath = /[A-Za-z0-9_]/.test(before) || (before === "." && /[A-Za-z0-9_]/.test(text[offset - 2] ?? ""));
+      if (inPath) return null;
+      FLOAT.lastIndex = offset;
+      return FLOAT.exec(text);
+    },
+  },
+  start_chars_hint: [".", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
+  line_breaks: false,
+});
 export const Int = createToken({ name: "Int", pattern: /\d+/ });
 export const StringLit = createToken({ name: "StringLit", pattern: /"(?:[^"\\\n]|\\.)*"/ });
 export const Comment = createToken({ name: "Comment", pattern: /#[^\n]*/, group: "comments" });
