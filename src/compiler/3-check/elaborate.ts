@@ -3,6 +3,7 @@
  * parameters with whole-number shapes, and children whose names form the state-dict keys.
  */
 import type * as A from "../1-syntax/ast.ts";
+import { blockView } from "../2-resolve/derive.ts";
 import type { Definition, Program } from "../2-resolve/program.ts";
 import { didYouMean } from "../2-resolve/suggest.ts";
 import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
@@ -329,7 +330,9 @@ export class Elaborator {
       this.diagnostics.push(diag("recursive_block", me.block.span, [...this.stack.slice(this.stack.indexOf(def.name)), def.name]));
       return undefined;
     }
-    const decl = def.decl;
+    // a derived block (`block X extends Y`) is its chain merged: Y's hyperparameters, members and forward, then X's
+    const view = blockView(this.program, def as Definition & { decl: A.BlockDecl });
+    const decl = { ...def.decl, params: view.params };
     const scope = new Scope();
     const inst = this.newInstance(path, prefix, "block", def.name, def, scope, me.span);
     const given = this.bindArgs(me, decl, callerScope);
@@ -348,7 +351,7 @@ export class Elaborator {
       inst.hyper.set(name, v);
     }
     this.stack.push(def.name);
-    for (const m of decl.members) this.member(inst, m, def.file);
+    for (const { member, file: from } of view.members) this.member(inst, member, from);
     this.stack.pop();
     return inst;
   }

@@ -92,6 +92,7 @@ export const codes = {
   bad_binding_shape: e("MDL335", (tensor: string, declared: string, found: string) => `\`${tensor}\` is declared ${declared} but the checkpoint has ${found}`),
 
   // r2-paths (issue 12 points 2-4, 6, 7): path patterns, derived blocks, per-side edits, bindings from inputs
+  block_extends_cycle: e("MDL391", (chain: readonly string[]) => `a block extends itself: ${chain.join(" -> ")}`),
   bad_path_pattern: e("MDL390", (pattern: string, why: string) => `bad path pattern \`${pattern}\`: ${why}`),
 
   // 4xx IR and lowering
