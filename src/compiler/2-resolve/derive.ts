@@ -56,10 +56,12 @@ export function blockView(program: Program, def: Definition & { decl: A.BlockDec
       if (i >= 0) view.params[i] = p;
       else view.params.push(p);
     }
+    // only a base's member is overridden: two of the same name in one block stay, to be reported as duplicates
+    const inherited = new Map(view.members.map((x, i) => [memberKey(x.member), i]));
     for (const m of d.members) {
-      const key = memberKey(m);
-      const i = view.members.findIndex((x) => memberKey(x.member) === key);
-      if (i >= 0) view.members[i] = { member: m, file: link.file };
+      const i = inherited.get(memberKey(m));
+      inherited.delete(memberKey(m));
+      if (i !== undefined) view.members[i] = { member: m, file: link.file };
       else view.members.push({ member: m, file: link.file });
     }
   }
