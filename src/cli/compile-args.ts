@@ -86,10 +86,19 @@ export function valueOrFail(r: Compiled): ModelIR {
   return r.value;
 }
 
-/** For commands that need a model to run: compile errors end the command with exit code 2. */
-export function compileOrFail(file: string, flags: ModelFlags, weightsFile?: string): { ir: ModelIR; checkpoint?: Checkpoint } {
+/**
+ * For commands that need a model to run: compile errors end the command with exit code 2. Free
+ * hyperparameters bind from the checkpoint's shapes, then from the input tensors' (`input.<name>` in
+ * `inputsFile`), so a 4-frame input sets `frames` when nothing else did.
+ */
+export function compileOrFail(file: string, flags: ModelFlags, weightsFile?: string, inputsFile?: string): { ir: ModelIR; checkpoint?: Checkpoint } {
   const checkpoint = weightsFile ? loadCheckpoint(weightsFile) : undefined;
-  return { ir: valueOrFail(compileFile(file, compileOptions(flags, checkpoint))), checkpoint };
+  const opts = compileOptions(flags, checkpoint);
+  if (inputsFile) {
+    const shapes = new Map([...shapesOf(loadCheckpoint(inputsFile))].filter(([k]) => k.startsWith("input.")).map(([k, v]) => [k.slice(6), v]));
+    opts.inputs = { file: inputsFile, shapes };
+  }
+  return { ir: valueOrFail(compileFile(file, opts)), checkpoint };
 }
 
 /** Diagnostics were already printed; the command exits 2 without another message. */

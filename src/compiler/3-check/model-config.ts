@@ -97,7 +97,7 @@ export interface HyperRequest {
   /** --set values, already parsed as expressions. */
   cli: { name: string; value: A.Expr; span?: Span }[];
   /** Values bound from a checkpoint, for hyperparameters nothing else set. */
-  bound?: Map<string, { value: number; origin: string }>;
+  bound?: Map<string, { value: number; origin: string; source?: "checkpoint" | "input" }>;
   /** Binding mode: whole-number hyperparameters become symbols. */
   symbolic?: boolean;
 }
@@ -145,7 +145,7 @@ export function resolveHyper(cfg: ModelConfig, req: HyperRequest, ev: Evaluator,
       origin = e.origin;
     } else if (bound) {
       value = { k: "num", v: bound.value, int: true };
-      source = "checkpoint";
+      source = bound.source ?? "checkpoint";
       origin = bound.origin;
     } else if (decl.default) {
       value = ev.expr(decl.default, scope);
