@@ -9349,7 +9349,26 @@ var False = kw("false");
 var And = kw("and");
 var Or = kw("or");
 var Not = kw("not");
-var Float = createToken({ name: "Float", pattern: /(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+/ });
+var wildSegment = (tokens) => {
+  const [prev, last2] = [tokens.at(-2)?.image, tokens.at(-1)?.image];
+  return (last2 === "*" || last2 === "**") && (prev === "." || prev === "replace" || prev === "remove");
+};
+var FLOAT = /(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+/y;
+var Float = createToken({
+  name: "Float",
+  pattern: {
+    exec: (text, offset, tokens) => {
+      const before = text[offset - 1] ?? "";
+      const word = /[A-Za-z0-9_]/;
+      const inPath = word.test(before) || before === "." && word.test(text[offset - 2] ?? "") || before === "*" && wildSegment(tokens) || before === "." && text[offset - 2] === "*" && wildSegment(tokens.slice(0, -1));
+      if (inPath) return null;
+      FLOAT.lastIndex = offset;
+      return FLOAT.exec(text);
+    }
+  },
+  start_chars_hint: [".", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
+  line_breaks: false
+});
 var Int = createToken({ name: "Int", pattern: /\d+/ });
 var StringLit = createToken({ name: "StringLit", pattern: /"(?:[^"\\\n]|\\.)*"/ });
 var Comment = createToken({ name: "Comment", pattern: /#[^\n]*/, group: "comments" });
@@ -9445,13 +9464,22 @@ var MdlParser = class extends CstParser {
     this.CONSUME(From);
     this.CONSUME(StringLit);
   });
-  /** BlockDecl : "block" Name "(" HyperParams? ")" "{" Member* "}" */
+  /**
+   * BlockDecl : "block" Name ("(" HyperParams? ")")? ("extends" Name)? "{" Member* "}"
+   * (the parentheses may be left out only by a block that extends another)
+   */
   blockDecl = this.RULE("blockDecl", () => {
     this.CONSUME(Block);
     this.CONSUME(Name);
-    this.CONSUME(LParen);
-    this.OPTION(() => this.SUBRULE(this.hyperParams));
-    this.CONSUME(RParen);
+    this.OPTION2(() => {
+      this.CONSUME(LParen);
+      this.OPTION(() => this.SUBRULE(this.hyperParams));
+      this.CONSUME(RParen);
+    });
+    this.OPTION3(() => {
+      this.CONSUME(Extends);
+      this.CONSUME2(Name);
+    });
     this.CONSUME(LCurly);
     this.MANY(() => this.SUBRULE(this.member));
     this.CONSUME(RCurly);
@@ -9735,17 +9763,33 @@ var MdlParser = class extends CstParser {
     this.CONSUME(Set3);
     this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.assignment) });
   });
-  /** Replace : "replace" Path "=" ModuleExpr */
+  /** Replace : "replace" EditPath "=" ModuleExpr */
   replaceDecl = this.RULE("replaceDecl", () => {
     this.CONSUME(Replace);
-    this.SUBRULE(this.path);
+    this.SUBRULE(this.editPath);
     this.CONSUME(Equals);
     this.SUBRULE(this.moduleExpr);
   });
-  /** Remove : "remove" Path */
+  /** Remove : "remove" EditPath */
   removeDecl = this.RULE("removeDecl", () => {
     this.CONSUME(Remove);
-    this.SUBRULE(this.path);
+    this.SUBRULE(this.editPath);
+  });
+  /** EditPath : PathSegment ("." PathSegment)*     PathSegment : Name | Int | "*" | "**"   (src/compiler/paths/pattern.ts) */
+  editPath = this.RULE("editPath", () => {
+    this.SUBRULE(this.pathSegment);
+    this.MANY(() => {
+      this.CONSUME(Dot);
+      this.SUBRULE2(this.pathSegment);
+    });
+  });
+  pathSegment = this.RULE("pathSegment", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Name) },
+      { ALT: () => this.CONSUME(Int) },
+      { ALT: () => this.CONSUME(StarStar) },
+      { ALT: () => this.CONSUME(Star) }
+    ]);
   });
   /** Expr : And ("or" And)* */
   expr = this.RULE("expr", () => {
@@ -9987,6 +10031,9 @@ var codes = {
   repeat_not_sequential: e("MDL332", (name, why) => `cannot apply the stack \`${name}\` in sequence: ${why}`),
   tuple_arity: e("MDL333", (expected, got) => `expected ${expected} value${expected === 1 ? "" : "s"} to unpack, got ${got}`),
   bad_binding_shape: e("MDL335", (tensor, declared, found) => `\`${tensor}\` is declared ${declared} but the checkpoint has ${found}`),
+  // r2-paths (issue 12 points 2-4, 6, 7): path patterns, derived blocks, per-side edits, bindings from inputs
+  block_extends_cycle: e("MDL391", (chain) => `a block extends itself: ${chain.join(" -> ")}`),
+  bad_path_pattern: e("MDL390", (pattern, why) => `bad path pattern \`${pattern}\`: ${why}`),
   // 4xx IR and lowering
   ir_invalid: e("MDL401", (why) => `invalid IR: ${why}`),
   unsupported_op: e("MDL402", (op, target) => `operation \`${op}\` has no lowering to ${target}`),
@@ -10129,6 +10176,7 @@ function checkAstDepth(ast, limit = EXPR_DEPTH_LIMIT) {
   return void 0;
 }
 var EXPR_KINDS = /* @__PURE__ */ new Set(["Binary", "Unary", "Call", "Index", "Member", "List", "Tuple"]);
+var paramBudget = { bytes: 2 ** 32, why: "a 32-bit heap" };
 
 // src/compiler/1-syntax/to-ast.ts
 function toAst(cst, file) {
@@ -10219,7 +10267,11 @@ var Visitor = class _Visitor {
     const name = this.tok(k, "Name");
     if (!name) return void 0;
     const members = this.nodes(k, "member").map((m) => this.member(m)).filter((x) => !!x);
-    return { kind: "Block", name: this.ident(name), params: this.hyperParams(this.node(k, "hyperParams")), members, span: this.span(n) };
+    const b = { kind: "Block", name: this.ident(name), params: this.hyperParams(this.node(k, "hyperParams")), members, span: this.span(n) };
+    const base = this.tok(k, "Name", 1);
+    if (this.tok(k, "Extends") && base) b.base = this.ident(base);
+    if (!this.tok(k, "LParen")) b.bare = true;
+    return b;
   }
   modelDecl(n) {
     const k = n.children;
@@ -10242,7 +10294,7 @@ var Visitor = class _Visitor {
       const ek = e2.children;
       if (e2.name === "setDecl") m.edits.push({ kind: "Set", assignments: this.assignments(ek), span: this.span(e2) });
       else {
-        const path = this.path(this.node(ek, "path"));
+        const path = this.editPath(this.node(ek, "editPath"));
         if (!path.length) continue;
         if (e2.name === "removeDecl") m.edits.push({ kind: "Remove", path, span: this.span(e2) });
         else {
@@ -10270,6 +10322,11 @@ var Visitor = class _Visitor {
     const p = { kind: "Preset", name: this.stringValue(name), nameSpan: this.span(name), assignments: this.assignments(k), span: this.span(n) };
     if (base) p.base = { name: this.stringValue(base), span: this.span(base) };
     return p;
+  }
+  /** The segments of an edit path (names, indices, `*`, `**`) as identifiers, in order. */
+  editPath(n) {
+    if (!n) return [];
+    return this.nodes(n.children, "pathSegment").flatMap((seg) => Object.values(seg.children).flat().slice(0, 1).map((t) => this.ident(t)));
   }
   path(n) {
     return n ? this.tokens(n.children, "Name").map((t) => this.ident(t)) : [];
@@ -10987,10 +11044,10 @@ var SourcePrinter = class {
     const type = p.type.options ? [p.type.name, "(", p.type.options.join(" | "), ")"] : p.type.name;
     return [p.name.name, ": ", type, p.default ? [" = ", this.expr(p.default)] : ""];
   }
-  /** BlockDecl : "block" Name "(" HyperParams? ")" "{" Member* "}" */
+  /** BlockDecl : "block" Name ("(" HyperParams? ")")? ("extends" Name)? "{" Member* "}" */
   blockDecl(d) {
-    const params = this.hyperParams(d.params);
-    return ["block ", d.name.name, params, " ", this.body(this.items(d.members, (m) => this.member(m), d.span.end - 1))];
+    const params = d.bare && d.base && !d.params.length ? "" : this.hyperParams(d.params);
+    return ["block ", d.name.name, params, d.base ? [" extends ", d.base.name] : "", " ", this.body(this.items(d.members, (m) => this.member(m), d.span.end - 1))];
   }
   /** ModelDecl : "model" Name ("(" HyperParams? ")")? ("extends" Name)? "{" (Member | Preset | Set | Replace | Remove)* "}" */
   modelDecl(d) {

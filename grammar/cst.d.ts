@@ -34,10 +34,11 @@ export interface BlockDeclCstNode extends CstNode {
 
 export type BlockDeclCstChildren = {
   Block: IToken[];
-  Name: IToken[];
-  LParen: IToken[];
+  Name: (IToken)[];
+  LParen?: IToken[];
   hyperParams?: HyperParamsCstNode[];
-  RParen: IToken[];
+  RParen?: IToken[];
+  Extends?: IToken[];
   LCurly: IToken[];
   member?: MemberCstNode[];
   RCurly: IToken[];
@@ -392,7 +393,7 @@ export interface ReplaceDeclCstNode extends CstNode {
 
 export type ReplaceDeclCstChildren = {
   Replace: IToken[];
-  path: PathCstNode[];
+  editPath: EditPathCstNode[];
   Equals: IToken[];
   moduleExpr: ModuleExprCstNode[];
 };
@@ -404,7 +405,29 @@ export interface RemoveDeclCstNode extends CstNode {
 
 export type RemoveDeclCstChildren = {
   Remove: IToken[];
-  path: PathCstNode[];
+  editPath: EditPathCstNode[];
+};
+
+export interface EditPathCstNode extends CstNode {
+  name: "editPath";
+  children: EditPathCstChildren;
+}
+
+export type EditPathCstChildren = {
+  pathSegment: (PathSegmentCstNode)[];
+  Dot?: IToken[];
+};
+
+export interface PathSegmentCstNode extends CstNode {
+  name: "pathSegment";
+  children: PathSegmentCstChildren;
+}
+
+export type PathSegmentCstChildren = {
+  Name?: IToken[];
+  Int?: IToken[];
+  StarStar?: IToken[];
+  Star?: IToken[];
 };
 
 export interface ExprCstNode extends CstNode {
@@ -602,6 +625,8 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   setDecl(children: SetDeclCstChildren, param?: IN): OUT;
   replaceDecl(children: ReplaceDeclCstChildren, param?: IN): OUT;
   removeDecl(children: RemoveDeclCstChildren, param?: IN): OUT;
+  editPath(children: EditPathCstChildren, param?: IN): OUT;
+  pathSegment(children: PathSegmentCstChildren, param?: IN): OUT;
   expr(children: ExprCstChildren, param?: IN): OUT;
   andExpr(children: AndExprCstChildren, param?: IN): OUT;
   notExpr(children: NotExprCstChildren, param?: IN): OUT;

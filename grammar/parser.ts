@@ -27,13 +27,22 @@ export class MdlParser extends CstParser {
     this.CONSUME(T.StringLit);
   });
 
-  /** BlockDecl : "block" Name "(" HyperParams? ")" "{" Member* "}" */
+  /**
+   * BlockDecl : "block" Name ("(" HyperParams? ")")? ("extends" Name)? "{" Member* "}"
+   * (the parentheses may be left out only by a block that extends another)
+   */
   blockDecl = this.RULE("blockDecl", () => {
     this.CONSUME(T.Block);
     this.CONSUME(T.Name);
-    this.CONSUME(T.LParen);
-    this.OPTION(() => this.SUBRULE(this.hyperParams));
-    this.CONSUME(T.RParen);
+    this.OPTION2(() => {
+      this.CONSUME(T.LParen);
+      this.OPTION(() => this.SUBRULE(this.hyperParams));
+      this.CONSUME(T.RParen);
+    });
+    this.OPTION3(() => {
+      this.CONSUME(T.Extends);
+      this.CONSUME2(T.Name);
+    });
     this.CONSUME(T.LCurly);
     this.MANY(() => this.SUBRULE(this.member));
     this.CONSUME(T.RCurly);
@@ -344,18 +353,36 @@ export class MdlParser extends CstParser {
     this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.assignment) });
   });
 
-  /** Replace : "replace" Path "=" ModuleExpr */
+  /** Replace : "replace" EditPath "=" ModuleExpr */
   replaceDecl = this.RULE("replaceDecl", () => {
     this.CONSUME(T.Replace);
-    this.SUBRULE(this.path);
+    this.SUBRULE(this.editPath);
     this.CONSUME(T.Equals);
     this.SUBRULE(this.moduleExpr);
   });
 
-  /** Remove : "remove" Path */
+  /** Remove : "remove" EditPath */
   removeDecl = this.RULE("removeDecl", () => {
     this.CONSUME(T.Remove);
-    this.SUBRULE(this.path);
+    this.SUBRULE(this.editPath);
+  });
+
+  /** EditPath : PathSegment ("." PathSegment)*     PathSegment : Name | Int | "*" | "**"   (src/compiler/paths/pattern.ts) */
+  editPath = this.RULE("editPath", () => {
+    this.SUBRULE(this.pathSegment);
+    this.MANY(() => {
+      this.CONSUME(T.Dot);
+      this.SUBRULE2(this.pathSegment);
+    });
+  });
+
+  pathSegment = this.RULE("pathSegment", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Name) },
+      { ALT: () => this.CONSUME(T.Int) },
+      { ALT: () => this.CONSUME(T.StarStar) },
+      { ALT: () => this.CONSUME(T.Star) },
+    ]);
   });
 
   /** Expr : And ("or" And)* */

@@ -1,5 +1,5 @@
 /** Tokens of the .mdl language. Newlines are plain whitespace: statements need no separator. */
-import { createToken, Lexer, type TokenType } from "chevrotain";
+import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
 
 export const Name = createToken({ name: "Name", pattern: /[A-Za-z_][A-Za-z0-9_]*/ });
 const kw = (word: string) => createToken({ name: word[0].toUpperCase() + word.slice(1), pattern: new RegExp(`${word}(?![A-Za-z0-9_])`), longer_alt: Name });
@@ -33,7 +33,36 @@ export const And = kw("and");
 export const Or = kw("or");
 export const Not = kw("not");
 
-export const Float = createToken({ name: "Float", pattern: /(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+/ });
+/** The last token is a `*` or `**` that follows `replace`, `remove` or a dot: a wildcard path segment. */
+const wildSegment = (tokens: IToken[]): boolean => {
+  const [prev, last] = [tokens.at(-2)?.image, tokens.at(-1)?.image];
+  return (last === "*" || last === "**") && (prev === "." || prev === "replace" || prev === "remove");
+};
+const FLOAT = /(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+/y;
+/**
+ * A number with a fraction or exponent, except inside a dotted path: `resblocks.11.attn` is a name, a dot, the
+ * index 11, a dot and a name (not `resblocks`, `.11` and `.attn`), so a layer of a stack can be addressed.
+ */
+export const Float = createToken({
+  name: "Float",
+  pattern: {
+    exec: (text: string, offset: number, tokens: IToken[]) => {
+      const before = text[offset - 1] ?? "";
+      const word = /[A-Za-z0-9_]/;
+      // `*` ends a path segment only in an edit path (`replace **.1.act`); elsewhere `x*.5` is a product
+      const inPath =
+        word.test(before) ||
+        (before === "." && word.test(text[offset - 2] ?? "")) ||
+        (before === "*" && wildSegment(tokens)) ||
+        (before === "." && text[offset - 2] === "*" && wildSegment(tokens.slice(0, -1)));
+      if (inPath) return null;
+      FLOAT.lastIndex = offset;
+      return FLOAT.exec(text);
+    },
+  },
+  start_chars_hint: [".", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
+  line_breaks: false,
+});
 export const Int = createToken({ name: "Int", pattern: /\d+/ });
 export const StringLit = createToken({ name: "StringLit", pattern: /"(?:[^"\\\n]|\\.)*"/ });
 export const Comment = createToken({ name: "Comment", pattern: /#[^\n]*/, group: "comments" });

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { hasErrors, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 import { modelsOf, resolveProgram } from "../compiler/compile.ts";
+import { modelConfig } from "../compiler/3-check/model-config.ts";
 import { compileFile, compileOptions, fsHost, modelOptions, type ModelFlags } from "./compile-args.ts";
 import { EXIT_FAILED, EXIT_OK, printDiagnostics, readText, rememberSource, runCommand } from "./io.ts";
 
@@ -43,8 +44,9 @@ function checkFile(file: string, flags: ModelFlags & { allPresets?: boolean }): 
   const runs: { model: string; preset?: string }[] = models.map((model) => ({ model, preset: flags.preset }));
   if (flags.allPresets) {
     for (const model of models) {
-      const decl = resolved.value.scopes.get(resolved.value.entry)?.get(model)?.decl;
-      if (decl?.kind === "Model") for (const p of decl.presets) runs.push({ model, preset: p.name });
+      // presets a model inherits through `extends` are its presets too
+      const def = resolved.value.scopes.get(resolved.value.entry)?.get(model);
+      if (def?.decl.kind === "Model") for (const p of modelConfig(resolved.value, def, []).presets.keys()) runs.push({ model, preset: p });
     }
   }
   let count = 0;

@@ -27,12 +27,12 @@ export function modelOptions(cmd: Command): Command {
     .option("--model <name>", "which model of the file (default: the first one)")
     .option("--preset <name>", "a named preset of the model, e.g. B/16")
     .option("--set <name=value>", "set a hyperparameter (repeatable)", collect, [])
-    .option("--replace <path=Block(args)>", "replace a sub-module by another block (repeatable)", collect, [])
-    .option("--remove <path>", "remove an optional sub-module (repeatable)", collect, [])
+    .option("--replace <path=Block(args)>", "replace a sub-module by a block of std or of any file the model imports (repeatable; the path may hold an index or patterns: resblocks.11, resblocks.*, visual.**.attn; the last matching edit wins)", collect, [])
+    .option("--remove <path>", "remove an optional sub-module (repeatable; patterns as for --replace)", collect, [])
     .option("--max-instances <n>", `refuse models with more module instances (default ${DEFAULT_LIMITS.instances})`)
     .option("--max-nodes <n>", `refuse models whose forward graph has more primitive ops (default ${DEFAULT_LIMITS.nodes})`)
     .option("--max-tensor-elements <n>", `refuse tensors with more elements (default 2^31)`)
-    .option("--recompute <path>", "recompute a module's activations in the backward pass, saving memory (repeatable; `*` matches one path segment, e.g. visual.transformer.resblocks.*)", collect, []);
+    .option("--recompute <path>", "recompute a module's activations in the backward pass, saving memory (repeatable; `*` matches one path segment, `**` any number, e.g. visual.transformer.resblocks.*)", collect, []);
 }
 
 /** The size limits the flags raise (src/compiler/limits.ts); unset flags keep the defaults. */
@@ -86,10 +86,19 @@ export function valueOrFail(r: Compiled): ModelIR {
   return r.value;
 }
 
-/** For commands that need a model to run: compile errors end the command with exit code 2. */
-export function compileOrFail(file: string, flags: ModelFlags, weightsFile?: string): { ir: ModelIR; checkpoint?: Checkpoint } {
+/**
+ * For commands that need a model to run: compile errors end the command with exit code 2. Free
+ * hyperparameters bind from the checkpoint's shapes, then from the input tensors' (`input.<name>` in
+ * `inputsFile`), so a 4-frame input sets `frames` when nothing else did.
+ */
+export function compileOrFail(file: string, flags: ModelFlags, weightsFile?: string, inputsFile?: string): { ir: ModelIR; checkpoint?: Checkpoint } {
   const checkpoint = weightsFile ? loadCheckpoint(weightsFile) : undefined;
-  return { ir: valueOrFail(compileFile(file, compileOptions(flags, checkpoint))), checkpoint };
+  const opts = compileOptions(flags, checkpoint);
+  if (inputsFile) {
+    const shapes = new Map([...shapesOf(loadCheckpoint(inputsFile))].filter(([k]) => k.startsWith("input.")).map(([k, v]) => [k.slice(6), v]));
+    opts.inputs = { file: inputsFile, shapes };
+  }
+  return { ir: valueOrFail(compileFile(file, opts)), checkpoint };
 }
 
 /** Diagnostics were already printed; the command exits 2 without another message. */

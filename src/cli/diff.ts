@@ -14,7 +14,7 @@ import { fail } from "../compiler/diagnostics/diagnostic.ts";
 import { diffModels } from "../tools/diff/diff.ts";
 import { printDiff } from "../tools/diff/print.ts";
 import { compileOptions, fsHost, modelOptions, report, valueOrFail, type ModelFlags } from "./compile-args.ts";
-import { EXIT_FAILED, EXIT_OK, parseAssignments, readText, runCommand } from "./io.ts";
+import { collect, EXIT_FAILED, EXIT_OK, parseAssignments, readText, runCommand } from "./io.ts";
 
 export interface ModelSpec {
   /** A git revision when the file is read through `git show REV:path`. */
@@ -59,7 +59,18 @@ export function compileSpec(spec: ModelSpec, flags: ModelFlags): ModelIR {
   return valueOrFail(report(compile(entry, host, { ...compileOptions(flags), model: spec.model ?? flags.model, text })));
 }
 
-interface DiffFlags extends ModelFlags {
+interface SideFlags {
+  aPreset?: string;
+  bPreset?: string;
+  aSet: string[];
+  bSet: string[];
+  aReplace: string[];
+  bReplace: string[];
+  aRemove: string[];
+  bRemove: string[];
+}
+
+interface DiffFlags extends ModelFlags, SideFlags {
   modelA?: string;
   modelB?: string;
   dims?: string;
@@ -70,11 +81,19 @@ export function register(program: Command): void {
   modelOptions(
     program
       .command("diff")
-      .description("semantic diff of two models: hyperparameters (and where each value came from), totals, inputs and outputs, then modules added, removed, replaced or changed (exit 0 same, 1 different)")
+      .description("semantic diff of two models: hyperparameters (and where each value came from), totals, inputs and outputs, then modules added, removed, replaced or changed (exit 0 same, 1 different). --preset/--set/--replace/--remove apply to both sides; --a-*/--b-* to one side, after them")
       .argument("<a>", "old model: FILE, FILE#Model, or REV:FILE (read with git show; imports at the same revision)")
       .argument("<b>", "new model, in the same forms")
       .option("--model-a <name>", "model of A (overrides --model and #Model)")
       .option("--model-b <name>", "model of B (overrides --model and #Model)")
+      .option("--a-preset <name>", "preset of A only (overrides --preset)")
+      .option("--b-preset <name>", "preset of B only (overrides --preset)")
+      .option("--a-set <name=value>", "set a hyperparameter of A only, after --set (repeatable)", collect, [])
+      .option("--b-set <name=value>", "set a hyperparameter of B only, after --set (repeatable)", collect, [])
+      .option("--a-replace <path=Block(args)>", "replace a sub-module of A only, after --replace (repeatable)", collect, [])
+      .option("--b-replace <path=Block(args)>", "replace a sub-module of B only, after --replace (repeatable)", collect, [])
+      .option("--a-remove <path>", "remove an optional sub-module of A only (repeatable)", collect, [])
+      .option("--b-remove <path>", "remove an optional sub-module of B only (repeatable)", collect, [])
       .option("--dims <S=n,...>", "batch symbols for costs, e.g. B=2,K=400 (default 1 each)")
       .option("--json", "print the diff as JSON (schema DiffJson in src/tools/diff/schema.ts)"),
   ).action((a: string, b: string, flags: DiffFlags) =>
@@ -86,11 +105,26 @@ export function register(program: Command): void {
       }
       const sa = parseModelSpec(a);
       const sb = parseModelSpec(b);
-      const irA = compileSpec({ ...sa, model: flags.modelA ?? sa.model }, flags);
-      const irB = compileSpec({ ...sb, model: flags.modelB ?? sb.model }, flags);
+      const irA = compileSpec({ ...sa, model: flags.modelA ?? sa.model }, sideFlags(flags, "a"));
+      const irB = compileSpec({ ...sb, model: flags.modelB ?? sb.model }, sideFlags(flags, "b"));
       const d = diffModels(irA, irB, dims);
       process.stdout.write(flags.json ? JSON.stringify(d, null, 2) + "\n" : printDiff(d));
       return d.changed ? EXIT_FAILED : EXIT_OK;
     }),
   );
+}
+
+/**
+ * The flags one side compiles with: the shared --preset/--set/--replace/--remove, then that side's own
+ * (`--b-replace mit=MeanPool(frames, embed)`), which come later and so win over a shared edit of the same path.
+ */
+export function sideFlags(flags: DiffFlags, side: "a" | "b"): ModelFlags {
+  const own = (k: "Set" | "Replace" | "Remove") => flags[`${side}${k}`] ?? [];
+  return {
+    ...flags,
+    preset: flags[`${side}Preset`] ?? flags.preset,
+    set: [...(flags.set ?? []), ...own("Set")],
+    replace: [...(flags.replace ?? []), ...own("Replace")],
+    remove: [...(flags.remove ?? []), ...own("Remove")],
+  };
 }

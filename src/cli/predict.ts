@@ -1,7 +1,7 @@
 /**
  * `mdl predict MODEL --weights W --inputs IN.safetensors --out OUT.safetensors`: run a model on the tensors
  * named `input.<name>` and write every output as `out.<name>`. Free hyperparameters come from the
- * checkpoint's shapes; the coverage report goes to stderr.
+ * checkpoint's shapes, then from the inputs' (a 4-frame video binds `frames`); the coverage report goes to stderr.
  */
 import type { Command } from "commander";
 import { formatCoverage } from "../runtime/weights/coverage.ts";
@@ -27,14 +27,14 @@ export function register(program: Command): void {
     .description("run a model on input tensors (input.<name> in a safetensors file) and write its outputs (out.<name>)")
     .argument("<model>", "the .mdl file")
     .option("--weights <file>", "checkpoint (safetensors, .pth, .bin); binds free hyperparameters from its shapes")
-    .requiredOption("--inputs <file>", "safetensors file with a tensor input.<name> per model input")
+    .requiredOption("--inputs <file>", "safetensors file with a tensor input.<name> per model input; free hyperparameters bind from their shapes too")
     .requiredOption("--out <file>", "safetensors file to write (out.<name> per model output)")
     .option("--strict", "fail unless the checkpoint provides exactly the model's parameters")
     .option("--seed <n>", "seed of the init of parameters the checkpoint lacks (default 0)");
   runtimeOptions(backendOptions(modelOptions(cmd))).action((model: string, flags: PredictFlags) =>
     runCommand(async () => {
       const seed = flags.seed === undefined ? 0 : parseCount("--seed", flags.seed, 0);
-      const { ir, checkpoint } = compileOrFail(model, flags, flags.weights);
+      const { ir, checkpoint } = compileOrFail(model, flags, flags.weights, flags.inputs);
       const runtime = await pickRuntime(flags);
       if (runtime.name === "onnx") {
         const { readHostInputs, writeHostOutputs } = await import("../runtime/run/io-tensors.ts");

@@ -5,6 +5,7 @@ import type { Host } from "./2-resolve/host.ts";
 import { COMMAND_LINE, resolveImports, type Definition, type Program } from "./2-resolve/program.ts";
 import { checkNames } from "./2-resolve/names.ts";
 import { bindFromShapes } from "./3-check/bind.ts";
+import type { InputShapes } from "./3-check/bind-inputs.ts";
 import { Elaborator } from "./3-check/elaborate.ts";
 import { ForwardChecker } from "./3-check/forward.ts";
 import { modelConfig, resolveHyper, type HyperRequest, type ModelConfig } from "./3-check/model-config.ts";
@@ -26,6 +27,8 @@ export interface CompileOptions {
   remove?: string[];
   /** Tensor shapes of a checkpoint, to bind free hyperparameters from. */
   weights?: { file: string; shapes: Map<string, number[]> };
+  /** Shapes of the input tensors by input name, to bind free hyperparameters from (after the checkpoint's). */
+  inputs?: InputShapes;
   /** Module paths or patterns (`a.b.*`) to recompute in the backward pass (--recompute). */
   recompute?: string[];
   /** The entry file's text, when the host should not be asked for it (editors, tests). */
@@ -93,8 +96,8 @@ export function compile(entry: string, host: Host, opts: CompileOptions = {}): C
 /** Phase 3: bind from weights, elaborate, run the forward symbolically; throws LimitReached past a limit. */
 function check(program: Program, cfg: ModelConfig, req: HyperRequest, opts: CompileOptions, limits: Limits, diagnostics: Diagnostic[]) {
   let bound;
-  if (opts.weights) {
-    const b = bindFromShapes(program, cfg, req, opts.weights.shapes, opts.weights.file, new Budget(limits));
+  if (opts.weights || opts.inputs) {
+    const b = bindFromShapes(program, cfg, req, opts.weights?.shapes ?? new Map(), opts.weights?.file ?? "", new Budget(limits), opts.inputs);
     diagnostics.push(...b.diagnostics);
     bound = b.value;
     for (const e of cfg.edits) e.used = false;

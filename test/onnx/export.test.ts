@@ -88,6 +88,13 @@ withOnnx("X-CLIP-B/32 at frames=16: the exported graph has the shapes mdl's summ
   assert.ok(compareBound(ir, { B: 1, K: 2 }, "xclip-b32-t16") > 1000);
 });
 
+withOnnx("conv1d, conv3d tubelet, grouped/dilated conv2d and pad: ONNX's shape inference agrees, bound and dynamic", () => {
+  const r = compile("test/ir/samples/video-ops/input.mdl", fsHost);
+  assert.ok(r.value);
+  assert.ok(compareBound(r.value!, { B: 2 }, "video-ops") > 15);
+  assert.ok(compareDynamic(r.value!, "video-ops") > 15);
+});
+
 test("batch symbols stay dynamic: one file runs at two batch sizes", async () => {
   const { ir } = compileWith("models/clip.mdl", `${FIXTURES}/clip-tiny/weights.safetensors`);
   const session = await createSession(ir, { threads: 1 });

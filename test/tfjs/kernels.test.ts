@@ -5,7 +5,8 @@ import * as tf from "@tensorflow/tfjs";
 import { at, build, close, randArr, randInts, refAttention, refMatmul, toTf, wasm1, type Arr } from "./helpers.ts";
 import { binary, unary } from "../../src/runtime/tfjs/ops/elementwise.ts";
 import { matmul } from "../../src/runtime/tfjs/ops/matmul.ts";
-import { conv2d, linear, patchConv } from "../../src/runtime/tfjs/ops/linear.ts";
+import { linear, patchConv } from "../../src/runtime/tfjs/ops/linear.ts";
+import { convNd } from "../../src/runtime/tfjs/ops/conv.ts";
 import { l2Normalize, layerNorm, softmax } from "../../src/runtime/tfjs/ops/norm.ts";
 import { attention } from "../../src/runtime/tfjs/ops/attention.ts";
 import { gather, gatherRows } from "../../src/runtime/tfjs/ops/gather.ts";
@@ -106,7 +107,7 @@ test("general conv2d with stride 2 and padding 1", () => {
   const x = randArr([1, 2, 7, 6]);
   const w = randArr([3, 2, 3, 3]);
   const b = randArr([3]);
-  close(conv2d(toTf(x), toTf(w), 2, 1, toTf(b)), refConv(x, w, b, 2, 1));
+  close(convNd(toTf(x), toTf(w), { stride: [2, 2], padding: [1, 1] }, toTf(b)), refConv(x, w, b, 2, 1));
 });
 
 test("layer_norm over the last axis with the biased variance", () => {

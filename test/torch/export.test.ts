@@ -62,6 +62,8 @@ const DIMS: [string, string, CompileOptions][] = [
   ["variant clip-meanpool", "models/variants/clip-meanpool.mdl", { preset: "tiny", set: [["vocab", "600"]] }],
   ["--replace mit=MeanPool", "models/xclip.mdl", { preset: "tiny", set: [["vocab", "600"]], replace: [["mit", "MeanPool(frames, embed)"]] }],
   ["the ops the models do not use", "test/torch/samples/ops.mdl", {}],
+  ["conv1d, conv3d tubelet, grouped/dilated/per-axis conv2d, pad", "test/ir/samples/video-ops/input.mdl", {}],
+  ["std Conv3d tubelet and Conv1d", "test/ir/samples/video-std/input.mdl", {}],
 ];
 
 it("other dimensions and the variants: random weights written by mdl give mdl's outputs in the exported module", async () => {

@@ -40,11 +40,18 @@ export interface TypeRef extends NodeBase {
   options?: string[];
 }
 
-/** BlockDecl : "block" Name "(" HyperParams? ")" "{" Member* "}" */
+/**
+ * BlockDecl : "block" Name ("(" HyperParams? ")")? ("extends" Name)? "{" Member* "}"
+ * A block that extends another inherits its hyperparameters (its own come after them), members and forward;
+ * a member or forward of the same name overrides, so inherited parameters keep their state-dict keys.
+ */
 export interface BlockDecl extends NodeBase {
   kind: "Block";
   name: Ident;
   params: HyperParam[];
+  base?: Ident;
+  /** Written without parentheses (`block X extends Y {`). */
+  bare?: boolean;
   members: Member[];
 }
 
@@ -171,6 +178,7 @@ export interface SetDecl extends NodeBase {
   assignments: Assignment[];
 }
 
+/** Replace : "replace" EditPath "=" ModuleExpr — a path segment is a name, an index, `*` or `**` */
 export interface ReplaceDecl extends NodeBase {
   kind: "Replace";
   path: Ident[];

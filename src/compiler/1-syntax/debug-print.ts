@@ -14,7 +14,7 @@ export function printAst(file: A.FileAst): string {
   for (const i of file.imports) line(0, `Import {${i.names.map((n) => n.name).join(", ")}} from ${JSON.stringify(i.from)}`);
   for (const d of file.decls) {
     const params = d.params.length || d.kind === "Block" ? `(${d.params.map(hyperParam).join(", ")})` : "";
-    const base = d.kind === "Model" && d.base ? ` extends ${d.base.name}` : "";
+    const base = d.base ? ` extends ${d.base.name}` : "";
     line(0, `${d.kind} ${d.name.name}${params}${base}`);
     for (const m of d.members) member(m, 1, line);
     if (d.kind !== "Model") continue;

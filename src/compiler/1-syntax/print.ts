@@ -108,10 +108,10 @@ class SourcePrinter {
     return [p.name.name, ": ", type, p.default ? [" = ", this.expr(p.default)] : ""];
   }
 
-  /** BlockDecl : "block" Name "(" HyperParams? ")" "{" Member* "}" */
+  /** BlockDecl : "block" Name ("(" HyperParams? ")")? ("extends" Name)? "{" Member* "}" */
   private blockDecl(d: A.BlockDecl): Doc {
-    const params = this.hyperParams(d.params);
-    return ["block ", d.name.name, params, " ", this.body(this.items(d.members, (m) => this.member(m), d.span.end - 1))];
+    const params = d.bare && d.base && !d.params.length ? "" : this.hyperParams(d.params);
+    return ["block ", d.name.name, params, d.base ? [" extends ", d.base.name] : "", " ", this.body(this.items(d.members, (m) => this.member(m), d.span.end - 1))];
   }
 
   /** ModelDecl : "model" Name ("(" HyperParams? ")")? ("extends" Name)? "{" (Member | Preset | Set | Replace | Remove)* "}" */

@@ -99,7 +99,11 @@ class Visitor {
     const name = this.tok(k, "Name");
     if (!name) return undefined;
     const members = this.nodes(k, "member").map((m) => this.member(m)).filter((x): x is A.Member => !!x);
-    return { kind: "Block", name: this.ident(name), params: this.hyperParams(this.node(k, "hyperParams")), members, span: this.span(n) };
+    const b: A.BlockDecl = { kind: "Block", name: this.ident(name), params: this.hyperParams(this.node(k, "hyperParams")), members, span: this.span(n) };
+    const base = this.tok(k, "Name", 1);
+    if (this.tok(k, "Extends") && base) b.base = this.ident(base);
+    if (!this.tok(k, "LParen")) b.bare = true;
+    return b;
   }
 
   modelDecl(n: CstNode): A.ModelDecl | undefined {
@@ -123,7 +127,7 @@ class Visitor {
       const ek = e.children as Kids;
       if (e.name === "setDecl") m.edits.push({ kind: "Set", assignments: this.assignments(ek), span: this.span(e) });
       else {
-        const path = this.path(this.node(ek, "path"));
+        const path = this.editPath(this.node(ek, "editPath"));
         if (!path.length) continue;
         if (e.name === "removeDecl") m.edits.push({ kind: "Remove", path, span: this.span(e) });
         else {
@@ -153,6 +157,12 @@ class Visitor {
     const p: A.PresetDecl = { kind: "Preset", name: this.stringValue(name), nameSpan: this.span(name), assignments: this.assignments(k), span: this.span(n) };
     if (base) p.base = { name: this.stringValue(base), span: this.span(base) };
     return p;
+  }
+
+  /** The segments of an edit path (names, indices, `*`, `**`) as identifiers, in order. */
+  editPath(n: CstNode | undefined): A.Ident[] {
+    if (!n) return [];
+    return this.nodes(n.children as Kids, "pathSegment").flatMap((seg) => Object.values(seg.children as Kids).flat().slice(0, 1).map((t) => this.ident(t as IToken)));
   }
 
   path(n: CstNode | undefined): A.Ident[] {

@@ -5,6 +5,7 @@
  */
 import type * as A from "../1-syntax/ast.ts";
 import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { blockChain } from "./derive.ts";
 import { knownTypes } from "../3-check/hyper.ts";
 import { STD_FILE, type Program } from "./program.ts";
 import { didYouMean } from "./suggest.ts";
@@ -28,6 +29,7 @@ export function checkNames(program: Program): Diagnostic[] {
       out.push(withHint(diag("unknown_block", me.block.span, me.block.name), hint));
     };
     for (const decl of file.ast.decls) {
+      if (decl.kind === "Block" && decl.base) checkBase(program, name, decl, blocks, out);
       const seen = new Set<string>();
       for (const p of decl.params) {
         if (seen.has(p.name.name)) out.push(diag("duplicate_definition", p.name.span, "hyperparameter", p.name.name));
@@ -46,6 +48,22 @@ export function checkNames(program: Program): Diagnostic[] {
     }
   }
   return out;
+}
+
+/** `block X extends Y`: Y must be a block in scope; a cycle is reported once, at its earliest block. */
+function checkBase(program: Program, file: string, decl: A.BlockDecl, blocks: string[], out: Diagnostic[]): void {
+  const def = program.scopes.get(file)?.get(decl.name.name);
+  if (!def || def.decl !== decl) return; // a duplicate name: reported by resolve
+  const base = program.scopes.get(file)?.get(decl.base!.name);
+  if (!base || base.decl.kind !== "Block") {
+    out.push(withHint(diag("unknown_block", decl.base!.span, decl.base!.name), didYouMean(decl.base!.name, blocks)));
+    return;
+  }
+  const chain = blockChain(program, def);
+  const closes = program.scopes.get(chain[0].file)?.get((chain[0].decl as A.BlockDecl).base?.name ?? "");
+  if (closes?.decl !== decl) return; // no cycle, or one this block only leads into
+  const first = [...chain].sort((a, b) => a.file.localeCompare(b.file) || a.decl.span.start - b.decl.span.start)[0];
+  if (first.decl === decl) out.push(diag("block_extends_cycle", decl.base!.span, [...chain.map((c) => c.name).reverse(), def.name]));
 }
 
 /** Statements that are valid syntax but not meaningful: `f(x) = y`, a return that is not last. */

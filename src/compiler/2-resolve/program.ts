@@ -8,7 +8,7 @@ import { dirname, joinPath, normalize, type Host } from "./host.ts";
 import { didYouMean } from "./suggest.ts";
 
 export const STD_FILE = "std";
-/** The pseudo-file of --set/--replace/--remove snippets; its names are the entry file's plus std's. */
+/** The pseudo-file of --set/--replace/--remove snippets; its names: commandLineScope. */
 export const COMMAND_LINE = "<command line>";
 
 export interface LoadedFile {
@@ -116,8 +116,22 @@ export function resolveImports(entry: string, host: Host, entryText?: string): {
     files.set(start, empty);
     scopes.set(start, new Map());
   } else visit(load(start, text), [start]);
-  // command-line snippets see the entry file's definitions and the whole std library
   if (!files.has(STD_FILE)) visit(load(STD_FILE, STD_SOURCE), [STD_FILE]);
-  scopes.set(COMMAND_LINE, new Map([...scopes.get(STD_FILE)!, ...scopes.get(start)!]));
+  scopes.set(COMMAND_LINE, commandLineScope(files, scopes, start));
   return { value: { entry: start, files, scopes }, diagnostics };
+}
+
+/**
+ * What `--replace` can name: every block of std, of each file the entry imports (directly or not, whether
+ * the entry imports that name or not), and the entry's own scope; later wins (the entry over the files it
+ * imports, a file over std), so a name means on the command line what it means in the entry file.
+ */
+function commandLineScope(files: Map<string, LoadedFile>, scopes: Map<string, Map<string, Definition>>, entry: string): Map<string, Definition> {
+  const out = new Map(scopes.get(STD_FILE)!);
+  for (const name of files.keys()) {
+    if (name === STD_FILE || name === entry) continue;
+    for (const [n, d] of scopes.get(name) ?? []) if (d.file === name) out.set(n, d);
+  }
+  for (const [n, d] of scopes.get(entry) ?? []) out.set(n, d);
+  return out;
 }

@@ -8,6 +8,7 @@ import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import type { Program } from "../2-resolve/program.ts";
 import type { Budget } from "../limits.ts";
 import { Elaborator, type BindingProbe } from "./elaborate.ts";
+import { inputEquations, type InputShapes } from "./bind-inputs.ts";
 import { Evaluator } from "./evaluate.ts";
 import { resolveHyper, type HyperRequest, type ModelConfig } from "./model-config.ts";
 import { evalSym, show, symVars, type Sym, type Value } from "./values.ts";
@@ -15,9 +16,11 @@ import { evalSym, show, symVars, type Sym, type Value } from "./values.ts";
 export interface Bound {
   value: number;
   origin: string;
+  /** A checkpoint's shapes, or the input tensors' (bind-inputs.ts). */
+  source?: "checkpoint" | "input";
 }
 
-export function bindFromShapes(program: Program, cfg: ModelConfig, req: HyperRequest, shapes: Map<string, number[]>, file: string, budget?: Budget): { value: Map<string, Bound>; diagnostics: Diagnostic[] } {
+export function bindFromShapes(program: Program, cfg: ModelConfig, req: HyperRequest, shapes: Map<string, number[]>, file: string, budget?: Budget, inputs?: InputShapes): { value: Map<string, Bound>; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const scratch: Diagnostic[] = []; // errors of the symbolic pass repeat in the real one
   const ev = new Evaluator(scratch);
@@ -25,6 +28,8 @@ export function bindFromShapes(program: Program, cfg: ModelConfig, req: HyperReq
   const probe: BindingProbe = { shapes, equations: [], rankErrors: [] };
   new Elaborator(program, cfg, scope, scratch, probe, budget).root();
   diagnostics.push(...probe.rankErrors);
+  // after the checkpoint's equations, so its shapes bind first and an input that disagrees is the one reported
+  if (inputs) probe.equations.push(...inputEquations(cfg, scope, ev, inputs));
 
   const given = new Map<string, number>();
   const free = new Set<string>();
@@ -34,7 +39,7 @@ export function bindFromShapes(program: Program, cfg: ModelConfig, req: HyperReq
     else given.set(h.name, h.value.fallback);
   }
   const env = new Map(given);
-  const solved = new Map<string, number>();
+  const solved = new Map<string, { value: number; key: string }>();
   for (let progress = true; progress; ) {
     progress = false;
     for (const eq of probe.equations) {
@@ -44,7 +49,7 @@ export function bindFromShapes(program: Program, cfg: ModelConfig, req: HyperReq
       const x = solve(eq.lhs.e, unknown[0], eq.actual, env);
       if (x === undefined) continue;
       env.set(unknown[0], x);
-      solved.set(unknown[0], x);
+      solved.set(unknown[0], { value: x, key: eq.key });
       progress = true;
     }
   }
@@ -71,7 +76,7 @@ export function bindFromShapes(program: Program, cfg: ModelConfig, req: HyperReq
     }
   }
   const value = new Map<string, Bound>();
-  for (const [k, v] of solved) value.set(k, { value: v, origin: file });
+  for (const [k, v] of solved) value.set(k, inputs && v.key.startsWith("input.") ? { value: v.value, origin: inputs.file, source: "input" } : { value: v.value, origin: file });
   return { value, diagnostics };
 }
 

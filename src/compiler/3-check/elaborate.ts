@@ -3,12 +3,14 @@
  * parameters with whole-number shapes, and children whose names form the state-dict keys.
  */
 import type * as A from "../1-syntax/ast.ts";
+import { blockView } from "../2-resolve/derive.ts";
 import type { Definition, Program } from "../2-resolve/program.ts";
 import { didYouMean } from "../2-resolve/suggest.ts";
 import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import type { Init } from "../4-ir/schema.ts";
 import { DType, dtypeNamed } from "../ops/types.ts";
 import { BLOCK_DEPTH_LIMIT, Budget } from "../limits.ts";
+import { matchPath, parsePattern, type PathPattern } from "../paths/pattern.ts";
 import type { Span } from "../source.ts";
 import { Evaluator } from "./evaluate.ts";
 import { bindArguments } from "./call-args.ts";
@@ -36,6 +38,7 @@ const initKinds: Record<string, { kind: Init["kind"]; arity: number[] }> = {
 export class Elaborator {
   private readonly ev: Evaluator;
   private readonly stack: string[] = [];
+  private readonly patterns = new Map<Edit, PathPattern | null>();
 
   constructor(
     private readonly program: Program,
@@ -195,8 +198,7 @@ export class Elaborator {
     const prefix = use ? inst.weightPrefix : parent.weightPrefix + last.name + ".";
     if (optional) parent.optional.add(last.name);
     parent.memberOrder.push(last.name);
-    const edit = this.cfg.edits.find((e) => e.path === childPath);
-    if (edit) edit.used = true;
+    const edit = this.editFor(childPath);
     if (edit?.kind === "remove") {
       if (!optional) this.diagnostics.push(diag("not_optional", edit.span, childPath));
       parent.members.set(last.name, null);
@@ -218,6 +220,45 @@ export class Elaborator {
     }
   }
 
+  /**
+   * The edit that applies to a member path: edits are paths or patterns (`resblocks.11`, `resblocks.*`,
+   * `**.adapter`); every one that matches counts as used and the last wins, so a command-line edit overrides
+   * what a variant (or its base) already replaced.
+   */
+  private editFor(path: string): Edit | undefined {
+    let hit: Edit | undefined;
+    for (const e of this.cfg.edits) {
+      let pattern = this.patterns.get(e);
+      if (pattern === undefined) {
+        const parsed = parsePattern(e.path);
+        pattern = "pattern" in parsed ? parsed.pattern : null;
+        if ("error" in parsed) {
+          this.diagnostics.push(diag("bad_path_pattern", e.span, e.path, parsed.error.reason));
+          e.used = true;
+        }
+        this.patterns.set(e, pattern);
+      }
+      if (pattern && matchPath(pattern, path)) {
+        e.used = true;
+        hit = e;
+      }
+    }
+    return hit;
+  }
+
+  /** One layer of a repeat or seq, which an edit may address by its index (`replace resblocks.11 = ...`). */
+  private element(me: A.ModuleExpr, scope: Scope, file: string, path: string, prefix: string): Instance | undefined {
+    const edit = this.editFor(path);
+    if (edit?.kind === "remove") {
+      this.diagnostics.push(diag("not_optional", edit.span, path));
+    } else if (edit?.module) {
+      const child = this.moduleExpr(edit.module, this.modelScope, edit.file, path, prefix);
+      if (child) child.replaced = { from: moduleName(me), by: moduleName(edit.module), span: edit.span };
+      return child;
+    }
+    return this.moduleExpr(me, scope, file, path, prefix);
+  }
+
   private moduleExpr(me: A.ModuleExpr, scope: Scope, file: string, path: string, prefix: string): Instance | undefined {
     if (me.kind === "Instance") return this.instantiate(me, scope, file, path, prefix);
     if (me.kind === "Seq") {
@@ -225,7 +266,7 @@ export class Elaborator {
       for (const item of me.items) {
         const k = String(item.key);
         if (inst.members.has(k)) this.diagnostics.push(diag("duplicate_definition", item.keySpan, "member", k));
-        const child = this.moduleExpr(item.module, scope, file, join(path, k), `${prefix}${k}.`);
+        const child = this.element(item.module, scope, file, join(path, k), `${prefix}${k}.`);
         if (child) {
           inst.members.set(k, child);
           inst.memberOrder.push(k);
@@ -252,7 +293,7 @@ export class Elaborator {
       }
       const s = new Scope(scope);
       if (me.index) s.set(me.index.name, { k: "num", v: i, int: true });
-      const child = this.moduleExpr(me.body, s, file, join(path, String(i)), `${prefix}${i}.`);
+      const child = this.element(me.body, s, file, join(path, String(i)), `${prefix}${i}.`);
       if (child) {
         inst.members.set(String(i), child);
         inst.memberOrder.push(String(i));
@@ -289,7 +330,9 @@ export class Elaborator {
       this.diagnostics.push(diag("recursive_block", me.block.span, [...this.stack.slice(this.stack.indexOf(def.name)), def.name]));
       return undefined;
     }
-    const decl = def.decl;
+    // a derived block (`block X extends Y`) is its chain merged: Y's hyperparameters, members and forward, then X's
+    const view = blockView(this.program, def as Definition & { decl: A.BlockDecl });
+    const decl = { ...def.decl, params: view.params };
     const scope = new Scope();
     const inst = this.newInstance(path, prefix, "block", def.name, def, scope, me.span);
     const given = this.bindArgs(me, decl, callerScope);
@@ -308,7 +351,7 @@ export class Elaborator {
       inst.hyper.set(name, v);
     }
     this.stack.push(def.name);
-    for (const m of decl.members) this.member(inst, m, def.file);
+    for (const { member, file: from } of view.members) this.member(inst, member, from);
     this.stack.pop();
     return inst;
   }

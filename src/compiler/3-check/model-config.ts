@@ -4,6 +4,7 @@
  */
 import type * as A from "../1-syntax/ast.ts";
 import type { Definition, Program } from "../2-resolve/program.ts";
+import { memberKey } from "../2-resolve/derive.ts";
 import { didYouMean } from "../2-resolve/suggest.ts";
 import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import type { HyperSource } from "../4-ir/schema.ts";
@@ -12,6 +13,8 @@ import { Evaluator } from "./evaluate.ts";
 import { coerce, typeText } from "./hyper.ts";
 import type { HyperInfo } from "./instance.ts";
 import { Scope, type Value } from "./values.ts";
+
+export { memberKey };
 
 export interface Edit {
   kind: "replace" | "remove";
@@ -89,20 +92,12 @@ export function modelConfig(program: Program, def: Definition, out: Diagnostic[]
   return cfg;
 }
 
-export function memberKey(m: A.Member): string {
-  switch (m.kind) {
-    case "LetMember": case "ParamMember": case "UseMember": return m.name.name;
-    case "SubModule": return m.path.map((p) => p.name).join(".");
-    case "Forward": return "forward";
-  }
-}
-
 export interface HyperRequest {
   preset?: string;
   /** --set values, already parsed as expressions. */
   cli: { name: string; value: A.Expr; span?: Span }[];
   /** Values bound from a checkpoint, for hyperparameters nothing else set. */
-  bound?: Map<string, { value: number; origin: string }>;
+  bound?: Map<string, { value: number; origin: string; source?: "checkpoint" | "input" }>;
   /** Binding mode: whole-number hyperparameters become symbols. */
   symbolic?: boolean;
 }
@@ -150,7 +145,7 @@ export function resolveHyper(cfg: ModelConfig, req: HyperRequest, ev: Evaluator,
       origin = e.origin;
     } else if (bound) {
       value = { k: "num", v: bound.value, int: true };
-      source = "checkpoint";
+      source = bound.source ?? "checkpoint";
       origin = bound.origin;
     } else if (decl.default) {
       value = ev.expr(decl.default, scope);

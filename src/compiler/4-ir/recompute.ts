@@ -5,12 +5,12 @@
  * on a member does in the language, so both give the same IR.
  */
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { matchPath, parsePattern } from "../paths/pattern.ts";
 import type { ModelIR, Module, Node } from "./schema.ts";
 
 export function matchesPattern(pattern: string, path: string): boolean {
-  const want = pattern.split(".");
-  const have = path.split(".");
-  return path !== "" && want.length === have.length && want.every((w, i) => w === "*" || w === have[i]);
+  const p = parsePattern(pattern);
+  return path !== "" && "pattern" in p && matchPath(p.pattern, path);
 }
 
 /** Mark in place; a pattern that matches no module is an error naming it. */
@@ -22,6 +22,11 @@ export function applyRecompute(ir: ModelIR, patterns: readonly string[], where: 
   };
   const out: Diagnostic[] = [];
   for (const p of patterns) {
+    const parsed = parsePattern(p);
+    if ("error" in parsed) {
+      out.push(diag("bad_path_pattern", where, p, parsed.error.reason));
+      continue;
+    }
     const hits = ir.modules.filter((m) => matchesPattern(p, m.path));
     if (!hits.length) out.push(diag("unknown_member", where, p, ir.model));
     hits.forEach(mark);

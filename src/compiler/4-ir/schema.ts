@@ -18,7 +18,7 @@ export const TensorType = z.object({ dtype: DType, shape: z.array(Dim) });
 
 export const Loc = z.object({ file: z.string(), start: z.number().int(), end: z.number().int() });
 
-export const HyperSource = z.enum(["default", "preset", "variant", "cli", "checkpoint", "argument"]);
+export const HyperSource = z.enum(["default", "preset", "variant", "cli", "checkpoint", "argument", "input"]);
 export const HyperValue = z.union([z.number(), z.boolean(), z.string()]);
 export const Hyper = z.object({
   name: z.string(),

@@ -91,6 +91,10 @@ export const codes = {
   tuple_arity: e("MDL333", (expected: number, got: number) => `expected ${expected} value${expected === 1 ? "" : "s"} to unpack, got ${got}`),
   bad_binding_shape: e("MDL335", (tensor: string, declared: string, found: string) => `\`${tensor}\` is declared ${declared} but the checkpoint has ${found}`),
 
+  // r2-paths (issue 12 points 2-4, 6, 7): path patterns, derived blocks, per-side edits, bindings from inputs
+  block_extends_cycle: e("MDL391", (chain: readonly string[]) => `a block extends itself: ${chain.join(" -> ")}`),
+  bad_path_pattern: e("MDL390", (pattern: string, why: string) => `bad path pattern \`${pattern}\`: ${why}`),
+
   // 4xx IR and lowering
   ir_invalid: e("MDL401", (why: string) => `invalid IR: ${why}`),
   unsupported_op: e("MDL402", (op: string, target: string) => `operation \`${op}\` has no lowering to ${target}`),
@@ -133,6 +137,11 @@ export const codes = {
   tensor_too_large: e("MDL408", (what: string, shape: string, n: number, limit: number, flag: string) =>
     `${what} ${shape} has ${big(n)} elements, more than the limit of ${big(limit)} (raise it with ${flag})`),
   params_too_large: e("MDL409", (need: string, budget: string, why: string) => `the parameters need ${need}, more than the ${budget} that can be allocated here (${why})`),
+  // r2-prims: convolution and padding arguments (ops/conv.ts, ops/pad.ts), MDL380-389
+  bad_spatial_arg: e("MDL380", (op: string, arg: string, want: string, got: string) => `\`${arg}\` of \`${op}\` must be ${want}, got ${got}`),
+  bad_groups: e("MDL381", (op: string, groups: number, what: string, n: string) => `\`${op}\` with groups = ${groups}: ${what} ${n} is not divisible by ${groups}`),
+  conv_empty: e("MDL382", (op: string, x: string, w: string, axis: number) =>
+    `\`${op}\` of ${x} with weight ${w} has no output positions along spatial axis ${axis} (pad the input or use a smaller kernel, stride or dilation)`),
 } as const;
 
 export type CodeName = keyof typeof codes;

@@ -14,7 +14,8 @@ export function schemaText(s: z.ZodType): string {
     case "union": return def.options.map(schemaText).join(" | ");
     case "enum": return Object.values(def.entries).join("|");
     case "default": return `${schemaText(def.innerType)} = ${JSON.stringify(def.defaultValue)}`;
-    case "pipe": return `${schemaText(def.in)} (as a pair)`;
+    case "pipe": return `${schemaText(def.in)} (one per axis)`;
+    case "optional": return `${schemaText(def.innerType)}?`;
     case "object": {
       const fields = Object.entries(def.shape as Record<string, z.ZodType>).map(([k, v]) => `${k}: ${schemaText(v)}`);
       return fields.length ? `{ ${fields.join(", ")} }` : "{}";

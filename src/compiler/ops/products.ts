@@ -48,40 +48,6 @@ export const linear = defineOp({
   semantics: "x @ weight^T + bias, as torch.nn.functional.linear: the weight is in torch's [out, in] layout (back ends may re-lay it once at load).",
 });
 
-const pair = z.union([int, z.array(int)]).transform((v): [number, number] => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v, v]));
-
-export const conv2d = defineOp({
-  operands: "x, weight, bias?",
-  attrs: z.object({ stride: pair.default([1, 1]), padding: pair.default([0, 0]) }),
-  dims: [],
-  builtins: [{
-    name: "conv2d",
-    params: [{ name: "x", kind: "tensor" }, { name: "weight", kind: "tensor" }, { name: "bias", kind: "tensor?" }, { name: "stride", kind: "int", default: 1 }, { name: "padding", kind: "int", default: 0 }],
-    lower: (a) => ({ inputs: a.bias ? [a.x, a.weight, a.bias] : [a.x, a.weight], attrs: { stride: [a.stride, a.stride] as [number, number], padding: [a.padding, a.padding] as [number, number] } }),
-  }],
-  shape: ([x, w, b], attrs) => {
-    if (x.shape.length !== 4) return { code: "rank_mismatch", args: ["`conv2d`", "4", String(x.shape.length)] };
-    if (w.shape.length !== 4 || !P.equal(x.shape[1], w.shape[1])) return mismatch("`conv2d` (channels)", x, w);
-    if (b && (b.shape.length !== 1 || !P.equal(b.shape[0], w.shape[0]))) return mismatch("`conv2d` (bias)", b, w);
-    const [sh, sw] = attrs.stride;
-    const [ph, pw] = attrs.padding;
-    const size = (n: P.Poly, k: P.Poly, s: number, p: number) => {
-      const nn = P.asConstant(n);
-      const kk = P.asConstant(k);
-      if (nn === undefined || kk === undefined) return undefined;
-      return P.constant(Math.floor((nn + 2 * p - kk) / s) + 1);
-    };
-    const h = size(x.shape[2], w.shape[2], sh, ph);
-    const wd = size(x.shape[3], w.shape[3], sw, pw);
-    if (!h || !wd) return { code: "bad_operand", args: ["`conv2d`", "symbolic spatial sizes"] };
-    return { dtype: x.dtype, shape: [x.shape[0], w.shape[0], h, wd] };
-  },
-  shapeText: "x [N, C, H, W], weight [O, C, kh, kw], bias [O] -> [N, O, (H + 2 ph - kh) // sh + 1, (W + 2 pw - kw) // sw + 1]; H and W must be numbers",
-  macs: ({ out, args }) => product(out) * args[1][1] * args[1][2] * args[1][3],
-  macsText: "numel(out) * C * kh * kw",
-  semantics: "2-D cross-correlation in torch's NCHW layout with an [O, C, kh, kw] weight, zero padding on both sides, rows and columns that do not fill a stride dropped (torch.nn.functional.conv2d).",
-});
-
 export const attention = defineOp({
   operands: "q, k, v",
   attrs: z.object({ scale: z.number(), causal: z.boolean() }),

@@ -5,7 +5,9 @@
  * kernels by the same names (kernels.ts). Adding an op: one entry here, one kernel per back end.
  */
 import { z } from "zod";
-import { attention, conv2d, linear, matmul } from "./products.ts";
+import { attention, linear, matmul } from "./products.ts";
+import { conv1d, conv2d, conv3d } from "./conv.ts";
+import { pad } from "./pad.ts";
 import { abs, add, div, exp, gelu, log, maximum, minimum, mul, neg, pow, relu, rsqrt, sigmoid, sqrt, sub, tanh } from "./elementwise.ts";
 import { cast, dropout, fill } from "./create.ts";
 import { broadcast_to, concat, gather, gather_rows, reshape, slice, transpose } from "./layout.ts";
@@ -17,9 +19,9 @@ export const ops = {
   input, param, const: constant,
   add, sub, mul, div, pow, maximum, minimum,
   neg, exp, log, sqrt, rsqrt, sigmoid, tanh, relu, gelu, abs,
-  matmul, linear, conv2d, layer_norm,
+  matmul, linear, conv2d, conv1d, conv3d, layer_norm,
   softmax, l2_normalize, argmax, mean, sum, max,
-  reshape, transpose, concat, broadcast_to, slice,
+  reshape, transpose, concat, broadcast_to, slice, pad,
   gather, gather_rows, attention, fill, cast, dropout,
 };
 

@@ -52,6 +52,14 @@ function reduce(op: string, axesAsInput: boolean): (n: NodeOf<"mean" | "sum" | "
   };
 }
 
+/** Conv in any of its 1-3 spatial ranks: ONNX's Conv takes the kernel shape, per-axis attributes and the group. */
+function conv(n: NodeOf<"conv1d" | "conv2d" | "conv3d">, c: OnnxContext): void {
+  const kernel = (c.argType(1).shape as number[]).slice(2);
+  const { stride, padding, dilation, groups } = n.attrs;
+  const attrs = { kernel_shape: kernel, strides: stride, pads: [...padding, ...padding], dilations: dilation ?? kernel.map(() => 1), group: groups ?? 1 };
+  c.emit("Conv", c.args, attrs, c.out);
+}
+
 function attention(n: NodeOf<"attention">, c: OnnxContext): void {
   const a = n.attrs;
   const [qt, kt] = [c.argType(0), c.argType(1)];
@@ -121,11 +129,9 @@ export const onnxKernels: OnnxKernels = {
     if (c.args.length < 3) return void c.emit("MatMul", [c.args[0], w], {}, c.out);
     c.emit("Add", [c.emit("MatMul", [c.args[0], w]), c.args[2]], {}, c.out);
   },
-  conv2d: (n, c) => {
-    const [, , kh, kw] = c.argType(1).shape as number[];
-    const [ph, pw] = n.attrs.padding;
-    c.emit("Conv", c.args, { kernel_shape: [kh, kw], strides: n.attrs.stride, pads: [ph, pw, ph, pw] }, c.out);
-  },
+  conv1d: conv,
+  conv2d: conv,
+  conv3d: conv,
   layer_norm: (n, c) => void c.emit("LayerNormalization", c.args, { axis: -1, epsilon: { float: n.attrs.eps } }, c.out),
   softmax: (n, c) => void c.emit("Softmax", c.args, { axis: n.attrs.axis }, c.out),
   // x / ||x||, without an epsilon, as CLIP normalises its features
@@ -159,6 +165,12 @@ export const onnxKernels: OnnxKernels = {
     c.emit("Expand", [c.args[0], c.dims(shape)], {}, c.out);
   },
   slice,
+  // opset 17 Pad: pads [begins..., ends...] and the fill value as inputs
+  pad: (n, c) => {
+    const { before, after, value } = n.attrs;
+    const pads = c.constant("i64", [before.length * 2], [...before, ...after]);
+    c.emit("Pad", [c.args[0], pads, c.constant(n.type.dtype, [], [value])], { mode: "constant" }, c.out);
+  },
   gather: (n, c) => void c.emit("Gather", c.args, { axis: 0 }, c.out),
   // row n takes x[n, idx[n]]: GatherND with one batch dim and an index of length 1
   gather_rows: (n, c) => {

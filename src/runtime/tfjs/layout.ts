@@ -17,9 +17,7 @@ function wanted(user: Node, argIndex: number, ir: ModelIR): Layout {
     const w = ir.graph.nodes.find((n) => n.id === user.args[1]);
     const shape = w?.type.shape ?? [];
     const kernel = shape.slice(2).map(Number);
-    const stride = (user.attrs.stride ?? 1) as number | number[];
-    const padding = (user.attrs.padding ?? 0) as number | number[];
-    if (kernel.length === 2 && isPatchify(kernel, stride, padding)) return "patch_t";
+    if (kernel.length === 2 && isPatchify(kernel, user.attrs)) return "patch_t";
   }
   return "torch";
 }

@@ -26,6 +26,7 @@ const attr = <T>(n: Node, k: string) => (n.attrs as Record<string, unknown>)[k] 
 const axes = (n: Node) => (attr<number[] | undefined>(n, "axes") ?? attr<number>(n, "axis"));
 const dimArg = (a: number | number[]) => (Array.isArray(a) ? (a.length === 1 ? String(a[0]) : `(${a.join(", ")})`) : String(a));
 const pyNum = (v: number) => (Number.isInteger(v) ? `${v}.0` : String(v));
+const pyFloat = (v: number) => (Number.isFinite(v) ? pyNum(v) : Number.isNaN(v) ? 'float("nan")' : v > 0 ? 'float("inf")' : 'float("-inf")');
 /** A shape as call arguments: `2, B, 64`, or `()` for a scalar. */
 const shape = (s: Dim[], ctx: EmitContext) => (s.length ? s.map(ctx.dim).join(", ") : "()");
 
@@ -33,8 +34,7 @@ const shape = (s: Dim[], ctx: EmitContext) => (s.length ? s.map(ctx.dim).join(",
 export function constLiteral(n: Node): string {
   const v = attr<number | boolean>(n, "value");
   if (typeof v === "boolean") return v ? "True" : "False";
-  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'float("nan")' : v > 0 ? 'float("inf")' : 'float("-inf")';
-  return n.type.dtype === "f32" ? pyNum(v) : String(v);
+  return n.type.dtype === "f32" || !Number.isFinite(v) ? pyFloat(v) : String(v);
 }
 
 /** Binary ops take a constant on either side as a Python number (torch broadcasts it). */
@@ -48,6 +48,21 @@ const minmax = (fn: "maximum" | "minimum", clamp: "min" | "max"): Emit => (_n, c
 const call = (fn: string): Emit => (_n, { args }) => `${fn}(${args[0]})`;
 const reduce = (method: string): Emit => (n, { args }) =>
   `${args[0]}.${method}(dim=${dimArg(axes(n))}${attr<boolean>(n, "keepdims") ? ", keepdim=True" : ""})`;
+
+/** F.convNd with the IR's per-axis stride, padding and dilation, and its groups (absent: 1). */
+const conv = (fn: string): Emit => (n, { args }) => {
+  const extra = [attr(n, "dilation") ? `, dilation=${dimArg(attr(n, "dilation"))}` : "", attr(n, "groups") ? `, groups=${attr<number>(n, "groups")}` : ""].join("");
+  return `F.${fn}(${args[0]}, ${args[1]}, ${args[2] ?? "None"}, stride=${dimArg(attr(n, "stride") ?? 1)}, padding=${dimArg(attr(n, "padding") ?? 0)}${extra})`;
+};
+
+/** F.pad's flat list runs from the last axis backwards, (before, after) per axis; unpadded leading axes are left out. */
+function padPairs(before: number[], after: number[]): number[] {
+  const out: number[] = [];
+  let first = before.findIndex((b, i) => b !== 0 || after[i] !== 0);
+  if (first < 0) first = before.length - 1;
+  for (let i = before.length - 1; i >= first; i--) out.push(before[i], after[i]);
+  return out;
+}
 
 /** slice{begin, size}: one Python slice per axis, `:` where the axis is kept whole. */
 const slice: Emit = (n, ctx) => {
@@ -89,8 +104,9 @@ export const torchOps = {
   abs: call("torch.abs"),
   matmul: infix("@"),
   linear: (_n, { args }) => `F.linear(${args.join(", ")})`,
-  conv2d: (n, { args }) =>
-    `F.conv2d(${args[0]}, ${args[1]}, ${args[2] ?? "None"}, stride=${dimArg(attr(n, "stride") ?? 1)}, padding=${dimArg(attr(n, "padding") ?? 0)})`,
+  conv1d: conv("conv1d"),
+  conv2d: conv("conv2d"),
+  conv3d: conv("conv3d"),
   layer_norm: (n, { args }) => `F.layer_norm(${args[0]}, ${args[1]}.shape, ${args[1]}, ${args[2]}, eps=${attr<number>(n, "eps") ?? 1e-5})`,
   softmax: (n, { args }) => `torch.softmax(${args[0]}, dim=${attr<number>(n, "axis")})`,
   // x / ||x|| with no epsilon, as CLIP normalises its features
@@ -104,6 +120,7 @@ export const torchOps = {
   concat: (n, { args }) => `torch.cat([${args.join(", ")}], dim=${attr<number>(n, "axis")})`,
   broadcast_to: (n, ctx) => `${ctx.args[0]}.expand(${shape(attr(n, "shape"), ctx)})`,
   slice,
+  pad: (n, { args }) => `F.pad(${args[0]}, (${padPairs(attr(n, "before"), attr(n, "after")).join(", ")}), value=${pyFloat(attr<number>(n, "value") ?? 0)})`,
   gather: (_n, { args }) => `${args[0]}[${args[1]}]`,
   gather_rows: (_n, { args }) => `${args[0]}[torch.arange(${args[0]}.shape[0], device=${args[0]}.device), ${args[1]}]`,
   attention: (n, { args }) => `attention(${args.join(", ")}, scale=${attr<number>(n, "scale")}${n.attrs.causal ? ", causal=True" : ""})`,

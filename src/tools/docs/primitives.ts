@@ -3,24 +3,9 @@
  * test/ir/primitives-doc.test.ts fails when the file is stale).
  */
 import { describeOps } from "../../compiler/ops/describe.ts";
-import { STD_SOURCE } from "../../compiler/std/std-source.ts";
+import { stdReference } from "./std-blocks.ts";
 
-/** Each std block's header (parameters and forward signature) with the comment above it. */
-export function stdBlocks(source = STD_SOURCE): { name: string; params: string; forward: string; doc: string }[] {
-  const out: { name: string; params: string; forward: string; doc: string }[] = [];
-  const squash = (s: string) => s.replace(/\s+/g, " ").replace(/\( /g, "(").replace(/,? \)/g, ")").replace(/\[ /g, "[").replace(/,? \]/g, "]").trim();
-  for (const m of source.matchAll(/^((?:#[^\n]*\n)*)block\s+(\w+)\(([^)]*)\)\s*\{/gm)) {
-    const rest = source.slice(m.index! + m[0].length);
-    const fwd = /^\s*forward\(([\s\S]*?)\{\s*$/m.exec(rest);
-    out.push({
-      name: m[2],
-      params: squash(m[3]).replace(/,$/, ""),
-      forward: fwd ? squash(`(${fwd[1]}`) : "",
-      doc: m[1].split("\n").map((l) => l.replace(/^#\s?/, "")).filter(Boolean).join(" "),
-    });
-  }
-  return out;
-}
+const count = (n: number) => n.toLocaleString("en-US");
 
 export function primitivesDoc(): string {
   const lines = [
@@ -40,9 +25,23 @@ export function primitivesDoc(): string {
     lines.push(`- shape: ${s.shape}`);
     lines.push(`- MACs: ${s.macs}`, "");
   }
-  lines.push("# std blocks", "", "Blocks of `std.mdl`, written in mdl over the ops above (`import { Linear } from \"std\"`).", "");
-  for (const b of stdBlocks()) {
-    lines.push(`- \`${b.name}(${b.params})\`: \`forward${b.forward}\`${b.doc ? ` — ${b.doc}` : ""}`);
+  lines.push(
+    "# std blocks",
+    "",
+    "Blocks of `std.mdl`, written in mdl over the ops above (`import { Linear } from \"std\"`). The shape rule of a",
+    "block is its forward signature; its cost is the sum of its ops' (above). Each block's example instance is",
+    "compiled and costed by the compiler, as `mdl summary` would report it (batch 1).",
+    "",
+  );
+  for (const b of stdReference()) {
+    lines.push(`## \`${b.name}(${b.hyper})\``, "");
+    if (b.doc) lines.push(b.doc, "");
+    lines.push(`- forward: \`forward${b.forward}\``);
+    for (const p of b.params) lines.push(`- param \`${p}\``);
+    for (const m of b.members) lines.push(`- member \`${m}\``);
+    lines.push(`- parameter count: \`${b.count}\``);
+    const ex = b.example;
+    lines.push(`- example: \`${ex.call}\` on \`${ex.input}\`: ${count(ex.params)} parameters, ${count(ex.macs)} MACs`, "");
   }
-  return lines.join("\n") + "\n";
+  return lines.join("\n").replace(/\n+$/, "") + "\n";
 }

@@ -10,7 +10,8 @@ import { fail } from "../../../compiler/diagnostics/diagnostic.ts";
 import { attention } from "./attention.ts";
 import { binary, unary } from "./elementwise.ts";
 import { gather, gatherRows } from "./gather.ts";
-import { conv2d, isPatchify, linear, patchConv } from "./linear.ts";
+import { convNd } from "./conv.ts";
+import { isPatchify, linear, patchConv } from "./linear.ts";
 import { matmul } from "./matmul.ts";
 import { l2Normalize, layerNorm, softmax } from "./norm.ts";
 import { dims, fill, slice, tfDtype, type Env } from "./shape.ts";
@@ -41,15 +42,17 @@ export const tfjsKernels: TfjsKernels = {
   sigmoid: un(unary.sigmoid), tanh: un(unary.tanh), relu: un(unary.relu), gelu: un(unary.gelu), abs: un(unary.abs),
   matmul: (_n, x) => matmul(x[0], x[1]),
   linear: (_n, x, ctx) => linear(x[0], ctx.laid(1) ? x[1] : tf.transpose(x[1]), x[2]),
-  conv2d: ({ attrs: { stride, padding } }, x, ctx) => {
+  conv1d: (n, x) => convNd(x[0], x[1], n.attrs, x[2]),
+  conv2d: ({ attrs }, x, ctx) => {
     const [, , kh, kw] = ctx.argShape(1);
     if (ctx.laid(1)) return patchConv(x[0], x[1], kh, kw, x[2]);
-    if (isPatchify([kh, kw], stride, padding)) {
+    if (isPatchify([kh, kw], attrs)) {
       const [o] = x[1].shape;
       return patchConv(x[0], tf.transpose(tf.reshape(x[1], [o, -1])), kh, kw, x[2]);
     }
-    return conv2d(x[0], x[1], stride, padding, x[2]);
+    return convNd(x[0], x[1], attrs, x[2]);
   },
+  conv3d: (n, x) => convNd(x[0], x[1], n.attrs, x[2]),
   layer_norm: (n, x) => layerNorm(x[0], x[1], x[2], n.attrs.eps),
   softmax: (n, x) => softmax(x[0], n.attrs.axis),
   l2_normalize: (n, x) => l2Normalize(x[0], n.attrs.axis),
@@ -62,6 +65,7 @@ export const tfjsKernels: TfjsKernels = {
   concat: (n, x) => tf.concat(x, n.attrs.axis),
   broadcast_to: (n, x, ctx) => tf.broadcastTo(x[0], dims(n.attrs.shape, ctx.env)),
   slice: (n, x, ctx) => slice(x[0], n.attrs.begin, n.attrs.size, ctx.env),
+  pad: ({ attrs: { before, after, value } }, x) => tf.pad(x[0], before.map((b, i): [number, number] => [b, after[i]]), value),
   gather: (_n, x) => gather(x[0], x[1]),
   gather_rows: (_n, x) => gatherRows(x[0], x[1]),
   attention: (n, x) => attention(x[0], x[1], x[2], n.attrs.scale, n.attrs.causal),

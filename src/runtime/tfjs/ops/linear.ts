@@ -13,14 +13,11 @@ export function linear(x: tf.Tensor, wT: tf.Tensor, b?: tf.Tensor): tf.Tensor {
   return tf.reshape(y, [...x.shape.slice(0, -1), outF]);
 }
 
-/** True when conv2d(stride, padding) with kernel [kh, kw] cuts the image into disjoint patches. */
-export function isPatchify(kernel: readonly number[], stride: number | number[], padding: number | number[]): boolean {
-  const [sh, sw] = pair(stride);
-  const [ph, pw] = pair(padding);
-  return sh === kernel[0] && sw === kernel[1] && ph === 0 && pw === 0;
+/** True when conv2d with kernel [kh, kw] cuts the image into disjoint patches (stride == kernel, no padding, dilation or groups). */
+export function isPatchify(kernel: readonly number[], a: { stride: number[]; padding: number[]; dilation?: number[]; groups?: number }): boolean {
+  const plain = !a.dilation?.some((d) => d !== 1) && (a.groups ?? 1) === 1;
+  return plain && a.stride.every((s, i) => s === kernel[i]) && a.padding.every((p) => p === 0);
 }
-
-export const pair = (v: number | number[]): [number, number] => (Array.isArray(v) ? [v[0], v[1] ?? v[0]] : [v, v]);
 
 /**
  * conv2d with stride == kernel and no padding: x [N, C, H, W] -> [N, O, H/kh, W/kw] as patches
@@ -38,15 +35,4 @@ export function patchConv(x: tf.Tensor, wP: tf.Tensor, kh: number, kw: number, b
   p = tf.transpose(tf.reshape(p, [n, c, gh * gw, kh * kw]), [0, 2, 1, 3]);
   const y = linear(tf.reshape(p, [n * gh * gw, c * kh * kw]), wP, b);
   return tf.transpose(tf.reshape(y, [n, gh, gw, wP.shape[1]!]), [0, 3, 1, 2]);
-}
-
-/** General conv2d in torch layout (NCHW input, [O, C, kh, kw] weight), through tfjs's NHWC kernel. */
-export function conv2d(x: tf.Tensor, w: tf.Tensor, stride: number | number[], padding: number | number[], b?: tf.Tensor): tf.Tensor {
-  const [ph, pw] = pair(padding);
-  const xh = tf.transpose(x, [0, 2, 3, 1]) as tf.Tensor4D;
-  const f = tf.transpose(w, [2, 3, 1, 0]) as tf.Tensor4D;
-  const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [ph, ph], [pw, pw], [0, 0]];
-  let y: tf.Tensor = tf.conv2d(xh, f, pair(stride), pad);
-  if (b) y = tf.add(y, b);
-  return tf.transpose(y, [0, 3, 1, 2]);
 }
