@@ -12,6 +12,8 @@ import { ClipTokenizer } from "../tokenizer/clip-tokenizer.ts";
 import { splitByInputs } from "../run/split.ts";
 import { toFloat32, type HostTensor } from "../weights/tensor.ts";
 
+export { paramsUnder } from "./select.ts";
+
 export interface VideoModel {
   ir: ModelIR;
   program: Program;
@@ -73,29 +75,6 @@ export function torchWeightIo(ir: ModelIR) {
 export function irHash(ir: ModelIR): string {
   const strip = (_k: string, v: unknown) => (_k === "loc" ? undefined : v);
   return createHash("sha256").update(JSON.stringify({ graph: ir.graph, params: ir.params }, strip)).digest("hex").slice(0, 16);
-}
-
-/**
- * Parameter keys under the given module instances (`encode_text`, `visual.transformer`) or key prefixes
- * (`token_embedding`): what `--freeze` keeps fixed. The official X-CLIP recipe freezes the text encoder
- * (MODEL.FIX_TEXT). An entry that names nothing is an error.
- */
-export function paramsUnder(ir: ModelIR, specs: readonly string[]): Set<string> {
-  const byPath = new Map(ir.modules.map((m) => [m.path, m]));
-  const out = new Set<string>();
-  const walk = (path: string) => {
-    const m = byPath.get(path);
-    if (!m) return;
-    for (const p of m.params) out.add(p);
-    for (const c of m.children) walk(c);
-  };
-  for (const spec of specs) {
-    const before = out.size;
-    walk(spec);
-    for (const p of ir.params) if (p.path === spec || p.path.startsWith(spec + ".")) out.add(p.path);
-    if (out.size === before) fail("unknown_member", ir.file, spec, ir.model);
-  }
-  return out;
 }
 
 /**
