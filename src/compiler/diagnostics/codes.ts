@@ -128,7 +128,7 @@ export const codes = {
   bad_path_pattern: e("MDL451", (flag: string, pattern: string, why: string) => `${flag} \`${pattern}\` is not a path pattern: ${why}`),
   nothing_trainable: e("MDL452", (model: string, how: string) => `nothing of \`${model}\` is left to train: ${how}`),
   vocab_too_small: e("MDL453", (param: string, rows: number, maxId: number) =>
-    `the embedding \`${param}\` has ${rows} rows but the tokenizer gives ids up to ${maxId}; the weights were made for a smaller vocabulary than CLIP's (set \`vocab\` to at least ${maxId + 1}, or use a checkpoint with CLIP's vocabulary)`),
+    `the embedding \`${param}\` has ${rows} rows but the token ids go up to ${maxId}: the model's vocabulary is smaller than the tokenizer's (it needs at least ${maxId + 1} rows: a checkpoint with CLIP's vocabulary, or \`vocab\` set to match)`),
   kernel_failed: e("MDL454", (op: string, scope: string, shapes: string, why: string) => `\`${op}\` in \`${scope || "(model)"}\` failed on inputs ${shapes}: ${why}`),
   bad_lr_group: e("MDL455", (got: string) => `--lr-group must be PATTERN=SCALE with a positive scale, e.g. \`mit.**=10\`, got \`${got}\``),
   lr_scale_invalid: e("MDL456", (got: string) => `a learning-rate scale must be a positive number, got \`${got}\``),

@@ -65,7 +65,7 @@ export async function fit(o: FitOptions): Promise<FitResult> {
   o.onLoaded?.(bank);
   const model = openModel(o.ir, o.weights, { trainable: true, seed: o.seed });
   const variables = model.params;
-  const text = classTexts(o.classes, model.context);
+  const text = classTexts(o.classes, model.context, o.ir);
   const cachedText = frozenTextLogits(model, text, frozen);
   const logitsOf = cachedText?.logits ?? ((video: Tensor, train: boolean) => classLogits(model, video, text, train));
   const { frames, size } = model;

@@ -10,6 +10,7 @@ import { engine, training } from "../backend/current.ts";
 import type { Program, Tensor } from "../backend/engine.ts";
 import { ClipTokenizer } from "../tokenizer/clip-tokenizer.ts";
 import { splitByInputs } from "../run/split.ts";
+import { checkTokenIds } from "../run/token-ids.ts";
 import { toFloat32, type HostTensor } from "../weights/tensor.ts";
 
 export { paramsUnder } from "./select.ts";
@@ -57,8 +58,9 @@ export function classLogits(m: VideoModel, video: Tensor, text: Tensor, training
 }
 
 /** The class names as the model's `text` input [K, context] (CLIP's tokenizer, truncated as OpenAI's is). */
-export function classTexts(classes: readonly string[], context: number): Tensor {
+export function classTexts(classes: readonly string[], context: number, ir?: ModelIR): Tensor {
   const { ids, shape } = ClipTokenizer.load().tokenize([...classes], context);
+  if (ir) checkTokenIds(ir, "text", ids, "CLIP's tokenizer (the class names)");
   return engine().fromHost({ dtype: "i32", shape: [...shape], data: ids });
 }
 
