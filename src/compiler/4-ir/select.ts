@@ -4,7 +4,7 @@
  * matches (`visual.**`, `token_embedding`, `**.message_*`). Shared by the checker of a model's `train`
  * section and by training's --freeze, --train-only and --lr-group.
  */
-import type { ModelConfig } from "../3-check/model-config.ts";
+import type { Span } from "../source.ts";
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { matchesWithin, matchPath } from "../path-pattern.ts";
 import type { ModelIR, Module } from "./schema.ts";
@@ -30,7 +30,7 @@ export function selectParams(ir: Tree, pattern: string): Set<string> {
  * parameter is an error at the pattern (a misspelt name), unless a `remove`/`replace` (the variant's or the
  * command line's) may have taken its modules away; an inherited one may have lost them to the variant.
  */
-export function attachTrain(ir: ModelIR, cfg: Pick<ModelConfig, "lr" | "edits">): Diagnostic[] {
+export function attachTrain(ir: ModelIR, cfg: { lr: readonly { pattern: string; scale: number; span: Span; inherited: boolean }[]; edits: readonly unknown[] }): Diagnostic[] {
   if (!cfg.lr.length) return [];
   const out: Diagnostic[] = [];
   const edited = cfg.edits.length > 0;
