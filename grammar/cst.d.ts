@@ -61,6 +61,7 @@ export type ModelDeclCstChildren = {
   setDecl?: SetDeclCstNode[];
   replaceDecl?: ReplaceDeclCstNode[];
   removeDecl?: RemoveDeclCstNode[];
+  trainDecl?: TrainDeclCstNode[];
   RCurly: IToken[];
 };
 
@@ -407,6 +408,33 @@ export type RemoveDeclCstChildren = {
   path: PathCstNode[];
 };
 
+export interface TrainDeclCstNode extends CstNode {
+  name: "trainDecl";
+  children: TrainDeclCstChildren;
+}
+
+export type TrainDeclCstChildren = {
+  Name: IToken[];
+  LCurly: IToken[];
+  lrRule?: LrRuleCstNode[];
+  RCurly: IToken[];
+};
+
+export interface LrRuleCstNode extends CstNode {
+  name: "lrRule";
+  children: LrRuleCstChildren;
+}
+
+export type LrRuleCstChildren = {
+  Name: IToken[];
+  Star: IToken[];
+  Int?: IToken[];
+  Float?: IToken[];
+  Colon: IToken[];
+  StringLit: IToken[];
+  Comma?: IToken[];
+};
+
 export interface ExprCstNode extends CstNode {
   name: "expr";
   children: ExprCstChildren;
@@ -602,6 +630,8 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   setDecl(children: SetDeclCstChildren, param?: IN): OUT;
   replaceDecl(children: ReplaceDeclCstChildren, param?: IN): OUT;
   removeDecl(children: RemoveDeclCstChildren, param?: IN): OUT;
+  trainDecl(children: TrainDeclCstChildren, param?: IN): OUT;
+  lrRule(children: LrRuleCstChildren, param?: IN): OUT;
   expr(children: ExprCstChildren, param?: IN): OUT;
   andExpr(children: AndExprCstChildren, param?: IN): OUT;
   notExpr(children: NotExprCstChildren, param?: IN): OUT;

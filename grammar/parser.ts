@@ -39,7 +39,7 @@ export class MdlParser extends CstParser {
     this.CONSUME(T.RCurly);
   });
 
-  /** ModelDecl : "model" Name ("(" HyperParams? ")")? ("extends" Name)? "{" (Member | Preset | Set | Replace | Remove)* "}" */
+  /** ModelDecl : "model" Name ("(" HyperParams? ")")? ("extends" Name)? "{" (Member | Preset | Set | Replace | Remove | Train)* "}" */
   modelDecl = this.RULE("modelDecl", () => {
     this.CONSUME(T.Model);
     this.CONSUME(T.Name);
@@ -59,6 +59,7 @@ export class MdlParser extends CstParser {
       { ALT: () => this.SUBRULE(this.setDecl) },
       { ALT: () => this.SUBRULE(this.replaceDecl) },
       { ALT: () => this.SUBRULE(this.removeDecl) },
+      { ALT: () => this.SUBRULE(this.trainDecl) },
     ]));
     this.CONSUME(T.RCurly);
   });
@@ -356,6 +357,25 @@ export class MdlParser extends CstParser {
   removeDecl = this.RULE("removeDecl", () => {
     this.CONSUME(T.Remove);
     this.SUBRULE(this.path);
+  });
+
+  /**
+   * Train : "train" "{" LrRule* "}"      ("train" and "lr" are names here, not keywords, so models may still use them)
+   * LrRule : "lr" "*" Number ":" String ("," String)*
+   */
+  trainDecl = this.RULE("trainDecl", () => {
+    this.CONSUME(T.Name);
+    this.CONSUME(T.LCurly);
+    this.MANY(() => this.SUBRULE(this.lrRule));
+    this.CONSUME(T.RCurly);
+  });
+
+  lrRule = this.RULE("lrRule", () => {
+    this.CONSUME(T.Name);
+    this.CONSUME(T.Star);
+    this.OR([{ ALT: () => this.CONSUME(T.Int) }, { ALT: () => this.CONSUME(T.Float) }]);
+    this.CONSUME(T.Colon);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME(T.StringLit) });
   });
 
   /** Expr : And ("or" And)* */

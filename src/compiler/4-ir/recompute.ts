@@ -1,17 +1,14 @@
 /**
  * `--recompute PATTERN`: mark module instances for recomputation in the backward pass without editing the
- * source. A pattern is a module path whose `*` segments match any one path segment
- * (`visual.transformer.resblocks.*`); a repeat or seq it names stands for its elements, as `recompute`
+ * source. A pattern is a module path pattern (`visual.transformer.resblocks.*`, `**.mlp`: path-pattern.ts); a repeat or seq it names stands for its elements, as `recompute`
  * on a member does in the language, so both give the same IR.
  */
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import type { ModelIR, Module, Node } from "./schema.ts";
+import { matchPath } from "../path-pattern.ts";
 
-export function matchesPattern(pattern: string, path: string): boolean {
-  const want = pattern.split(".");
-  const have = path.split(".");
-  return path !== "" && want.length === have.length && want.every((w, i) => w === "*" || w === have[i]);
-}
+/** Path-pattern matching (path-pattern.ts); the model itself is never a recompute target. */
+export const matchesPattern = (pattern: string, path: string): boolean => path !== "" && matchPath(pattern, path);
 
 /** Mark in place; a pattern that matches no module is an error naming it. */
 export function applyRecompute(ir: ModelIR, patterns: readonly string[], where: string): Diagnostic[] {
