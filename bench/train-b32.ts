@@ -81,6 +81,8 @@ async function stepChild(): Promise<void> {
       freeze: ["encode_text"], jitter: false, progress: "none", onStep: () => {
         stamps.push(performance.now());
         cpu.push(cpuSeconds());
+        // on a loaded host a step takes minutes: `--step` run alone says how far it got
+        process.stderr.write(`step ${stamps.length - 1}: ${((stamps.at(-1)! - stamps.at(-2)!) / 1000).toFixed(1)} s wall, ${(cpu.at(-1)! - cpu.at(-2)!).toFixed(1)} s CPU, rss ${Math.round(process.memoryUsage().rss / MB)} MB\n`);
       },
     });
     disposeModel(res.model);

@@ -9484,7 +9484,7 @@ var MdlParser = class extends CstParser {
     this.MANY(() => this.SUBRULE(this.member));
     this.CONSUME(RCurly);
   });
-  /** ModelDecl : "model" Name ("(" HyperParams? ")")? ("extends" Name)? "{" (Member | Preset | Set | Replace | Remove)* "}" */
+  /** ModelDecl : "model" Name ("(" HyperParams? ")")? ("extends" Name)? "{" (Member | Preset | Set | Replace | Remove | Train)* "}" */
   modelDecl = this.RULE("modelDecl", () => {
     this.CONSUME(Model);
     this.CONSUME(Name);
@@ -9503,7 +9503,8 @@ var MdlParser = class extends CstParser {
       { ALT: () => this.SUBRULE(this.presetDecl) },
       { ALT: () => this.SUBRULE(this.setDecl) },
       { ALT: () => this.SUBRULE(this.replaceDecl) },
-      { ALT: () => this.SUBRULE(this.removeDecl) }
+      { ALT: () => this.SUBRULE(this.removeDecl) },
+      { ALT: () => this.SUBRULE(this.trainDecl) }
     ]));
     this.CONSUME(RCurly);
   });
@@ -9791,6 +9792,23 @@ var MdlParser = class extends CstParser {
       { ALT: () => this.CONSUME(Star) }
     ]);
   });
+  /**
+   * Train : "train" "{" LrRule* "}"      ("train" and "lr" are names here, not keywords, so models may still use them)
+   * LrRule : "lr" "*" Number ":" String ("," String)*
+   */
+  trainDecl = this.RULE("trainDecl", () => {
+    this.CONSUME(Name);
+    this.CONSUME(LCurly);
+    this.MANY(() => this.SUBRULE(this.lrRule));
+    this.CONSUME(RCurly);
+  });
+  lrRule = this.RULE("lrRule", () => {
+    this.CONSUME(Name);
+    this.CONSUME(Star);
+    this.OR([{ ALT: () => this.CONSUME(Int) }, { ALT: () => this.CONSUME(Float) }]);
+    this.CONSUME(Colon);
+    this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.CONSUME(StringLit) });
+  });
   /** Expr : And ("or" And)* */
   expr = this.RULE("expr", () => {
     this.SUBRULE(this.andExpr);
@@ -10064,6 +10082,14 @@ var codes = {
   not_a_classifier: e("MDL518", (why) => `the model cannot be trained or evaluated as a video classifier: ${why}`),
   bad_entries: e("MDL519", (n, split) => `${n} bad entr${n === 1 ? "y" : "ies"} in the \`${split}\` split (listed above); fix ${n === 1 ? "it" : "them"} or pass --skip-bad to leave ${n === 1 ? "it" : "them"} out`),
   bad_context_length: e("MDL530", (got) => `the context length must be an integer of at least 2 (start and end token), got \`${got}\``),
+  // r2-train (issue 12 point 8): what training selects by path pattern, and runtime failures as diagnostics
+  pattern_matches_nothing: e("MDL450", (flag, pattern, model) => `${flag} \`${pattern}\` matches no module or parameter of \`${model}\``),
+  bad_path_pattern: e("MDL451", (flag, pattern, why) => `${flag} \`${pattern}\` is not a path pattern: ${why}`),
+  nothing_trainable: e("MDL452", (model, how) => `nothing of \`${model}\` is left to train: ${how}`),
+  vocab_too_small: e("MDL453", (param, rows, maxId) => `the embedding \`${param}\` has ${rows} rows but the token ids go up to ${maxId}: the model's vocabulary is smaller than the tokenizer's (it needs at least ${maxId + 1} rows: a checkpoint with CLIP's vocabulary, or \`vocab\` set to match)`),
+  kernel_failed: e("MDL454", (op, scope, shapes, why) => `\`${op}\` in \`${scope || "(model)"}\` failed on inputs ${shapes}: ${why}`),
+  bad_lr_group: e("MDL455", (got) => `--lr-group must be PATTERN=SCALE with a positive scale, e.g. \`mit.**=10\`, got \`${got}\``),
+  lr_scale_invalid: e("MDL456", (got) => `a learning-rate scale must be a positive number, got \`${got}\``),
   // Size limits (src/compiler/limits.ts: defaults, flags and why), one per phase where the work is refused
   too_deep: e("MDL110", (what, limit) => `${what} nest more than ${limit} levels deep`),
   import_too_deep: e("MDL218", (limit) => `imports chain more than ${limit} files deep`),
@@ -10222,6 +10248,20 @@ var Visitor = class _Visitor {
       return t.image.slice(1, -1);
     }
   }
+  trainDecl(n) {
+    const k = n.children;
+    const keyword = this.tok(k, "Name");
+    if (!keyword) return void 0;
+    const rules = this.nodes(k, "lrRule").flatMap((r) => {
+      const rk = r.children;
+      const key = this.tok(rk, "Name");
+      const num = this.tok(rk, "Int") ?? this.tok(rk, "Float");
+      if (!key || !num) return [];
+      const patterns = this.tokens(rk, "StringLit").map((t) => ({ value: this.stringValue(t), span: this.span(t) }));
+      return [{ kind: "LrRule", key: this.ident(key), scale: Number(num.image), scaleText: num.image, patterns, span: this.span(r) }];
+    });
+    return { kind: "Train", keyword: this.ident(keyword), rules, span: this.span(n) };
+  }
   file(n) {
     const k = n.children;
     const imports = this.nodes(k, "importDecl").map((c) => this.importDecl(c)).filter((x) => !!x);
@@ -10290,6 +10330,8 @@ var Visitor = class _Visitor {
     const edits = [...this.nodes(k, "setDecl"), ...this.nodes(k, "replaceDecl"), ...this.nodes(k, "removeDecl")].sort(
       (a, b) => (a.location?.startOffset ?? 0) - (b.location?.startOffset ?? 0)
     );
+    const train = this.nodes(k, "trainDecl").map((x) => this.trainDecl(x)).filter((x) => !!x);
+    if (train.length) m.train = train;
     for (const e2 of edits) {
       const ek = e2.children;
       if (e2.name === "setDecl") m.edits.push({ kind: "Set", assignments: this.assignments(ek), span: this.span(e2) });
@@ -11052,12 +11094,14 @@ var SourcePrinter = class {
   /** ModelDecl : "model" Name ("(" HyperParams? ")")? ("extends" Name)? "{" (Member | Preset | Set | Replace | Remove)* "}" */
   modelDecl(d) {
     const params = d.params.length ? this.hyperParams(d.params) : "";
-    const nodes = byStart([...d.members, ...d.presets, ...d.edits]);
+    const nodes = byStart([...d.members, ...d.presets, ...d.edits, ...d.train ?? []]);
     const body = this.body(this.items(nodes, (n) => this.modelMember(n), d.span.end - 1));
     return ["model ", d.name.name, params, d.base ? [" extends ", d.base.name] : "", " ", body];
   }
   modelMember(n) {
     switch (n.kind) {
+      case "Train":
+        return [n.keyword.name, " ", this.body(this.items(n.rules, (r) => this.lrRule(r), n.span.end - 1))];
       case "Preset":
         return this.preset(n);
       case "Set":
@@ -11077,6 +11121,11 @@ var SourcePrinter = class {
   }
   assignment(a) {
     return [a.name.name, " = ", this.expr(a.value)];
+  }
+  /** LrRule : "lr" "*" Number ":" String ("," String)*    (a long list breaks one pattern per line, as `set` does) */
+  lrRule(r) {
+    const parts = r.patterns.map((p, i) => [str(p.value), i < r.patterns.length - 1 ? "," : ""]);
+    return group([r.key.name, " * ", r.scaleText, ": ", indent(join(line, parts))]);
   }
   /** Set : "set" Assignment ("," Assignment)*    (no brackets, so no trailing comma) */
   setDecl(d) {

@@ -62,6 +62,7 @@ export type ModelDeclCstChildren = {
   setDecl?: SetDeclCstNode[];
   replaceDecl?: ReplaceDeclCstNode[];
   removeDecl?: RemoveDeclCstNode[];
+  trainDecl?: TrainDeclCstNode[];
   RCurly: IToken[];
 };
 
@@ -430,6 +431,33 @@ export type PathSegmentCstChildren = {
   Star?: IToken[];
 };
 
+export interface TrainDeclCstNode extends CstNode {
+  name: "trainDecl";
+  children: TrainDeclCstChildren;
+}
+
+export type TrainDeclCstChildren = {
+  Name: IToken[];
+  LCurly: IToken[];
+  lrRule?: LrRuleCstNode[];
+  RCurly: IToken[];
+};
+
+export interface LrRuleCstNode extends CstNode {
+  name: "lrRule";
+  children: LrRuleCstChildren;
+}
+
+export type LrRuleCstChildren = {
+  Name: IToken[];
+  Star: IToken[];
+  Int?: IToken[];
+  Float?: IToken[];
+  Colon: IToken[];
+  StringLit: IToken[];
+  Comma?: IToken[];
+};
+
 export interface ExprCstNode extends CstNode {
   name: "expr";
   children: ExprCstChildren;
@@ -627,6 +655,8 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   removeDecl(children: RemoveDeclCstChildren, param?: IN): OUT;
   editPath(children: EditPathCstChildren, param?: IN): OUT;
   pathSegment(children: PathSegmentCstChildren, param?: IN): OUT;
+  trainDecl(children: TrainDeclCstChildren, param?: IN): OUT;
+  lrRule(children: LrRuleCstChildren, param?: IN): OUT;
   expr(children: ExprCstChildren, param?: IN): OUT;
   andExpr(children: AndExprCstChildren, param?: IN): OUT;
   notExpr(children: NotExprCstChildren, param?: IN): OUT;

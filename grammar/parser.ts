@@ -48,7 +48,7 @@ export class MdlParser extends CstParser {
     this.CONSUME(T.RCurly);
   });
 
-  /** ModelDecl : "model" Name ("(" HyperParams? ")")? ("extends" Name)? "{" (Member | Preset | Set | Replace | Remove)* "}" */
+  /** ModelDecl : "model" Name ("(" HyperParams? ")")? ("extends" Name)? "{" (Member | Preset | Set | Replace | Remove | Train)* "}" */
   modelDecl = this.RULE("modelDecl", () => {
     this.CONSUME(T.Model);
     this.CONSUME(T.Name);
@@ -68,6 +68,7 @@ export class MdlParser extends CstParser {
       { ALT: () => this.SUBRULE(this.setDecl) },
       { ALT: () => this.SUBRULE(this.replaceDecl) },
       { ALT: () => this.SUBRULE(this.removeDecl) },
+      { ALT: () => this.SUBRULE(this.trainDecl) },
     ]));
     this.CONSUME(T.RCurly);
   });
@@ -383,6 +384,25 @@ export class MdlParser extends CstParser {
       { ALT: () => this.CONSUME(T.StarStar) },
       { ALT: () => this.CONSUME(T.Star) },
     ]);
+  });
+
+  /**
+   * Train : "train" "{" LrRule* "}"      ("train" and "lr" are names here, not keywords, so models may still use them)
+   * LrRule : "lr" "*" Number ":" String ("," String)*
+   */
+  trainDecl = this.RULE("trainDecl", () => {
+    this.CONSUME(T.Name);
+    this.CONSUME(T.LCurly);
+    this.MANY(() => this.SUBRULE(this.lrRule));
+    this.CONSUME(T.RCurly);
+  });
+
+  lrRule = this.RULE("lrRule", () => {
+    this.CONSUME(T.Name);
+    this.CONSUME(T.Star);
+    this.OR([{ ALT: () => this.CONSUME(T.Int) }, { ALT: () => this.CONSUME(T.Float) }]);
+    this.CONSUME(T.Colon);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME(T.StringLit) });
   });
 
   /** Expr : And ("or" And)* */

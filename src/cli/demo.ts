@@ -76,7 +76,7 @@ export function register(program: Command): void {
         batch: parseCount("--batch", o.batch, 1),
         lr: parsePositive("--lr", o.lr),
         freeze: ["encode_text"],
-        newLrScale: 1,
+        lrGroups: [{ pattern: "**", scale: 1 }],
         jitter: false,
       };
       const vpc = parseCount("--videos-per-class", o.videosPerClass, 2);

@@ -8,6 +8,7 @@ import { initBackend, type BackendName } from "../runtime/tfjs/backend.ts";
 import { loadSplit, type SplitData } from "../runtime/session/data.ts";
 import { fit } from "../runtime/session/fit.ts";
 import { disposeModel } from "../runtime/session/model.ts";
+import { frozenParams, modelLrScales, parseLrGroup } from "../runtime/session/select.ts";
 import { latestCheckpoint } from "../runtime/train/checkpoint.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
 import { backendOptions, parseCount, parseFraction, parsePositive, startBackend } from "./options.ts";
@@ -33,7 +34,6 @@ interface TrainCli extends ModelFlags {
   lr: string;
   warmup: string;
   weightDecay: string;
-  newLrScale: string;
   smoothing: string;
   seed: string;
   checkpointEvery?: string;
@@ -41,6 +41,8 @@ interface TrainCli extends ModelFlags {
   resume?: boolean;
   skipBad?: boolean;
   freeze: string[];
+  trainOnly: string[];
+  lrGroup: string[];
   jitter: boolean;
   backend?: string;
   threads?: string;
@@ -58,10 +60,10 @@ export function register(program: Command): void {
     .option("--epochs <n>", "epochs (default 1 when --steps is not given)")
     .option("--batch <n>", "videos per micro-batch", "8")
     .option("--accum <n>", "micro-batches per optimizer step (gradient accumulation)", "1")
-    .option("--lr <x>", "base learning rate (x10 for the modules X-CLIP adds)", "1e-3")
+    .option("--lr <x>", "base learning rate (times the scale of the model's `train { lr * N: ... }` groups)", "1e-3")
     .option("--warmup <f>", "fraction of the steps spent in linear warm-up", "0.1")
     .option("--weight-decay <x>", "AdamW weight decay (none on embeddings, norms, biases)", "0.001")
-    .option("--new-lr-scale <x>", "rate multiplier for the modules X-CLIP adds to CLIP (message_*, mit, prompts_*); 10 in the official fine-tuning recipe", "10")
+    .option("--lr-group <pattern=scale>", "train what the path pattern selects at scale x the base rate, after the model's own groups, e.g. 'mit.**=10' or '**=1' (repeatable)", collect, [])
     .option("--smoothing <f>", "label smoothing", "0.1")
     .option("--seed <n>", "seed of initialisation, data order and augmentation", "0")
     .option("--checkpoint-every <n>", "save every N steps (always at the end)")
@@ -69,7 +71,8 @@ export function register(program: Command): void {
     .option("--resume", "continue from RUN/latest.json (a fresh start when there is none)")
     .option("--skip-bad", "leave out unreadable entries instead of stopping before training")
     .option("--no-jitter", "train on whole frames instead of scale-jittered crops")
-    .option("--freeze <path>", "keep a module's parameters fixed, e.g. encode_text as the official recipe does (repeatable)", collect, []);
+    .option("--freeze <pattern>", "keep the parameters under a path fixed: a module (encode_text, as the official recipe does), a key, or a pattern where * is one segment and ** any number ('visual.**', 'visual.transformer.resblocks.*.attn') (repeatable)", collect, [])
+    .option("--train-only <pattern>", "train only the parameters these path patterns select, everything else frozen (repeatable)", collect, []);
   backendOptions(modelOptions(cmd)).action((file: string, o: TrainCli) =>
     runCommand(async () => {
       if (o.steps !== undefined && o.epochs !== undefined) fail("usage", "--steps", "give either --steps or --epochs, not both");
@@ -81,18 +84,21 @@ export function register(program: Command): void {
         lr: parsePositive("--lr", o.lr),
         warmup: parseFraction("--warmup", o.warmup),
         weightDecay: parseFraction("--weight-decay", o.weightDecay),
-        newLrScale: parsePositive("--new-lr-scale", o.newLrScale),
         smoothing: parseFraction("--smoothing", o.smoothing),
         seed: parseCount("--seed", o.seed, 0),
         checkpointEvery: o.checkpointEvery === undefined ? undefined : parseCount("--checkpoint-every", o.checkpointEvery, 1),
       };
       const perClass = o.perClass === undefined ? undefined : parseCount("--per-class", o.perClass, 1);
+      const lrGroups = o.lrGroup.map((g) => parseLrGroup(g));
       const { ir, checkpoint } = compileOrFail(file, o, o.weights);
+      // bad patterns, or nothing left to train, stop here: before the data is read
+      frozenParams(ir, { freeze: o.freeze, trainOnly: o.trainOnly });
+      modelLrScales(ir, lrGroups);
       const data = await loadSplit(o.data, "train", { perClass });
       reportBad(data, "train", !!o.skipBad);
       const info = await startBackend(o);
       const flags = { model: o.model, preset: o.preset, set: o.set, replace: o.replace, remove: o.remove };
-      const config = { file, ...flags, data: o.data, weights: o.weights, steps, epochs, perClass, freeze: o.freeze, jitter: o.jitter, ...settings, backend: info.name, classes: data.classes };
+      const config = { file, ...flags, data: o.data, weights: o.weights, steps, epochs, perClass, freeze: o.freeze, trainOnly: o.trainOnly, lrGroups, jitter: o.jitter, ...settings, backend: info.name, classes: data.classes };
       process.stderr.write(`training ${ir.model} on ${data.entries.length} videos, ${data.classes.length} classes (${info.name})\n`);
       const res = await fit({
         ir,
@@ -104,6 +110,8 @@ export function register(program: Command): void {
         epochs: steps === undefined ? epochs ?? 1 : undefined,
         resume: !!o.resume,
         freeze: o.freeze,
+        trainOnly: o.trainOnly,
+        lrGroups,
         jitter: o.jitter,
         config,
         ...settings,

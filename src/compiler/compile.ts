@@ -15,6 +15,7 @@ import { buildIr } from "./4-ir/build.ts";
 import { applyRecompute } from "./4-ir/recompute.ts";
 import type { ModelIR } from "./4-ir/schema.ts";
 import { verifyIr } from "./4-ir/verify.ts";
+import { attachTrain } from "./4-ir/select.ts";
 
 export { COMMAND_LINE };
 
@@ -88,6 +89,7 @@ export function compile(entry: string, host: Host, opts: CompileOptions = {}): C
   const built = buildIr({ model: def.name, file: program.entry, preset: opts.preset, hyper: info, root, graph, outputs });
   diagnostics.push(...built.diagnostics, ...checkTensorSizes(built.value, limits));
   diagnostics.push(...applyRecompute(built.value, opts.recompute ?? [], program.entry));
+  diagnostics.push(...attachTrain(built.value, cfg));
   const verified = opts.verify === false ? { value: built.value, diagnostics: [] } : verifyIr(built.value);
   diagnostics.push(...verified.diagnostics);
   return { value: hasErrors(diagnostics) ? undefined : verified.value, diagnostics, program, extraSources };

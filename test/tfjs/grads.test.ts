@@ -44,6 +44,10 @@ test("linear: gradients of x, the [in, out] weight and the bias", () => {
     return { shape: [2, 3, 4], data: y.data.map((v, i) => v + b.data[i % 4]) };
   };
   check((x, w, b) => linear(x, w, b), ref, [x, wT, b]);
+  // few rows against a wide weight: the input gradient takes the (W dY^T)^T form
+  const few = randArr([2, 8]);
+  const wide = randArr([8, 6]);
+  check((x, w) => linear(x, w), ([x, w]) => refMatmul(x, w), [few, wide]);
 });
 
 test("matmul: gradients through broadcast batch dims and the flat rank-2 path", () => {

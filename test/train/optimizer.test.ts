@@ -3,6 +3,11 @@ import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs";
 import { useWasm } from "./backend.ts";
 import { groupsFor, isNoDecay } from "../../src/runtime/train/optimizer.ts";
+import { selectParams } from "../../src/compiler/4-ir/select.ts";
+import { compile } from "../../src/compiler/compile.ts";
+import { fsHost } from "../../src/cli/compile-args.ts";
+
+const xclipIr = () => compile("models/xclip.mdl", fsHost, { preset: "tiny" }).value!;
 import { AdamW } from "../../src/runtime/tfjs/adamw.ts";
 
 test.before(useWasm);
@@ -74,7 +79,7 @@ test("AdamW: exported moments restore into a fresh optimizer and continue identi
   a.dispose(); b.dispose();
 });
 
-test("groupsFor: the X-CLIP recipe", () => {
+test("groupsFor: the X-CLIP recipe, its x10 groups as models/xclip.mdl declares them", () => {
   const paths = [
     "visual.conv1.weight",
     "visual.class_embedding",
@@ -92,7 +97,11 @@ test("groupsFor: the X-CLIP recipe", () => {
     "logit_scale",
     "kernel.weight",
   ];
-  const groups = groupsFor(paths, { baseDecay: 0.001 });
+  const declared = xclipIr().train?.lr ?? [];
+  assert.ok(declared.length, "models/xclip.mdl declares its learning-rate groups");
+  const tree = { modules: [], params: paths.map((path) => ({ path })) };
+  const lrScale = new Map(declared.flatMap((g) => [...selectParams(tree, g.pattern)].map((p) => [p, g.scale] as const)));
+  const groups = groupsFor(paths, { baseDecay: 0.001, lrScale });
   const where = (p: string) => groups.find((g) => g.paths.includes(p))!;
   const expect: [string, number, number][] = [
     ["visual.conv1.weight", 1, 0.001],

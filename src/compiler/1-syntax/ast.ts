@@ -64,6 +64,8 @@ export interface ModelDecl extends NodeBase {
   members: Member[];
   presets: PresetDecl[];
   edits: (SetDecl | ReplaceDecl | RemoveDecl)[];
+  /** Training settings (absent when the model declares none). */
+  train?: TrainDecl[];
 }
 
 export type Member = LetMember | ParamMember | SubModule | UseMember | ForwardDecl;
@@ -188,6 +190,22 @@ export interface ReplaceDecl extends NodeBase {
 export interface RemoveDecl extends NodeBase {
   kind: "Remove";
   path: Ident[];
+}
+
+/** Train : "train" "{" LrRule* "}"   (`keyword` is a name the checker requires to be `train`) */
+export interface TrainDecl extends NodeBase {
+  kind: "Train";
+  keyword: Ident;
+  rules: LrRule[];
+}
+
+/** LrRule : "lr" "*" Number ":" String ("," String)*   (the parameters the patterns select train at scale x the base rate) */
+export interface LrRule extends NodeBase {
+  kind: "LrRule";
+  key: Ident;
+  scale: number;
+  scaleText: string;
+  patterns: { value: string; span: Span }[];
 }
 
 export type Stmt = LetStmt | AssignStmt | ReturnStmt | ForStmt | IfStmt | ExprStmt;

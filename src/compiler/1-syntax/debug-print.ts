@@ -27,6 +27,10 @@ export function printAst(file: A.FileAst): string {
       else if (e.kind === "Replace") line(1, `Replace ${path(e.path)} = ${moduleExpr(e.module)}`);
       else line(1, `Remove ${path(e.path)}`);
     }
+    for (const t of d.train ?? []) {
+      line(1, `Train ${t.keyword.name}`);
+      for (const r of t.rules) line(2, `${r.key.name} * ${r.scaleText}: ${r.patterns.map((p) => JSON.stringify(p.value)).join(", ")}`);
+    }
   }
   return out.join("\n") + "\n";
 }

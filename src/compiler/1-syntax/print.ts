@@ -117,13 +117,15 @@ class SourcePrinter {
   /** ModelDecl : "model" Name ("(" HyperParams? ")")? ("extends" Name)? "{" (Member | Preset | Set | Replace | Remove)* "}" */
   private modelDecl(d: A.ModelDecl): Doc {
     const params = d.params.length ? this.hyperParams(d.params) : "";
-    const nodes = byStart<A.Member | A.PresetDecl | A.SetDecl | A.ReplaceDecl | A.RemoveDecl>([...d.members, ...d.presets, ...d.edits]);
+    const nodes = byStart<A.Member | A.PresetDecl | A.SetDecl | A.ReplaceDecl | A.RemoveDecl | A.TrainDecl>([...d.members, ...d.presets, ...d.edits, ...(d.train ?? [])]);
     const body = this.body(this.items(nodes, (n) => this.modelMember(n), d.span.end - 1));
     return ["model ", d.name.name, params, d.base ? [" extends ", d.base.name] : "", " ", body];
   }
 
-  private modelMember(n: A.Member | A.PresetDecl | A.SetDecl | A.ReplaceDecl | A.RemoveDecl): Doc {
+  private modelMember(n: A.Member | A.PresetDecl | A.SetDecl | A.ReplaceDecl | A.RemoveDecl | A.TrainDecl): Doc {
     switch (n.kind) {
+      case "Train":
+        return [n.keyword.name, " ", this.body(this.items(n.rules, (r) => this.lrRule(r), n.span.end - 1))];
       case "Preset":
         return this.preset(n);
       case "Set":
@@ -145,6 +147,12 @@ class SourcePrinter {
 
   private assignment(a: A.Assignment): Doc {
     return [a.name.name, " = ", this.expr(a.value)];
+  }
+
+  /** LrRule : "lr" "*" Number ":" String ("," String)*    (a long list breaks one pattern per line, as `set` does) */
+  private lrRule(r: A.LrRule): Doc {
+    const parts = r.patterns.map((p, i) => [str(p.value), i < r.patterns.length - 1 ? "," : ""]);
+    return group([r.key.name, " * ", r.scaleText, ": ", indent(join(line, parts))]);
   }
 
   /** Set : "set" Assignment ("," Assignment)*    (no brackets, so no trailing comma) */

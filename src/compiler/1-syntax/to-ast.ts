@@ -51,6 +51,21 @@ class Visitor {
     }
   }
 
+  trainDecl(n: CstNode): A.TrainDecl | undefined {
+    const k = n.children as Kids;
+    const keyword = this.tok(k, "Name");
+    if (!keyword) return undefined;
+    const rules = this.nodes(k, "lrRule").flatMap((r): A.LrRule[] => {
+      const rk = r.children as Kids;
+      const key = this.tok(rk, "Name");
+      const num = this.tok(rk, "Int") ?? this.tok(rk, "Float");
+      if (!key || !num) return [];
+      const patterns = this.tokens(rk, "StringLit").map((t) => ({ value: this.stringValue(t), span: this.span(t) }));
+      return [{ kind: "LrRule", key: this.ident(key), scale: Number(num.image), scaleText: num.image, patterns, span: this.span(r) }];
+    });
+    return { kind: "Train", keyword: this.ident(keyword), rules, span: this.span(n) };
+  }
+
   file(n: CstNode): A.FileAst {
     const k = n.children as Kids;
     const imports = this.nodes(k, "importDecl").map((c) => this.importDecl(c)).filter((x): x is A.ImportDecl => !!x);
@@ -123,6 +138,8 @@ class Visitor {
     const edits = [...this.nodes(k, "setDecl"), ...this.nodes(k, "replaceDecl"), ...this.nodes(k, "removeDecl")].sort(
       (a, b) => (a.location?.startOffset ?? 0) - (b.location?.startOffset ?? 0),
     );
+    const train = this.nodes(k, "trainDecl").map((x) => this.trainDecl(x)).filter((x): x is A.TrainDecl => !!x);
+    if (train.length) m.train = train;
     for (const e of edits) {
       const ek = e.children as Kids;
       if (e.name === "setDecl") m.edits.push({ kind: "Set", assignments: this.assignments(ek), span: this.span(e) });

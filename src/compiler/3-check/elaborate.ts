@@ -233,7 +233,7 @@ export class Elaborator {
         const parsed = parsePattern(e.path);
         pattern = "pattern" in parsed ? parsed.pattern : null;
         if ("error" in parsed) {
-          this.diagnostics.push(diag("bad_path_pattern", e.span, e.path, parsed.error.reason));
+          this.diagnostics.push(diag("bad_path_pattern", e.span, "the edit path", e.path, parsed.error.reason));
           e.used = true;
         }
         this.patterns.set(e, pattern);

@@ -8,6 +8,7 @@ import { memberKey } from "../2-resolve/derive.ts";
 import { didYouMean } from "../2-resolve/suggest.ts";
 import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import type { HyperSource } from "../4-ir/schema.ts";
+import { patternProblem } from "../path-pattern.ts";
 import type { Span } from "../source.ts";
 import { Evaluator } from "./evaluate.ts";
 import { coerce, typeText } from "./hyper.ts";
@@ -35,6 +36,8 @@ export interface ModelConfig {
   presets: Map<string, { decl: A.PresetDecl; file: string }>;
   edits: Edit[];
   sets: { name: A.Ident; value: A.Expr; model: string }[];
+  /** Learning-rate groups of the `train` sections, base model's first (a later one wins where they overlap). */
+  lr: { pattern: string; scale: number; span: Span; inherited: boolean }[];
 }
 
 export function modelChain(program: Program, def: Definition, out: Diagnostic[]): Definition[] {
@@ -60,7 +63,7 @@ export function modelChain(program: Program, def: Definition, out: Diagnostic[])
 
 export function modelConfig(program: Program, def: Definition, out: Diagnostic[]): ModelConfig {
   const chain = modelChain(program, def, out);
-  const cfg: ModelConfig = { def, chain, params: [], members: [], presets: new Map(), edits: [], sets: [] };
+  const cfg: ModelConfig = { def, chain, params: [], members: [], presets: new Map(), edits: [], sets: [], lr: [] };
   for (const link of chain) {
     const m = link.decl as A.ModelDecl;
     for (const p of m.params) {
@@ -84,12 +87,28 @@ export function modelConfig(program: Program, def: Definition, out: Diagnostic[]
       }
       cfg.presets.set(p.name, { decl: p, file: link.file });
     }
+    for (const t of m.train ?? []) trainSection(t, cfg, link.decl !== def.decl, out);
     for (const e of m.edits) {
       if (e.kind === "Set") for (const a of e.assignments) cfg.sets.push({ name: a.name, value: a.value, model: link.name });
       else cfg.edits.push({ kind: e.kind === "Replace" ? "replace" : "remove", path: e.path.map((p) => p.name).join("."), span: e.span, module: e.kind === "Replace" ? e.module : undefined, file: link.file, used: false });
     }
   }
   return cfg;
+}
+
+/** A `train` section's groups; its words are names in the grammar, so they are checked here. */
+function trainSection(t: A.TrainDecl, cfg: ModelConfig, inherited: boolean, out: Diagnostic[]): void {
+  if (t.keyword.name !== "train") return void out.push(diag("unexpected_token", t.keyword.span, `\`${t.keyword.name}\``, "a member, `preset`, `set`, `replace`, `remove` or `train`"));
+  for (const r of t.rules) {
+    const scaleOk = r.scale > 0 && Number.isFinite(r.scale);
+    if (r.key.name !== "lr") out.push(diag("unexpected_token", r.key.span, `\`${r.key.name}\``, "`lr`"));
+    else if (!scaleOk) out.push(diag("lr_scale_invalid", r.span, r.scaleText));
+    for (const p of r.patterns) {
+      const why = patternProblem(p.value);
+      if (why) out.push(diag("bad_path_pattern", p.span, "train lr", p.value, why));
+      else if (scaleOk && r.key.name === "lr") cfg.lr.push({ pattern: p.value, scale: r.scale, span: p.span, inherited });
+    }
+  }
 }
 
 export interface HyperRequest {

@@ -3,6 +3,7 @@
  *   model XCLIP (ir 1) preset B/32
  *   hyper  embed: int = 512 (default) ...
  *   params visual.conv1.weight: f32[768, 3, 32, 32] ~ trunc_normal(0.02)
+ *   train  lr * 10: mit
  *   { lambda video:f32[B, 8, 3, 224, 224] text:i64[K, 77] .
  *     let %7:f32[8*B, 768, 7, 7] = conv2d %5 %6 stride=[32, 32] padding=[0, 0]   # visual.conv1
  *     in ( logits=%912 ) }
@@ -37,6 +38,10 @@ export function printIr(ir: ModelIR, opts: { graph?: boolean } = {}): string {
   walk("", 0);
   lines.push("params");
   for (const p of ir.params) lines.push(`  ${p.path}: ${p.dtype}[${p.shape.join(", ")}] ~ ${p.init.kind}(${p.init.args.map((a) => attrText(a)).join(", ")})`);
+  if (ir.train) {
+    lines.push("train");
+    for (const g of ir.train.lr) lines.push(`  lr * ${attrText(g.scale)}: ${g.pattern}`);
+  }
   if (opts.graph !== false) {
     const g = ir.graph;
     lines.push(`{ lambda ${g.inputs.map((i) => `${i.name}:${typeText(i.type)}`).join(" ")} .`);

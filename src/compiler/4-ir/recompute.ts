@@ -1,7 +1,6 @@
 /**
  * `--recompute PATTERN`: mark module instances for recomputation in the backward pass without editing the
- * source. A pattern is a module path whose `*` segments match any one path segment
- * (`visual.transformer.resblocks.*`); a repeat or seq it names stands for its elements, as `recompute`
+ * source. A pattern is a module path pattern (`visual.transformer.resblocks.*`, `**.mlp`: path-pattern.ts); a repeat or seq it names stands for its elements, as `recompute`
  * on a member does in the language, so both give the same IR.
  */
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
@@ -24,7 +23,7 @@ export function applyRecompute(ir: ModelIR, patterns: readonly string[], where: 
   for (const p of patterns) {
     const parsed = parsePattern(p);
     if ("error" in parsed) {
-      out.push(diag("bad_path_pattern", where, p, parsed.error.reason));
+      out.push(diag("bad_path_pattern", where, "--recompute", p, parsed.error.reason));
       continue;
     }
     const hits = ir.modules.filter((m) => matchesPattern(p, m.path));

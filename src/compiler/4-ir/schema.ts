@@ -92,6 +92,9 @@ export const Graph = z.object({
   calls: z.array(Call),
 });
 
+/** A learning-rate group the model declares (`train { lr * 10: "mit" }`): what the pattern selects trains at scale x the base rate. */
+export const LrGroup = z.object({ pattern: z.string(), scale: z.number().positive(), loc: Loc.optional() });
+
 export const ModelIR = z.object({
   irVersion: z.literal(IR_VERSION),
   model: z.string(),
@@ -103,6 +106,8 @@ export const ModelIR = z.object({
   modules: z.array(Module),
   params: z.array(Param),
   graph: Graph,
+  /** Training settings the model declares; absent when it declares none. */
+  train: z.object({ lr: z.array(LrGroup) }).optional(),
 });
 
 export type TensorType = z.infer<typeof TensorType>;
@@ -117,3 +122,4 @@ export type Call = z.infer<typeof Call>;
 export type Port = z.infer<typeof Port>;
 export type Graph = z.infer<typeof Graph>;
 export type ModelIR = z.infer<typeof ModelIR>;
+export type LrGroup = z.infer<typeof LrGroup>;

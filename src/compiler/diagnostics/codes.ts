@@ -93,7 +93,7 @@ export const codes = {
 
   // r2-paths (issue 12 points 2-4, 6, 7): path patterns, derived blocks, per-side edits, bindings from inputs
   block_extends_cycle: e("MDL391", (chain: readonly string[]) => `a block extends itself: ${chain.join(" -> ")}`),
-  bad_path_pattern: e("MDL390", (pattern: string, why: string) => `bad path pattern \`${pattern}\`: ${why}`),
+  bad_path_pattern: e("MDL390", (where: string, pattern: string, why: string) => `${where} \`${pattern}\` is not a path pattern: ${why}`),
 
   // 4xx IR and lowering
   ir_invalid: e("MDL401", (why: string) => `invalid IR: ${why}`),
@@ -126,6 +126,15 @@ export const codes = {
   not_a_classifier: e("MDL518", (why: string) => `the model cannot be trained or evaluated as a video classifier: ${why}`),
   bad_entries: e("MDL519", (n: number, split: string) => `${n} bad entr${n === 1 ? "y" : "ies"} in the \`${split}\` split (listed above); fix ${n === 1 ? "it" : "them"} or pass --skip-bad to leave ${n === 1 ? "it" : "them"} out`),
   bad_context_length: e("MDL530", (got: string) => `the context length must be an integer of at least 2 (start and end token), got \`${got}\``),
+
+  // r2-train (issue 12 point 8): what training selects by path pattern, and runtime failures as diagnostics
+  pattern_matches_nothing: e("MDL450", (flag: string, pattern: string, model: string) => `${flag} \`${pattern}\` matches no module or parameter of \`${model}\``),
+  nothing_trainable: e("MDL452", (model: string, how: string) => `nothing of \`${model}\` is left to train: ${how}`),
+  vocab_too_small: e("MDL453", (param: string, rows: number, maxId: number) =>
+    `the embedding \`${param}\` has ${rows} rows but the token ids go up to ${maxId}: the model's vocabulary is smaller than the tokenizer's (it needs at least ${maxId + 1} rows: a checkpoint with CLIP's vocabulary, or \`vocab\` set to match)`),
+  kernel_failed: e("MDL454", (op: string, scope: string, shapes: string, why: string) => `\`${op}\` in \`${scope || "(model)"}\` failed on inputs ${shapes}: ${why}`),
+  bad_lr_group: e("MDL455", (got: string) => `--lr-group must be PATTERN=SCALE with a positive scale, e.g. \`mit.**=10\`, got \`${got}\``),
+  lr_scale_invalid: e("MDL456", (got: string) => `a learning-rate scale must be a positive number, got \`${got}\``),
 
   // Size limits (src/compiler/limits.ts: defaults, flags and why), one per phase where the work is refused
   too_deep: e("MDL110", (what: string, limit: number) => `${what} nest more than ${limit} levels deep`),

@@ -10,6 +10,7 @@ import { engine } from "../backend/current.ts";
 import type { Tensor } from "../backend/engine.ts";
 import { decodeSafetensors, writeSafetensors } from "../weights/safetensors.ts";
 import { isFloat, type HostTensor } from "../weights/tensor.ts";
+import { checkTokenIds } from "./token-ids.ts";
 
 export const INPUT_PREFIX = "input.";
 export const OUTPUT_PREFIX = "out.";
@@ -36,6 +37,7 @@ export function hostModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, f
     if (wantFloat !== isFloat(t.dtype) || t.dtype === "bool")
       fail("input_dtype", file, INPUT_PREFIX + port.name, wantFloat ? "a float tensor" : "an integer tensor", t.dtype);
     host[port.name] = t;
+    if (!wantFloat) checkTokenIds(ir, port.name, t.data as ArrayLike<number | bigint>, file);
   }
   try {
     bindSymbols(ir, host);

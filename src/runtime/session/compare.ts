@@ -26,7 +26,7 @@ export interface RunOutcome {
   directionAccuracy: number;
 }
 
-export type Budget = Pick<FitOptions, "steps" | "batch" | "lr" | "accum" | "warmup" | "smoothing" | "weightDecay" | "newLrScale" | "freeze" | "jitter">;
+export type Budget = Pick<FitOptions, "steps" | "batch" | "lr" | "accum" | "warmup" | "smoothing" | "weightDecay" | "lrGroups" | "freeze" | "jitter">;
 
 export async function trainAndTest(
   c: Contender,

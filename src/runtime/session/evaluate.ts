@@ -37,7 +37,7 @@ export async function evaluate(m: VideoModel, classes: readonly string[], entrie
   const views = clips * crops;
   const batch = o.batch ?? 8;
   const per = m.frames * 3 * m.size * m.size;
-  const text = classTexts(classes, m.context);
+  const text = classTexts(classes, m.context, m.ir);
   const scores: Float32Array[] = [];
   try {
     for (let start = 0; start < entries.length; start += batch) {

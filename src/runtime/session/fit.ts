@@ -1,7 +1,7 @@
 /**
  * Train a compiled video classifier on a data set: the glue between the IR, its parameters, the clips and the
- * model-free training loop. X-CLIP's recipe: AdamW, no decay on embeddings/norms/biases, lr x10 on the modules
- * X-CLIP adds, linear warm-up then cosine, label smoothing, logits against the texts of every class each step.
+ * model-free training loop. X-CLIP's recipe: AdamW, no decay on embeddings/norms/biases, the learning-rate groups
+ * the model declares (lr x10 on what X-CLIP adds to CLIP), linear warm-up then cosine, label smoothing, logits against the texts of every class each step.
  */
 import type { ModelIR } from "../../compiler/4-ir/schema.ts";
 import { engine, training } from "../backend/current.ts";
@@ -12,7 +12,8 @@ import { groupsFor } from "../train/optimizer.ts";
 import type { ProgressMode } from "../train/progress.ts";
 import type { HostTensor } from "../weights/tensor.ts";
 import { ClipBank } from "./clips.ts";
-import { classLogits, classTexts, disposeModel, frozenTextLogits, irHash, openModel, paramsUnder, torchWeightIo, type VideoModel } from "./model.ts";
+import { classLogits, classTexts, disposeModel, frozenTextLogits, irHash, openModel, torchWeightIo, type VideoModel } from "./model.ts";
+import { frozenParams, modelLrScales, type LrGroup } from "./select.ts";
 
 export interface FitOptions {
   ir: ModelIR;
@@ -31,12 +32,14 @@ export interface FitOptions {
   warmup?: number;
   minLr?: number;
   weightDecay?: number;
-  /** Multiplier of the rate for the modules X-CLIP adds (message_*, mit, prompts_*). */
-  newLrScale?: number;
+  /** Learning-rate groups after the model's own (`train { lr * 10: ... }`); a later group wins. */
+  lrGroups?: LrGroup[];
   /** Scale-jittered training crops (default on). */
   jitter?: boolean;
-  /** Module instance paths or key prefixes whose parameters are not trained. */
+  /** Path patterns (module instances, key prefixes, `*`/`**` wildcards) whose parameters are not trained. */
   freeze?: string[];
+  /** Path patterns of the only parameters trained (the rest frozen). */
+  trainOnly?: string[];
   smoothing?: number;
   checkpointEvery?: number;
   resume?: boolean;
@@ -55,12 +58,14 @@ export interface FitResult extends TrainResult {
 
 /** Train; the returned model stays allocated (dispose it with disposeModel). */
 export async function fit(o: FitOptions): Promise<FitResult> {
+  // what trains, and at what rate, is settled before any data is read or memory allocated
+  const frozen = frozenParams(o.ir, { freeze: o.freeze, trainOnly: o.trainOnly });
+  const scales = modelLrScales(o.ir, o.lrGroups ?? []);
   const bank = await ClipBank.load(o.entries);
   o.onLoaded?.(bank);
   const model = openModel(o.ir, o.weights, { trainable: true, seed: o.seed });
   const variables = model.params;
-  const frozen = paramsUnder(o.ir, o.freeze ?? []);
-  const text = classTexts(o.classes, model.context);
+  const text = classTexts(o.classes, model.context, o.ir);
   const cachedText = frozenTextLogits(model, text, frozen);
   const logitsOf = cachedText?.logits ?? ((video: Tensor, train: boolean) => classLogits(model, video, text, train));
   const { frames, size } = model;
@@ -71,7 +76,7 @@ export async function fit(o: FitOptions): Promise<FitResult> {
   try {
     const result = await train({
       variables,
-      groups: groupsFor([...variables.keys()].filter((k) => !frozen.has(k)), { baseDecay: o.weightDecay ?? 0.001, newLrScale: o.newLrScale ?? 10 }),
+      groups: groupsFor([...variables.keys()].filter((k) => !frozen.has(k)), { baseDecay: o.weightDecay ?? 0.001, lrScale: scales }),
       lossFn: (batch, rng) => {
         const data = new Float32Array(batch.length * per);
         batch.forEach((i, b) => bank.sampleInto(i, frames, size, rng, data, b * per, o.jitter ?? true));

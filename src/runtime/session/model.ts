@@ -10,7 +10,10 @@ import { engine, training } from "../backend/current.ts";
 import type { Program, Tensor } from "../backend/engine.ts";
 import { ClipTokenizer } from "../tokenizer/clip-tokenizer.ts";
 import { splitByInputs } from "../run/split.ts";
+import { checkTokenIds } from "../run/token-ids.ts";
 import { toFloat32, type HostTensor } from "../weights/tensor.ts";
+
+export { paramsUnder } from "./select.ts";
 
 export interface VideoModel {
   ir: ModelIR;
@@ -55,8 +58,9 @@ export function classLogits(m: VideoModel, video: Tensor, text: Tensor, training
 }
 
 /** The class names as the model's `text` input [K, context] (CLIP's tokenizer, truncated as OpenAI's is). */
-export function classTexts(classes: readonly string[], context: number): Tensor {
+export function classTexts(classes: readonly string[], context: number, ir?: ModelIR): Tensor {
   const { ids, shape } = ClipTokenizer.load().tokenize([...classes], context);
+  if (ir) checkTokenIds(ir, "text", ids, "CLIP's tokenizer (the class names)");
   return engine().fromHost({ dtype: "i32", shape: [...shape], data: ids });
 }
 
@@ -73,29 +77,6 @@ export function torchWeightIo(ir: ModelIR) {
 export function irHash(ir: ModelIR): string {
   const strip = (_k: string, v: unknown) => (_k === "loc" ? undefined : v);
   return createHash("sha256").update(JSON.stringify({ graph: ir.graph, params: ir.params }, strip)).digest("hex").slice(0, 16);
-}
-
-/**
- * Parameter keys under the given module instances (`encode_text`, `visual.transformer`) or key prefixes
- * (`token_embedding`): what `--freeze` keeps fixed. The official X-CLIP recipe freezes the text encoder
- * (MODEL.FIX_TEXT). An entry that names nothing is an error.
- */
-export function paramsUnder(ir: ModelIR, specs: readonly string[]): Set<string> {
-  const byPath = new Map(ir.modules.map((m) => [m.path, m]));
-  const out = new Set<string>();
-  const walk = (path: string) => {
-    const m = byPath.get(path);
-    if (!m) return;
-    for (const p of m.params) out.add(p);
-    for (const c of m.children) walk(c);
-  };
-  for (const spec of specs) {
-    const before = out.size;
-    walk(spec);
-    for (const p of ir.params) if (p.path === spec || p.path.startsWith(spec + ".")) out.add(p.path);
-    if (out.size === before) fail("unknown_member", ir.file, spec, ir.model);
-  }
-  return out;
 }
 
 /**

@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { ModelIR, Node, NodeOf } from "../../compiler/4-ir/schema.ts";
 import { evalDim } from "../../compiler/4-ir/dim.ts";
 import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
+import { kernelFailure } from "../backend/kernel-failure.ts";
 import { bindSymbols } from "../backend/bind-symbols.ts";
 import { evalOp } from "./ops/index.ts";
 import { tfDtype, type Env } from "./ops/shape.ts";
@@ -115,13 +116,18 @@ function evalNode(
     invariant(t, `node ${node.id} uses ${a} before it is computed`);
     return t;
   });
-  const out = evalOp(node, args, {
-    env,
-    training,
-    laid: (i) => laidNode.has(node.args[i]),
-    argShape: (i) => byId.get(node.args[i])!.type.shape.map((d) => evalDim(d, env)),
-    leaf,
-  }, file);
+  let out: tf.Tensor;
+  try {
+    out = evalOp(node, args, {
+      env,
+      training,
+      laid: (i) => laidNode.has(node.args[i]),
+      argShape: (i) => byId.get(node.args[i])!.type.shape.map((d) => evalDim(d, env)),
+      leaf,
+    }, file);
+  } catch (err) {
+    throw kernelFailure(err, node, args, file);
+  }
   // An op that hands back its input (dropout at inference) must not share a tensor with it:
   // freeing one node's value would free the other's.
   return args.includes(out) ? tf.clone(out) : out;

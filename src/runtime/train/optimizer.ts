@@ -21,11 +21,8 @@ export const XCLIP_ADAMW: Required<AdamWOptions> = { beta1: 0.9, beta2: 0.98, ep
 
 export interface GroupOptions {
   baseDecay: number;
-  /** Path prefixes of the modules X-CLIP adds on top of CLIP (trained at a higher rate). */
-  newModulePrefixes?: readonly string[];
-  /** Substrings that also mark a new module wherever they occur (X-CLIP's message tokens live inside CLIP's blocks). */
-  newModuleKeywords?: readonly string[];
-  newLrScale?: number;
+  /** Learning-rate multiplier by parameter key (1 when absent): the groups a model declares (session/select.ts). */
+  lrScale?: ReadonlyMap<string, number>;
 }
 
 const NO_DECAY_NAMES = new Set(["positional_embedding", "class_embedding", "logit_scale", "alpha", "bias"]);
@@ -42,17 +39,13 @@ export function isNoDecay(path: string): boolean {
 }
 
 /**
- * The X-CLIP recipe: weight decay everywhere except isNoDecay parameters; lr x newLrScale for the added modules
- * (`mit.`, `prompts_`, `message_`). Returns up to four groups, empty ones dropped, paths in input order.
+ * The X-CLIP recipe: weight decay everywhere except isNoDecay parameters, each parameter at its declared rate
+ * multiplier. Returns one group per (rate, decay) pair in order of first use, paths in input order.
  */
 export function groupsFor(paths: readonly string[], options: GroupOptions): ParamGroup[] {
-  const prefixes = options.newModulePrefixes ?? ["mit.", "prompts_"];
-  const keywords = options.newModuleKeywords ?? ["message_"];
-  const newScale = options.newLrScale ?? 10;
   const groups = new Map<string, ParamGroup>();
   for (const path of paths) {
-    const isNew = prefixes.some((p) => path.startsWith(p)) || keywords.some((k) => path.includes(k));
-    const lrScale = isNew ? newScale : 1;
+    const lrScale = options.lrScale?.get(path) ?? 1;
     const weightDecay = isNoDecay(path) ? 0 : options.baseDecay;
     const key = `${lrScale}/${weightDecay}`;
     let g = groups.get(key);

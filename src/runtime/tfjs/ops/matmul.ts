@@ -12,11 +12,24 @@ export const matmul2d = customGrad<tf.Tensor2D>(([a, b], save) => {
   return {
     value: tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D),
     gradFunc: (dy: tf.Tensor, [sa, sb]: tf.Tensor[]) => [
-      tf.matMul(dy as tf.Tensor2D, tf.transpose(sb as tf.Tensor2D)),
+      leftGrad(dy as tf.Tensor2D, sb as tf.Tensor2D),
       tf.matMul(tf.transpose(sa as tf.Tensor2D), dy as tf.Tensor2D),
     ],
   };
 });
+
+/**
+ * dA = dY B^T for dY [m, n], B [k, n]. XNNPACK packs (and here transposes) the right operand on every new
+ * tensor, and a transpose on wasm is a strided pass: transposing the weight costs two passes over k x n.
+ * With few rows (a video's tokens against a 768 x 3072 weight) (B dY^T)^T moves only the activations,
+ * m x (2n + k) values, and measured 1.2-1.8x faster on X-CLIP-B/32's linear layers (12x with 8 rows).
+ */
+function leftGrad(dy: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  const [m, n] = dy.shape;
+  const k = b.shape[0];
+  if (m * (2 * n + k) < 2 * k * n) return tf.transpose(tf.matMul(b, tf.transpose(dy))) as tf.Tensor2D;
+  return tf.matMul(dy, tf.transpose(b));
+}
 
 /** Swap the last two axes of a 3-D tensor (a 3-D transpose stays on the fast transpose path). */
 export const swapLast = (x: tf.Tensor3D): tf.Tensor3D => tf.transpose(x, [0, 2, 1]);

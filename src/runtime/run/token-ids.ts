@@ -1,0 +1,55 @@
+/**
+ * Token ids against the embeddings they index, before anything runs. An id past an embedding's last row is
+ * a checkpoint made for a smaller vocabulary than the tokenizer's (vocab bound from its shapes); the kernel
+ * would otherwise fail mid-run with the engine's own message.
+ */
+import type { ModelIR, Node } from "../../compiler/4-ir/schema.ts";
+import { diag, MdlError, withNote } from "../../compiler/diagnostics/diagnostic.ts";
+
+/** Ops that pass ids through unchanged in value (a cast, a reshape); followed back to the graph input. */
+const PASS_THROUGH = new Set(["cast", "reshape", "transpose", "broadcast_to", "slice"]);
+
+/** For each graph input used as gather ids: the parameter tables it indexes, by input name. */
+export function embeddingTables(ir: ModelIR): Map<string, { param: string; rows: number; node: Node }[]> {
+  const byId = new Map(ir.graph.nodes.map((n) => [n.id, n]));
+  const source = (id: number): string | undefined => {
+    for (let n = byId.get(id); n; n = byId.get(n.args[0])) {
+      if (n.op === "input") return n.attrs.name;
+      if (!PASS_THROUGH.has(n.op) || n.args.length !== 1) return undefined;
+    }
+    return undefined;
+  };
+  const out = new Map<string, { param: string; rows: number; node: Node }[]>();
+  for (const n of ir.graph.nodes) {
+    if (n.op !== "gather") continue;
+    const table = byId.get(n.args[0]);
+    const input = source(n.args[1]);
+    if (table?.op !== "param" || !input) continue;
+    const rows = table.type.shape[0];
+    if (typeof rows !== "number") continue;
+    out.set(input, [...(out.get(input) ?? []), { param: table.attrs.path, rows, node: n }]);
+  }
+  return out;
+}
+
+/**
+ * Fails, located at the embedding's declaration, when an id of `input` is past the table's last row. `where`
+ * names what supplied the ids (the tokenizer, an inputs file) in a note, with the checkpoint `vocab` came from.
+ */
+export function checkTokenIds(ir: ModelIR, input: string, ids: ArrayLike<number | bigint>, where: string): void {
+  const tables = embeddingTables(ir).get(input);
+  if (!tables?.length) return;
+  let max = -1;
+  for (let i = 0; i < ids.length; i++) max = Math.max(max, Number(ids[i]));
+  for (const t of tables) {
+    if (max < t.rows) continue;
+    // the member that made the table (`token_embedding = Embedding(vocab, width)`) is where a reader looks
+    const owner = ir.modules.find((m) => m.params.includes(t.param) && m.loc);
+    const span = owner?.loc ?? ir.params.find((q) => q.path === t.param)?.loc ?? t.node.loc;
+    let d = diag("vocab_too_small", span ?? ir.file, t.param, t.rows, max);
+    d = withNote(d, `the ids of \`${input}\` come from ${where}`);
+    const set = ir.hyper.find((h) => h.source !== "default" && h.value === t.rows);
+    if (set) d = withNote(d, `\`${set.name}\` = ${t.rows} comes from ${set.source === "checkpoint" ? "the shapes of " : `the ${set.source} `}${set.origin ?? ""}`.trimEnd());
+    throw new MdlError(d);
+  }
+}
