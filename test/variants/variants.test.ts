@@ -6,8 +6,12 @@ import * as assert from "uvu/assert";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
 import { readSafetensors, writeSafetensors } from "../../src/runtime/weights/safetensors.ts";
-import { mdl } from "../session/helpers.ts";
+import { initBackend } from "../../src/runtime/tfjs/backend.ts";
+import { createParams, toTorchLayout } from "../../src/runtime/tfjs/lower.ts";
+import { latestCheckpoint } from "../../src/runtime/train/checkpoint.ts";
+import { cleanup, mdl, smallData, tinyIr } from "../session/helpers.ts";
 
 const VARIANTS = {
   temporalConv: "models/variants/xclip-temporal-conv.mdl",
@@ -16,7 +20,11 @@ const VARIANTS = {
   adapters: "models/variants/xclip-adapters.mdl",
 };
 const dir = mkdtempSync(join(tmpdir(), "mdl-variants-"));
-test.after(() => rmSync(dir, { recursive: true, force: true }));
+test.before(() => initBackend({ backend: "wasm", threads: 1 }).then(() => undefined));
+test.after(() => {
+  rmSync(dir, { recursive: true, force: true });
+  cleanup();
+});
 
 /** Two videos of 4 frames (the tiny preset's default is 8) and three 16-token texts. */
 const inputs = join(dir, "in.safetensors");
@@ -87,6 +95,41 @@ test("zero-initialised branches: the adapters model starts as X-CLIP, TimeSforme
   close(logits(VARIANTS.adapters), logits("models/xclip.mdl"), 1e-5, "adapters vs X-CLIP");
   const plain = logits("models/xclip.mdl", "--replace", "visual.transformer.resblocks.*=ResidualAttentionBlock(width)");
   close(logits(VARIANTS.timesformer), plain, 1e-5, "TimeSformer vs X-CLIP with ResidualAttentionBlock");
+});
+
+/**
+ * How each variant is meant to be trained, and which tensors that must change: the new temporal module
+ * alone, the time branch alone, the temporal head with the image and text encoders frozen, and the
+ * adapters alone with the whole backbone frozen by one pattern.
+ */
+const TRAINING: Record<keyof typeof VARIANTS, { flags: string[]; trained: RegExp }> = {
+  temporalConv: { flags: ["--train-only", "mit"], trained: /^mit\./ },
+  timesformer: { flags: ["--train-only", "**.temporal_*"], trained: /\.temporal_(ln|attn|fc)\./ },
+  actionclip: { flags: ["--freeze", "visual.**", "--freeze", "encode_text"], trained: /^(mit\.|logit_scale$)/ },
+  adapters: { flags: ["--train-only", "**.adapter"], trained: /\.adapter\./ },
+};
+
+test("20 tiny training steps change exactly the intended tensors (checkpoint against the initial weights)", async () => {
+  const data = smallData();
+  for (const [name, file] of Object.entries(VARIANTS) as [keyof typeof VARIANTS, string][]) {
+    const out = join(dir, `run-${name}`);
+    const { flags, trained } = TRAINING[name];
+    const r = mdl("train", file, "--preset", "tiny", "--data", data, "--out", out, "--steps", "20", "--batch", "2", "--lr", "1e-2", "--seed", "3", "--threads", "1", "--backend", "wasm", ...flags);
+    assert.is(r.status, 0, r.stderr);
+    const saved = readSafetensors(join(latestCheckpoint(out)!, "weights.safetensors")).tensors;
+    const ir = tinyIr(file);
+    const init = createParams(ir, undefined, { trainable: false, seed: 3 });
+    const changed: string[] = [];
+    for (const [k, t] of init) {
+      const a = (await toTorchLayout(ir, k, t)).data;
+      const b = saved.get(k)!.data as Float32Array;
+      if (!a.every((x, i) => x === b[i])) changed.push(k);
+    }
+    tf.dispose([...init.values()]);
+    const intended = [...init.keys()].filter((k) => trained.test(k));
+    assert.ok(intended.length > 0, `${name}: the pattern selects nothing`);
+    assert.equal(changed.sort(), intended.sort(), `${name}: changed tensors`);
+  }
 });
 
 test.run();
