@@ -9358,10 +9358,9 @@ var Float = createToken({
   name: "Float",
   pattern: {
     exec: (text, offset, tokens) => {
-      const before = text[offset - 1] ?? "";
-      const word = /[A-Za-z0-9_]/;
-      const inPath = word.test(before) || before === "." && word.test(text[offset - 2] ?? "") || before === "*" && wildSegment(tokens) || before === "." && text[offset - 2] === "*" && wildSegment(tokens.slice(0, -1));
-      if (inPath) return null;
+      const last2 = tokens.at(-1)?.tokenType;
+      if (last2 === Dot) return null;
+      if (text[offset] === "." && (last2 === Name || last2 === Int || wildSegment(tokens))) return null;
       FLOAT.lastIndex = offset;
       return FLOAT.exec(text);
     }

@@ -33,7 +33,7 @@ export const And = kw("and");
 export const Or = kw("or");
 export const Not = kw("not");
 
-/** The last token is a `*` or `**` that follows `replace`, `remove` or a dot: a wildcard path segment. */
+/** A `*` or `**` that follows `replace`, `remove` or a dot: a wildcard path segment. */
 const wildSegment = (tokens: IToken[]): boolean => {
   const [prev, last] = [tokens.at(-2)?.image, tokens.at(-1)?.image];
   return (last === "*" || last === "**") && (prev === "." || prev === "replace" || prev === "remove");
@@ -42,20 +42,17 @@ const FLOAT = /(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+/y;
 /**
  * A number with a fraction or exponent, except inside a dotted path: `resblocks.11.attn` is a name, a dot, the
  * index 11, a dot and a name (not `resblocks`, `.11` and `.attn`), so a layer of a stack can be addressed.
+ * Decided on the tokens before (comments and spaces between them do not count): after a dot a number is an
+ * index, and `.5` right after a name, an index or a wildcard segment is a dot and an index, since no
+ * expression puts a number there.
  */
 export const Float = createToken({
   name: "Float",
   pattern: {
     exec: (text: string, offset: number, tokens: IToken[]) => {
-      const before = text[offset - 1] ?? "";
-      const word = /[A-Za-z0-9_]/;
-      // `*` ends a path segment only in an edit path (`replace **.1.act`); elsewhere `x*.5` is a product
-      const inPath =
-        word.test(before) ||
-        (before === "." && word.test(text[offset - 2] ?? "")) ||
-        (before === "*" && wildSegment(tokens)) ||
-        (before === "." && text[offset - 2] === "*" && wildSegment(tokens.slice(0, -1)));
-      if (inPath) return null;
+      const last = tokens.at(-1)?.tokenType;
+      if (last === Dot) return null;
+      if (text[offset] === "." && (last === Name || last === Int || wildSegment(tokens))) return null;
       FLOAT.lastIndex = offset;
       return FLOAT.exec(text);
     },

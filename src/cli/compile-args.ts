@@ -94,10 +94,9 @@ export function valueOrFail(r: Compiled): ModelIR {
 export function compileOrFail(file: string, flags: ModelFlags, weightsFile?: string, inputsFile?: string): { ir: ModelIR; checkpoint?: Checkpoint } {
   const checkpoint = weightsFile ? loadCheckpoint(weightsFile) : undefined;
   const opts = compileOptions(flags, checkpoint);
-  if (inputsFile) {
-    const shapes = new Map([...shapesOf(loadCheckpoint(inputsFile))].filter(([k]) => k.startsWith("input.")).map(([k, v]) => [k.slice(6), v]));
-    opts.inputs = { file: inputsFile, shapes };
-  }
+  // an unreadable inputs file binds nothing here: reading the inputs reports it, as MDL501/504
+  const held = inputsFile ? inputShapes(inputsFile) : undefined;
+  if (held) opts.inputs = { file: inputsFile!, shapes: held };
   return { ir: valueOrFail(compileFile(file, opts)), checkpoint };
 }
 
@@ -105,5 +104,13 @@ export function compileOrFail(file: string, flags: ModelFlags, weightsFile?: str
 export class CompileFailed extends MdlError {
   constructor() {
     super({ code: "MDL000", severity: "error", message: "compilation failed" });
+  }
+}
+
+function inputShapes(file: string): Map<string, number[]> | undefined {
+  try {
+    return new Map([...shapesOf(loadCheckpoint(file))].filter(([k]) => k.startsWith("input.")).map(([k, v]) => [k.slice(6), v]));
+  } catch {
+    return undefined;
   }
 }

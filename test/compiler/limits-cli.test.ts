@@ -59,7 +59,9 @@ test("--max-instances raises the limit: the same stack at 1,000 layers compiles 
 
 const dir = mkdtempSync(join(tmpdir(), "mdl-limits-"));
 const inputs = join(dir, "in.safetensors");
-writeSafetensors(inputs, new Map([["input.x", { dtype: "f32", shape: [1, 4], data: new Float32Array(4) }]]));
+// as wide as the model's default `n`: predict binds free hyperparameters from input shapes, and a narrower
+// input would bind a small `n` and make the model fit
+writeSafetensors(inputs, new Map([["input.x", { dtype: "f32", shape: [1, 1_000_000], data: new Float32Array(1_000_000) }]]));
 
 test("mdl predict on a 10^12-element parameter: MDL408 at its declaration, before anything is allocated; exit 2", () => {
   const r = mdl("predict", `${SAMPLES}/error-limit-tensor/input.mdl`, "--inputs", inputs, "--out", join(dir, "out.safetensors"), "--backend", "cpu");

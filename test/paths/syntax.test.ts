@@ -21,6 +21,11 @@ test("an edit path takes names, indices, `*` and `**`", () => {
   assert.equal(m.edits.map((e) => (e as A.ReplaceDecl).path.map((p) => p.name).join(" ")), ["visual transformer resblocks 11", "a * attn", "** 1 adapter"]);
 });
 
+test("comments and line breaks inside an edit path change nothing", () => {
+  const m = parsed("model V extends B { replace a # c\n .11 . # d\n 2.b = X()\n remove ** # e\n .1 }").decls[0] as A.ModelDecl;
+  assert.equal(m.edits.map((e) => (e as A.ReplaceDecl).path.map((p) => p.name).join(" ")), ["a 11 2 b", "** 1"]);
+});
+
 test("numbers keep their meaning outside paths", () => {
   const b = parsed("block P(a: int) { let x = 2*.5\n let y = a * .25\n let z = 1.5e3 + .5 - 3. }").decls[0] as A.BlockDecl;
   const values = b.members.map((m) => (m as A.LetMember).value) as A.BinaryExpr[];

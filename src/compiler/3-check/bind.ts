@@ -70,7 +70,8 @@ export function bindFromShapes(program: Program, cfg: ModelConfig, req: HyperReq
       const src = info.find((h) => h.name === culprit);
       const givenText = `${given.get(culprit)} (${src?.source === "cli" ? "--set" : src?.source === "preset" ? `preset ${src.origin}` : `${src?.source} ${src?.origin ?? ""}`.trim()})`;
       diagnostics.push(diag("conflicting_binding", eq.span, culprit, givenText, implied !== undefined ? `${culprit} = ${implied}` : "another value", eq.key, foundText));
-    } else if (!culprit && !reported.has(eq.key)) {
+    } else if (!culprit && !reported.has(eq.key) && !eq.key.startsWith("input.")) {
+      // an input that fits no free hyperparameter is the run's input check (MDL404), which names the input
       reported.add(eq.key);
       diagnostics.push(diag("bad_binding_shape", eq.span, eq.key, eq.dim < 0 ? `${got} layers` : `[${eq.declared.map((d) => valueOf(d, env) ?? show(d)).join(", ")}]`, foundText));
     }
