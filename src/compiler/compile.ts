@@ -13,6 +13,7 @@ import { Budget, checkTensorSizes, DEFAULT_LIMITS, LimitReached, type Limits } f
 import { buildIr } from "./4-ir/build.ts";
 import { applyRecompute } from "./4-ir/recompute.ts";
 import type { ModelIR } from "./4-ir/schema.ts";
+import type { Span } from "./source.ts";
 import { verifyIr } from "./4-ir/verify.ts";
 import { checkBlocksGenerically } from "./3-check/generic.ts";
 import type { Instance } from "./3-check/instance.ts";
@@ -154,7 +155,7 @@ function pickModel(program: Program, name: string | undefined, out: Diagnostic[]
 /** --set and --replace values are parsed as mdl source, so they get the same checks and messages. */
 function commandLine(opts: CompileOptions, entry: string, sources: Map<string, string>, out: Diagnostic[]) {
   const edits: import("./3-check/model-config.ts").Edit[] = [];
-  const sets: { name: string; value: A.Expr }[] = [];
+  const sets: { name: string; value: A.Expr; span: Span }[] = [];
   const snippet = (body: string): A.ModelDecl | undefined => {
     const text = `model CommandLine { ${body} }`;
     sources.set(COMMAND_LINE, text);
@@ -166,7 +167,8 @@ function commandLine(opts: CompileOptions, entry: string, sources: Map<string, s
   for (const [k, v] of opts.set ?? []) {
     const m = snippet(`set ${k} = ${v}`);
     const e = m?.edits[0];
-    if (e?.kind === "Set" && e.assignments[0]) sets.push({ name: e.assignments[0].name.name, value: e.assignments[0].value });
+    // located at the name: an unknown hyperparameter's caret points at what is misspelt
+    if (e?.kind === "Set" && e.assignments[0]) sets.push({ name: e.assignments[0].name.name, value: e.assignments[0].value, span: e.assignments[0].name.span });
   }
   for (const [k, v] of opts.replace ?? []) {
     const m = snippet(`replace ${k} = ${/\(/.test(v) ? v : `${v}()`}`);
