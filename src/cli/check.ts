@@ -1,23 +1,29 @@
-/** `mdl check FILE...`: compile every model of each file; exit 0 clean, 1 errors found, 2 usage. */
+/**
+ * `mdl check PATH...`: compile every model of each file (folders: every .mdl under them) and check the
+ * blocks no model instantiates on their own; exit 0 clean, 1 errors found, 2 usage. A mistake that
+ * several configurations share (--all-presets) is printed and counted once.
+ */
 import type { Command } from "commander";
 import { hasErrors, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
-import { modelsOf, resolveProgram } from "../compiler/compile.ts";
+import { statSync } from "node:fs";
+import { checkBlocks, compile, modelsOf, resolveProgram } from "../compiler/compile.ts";
+import { unique } from "../compiler/diagnostics/unique.ts";
+import { compileOptions, fsHost, modelOptions, report, type ModelFlags } from "./compile-args.ts";
+import { EXIT_FAILED, EXIT_OK, expandPaths, printDiagnostics, readText, rememberSource, runCommand } from "./io.ts";
 import { modelConfig } from "../compiler/3-check/model-config.ts";
-import { compileFile, compileOptions, fsHost, modelOptions, type ModelFlags } from "./compile-args.ts";
-import { EXIT_FAILED, EXIT_OK, printDiagnostics, readText, rememberSource, runCommand } from "./io.ts";
 
 export function register(program: Command): void {
   modelOptions(
     program
       .command("check")
-      .description("check .mdl files: syntax, names, hyperparameters and shapes of every model (a file of blocks only: syntax and names)")
-      .argument("<files...>", ".mdl files")
+      .description("check .mdl files (folders: every .mdl file under them): syntax, names, hyperparameters and shapes of every model and block")
+      .argument("<files...>", ".mdl files or folders")
       .option("--all-presets", "also check every preset of every model")
       .option("--quiet", "print only errors"),
   ).action((files: string[], flags: ModelFlags & { allPresets?: boolean; quiet?: boolean }) =>
     runCommand(() => {
       let failed = false;
-      for (const file of files) {
+      for (const file of files.flatMap((f) => (isFolder(f) ? expandPaths(f) : [f]))) {
         readText(file);
         const errors = checkFile(file, flags);
         failed ||= errors.count > 0;
@@ -38,6 +44,8 @@ function checkFile(file: string, flags: ModelFlags & { allPresets?: boolean }): 
   const errorsIn = (ds: readonly Diagnostic[]) => ds.filter((d) => d.severity === "error").length;
   if (models.length === 0 || hasErrors(resolved.diagnostics)) {
     for (const f of resolved.value.files.values()) rememberSource(f.name, f.text);
+    // a file of blocks only: each block checked on its own, with its hyperparameters as symbols
+    if (!hasErrors(resolved.diagnostics)) resolved.diagnostics.push(...checkBlocks(resolved.value, new Set()));
     printDiagnostics(resolved.diagnostics);
     return { count: errorsIn(resolved.diagnostics), configurations: 0 };
   }
@@ -50,6 +58,20 @@ function checkFile(file: string, flags: ModelFlags & { allPresets?: boolean }): 
     }
   }
   let count = 0;
-  for (const run of runs) count += errorsIn(compileFile(file, { ...compileOptions(flags), ...run }).diagnostics);
+  const seen = new Set<string>();
+  for (const run of runs) {
+    readText(file);
+    const r = compile(file, fsHost, { ...compileOptions(flags), ...run });
+    count += errorsIn(report({ ...r, diagnostics: unique(r.diagnostics, seen) }).diagnostics);
+  }
   return { count, configurations: runs.length };
+}
+
+/** A missing path is left to readText, which names it; only an existing folder is expanded. */
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

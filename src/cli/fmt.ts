@@ -3,12 +3,9 @@
  * under them). `--check` only lists the files that would change: exit 1 if any, else 0. A file with
  * a syntax error is left as it is, its diagnostics printed, and the command exits 2.
  */
-import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
 import type { Command } from "commander";
-import { diag, MdlError } from "../compiler/diagnostics/diagnostic.ts";
 import { formatSource } from "../compiler/1-syntax/print.ts";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, printDiagnostics, readText, runCommand, writeFileAtomic } from "./io.ts";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, expandPaths, printDiagnostics, readText, runCommand, writeFileAtomic } from "./io.ts";
 
 export function register(program: Command): void {
   program
@@ -20,7 +17,7 @@ export function register(program: Command): void {
       runCommand(() => {
         let unformatted = 0;
         let broken = 0;
-        for (const file of paths.flatMap(expand)) {
+        for (const file of paths.flatMap(expandPaths)) {
           const text = readText(file);
           const { value, diagnostics } = formatSource(file, text);
           if (value === undefined) {
@@ -37,23 +34,4 @@ export function register(program: Command): void {
         return flags.check && unformatted ? EXIT_FAILED : EXIT_OK;
       }),
     );
-}
-
-/** A file as given; a folder as the .mdl files under it, sorted, skipping dot-folders and node_modules. */
-function expand(path: string): string[] {
-  let isDir: boolean;
-  try {
-    isDir = statSync(path).isDirectory();
-  } catch {
-    throw new MdlError(diag("file_unreadable", path, "no such file or folder"));
-  }
-  if (!isDir) return [path];
-  const out: string[] = [];
-  const entries = readdirSync(path, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
-    const child = join(path, e.name);
-    if (e.isDirectory() && !e.name.startsWith(".") && e.name !== "node_modules") out.push(...expand(child));
-    else if (e.isFile() && e.name.endsWith(".mdl")) out.push(child);
-  }
-  return out;
 }

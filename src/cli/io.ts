@@ -1,5 +1,6 @@
 /** What every command shares: catalogued failures become one rendered message and exit code 2. */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { MdlError, diag, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 import { renderDiagnostic } from "../compiler/diagnostics/render.ts";
 import { SourceFile } from "../compiler/source.ts";
@@ -88,3 +89,22 @@ export function parseAssignments(items: readonly string[] | undefined): [string,
 }
 
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** A file as given; a folder as the .mdl files under it, sorted, skipping dot-folders and node_modules. */
+export function expandPaths(path: string): string[] {
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    throw new MdlError(diag("file_unreadable", path, "no such file or folder"));
+  }
+  if (!isDir) return [path];
+  const out: string[] = [];
+  const entries = readdirSync(path, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const child = join(path, e.name);
+    if (e.isDirectory() && !e.name.startsWith(".") && e.name !== "node_modules") out.push(...expandPaths(child));
+    else if (e.isFile() && e.name.endsWith(".mdl")) out.push(child);
+  }
+  return out;
+}

@@ -14,8 +14,12 @@ import { Budget, checkTensorSizes, DEFAULT_LIMITS, LimitReached, type Limits } f
 import { buildIr } from "./4-ir/build.ts";
 import { applyRecompute } from "./4-ir/recompute.ts";
 import type { ModelIR } from "./4-ir/schema.ts";
+import type { Span } from "./source.ts";
 import { verifyIr } from "./4-ir/verify.ts";
 import { attachTrain } from "./4-ir/select.ts";
+import { checkBlocksGenerically } from "./3-check/generic.ts";
+import type { Instance } from "./3-check/instance.ts";
+import { unique } from "./diagnostics/unique.ts";
 
 export { COMMAND_LINE };
 
@@ -64,8 +68,11 @@ export function compile(entry: string, host: Host, opts: CompileOptions = {}): C
   const extraSources = new Map<string, string>();
   const { value: program, diagnostics } = resolveProgram(entry, host, opts.text);
   if (diagnostics.some((d) => d.code.startsWith("MDL1"))) return { diagnostics, program, extraSources };
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  // a file of blocks only: each block on its own (a model's blocks are checked below, as instances)
+  if (opts.model === undefined && !modelsOf(program).length) diagnostics.push(...checkBlocks(program, new Set(), limits));
   const def = pickModel(program, opts.model, diagnostics);
-  if (!def) return { diagnostics, program, extraSources };
+  if (!def) return { diagnostics: unique(diagnostics), program, extraSources };
 
   const cfg = modelConfig(program, def, diagnostics);
   const cli = commandLine(opts, program.entry, extraSources, diagnostics);
@@ -73,17 +80,19 @@ export function compile(entry: string, host: Host, opts: CompileOptions = {}): C
   const req = { preset: opts.preset, cli: cli.sets };
   if (hasErrors(diagnostics)) return { diagnostics, program, extraSources };
 
-  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   let checked;
+  const elaborated: { used?: Set<A.BlockDecl> } = {};
   try {
-    checked = check(program, cfg, req, opts, limits, diagnostics);
+    checked = check(program, cfg, req, opts, limits, diagnostics, elaborated);
   } catch (e) {
     if (!(e instanceof LimitReached)) throw e;
     // a hyperparameter from the command line is the likely cause of an oversized model: show it
     diagnostics.push(cli.sets.reduce((d, s) => withNote(d, `\`${s.name}\` is set on the command line`, s.value.span), e.diagnostic));
     return { diagnostics, program, extraSources };
   }
-  if (!checked) return { diagnostics, program, extraSources };
+  // the blocks the model does not instantiate are checked on their own, once elaboration said which
+  if (elaborated.used) diagnostics.push(...checkBlocks(program, elaborated.used, limits));
+  if (!checked) return { diagnostics: unique(diagnostics), program, extraSources };
   const { info, root, graph, outputs } = checked;
 
   const built = buildIr({ model: def.name, file: program.entry, preset: opts.preset, hyper: info, root, graph, outputs });
@@ -92,11 +101,16 @@ export function compile(entry: string, host: Host, opts: CompileOptions = {}): C
   diagnostics.push(...attachTrain(built.value, cfg));
   const verified = opts.verify === false ? { value: built.value, diagnostics: [] } : verifyIr(built.value);
   diagnostics.push(...verified.diagnostics);
-  return { value: hasErrors(diagnostics) ? undefined : verified.value, diagnostics, program, extraSources };
+  return { value: hasErrors(diagnostics) ? undefined : verified.value, diagnostics: unique(diagnostics), program, extraSources };
+}
+
+/** Phase 3 for blocks no model instantiates: each checked generically (3-check/generic.ts). */
+export function checkBlocks(program: Program, used: ReadonlySet<A.BlockDecl>, limits: Limits = DEFAULT_LIMITS): Diagnostic[] {
+  return checkBlocksGenerically(program, program.entry, used, limits).diagnostics;
 }
 
 /** Phase 3: bind from weights, elaborate, run the forward symbolically; throws LimitReached past a limit. */
-function check(program: Program, cfg: ModelConfig, req: HyperRequest, opts: CompileOptions, limits: Limits, diagnostics: Diagnostic[]) {
+function check(program: Program, cfg: ModelConfig, req: HyperRequest, opts: CompileOptions, limits: Limits, diagnostics: Diagnostic[], elaborated: { used?: Set<A.BlockDecl> }) {
   let bound;
   if (opts.weights || opts.inputs) {
     const b = bindFromShapes(program, cfg, req, opts.weights?.shapes ?? new Map(), opts.weights?.file ?? "", new Budget(limits), opts.inputs);
@@ -108,10 +122,18 @@ function check(program: Program, cfg: ModelConfig, req: HyperRequest, opts: Comp
   const checker = new ForwardChecker(diagnostics, budget);
   const { scope, info } = resolveHyper(cfg, { ...req, bound }, checker, diagnostics);
   const root = new Elaborator(program, cfg, scope, diagnostics, undefined, budget).root();
+  elaborated.used = usedBlocks(root, new Set());
   if (hasErrors(diagnostics)) return undefined;
   const { outputs } = checker.runModel(root);
   if (hasErrors(diagnostics)) return undefined;
   return { info, root, graph: checker.graph, outputs };
+}
+
+/** The block declarations an instance tree instantiates (the model's own declaration is not a block). */
+function usedBlocks(inst: Instance, out: Set<A.BlockDecl>): Set<A.BlockDecl> {
+  if (inst.def?.decl.kind === "Block") out.add(inst.def.decl);
+  for (const m of inst.members.values()) if (m) usedBlocks(m, out);
+  return out;
 }
 
 export function modelsOf(program: Program): Definition[] {
@@ -138,7 +160,7 @@ function pickModel(program: Program, name: string | undefined, out: Diagnostic[]
 /** --set and --replace values are parsed as mdl source, so they get the same checks and messages. */
 function commandLine(opts: CompileOptions, entry: string, sources: Map<string, string>, out: Diagnostic[]) {
   const edits: import("./3-check/model-config.ts").Edit[] = [];
-  const sets: { name: string; value: A.Expr }[] = [];
+  const sets: { name: string; value: A.Expr; span: Span }[] = [];
   const snippet = (body: string): A.ModelDecl | undefined => {
     const text = `model CommandLine { ${body} }`;
     sources.set(COMMAND_LINE, text);
@@ -150,7 +172,8 @@ function commandLine(opts: CompileOptions, entry: string, sources: Map<string, s
   for (const [k, v] of opts.set ?? []) {
     const m = snippet(`set ${k} = ${v}`);
     const e = m?.edits[0];
-    if (e?.kind === "Set" && e.assignments[0]) sets.push({ name: e.assignments[0].name.name, value: e.assignments[0].value });
+    // located at the name: an unknown hyperparameter's caret points at what is misspelt
+    if (e?.kind === "Set" && e.assignments[0]) sets.push({ name: e.assignments[0].name.name, value: e.assignments[0].value, span: e.assignments[0].name.span });
   }
   for (const [k, v] of opts.replace ?? []) {
     const m = snippet(`replace ${k} = ${/\(/.test(v) ? v : `${v}()`}`);

@@ -1,6 +1,6 @@
 /** Phase 1: text -> tokens -> CST -> AST, with every lexing and parsing error as a diagnostic. */
-import type { IRecognitionException, ILexingError } from "chevrotain";
-import { lexer } from "../../../grammar/tokens.ts";
+import type { IRecognitionException, ILexingError, IToken } from "chevrotain";
+import { lexer, Name as NameToken } from "../../../grammar/tokens.ts";
 import { parser } from "../../../grammar/parser.ts";
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { checkAstDepth, scanNesting } from "../limits.ts";
@@ -21,12 +21,12 @@ export function parseSource(file: string, text: string): Parsed {
   // error reporting); refuse before parsing. Later phases recurse over the AST: bound its depth too.
   const tooDeep = scanNesting(file, lexed.tokens);
   if (tooDeep) return { value: emptyFile(file), diagnostics: [...diagnostics, tooDeep], comments };
-  parser.input = lexed.tokens;
-  const cst = parser.file();
+  const { cst, keywords } = parseKeywordsAsNames(lexed.tokens);
+  diagnostics.push(...keywords.map((t) => diag("unexpected_token", { file, start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 }, `\`${t.image}\``, `a name (\`${t.image}\` is a keyword)`)));
   // Recovery re-synchronises token by token; report the first error of a line, not the cascade after it.
   // A bad character or an unterminated string already explains what the parser trips over on its line.
   let lastLine = -1;
-  const lexLines = new Set(lexed.errors.map((e) => e.line));
+  const lexLines = new Set([...lexed.errors.map((e) => e.line), ...keywords.map((t) => t.startLine)]);
   for (const e of parser.errors) {
     const line = Number.isNaN(e.token.startOffset) ? Infinity : e.token.startLine ?? -1;
     if (line === lastLine || lexLines.has(line)) continue;
@@ -37,6 +37,27 @@ export function parseSource(file: string, text: string): Parsed {
   const deepAst = checkAstDepth(ast);
   if (deepAst) return { value: emptyFile(file), diagnostics: [...diagnostics, deepAst], comments };
   return { value: ast, diagnostics, comments };
+}
+
+/**
+ * A keyword where a name belongs (`use block = ...`) derails recovery into made-up declarations (and a
+ * false "defined more than once"): report it, then parse again reading that keyword as a name, so the
+ * rest of the file is understood as written. Bounded: each round turns one more keyword into a name.
+ */
+function parseKeywordsAsNames(input: IToken[]): { cst: ReturnType<typeof parser.file>; keywords: IToken[] } {
+  let tokens = input;
+  const keywords: IToken[] = [];
+  for (;;) {
+    parser.input = tokens;
+    const cst = parser.file();
+    const e = parser.errors[0];
+    const t = e?.token;
+    const i = t ? tokens.indexOf(t) : -1;
+    const keyword = i >= 0 && e.name === "MismatchedTokenException" && e.message.includes("--> Name <--") && /^[A-Za-z_]\w*$/.test(t.image);
+    if (!keyword || keywords.length >= 16) return { cst, keywords };
+    keywords.push(t);
+    tokens = [...tokens.slice(0, i), { ...t, tokenType: NameToken, tokenTypeIdx: NameToken.tokenTypeIdx! }, ...tokens.slice(i + 1)];
+  }
 }
 
 /** What a refused file parses to: nothing for later phases (or an editor) to recurse into. */

@@ -69,7 +69,7 @@ export function callBuiltin(name: string, args: CallArg[], g: GraphBuilder, span
     }
     const conv = convert(g0.v, kind);
     if (conv === undefined) {
-      out.push(diag("type_mismatch", g0.span, `argument \`${pname}\` of \`${name}\``, kindWords[kind], kindName(g0.v)));
+      out.push(diag("type_mismatch", g0.span, `argument \`${pname}\` of \`${name}\``, kindWords[kind], gotWords(g0.v, kind)));
       return ERROR;
     }
     vals[pname] = conv;
@@ -83,6 +83,17 @@ const kindWords: Record<ArgKind, string> = {
   tensor: "a tensor", "tensor?": "a tensor", tensors: "a list of tensors", int: "a whole number", ints: "a whole number or a list of them",
   dims: "a list of dimensions", float: "a number", bool: "`true` or `false`", str: "a string",
 };
+
+/** What was given, down to the list item that does not fit: `let p = k / 2` with k = 3 is 1.5, not a dimension. */
+function gotWords(v: Value, kind: ArgKind): string {
+  if (v.k !== "list" || (kind !== "dims" && kind !== "ints" && kind !== "tensors")) return kindName(v);
+  const item = kind === "tensors" ? "tensor" : kind === "dims" ? "dims" : "int";
+  const i = v.items.findIndex((x) => convert(item === "dims" ? { k: "list", items: [x] } : x, item as ArgKind) === undefined);
+  if (i < 0) return v.items.length ? "list" : "an empty list";
+  const bad = v.items[i];
+  const why = bad.k === "num" && kind !== "tensors" ? ", not a whole number" : "";
+  return `a list whose item ${i + 1} is a ${kindName(bad)}${why}`;
+}
 
 function convert(v: Value, kind: ArgKind): unknown {
   switch (kind) {

@@ -47,8 +47,11 @@ export class Elaborator {
     private readonly diagnostics: Diagnostic[],
     private readonly probe?: BindingProbe,
     private readonly budget = new Budget(),
+    /** Set for a block checked on its own (generic.ts): its hyperparameters are symbols. */
+    requirements?: string[],
   ) {
     this.ev = new Evaluator(diagnostics);
+    this.ev.requirements = requirements;
   }
 
   /** The model itself is the root instance; its members are the merged members of its chain. */
@@ -64,6 +67,25 @@ export class Elaborator {
       }
     }
     return inst;
+  }
+
+  /**
+   * A block on its own, as no model instantiates it: `scope` holds its hyperparameters (symbols where
+   * they have no value), and what depends on their values is left open (Evaluator.requirements).
+   */
+  generic(def: Definition, scope: Scope): Instance {
+    const inst = this.newInstance("", "", "block", def.name, def, scope, def.decl.span);
+    // a derived block is checked as its chain merged, as when it is instantiated
+    const view = blockView(this.program, def as Definition & { decl: A.BlockDecl });
+    for (const hp of view.params) inst.hyper.set(hp.name.name, scope.get(hp.name.name)!);
+    this.stack.push(def.name);
+    for (const { member, file } of view.members) this.member(inst, member, file);
+    this.stack.pop();
+    return inst;
+  }
+
+  evaluate(e: A.Expr, scope: Scope): Value {
+    return this.ev.expr(e, scope);
   }
 
   private allPaths(inst: Instance, out: string[] = []): string[] {
@@ -133,7 +155,7 @@ export class Elaborator {
       const v = this.ev.expr(d, inst.scope);
       if (v.k === "num" && !Number.isInteger(v.v)) this.diagnostics.push(diag("non_integer_dim", d.span, `\`${exprText(d)}\``, String(v.v)));
       else if (v.k === "num" && v.v < 0) this.diagnostics.push(diag("nonpositive_dim", d.span, exprText(d), String(v.v)));
-      else if (v.k !== "num" && v.k !== "sym" && v.k !== "error") this.diagnostics.push(diag("type_mismatch", d.span, "a parameter dimension", "a whole number", kindName(v)));
+      else if (v.k !== "num" && v.k !== "sym" && v.k !== "dim" && v.k !== "error") this.diagnostics.push(diag("type_mismatch", d.span, "a parameter dimension", "a whole number", kindName(v)));
       shape.push(v);
     }
     const dtype = m.type.dtype ? dtypeNamed(m.type.dtype.name) : "f32";
@@ -161,6 +183,7 @@ export class Elaborator {
       const v = this.ev.expr(a.value, scope);
       if (v.k === "num") return v.v;
       if (v.k === "sym") return v.fallback;
+      if (v.k === "dim" && this.ev.requirements) return 0;
       if (v.k !== "error") this.diagnostics.push(diag("type_mismatch", a.span, `the argument of \`${call}\``, "a number", kindName(v)));
       return 0;
     });
@@ -278,6 +301,7 @@ export class Elaborator {
     let n = 0;
     if (count.k === "num" && Number.isInteger(count.v) && count.v >= 0) n = count.v;
     else if (count.k === "sym") n = this.probeRepeat(count, prefix, me.count.span);
+    else if (count.k === "dim" && this.ev.requirements) n = 1; // a symbolic count: one copy stands for all
     else if (count.k !== "error") this.diagnostics.push(diag("bad_repeat", me.count.span, show(count)));
     const inst = this.newInstance(path, prefix, "repeat", "repeat", undefined, scope, me.span);
     // The copies stay expanded (one Instance per layer, hence per-layer IR modules and state-dict keys):

@@ -15,7 +15,20 @@ const numericFns: Record<string, (...x: number[]) => number> = {
 };
 const intResult = new Set(["floor", "ceil", "round"]);
 
+/** An opaque dimension's name: marked, so that what depends on it is never reported as a mistake. */
+export const OPEN = "⟨";
+/** A number that depends on a symbol's value (`d ** -0.5`): an error value never reported, which a tensor absorbs. */
+export const OPEN_SCALAR: Value = { k: "error" };
+export const opaque = (text: string) => `${OPEN}${text.replaceAll("*", "·").replaceAll(" ", "")}⟩`;
+
 export class Evaluator {
+  /**
+   * Set while a block is checked generically (3-check/generic.ts): hyperparameters are symbols, so what
+   * depends on their values (a comparison, a non-whole quotient, `d ** -0.5`) is left open instead of
+   * reported; a quotient becomes an opaque dimension and its divisibility a requirement listed here.
+   */
+  requirements?: string[];
+
   constructor(readonly diagnostics: Diagnostic[]) {}
 
   report(d: Diagnostic): Value {
@@ -117,6 +130,7 @@ export class Evaluator {
     if (e.callee.kind === "Name" && !scope.has(e.callee.name) && e.callee.name in numericFns) {
       const args = e.args.map((a) => this.expr(a.value, scope));
       if (args.some((a) => a.k === "error")) return ERROR;
+      if (this.requirements && args.some((a) => a.k === "dim")) return OPEN_SCALAR;
       // a tensor argument makes it a builtin (`exp(x)`, `max(x, axis: 1)`): pass the values on, since
       // evaluating the arguments again would emit their ops twice
       if (args.some((a) => a.k === "tensor")) return this.callOther(e, scope, args);
@@ -149,9 +163,12 @@ export class Evaluator {
   }
 
   binary(op: A.BinaryOp, a: Value, b: Value, span: Span): Value {
+    // generically, a scalar left open (an error value, never reported) keeps the tensor's shape
+    if (a === OPEN_SCALAR || b === OPEN_SCALAR) return a.k === "tensor" ? a : b.k === "tensor" ? b : OPEN_SCALAR;
     if (a.k === "error" || b.k === "error") return ERROR;
     if (a.k === "tensor" || b.k === "tensor") return this.tensorBinary(op, a, b, span);
     if (op === "==" || op === "!=") {
+      if (this.requirements && (a.k === "dim" || b.k === "dim")) return OPEN_SCALAR;
       const eq = a.k === b.k && show(a) === show(b) || (asPoly(a) && asPoly(b) && P.equal(asPoly(a)!, asPoly(b)!));
       return { k: "bool", v: op === "==" ? !!eq : !eq };
     }
@@ -166,12 +183,22 @@ export class Evaluator {
         case "*": return dimValue(P.mul(pa, pb));
         case "/": case "//": {
           const q = P.div(pa, pb);
-          return q ? dimValue(q) : this.report(diag("non_integer_dim", span, `\`${P.format(pa)} / ${P.format(pb)}\``, "not a whole multiple"));
+          if (q) return dimValue(q);
+          if (this.requirements) return this.openQuotient(pa, pb);
+          return this.report(diag("non_integer_dim", span, `\`${P.format(pa)} / ${P.format(pb)}\``, "not a whole multiple"));
         }
       }
     }
+    if (this.requirements && (a.k === "dim" || b.k === "dim")) return OPEN_SCALAR;
     if (a.k === "str" && b.k === "str" && op === "+") return { k: "str", v: a.v + b.v };
     return this.report(diag("bad_operand", span, `\`${op}\``, `${kindName(a)} and ${kindName(b)}`));
+  }
+
+  /** `d / heads` with symbols: an opaque dimension, and the requirement that the division be whole. */
+  private openQuotient(a: P.Poly, b: P.Poly): Value {
+    const text = `${P.format(a)} / ${P.format(b)}`;
+    if (!text.includes(OPEN) && !this.requirements!.includes(text)) this.requirements!.push(text);
+    return { k: "dim", p: P.symbol(opaque(text)) };
   }
 
   numBinary(op: A.BinaryOp, x: number, y: number, bothInt: boolean, span: Span): Value {

@@ -9,13 +9,13 @@ import * as P from "../4-ir/dim.ts";
 import { dtypeNamed, type DType } from "../ops/types.ts";
 import type { Span } from "../source.ts";
 import { builtinNames, callBuiltin, type CallArg } from "./builtins.ts";
-import { Evaluator } from "./evaluate.ts";
+import { Evaluator, opaque } from "./evaluate.ts";
 import { GraphBuilder } from "./graph.ts";
 import { EVAL_DEPTH_LIMIT, LimitReached, type Budget } from "../limits.ts";
 import type { Instance } from "./instance.ts";
 import { showShape } from "../ops/rule-helpers.ts";
 import { indexTensor } from "./indexing.ts";
-import { inputShape, pattern, showPattern, unify, type Binding } from "./unify.ts";
+import { inputShape, pattern, showPattern, unify, type Binding, type Pattern, type PatternDim } from "./unify.ts";
 import { ERROR, Scope, asPoly, dimValue, kindName, type TensorVal, type Value } from "./values.ts";
 
 const arith: Partial<Record<A.BinaryOp, "add" | "sub" | "mul" | "div" | "pow">> = { "+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow" };
@@ -58,7 +58,7 @@ export class ForwardChecker extends Evaluator {
     }
     const scope = this.bodyScope(root);
     for (const p of fwd.inputs) {
-      const pat = pattern(p.type, root.scope);
+      const pat = this.requirements ? openEllipsis(pattern(p.type, root.scope)) : pattern(p.type, root.scope);
       const shape = inputShape(pat);
       if (!shape) {
         this.report(diag("cannot_infer_dim", p.type.span, p.name.name, showPattern(pat)));
@@ -351,6 +351,13 @@ export class ForwardChecker extends Evaluator {
   override tensorIndex(tv: Value, e: A.IndexExpr, scope: Scope): Value {
     return tv.k === "tensor" ? indexTensor(tv.t, e, (x) => this.expr(x, scope), this.graph, this.diagnostics) : ERROR;
   }
+}
+
+/** Generically, a block's `...` stands for one opaque dimension (its rank is not known either). */
+function openEllipsis(p: Pattern): Pattern {
+  if (!p.ellipsis) return p;
+  const dim = { poly: P.symbol(opaque("...")), expr: p.before[0]?.expr ?? p.after[0]?.expr };
+  return { before: [...p.before, dim as PatternDim], ellipsis: false, after: p.after };
 }
 
 function wrap(t: TensorVal | undefined): Value {

@@ -3,6 +3,7 @@ import type { TypeRef } from "../1-syntax/ast.ts";
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import type { Span } from "../source.ts";
 import { ERROR, flt, kindName, type Value } from "./values.ts";
+import { OPEN_SCALAR } from "./evaluate.ts";
 
 export function typeText(t: TypeRef): string {
   return t.options ? `enum(${t.options.join(" | ")})` : t.name;
@@ -35,6 +36,8 @@ export function coerce(v: Value, t: TypeRef, what: string, span: Span, out: Diag
     case "float":
       if (v.k === "num") return flt(v.v);
       if (v.k === "sym") return v;
+      // only a block checked generically has symbolic dims here: a float of one is left open
+      if (v.k === "dim") return OPEN_SCALAR;
       return fail("a number");
     case "bool":
       return v.k === "bool" ? v : fail("`true` or `false`");

@@ -6,6 +6,7 @@
  */
 import { analyze, type ModuleStats } from "../../compiler/4-ir/analyze.ts";
 import type { Init, Module, ModelIR, Node, Param, TensorType } from "../../compiler/4-ir/schema.ts";
+import { foldUses } from "./uses.ts";
 import { DIFF_VERSION, type DiffJson, type HyperChange, type ModuleChange, type ParamChange, type PortChange } from "./schema.ts";
 
 interface Side {
@@ -18,15 +19,14 @@ interface Side {
 
 const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
 
-function side(ir: ModelIR, symbols: Record<string, number>): Side {
-  const stats = analyze(ir, symbols);
-  return {
-    ir,
-    modules: new Map(ir.modules.map((m) => [m.path, m])),
-    params: new Map(ir.params.map((p) => [p.path, p])),
-    stats: new Map(stats.modules.map((m) => [m.path, m])),
-    ops: opsByScope(ir.graph.nodes),
-  };
+function side(ir: ModelIR, other: ModelIR, symbols: Record<string, number>): Side {
+  const stats = new Map(analyze(ir, symbols).modules.map((m) => [m.path, m]));
+  const ops = opsByScope(ir.graph.nodes);
+  // aligned by weight path: a `use` member is folded into its parent (uses.ts)
+  const { modules, sources } = foldUses(ir, other);
+  const at = <T>(m: Map<string, T>) => new Map([...sources].flatMap(([path, from]) => (m.has(from[0]) ? [[path, m.get(from[0])!] as const] : [])));
+  const mergedOps = new Map([...sources].map(([path, from]) => [path, { wiring: from.flatMap((f) => ops.get(f)?.wiring ?? []), attrs: from.flatMap((f) => ops.get(f)?.attrs ?? []) }]));
+  return { ir, modules, params: new Map(ir.params.map((p) => [p.path, p])), stats: at(stats), ops: mergedOps };
 }
 
 /**
@@ -158,8 +158,8 @@ function hyperChanges(a: ModelIR, b: ModelIR): HyperChange[] {
 
 /** Compare two compiled models; batch symbols are 1 for costs unless given. */
 export function diffModels(a: ModelIR, b: ModelIR, symbols: Record<string, number> = {}): DiffJson {
-  const sa = side(a, symbols);
-  const sb = side(b, symbols);
+  const sa = side(a, b, symbols);
+  const sb = side(b, a, symbols);
   const modules: ModuleChange[] = [];
   const unchanged = diffModule(sa, sb, "", 0, modules);
   const hyper = hyperChanges(a, b);
