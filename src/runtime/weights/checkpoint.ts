@@ -6,6 +6,7 @@ import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { mapHuggingFaceKeys } from "./hf.ts";
 import { decodePthDetailed } from "./pth.ts";
 import { decodeSafetensors } from "./safetensors-format.ts";
+import type { FileIdentity } from "./file-digest.ts";
 import { isFloat, toFloat32, type HostDType, type HostTensor } from "./tensor.ts";
 
 export type CheckpointFormat = "safetensors" | "pth-zip" | "pth-legacy";
@@ -17,6 +18,8 @@ export interface Checkpoint {
   tensors: Map<string, HostTensor>;
   sourceDtypes: Map<string, HostDType>;
   notes: string[];
+  /** The file's identity when it was read (file-digest.ts), when read from a file that did not change meanwhile. */
+  identity?: FileIdentity;
 }
 
 export function detectFormat(bytes: Uint8Array, file: string): CheckpointFormat {
