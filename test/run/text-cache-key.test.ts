@@ -6,7 +6,8 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { copyFileSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync, closeSync } from "node:fs";
+import { copyFileSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, utimesSync, writeSync, closeSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { splitByInputs } from "../../src/runtime/run/split.ts";
@@ -16,7 +17,7 @@ import { toFloat32 } from "../../src/runtime/weights/tensor.ts";
 import { compileWith, FIXTURES } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mdl-text-key-"));
-process.env.MDL_CACHE_DIR = join(dir, "cache");
+const cacheDir = join(dir, "cache");
 const file = join(dir, "weights.safetensors");
 copyFileSync(`${FIXTURES}/xclip-tiny-e64/weights.safetensors`, file);
 const { ir } = compileWith("models/xclip.mdl", file);
@@ -45,11 +46,23 @@ function textWeightOffset(): number {
 }
 
 test("same file: same key, memoised in the sidecar index; a changed text weight: another key", () => {
+  // set here, not at import: uvu loads every test file of a run before running any
+  const saved = process.env.MDL_CACHE_DIR;
+  process.env.MDL_CACHE_DIR = cacheDir;
+  try {
+    sameFileAndChangedWeight();
+  } finally {
+    if (saved === undefined) delete process.env.MDL_CACHE_DIR;
+    else process.env.MDL_CACHE_DIR = saved;
+  }
+});
+
+function sameFileAndChangedWeight(): void {
   // a whole-second mtime, so that it can be put back exactly after the edit below
   utimesSync(file, 1_700_000_000, 1_700_000_000);
   const a = keyOf(file);
   assert.ok(checkpointDigest(loadCheckpoint(file)), "a file read whole has a digest");
-  assert.is(readdirSync(join(dir, "cache", "files")).length, 1, "one index entry");
+  assert.equal(readdirSync(join(cacheDir, "files")), [`${createHash("sha1").update(realpathSync(file)).digest("hex")}.json`], "one index entry, the file's");
   assert.is(keyOf(file), a);
   assert.is.not(keyOf(file, false), a, "a key from the values is another kind of key");
 
@@ -73,7 +86,7 @@ test("same file: same key, memoised in the sidecar index; a changed text weight:
   copyFileSync(file, copy);
   renameSync(copy, file);
   assert.is(keyOf(file), b);
-});
+}
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();
