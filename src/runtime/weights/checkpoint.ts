@@ -6,10 +6,19 @@ import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { mapHuggingFaceKeys } from "./hf.ts";
 import { decodePthDetailed } from "./pth.ts";
 import { decodeSafetensors } from "./safetensors-format.ts";
-import type { FileIdentity } from "./file-digest.ts";
 import { isFloat, toFloat32, type HostDType, type HostTensor } from "./tensor.ts";
 
 export type CheckpointFormat = "safetensors" | "pth-zip" | "pth-legacy";
+
+/** A file's identity as stat gives it, in decimal strings (see file-digest.ts, which reads it; this file stays browser-safe). */
+export interface FileIdentity {
+  path: string;
+  dev: string;
+  ino: string;
+  size: string;
+  mtimeNs: string;
+  ctimeNs: string;
+}
 
 export interface Checkpoint {
   file: string;

@@ -11,15 +11,9 @@ import { createHash } from "node:crypto";
 import { closeSync, openSync, readFileSync, readSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../util/atomic-write.ts";
+import type { FileIdentity } from "./checkpoint.ts";
 
-export interface FileIdentity {
-  path: string;
-  dev: string;
-  ino: string;
-  size: string;
-  mtimeNs: string;
-  ctimeNs: string;
-}
+export type { FileIdentity };
 
 export function fileIdentity(path: string): FileIdentity | undefined {
   try {
