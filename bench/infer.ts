@@ -3,8 +3,8 @@
  * one video against 400 class texts, random weights (mdl's seeded init, written once as safetensors).
  *   - mdl on ONNX Runtime (2 threads): 400 texts the first time (cache empty), one video (median), and in a
  *     second process the 400 texts from the disk cache;
- *   - mdl on tfjs-wasm, 2 and 1 threads (text time measured on 32 names and scaled to 400: the full run
- *     takes minutes);
+ *   - mdl on tfjs-wasm, 2 and 1 threads (the 400 texts on the shortest exact context, as ORT runs them; no
+ *     disk cache on tfjs), plus the wasm backend's own matmul ceiling (XNNPACK, 1024^3, same threads);
  *   - PyTorch (Debian's torch + OpenBLAS, OPENBLAS_NUM_THREADS=2, torch.set_num_threads(1)) running the
  *     official computation written out in bench/infer-torch.py, plus its own sgemm peak (2048^3).
  * Prints and appends to bench/RESULTS.md: medians, the ratio to PyTorch, GFLOP/s (2 x MACs of the
@@ -28,7 +28,6 @@ import { readSafetensors, writeSafetensors } from "../src/runtime/weights/safete
 import type { HostTensor } from "../src/runtime/weights/tensor.ts";
 
 const CLASSES = 400;
-const WASM_TEXTS = 32;
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 const RESULTS = join(HERE, "RESULTS.md");
 const WORK = join(os.tmpdir(), "mdl-bench-infer");
@@ -72,6 +71,7 @@ async function child(runtime: string, threads: number, runs: number, cacheDir: s
   let textMs: number;
   let classify: (v: Float32Array[]) => Promise<Float32Array> | Float32Array;
   let cached = false;
+  let matmulGflops: number | undefined;
   if (runtime === "onnx") {
     process.env.MDL_CACHE_DIR = cacheDir;
     const { createOnnxClassifier } = await import("../src/runtime/onnx/classify.ts");
@@ -83,13 +83,14 @@ async function child(runtime: string, threads: number, runs: number, cacheDir: s
   } else {
     const { initBackend } = await import("../src/runtime/tfjs/backend.ts");
     const { createClassifier } = await import("../src/runtime/run/classify.ts");
-    await initBackend({ backend: "wasm", threads });
+    const info = await initBackend({ backend: "wasm", threads });
+    if (info.threads !== threads) throw new Error(`wasm started with ${info.threads} threads, not ${threads}: ${JSON.stringify(info.tried)}`);
     const c = createClassifier(ir, ckpt);
     const t0 = performance.now();
-    c.setTexts(ids.subarray(0, WASM_TEXTS * 77), WASM_TEXTS);
-    textMs = ((performance.now() - t0) * CLASSES) / WASM_TEXTS;
     c.setTexts(ids, CLASSES);
+    textMs = performance.now() - t0;
     classify = (v) => c.classify(v);
+    matmulGflops = await wasmMatmulPeak();
   }
   const times: number[] = [];
   let probs: Float32Array = new Float32Array();
@@ -100,7 +101,25 @@ async function child(runtime: string, threads: number, runs: number, cacheDir: s
   }
   times.shift(); // the first run includes kernel and arena set-up
   const rss = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ runtime, threads, textMs, cached, median: median(times), rss, probs: Array.from(probs) }) + "\n");
+  process.stdout.write(JSON.stringify({ runtime, threads, textMs, cached, median: median(times), rss, matmulGflops, probs: Array.from(probs) }) + "\n");
+}
+
+/** GFLOP/s of the wasm backend's fast product (2-D, no transpose flags: XNNPACK), best of 5 at 1024^3. */
+async function wasmMatmulPeak(): Promise<number> {
+  const tf = await import("@tensorflow/tfjs");
+  const n = 1024;
+  const a = tf.randomNormal([n, n]);
+  const b = tf.randomNormal([n, n]);
+  let best = Infinity;
+  for (let i = 0; i < 6; i++) {
+    const t0 = performance.now();
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    c.dispose();
+    if (i > 0) best = Math.min(best, performance.now() - t0);
+  }
+  tf.dispose([a, b]);
+  return (2 * n ** 3) / (best / 1000) / 1e9;
 }
 
 interface Row {
@@ -110,6 +129,7 @@ interface Row {
   cached: boolean;
   median: number;
   rss: number;
+  matmulGflops?: number;
   probs: number[];
 }
 
@@ -150,6 +170,7 @@ async function parent(): Promise<void> {
 
   const t = typeof torch === "string" ? undefined : torch;
   const gflops = (ms: number) => (2 * macs) / (ms / 1000) / 1e9;
+  const wasmText = (r: Row | undefined) => (r ? `${(r.textMs / 1000).toFixed(1)} s${t ? ` (${(r.textMs / 1000 / t.text_s).toFixed(2)}x)` : ""}, no disk cache` : "-");
   const fmt = (r: Row | undefined, label: string, text: string) => {
     if (!r) return `| ${label} | failed | | | | | |`;
     const ratio = t ? `${(r.median / 1000 / t.video_s).toFixed(2)}x` : "-";
@@ -160,17 +181,23 @@ async function parent(): Promise<void> {
     t ? `| PyTorch ${t ? "1.13" : ""} + OpenBLAS (2 BLAS threads) | ${t.video_s.toFixed(3)} s | 1.00x | ${gflops(t.video_s * 1000).toFixed(1)} | ${((100 * gflops(t.video_s * 1000)) / t.sgemm_gflops).toFixed(0)}% | ${t.text_s.toFixed(1)} s | |` : `| PyTorch | ${torch} | | | | | |`,
     fmt(ort, "mdl, ONNX Runtime, 2 threads", ort ? `${(ort.textMs / 1000).toFixed(1)} s first${t ? ` (${(ort.textMs / 1000 / t.text_s).toFixed(2)}x)` : ""}; ${ortAgain ? `${(ortAgain.textMs / 1000).toFixed(2)} s from cache${ortAgain.cached ? "" : " (MISSED)"}` : "-"}` : "-"),
     fmt(ortAgain, "mdl, ONNX Runtime, 2 threads (second process)", ""),
-    fmt(wasm2, "mdl, tfjs-wasm, 2 threads", wasm2 ? `${(wasm2.textMs / 1000).toFixed(0)} s (from ${WASM_TEXTS} names)` : "-"),
-    fmt(wasm1, "mdl, tfjs-wasm, 1 thread", wasm1 ? `${(wasm1.textMs / 1000).toFixed(0)} s (from ${WASM_TEXTS} names)` : "-"),
+    fmt(wasm2, "mdl, tfjs-wasm, 2 threads", wasmText(wasm2)),
+    fmt(wasm1, "mdl, tfjs-wasm, 1 thread", wasmText(wasm1)),
   ];
+  const wasmPeaks = [wasm2, wasm1]
+    .filter((r): r is Row => r?.matmulGflops !== undefined)
+    .map((r) => `${r.matmulGflops!.toFixed(1)} GFLOP/s on ${r.threads} thread${r.threads > 1 ? "s" : ""}`);
+  const threadGain = wasm1 && wasm2 ? `; 2 threads vs 1 on the whole video: ${(wasm1.median / wasm2.median).toFixed(2)}x` : "";
   // the same numbers: ORT's probabilities against softmax of PyTorch's logits
   let agreement = "";
-  if (t && ort) {
+  if (t) {
     const l = Array.from(t.logits);
     const m = Math.max(...l);
     const z = l.reduce((a, x) => a + Math.exp(x - m), 0);
-    const diff = Math.max(...l.map((x, k) => Math.abs(Math.exp(x - m) / z - ort.probs[k])));
-    agreement = `ORT's class probabilities vs softmax of PyTorch's logits: max abs difference ${diff.toExponential(2)}.`;
+    const diff = (r: Row) => Math.max(...l.map((x, k) => Math.abs(Math.exp(x - m) / z - r.probs[k]))).toExponential(2);
+    const who = ([["ORT", ort], ["tfjs-wasm (2 threads)", wasm2], ["tfjs-wasm (1 thread)", wasm1]] as const).filter(([, r]) => r);
+    agreement = who.map(([name, r]) => `${name}: ${diff(r!)}`).join(", ");
+    if (agreement) agreement = `Class probabilities vs softmax of PyTorch's logits, max abs difference: ${agreement}.`;
   }
   const cpu = os.cpus();
   const lines = [
@@ -185,6 +212,7 @@ async function parent(): Promise<void> {
     ...rows,
     "",
     agreement,
+    wasmPeaks.length ? `tfjs-wasm's own matmul ceiling (XNNPACK, 2-D, 1024^3, best of 5): ${wasmPeaks.join(", ")}${threadGain}.` : "",
     "",
   ];
   console.log(lines.join("\n"));

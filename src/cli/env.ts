@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .description("Show the runtime: node version, cores, the inference runtime and why, the TensorFlow.js backend in use and why others were not, ffmpeg")
     .option("--json", "print JSON")
     .option("--backend <name>", `backend to start (${BACKENDS.join(", ")})`)
-    .option("--threads <n>", "wasm threads (default: all cores)")
+    .option("--threads <n>", "wasm threads (default: all cores; 1 when the load average is at or above the core count)")
     .action((opts: { json?: boolean; backend?: string; threads?: string }) =>
       runCommand(async () => {
         if (opts.backend !== undefined && !BACKENDS.includes(opts.backend as BackendName))

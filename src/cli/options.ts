@@ -28,7 +28,7 @@ export function parseFraction(option: string, value: string): number {
 export function backendOptions(cmd: Command): Command {
   return cmd
     .option("--backend <name>", `tfjs backend (${BACKENDS.join(", ")}; default: the fastest installed)`)
-    .option("--threads <n>", "wasm threads (default: all cores)");
+    .option("--threads <n>", "wasm threads (default: all cores; 1 when the load average is at or above the core count)");
 }
 
 export function startBackend(flags: { backend?: string; threads?: string }) {

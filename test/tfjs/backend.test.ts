@@ -39,6 +39,21 @@ test("the cpu backend only when asked; an unknown backend or a bad thread count 
   assert.match(none.stderr, "error MDL405: backend `webgpu` is not available");
 });
 
+// The load average a child sees, set before anything reads it (the default thread count depends on it).
+const withLoad = (load: number) =>
+  spawnSync(process.execPath, ["--import", "tsx", "-e", `import os from "node:os"; os.loadavg = () => [${load}, ${load}, ${load}]; os.cpus = ((c) => () => c().slice(0, 2).concat(c()).slice(0, 2))(os.cpus); const { initBackend } = await import("./src/runtime/tfjs/backend.ts"); console.log(JSON.stringify(await initBackend({ backend: "wasm" })));`], { encoding: "utf8", timeout: 60_000 });
+
+test("default wasm threads: every core on an idle host, 1 (and why) when the load average reaches the core count", () => {
+  const idle = withLoad(0);
+  assert.is(idle.status, 0, idle.stderr);
+  assert.is(JSON.parse(idle.stdout.trim().split("\n").pop()!).threads, 2);
+  const busy = withLoad(2.5);
+  assert.is(busy.status, 0, busy.stderr);
+  const info = JSON.parse(busy.stdout.trim().split("\n").pop()!);
+  assert.is(info.threads, 1);
+  assert.match(info.tried[0].why, "load average 2.5 on 2 cores");
+});
+
 test("in process: wasm with one thread", async () => {
   const info = await initBackend({ backend: "wasm", threads: 1 });
   assert.is(tf.getBackend(), "wasm");

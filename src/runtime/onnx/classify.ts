@@ -7,9 +7,9 @@
 import type { ModelIR } from "../../compiler/4-ir/schema.ts";
 import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import { classifyInputs, viewBatch, type VisualInput } from "../run/classify.ts";
-import { neededContext, truncateContext } from "../run/causal-context.ts";
+import { neededContext, shortenIds, truncateContext } from "../run/causal-context.ts";
 import { splitByInputs } from "../run/split.ts";
-import { readTextCache, textCacheKey, writeTextCache } from "../run/text-cache.ts";
+import { checkpointDigest, readTextCache, textCacheKey, writeTextCache } from "../run/text-cache.ts";
 import type { Checkpoint } from "../weights/checkpoint.ts";
 import type { Coverage } from "../weights/coverage.ts";
 import type { HostTensor } from "../weights/tensor.ts";
@@ -63,7 +63,8 @@ export async function createOnnxClassifier(ir: ModelIR, ckpt: Checkpoint | undef
     context,
     coverage,
     async setTexts(ids, count) {
-      const key = textCacheKey(fixed, (p) => weights.get(p)?.data ?? initOf(p), ids, count);
+      const fromFile = { digest: checkpointDigest(ckpt), loaded: new Set(weights.keys()) };
+      const key = textCacheKey(fixed, (p) => weights.get(p)?.data ?? initOf(p), ids, count, fromFile);
       const hit = opts.cache === false ? undefined : readTextCache(key);
       if (hit && fixed.graph.outputs.every((o) => hit[o.name])) {
         cached = hit;
@@ -73,7 +74,7 @@ export async function createOnnxClassifier(ir: ModelIR, ckpt: Checkpoint | undef
       const L = neededContext(ids, count, context);
       const cut = truncateContext(fixed, text.name, L);
       const texts = await createSession(cut ?? fixed, session);
-      const shortIds = cut ? Int32Array.from({ length: count * L }, (_, i) => ids[Math.floor(i / L) * context + (i % L)]) : ids;
+      const shortIds = cut ? shortenIds(ids, count, context, L) : ids;
       cached = await texts.run({ [text.name]: { dtype: "i32", shape: [count, cut ? L : context], data: shortIds } });
       await texts.dispose();
       if (opts.cache !== false) writeTextCache(key, cached);

@@ -23,6 +23,14 @@ export function neededContext(ids: ArrayLike<number>, count: number, context: nu
   return need;
 }
 
+/** The first `L` ids of each of `count` rows of `context` ids. */
+export function shortenIds(ids: Int32Array, count: number, context: number, L: number): Int32Array {
+  if (L >= context) return ids;
+  const out = new Int32Array(count * L);
+  for (let r = 0; r < count; r++) out.set(ids.subarray(r * context, r * context + L), r * L);
+  return out;
+}
+
 /** Where the token axis goes through one node, and the node's rewritten attributes and arguments. */
 interface Step {
   p: number | undefined;

@@ -2,7 +2,8 @@
  * Zero-shot classification of videos against class names. The model is split once (split.ts): the class
  * texts go through the fixed half a single time, and each video (all its views as one batch) through the
  * varying half with those cached values. Scores follow the official validation: softmax over the classes
- * per view, then the mean over views.
+ * per view, then the mean over views. Texts run on the shortest context that holds every end token when the
+ * graph proves the mask causal (causal-context.ts).
  */
 import type { ModelIR, Port } from "../../compiler/4-ir/schema.ts";
 import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
@@ -11,6 +12,7 @@ import type { Tensor } from "../backend/engine.ts";
 import type { Checkpoint } from "../weights/checkpoint.ts";
 import type { Coverage } from "../weights/coverage.ts";
 import { disposeParams, loadParams } from "./load-params.ts";
+import { neededContext, shortenIds, truncateContext } from "./causal-context.ts";
 import { splitByInputs } from "./split.ts";
 
 export interface VisualInput {
@@ -100,12 +102,18 @@ export function createClassifier(ir: ModelIR, ckpt: Checkpoint | undefined, opts
     coverage,
     setTexts(ids, count) {
       dropCache();
+      // the shortest context that holds every end token, where the graph proves the mask causal (exact)
+      const L = neededContext(ids, count, context);
+      const cut = truncateContext(fixed, text.name, L);
+      const run = cut ? e.lower(cut) : fixedRun;
+      const width = cut ? L : context;
+      const short = cut ? shortenIds(ids, count, context, L) : ids;
       // In chunks: 400 texts at once would hold activations of 400 x 77 tokens, beyond the wasm heap.
       const parts: Record<string, Tensor>[] = [];
       for (let start = 0; start < count; start += TEXT_CHUNK) {
         const n = Math.min(TEXT_CHUNK, count - start);
-        const input = e.fromHost({ dtype: "i32", shape: [n, context], data: ids.subarray(start * context, (start + n) * context) });
-        parts.push(fixedRun.predict({ [text.name]: input }, params).outputs);
+        const input = e.fromHost({ dtype: "i32", shape: [n, width], data: short.subarray(start * width, (start + n) * width) });
+        parts.push(run.predict({ [text.name]: input }, params).outputs);
         input.dispose();
       }
       cached = joinChunks(fixed.graph.outputs, parts, String(text.type.shape[0]));

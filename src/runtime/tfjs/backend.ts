@@ -74,7 +74,7 @@ async function start(name: BackendName, threads: number | undefined, tried: Back
       return os.cpus().length;
     }
     case "wasm":
-      return startWasm(threads ?? os.cpus().length, tried);
+      return startWasm(threads ?? defaultWasmThreads(tried), tried);
     case "cpu":
       await setBackend("cpu");
       return 1;
@@ -101,6 +101,21 @@ async function setBackend(name: string): Promise<void> {
 }
 
 type WasmModule = typeof import("@tensorflow/tfjs-backend-wasm");
+
+/**
+ * Every core, unless the cores are already busy. XNNPACK's pool joins after each product and waits for
+ * every worker to be scheduled once; on a host whose load average is at or above its core count that wait
+ * costs more than the second thread brings (measured with the load at 28-34 on 2 cores: X-CLIP-B/32 took
+ * 1.1x longer per video on 2 threads than on 1; on a quiet host 2 threads are 1.76x faster). `--threads`
+ * overrides it; results are bit-identical either way.
+ */
+function defaultWasmThreads(tried: BackendInfo["tried"]): number {
+  const cores = os.cpus().length;
+  const load = os.loadavg()[0];
+  if (cores <= 1 || load < cores) return cores;
+  tried.push({ name: `wasm (${cores} threads)`, ok: false, why: `load average ${load.toFixed(1)} on ${cores} cores: a thread pool would wait on busy cores; using 1 thread (--threads to choose)` });
+  return 1;
+}
 
 async function startWasm(threads: number, tried: BackendInfo["tried"]): Promise<number> {
   const wasm: WasmModule = await import("@tensorflow/tfjs-backend-wasm");

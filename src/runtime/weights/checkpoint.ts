@@ -10,6 +10,16 @@ import { isFloat, toFloat32, type HostDType, type HostTensor } from "./tensor.ts
 
 export type CheckpointFormat = "safetensors" | "pth-zip" | "pth-legacy";
 
+/** A file's identity as stat gives it, in decimal strings (see file-digest.ts, which reads it; this file stays browser-safe). */
+export interface FileIdentity {
+  path: string;
+  dev: string;
+  ino: string;
+  size: string;
+  mtimeNs: string;
+  ctimeNs: string;
+}
+
 export interface Checkpoint {
   file: string;
   format: CheckpointFormat;
@@ -17,6 +27,8 @@ export interface Checkpoint {
   tensors: Map<string, HostTensor>;
   sourceDtypes: Map<string, HostDType>;
   notes: string[];
+  /** The file's identity when it was read (file-digest.ts), when read from a file that did not change meanwhile. */
+  identity?: FileIdentity;
 }
 
 export function detectFormat(bytes: Uint8Array, file: string): CheckpointFormat {

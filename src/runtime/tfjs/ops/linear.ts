@@ -1,6 +1,6 @@
 /** linear and the patchify convolution: both end in one flat 2-D product against a pre-laid weight. */
 import * as tf from "@tensorflow/tfjs";
-import { matmul2d } from "./matmul.ts";
+import { matmul2d, matmul2dBias } from "./matmul.ts";
 
 /**
  * linear(x, w, b?): x [..., in] -> [..., out]. `wT` is the weight already laid out [in, out] (the
@@ -8,8 +8,8 @@ import { matmul2d } from "./matmul.ts";
  */
 export function linear(x: tf.Tensor, wT: tf.Tensor, b?: tf.Tensor): tf.Tensor {
   const [inF, outF] = wT.shape;
-  let y: tf.Tensor = matmul2d(tf.reshape(x, [-1, inF]) as tf.Tensor2D, wT as tf.Tensor2D);
-  if (b) y = tf.add(y, b);
+  const x2 = tf.reshape(x, [-1, inF]) as tf.Tensor2D;
+  const y = b ? matmul2dBias(x2, wT, b) : matmul2d(x2, wT as tf.Tensor2D);
   return tf.reshape(y, [...x.shape.slice(0, -1), outF]);
 }
 

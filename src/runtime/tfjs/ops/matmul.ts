@@ -31,6 +31,22 @@ function leftGrad(dy: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   return tf.matMul(dy, tf.transpose(b));
 }
 
+/**
+ * [m, k] @ [k, n] + bias [n] as one fused product (XNNPACK adds the bias in its output loop: no separate
+ * pass over the [m, n] result), with the same flag-free backward as matmul2d.
+ */
+export const matmul2dBias = customGrad<tf.Tensor2D>(([a, b, bias], save) => {
+  save([a, b]);
+  return {
+    value: tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias }),
+    gradFunc: (dy: tf.Tensor, [sa, sb]: tf.Tensor[]) => [
+      leftGrad(dy as tf.Tensor2D, sb as tf.Tensor2D),
+      tf.matMul(tf.transpose(sa as tf.Tensor2D), dy as tf.Tensor2D),
+      tf.reshape(tf.sum(dy, 0), bias.shape),
+    ],
+  };
+});
+
 /** Swap the last two axes of a 3-D tensor (a 3-D transpose stays on the fast transpose path). */
 export const swapLast = (x: tf.Tensor3D): tf.Tensor3D => tf.transpose(x, [0, 2, 1]);
 
