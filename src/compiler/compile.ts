@@ -37,6 +37,11 @@ export interface CompileOptions {
    * never user mistakes, and costs a tenth of a compile: an editor recompiling per keystroke skips it.
    */
   verify?: boolean;
+  /**
+   * When the forward has type or shape errors, still build the IR of what did check and return it as
+   * `partial` (never as `value`): the language server shows inlay shapes and hover for those parts.
+   */
+  partial?: boolean;
 }
 
 export interface Compiled {
@@ -45,6 +50,8 @@ export interface Compiled {
   program: Program;
   /** The command-line snippets parsed as sources, for rendering their diagnostics. */
   extraSources: Map<string, string>;
+  /** With `partial`: the IR of a forward that has errors (its broken values have no node). */
+  partial?: ModelIR;
 }
 
 /** Phases 1-2 only: syntax, imports and names. Enough for a file of blocks without a model. */
@@ -81,8 +88,10 @@ export function compile(entry: string, host: Host, opts: CompileOptions = {}): C
   }
   if (!checked) return { diagnostics, program, extraSources };
   const { info, root, graph, outputs } = checked;
+  const build = () => buildIr({ model: def.name, file: program.entry, preset: opts.preset, hyper: info, root, graph, outputs });
+  if (hasErrors(diagnostics)) return { diagnostics, program, extraSources, partial: partialIr(build) };
 
-  const built = buildIr({ model: def.name, file: program.entry, preset: opts.preset, hyper: info, root, graph, outputs });
+  const built = build();
   diagnostics.push(...built.diagnostics, ...checkTensorSizes(built.value, limits));
   diagnostics.push(...applyRecompute(built.value, opts.recompute ?? [], program.entry));
   const verified = opts.verify === false ? { value: built.value, diagnostics: [] } : verifyIr(built.value);
@@ -105,8 +114,17 @@ function check(program: Program, cfg: ModelConfig, req: HyperRequest, opts: Comp
   const root = new Elaborator(program, cfg, scope, diagnostics, undefined, budget).root();
   if (hasErrors(diagnostics)) return undefined;
   const { outputs } = checker.runModel(root);
-  if (hasErrors(diagnostics)) return undefined;
+  if (hasErrors(diagnostics) && !opts.partial) return undefined;
   return { info, root, graph: checker.graph, outputs };
+}
+
+/** The IR of a forward with errors, for an editor; it may not build (then the editor shows no shapes). */
+function partialIr(build: () => { value: ModelIR }): ModelIR | undefined {
+  try {
+    return build().value;
+  } catch {
+    return undefined;
+  }
 }
 
 export function modelsOf(program: Program): Definition[] {
