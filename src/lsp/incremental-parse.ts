@@ -93,6 +93,11 @@ export class IncrementalParser {
     return { value: { kind: "File", imports, decls, span }, diagnostics: [], comments };
   }
 
+  /** Drop a closed document's declarations. */
+  forget(file: string): void {
+    this.byFile.delete(file);
+  }
+
   private whole(file: string, text: string): Parsed {
     this.byFile.delete(file);
     this.lastParsed = -1;

@@ -58,13 +58,14 @@ export class Workspace {
     // open documents change per keystroke: parse only the declarations an edit touched
     parse: (name, text) => (this.open(name) ? this.parser.parse(name, text) : undefined),
   };
-  /** Diagnostics runs abandoned because a newer edit arrived: for tests. */
-  superseded = 0;
 
   constructor(private readonly connection: Connection) {
     this.documents.onDidOpen((e) => this.schedule(e.document.uri));
     this.documents.onDidChangeContent((e) => this.schedule(e.document.uri));
-    this.documents.onDidClose((e) => this.analyses.delete(fileURLToPath(e.document.uri)));
+    this.documents.onDidClose((e) => {
+      this.analyses.delete(fileURLToPath(e.document.uri));
+      this.parser.forget(fileURLToPath(e.document.uri));
+    });
     this.documents.listen(connection);
   }
 
@@ -93,10 +94,7 @@ export class Workspace {
         continue;
       }
       await yieldTurns();
-      if (this.dirty.has(path)) {
-        this.superseded++;
-        continue;
-      }
+      if (this.dirty.has(path)) continue; // superseded: the newer text is compiled next
       this.analyses.set(path, analysisOf(r));
       this.publish(path, r, version);
     }
