@@ -45,6 +45,11 @@ export interface CompileOptions {
    * never user mistakes, and costs a tenth of a compile: an editor recompiling per keystroke skips it.
    */
   verify?: boolean;
+  /**
+   * When the forward has type or shape errors, still build the IR of what did check and return it as
+   * `partial` (never as `value`): the language server shows inlay shapes and hover for those parts.
+   */
+  partial?: boolean;
 }
 
 export interface Compiled {
@@ -53,6 +58,8 @@ export interface Compiled {
   program: Program;
   /** The command-line snippets parsed as sources, for rendering their diagnostics. */
   extraSources: Map<string, string>;
+  /** With `partial`: the IR of a forward that has errors (its broken values have no node). */
+  partial?: ModelIR;
 }
 
 /** Phases 1-2 only: syntax, imports and names. Enough for a file of blocks without a model. */
@@ -94,8 +101,10 @@ export function compile(entry: string, host: Host, opts: CompileOptions = {}): C
   if (elaborated.used) diagnostics.push(...checkBlocks(program, elaborated.used, limits));
   if (!checked) return { diagnostics: unique(diagnostics), program, extraSources };
   const { info, root, graph, outputs } = checked;
+  const build = () => buildIr({ model: def.name, file: program.entry, preset: opts.preset, hyper: info, root, graph, outputs });
+  if (hasErrors(diagnostics)) return { diagnostics: unique(diagnostics), program, extraSources, partial: partialIr(build) };
 
-  const built = buildIr({ model: def.name, file: program.entry, preset: opts.preset, hyper: info, root, graph, outputs });
+  const built = build();
   diagnostics.push(...built.diagnostics, ...checkTensorSizes(built.value, limits));
   diagnostics.push(...applyRecompute(built.value, opts.recompute ?? [], program.entry));
   diagnostics.push(...attachTrain(built.value, cfg));
@@ -125,7 +134,7 @@ function check(program: Program, cfg: ModelConfig, req: HyperRequest, opts: Comp
   elaborated.used = usedBlocks(root, new Set());
   if (hasErrors(diagnostics)) return undefined;
   const { outputs } = checker.runModel(root);
-  if (hasErrors(diagnostics)) return undefined;
+  if (hasErrors(diagnostics) && !opts.partial) return undefined;
   return { info, root, graph: checker.graph, outputs };
 }
 
@@ -134,6 +143,15 @@ function usedBlocks(inst: Instance, out: Set<A.BlockDecl>): Set<A.BlockDecl> {
   if (inst.def?.decl.kind === "Block") out.add(inst.def.decl);
   for (const m of inst.members.values()) if (m) usedBlocks(m, out);
   return out;
+}
+
+/** The IR of a forward with errors, for an editor; it may not build (then the editor shows no shapes). */
+function partialIr(build: () => { value: ModelIR }): ModelIR | undefined {
+  try {
+    return build().value;
+  } catch {
+    return undefined;
+  }
 }
 
 export function modelsOf(program: Program): Definition[] {

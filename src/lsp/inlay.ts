@@ -1,14 +1,16 @@
 /**
  * Inlay hints, what rust-analyzer shows for types, for tensors: the symbolic shape after every `let` and
  * assignment of a forward body (the type `mdl ir` prints for that value), and the value a hyperparameter
- * is bound to at each use (of the instance the compiled model builds first).
+ * is bound to at each use (of the instance the compiled model builds first). In a file with type or
+ * shape errors they come from the partial IR: the parts that checked still show their shapes.
  */
 import type * as A from "../compiler/1-syntax/ast.ts";
 import type { Range } from "./positions.ts";
-import { toPosition } from "./positions.ts";
+import { toOffset, toPosition } from "./positions.ts";
 import { forwardLocals, nodesOf } from "./ast-walk.ts";
 import { exprType, statements, typeText, type Analysis } from "./query.ts";
-import type { Located } from "./workspace.ts";
+import { checkCancelled, type Located } from "./workspace.ts";
+import type { CancellationToken } from "vscode-languageserver/node";
 
 export interface Hint {
   position: { line: number; character: number };
@@ -25,12 +27,16 @@ export function boundHyper(a: Analysis, decl: A.BlockDecl | A.ModelDecl): Map<st
   return inst ? new Map(Object.entries(inst.hyper) as [string, string | number | boolean][]) : undefined;
 }
 
-export function inlayHints(at: Located, range: Range): Hint[] {
+/** The hints inside `range`; a long file is walked declaration by declaration, stopping when cancelled. */
+export function inlayHints(at: Located, range: Range, token?: CancellationToken): Hint[] {
   const file = at.analysis.program.files.get(at.path);
   if (!file) return [];
   const hints: Hint[] = [];
   const hint = (offset: number, label: string, kind: 1 | 2) => hints.push({ position: toPosition(at.text, offset), label, kind, paddingLeft: kind === 2 });
+  const [from, to] = [toOffset(at.text, range.start), toOffset(at.text, range.end)];
   for (const decl of file.ast.decls) {
+    if (decl.span.end < from || decl.span.start > to) continue;
+    checkCancelled(token);
     const fwd = decl.members.find((m): m is A.ForwardDecl => m.kind === "Forward");
     for (const s of fwd ? statements(fwd.body) : []) {
       if (s.kind === "Let")

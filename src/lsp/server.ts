@@ -1,6 +1,7 @@
 /**
  * The mdl language server on vscode-languageserver (document sync, cancellation and capability
- * negotiation come from the library). This file only wires requests to the feature modules, one
+ * negotiation come from the library). Every request waits for the diagnostics runs in flight and honours
+ * its cancellation token (workspace.ts). This file only wires requests to the feature modules, one
  * concern each: workspace (documents, compiles, diagnostics), query (hover, definition), inlay,
  * complete, references (find all, rename), symbols, format.
  */
@@ -34,42 +35,43 @@ export function startServer(connection: Connection): Workspace {
     },
     serverInfo: { name: "mdl" },
   }));
-  connection.onHover((p) => {
-    const at = ws.locate(p.textDocument.uri, p.position);
+  connection.onHover(async (p, token) => {
+    const at = await ws.locate(p.textDocument.uri, p.position, token);
     const md = at && hover(at.analysis, at.path, at.offset);
     return md ? { contents: { kind: "markdown", value: md } } : null;
   });
-  connection.onDefinition((p) => {
-    const at = ws.locate(p.textDocument.uri, p.position);
+  connection.onDefinition(async (p, token) => {
+    const at = await ws.locate(p.textDocument.uri, p.position, token);
     const span = at && definition(at.analysis, at.path, at.offset);
     const target = span && at.analysis.program.files.get(span.file);
     if (span?.file === STD_FILE) return stdLocation(span);
     if (!span || !target || !existsSync(span.file)) return null;
     return { uri: pathToFileURL(span.file).href, range: toRange(target.text, span.start, span.end) };
   });
-  connection.onReferences((p) => {
-    const at = ws.locate(p.textDocument.uri, p.position);
-    return at ? references(ws.all(), at, p.context.includeDeclaration) : null;
+  connection.onReferences(async (p, token) => {
+    const at = await ws.locate(p.textDocument.uri, p.position, token);
+    return at ? references(await ws.all(token), at, p.context.includeDeclaration) : null;
   });
-  connection.onRenameRequest((p) => {
-    const at = ws.locate(p.textDocument.uri, p.position);
-    return at ? rename(ws.all(), at, p.newName) : null;
+  connection.onRenameRequest(async (p, token) => {
+    const at = await ws.locate(p.textDocument.uri, p.position, token);
+    return at ? rename(await ws.all(token), at, p.newName) : null;
   });
-  connection.onCompletion((p) => {
-    const at = ws.locate(p.textDocument.uri, p.position);
+  connection.onCompletion(async (p, token) => {
+    const at = await ws.locate(p.textDocument.uri, p.position, token);
     return at ? completion(at) : [];
   });
-  connection.onDocumentFormatting((p) => {
+  connection.onDocumentFormatting(async (p, token) => {
+    await ws.settled(token);
     const doc = ws.documents.get(p.textDocument.uri);
     return doc ? formatting(doc) : null;
   });
-  connection.onDocumentSymbol((p) => {
-    const at = ws.locate(p.textDocument.uri, { line: 0, character: 0 });
+  connection.onDocumentSymbol(async (p, token) => {
+    const at = await ws.locate(p.textDocument.uri, { line: 0, character: 0 }, token);
     return at ? documentSymbols(at) : [];
   });
-  connection.languages.inlayHint.on((p) => {
-    const at = ws.locate(p.textDocument.uri, p.range.start);
-    return at ? inlayHints(at, p.range) : [];
+  connection.languages.inlayHint.on(async (p, token) => {
+    const at = await ws.locate(p.textDocument.uri, p.range.start, token);
+    return at ? inlayHints(at, p.range, token) : [];
   });
   connection.listen();
   return ws;

@@ -1,20 +1,27 @@
 /**
  * The server's state: the open documents (served from memory, so an import of an unsaved buffer sees the
- * buffer; everything else from disk), and the last analysis of each. Edits are compiled once per burst:
- * changes that arrive while a compile runs merge into the next one, and a query first flushes pending
- * edits so it always answers about the latest text.
+ * buffer; everything else from disk), and the last analysis of each.
+ *
+ * Diagnostics run off the message loop, one document at a time: a run first yields so that edits
+ * already received merge into it, compiles (an open document is parsed per declaration, see
+ * incremental-parse.ts; IR analysis for hover is done only when asked), then yields again and
+ * publishes only if no newer edit arrived meanwhile: a superseded run is abandoned and never shows
+ * stale diagnostics. Requests wait for the runs in flight, so they answer about the latest text, and
+ * give up with RequestCancelled when the client cancels them.
  */
 import { fileHost } from "../util/fs-host.ts";
 import { isAbsolute } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { TextDocuments, type Connection } from "vscode-languageserver/node";
+import { LSPErrorCodes, ResponseError, TextDocuments, type CancellationToken, type Connection } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { Diagnostic as LspDiagnostic } from "vscode-languageserver/node";
-import { compile } from "../compiler/compile.ts";
+import { compile, type Compiled } from "../compiler/compile.ts";
 import type { Host } from "../compiler/2-resolve/host.ts";
 import { analyze } from "../compiler/4-ir/analyze.ts";
+import type { ModelIR } from "../compiler/4-ir/schema.ts";
 import type { Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 import { codes } from "../compiler/diagnostics/codes.ts";
+import { IncrementalParser } from "./incremental-parse.ts";
 import { toRange } from "./positions.ts";
 import type { Analysis } from "./query.ts";
 
@@ -28,40 +35,80 @@ export interface Located {
   offset: number;
 }
 
+/** Two turns of the event loop: the message queue handles one message per turn, after what was queued first. */
+const yieldTurns = async () => {
+  for (let i = 0; i < 2; i++) await new Promise<void>((r) => setImmediate(r));
+};
+
+/** Throws the protocol's RequestCancelled answer when the client cancelled the request. */
+export function checkCancelled(token?: CancellationToken): void {
+  if (token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, "request cancelled");
+}
+
 export class Workspace {
   readonly documents = new TextDocuments(TextDocument);
   private readonly analyses = new Map<string, Analysis>();
-  private readonly pending = new Set<string>();
-  readonly host: Host = fileHost({ overlay: (p) => this.documents.get(pathToFileURL(p).href)?.getText() });
+  /** Documents edited since their last diagnostics run started. */
+  private readonly dirty = new Set<string>();
+  private running?: Promise<void>;
+  private readonly parser = new IncrementalParser();
+  private readonly files = fileHost({ overlay: (p) => this.open(p)?.getText() });
+  readonly host: Host = {
+    readFile: (p) => this.files.readFile(p),
+    // open documents change per keystroke: parse only the declarations an edit touched
+    parse: (name, text) => (this.open(name) ? this.parser.parse(name, text) : undefined),
+  };
 
   constructor(private readonly connection: Connection) {
     this.documents.onDidOpen((e) => this.schedule(e.document.uri));
     this.documents.onDidChangeContent((e) => this.schedule(e.document.uri));
-    this.documents.onDidClose((e) => this.analyses.delete(fileURLToPath(e.document.uri)));
+    this.documents.onDidClose((e) => {
+      this.analyses.delete(fileURLToPath(e.document.uri));
+      this.parser.forget(fileURLToPath(e.document.uri));
+    });
     this.documents.listen(connection);
+  }
+
+  private open(path: string): TextDocument | undefined {
+    return isAbsolute(path) ? this.documents.get(pathToFileURL(path).href) : undefined;
   }
 
   private schedule(uri: string): void {
     if (!uri.startsWith("file:")) return;
-    if (this.pending.size === 0) setImmediate(() => this.flush());
-    this.pending.add(fileURLToPath(uri));
+    this.dirty.add(fileURLToPath(uri));
+    this.running ??= this.drain().finally(() => (this.running = undefined));
   }
 
-  private flush(): void {
-    for (const path of [...this.pending]) {
-      this.pending.delete(path);
+  private async drain(): Promise<void> {
+    while (this.dirty.size) {
+      await yieldTurns();
+      const path = this.dirty.values().next().value as string;
+      this.dirty.delete(path);
+      const version = this.open(path)?.version;
+      let r: Compiled;
       try {
-        this.check(path);
+        r = compile(path, this.host, { text: this.host.readFile(path), verify: false, partial: true });
       } catch (err) {
         // a compiler bug: report it and keep serving the other requests
         this.connection.console.error(`mdl lsp: checking ${path} failed: ${(err as Error).message}`);
+        continue;
       }
+      await yieldTurns();
+      if (this.dirty.has(path)) continue; // superseded: the newer text is compiled next
+      this.analyses.set(path, analysisOf(r));
+      this.publish(path, r, version);
     }
   }
 
+  /** Resolves when every edit received so far has been checked; throws if the request was cancelled. */
+  async settled(token?: CancellationToken): Promise<void> {
+    while (this.running) await this.running;
+    checkCancelled(token);
+  }
+
   /** The analysis of an open document and the offset of a position in it. */
-  locate(uri: string, position: { line: number; character: number }): Located | undefined {
-    this.flush();
+  async locate(uri: string, position: { line: number; character: number }, token?: CancellationToken): Promise<Located | undefined> {
+    await this.settled(token);
     const doc = this.documents.get(uri);
     if (!doc || !uri.startsWith("file:")) return undefined;
     const path = fileURLToPath(uri);
@@ -70,20 +117,13 @@ export class Workspace {
   }
 
   /** Every analysis held (one per open document), newest compile of each. */
-  all(): Analysis[] {
-    this.flush();
+  async all(token?: CancellationToken): Promise<Analysis[]> {
+    await this.settled(token);
     return [...this.analyses.values()];
   }
 
-  /** Compile the document and publish its diagnostics (and those found in the files it imports). */
-  private check(path: string): void {
-    const r = compile(path, this.host, { text: this.host.readFile(path), verify: false });
-    const analysis: Analysis = { program: r.program };
-    if (r.value) {
-      analysis.ir = r.value;
-      analysis.stats = new Map(analyze(r.value).modules.map((s) => [s.path, s]));
-    }
-    this.analyses.set(path, analysis);
+  /** Publish the document's diagnostics (and those found in the files it imports). */
+  private publish(path: string, r: Compiled, version: number | undefined): void {
     const byFile = new Map<string, Diagnostic[]>([[path, []]]);
     // a file of blocks only is a library, not an error, in an editor
     for (const d of r.diagnostics.filter((d) => d.code !== NO_MODEL)) {
@@ -93,9 +133,31 @@ export class Workspace {
     }
     for (const [file, ds] of byFile) {
       const text = r.program.files.get(file)?.text ?? "";
-      void this.connection.sendDiagnostics({ uri: pathToFileURL(file).href, diagnostics: ds.map((d) => toLsp(d, text, r.program.files)) });
+      const v = file === path ? version : this.open(file)?.version;
+      void this.connection.sendDiagnostics({ uri: pathToFileURL(file).href, ...(v === undefined ? {} : { version: v }), diagnostics: ds.map((d) => toLsp(d, text, r.program.files)) });
     }
   }
+}
+
+/**
+ * What queries read: the program, the IR (of a clean compile, else of the parts of a forward that
+ * checked) and the per-module figures, computed on the first hover that needs them, not per edit.
+ */
+function analysisOf(r: Compiled): Analysis {
+  const ir: ModelIR | undefined = r.value ?? r.partial;
+  let stats: Analysis["stats"];
+  return {
+    program: r.program,
+    ir,
+    get stats() {
+      try {
+        if (!stats && ir) stats = new Map(analyze(ir).modules.map((s) => [s.path, s]));
+      } catch {
+        // the IR of a forward with errors may hold values the figures cannot be computed for: no figures
+      }
+      return stats;
+    },
+  };
 }
 
 /** A compiler diagnostic as the editor shows it; its notes ("first defined here") become related locations. */

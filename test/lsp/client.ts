@@ -16,6 +16,10 @@ export interface Message {
 
 export class TestClient {
   private readonly child: ChildProcessWithoutNullStreams;
+  /** The server's process id (benchmarks read its CPU time from /proc). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
   readonly connection: ProtocolConnection;
   private readonly waiting: { match: (m: Message) => boolean; resolve: (m: Message) => void }[] = [];
   private readonly seen: Message[] = [];

@@ -1,7 +1,14 @@
+import type { Parsed } from "../1-syntax/parse.ts";
+
 /** How the compiler reads files: the CLI implements it with fs, a web page with an in-memory map. */
 export interface Host {
   /** The file's text, or undefined when there is no such file. */
   readFile(path: string): string | undefined;
+  /**
+   * Optional: parse a file's text (the language server parses per declaration, reusing the ones an edit
+   * did not touch); it must give exactly what parseSource gives. Undefined (or no hook): the compiler parses.
+   */
+  parse?(name: string, text: string): Parsed | undefined;
 }
 
 export function memoryHost(files: Record<string, string>): Host {

@@ -53,7 +53,7 @@ export function resolveImports(entry: string, host: Host, entryText?: string): {
   const start = normalize(entry);
 
   const load = (name: string, text: string): LoadedFile => {
-    const parsed = parseCached(name, text);
+    const parsed = host.parse?.(name, text) ?? parseCached(name, text);
     diagnostics.push(...parsed.diagnostics);
     const f = { name, text, ast: parsed.value, comments: parsed.comments };
     files.set(name, f);
