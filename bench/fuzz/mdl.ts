@@ -38,6 +38,10 @@ function original(file: string): ModelIR | undefined {
 
 export const corpusSize = files.length;
 
+/** What parseSource reports: syntax errors (MDL101-109) and, as MDL110, its token-nesting and expression-depth limits. */
+const PARSE_CODES = /^MDL1(0\d|10)$/;
+const PARSE_DEPTHS = /^(brackets, blocks and operators|expressions) nest/;
+
 /** The mutant of case `seed`: which file, and its text (odd seeds: token edits; even seeds: value edits). */
 export function mdlMutant(seed: number): { file: string; text: string } {
   const file = files[Math.floor(seed / 2) % files.length];
@@ -51,7 +55,14 @@ export function runMdlCase(seed: number): Outcome {
   const sources = new Map([[file, new SourceFile(file, text)]]);
   for (const d of r.diagnostics) renderDiagnostic(d, (f) => sources.get(f) ?? (texts[f] ? new SourceFile(f, texts[f]) : undefined));
 
-  formatSource(file, text);
+  // `mdl fmt` stops at the parse the compile has just done when it reports a syntax error or a parse-time
+  // depth limit, so running it again would only repeat that parse (on the 20,000-term limit sample, seconds).
+  // One case in 50 formats anyway and checks that the formatter refuses exactly when this says it will.
+  const parseRefused = r.diagnostics.some((d) => d.span?.file === file && PARSE_CODES.test(d.code) && (d.code !== "MDL110" || PARSE_DEPTHS.test(d.message)));
+  if (!parseRefused || seed % 50 === 0) {
+    const formatted = formatSource(file, text);
+    if (parseRefused !== formatted.diagnostics.length > 0) throw new Error(`fmt ${formatted.diagnostics.length ? "refused" : "accepted"} a mutant the compile's parse ${parseRefused ? "refused" : "accepted"}`);
+  }
 
   if (r.value) {
     const stats = analyze(r.value);
