@@ -1,6 +1,7 @@
 /**
  * `npm run fuzz [-- OPTIONS]` (or `npm run bench -- fuzz`): seeded, resumable fuzz campaigns.
  *   mdl      100,000 mutated .mdl files through check / summary / fmt / diff, in process (bench/fuzz/mdl.ts)
+ *   mdl-large    200 mutants of the 40-80 KB size-limit samples, the same way
  *   weights   10,000 mutated checkpoints through the loaders (bench/fuzz/weights.ts)
  *   media      1,000 mutated PNG frames and videos through the data pipeline (bench/fuzz/media.ts)
  * Case N of a campaign is seed N: `--replay mdl:1234` reruns one case in this process and prints what happened.
@@ -11,7 +12,7 @@
  * after that seed. Options: --campaign a,b  --cases N (per campaign)  --jobs N (children at once)
  * --state FILE  --record (append the counts to bench/RESULTS.md).
  */
-import { fork } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
@@ -23,6 +24,7 @@ import { settle } from "./fuzz/outcome.ts";
 const here = dirname(fileURLToPath(import.meta.url));
 const TARGETS: Record<string, { cases: number; limitMs: number }> = {
   mdl: { cases: 100_000, limitMs: 8_000 },
+  "mdl-large": { cases: 200, limitMs: 20_000 },
   weights: { cases: 10_000, limitMs: 20_000 },
   media: { cases: 1_000, limitMs: 60_000 },
 };
@@ -47,9 +49,10 @@ const WALL_BACKSTOP_MS = 15 * 60_000;
 async function replay(spec: string) {
   const [campaign, n] = spec.split(":");
   const seed = Number(n);
-  const mod = campaign === "mdl" ? await import("./fuzz/mdl.ts") : campaign === "weights" ? await import("./fuzz/weights.ts") : await import("./fuzz/media.ts");
-  const run = "runMdlCase" in mod ? mod.runMdlCase : "runWeightsCase" in mod ? mod.runWeightsCase : mod.runMediaCase;
-  if ("mdlMutant" in mod) console.log(mod.mdlMutant(seed).text);
+  const mod = campaign.startsWith("mdl") ? await import("./fuzz/mdl.ts") : campaign === "weights" ? await import("./fuzz/weights.ts") : await import("./fuzz/media.ts");
+  const large = campaign === "mdl-large";
+  const run = "runMdlCase" in mod ? (large ? mod.runMdlLargeCase : mod.runMdlCase) : "runWeightsCase" in mod ? mod.runWeightsCase : mod.runMediaCase;
+  if ("mdlMutant" in mod) console.log(mod.mdlMutant(seed, large ? "mdl-large" : "mdl").text);
   console.log(await settle(() => run(seed)));
 }
 
@@ -99,10 +102,8 @@ function runShard(name: string, c: Campaign, shard: [number, number], state: Sta
         const over = inCase && (cpu === undefined ? wall > limitMs : cpu - cpuAtStart! > limitMs);
         if (over || wall > WALL_BACKSTOP_MS) (hung = true), child.kill("SIGKILL");
       }, 250);
-      // Stopping the campaign (Ctrl-C, kill) stops its worker too; the state file keeps what was done.
-      const stop = () => (child.kill("SIGKILL"), process.exit(130));
-      process.once("SIGINT", stop).once("SIGTERM", stop);
-      child.once("exit", () => process.off("SIGINT", stop).off("SIGTERM", stop));
+      children.add(child);
+      child.once("exit", () => children.delete(child));
       child.stderr!.on("data", (b: Buffer) => (stderr = (stderr + b).slice(-2000)));
       child.on("message", (m: { start?: number; seed?: number; outcome?: "accepted" | "refused" | "crash"; what?: string }) => {
         if (m.start !== undefined) (current = m.start), (inCase = true), (cpuAtStart = cpuMs(child.pid!)), (wallAtStart = Date.now());
@@ -131,6 +132,14 @@ function runShard(name: string, c: Campaign, shard: [number, number], state: Sta
     startChild();
   });
 }
+
+// Stopping the campaign (Ctrl-C, kill) stops its workers too; the state file keeps what was done.
+const children = new Set<ChildProcess>();
+const stop = () => {
+  for (const child of children) child.kill("SIGKILL");
+  process.exit(130);
+};
+process.once("SIGINT", stop).once("SIGTERM", stop);
 
 /** Every case ends as exactly one of accepted, refused or a finding. */
 const casesRun = (c: Campaign) => c.accepted + c.refused + c.findings.length;
