@@ -7,6 +7,7 @@ import { settle, type Outcome } from "./outcome.ts";
 type Runner = (seed: number) => Outcome | Promise<Outcome>;
 const CAMPAIGNS: Record<string, () => Promise<Runner>> = {
   mdl: async () => (await import("./mdl.ts")).runMdlCase,
+  "mdl-large": async () => (await import("./mdl.ts")).runMdlLargeCase,
   weights: async () => (await import("./weights.ts")).runWeightsCase,
   media: async () => (await import("./media.ts")).runMediaCase,
 };

@@ -53,4 +53,21 @@ for (const [seed, text] of FOUND) {
   });
 }
 
+// Mutants that ran past the campaign's 8 s limit before the compiler's size limits (src/compiler/limits.ts):
+// repeat and layer counts of 10^12 and 65,536, widths of 10^9. Each is now refused by the limit it crosses,
+// before the copies or the tensors are made.
+const OVER_LIMIT: [string, string, string][] = [
+  ["mdl:16", 'import { Linear } from "std"\nmodel M(layers: int = 999999999999) {\n  blocks = repeat layers - 3 { Linear(4, 4) }\n  forward(x: [2, 4]) -> [7, 4] { return blocks(x) }\n}\n', "MDL341"],
+  ["mdl:94", 'import { Linear, LayerNorm } from "std"\nblock Layer(d: int) {\n  ln = LayerNorm(d)\n  fc = Linear(d, d)\n  forward(x: [N, d]) -> [N, d] { return x + fc(ln(x)) }\n}\nmodel M(d: int = 8, layers: int = 65536) {\n  blocks = repeat layers { Layer(d) }\n  forward(x: [B, d]) -> [B, d] { return blocks(x) }\n}\n', "MDL341"],
+  ["mdl:1646", 'import { Linear, LayerNorm } from "std"\nblock Layer(d: int) {\n  ln = LayerNorm(d)\n  fc = Linear(d, d)\n  forward(x: [N, d]) -> [N, d] { return x + fc(ln(x)) }\n}\nmodel M(d: int = 1e9, layers: int = 2) {\n  blocks = repeat layers { Layer(d) }\n  forward(x: [B, d]) -> [B, d] { return blocks(x) }\n}\n', "MDL408"],
+];
+
+for (const [seed, text, code] of OVER_LIMIT) {
+  test(`fuzz ${seed}: refused by a size limit (${code})`, () => {
+    const r = compile("input.mdl", memoryHost({ "input.mdl": text }));
+    assert.ok(r.diagnostics.some((d) => d.code === code), `${seed}: ${r.diagnostics.map((d) => d.code).join(", ")}`);
+    assert.is(r.value, undefined, seed);
+  });
+}
+
 test.run();
