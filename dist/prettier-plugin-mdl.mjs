@@ -10050,7 +10050,7 @@ var codes = {
   bad_binding_shape: e("MDL335", (tensor, declared, found) => `\`${tensor}\` is declared ${declared} but the checkpoint has ${found}`),
   // r2-paths (issue 12 points 2-4, 6, 7): path patterns, derived blocks, per-side edits, bindings from inputs
   block_extends_cycle: e("MDL391", (chain) => `a block extends itself: ${chain.join(" -> ")}`),
-  bad_path_pattern: e("MDL390", (pattern, why) => `bad path pattern \`${pattern}\`: ${why}`),
+  bad_path_pattern: e("MDL390", (where, pattern, why) => `${where} \`${pattern}\` is not a path pattern: ${why}`),
   // 4xx IR and lowering
   ir_invalid: e("MDL401", (why) => `invalid IR: ${why}`),
   unsupported_op: e("MDL402", (op, target) => `operation \`${op}\` has no lowering to ${target}`),
@@ -10083,7 +10083,6 @@ var codes = {
   bad_context_length: e("MDL530", (got) => `the context length must be an integer of at least 2 (start and end token), got \`${got}\``),
   // r2-train (issue 12 point 8): what training selects by path pattern, and runtime failures as diagnostics
   pattern_matches_nothing: e("MDL450", (flag, pattern, model) => `${flag} \`${pattern}\` matches no module or parameter of \`${model}\``),
-  bad_path_pattern: e("MDL451", (flag, pattern, why) => `${flag} \`${pattern}\` is not a path pattern: ${why}`),
   nothing_trainable: e("MDL452", (model, how) => `nothing of \`${model}\` is left to train: ${how}`),
   vocab_too_small: e("MDL453", (param, rows, maxId) => `the embedding \`${param}\` has ${rows} rows but the token ids go up to ${maxId}: the model's vocabulary is smaller than the tokenizer's (it needs at least ${maxId + 1} rows: a checkpoint with CLIP's vocabulary, or \`vocab\` set to match)`),
   kernel_failed: e("MDL454", (op, scope, shapes, why) => `\`${op}\` in \`${scope || "(model)"}\` failed on inputs ${shapes}: ${why}`),
@@ -10096,7 +10095,11 @@ var codes = {
   eval_too_deep: e("MDL342", (limit) => `expressions nest more than ${limit} levels deep through the forward calls they make`),
   too_many: e("MDL341", (what, count, limit, flag) => `${big(count)} ${what} exceed the limit of ${big(limit)} (raise it with ${flag})`),
   tensor_too_large: e("MDL408", (what, shape, n, limit, flag) => `${what} ${shape} has ${big(n)} elements, more than the limit of ${big(limit)} (raise it with ${flag})`),
-  params_too_large: e("MDL409", (need, budget, why) => `the parameters need ${need}, more than the ${budget} that can be allocated here (${why})`)
+  params_too_large: e("MDL409", (need, budget, why) => `the parameters need ${need}, more than the ${budget} that can be allocated here (${why})`),
+  // r2-prims: convolution and padding arguments (ops/conv.ts, ops/pad.ts), MDL380-389
+  bad_spatial_arg: e("MDL380", (op, arg, want, got) => `\`${arg}\` of \`${op}\` must be ${want}, got ${got}`),
+  bad_groups: e("MDL381", (op, groups, what, n) => `\`${op}\` with groups = ${groups}: ${what} ${n} is not divisible by ${groups}`),
+  conv_empty: e("MDL382", (op, x, w, axis) => `\`${op}\` of ${x} with weight ${w} has no output positions along spatial axis ${axis} (pad the input or use a smaller kernel, stride or dilation)`)
 };
 
 // src/compiler/diagnostics/diagnostic.ts
@@ -10699,10 +10702,10 @@ function parseSource(file, text) {
   const comments = (lexed.groups.comments ?? []).map((t) => ({ text: t.image, start: t.startOffset, end: t.startOffset + t.image.length }));
   const tooDeep = scanNesting(file, lexed.tokens);
   if (tooDeep) return { value: emptyFile(file), diagnostics: [...diagnostics, tooDeep], comments };
-  parser.input = lexed.tokens;
-  const cst = parser.file();
+  const { cst, keywords: keywords2 } = parseKeywordsAsNames(lexed.tokens);
+  diagnostics.push(...keywords2.map((t) => diag("unexpected_token", { file, start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 }, `\`${t.image}\``, `a name (\`${t.image}\` is a keyword)`)));
   let lastLine = -1;
-  const lexLines = new Set(lexed.errors.map((e2) => e2.line));
+  const lexLines = /* @__PURE__ */ new Set([...lexed.errors.map((e2) => e2.line), ...keywords2.map((t) => t.startLine)]);
   for (const e2 of parser.errors) {
     const line2 = Number.isNaN(e2.token.startOffset) ? Infinity : e2.token.startLine ?? -1;
     if (line2 === lastLine || lexLines.has(line2)) continue;
@@ -10713,6 +10716,21 @@ function parseSource(file, text) {
   const deepAst = checkAstDepth(ast);
   if (deepAst) return { value: emptyFile(file), diagnostics: [...diagnostics, deepAst], comments };
   return { value: ast, diagnostics, comments };
+}
+function parseKeywordsAsNames(input) {
+  let tokens = input;
+  const keywords2 = [];
+  for (; ; ) {
+    parser.input = tokens;
+    const cst = parser.file();
+    const e2 = parser.errors[0];
+    const t = e2?.token;
+    const i = t ? tokens.indexOf(t) : -1;
+    const keyword = i >= 0 && e2.name === "MismatchedTokenException" && e2.message.includes("--> Name <--") && /^[A-Za-z_]\w*$/.test(t.image);
+    if (!keyword || keywords2.length >= 16) return { cst, keywords: keywords2 };
+    keywords2.push(t);
+    tokens = [...tokens.slice(0, i), { ...t, tokenType: Name, tokenTypeIdx: Name.tokenTypeIdx }, ...tokens.slice(i + 1)];
+  }
 }
 function emptyFile(file) {
   return { kind: "File", imports: [], decls: [], span: { file, start: 0, end: 0 } };

@@ -62,7 +62,7 @@ test("point 7: predict takes a 4-frame video without --set and binds frames = 4;
   assert.ok([...(logits.data as Float32Array)].every(Number.isFinite));
   const given = mdl("predict", MEANPOOL, "--preset", "tiny", "--set", "frames=8", "--inputs", join(dir, "in.safetensors"), "--out", out, "--runtime", "tfjs");
   assert.is(given.status, 2);
-  assert.match(given.stderr, "models/xclip.mdl:177:25: error MDL314: `frames` is 8 (--set), but `input.video` with shape [2, 4, 3, 32, 32] implies frames = 4");
+  assert.match(given.stderr, "models/xclip.mdl:182:25: error MDL314: `frames` is 8 (--set), but `input.video` with shape [2, 4, 3, 32, 32] implies frames = 4");
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

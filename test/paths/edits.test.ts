@@ -85,7 +85,7 @@ test("point 7: a 4-frame input binds frames = 4 once MIT is gone; a given value 
   const given = build(MEANPOOL, { preset: "tiny", inputs, set: [["frames", "8"]] });
   assert.is(
     rendered(given).split("\n")[0],
-    "models/xclip.mdl:177:25: error MDL314: `frames` is 8 (--set), but `input.video` with shape [2, 4, 3, 32, 32] implies frames = 4",
+    "models/xclip.mdl:182:25: error MDL314: `frames` is 8 (--set), but `input.video` with shape [2, 4, 3, 32, 32] implies frames = 4",
   );
 });
 

@@ -50,8 +50,13 @@ test("malformed patterns say which segment and why", () => {
     return "error" in r ? r.error : undefined!;
   };
   assert.equal(bad("visual..attn"), { reason: "segment 2 is empty", offset: 7, length: 1 });
-  assert.equal(bad("visual.res*"), { reason: "`res*` is not a path segment (`*` and `**` must be whole segments)", offset: 7, length: 4 });
-  assert.equal(bad("a.b-c").reason, "`b-c` is not a path segment (a segment is a name, an index, `*` or `**`)");
+  assert.equal(bad("visual.res**"), { reason: "`res**` is not a path segment (`**` must be a whole segment)", offset: 7, length: 5 });
+  assert.equal(bad("a.b-c").reason, "`b-c` is not a path segment (a segment is a name, an index, `*`, `**` or a name with `*` in it)");
+  // a `*` inside a segment globs within that segment only
+  assert.ok(matchPath("visual.res*", "visual.resblocks"));
+  assert.ok(matchPath("**.message_*", "visual.transformer.resblocks.3.message_fc"));
+  assert.not.ok(matchPath("**.message_*", "visual.transformer.resblocks.3.attn"));
+  assert.not.ok(matchPath("visual.res*", "visual.resblocks.0"));
   assert.equal(bad("").reason, "the pattern is empty");
   assert.equal(bad("a.**.**").reason, "`**.**` repeats `**`");
   assert.throws(() => matchPath("a..b", "a.b"), /segment 2 is empty/);

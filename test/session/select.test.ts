@@ -4,7 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
-import { matchPath, patternProblem } from "../../src/compiler/path-pattern.ts";
+import { matchPath, patternProblem } from "../../src/compiler/paths/pattern.ts";
 import { MdlError } from "../../src/compiler/diagnostics/diagnostic.ts";
 import { compile } from "../../src/compiler/compile.ts";
 import { fsHost } from "../../src/cli/compile-args.ts";

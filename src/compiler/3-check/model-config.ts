@@ -8,7 +8,7 @@ import { memberKey } from "../2-resolve/derive.ts";
 import { didYouMean } from "../2-resolve/suggest.ts";
 import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import type { HyperSource } from "../4-ir/schema.ts";
-import { patternProblem } from "../path-pattern.ts";
+import { patternProblem } from "../paths/pattern.ts";
 import type { Span } from "../source.ts";
 import { Evaluator } from "./evaluate.ts";
 import { coerce, typeText } from "./hyper.ts";

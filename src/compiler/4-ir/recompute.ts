@@ -1,6 +1,6 @@
 /**
  * `--recompute PATTERN`: mark module instances for recomputation in the backward pass without editing the
- * source. A pattern is a module path pattern (`visual.transformer.resblocks.*`, `**.mlp`: path-pattern.ts); a repeat or seq it names stands for its elements, as `recompute`
+ * source. A pattern is a module path pattern (`visual.transformer.resblocks.*`, `**.mlp`: paths/pattern.ts); a repeat or seq it names stands for its elements, as `recompute`
  * on a member does in the language, so both give the same IR.
  */
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";

@@ -6,7 +6,7 @@
  */
 import type { Span } from "../source.ts";
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
-import { matchesWithin, matchPath } from "../path-pattern.ts";
+import { matchPathOrAncestor as matchesWithin, matchPath } from "../paths/pattern.ts";
 import type { ModelIR, Module } from "./schema.ts";
 
 type Tree = { modules: readonly Pick<Module, "path" | "params" | "children">[]; params: readonly { path: string }[] };

@@ -1,12 +1,12 @@
 /**
- * Which parameters a training run updates, and at what rate, chosen by path pattern (compiler/path-pattern.ts):
+ * Which parameters a training run updates, and at what rate, chosen by path pattern (compiler/paths/pattern.ts):
  * --freeze and --train-only, and the learning-rate groups a model declares in its `train` section or the
  * command line adds with --lr-group.
  */
 import type { ModelIR } from "../../compiler/4-ir/schema.ts";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { selectParams } from "../../compiler/4-ir/select.ts";
-import { isWildcard, patternProblem } from "../../compiler/path-pattern.ts";
+import { isWildcard, patternProblem } from "../../compiler/paths/pattern.ts";
 
 /** Parameter keys selected by any of the patterns (4-ir/select.ts); a pattern that selects nothing is an error naming it. */
 export function paramsUnder(ir: ModelIR, patterns: readonly string[], flag = "--freeze"): Set<string> {
