@@ -8,6 +8,7 @@ import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { compile } from "../../src/compiler/compile.ts";
 import { memoryHost } from "../../src/compiler/2-resolve/host.ts";
+import { formatSource } from "../../src/compiler/1-syntax/print.ts";
 import { STD_SOURCE } from "../../src/compiler/std/std-source.ts";
 import { mutateMdl as mutate, rng } from "../helpers/mutate.ts";
 
@@ -61,6 +62,17 @@ const OVER_LIMIT: [string, string, string][] = [
   ["mdl:94", 'import { Linear, LayerNorm } from "std"\nblock Layer(d: int) {\n  ln = LayerNorm(d)\n  fc = Linear(d, d)\n  forward(x: [N, d]) -> [N, d] { return x + fc(ln(x)) }\n}\nmodel M(d: int = 8, layers: int = 65536) {\n  blocks = repeat layers { Layer(d) }\n  forward(x: [B, d]) -> [B, d] { return blocks(x) }\n}\n', "MDL341"],
   ["mdl:1646", 'import { Linear, LayerNorm } from "std"\nblock Layer(d: int) {\n  ln = LayerNorm(d)\n  fc = Linear(d, d)\n  forward(x: [N, d]) -> [N, d] { return x + fc(ln(x)) }\n}\nmodel M(d: int = 1e9, layers: int = 2) {\n  blocks = repeat layers { Layer(d) }\n  forward(x: [B, d]) -> [B, d] { return blocks(x) }\n}\n', "MDL408"],
 ];
+
+// The campaign's oracle: MDL101-105 come from the parser alone, so `mdl fmt` refuses exactly what they refuse.
+// mdl:5900 (with 52250, 55100): a wrong word in a `train` section (`train * 10`, `traim {`) is a name to the
+// parser and was reported by the checker as MDL101, which the formatter rightly accepted; it is MDL457 now.
+test("fuzz mdl:5900: a wrong word in a train section is the checker's MDL457, and fmt accepts the file", () => {
+  const text = 'model train {\n  train {\n    train * 10: "mit"\n    lr * 0.5: "visual.**"\n  }\n}\n';
+  const r = compile("input.mdl", memoryHost({ "input.mdl": text }));
+  assert.ok(r.diagnostics.some((d) => d.code === "MDL457"), r.diagnostics.map((d) => d.code).join(", "));
+  assert.not.ok(r.diagnostics.some((d) => /^MDL10[1-5]$/.test(d.code)));
+  assert.is(formatSource("input.mdl", text).diagnostics.length, 0);
+});
 
 for (const [seed, text, code] of OVER_LIMIT) {
   test(`fuzz ${seed}: refused by a size limit (${code})`, () => {

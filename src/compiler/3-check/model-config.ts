@@ -98,10 +98,10 @@ export function modelConfig(program: Program, def: Definition, out: Diagnostic[]
 
 /** A `train` section's groups; its words are names in the grammar, so they are checked here. */
 function trainSection(t: A.TrainDecl, cfg: ModelConfig, inherited: boolean, out: Diagnostic[]): void {
-  if (t.keyword.name !== "train") return void out.push(diag("unexpected_token", t.keyword.span, `\`${t.keyword.name}\``, "a member, `preset`, `set`, `replace`, `remove` or `train`"));
+  if (t.keyword.name !== "train") return void out.push(diag("unknown_train_word", t.keyword.span, `\`${t.keyword.name}\``, "a member, `preset`, `set`, `replace`, `remove` or `train`"));
   for (const r of t.rules) {
     const scaleOk = r.scale > 0 && Number.isFinite(r.scale);
-    if (r.key.name !== "lr") out.push(diag("unexpected_token", r.key.span, `\`${r.key.name}\``, "`lr`"));
+    if (r.key.name !== "lr") out.push(diag("unknown_train_word", r.key.span, `\`${r.key.name}\``, "`lr`"));
     else if (!scaleOk) out.push(diag("lr_scale_invalid", r.span, r.scaleText));
     for (const p of r.patterns) {
       const why = patternProblem(p.value);

@@ -134,6 +134,8 @@ export const codes = {
     `the embedding \`${param}\` has ${rows} rows but the token ids go up to ${maxId}: the model's vocabulary is smaller than the tokenizer's (it needs at least ${maxId + 1} rows: a checkpoint with CLIP's vocabulary, or \`vocab\` set to match)`),
   kernel_failed: e("MDL454", (op: string, scope: string, shapes: string, why: string) => `\`${op}\` in \`${scope || "(model)"}\` failed on inputs ${shapes}: ${why}`),
   bad_lr_group: e("MDL455", (got: string) => `--lr-group must be PATTERN=SCALE with a positive scale, e.g. \`mit.**=10\`, got \`${got}\``),
+  // the words of a `train` section are names to the parser, so a wrong one is the checker's (MDL101 is the parser's alone)
+  unknown_train_word: e("MDL457", (found: string, expected: string) => `unexpected ${found}; expected ${expected}`),
   lr_scale_invalid: e("MDL456", (got: string) => `a learning-rate scale must be a positive number, got \`${got}\``),
 
   // Size limits (src/compiler/limits.ts: defaults, flags and why), one per phase where the work is refused
