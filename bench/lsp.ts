@@ -73,7 +73,7 @@ const f = (x: number) => x.toFixed(1);
 const section = `
 ## lsp, after incremental parsing (${new Date().toISOString().slice(0, 16)}Z)
 
-Machine: ${cpus()[0]?.model ?? "?"} x${cpus().length}, Node ${process.version}, load average ${load0.toFixed(1)} at start, ${load1.toFixed(1)} at end (shared host, other helpers running). ${RUNS} edits of models/xclip.mdl, alternating a model hyperparameter and a CrossFrameBlock member name (bench/lsp.ts).
+Machine: ${cpus()[0]?.model ?? "?"} x${cpus().length}, Node ${process.version}, load average ${load0.toFixed(1)} at start, ${load1.toFixed(1)} at end. ${RUNS} edits of models/xclip.mdl, alternating a model hyperparameter and a CrossFrameBlock member name (bench/lsp.ts).
 
 | what | median ms | p90 ms | min ms | ratio to baseline (median) | target |
 |---|---|---|---|---|---|
