@@ -7,6 +7,7 @@ import { decodeCheckpoint, shapesOf, type Checkpoint } from "../../src/runtime/w
 import { decodeSafetensors } from "../../src/runtime/weights/safetensors-format.ts";
 import type { HostTensor } from "../../src/runtime/weights/tensor.ts";
 import { toFloat32 } from "../../src/runtime/weights/tensor.ts";
+import { relErrorOf as relError } from "../../src/util/rel-error.ts";
 import { drawLoss } from "./loss-chart.ts";
 import { ask } from "./client.ts";
 import type { CheckOptions } from "./protocol.ts";
@@ -23,17 +24,6 @@ let io: { file: string; tensors: Map<string, HostTensor> } | undefined;
 /** Outputs up to this size also carry their exact values (data-values), for scripts that read the page. */
 const MAX_EXPORTED = 1 << 16;
 const fmt = (x: number) => (Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(4) : x.toFixed(5));
-
-/** ||a - b|| / ||b|| in float64. */
-function relError(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 /** A .safetensors with `input.*` tensors is an inputs file; anything else is tried as a checkpoint. */
 function accept(name: string, bytes: Uint8Array): void {
