@@ -6,7 +6,7 @@
  */
 import type { Span } from "../source.ts";
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
-import { matchPathOrAncestor as matchesWithin, matchPath } from "../paths/pattern.ts";
+import { matchPath, matchPathOrAncestor } from "../paths/pattern.ts";
 import type { ModelIR, Module } from "./schema.ts";
 
 type Tree = { modules: readonly Pick<Module, "path" | "params" | "children">[]; params: readonly { path: string }[] };
@@ -21,7 +21,7 @@ export function selectParams(ir: Tree, pattern: string): Set<string> {
     for (const c of m.children) walk(c);
   };
   for (const m of ir.modules) if (matchPath(pattern, m.path)) walk(m.path);
-  for (const p of ir.params) if (matchesWithin(pattern, p.path)) got.add(p.path);
+  for (const p of ir.params) if (matchPathOrAncestor(pattern, p.path)) got.add(p.path);
   return got;
 }
 
