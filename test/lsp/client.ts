@@ -52,6 +52,19 @@ export class TestClient {
     void this.connection.sendNotification(method, params);
   }
 
+  /**
+   * Several notifications in one write to the server's stdin, so that the server reads them together, as
+   * it does when an editor sends edits faster than they are checked. (Sent one by one, a loaded machine
+   * may deliver the second only after the server has checked and published the first, which is right.)
+   */
+  notifyTogether(messages: { method: string; params: unknown }[]): void {
+    const frames = messages.map(({ method, params }) => {
+      const body = Buffer.from(JSON.stringify({ jsonrpc: "2.0", method, params }), "utf8");
+      return Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`, "ascii"), body]);
+    });
+    this.child.stdin.write(Buffer.concat(frames));
+  }
+
   /** A request's answer as `{ result }`, or `{ error }` when the server refused it. */
   async request(method: string, params: unknown): Promise<Message> {
     try {
@@ -63,6 +76,17 @@ export class TestClient {
 
   diagnostics(uri: string): Promise<Message> {
     return this.next((m) => m.method === "textDocument/publishDiagnostics" && (m.params as { uri: string }).uri === uri);
+  }
+
+  /**
+   * The diagnostics published for a given version of a document. Those for earlier versions are dropped:
+   * when edits come one by one, a loaded server may rightly check and publish each before the next arrives.
+   */
+  async diagnosticsOf(uri: string, version: number): Promise<Message> {
+    for (;;) {
+      const m = await this.diagnostics(uri);
+      if ((m.params as { version?: number }).version === version) return m;
+    }
   }
 
   async close(): Promise<number | null> {

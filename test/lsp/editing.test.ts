@@ -1,7 +1,8 @@
 /**
  * The language server while a file is being edited, through a real client connection: the diagnostics
  * after each edit are exactly what `mdl check` reports for that text (the same compile, with the IR
- * verification on), a superseded diagnostics run never publishes, a cancelled request is answered
+ * verification on), edits received together are checked once, for the last (an edit arriving during a
+ * check is in supersede.test.ts), a cancelled request is answered
  * with RequestCancelled, and a file with a shape error still gets inlay shapes and hover for the parts
  * that checked.
  */
@@ -34,7 +35,11 @@ const edits = {
 
 const c = new TestClient();
 let version = 1;
-const change = (t: string) => c.notify("textDocument/didChange", { textDocument: { uri, version: ++version }, contentChanges: [{ text: t }] });
+const didChange = (t: string) => ({ method: "textDocument/didChange", params: { textDocument: { uri, version: ++version }, contentChanges: [{ text: t }] } });
+const change = (t: string) => {
+  const { method, params } = didChange(t);
+  c.notify(method, params);
+};
 
 test.before(async () => {
   await c.request("initialize", { processId: null, rootUri: null, capabilities: {} });
@@ -47,7 +52,7 @@ test.after(async () => void (await c.close()));
 test("after each edit the diagnostics are mdl check's for that text", async () => {
   for (const [what, t] of Object.entries(edits)) {
     change(t);
-    const got = ((await c.diagnostics(uri)).params as any).diagnostics.map((d: any) => ({ code: d.code, start: d.range.start, end: d.range.end, message: d.message }));
+    const got = ((await c.diagnosticsOf(uri, version)).params as any).diagnostics.map((d: any) => ({ code: d.code, start: d.range.start, end: d.range.end, message: d.message }));
     // what `mdl check models/xclip.mdl` compiles: the default configuration, the IR verified
     const want = compile(XCLIP, fsHost, { text: t }).diagnostics.map((d) => ({
       code: d.code,
@@ -60,9 +65,9 @@ test("after each edit the diagnostics are mdl check's for that text", async () =
   }
 });
 
-test("a superseded diagnostics run never publishes: two quick edits, one answer for the last", async () => {
-  change(edits["unknown block"]);
-  change(text);
+test("two edits received together are checked as one: one answer, for the last", async () => {
+  // both edits reach the server before it has checked the first
+  c.notifyTogether([didChange(edits["unknown block"]), didChange(text)]);
   const d = (await c.diagnostics(uri)).params as any;
   assert.is(d.version, version);
   assert.equal(d.diagnostics, []);
@@ -76,13 +81,13 @@ test("a request cancelled while the server is busy is answered with RequestCance
   const err = await hover.then(() => undefined, (e: { code?: number }) => e);
   assert.is(err?.code, -32800, "RequestCancelled");
   change(text);
-  await c.diagnostics(uri);
+  await c.diagnosticsOf(uri, version);
 });
 
 test("with a shape error, the parts that checked keep their inlay shapes and hover", async () => {
   const t = edits["shape error in the model's forward"];
   change(t);
-  assert.is(((await c.diagnostics(uri)).params as any).diagnostics[0].code, "MDL330");
+  assert.is(((await c.diagnosticsOf(uri, version)).params as any).diagnostics[0].code, "MDL330");
   const range = { start: { line: 0, character: 0 }, end: { line: t.split("\n").length, character: 0 } };
   const hints = (await c.request("textDocument/inlayHint", { textDocument: { uri }, range })).result as any[];
   const labelAt = (needle: string, shift: number) => hints.find((h) => h.kind === 1 && h.position.line === pos(t, needle).line && h.position.character === pos(t, needle, shift).character)?.label;
