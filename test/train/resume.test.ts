@@ -131,7 +131,7 @@ test("SIGKILL at random moments after a checkpoint, twice, then resume: same fin
   assertSameAsReference(out, finalLoss(r));
 });
 
-for (const [phase, expectLatest] of [["files-written", 40], ["dir-renamed", 40], ["pointer-written", 50]] as const) {
+for (const [phase, expectLatest] of [["files-written", 40], ["dir-renamed", 40], ["pointer-staged", 40], ["pointer-written", 50]] as const) {
   test(`SIGKILL inside a checkpoint save (${phase}) leaves a usable latest checkpoint; resume matches`, async () => {
     const out = join(root, phase);
     const killed = await runChild(out, ["--die-at", `${phase}:50`]);
@@ -139,6 +139,7 @@ for (const [phase, expectLatest] of [["files-written", 40], ["dir-renamed", 40],
     assert.is(assertUsable(out), expectLatest);
     if (phase === "files-written") assert.not.ok(existsSync(join(out, "ckpt-50")));
     if (phase === "dir-renamed") assert.ok(existsSync(join(out, "ckpt-50")), "the renamed but unreferenced directory");
+    if (phase === "pointer-staged") assert.ok(readdirSync(out).some((e) => /^\.latest\.json\.\d+\.tmp$/.test(e)), "the staged pointer is left behind");
     const r = await runChild(out, ["--resume"]);
     assert.is(r.code, 0, r.stderr);
     assert.ok(r.lines.includes(`done ${finalLoss(r)} resumed ${expectLatest}`));

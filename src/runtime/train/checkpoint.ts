@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import { encodeSafetensors, readSafetensors } from "../weights/safetensors.ts";
 import type { HostTensor } from "../weights/tensor.ts";
-import { fsyncDir, writeDurableAtomic, writeSynced } from "./durable.ts";
+import { fsyncDir, writeSynced } from "./durable.ts";
 
 export const CHECKPOINT_FORMAT = 1;
 
@@ -39,7 +39,7 @@ export interface Checkpoint {
 }
 
 /** Stages of a save, reported to `onPhase` (progress, logging, fault-injection tests). */
-export type SavePhase = "files-written" | "dir-renamed" | "pointer-written";
+export type SavePhase = "files-written" | "dir-renamed" | "pointer-staged" | "pointer-written";
 
 const LATEST = "latest.json";
 const dirName = (step: number) => `ckpt-${step}`;
@@ -71,7 +71,12 @@ export function saveCheckpoint(
   fsyncDir(run);
   opts.onPhase?.("dir-renamed");
 
-  writeDurableAtomic(join(run, LATEST), JSON.stringify({ checkpoint: name, step: c.state.step }) + "\n");
+  // the pointer: temp file, fsync, rename, fsync the directory (a kill before the rename leaves the old one)
+  const pointer = join(run, `.${LATEST}.${process.pid}.tmp`);
+  writeSynced(pointer, JSON.stringify({ checkpoint: name, step: c.state.step }) + "\n");
+  opts.onPhase?.("pointer-staged");
+  renameSync(pointer, join(run, LATEST));
+  fsyncDir(run);
   opts.onPhase?.("pointer-written");
   prune(run, c.state.step, keep);
   return final;
@@ -92,7 +97,7 @@ function prune(run: string, current: number, keep: number): void {
     .sort((a, b) => b.step - a.step);
   for (const { e } of older.slice(keep)) discard(run, e);
   // Leftovers of interrupted saves and removals (ours or a killed earlier process's).
-  for (const e of entries) if (/^\.(ckpt-\d+\..*\.tmp|trash-.*)$/.test(e)) rmSync(join(run, e), { recursive: true, force: true });
+  for (const e of entries) if (/^\.(ckpt-\d+\..*\.tmp|latest\.json\.\d+\.tmp|trash-.*)$/.test(e)) rmSync(join(run, e), { recursive: true, force: true });
 }
 
 function readPointer(run: string): { checkpoint: string; step: number } | undefined {
