@@ -97,7 +97,8 @@ function segmentMatches(w: PatternSegment, seg: string): boolean {
   return w.kind === "name" && w.name === seg;
 }
 
-function mustParse(text: string): PathPattern {
+/** Parse a pattern known to be well formed (checked and reported before); throws on a malformed one. */
+export function mustParse(text: string): PathPattern {
   const r = parsePattern(text);
   if ("error" in r) throw new Error(`bad path pattern \`${text}\`: ${r.error.reason}`);
   return r.pattern;
