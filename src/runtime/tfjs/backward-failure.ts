@@ -23,18 +23,33 @@ export function labelGradients(tape: Tape, from: number, node: Node, args: reado
   if (tape.length === from) return;
   // shapes only: the forward's tensors may be freed by the time the backward fails
   const shapes = args.map((a) => ({ shape: [...a.shape], dtype: a.dtype }));
+  const fail = (err: unknown): unknown => {
+    const e = kernelFailure(err, node, shapes, file);
+    return e === err || !(e instanceof MdlError) ? e : new MdlError(withNote(e.diagnostic, `in the backward pass: the gradient of \`${node.op}\``));
+  };
   for (let i = from; i < tape.length; i++) {
     const entry = tape[i];
     const gradient = entry.gradient;
     if (!gradient) continue;
+    // tfjs runs a gradient in two parts: the entry's gradient gives one function per input (a custom
+    // gradient's kernels run here), and the walk over the tape calls each (a registered gradient's run there)
     entry.gradient = (dys) => {
+      let perInput: ReturnType<typeof gradient>;
       try {
-        return gradient(dys);
+        perInput = gradient(dys);
       } catch (err) {
-        const e = kernelFailure(err, node, shapes, file);
-        if (e === err || !(e instanceof MdlError)) throw e;
-        throw new MdlError(withNote(e.diagnostic, `in the backward pass: the gradient of \`${node.op}\``));
+        throw fail(err);
       }
+      const out: typeof perInput = {};
+      for (const [input, f] of Object.entries(perInput))
+        out[input] = () => {
+          try {
+            return f();
+          } catch (err) {
+            throw fail(err);
+          }
+        };
+      return out;
     };
   }
 }
