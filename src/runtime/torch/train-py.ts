@@ -280,6 +280,8 @@ def frozen_keys(model, specs):
         if not hit:
             sys.exit(f"--freeze {spec}: no parameter of {exported.MODEL} is selected by it")
         out |= hit
+    if keys and len(out) == len(keys):
+        sys.exit(f"nothing of {exported.MODEL} is left to train: --freeze {', '.join(specs)} covers all {len(keys)} parameters")
     return out
 
 
