@@ -38,6 +38,20 @@ test("ancestor matching selects what a module holds", () => {
   assert.not.ok(matchPathOrAncestor("visual.conv", "visual.conv1.weight"));
 });
 
+test("ancestor matching in one pass agrees with its definition: the whole path or a non-empty prefix matches", () => {
+  const patterns = ["visual", "visual.**", "**", "*", "*.*", "**.attn", "**.0.**", "visual.**.adapter", "*.resblocks.*", "**.res*.0", "visual.transformer.resblocks.*.attn", "mit.**.adapter.**", "**.*"];
+  const have = [...paths, "", "visual.transformer.resblocks.0.attn.in_proj_weight", "mit.resblocks.0.adapter.up.weight", "mit.resblocks"];
+  let hits = 0;
+  for (const p of patterns)
+    for (const path of have) {
+      const segs = path === "" ? [] : path.split(".");
+      const want = segs.some((_, n) => matchPath(p, segs.slice(0, n + 1).join(".")));
+      assert.is(matchPathOrAncestor(p, path), want, `${p} vs ${path}`);
+      if (want) hits++;
+    }
+  assert.ok(hits > 40 && hits < patterns.length * have.length, `${hits} hits`);
+});
+
 test("many `**` stay fast (memoised)", () => {
   const deep = Array.from({ length: 60 }, (_, i) => `s${i}`).join(".");
   assert.not.ok(matchPath("**.a.**.b.**.c.**.d.**.e", deep));

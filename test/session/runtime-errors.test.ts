@@ -2,6 +2,7 @@
 // runs), nothing left to train, and an engine error inside a kernel (wrapped with op, module path and shapes).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { spawnSync } from "node:child_process";
 import * as tf from "@tensorflow/tfjs";
 import { compile } from "../../src/compiler/compile.ts";
 import { fsHost } from "../../src/cli/compile-args.ts";
@@ -9,10 +10,12 @@ import { MdlError } from "../../src/compiler/diagnostics/diagnostic.ts";
 import { initBackend } from "../../src/runtime/tfjs/backend.ts";
 import { loadSplit } from "../../src/runtime/session/data.ts";
 import { fit } from "../../src/runtime/session/fit.ts";
+import { recomputePlan } from "../../src/compiler/4-ir/recompute.ts";
 import { disposeModel, openModel } from "../../src/runtime/session/model.ts";
 import { hostModelInputs } from "../../src/runtime/run/io-tensors.ts";
 import type { HostTensor } from "../../src/runtime/weights/tensor.ts";
 import { cleanup, mdl, scratch, smallData } from "./helpers.ts";
+import { failKernel, failureOf } from "./failing-kernel.ts";
 
 test.before(() => initBackend({ backend: "wasm", threads: 1 }).then(() => undefined));
 test.after(cleanup);
@@ -73,6 +76,51 @@ test("an engine error inside a kernel is MDL454 with the op, its module path and
   assert.ok(msg.includes("[512, 64]") && msg.includes("[2, 16]"), msg);
   assert.ok(msg.includes("49406"), `the engine's reason is kept: ${msg}`);
   assert.is(e.diagnostic.span?.file, "std", "located at the primitive's call");
+});
+
+// The backward walks the graph from the end: the first node of `ops` it reaches is the last in the IR.
+const BACKWARD_CASES = [
+  // a custom gradient (gather's): its kernels run when the tape entry's gradient is called
+  { kernel: "ScatterNd", ops: ["gather", "gather_rows"], recompute: [] as string[] },
+  // a registered one (slice's is a pad): its kernels run later, in the per-input functions tfjs calls
+  { kernel: "PadV2", ops: ["slice"], recompute: [] },
+  // the same, recomputed: the failure is in the backward of the re-run forward, under its own tape
+  { kernel: "PadV2", ops: ["slice"], recompute: ["encode_text.transformer.resblocks"] },
+];
+
+for (const c of BACKWARD_CASES)
+  test(`an engine error in the backward pass (${c.kernel}${c.recompute.length ? `, --recompute ${c.recompute}` : ""}) is MDL454 with the op whose gradient failed, its module path and its forward input shapes`, async () => {
+    const train = await loadSplit(smallData(), "train");
+    const ir = compile("models/xclip.mdl", fsHost, { preset: "tiny", recompute: c.recompute }).value!;
+    const last = ir.graph.nodes.filter((n) => c.ops.includes(n.op)).at(-1)!;
+    if (c.recompute.length) {
+      const runs = [...recomputePlan(ir).values()];
+      const at = ir.graph.nodes.indexOf(last);
+      assert.ok(runs.some((r) => r.start <= at && at < r.end), `${last.op} in ${last.scope} is inside a recomputed run`);
+    }
+    // its forward inputs, with K (class texts) bound to the data set's classes
+    const dims = (a: number) => ir.graph.nodes.find((n) => n.id === a)!.type.shape.map((d) => (d === "K" ? train.classes.length : d)).join(", ");
+    let steps = 0;
+    const restore = failKernel(c.kernel);
+    const e = await caught(() => fit({ ir, classes: train.classes, entries: train.entries, out: scratch("bwd"), seed: 0, batch: 2, steps: 1, lr: 1e-3, progress: "none", onStep: () => steps++ })).finally(restore);
+    assert.is(e.diagnostic.code, "MDL454");
+    const msg = e.diagnostic.message;
+    assert.ok(msg.startsWith(`\`${last.op}\` in \`${last.scope}\` failed on inputs`), msg);
+    assert.ok(msg.includes(` failed on inputs ${last.args.map((a) => `${ir.graph.nodes.find((n) => n.id === a)!.type.dtype === "f32" ? "float32" : "int32"}[${dims(a)}]`).join(", ")}: `), msg);
+    assert.ok(msg.endsWith(`: ${failureOf(c.kernel)}`), `the engine's first line only: ${msg}`);
+    assert.ok(e.diagnostic.notes?.some((n) => n.message === `in the backward pass: the gradient of \`${last.op}\``), JSON.stringify(e.diagnostic.notes));
+    assert.is(steps, 0, "no step was taken");
+    // the same training runs once the kernel works again
+    await fit({ ir, classes: train.classes, entries: train.entries, out: scratch("bwd-ok"), seed: 0, batch: 2, steps: 1, lr: 1e-3, progress: "none", onStep: () => steps++ });
+    assert.is(steps, 1);
+  });
+
+test("mdl train: an engine error in the backward pass exits 2 with MDL454 at the op's call in the source and no stack trace", () => {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--import", "./test/session/failing-kernel-preload.ts", "src/cli/main.ts", "train", "models/xclip.mdl", "--preset", "tiny", "--data", smallData(), "--steps", "2", "--batch", "2", "--backend", "wasm", "--threads", "1", "--out", scratch("bwd-cli")], { encoding: "utf8" });
+  assert.is(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^models\/clip\.mdl:\d+:\d+: error MDL454: `gather_rows` in `encode_text` failed on inputs float32\[10, 16, 64\], int32\[10\]: ScatterNd: out of memory in the test's engine$/m);
+  assert.match(r.stderr, "in the backward pass: the gradient of `gather_rows`");
+  assert.not.match(r.stderr, /\n\s+at /, "no stack trace");
 });
 
 test("mdl train: nothing trainable and a small vocabulary exit 2 with the catalogued message and no stack trace", () => {

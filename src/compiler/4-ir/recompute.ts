@@ -4,12 +4,16 @@
  * on a member does in the language, so both give the same IR.
  */
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
-import { matchPath, parsePattern } from "../paths/pattern.ts";
+import { matchPath, parsePattern, type PathPattern } from "../paths/pattern.ts";
 import type { ModelIR, Module, Node } from "./schema.ts";
 
-export function matchesPattern(pattern: string, path: string): boolean {
-  const p = parsePattern(pattern);
-  return path !== "" && "pattern" in p && matchPath(p.pattern, path);
+/** Whether a module path matches; the root (`""`) never does. A malformed pattern matches nothing. */
+export function matchesPattern(pattern: string | PathPattern, path: string): boolean {
+  if (typeof pattern === "string") {
+    const p = parsePattern(pattern);
+    return "pattern" in p && matchesPattern(p.pattern, path);
+  }
+  return path !== "" && matchPath(pattern, path);
 }
 
 /** Mark in place; a pattern that matches no module is an error naming it. */
@@ -26,7 +30,7 @@ export function applyRecompute(ir: ModelIR, patterns: readonly string[], where: 
       out.push(diag("bad_path_pattern", where, "--recompute", p, parsed.error.reason));
       continue;
     }
-    const hits = ir.modules.filter((m) => matchesPattern(p, m.path));
+    const hits = ir.modules.filter((m) => matchesPattern(parsed.pattern, m.path));
     if (!hits.length) out.push(diag("unknown_member", where, p, ir.model));
     hits.forEach(mark);
   }

@@ -6,12 +6,14 @@
  */
 import type { Span } from "../source.ts";
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
-import { matchPath, matchPathOrAncestor } from "../paths/pattern.ts";
+import { matchPath, matchPathOrAncestor, mustParse, type PathPattern } from "../paths/pattern.ts";
 import type { ModelIR, Module } from "./schema.ts";
 
 type Tree = { modules: readonly Pick<Module, "path" | "params" | "children">[]; params: readonly { path: string }[] };
 
-export function selectParams(ir: Tree, pattern: string): Set<string> {
+export function selectParams(ir: Tree, pattern: string | PathPattern): Set<string> {
+  // parsed once here, not once per module and parameter path
+  const pat = typeof pattern === "string" ? mustParse(pattern) : pattern;
   const byPath = new Map(ir.modules.map((m) => [m.path, m]));
   const got = new Set<string>();
   const walk = (path: string) => {
@@ -20,8 +22,8 @@ export function selectParams(ir: Tree, pattern: string): Set<string> {
     for (const p of m.params) got.add(p);
     for (const c of m.children) walk(c);
   };
-  for (const m of ir.modules) if (matchPath(pattern, m.path)) walk(m.path);
-  for (const p of ir.params) if (matchPathOrAncestor(pattern, p.path)) got.add(p.path);
+  for (const m of ir.modules) if (matchPath(pat, m.path)) walk(m.path);
+  for (const p of ir.params) if (matchPathOrAncestor(pat, p.path)) got.add(p.path);
   return got;
 }
 

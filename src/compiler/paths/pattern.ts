@@ -69,9 +69,7 @@ export function matchPath(pattern: string | PathPattern, path: string): boolean 
  */
 export function matchPathOrAncestor(pattern: string | PathPattern, path: string): boolean {
   const p = typeof pattern === "string" ? mustParse(pattern) : pattern;
-  const have = path === "" ? [] : path.split(".");
-  for (let n = have.length; n >= 1; n--) if (matchSegments(p.segments, have.slice(0, n))) return true;
-  return false;
+  return matchSegments(p.segments, path === "" ? [] : path.split("."), true);
 }
 
 /** The paths of `paths` that `pattern` matches, in their order. */
@@ -97,27 +95,29 @@ function segmentMatches(w: PatternSegment, seg: string): boolean {
   return w.kind === "name" && w.name === seg;
 }
 
-function mustParse(text: string): PathPattern {
+/** Parse a pattern known to be well formed (checked and reported before); throws on a malformed one. */
+export function mustParse(text: string): PathPattern {
   const r = parsePattern(text);
   if ("error" in r) throw new Error(`bad path pattern \`${text}\`: ${r.error.reason}`);
   return r.pattern;
 }
 
-function matchSegments(want: readonly PatternSegment[], have: readonly string[]): boolean {
-  // memoised on (i, j): `**` may try every split, and a pattern with several would otherwise go exponential
-  const memo = new Map<number, boolean>();
+/** Whether `want` matches the whole of `have`, or with `prefix` a non-empty prefix of it (one pass, not one per prefix). */
+function matchSegments(want: readonly PatternSegment[], have: readonly string[], prefix = false): boolean {
+  // memoised on (i, j) (0 unknown, 1 no, 2 yes): `**` may try every split, and a pattern with several would
+  // otherwise go exponential
+  const memo = new Uint8Array((want.length + 1) * (have.length + 1));
   const go = (i: number, j: number): boolean => {
     const k = i * (have.length + 1) + j;
-    const hit = memo.get(k);
-    if (hit !== undefined) return hit;
+    if (memo[k]) return memo[k] === 2;
     let r: boolean;
-    if (i === want.length) r = j === have.length;
+    if (i === want.length) r = prefix ? j >= 1 : j === have.length;
     else {
       const w = want[i];
       if (w.kind === "globstar") r = go(i + 1, j) || (j < have.length && go(i, j + 1));
       else r = j < have.length && segmentMatches(w, have[j]) && go(i + 1, j + 1);
     }
-    memo.set(k, r);
+    memo[k] = r ? 2 : 1;
     return r;
   };
   return go(0, 0);

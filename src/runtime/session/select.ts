@@ -6,15 +6,15 @@
 import type { ModelIR } from "../../compiler/4-ir/schema.ts";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { selectParams } from "../../compiler/4-ir/select.ts";
-import { isWildcard, patternProblem } from "../../compiler/paths/pattern.ts";
+import { isWildcard, parsePattern } from "../../compiler/paths/pattern.ts";
 
 /** Parameter keys selected by any of the patterns (4-ir/select.ts); a pattern that selects nothing is an error naming it. */
 export function paramsUnder(ir: ModelIR, patterns: readonly string[], flag = "--freeze"): Set<string> {
   const out = new Set<string>();
   for (const pattern of patterns) {
-    const why = patternProblem(pattern);
-    if (why) fail("bad_path_pattern", ir.file, flag, pattern, why);
-    const got = selectParams(ir, pattern);
+    const parsed = parsePattern(pattern);
+    if ("error" in parsed) fail("bad_path_pattern", ir.file, flag, pattern, parsed.error.reason);
+    const got = selectParams(ir, parsed.pattern);
     if (!got.size) {
       if (isWildcard(pattern)) fail("pattern_matches_nothing", ir.file, flag, pattern, ir.model);
       fail("unknown_member", ir.file, pattern, ir.model);

@@ -12,6 +12,7 @@ import { evalOp } from "./ops/index.ts";
 import { tfDtype, type Env } from "./ops/shape.ts";
 import { paramLayouts } from "./layout.ts";
 import { recomputePlan, runSegment } from "./recompute.ts";
+import { labelGradients, recordingTape } from "./backward-failure.ts";
 
 export { paramLayouts, toRuntimeLayout, toTorchLayout, type Layout } from "./layout.ts";
 export { createParams } from "./init-params.ts";
@@ -117,6 +118,8 @@ function evalNode(
     return t;
   });
   let out: tf.Tensor;
+  const tape = recordingTape();
+  const recorded = tape?.length ?? 0;
   try {
     out = evalOp(node, args, {
       env,
@@ -128,6 +131,7 @@ function evalNode(
   } catch (err) {
     throw kernelFailure(err, node, args, file);
   }
+  if (tape) labelGradients(tape, recorded, node, args, file);
   // An op that hands back its input (dropout at inference) must not share a tensor with it:
   // freeing one node's value would free the other's.
   return args.includes(out) ? tf.clone(out) : out;

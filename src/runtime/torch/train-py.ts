@@ -60,7 +60,7 @@ from PIL import Image
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import __MODEL_MODULE__ as exported  # noqa: E402
 
-# Parameters of ` + "`use`" + String.raw` members sit at their parent's level, so --freeze needs their keys spelled out.
+# Parameters of ` + "`use`" + String.raw` members sit at their parent's level, so --freeze needs their keys spelled out (by module path).
 VIEW_PARAMS = __VIEW_PARAMS__
 # The learning-rate multipliers the model declares (` + "`train { lr * 10: ... }`" + String.raw`), by parameter key; absent keys train at 1.
 LR_SCALES = __LR_SCALES__
@@ -87,7 +87,7 @@ def parse_args(argv=None):
     p.add_argument("--new-lr-scale", type=float, default=None, help="one rate multiplier for every learning-rate group the model declares (default: as declared, x10 for what X-CLIP adds)")
     p.add_argument("--smoothing", type=float, default=0.1)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--freeze", action="append", default=[], help="module path or key prefix kept fixed (repeatable)")
+    p.add_argument("--freeze", action="append", default=[], help="parameters kept fixed, by module or key path pattern as in mdl train: visual, **.attn, prompts_* (repeatable)")
     p.add_argument("--no-jitter", dest="jitter", action="store_false", help="whole frames instead of scale-jittered crops")
     p.add_argument("--checkpoint-every", type=int)
     p.add_argument("--threads", type=int, default=1, help="torch threads per process")
@@ -208,14 +208,80 @@ def smoothed_cross_entropy(logits, labels, smoothing):
     return -(target * torch.log_softmax(logits, dim=-1)).sum(dim=-1).mean()
 
 
+# ---- --freeze: mdl's path patterns (src/compiler/paths/pattern.ts), with the same meaning ----
+# ` + "`*`" + String.raw` is one segment, ` + "`**`" + String.raw` any number of them (none included), a ` + "`*`" + String.raw` inside a segment any run of
+# characters within it; a pattern selects the parameters whose key or a prefix of it matches, and everything
+# under a matching module (whose keys, for a ` + "`use`" + String.raw` member, are listed in VIEW_PARAMS).
+
+SEGMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+|\*|\*\*|[A-Za-z0-9_*]*[A-Za-z0-9_][A-Za-z0-9_*]*")
+
+
+def parse_pattern(text):
+    """A list of segments: ("name", s), ("star",), ("globstar",) or ("glob", regex); ValueError says why not."""
+    segments = []
+    for i, s in enumerate(text.split(".")):
+        if s == "":
+            raise ValueError("the pattern is empty" if text == "" else f"segment {i + 1} is empty")
+        if not SEGMENT.fullmatch(s) or ("**" in s and s != "**"):
+            why = "** must be a whole segment" if "**" in s else "a segment is a name, an index, *, ** or a name with * in it"
+            raise ValueError(f"{s} is not a path segment ({why})")
+        if s == "**" and segments and segments[-1][0] == "globstar":
+            raise ValueError("**.** repeats **")
+        if s == "*":
+            segments.append(("star",))
+        elif s == "**":
+            segments.append(("globstar",))
+        elif "*" in s:
+            segments.append(("glob", re.compile("[A-Za-z0-9_]*".join(map(re.escape, s.split("*"))))))
+        else:
+            segments.append(("name", s))
+    return segments
+
+
+def match_segments(want, have):
+    memo = {}  # on (i, j): several ** would otherwise try every split of every split
+
+    def go(i, j):
+        if (i, j) not in memo:
+            if i == len(want):
+                r = j == len(have)
+            elif want[i][0] == "globstar":
+                r = go(i + 1, j) or (j < len(have) and go(i, j + 1))
+            else:
+                w = want[i]
+                r = j < len(have) and (w[0] == "star" or (w[0] == "glob" and w[1].fullmatch(have[j]) is not None) or (w[0] == "name" and w[1] == have[j])) and go(i + 1, j + 1)
+            memo[(i, j)] = r
+        return memo[(i, j)]
+
+    return go(0, 0)
+
+
+def match_path(pattern, path):
+    return match_segments(pattern, path.split(".") if path else [])
+
+
+def match_path_or_ancestor(pattern, path):
+    have = path.split(".") if path else []
+    return any(match_segments(pattern, have[:n]) for n in range(len(have), 0, -1))
+
+
 def frozen_keys(model, specs):
     keys = [k for k, _ in model.named_parameters()]
     out = set()
     for spec in specs:
-        hit = {k for k in keys if k == spec or k.startswith(spec + ".")} | set(VIEW_PARAMS.get(spec, []))
+        try:
+            pattern = parse_pattern(spec)
+        except ValueError as e:
+            sys.exit(f"--freeze {spec}: {e}")
+        hit = {k for k in keys if match_path_or_ancestor(pattern, k)}
+        for module, under in VIEW_PARAMS.items():
+            if match_path(pattern, module):
+                hit |= set(under)
         if not hit:
-            sys.exit(f"--freeze {spec}: no parameter of {exported.MODEL} is under it")
+            sys.exit(f"--freeze {spec}: no parameter of {exported.MODEL} is selected by it")
         out |= hit
+    if keys and len(out) == len(keys):
+        sys.exit(f"nothing of {exported.MODEL} is left to train: --freeze {', '.join(specs)} covers all {len(keys)} parameters")
     return out
 
 
