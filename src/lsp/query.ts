@@ -8,6 +8,7 @@ import type { Program } from "../compiler/2-resolve/program.ts";
 import type { ModuleStats } from "../compiler/4-ir/analyze.ts";
 import type { ModelIR, Module, TensorType } from "../compiler/4-ir/schema.ts";
 import { human } from "../tools/diff/print.ts";
+import type { Hidden } from "./carry-over.ts";
 import { blockHover } from "./doc-comment.ts";
 import { wordAt } from "./positions.ts";
 
@@ -15,6 +16,8 @@ export interface Analysis {
   program: Program;
   ir?: ModelIR;
   stats?: Map<string, ModuleStats>;
+  /** In an analysis carried over a syntax error: what the edit may have changed (carry-over.ts). */
+  hidden?: Hidden;
 }
 
 export const typeText = (t: TensorType) => `${t.dtype}[${t.shape.join(", ")}]`;
@@ -35,11 +38,14 @@ function memberSpan(decl: A.BlockDecl | A.ModelDecl, name: string): A.SubModule 
 /** The first module instance declared by this member (the shallowest when a repeat stacks several). */
 export function instanceOf(a: Analysis, file: string, member: A.SubModule | A.UseMember): Module | undefined {
   const hits = (a.ir?.modules ?? []).filter((m) => m.loc && m.loc.file === file && m.loc.start >= member.span.start && m.loc.end <= member.span.end);
-  return hits.sort((x, y) => x.path.split(".").length - y.path.split(".").length)[0];
+  const first = hits.sort((x, y) => x.path.split(".").length - y.path.split(".").length)[0];
+  return first && !a.hidden?.modules.has(first.path) ? first : undefined;
 }
 
 function moduleHover(a: Analysis, m: Module): string {
-  const s = a.stats?.get(m.path);
+  // an output and a cost summed over instances of which one was edited are not known
+  const edited = a.hidden && [...a.hidden.modules].some((p) => m.path === "" || p === m.path || p.startsWith(`${m.path}.`));
+  const s = edited ? undefined : a.stats?.get(m.path);
   const lines = [`**${m.path || a.ir!.model}**: \`${m.block}\``];
   if (s?.output) lines.push(`output \`${typeText(s.output)}\``);
   if (s) lines.push(`${human(s.params)} parameters (${s.params.toLocaleString("en-US")}), ${human(s.macs)} MACs`);
@@ -83,10 +89,10 @@ export function exprType(a: Analysis, file: string, decl: A.BlockDecl | A.ModelD
     const inst = member ? instanceOf(a, file, member) : undefined;
     const call = inst ? a.ir.graph.calls.find((c) => c.scope === inst.path) : undefined;
     const out = call ? call.outputs[index < 0 ? 0 : index] : undefined;
-    if (out) return a.ir.graph.nodes[out.value].type;
+    if (out) return a.hidden?.nodes.has(out.value) ? undefined : a.ir.graph.nodes[out.value].type;
   }
   const node = a.ir.graph.nodes.find((n) => n.loc && n.loc.file === file && n.loc.start === e.span.start && n.loc.end === e.span.end);
-  return node?.type;
+  return node && !a.hidden?.nodes.has(node.id) ? node.type : undefined;
 }
 
 function calleeName(e: A.Expr): string | undefined {
@@ -99,6 +105,11 @@ function calleeName(e: A.Expr): string | undefined {
 }
 
 export function hover(a: Analysis, file: string, offset: number): string | undefined {
+  return shapeHover(a, file, offset) ?? nameHover(a, file, offset);
+}
+
+/** What the IR says about the word under the cursor: a sub-module's figures, a forward variable's shape. */
+export function shapeHover(a: Analysis, file: string, offset: number): string | undefined {
   const text = a.program.files.get(file)?.text;
   const w = text === undefined ? undefined : wordAt(text, offset);
   const decl = declAt(a.program, file, offset);
@@ -108,9 +119,14 @@ export function hover(a: Analysis, file: string, offset: number): string | undef
     const inst = instanceOf(a, file, member);
     if (inst) return moduleHover(a, inst);
   }
-  const v = variableHover(a, file, decl, w.word, offset);
-  if (v) return v;
-  const def = a.program.scopes.get(file)?.get(w.word);
+  return variableHover(a, file, decl, w.word, offset);
+}
+
+/** The signature and doc comment of the block or model named under the cursor. */
+function nameHover(a: Analysis, file: string, offset: number): string | undefined {
+  const text = a.program.files.get(file)?.text;
+  const w = text === undefined ? undefined : wordAt(text, offset);
+  const def = w && declAt(a.program, file, offset) ? a.program.scopes.get(file)?.get(w.word) : undefined;
   return def ? blockHover(a.program, def) : undefined;
 }
 

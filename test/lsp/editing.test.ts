@@ -3,8 +3,9 @@
  * after each edit are exactly what `mdl check` reports for that text (the same compile, with the IR
  * verification on), edits received together are checked once, for the last (an edit arriving during a
  * check is in supersede.test.ts), a cancelled request is answered
- * with RequestCancelled, and a file with a shape error still gets inlay shapes and hover for the parts
- * that checked.
+ * with RequestCancelled, a file with a shape error still gets inlay shapes and hover for the parts
+ * that checked, and after a syntax error the declarations it is not in keep what the last check gave
+ * them, except what the edited declarations may have changed.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -97,6 +98,54 @@ test("with a shape error, the parts that checked keep their inlay shapes and hov
   assert.is(labelAt("let p = mean", 5), undefined);
   const h = (await c.request("textDocument/hover", { textDocument: { uri }, position: pos(t, "  mit = MIT", 3) })).result as any;
   assert.match(h.contents.value, /output `f32\[B, 512\]`/);
+});
+
+const everywhere = (t: string) => ({ start: { line: 0, character: 0 }, end: { line: t.split("\n").length, character: 0 } });
+const hintsOf = async (t: string) => ((await c.request("textDocument/inlayHint", { textDocument: { uri }, range: everywhere(t) })).result as any[]).map((h) => `${h.position.line}:${h.position.character} ${h.label}`);
+const lineOf = (t: string, needle: string) => pos(t, needle).line;
+
+test("after a syntax error, the declarations it is not in keep their hints, hover and definitions; nothing computed from it does", async () => {
+  change(text);
+  await c.diagnosticsOf(uri, version);
+  const clean = await hintsOf(text);
+  // an unfinished line in MIT's forward, one line more: every later declaration moves down
+  const at = "forward(c: [B, T, d]) -> [B, d] {";
+  const t = text.replace(at, `${at}\n    let z = (`);
+  change(t);
+  assert.is(((await c.diagnosticsOf(uri, version)).params as any).diagnostics[0].code, "MDL101");
+  // what must go: MIT's own hints, and the shapes the model computes from mit's output (`v`, `similarity`)
+  const [mit, next] = [lineOf(text, "block MIT("), lineOf(text, "block CrossAttention(")];
+  const fromMit = [lineOf(text, "let v = mit("), lineOf(text, "let similarity =")];
+  const kept = clean.filter((h) => {
+    const [line, label] = [Number(h.split(":")[0]), h.split(" ").slice(1).join(" ")];
+    return !(line >= mit && line < next) && !(fromMit.includes(line) && label.startsWith(": "));
+  });
+  const moved = kept.map((h) => {
+    const [line, rest] = [Number(h.split(":")[0]), h.slice(h.indexOf(":"))];
+    return `${line > lineOf(text, at) ? line + 1 : line}${rest}`;
+  });
+  assert.ok(clean.length - kept.length >= 5 && kept.length > 100, `${clean.length} hints, ${kept.length} kept`);
+  assert.equal(await hintsOf(t), moved);
+  const hover = async (needle: string, shift: number) => ((await c.request("textDocument/hover", { textDocument: { uri }, position: pos(t, needle, shift) })).result as any)?.contents.value;
+  assert.match(await hover("  visual = CrossFrameViT", 3), /output `f32\[8\*B, 512\]`/);
+  assert.is(await hover("  mit = MIT", 3), undefined);
+  assert.is(await hover("let t = broadcast", 4), "`t`: `f32[B, K, 512]`");
+  assert.is(await hover("let v = mit", 4), undefined);
+  const def = (await c.request("textDocument/definition", { textDocument: { uri }, position: pos(t, "cross_attn = CrossAttention", 15) })).result as any;
+  assert.equal(def.range.start, pos(t, "block CrossAttention", 6));
+
+  // while MIT is still broken, CrossFrameBlock changes too: its text is no longer the one last checked,
+  // so it and the visual encoder's values after its blocks lose their hints; CrossFrameViT's first lines keep theirs
+  const t2 = t.replace("mlp = MLP(d, 4 * d)", "mlp = MLP(d, 2 * d)");
+  change(t2);
+  await c.diagnosticsOf(uri, version);
+  const after = await hintsOf(t2);
+  const lines = (from: string, to: string) => after.filter((h) => Number(h.split(":")[0]) >= lineOf(t2, from) && Number(h.split(":")[0]) < lineOf(t2, to));
+  assert.equal(lines("block CrossFrameBlock(", "block CrossFrameViT("), []);
+  const vit = lines("block CrossFrameViT(", "block MIT(").filter((h) => h.includes(": f32"));
+  assert.equal(vit.map((h) => h.slice(h.indexOf(" ") + 1)), [": f32[8*B, 49, 768]", ": f32[8*B, 50, 768]"]);
+  assert.not.ok(after.some((h) => Number(h.split(":")[0]) === lineOf(t2, "let (cls, patches)") && h.includes(": f32")));
+  assert.ok(after.some((h) => Number(h.split(":")[0]) === lineOf(t2, "let t = broadcast") && h.endsWith(": f32[B, K, 512]")));
 });
 
 test.run();

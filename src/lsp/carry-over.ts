@@ -1,0 +1,129 @@
+/**
+ * After a syntax error the compile stops at parsing (its tree has holes), so it has no IR: no inlay
+ * shapes, no shapes or costs on hover. The declarations the edit did not touch are carried over from
+ * the last analysis that got past parsing, as long as what they show cannot have changed:
+ *
+ * - a declaration is matched to the last good text by its own text (from its `block`, `model` or
+ *   `import` keyword to its last token), and its offsets move by how far it moved; an offset in a
+ *   declaration without a match maps to nothing, so that declaration shows no old shape;
+ * - an import without a match, or an imported file whose text changed, carries nothing over (names
+ *   may mean something else now);
+ * - a block or model whose text changed (or that was added, removed, or extends one that did) is
+ *   "changed": its instances and everything under them are hidden (their hyperparameters and shapes
+ *   come from its text), and so is every value computed from a hidden one (a caller's use of its output).
+ */
+import { isAbsolute } from "node:path";
+import { lexer } from "../../grammar/tokens.ts";
+import type * as A from "../compiler/1-syntax/ast.ts";
+import type { ModelIR } from "../compiler/4-ir/schema.ts";
+import { definition, shapeHover, type Analysis } from "./query.ts";
+
+/** The last good analysis, with a map between its text's offsets and the current text's. */
+export interface CarriedOver {
+  analysis: Analysis;
+  text: string;
+  /** The offset in the last good text of an offset of the current one; undefined in a changed declaration. */
+  toOld(offset: number): number | undefined;
+  /** The offset in the current text of an offset of the last good one; undefined in a changed declaration. */
+  toNew(offset: number): number | undefined;
+}
+
+/** What a carried-over analysis must not show: instances of changed blocks and values computed from them. */
+export interface Hidden {
+  modules: Set<string>;
+  nodes: Set<number>;
+}
+
+interface Decl {
+  keyword: string;
+  name?: string;
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** Every top-level declaration, from its keyword to its last token; brackets need not balance. */
+function declarations(text: string): Decl[] {
+  const tokens = lexer.tokenize(text).tokens;
+  const out: Decl[] = [];
+  tokens.forEach((t, i) => {
+    const keyword = t.tokenType.name;
+    if (keyword !== "Block" && keyword !== "Model" && keyword !== "Import") return;
+    let j = i + 1;
+    while (j < tokens.length && !["Block", "Model", "Import"].includes(tokens[j].tokenType.name)) j++;
+    const last = tokens[j - 1];
+    const end = (last.endOffset ?? last.startOffset) + 1;
+    const name = keyword !== "Import" && tokens[i + 1]?.tokenType.name === "Name" ? tokens[i + 1].image : undefined;
+    out.push({ keyword, name, start: t.startOffset, end, text: text.slice(t.startOffset, end) });
+  });
+  return out;
+}
+
+/** Pairs of declarations with the same text, in order: [old, new]. */
+function match(old: Decl[], now: Decl[]): Map<Decl, Decl> {
+  const byText = new Map<string, Decl[]>();
+  for (const d of old) byText.set(d.text, [...(byText.get(d.text) ?? []), d]);
+  const pairs = new Map<Decl, Decl>();
+  for (const d of now) {
+    const o = byText.get(d.text)?.shift();
+    if (o) pairs.set(o, d);
+  }
+  return pairs;
+}
+
+/** The last good analysis of `path` as far as it still holds for `text`, or undefined if nothing does. */
+export function carryOver(path: string, good: { analysis: Analysis; text: string }, text: string, fresh: Analysis): CarriedOver | undefined {
+  const ir = good.analysis.ir;
+  if (!ir) return undefined;
+  for (const [file, f] of good.analysis.program.files)
+    if (file !== path && isAbsolute(file) && fresh.program.files.get(file)?.text !== f.text) return undefined;
+  const [old, now] = [declarations(good.text), declarations(text)];
+  const pairs = match(old, now);
+  const unmatched = [...old.filter((d) => !pairs.has(d)), ...now.filter((d) => ![...pairs.values()].includes(d))];
+  if (unmatched.some((d) => d.keyword === "Import")) return undefined;
+  const changed = new Set(unmatched.flatMap((d) => (d.name ? [d.name] : [])));
+  // a declaration that extends a changed one inherits the change
+  const decls = [...good.analysis.program.files.values()].flatMap((f) => f.ast.decls);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const d of decls)
+      if (d.base && changed.has(d.base.name) && !changed.has(d.name.name)) grew = Boolean(changed.add(d.name.name));
+  }
+  const to = (from: Decl[], moved: (d: Decl) => Decl | undefined) => (offset: number) => {
+    const d = from.find((x) => x.start <= offset && offset <= x.end);
+    const m = d && moved(d);
+    return d && m ? offset + m.start - d.start : undefined;
+  };
+  const back = new Map([...pairs].map(([o, n]) => [n, o]));
+  return {
+    analysis: { program: good.analysis.program, ir, hidden: hiddenBy(ir, changed), get stats() { return good.analysis.stats; } },
+    text: good.text,
+    toOld: to(now, (d) => back.get(d)),
+    toNew: to(old, (d) => pairs.get(d)),
+  };
+}
+
+function hiddenBy(ir: ModelIR, changed: Set<string>): Hidden {
+  const roots = ir.modules.filter((m) => changed.has(m.block) || (m.path === "" && changed.has(ir.model))).map((m) => m.path);
+  const under = (path: string) => roots.some((r) => r === "" || path === r || path.startsWith(`${r}.`));
+  const modules = new Set(ir.modules.filter((m) => under(m.path)).map((m) => m.path));
+  const nodes = new Set<number>();
+  // nodes come in topological order: a node's arguments are decided before it
+  for (const n of ir.graph.nodes) if (under(n.scope) || n.args.some((a) => nodes.has(a))) nodes.add(n.id);
+  return { modules, nodes };
+}
+
+/** The shape hover at an offset of the current text, from the carried-over analysis. */
+export function carriedHover(c: CarriedOver, path: string, offset: number): string | undefined {
+  const old = c.toOld(offset);
+  return old === undefined ? undefined : shapeHover(c.analysis, path, old);
+}
+
+/** Go-to-definition from the carried-over analysis, its target moved to the current text (other files are unchanged). */
+export function carriedDefinition(c: CarriedOver, path: string, offset: number): A.Ident["span"] | undefined {
+  const old = c.toOld(offset);
+  const span = old === undefined ? undefined : definition(c.analysis, path, old);
+  if (!span || span.file !== path) return span;
+  const [start, end] = [c.toNew(span.start), c.toNew(span.end)];
+  return start === undefined || end === undefined ? undefined : { file: path, start, end };
+}
