@@ -1,7 +1,8 @@
 /**
- * After a syntax error the compile stops at parsing (its tree has holes), so it has no IR: no inlay
- * shapes, no shapes or costs on hover. The declarations the edit did not touch are carried over from
- * the last analysis that got past parsing, as long as what they show cannot have changed:
+ * After a syntax error the compile stops at parsing (its tree has holes), after an unknown name at
+ * resolving, so it has no IR: no inlay shapes, no shapes or costs on hover. The declarations the edits
+ * did not touch are carried over from the last analysis that had an IR, as long as what they show
+ * cannot have changed:
  *
  * - a declaration is matched to the last good text by its own text (from its `block`, `model` or
  *   `import` keyword to its last token), and its offsets move by how far it moved; an offset in a

@@ -7,8 +7,9 @@
  * incremental-parse.ts; IR analysis for hover is done only when asked), then yields again and
  * publishes only if no newer edit arrived meanwhile: a superseded run is abandoned and never shows
  * stale diagnostics. Requests wait for the runs in flight, so they answer about the latest text, and
- * give up with RequestCancelled when the client cancels them. After a syntax error, queries also get
- * the last analysis that got past parsing, for the declarations the edit left alone (carry-over.ts).
+ * give up with RequestCancelled when the client cancels them. When a compile stops before the forward
+ * is checked (a syntax error, an unknown name), queries also get the last analysis that had an IR, for
+ * the declarations the edits since left alone (carry-over.ts).
  */
 import { fileHost } from "../util/fs-host.ts";
 import { isAbsolute } from "node:path";
@@ -35,7 +36,7 @@ export interface Located {
   text: string;
   analysis: Analysis;
   offset: number;
-  /** After a syntax error: the last analysis that got past parsing, for the declarations it still holds for. */
+  /** When the latest compile has no IR: the last analysis that had one, for the declarations it still holds for. */
   carried?: CarriedOver;
 }
 
@@ -58,7 +59,7 @@ export function checkCancelled(token?: CancellationToken): void {
 export class Workspace {
   readonly documents = new TextDocuments(TextDocument);
   private readonly analyses = new Map<string, Held>();
-  /** The last analysis of each document that got past parsing, with the text it was made from. */
+  /** The last analysis of each document that had an IR (whole or partial), with the text it was made from. */
   private readonly lastGood = new Map<string, { analysis: Analysis; text: string }>();
   /** Documents edited since their last diagnostics run started. */
   private readonly dirty = new Set<string>();
@@ -114,11 +115,15 @@ export class Workspace {
     }
   }
 
-  /** A compile's analysis; after a syntax error, with what carries over from the last one that parsed. */
+  /**
+   * A compile's analysis; when it has no IR (a syntax error, or an unknown name, stops the compile before
+   * the forward is checked), with what carries over from the last one that had. Typing passes through
+   * both kinds of error, so the last IR, not the last parse, is what is kept.
+   */
   private held(path: string, text: string, r: Compiled): Held {
     const analysis = analysisOf(r);
     const good = this.lastGood.get(path);
-    if (!r.diagnostics.some((d) => d.code.startsWith("MDL1"))) {
+    if (analysis.ir) {
       this.lastGood.set(path, { analysis, text });
       return { analysis };
     }

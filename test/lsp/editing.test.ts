@@ -104,7 +104,7 @@ const everywhere = (t: string) => ({ start: { line: 0, character: 0 }, end: { li
 const hintsOf = async (t: string) => ((await c.request("textDocument/inlayHint", { textDocument: { uri }, range: everywhere(t) })).result as any[]).map((h) => `${h.position.line}:${h.position.character} ${h.label}`);
 const lineOf = (t: string, needle: string) => pos(t, needle).line;
 
-test("after a syntax error, the declarations it is not in keep their hints, hover and definitions; nothing computed from it does", async () => {
+test("after a syntax error, the declarations it is not in keep their hints, hover and definitions; nothing computed from what changed does", async () => {
   change(text);
   await c.diagnosticsOf(uri, version);
   const clean = await hintsOf(text);
@@ -146,6 +146,21 @@ test("after a syntax error, the declarations it is not in keep their hints, hove
   assert.equal(vit.map((h) => h.slice(h.indexOf(" ") + 1)), [": f32[8*B, 49, 768]", ": f32[8*B, 50, 768]"]);
   assert.not.ok(after.some((h) => Number(h.split(":")[0]) === lineOf(t2, "let (cls, patches)") && h.includes(": f32")));
   assert.ok(after.some((h) => Number(h.split(":")[0]) === lineOf(t2, "let t = broadcast") && h.endsWith(": f32[B, K, 512]")));
+
+  // typing passes through unknown names (no IR either) and syntax errors: both keep the last IR's hints
+  // for what they do not touch; CrossFrameBlock, being typed in, and what its instances compute show none
+  change(text);
+  await c.diagnosticsOf(uri, version);
+  for (const t3 of [text.replace("mlp = MLP(d, 4 * d)", "mlp = M(d, 4 * d)"), text.replace("mlp = MLP(d, 4 * d)", "mlp = M(d, 4 *")]) {
+    change(t3);
+    assert.match(((await c.diagnosticsOf(uri, version)).params as any).diagnostics[0].code, /^MDL[12]/);
+    const hints = await hintsOf(t3);
+    const on = (needle: string) => hints.filter((h) => Number(h.split(":")[0]) === lineOf(t3, needle) && h.includes(": f32")).map((h) => h.slice(h.indexOf(" ") + 1));
+    assert.equal(on("let m = reshape"), []);
+    assert.equal(on("let (cls, patches)"), []);
+    assert.equal(on("let t = broadcast"), [": f32[B, K, 512]"]);
+    assert.equal(on("let qh = transpose"), [": f32[B, 8, K, 64]"]);
+  }
 });
 
 test.run();
