@@ -29,9 +29,13 @@ export interface CarriedOver {
   toNew(offset: number): number | undefined;
 }
 
-/** What a carried-over analysis must not show: instances of changed blocks and values computed from them. */
+/** What a carried-over analysis must not show. */
 export interface Hidden {
+  /** Instances of changed declarations and everything under them: their hyperparameter values may differ. */
   modules: Set<string>;
+  /** Those, and the instances called with a hidden value (with everything under them): their shapes may differ. */
+  shapes: Set<string>;
+  /** Values computed in a hidden instance, or from a hidden value. */
   nodes: Set<number>;
 }
 
@@ -104,14 +108,23 @@ export function carryOver(path: string, good: { analysis: Analysis; text: string
   };
 }
 
+/** A module path and the paths it is under, innermost first ("a.b.c", "a.b", "a", ""). */
+const enclosing = (path: string): string[] => (path === "" ? [""] : [path, ...enclosing(path.includes(".") ? path.slice(0, path.lastIndexOf(".")) : "")]);
+
 function hiddenBy(ir: ModelIR, changed: Set<string>): Hidden {
-  const roots = ir.modules.filter((m) => changed.has(m.block) || (m.path === "" && changed.has(ir.model))).map((m) => m.path);
-  const under = (path: string) => roots.some((r) => r === "" || path === r || path.startsWith(`${r}.`));
-  const modules = new Set(ir.modules.filter((m) => under(m.path)).map((m) => m.path));
+  const roots = new Set(ir.modules.filter((m) => changed.has(m.block) || (m.path === "" && changed.has(ir.model))).map((m) => m.path));
+  const modules = new Set(ir.modules.filter((m) => enclosing(m.path).some((p) => roots.has(p))).map((m) => m.path));
+  const calls = new Map<string, number[][]>();
+  for (const c of ir.graph.calls) calls.set(c.scope, [...(calls.get(c.scope) ?? []), c.inputs]);
+  const shapes = new Set(roots);
   const nodes = new Set<number>();
-  // nodes come in topological order: a node's arguments are decided before it
-  for (const n of ir.graph.nodes) if (under(n.scope) || n.args.some((a) => nodes.has(a))) nodes.add(n.id);
-  return { modules, nodes };
+  // A callee's symbols are bound from its call's arguments: called with a hidden value, even its values
+  // that use none of its inputs (a broadcast parameter) may change shape. Nodes come in topological
+  // order, so a call's arguments are decided before the callee's first node asks.
+  const fed = (scope: string) =>
+    enclosing(scope).some((p) => shapes.has(p) || ((calls.get(p) ?? []).some((inputs) => inputs.some((i) => nodes.has(i))) && Boolean(shapes.add(p))));
+  for (const n of ir.graph.nodes) if (n.args.some((a) => nodes.has(a)) || fed(n.scope)) nodes.add(n.id);
+  return { modules, shapes, nodes };
 }
 
 /** The shape hover at an offset of the current text, from the carried-over analysis. */

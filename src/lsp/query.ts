@@ -51,7 +51,7 @@ export function instanceOf(a: Analysis, file: string, member: A.SubModule | A.Us
 
 function moduleHover(a: Analysis, m: Module): string {
   // an output and a cost summed over instances of which one was edited are not known
-  const edited = a.hidden && [...a.hidden.modules].some((p) => m.path === "" || p === m.path || p.startsWith(`${m.path}.`));
+  const edited = a.hidden && [...a.hidden.shapes].some((p) => m.path === "" || p === "" || p === m.path || p.startsWith(`${m.path}.`) || m.path.startsWith(`${p}.`));
   const s = edited ? undefined : a.stats?.get(m.path);
   const lines = [`**${m.path || a.ir!.model}**: \`${m.block}\``];
   if (s?.output) lines.push(`output \`${typeText(s.output)}\``);
