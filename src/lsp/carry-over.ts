@@ -11,7 +11,9 @@
  *   may mean something else now);
  * - a block or model whose text changed (or that was added, removed, or extends one that did) is
  *   "changed": its instances and everything under them are hidden (their hyperparameters and shapes
- *   come from its text), and so is every value computed from a hidden one (a caller's use of its output).
+ *   come from its text), and so is every value computed from a hidden one (a caller's use of its output);
+ * - a block named in changed text may have gained or lost an instance there, so which instance is its
+ *   first (the one whose values the hints show) is not known: it shows none.
  */
 import { isAbsolute } from "node:path";
 import { lexer } from "../../grammar/tokens.ts";
@@ -37,11 +39,15 @@ export interface Hidden {
   shapes: Set<string>;
   /** Values computed in a hidden instance, or from a hidden value. */
   nodes: Set<number>;
+  /** Blocks named in changed text: which of their instances comes first is not known. */
+  decls: Set<string>;
 }
 
 interface Decl {
   keyword: string;
   name?: string;
+  /** Every name its text mentions. */
+  names: Set<string>;
   start: number;
   end: number;
   text: string;
@@ -59,7 +65,8 @@ function declarations(text: string): Decl[] {
     const last = tokens[j - 1];
     const end = (last.endOffset ?? last.startOffset) + 1;
     const name = keyword !== "Import" && tokens[i + 1]?.tokenType.name === "Name" ? tokens[i + 1].image : undefined;
-    out.push({ keyword, name, start: t.startOffset, end, text: text.slice(t.startOffset, end) });
+    const names = new Set(tokens.slice(i + 1, j).flatMap((n) => (n.tokenType.name === "Name" ? [n.image] : [])));
+    out.push({ keyword, name, names, start: t.startOffset, end, text: text.slice(t.startOffset, end) });
   });
   return out;
 }
@@ -101,7 +108,7 @@ export function carryOver(path: string, good: { analysis: Analysis; text: string
   };
   const back = new Map([...pairs].map(([o, n]) => [n, o]));
   return {
-    analysis: { program: good.analysis.program, ir, hidden: hiddenBy(ir, changed), get stats() { return good.analysis.stats; } },
+    analysis: { program: good.analysis.program, ir, hidden: { ...hiddenBy(ir, changed), decls: new Set(unmatched.flatMap((d) => [...d.names])) }, get stats() { return good.analysis.stats; } },
     text: good.text,
     toOld: to(now, (d) => back.get(d)),
     toNew: to(old, (d) => pairs.get(d)),
@@ -111,7 +118,7 @@ export function carryOver(path: string, good: { analysis: Analysis; text: string
 /** A module path and the paths it is under, innermost first ("a.b.c", "a.b", "a", ""). */
 const enclosing = (path: string): string[] => (path === "" ? [""] : [path, ...enclosing(path.includes(".") ? path.slice(0, path.lastIndexOf(".")) : "")]);
 
-function hiddenBy(ir: ModelIR, changed: Set<string>): Hidden {
+function hiddenBy(ir: ModelIR, changed: Set<string>): Omit<Hidden, "decls"> {
   const roots = new Set(ir.modules.filter((m) => changed.has(m.block) || (m.path === "" && changed.has(ir.model))).map((m) => m.path));
   const modules = new Set(ir.modules.filter((m) => enclosing(m.path).some((p) => roots.has(p))).map((m) => m.path));
   const calls = new Map<string, number[][]>();
@@ -123,7 +130,14 @@ function hiddenBy(ir: ModelIR, changed: Set<string>): Hidden {
   // order, so a call's arguments are decided before the callee's first node asks.
   const fed = (scope: string) =>
     enclosing(scope).some((p) => shapes.has(p) || ((calls.get(p) ?? []).some((inputs) => inputs.some((i) => nodes.has(i))) && Boolean(shapes.add(p))));
-  for (const n of ir.graph.nodes) if (n.args.some((a) => nodes.has(a)) || fed(n.scope)) nodes.add(n.id);
+  // A hidden instance may return a value it did not compute (`return x`): then that value is hidden at
+  // every use, those before the call too (more than needed, never less), and the nodes are walked again.
+  for (let grew = true; grew; ) {
+    for (const n of ir.graph.nodes) if (n.args.some((a) => nodes.has(a)) || fed(n.scope)) nodes.add(n.id);
+    const passed = ir.graph.calls.filter((c) => enclosing(c.scope).some((p) => shapes.has(p))).flatMap((c) => c.outputs.map((o) => o.value));
+    grew = passed.some((v) => !nodes.has(v));
+    for (const v of passed) nodes.add(v);
+  }
   return { modules, shapes, nodes };
 }
 

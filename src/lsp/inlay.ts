@@ -36,7 +36,7 @@ export function inlayHints(at: Located, range: Range, token?: CancellationToken)
   const hint = (offset: number, label: string, kind: 1 | 2) => hints.push({ position: toPosition(at.text, offset), label, kind, paddingLeft: kind === 2 });
   const [from, to] = [toOffset(at.text, range.start), toOffset(at.text, range.end)];
   for (const decl of file.ast.decls) {
-    if (decl.span.end < from || decl.span.start > to) continue;
+    if (decl.span.end < from || decl.span.start > to || at.analysis.hidden?.decls.has(decl.name.name)) continue;
     checkCancelled(token);
     const fwd = decl.members.find((m): m is A.ForwardDecl => m.kind === "Forward");
     for (const s of fwd ? statements(fwd.body) : []) {

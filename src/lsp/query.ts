@@ -120,7 +120,7 @@ export function shapeHover(a: Analysis, file: string, offset: number): string | 
   const text = a.program.files.get(file)?.text;
   const w = text === undefined ? undefined : wordAt(text, offset);
   const decl = declAt(a.program, file, offset);
-  if (!w || !decl) return undefined;
+  if (!w || !decl || a.hidden?.decls.has(decl.name.name)) return undefined;
   const sub = subModule(a, file, decl, w.word);
   if (sub && a.ir) {
     const inst = instanceOf(a, sub.file, sub.member, sub.inherited ? decl.name.name : undefined);
