@@ -16,20 +16,21 @@ import type { Located } from "./workspace.ts";
 const { Function: FUNCTION, Field: FIELD, Variable: VARIABLE, Class: CLASS, Module: MODULE, Constant: CONSTANT, TypeParameter: TYPE_PARAMETER } = CompletionItemKind;
 type Item = CompletionItem;
 
-type Path = { path: string[]; m: A.Member; from: string };
+/** A member by its path, with where the block it instantiates is named (a base's file, or a variant's `replace`). */
+type Path = { path: string[]; m: A.Member; from: string; module?: A.ModuleExpr; file: string };
 
 /** The members of a declaration, own and inherited (`from` names the declaration that states each). */
 const memberPaths = (at: Located, def: Definition): Path[] =>
-  viewOf(at.analysis.program, def).members.flatMap(({ member: m, from }): Path[] =>
-    m.kind === "SubModule" ? [{ path: m.path.map((p) => p.name), m, from: from.name }] : m.kind === "UseMember" || m.kind === "ParamMember" ? [{ path: [m.name.name], m, from: from.name }] : [],
-  );
+  viewOf(at.analysis.program, def).members.flatMap(({ member: m, from, replaced }): Path[] => {
+    const where = { from: from.name, module: replaced?.module ?? (m.kind === "SubModule" || m.kind === "UseMember" ? m.module : undefined), file: replaced?.file ?? from.file };
+    return m.kind === "SubModule" ? [{ path: m.path.map((p) => p.name), m, ...where }] : m.kind === "UseMember" || m.kind === "ParamMember" ? [{ path: [m.name.name], m, ...where }] : [];
+  });
 const inheritedFrom = (def: Definition, from: string) => (from === def.name ? "" : ` (from ${from})`);
 
-const instanceBlock = (m: A.Member): string | undefined => {
-  if (m.kind !== "SubModule" && m.kind !== "UseMember") return undefined;
-  let e: A.ModuleExpr = m.module;
-  while (e.kind === "Repeat") e = e.body;
-  return e.kind === "Instance" ? e.block.name : undefined;
+const instanceBlock = (module: A.ModuleExpr | undefined): string | undefined => {
+  let e = module;
+  while (e?.kind === "Repeat") e = e.body;
+  return e?.kind === "Instance" ? e.block.name : undefined;
 };
 
 function afterDot(at: Located, decl: A.BlockDecl | A.ModelDecl, prefix: string[]): Item[] {
@@ -39,9 +40,8 @@ function afterDot(at: Located, decl: A.BlockDecl | A.ModelDecl, prefix: string[]
   const items: Item[] = own.map((p) => ({ label: p.path[prefix.length], kind: FIELD, detail: p.path.join(".") + inheritedFrom(self, p.from) }));
   // `mlp.` where mlp is an instance of a block: that block's members (an inherited member's block is named in its base's file)
   const whole = mine.find((p) => p.path.join(".") === prefix.join("."));
-  const block = whole && instanceBlock(whole.m);
-  const file = whole && viewOf(at.analysis.program, self).members.find((m) => m.member === whole.m)?.from.file;
-  const def = block && file ? at.analysis.program.scopes.get(file)?.get(block) : undefined;
+  const block = whole && instanceBlock(whole.module);
+  const def = block ? at.analysis.program.scopes.get(whole.file)?.get(block) : undefined;
   if (def) for (const p of memberPaths(at, def)) items.push({ label: p.path[0], kind: FIELD, detail: `${block}.${p.path.join(".")}${inheritedFrom(def, p.from)}` });
   return dedupe(items);
 }

@@ -24,7 +24,7 @@ export function docComment(program: Program, def: Definition): string | undefine
 export function blockHover(program: Program, def: Definition): string {
   const view = viewOf(program, def);
   const params = view.params.map(({ param: p }) => `${p.name.name}: ${p.type.name}`).join(", ");
-  const base = def.decl.kind === "Block" && def.decl.base ? ` extends ${def.decl.base.name}` : "";
+  const base = def.decl.base ? ` extends ${def.decl.base.name}` : "";
   const head = "```mdl\n" + `${def.decl.kind === "Block" ? "block" : "model"} ${def.name}(${params})${base}` + "\n```";
   const doc = docComment(program, def);
   const parts = [head, ...(doc ? [doc] : [])];
@@ -37,5 +37,11 @@ export function blockHover(program: Program, def: Definition): string {
   const inherited = new Set(view.chain.filter((l) => l.decl !== def.decl).flatMap((l) => l.decl.members.map(memberKey)));
   const overrides = def.decl.members.map(memberKey).filter((k) => inherited.has(k));
   if (overrides.length) parts.push(`Overrides ${overrides.map((k) => `\`${k}\``).join(", ")}.`);
+  // a variant model's edits of what it inherits
+  const edits = def.decl.kind === "Model" ? def.decl.edits : [];
+  for (const [kind, word] of [["Replace", "Replaces"], ["Remove", "Removes"]] as const) {
+    const paths = edits.flatMap((e) => (e.kind === kind ? [`\`${e.path.map((p) => p.name).join(".")}\``] : []));
+    if (paths.length) parts.push(`${word} ${paths.join(", ")}.`);
+  }
   return parts.join("\n\n");
 }

@@ -35,7 +35,8 @@ function subModule(a: Analysis, file: string, decl: A.BlockDecl | A.ModelDecl, n
   const def = definitionOf(a.program, file, decl);
   const m = memberNamed(viewOf(a.program, def), name);
   if (m?.member.kind !== "SubModule" && m?.member.kind !== "UseMember") return undefined;
-  return { member: m.member, file: m.from.file, inherited: m.from.decl !== decl };
+  // a model's modules are all its own: only an inherited member of a block is told apart by its owner
+  return { member: m.member, file: m.from.file, inherited: m.from.decl !== decl && decl.kind === "Block" };
 }
 
 /**

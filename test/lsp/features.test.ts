@@ -170,6 +170,38 @@ test("a derived block: hover lists what it inherits; hover, definition and compl
   assert.is(all.find((i) => i.label === "adapter")?.detail, "adapter");
 });
 
+test("a variant model: hover lists what it inherits and edits; definition and completion reach inherited names and replaced members", async () => {
+  const file = resolve("models/variants/actionclip.mdl");
+  const src = readFileSync(file, "utf8");
+  const at = (t: string, needle: string, shift = 0) => {
+    const before = t.slice(0, t.indexOf(needle) + shift);
+    return { line: before.split("\n").length - 1, character: before.length - (before.lastIndexOf("\n") + 1) };
+  };
+  const ask = async (method: string, params: object) => (await c.request(method, { textDocument: { uri: uri(file) }, ...params })).result as any;
+  c.notify("textDocument/didOpen", { textDocument: { uri: uri(file), languageId: "mdl", version: 1, text: src } });
+  assert.equal(((await c.diagnostics(uri(file))).params as any).diagnostics, []);
+  // the reference: XCLIP's hyperparameters as xclip.mdl declares them
+  const header = text.slice(text.indexOf("model XCLIP("), text.indexOf(") {", text.indexOf("model XCLIP(")));
+  const params = [...header.matchAll(/(\w+): (\w+) =/g)].map((m) => `${m[1]}: ${m[2]}`);
+  assert.is(params.length, 14);
+  const h = (await ask("textDocument/hover", { position: at(src, "model ActionCLIP", 8) })).contents.value;
+  assert.match(h, `model ActionCLIP(${params.join(", ")}, temporal_layers: int) extends XCLIP\n`);
+  assert.match(h, `Inherited from \`XCLIP\`: hyperparameters ${params.map((p) => `\`${p}\``).join(", ")}; members `);
+  const inherited = h.split("\n\n").find((p: string) => p.startsWith("Inherited from"));
+  assert.match(inherited, "`visual`, `mit`");
+  assert.not.match(inherited, "`prompts_generator`"); // removed: not a member any more
+  assert.match(h, "Replaces `visual`, `mit`.\n\nRemoves `prompts_generator`, `project_patches`.");
+  const width = await ask("textDocument/definition", { position: at(src, "FrameViT(width", "FrameViT(".length + 1) });
+  assert.equal(width, { uri: uri(XCLIP), range: { start: pos("  width: int = 768", 2), end: pos("  width: int = 768", 7) } });
+  // `mit.` in the variant: the members of the block `replace mit` put there, not of XCLIP's MIT
+  const typed = src.replace("remove project_patches\n", "remove project_patches\n  forward(x: [N]) -> [N] { return mit. }\n");
+  c.notify("textDocument/didChange", { textDocument: { uri: uri(file), version: 2 }, contentChanges: [{ text: typed }] });
+  await c.diagnostics(uri(file));
+  const dot = (await ask("textDocument/completion", { position: at(typed, "mit. }", 4) })) as any[];
+  const temporal = src.slice(src.indexOf("block TemporalTransformer("), src.indexOf("model ActionCLIP"));
+  assert.equal(dot.map((i) => i.label), [...temporal.matchAll(/^  (?:param )?(\w+)[.:= ]/gm)].map((m) => m[1]));
+});
+
 test("an inherited member's hover answers with an instance of the derived block, not of its base", async () => {
   const file = resolve("models/derived-in-editor.mdl");
   const src = [
