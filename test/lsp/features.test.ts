@@ -129,7 +129,7 @@ test("formatting goes through mdl's printer; diagnostics carry related locations
   assert.is.not(edits[0].newText, messy);
 });
 
-test("a derived block: hover lists what it inherits; hover, definition and completion reach inherited members", async () => {
+test("a derived block: hover lists what it inherits; hover, definition, references, rename and completion reach inherited members", async () => {
   const file = resolve("models/variants/xclip-adapters.mdl");
   const src = readFileSync(file, "utf8");
   const at = (t: string, needle: string, shift = 0) => {
@@ -157,6 +157,18 @@ test("a derived block: hover lists what it inherits; hover, definition and compl
   assert.equal(def, { uri: uri(XCLIP), range: { start: pos("message_fc = Linear(d, d)"), end: pos("message_fc = Linear(d, d)", "message_fc".length) } });
   const d = await ask("textDocument/definition", { position: at(src, "Adapter(d, d / ratio)", "Adapter(".length) });
   assert.equal(d, { uri: uri(XCLIP), range: { start: pos("CrossFrameBlock(d: int", "CrossFrameBlock(".length), end: pos("CrossFrameBlock(d: int", "CrossFrameBlock(d".length) } });
+  // references and rename of an inherited name cover the base and every block that inherits it
+  const derived = src.slice(src.indexOf("block AdaptedCrossFrameBlock("), src.indexOf("model XCLIPAdapters"));
+  const count = (t: string, word: string) => t.match(new RegExp(`\\b${word}\\b`, "g"))!.length;
+  const refs = (await ask("textDocument/references", { position: at(src, "reshape(message_fc", 9), context: { includeDeclaration: true } })) as any[];
+  assert.is(refs.filter((r) => r.uri === uri(XCLIP)).length, count(base, "message_fc"));
+  assert.is(refs.filter((r) => r.uri === uri(file)).length, count(derived, "message_fc"));
+  const dEdit = await ask("textDocument/rename", { position: at(src, "Adapter(d, d / ratio)", "Adapter(".length), newName: "width" });
+  assert.is(dEdit.changes[uri(XCLIP)].length, count(base, "d"));
+  assert.is(dEdit.changes[uri(file)].length, count(derived, "d"));
+  const blockEdit = await ask("textDocument/rename", { position: at(src, "extends CrossFrameBlock", 10), newName: "MessageBlock" });
+  assert.is(blockEdit.changes[uri(file)].length, count(src, "CrossFrameBlock")); // the import and the `extends`
+  assert.is(blockEdit.changes[uri(XCLIP)].length, count(text, "CrossFrameBlock"));
   // completion: the inherited hyperparameters and members, and after `mlp.` the members of std's MLP
   const typed = src.replace("return y + mlp(ln_2(y))", "return y + mlp.");
   c.notify("textDocument/didChange", { textDocument: { uri: uri(file), version: 2 }, contentChanges: [{ text: typed }] });
