@@ -73,7 +73,7 @@ function occurrences(at: Located, all: Analysis[]): Span[] | undefined {
     const body = f.decl.members.find((m) => m.kind === "Forward");
     const shadowed = body && forwardLocals(f.decl).has(name) ? body.span : undefined;
     const uses = nodesOf(f.decl, ["Name"]).filter((n) => n.name === name && !(shadowed && shadowed.start <= n.span.start && n.span.end <= shadowed.end));
-    spans.push(...declaredIn(f.decl, name), ...uses.map((n) => n.span as Span));
+    spans.push(...declaredIn(f.decl, name), ...uses.map((n) => n.span as Span), ...modelEdits(f.decl, name, isParam));
     // named arguments `Block(d: 768)` of the family's instances, wherever they are
     if (isParam)
       for (const [, { file, scope }] of files)
@@ -83,6 +83,13 @@ function occurrences(at: Located, all: Analysis[]): Span[] | undefined {
         }
   }
   return spans;
+}
+
+/** A model's names for its hyperparameters in presets and `set`, and for its members in `replace` and `remove`. */
+function modelEdits(decl: A.BlockDecl | A.ModelDecl, name: string, isParam: boolean): Span[] {
+  if (decl.kind !== "Model") return [];
+  if (isParam) return [...decl.presets.flatMap((p) => p.assignments), ...decl.edits.flatMap((e) => (e.kind === "Set" ? e.assignments : []))].filter((a) => a.name.name === name).map((a) => a.name.span);
+  return decl.edits.flatMap((e) => (e.kind !== "Set" && e.path[0]?.name === name ? [e.path[0].span] : []));
 }
 
 type Decl = { decl: A.BlockDecl | A.ModelDecl; file: string };

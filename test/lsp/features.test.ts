@@ -205,6 +205,18 @@ test("a variant model: hover lists what it inherits and edits; definition and co
   assert.match(h, "Replaces `visual`, `mit`.\n\nRemoves `prompts_generator`, `project_patches`.");
   const width = await ask("textDocument/definition", { position: at(src, "FrameViT(width", "FrameViT(".length + 1) });
   assert.equal(width, { uri: uri(XCLIP), range: { start: pos("  width: int = 768", 2), end: pos("  width: int = 768", 7) } });
+  // renames along `extends`: a hyperparameter with XCLIP's presets, a member with the variant's `replace`
+  const code = (t: string) => t.replace(/#.*$/gm, "");
+  const words = (t: string, word: string) => code(t).match(new RegExp(`\\b${word}\\b`, "g"))?.length ?? 0;
+  const xclipModel = text.slice(text.indexOf("model XCLIP("));
+  const variant = src.slice(src.indexOf("model ActionCLIP("));
+  const patch = await ask("textDocument/rename", { position: at(src, "layers, patch, resolution", "layers, ".length + 1), newName: "patch_size" });
+  assert.is(patch.changes[uri(XCLIP)].length, words(xclipModel, "patch"));
+  assert.ok(words(xclipModel, "patch") >= 5, "the declaration, three presets and a use");
+  assert.is(patch.changes[uri(file)].length, words(variant, "patch"));
+  const visual = await ask("textDocument/rename", { position: at(src, "replace visual", 9), newName: "encoder" });
+  assert.is(visual.changes[uri(XCLIP)].length, words(xclipModel, "visual"));
+  assert.equal(visual.changes[uri(file)].map((e: any) => e.range.start), [at(src, "replace visual", 8)]);
   // `mit.` in the variant: the members of the block `replace mit` put there, not of XCLIP's MIT
   const typed = src.replace("remove project_patches\n", "remove project_patches\n  forward(x: [N]) -> [N] { return mit. }\n");
   c.notify("textDocument/didChange", { textDocument: { uri: uri(file), version: 2 }, contentChanges: [{ text: typed }] });
