@@ -166,6 +166,18 @@ test("after a syntax error, the declarations it is not in keep their hints, hove
   }
 });
 
+test("a declaration being typed above another one, which the parser's recovery then loses, keeps the other's definition and hints", async () => {
+  change(text);
+  await c.diagnosticsOf(uri, version);
+  const t = text.replace("block CrossAttention(", "block\nblock CrossAttention(");
+  change(t);
+  assert.is(((await c.diagnosticsOf(uri, version)).params as any).diagnostics[0].code, "MDL101");
+  const def = (await c.request("textDocument/definition", { textDocument: { uri }, position: pos(t, "cross_attn = CrossAttention", 15) })).result as any;
+  assert.equal(def?.range.start, pos(t, "block CrossAttention", 6));
+  const qh = (await hintsOf(t)).filter((h) => Number(h.split(":")[0]) === lineOf(t, "let qh = transpose") && h.includes(": f32"));
+  assert.equal(qh.map((h) => h.slice(h.indexOf(" ") + 1)), [": f32[B, 8, K, 64]"]);
+});
+
 test("after a syntax error, a block named in the changed text shows no hints: which of its instances comes first is not known", async () => {
   const file = pathToFileURL(resolve("models/carry-over-in-editor.mdl")).href;
   const src = [
