@@ -62,7 +62,7 @@ export function inlayHints(at: Located, range: Range, token?: CancellationToken)
   return hints.filter((h) => inside(h.position)).sort((x, y) => x.position.line - y.position.line || x.position.character - y.position.character);
 }
 
-/** After a syntax error: the hints of the carried-over analysis, moved to the current text (carry-over.ts). */
+/** When the latest compile has no IR: the hints of the carried-over analysis, moved to the current text (carry-over.ts). */
 export function carriedInlayHints(at: Located, c: CarriedOver, range: Range, token?: CancellationToken): Hint[] {
   const whole = { start: { line: 0, character: 0 }, end: toPosition(c.text, c.text.length) };
   const [from, to] = [toOffset(at.text, range.start), toOffset(at.text, range.end)];

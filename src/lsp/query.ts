@@ -19,7 +19,7 @@ export interface Analysis {
   program: Program;
   ir?: ModelIR;
   stats?: Map<string, ModuleStats>;
-  /** In an analysis carried over a syntax error: what the edit may have changed (carry-over.ts). */
+  /** In an analysis carried over a compile without an IR: what the edits since may have changed (carry-over.ts). */
   hidden?: Hidden;
 }
 
