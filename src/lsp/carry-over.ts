@@ -8,7 +8,8 @@
  *   `import` keyword to its last token), and its offsets move by how far it moved; an offset in a
  *   declaration without a match maps to nothing, so that declaration shows no old shape;
  * - an import without a match, or an imported file whose text changed, carries nothing over (names
- *   may mean something else now);
+ *   may mean something else now), nor does a changed model other than the compiled one (it may be the
+ *   file's first model now, the one compiled);
  * - a block or model whose text changed (or that was added, removed, or extends one that did) is
  *   "changed": its instances and everything under them are hidden (their hyperparameters and shapes
  *   come from its text), and so is every value computed from a hidden one (a caller's use of its output);
@@ -92,7 +93,7 @@ export function carryOver(path: string, good: { analysis: Analysis; text: string
   const [old, now] = [declarations(good.text), declarations(text)];
   const pairs = match(old, now);
   const unmatched = [...old.filter((d) => !pairs.has(d)), ...now.filter((d) => ![...pairs.values()].includes(d))];
-  if (unmatched.some((d) => d.keyword === "Import")) return undefined;
+  if (unmatched.some((d) => d.keyword === "Import" || (d.keyword === "Model" && d.name !== ir.model))) return undefined;
   const changed = new Set(unmatched.flatMap((d) => (d.name ? [d.name] : [])));
   // a declaration that extends a changed one inherits the change
   const decls = [...good.analysis.program.files.values()].flatMap((f) => f.ast.decls);

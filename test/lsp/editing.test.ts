@@ -219,6 +219,12 @@ test("after a syntax error, a block named in the changed text shows no hints: wh
   assert.equal(after.filter((h) => Number(h.split(" ")[0]) < 8), []);
   assert.ok(after.includes("13 = 4"), after.join(" | ")); // Wrap's `p = Proj(d)`, one line lower
   assert.not.ok(after.some((h) => h.startsWith("20 :")), after.join(" | "));
+  // a model being typed above M may become the file's first model, the one compiled: then none of M's
+  // instances exist, so no hint carries over
+  const another = src.replace("model M {", "model First(d: int = 2) {\n  forward(x: f32[K, d]) -> (y: [K, d]) { return (y: x\nmodel M {");
+  c.notify("textDocument/didChange", { textDocument: { uri: file, version: 3 }, contentChanges: [{ text: another }] });
+  assert.is(((await c.diagnosticsOf(file, 3)).params as any).diagnostics[0].code, "MDL101");
+  assert.equal(await hints(another), []);
 });
 
 test.run();
