@@ -166,6 +166,28 @@ test("after a syntax error, the declarations it is not in keep their hints, hove
   }
 });
 
+test("a stray bracket anywhere: every hint shown is one the text without it shows at the same place", async () => {
+  change(text);
+  await c.diagnosticsOf(uri, version);
+  const clean = new Set(await hintsOf(text));
+  let shown = 0;
+  for (let k = 1; k <= 12; k++) {
+    // twelve places spread over the file, each a line of its own so later hints move down a line
+    const i = text.indexOf("\n", Math.floor((text.length * k) / 13));
+    const t = `${text.slice(0, i)}\n  (${text.slice(i)}`;
+    change(t);
+    await c.diagnosticsOf(uri, version);
+    const at = text.slice(0, i).split("\n").length; // the inserted line
+    for (const h of await hintsOf(t)) {
+      const line = Number(h.split(":")[0]);
+      assert.is.not(line, at);
+      assert.ok(clean.has(`${line > at ? line - 1 : line}${h.slice(h.indexOf(":"))}`), `stray bracket on line ${at}: ${h}`);
+      shown++;
+    }
+  }
+  assert.ok(shown > 12 * 40, `${shown} hints`);
+});
+
 test("a declaration being typed above another one, which the parser's recovery then loses, keeps the other's definition and hints", async () => {
   change(text);
   await c.diagnosticsOf(uri, version);
