@@ -13,10 +13,14 @@
  * - a block or model whose text changed (or that was added, removed, or extends one that did) is
  *   "changed": its instances and everything under them are hidden (their hyperparameters and shapes
  *   come from its text), and so is every value computed from a hidden one (a caller's use of its output);
+ *   when only its forward changed (the text before `forward` is the same, and the forward was its last
+ *   member), its instances' and their members' hyperparameter values stay: members are elaborated in
+ *   order, so what comes after them cannot change them, only their shapes are hidden;
  * - a block named in changed text may have gained or lost an instance there, so which instance is its
  *   first (the one whose values the hints show) is not known: it shows none.
  */
 import { isAbsolute } from "node:path";
+import type { IToken } from "chevrotain";
 import { lexer } from "../../grammar/tokens.ts";
 import type * as A from "../compiler/1-syntax/ast.ts";
 import type { ModelIR } from "../compiler/4-ir/schema.ts";
@@ -47,11 +51,40 @@ export interface Hidden {
 interface Decl {
   keyword: string;
   name?: string;
-  /** Every name its text mentions. */
-  names: Set<string>;
+  tokens: IToken[];
   start: number;
   end: number;
   text: string;
+}
+
+/** The names a declaration's text mentions from `offset` (relative to its start) on. */
+const namesIn = (d: Decl, offset = 0) => d.tokens.slice(1).flatMap((t) => (t.tokenType.name === "Name" && t.startOffset - d.start >= offset ? [t.image] : []));
+const OPEN = new Set(["LParen", "LBracket", "LCurly"]);
+const CLOSE = new Set(["RParen", "RBracket", "RCurly"]);
+
+/** Where a declaration's forward starts (relative to its start), if the forward is its last member. */
+function lastForward(d: Decl): number | undefined {
+  let depth = 0;
+  const at = d.tokens.findIndex((t) => (OPEN.has(t.tokenType.name) ? depth++ : CLOSE.has(t.tokenType.name) ? depth-- : 0, t.tokenType.name === "Forward" && depth === 1));
+  if (at < 0) return undefined;
+  // past the signature, the body's `{` at the declaration's level; its `}` must be followed only by the declaration's
+  let opened = false;
+  for (let k = at + 1, level = 1; k < d.tokens.length; k++) {
+    const name = d.tokens[k].tokenType.name;
+    if (OPEN.has(name)) {
+      if (level === 1 && name === "LCurly") opened = true;
+      level++;
+    }
+    else if (CLOSE.has(name) && --level === 1 && opened) return k === d.tokens.length - 2 && d.tokens[k + 1].tokenType.name === "RCurly" ? d.tokens[at].startOffset - d.start : undefined;
+  }
+  return undefined;
+}
+
+/** Where the forward starts if only the forward of `old` changed in `now`. */
+function forwardOnly(old: Decl, now: Decl): number | undefined {
+  const at = lastForward(old);
+  const same = at !== undefined && old.keyword === now.keyword && old.name === now.name && now.text.slice(0, at) === old.text.slice(0, at);
+  return same && now.tokens.find((t) => t.startOffset - now.start === at)?.tokenType.name === "Forward" ? at : undefined;
 }
 
 /** Every top-level declaration, from its keyword to its last token; brackets need not balance. */
@@ -66,8 +99,7 @@ function declarations(text: string): Decl[] {
     const last = tokens[j - 1];
     const end = (last.endOffset ?? last.startOffset) + 1;
     const name = keyword !== "Import" && tokens[i + 1]?.tokenType.name === "Name" ? tokens[i + 1].image : undefined;
-    const names = new Set(tokens.slice(i + 1, j).flatMap((n) => (n.tokenType.name === "Name" ? [n.image] : [])));
-    out.push({ keyword, name, names, start: t.startOffset, end, text: text.slice(t.startOffset, end) });
+    out.push({ keyword, name, tokens: tokens.slice(i, j), start: t.startOffset, end, text: text.slice(t.startOffset, end) });
   });
   return out;
 }
@@ -94,22 +126,34 @@ export function carryOver(path: string, good: { analysis: Analysis; text: string
   const pairs = match(old, now);
   const unmatched = [...old.filter((d) => !pairs.has(d)), ...now.filter((d) => ![...pairs.values()].includes(d))];
   if (unmatched.some((d) => d.keyword === "Import" || (d.keyword === "Model" && d.name !== ir.model))) return undefined;
+  // a declaration whose forward alone changed: one old and one new text of that name, alike up to `forward`
+  const named = (ds: Decl[], d: Decl) => ds.filter((x) => x.keyword === d.keyword && x.name === d.name).length === 1;
+  const onlyForward = new Map<Decl, number>();
+  const partner = new Map<Decl, Decl>();
+  const [gone, come] = [unmatched.filter((d) => old.includes(d)), unmatched.filter((d) => now.includes(d))];
+  for (const o of gone.filter((d) => d.name && named(gone, d)))
+    for (const n of come.filter((d) => d.name === o.name && d.keyword === o.keyword)) {
+      const at = named(come, n) ? forwardOnly(o, n) : undefined;
+      if (at !== undefined) onlyForward.set(o, at).set(n, at), partner.set(o, n).set(n, o);
+    }
   const changed = new Set(unmatched.flatMap((d) => (d.name ? [d.name] : [])));
+  const edited = new Set(unmatched.flatMap((d) => (d.name && !onlyForward.has(d) ? [d.name] : [])));
   // a declaration that extends a changed one inherits the change
   const decls = [...good.analysis.program.files.values()].flatMap((f) => f.ast.decls);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const d of decls)
-      if (d.base && changed.has(d.base.name) && !changed.has(d.name.name)) grew = Boolean(changed.add(d.name.name));
-  }
+  for (const set of [changed, edited])
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const d of decls) if (d.base && set.has(d.base.name) && !set.has(d.name.name)) grew = Boolean(set.add(d.name.name));
+    }
+  // an offset moves with its declaration; in one whose forward alone changed, only before the forward
   const to = (from: Decl[], moved: (d: Decl) => Decl | undefined) => (offset: number) => {
     const d = from.find((x) => x.start <= offset && offset <= x.end);
-    const m = d && moved(d);
+    const m = d && (moved(d) ?? (offset - d.start < (onlyForward.get(d) ?? 0) ? partner.get(d) : undefined));
     return d && m ? offset + m.start - d.start : undefined;
   };
   const back = new Map([...pairs].map(([o, n]) => [n, o]));
   return {
-    analysis: { program: good.analysis.program, ir, hidden: { ...hiddenBy(ir, changed), decls: new Set(unmatched.flatMap((d) => [...d.names])) }, get stats() { return good.analysis.stats; } },
+    analysis: { program: good.analysis.program, ir, hidden: { ...hiddenBy(ir, changed, edited), decls: new Set(unmatched.flatMap((d) => namesIn(d, onlyForward.get(d)))) }, get stats() { return good.analysis.stats; } },
     text: good.text,
     toOld: to(now, (d) => back.get(d)),
     toNew: to(old, (d) => pairs.get(d)),
@@ -119,9 +163,11 @@ export function carryOver(path: string, good: { analysis: Analysis; text: string
 /** A module path and the paths it is under, innermost first ("a.b.c", "a.b", "a", ""). */
 const enclosing = (path: string): string[] => (path === "" ? [""] : [path, ...enclosing(path.includes(".") ? path.slice(0, path.lastIndexOf(".")) : "")]);
 
-function hiddenBy(ir: ModelIR, changed: Set<string>): Omit<Hidden, "decls"> {
-  const roots = new Set(ir.modules.filter((m) => changed.has(m.block) || (m.path === "" && changed.has(ir.model))).map((m) => m.path));
-  const modules = new Set(ir.modules.filter((m) => enclosing(m.path).some((p) => roots.has(p))).map((m) => m.path));
+function hiddenBy(ir: ModelIR, changed: Set<string>, edited: Set<string>): Omit<Hidden, "decls"> {
+  const instancesOf = (names: Set<string>) => new Set(ir.modules.filter((m) => names.has(m.block) || (m.path === "" && names.has(ir.model))).map((m) => m.path));
+  const roots = instancesOf(changed);
+  const editedRoots = instancesOf(edited);
+  const modules = new Set(ir.modules.filter((m) => enclosing(m.path).some((p) => editedRoots.has(p))).map((m) => m.path));
   const calls = new Map<string, number[][]>();
   for (const c of ir.graph.calls) calls.set(c.scope, [...(calls.get(c.scope) ?? []), c.inputs]);
   const shapes = new Set(roots);

@@ -113,8 +113,9 @@ test("after a syntax error, the declarations it is not in keep their hints, hove
   const t = text.replace(at, `${at}\n    let z = (`);
   change(t);
   assert.is(((await c.diagnosticsOf(uri, version)).params as any).diagnostics[0].code, "MDL101");
-  // what must go: MIT's own hints, and the shapes the model computes from mit's output (`v`, `similarity`)
-  const [mit, next] = [lineOf(text, "block MIT("), lineOf(text, "block CrossAttention(")];
+  // what must go: the hints in MIT's forward (its members, before it, keep their hyperparameter values),
+  // and the shapes the model computes from mit's output (`v`, `similarity`)
+  const [mit, next] = [lineOf(text, at), lineOf(text, "block CrossAttention(")];
   const fromMit = [lineOf(text, "let v = mit("), lineOf(text, "let similarity =")];
   const kept = clean.filter((h) => {
     const [line, label] = [Number(h.split(":")[0]), h.split(" ").slice(1).join(" ")];
@@ -128,7 +129,7 @@ test("after a syntax error, the declarations it is not in keep their hints, hove
   assert.equal(await hintsOf(t), moved);
   const hover = async (needle: string, shift: number) => ((await c.request("textDocument/hover", { textDocument: { uri }, position: pos(t, needle, shift) })).result as any)?.contents.value;
   assert.match(await hover("  visual = CrossFrameViT", 3), /output `f32\[8\*B, 512\]`/);
-  assert.is(await hover("  mit = MIT", 3), undefined);
+  assert.is(await hover("  mit = MIT", 3), "**mit**: `MIT`"); // no output type or cost: its forward changed
   assert.is(await hover("let t = broadcast", 4), "`t`: `f32[B, K, 512]`");
   assert.is(await hover("let v = mit", 4), undefined);
   const def = (await c.request("textDocument/definition", { textDocument: { uri }, position: pos(t, "cross_attn = CrossAttention", 15) })).result as any;
@@ -164,6 +165,25 @@ test("after a syntax error, the declarations it is not in keep their hints, hove
     assert.equal(on("let qh = transpose"), []);
     assert.equal(hints.filter((h) => Number(h.split(":")[0]) === lineOf(t3, "q_proj = Linear(d, d")).map((h) => h.slice(h.indexOf(" ") + 1)), ["= 512", "= 512"]);
   }
+});
+
+test("a syntax error in the model's forward: every instance keeps its hyperparameter values, no shape stays", async () => {
+  change(text);
+  await c.diagnosticsOf(uri, version);
+  const clean = await hintsOf(text);
+  const at = "let v = mit(reshape(cls, [B, frames, embed]))";
+  const t = text.replace(at, "let v = mit(reshape(cls, [B, frames, embed])");
+  change(t);
+  assert.is(((await c.diagnosticsOf(uri, version)).params as any).diagnostics[0].code, "MDL101");
+  const forward = lineOf(text, "forward(video:");
+  const values = clean.filter((h) => h.includes(" = ") && Number(h.split(":")[0]) < forward);
+  assert.ok(values.length > 100, `${values.length} values`);
+  assert.equal(await hintsOf(t), values);
+  // the text before the model's forward changes: nothing of the model's instances is known
+  const header = t.replace("layers: int = 12,", "layers: int = (12,");
+  change(header);
+  await c.diagnosticsOf(uri, version);
+  assert.equal(await hintsOf(header), []);
 });
 
 test("a stray bracket anywhere: every hint shown is one the text without it shows at the same place", async () => {
