@@ -11,6 +11,7 @@ import { forwardLocals, nodesOf } from "./ast-walk.ts";
 import { exprType, statements, typeText, type Analysis } from "./query.ts";
 import { checkCancelled, type Located } from "./workspace.ts";
 import type { CancellationToken } from "vscode-languageserver/node";
+import type { CarriedOver } from "./carry-over.ts";
 
 export interface Hint {
   position: { line: number; character: number };
@@ -22,9 +23,9 @@ export interface Hint {
 /** The hyperparameter values of the first (shallowest) instance of a block, or the model's own. */
 export function boundHyper(a: Analysis, decl: A.BlockDecl | A.ModelDecl): Map<string, string | number | boolean> | undefined {
   if (!a.ir) return undefined;
-  if (decl.kind === "Model") return decl.name.name === a.ir.model ? new Map(a.ir.hyper.map((h) => [h.name, h.value as string | number | boolean])) : undefined;
+  if (decl.kind === "Model") return decl.name.name === a.ir.model && !a.hidden?.modules.has("") ? new Map(a.ir.hyper.map((h) => [h.name, h.value as string | number | boolean])) : undefined;
   const inst = a.ir.modules.filter((m) => m.block === decl.name.name).sort((x, y) => x.path.split(".").length - y.path.split(".").length)[0];
-  return inst ? new Map(Object.entries(inst.hyper) as [string, string | number | boolean][]) : undefined;
+  return inst && !a.hidden?.modules.has(inst.path) ? new Map(Object.entries(inst.hyper) as [string, string | number | boolean][]) : undefined;
 }
 
 /** The hints inside `range`; a long file is walked declaration by declaration, stopping when cancelled. */
@@ -35,7 +36,7 @@ export function inlayHints(at: Located, range: Range, token?: CancellationToken)
   const hint = (offset: number, label: string, kind: 1 | 2) => hints.push({ position: toPosition(at.text, offset), label, kind, paddingLeft: kind === 2 });
   const [from, to] = [toOffset(at.text, range.start), toOffset(at.text, range.end)];
   for (const decl of file.ast.decls) {
-    if (decl.span.end < from || decl.span.start > to) continue;
+    if (decl.span.end < from || decl.span.start > to || at.analysis.hidden?.decls.has(decl.name.name)) continue;
     checkCancelled(token);
     const fwd = decl.members.find((m): m is A.ForwardDecl => m.kind === "Forward");
     for (const s of fwd ? statements(fwd.body) : []) {
@@ -59,4 +60,14 @@ export function inlayHints(at: Located, range: Range, token?: CancellationToken)
   }
   const inside = (p: Hint["position"]) => (p.line > range.start.line || (p.line === range.start.line && p.character >= range.start.character)) && (p.line < range.end.line || (p.line === range.end.line && p.character <= range.end.character));
   return hints.filter((h) => inside(h.position)).sort((x, y) => x.position.line - y.position.line || x.position.character - y.position.character);
+}
+
+/** When the latest compile has no IR: the hints of the carried-over analysis, moved to the current text (carry-over.ts). */
+export function carriedInlayHints(at: Located, c: CarriedOver, range: Range, token?: CancellationToken): Hint[] {
+  const whole = { start: { line: 0, character: 0 }, end: toPosition(c.text, c.text.length) };
+  const [from, to] = [toOffset(at.text, range.start), toOffset(at.text, range.end)];
+  return inlayHints({ path: at.path, text: c.text, analysis: c.analysis, offset: 0 }, whole, token).flatMap((h) => {
+    const offset = c.toNew(toOffset(c.text, h.position));
+    return offset === undefined || offset < from || offset > to ? [] : [{ ...h, position: toPosition(at.text, offset) }];
+  });
 }

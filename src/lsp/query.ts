@@ -1,20 +1,26 @@
 /**
  * What the editor asks about a position: hover (a sub-module's output shape, parameters and MACs; a
- * forward variable's shape) and go-to-definition (block and model names, across imports). Answers
- * come from the last compile: the Program for names, the IR for shapes and costs.
+ * forward variable's shape) and go-to-definition (block and model names, across imports; members and
+ * hyperparameters, own or inherited through `extends`). Answers come from the last compile: the Program
+ * for names, the IR for shapes and costs.
  */
 import type * as A from "../compiler/1-syntax/ast.ts";
 import type { Program } from "../compiler/2-resolve/program.ts";
 import type { ModuleStats } from "../compiler/4-ir/analyze.ts";
 import type { ModelIR, Module, TensorType } from "../compiler/4-ir/schema.ts";
 import { human } from "../tools/diff/print.ts";
+import type { Hidden } from "./carry-over.ts";
+import { forwardLocals } from "./ast-walk.ts";
 import { blockHover } from "./doc-comment.ts";
+import { definitionOf, memberNamed, memberNameSpan, viewOf } from "./inherited.ts";
 import { wordAt } from "./positions.ts";
 
 export interface Analysis {
   program: Program;
   ir?: ModelIR;
   stats?: Map<string, ModuleStats>;
+  /** In an analysis carried over a compile without an IR: what the edits since may have changed (carry-over.ts). */
+  hidden?: Hidden;
 }
 
 export const typeText = (t: TensorType) => `${t.dtype}[${t.shape.join(", ")}]`;
@@ -24,22 +30,30 @@ export function declAt(program: Program, file: string, offset: number): A.BlockD
   return program.files.get(file)?.ast.decls.find((d) => within(d.span, offset));
 }
 
-function memberSpan(decl: A.BlockDecl | A.ModelDecl, name: string): A.SubModule | A.UseMember | undefined {
-  for (const m of decl.members) {
-    if (m.kind === "SubModule" && m.path.map((p) => p.name).join(".") === name) return m;
-    if (m.kind === "UseMember" && m.name.name === name) return m;
-  }
-  return undefined;
+/** The sub-module or `use` member a name in `decl` refers to: its own, or one it inherits (with the declaring file). */
+function subModule(a: Analysis, file: string, decl: A.BlockDecl | A.ModelDecl, name: string): { member: A.SubModule | A.UseMember; file: string; inherited: boolean } | undefined {
+  const def = definitionOf(a.program, file, decl);
+  const m = memberNamed(viewOf(a.program, def), name);
+  if (m?.member.kind !== "SubModule" && m?.member.kind !== "UseMember") return undefined;
+  // a model's modules are all its own: only an inherited member of a block is told apart by its owner
+  return { member: m.member, file: m.from.file, inherited: m.from.decl !== decl && decl.kind === "Block" };
 }
 
-/** The first module instance declared by this member (the shallowest when a repeat stacks several). */
-export function instanceOf(a: Analysis, file: string, member: A.SubModule | A.UseMember): Module | undefined {
-  const hits = (a.ir?.modules ?? []).filter((m) => m.loc && m.loc.file === file && m.loc.start >= member.span.start && m.loc.end <= member.span.end);
-  return hits.sort((x, y) => x.path.split(".").length - y.path.split(".").length)[0];
+/**
+ * The first module instance declared by this member (the shallowest when a repeat stacks several); an
+ * inherited member's, only among the instances of the block that inherits it (`owner`).
+ */
+export function instanceOf(a: Analysis, file: string, member: A.SubModule | A.UseMember, owner?: string): Module | undefined {
+  const owners = owner === undefined ? undefined : (a.ir?.modules ?? []).filter((m) => m.block === owner).map((m) => `${m.path}.`);
+  const hits = (a.ir?.modules ?? []).filter((m) => m.loc && m.loc.file === file && m.loc.start >= member.span.start && m.loc.end <= member.span.end && (!owners || owners.some((o) => m.path.startsWith(o))));
+  const first = hits.sort((x, y) => x.path.split(".").length - y.path.split(".").length)[0];
+  return first && !a.hidden?.modules.has(first.path) ? first : undefined;
 }
 
 function moduleHover(a: Analysis, m: Module): string {
-  const s = a.stats?.get(m.path);
+  // an output and a cost summed over instances of which one was edited are not known
+  const edited = a.hidden && [...a.hidden.shapes].some((p) => m.path === "" || p === "" || p === m.path || p.startsWith(`${m.path}.`) || m.path.startsWith(`${p}.`));
+  const s = edited ? undefined : a.stats?.get(m.path);
   const lines = [`**${m.path || a.ir!.model}**: \`${m.block}\``];
   if (s?.output) lines.push(`output \`${typeText(s.output)}\``);
   if (s) lines.push(`${human(s.params)} parameters (${s.params.toLocaleString("en-US")}), ${human(s.macs)} MACs`);
@@ -79,14 +93,14 @@ export function exprType(a: Analysis, file: string, decl: A.BlockDecl | A.ModelD
   if (!a.ir) return undefined;
   if (e.kind === "Call" && (e.callee.kind === "Name" || e.callee.kind === "Member")) {
     const callee = calleeName(e.callee);
-    const member = callee ? memberSpan(decl, callee) : undefined;
-    const inst = member ? instanceOf(a, file, member) : undefined;
+    const sub = callee ? subModule(a, file, decl, callee) : undefined;
+    const inst = sub ? instanceOf(a, sub.file, sub.member, sub.inherited ? decl.name.name : undefined) : undefined;
     const call = inst ? a.ir.graph.calls.find((c) => c.scope === inst.path) : undefined;
     const out = call ? call.outputs[index < 0 ? 0 : index] : undefined;
-    if (out) return a.ir.graph.nodes[out.value].type;
+    if (out) return a.hidden?.nodes.has(out.value) ? undefined : a.ir.graph.nodes[out.value].type;
   }
   const node = a.ir.graph.nodes.find((n) => n.loc && n.loc.file === file && n.loc.start === e.span.start && n.loc.end === e.span.end);
-  return node?.type;
+  return node && !a.hidden?.nodes.has(node.id) ? node.type : undefined;
 }
 
 function calleeName(e: A.Expr): string | undefined {
@@ -99,25 +113,48 @@ function calleeName(e: A.Expr): string | undefined {
 }
 
 export function hover(a: Analysis, file: string, offset: number): string | undefined {
+  return shapeHover(a, file, offset) ?? nameHover(a, file, offset);
+}
+
+/** What the IR says about the word under the cursor: a sub-module's figures, a forward variable's shape. */
+export function shapeHover(a: Analysis, file: string, offset: number): string | undefined {
   const text = a.program.files.get(file)?.text;
   const w = text === undefined ? undefined : wordAt(text, offset);
   const decl = declAt(a.program, file, offset);
-  if (!w || !decl) return undefined;
-  const member = memberSpan(decl, w.word);
-  if (member && a.ir) {
-    const inst = instanceOf(a, file, member);
+  if (!w || !decl || a.hidden?.decls.has(decl.name.name)) return undefined;
+  const sub = subModule(a, file, decl, w.word);
+  if (sub && a.ir) {
+    const inst = instanceOf(a, sub.file, sub.member, sub.inherited ? decl.name.name : undefined);
     if (inst) return moduleHover(a, inst);
   }
-  const v = variableHover(a, file, decl, w.word, offset);
-  if (v) return v;
-  const def = a.program.scopes.get(file)?.get(w.word);
+  return variableHover(a, file, decl, w.word, offset);
+}
+
+/** The signature and doc comment of the block or model named under the cursor. */
+function nameHover(a: Analysis, file: string, offset: number): string | undefined {
+  const text = a.program.files.get(file)?.text;
+  const w = text === undefined ? undefined : wordAt(text, offset);
+  const def = w && declAt(a.program, file, offset) ? a.program.scopes.get(file)?.get(w.word) : undefined;
   return def ? blockHover(a.program, def) : undefined;
 }
 
-/** Where a block or model named under the cursor is declared, in this file or the one it is imported from. */
+/**
+ * Where the name under the cursor is declared: a block or model (in this file or the one it is imported
+ * from), or a member or hyperparameter of the enclosing declaration, own or inherited through `extends`
+ * (then in the base's declaration). A forward's local variables are not members.
+ */
 export function definition(a: Analysis, file: string, offset: number): A.Ident["span"] | undefined {
   const text = a.program.files.get(file)?.text;
   const w = text === undefined ? undefined : wordAt(text, offset);
-  const def = w ? a.program.scopes.get(file)?.get(w.word) : undefined;
-  return def?.decl.name.span;
+  if (!w) return undefined;
+  const def = a.program.scopes.get(file)?.get(w.word);
+  if (def) return def.decl.name.span;
+  const decl = declAt(a.program, file, offset);
+  const first = w.word.split(".")[0];
+  const fwd = decl?.members.find((m) => m.kind === "Forward");
+  if (!decl || (fwd && within(fwd.span, offset) && forwardLocals(decl).has(first))) return undefined;
+  const view = viewOf(a.program, definitionOf(a.program, file, decl));
+  const member = memberNamed(view, w.word) ?? memberNamed(view, first);
+  if (member) return memberNameSpan(member.member);
+  return view.params.find((p) => p.param.name.name === first)?.param.name.span;
 }

@@ -2,7 +2,9 @@
  * Find references and rename, across the files the open documents load (imports, but not std, which
  * has no file to edit). Three kinds of symbol: a block or model (its declaration, imports, instances,
  * `extends`), a hyperparameter (its declaration, its uses in the declaration, named arguments of the
- * block's instances), a member (its declaration and its uses in the declaration's body).
+ * block's instances), a member (its declaration and its uses in the declaration's body). A
+ * hyperparameter or member is shared along `extends`: with every declaration that inherits or
+ * overrides it, so a rename keeps a derived block's uses and overrides attached.
  */
 import { isAbsolute } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -49,30 +51,66 @@ function occurrences(at: Located, all: Analysis[]): Span[] | undefined {
       const declared = file.ast.decls.filter((d) => d.name.name === name && path === def.file).map((d) => d.name.span);
       const imported = file.ast.imports.flatMap((i) => i.names.filter((n) => n.name === name)).map((n) => n.span);
       const used = nodesOf(file.ast, ["Instance"]).filter((i) => i.block.name === name).map((i) => i.block.span as Span);
-      const based = file.ast.decls.flatMap((d) => (d.kind === "Model" && d.base?.name === name ? [d.base.span] : []));
+      const based = file.ast.decls.flatMap((d) => (d.base?.name === name ? [d.base.span] : []));
       if (same(scope?.get(name)) || path === def.file) spans.push(...declared, ...imported, ...used, ...based);
     }
     return spans;
   }
   const decl = declAt(at.analysis.program, at.path, at.offset);
-  if (!decl || forwardLocals(decl).has(name)) return undefined;
-  const uses = nodesOf(decl, ["Name"]).filter((n) => n.name === name).map((n) => n.span as Span);
-  const param = decl.params.find((p) => p.name.name === name);
-  if (param) {
-    // named arguments `Block(d: 768)` of this block's instances, wherever they are
-    const args: Span[] = [];
-    for (const [, { file, scope }] of files)
-      for (const inst of nodesOf(file.ast, ["Instance"])) {
-        const d = scope?.get(inst.block.name);
-        if (d && d.decl.name.span.start === decl.name.span.start && d.file === decl.name.span.file)
-          for (const arg of inst.args as A.Arg[]) if (arg.name?.name === name) args.push(arg.name.span);
-      }
-    return [param.name.span, ...uses, ...args];
+  const fwd = decl?.members.find((m) => m.kind === "Forward");
+  if (!decl || (fwd && fwd.span.start <= at.offset && at.offset <= fwd.span.end && forwardLocals(decl).has(name))) return undefined;
+  // a hyperparameter or member: of the last declaration up the `extends` chain that states it, and
+  // shared by every declaration that inherits it or overrides it (a derived member overrides by name)
+  const origin = chainOf(files, { decl, file: at.path }).reverse().find((d) => declaredIn(d.decl, name).length);
+  if (!origin) return undefined;
+  const family = [origin];
+  for (const [path, { file }] of files)
+    for (const d of file.ast.decls) if (!same(d, origin.decl) && chainOf(files, { decl: d, file: path }).some((x) => same(x.decl, origin.decl))) family.push({ decl: d, file: path });
+  const isParam = origin.decl.params.some((p) => p.name.name === name);
+  const spans: Span[] = [];
+  for (const f of family) {
+    // inside a forward whose local has this name, the name is the local
+    const body = f.decl.members.find((m) => m.kind === "Forward");
+    const shadowed = body && forwardLocals(f.decl).has(name) ? body.span : undefined;
+    const uses = nodesOf(f.decl, ["Name"]).filter((n) => n.name === name && !(shadowed && shadowed.start <= n.span.start && n.span.end <= shadowed.end));
+    spans.push(...declaredIn(f.decl, name), ...uses.map((n) => n.span as Span), ...modelEdits(f.decl, name, isParam));
+    // named arguments `Block(d: 768)` of the family's instances, wherever they are
+    if (isParam)
+      for (const [, { file, scope }] of files)
+        for (const inst of nodesOf(file.ast, ["Instance"])) {
+          const d = scope?.get(inst.block.name);
+          if (d && same(d.decl, f.decl)) for (const arg of inst.args as A.Arg[]) if (arg.name?.name === name) spans.push(arg.name.span);
+        }
   }
-  const member = decl.members.find((m) => (m.kind === "SubModule" ? m.path[0].name : m.kind === "UseMember" || m.kind === "ParamMember" || m.kind === "LetMember" ? m.name.name : undefined) === name);
-  if (!member) return undefined;
-  const own = member.kind === "SubModule" ? member.path[0].span : (member as A.UseMember).name.span;
-  return [own, ...uses];
+  return spans;
+}
+
+/** A model's names for its hyperparameters in presets and `set`, and for its members in `replace` and `remove`. */
+function modelEdits(decl: A.BlockDecl | A.ModelDecl, name: string, isParam: boolean): Span[] {
+  if (decl.kind !== "Model") return [];
+  if (isParam) return [...decl.presets.flatMap((p) => p.assignments), ...decl.edits.flatMap((e) => (e.kind === "Set" ? e.assignments : []))].filter((a) => a.name.name === name).map((a) => a.name.span);
+  return decl.edits.flatMap((e) => (e.kind !== "Set" && e.path[0]?.name === name ? [e.path[0].span] : []));
+}
+
+type Decl = { decl: A.BlockDecl | A.ModelDecl; file: string };
+const same = (a: A.BlockDecl | A.ModelDecl, b: A.BlockDecl | A.ModelDecl) => a.name.span.file === b.name.span.file && a.name.span.start === b.name.span.start;
+
+/** Where a declaration itself states a hyperparameter or member of this name. */
+function declaredIn(decl: A.BlockDecl | A.ModelDecl, name: string): Span[] {
+  const params = decl.params.filter((p) => p.name.name === name).map((p) => p.name.span);
+  const members = decl.members.flatMap((m) => (m.kind === "SubModule" ? (m.path[0].name === name ? [m.path[0].span] : []) : m.kind !== "Forward" && m.name.name === name ? [m.name.span] : []));
+  return [...params, ...members];
+}
+
+/** A declaration's `extends` chain, the declaration itself first, as far as the loaded files resolve it. */
+function chainOf(files: ReturnType<typeof filesOf>, start: Decl): Decl[] {
+  const chain = [start];
+  for (let cur = start; cur.decl.base; ) {
+    const base = (cur.file === STD_FILE ? undefined : files.get(cur.file)?.scope)?.get(cur.decl.base.name);
+    if (!base || base.decl.kind !== cur.decl.kind || chain.some((c) => same(c.decl, base.decl))) break;
+    chain.push((cur = base));
+  }
+  return chain;
 }
 
 const location = (files: Map<string, { file: LoadedFile }>, s: Span): Location | undefined => {
@@ -97,7 +135,7 @@ export function rename(all: Analysis[], at: Located, newName: string) {
   // std cannot be edited, and renaming only its uses would break them
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(newName) || stdDefinition(at)) return null;
   const spans = occurrences(at, all);
-  if (!spans) return null;
+  if (!spans || spans.some((s) => s.file === STD_FILE)) return null;
   const files = filesOf(at, all);
   const changes: Record<string, { range: Location["range"]; newText: string }[]> = {};
   for (const s of new Map(spans.map((s) => [`${s.file}:${s.start}`, s])).values()) {

@@ -11,7 +11,8 @@ import { createConnection, TextDocumentSyncKind, type Connection } from "vscode-
 import { STD_FILE } from "../compiler/2-resolve/program.ts";
 import { completion } from "./complete.ts";
 import { formatting } from "./format.ts";
-import { inlayHints } from "./inlay.ts";
+import { carriedDefinition, carriedHover } from "./carry-over.ts";
+import { carriedInlayHints, inlayHints } from "./inlay.ts";
 import { toRange } from "./positions.ts";
 import { definition, hover } from "./query.ts";
 import { references, rename } from "./references.ts";
@@ -37,13 +38,13 @@ export function startServer(connection: Connection): Workspace {
   }));
   connection.onHover(async (p, token) => {
     const at = await ws.locate(p.textDocument.uri, p.position, token);
-    const md = at && hover(at.analysis, at.path, at.offset);
+    const md = at && ((at.carried && carriedHover(at.carried, at.path, at.offset)) ?? hover(at.analysis, at.path, at.offset));
     return md ? { contents: { kind: "markdown", value: md } } : null;
   });
   connection.onDefinition(async (p, token) => {
     const at = await ws.locate(p.textDocument.uri, p.position, token);
-    const span = at && definition(at.analysis, at.path, at.offset);
-    const target = span && at.analysis.program.files.get(span.file);
+    const span = at && (definition(at.analysis, at.path, at.offset) ?? (at.carried && carriedDefinition(at.carried, at.path, at.offset)));
+    const target = span && (span.file === at.path ? { text: at.text } : (at.analysis.program.files.get(span.file) ?? at.carried?.analysis.program.files.get(span.file)));
     if (span?.file === STD_FILE) return stdLocation(span);
     if (!span || !target || !existsSync(span.file)) return null;
     return { uri: pathToFileURL(span.file).href, range: toRange(target.text, span.start, span.end) };
@@ -71,7 +72,8 @@ export function startServer(connection: Connection): Workspace {
   });
   connection.languages.inlayHint.on(async (p, token) => {
     const at = await ws.locate(p.textDocument.uri, p.range.start, token);
-    return at ? inlayHints(at, p.range, token) : [];
+    if (!at) return [];
+    return at.carried ? carriedInlayHints(at, at.carried, p.range, token) : inlayHints(at, p.range, token);
   });
   connection.listen();
   return ws;

@@ -7,7 +7,9 @@
  * incremental-parse.ts; IR analysis for hover is done only when asked), then yields again and
  * publishes only if no newer edit arrived meanwhile: a superseded run is abandoned and never shows
  * stale diagnostics. Requests wait for the runs in flight, so they answer about the latest text, and
- * give up with RequestCancelled when the client cancels them.
+ * give up with RequestCancelled when the client cancels them. When a compile stops before the forward
+ * is checked (a syntax error, an unknown name), queries also get the last analysis that had an IR, for
+ * the declarations the edits since left alone (carry-over.ts).
  */
 import { fileHost } from "../util/fs-host.ts";
 import { isAbsolute } from "node:path";
@@ -21,6 +23,7 @@ import { analyze } from "../compiler/4-ir/analyze.ts";
 import type { ModelIR } from "../compiler/4-ir/schema.ts";
 import type { Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 import { codes } from "../compiler/diagnostics/codes.ts";
+import { carryOver, type CarriedOver } from "./carry-over.ts";
 import { IncrementalParser } from "./incremental-parse.ts";
 import { toRange } from "./positions.ts";
 import type { Analysis } from "./query.ts";
@@ -33,6 +36,14 @@ export interface Located {
   text: string;
   analysis: Analysis;
   offset: number;
+  /** When the latest compile has no IR: the last analysis that had one, for the declarations it still holds for. */
+  carried?: CarriedOver;
+}
+
+interface Held {
+  analysis: Analysis;
+  /** Computed on the first query that needs it, not per edit. */
+  carried?: () => CarriedOver | undefined;
 }
 
 /** Two turns of the event loop: the message queue handles one message per turn, after what was queued first. */
@@ -47,7 +58,9 @@ export function checkCancelled(token?: CancellationToken): void {
 
 export class Workspace {
   readonly documents = new TextDocuments(TextDocument);
-  private readonly analyses = new Map<string, Analysis>();
+  private readonly analyses = new Map<string, Held>();
+  /** The last analysis of each document that had an IR (whole or partial), with the text it was made from. */
+  private readonly lastGood = new Map<string, { analysis: Analysis; text: string }>();
   /** Documents edited since their last diagnostics run started. */
   private readonly dirty = new Set<string>();
   private running?: Promise<void>;
@@ -64,6 +77,7 @@ export class Workspace {
     this.documents.onDidChangeContent((e) => this.schedule(e.document.uri));
     this.documents.onDidClose((e) => {
       this.analyses.delete(fileURLToPath(e.document.uri));
+      this.lastGood.delete(fileURLToPath(e.document.uri));
       this.parser.forget(fileURLToPath(e.document.uri));
     });
     this.documents.listen(connection);
@@ -86,8 +100,9 @@ export class Workspace {
       this.dirty.delete(path);
       const version = this.open(path)?.version;
       let r: Compiled;
+      const text = this.host.readFile(path);
       try {
-        r = compile(path, this.host, { text: this.host.readFile(path), verify: false, partial: true });
+        r = compile(path, this.host, { text, verify: false, partial: true });
       } catch (err) {
         // a compiler bug: report it and keep serving the other requests
         this.connection.console.error(`mdl lsp: checking ${path} failed: ${(err as Error).message}`);
@@ -95,9 +110,26 @@ export class Workspace {
       }
       await yieldTurns();
       if (this.dirty.has(path)) continue; // superseded: the newer text is compiled next
-      this.analyses.set(path, analysisOf(r));
+      this.analyses.set(path, this.held(path, text ?? "", r));
       this.publish(path, r, version);
     }
+  }
+
+  /**
+   * A compile's analysis; when it has no IR (a syntax error, or an unknown name, stops the compile before
+   * the forward is checked), with what carries over from the last one that had. Typing passes through
+   * both kinds of error, so the last IR, not the last parse, is what is kept.
+   */
+  private held(path: string, text: string, r: Compiled): Held {
+    const analysis = analysisOf(r);
+    const good = this.lastGood.get(path);
+    if (analysis.ir) {
+      this.lastGood.set(path, { analysis, text });
+      return { analysis };
+    }
+    if (!good) return { analysis };
+    let carried: CarriedOver | undefined | null = null;
+    return { analysis, carried: () => (carried === null ? (carried = carryOver(path, good, text, analysis)) : carried) };
   }
 
   /** Resolves when every edit received so far has been checked; throws if the request was cancelled. */
@@ -112,14 +144,14 @@ export class Workspace {
     const doc = this.documents.get(uri);
     if (!doc || !uri.startsWith("file:")) return undefined;
     const path = fileURLToPath(uri);
-    const analysis = this.analyses.get(path);
-    return analysis ? { path, text: doc.getText(), analysis, offset: doc.offsetAt(position) } : undefined;
+    const held = this.analyses.get(path);
+    return held ? { path, text: doc.getText(), analysis: held.analysis, offset: doc.offsetAt(position), carried: held.carried?.() } : undefined;
   }
 
   /** Every analysis held (one per open document), newest compile of each. */
   async all(token?: CancellationToken): Promise<Analysis[]> {
     await this.settled(token);
-    return [...this.analyses.values()];
+    return [...this.analyses.values()].map((h) => h.analysis);
   }
 
   /** Publish the document's diagnostics (and those found in the files it imports). */

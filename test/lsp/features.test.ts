@@ -1,6 +1,7 @@
 /**
  * Each editor feature through a real client connection to `mdl lsp` (test/lsp/client.ts) on
- * models/xclip.mdl (which imports clip.mdl and std) and on files with errors. Inlay shapes are
+ * models/xclip.mdl (which imports clip.mdl and std), on a derived block (variants/xclip-adapters.mdl)
+ * and on files with errors. Inlay shapes are
  * checked against the IR text `mdl ir` prints for the same model.
  */
 import { readFileSync } from "node:fs";
@@ -12,6 +13,7 @@ import { compile } from "../../src/compiler/compile.ts";
 import { formatSource } from "../../src/compiler/1-syntax/print.ts";
 import { printIr } from "../../src/compiler/4-ir/print.ts";
 import { fsHost as fileHost } from "../../src/cli/compile-args.ts";
+import { STD_SOURCE } from "../../src/compiler/std/std-source.ts";
 import { TestClient } from "./client.ts";
 
 const XCLIP = resolve("models/xclip.mdl");
@@ -125,6 +127,128 @@ test("formatting goes through mdl's printer; diagnostics carry related locations
   assert.is(edits.length, 1);
   assert.is(edits[0].newText, formatSource(file, messy).value);
   assert.is.not(edits[0].newText, messy);
+});
+
+test("a derived block: hover lists what it inherits; hover, definition, references, rename and completion reach inherited members", async () => {
+  const file = resolve("models/variants/xclip-adapters.mdl");
+  const src = readFileSync(file, "utf8");
+  const at = (t: string, needle: string, shift = 0) => {
+    const before = t.slice(0, t.indexOf(needle) + shift);
+    return { line: before.split("\n").length - 1, character: before.length - (before.lastIndexOf("\n") + 1) };
+  };
+  const ask = async (method: string, params: object) => (await c.request(method, { textDocument: { uri: uri(file) }, ...params })).result as any;
+  c.notify("textDocument/didOpen", { textDocument: { uri: uri(file), languageId: "mdl", version: 1, text: src } });
+  assert.equal(((await c.diagnostics(uri(file))).params as any).diagnostics, []);
+  // the reference: CrossFrameBlock's hyperparameters and members as xclip.mdl declares them
+  const base = text.slice(text.indexOf("block CrossFrameBlock("), text.indexOf("block CrossFrameViT("));
+  const params = [...base.split("\n")[0].matchAll(/(\w+): (\w+)/g)].map((m) => `\`${m[1]}: ${m[2]}\``);
+  const members = [...base.matchAll(/^  (\w+) = /gm)].map((m) => `\`${m[1]}\``);
+  assert.is(params.length, 3);
+  assert.is(members.length, 7);
+  const h = (await ask("textDocument/hover", { position: at(src, "block AdaptedCrossFrameBlock", 8) })).contents.value;
+  assert.match(h, "block AdaptedCrossFrameBlock(d: int, T: int, heads: int, ratio: int) extends CrossFrameBlock\n");
+  assert.match(h, `Inherited from \`CrossFrameBlock\`: hyperparameters ${params.join(", ")}; members ${members.join(", ")}.`);
+  assert.match(h, "Overrides `forward`.");
+  // an inherited member used in the derived forward: its instance inside an AdaptedCrossFrameBlock, and its declaration in the base
+  const fc = (await ask("textDocument/hover", { position: at(src, "reshape(message_fc", 9) })).contents.value;
+  assert.match(fc, "**visual.transformer.resblocks.0.message_fc**: `Linear`");
+  assert.match(fc, `(${(768 * 768 + 768).toLocaleString("en-US")})`);
+  const def = await ask("textDocument/definition", { position: at(src, "reshape(message_fc", 9) });
+  assert.equal(def, { uri: uri(XCLIP), range: { start: pos("message_fc = Linear(d, d)"), end: pos("message_fc = Linear(d, d)", "message_fc".length) } });
+  const d = await ask("textDocument/definition", { position: at(src, "Adapter(d, d / ratio)", "Adapter(".length) });
+  assert.equal(d, { uri: uri(XCLIP), range: { start: pos("CrossFrameBlock(d: int", "CrossFrameBlock(".length), end: pos("CrossFrameBlock(d: int", "CrossFrameBlock(d".length) } });
+  // references and rename of an inherited name cover the base and every block that inherits it
+  const derived = src.slice(src.indexOf("block AdaptedCrossFrameBlock("), src.indexOf("model XCLIPAdapters"));
+  const count = (t: string, word: string) => t.match(new RegExp(`\\b${word}\\b`, "g"))!.length;
+  const refs = (await ask("textDocument/references", { position: at(src, "reshape(message_fc", 9), context: { includeDeclaration: true } })) as any[];
+  assert.is(refs.filter((r) => r.uri === uri(XCLIP)).length, count(base, "message_fc"));
+  assert.is(refs.filter((r) => r.uri === uri(file)).length, count(derived, "message_fc"));
+  const dEdit = await ask("textDocument/rename", { position: at(src, "Adapter(d, d / ratio)", "Adapter(".length), newName: "width" });
+  assert.is(dEdit.changes[uri(XCLIP)].length, count(base, "d"));
+  assert.is(dEdit.changes[uri(file)].length, count(derived, "d"));
+  const blockEdit = await ask("textDocument/rename", { position: at(src, "extends CrossFrameBlock", 10), newName: "MessageBlock" });
+  assert.is(blockEdit.changes[uri(file)].length, count(src, "CrossFrameBlock")); // the import and the `extends`
+  assert.is(blockEdit.changes[uri(XCLIP)].length, count(text, "CrossFrameBlock"));
+  // completion: the inherited hyperparameters and members, and after `mlp.` the members of std's MLP
+  const typed = src.replace("return y + mlp(ln_2(y))", "return y + mlp.");
+  c.notify("textDocument/didChange", { textDocument: { uri: uri(file), version: 2 }, contentChanges: [{ text: typed }] });
+  await c.diagnostics(uri(file));
+  const dot = (await ask("textDocument/completion", { position: at(typed, "mlp.", 4) })) as any[];
+  const mlp = STD_SOURCE.slice(STD_SOURCE.indexOf("block MLP("), STD_SOURCE.indexOf("block Embedding("));
+  assert.equal(dot.map((i) => i.label), [...mlp.matchAll(/^  (\w+) = /gm)].map((m) => m[1]));
+  const all = (await ask("textDocument/completion", { position: at(typed, "mlp.", 0) })) as any[];
+  assert.is(all.find((i) => i.label === "heads")?.detail, "hyperparameter: int (from CrossFrameBlock)");
+  assert.is(all.find((i) => i.label === "message_ln")?.detail, "message_ln (from CrossFrameBlock)");
+  assert.is(all.find((i) => i.label === "adapter")?.detail, "adapter");
+});
+
+test("a variant model: hover lists what it inherits and edits; definition and completion reach inherited names and replaced members", async () => {
+  const file = resolve("models/variants/actionclip.mdl");
+  const src = readFileSync(file, "utf8");
+  const at = (t: string, needle: string, shift = 0) => {
+    const before = t.slice(0, t.indexOf(needle) + shift);
+    return { line: before.split("\n").length - 1, character: before.length - (before.lastIndexOf("\n") + 1) };
+  };
+  const ask = async (method: string, params: object) => (await c.request(method, { textDocument: { uri: uri(file) }, ...params })).result as any;
+  c.notify("textDocument/didOpen", { textDocument: { uri: uri(file), languageId: "mdl", version: 1, text: src } });
+  assert.equal(((await c.diagnostics(uri(file))).params as any).diagnostics, []);
+  // the reference: XCLIP's hyperparameters as xclip.mdl declares them
+  const header = text.slice(text.indexOf("model XCLIP("), text.indexOf(") {", text.indexOf("model XCLIP(")));
+  const params = [...header.matchAll(/(\w+): (\w+) =/g)].map((m) => `${m[1]}: ${m[2]}`);
+  assert.is(params.length, 14);
+  const h = (await ask("textDocument/hover", { position: at(src, "model ActionCLIP", 8) })).contents.value;
+  assert.match(h, `model ActionCLIP(${params.join(", ")}, temporal_layers: int) extends XCLIP\n`);
+  assert.match(h, `Inherited from \`XCLIP\`: hyperparameters ${params.map((p) => `\`${p}\``).join(", ")}; members `);
+  const inherited = h.split("\n\n").find((p: string) => p.startsWith("Inherited from"));
+  assert.match(inherited, "`visual`, `mit`");
+  assert.not.match(inherited, "`prompts_generator`"); // removed: not a member any more
+  assert.match(h, "Replaces `visual`, `mit`.\n\nRemoves `prompts_generator`, `project_patches`.");
+  const width = await ask("textDocument/definition", { position: at(src, "FrameViT(width", "FrameViT(".length + 1) });
+  assert.equal(width, { uri: uri(XCLIP), range: { start: pos("  width: int = 768", 2), end: pos("  width: int = 768", 7) } });
+  // renames along `extends`: a hyperparameter with XCLIP's presets, a member with the variant's `replace`
+  const code = (t: string) => t.replace(/#.*$/gm, "");
+  const words = (t: string, word: string) => code(t).match(new RegExp(`\\b${word}\\b`, "g"))?.length ?? 0;
+  const xclipModel = text.slice(text.indexOf("model XCLIP("));
+  const variant = src.slice(src.indexOf("model ActionCLIP("));
+  const patch = await ask("textDocument/rename", { position: at(src, "layers, patch, resolution", "layers, ".length + 1), newName: "patch_size" });
+  assert.is(patch.changes[uri(XCLIP)].length, words(xclipModel, "patch"));
+  assert.ok(words(xclipModel, "patch") >= 5, "the declaration, three presets and a use");
+  assert.is(patch.changes[uri(file)].length, words(variant, "patch"));
+  const visual = await ask("textDocument/rename", { position: at(src, "replace visual", 9), newName: "encoder" });
+  assert.is(visual.changes[uri(XCLIP)].length, words(xclipModel, "visual"));
+  assert.equal(visual.changes[uri(file)].map((e: any) => e.range.start), [at(src, "replace visual", 8)]);
+  // `mit.` in the variant: the members of the block `replace mit` put there, not of XCLIP's MIT
+  const typed = src.replace("remove project_patches\n", "remove project_patches\n  forward(x: [N]) -> [N] { return mit. }\n");
+  c.notify("textDocument/didChange", { textDocument: { uri: uri(file), version: 2 }, contentChanges: [{ text: typed }] });
+  await c.diagnostics(uri(file));
+  const dot = (await ask("textDocument/completion", { position: at(typed, "mit. }", 4) })) as any[];
+  const temporal = src.slice(src.indexOf("block TemporalTransformer("), src.indexOf("model ActionCLIP"));
+  assert.equal(dot.map((i) => i.label), [...temporal.matchAll(/^  (?:param )?(\w+)[.:= ]/gm)].map((m) => m[1]));
+});
+
+test("an inherited member's hover answers with an instance of the derived block, not of its base", async () => {
+  const file = resolve("models/derived-in-editor.mdl");
+  const src = [
+    'import { Linear } from "std"',
+    "block Base(d: int) {",
+    "  fc = Linear(d, d)",
+    "  forward(x: [N, d]) -> [N, d] { return fc(x) }",
+    "}",
+    "block Twice extends Base {",
+    "  forward(x: [N, d]) -> [N, d] { return fc(fc(x)) }",
+    "}",
+    "model M {",
+    "  a = Base(2)",
+    "  b = Twice(3)",
+    "  forward(x: f32[N, 2], y: f32[N, 3]) -> (p: [N, 2], q: [N, 3]) { return (p: a(x), q: b(y)) }",
+    "}",
+    "",
+  ].join("\n");
+  c.notify("textDocument/didOpen", { textDocument: { uri: uri(file), languageId: "mdl", version: 1, text: src } });
+  assert.equal(((await c.diagnostics(uri(file))).params as any).diagnostics, []);
+  const h = (await c.request("textDocument/hover", { textDocument: { uri: uri(file) }, position: { line: 6, character: src.split("\n")[6].indexOf("fc(fc") + 1 } })).result as any;
+  assert.match(h.contents.value, "**b.fc**: `Linear`");
+  assert.match(h.contents.value, `(${3 * 3 + 3})`);
 });
 
 test("incremental sync: a ranged edit is applied to the held text and rechecked", async () => {
