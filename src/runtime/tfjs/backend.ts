@@ -131,7 +131,31 @@ async function startWasm(threads: number, tried: BackendInfo["tried"]): Promise<
   tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
   wasm.setThreadsCount(1);
   await setBackend("wasm");
+  guardWasmHeap();
   return wasm.getThreadsCount();
+}
+
+interface WasmHeap {
+  _malloc(bytes: number): number;
+  asm?: { malloc?: (bytes: number) => number };
+  HEAPU8: Uint8Array;
+}
+
+/**
+ * tfjs-backend-wasm 4.22 does not check what malloc returns: with the 4 GiB heap full it places the new tensor
+ * at address 0, over the module's own data, and the process then loops or traps far from the cause (measured:
+ * X-CLIP-B/32's backward hung for half an hour in a 1 MB multiply once the heap reached 4,096 MiB). A failed
+ * allocation becomes MDL410 at the kernel that asked for it.
+ */
+function guardWasmHeap(): void {
+  const wasm = (tf.backend() as unknown as { wasm: WasmHeap }).wasm;
+  // Emscripten's Module._malloc replaces itself with the raw export on first use: wrap the raw export
+  const raw = wasm.asm?.malloc ?? wasm._malloc;
+  wasm._malloc = (bytes: number) => {
+    const at = raw(bytes);
+    if (at === 0 && bytes > 0) fail("wasm_heap_full", undefined, bytes, Math.round(wasm.HEAPU8.buffer.byteLength / 2 ** 20));
+    return at;
+  };
 }
 
 /**
@@ -160,6 +184,7 @@ async function startThreaded(wasm: WasmModule, pkgDir: string, threads: number):
     os.cpus = realCpus;
   }
   unrefWorkers();
+  guardWasmHeap();
   return wasm.getThreadsCount();
 }
 
