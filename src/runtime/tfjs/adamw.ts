@@ -89,10 +89,13 @@ export class AdamW implements Optimizer {
     return m instanceof Float32Array ? tf.tensor(m, like.shape, "float32") : m;
   }
 
-  /** Moments by name (`exp_avg.<path>`, `exp_avg_sq.<path>`, PyTorch's names), read to the host. */
+  /**
+   * Moments by name (`exp_avg.<path>`, `exp_avg_sq.<path>`, PyTorch's names), read to the host. Host moments are
+   * handed out as they are, not copied (1 GB for X-CLIP-B/32): valid until the next `apply`.
+   */
   async exportState(): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
     const out = new Map<string, { shape: number[]; data: Float32Array }>();
-    const read = async (m: Moment) => (m instanceof Float32Array ? m.slice() : ((await m.data()) as Float32Array));
+    const read = async (m: Moment) => (m instanceof Float32Array ? m : ((await m.data()) as Float32Array));
     for (const [path, s] of this.slots) {
       out.set(`exp_avg.${path}`, { shape: [...s.param.shape], data: await read(s.m) });
       out.set(`exp_avg_sq.${path}`, { shape: [...s.param.shape], data: await read(s.v) });
