@@ -76,11 +76,13 @@ async function stepChild(): Promise<void> {
     const stamps: number[] = [performance.now()];
     // CPU seconds of the process (the wasm worker threads included): what a loaded host distorts least
     const cpu: number[] = [cpuSeconds()];
+    const rssAfter: number[] = [];
     const res = await fit({
       ir: irOf(true), classes: data.classes, entries: data.entries, out: join(dir, "run"), seed: 0, batch: 1, steps: STEPS, lr: 1e-4,
       freeze: ["encode_text"], jitter: false, progress: "none", onStep: () => {
         stamps.push(performance.now());
         cpu.push(cpuSeconds());
+        rssAfter.push(Math.round(process.memoryUsage().rss / MB));
         // on a loaded host a step takes minutes: `--step` run alone says how far it got
         process.stderr.write(`step ${stamps.length - 1}: ${((stamps.at(-1)! - stamps.at(-2)!) / 1000).toFixed(1)} s wall, ${(cpu.at(-1)! - cpu.at(-2)!).toFixed(1)} s CPU, rss ${Math.round(process.memoryUsage().rss / MB)} MB\n`);
       },
@@ -90,7 +92,7 @@ async function stepChild(): Promise<void> {
     const cpuPer = cpu.slice(1).map((t, i) => t - cpu[i]);
     // wasm memory never shrinks: its size is the most the heap ever held (of wasm32's 4,096 MiB)
     const heapMB = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength / MB;
-    process.stdout.write(JSON.stringify({ seconds: per, cpu: cpuPer, rssMB: process.resourceUsage().maxRSS / 1024, heapMB }) + "\n");
+    process.stdout.write(JSON.stringify({ seconds: per, cpu: cpuPer, rssMB: process.resourceUsage().maxRSS / 1024, heapMB, rssAfter }) + "\n");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -106,6 +108,8 @@ interface Steps {
   cpu: number[];
   rssMB: number;
   heapMB?: number;
+  /** RSS after each step (before that step's checkpoint, if any) */
+  rssAfter?: number[];
 }
 
 function runChild(args: string[]): Record<string, unknown> | string {
@@ -164,7 +168,7 @@ function parent(): void {
   if (typeof mdl !== "string" && torchRuns.length) {
     const mean = (f: (r: Steps) => number) => torchRuns.reduce((a, r) => a + f(r), 0) / torchRuns.length;
     const rss = Math.max(...torchRuns.map((r) => r.rssMB));
-    if (mdl.heapMB) lines.push("", `mdl's wasm heap grew to ${Math.round(mdl.heapMB)} MiB (of 4,096).`);
+    if (mdl.heapMB) lines.push("", `mdl's wasm heap grew to ${Math.round(mdl.heapMB)} MiB (of 4,096); its RSS after each step: ${mdl.rssAfter?.join(", ")} MB (the peak includes the checkpoint saved after the last step).`);
     lines.push("", `Ratio to PyTorch: ${(steady(mdl.seconds) / mean((r) => steady(r.seconds))).toFixed(2)}x its step time (wall; target <= 4), ${(steady(mdl.cpu) / mean((r) => steady(r.cpu))).toFixed(2)}x its CPU time per step, ${(mdl.rssMB / rss).toFixed(2)}x its peak RSS (target <= 2).`);
   }
   const section = lines.join("\n") + "\n";
