@@ -4,14 +4,14 @@
  * training the run becomes one tf.customGrad: the forward keeps only the run's inputs (activations coming
  * in, parameters) and the results of its 2-D products, and frees everything else inside; the backward re-runs
  * the same nodes on the saved inputs under a fresh tape, each product handing back its saved result
- * (ops/matmul.ts), and takes their gradients. The same kernels run on the same inputs, so the numbers are
+ * (ops/replay.ts), and takes their gradients. The same kernels run on the same inputs, so the numbers are
  * those of the plain run (up to the order of gradient sums).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Node } from "../../compiler/4-ir/schema.ts";
 import { isLeaf, type Segment } from "../../compiler/4-ir/recompute.ts";
 import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
-import { withProductLog, type ProductLog } from "./ops/matmul.ts";
+import { withProductLog, type ProductLog } from "./ops/replay.ts";
 
 export { recomputePlan } from "../../compiler/4-ir/recompute.ts";
 
@@ -50,6 +50,7 @@ export function runSegment(seg: Segment, nodes: readonly Node[], values: Map<num
     const value = withProductLog(log, () => forward(xs));
     // the inputs and the 2-D products outlive the forward; everything else is made again in the backward
     save([...xs, ...log.values]);
+    tf.dispose(log.values);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => recomputedGrads(forward, saved.slice(0, xs.length), saved.slice(xs.length), dy),

@@ -4,52 +4,14 @@
  * has a custom gradient that transposes explicitly and multiplies flag-free.
  */
 import * as tf from "@tensorflow/tfjs";
-import { invariant } from "../../../compiler/diagnostics/diagnostic.ts";
 import { customGrad } from "./custom-grad.ts";
-
-/**
- * Products of a recomputed segment (tfjs/recompute.ts): its forward records each 2-D product it makes; when the
- * backward runs the segment again, each product hands back its recorded value instead of multiplying again, with
- * the same gradient. In a transformer block the products are most of the work but a small part of what the
- * forward allocates (X-CLIP-B/32: about 11 MB a frame block), so the backward re-runs only the cheap operations.
- */
-export interface ProductLog {
-  values: tf.Tensor[];
-  replay: boolean;
-  next: number;
-}
-
-let productLog: ProductLog | undefined;
-
-/** Run `f` with 2-D products recorded into, or replayed from, `log`. */
-export function withProductLog<T>(log: ProductLog, f: () => T): T {
-  const outer = productLog;
-  productLog = log;
-  try {
-    return f();
-  } finally {
-    productLog = outer;
-  }
-}
-
-function product(compute: () => tf.Tensor): tf.Tensor {
-  const log = productLog;
-  if (!log) return compute();
-  if (!log.replay) {
-    const value = compute();
-    log.values.push(value);
-    return value;
-  }
-  const recorded = log.values[log.next++];
-  invariant(recorded, "a recomputed segment made more products than its forward recorded");
-  return tf.clone(recorded);
-}
+import { replayed } from "./replay.ts";
 
 /** [m, k] @ [k, n] on the fast path, with a fast backward. */
 export const matmul2d = customGrad<tf.Tensor2D>(([a, b], save) => {
   save([a, b]);
   return {
-    value: product(() => tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D)),
+    value: replayed(1, () => [tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D)])[0],
     gradFunc: (dy: tf.Tensor, [sa, sb]: tf.Tensor[]) => [
       leftGrad(dy as tf.Tensor2D, sb as tf.Tensor2D),
       tf.matMul(tf.transpose(sa as tf.Tensor2D), dy as tf.Tensor2D),
@@ -77,7 +39,7 @@ function leftGrad(dy: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 export const matmul2dBias = customGrad<tf.Tensor2D>(([a, b, bias], save) => {
   save([a, b]);
   return {
-    value: product(() => tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias })),
+    value: replayed(1, () => [tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias })])[0],
     gradFunc: (dy: tf.Tensor, [sa, sb]: tf.Tensor[]) => [
       leftGrad(dy as tf.Tensor2D, sb as tf.Tensor2D),
       tf.matMul(tf.transpose(sa as tf.Tensor2D), dy as tf.Tensor2D),
