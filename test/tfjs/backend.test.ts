@@ -82,4 +82,26 @@ test("in process: wasm with one thread", async () => {
   assert.equal([info.name, info.threads], ["wasm", 1]);
 });
 
+test("on wasm a clone (what tfjs saves for every gradient) shares its buffer; each reference frees on its own", async () => {
+  await initBackend({ backend: "wasm", threads: 1 });
+  const buffers = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+  const before = buffers();
+  const a = tf.tensor1d([1, -2, 3]);
+  const b = tf.clone(a);
+  assert.is(b.dataId, a.dataId, "the clone got a buffer of its own");
+  assert.is(buffers(), before + 1);
+  a.dispose();
+  assert.equal([...b.dataSync()], [1, -2, 3]);
+  const c = tf.add(b, 1); // a kernel reading the shared buffer
+  assert.equal([...c.dataSync()], [2, -1, 4]);
+  tf.dispose([b, c]);
+  assert.is(buffers(), before);
+  // gradients through clones and saved tensors: d/dx sum(clone(x) * x) = 2x
+  const x = tf.tensor1d([0.5, -1.5]);
+  const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.clone(t), t)))(x);
+  assert.equal([...g.dataSync()], [1, -3]);
+  tf.dispose([x, g]);
+  assert.is(buffers(), before);
+});
+
 test.run();

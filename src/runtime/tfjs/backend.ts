@@ -132,7 +132,28 @@ async function startWasm(threads: number, tried: BackendInfo["tried"]): Promise<
   wasm.setThreadsCount(1);
   await setBackend("wasm");
   guardWasmHeap();
+  shareIdentity();
   return wasm.getThreadsCount();
+}
+
+/**
+ * tfjs keeps every tensor a gradient needs as a clone (Engine.saveTensorsForBackwardMode), and wasm's Identity
+ * kernel copies its input where the cpu and webgl backends share the buffer (as wasm's own Reshape does). On
+ * X-CLIP-B/32 that copied every weight once per forward, and every saved activation, and held the copies until the
+ * backward ended. Tensors are immutable, so the clone takes a reference to the same buffer instead.
+ */
+function shareIdentity(): void {
+  const copying = tf.getKernel("Identity", "wasm");
+  if (!copying || (copying.kernelFunc as { shares?: boolean }).shares) return;
+  const kernelFunc: tf.KernelFunc = (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === "string") return copying.kernelFunc(args);
+    (args.backend as unknown as { incRef(dataId: tf.DataId): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+  Object.assign(kernelFunc, { shares: true });
+  tf.unregisterKernel("Identity", "wasm");
+  tf.registerKernel({ ...copying, kernelFunc });
 }
 
 interface WasmHeap {
@@ -185,6 +206,7 @@ async function startThreaded(wasm: WasmModule, pkgDir: string, threads: number):
   }
   unrefWorkers();
   guardWasmHeap();
+  shareIdentity();
   return wasm.getThreadsCount();
 }
 
