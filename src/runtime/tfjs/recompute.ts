@@ -2,7 +2,7 @@
  * Recomputation of activations in the backward pass (gradient checkpointing), for the IR modules marked
  * `recompute`. Each call of such a module is one contiguous run of nodes (recomputePlan finds them). In
  * training the run becomes one tf.customGrad: the forward keeps only the run's inputs (activations coming
- * in, parameters) and the results of its 2-D products, and frees everything else inside; the backward re-runs
+ * in, parameters) and the results of its products (2-D matmuls, attention), and frees everything else inside; the backward re-runs
  * the same nodes on the saved inputs under a fresh tape, each product handing back its saved result
  * (ops/replay.ts), and takes their gradients. The same kernels run on the same inputs, so the numbers are
  * those of the plain run (up to the order of gradient sums).
@@ -48,7 +48,7 @@ export function runSegment(seg: Segment, nodes: readonly Node[], values: Map<num
     const xs = args as tf.Tensor[];
     const log: ProductLog = { values: [], replay: false, next: 0 };
     const value = withProductLog(log, () => forward(xs));
-    // the inputs and the 2-D products outlive the forward; everything else is made again in the backward
+    // the inputs and the products' results outlive the forward; everything else is made again in the backward
     save([...xs, ...log.values]);
     tf.dispose(log.values);
     return {
