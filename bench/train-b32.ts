@@ -76,11 +76,13 @@ async function stepChild(): Promise<void> {
     const stamps: number[] = [performance.now()];
     // CPU seconds of the process (the wasm worker threads included): what a loaded host distorts least
     const cpu: number[] = [cpuSeconds()];
+    const rssAfter: number[] = [];
     const res = await fit({
       ir: irOf(true), classes: data.classes, entries: data.entries, out: join(dir, "run"), seed: 0, batch: 1, steps: STEPS, lr: 1e-4,
       freeze: ["encode_text"], jitter: false, progress: "none", onStep: () => {
         stamps.push(performance.now());
         cpu.push(cpuSeconds());
+        rssAfter.push(Math.round(process.memoryUsage().rss / MB));
         // on a loaded host a step takes minutes: `--step` run alone says how far it got
         process.stderr.write(`step ${stamps.length - 1}: ${((stamps.at(-1)! - stamps.at(-2)!) / 1000).toFixed(1)} s wall, ${(cpu.at(-1)! - cpu.at(-2)!).toFixed(1)} s CPU, rss ${Math.round(process.memoryUsage().rss / MB)} MB\n`);
       },
@@ -88,7 +90,9 @@ async function stepChild(): Promise<void> {
     disposeModel(res.model);
     const per = stamps.slice(1).map((t, i) => (t - stamps[i]) / 1000);
     const cpuPer = cpu.slice(1).map((t, i) => t - cpu[i]);
-    process.stdout.write(JSON.stringify({ seconds: per, cpu: cpuPer, rssMB: process.resourceUsage().maxRSS / 1024 }) + "\n");
+    // wasm memory never shrinks: its size is the most the heap ever held (of wasm32's 4,096 MiB)
+    const heapMB = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength / MB;
+    process.stdout.write(JSON.stringify({ seconds: per, cpu: cpuPer, rssMB: process.resourceUsage().maxRSS / 1024, heapMB, rssAfter }) + "\n");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -103,6 +107,9 @@ interface Steps {
   seconds: number[];
   cpu: number[];
   rssMB: number;
+  heapMB?: number;
+  /** RSS after each step (before that step's checkpoint, if any) */
+  rssAfter?: number[];
 }
 
 function runChild(args: string[]): Record<string, unknown> | string {
@@ -129,21 +136,27 @@ function parent(): void {
   // --steps-only: the step comparison alone (the memory children take long on a loaded host)
   const memory = process.argv.includes("--steps-only") ? [] : [false, true].map((r) => runChild(["--memory", String(Number(r))]));
   console.log(memory);
-  const torchA = runTorch();
-  console.log("torch", torchA);
-  const mdl = runChild(["--step"]) as Steps | string;
-  console.log("mdl", mdl);
-  const torchB = runTorch();
-  console.log("torch", torchB);
+  // the host is shared: the 1-minute load average before and after each run says how much of it the run had
+  const loads: string[] = [];
+  const timed = <R>(name: string, run: () => R): R => {
+    const before = os.loadavg()[0];
+    const r = run();
+    loads.push(`${name} ${before.toFixed(1)} -> ${os.loadavg()[0].toFixed(1)}`);
+    console.log(name, r);
+    return r;
+  };
+  const torchA = timed("PyTorch (before)", runTorch);
+  const mdl = timed("mdl", () => runChild(["--step"]) as Steps | string);
+  const torchB = timed("PyTorch (after)", runTorch);
 
-  const lines = [`\n## train X-CLIP-B/32 with recomputation (${new Date().toISOString().slice(0, 10)})`];
-  lines.push(`wasm ${THREADS} threads, batch 1, T = 8, 224 px, 10 class texts, text encoder frozen (features cached), AdamW; \`--recompute ${RECOMPUTE.join(" ")}\` (each of the 12 frame blocks). Machine: ${os.cpus().length} x ${os.cpus()[0]?.model.trim()}, Node ${process.version}, load ${os.loadavg()[0].toFixed(1)} at the end (shared host: read the ratios).`, "");
+  const lines = [`\n## train X-CLIP-B/32 with recomputation (${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC)`];
+  lines.push(`wasm ${THREADS} threads, batch 1, T = 8, 224 px, 10 class texts, text encoder frozen (features cached), AdamW; \`--recompute ${RECOMPUTE.join(" ")}\` (each of the 12 frame blocks). Machine: ${os.cpus().length} x ${os.cpus()[0]?.model.trim()}, Node ${process.version}. The host is shared with other processes on its ${os.cpus().length} cores; load average (1 min) before -> after each run: ${loads.join("; ")}. Read the ratios.`, "");
   if (memory.length) lines.push("| tfjs memory, training forward of one video | kept after the forward | peak during the forward | peak during a whole step |", "|---|---|---|---|");
   for (const [i, m] of memory.entries()) {
     const name = i ? "recompute frame blocks" : "no recomputation";
     lines.push(typeof m === "string" ? `| ${name} | failed: ${m} | | |` : `| ${name} | ${Math.round(m.forwardKeptMB as number)} MB | ${Math.round(m.forwardPeakMB as number)} MB | ${m.stepPeakMB == null ? "(does not fit)" : `${Math.round(m.stepPeakMB as number)} MB`} |`);
   }
-  if (typeof memory[0] !== "string" && typeof memory[1] !== "string") {
+  if (memory.length === 2 && typeof memory[0] !== "string" && typeof memory[1] !== "string") {
     const [a, b] = memory as Record<string, number>[];
     lines.push("", `Parameters ${Math.round(a.paramsMB)} MB on top. The forward keeps ${(a.forwardKeptMB / b.forwardKeptMB).toFixed(1)}x less with recomputation; its peak falls ${(a.forwardPeakMB / b.forwardPeakMB).toFixed(1)}x.`);
   }
@@ -155,6 +168,7 @@ function parent(): void {
   if (typeof mdl !== "string" && torchRuns.length) {
     const mean = (f: (r: Steps) => number) => torchRuns.reduce((a, r) => a + f(r), 0) / torchRuns.length;
     const rss = Math.max(...torchRuns.map((r) => r.rssMB));
+    if (mdl.heapMB) lines.push("", `mdl's wasm heap grew to ${Math.round(mdl.heapMB)} MiB (of 4,096); its RSS after each step: ${mdl.rssAfter?.join(", ")} MB (the peak includes the checkpoint saved after the last step).`);
     lines.push("", `Ratio to PyTorch: ${(steady(mdl.seconds) / mean((r) => steady(r.seconds))).toFixed(2)}x its step time (wall; target <= 4), ${(steady(mdl.cpu) / mean((r) => steady(r.cpu))).toFixed(2)}x its CPU time per step, ${(mdl.rssMB / rss).toFixed(2)}x its peak RSS (target <= 2).`);
   }
   const section = lines.join("\n") + "\n";

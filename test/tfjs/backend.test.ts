@@ -54,10 +54,54 @@ test("default wasm threads: every core on an idle host, 1 (and why) when the loa
   assert.match(info.tried[0].why, "load average 2.5 on 2 cores");
 });
 
+// Kernel outputs of 100 MiB until the 4 GiB heap is full (backend.makeOutput is how every wasm kernel gets its
+// output; untouched pages cost no RAM), then the same sum before and after: a child, the heap never shrinks.
+const fillHeap = (threads: number) =>
+  spawnSync(process.execPath, ["--import", "tsx", "-e", `import * as tf from "@tensorflow/tfjs"; const { initBackend } = await import("./src/runtime/tfjs/backend.ts");
+    await initBackend({ backend: "wasm", threads: ${threads} }); const b = tf.backend(); const sum = () => tf.sum(tf.range(0, 1000)).dataSync()[0];
+    const before = sum(), offsets = [];
+    try { for (let i = 0; i < 50; i++) offsets.push(b.dataIdMap.get(b.makeOutput([25 * 2 ** 20], "float32").dataId).memoryOffset); } catch (err) { console.log(JSON.stringify({ error: err.message, offsets, before, after: sum() })); process.exit(0); }
+    console.log(JSON.stringify({ offsets, before }));`], { encoding: "utf8", timeout: 120_000 });
+
+for (const threads of [1, 2])
+  test(`a full wasm heap (${threads} thread${threads > 1 ? "s" : ""}) is MDL410 at the allocation, never a tensor placed at address 0`, () => {
+    const r = fillHeap(threads);
+    assert.is(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    assert.ok(out.error, `no error after ${out.offsets.length} allocations of 100 MiB (offsets ${out.offsets.slice(-3)})`);
+    assert.match(out.error, /^MDL410: the wasm backend cannot allocate 104,857,600 more bytes: its heap is full at 4,0\d\d MiB/);
+    // about 40 fit in 4 GiB beside the module, every one at a real address
+    assert.ok(out.offsets.length >= 38 && out.offsets.length <= 40, `${out.offsets.length} allocations`);
+    assert.ok(out.offsets.every((o: number) => o > 0), "an allocation at address 0");
+    assert.equal([out.before, out.after], [499500, 499500]);
+  });
+
 test("in process: wasm with one thread", async () => {
   const info = await initBackend({ backend: "wasm", threads: 1 });
   assert.is(tf.getBackend(), "wasm");
   assert.equal([info.name, info.threads], ["wasm", 1]);
+});
+
+test("on wasm a clone (what tfjs saves for every gradient) shares its buffer; each reference frees on its own", async () => {
+  await initBackend({ backend: "wasm", threads: 1 });
+  const buffers = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+  const before = buffers();
+  const a = tf.tensor1d([1, -2, 3]);
+  const b = tf.clone(a);
+  assert.is(b.dataId, a.dataId, "the clone got a buffer of its own");
+  assert.is(buffers(), before + 1);
+  a.dispose();
+  assert.equal([...b.dataSync()], [1, -2, 3]);
+  const c = tf.add(b, 1); // a kernel reading the shared buffer
+  assert.equal([...c.dataSync()], [2, -1, 4]);
+  tf.dispose([b, c]);
+  assert.is(buffers(), before);
+  // gradients through clones and saved tensors: d/dx sum(clone(x) * x) = 2x
+  const x = tf.tensor1d([0.5, -1.5]);
+  const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.clone(t), t)))(x);
+  assert.equal([...g.dataSync()], [1, -3]);
+  tf.dispose([x, g]);
+  assert.is(buffers(), before);
 });
 
 test.run();

@@ -77,6 +77,70 @@ test("two-output blocks recomputed: the same loss and gradients, fewer tensors k
   assert.ok(recomputed.kept < plain.kept, `tensors kept by the forward: ${recomputed.kept} vs ${plain.kept}`);
 });
 
+test("a recomputed block's products are replayed in its backward, not multiplied again", async () => {
+  const products = async (recompute: string[]) => {
+    const info = await tf.profile(() => void gradsOf(recompute));
+    const names = info.kernels.map((k) => k.name);
+    return { products: names.filter((n) => /MatMul/.test(n)).length, kernels: names.length };
+  };
+  const plain = await products([]);
+  const recomputed = await products(["blocks"]);
+  // the forward's and the backward's products of the plain run, no more: the 3 blocks' products come back saved
+  assert.is(recomputed.products, plain.products);
+  assert.ok(recomputed.kernels > plain.kernels, `the rest of each block runs again: ${recomputed.kernels} vs ${plain.kernels} kernels`);
+});
+
+const ATT_FILE = "att.mdl";
+const ATT_SOURCE = `import { LayerNorm, Linear } from "std"
+
+block Att(d: int) {
+  norm = LayerNorm(d)
+  q = Linear(d, d)
+  k = Linear(d, d)
+  v = Linear(d, d)
+  forward(x: [N, L, d]) -> [N, L, d] {
+    let h = norm(x)
+    return x + attention(q(h), k(h), v(h), scale: 0.5)
+  }
+}
+
+model Stack(d: int = 6) {
+  blocks = repeat 2 { Att(d) }
+  forward(x: f32[N, L, d]) -> [N, L, d] {
+    return blocks(x) * blocks(x)
+  }
+}
+`;
+
+test("attention in a recomputed block: its probabilities and output are replayed, the gradients unchanged", async () => {
+  const run = async (recompute: string[]) => {
+    const r = compile(ATT_FILE, memoryHost({ [ATT_FILE]: ATT_SOURCE }), { recompute });
+    assert.equal(renderAll(r.diagnostics), "");
+    const lowered = lowerToTfjs(r.value!);
+    const vars = createParams(r.value!, undefined, { trainable: true, seed: 5 }) as Map<string, tf.Variable>;
+    const x = tf.tensor3d(Array.from({ length: 2 * 5 * 6 }, (_, i) => Math.cos(i)), [2, 5, 6]);
+    let grads = new Map<string, Float32Array>();
+    const info = await tf.profile(() => {
+      const g = tf.variableGrads(() => tf.sum(lowered.run({ x }, paramStore(vars), { training: true }).outputs.out) as tf.Scalar, [...vars.values()]);
+      grads = new Map([...vars].map(([k, v]) => [k, g.grads[v.name].dataSync() as Float32Array]));
+      tf.dispose([g.value, ...Object.values(g.grads)]);
+    });
+    tf.dispose([x, ...vars.values()]);
+    const count = (re: RegExp) => info.kernels.filter((k) => re.test(k.name)).length;
+    return { grads, products: count(/MatMul/), softmax: count(/^Softmax$/), kernels: info.kernels.length };
+  };
+  const plain = await run([]);
+  const recomputed = await run(["blocks"]);
+  for (const [k, g] of plain.grads) {
+    const h = recomputed.grads.get(k)!;
+    const worst = g.reduce((w, v, i) => Math.max(w, Math.abs(v - h[i]) / Math.max(1, Math.abs(v))), 0);
+    assert.ok(worst <= 1e-6, `${k}: ${worst}`);
+    assert.ok(g.some((v) => v !== 0), `${k} has a gradient`);
+  }
+  assert.equal([recomputed.products, recomputed.softmax], [plain.products, plain.softmax]);
+  assert.ok(recomputed.kernels > plain.kernels, `the norms run again: ${recomputed.kernels} vs ${plain.kernels} kernels`);
+});
+
 test("inference ignores the marks: recomputation is a training matter", () => {
   const a = lowered([]);
   const b = lowered(["blocks"]);

@@ -79,6 +79,33 @@ test("AdamW: exported moments restore into a fresh optimizer and continue identi
   a.dispose(); b.dispose();
 });
 
+test("AdamW: moments on the host (wasm's default) give the same bits as moments in tf variables, and no tensor stays behind", async () => {
+  const shape = [3, 5];
+  const w0 = Float32Array.from({ length: 15 }, (_, i) => Math.sin(i + 1));
+  const grad = (k: number) => tf.tensor(Float32Array.from({ length: 15 }, (_, i) => Math.cos(3 * i + k) * 10 ** ((i % 5) - 2)), shape);
+  const run = async (hostMoments: boolean) => {
+    const vars = new Map([["w", tf.variable(tf.tensor(w0, shape))]]);
+    const opt = new AdamW(vars, [{ paths: ["w"], lrScale: 1, weightDecay: 0.05 }], {}, hostMoments);
+    const live = tf.memory().numTensors;
+    for (let k = 1; k <= 4; k++) {
+      const g = grad(k);
+      opt.apply(new Map([["w", g]]), 0.01);
+      g.dispose();
+    }
+    const leaked = tf.memory().numTensors - live;
+    const out = { w: [...vars.get("w")!.dataSync()], moments: [...(await opt.exportState())].map(([k, m]) => [k, [...m.data]]), leaked };
+    opt.dispose();
+    vars.get("w")!.dispose();
+    return out;
+  };
+  assert.ok(new AdamW(new Map(), []).hostMoments, "wasm keeps moments on the host by default");
+  const host = await run(true), device = await run(false);
+  assert.equal(host.w, device.w);
+  assert.equal(host.moments, device.moments);
+  assert.ok(host.w.every((x, i) => x !== w0[i]), "the weights moved");
+  assert.equal([host.leaked, device.leaked], [0, 0]);
+});
+
 test("groupsFor: the X-CLIP recipe, its x10 groups as models/xclip.mdl declares them", () => {
   const paths = [
     "visual.conv1.weight",

@@ -148,6 +148,8 @@ export const codes = {
   tensor_too_large: e("MDL408", (what: string, shape: string, n: number, limit: number, flag: string) =>
     `${what} ${shape} has ${big(n)} elements, more than the limit of ${big(limit)} (raise it with ${flag})`),
   params_too_large: e("MDL409", (need: string, budget: string, why: string) => `the parameters need ${need}, more than the ${budget} that can be allocated here (${why})`),
+  wasm_heap_full: e("MDL410", (bytes: number, heapMiB: number) =>
+    `the wasm backend cannot allocate ${big(bytes)} more bytes: its heap is full at ${big(heapMiB)} MiB (wasm32 stops at 4,096 MiB); train with \`--recompute\` on the repeated blocks, a smaller batch or fewer frames, or use another backend`),
   // r2-prims: convolution and padding arguments (ops/conv.ts, ops/pad.ts), MDL380-389
   bad_spatial_arg: e("MDL380", (op: string, arg: string, want: string, got: string) => `\`${arg}\` of \`${op}\` must be ${want}, got ${got}`),
   bad_groups: e("MDL381", (op: string, groups: number, what: string, n: string) => `\`${op}\` with groups = ${groups}: ${what} ${n} is not divisible by ${groups}`),

@@ -54,7 +54,7 @@ export interface Optimizer {
   readonly paths: string[];
   /** One update at the scheduled rate; `grads` may omit parameters that got no gradient. */
   apply(grads: ReadonlyMap<string, Tensor>, lr: number): void;
-  /** Moments by PyTorch's names (`exp_avg.<path>`, `exp_avg_sq.<path>`), read to the host. */
+  /** Moments by PyTorch's names (`exp_avg.<path>`, `exp_avg_sq.<path>`), read to the host; valid until the next `apply`. */
   exportState(): Promise<Map<string, HostF32>>;
   /** Restore exportState's tensors; returns the names missing or misshapen (empty = restored). */
   importState(step: number, tensors: ReadonlyMap<string, { shape: number[]; data: ArrayLike<number> }>): string[];

@@ -131,7 +131,52 @@ async function startWasm(threads: number, tried: BackendInfo["tried"]): Promise<
   tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
   wasm.setThreadsCount(1);
   await setBackend("wasm");
+  guardWasmHeap();
+  shareIdentity();
   return wasm.getThreadsCount();
+}
+
+/**
+ * tfjs keeps every tensor a gradient needs as a clone (Engine.saveTensorsForBackwardMode), and wasm's Identity
+ * kernel copies its input where the cpu and webgl backends share the buffer (as wasm's own Reshape does). On
+ * X-CLIP-B/32 that copied every weight once per forward, and every saved activation, and held the copies until the
+ * backward ended. Tensors are immutable, so the clone takes a reference to the same buffer instead.
+ */
+function shareIdentity(): void {
+  const copying = tf.getKernel("Identity", "wasm");
+  if (!copying || (copying.kernelFunc as { shares?: boolean }).shares) return;
+  const kernelFunc: tf.KernelFunc = (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === "string") return copying.kernelFunc(args);
+    (args.backend as unknown as { incRef(dataId: tf.DataId): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+  Object.assign(kernelFunc, { shares: true });
+  tf.unregisterKernel("Identity", "wasm");
+  tf.registerKernel({ ...copying, kernelFunc });
+}
+
+interface WasmHeap {
+  _malloc(bytes: number): number;
+  asm?: { malloc?: (bytes: number) => number };
+  HEAPU8: Uint8Array;
+}
+
+/**
+ * tfjs-backend-wasm 4.22 does not check what malloc returns: with the 4 GiB heap full it places the new tensor
+ * at address 0, over the module's own data, and the process then loops or traps far from the cause (measured:
+ * X-CLIP-B/32's backward hung for half an hour in a 1 MB multiply once the heap reached 4,096 MiB). A failed
+ * allocation becomes MDL410 at the kernel that asked for it.
+ */
+function guardWasmHeap(): void {
+  const wasm = (tf.backend() as unknown as { wasm: WasmHeap }).wasm;
+  // Emscripten's Module._malloc replaces itself with the raw export on first use: wrap the raw export
+  const raw = wasm.asm?.malloc ?? wasm._malloc;
+  wasm._malloc = (bytes: number) => {
+    const at = raw(bytes);
+    if (at === 0 && bytes > 0) fail("wasm_heap_full", undefined, bytes, Math.round(wasm.HEAPU8.buffer.byteLength / 2 ** 20));
+    return at;
+  };
 }
 
 /**
@@ -160,6 +205,8 @@ async function startThreaded(wasm: WasmModule, pkgDir: string, threads: number):
     os.cpus = realCpus;
   }
   unrefWorkers();
+  guardWasmHeap();
+  shareIdentity();
   return wasm.getThreadsCount();
 }
 

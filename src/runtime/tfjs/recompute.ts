@@ -2,13 +2,16 @@
  * Recomputation of activations in the backward pass (gradient checkpointing), for the IR modules marked
  * `recompute`. Each call of such a module is one contiguous run of nodes (recomputePlan finds them). In
  * training the run becomes one tf.customGrad: the forward keeps only the run's inputs (activations coming
- * in, parameters) and frees everything inside; the backward re-runs the same nodes
- * on the saved inputs under a fresh tape and takes their gradients. The same kernels run on the same
- * inputs, so the numbers are those of the plain run (up to the order of gradient sums).
+ * in, parameters) and the results of its products (2-D matmuls, attention), and frees everything else inside; the backward re-runs
+ * the same nodes on the saved inputs under a fresh tape, each product handing back its saved result
+ * (ops/replay.ts), and takes their gradients. The same kernels run on the same inputs, so the numbers are
+ * those of the plain run (up to the order of gradient sums).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Node } from "../../compiler/4-ir/schema.ts";
 import { isLeaf, type Segment } from "../../compiler/4-ir/recompute.ts";
+import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
+import { withProductLog, type ProductLog } from "./ops/replay.ts";
 
 export { recomputePlan } from "../../compiler/4-ir/recompute.ts";
 
@@ -43,8 +46,15 @@ export function runSegment(seg: Segment, nodes: readonly Node[], values: Map<num
   const run = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const xs = args as tf.Tensor[];
-    save(xs);
-    return { value: forward(xs), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => recomputedGrads(forward, saved, dy) };
+    const log: ProductLog = { values: [], replay: false, next: 0 };
+    const value = withProductLog(log, () => forward(xs));
+    // the inputs and the products' results outlive the forward; everything else is made again in the backward
+    save([...xs, ...log.values]);
+    tf.dispose(log.values);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => recomputedGrads(forward, saved.slice(0, xs.length), saved.slice(xs.length), dy),
+    };
   });
   const packed = run(...seg.inputs.map((id) => values.get(id)!));
   if (outputs.length === 1) {
@@ -65,11 +75,13 @@ export function runSegment(seg: Segment, nodes: readonly Node[], values: Map<num
  * when it ends, but this runs inside the outer backward, whose tape the engine still has to free: it is
  * put back afterwards.
  */
-function recomputedGrads(forward: (xs: tf.Tensor[]) => tf.Tensor, saved: tf.Tensor[], dy: tf.Tensor): tf.Tensor[] {
+function recomputedGrads(forward: (xs: tf.Tensor[]) => tf.Tensor, saved: tf.Tensor[], products: tf.Tensor[], dy: tf.Tensor): tf.Tensor[] {
   const engine = tf.engine();
   const outer = engine.state.activeTape;
+  const log: ProductLog = { values: products, replay: true, next: 0 };
   try {
-    const { grads } = engine.gradients(() => forward(saved), saved, dy, true);
+    const { grads } = engine.gradients(() => withProductLog(log, () => forward(saved)), saved, dy, true);
+    invariant(log.next === products.length, `a recomputed segment replayed ${log.next} of its ${products.length} products`);
     return grads.map((g, k) => g ?? tf.zeros(saved[k].shape, "float32"));
   } finally {
     engine.state.activeTape = outer;

@@ -6,12 +6,15 @@
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
-export function writeSynced(path: string, data: string | Uint8Array): void {
-  const bytes = typeof data === "string" ? Buffer.from(data) : data;
+/** `data` as pieces is written one after the other (a checkpoint streams its tensors instead of concatenating them). */
+export function writeSynced(path: string, data: string | Uint8Array | readonly Uint8Array[]): void {
+  const pieces = typeof data === "string" ? [Buffer.from(data)] : data instanceof Uint8Array ? [data] : data;
   const fd = openSync(path, "w");
   try {
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    for (const bytes of pieces) {
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    }
     fsyncSync(fd);
   } finally {
     closeSync(fd);

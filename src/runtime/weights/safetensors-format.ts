@@ -15,6 +15,21 @@ const FROM_FILE = new Map(Object.entries(TO_FILE).map(([k, v]) => [v, k as HostD
 const MAX_HEADER = 100_000_000;
 
 export function encodeSafetensors(tensors: Map<string, HostTensor>, metadata?: Record<string, string>): Uint8Array {
+  const parts = safetensorsParts(tensors, metadata);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+/**
+ * The file as consecutive pieces: the length field with the header, then each tensor's bytes in place (no copy),
+ * so a writer can stream gigabytes of weights without first concatenating them.
+ */
+export function safetensorsParts(tensors: Map<string, HostTensor>, metadata?: Record<string, string>): Uint8Array[] {
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
@@ -27,16 +42,11 @@ export function encodeSafetensors(tensors: Map<string, HostTensor>, metadata?: R
   const json = new TextEncoder().encode(JSON.stringify(header));
   // Pad with spaces so the data section starts 8-byte aligned (readers can then view it in place).
   const padded = Math.ceil(json.length / 8) * 8;
-  const out = new Uint8Array(8 + padded + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(padded), true);
-  out.fill(0x20, 8, 8 + padded);
-  out.set(json, 8);
-  let at = 8 + padded;
-  for (const t of tensors.values()) {
-    out.set(bytesOf(t), at);
-    at += t.data.byteLength;
-  }
-  return out;
+  const head = new Uint8Array(8 + padded);
+  new DataView(head.buffer).setBigUint64(0, BigInt(padded), true);
+  head.fill(0x20, 8);
+  head.set(json, 8);
+  return [head, ...[...tensors.values()].map(bytesOf)];
 }
 
 export function decodeSafetensors(bytes: Uint8Array, file: string): { tensors: Map<string, HostTensor>; metadata: Record<string, string> } {

@@ -5,6 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { customGrad } from "./custom-grad.ts";
 import { broadcastShapes, swapLast } from "./matmul.ts";
+import { replayed } from "./replay.ts";
 
 /** [n, m] additive mask: 0 on and below the diagonal, -inf above it. */
 export function causalMask(n: number, m: number): tf.Tensor2D {
@@ -15,12 +16,15 @@ export function causalMask(n: number, m: number): tf.Tensor2D {
 
 function core(scale: number, causal: boolean) {
   return customGrad<tf.Tensor3D>(([q, k, v], save) => {
-    let s: tf.Tensor = tf.mul(tf.matMul(q as tf.Tensor3D, swapLast(k as tf.Tensor3D)), scale);
-    if (causal) s = tf.add(s, causalMask(q.shape[1]!, k.shape[1]!));
-    const p = tf.softmax(s) as tf.Tensor3D;
+    const [p, value] = replayed(2, () => {
+      let s: tf.Tensor = tf.mul(tf.matMul(q as tf.Tensor3D, swapLast(k as tf.Tensor3D)), scale);
+      if (causal) s = tf.add(s, causalMask(q.shape[1]!, k.shape[1]!));
+      const p = tf.softmax(s) as tf.Tensor3D;
+      return [p, tf.matMul(p, v as tf.Tensor3D)];
+    });
     save([q, k, v, p]);
     return {
-      value: tf.matMul(p, v as tf.Tensor3D),
+      value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sq, sk, sv, sp] = saved as tf.Tensor3D[];
         const d = dy as tf.Tensor3D;

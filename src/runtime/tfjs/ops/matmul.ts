@@ -5,12 +5,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { customGrad } from "./custom-grad.ts";
+import { replayed } from "./replay.ts";
 
 /** [m, k] @ [k, n] on the fast path, with a fast backward. */
 export const matmul2d = customGrad<tf.Tensor2D>(([a, b], save) => {
   save([a, b]);
   return {
-    value: tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D),
+    value: replayed(1, () => [tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D)])[0],
     gradFunc: (dy: tf.Tensor, [sa, sb]: tf.Tensor[]) => [
       leftGrad(dy as tf.Tensor2D, sb as tf.Tensor2D),
       tf.matMul(tf.transpose(sa as tf.Tensor2D), dy as tf.Tensor2D),
@@ -38,7 +39,7 @@ function leftGrad(dy: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 export const matmul2dBias = customGrad<tf.Tensor2D>(([a, b, bias], save) => {
   save([a, b]);
   return {
-    value: tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias }),
+    value: replayed(1, () => [tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias })])[0],
     gradFunc: (dy: tf.Tensor, [sa, sb]: tf.Tensor[]) => [
       leftGrad(dy as tf.Tensor2D, sb as tf.Tensor2D),
       tf.matMul(tf.transpose(sa as tf.Tensor2D), dy as tf.Tensor2D),
