@@ -80,9 +80,13 @@ function recomputedGrads(forward: (xs: tf.Tensor[]) => tf.Tensor, saved: tf.Tens
   const outer = engine.state.activeTape;
   const log: ProductLog = { values: products, replay: true, next: 0 };
   try {
-    const { grads } = engine.gradients(() => withProductLog(log, () => forward(saved)), saved, dy, true);
+    // integer inputs (token ids) have no gradient: differentiating with respect to them would hand back
+    // their ops' int zeros, which the outer tape refuses; they get float zeros as the tape expects
+    const floats = saved.filter((x) => x.dtype === "float32");
+    const { grads } = engine.gradients(() => withProductLog(log, () => forward(saved)), floats, dy, true);
     invariant(log.next === products.length, `a recomputed segment replayed ${log.next} of its ${products.length} products`);
-    return grads.map((g, k) => g ?? tf.zeros(saved[k].shape, "float32"));
+    const byInput = new Map(floats.map((x, k) => [x, grads[k]]));
+    return saved.map((x) => byInput.get(x) ?? tf.zeros(x.shape, "float32"));
   } finally {
     engine.state.activeTape = outer;
   }
