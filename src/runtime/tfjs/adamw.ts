@@ -37,6 +37,7 @@ export class AdamW implements Optimizer {
     readonly hostMoments = hostMomentsByDefault(),
   ) {
     this.o = { ...XCLIP_ADAMW, ...options };
+    invariant(!hostMoments || tf.getBackend() === "wasm", `AdamW's host moments need the wasm backend, not ${tf.getBackend()}`);
     const zeros = (p: tf.Variable): Moment => (hostMoments ? new Float32Array(p.size) : tf.variable(tf.zerosLike(p), false));
     for (const g of groups) {
       for (const path of g.paths) {
@@ -129,6 +130,8 @@ export class AdamW implements Optimizer {
 /** Keep an updated moment: in its variable, or copied out of the engine (wasm: straight from its heap). */
 function store(into: Moment, value: tf.Tensor): void {
   if (!(into instanceof Float32Array)) return void into.assign(value);
+  // only wasm keeps moments on the host (its heap is readable at once); webgpu could only read asynchronously
   const heap = tf.backend() as unknown as { typedArrayFromHeap?: (t: tf.Tensor) => Float32Array };
-  into.set(heap.typedArrayFromHeap ? heap.typedArrayFromHeap(value) : value.dataSync());
+  invariant(heap.typedArrayFromHeap !== undefined, `AdamW's host moments need the wasm backend, not ${tf.getBackend()}`);
+  into.set(heap.typedArrayFromHeap(value));
 }
