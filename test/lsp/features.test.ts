@@ -36,6 +36,21 @@ test.before(async () => {
 });
 test.after(async () => void (await c.close()));
 
+/** The line and character of `needle` (plus `shift`) in the text `t`. */
+const at = (t: string, needle: string, shift = 0) => {
+  const before = t.slice(0, t.indexOf(needle) + shift);
+  return { line: before.split("\n").length - 1, character: before.length - (before.lastIndexOf("\n") + 1) };
+};
+
+/** Opens a file that checks clean (its diagnostics are empty) and gives a request helper for it. */
+async function openClean(file: string) {
+  const src = readFileSync(file, "utf8");
+  c.notify("textDocument/didOpen", { textDocument: { uri: uri(file), languageId: "mdl", version: 1, text: src } });
+  assert.equal(((await c.diagnostics(uri(file))).params as any).diagnostics, []);
+  const ask = async (method: string, params: object) => (await c.request(method, { textDocument: { uri: uri(file) }, ...params })).result as any;
+  return { src, ask };
+}
+
 test("inlay hints: CrossFrameBlock's lets and assignments carry the types mdl ir prints; hyperparameters their values", async () => {
   const start = line("block CrossFrameBlock");
   const hints = (await req("textDocument/inlayHint", { range: { start: { line: start, character: 0 }, end: { line: start + 17, character: 0 } } })) as any[];
@@ -131,14 +146,7 @@ test("formatting goes through mdl's printer; diagnostics carry related locations
 
 test("a derived block: hover lists what it inherits; hover, definition, references, rename and completion reach inherited members", async () => {
   const file = resolve("models/variants/xclip-adapters.mdl");
-  const src = readFileSync(file, "utf8");
-  const at = (t: string, needle: string, shift = 0) => {
-    const before = t.slice(0, t.indexOf(needle) + shift);
-    return { line: before.split("\n").length - 1, character: before.length - (before.lastIndexOf("\n") + 1) };
-  };
-  const ask = async (method: string, params: object) => (await c.request(method, { textDocument: { uri: uri(file) }, ...params })).result as any;
-  c.notify("textDocument/didOpen", { textDocument: { uri: uri(file), languageId: "mdl", version: 1, text: src } });
-  assert.equal(((await c.diagnostics(uri(file))).params as any).diagnostics, []);
+  const { src, ask } = await openClean(file);
   // the reference: CrossFrameBlock's hyperparameters and members as xclip.mdl declares them
   const base = text.slice(text.indexOf("block CrossFrameBlock("), text.indexOf("block CrossFrameViT("));
   const params = [...base.split("\n")[0].matchAll(/(\w+): (\w+)/g)].map((m) => `\`${m[1]}: ${m[2]}\``);
@@ -184,14 +192,7 @@ test("a derived block: hover lists what it inherits; hover, definition, referenc
 
 test("a variant model: hover lists what it inherits and edits; definition and completion reach inherited names and replaced members", async () => {
   const file = resolve("models/variants/actionclip.mdl");
-  const src = readFileSync(file, "utf8");
-  const at = (t: string, needle: string, shift = 0) => {
-    const before = t.slice(0, t.indexOf(needle) + shift);
-    return { line: before.split("\n").length - 1, character: before.length - (before.lastIndexOf("\n") + 1) };
-  };
-  const ask = async (method: string, params: object) => (await c.request(method, { textDocument: { uri: uri(file) }, ...params })).result as any;
-  c.notify("textDocument/didOpen", { textDocument: { uri: uri(file), languageId: "mdl", version: 1, text: src } });
-  assert.equal(((await c.diagnostics(uri(file))).params as any).diagnostics, []);
+  const { src, ask } = await openClean(file);
   // the reference: XCLIP's hyperparameters as xclip.mdl declares them
   const header = text.slice(text.indexOf("model XCLIP("), text.indexOf(") {", text.indexOf("model XCLIP(")));
   const params = [...header.matchAll(/(\w+): (\w+) =/g)].map((m) => `${m[1]}: ${m[2]}`);
