@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import { readSafetensors, safetensorsParts } from "../weights/safetensors.ts";
 import type { HostTensor } from "../weights/tensor.ts";
-import { fsyncDir, writeSynced } from "./durable.ts";
+import { fsyncDir, writeDurableAtomic, writeSynced } from "./durable.ts";
 
 export const CHECKPOINT_FORMAT = 1;
 
@@ -72,12 +72,8 @@ export function saveCheckpoint(
   fsyncDir(run);
   opts.onPhase?.("dir-renamed");
 
-  // the pointer: temp file, fsync, rename, fsync the directory (a kill before the rename leaves the old one)
-  const pointer = join(run, `.${LATEST}.${process.pid}.tmp`);
-  writeSynced(pointer, JSON.stringify({ checkpoint: name, step: c.state.step }) + "\n");
-  opts.onPhase?.("pointer-staged");
-  renameSync(pointer, join(run, LATEST));
-  fsyncDir(run);
+  // a kill before the pointer's rename leaves the old one, and its temp file for prune
+  writeDurableAtomic(join(run, LATEST), JSON.stringify({ checkpoint: name, step: c.state.step }) + "\n", () => opts.onPhase?.("pointer-staged"));
   opts.onPhase?.("pointer-written");
   prune(run, c.state.step, keep);
   return final;

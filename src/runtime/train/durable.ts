@@ -39,10 +39,11 @@ export function fsyncFile(path: string): void {
   }
 }
 
-/** Temp file beside the target, fsync, rename, fsync the directory. */
-export function writeDurableAtomic(path: string, data: string | Uint8Array): void {
+/** Temp file beside the target, fsync, rename, fsync the directory. `staged` runs between the fsync and the rename. */
+export function writeDurableAtomic(path: string, data: string | Uint8Array, staged?: () => void): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   writeSynced(tmp, data);
+  staged?.();
   renameSync(tmp, path);
   fsyncDir(dirname(path));
 }
