@@ -27,6 +27,15 @@ export function labelGradients(tape: Tape, from: number, node: Node, args: reado
     const e = kernelFailure(err, node, shapes, file);
     return e === err || !(e instanceof MdlError) ? e : new MdlError(withNote(e.diagnostic, `in the backward pass: the gradient of \`${node.op}\``));
   };
+  const guarded =
+    <A extends unknown[], R>(f: (...a: A) => R) =>
+    (...a: A): R => {
+      try {
+        return f(...a);
+      } catch (err) {
+        throw fail(err);
+      }
+    };
   for (let i = from; i < tape.length; i++) {
     const entry = tape[i];
     const gradient = entry.gradient;
@@ -34,22 +43,8 @@ export function labelGradients(tape: Tape, from: number, node: Node, args: reado
     // tfjs runs a gradient in two parts: the entry's gradient gives one function per input (a custom
     // gradient's kernels run here), and the walk over the tape calls each (a registered gradient's run there)
     entry.gradient = (dys) => {
-      let perInput: ReturnType<typeof gradient>;
-      try {
-        perInput = gradient(dys);
-      } catch (err) {
-        throw fail(err);
-      }
-      const out: typeof perInput = {};
-      for (const [input, f] of Object.entries(perInput))
-        out[input] = () => {
-          try {
-            return f();
-          } catch (err) {
-            throw fail(err);
-          }
-        };
-      return out;
+      const perInput = guarded(gradient)(dys);
+      return Object.fromEntries(Object.entries(perInput).map(([input, f]) => [input, guarded(f)]));
     };
   }
 }
