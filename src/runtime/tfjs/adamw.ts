@@ -130,8 +130,6 @@ export class AdamW implements Optimizer {
 /** Keep an updated moment: in its variable, or copied out of the engine (wasm: straight from its heap). */
 function store(into: Moment, value: tf.Tensor): void {
   if (!(into instanceof Float32Array)) return void into.assign(value);
-  // only wasm keeps moments on the host (its heap is readable at once); webgpu could only read asynchronously
-  const heap = tf.backend() as unknown as { typedArrayFromHeap?: (t: tf.Tensor) => Float32Array };
-  invariant(heap.typedArrayFromHeap !== undefined, `AdamW's host moments need the wasm backend, not ${tf.getBackend()}`);
-  into.set(heap.typedArrayFromHeap(value));
+  // host moments exist only on wasm (the constructor's invariant), whose heap is readable at once
+  into.set((tf.backend() as unknown as { typedArrayFromHeap(t: tf.Tensor): Float32Array }).typedArrayFromHeap(value));
 }

@@ -131,9 +131,14 @@ async function startWasm(threads: number, tried: BackendInfo["tried"]): Promise<
   tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
   wasm.setThreadsCount(1);
   await setBackend("wasm");
+  patchWasm();
+  return wasm.getThreadsCount();
+}
+
+/** What tfjs-backend-wasm 4.22 gets wrong, mended once the backend is set (single- or multi-threaded). */
+function patchWasm(): void {
   guardWasmHeap();
   shareIdentity();
-  return wasm.getThreadsCount();
 }
 
 /**
@@ -205,8 +210,7 @@ async function startThreaded(wasm: WasmModule, pkgDir: string, threads: number):
     os.cpus = realCpus;
   }
   unrefWorkers();
-  guardWasmHeap();
-  shareIdentity();
+  patchWasm();
   return wasm.getThreadsCount();
 }
 
