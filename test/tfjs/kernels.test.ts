@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs";
 import { at, build, close, randArr, randInts, refAttention, refMatmul, toTf, wasm1, type Arr } from "./helpers.ts";
 import { binary, unary } from "../../src/runtime/tfjs/ops/elementwise.ts";
-import { matmul } from "../../src/runtime/tfjs/ops/matmul.ts";
+import { bmm, matmul } from "../../src/runtime/tfjs/ops/matmul.ts";
 import { linear, patchConv } from "../../src/runtime/tfjs/ops/linear.ts";
 import { convNd } from "../../src/runtime/tfjs/ops/conv.ts";
 import { l2Normalize, layerNorm, softmax } from "../../src/runtime/tfjs/ops/norm.ts";
@@ -59,6 +59,30 @@ test("matmul: batched with broadcast batch dims, and a rank-2 right operand on t
   const c = randArr([2, 3, 4, 5]);
   const w = randArr([5, 7]);
   close(matmul(toTf(c), toTf(w)), refMatmul(c, w));
+});
+
+test("bmm: batched products with either operand transposed, on XNNPACK's depthwise path (no scalar batch loop)", () => {
+  const swap = (x: Arr) => build([x.shape[0], x.shape[2], x.shape[1]], ([b, i, j]) => at(x, [b, j, i]));
+  const engine = tf.engine() as unknown as { runKernel: (name: string, ...rest: unknown[]) => unknown };
+  const run = engine.runKernel.bind(engine);
+  const kernels: string[] = [];
+  engine.runKernel = (name: string, ...rest: unknown[]) => (kernels.push(name), run(name, ...rest));
+  try {
+    for (const [g, m, k, n] of [[6, 5, 7, 3], [1, 4, 6, 5], [3, 1, 9, 1]]) {
+      const a = randArr([g, m, k]);
+      const b = randArr([g, k, n]);
+      const want = refMatmul(a, b);
+      for (const ta of [false, true])
+        for (const tb of [false, true]) {
+          kernels.length = 0;
+          close(bmm(toTf(ta ? swap(a) : a) as tf.Tensor3D, toTf(tb ? swap(b) : b) as tf.Tensor3D, ta, tb), want);
+          assert.ok(kernels.includes(g > 1 ? "DepthwiseConv2dNative" : "BatchMatMul"), `${g}x${m}x${k}x${n} ${ta} ${tb}: ${kernels}`);
+          if (g > 1) assert.not.ok(kernels.includes("BatchMatMul"), kernels.join());
+        }
+    }
+  } finally {
+    engine.runKernel = run;
+  }
 });
 
 test("linear against an [in, out] weight, with bias, on 3-D input", () => {

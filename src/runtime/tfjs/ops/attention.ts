@@ -1,10 +1,10 @@
 /**
  * attention(q, k, v){scale, causal}: softmax(scale * q k^T + mask) v, one fused op with a hand-written
- * backward so that no product uses transpose flags and no softmax graph is taped.
+ * backward: its products go through bmm (XNNPACK on wasm) and no softmax graph is taped.
  */
 import * as tf from "@tensorflow/tfjs";
 import { customGrad } from "./custom-grad.ts";
-import { broadcastShapes, swapLast } from "./matmul.ts";
+import { bmm, broadcastShapes } from "./matmul.ts";
 import { replayed } from "./replay.ts";
 
 /** [n, m] additive mask: 0 on and below the diagonal, -inf above it. */
@@ -17,10 +17,10 @@ export function causalMask(n: number, m: number): tf.Tensor2D {
 function core(scale: number, causal: boolean) {
   return customGrad<tf.Tensor3D>(([q, k, v], save) => {
     const [p, value] = replayed(2, () => {
-      let s: tf.Tensor = tf.mul(tf.matMul(q as tf.Tensor3D, swapLast(k as tf.Tensor3D)), scale);
+      let s: tf.Tensor = tf.mul(bmm(q as tf.Tensor3D, k as tf.Tensor3D, false, true), scale);
       if (causal) s = tf.add(s, causalMask(q.shape[1]!, k.shape[1]!));
       const p = tf.softmax(s) as tf.Tensor3D;
-      return [p, tf.matMul(p, v as tf.Tensor3D)];
+      return [p, bmm(p, v as tf.Tensor3D)];
     });
     save([q, k, v, p]);
     return {
@@ -28,11 +28,11 @@ function core(scale: number, causal: boolean) {
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sq, sk, sv, sp] = saved as tf.Tensor3D[];
         const d = dy as tf.Tensor3D;
-        const dp = tf.matMul(d, swapLast(sv));
-        const dv = tf.matMul(swapLast(sp), d);
+        const dp = bmm(d, sv, false, true);
+        const dv = bmm(sp, d, true, false);
         // softmax backward: p * (dp - sum(dp * p)), then the scale
         const ds = tf.mul(tf.mul(sp, tf.sub(dp, tf.sum(tf.mul(dp, sp), -1, true))), scale) as tf.Tensor3D;
-        return [tf.matMul(ds, sk), tf.matMul(swapLast(ds), sq), dv];
+        return [bmm(ds, sk), bmm(ds, sq, true, false), dv];
       },
     };
   });

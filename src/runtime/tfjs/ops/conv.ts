@@ -9,6 +9,7 @@
  * patch-embedding convolution keeps its own path (linear.ts, patchConv).
  */
 import * as tf from "@tensorflow/tfjs";
+import { bmm3 } from "./matmul.ts";
 
 export interface ConvAttrs {
   stride: number[];
@@ -58,7 +59,8 @@ export function convNd(x: tf.Tensor, w: tf.Tensor, a: ConvAttrs, b?: tf.Tensor):
   const P = prod(out);
   const cols = tf.reshape(tf.transpose(tf.reshape(cur, [n, g, K, P]), [1, 0, 3, 2]), [g, n * P, K]);
   const wg = tf.transpose(tf.reshape(w, [g, o / g, K]), [0, 2, 1]);
-  let y: tf.Tensor = tf.matMul(cols as tf.Tensor3D, wg as tf.Tensor3D); // [g, N*P, O/g]
+  // bmm3: XNNPACK for every group count on wasm, and a backward without transpose flags
+  let y: tf.Tensor = bmm3(cols as tf.Tensor3D, wg as tf.Tensor3D); // [g, N*P, O/g]
   y = tf.transpose(tf.reshape(y, [g, n, P, o / g]), [1, 0, 3, 2]); // [N, g, O/g, P]
   y = tf.reshape(y, [n, o, ...out]);
   if (b) y = tf.add(y, tf.reshape(b, [o, ...out.map(() => 1)]));
