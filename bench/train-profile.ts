@@ -87,7 +87,7 @@ for (let step = 0; step < Number(arg("--steps", "2")); step++) {
   }, vars);
   const t1 = clock();
   phase = "adamw";
-  opt.apply(new Map([...varsByPath.keys()].map((p) => [p, grads[varsByPath.get(p)!.name]])), 1e-4);
+  await opt.apply(new Map([...varsByPath.keys()].map((p) => [p, grads[varsByPath.get(p)!.name]])), 1e-4);
   await value.data();
   const t2 = clock();
   tf.dispose([value, ...Object.values(grads)]);

@@ -52,8 +52,8 @@ export interface Optimizer {
   readonly step: number;
   /** The parameters it updates; the others are frozen. */
   readonly paths: string[];
-  /** One update at the scheduled rate; `grads` may omit parameters that got no gradient. */
-  apply(grads: ReadonlyMap<string, Tensor>, lr: number): void;
+  /** One update at the scheduled rate; `grads` may omit parameters that got no gradient (read them again once it settles). */
+  apply(grads: ReadonlyMap<string, Tensor>, lr: number): Promise<void>;
   /** Moments by PyTorch's names (`exp_avg.<path>`, `exp_avg_sq.<path>`), read to the host; valid until the next `apply`. */
   exportState(): Promise<Map<string, HostF32>>;
   /** Restore exportState's tensors; returns the names missing or misshapen (empty = restored). */

@@ -181,7 +181,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         e.dispose(sum!.values());
         fail("non_finite_loss", o.out, step + 1);
       }
-      opt.apply(sum!, lr);
+      await opt.apply(sum!, lr);
       e.dispose(sum!.values());
       step++;
       loss = stepLoss;
