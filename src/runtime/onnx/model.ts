@@ -2,9 +2,8 @@
  * An ONNX graph as a model file. Protobuf caps a message at 2 GB, so above that the initializers go to a
  * side file (`<model>.data`, ONNX external data) and the model keeps only their locations.
  */
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { fail } from "../../compiler/diagnostics/diagnostic.ts";
+import { writeFileAtomic } from "../../util/atomic-write.ts";
 import { ONNX_IR_VERSION, OPSET, type OnnxGraph } from "./lower.ts";
 import { externalTensorProto, graphProto, modelProto, tensorProto, type Msg } from "./proto.ts";
 
@@ -33,26 +32,9 @@ export function writeModel(path: string, g: OnnxGraph, metadata: Record<string, 
       offset += t.data.length;
       return m;
     });
-    writeParts(join(dirname(path), external), g.initializers.map((t) => t.data));
+    writeFileAtomic(join(dirname(path), external), g.initializers.map((t) => t.data));
   } else inits = g.initializers.map((t) => tensorProto(t.name, t.dtype, t.dims, t.data));
   const m = model(g, inits, metadata);
-  writeParts(path, m.parts);
+  writeFileAtomic(path, m.parts);
   return { external, bytes: m.size };
-}
-
-function writeParts(path: string, parts: readonly Uint8Array[]): void {
-  mkdirSync(dirname(path) || ".", { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    const fd = openSync(tmp, "w");
-    try {
-      for (const p of parts) writeSync(fd, p);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    fail("output_unwritable", path, String((err as Error).message));
-  }
 }

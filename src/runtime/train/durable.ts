@@ -3,18 +3,15 @@
  * directory is fsync'd after, so the name never points at bytes still in the page cache.
  * (util/atomic-write.ts's writeFileAtomic is enough against a kill; checkpoints also want the fsyncs.)
  */
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, renameSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { writeAll } from "../../util/atomic-write.ts";
 
 /** `data` as pieces is written one after the other (a checkpoint streams its tensors instead of concatenating them). */
 export function writeSynced(path: string, data: string | Uint8Array | readonly Uint8Array[]): void {
-  const pieces = typeof data === "string" ? [Buffer.from(data)] : data instanceof Uint8Array ? [data] : data;
   const fd = openSync(path, "w");
   try {
-    for (const bytes of pieces) {
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    }
+    writeAll(fd, data);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
