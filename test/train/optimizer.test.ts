@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs";
@@ -148,6 +149,19 @@ test("host AdamW: values split over 3 threads (2 workers) give the bits of one t
   assert.ok(Buffer.from(one.out.buffer).equals(Buffer.from(three.out.buffer)), "parameters");
   assert.ok(Buffer.from(one.m.buffer).equals(Buffer.from(three.m.buffer)), "exp_avg");
   assert.ok(Buffer.from(one.v.buffer).equals(Buffer.from(three.v.buffer)), "exp_avg_sq");
+});
+
+test("AdamW on wasm with 2 threads: the update split over the shared heap gives the bits of one thread", () => {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "test/train/fixtures/adamw-threads.ts"], { encoding: "utf8", timeout: 120_000 });
+  assert.is(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
+  assert.equal([out.threads, out.heapShared], [2, true], "a threaded wasm module with shared memory");
+  assert.equal(out.one.used, [1, 1, 1]);
+  assert.equal(out.two.used, [2, 2, 2], "the main thread and one worker");
+  assert.ok(out.one.moved, "the weights moved");
+  assert.equal(out.two.weights, out.one.weights);
+  assert.equal(out.two.moments, out.one.moments);
+  assert.is(out.leaked, 0);
 });
 
 test("groupsFor: the X-CLIP recipe, its x10 groups as models/xclip.mdl declares them", () => {
