@@ -10,6 +10,7 @@ import { convNd } from "../../src/runtime/tfjs/ops/conv.ts";
 import { l2Normalize, layerNorm, softmax } from "../../src/runtime/tfjs/ops/norm.ts";
 import { attention } from "../../src/runtime/tfjs/ops/attention.ts";
 import { gather, gatherRows } from "../../src/runtime/tfjs/ops/gather.ts";
+import { sliceRuns } from "../../src/runtime/tfjs/ops/shape.ts";
 
 await wasm1();
 
@@ -80,6 +81,53 @@ test("bmm: batched products with either operand transposed, on XNNPACK's depthwi
           if (g > 1) assert.not.ok(kernels.includes("BatchMatMul"), kernels.join());
         }
     }
+  } finally {
+    engine.runKernel = run;
+  }
+});
+
+test("slice (wasm's mended kernel, which copies from the heap) and sliceRuns (trailing axes folded) against index arithmetic", () => {
+  const shape = [2, 6, 5, 4];
+  const x = tf.tensor(Float32Array.from({ length: 2 * 6 * 5 * 4 }, (_, i) => i), shape);
+  const xi = tf.tensor(Int32Array.from({ length: 2 * 6 * 5 * 4 }, (_, i) => 7 * i), shape, "int32");
+  // the value at an index of x is its flat offset
+  const want = (begin: number[], size: number[]) => {
+    const n = size.map((d, a) => (d === -1 ? shape[a] - begin[a] : d));
+    const out: number[] = [];
+    const walk = (a: number, off: number) => {
+      if (a === shape.length) return void out.push(off);
+      for (let i = 0; i < n[a]; i++) walk(a + 1, off * shape[a] + begin[a] + i);
+    };
+    walk(0, 0);
+    return { shape: n, values: out };
+  };
+  const engine = tf.engine() as unknown as { runKernel: (name: string, inputs: Record<string, tf.Tensor>, attrs: unknown) => unknown };
+  const run = engine.runKernel.bind(engine);
+  const ranks: number[] = [];
+  engine.runKernel = (name, inputs, attrs) => (name === "Slice" && ranks.push(inputs.x.rank), run(name, inputs, attrs));
+  try {
+    const cases: [number[], number[], number][] = [
+      [[0, 2, 0, 0], [2, 2, 5, 4], 2], // q, k or v out of [B, 3H, N, d]: one run per batch entry
+      [[1, 0, 0, 0], [1, -1, 5, 4], 1],
+      [[0, 1, 1, 0], [2, 3, 3, 4], 3],
+      [[0, 0, 0, 1], [2, 6, 5, 2], 4], // the innermost axis is cut: nothing to fold
+      [[1, 5, 4, 3], [1, 1, 1, 1], 4],
+      [[0, 0, 0, 0], [-1, -1, -1, -1], 1],
+    ];
+    for (const [begin, size, rank] of cases) {
+      const w = want(begin, size);
+      ranks.length = 0;
+      const folded = sliceRuns(x, begin, size);
+      assert.is(ranks[0], rank, `${begin} ${size}: sliced at rank ${ranks[0]}`);
+      for (const got of [folded, tf.slice(x, begin, size)]) {
+        assert.equal(got.shape, w.shape, `${begin} ${size}`);
+        assert.equal([...got.dataSync()], w.values, `${begin} ${size}`);
+      }
+      assert.equal([...tf.slice(xi, begin, size).dataSync()], w.values.map((v) => 7 * v), `int32 ${begin} ${size}`);
+    }
+    assert.equal([...tf.slice(tf.tensor1d([1, 2, 3, 4, 5]), [1], [3]).dataSync()], [2, 3, 4]);
+    assert.ok((tf.getKernel("Slice", "wasm")!.kernelFunc as { fromHeap?: boolean }).fromHeap, "wasm's Slice is the mended kernel");
+    assert.equal(tf.slice(x, [0, 0, 0, 0], [2, 0, 5, 4]).shape, [2, 0, 5, 4]);
   } finally {
     engine.runKernel = run;
   }

@@ -139,6 +139,54 @@ async function startWasm(threads: number, tried: BackendInfo["tried"]): Promise<
 function patchWasm(): void {
   guardWasmHeap();
   shareIdentity();
+  sliceFromHeap();
+}
+
+interface WasmTensors {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+/**
+ * wasm's Slice reads its whole input with readSync, a copy of the tensor out of the heap, before it copies the
+ * runs it keeps: q, k and v cut out of X-CLIP-B/32's [8, 36, 51, 64] projections copied 3.8 MB to keep 1.3 MB,
+ * three times a block (~13 ms each, the shared heap's copies being slow and the garbage large). The mended kernel
+ * copies the runs from a view of the heap into the output.
+ */
+function sliceFromHeap(): void {
+  const copying = tf.getKernel("Slice", "wasm");
+  if (!copying || (copying.kernelFunc as { fromHeap?: boolean }).fromHeap) return;
+  const kernelFunc: tf.KernelFunc = (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === "string") return copying.kernelFunc(args);
+    const { begin, size } = args.attrs as unknown as tf.SliceAttrs;
+    const [b, n] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
+    const backend = args.backend as unknown as WasmTensors;
+    const out = backend.makeOutput(n, x.dtype);
+    // views taken after the allocation (a heap that grew has a new buffer)
+    copyRuns(backend.typedArrayFromHeap(x), x.shape, b, n, backend.typedArrayFromHeap(out));
+    return out;
+  };
+  Object.assign(kernelFunc, { fromHeap: true });
+  tf.unregisterKernel("Slice", "wasm");
+  tf.registerKernel({ ...copying, kernelFunc });
+}
+
+/** The box `begin`, `size` of `src` (row-major `shape`) into `dst`, one run of the innermost axis at a time. */
+export function copyRuns<T extends Float32Array | Int32Array | Uint8Array>(src: T, shape: readonly number[], begin: readonly number[], size: readonly number[], dst: T): void {
+  const rank = shape.length;
+  if (size.some((d) => d === 0)) return;
+  if (rank === 0) return void dst.set(src.subarray(0, 1));
+  const strides = tf.util.computeStrides(shape as number[]);
+  const run = size[rank - 1];
+  const at = new Array<number>(rank - 1).fill(0);
+  const runs = size.slice(0, -1).reduce((p, d) => p * d, 1);
+  for (let r = 0, o = 0; r < runs; r++, o += run) {
+    let from = begin[rank - 1];
+    for (let a = 0; a < rank - 1; a++) from += (begin[a] + at[a]) * strides[a];
+    dst.set(src.subarray(from, from + run), o);
+    for (let a = rank - 2; a >= 0 && ++at[a] === size[a]; a--) at[a] = 0;
+  }
 }
 
 /**
