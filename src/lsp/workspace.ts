@@ -76,9 +76,13 @@ export class Workspace {
     this.documents.onDidOpen((e) => this.schedule(e.document.uri));
     this.documents.onDidChangeContent((e) => this.schedule(e.document.uri));
     this.documents.onDidClose((e) => {
-      this.analyses.delete(fileURLToPath(e.document.uri));
-      this.lastGood.delete(fileURLToPath(e.document.uri));
-      this.parser.forget(fileURLToPath(e.document.uri));
+      if (!e.document.uri.startsWith("file:")) return;
+      const path = fileURLToPath(e.document.uri);
+      this.analyses.delete(path);
+      this.lastGood.delete(path);
+      this.parser.forget(path);
+      // importers read the file on disk from now on, which may differ from the closed buffer
+      this.recheckImporters(path);
     });
     this.documents.listen(connection);
   }
@@ -89,8 +93,15 @@ export class Workspace {
 
   private schedule(uri: string): void {
     if (!uri.startsWith("file:")) return;
-    this.dirty.add(fileURLToPath(uri));
-    this.running ??= this.drain().finally(() => (this.running = undefined));
+    const path = fileURLToPath(uri);
+    this.dirty.add(path);
+    this.recheckImporters(path);
+  }
+
+  /** Open documents whose last compile read `path` are checked again: its text is not what they saw. */
+  private recheckImporters(path: string): void {
+    for (const [other, held] of this.analyses) if (other !== path && held.analysis.program.files.has(path)) this.dirty.add(other);
+    if (this.dirty.size) this.running ??= this.drain().finally(() => (this.running = undefined));
   }
 
   private async drain(): Promise<void> {
