@@ -8,7 +8,7 @@ import type * as A from "../compiler/1-syntax/ast.ts";
 import type { Range } from "./positions.ts";
 import { toOffset, toPosition } from "./positions.ts";
 import { forwardLocals, nodesOf } from "./ast-walk.ts";
-import { exprType, statements, typeText, type Analysis } from "./query.ts";
+import { boundHyper, exprType, statements, typeText } from "./query.ts";
 import { checkCancelled, type Located } from "./workspace.ts";
 import type { CancellationToken } from "vscode-languageserver/node";
 import type { CarriedOver } from "./carry-over.ts";
@@ -18,14 +18,6 @@ export interface Hint {
   label: string;
   kind: 1 | 2; // 1 type, 2 parameter (LSP InlayHintKind)
   paddingLeft?: boolean;
-}
-
-/** The hyperparameter values of the first (shallowest) instance of a block, or the model's own. */
-export function boundHyper(a: Analysis, decl: A.BlockDecl | A.ModelDecl): Map<string, string | number | boolean> | undefined {
-  if (!a.ir) return undefined;
-  if (decl.kind === "Model") return decl.name.name === a.ir.model && !a.hidden?.modules.has("") ? new Map(a.ir.hyper.map((h) => [h.name, h.value as string | number | boolean])) : undefined;
-  const inst = a.ir.modules.filter((m) => m.block === decl.name.name).sort((x, y) => x.path.split(".").length - y.path.split(".").length)[0];
-  return inst && !a.hidden?.modules.has(inst.path) ? new Map(Object.entries(inst.hyper) as [string, string | number | boolean][]) : undefined;
 }
 
 /** The hints inside `range`; a long file is walked declaration by declaration, stopping when cancelled. */

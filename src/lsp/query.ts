@@ -10,7 +10,7 @@ import type { ModuleStats } from "../compiler/4-ir/analyze.ts";
 import type { ModelIR, Module, TensorType } from "../compiler/4-ir/schema.ts";
 import { human } from "../tools/diff/print.ts";
 import type { Hidden } from "./carry-over.ts";
-import { forwardLocals } from "./ast-walk.ts";
+import { forwardLocals, nodesOf } from "./ast-walk.ts";
 import { blockHover } from "./doc-comment.ts";
 import { definitionOf, memberNamed, memberNameSpan, viewOf } from "./inherited.ts";
 import { wordAt } from "./positions.ts";
@@ -113,8 +113,56 @@ function calleeName(e: A.Expr): string | undefined {
 }
 
 export function hover(a: Analysis, file: string, offset: number): string | undefined {
-  return shapeHover(a, file, offset) ?? nameHover(a, file, offset);
+  return shapeHover(a, file, offset) ?? nameHover(a, file, offset) ?? hyperHover(a, file, offset);
 }
+
+/** The hyperparameter values (and block-level lets) of the first (shallowest) instance of a block, or the model's own. */
+export function boundHyper(a: Analysis, decl: A.BlockDecl | A.ModelDecl): Map<string, string | number | boolean> | undefined {
+  return firstInstance(a, decl)?.hyper;
+}
+
+function firstInstance(a: Analysis, decl: A.BlockDecl | A.ModelDecl): { path: string; hyper: Map<string, string | number | boolean> } | undefined {
+  if (!a.ir) return undefined;
+  if (decl.kind === "Model")
+    return decl.name.name === a.ir.model && !a.hidden?.modules.has("") ? { path: "", hyper: new Map(a.ir.hyper.map((h) => [h.name, h.value as string | number | boolean])) } : undefined;
+  const inst = a.ir.modules.filter((m) => m.block === decl.name.name).sort((x, y) => x.path.split(".").length - y.path.split(".").length)[0];
+  return inst && !a.hidden?.modules.has(inst.path) ? { path: inst.path, hyper: new Map(Object.entries(inst.hyper) as [string, string | number | boolean][]) } : undefined;
+}
+
+/**
+ * A hyperparameter (own or inherited through `extends`) or a block-level `let` under the cursor: its type, where it
+ * comes from, and the value it has in the instance the compiled model builds first (the value inlay hints show).
+ */
+function hyperHover(a: Analysis, file: string, offset: number): string | undefined {
+  const text = a.program.files.get(file)?.text;
+  const w = text === undefined ? undefined : wordAt(text, offset);
+  const decl = declAt(a.program, file, offset);
+  if (!w || w.word.includes(".") || !decl || a.hidden?.decls.has(decl.name.name)) return undefined;
+  const fwd = decl.members.find((m) => m.kind === "Forward");
+  if (fwd && within(fwd.span, offset) && forwardLocals(decl).has(w.word)) return undefined;
+  const view = viewOf(a.program, definitionOf(a.program, file, decl));
+  const param = view.params.find((p) => p.param.name.name === w.word);
+  const member = param ? undefined : memberNamed(view, w.word);
+  if (!param && member?.member.kind !== "LetMember") return undefined;
+  const from = (param ?? member)!.from;
+  const inst = firstInstance(a, decl);
+  const where = inst && (inst.path ? `in \`${inst.path}\`, the first instance` : "in this model");
+  if (param) {
+    const lines = [`\`${w.word}: ${typeRefText(param.param.type)}\`, hyperparameter of \`${decl.name.name}\`${from.decl === decl ? "" : ` (from \`${from.name}\`)`}`];
+    const value = inst?.hyper.get(w.word);
+    if (value !== undefined) lines.push(`= \`${value}\` ${where}`);
+    return lines.join("\n\n");
+  }
+  // a let's value is not kept in the IR: its expression, and the values of the hyperparameters it reads
+  const let_ = member!.member as A.LetMember;
+  const source = a.program.files.get(from.file)?.text.slice(let_.value.span.start, let_.value.span.end);
+  const lines = [`\`let ${w.word} = ${source}\`, bound once per instance of \`${decl.name.name}\`${from.decl === decl ? "" : ` (from \`${from.name}\`)`}`];
+  const used = [...new Set(nodesOf(let_.value, ["Name"]).map((n) => n.name as string))].filter((n) => inst?.hyper.has(n));
+  if (used.length) lines.push(`with ${used.map((n) => `\`${n} = ${inst!.hyper.get(n)}\``).join(", ")} ${where}`);
+  return lines.join("\n\n");
+}
+
+const typeRefText = (t: A.TypeRef) => (t.options ? `${t.name}(${t.options.join(" | ")})` : t.name);
 
 /** What the IR says about the word under the cursor: a sub-module's figures, a forward variable's shape. */
 export function shapeHover(a: Analysis, file: string, offset: number): string | undefined {

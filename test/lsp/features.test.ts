@@ -81,6 +81,22 @@ test("hover: a block's signature and doc comment; a member's parameters and MACs
   assert.match(m.contents.value, new RegExp(`\\(${(768 * 768 + 768).toLocaleString("en-US")}\\)`));
 });
 
+test("hover on a hyperparameter or a block-level let: its type and its value in the first instance, as the IR has it", async () => {
+  const ir = compile(XCLIP, fileHost).value!;
+  const first = (block: string) => ir.modules.filter((m) => m.block === block).sort((x, y) => x.path.split(".").length - y.path.split(".").length)[0];
+  const frame = first("CrossFrameBlock");
+  const h = (await req("textDocument/hover", { position: pos("message_attn = MultiheadAttention(d, heads)", 38) })).contents.value;
+  assert.match(h, /^`heads: int`, hyperparameter of `CrossFrameBlock`/);
+  assert.ok(h.includes(`= \`${frame.hyper.heads}\` in \`${frame.path}\`, the first instance`), h);
+  const cross = first("CrossAttention");
+  const hd = (await req("textDocument/hover", { position: pos("[B, K, heads, head_dim]", 15) })).contents.value;
+  assert.match(hd, /^`let head_dim = d \/ heads`, bound once per instance of `CrossAttention`/);
+  assert.ok(hd.includes(`with \`d = ${cross.hyper.d}\`, \`heads = ${cross.hyper.heads}\` in \`${cross.path}\`, the first instance`), hd);
+  // a forward local is not a hyperparameter
+  const local = await req("textDocument/hover", { position: pos("let qh = transpose", 4) });
+  assert.not.match(local?.contents?.value ?? "", /hyperparameter|bound once/);
+});
+
 test("completion: blocks in scope and std, hyperparameters, members, ops with signatures, members after a dot", async () => {
   const items = (await req("textDocument/completion", { position: { line: line("m = m + message_attn"), character: 4 } })) as any[];
   const get = (label: string) => items.find((i) => i.label === label);
