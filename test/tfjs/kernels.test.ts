@@ -126,7 +126,7 @@ test("slice (wasm's mended kernel, which copies from the heap) and sliceRuns (tr
       assert.equal([...tf.slice(xi, begin, size).dataSync()], w.values.map((v) => 7 * v), `int32 ${begin} ${size}`);
     }
     assert.equal([...tf.slice(tf.tensor1d([1, 2, 3, 4, 5]), [1], [3]).dataSync()], [2, 3, 4]);
-    assert.ok((tf.getKernel("Slice", "wasm")!.kernelFunc as { fromHeap?: boolean }).fromHeap, "wasm's Slice is the mended kernel");
+    assert.ok((tf.getKernel("Slice", "wasm")!.kernelFunc as { mended?: boolean }).mended, "wasm's Slice is the mended kernel");
     assert.equal(tf.slice(x, [0, 0, 0, 0], [2, 0, 5, 4]).shape, [2, 0, 5, 4]);
   } finally {
     engine.runKernel = run;

@@ -154,11 +154,8 @@ interface WasmTensors {
  * copies the runs from a view of the heap into the output.
  */
 function sliceFromHeap(): void {
-  const copying = tf.getKernel("Slice", "wasm");
-  if (!copying || (copying.kernelFunc as { fromHeap?: boolean }).fromHeap) return;
-  const kernelFunc: tf.KernelFunc = (args) => {
+  mendKernel("Slice", (args) => {
     const x = args.inputs.x as tf.TensorInfo;
-    if (x.dtype === "string") return copying.kernelFunc(args);
     const { begin, size } = args.attrs as unknown as tf.SliceAttrs;
     const [b, n] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
     const backend = args.backend as unknown as WasmTensors;
@@ -166,10 +163,17 @@ function sliceFromHeap(): void {
     // views taken after the allocation (a heap that grew has a new buffer)
     copyRuns(backend.typedArrayFromHeap(x), x.shape, b, n, backend.typedArrayFromHeap(out));
     return out;
-  };
-  Object.assign(kernelFunc, { fromHeap: true });
-  tf.unregisterKernel("Slice", "wasm");
-  tf.registerKernel({ ...copying, kernelFunc });
+  });
+}
+
+/** wasm's kernel `name` replaced by `mend` (once; string tensors still go to the original). */
+function mendKernel(name: string, mend: tf.KernelFunc): void {
+  const original = tf.getKernel(name, "wasm");
+  if (!original || (original.kernelFunc as { mended?: boolean }).mended) return;
+  const kernelFunc: tf.KernelFunc = (args) => ((args.inputs.x as tf.TensorInfo).dtype === "string" ? original.kernelFunc(args) : mend(args));
+  Object.assign(kernelFunc, { mended: true });
+  tf.unregisterKernel(name, "wasm");
+  tf.registerKernel({ ...original, kernelFunc });
 }
 
 /** The box `begin`, `size` of `src` (row-major `shape`) into `dst`, one run of the innermost axis at a time. */
@@ -196,17 +200,11 @@ export function copyRuns<T extends Float32Array | Int32Array | Uint8Array>(src: 
  * backward ended. Tensors are immutable, so the clone takes a reference to the same buffer instead.
  */
 function shareIdentity(): void {
-  const copying = tf.getKernel("Identity", "wasm");
-  if (!copying || (copying.kernelFunc as { shares?: boolean }).shares) return;
-  const kernelFunc: tf.KernelFunc = (args) => {
+  mendKernel("Identity", (args) => {
     const x = args.inputs.x as tf.TensorInfo;
-    if (x.dtype === "string") return copying.kernelFunc(args);
     (args.backend as unknown as { incRef(dataId: tf.DataId): void }).incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-  };
-  Object.assign(kernelFunc, { shares: true });
-  tf.unregisterKernel("Identity", "wasm");
-  tf.registerKernel({ ...copying, kernelFunc });
+  });
 }
 
 interface WasmHeap {
