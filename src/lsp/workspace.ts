@@ -98,9 +98,15 @@ export class Workspace {
     this.recheckImporters(path);
   }
 
-  /** Open documents whose last compile read `path` are checked again: its text is not what they saw. */
+  /** Open documents whose last compile read `path` with other text than it has now are checked again. */
   private recheckImporters(path: string): void {
-    for (const [other, held] of this.analyses) if (other !== path && held.analysis.program.files.has(path)) this.dirty.add(other);
+    let text: string | undefined | null = null;
+    for (const [other, held] of this.analyses) {
+      const seen = held.analysis.program.files.get(path);
+      if (other === path || !seen) continue;
+      if (text === null) text = this.files.readFile(path); // the open document's text, else the file on disk
+      if (seen.text !== text) this.dirty.add(other);
+    }
     if (this.dirty.size) this.running ??= this.drain().finally(() => (this.running = undefined));
   }
 

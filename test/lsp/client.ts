@@ -74,6 +74,11 @@ export class TestClient {
     }
   }
 
+  /** Drop the diagnostics of `uri` received so far (after a request, which the server answers once every run before it is done). */
+  discard(uri: string): void {
+    for (let i = this.seen.length - 1; i >= 0; i--) if ((this.seen[i].params as { uri?: string }).uri === uri) this.seen.splice(i, 1);
+  }
+
   diagnostics(uri: string): Promise<Message> {
     return this.next((m) => m.method === "textDocument/publishDiagnostics" && (m.params as { uri: string }).uri === uri);
   }
