@@ -6,7 +6,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../src/runtime/tfjs/backend.ts";
+import { initBackend, wasmTensorBytes } from "../../src/runtime/tfjs/backend.ts";
 
 const env = (...args: string[]) =>
   spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "env", ...args], { encoding: "utf8", timeout: 60_000 });
@@ -80,6 +80,24 @@ test("in process: wasm with one thread", async () => {
   const info = await initBackend({ backend: "wasm", threads: 1 });
   assert.is(tf.getBackend(), "wasm");
   assert.equal([info.name, info.threads], ["wasm", 1]);
+});
+
+test("wasmTensorBytes: heap bytes of tensors, each buffer once (tf.memory counts views again), and their peak", async () => {
+  await initBackend({ backend: "wasm", threads: 1 });
+  wasmTensorBytes(true);
+  const base = wasmTensorBytes()!;
+  assert.is(base.peak, base.live, "a reset peak starts from what is live");
+  const mem0 = tf.memory().numBytes;
+  const a = tf.zeros([1000, 250]); // 1,000,000 bytes
+  const views = [tf.reshape(a, [250, 1000]), tf.clone(a)];
+  assert.is(wasmTensorBytes()!.live - base.live, 1_000_000);
+  assert.is(tf.memory().numBytes - mem0, 3_000_000, "tf.memory() counts the buffer once per tensor");
+  const b = tf.neg(a);
+  assert.is(wasmTensorBytes()!.live - base.live, 2_000_000);
+  tf.dispose([a, b, ...views]);
+  const after = wasmTensorBytes()!;
+  assert.is(after.live, base.live);
+  assert.is(after.peak - base.live, 2_000_000);
 });
 
 test("on wasm a clone (what tfjs saves for every gradient) shares its buffer; each reference frees on its own", async () => {

@@ -209,8 +209,23 @@ function shareIdentity(): void {
 
 interface WasmHeap {
   _malloc(bytes: number): number;
-  asm?: { malloc?: (bytes: number) => number };
+  _free(at: number): void;
+  asm?: { malloc?: (bytes: number) => number; free?: (at: number) => void };
   HEAPU8: Uint8Array;
+}
+
+/**
+ * Bytes of the wasm heap that tensors hold, each buffer once. tf.memory().numBytes counts a buffer once per tensor
+ * that views it (every reshape, every clone tfjs saves for a gradient), so it overstates what a forward keeps.
+ */
+const tensorHeap = { blocks: new Map<number, number>(), live: 0, peak: 0 };
+
+/** Tensor bytes in the wasm heap now, and the most since the last reset (undefined on other backends); `resetPeak` then starts a new peak from what is live. */
+export function wasmTensorBytes(resetPeak = false): { live: number; peak: number } | undefined {
+  if (tf.getBackend() !== "wasm") return undefined;
+  const now = { live: tensorHeap.live, peak: tensorHeap.peak };
+  if (resetPeak) tensorHeap.peak = tensorHeap.live;
+  return now;
 }
 
 /**
@@ -223,10 +238,21 @@ function guardWasmHeap(): void {
   const wasm = (tf.backend() as unknown as { wasm: WasmHeap }).wasm;
   // Emscripten's Module._malloc replaces itself with the raw export on first use: wrap the raw export
   const raw = wasm.asm?.malloc ?? wasm._malloc;
+  const rawFree = wasm.asm?.free ?? wasm._free;
+  const t = tensorHeap;
   wasm._malloc = (bytes: number) => {
     const at = raw(bytes);
     if (at === 0 && bytes > 0) fail("wasm_heap_full", undefined, bytes, Math.round(wasm.HEAPU8.buffer.byteLength / 2 ** 20));
+    // wasm32 addresses above 2 GiB come back negative; the backend frees them as unsigned
+    t.blocks.set(at >>> 0, bytes);
+    t.live += bytes;
+    if (t.live > t.peak) t.peak = t.live;
     return at;
+  };
+  wasm._free = (at: number) => {
+    t.live -= t.blocks.get(at >>> 0) ?? 0;
+    t.blocks.delete(at >>> 0);
+    rawFree(at);
   };
 }
 
