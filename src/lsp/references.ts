@@ -85,11 +85,22 @@ function occurrences(at: Located, all: Analysis[]): Span[] | undefined {
   return spans;
 }
 
-/** A model's names for its hyperparameters in presets and `set`, and for its members in `replace` and `remove`. */
+/**
+ * A model's names for its hyperparameters in presets and `set`, and for its members in `replace`, `remove` and
+ * the patterns of `train { lr * k: ... }` (a pattern's first segment when it is the member's name as written;
+ * a wildcard that matched the old name is the user's to revisit).
+ */
 function modelEdits(decl: A.BlockDecl | A.ModelDecl, name: string, isParam: boolean): Span[] {
   if (decl.kind !== "Model") return [];
   if (isParam) return [...decl.presets.flatMap((p) => p.assignments), ...decl.edits.flatMap((e) => (e.kind === "Set" ? e.assignments : []))].filter((a) => a.name.name === name).map((a) => a.name.span);
-  return decl.edits.flatMap((e) => (e.kind !== "Set" && e.path[0]?.name === name ? [e.path[0].span] : []));
+  const paths = decl.edits.flatMap((e) => (e.kind !== "Set" && e.path[0]?.name === name ? [e.path[0].span] : []));
+  const patterns = (decl.train ?? []).flatMap((t) => t.rules.flatMap((r) => r.patterns)).flatMap((p) => {
+    const first = p.value.split(".")[0];
+    // the span covers the quoted literal; only a pattern written without escapes maps onto its text
+    const literal = p.span.end - p.span.start === p.value.length + 2;
+    return first === name && literal ? [{ file: p.span.file, start: p.span.start + 1, end: p.span.start + 1 + name.length }] : [];
+  });
+  return [...paths, ...patterns];
 }
 
 type Decl = { decl: A.BlockDecl | A.ModelDecl; file: string };

@@ -123,6 +123,15 @@ test("references and rename: a block across files, a hyperparameter, a member", 
   assert.is(dRename.changes[uri(XCLIP)].length, block.match(/\bd\b/g)!.length);
   const mlp = await req("textDocument/rename", { position: pos("  mlp = MLP(d, 4 * d)", 2), newName: "ffn" });
   assert.equal(mlp.changes[uri(XCLIP)].map((e: any) => e.range.start.line), [line("  mlp = MLP(d, 4 * d)"), line("return y + mlp(ln_2(y))")]);
+  // a model member named in a train pattern: the pattern follows (its quotes stay); a wildcard pattern is not touched
+  const mit = await req("textDocument/rename", { position: pos("  mit = ", 3), newName: "temporal" });
+  const inPattern = mit.changes[uri(XCLIP)].filter((e: any) => e.range.start.line === line('lr * 10: "mit"'));
+  assert.is(inPattern.length, 1);
+  const lr = text.split("\n")[line('lr * 10: "mit"')];
+  assert.is(lr.slice(inPattern[0].range.start.character, inPattern[0].range.end.character), "mit");
+  assert.is(lr[inPattern[0].range.start.character - 1], '"');
+  const prompts = await req("textDocument/rename", { position: pos("optional prompts_generator = ", 11), newName: "prompter" });
+  assert.not.ok(prompts.changes[uri(XCLIP)].some((e: any) => e.range.start.line === line('lr * 10: "mit"')), "prompts_* is a wildcard");
 });
 
 test("definition and references reach std: a read-only copy of its source", async () => {
