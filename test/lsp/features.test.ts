@@ -154,6 +154,24 @@ test("document symbols: every declaration with its hyperparameters, members and 
   assert.equal(cfb.children.map((s: any) => s.name), ["d", "T", "heads", "message_fc", "message_ln", "message_attn", "attn", "ln_1", "mlp", "ln_2", "forward"]);
 });
 
+test("document symbols of a derived block and a variant model list what they inherit, at their extends", async () => {
+  const file = resolve("models/variants/xclip-adapters.mdl");
+  const src = readFileSync(file, "utf8");
+  c.notify("textDocument/didOpen", { textDocument: { uri: uri(file), languageId: "mdl", version: 1, text: src } });
+  const syms = (await c.request("textDocument/documentSymbol", { textDocument: { uri: uri(file) } })).result as any[];
+  const block = syms.find((s) => s.name === "AdaptedCrossFrameBlock");
+  const own = block.children.filter((s: any) => !/from /.test(s.detail ?? "")).map((s: any) => s.name);
+  const inherited = block.children.filter((s: any) => /from CrossFrameBlock$/.test(s.detail ?? ""));
+  assert.equal(own, ["ratio", "adapter", "forward"]);
+  // CrossFrameBlock's hyperparameters and members, less the forward the derived block overrides
+  assert.equal(inherited.map((s: any) => s.name), ["d", "T", "heads", "message_fc", "message_ln", "message_attn", "attn", "ln_1", "mlp", "ln_2"]);
+  const ext = src.split("\n").findIndex((l) => l.includes("extends CrossFrameBlock"));
+  assert.ok(inherited.every((s: any) => s.selectionRange.start.line === ext && s.range.start.line === ext));
+  const model = syms.find((s) => s.name === "XCLIPAdapters");
+  assert.ok(model.children.some((s: any) => s.name === "visual" && s.detail === "from XCLIP"), JSON.stringify(model.children.map((s: any) => [s.name, s.detail])));
+  c.notify("textDocument/didClose", { textDocument: { uri: uri(file) } });
+});
+
 test("formatting goes through mdl's printer; diagnostics carry related locations", async () => {
   const file = resolve("models/format-in-editor.mdl");
   const messy = 'import { Linear } from "std"\nblock A(d: int) {\n  fc = Linear(d,d)\n  forward(x: [N, d]) -> [N, d] {   return fc(x) }\n}\nblock A(d: int) { forward(x: [N, d]) -> [N, d] { return x } }\n';
