@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs";
 import { at, build, close, randArr, randInts, refAttention, refMatmul, toTf, wasm1, type Arr } from "./helpers.ts";
 import { binary, unary } from "../../src/runtime/tfjs/ops/elementwise.ts";
-import { bmm, matmul } from "../../src/runtime/tfjs/ops/matmul.ts";
+import { bmm, matmul, transpose2d } from "../../src/runtime/tfjs/ops/matmul.ts";
 import { linear, patchConv } from "../../src/runtime/tfjs/ops/linear.ts";
 import { convNd } from "../../src/runtime/tfjs/ops/conv.ts";
 import { l2Normalize, layerNorm, softmax } from "../../src/runtime/tfjs/ops/norm.ts";
@@ -128,6 +128,24 @@ test("slice (wasm's mended kernel, which copies from the heap) and sliceRuns (tr
     assert.equal([...tf.slice(tf.tensor1d([1, 2, 3, 4, 5]), [1], [3]).dataSync()], [2, 3, 4]);
     assert.ok((tf.getKernel("Slice", "wasm")!.kernelFunc as { mended?: boolean }).mended, "wasm's Slice is the mended kernel");
     assert.equal(tf.slice(x, [0, 0, 0, 0], [2, 0, 5, 4]).shape, [2, 0, 5, 4]);
+  } finally {
+    engine.runKernel = run;
+  }
+});
+
+test("transpose2d: a tall matrix goes through the 3-D kernel (which writes in order), a wide one through the 2-D one; same values", () => {
+  const engine = tf.engine() as unknown as { runKernel: (name: string, inputs: Record<string, tf.Tensor>, attrs: unknown) => unknown };
+  const run = engine.runKernel.bind(engine);
+  const ranks: number[] = [];
+  engine.runKernel = (name, inputs, attrs) => (name === "Transpose" && ranks.push(inputs.x.rank), run(name, inputs, attrs));
+  try {
+    for (const [r, c, rank] of [[12, 5, 3], [15, 4, 3], [11, 3, 2], [4, 9, 2]]) {
+      const a = randArr([r, c]);
+      ranks.length = 0;
+      const t = transpose2d(toTf(a) as tf.Tensor2D);
+      assert.equal(ranks, [rank], `[${r}, ${c}]`);
+      close(t, build([c, r], ([i, j]) => Math.fround(at(a, [j, i]))), 0, 0); // a copy: exact
+    }
   } finally {
     engine.runKernel = run;
   }
