@@ -45,7 +45,7 @@ const adamwSpan = new Function(`return ${SPAN_SOURCE}`)() as Span;
 const WORKER_SOURCE = `const { parentPort } = require("node:worker_threads");
 ${SPAN_SOURCE}
 parentPort.on("message", (w) => {
-  adamwSpan(new Float32Array(w.heap), new Float32Array(w.m), new Float32Array(w.v), w.jobs, w.from, w.to, w.b1, w.b2, w.eps, w.sqrtBc2);
+  adamwSpan(w.heap, w.m, w.v, w.jobs, w.from, w.to, w.b1, w.b2, w.eps, w.sqrtBc2);
   parentPort.postMessage(0);
 });`;
 
@@ -75,8 +75,10 @@ export class HostAdamW {
     const parts = shared ? Math.max(1, Math.min(this.threads, Math.ceil(total / 65536))) : 1;
     const cut = (i: number) => Math.round((total * i) / parts);
     this.lastThreads = parts;
-    const done = Array.from({ length: parts - 1 }, (_, i) => this.post(i, { heap, m: m.buffer, v: v.buffer, jobs, from: cut(i + 1), to: cut(i + 2), ...k }));
-    adamwSpan(new Float32Array(heap), m, v, jobs, 0, cut(1), k.b1, k.b2, k.eps, k.sqrtBc2);
+    // views over shared memory cross to a worker as views of the same memory (offsets and all)
+    const f32 = new Float32Array(heap);
+    const done = Array.from({ length: parts - 1 }, (_, i) => this.post(i, { heap: f32, m, v, jobs, from: cut(i + 1), to: cut(i + 2), ...k }));
+    adamwSpan(f32, m, v, jobs, 0, cut(1), k.b1, k.b2, k.eps, k.sqrtBc2);
     await Promise.all(done);
   }
 

@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import type { Optimizer } from "../backend/engine.ts";
 import { XCLIP_ADAMW, type AdamWOptions, type ParamGroup } from "../train/optimizer.ts";
-import { backendInfo } from "./backend.ts";
+import { backendInfo, type WasmBackend } from "./backend.ts";
 import { HostAdamW, JOB_FIELDS } from "./adamw-host.ts";
 
 interface Slot {
@@ -21,13 +21,6 @@ interface Slot {
   v?: tf.Variable;
   /** or where this parameter's moments start in the host arrays */
   at: number;
-}
-
-/** What AdamW needs of tfjs-backend-wasm: its heap, where a tensor lives in it, and a fresh output buffer. */
-interface WasmBackend {
-  wasm: { HEAPU8: Uint8Array; wasmMemory?: WebAssembly.Memory };
-  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
 }
 
 /** Values a host update writes before the parameters it replaced are freed (64 MB). */

@@ -142,7 +142,10 @@ function patchWasm(): void {
   sliceFromHeap();
 }
 
-interface WasmTensors {
+/** What mdl reads of tfjs-backend-wasm's internals: its heap, where a tensor lives in it, fresh output buffers. */
+export interface WasmBackend {
+  wasm: { HEAPU8: Uint8Array; wasmMemory?: WebAssembly.Memory };
+  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
@@ -158,7 +161,7 @@ function sliceFromHeap(): void {
     const x = args.inputs.x as tf.TensorInfo;
     const { begin, size } = args.attrs as unknown as tf.SliceAttrs;
     const [b, n] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
-    const backend = args.backend as unknown as WasmTensors;
+    const backend = args.backend as unknown as WasmBackend;
     const out = backend.makeOutput(n, x.dtype);
     // views taken after the allocation (a heap that grew has a new buffer)
     copyRuns(backend.typedArrayFromHeap(x), x.shape, b, n, backend.typedArrayFromHeap(out));
