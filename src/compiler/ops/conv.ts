@@ -7,7 +7,8 @@
 import { z } from "zod";
 import * as P from "../4-ir/dim.ts";
 import { mismatch, product, showShape } from "./rule-helpers.ts";
-import { defineOp, type RuleError, type TT } from "./types.ts";
+import { defineOp, type Dim, type GradRule, type GV, type RuleError, type TT } from "./types.ts";
+import { grad, type Grad } from "./grad.ts";
 
 const int = z.number().int();
 const axisNames = ["", "L", "H, W", "T, H, W"];
@@ -91,9 +92,86 @@ function convOp(n: 1 | 2 | 3) {
     shapeText: `x [N, C, ${axisNames[n]}], weight [O, C / groups, ${kernelNames[n]}], bias [O] -> [N, O, ...] with out = (in + 2 p - d (k - 1) - 1) // s + 1 per axis; O divisible by groups; sizes symbolic only where the stride divides`,
     macs: ({ out, args }) => product(out) * product(args[1].slice(1)),
     macsText: `numel(out) * (C / groups) * ${kernelNames[n].split(", ").join(" * ")}`,
+    grad: convGrad(n),
     semantics: `${n}-D cross-correlation in torch's layout (channels first) with an [O, C / groups, ${kernelNames[n]}] weight (torch.nn.functional.${op}): \`stride\`, \`padding\` (zeros, both sides) and \`dilation\` are one number for every axis or a list of ${n}; \`groups\` splits the channels into groups convolved separately (groups = C is depthwise); positions that do not fill a stride are dropped.`,
   });
 }
+
+type ConvAttrs = { stride: number[]; padding: number[]; dilation?: number[]; groups?: number };
+const num = (d: Dim) => {
+  if (typeof d !== "number") throw new Error(`a convolution's gradient needs numeric spatial sizes, got ${d}`);
+  return d;
+};
+
+/** x padded by `before`/`after` on spatial axis `axis` (negative amounts crop). */
+function padOrCrop(d: Grad, x: GV, axis: number, before: number, after: number): GV {
+  const pads = (v: number) => x.shape.map((_, i) => (i === axis ? Math.max(v, 0) : 0));
+  let y = before > 0 || after > 0 ? d.op("pad", [x], { before: pads(before), after: pads(after), value: 0 }) : x;
+  if (before < 0 || after < 0) {
+    const len = num(y.shape[axis]) + Math.min(before, 0) + Math.min(after, 0);
+    y = d.op("slice", [y], { begin: y.shape.map((_, i) => (i === axis ? -Math.min(before, 0) : 0)), size: y.shape.map((s, i) => (i === axis ? len : s)) });
+  }
+  return y;
+}
+
+/** g with stride - 1 zeros between neighbours along spatial axis `axis`: [.., L, ..] -> [.., (L - 1) s + 1, ..]. */
+function dilate(d: Grad, g: GV, axis: number, s: number): GV {
+  if (s === 1) return g;
+  const L = num(g.shape[axis]);
+  const split = [...g.shape.slice(0, axis + 1), 1, ...g.shape.slice(axis + 1)];
+  const padded = d.op("pad", [d.reshape(g, split)], { before: split.map(() => 0), after: split.map((_, i) => (i === axis + 1 ? s - 1 : 0)), value: 0 });
+  const flat = d.reshape(padded, g.shape.map((x, i) => (i === axis ? L * s : x)));
+  return padOrCrop(d, flat, axis, 0, -(s - 1));
+}
+
+/**
+ * dx: the full correlation of g (dilated by the stride, padded by d (k - 1) - p, plus the rows the stride
+ * dropped) with the flipped kernel, its in and out channels swapped per group.
+ * dW: the correlation of x (padded) with g, batch and channels swapped, stride and dilation exchanged.
+ */
+function convGrad(n: number): GradRule<ConvAttrs> {
+  return {
+    vjp: ({ e, attrs, args, g, needs }) => {
+      const d = grad(e);
+      const [x, w, b] = args;
+      const G = attrs.groups ?? 1;
+      const stride = attrs.stride;
+      const pad = attrs.padding;
+      const dil = attrs.dilation ?? stride.map(() => 1);
+      const [N, C, ...S] = x.shape;
+      const [O, Cg, ...K] = w.shape.map(num);
+      const Sout = g.shape.slice(2).map(num);
+      const sp = [...Array(n).keys()];
+      const conv = `conv${n}d`;
+      let dx: GV | undefined;
+      if (needs[0]) {
+        const wt = d.reshape(d.transpose(d.reshape(w, [G, O / G, Cg, ...K]), [0, 2, 1, ...sp.map((i) => i + 3)]), [num(C), O / G, ...K]);
+        const flipped = d.op("flip", [wt], { axes: sp.map((i) => i + 2) });
+        let gd = g;
+        for (const i of sp) {
+          const q = dil[i] * (K[i] - 1) - pad[i];
+          const dropped = num(S[i]) + 2 * pad[i] - dil[i] * (K[i] - 1) - 1 - (Sout[i] - 1) * stride[i];
+          gd = padOrCrop(d, dilate(d, gd, i + 2, stride[i]), i + 2, q, q + dropped);
+        }
+        dx = d.op(conv, [gd, flipped], { stride: sp.map(() => 1), padding: sp.map(() => 0), ...(dil.some((v) => v !== 1) ? { dilation: dil } : {}), ...(G > 1 ? { groups: G } : {}) });
+      }
+      let dw: GV | undefined;
+      if (needs[1]) {
+        let xp = x;
+        for (const i of sp) xp = padOrCrop(d, xp, i + 2, pad[i], pad[i]);
+        const Sp = xp.shape.slice(2);
+        const lhs = d.reshape(d.transpose(d.reshape(xp, [N, G, Cg, ...Sp]), [2, 1, 0, ...sp.map((i) => i + 3)]), [Cg, mulDim(G, N), ...Sp]);
+        const rhs = d.reshape(d.transpose(d.reshape(g, [N, G, O / G, ...Sout]), [1, 2, 0, ...sp.map((i) => i + 3)]), [O, N, ...Sout]);
+        const full = d.op(conv, [lhs, rhs], { stride: dil, padding: sp.map(() => 0), ...(stride.some((v) => v !== 1) ? { dilation: stride } : {}), ...(G > 1 ? { groups: G } : {}) });
+        const cut = full.shape.slice(2).some((s, i) => num(s) !== K[i]) ? d.op("slice", [full], { begin: full.shape.map(() => 0), size: [Cg, O, ...K] }) : full;
+        dw = d.transpose(cut, [1, 0, ...sp.map((i) => i + 2)]);
+      }
+      const db = b && needs[2] ? d.sum(g, [0, ...sp.map((i) => i + 2)]) : undefined;
+      return [dx, dw, db];
+    },
+  };
+}
+const mulDim = (k: number, d: Dim): Dim => P.dimToIr(P.scale(P.parse(d), k));
 
 export const conv1d = convOp(1);
 export const conv2d = convOp(2);

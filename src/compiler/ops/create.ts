@@ -1,5 +1,6 @@
 /** Constant tensors, dtype casts and dropout. */
 import { z } from "zod";
+import { grad } from "./grad.ts";
 import type * as P from "../4-ir/dim.ts";
 import { DType, Dim, defineOp } from "./types.ts";
 
@@ -21,6 +22,7 @@ export const fill = defineOp({
   macs: 0,
   macsText: "0",
   semantics: "A tensor of `shape` whose every entry is `value`; `zeros_like`/`ones_like` take x's shape and dtype, not its value (no operand).",
+  grad: { vjp: () => [] },
 });
 
 export const cast = defineOp({
@@ -33,6 +35,10 @@ export const cast = defineOp({
   macs: 0,
   macsText: "0",
   semantics: "x converted to `dtype` (f32, i64, i32, bool); float to int truncates toward zero.",
+  grad: {
+    // only a float-to-float cast passes its cotangent; an integer value has none
+    vjp: ({ args: [x], out, g, needs }) => [needs[0] && x.dtype === "f32" && out.dtype === "f32" ? g : undefined],
+  },
 });
 
 export const dropout = defineOp({
@@ -45,4 +51,13 @@ export const dropout = defineOp({
   macs: 0,
   macsText: "0",
   semantics: "While training, each entry is zeroed with probability `rate` and the rest scaled by 1 / (1 - rate); the identity at inference.",
+  grad: {
+    // the kept entries (nonzero in the value) pass g / (1 - rate); an entry whose input was exactly 0 gets 0
+    vjp: ({ e, attrs, out, g, needs }) => {
+      if (!needs[0]) return [undefined];
+      if (attrs.rate === 0) return [g];
+      const d = grad(e);
+      return [d.mul(g, d.mul(d.f32(d.greater(d.op("abs", [out]), d.k(0))), d.k(1 / (1 - attrs.rate))))];
+    },
+  },
 });

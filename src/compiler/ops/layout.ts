@@ -1,12 +1,14 @@
 /** Ops that move or select data without arithmetic: reshape, transpose, concat, broadcast, slice, gather. */
 import { z } from "zod";
 import * as P from "../4-ir/dim.ts";
-import { Dim, defineOp } from "./types.ts";
+import { Dim, defineOp, type GV } from "./types.ts";
+import { dimProduct, grad, sameDim } from "./grad.ts";
 import { broadcastShapes, mismatch, normAxis, numel, showShape } from "./rule-helpers.ts";
 
 const int = z.number().int();
 const dims = z.array(Dim);
 const noCost = { macs: 0, macsText: "0" } as const;
+const addDim = (a: Dim, b: Dim): Dim => P.dimToIr(P.add(P.parse(a), P.parse(b)));
 
 export const reshape = defineOp({
   operands: "x",
@@ -20,6 +22,7 @@ export const reshape = defineOp({
   shapeText: "x -> `shape`, which must hold as many elements (as polynomials)",
   ...noCost,
   semantics: "The same elements in row-major order under a new shape. Dims may be polynomials over the batch symbols.",
+  grad: { vjp: ({ e, args: [x], g, needs }) => [needs[0] ? grad(e).reshape(g, x.shape) : undefined] },
 });
 
 export const transpose = defineOp({
@@ -36,6 +39,12 @@ export const transpose = defineOp({
   shapeText: "x -> [x.shape[perm[0]], ...]; perm is a permutation of x's axes",
   ...noCost,
   semantics: "Output axis i is input axis perm[i].",
+  grad: {
+    vjp: ({ e, attrs, g, needs }) => {
+      const inverse = attrs.perm.map((_, i) => attrs.perm.indexOf(i));
+      return [needs[0] ? grad(e).transpose(g, inverse) : undefined];
+    },
+  },
 });
 
 export const concat = defineOp({
@@ -58,6 +67,18 @@ export const concat = defineOp({
   shapeText: "operands of one dtype and rank, equal but for `axis` -> the sum along `axis`",
   ...noCost,
   semantics: "The operands (one or more) joined along `axis`, in order.",
+  grad: {
+    // each operand's cotangent is its block of g along the axis
+    vjp: ({ e, attrs, args, g, needs }) => {
+      const axis = normAxis(attrs.axis, g.shape.length)!;
+      let at: Dim = 0;
+      return args.map((x, i) => {
+        const begin = g.shape.map((_, j) => (j === axis ? at : 0));
+        at = addDim(at, x.shape[axis]);
+        return needs[i] ? e.op("slice", [g], { begin, size: [...x.shape] }) : undefined;
+      });
+    },
+  },
 });
 
 export const broadcast_to = defineOp({
@@ -74,6 +95,7 @@ export const broadcast_to = defineOp({
   shapeText: "x -> `shape`, to which x must broadcast",
   ...noCost,
   semantics: "x repeated along its size-1 and missing leading axes to `shape` (numpy broadcasting).",
+  grad: { vjp: ({ e, args: [x], g, needs }) => [needs[0] ? grad(e).unbroadcast(g, x.shape) : undefined] },
 });
 
 export const slice = defineOp({
@@ -89,6 +111,25 @@ export const slice = defineOp({
   shapeText: "x -> `size` (one entry per axis)",
   ...noCost,
   semantics: "The block of x starting at `begin` with extent `size` on each axis; indexing `x[i]` adds a reshape that drops the axis.",
+  grad: {
+    // g placed back in a zero tensor of x's shape: zeros joined on before and after it, axis by axis
+    vjp: ({ e, attrs, args: [x], g, needs }) => {
+      if (!needs[0]) return [undefined];
+      const d = grad(e);
+      let y: GV = g;
+      x.shape.forEach((whole, i) => {
+        const before = attrs.begin[i];
+        const after = P.dimToIr(P.sub(P.parse(whole), P.add(P.parse(before), P.parse(attrs.size[i]))));
+        const pieces: GV[] = [];
+        const zeros = (n: Dim) => d.zeros(y.shape.map((s, j) => (j === i ? n : s)));
+        if (!sameDim(before, 0)) pieces.push(zeros(before));
+        pieces.push(y);
+        if (!sameDim(after, 0)) pieces.push(zeros(after));
+        if (pieces.length > 1) y = e.op("concat", pieces, { axis: i });
+      });
+      return [y];
+    },
+  },
 });
 
 export const gather = defineOp({
@@ -103,6 +144,10 @@ export const gather = defineOp({
   shapeText: "table [V, ...], ids int [...] -> [...ids, ...table[1:]]",
   ...noCost,
   semantics: "Rows of `table` by integer id (an embedding lookup); the gradient sums repeated ids.",
+  grad: {
+    // repeated ids add up: a scatter-add of g's rows into a zero table
+    vjp: ({ e, args: [table, ids], g, needs }) => [needs[0] ? e.op("scatter_add", [ids, g], { rows: table.shape[0] }) : undefined, undefined],
+  },
 });
 
 export const gather_rows = defineOp({
@@ -118,4 +163,67 @@ export const gather_rows = defineOp({
   shapeText: "x [N, S, ...], index int [N] -> [N, ...]",
   ...noCost,
   semantics: "Row n of the output is x[n, index[n]] (CLIP's end-of-text token).",
+  grad: {
+    // g[n] lands at x[n, index[n]]: a one-hot mask over S times g, broadcast along S
+    vjp: ({ e, args: [x, index], g, needs }) => {
+      if (!needs[0]) return [undefined, undefined];
+      const d = grad(e);
+      const [n, s, ...rest] = x.shape;
+      const mask = d.reshape(e.op("one_hot", [index], { depth: s }), [n, s, ...rest.map(() => 1)]);
+      return [d.mul(d.broadcast(mask, x.shape), d.broadcast(d.reshape(g, [n, 1, ...rest]), x.shape)), undefined];
+    },
+  },
+});
+
+export const scatter_add = defineOp({
+  operands: "ids, updates",
+  attrs: z.object({ rows: Dim }),
+  dims: [],
+  builtins: [{
+    name: "scatter_add",
+    params: [{ name: "ids", kind: "tensor" }, { name: "updates", kind: "tensor" }, { name: "rows", kind: "int" }],
+    lower: (a) => ({ inputs: [a.ids, a.updates], attrs: { rows: a.rows } }),
+  }],
+  shape: ([ids, updates], attrs) => {
+    if (ids.dtype === "f32") return { code: "bad_operand", args: ["`scatter_add` indices", "a f32 tensor"] };
+    const r = ids.shape.length;
+    if (updates.shape.length < r || ids.shape.some((d, i) => !P.equal(d, updates.shape[i]))) return mismatch("`scatter_add` (ids vs updates)", ids, updates);
+    return { dtype: updates.dtype, shape: [P.parse(attrs.rows), ...updates.shape.slice(r)] };
+  },
+  shapeText: "ids int [...], updates [...ids, ...rest] -> [rows, ...rest] (`rows` a number or a dim of the IR)",
+  ...noCost,
+  semantics: "A zero table of `rows` rows with each row of `updates` added at its id; repeated ids add up (gather's gradient).",
+  grad: {
+    vjp: ({ e, args: [ids], g, needs }) => [undefined, needs[1] ? e.op("gather", [g, ids]) : undefined],
+  },
+});
+
+export const one_hot = defineOp({
+  operands: "ids",
+  attrs: z.object({ depth: Dim }),
+  dims: [],
+  builtins: [{ name: "one_hot", params: [{ name: "ids", kind: "tensor" }, { name: "depth", kind: "int" }], lower: (a) => ({ inputs: [a.ids], attrs: { depth: a.depth } }) }],
+  shape: ([ids], attrs) => {
+    if (ids.dtype === "f32") return { code: "bad_operand", args: ["`one_hot` ids", "a f32 tensor"] };
+    return { dtype: "f32", shape: [...ids.shape, P.parse(attrs.depth)] };
+  },
+  shapeText: "ids int [...] -> f32 [..., depth] (`depth` a number or a dim of the IR)",
+  ...noCost,
+  semantics: "1 at each id's position along a new last axis of size `depth`, 0 elsewhere (labels as targets; ids outside [0, depth) give a zero row).",
+  grad: { nondifferentiable: "its operand is integer ids" },
+});
+
+export const flip = defineOp({
+  operands: "x",
+  attrs: z.object({ axes: z.array(int) }),
+  dims: [],
+  builtins: [{ name: "flip", params: [{ name: "x", kind: "tensor" }, { name: "axis", kind: "ints" }], lower: (a) => ({ inputs: [a.x], attrs: { axes: a.axis } }) }],
+  shape: ([x], attrs) => {
+    if (attrs.axes.some((a) => normAxis(a, x.shape.length) === undefined)) return { code: "axis_out_of_range", args: [attrs.axes, x.shape.length] };
+    return { dtype: x.dtype, shape: x.shape };
+  },
+  shapeText: "x -> x's shape; every axis in range",
+  ...noCost,
+  semantics: "x with the order of its entries reversed along each of `axes` (torch.flip; a convolution's input gradient flips its kernel).",
+  grad: { vjp: ({ e, attrs, g, needs }) => [needs[0] ? e.op("flip", [g], { axes: attrs.axes }) : undefined] },
 });

@@ -2,7 +2,10 @@
 import { z } from "zod";
 import { defineOp } from "./types.ts";
 
-const leaf = { operands: "", builtins: [], dims: [], shape: null, shapeText: "the node's declared type", macs: 0, macsText: "0" } as const;
+const leaf = {
+  operands: "", builtins: [], dims: [], shape: null, shapeText: "the node's declared type", macs: 0, macsText: "0",
+  grad: { nondifferentiable: "a leaf: the gradient pass collects cotangents at parameters, it does not propagate past leaves" },
+} as const;
 
 export const input = defineOp({
   ...leaf,

@@ -37,4 +37,5 @@ export const pad = defineOp({
   macs: 0,
   macsText: "0",
   semantics: "x with `before[i]` entries of `value` (default 0) added at the start of axis i and `after[i]` at its end (torch.nn.functional.pad, mode \"constant\"). In a call the lists cover the last axes in order (`pad(x, [2, 0], [0, 0])` adds two rows of zeros at the start of the second-to-last axis) and `after` defaults to `before`; the IR holds one entry per axis.",
+  grad: { vjp: ({ e, attrs, args: [x], g, needs }) => [needs[0] ? e.op("slice", [g], { begin: attrs.before, size: [...x.shape] }) : undefined] },
 });

@@ -2,7 +2,8 @@
 import { z } from "zod";
 import * as P from "../4-ir/dim.ts";
 import { broadcastShapes, mismatch, product } from "./rule-helpers.ts";
-import { defineOp } from "./types.ts";
+import { defineOp, type GV } from "./types.ts";
+import { dimProduct, grad, type Grad } from "./grad.ts";
 
 const int = z.number().int();
 const last = <T>(a: readonly T[], i = 1) => a[a.length - i];
@@ -25,6 +26,12 @@ export const matmul = defineOp({
   macs: ({ out, args }) => product(out) * last(args[0]),
   macsText: "numel(out) * k",
   semantics: "The matrix product over the last two axes, batch axes broadcast as numpy does. Rank-1 operands are not allowed (write the reshape).",
+  grad: {
+    vjp: ({ e, args: [a, b], g, needs }) => {
+      const d = grad(e);
+      return [needs[0] ? d.unbroadcast(d.matmul(g, d.swapLast(b)), a.shape) : undefined, needs[1] ? d.unbroadcast(d.matmul(d.swapLast(a), g), b.shape) : undefined];
+    },
+  },
 });
 
 export const linear = defineOp({
@@ -46,6 +53,20 @@ export const linear = defineOp({
   macs: ({ out, args }) => product(out) * args[1][1],
   macsText: "numel(out) * in",
   semantics: "x @ weight^T + bias, as torch.nn.functional.linear: the weight is in torch's [out, in] layout (back ends may re-lay it once at load).",
+  grad: {
+    // x [..., in], W [out, in]: dx = g W; dW = g^T x over all leading axes as rows; db = sum of g's rows
+    vjp: ({ e, args: [x, w, b], g, needs }) => {
+      const d = grad(e);
+      const [o, i] = w.shape;
+      const rows = dimProduct(x.shape.slice(0, -1));
+      const g2 = d.reshape(g, [rows, o]);
+      return [
+        needs[0] ? d.matmul(g, w) : undefined,
+        needs[1] ? d.matmul(d.transpose(g2, [1, 0]), d.reshape(x, [rows, i])) : undefined,
+        b && needs[2] ? d.sum(g2, [0]) : undefined,
+      ];
+    },
+  },
 });
 
 export const attention = defineOp({
@@ -80,4 +101,44 @@ export const attention = defineOp({
   },
   macsText: "rows * m * d + rows * m * e, rows = numel(q) / d (the two products)",
   semantics: "softmax(scale * q k^T + mask) v over the last two axes, the mask -inf above the diagonal when `causal`. `scale` defaults to 1/sqrt(d) and must then have a numeric d.",
+  grad: {
+    // p = softmax(scale q k^T + mask) again (attention_probs), then dv = p^T g and the probabilities' VJP with dp = g v^T
+    vjp: ({ e, attrs, args: [q, k, v], g, needs }) => {
+      const d = grad(e);
+      const p = e.op("attention_probs", [q, k], attrs);
+      const dv = needs[2] ? d.unbroadcast(d.matmul(d.swapLast(p), g), v.shape) : undefined;
+      if (!needs[0] && !needs[1]) return [undefined, undefined, dv];
+      const [dq, dk] = probsVjp(d, attrs.scale, q, k, p, d.matmul(g, d.swapLast(v)), needs);
+      return [dq, dk, dv];
+    },
+  },
+});
+
+/** The VJP of p = softmax(scale q k^T + mask) for the cotangent dp: ds = p (dp - sum(dp p)), dq = scale ds k, dk = scale ds^T q. */
+function probsVjp(d: Grad, scale: number, q: GV, k: GV, p: GV, dp: GV, needs: readonly boolean[]): [GV | undefined, GV | undefined] {
+  const r = p.shape.length;
+  const ds = d.mul(d.mul(p, d.sub(dp, d.sum(d.mul(dp, p), [r - 1], true))), d.k(scale));
+  return [needs[0] ? d.unbroadcast(d.matmul(ds, k), q.shape) : undefined, needs[1] ? d.unbroadcast(d.matmul(d.swapLast(ds), q), k.shape) : undefined];
+}
+
+export const attention_probs = defineOp({
+  operands: "q, k",
+  attrs: z.object({ scale: z.number(), causal: z.boolean() }),
+  dims: [],
+  builtins: [],
+  shape: ([q, k]) => {
+    const r = q.shape.length;
+    if (r < 2 || k.shape.length !== r) return { code: "rank_mismatch", args: ["`attention_probs`", String(r), String(k.shape.length)] };
+    if (!P.equal(q.shape[r - 1], k.shape[r - 1])) return mismatch("`attention_probs` (query vs key features)", q, k);
+    const batch = broadcastShapes(q.shape.slice(0, -2), k.shape.slice(0, -2));
+    if (!batch) return mismatch("`attention_probs`", q, k);
+    return { dtype: q.dtype, shape: [...batch, q.shape[r - 2], k.shape[r - 2]] };
+  },
+  shapeText: "q [..., n, d], k [..., m, d] -> [..., n, m]; batch dims broadcast",
+  macs: ({ args }) => product(args[0].slice(0, -1)) * last(args[1], 2) * last(args[0]),
+  macsText: "rows * m * d, rows = numel(q) / d",
+  semantics: "The attention weights softmax(scale * q k^T + mask) over the last axis, the mask -inf above the diagonal when `causal`: the first half of `attention`, which its gradient computes again instead of keeping.",
+  grad: {
+    vjp: ({ e, attrs, args: [q, k], out, g, needs }) => probsVjp(grad(e), attrs.scale, q, k, out, g, needs),
+  },
 });

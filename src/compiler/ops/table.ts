@@ -5,24 +5,24 @@
  * kernels by the same names (kernels.ts). Adding an op: one entry here, one kernel per back end.
  */
 import { z } from "zod";
-import { attention, linear, matmul } from "./products.ts";
+import { attention, attention_probs, linear, matmul } from "./products.ts";
 import { conv1d, conv2d, conv3d } from "./conv.ts";
 import { pad } from "./pad.ts";
-import { abs, add, div, exp, gelu, log, maximum, minimum, mul, neg, pow, relu, rsqrt, sigmoid, sqrt, sub, tanh } from "./elementwise.ts";
+import { abs, add, div, equal, erf, exp, gelu, greater, log, maximum, minimum, mul, neg, pow, relu, rsqrt, sigmoid, sqrt, sub, tanh } from "./elementwise.ts";
 import { cast, dropout, fill } from "./create.ts";
-import { broadcast_to, concat, gather, gather_rows, reshape, slice, transpose } from "./layout.ts";
+import { broadcast_to, concat, flip, gather, gather_rows, one_hot, reshape, scatter_add, slice, transpose } from "./layout.ts";
 import { constant, input, param } from "./leaf.ts";
-import { argmax, l2_normalize, layer_norm, max, mean, softmax, sum } from "./norm.ts";
-import type { Builtin, Checked, CostInput, OpDef, RuleResult, TT } from "./types.ts";
+import { argmax, l2_normalize, layer_norm, log_softmax, max, mean, softmax, sum } from "./norm.ts";
+import type { Builtin, Checked, CostInput, GradRule, OpDef, RuleResult, TT } from "./types.ts";
 
 export const ops = {
   input, param, const: constant,
-  add, sub, mul, div, pow, maximum, minimum,
-  neg, exp, log, sqrt, rsqrt, sigmoid, tanh, relu, gelu, abs,
+  add, sub, mul, div, pow, maximum, minimum, equal, greater,
+  neg, exp, log, sqrt, rsqrt, sigmoid, tanh, relu, gelu, abs, erf,
   matmul, linear, conv2d, conv1d, conv3d, layer_norm,
-  softmax, l2_normalize, argmax, mean, sum, max,
-  reshape, transpose, concat, broadcast_to, slice, pad,
-  gather, gather_rows, attention, fill, cast, dropout,
+  softmax, log_softmax, l2_normalize, argmax, mean, sum, max,
+  reshape, transpose, concat, broadcast_to, slice, pad, flip,
+  gather, gather_rows, scatter_add, one_hot, attention, attention_probs, fill, cast, dropout,
 };
 
 export type Ops = typeof ops;
@@ -39,7 +39,8 @@ export type AttrsOf<O extends OpName> = z.infer<Ops[O]["attrs"]>;
 export type CheckedAttrsOf<O extends OpName> = Ops[O] extends OpDef<infer S, infer D> ? Checked<z.infer<S>, D> : never;
 
 /** An entry seen without its attribute types, for code that loops over every op. */
-export interface AnyOpDef extends Omit<OpDef, "shape" | "macs" | "builtins"> {
+export interface AnyOpDef extends Omit<OpDef, "shape" | "macs" | "builtins" | "grad"> {
+  grad: GradRule<Record<string, any>>;
   shape: ((args: TT[], attrs: Record<string, unknown>, op: string) => RuleResult) | null;
   macs: 0 | ((c: CostInput<Record<string, unknown>>) => number);
   builtins: readonly Builtin<Record<string, unknown>>[];

@@ -79,7 +79,41 @@ export interface OpDef<S extends z.ZodObject = z.ZodObject, D extends string = s
   macs: 0 | ((c: CostInput<z.infer<S>>) => number);
   macsText: string;
   semantics: string;
+  /**
+   * The vector-Jacobian product, written with other ops of the table (grad.ts), or why the op has none.
+   * Required: an op without a rule is a type error, as a missing kernel is.
+   */
+  grad: GradRule<z.infer<S>>;
 }
+
+/** A value while gradient graphs are built: an IR node's id and its type (IR dims: numbers or polynomial text). */
+export interface GV {
+  id: number;
+  dtype: DType;
+  shape: Dim[];
+}
+
+/**
+ * What a VJP builds with: `op` adds one node of the table (its type from the op's own shape rule, so a
+ * rule that builds a misshapen gradient fails where it is built) and `scalar` a constant.
+ */
+export interface GradEmitter {
+  op(op: string, args: readonly GV[], attrs?: Record<string, unknown>): GV;
+  scalar(value: number, dtype?: DType): GV;
+}
+
+/** A VJP's view of one node: its operands, its value, the cotangent of its value, and which operands need theirs. */
+export interface VjpArgs<A> {
+  e: GradEmitter;
+  attrs: A;
+  args: readonly GV[];
+  out: GV;
+  g: GV;
+  needs: readonly boolean[];
+}
+/** One cotangent per operand, undefined where none is needed or the operand is not differentiable (integer ids). */
+export type Vjp<A> = (x: VjpArgs<A>) => (GV | undefined)[];
+export type GradRule<A> = { vjp: Vjp<A> } | { nondifferentiable: string };
 
 /** Type-checks one entry (dims must name attributes) without widening it. */
 export function defineOp<S extends z.ZodObject, D extends keyof z.infer<S> & string = never>(def: OpDef<S, D>): OpDef<S, D> {
