@@ -45,6 +45,11 @@ export interface LowerOptions {
   seed?: number;
   /** Values for the batch symbols: every shape becomes static. */
   fixed?: Readonly<Record<string, number>>;
+  /**
+   * Parameters as graph inputs named by path, in torch's layout, instead of initializers: a training step's
+   * parameters change every step and stay in the caller's buffers.
+   */
+  paramsAsInputs?: boolean;
   /** IR values also returned, e.g. intermediates a test compares. */
   extraOutputs?: readonly { name: string; node: number }[];
 }
@@ -71,7 +76,9 @@ export function lowerToOnnx(ir: ModelIR, opts: LowerOptions = {}): OnnxGraph {
   const dimOf = (d: Dim): Dim => (fixed && typeof d === "string" ? evalDim(d, fixed) : d);
   const shapeOf = (s: readonly Dim[]) => s.map(dimOf);
   const extra = opts.extraOutputs ?? [];
-  const laid = laidParams(ir, extra.map((e) => e.node));
+  const laid = opts.paramsAsInputs ? new Set<number>() : laidParams(ir, extra.map((e) => e.node));
+  const paramInputs: Msg[] = [];
+  const asInput = new Set<string>();
   const byId = new Map<number, Node>(ir.graph.nodes.map((n) => [n.id, n]));
   const nodes: Msg[] = [];
   const initializers: Initializer[] = [];
@@ -146,9 +153,14 @@ export function lowerToOnnx(ir: ModelIR, opts: LowerOptions = {}): OnnxGraph {
     if (n.op !== "param") continue;
     const path = n.attrs.path as string;
     valueOf.set(n.id, path);
-    if (initializers.some((t) => t.name === path)) continue;
+    if (initializers.some((t) => t.name === path) || asInput.has(path)) continue;
     const p = ir.params.find((x) => x.path === path);
     invariant(p, `param node ${n.id} names no parameter ${path}`);
+    if (opts.paramsAsInputs) {
+      asInput.add(path);
+      paramInputs.push(valueInfo(path, "f32", p.shape));
+      continue;
+    }
     const size = p.shape.reduce((a, d) => a * d, 1);
     const given = opts.weights?.get(path);
     invariant(!given || given.shape.join() === p.shape.join(), `${path}: weights of shape [${given?.shape}] for [${p.shape}]`);
@@ -198,6 +210,6 @@ export function lowerToOnnx(ir: ModelIR, opts: LowerOptions = {}): OnnxGraph {
     const t = byId.get(node)!.type;
     outputs.push(valueInfo(name, t.dtype, shapeOf(t.shape)));
   }
-  const inputs = ir.graph.inputs.map((p) => valueInfo(p.name, p.type.dtype, shapeOf(p.type.shape)));
+  const inputs = [...ir.graph.inputs.map((p) => valueInfo(p.name, p.type.dtype, shapeOf(p.type.shape))), ...paramInputs];
   return { name: ir.model, nodes, initializers, inputs, outputs, valueOf };
 }
