@@ -1,0 +1,142 @@
+/**
+ * The training step as an IR program: the model's forward, label-smoothed cross-entropy on its logits,
+ * the backward pass (backward.ts) to the trained parameters, and AdamW with decoupled weight decay per
+ * parameter group (PyTorch's torch.optim.AdamW). Any engine that runs an IR runs it; nothing about it is
+ * specific to one. Gradient accumulation splits it in two programs: `accumulate` adds a micro-batch's
+ * gradients to the running sums, `update` (the last micro-batch) adds its own, averages and steps.
+ *
+ * Ports (names from `stepPorts`):
+ * - in: the model's inputs it still reads, `labels` i32 [B]; with `carry`, `grad.<path>` (the sums so far);
+ *   for `update`, `lr` (the scheduled base rate), `bias1` = 1 - beta1^t and `bias2_sqrt` = sqrt(1 - beta2^t)
+ *   (t the update's 1-based count), and the moments `exp_avg.<path>`, `exp_avg_sq.<path>`;
+ * - out: `loss` (the micro-batch's mean), then `grad.<path>` (accumulate) or `next.<path>`,
+ *   `next.exp_avg.<path>`, `next.exp_avg_sq.<path>` (update).
+ * Parameters stay `param` nodes: the engine binds their current values, and writes `next.<path>` back.
+ */
+import type { ModelIR, Port } from "../4-ir/schema.ts";
+import { invariant } from "../diagnostics/diagnostic.ts";
+import { grad as gradOps } from "../ops/grad.ts";
+import type { GV } from "../ops/types.ts";
+import { backward } from "./backward.ts";
+import { GraphBuilder } from "./emit.ts";
+import { pruneIr } from "./prune.ts";
+
+export interface StepGroup {
+  paths: readonly string[];
+  lrScale: number;
+  weightDecay: number;
+}
+
+export interface StepSettings {
+  /** The trained parameters by group; every other parameter is frozen (no backward work reaches it). */
+  groups: readonly StepGroup[];
+  /** Label smoothing: the target is (1 - s) one_hot + s / K. */
+  smoothing: number;
+  adam: { beta1: number; beta2: number; eps: number };
+  /** Micro-batches per update (default 1): `update` divides the summed gradients by it. */
+  accum?: number;
+  phase?: "accumulate" | "update";
+  /** Whether gradient sums of earlier micro-batches come in (every micro-batch but the first). */
+  carry?: boolean;
+  /** The output holding the logits [B, K] (default `logits`). */
+  logits?: string;
+}
+
+export const stepPorts = {
+  labels: "labels",
+  lr: "lr",
+  bias1: "bias1",
+  bias2Sqrt: "bias2_sqrt",
+  loss: "loss",
+  grad: (path: string) => `grad.${path}`,
+  avg: (path: string) => `exp_avg.${path}`,
+  avgSq: (path: string) => `exp_avg_sq.${path}`,
+  next: (name: string) => `next.${name}`,
+};
+
+export function buildTrainStep(ir: ModelIR, s: StepSettings): ModelIR {
+  const phase = s.phase ?? "update";
+  const accum = s.accum ?? 1;
+  const logitsPort = ir.graph.outputs.find((o) => o.name === (s.logits ?? "logits"));
+  invariant(logitsPort, `${ir.model} has no output \`${s.logits ?? "logits"}\``);
+  const b = new GraphBuilder(ir.graph.nodes);
+  const d = gradOps(b);
+  const inputs: Port[] = [...ir.graph.inputs];
+  const outputs: Port[] = [];
+  const input = (name: string, dtype: "f32" | "i32", shape: (number | string)[]) => {
+    b.scope = "";
+    const v = b.input(name, dtype, shape);
+    inputs.push({ name, value: v.id, type: { dtype, shape } });
+    return v;
+  };
+  const output = (name: string, v: GV) => outputs.push({ name, value: v.id, type: { dtype: v.dtype, shape: v.shape } });
+
+  // loss = mean over the batch of -((1 - s) log p[label] + s mean_k log p[k])
+  const logits = b.value(logitsPort.value);
+  invariant(logits.shape.length === 2 && logits.dtype === "f32", "the logits must be f32 [B, K]");
+  const [B, K] = logits.shape;
+  const labels = input(stepPorts.labels, "i32", [B]);
+  b.scope = "";
+  const logp = d.op("log_softmax", [logits], { axis: -1 });
+  const picked = d.sum(d.mul(d.op("one_hot", [labels], { depth: K }), logp), [1]);
+  const spread = d.mean(logp, [1]);
+  const perExample = d.add(d.mul(picked, d.k(s.smoothing - 1)), d.mul(spread, d.k(-s.smoothing)));
+  const loss = d.mean(perExample, [0]);
+  output(stepPorts.loss, loss);
+
+  // the trained parameters' nodes (a path read twice has two) and their summed cotangents
+  const trained = new Set(s.groups.flatMap((g) => g.paths));
+  const nodesOf = new Map<string, number[]>();
+  for (const n of ir.graph.nodes) if (n.op === "param" && trained.has(n.attrs.path)) nodesOf.set(n.attrs.path, [...(nodesOf.get(n.attrs.path) ?? []), n.id]);
+  const cts = backward(b, loss.id, new Set([...nodesOf.values()].flat()));
+  b.scope = "";
+  const gradOf = (path: string): GV => {
+    const ids = nodesOf.get(path) ?? [];
+    const parts = ids.flatMap((id) => (cts.has(id) ? [cts.get(id)!] : []));
+    const shape = ir.params.find((p) => p.path === path)!.shape;
+    let g = parts.length ? parts.reduce((x, y) => d.add(x, y)) : d.zeros(shape);
+    if (s.carry) g = d.add(input(stepPorts.grad(path), "f32", shape), g);
+    return g;
+  };
+
+  if (phase === "accumulate") {
+    for (const path of trained) output(stepPorts.grad(path), gradOf(path));
+    return pruneIr(withPorts(ir, b, inputs, outputs));
+  }
+  const lr = input(stepPorts.lr, "f32", []);
+  const bias1 = input(stepPorts.bias1, "f32", []);
+  const bias2Sqrt = input(stepPorts.bias2Sqrt, "f32", []);
+  const { beta1, beta2, eps } = s.adam;
+  for (const group of s.groups) {
+    b.scope = "";
+    const rate = d.mul(lr, d.k(group.lrScale));
+    const decay = group.weightDecay ? d.sub(d.k(1), d.mul(rate, d.k(group.weightDecay))) : undefined;
+    const stepSize = d.div(rate, bias1);
+    for (const path of group.paths) {
+      const shape = ir.params.find((p) => p.path === path)?.shape;
+      invariant(shape, `no parameter ${path} to train`);
+      let g = gradOf(path);
+      if (accum > 1) g = d.mul(g, d.k(1 / accum));
+      const p = b.value(nodesOf.get(path)?.[0] ?? paramNode(b, path, shape));
+      const m = d.add(d.mul(input(stepPorts.avg(path), "f32", shape), d.k(beta1)), d.mul(g, d.k(1 - beta1)));
+      const v = d.add(d.mul(input(stepPorts.avgSq(path), "f32", shape), d.k(beta2)), d.mul(d.mul(g, g), d.k(1 - beta2)));
+      const denom = d.add(d.div(d.sqrt(v), bias2Sqrt), d.k(eps));
+      const next = d.sub(decay ? d.mul(p, decay) : p, d.mul(d.div(m, denom), stepSize));
+      output(stepPorts.next(path), next);
+      output(stepPorts.next(stepPorts.avg(path)), m);
+      output(stepPorts.next(stepPorts.avgSq(path)), v);
+    }
+  }
+  return pruneIr(withPorts(ir, b, inputs, outputs));
+}
+
+/** A node reading a trained parameter the forward never reads (its gradient is zero; AdamW still decays it). */
+function paramNode(b: GraphBuilder, path: string, shape: number[]): number {
+  const id = b.nodes.length;
+  b.nodes.push({ id, op: "param", args: [], attrs: { path }, type: { dtype: "f32", shape }, scope: "" });
+  return id;
+}
+
+function withPorts(ir: ModelIR, b: GraphBuilder, inputs: Port[], outputs: Port[]): ModelIR {
+  return { ...ir, model: `${ir.model}.train_step`, graph: { inputs, outputs, nodes: b.nodes, calls: ir.graph.calls } };
+}
