@@ -1,8 +1,9 @@
 /**
  * What the runtime asks of an engine, modelled on ONNX Runtime's execution providers: code in run/, session/
  * and train/ talks to an `Engine` and never names an engine's package. tfjs (wasm, cpu, webgl, webgpu, node)
- * is the first implementation (runtime/tfjs/engine.ts). A second one (ONNX Runtime, inference only) implements
- * the inference part and leaves `training` undefined; commands that train then refuse it with a clear message.
+ * is the first implementation (runtime/tfjs/engine.ts); ONNX Runtime (runtime/onnx/engine.ts) the second. Every engine
+ * compiles an IR into an asynchronous program; a training step is such an IR (compiler/5-train), so every engine
+ * trains. tfjs also runs programs synchronously (`lower`) and offers its own autodiff (`training`).
  *
  * Values stay in the engine (device memory) as opaque `Tensor` handles; they come back to the host only
  * through `read`, which is asynchronous because a GPU cannot be read synchronously.
@@ -47,6 +48,22 @@ export interface Program {
   run(inputs: Record<string, Tensor>, params: Params, opts?: RunOptions): RunResult;
 }
 
+export interface CompiledRunOptions {
+  /** Dropout and other training-only behaviour. */
+  training?: boolean;
+  /** Outputs written into these tensors (pre-allocated, of the output's shape) instead of new ones. */
+  into?: Record<string, Tensor>;
+}
+
+/** A program compiled once and run asynchronously: what every engine offers (ONNX Runtime runs only this way). */
+export interface CompiledProgram {
+  /** The graph's input names, parameters excluded (they come from `params` by path). */
+  readonly inputNames: readonly string[];
+  /** Outputs by name; the caller owns those not written `into` given tensors. */
+  run(inputs: Record<string, Tensor>, params: Params, opts?: CompiledRunOptions): Promise<Record<string, Tensor>>;
+  dispose(): Promise<void> | void;
+}
+
 export interface Optimizer {
   /** Updates made so far. */
   readonly step: number;
@@ -85,7 +102,10 @@ export interface Engine {
   numTensors(): number;
   /** Everything `f` allocates but returns is freed when it ends. */
   scoped<T extends Tensor | Tensor[] | Record<string, Tensor>>(f: () => T): T;
-  lower(ir: ModelIR): Program;
+  /** A program run synchronously inside scopes and gradient tapes (tfjs); engines that run only asynchronously leave it out. */
+  lower?(ir: ModelIR): Program;
+  /** The IR compiled for repeated asynchronous runs (a training step, a fixed half of a split graph). */
+  compile(ir: ModelIR): Promise<CompiledProgram>;
   /** Parameters from torch-layout data where given, the rest from their seeded init specs; `trainable`: updatable in place (training only). */
   createParams(ir: ModelIR, source: ReadonlyMap<string, HostF32> | undefined, opts: { trainable: boolean; seed: number }): Map<string, Tensor>;
   /** A parameter back in torch's layout (for checkpoints). */

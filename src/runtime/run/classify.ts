@@ -7,7 +7,7 @@
  */
 import type { ModelIR, Port } from "../../compiler/4-ir/schema.ts";
 import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
-import { engine } from "../backend/current.ts";
+import { engine, lowerSync } from "../backend/current.ts";
 import type { Tensor } from "../backend/engine.ts";
 import type { Checkpoint } from "../weights/checkpoint.ts";
 import type { Coverage } from "../weights/coverage.ts";
@@ -91,8 +91,8 @@ export function createClassifier(ir: ModelIR, ckpt: Checkpoint | undefined, opts
   const { fixed, varying } = splitByInputs(ir, [visual.port.name]);
   const { params, coverage } = loadParams(ir, ckpt, opts);
   const e = engine();
-  const fixedRun = e.lower(fixed);
-  const varyingRun = e.lower(varying);
+  const fixedRun = lowerSync(fixed);
+  const varyingRun = lowerSync(varying);
   let cached: Record<string, Tensor> | undefined;
   const dropCache = () => cached && Object.values(cached).forEach((t) => t.dispose());
 
@@ -105,7 +105,7 @@ export function createClassifier(ir: ModelIR, ckpt: Checkpoint | undefined, opts
       // the shortest context that holds every end token, where the graph proves the mask causal (exact)
       const L = neededContext(ids, count, context);
       const cut = truncateContext(fixed, text.name, L);
-      const run = cut ? e.lower(cut) : fixedRun;
+      const run = cut ? lowerSync(cut) : fixedRun;
       const width = cut ? L : context;
       const short = cut ? shortenIds(ids, count, context, L) : ids;
       // In chunks: 400 texts at once would hold activations of 400 x 77 tokens, beyond the wasm heap.

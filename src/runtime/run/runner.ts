@@ -3,7 +3,7 @@
  * Each prediction frees its intermediates, so only the returned tensors outlive it.
  */
 import type { ModelIR } from "../../compiler/4-ir/schema.ts";
-import { engine } from "../backend/current.ts";
+import { engine, lowerSync } from "../backend/current.ts";
 import type { RunResult, Tensor } from "../backend/engine.ts";
 import type { Checkpoint } from "../weights/checkpoint.ts";
 import type { Coverage } from "../weights/coverage.ts";
@@ -18,7 +18,7 @@ export interface Runner {
 }
 
 export function createRunner(ir: ModelIR, ckpt: Checkpoint | undefined, opts: { strict?: boolean; seed?: number } = {}): Runner {
-  const program = engine().lower(ir);
+  const program = lowerSync(ir);
   const { params, coverage } = loadParams(ir, ckpt, opts);
   return {
     ir,

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import type { ModelIR } from "../../compiler/4-ir/schema.ts";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
-import { engine, training } from "../backend/current.ts";
+import { engine, lowerSync, training } from "../backend/current.ts";
 import type { Program, Tensor } from "../backend/engine.ts";
 import { ClipTokenizer } from "../tokenizer/clip-tokenizer.ts";
 import { splitByInputs } from "../run/split.ts";
@@ -45,7 +45,7 @@ export function openModel(ir: ModelIR, source: Map<string, HostTensor> | undefin
   const f32 = source && new Map([...source].map(([k, t]) => [k, { shape: t.shape, data: toFloat32(t) }]));
   const e = engine();
   if (opts.trainable) training(); // an inference-only engine stops here, before any allocation
-  return { ir, program: e.lower(ir), params: e.createParams(ir, f32, opts), ...shape };
+  return { ir, program: lowerSync(ir), params: e.createParams(ir, f32, opts), ...shape };
 }
 
 export function disposeModel(m: VideoModel): void {
@@ -94,8 +94,8 @@ export function frozenTextLogits(
   const reads = fixed.graph.nodes.filter((n) => n.op === "param").map((n) => n.attrs.path as string);
   if (!reads.some((p) => frozen.has(p)) || reads.some((p) => trainable.has(p))) return undefined;
   const e = engine();
-  const cached = e.lower(fixed).predict({ text }, m.params).outputs;
-  const run = e.lower(varying);
+  const cached = lowerSync(fixed).predict({ text }, m.params).outputs;
+  const run = lowerSync(varying);
   return {
     logits: (video, training) => run.run({ video, ...cached }, m.params, { training }).outputs.logits,
     dispose: () => e.dispose(cached),

@@ -74,6 +74,15 @@ export const tfjsEngine: Engine = {
   numTensors: () => tf.memory().numTensors,
   scoped: <R>(f: () => R) => tf.tidy(f as unknown as () => tf.TensorContainer) as unknown as R,
   lower: program,
+  async compile(ir) {
+    const p = program(ir);
+    return {
+      inputNames: ir.graph.inputs.map((i) => i.name),
+      // tfjs writes no output in place: `into` is a hint the engine may ignore
+      run: async (inputs, params, opts) => p.predict(inputs, params).outputs,
+      dispose: () => {},
+    };
+  },
   createParams(ir, source, opts) {
     checkBindingSize(ir);
     return createParams(ir, source as Map<string, HostF32> | undefined, opts) as Map<string, tf.Tensor>;

@@ -1,0 +1,169 @@
+/**
+ * Training through the compiler's training step (compiler/5-train/step.ts) on any engine: the step's programs
+ * compiled once, the parameters and AdamW moments held by the engine between steps. Each run writes the next
+ * values into a second set of buffers allocated once, and the two sets swap: nothing is copied per step.
+ * With accumulation, `accumulate` programs sum micro-batch gradients the same way and `update` ends the step.
+ */
+import type { ModelIR } from "../../compiler/4-ir/schema.ts";
+import { buildTrainStep, stepPorts, type StepSettings } from "../../compiler/5-train/step.ts";
+import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
+import type { CompiledProgram, Engine, HostF32, Tensor } from "../backend/engine.ts";
+import type { HostTensor } from "../weights/tensor.ts";
+
+/** One optimizer step's micro-batches as the loop drives them, whatever computes the gradients. */
+export interface Stepper {
+  /** Updates made so far. */
+  readonly step: number;
+  /** The parameters' current values by path (trained and frozen). */
+  params(): ReadonlyMap<string, Tensor>;
+  /** Micro-batch `j` of `accum`: its inputs (labels included); the last one updates at the scheduled rate `lr`. Its mean loss. */
+  micro(inputs: Record<string, Tensor>, j: number, accum: number, lr: number): Promise<number>;
+  /** Overwrite a parameter (resume). */
+  load(path: string, t: HostTensor): void;
+  exportState(): Promise<Map<string, HostF32>>;
+  importState(step: number, tensors: ReadonlyMap<string, { shape: number[]; data: ArrayLike<number> }>): string[];
+  dispose(): Promise<void>;
+}
+
+const zerosLike = (e: Engine, shape: readonly number[]) => e.fromHost({ dtype: "f32", shape: [...shape], data: new Float32Array(shape.reduce((a, d) => a * d, 1)) });
+
+export class IrStepper implements Stepper {
+  step = 0;
+  private spare = new Map<string, Tensor>();
+  private sums = new Map<string, Tensor>();
+  private spareSums = new Map<string, Tensor>();
+  private readonly trained: string[];
+
+  private constructor(
+    private readonly e: Engine,
+    private readonly ir: ModelIR,
+    private readonly settings: StepSettings,
+    private readonly values: Map<string, Tensor>,
+    /** Inputs the same at every step (the class texts, or their cached features). */
+    private readonly constants: Record<string, Tensor>,
+    private readonly programs: { update: CompiledProgram; first?: CompiledProgram; middle?: CompiledProgram },
+  ) {
+    this.trained = settings.groups.flatMap((g) => [...g.paths]);
+    const shapeOf = new Map(ir.params.map((p) => [p.path, p.shape]));
+    for (const path of this.trained) {
+      const shape = shapeOf.get(path)!;
+      for (const name of [stepPorts.avg(path), stepPorts.avgSq(path)]) this.values.set(name, zerosLike(e, shape));
+      for (const name of [path, stepPorts.avg(path), stepPorts.avgSq(path)]) this.spare.set(name, zerosLike(e, shape));
+    }
+  }
+
+  /** `values`: the model's parameters (the stepper then owns them); `accum` from settings. */
+  static async create(e: Engine, ir: ModelIR, settings: StepSettings, values: Map<string, Tensor>, constants: Record<string, Tensor> = {}): Promise<IrStepper> {
+    const accum = settings.accum ?? 1;
+    const build = (phase: "accumulate" | "update", carry: boolean) => e.compile(buildTrainStep(ir, { ...settings, phase, carry }));
+    const update = await build("update", accum > 1);
+    const first = accum > 1 ? await build("accumulate", false) : undefined;
+    const middle = accum > 2 ? await build("accumulate", true) : undefined;
+    return new IrStepper(e, ir, settings, values, constants, { update, first, middle });
+  }
+
+  params(): ReadonlyMap<string, Tensor> {
+    return new Map(this.ir.params.map((p) => [p.path, this.values.get(p.path)!]));
+  }
+
+  async micro(inputs: Record<string, Tensor>, j: number, accum: number, lr: number): Promise<number> {
+    invariant(accum === (this.settings.accum ?? 1), `the step was compiled for ${this.settings.accum ?? 1} micro-batches, not ${accum}`);
+    const feeds: Record<string, Tensor> = { ...this.constants, ...inputs };
+    for (const [path, t] of this.sums) feeds[stepPorts.grad(path)] = t;
+    if (j < accum - 1) {
+      const program = j === 0 ? this.programs.first! : this.programs.middle!;
+      const into: Record<string, Tensor> = {};
+      for (const path of this.trained) into[stepPorts.grad(path)] = (this.spareSums.get(path) ?? this.allocSum(path));
+      const out = await program.run(feeds, this.values, { training: true, into });
+      // the sums just written become the carried ones; the carried ones the next spare
+      for (const path of this.trained) {
+        const prev = this.sums.get(path);
+        this.sums.set(path, out[stepPorts.grad(path)]);
+        if (prev) this.spareSums.set(path, prev);
+        else this.spareSums.delete(path);
+      }
+      return this.loss(out);
+    }
+    const t = this.step + 1;
+    const { beta1, beta2 } = this.settings.adam;
+    const scalar = (v: number) => this.e.fromHost({ dtype: "f32", shape: [], data: Float32Array.of(v) });
+    const scalars = { [stepPorts.lr]: scalar(lr), [stepPorts.bias1]: scalar(1 - beta1 ** t), [stepPorts.bias2Sqrt]: scalar(Math.sqrt(1 - beta2 ** t)) };
+    const into: Record<string, Tensor> = {};
+    for (const [name, buf] of this.spare) into[stepPorts.next(name)] = buf;
+    for (const path of this.trained) {
+      feeds[stepPorts.avg(path)] = this.values.get(stepPorts.avg(path))!;
+      feeds[stepPorts.avgSq(path)] = this.values.get(stepPorts.avgSq(path))!;
+    }
+    const out = await this.programs.update.run({ ...feeds, ...scalars }, this.values, { training: true, into });
+    this.e.dispose(Object.values(scalars));
+    for (const name of this.spare.keys()) {
+      const next = out[stepPorts.next(name)];
+      const prev = this.values.get(name)!;
+      this.values.set(name, next);
+      // an engine that wrote elsewhere than `into` hands back new tensors: the old ones go
+      if (next === this.spare.get(name)) this.spare.set(name, prev);
+      else {
+        this.e.dispose(this.spare.get(name)!);
+        this.spare.set(name, prev);
+      }
+    }
+    for (const [path, s] of this.sums) this.spareSums.set(path, s);
+    this.sums.clear();
+    this.step = t;
+    return this.loss(out);
+  }
+
+  private allocSum(path: string): Tensor {
+    const t = zerosLike(this.e, this.ir.params.find((p) => p.path === path)!.shape);
+    this.spareSums.set(path, t);
+    return t;
+  }
+
+  private async loss(out: Record<string, Tensor>): Promise<number> {
+    const l = out[stepPorts.loss];
+    const v = Number((await this.e.read(l)).data[0]);
+    l.dispose();
+    return v;
+  }
+
+  load(path: string, t: HostTensor): void {
+    const prev = this.values.get(path);
+    invariant(prev, `no parameter ${path}`);
+    this.values.set(path, this.e.fromTorchLayout(this.ir, path, { shape: t.shape, data: t.data as Float32Array }));
+    prev.dispose();
+  }
+
+  async exportState(): Promise<Map<string, HostF32>> {
+    const out = new Map<string, HostF32>();
+    for (const path of this.trained) {
+      for (const name of [stepPorts.avg(path), stepPorts.avgSq(path)]) {
+        const h = await this.e.read(this.values.get(name)!);
+        out.set(name, { shape: h.shape, data: h.data as Float32Array });
+      }
+    }
+    return out;
+  }
+
+  importState(step: number, tensors: ReadonlyMap<string, { shape: number[]; data: ArrayLike<number> }>): string[] {
+    const bad: string[] = [];
+    for (const path of this.trained) {
+      for (const name of [stepPorts.avg(path), stepPorts.avgSq(path)]) {
+        const t = tensors.get(name);
+        const cur = this.values.get(name)!;
+        if (!t || t.shape.join() !== cur.shape.join()) {
+          bad.push(name);
+          continue;
+        }
+        this.values.set(name, this.e.fromHost({ dtype: "f32", shape: t.shape, data: Float32Array.from(t.data) }));
+        cur.dispose();
+      }
+    }
+    if (bad.length === 0) this.step = step;
+    return bad;
+  }
+
+  async dispose(): Promise<void> {
+    for (const m of [this.values, this.spare, this.sums, this.spareSums]) this.e.dispose(m.values());
+    for (const p of Object.values(this.programs)) await p?.dispose();
+  }
+}
