@@ -86,7 +86,7 @@ export function lowerToOnnx(ir: ModelIR, opts: LowerOptions = {}): OnnxGraph {
   let constants = 0;
 
   const constant = (dtype: DType, dims: number[], values: ArrayLike<number>): string => {
-    const name = `const_${constants++}`;
+    const name = `constant/${constants++}`;
     initializers.push({ name, dtype, dims, data: rawBytes(dtype, values) });
     return name;
   };

@@ -14,13 +14,27 @@ import { createProgress, type ProgressMode } from "./progress.ts";
 import { Rng } from "./rng.ts";
 import { lrAt, type LrSchedule } from "./schedule.ts";
 import { mkdirSync } from "node:fs";
+import type { Stepper } from "./ir-stepper.ts";
 
-export interface TrainOptions {
+/** Gradients by the engine's own autodiff (tfjs): a loss function over parameters the loop's AdamW updates. */
+export interface AutodiffSteps {
   variables: Map<string, Tensor>;
   /** Parameters in no group are frozen. */
   groups: ParamGroup[];
   /** Mean loss over one micro-batch of example indices; `rng` is for sampling and augmentation. */
   lossFn: (batch: Int32Array, rng: Rng) => Tensor;
+}
+
+/** Gradients and the update by a compiled training step (compiler/5-train) on any engine. */
+export interface CompiledSteps {
+  stepper: Stepper;
+  /** One micro-batch's inputs (labels included); `rng` is for sampling and augmentation. */
+  inputsFn: (batch: Int32Array, rng: Rng) => Record<string, Tensor>;
+}
+
+export type TrainOptions = (AutodiffSteps | CompiledSteps) & LoopOptions;
+
+interface LoopOptions {
   dataSize: number;
   /** Examples per micro-batch; one optimizer step sees batch * accum examples. */
   batch: number;
@@ -82,9 +96,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const schedule = { seed: o.seed, dataSize: o.dataSize, batch: o.batch, accum, totalSteps };
 
   const e = engine();
-  const t = training();
-  const opt = t.adamw(o.variables, o.groups, o.adam);
-  const trainable = new Map(opt.paths.map((p) => [p, o.variables.get(p)!]));
+  const stepper = "stepper" in o ? o.stepper : autodiffStepper(o, o.adam);
+  const inputsOf = "stepper" in o ? o.inputsFn : undefined;
   const metrics = new MetricsLog(o.out);
   let rng = Rng.seeded(o.seed, LOSS_STREAM);
   let step = 0;
@@ -116,17 +129,12 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     const bad = (Object.keys(schedule) as (keyof typeof schedule)[]).filter(mismatch);
     if (bad.length) fail("checkpoint_state", where, `it was made with different ${bad.join(", ")} (${bad.map((k) => `${s.schedule?.[k]} vs ${schedule[k]}`).join(", ")})`);
     if (o.irHash && s.irHash && o.irHash !== s.irHash) fail("checkpoint_state", where, "the model has changed since the checkpoint (IR hash differs)");
-    for (const [path, v] of o.variables) {
+    for (const [path, v] of stepper.params()) {
       const w = weights.get(path);
-      const loaded = w && w.dtype === "f32" ? (o.weightIo ? o.weightIo.load(path, w) : e.fromHost(w)) : undefined;
-      if (!loaded || loaded.shape.join(",") !== v.shape.join(",")) {
-        loaded?.dispose();
-        fail("checkpoint_state", where, `parameter \`${path}\` is missing or has another shape in the checkpoint`);
-      }
-      t.assign(v, loaded);
-      loaded.dispose();
+      if (!w || w.dtype !== "f32" || w.shape.join(",") !== v.shape.join(",")) fail("checkpoint_state", where, `parameter \`${path}\` is missing or has another shape in the checkpoint`);
+      stepper.load(path, w);
     }
-    const missing = opt.importState(s.optimizerStep, new Map([...moments].map(([k, t]) => [k, { shape: t.shape, data: t.data as Float32Array }])));
+    const missing = stepper.importState(s.optimizerStep, new Map([...moments].map(([k, t]) => [k, { shape: t.shape, data: t.data as Float32Array }])));
     if (missing.length) fail("checkpoint_state", where, `optimizer state for \`${missing[0]}\` is missing or misshapen`);
   }
 
@@ -141,14 +149,14 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const save = async () => {
     metrics.sync();
     const weights = new Map<string, HostTensor>();
-    for (const [path, v] of o.variables) weights.set(path, o.weightIo ? await o.weightIo.save(path, v) : await e.read(v));
+    for (const [path, v] of stepper.params()) weights.set(path, o.weightIo ? await o.weightIo.save(path, v) : await e.read(v));
     const optimizer = new Map<string, HostTensor>();
-    for (const [k, m] of await opt.exportState()) optimizer.set(k, { dtype: "f32", shape: m.shape, data: m.data });
+    for (const [k, m] of await stepper.exportState()) optimizer.set(k, { dtype: "f32", shape: m.shape, data: m.data });
     const state: CheckpointState = {
       format: CHECKPOINT_FORMAT,
       step,
       rng: rng.state(),
-      optimizerStep: opt.step,
+      optimizerStep: stepper.step,
       schedule,
       config: o.config,
       irHash: o.irHash,
@@ -164,25 +172,15 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     while (step < totalSteps) {
       const t0 = performance.now();
       const lr = lrAt(step, o.lr);
-      let sum: Map<string, Tensor> | undefined;
       let lossSum = 0;
       let epoch = 0;
       for (let j = 0; j < accum; j++) {
         const mb = microBatch(step * accum + j);
         epoch = mb.epoch;
-        const { value, grads } = t.valueAndGrads(() => o.lossFn(mb.idx, rng), trainable);
-        lossSum += Number((await e.read(value)).data[0]);
-        value.dispose();
-        sum = accumulate(sum, grads);
+        lossSum += await stepper.micro(inputsOf ? inputsOf(mb.idx, rng) : ({ batch: mb.idx, rng } as unknown as Record<string, Tensor>), j, accum, lr);
       }
-      if (accum > 1) sum = scale(sum!, 1 / accum);
       const stepLoss = lossSum / accum;
-      if (!Number.isFinite(stepLoss)) {
-        e.dispose(sum!.values());
-        fail("non_finite_loss", o.out, step + 1);
-      }
-      await opt.apply(sum!, lr);
-      e.dispose(sum!.values());
+      if (!Number.isFinite(stepLoss)) fail("non_finite_loss", o.out, step + 1);
       step++;
       loss = stepLoss;
       const examplesPerS = (o.batch * accum) / ((performance.now() - t0) / 1000);
@@ -198,9 +196,57 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     }
   } finally {
     progress.stop();
-    opt.dispose();
+    await stepper.dispose();
   }
   return { step, totalSteps, loss, lastEval, resumed };
+}
+
+/**
+ * The engine's own autodiff as a Stepper: gradients of `lossFn` summed over the micro-batches, averaged, then
+ * AdamW. A non-finite loss leaves the parameters as they were (the loop then stops). The micro-batch arrives as
+ * `{ batch, rng }` (the loss function draws its own inputs).
+ */
+function autodiffStepper(o: AutodiffSteps & LoopOptions, adam: AdamWOptions | undefined): Stepper {
+  const e = engine();
+  const t = training();
+  const opt = t.adamw(o.variables, o.groups, adam);
+  const trainable = new Map(opt.paths.map((p) => [p, o.variables.get(p)!]));
+  let sum: Map<string, Tensor> | undefined;
+  let lossSum = 0;
+  return {
+    get step() {
+      return opt.step;
+    },
+    params: () => o.variables,
+    async micro(inputs, j, accum, lr) {
+      const { batch, rng } = inputs as unknown as { batch: Int32Array; rng: Rng };
+      const { value, grads } = t.valueAndGrads(() => o.lossFn(batch, rng), trainable);
+      const loss = Number((await e.read(value)).data[0]);
+      value.dispose();
+      lossSum += loss;
+      sum = accumulate(sum, grads);
+      if (j < accum - 1) return loss;
+      const total = accum > 1 ? scale(sum, 1 / accum) : sum;
+      sum = undefined;
+      const finite = Number.isFinite(lossSum);
+      lossSum = 0;
+      if (finite) await opt.apply(total, lr);
+      e.dispose(total.values());
+      return loss;
+    },
+    load(path, w) {
+      const v = o.variables.get(path)!;
+      const loaded = o.weightIo ? o.weightIo.load(path, w) : e.fromHost(w);
+      t.assign(v, loaded);
+      loaded.dispose();
+    },
+    exportState: () => opt.exportState(),
+    importState: (step, tensors) => opt.importState(step, tensors),
+    async dispose() {
+      if (sum) e.dispose(sum.values());
+      opt.dispose();
+    },
+  };
 }
 
 /** Add one micro-batch's gradients (by path) into the running sums. */
