@@ -9,6 +9,9 @@ export const binary = {
   pow: tf.pow,
   maximum: tf.maximum,
   minimum: tf.minimum,
+  // comparisons: bool of the broadcast shape
+  equal: tf.equal,
+  greater: tf.greater,
 } satisfies Record<string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor>;
 
 /** Exact (erf) GELU, as torch.nn.GELU(); CLIP's QuickGELU is written out in the models instead. */
@@ -27,5 +30,6 @@ export const unary = {
   relu: tf.relu,
   gelu,
   abs: tf.abs,
+  erf: tf.erf,
 } satisfies Record<string, (x: tf.Tensor) => tf.Tensor>;
 

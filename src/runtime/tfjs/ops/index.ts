@@ -7,13 +7,13 @@ import * as tf from "@tensorflow/tfjs";
 import type { NodeOf } from "../../../compiler/4-ir/schema.ts";
 import { isUnsupported, kernelFor, type KernelTable } from "../../../compiler/ops/kernels.ts";
 import { fail } from "../../../compiler/diagnostics/diagnostic.ts";
-import { attention } from "./attention.ts";
+import { attention, attentionProbs } from "./attention.ts";
 import { binary, unary } from "./elementwise.ts";
-import { gather, gatherRows } from "./gather.ts";
+import { gather, gatherRows, oneHot, scatterAdd } from "./gather.ts";
 import { convNd } from "./conv.ts";
 import { isPatchify, linear, patchConv } from "./linear.ts";
 import { matmul } from "./matmul.ts";
-import { l2Normalize, layerNorm, softmax } from "./norm.ts";
+import { l2Normalize, layerNorm, logSoftmax, softmax } from "./norm.ts";
 import { dims, fill, slice, tfDtype, type Env } from "./shape.ts";
 
 export interface OpContext {
@@ -38,8 +38,10 @@ export const tfjsKernels: TfjsKernels = {
   const: (n) => tf.scalar(n.attrs.value, tfDtype(n.type.dtype)),
   add: bin(binary.add), sub: bin(binary.sub), mul: bin(binary.mul), div: bin(binary.div),
   pow: bin(binary.pow), maximum: bin(binary.maximum), minimum: bin(binary.minimum),
+  equal: bin(binary.equal), greater: bin(binary.greater),
   neg: un(unary.neg), exp: un(unary.exp), log: un(unary.log), sqrt: un(unary.sqrt), rsqrt: un(unary.rsqrt),
   sigmoid: un(unary.sigmoid), tanh: un(unary.tanh), relu: un(unary.relu), gelu: un(unary.gelu), abs: un(unary.abs),
+  erf: un(unary.erf),
   matmul: (_n, x) => matmul(x[0], x[1]),
   linear: (_n, x, ctx) => linear(x[0], ctx.laid(1) ? x[1] : tf.transpose(x[1]), x[2]),
   conv1d: (n, x) => convNd(x[0], x[1], n.attrs, x[2]),
@@ -55,6 +57,7 @@ export const tfjsKernels: TfjsKernels = {
   conv3d: (n, x) => convNd(x[0], x[1], n.attrs, x[2]),
   layer_norm: (n, x) => layerNorm(x[0], x[1], x[2], n.attrs.eps),
   softmax: (n, x) => softmax(x[0], n.attrs.axis),
+  log_softmax: (n, x) => logSoftmax(x[0], n.attrs.axis),
   l2_normalize: (n, x) => l2Normalize(x[0], n.attrs.axis),
   argmax: (n, x) => tf.argMax(x[0], n.attrs.axis),
   mean: (n, x) => tf.mean(x[0], n.attrs.axes, n.attrs.keepdims),
@@ -65,10 +68,14 @@ export const tfjsKernels: TfjsKernels = {
   concat: (n, x) => tf.concat(x, n.attrs.axis),
   broadcast_to: (n, x, ctx) => tf.broadcastTo(x[0], dims(n.attrs.shape, ctx.env)),
   slice: (n, x, ctx) => slice(x[0], n.attrs.begin, n.attrs.size, ctx.env),
+  flip: (n, x) => tf.reverse(x[0], n.attrs.axes),
   pad: ({ attrs: { before, after, value } }, x) => tf.pad(x[0], before.map((b, i): [number, number] => [b, after[i]]), value),
   gather: (_n, x) => gather(x[0], x[1]),
   gather_rows: (_n, x) => gatherRows(x[0], x[1]),
+  scatter_add: (n, x, ctx) => scatterAdd(x[0], x[1], dims([n.attrs.rows], ctx.env)[0]),
+  one_hot: (n, x, ctx) => oneHot(x[0], dims([n.attrs.depth], ctx.env)[0]),
   attention: (n, x) => attention(x[0], x[1], x[2], n.attrs.scale, n.attrs.causal),
+  attention_probs: (n, x) => attentionProbs(x[0], x[1], n.attrs.scale, n.attrs.causal),
   fill: (n, _x, ctx) => fill(n.attrs.shape, n.attrs.value, tfDtype(n.type.dtype), ctx.env),
   cast: (n, x) => tf.cast(x[0], tfDtype(n.attrs.dtype)),
   dropout: (n, x, ctx) => (ctx.training && n.attrs.rate > 0 ? tf.dropout(x[0], n.attrs.rate) : x[0]),

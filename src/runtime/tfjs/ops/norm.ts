@@ -13,11 +13,17 @@ export function l2Normalize(x: tf.Tensor, axis: number): tf.Tensor {
   return tf.div(x, tf.sqrt(tf.sum(tf.square(x), axis, true)));
 }
 
-/** softmax along any axis (tfjs's kernel works on the last one only). */
-export function softmax(x: tf.Tensor, axis: number): tf.Tensor {
-  const a = axis < 0 ? axis + x.rank : axis;
-  if (a === x.rank - 1) return tf.softmax(x);
-  const perm = [...Array(x.rank).keys()];
-  [perm[a], perm[x.rank - 1]] = [perm[x.rank - 1], perm[a]];
-  return tf.transpose(tf.softmax(tf.transpose(x, perm)), perm);
+/** f, which works on the last axis only (tfjs's softmax kernels), along any axis: that axis swapped to the end and back. */
+function alongAxis(f: (x: tf.Tensor) => tf.Tensor) {
+  return (x: tf.Tensor, axis: number): tf.Tensor => {
+    const a = axis < 0 ? axis + x.rank : axis;
+    if (a === x.rank - 1) return f(x);
+    const perm = [...Array(x.rank).keys()];
+    [perm[a], perm[x.rank - 1]] = [perm[x.rank - 1], perm[a]];
+    return tf.transpose(f(tf.transpose(x, perm)), perm);
+  };
 }
+
+export const softmax = alongAxis((x) => tf.softmax(x));
+/** x - log(sum(exp(x))) along `axis`, computed stably (tfjs's own, a custom gradient over max, exp and log). */
+export const logSoftmax = alongAxis((x) => tf.logSoftmax(x));
