@@ -60,7 +60,8 @@ function conv(n: NodeOf<"conv1d" | "conv2d" | "conv3d">, c: OnnxContext): void {
   c.emit("Conv", c.args, attrs, c.out);
 }
 
-function attention(n: NodeOf<"attention">, c: OnnxContext): void {
+/** softmax(scale * q k^T + mask) over the last axis, written under `out` when given: attention_probs, and attention's first half. */
+function probs(n: NodeOf<"attention" | "attention_probs">, c: OnnxContext, out?: string): string {
   const a = n.attrs;
   const [qt, kt] = [c.argType(0), c.argType(1)];
   const rank = kt.shape.length;
@@ -69,14 +70,16 @@ function attention(n: NodeOf<"attention">, c: OnnxContext): void {
   const q = c.emit("Mul", [c.args[0], scalar(c, a.scale)]);
   let s = c.emit("MatMul", [q, c.emit("Transpose", [c.args[1]], { perm })]);
   if (a.causal) {
-    const [n, m] = [qt.shape[qt.shape.length - 2], kt.shape[rank - 2]];
-    if (typeof n !== "number" || typeof m !== "number") return fail("unsupported_op", c.file, "attention(causal) over a symbolic length", "ONNX");
+    const [rows, cols] = [qt.shape[qt.shape.length - 2], kt.shape[rank - 2]];
+    if (typeof rows !== "number" || typeof cols !== "number") return fail("unsupported_op", c.file, `${n.op}(causal) over a symbolic length`, "ONNX");
     const mask: number[] = [];
-    for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) mask.push(j > i ? -Infinity : 0);
-    s = c.emit("Add", [s, c.constant("f32", [n, m], mask)]);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) mask.push(j > i ? -Infinity : 0);
+    s = c.emit("Add", [s, c.constant("f32", [rows, cols], mask)]);
   }
-  c.emit("MatMul", [c.emit("Softmax", [s], { axis: -1 }), c.args[2]], {}, c.out);
+  return c.emit("Softmax", [s], { axis: -1 }, out);
 }
+
+const attention = (n: NodeOf<"attention">, c: OnnxContext) => void c.emit("MatMul", [probs(n, c), c.args[2]], {}, c.out);
 
 function slice(n: NodeOf<"slice">, c: OnnxContext): void {
   const shape = c.argType(0).shape;
@@ -95,6 +98,31 @@ function slice(n: NodeOf<"slice">, c: OnnxContext): void {
   c.emit("Slice", [c.args[0], c.dims(starts), c.dims(ends), c.constant("i64", [axes.length], axes)], {}, c.out);
 }
 
+/** Argument i as int64, ONNX's index type (cast when the IR holds i32). */
+const int64 = (c: OnnxContext, i: number) => (c.argType(i).dtype === "i64" ? c.args[i] : c.emit("Cast", [c.args[i]], { to: ElemType.i64 }));
+
+/** Slice backwards on each axis: from the last entry past the first (a negative step clamps the end to -1). */
+function flip(n: NodeOf<"flip">, c: OnnxContext): void {
+  const axes = n.attrs.axes;
+  if (axes.length === 0) return void c.emit("Identity", c.args, {}, c.out);
+  const each = (v: number) => c.constant("i64", [axes.length], axes.map(() => v));
+  c.emit("Slice", [c.args[0], each(-1), each(-TO_END), c.constant("i64", [axes.length], axes), each(-1)], {}, c.out);
+}
+
+/** A zero [rows, ...rest] table with each row of updates added at its id: ScatterND's "add" sums repeated ids. */
+function scatterAdd(n: NodeOf<"scatter_add">, c: OnnxContext): void {
+  const zeros = c.emit("ConstantOfShape", [c.dims(n.type.shape)], { value: { tensor: tensorOf(n.type.dtype, [0]) } });
+  const index = c.emit("Unsqueeze", [int64(c, 0), c.constant("i64", [1], [-1])]);
+  c.emit("ScatterND", [zeros, index, c.args[1]], { reduction: "add" }, c.out);
+}
+
+/** OneHot counts ids in [-depth, 0) from the end; the IR gives them a zero row, so they are moved past the end first. */
+function oneHot(n: NodeOf<"one_hot">, c: OnnxContext): void {
+  const ids = int64(c, 0);
+  const kept = c.emit("Where", [c.emit("Less", [ids, c.constant("i64", [], [0])]), c.constant("i64", [], [TO_END]), ids]);
+  c.emit("OneHot", [kept, c.dims([n.attrs.depth]), c.constant("f32", [2], [0, 1])], { axis: -1 }, c.out);
+}
+
 const addDims = (a: Dim, b: Dim): Dim => (typeof a === "number" && typeof b === "number" ? a + b : `${a} + ${b}`);
 
 export const onnxKernels: OnnxKernels = {
@@ -108,6 +136,8 @@ export const onnxKernels: OnnxKernels = {
   pow: same("Pow"),
   maximum: same("Max"),
   minimum: same("Min"),
+  equal: same("Equal"),
+  greater: same("Greater"),
   neg: same("Neg"),
   exp: same("Exp"),
   log: same("Log"),
@@ -117,6 +147,7 @@ export const onnxKernels: OnnxKernels = {
   tanh: same("Tanh"),
   relu: same("Relu"),
   abs: same("Abs"),
+  erf: same("Erf"),
   // exact (erf) GELU; opset 17 has no Gelu
   gelu: (n, c) => {
     const erf = c.emit("Erf", [c.emit("Mul", [c.args[0], scalar(c, Math.SQRT1_2)])]);
@@ -134,6 +165,7 @@ export const onnxKernels: OnnxKernels = {
   conv3d: conv,
   layer_norm: (n, c) => void c.emit("LayerNormalization", c.args, { axis: -1, epsilon: { float: n.attrs.eps } }, c.out),
   softmax: (n, c) => void c.emit("Softmax", c.args, { axis: n.attrs.axis }, c.out),
+  log_softmax: (n, c) => void c.emit("LogSoftmax", c.args, { axis: n.attrs.axis }, c.out),
   // x / ||x||, without an epsilon, as CLIP normalises its features
   l2_normalize: (n, c) => void c.emit("Div", [c.args[0], c.emit("ReduceL2", c.args, { axes: [n.attrs.axis], keepdims: 1 })], {}, c.out),
   argmax: (n, c) => {
@@ -165,6 +197,7 @@ export const onnxKernels: OnnxKernels = {
     c.emit("Expand", [c.args[0], c.dims(shape)], {}, c.out);
   },
   slice,
+  flip,
   // opset 17 Pad: pads [begins..., ends...] and the fill value as inputs
   pad: (n, c) => {
     const { before, after, value } = n.attrs;
@@ -174,10 +207,12 @@ export const onnxKernels: OnnxKernels = {
   gather: (n, c) => void c.emit("Gather", c.args, { axis: 0 }, c.out),
   // row n takes x[n, idx[n]]: GatherND with one batch dim and an index of length 1
   gather_rows: (n, c) => {
-    const idx = c.argType(1).dtype === "i64" ? c.args[1] : c.emit("Cast", [c.args[1]], { to: ElemType.i64 });
-    c.emit("GatherND", [c.args[0], c.emit("Unsqueeze", [idx, c.constant("i64", [1], [1])])], { batch_dims: 1 }, c.out);
+    c.emit("GatherND", [c.args[0], c.emit("Unsqueeze", [int64(c, 1), c.constant("i64", [1], [1])])], { batch_dims: 1 }, c.out);
   },
+  scatter_add: scatterAdd,
+  one_hot: oneHot,
   attention,
+  attention_probs: (n, c) => void probs(n, c, c.out),
   fill: (n, c) => {
     const value = { value: { tensor: tensorOf(n.type.dtype, [n.attrs.value]) } };
     c.emit("ConstantOfShape", [c.dims(n.attrs.shape)], value, c.out);
