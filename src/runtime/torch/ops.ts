@@ -81,6 +81,17 @@ const slice: Emit = (n, ctx) => {
   return parts.length ? `${ctx.args[0]}[${parts.join(", ")}]` : ctx.args[0];
 };
 
+/** A zero [rows, ...rest] table with updates' rows added at the ids (index_add_ sums repeated ids). */
+const scatterAdd: Emit = (n, ctx) => {
+  const [ids, updates] = ctx.args;
+  const rank = ctx.argNodes[0].type.shape.length;
+  const zeros = `torch.zeros(${shape(n.type.shape, ctx)}, dtype=${updates}.dtype, device=${updates}.device)`;
+  return `${zeros}.index_add_(0, ${ids}.reshape(-1), ${updates}.reshape(-1, *${updates}.shape[${rank}:]))`;
+};
+
+/** A call of a prelude helper that takes q, k (and v) with the scale and the causal flag. */
+const attentionCall = (fn: string): Emit => (n, { args }) => `${fn}(${args.join(", ")}, scale=${attr<number>(n, "scale")}${attr<boolean>(n, "causal") ? ", causal=True" : ""})`;
+
 export const torchOps = {
   input: () => "<input>",
   param: () => "<param>",
@@ -92,6 +103,8 @@ export const torchOps = {
   pow: infix("**"),
   maximum: minmax("maximum", "min"),
   minimum: minmax("minimum", "max"),
+  equal: infix("=="),
+  greater: infix(">"),
   neg: (_n, { args }) => `-${args[0]}`,
   exp: call("torch.exp"),
   log: call("torch.log"),
@@ -102,6 +115,7 @@ export const torchOps = {
   relu: call("torch.relu"),
   gelu: call("F.gelu"), // exact (erf) GELU, as the IR defines it
   abs: call("torch.abs"),
+  erf: call("torch.erf"),
   matmul: infix("@"),
   linear: (_n, { args }) => `F.linear(${args.join(", ")})`,
   conv1d: conv("conv1d"),
@@ -109,6 +123,7 @@ export const torchOps = {
   conv3d: conv("conv3d"),
   layer_norm: (n, { args }) => `F.layer_norm(${args[0]}, ${args[1]}.shape, ${args[1]}, ${args[2]}, eps=${attr<number>(n, "eps") ?? 1e-5})`,
   softmax: (n, { args }) => `torch.softmax(${args[0]}, dim=${attr<number>(n, "axis")})`,
+  log_softmax: (n, { args }) => `torch.log_softmax(${args[0]}, dim=${attr<number>(n, "axis")})`,
   // x / ||x|| with no epsilon, as CLIP normalises its features
   l2_normalize: (n, { args }) => `${args[0]} / ${args[0]}.norm(dim=${attr<number>(n, "axis")}, keepdim=True)`,
   argmax: (n, { args }) => `${args[0]}.argmax(dim=${attr<number>(n, "axis")})`,
@@ -120,24 +135,34 @@ export const torchOps = {
   concat: (n, { args }) => `torch.cat([${args.join(", ")}], dim=${attr<number>(n, "axis")})`,
   broadcast_to: (n, ctx) => `${ctx.args[0]}.expand(${shape(attr(n, "shape"), ctx)})`,
   slice,
+  flip: (n, { args }) => `torch.flip(${args[0]}, [${attr<number[]>(n, "axes").join(", ")}])`,
   pad: (n, { args }) => `F.pad(${args[0]}, (${padPairs(attr(n, "before"), attr(n, "after")).join(", ")}), value=${pyFloat(attr<number>(n, "value") ?? 0)})`,
   gather: (_n, { args }) => `${args[0]}[${args[1]}]`,
   gather_rows: (_n, { args }) => `${args[0]}[torch.arange(${args[0]}.shape[0], device=${args[0]}.device), ${args[1]}]`,
-  attention: (n, { args }) => `attention(${args.join(", ")}, scale=${attr<number>(n, "scale")}${n.attrs.causal ? ", causal=True" : ""})`,
+  scatter_add: scatterAdd,
+  // ids compared with 0..depth-1, so an id outside [0, depth) gives a zero row (F.one_hot would raise)
+  one_hot: (n, ctx) => `(${ctx.args[0]}.unsqueeze(-1) == torch.arange(${ctx.dim(attr<Dim>(n, "depth"))}, device=${ctx.args[0]}.device)).float()`,
+  attention: attentionCall("attention"),
+  attention_probs: attentionCall("attention_probs"),
   fill: (n, ctx) => `torch.full(${attr<Dim[]>(n, "shape").length ? `(${shape(attr(n, "shape"), ctx)},)` : "()"}, ${attr<number>(n, "value")}, dtype=${torchDtype[n.type.dtype]}, device=${ctx.device})`,
   cast: (n, { args }) => `${args[0]}.to(${torchDtype[(attr<string>(n, "dtype") ?? n.type.dtype)]})`,
   dropout: (n, { args }) => `F.dropout(${args[0]}, ${attr<number>(n, "rate") ?? 0}, self.training)`,
 } satisfies KernelTable<[ctx: EmitContext], string>;
 
 /** Python helpers the generated code calls, written once at the top of the file. */
-export const PRELUDE = `def attention(q, k, v, scale, causal=False):
-    """softmax(scale * q k^T + mask) v; the mask is -inf above the diagonal when causal."""
+export const PRELUDE = `def attention_probs(q, k, scale, causal=False):
+    """softmax(scale * q k^T + mask) over the last axis; the mask is -inf above the diagonal when causal."""
     s = (q @ k.transpose(-2, -1)) * scale
     if causal:
         n, m = s.shape[-2], s.shape[-1]
         mask = torch.ones(n, m, dtype=torch.bool, device=s.device).triu(1)
         s = s.masked_fill(mask, float("-inf"))
-    return torch.softmax(s, dim=-1) @ v
+    return torch.softmax(s, dim=-1)
+
+
+def attention(q, k, v, scale, causal=False):
+    """softmax(scale * q k^T + mask) v."""
+    return attention_probs(q, k, scale, causal) @ v
 `;
 
 /** One node's expression, through the table (one cast here instead of one per call site). */
