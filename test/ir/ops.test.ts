@@ -12,10 +12,17 @@ import { analyze } from "../../src/compiler/4-ir/analyze.ts";
 import { describeOps } from "../../src/compiler/ops/describe.ts";
 import { coverage } from "../../src/compiler/ops/kernels.ts";
 import { opDef, opNames, type OpName } from "../../src/compiler/ops/table.ts";
+import { opVjpIr } from "../../src/compiler/5-train/op-vjp.ts";
+import type { TensorType } from "../../src/compiler/4-ir/schema.ts";
 import { kernelTables } from "../../src/runtime/kernel-tables.ts";
 import { expectGolden } from "../helpers/golden.ts";
 
 const leaves = ["input", "param", "const"];
+const f32 = (...shape: number[]): TensorType => ({ dtype: "f32", shape });
+/** Ops no source writes, each with an op (operands, attributes) whose gradient graph holds it. */
+const fromGradients: Partial<Record<OpName, [OpName, TensorType[], Record<string, unknown>]>> = {
+  attention_probs: ["attention", [f32(2, 3, 4), f32(2, 5, 4), f32(2, 5, 6)], { scale: 0.5, causal: false }],
+};
 
 test("every op has semantics, a shape rule (none only for leaves), a cost and an attribute schema", () => {
   for (const op of opNames) {
@@ -27,8 +34,15 @@ test("every op has semantics, a shape rule (none only for leaves), a cost and an
     assert.is(d.shape === null, leaves.includes(op), `${op}: shape rule`);
     assert.ok(d.attrs && typeof d.attrs.safeParse === "function", `${op}: attribute schema`);
     for (const k of d.dims) assert.ok(k in d.attrs.shape, `${op}: dim attribute ${k} is not in its schema`);
-    // every computed op is reachable from mdl source: a builtin, or an operator
-    if (!leaves.includes(op)) assert.ok(d.builtins.length > 0 || d.syntax, `${op}: no builtin and no syntax`);
+    // every computed op is reachable: from mdl source (a builtin, or an operator), or from a gradient
+    if (!leaves.includes(op)) assert.ok(d.builtins.length > 0 || d.syntax || fromGradients[op], `${op}: no builtin, no syntax and no gradient that emits it`);
+  }
+});
+
+test("an op only gradients emit is in the gradient graph of the op named for it", () => {
+  for (const [op, [by, args, attrs]] of Object.entries(fromGradients)) {
+    const ops = opVjpIr(by, args, attrs).graph.nodes.map((n) => n.op);
+    assert.ok(ops.includes(op as OpName), `${op} is not in ${by}'s gradient graph: ${ops.join(" ")}`);
   }
 });
 
