@@ -67,7 +67,7 @@ test("an engine error inside a kernel is MDL454 with the op, its module path and
   const m = openModel(ir, undefined, { trainable: false, seed: 0 });
   const video = tf.zeros([1, m.frames, 3, m.size, m.size]);
   const text = tf.fill([2, m.context], 49406, "int32");
-  const e = await caught(() => m.program.run({ video, text }, m.params, { training: false }));
+  const e = await caught(() => m.program!.run({ video, text }, m.params, { training: false }));
   tf.dispose([video, text]);
   disposeModel(m);
   assert.is(e.diagnostic.code, "MDL454");

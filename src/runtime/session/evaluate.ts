@@ -4,7 +4,7 @@
  */
 import { engine } from "../backend/current.ts";
 import { readViews, type ClipSource } from "../data/clip-reader.ts";
-import { classTexts, type VideoModel } from "./model.ts";
+import { classTexts, inferLogits, type VideoModel } from "./model.ts";
 
 export interface EvalEntry extends ClipSource {
   label: number;
@@ -49,10 +49,10 @@ export async function evaluate(m: VideoModel, classes: readonly string[], entrie
       }
       const e = engine();
       const video = e.fromHost({ dtype: "f32", shape: [chunk.length * views, m.frames, 3, m.size, m.size], data });
-      const { outputs } = m.program.predict({ video, text }, m.params);
+      const logits = await inferLogits(m, video, text);
       video.dispose();
-      const probs = e.viewProbabilities(outputs.logits, chunk.length, "sum");
-      e.dispose(outputs);
+      const probs = e.viewProbabilities(logits, chunk.length, "sum");
+      logits.dispose();
       const host = (await e.read(probs)).data as Float32Array;
       probs.dispose();
       for (let i = 0; i < chunk.length; i++) scores.push(host.slice(i * K, (i + 1) * K));

@@ -14,6 +14,13 @@ import type { HostTensor } from "../weights/tensor.ts";
 import { ClipBank } from "./clips.ts";
 import { classLogits, classTexts, disposeModel, frozenTextLogits, irHash, openModel, torchWeightIo, type VideoModel } from "./model.ts";
 import { frozenParams, modelLrScales, type LrGroup } from "./select.ts";
+import { classifierShape, type VideoModel as Model } from "./model.ts";
+import { stepSettings } from "./step-settings.ts";
+import { IrStepper } from "../train/ir-stepper.ts";
+import { stepPorts } from "../../compiler/5-train/step.ts";
+import { splitByInputs } from "../run/split.ts";
+import { fail } from "../../compiler/diagnostics/diagnostic.ts";
+import { toFloat32 } from "../weights/tensor.ts";
 
 export interface FitOptions {
   ir: ModelIR;
@@ -50,6 +57,11 @@ export interface FitOptions {
   evalEvery?: number;
   evalFn?: (m: VideoModel, step: number) => Promise<Record<string, number>>;
   onLoaded?: (bank: ClipBank) => void;
+  /**
+   * Where gradients come from: "engine" (its own autodiff: tfjs) or "ir" (the compiler's training step, which
+   * every engine runs). Default: the engine's autodiff where it has one.
+   */
+  gradients?: "engine" | "ir";
 }
 
 export interface FitResult extends TrainResult {
@@ -58,6 +70,7 @@ export interface FitResult extends TrainResult {
 
 /** Train; the returned model stays allocated (dispose it with disposeModel). */
 export async function fit(o: FitOptions): Promise<FitResult> {
+  if ((o.gradients ?? (engine().training ? "engine" : "ir")) === "ir") return fitCompiled(o);
   // what trains, and at what rate, is settled before any data is read or memory allocated
   const frozen = frozenParams(o.ir, { freeze: o.freeze, trainOnly: o.trainOnly });
   const scales = modelLrScales(o.ir, o.lrGroups ?? []);
@@ -110,4 +123,83 @@ export async function fit(o: FitOptions): Promise<FitResult> {
     cachedText?.dispose();
     text.dispose();
   }
+}
+
+/**
+ * fit through the compiled training step (compiler/5-train): the same data, schedule, groups and checkpoints,
+ * with the gradients and AdamW in the step's IR. What depends only on the class texts and frozen parameters is
+ * computed once, as `frozenTextLogits` does, and enters the step as constant inputs.
+ */
+async function fitCompiled(o: FitOptions): Promise<FitResult> {
+  const settings = stepSettings(o.ir, { freeze: o.freeze, trainOnly: o.trainOnly, lrGroups: o.lrGroups, weightDecay: o.weightDecay, smoothing: o.smoothing, accum: o.accum });
+  if (settings.groups.length === 0) fail("usage", undefined, "nothing left to train");
+  const bank = await ClipBank.load(o.entries);
+  o.onLoaded?.(bank);
+  const e = engine();
+  const shape = classifierShape(o.ir);
+  const f32 = o.weights && new Map([...o.weights].map(([k, t]) => [k, { shape: t.shape, data: toFloat32(t) }]));
+  const params = e.createParams(o.ir, f32, { trainable: false, seed: o.seed, compiled: true });
+  const text = classTexts(o.classes, shape.context, o.ir);
+  const { stepIr, constants } = await constantSide(o.ir, text, params, settings.frozen);
+  const stepper = await IrStepper.create(e, stepIr, settings, params, constants);
+  // evaluation runs the compiled forward, which reads parameters in the same layout as the step
+  const model: Model = { ir: o.ir, params: new Map(params), compiledLayout: true, ...shape };
+  const labels = Int32Array.from(o.entries, (x) => x.label);
+  const per = shape.frames * 3 * shape.size * shape.size;
+  const accum = o.accum ?? 1;
+  const totalSteps = o.steps ?? Math.floor(((o.epochs ?? 1) * Math.floor(o.entries.length / o.batch)) / accum);
+  const current = () => {
+    model.params = new Map(stepper.params());
+    return model;
+  };
+  try {
+    const result = await train({
+      stepper,
+      inputsFn: (batch, rng) => {
+        const data = new Float32Array(batch.length * per);
+        batch.forEach((i, b) => bank.sampleInto(i, shape.frames, shape.size, rng, data, b * per, o.jitter ?? true));
+        return {
+          video: e.fromHost({ dtype: "f32", shape: [batch.length, shape.frames, 3, shape.size, shape.size], data }),
+          [stepPorts.labels]: e.fromHost({ dtype: "i32", shape: [batch.length], data: Int32Array.from(batch, (i) => labels[i]) }),
+        };
+      },
+      dataSize: o.entries.length,
+      batch: o.batch,
+      accum,
+      steps: o.steps,
+      epochs: o.epochs,
+      lr: { base: o.lr, warmupSteps: Math.round((o.warmup ?? 0.1) * totalSteps), totalSteps, minLr: o.minLr ?? o.lr / 100 },
+      seed: o.seed,
+      checkpointEvery: o.checkpointEvery,
+      out: o.out,
+      resume: o.resume,
+      config: o.config,
+      irHash: irHash(o.ir),
+      // compiled programs hold parameters in torch's layout already
+      weightIo: { save: (_path, v) => e.read(v), load: (_path, t) => e.fromHost(t) },
+      onStep: o.onStep,
+      evalEvery: o.evalEvery,
+      evalFn: o.evalFn && ((step) => o.evalFn!(current(), step)),
+      progress: o.progress,
+    });
+    return { ...result, model: current() };
+  } catch (err) {
+    disposeModel(current());
+    throw err;
+  } finally {
+    e.dispose(Object.values(constants));
+    text.dispose();
+  }
+}
+
+/** The step's IR and its constant inputs: the video side with the text side's values cached when that side is frozen. */
+async function constantSide(ir: ModelIR, text: Tensor, params: ReadonlyMap<string, Tensor>, frozen: ReadonlySet<string>): Promise<{ stepIr: ModelIR; constants: Record<string, Tensor> }> {
+  const trainable = new Set(ir.params.map((p) => p.path).filter((p) => !frozen.has(p)));
+  const { fixed, varying } = splitByInputs(ir, ["video"], trainable);
+  const reads = fixed.graph.nodes.filter((n) => n.op === "param").map((n) => n.attrs.path as string);
+  if (!reads.some((p) => frozen.has(p)) || reads.some((p) => trainable.has(p))) return { stepIr: ir, constants: { text: engine().fromHost(await engine().read(text)) } };
+  const program = await engine().compile(fixed);
+  const constants = await program.run({ text }, params);
+  await program.dispose();
+  return { stepIr: varying, constants };
 }

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import type { ModelIR } from "../../compiler/4-ir/schema.ts";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { engine, lowerSync, training } from "../backend/current.ts";
-import type { Program, Tensor } from "../backend/engine.ts";
+import type { CompiledProgram, Program, Tensor } from "../backend/engine.ts";
 import { ClipTokenizer } from "../tokenizer/clip-tokenizer.ts";
 import { splitByInputs } from "../run/split.ts";
 import { checkTokenIds } from "../run/token-ids.ts";
@@ -17,7 +17,12 @@ export { paramsUnder } from "./select.ts";
 
 export interface VideoModel {
   ir: ModelIR;
-  program: Program;
+  /** The forward as a synchronous program (tfjs); absent on engines that run asynchronously only. */
+  program?: Program;
+  /** The forward compiled for asynchronous runs, made on first use (evaluation on any engine). */
+  compiled?: CompiledProgram;
+  /** The parameters are in the layout compiled programs read (trained through a compiled step): use `compiled`. */
+  compiledLayout?: boolean;
   params: Map<string, Tensor>;
   frames: number;
   size: number;
@@ -45,16 +50,30 @@ export function openModel(ir: ModelIR, source: Map<string, HostTensor> | undefin
   const f32 = source && new Map([...source].map(([k, t]) => [k, { shape: t.shape, data: toFloat32(t) }]));
   const e = engine();
   if (opts.trainable) training(); // an inference-only engine stops here, before any allocation
-  return { ir, program: lowerSync(ir), params: e.createParams(ir, f32, opts), ...shape };
+  return { ir, program: e.lower ? lowerSync(ir) : undefined, params: e.createParams(ir, f32, opts), ...shape };
 }
 
 export function disposeModel(m: VideoModel): void {
   engine().dispose(m.params.values());
+  void m.compiled?.dispose();
+}
+
+/** Logits of the forward on any engine (inference): the synchronous program where there is one. */
+export async function inferLogits(m: VideoModel, video: Tensor, text: Tensor): Promise<Tensor> {
+  if (m.program && !m.compiledLayout) {
+    const { outputs } = m.program.predict({ video, text }, m.params);
+    for (const [name, t] of Object.entries(outputs)) if (name !== "logits") t.dispose();
+    return outputs.logits;
+  }
+  m.compiled ??= await engine().compile(m.ir);
+  const outputs = await m.compiled.run({ video, text }, m.params);
+  for (const [name, t] of Object.entries(outputs)) if (name !== "logits") t.dispose();
+  return outputs.logits;
 }
 
 /** Logits [B, K]; the caller owns the result (and disposes intermediates with a scope or the gradient tape). */
 export function classLogits(m: VideoModel, video: Tensor, text: Tensor, training: boolean): Tensor {
-  return m.program.run({ video, text }, m.params, { training }).outputs.logits;
+  return (m.program ?? lowerSync(m.ir)).run({ video, text }, m.params, { training }).outputs.logits;
 }
 
 /** The class names as the model's `text` input [K, context] (CLIP's tokenizer, truncated as OpenAI's is). */

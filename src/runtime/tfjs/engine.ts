@@ -10,7 +10,7 @@ import type { HostTensor } from "../weights/tensor.ts";
 import { isFloat, toFloat32 } from "../weights/tensor.ts";
 import { AdamW } from "./adamw.ts";
 import { createParams } from "./init-params.ts";
-import { toRuntimeLayout, toTorchLayout } from "./layout.ts";
+import { inTorchLayout, toRuntimeLayout, toTorchLayout } from "./layout.ts";
 import { labelSmoothingCrossEntropy } from "./loss.ts";
 import { lowerToTfjs, paramStore, predict } from "./lower.ts";
 import { webgpuAdapter } from "./webgpu.ts";
@@ -75,7 +75,7 @@ export const tfjsEngine: Engine = {
   scoped: <R>(f: () => R) => tf.tidy(f as unknown as () => tf.TensorContainer) as unknown as R,
   lower: program,
   async compile(ir) {
-    const p = program(ir);
+    const p = program(inTorchLayout(ir));
     return {
       inputNames: ir.graph.inputs.map((i) => i.name),
       // tfjs writes no output in place: `into` is a hint the engine may ignore
@@ -85,7 +85,7 @@ export const tfjsEngine: Engine = {
   },
   createParams(ir, source, opts) {
     checkBindingSize(ir);
-    return createParams(ir, source as Map<string, HostF32> | undefined, opts) as Map<string, tf.Tensor>;
+    return createParams(opts.compiled ? inTorchLayout(ir) : ir, source as Map<string, HostF32> | undefined, opts) as Map<string, tf.Tensor>;
   },
   toTorchLayout: (ir, path, t) => toTorchLayout(ir, path, T(t)),
   fromTorchLayout: (ir, path, t) => toRuntimeLayout(ir, path, t),

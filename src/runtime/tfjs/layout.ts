@@ -24,6 +24,13 @@ function wanted(user: Node, argIndex: number, ir: ModelIR): Layout {
 
 const cache = new WeakMap<ModelIR, Map<string, Layout>>();
 
+/** A copy of the IR whose parameters all stay in torch's layout (the layout compiled programs and training steps read). */
+export function inTorchLayout(ir: ModelIR): ModelIR {
+  const copy = { ...ir };
+  cache.set(copy, new Map(ir.params.map((p) => [p.path, "torch" as const])));
+  return copy;
+}
+
 /** Which params the kernels want re-laid (params absent from the map's non-torch entries stay as torch has them). */
 export function paramLayouts(ir: ModelIR): Map<string, Layout> {
   const hit = cache.get(ir);

@@ -33,17 +33,21 @@ export class IrStepper implements Stepper {
   private sums = new Map<string, Tensor>();
   private spareSums = new Map<string, Tensor>();
   private readonly trained: string[];
+  private readonly values: Map<string, Tensor>;
+  private readonly paramPaths: string[];
 
   private constructor(
     private readonly e: Engine,
     private readonly ir: ModelIR,
     private readonly settings: StepSettings,
-    private readonly values: Map<string, Tensor>,
+    params: ReadonlyMap<string, Tensor>,
     /** Inputs the same at every step (the class texts, or their cached features). */
     private readonly constants: Record<string, Tensor>,
     private readonly programs: { update: CompiledProgram; first?: CompiledProgram; middle?: CompiledProgram },
   ) {
     this.trained = settings.groups.flatMap((g) => [...g.paths]);
+    this.values = new Map(params);
+    this.paramPaths = [...params.keys()];
     const shapeOf = new Map(ir.params.map((p) => [p.path, p.shape]));
     for (const path of this.trained) {
       const shape = shapeOf.get(path)!;
@@ -52,18 +56,22 @@ export class IrStepper implements Stepper {
     }
   }
 
-  /** `values`: the model's parameters (the stepper then owns them); `accum` from settings. */
-  static async create(e: Engine, ir: ModelIR, settings: StepSettings, values: Map<string, Tensor>, constants: Record<string, Tensor> = {}): Promise<IrStepper> {
+  /**
+   * `params`: every parameter of the model (those the step does not read too, so that checkpoints hold them all).
+   * The stepper takes them over: after the first update their tensors may serve as its spare buffers, so the
+   * current values are always read through `params()`. `dispose` frees all but those current values.
+   */
+  static async create(e: Engine, ir: ModelIR, settings: StepSettings, params: ReadonlyMap<string, Tensor>, constants: Record<string, Tensor> = {}): Promise<IrStepper> {
     const accum = settings.accum ?? 1;
     const build = (phase: "accumulate" | "update", carry: boolean) => e.compile(buildTrainStep(ir, { ...settings, phase, carry }));
     const update = await build("update", accum > 1);
     const first = accum > 1 ? await build("accumulate", false) : undefined;
     const middle = accum > 2 ? await build("accumulate", true) : undefined;
-    return new IrStepper(e, ir, settings, values, constants, { update, first, middle });
+    return new IrStepper(e, ir, settings, params, constants, { update, first, middle });
   }
 
   params(): ReadonlyMap<string, Tensor> {
-    return new Map(this.ir.params.map((p) => [p.path, this.values.get(p.path)!]));
+    return new Map(this.paramPaths.map((p) => [p, this.values.get(p)!]));
   }
 
   async micro(inputs: Record<string, Tensor>, j: number, accum: number, lr: number): Promise<number> {
@@ -163,7 +171,8 @@ export class IrStepper implements Stepper {
   }
 
   async dispose(): Promise<void> {
-    for (const m of [this.values, this.spare, this.sums, this.spareSums]) this.e.dispose(m.values());
+    for (const path of this.trained) this.e.dispose([this.values.get(stepPorts.avg(path))!, this.values.get(stepPorts.avgSq(path))!]);
+    for (const m of [this.spare, this.sums, this.spareSums]) this.e.dispose(m.values());
     for (const p of Object.values(this.programs)) await p?.dispose();
   }
 }
