@@ -8,11 +8,12 @@ import { initBackend, type BackendName } from "../runtime/tfjs/backend.ts";
 import { loadSplit, type SplitData } from "../runtime/session/data.ts";
 import { fit } from "../runtime/session/fit.ts";
 import { disposeModel } from "../runtime/session/model.ts";
-import { frozenParams, modelLrScales, parseLrGroup } from "../runtime/session/select.ts";
+import { frozenParams, modelLrScales } from "../runtime/session/select.ts";
 import { latestCheckpoint } from "../runtime/train/checkpoint.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
-import { backendOptions, parseCount, parseFraction, parsePositive, startBackend } from "./options.ts";
-import { collect, printDiagnostics, rememberSource, runCommand } from "./io.ts";
+import { backendOptions, parseCount, parseFraction, parsePositive, pickRuntime, startBackend } from "./options.ts";
+import { printDiagnostics, rememberSource, runCommand } from "./io.ts";
+import { parseTraining, trainingOptions, type TrainingFlags } from "./training.ts";
 
 /** Print every bad entry; stop before any work unless they may be skipped. */
 export function reportBad(data: SplitData, split: string, skipBad: boolean): void {
@@ -23,26 +24,20 @@ export function reportBad(data: SplitData, split: string, skipBad: boolean): voi
   process.stderr.write(`skipping ${data.problems.length} bad entr${data.problems.length === 1 ? "y" : "ies"}; ${data.entries.length} left\n`);
 }
 
-interface TrainCli extends ModelFlags {
+interface TrainCli extends ModelFlags, TrainingFlags {
   data: string;
   out: string;
   weights?: string;
   steps?: string;
   epochs?: string;
   batch: string;
-  accum: string;
   lr: string;
   warmup: string;
-  weightDecay: string;
-  smoothing: string;
   seed: string;
   checkpointEvery?: string;
   perClass?: string;
   resume?: boolean;
   skipBad?: boolean;
-  freeze: string[];
-  trainOnly: string[];
-  lrGroup: string[];
   jitter: boolean;
   backend?: string;
   threads?: string;
@@ -59,46 +54,43 @@ export function register(program: Command): void {
     .option("--steps <n>", "optimizer steps")
     .option("--epochs <n>", "epochs (default 1 when --steps is not given)")
     .option("--batch <n>", "videos per micro-batch", "8")
-    .option("--accum <n>", "micro-batches per optimizer step (gradient accumulation)", "1")
     .option("--lr <x>", "base learning rate (times the scale of the model's `train { lr * N: ... }` groups)", "1e-3")
     .option("--warmup <f>", "fraction of the steps spent in linear warm-up", "0.1")
-    .option("--weight-decay <x>", "AdamW weight decay (none on embeddings, norms, biases)", "0.001")
-    .option("--lr-group <pattern=scale>", "train what the path pattern selects at scale x the base rate, after the model's own groups, e.g. 'mit.**=10' or '**=1' (repeatable)", collect, [])
-    .option("--smoothing <f>", "label smoothing", "0.1")
     .option("--seed <n>", "seed of initialisation, data order and augmentation", "0")
     .option("--checkpoint-every <n>", "save every N steps (always at the end)")
     .option("--per-class <k>", "few-shot: train on the first K videos of each class")
     .option("--resume", "continue from RUN/latest.json (a fresh start when there is none)")
     .option("--skip-bad", "leave out unreadable entries instead of stopping before training")
-    .option("--no-jitter", "train on whole frames instead of scale-jittered crops")
-    .option("--freeze <pattern>", "keep the parameters under a path fixed: a module (encode_text, as the official recipe does), a key, or a pattern where * is one segment and ** any number ('visual.**', 'visual.transformer.resblocks.*.attn') (repeatable)", collect, [])
-    .option("--train-only <pattern>", "train only the parameters these path patterns select, everything else frozen (repeatable)", collect, []);
-  backendOptions(modelOptions(cmd)).action((file: string, o: TrainCli) =>
+    .option("--no-jitter", "train on whole frames instead of scale-jittered crops");
+  cmd
+    .option("--runtime <name>", "training engine: tfjs (its autodiff; default) or onnx (ONNX Runtime running the compiler's training step)")
+    .option("--device <name>", "device of the onnx runtime (cpu, cuda; default cpu)");
+  backendOptions(trainingOptions(modelOptions(cmd))).action((file: string, o: TrainCli) =>
     runCommand(async () => {
       if (o.steps !== undefined && o.epochs !== undefined) fail("usage", "--steps", "give either --steps or --epochs, not both");
       const steps = o.steps === undefined ? undefined : parseCount("--steps", o.steps, 1);
       const epochs = o.epochs === undefined ? undefined : parseCount("--epochs", o.epochs, 1);
+      const { freeze, trainOnly, lrGroups, accum, weightDecay, smoothing } = parseTraining(o);
       const settings = {
         batch: parseCount("--batch", o.batch, 1),
-        accum: parseCount("--accum", o.accum, 1),
+        accum,
         lr: parsePositive("--lr", o.lr),
         warmup: parseFraction("--warmup", o.warmup),
-        weightDecay: parseFraction("--weight-decay", o.weightDecay),
-        smoothing: parseFraction("--smoothing", o.smoothing),
+        weightDecay,
+        smoothing,
         seed: parseCount("--seed", o.seed, 0),
         checkpointEvery: o.checkpointEvery === undefined ? undefined : parseCount("--checkpoint-every", o.checkpointEvery, 1),
       };
       const perClass = o.perClass === undefined ? undefined : parseCount("--per-class", o.perClass, 1);
-      const lrGroups = o.lrGroup.map((g) => parseLrGroup(g));
       const { ir, checkpoint } = compileOrFail(file, o, o.weights);
       // bad patterns, or nothing left to train, stop here: before the data is read
-      frozenParams(ir, { freeze: o.freeze, trainOnly: o.trainOnly });
+      frozenParams(ir, { freeze, trainOnly });
       modelLrScales(ir, lrGroups);
       const data = await loadSplit(o.data, "train", { perClass });
       reportBad(data, "train", !!o.skipBad);
-      const info = await startBackend(o);
+      const info = await startTrainingEngine(o);
       const flags = { model: o.model, preset: o.preset, set: o.set, replace: o.replace, remove: o.remove };
-      const config = { file, ...flags, data: o.data, weights: o.weights, steps, epochs, perClass, freeze: o.freeze, trainOnly: o.trainOnly, lrGroups, jitter: o.jitter, ...settings, backend: info.name, classes: data.classes };
+      const config = { file, ...flags, data: o.data, weights: o.weights, steps, epochs, perClass, freeze, trainOnly, lrGroups, jitter: o.jitter, ...settings, backend: info.name, classes: data.classes };
       process.stderr.write(`training ${ir.model} on ${data.entries.length} videos, ${data.classes.length} classes (${info.name})\n`);
       const res = await fit({
         ir,
@@ -109,8 +101,8 @@ export function register(program: Command): void {
         steps,
         epochs: steps === undefined ? epochs ?? 1 : undefined,
         resume: !!o.resume,
-        freeze: o.freeze,
-        trainOnly: o.trainOnly,
+        freeze,
+        trainOnly,
         lrGroups,
         jitter: o.jitter,
         config,
@@ -120,4 +112,19 @@ export function register(program: Command): void {
       process.stdout.write(`step ${res.step}/${res.totalSteps}, final loss ${res.loss}; weights: ${latestCheckpoint(o.out)}/weights.safetensors\n`);
     }),
   );
+}
+
+/**
+ * The engine a training run uses: tfjs unless `--runtime onnx` asks for ONNX Runtime, which trains through the
+ * compiled training step (the same losses as tfjs's autodiff; see bench/RESULTS.md for its speed).
+ */
+async function startTrainingEngine(o: { runtime?: string; device?: string; backend?: string; threads?: string }): Promise<{ name: string }> {
+  if (o.runtime === undefined && o.device === undefined) return startBackend(o);
+  const choice = await pickRuntime(o);
+  if (choice.name === "tfjs") return startBackend(o);
+  const { createOnnxEngine } = await import("../runtime/onnx/engine.ts");
+  const { useEngine } = await import("../runtime/backend/current.ts");
+  const e = await createOnnxEngine({ device: choice.device, threads: choice.threads });
+  useEngine(e);
+  return { name: e.name };
 }

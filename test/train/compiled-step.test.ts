@@ -72,7 +72,8 @@ async function autodiffGrads(): Promise<Map<string, Float32Array>> {
   const byName = new Map([...params].map(([p, x]) => [(x as tf.Variable).name, p]));
   const out = new Map<string, Float32Array>();
   for (const [name, g] of Object.entries(grads)) out.set(byName.get(name)!, (await tfjs.toTorchLayout(ir, byName.get(name)!, g)).data);
-  tf.dispose([value, ...Object.values(grads), v, t, ...params.values()]);
+  tf.dispose([value, ...Object.values(grads)]);
+  tfjs.dispose([v, t, ...params.values()]);
   return out;
 }
 
