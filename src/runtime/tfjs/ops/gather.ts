@@ -35,6 +35,8 @@ export function gatherRows(x: tf.Tensor, idx: tf.Tensor): tf.Tensor {
 
 /** scatter_add(ids, updates){rows}: ids int [...], updates [...ids, ...rest] -> [rows, ...rest], repeated ids summed. */
 export function scatterAdd(ids: tf.Tensor, updates: tf.Tensor, rows: number): tf.Tensor {
+  // one id: tf.scatterND reads rank-1 indices as a batch, so the id and its update become a batch of one
+  if (ids.rank === 0) return scatterAdd(tf.reshape(ids, [1]), tf.expandDims(updates, 0), rows);
   const shape = [rows, ...updates.shape.slice(ids.rank)];
   const f = customGrad(([index, u], save) => {
     save([index]);

@@ -61,12 +61,17 @@ export const tfjsKernels: TfjsKernels = {
   l2_normalize: (n, x) => l2Normalize(x[0], n.attrs.axis),
   argmax: (n, x) => tf.argMax(x[0], n.attrs.axis),
   mean: (n, x) => tf.mean(x[0], n.attrs.axes, n.attrs.keepdims),
-  sum: (n, x) => tf.sum(x[0], n.attrs.axes, n.attrs.keepdims),
+  // tfjs-wasm sums an empty axis into uninitialised memory: an empty sum is zeros
+  sum: (n, x) => (x[0].size === 0 ? tf.zerosLike(tf.sum(x[0], n.attrs.axes, n.attrs.keepdims)) : tf.sum(x[0], n.attrs.axes, n.attrs.keepdims)),
   max: (n, x) => tf.max(x[0], n.attrs.axes, n.attrs.keepdims),
   reshape: (n, x, ctx) => tf.reshape(x[0], dims(n.attrs.shape, ctx.env)),
   transpose: (n, x) => tf.transpose(x[0], n.attrs.perm),
   concat: (n, x) => tf.concat(x, n.attrs.axis),
-  broadcast_to: (n, x, ctx) => tf.broadcastTo(x[0], dims(n.attrs.shape, ctx.env)),
+  broadcast_to: (n, x, ctx) => {
+    const shape = dims(n.attrs.shape, ctx.env);
+    // tf.broadcastTo keeps a size-1 axis asked to become 0 (numpy makes it 0): an empty target is an empty tensor
+    return shape.includes(0) ? tf.zeros(shape, x[0].dtype) : tf.broadcastTo(x[0], shape);
+  },
   slice: (n, x, ctx) => slice(x[0], n.attrs.begin, n.attrs.size, ctx.env),
   flip: (n, x) => tf.reverse(x[0], n.attrs.axes),
   pad: ({ attrs: { before, after, value } }, x) => tf.pad(x[0], before.map((b, i): [number, number] => [b, after[i]]), value),

@@ -115,6 +115,8 @@ export function broadcastShapes(a: readonly number[], b: readonly number[]): num
 export function matmul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const [m, k] = a.shape.slice(-2);
   const n = b.shape[b.rank - 1];
+  // an empty sum: XNNPACK refuses k = 0 (tfjs-wasm then returns uninitialised memory) and reshape cannot infer -1
+  if (k === 0) return tf.zeros([...broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2)), m, n]);
   if (b.rank === 2) {
     // A weight-like right operand: fold a's batch into rows and take the fast 2-D path.
     const y = matmul2d(tf.reshape(a, [-1, k]) as tf.Tensor2D, b as tf.Tensor2D);
