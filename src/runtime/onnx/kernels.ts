@@ -180,8 +180,10 @@ export const onnxKernels: OnnxKernels = {
     // one symbolic dim is Reshape's -1: the shape stays a constant ORT can fold
     const shape = c.resolved(n.attrs.shape);
     const symbolic = shape.filter((d) => typeof d === "string").length;
-    const target = symbolic === 1 ? shape.map((d) => (typeof d === "string" ? -1 : d)) : shape;
-    c.emit("Reshape", [c.args[0], c.dims(target)], {}, c.out);
+    // a 0 in Reshape's shape copies the input's dim unless allowzero (which forbids -1 beside it): an empty target says so
+    const empty = shape.includes(0);
+    const target = symbolic === 1 && !empty ? shape.map((d) => (typeof d === "string" ? -1 : d)) : shape;
+    c.emit("Reshape", [c.args[0], c.dims(target)], empty ? { allowzero: 1 } : {}, c.out);
   },
   transpose: (n, c) => void c.emit("Transpose", c.args, { perm: n.attrs.perm }, c.out),
   concat: (n, c) => void c.emit("Concat", c.args, { axis: n.attrs.axis }, c.out),
@@ -189,6 +191,9 @@ export const onnxKernels: OnnxKernels = {
     // Expand broadcasts the input against the shape: a 1 keeps the input's own dim, so dims the input
     // already has (symbolic ones included) need no run-time shape arithmetic.
     const target = n.attrs.shape;
+    // ORT's optimiser drops an Expand of a size-1 axis to 0 as a no-op (its shape inference keeps the 1): an empty
+    // target is an empty tensor
+    if (target.includes(0)) return void c.emit("ConstantOfShape", [c.dims(target)], { value: { tensor: tensorOf(n.type.dtype, [0]) } }, c.out);
     const from = c.argType(0).shape;
     const shape = target.map((d, i) => {
       const j = i - (target.length - from.length);
