@@ -81,6 +81,9 @@ const slice: Emit = (n, ctx) => {
   return parts.length ? `${ctx.args[0]}[${parts.join(", ")}]` : ctx.args[0];
 };
 
+/** Operand i as an index: torch indexes with int64 (an i32 tensor raises), so an i32 operand is widened. */
+const index = (ctx: EmitContext, i: number) => (ctx.argNodes[i].type.dtype === "i32" ? `${ctx.args[i]}.long()` : ctx.args[i]);
+
 /** A zero [rows, ...rest] table with updates' rows added at the ids (index_add_ sums repeated ids). */
 const scatterAdd: Emit = (n, ctx) => {
   const [ids, updates] = ctx.args;
@@ -137,8 +140,8 @@ export const torchOps = {
   slice,
   flip: (n, { args }) => `torch.flip(${args[0]}, [${attr<number[]>(n, "axes").join(", ")}])`,
   pad: (n, { args }) => `F.pad(${args[0]}, (${padPairs(attr(n, "before"), attr(n, "after")).join(", ")}), value=${pyFloat(attr<number>(n, "value") ?? 0)})`,
-  gather: (_n, { args }) => `${args[0]}[${args[1]}]`,
-  gather_rows: (_n, { args }) => `${args[0]}[torch.arange(${args[0]}.shape[0], device=${args[0]}.device), ${args[1]}]`,
+  gather: (_n, ctx) => `${ctx.args[0]}[${index(ctx, 1)}]`,
+  gather_rows: (_n, ctx) => `${ctx.args[0]}[torch.arange(${ctx.args[0]}.shape[0], device=${ctx.args[0]}.device), ${index(ctx, 1)}]`,
   scatter_add: scatterAdd,
   // ids compared with 0..depth-1, so an id outside [0, depth) gives a zero row (F.one_hot would raise)
   one_hot: (n, ctx) => `(${ctx.args[0]}.unsqueeze(-1) == torch.arange(${ctx.dim(attr<Dim>(n, "depth"))}, device=${ctx.args[0]}.device)).float()`,

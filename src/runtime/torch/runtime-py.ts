@@ -32,6 +32,11 @@ class Block(nn.Module):
         for key, m in module._modules.items():
             self.add_module(key, m)
 
+    @property
+    def device(self):
+        """Where a forward with no inputs creates tensors: its first parameter's device, else the CPU."""
+        return next(self.parameters(), torch.empty(0)).device
+
     def __getitem__(self, key):
         """\`seq { 0: ..., 3: ... }\` members are numbered by key, as torch's nn.Sequential names them."""
         return self._modules[str(key)]
