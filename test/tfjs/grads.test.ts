@@ -5,29 +5,13 @@
 import { test } from "uvu";
 import * as tf from "@tensorflow/tfjs";
 import { at, close, randArr, refAttention, refMatmul, toTf, wasm1, type Arr } from "./helpers.ts";
+import { numericGrad } from "../ops/reference.ts";
 import { linear } from "../../src/runtime/tfjs/ops/linear.ts";
 import { matmul } from "../../src/runtime/tfjs/ops/matmul.ts";
 import { attention } from "../../src/runtime/tfjs/ops/attention.ts";
 import { gather } from "../../src/runtime/tfjs/ops/gather.ts";
 
 await wasm1();
-
-/** d(sum(f(inputs) * r)) / d(inputs[which]) by central differences in float64. */
-function numericGrad(f: (xs: Arr[]) => Arr, xs: Arr[], r: Arr, which: number, h = 1e-6): Arr {
-  const loss = (ys: Arr) => ys.data.reduce((s, v, i) => s + v * r.data[i], 0);
-  const x = xs[which];
-  const g = new Float64Array(x.data.length);
-  for (let i = 0; i < g.length; i++) {
-    const keep = x.data[i];
-    x.data[i] = keep + h;
-    const up = loss(f(xs));
-    x.data[i] = keep - h;
-    const down = loss(f(xs));
-    x.data[i] = keep;
-    g[i] = (up - down) / (2 * h);
-  }
-  return { shape: x.shape, data: g };
-}
 
 function check(fTf: (...xs: tf.Tensor[]) => tf.Tensor, fRef: (xs: Arr[]) => Arr, xs: Arr[]): void {
   const r = randArr(fRef(xs).shape);
