@@ -11,8 +11,9 @@ import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts"
 import { runCommand } from "./io.ts";
 import { exportOnnx } from "./export-onnx.ts";
 import { exportTorch } from "./export-torch.ts";
+import { givenTrainingFlags, phaseOption, trainingOptions, type StepFlags } from "./training.ts";
 
-export interface ExportFlags extends ModelFlags {
+export interface ExportFlags extends ModelFlags, StepFlags {
   format: string;
   out: string;
   weights?: string;
@@ -44,12 +45,16 @@ export function register(program: Command): void {
     .option("--weights <file>", "checkpoint (safetensors, .pth, .bin): binds free hyperparameters from its shapes; onnx: its tensors become the initializers (else the declared init)")
     .option("--strict", "onnx: fail unless the checkpoint provides exactly the model's parameters")
     .option("--seed <n>", "onnx: seed of the init of parameters the checkpoint lacks (default 0)")
-    .option("--train", "torch: also write train.py (the `mdl train` recipe, runnable with torchrun) beside the model")
+    .option("--train", "onnx: write the training step instead (forward, loss, backward, AdamW; parameters and moments are graph inputs, see docs/export-onnx.md); torch: also write train.py (the `mdl train` recipe, runnable with torchrun) beside the model")
     .option("--labels <labels.csv>", "torch: write the class names' token ids beside the model (texts.json, read by train.py)");
-  modelOptions(cmd).action((model: string, flags: ExportFlags) =>
+  phaseOption(trainingOptions(modelOptions(cmd))).action((model: string, flags: ExportFlags) =>
     runCommand(async () => {
       const write = formats[flags.format];
       if (!write) fail("usage", "--format", `unknown format \`${flags.format}\`; one of ${Object.keys(formats).join(", ")}`);
+      // train.py takes its own training flags when it runs; only the ONNX step bakes them in
+      const given = [...givenTrainingFlags(flags), ...(flags.phase !== undefined ? ["--phase"] : [])];
+      if (given.length && !(flags.format === "onnx" && flags.train))
+        fail("usage", undefined, `${given.join(", ")} ${given.length === 1 ? "applies" : "apply"} only with --format onnx --train${flags.format === "torch" ? " (train.py takes --freeze, --accum, --smoothing and --weight-decay when it runs)" : ""}`);
       const { ir, checkpoint } = compileOrFail(model, flags, flags.weights);
       await write({ ir, checkpoint, flags, argv: process.argv.slice(2) });
     }),
