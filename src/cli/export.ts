@@ -52,7 +52,7 @@ export function register(program: Command): void {
       const write = formats[flags.format];
       if (!write) fail("usage", "--format", `unknown format \`${flags.format}\`; one of ${Object.keys(formats).join(", ")}`);
       // train.py takes its own training flags when it runs; only the ONNX step bakes them in
-      const given = [...givenTrainingFlags(flags), ...(flags.phase !== undefined ? ["--phase"] : [])];
+      const given = givenTrainingFlags(flags);
       if (given.length && !(flags.format === "onnx" && flags.train))
         fail("usage", undefined, `${given.join(", ")} ${given.length === 1 ? "applies" : "apply"} only with --format onnx --train${flags.format === "torch" ? " (train.py takes --freeze, --accum, --smoothing and --weight-decay when it runs)" : ""}`);
       const { ir, checkpoint } = compileOrFail(model, flags, flags.weights);

@@ -4,10 +4,10 @@
  */
 import type { Command } from "commander";
 import { printIr } from "../compiler/4-ir/print.ts";
+import { fail } from "../compiler/diagnostics/diagnostic.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
 import { runCommand } from "./io.ts";
 import { describeStep, givenTrainingFlags, parseStep, phaseOption, trainingOptions, trainStepOf, type StepFlags } from "./training.ts";
-import { fail } from "../compiler/diagnostics/diagnostic.ts";
 
 interface IrFlags extends ModelFlags, StepFlags {
   weights?: string;
@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .option("--train", "print the training step instead: forward, label-smoothed cross-entropy, backward and AdamW as one program (the training flags below choose what trains)");
   phaseOption(trainingOptions(modelOptions(cmd))).action((file: string, flags: IrFlags) =>
     runCommand(() => {
-      const given = [...givenTrainingFlags(flags), ...(flags.phase !== undefined ? ["--phase"] : [])];
+      const given = givenTrainingFlags(flags);
       if (!flags.train && given.length) fail("usage", undefined, `${given.join(", ")} ${given.length === 1 ? "applies" : "apply"} only with --train`);
       const choices = flags.train ? parseStep(flags) : undefined;
       const { ir } = compileOrFail(file, flags, flags.weights);

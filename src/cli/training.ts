@@ -47,7 +47,7 @@ export function parseTraining(o: TrainingFlags): Training {
 }
 
 /** The training flags the user gave, for commands where they apply only with --train. */
-export function givenTrainingFlags(o: TrainingFlags): string[] {
+export function givenTrainingFlags(o: StepFlags): string[] {
   const out: string[] = [];
   if (o.freeze?.length) out.push("--freeze");
   if (o.trainOnly?.length) out.push("--train-only");
@@ -55,6 +55,7 @@ export function givenTrainingFlags(o: TrainingFlags): string[] {
   if (o.weightDecay !== undefined) out.push("--weight-decay");
   if (o.smoothing !== undefined) out.push("--smoothing");
   if (o.accum !== undefined) out.push("--accum");
+  if (o.phase !== undefined) out.push("--phase");
   return out;
 }
 
