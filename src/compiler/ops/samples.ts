@@ -83,6 +83,7 @@ const reductions: OpSample<{ axes: number[]; keepdims: boolean }>[] = [
   { name: "every axis to a scalar", args: [f32([3, 4])], attrs: { axes: [0, 1], keepdims: false } },
   { name: "size-1 axis", args: [f32([3, 1, 2])], attrs: { axes: [1], keepdims: false } },
   { name: "symbolic reduced axis", args: [f32(["B", 4])], attrs: { axes: [0], keepdims: true }, bind: { B: 3 } },
+  { name: "no axes (the identity)", args: [f32([2, 3])], attrs: { axes: [], keepdims: false } },
 ];
 
 const conv1dSamples: Samples["conv1d"] = [

@@ -46,6 +46,8 @@ const leaf: AnyKernel = () => {};
 function reduce(op: string, axesAsInput: boolean): (n: NodeOf<"mean" | "sum" | "max">, c: OnnxContext) => void {
   return (n, c) => {
     const axes = n.attrs.axes;
+    // no axes reduces nothing in the IR; ONNX's Reduce* with no axes would reduce them all
+    if (axes.length === 0) return void c.emit("Identity", c.args, {}, c.out);
     const keepdims = n.attrs.keepdims ? 1 : 0;
     if (axesAsInput) c.emit(op, [c.args[0], c.constant("i64", [axes.length], axes)], { keepdims }, c.out);
     else c.emit(op, c.args, { axes, keepdims }, c.out);

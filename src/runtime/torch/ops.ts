@@ -46,8 +46,9 @@ const minmax = (fn: "maximum" | "minimum", clamp: "min" | "max"): Emit => (_n, c
   return `torch.${fn}(${ctx.args[0]}, ${ctx.args[1]})`;
 };
 const call = (fn: string): Emit => (_n, { args }) => `${fn}(${args[0]})`;
+// no axes reduces nothing in the IR; torch's dim=() would reduce every axis
 const reduce = (method: string): Emit => (n, { args }) =>
-  `${args[0]}.${method}(dim=${dimArg(axes(n))}${attr<boolean>(n, "keepdims") ? ", keepdim=True" : ""})`;
+  (axes(n) as number[]).length === 0 ? args[0] : `${args[0]}.${method}(dim=${dimArg(axes(n))}${attr<boolean>(n, "keepdims") ? ", keepdim=True" : ""})`;
 
 /** F.convNd with the IR's per-axis stride, padding and dilation, and its groups (absent: 1). */
 const conv = (fn: string): Emit => (n, { args }) => {
