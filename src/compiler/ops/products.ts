@@ -61,7 +61,7 @@ export const linear = defineOp({
       const rows = dimProduct(x.shape.slice(0, -1));
       const g2 = d.reshape(g, [rows, o]);
       return [
-        needs[0] ? d.matmul(g, w) : undefined,
+        needs[0] ? d.reshape(d.matmul(g2, w), x.shape) : undefined,
         needs[1] ? d.matmul(d.transpose(g2, [1, 0]), d.reshape(x, [rows, i])) : undefined,
         b && needs[2] ? d.sum(g2, [0]) : undefined,
       ];
