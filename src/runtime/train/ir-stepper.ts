@@ -18,8 +18,8 @@ export interface Stepper {
   params(): ReadonlyMap<string, Tensor>;
   /** Micro-batch `j` of `accum`: its inputs (labels included); the last one updates at the scheduled rate `lr`. Its mean loss. */
   micro(inputs: Record<string, Tensor>, j: number, accum: number, lr: number): Promise<number>;
-  /** Overwrite a parameter (resume). */
-  load(path: string, t: HostTensor): void;
+  /** Overwrite a parameter from its torch-layout value (resume); false when the shape is not the parameter's. */
+  load(path: string, t: HostTensor): boolean;
   exportState(): Promise<Map<string, HostF32>>;
   importState(step: number, tensors: ReadonlyMap<string, { shape: number[]; data: ArrayLike<number> }>): string[];
   dispose(): Promise<void>;
@@ -134,11 +134,13 @@ export class IrStepper implements Stepper {
     return v;
   }
 
-  load(path: string, t: HostTensor): void {
+  load(path: string, t: HostTensor): boolean {
     const prev = this.values.get(path);
     invariant(prev, `no parameter ${path}`);
-    this.values.set(path, this.e.fromTorchLayout(this.ir, path, { shape: t.shape, data: t.data as Float32Array }));
+    if (t.shape.join(",") !== prev.shape.join(",")) return false;
+    this.values.set(path, this.e.fromHost({ dtype: "f32", shape: t.shape, data: Float32Array.from(t.data as Float32Array) }));
     prev.dispose();
+    return true;
   }
 
   async exportState(): Promise<Map<string, HostF32>> {

@@ -129,10 +129,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     const bad = (Object.keys(schedule) as (keyof typeof schedule)[]).filter(mismatch);
     if (bad.length) fail("checkpoint_state", where, `it was made with different ${bad.join(", ")} (${bad.map((k) => `${s.schedule?.[k]} vs ${schedule[k]}`).join(", ")})`);
     if (o.irHash && s.irHash && o.irHash !== s.irHash) fail("checkpoint_state", where, "the model has changed since the checkpoint (IR hash differs)");
-    for (const [path, v] of stepper.params()) {
+    for (const path of stepper.params().keys()) {
       const w = weights.get(path);
-      if (!w || w.dtype !== "f32" || w.shape.join(",") !== v.shape.join(",")) fail("checkpoint_state", where, `parameter \`${path}\` is missing or has another shape in the checkpoint`);
-      stepper.load(path, w);
+      if (!w || w.dtype !== "f32" || !stepper.load(path, w)) fail("checkpoint_state", where, `parameter \`${path}\` is missing or has another shape in the checkpoint`);
     }
     const missing = stepper.importState(s.optimizerStep, new Map([...moments].map(([k, t]) => [k, { shape: t.shape, data: t.data as Float32Array }])));
     if (missing.length) fail("checkpoint_state", where, `optimizer state for \`${missing[0]}\` is missing or misshapen`);
@@ -237,8 +236,10 @@ function autodiffStepper(o: AutodiffSteps & LoopOptions, adam: AdamWOptions | un
     load(path, w) {
       const v = o.variables.get(path)!;
       const loaded = o.weightIo ? o.weightIo.load(path, w) : e.fromHost(w);
-      t.assign(v, loaded);
+      const fits = loaded.shape.join(",") === v.shape.join(",");
+      if (fits) t.assign(v, loaded);
       loaded.dispose();
+      return fits;
     },
     exportState: () => opt.exportState(),
     importState: (step, tensors) => opt.importState(step, tensors),
