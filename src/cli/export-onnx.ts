@@ -38,17 +38,13 @@ async function exportOnnxStep({ ir, checkpoint, flags }: ExportJob): Promise<voi
 }
 
 /**
- * Two renames the ONNX format needs. The step's own nodes (loss, AdamW) sit at the root scope, where a `const`
- * node would be named `const_<id>`: the names lowerToOnnx gives its initializers, so the two could collide
- * (the checker refuses the file); a scope of their own keeps them apart and marks the optimizer's nodes in
- * Netron. And an output may not share an input's name: `accumulate` takes and returns `grad.<path>`, so its
- * output becomes `next.grad.<path>`, as every state the step updates is `next.<its input>`.
+ * An ONNX output may not share an input's name: `accumulate` takes and returns `grad.<path>`, so its output
+ * becomes `next.grad.<path>`, as every state the step updates is `next.<its input>`.
  */
 function onnxPorts(step: ModelIR): ModelIR {
   const inputs = new Set(step.graph.inputs.map((p) => p.name));
-  const nodes = step.graph.nodes.map((n) => (n.scope ? n : { ...n, scope: "train_step" }));
   const outputs = step.graph.outputs.map((p) => (inputs.has(p.name) ? { ...p, name: `next.${p.name}` } : p));
-  return { ...step, graph: { ...step.graph, nodes, outputs } };
+  return { ...step, graph: { ...step.graph, outputs } };
 }
 
 function metadata(ir: ModelIR): Record<string, string> {
