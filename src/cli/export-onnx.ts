@@ -28,23 +28,13 @@ async function exportOnnxStep({ ir, checkpoint, flags }: ExportJob): Promise<voi
   const choices = parseStep(flags);
   const { lowerToOnnx } = await import("../runtime/onnx/lower.ts");
   const t = trainStepOf(ir, choices);
-  const g = lowerToOnnx(onnxPorts(t.step), { paramsAsInputs: true });
+  const g = lowerToOnnx(t.step, { paramsAsInputs: true });
   const s = t.settings;
   const trained = s.groups.reduce((n, gr) => n + gr.paths.length, 0);
   const about = { phase: t.phase, accum: s.accum ?? 1, smoothing: s.smoothing, adam: s.adam, trained, frozen: s.frozen.size };
   for (const line of describeStep(t, ir.params.length)) process.stderr.write(line + "\n");
   if (checkpoint) process.stderr.write(`${checkpoint.file}: bound the hyperparameters only; its tensors are not in the file: feed them as the inputs named by their keys\n`);
   await write(flags.out, g, { ...metadata(ir), "mdl.train_step": JSON.stringify(about) });
-}
-
-/**
- * An ONNX output may not share an input's name: `accumulate` takes and returns `grad.<path>`, so its output
- * becomes `next.grad.<path>`, as every state the step updates is `next.<its input>`.
- */
-function onnxPorts(step: ModelIR): ModelIR {
-  const inputs = new Set(step.graph.inputs.map((p) => p.name));
-  const outputs = step.graph.outputs.map((p) => (inputs.has(p.name) ? { ...p, name: `next.${p.name}` } : p));
-  return { ...step, graph: { ...step.graph, outputs } };
 }
 
 function metadata(ir: ModelIR): Record<string, string> {

@@ -87,8 +87,8 @@ test("--accum 2: update takes the gradient sums so far; --phase accumulate retur
   assert.match(acc.header[0], /the accumulate phase of 2 micro-batches/);
   assert.ok(acc.inputs.includes("grad.visual.conv1.weight"));
   assert.ok(!acc.inputs.includes("lr") && !acc.inputs.some((i) => i.startsWith("exp_avg")));
-  assert.is(acc.outputs.filter((o) => o.startsWith("grad.")).length, 98);
-  assert.ok(!acc.outputs.some((o) => o.startsWith("next.")));
+  assert.is(acc.outputs.filter((o) => o.startsWith("next.grad.")).length, 98);
+  assert.ok(!acc.outputs.some((o) => o.startsWith("next.") && !o.startsWith("next.grad.")));
 });
 
 test("mdl ir --train --json is the step's IR; --weight-decay and --lr-group reach its groups", () => {

@@ -9,8 +9,9 @@
  * - in: the model's inputs it still reads, `labels` i32 [B]; with `carry`, `grad.<path>` (the sums so far);
  *   for `update`, `lr` (the scheduled base rate), `bias1` = 1 - beta1^t and `bias2_sqrt` = sqrt(1 - beta2^t)
  *   (t the update's 1-based count), and the moments `exp_avg.<path>`, `exp_avg_sq.<path>`;
- * - out: `loss` (the micro-batch's mean), then `grad.<path>` (accumulate) or `next.<path>`,
- *   `next.exp_avg.<path>`, `next.exp_avg_sq.<path>` (update).
+ * - out: `loss` (the micro-batch's mean), then `next.grad.<path>` (accumulate) or `next.<path>`,
+ *   `next.exp_avg.<path>`, `next.exp_avg_sq.<path>` (update): every state the step updates leaves as
+ *   `next.<its input>` (ONNX forbids an output named like an input).
  * Parameters stay `param` nodes: the engine binds their current values, and writes `next.<path>` back.
  */
 import type { ModelIR, Port } from "../4-ir/schema.ts";
@@ -20,6 +21,8 @@ import type { GV } from "../ops/types.ts";
 import { backward } from "./backward.ts";
 import { GraphBuilder } from "./emit.ts";
 import { pruneIr } from "./prune.ts";
+import { recomputePlan } from "../4-ir/recompute.ts";
+import { recomputeSegments } from "./recompute.ts";
 
 export interface StepGroup {
   paths: readonly string[];
@@ -100,7 +103,7 @@ export function buildTrainStep(ir: ModelIR, s: StepSettings): ModelIR {
   };
 
   if (phase === "accumulate") {
-    for (const path of trained) output(stepPorts.grad(path), gradOf(path));
+    for (const path of trained) output(stepPorts.next(stepPorts.grad(path)), gradOf(path));
     return pruneIr(withPorts(ir, b, inputs, outputs));
   }
   const lr = input(stepPorts.lr, "f32", []);
@@ -137,6 +140,8 @@ function paramNode(b: GraphBuilder, path: string, shape: number[]): number {
   return id;
 }
 
+/** The step with its ports, the recompute-marked modules' inner values recomputed for the backward pass. */
 function withPorts(ir: ModelIR, b: GraphBuilder, inputs: Port[], outputs: Port[]): ModelIR {
-  return { ...ir, model: `${ir.model}.train_step`, graph: { inputs, outputs, nodes: b.nodes, calls: ir.graph.calls } };
+  const step = { ...ir, model: `${ir.model}.train_step`, graph: { inputs, outputs, nodes: b.nodes, calls: ir.graph.calls } };
+  return recomputeSegments(step, recomputePlan(ir), ir.graph.nodes.length);
 }

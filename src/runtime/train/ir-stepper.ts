@@ -81,12 +81,12 @@ export class IrStepper implements Stepper {
     if (j < accum - 1) {
       const program = j === 0 ? this.programs.first! : this.programs.middle!;
       const into: Record<string, Tensor> = {};
-      for (const path of this.trained) into[stepPorts.grad(path)] = (this.spareSums.get(path) ?? this.allocSum(path));
+      for (const path of this.trained) into[stepPorts.next(stepPorts.grad(path))] = this.spareSums.get(path) ?? this.allocSum(path);
       const out = await program.run(feeds, this.values, { training: true, into });
       // the sums just written become the carried ones; the carried ones the next spare
       for (const path of this.trained) {
         const prev = this.sums.get(path);
-        this.sums.set(path, out[stepPorts.grad(path)]);
+        this.sums.set(path, out[stepPorts.next(stepPorts.grad(path))]);
         if (prev) this.spareSums.set(path, prev);
         else this.spareSums.delete(path);
       }

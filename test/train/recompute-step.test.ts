@@ -1,0 +1,67 @@
+/**
+ * Recomputation as a transform of the training step: with X-CLIP's frame blocks marked, the step's backward
+ * reads no inner value of a marked block's forward (it reads the recomputed copy), and every gradient comes
+ * out bit for bit the same as without the marks, on tfjs and on ONNX Runtime.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { applyRecompute, recomputePlan } from "../../src/compiler/4-ir/recompute.ts";
+import { buildTrainStep } from "../../src/compiler/5-train/step.ts";
+import { engine } from "../../src/runtime/backend/current.ts";
+import type { Engine } from "../../src/runtime/backend/engine.ts";
+import { createOnnxEngine } from "../../src/runtime/onnx/engine.ts";
+import { initBackend } from "../../src/runtime/tfjs/backend.ts";
+import { tinyIr } from "../session/helpers.ts";
+
+const plain = tinyIr("models/xclip.mdl");
+const marked = tinyIr("models/xclip.mdl");
+assert.equal(applyRecompute(marked, ["visual.transformer.resblocks"], "test"), []);
+const settings = (ir: typeof plain) => ({ groups: [{ paths: ir.params.map((p) => p.path), lrScale: 1, weightDecay: 0 }], smoothing: 0.1, adam: { beta1: 0.9, beta2: 0.98, eps: 1e-8 }, phase: "accumulate" as const });
+
+test("the backward reads a marked block's outputs but none of its inner values", () => {
+  const plan = recomputePlan(marked);
+  assert.ok(plan.size >= 2, "both frame blocks are segments");
+  const step = buildTrainStep(marked, settings(marked));
+  const without = buildTrainStep(plain, settings(plain));
+  assert.ok(step.graph.nodes.length > without.graph.nodes.length, "the copies are in the step");
+  // the forward part keeps its node ids through pruning only up to the first dropped node: compare by position
+  // instead, as the first forward nodes of both steps are the model's in order
+  const forward = marked.graph.nodes.length;
+  const inner = new Set<number>();
+  for (const s of plan.values()) for (let i = s.start; i < s.end; i++) if (!s.outputs.includes(i) && !["param", "input", "const"].includes(marked.graph.nodes[i].op)) inner.add(i);
+  // a forward node keeps its id in the step when nothing before it was pruned: check that assumption, then the reads
+  const kept = step.graph.nodes.slice(0, forward).every((n, i) => n.op === marked.graph.nodes[i].op);
+  assert.ok(kept, "the step starts with the model's forward, unpruned");
+  const lateReads = step.graph.nodes.slice(forward).flatMap((n) => n.args.filter((a) => inner.has(a)));
+  assert.equal(lateReads, [], "backward nodes read recomputed copies only");
+});
+
+async function grads(e: Engine, ir: typeof plain): Promise<Map<string, Float32Array>> {
+  const program = await e.compile(buildTrainStep(ir, settings(ir)));
+  const params = e.createParams(ir, undefined, { trainable: false, seed: 5, compiled: true });
+  const [, T, C, S] = ir.graph.inputs[0].type.shape as number[];
+  const ctx = ir.graph.inputs[1].type.shape[1] as number;
+  const feeds = {
+    video: e.fromHost({ dtype: "f32", shape: [2, T, C, S, S], data: Float32Array.from({ length: 2 * T * C * S * S }, (_, i) => Math.cos(i * 0.11)) }),
+    text: e.fromHost({ dtype: "i32", shape: [2, ctx], data: Int32Array.from({ length: 2 * ctx }, (_, i) => (i % ctx === 4 ? 511 : (i * 13) % 400)) }),
+    labels: e.fromHost({ dtype: "i32", shape: [2], data: Int32Array.of(1, 0) }),
+  };
+  const out = await program.run(feeds, params);
+  const g = new Map<string, Float32Array>();
+  for (const p of ir.params) g.set(p.path, (await e.read(out[`next.grad.${p.path}`])).data as Float32Array);
+  e.dispose(out);
+  e.dispose(Object.values(feeds));
+  e.dispose(params.values());
+  await program.dispose();
+  return g;
+}
+
+test("the gradients are bit for bit those without recomputation, on tfjs-wasm and ONNX Runtime", async () => {
+  await initBackend({ backend: "wasm", threads: 1 });
+  for (const e of [engine(), await createOnnxEngine({ threads: 1 })]) {
+    const [a, b] = [await grads(e, plain), await grads(e, marked)];
+    for (const [path, x] of a) assert.ok(Buffer.from(x.buffer).equals(Buffer.from(b.get(path)!.buffer)), `${e.name}: ${path} differs with recomputation`);
+  }
+});
+
+test.run();
