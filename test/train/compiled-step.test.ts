@@ -8,7 +8,6 @@ import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { buildTrainStep } from "../../src/compiler/5-train/step.ts";
 import { engine, useEngine } from "../../src/runtime/backend/current.ts";
 import type { Engine } from "../../src/runtime/backend/engine.ts";
 import { createOnnxEngine } from "../../src/runtime/onnx/engine.ts";
@@ -21,6 +20,7 @@ import { labelSmoothingCrossEntropy } from "../../src/runtime/tfjs/loss.ts";
 import { readSafetensors } from "../../src/runtime/weights/safetensors.ts";
 import type { HostTensor } from "../../src/runtime/weights/tensor.ts";
 import { cleanup, scratch, smallData, tinyIr } from "../session/helpers.ts";
+import { gradErrors, irGrads } from "./ir-grads.ts";
 
 let tfjs: Engine;
 let ort: Engine;
@@ -41,27 +41,6 @@ const video: HostTensor = { dtype: "f32", shape: [2, T, C, S, S], data: Float32A
 const text: HostTensor = { dtype: "i32", shape: [3, context], data: Int32Array.from({ length: 3 * context }, (_, i) => (i % context === 5 ? 511 : (i * 7) % 500)) };
 const labels = [2, 0];
 
-/** max |a - b| over max |b|: per parameter, and over all parameters as one vector. */
-function errors(got: Map<string, Float32Array>, want: Map<string, Float32Array>) {
-  let num = 0;
-  let den = 0;
-  let worst = { path: "", rel: 0 };
-  for (const [path, b] of want) {
-    const a = got.get(path)!;
-    assert.ok(a && a.length === b.length, `no gradient for ${path}`);
-    let n = 0;
-    let d = 0;
-    for (let i = 0; i < b.length; i++) {
-      n = Math.max(n, Math.abs(a[i] - b[i]));
-      d = Math.max(d, Math.abs(b[i]));
-    }
-    num = Math.max(num, n);
-    den = Math.max(den, d);
-    if (n / d > worst.rel) worst = { path, rel: n / d };
-  }
-  return { whole: num / den, worst };
-}
-
 async function autodiffGrads(): Promise<Map<string, Float32Array>> {
   useEngine(tfjs);
   const params = tfjs.createParams(ir, undefined, { trainable: true, seed: 3 });
@@ -77,27 +56,11 @@ async function autodiffGrads(): Promise<Map<string, Float32Array>> {
   return out;
 }
 
-async function irGrads(e: Engine): Promise<Map<string, Float32Array>> {
-  useEngine(e);
-  const step = buildTrainStep(ir, { groups: [{ paths: ir.params.map((p) => p.path), lrScale: 1, weightDecay: 0 }], smoothing: 0.1, adam: { beta1: 0.9, beta2: 0.98, eps: 1e-8 }, phase: "accumulate" });
-  const program = await e.compile(step);
-  const params = e.createParams(ir, undefined, { trainable: false, seed: 3, compiled: true });
-  const feeds = { video: e.fromHost(video), text: e.fromHost(text), labels: e.fromHost({ dtype: "i32", shape: [2], data: Int32Array.from(labels) }) };
-  const out = await program.run(feeds, params);
-  const grads = new Map<string, Float32Array>();
-  for (const p of ir.params) grads.set(p.path, (await e.read(out[`grad.${p.path}`])).data as Float32Array);
-  e.dispose(out);
-  e.dispose(Object.values(feeds));
-  e.dispose(params.values());
-  await program.dispose();
-  return grads;
-}
-
 test("IR gradients of all 98 parameters of tiny X-CLIP match tfjs autodiff, on tfjs and on ONNX Runtime", async () => {
   const want = await autodiffGrads();
   assert.is(want.size, 98);
   for (const [name, e] of [["tfjs-wasm", tfjs], ["onnx", ort]] as const) {
-    const { whole, worst } = errors(await irGrads(e), want);
+    const { whole, worst } = gradErrors((await irGrads(e, ir, { video, text, labels, seed: 3 })).grads, want);
     assert.ok(whole < 1e-5, `${name}: ${whole} relative over all gradients`);
     assert.ok(worst.rel < 1e-4, `${name}: ${worst.path} off by ${worst.rel} relative`);
   }
