@@ -5,7 +5,7 @@
  */
 import * as assert from "uvu/assert";
 import type { ModelIR } from "../../src/compiler/4-ir/schema.ts";
-import { buildTrainStep, stepPorts } from "../../src/compiler/5-train/step.ts";
+import { buildTrainStep } from "../../src/compiler/5-train/step.ts";
 import { useEngine } from "../../src/runtime/backend/current.ts";
 import type { Engine } from "../../src/runtime/backend/engine.ts";
 import type { HostTensor } from "../../src/runtime/weights/tensor.ts";
@@ -39,14 +39,6 @@ export async function irGrads(e: Engine, ir: ModelIR, c: GradCase): Promise<{ lo
   e.dispose(params.values());
   await program.dispose();
   return { loss, grads };
-}
-
-/** The accumulate step's output for a parameter's gradient: `grad.<path>`, or `next.grad.<path>` where the step names every state it updates `next.<its input>`. */
-function gradPort(step: ModelIR, path: string): string {
-  const names = [stepPorts.grad(path), stepPorts.next(stepPorts.grad(path))];
-  const name = names.find((n) => step.graph.outputs.some((o) => o.name === n));
-  assert.ok(name, `the step has no gradient output for ${path} (${names.join(" or ")})`);
-  return name!;
 }
 
 export interface GradErrors {
