@@ -7,14 +7,14 @@ import type { ModelIR } from "../../compiler/4-ir/schema.ts";
 import { engine, training } from "../backend/current.ts";
 import type { Tensor } from "../backend/engine.ts";
 import type { DatasetEntry } from "../data/dataset.ts";
-import { train, type StepInfo, type TrainResult } from "../train/loop.ts";
+import { train, type StepInfo, type TrainOptions, type TrainResult } from "../train/loop.ts";
 import { groupsFor } from "../train/optimizer.ts";
 import type { ProgressMode } from "../train/progress.ts";
 import type { HostTensor } from "../weights/tensor.ts";
 import { ClipBank } from "./clips.ts";
 import { classLogits, classTexts, disposeModel, frozenTextLogits, irHash, openModel, torchWeightIo, type VideoModel } from "./model.ts";
 import { frozenParams, modelLrScales, type LrGroup } from "./select.ts";
-import { classifierShape, type VideoModel as Model } from "./model.ts";
+import { classifierShape } from "./model.ts";
 import { stepSettings } from "./step-settings.ts";
 import { IrStepper } from "../train/ir-stepper.ts";
 import { stepPorts } from "../../compiler/5-train/step.ts";
@@ -84,8 +84,6 @@ export async function fit(o: FitOptions): Promise<FitResult> {
   const { frames, size } = model;
   const labels = Int32Array.from(o.entries, (e) => e.label);
   const per = frames * 3 * size * size;
-  const accum = o.accum ?? 1;
-  const totalSteps = o.steps ?? Math.floor(((o.epochs ?? 1) * Math.floor(o.entries.length / o.batch)) / accum);
   try {
     const result = await train({
       variables,
@@ -97,23 +95,7 @@ export async function fit(o: FitOptions): Promise<FitResult> {
         const logits = logitsOf(video, true);
         return training().crossEntropy(logits, Array.from(batch, (i) => labels[i]), o.smoothing ?? 0.1);
       },
-      dataSize: o.entries.length,
-      batch: o.batch,
-      accum,
-      steps: o.steps,
-      epochs: o.epochs,
-      lr: { base: o.lr, warmupSteps: Math.round((o.warmup ?? 0.1) * totalSteps), totalSteps, minLr: o.minLr ?? o.lr / 100 },
-      seed: o.seed,
-      checkpointEvery: o.checkpointEvery,
-      out: o.out,
-      resume: o.resume,
-      config: o.config,
-      irHash: irHash(o.ir),
-      weightIo: torchWeightIo(o.ir),
-      onStep: o.onStep,
-      evalEvery: o.evalEvery,
-      evalFn: o.evalFn && ((step) => o.evalFn!(model, step)),
-      progress: o.progress,
+      ...loopOptions(o, torchWeightIo(o.ir), () => model),
     });
     return { ...result, model };
   } catch (err) {
@@ -143,11 +125,9 @@ async function fitCompiled(o: FitOptions): Promise<FitResult> {
   const { stepIr, constants } = await constantSide(o.ir, text, params, settings.frozen);
   const stepper = await IrStepper.create(e, stepIr, settings, params, constants);
   // evaluation runs the compiled forward, which reads parameters in the same layout as the step
-  const model: Model = { ir: o.ir, params: new Map(params), compiledLayout: true, ...shape };
+  const model: VideoModel = { ir: o.ir, params: new Map(params), compiledLayout: true, ...shape };
   const labels = Int32Array.from(o.entries, (x) => x.label);
   const per = shape.frames * 3 * shape.size * shape.size;
-  const accum = o.accum ?? 1;
-  const totalSteps = o.steps ?? Math.floor(((o.epochs ?? 1) * Math.floor(o.entries.length / o.batch)) / accum);
   const current = () => {
     model.params = new Map(stepper.params());
     return model;
@@ -163,24 +143,8 @@ async function fitCompiled(o: FitOptions): Promise<FitResult> {
           [stepPorts.labels]: e.fromHost({ dtype: "i32", shape: [batch.length], data: Int32Array.from(batch, (i) => labels[i]) }),
         };
       },
-      dataSize: o.entries.length,
-      batch: o.batch,
-      accum,
-      steps: o.steps,
-      epochs: o.epochs,
-      lr: { base: o.lr, warmupSteps: Math.round((o.warmup ?? 0.1) * totalSteps), totalSteps, minLr: o.minLr ?? o.lr / 100 },
-      seed: o.seed,
-      checkpointEvery: o.checkpointEvery,
-      out: o.out,
-      resume: o.resume,
-      config: o.config,
-      irHash: irHash(o.ir),
       // compiled programs hold parameters in torch's layout already
-      weightIo: { save: (_path, v) => e.read(v), load: (_path, t) => e.fromHost(t) },
-      onStep: o.onStep,
-      evalEvery: o.evalEvery,
-      evalFn: o.evalFn && ((step) => o.evalFn!(current(), step)),
-      progress: o.progress,
+      ...loopOptions(o, { save: (_path, v) => e.read(v), load: (_path, t) => e.fromHost(t) }, current),
     });
     return { ...result, model: current() };
   } catch (err) {
@@ -203,3 +167,29 @@ async function constantSide(ir: ModelIR, text: Tensor, params: ReadonlyMap<strin
   await program.dispose();
   return { stepIr: varying, constants };
 }
+
+/** What the loop takes from fit's options whichever way the gradients come: data, schedule, checkpoints, reporting. */
+function loopOptions(o: FitOptions, weightIo: LoopIo, model: () => VideoModel) {
+  const accum = o.accum ?? 1;
+  const totalSteps = o.steps ?? Math.floor(((o.epochs ?? 1) * Math.floor(o.entries.length / o.batch)) / accum);
+  return {
+    dataSize: o.entries.length,
+    batch: o.batch,
+    accum,
+    steps: o.steps,
+    epochs: o.epochs,
+    lr: { base: o.lr, warmupSteps: Math.round((o.warmup ?? 0.1) * totalSteps), totalSteps, minLr: o.minLr ?? o.lr / 100 },
+    seed: o.seed,
+    checkpointEvery: o.checkpointEvery,
+    out: o.out,
+    resume: o.resume,
+    config: o.config,
+    irHash: irHash(o.ir),
+    weightIo,
+    onStep: o.onStep,
+    evalEvery: o.evalEvery,
+    evalFn: o.evalFn && ((step: number) => o.evalFn!(model(), step)),
+    progress: o.progress,
+  };
+}
+type LoopIo = NonNullable<TrainOptions["weightIo"]>;
