@@ -55,12 +55,22 @@ export interface CompiledRunOptions {
   into?: Record<string, Tensor>;
 }
 
+export interface CompileOptions {
+  /**
+   * Inference: every parameter the graph reads is fixed for the program's life and baked into it, from
+   * torch-layout data where given and from its seeded init spec otherwise, laid out as the engine prefers
+   * (ONNX Runtime: initializers, which it folds and pre-packs; tfjs: its re-laid weights). `run` then needs no
+   * `params`, and the program frees what it baked when disposed.
+   */
+  bake?: { weights: ReadonlyMap<string, HostF32>; seed: number };
+}
+
 /** A program compiled once and run asynchronously: what every engine offers (ONNX Runtime runs only this way). */
 export interface CompiledProgram {
   /** The graph's input names, parameters excluded (they come from `params` by path). */
   readonly inputNames: readonly string[];
-  /** Outputs by name; the caller owns those not written `into` given tensors. */
-  run(inputs: Record<string, Tensor>, params: Params, opts?: CompiledRunOptions): Promise<Record<string, Tensor>>;
+  /** Outputs by name; the caller owns those not written `into` given tensors. `params` may be left out of a baked program. */
+  run(inputs: Record<string, Tensor>, params?: Params, opts?: CompiledRunOptions): Promise<Record<string, Tensor>>;
   dispose(): Promise<void> | void;
 }
 
@@ -104,8 +114,8 @@ export interface Engine {
   scoped<T extends Tensor | Tensor[] | Record<string, Tensor>>(f: () => T): T;
   /** A program run synchronously inside scopes and gradient tapes (tfjs); engines that run only asynchronously leave it out. */
   lower?(ir: ModelIR): Program;
-  /** The IR compiled for repeated asynchronous runs (a training step, a fixed half of a split graph). */
-  compile(ir: ModelIR): Promise<CompiledProgram>;
+  /** The IR compiled for repeated asynchronous runs (inference, a training step, a fixed half of a split graph). */
+  compile(ir: ModelIR, opts?: CompileOptions): Promise<CompiledProgram>;
   /** Parameters from torch-layout data where given, the rest from their seeded init specs; `trainable`: updatable in place (training only). */
   /** `compiled`: in the layout `compile`'s programs read (torch's), rather than the one `lower` prefers. */
   createParams(ir: ModelIR, source: ReadonlyMap<string, HostF32> | undefined, opts: { trainable: boolean; seed: number; compiled?: boolean }): Map<string, Tensor>;

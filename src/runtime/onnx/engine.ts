@@ -1,17 +1,17 @@
 /**
  * ONNX Runtime as an Engine: values are ORT tensors over host memory (CPU), parameters stay in torch's layout,
- * and every IR, a training step included, compiles into one InferenceSession whose parameters are graph inputs.
+ * and every IR, a training step included, compiles into one InferenceSession whose parameters are graph inputs;
+ * an inference program may bake them in as initializers instead (`bake`), which ORT folds and pre-packs.
  * A run can write its outputs into tensors the caller allocated once (`into`), so a training step swaps its
  * parameter and moment buffers instead of copying them.
  */
 import type { ModelIR } from "../../compiler/4-ir/schema.ts";
 import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
-import type { CompiledProgram, Engine, HostF32, Tensor } from "../backend/engine.ts";
+import type { CompiledProgram, CompileOptions, Engine, HostF32, Tensor } from "../backend/engine.ts";
 import { initValues, seededRandom } from "../weights/init-values.ts";
 import { isFloat, numel, toFloat32, type HostTensor } from "../weights/tensor.ts";
 import { lowerToOnnx } from "./lower.ts";
-import { modelBytes } from "./model.ts";
-import { cudaMissing, loadOrt, type Device } from "./session.ts";
+import { cudaMissing, loadOrt, openSession, type Device } from "./session.ts";
 
 type Ort = Awaited<ReturnType<typeof loadOrt>>;
 type OrtValue = InstanceType<Ort["Tensor"]>;
@@ -44,18 +44,12 @@ export interface OnnxEngineOptions {
   threads?: number;
 }
 
-export async function createOnnxEngine(opts: OnnxEngineOptions = {}): Promise<Engine> {
+export async function createOnnxEngine({ device = "cpu", threads }: OnnxEngineOptions = {}): Promise<Engine> {
   const ort = await loadOrt();
-  const device = opts.device ?? "cpu";
   if (device === "cuda") {
     const why = await cudaMissing();
     if (why) fail("backend_unavailable", undefined, "onnx --device cuda", why);
   }
-  const sessionOptions = {
-    executionProviders: [device],
-    graphOptimizationLevel: "all" as const,
-    ...(opts.threads ? { intraOpNumThreads: opts.threads, interOpNumThreads: 1 } : {}),
-  };
   const wrap = (v: OrtValue) => new OrtTensor(v);
   const fromHost = (t: HostTensor): Tensor => {
     if (isFloat(t.dtype)) return wrap(new ort.Tensor("float32", t.dtype === "f32" ? (t.data as Float32Array) : toFloat32(t), [...t.shape]));
@@ -74,10 +68,10 @@ export async function createOnnxEngine(opts: OnnxEngineOptions = {}): Promise<En
     invariant(false, `an ORT input of type ${v.type} where ${want} is declared`);
   };
 
-  async function compile(ir: ModelIR): Promise<CompiledProgram> {
-    const bytes = modelBytes(lowerToOnnx(ir, { paramsAsInputs: true }));
-    invariant(bytes, `${ir.model}: a graph over 2 GB without its weights`);
-    const session = await ort.InferenceSession.create(bytes, sessionOptions);
+  async function compile(ir: ModelIR, opts: CompileOptions = {}): Promise<CompiledProgram> {
+    // baked: initializers, linear weights laid [in, out] once, which ORT folds and pre-packs; else graph inputs
+    const lowering = opts.bake ? { weights: opts.bake.weights, seed: opts.bake.seed } : { paramsAsInputs: true };
+    const session = await openSession(lowerToOnnx(ir, lowering), device, threads);
     const types = new Map<string, string>();
     for (const m of session.inputMetadata) if (m.isTensor) types.set(m.name, m.type);
     const portNames = new Set(ir.graph.inputs.map((p) => p.name));
@@ -86,7 +80,7 @@ export async function createOnnxEngine(opts: OnnxEngineOptions = {}): Promise<En
       async run(inputs, params, o = {}) {
         const feeds: Record<string, OrtValue> = {};
         for (const name of session.inputNames) {
-          const t = portNames.has(name) ? inputs[name] : params.get(name);
+          const t = portNames.has(name) ? inputs[name] : params?.get(name);
           if (!t) fail("usage", ir.file, `the program \`${ir.model}\` needs the value \`${name}\``);
           feeds[name] = asType(t, types.get(name) ?? "float32");
         }
@@ -140,14 +134,16 @@ export async function createOnnxEngine(opts: OnnxEngineOptions = {}): Promise<En
       const outer = shape.slice(0, axis).reduce((a, d) => a * d, 1);
       const inner = (v: OrtValue) => v.dims.slice(axis).reduce((a, d) => a * d, 1);
       shape[axis] = hs.reduce((s, v) => s + v.dims[axis], 0);
-      const out = new Float32Array(numel(shape));
+      type Data = Float32Array | Int32Array | BigInt64Array | Uint8Array;
+      const Typed = (hs[0].data as Data).constructor as new (n: number) => Data;
+      const out = new Typed(numel(shape));
       let at = 0;
       for (let o = 0; o < outer; o++) for (const v of hs) {
         const n = inner(v);
-        out.set((v.data as Float32Array).subarray(o * n, (o + 1) * n), at);
+        out.set((v.data as Data).subarray(o * n, (o + 1) * n) as never, at);
         at += n;
       }
-      return fromHost({ dtype: "f32", shape, data: out });
+      return wrap(new ort.Tensor(hs[0].type as "float32", out as Float32Array, shape));
     },
     viewProbabilities(logits, groups, reduce) {
       const v = V(logits);

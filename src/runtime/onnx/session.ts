@@ -1,7 +1,8 @@
 /**
- * ONNX Runtime as a back end: a model (an IR lowered here, or ONNX bytes or a file) in, an async `run`
- * over host tensors out. onnxruntime-node is loaded only when a session is made, so commands that never
- * run a model do not pay for it.
+ * ONNX Runtime's sessions: `openSession` (a lowered graph, ONNX bytes or a file on a device), which the engine
+ * (engine.ts) compiles every program through, and `createSession`, an async `run` over host tensors for
+ * running a model file or a lowered IR as is (exported models, lowering tests). onnxruntime-node is loaded
+ * only when a session is made, so commands that never run a model do not pay for it.
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -10,7 +11,7 @@ import { dirname, join } from "node:path";
 import type { ModelIR } from "../../compiler/4-ir/schema.ts";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { toFloat32, type HostTensor } from "../weights/tensor.ts";
-import { lowerToOnnx, type LowerOptions } from "./lower.ts";
+import { lowerToOnnx, type LowerOptions, type OnnxGraph } from "./lower.ts";
 import { modelBytes, writeModel } from "./model.ts";
 
 export type Device = "cpu" | "cuda";
@@ -58,39 +59,54 @@ export async function cudaMissing(): Promise<string | undefined> {
   return undefined;
 }
 
-export async function createSession(model: ModelIR | Uint8Array | string, opts: SessionOptions = {}): Promise<OnnxSession> {
-  const ort = await loadOrt();
-  const device = opts.device ?? "cpu";
-  const noCuda = device === "cuda" ? await cudaMissing() : undefined;
-  if (noCuda) fail("backend_unavailable", undefined, "onnx --device cuda", noCuda);
-  const options = {
+/** Session options for a device: ORT's full graph optimisation; `threads` intra-op threads (default: ORT's choice). */
+function sessionOptions(device: Device, threads: number | undefined) {
+  return {
     executionProviders: [device],
     graphOptimizationLevel: "all" as const,
-    ...(opts.threads ? { intraOpNumThreads: opts.threads, interOpNumThreads: 1 } : {}),
+    ...(threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
   };
+}
+
+export type OrtSession = Awaited<ReturnType<Ort["InferenceSession"]["create"]>>;
+
+/**
+ * An InferenceSession over a lowered graph (or ONNX bytes or a file). A graph whose weights pass 2 GB goes
+ * through a temporary model file with its weights beside it, which ORT reads from disk. A device that fails
+ * to start is a usage error saying why.
+ */
+export async function openSession(model: OnnxGraph | Uint8Array | string, device: Device = "cpu", threads?: number): Promise<OrtSession> {
+  const ort = await loadOrt();
+  const noCuda = device === "cuda" ? await cudaMissing() : undefined;
+  if (noCuda) fail("backend_unavailable", undefined, "onnx --device cuda", noCuda);
+  const options = sessionOptions(device, threads);
   let tmp: string | undefined;
   let source: Uint8Array | string;
   if (typeof model === "string" || model instanceof Uint8Array) source = model;
   else {
-    const g = lowerToOnnx(model, opts);
-    const bytes = modelBytes(g);
+    const bytes = modelBytes(model);
     if (bytes) source = bytes;
     else {
-      // above 2 GB the weights live beside the model file, which ORT reads from disk
       tmp = mkdtempSync(join(tmpdir(), "mdl-onnx-"));
       source = join(tmp, "model.onnx");
-      writeModel(source, g);
+      writeModel(source, model);
     }
   }
-  let session: Awaited<ReturnType<Ort["InferenceSession"]["create"]>>;
   try {
-    session = typeof source === "string" ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
+    return typeof source === "string" ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
   } catch (err) {
     if (device !== "cpu") fail("backend_unavailable", undefined, `onnx --device ${device}`, (await cudaMissing()) ?? String((err as Error).message));
     throw err;
   } finally {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** A session over host tensors: a model (an IR lowered here with `opts`' weights, or ONNX bytes or a file) run as is. */
+export async function createSession(model: ModelIR | Uint8Array | string, opts: SessionOptions = {}): Promise<OnnxSession> {
+  const ort = await loadOrt();
+  const isFile = typeof model === "string" || model instanceof Uint8Array;
+  const session = await openSession(isFile ? model : lowerToOnnx(model, opts), opts.device, opts.threads);
   const types = new Map<string, string>();
   for (const m of session.inputMetadata) if (m.isTensor) types.set(m.name, m.type);
   return {

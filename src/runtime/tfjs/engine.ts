@@ -5,7 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ModelIR } from "../../compiler/4-ir/schema.ts";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
-import type { Engine, HostF32, Params, Program, Tensor, Training } from "../backend/engine.ts";
+import type { CompiledProgram, CompileOptions, Engine, HostF32, Params, Program, Tensor, Training } from "../backend/engine.ts";
 import type { HostTensor } from "../weights/tensor.ts";
 import { isFloat, toFloat32 } from "../weights/tensor.ts";
 import { AdamW } from "./adamw.ts";
@@ -49,6 +49,19 @@ const training: Training = {
   scale: (a, k) => tf.mul(T(a), k),
 };
 
+/** An inference program owning its parameters, made once in the layout the kernels prefer (as `lower` has them). */
+function baked(ir: ModelIR, bake: NonNullable<CompileOptions["bake"]>): CompiledProgram {
+  const read = new Set(ir.graph.nodes.filter((n) => n.op === "param").map((n) => n.attrs.path as string));
+  const own = { ...ir, params: ir.params.filter((p) => read.has(p.path)) };
+  const params = tfjsEngine.createParams(own, bake.weights, { trainable: false, seed: bake.seed });
+  const p = program(own);
+  return {
+    inputNames: ir.graph.inputs.map((i) => i.name),
+    run: async (inputs) => p.predict(inputs, params).outputs,
+    dispose: () => params.forEach((t) => t.dispose()),
+  };
+}
+
 export const tfjsEngine: Engine = {
   get name() {
     return `tfjs-${tf.getBackend()}`;
@@ -74,12 +87,13 @@ export const tfjsEngine: Engine = {
   numTensors: () => tf.memory().numTensors,
   scoped: <R>(f: () => R) => tf.tidy(f as unknown as () => tf.TensorContainer) as unknown as R,
   lower: program,
-  async compile(ir) {
+  async compile(ir, opts = {}) {
+    if (opts.bake) return baked(ir, opts.bake);
     const p = program(inTorchLayout(ir));
     return {
       inputNames: ir.graph.inputs.map((i) => i.name),
       // tfjs writes no output in place: `into` is a hint the engine may ignore
-      run: async (inputs, params, opts) => p.predict(inputs, params).outputs,
+      run: async (inputs, params) => p.predict(inputs, params ?? new Map()).outputs,
       dispose: () => {},
     };
   },
