@@ -31,11 +31,12 @@ if (!compiled.value) {
   process.exit(2);
 }
 
-// 2. Start TensorFlow.js (wasm here) and load the weights; the class texts are encoded once.
+// 2. Start an engine (TensorFlow.js on wasm here; ONNX Runtime: useEngine(await createOnnxEngine())) and compile
+//    the model with its weights; the class texts are encoded once.
 await initBackend({ threads: 1 });
-const classifier = createClassifier(compiled.value, checkpoint);
+const classifier = await createClassifier(compiled.value, checkpoint);
 const { ids } = ClipTokenizer.load().tokenize(labels, classifier.context);
-classifier.setTexts(ids, labels.length);
+await classifier.setTexts(ids, labels.length); // or read from the disk cache, the second time
 
 // 3. Decode the frames the model wants (T centre-of-segment frames, centre crop, official normalisation).
 const views = await readViews({ path: video, kind: "video" }, { frames: classifier.visual.frames, size: classifier.visual.size });
@@ -43,5 +44,5 @@ const probabilities = await classifier.classify(views);
 
 const ranked = labels.map((label, i) => [label, probabilities[i]] as const).sort((a, b) => b[1] - a[1]);
 for (const [label, p] of ranked) console.log(`${(100 * p).toFixed(1).padStart(5)}%  ${label}`);
-classifier.dispose();
+await classifier.dispose();
 process.exit(0);

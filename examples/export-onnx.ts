@@ -12,7 +12,7 @@
 import { compileOrFail } from "../src/cli/compile-args.ts";
 import { lowerToOnnx } from "../src/runtime/onnx/lower.ts";
 import { writeModel } from "../src/runtime/onnx/model.ts";
-import { checkpointWeights } from "../src/runtime/onnx/weights.ts";
+import { checkpointWeights } from "../src/runtime/run/load-params.ts";
 import { createSession } from "../src/runtime/onnx/session.ts";
 import { readViews } from "../src/runtime/data/clip-reader.ts";
 import { ClipTokenizer } from "../src/runtime/tokenizer/clip-tokenizer.ts";

@@ -1,6 +1,7 @@
 /**
  * `mdl classify MODEL --weights W --video FILE... --labels labels.csv|"a,b,c"`: zero-shot ranked labels per
- * video. The class texts are encoded once and reused for every video (runtime/run/classify.ts). Frames per
+ * video, on the engine --runtime picks. The class texts are encoded once, or read from the disk cache, and
+ * reused for every video (runtime/run/classify.ts). Frames per
  * clip and resolution come from the model's hyperparameters (so from the checkpoint when it binds them).
  */
 import type { Command } from "commander";
@@ -11,11 +12,9 @@ import { readLabels } from "../runtime/data/dataset.ts";
 import { isImagePath } from "../runtime/data/image.ts";
 import { ClipTokenizer } from "../runtime/tokenizer/clip-tokenizer.ts";
 import { formatCoverage } from "../runtime/weights/coverage.ts";
-import type { Checkpoint } from "../runtime/weights/checkpoint.ts";
-import type { ModelIR } from "../compiler/4-ir/schema.ts";
 import { collect, runCommand } from "./io.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
-import { backendOptions, parseCount, pickRuntime, runtimeOptions, startBackend } from "./options.ts";
+import { backendOptions, parseCount, runtimeOptions, startEngine } from "./options.ts";
 
 interface ClassifyFlags extends ModelFlags {
   weights?: string;
@@ -60,7 +59,7 @@ export function register(program: Command): void {
     .option("--views <CLIPSxCROPS>", "temporal clips x spatial crops (1 or 3), averaged as the official multi-view test", "1x1")
     .option("--json", "print JSON")
     .option("--strict", "fail unless the checkpoint provides exactly the model's parameters")
-    .option("--no-cache", "recompute the class-text features instead of reading them from the cache (onnx runtime)");
+    .option("--no-cache", "recompute the class-text features instead of reading them from the cache");
   runtimeOptions(backendOptions(modelOptions(cmd))).action((model: string, flags: ClassifyFlags) =>
     runCommand(async () => {
       const top = parseCount("--top", flags.top, 1);
@@ -72,7 +71,9 @@ export function register(program: Command): void {
       const vocab = ir.hyper.find((h) => h.name === "vocab")?.value;
       if (typeof vocab === "number" && vocab < tokenizer.vocabSize)
         fail("cannot_classify", ir.file, ir.model, `its vocabulary has ${vocab} tokens; CLIP's tokenizer needs ${tokenizer.vocabSize}`);
-      const classifier = await openClassifier(ir, checkpoint, flags);
+      const { createClassifier } = await import("../runtime/run/classify.ts");
+      await startEngine(flags);
+      const classifier = await createClassifier(ir, checkpoint, { strict: flags.strict, cache: flags.cache });
       if (checkpoint) process.stderr.write(`${checkpoint.file}: ${formatCoverage(classifier.coverage)}\n`);
       const { ids } = tokenizer.tokenize(labels.map((l) => flags.template.replaceAll("{}", l)), classifier.context);
       await classifier.setTexts(ids, labels.length);
@@ -95,18 +96,6 @@ export function register(program: Command): void {
       await classifier.dispose();
     }),
   );
-}
-
-/** The classifier on the chosen runtime: ONNX Runtime (class-text features cached on disk) or tfjs. */
-async function openClassifier(ir: ModelIR, checkpoint: Checkpoint | undefined, flags: ClassifyFlags) {
-  const runtime = await pickRuntime(flags);
-  if (runtime.name === "onnx") {
-    const { createOnnxClassifier } = await import("../runtime/onnx/classify.ts");
-    return createOnnxClassifier(ir, checkpoint, { strict: flags.strict, device: runtime.device, threads: runtime.threads, cache: flags.cache });
-  }
-  const { createClassifier } = await import("../runtime/run/classify.ts");
-  await startBackend(flags);
-  return createClassifier(ir, checkpoint, { strict: flags.strict });
 }
 
 function kindOf(path: string): "video" | "frames" | "image" {

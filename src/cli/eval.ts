@@ -1,12 +1,12 @@
 /**
  * `mdl eval MODEL --weights W --data DIR`: top-1/top-5, per-class accuracy and a confusion matrix, with
- * multi-view testing (`--views 2x3`: 2 temporal clips x 3 crops, probabilities summed over views).
+ * multi-view testing (`--views 2x3`: 2 temporal clips x 3 crops, per-view class probabilities averaged, which
+ * ranks as X-CLIP's sum does).
  */
 import type { Command } from "commander";
 import { fail } from "../compiler/diagnostics/diagnostic.ts";
 import { loadSplit } from "../runtime/session/data.ts";
-import { evaluate, evaluateViews, type EvalResult } from "../runtime/session/evaluate.ts";
-import { disposeModel, openModel } from "../runtime/session/model.ts";
+import { evaluateViews, type EvalEntry, type EvalResult } from "../runtime/session/evaluate.ts";
 import type { ModelIR } from "../compiler/4-ir/schema.ts";
 import type { Checkpoint } from "../runtime/weights/checkpoint.ts";
 import { confusionSvg } from "../runtime/session/plots.ts";
@@ -15,7 +15,7 @@ import { checkpointCoverage } from "../runtime/run/load-params.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
 import { runCommand, writeFileAtomic } from "./io.ts";
 import { reportBad } from "./train.ts";
-import { backendOptions, pickRuntime, runtimeOptions, startBackend } from "./options.ts";
+import { backendOptions, runtimeOptions, startEngine } from "./options.ts";
 
 interface EvalCli extends ModelFlags {
   weights: string;
@@ -79,21 +79,14 @@ export function register(program: Command): void {
   );
 }
 
-/** On ONNX Runtime through the zero-shot classifier (class texts encoded once, or read from the cache), else on tfjs. */
-async function runEval(ir: ModelIR, checkpoint: Checkpoint, data: { classes: string[]; entries: Parameters<typeof evaluate>[2] }, views: { clips: number; crops: 1 | 3 }, o: EvalCli): Promise<EvalResult> {
-  const runtime = await pickRuntime(o);
-  if (runtime.name === "onnx") {
-    const { createOnnxClassifier } = await import("../runtime/onnx/classify.ts");
-    const { ClipTokenizer } = await import("../runtime/tokenizer/clip-tokenizer.ts");
-    const c = await createOnnxClassifier(ir, checkpoint, { device: runtime.device, threads: runtime.threads });
-    await c.setTexts(ClipTokenizer.load().tokenize([...data.classes], c.context).ids, data.classes.length);
-    const r = await evaluateViews((v) => c.classify(v), c.visual, data.classes.length, data.entries, views);
-    await c.dispose();
-    return r;
-  }
-  await startBackend(o);
-  const model = openModel(ir, checkpoint.tensors, { trainable: false, seed: 0 });
-  const r = await evaluate(model, data.classes, data.entries, views);
-  disposeModel(model);
+/** Through the zero-shot classifier on the engine --runtime picks: class texts encoded once (or read from the cache), then each video's views. */
+async function runEval(ir: ModelIR, checkpoint: Checkpoint, data: { classes: string[]; entries: readonly EvalEntry[] }, views: { clips: number; crops: 1 | 3 }, o: EvalCli): Promise<EvalResult> {
+  const { createClassifier } = await import("../runtime/run/classify.ts");
+  const { ClipTokenizer } = await import("../runtime/tokenizer/clip-tokenizer.ts");
+  await startEngine(o);
+  const c = await createClassifier(ir, checkpoint);
+  await c.setTexts(ClipTokenizer.load().tokenize([...data.classes], c.context).ids, data.classes.length);
+  const r = await evaluateViews((v) => c.classify(v), c.visual, data.classes.length, data.entries, views);
+  await c.dispose();
   return r;
 }

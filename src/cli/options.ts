@@ -86,3 +86,19 @@ export async function pickRuntime(flags: RuntimeFlags): Promise<RuntimeChoice> {
   if (missing) return { name: "tfjs", device, threads, why: `ONNX Runtime is not available (${missing})` };
   return { name: "onnx", device, threads, why: flags.runtime ? "--runtime onnx" : "the fastest available: onnxruntime-node loads (CPU kernels ship in the package)" };
 }
+
+/**
+ * Starts the engine pickRuntime chooses and makes it the current one: ONNX Runtime on its device, or tfjs
+ * through startBackend. The commands that run a model call this once; everything after talks to the Engine.
+ */
+export async function startEngine(flags: RuntimeFlags): Promise<RuntimeChoice> {
+  const choice = await pickRuntime(flags);
+  if (choice.name === "tfjs") {
+    await startBackend(flags);
+    return choice;
+  }
+  const { createOnnxEngine } = await import("../runtime/onnx/engine.ts");
+  const { useEngine } = await import("../runtime/backend/current.ts");
+  useEngine(await createOnnxEngine({ device: choice.device, threads: choice.threads }));
+  return choice;
+}

@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { formatCoverage } from "../runtime/weights/coverage.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
 import { runCommand } from "./io.ts";
-import { backendOptions, parseCount, pickRuntime, runtimeOptions, startBackend } from "./options.ts";
+import { backendOptions, parseCount, runtimeOptions, startEngine } from "./options.ts";
 
 interface PredictFlags extends ModelFlags {
   weights?: string;
@@ -35,30 +35,17 @@ export function register(program: Command): void {
     runCommand(async () => {
       const seed = flags.seed === undefined ? 0 : parseCount("--seed", flags.seed, 0);
       const { ir, checkpoint } = compileOrFail(model, flags, flags.weights, flags.inputs);
-      const runtime = await pickRuntime(flags);
-      if (runtime.name === "onnx") {
-        const { readHostInputs, writeHostOutputs } = await import("../runtime/run/io-tensors.ts");
-        const { checkpointWeights } = await import("../runtime/onnx/weights.ts");
-        const { createSession } = await import("../runtime/onnx/session.ts");
-        const { weights, coverage } = checkpointWeights(ir, checkpoint, { strict: flags.strict });
-        if (checkpoint) process.stderr.write(`${checkpoint.file}: ${formatCoverage(coverage)}\n`);
-        const inputs = readHostInputs(ir, flags.inputs);
-        const session = await createSession(ir, { weights, seed, device: runtime.device, threads: runtime.threads });
-        writeHostOutputs(flags.out, await session.run(inputs));
-        await session.dispose();
-        return;
-      }
       const { disposeAll, readModelInputs, writeOutputs } = await import("../runtime/run/io-tensors.ts");
       const { createRunner } = await import("../runtime/run/runner.ts");
-      await startBackend(flags);
+      await startEngine(flags);
       const runner = createRunner(ir, checkpoint, { strict: flags.strict, seed });
       if (checkpoint) process.stderr.write(`${checkpoint.file}: ${formatCoverage(runner.coverage)}\n`);
       const inputs = readModelInputs(ir, flags.inputs);
-      const { outputs } = runner.run(inputs);
+      const { outputs } = await runner.run(inputs);
       await writeOutputs(flags.out, outputs);
       disposeAll(inputs);
       disposeAll(outputs);
-      runner.dispose();
+      await runner.dispose();
     }),
   );
 }

@@ -9,7 +9,7 @@ import type { ModelIR } from "../../src/compiler/4-ir/schema.ts";
 import { neededContext, truncateContext } from "../../src/runtime/run/causal-context.ts";
 import { splitByInputs } from "../../src/runtime/run/split.ts";
 import { createSession } from "../../src/runtime/onnx/session.ts";
-import { checkpointWeights } from "../../src/runtime/onnx/weights.ts";
+import { checkpointWeights } from "../../src/runtime/run/load-params.ts";
 import { compileWith, FIXTURES } from "../run/helpers.ts";
 import { hostRelError } from "./helpers.ts";
 

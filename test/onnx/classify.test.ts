@@ -1,5 +1,5 @@
 /**
- * Zero-shot classification on ONNX Runtime against the official reference: each fixture video, as one
+ * Zero-shot classification (run/classify.ts) on the ONNX Runtime engine against the official reference: each fixture video, as one
  * view, against the fixture's class texts gives softmax(official logits) for its row. The class-text
  * features come from the disk cache the second time (same numbers), and any change of labels or weights
  * misses it.
@@ -9,13 +9,16 @@ import * as assert from "uvu/assert";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createOnnxClassifier } from "../../src/runtime/onnx/classify.ts";
+import { useEngine } from "../../src/runtime/backend/current.ts";
+import { createOnnxEngine } from "../../src/runtime/onnx/engine.ts";
+import { createClassifier } from "../../src/runtime/run/classify.ts";
 import { readSafetensors } from "../../src/runtime/weights/safetensors.ts";
 import { toFloat32 } from "../../src/runtime/weights/tensor.ts";
 import { compileWith, FIXTURES } from "../run/helpers.ts";
 
 const cacheDir = mkdtempSync(join(tmpdir(), "mdl-text-cache-"));
 process.env.MDL_CACHE_DIR = cacheDir;
+useEngine(await createOnnxEngine({ threads: 1 }));
 const entries = () => readdirSync(cacheDir, { recursive: true }).filter((f) => String(f).endsWith(".safetensors")).length;
 
 for (const fixture of ["xclip-tiny-e64", "xclip-tiny-mixed"]) {
@@ -31,7 +34,7 @@ for (const fixture of ["xclip-tiny-e64", "xclip-tiny-mixed"]) {
     const per = toFloat32(video).length / B;
     const before = entries();
     for (const round of [0, 1]) {
-      const c = await createOnnxClassifier(ir, ckpt, { threads: 1 });
+      const c = await createClassifier(ir, ckpt);
       const { cached } = await c.setTexts(ids, K);
       assert.is(cached, round === 1, `round ${round}: cached`);
       assert.is(entries(), before + 1);
@@ -45,7 +48,7 @@ for (const fixture of ["xclip-tiny-e64", "xclip-tiny-mixed"]) {
       await c.dispose();
     }
     // other labels (one text dropped) are another entry
-    const c = await createOnnxClassifier(ir, ckpt, { threads: 1 });
+    const c = await createClassifier(ir, ckpt);
     assert.is((await c.setTexts(ids.slice(0, (K - 1) * text.shape[1]), K - 1)).cached, false);
     await c.dispose();
     assert.is(entries(), before + 2);

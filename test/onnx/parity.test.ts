@@ -12,7 +12,7 @@ import { createSession } from "../../src/runtime/onnx/session.ts";
 import { INPUT_PREFIX } from "../../src/runtime/run/io-tensors.ts";
 import { toFloat32, type HostTensor } from "../../src/runtime/weights/tensor.ts";
 import { FIXTURES, compileWith, interNode } from "../run/helpers.ts";
-import { checkpointWeights } from "../../src/runtime/onnx/weights.ts";
+import { checkpointWeights } from "../../src/runtime/run/load-params.ts";
 import { hostRelError } from "./helpers.ts";
 
 const FILES = ["weights.safetensors", "weights.pth", "weights-legacy.pth", "checkpoint-official-layout.pth", "weights-fp16.pth"];

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { createSession } from "../../src/runtime/onnx/session.ts";
 import { readSafetensors } from "../../src/runtime/weights/safetensors.ts";
 import { loadCheckpoint } from "../../src/runtime/weights/load.ts";
-import { checkpointWeights } from "../../src/runtime/onnx/weights.ts";
+import { checkpointWeights } from "../../src/runtime/run/load-params.ts";
 import { INPUT_PREFIX } from "../../src/runtime/run/io-tensors.ts";
 import type { HostTensor } from "../../src/runtime/weights/tensor.ts";
 import { compileModel, randomInputs, randomWeights, runMdl } from "../torch/helpers.ts";

@@ -52,40 +52,40 @@ VARIANTS.forEach((hyper, i) => {
     const runner = createRunner(ir, ckpt, { strict: true });
     const video = tf.randomNormal([2, hyper.frames, 3, hyper.resolution, hyper.resolution], 0, 1, "float32", 5);
     const text = tf.tensor([[hyper.vocab - 2, 5, 9, hyper.vocab - 1, 0, 0, 0, 0], [hyper.vocab - 2, hyper.vocab - 1, 0, 0, 0, 0, 0, 0], [hyper.vocab - 2, 3, 4, 5, 6, 7, 8, hyper.vocab - 1]].map((row) => [...row, ...new Array(hyper.context - 8).fill(0)]), undefined, "int32");
-    const { outputs } = runner.run({ video, text });
+    const { outputs } = await runner.run({ video, text });
     assert.equal(outputs.logits.shape, [2, 3]);
     const logits = (outputs.logits as tf.Tensor).dataSync();
     assert.ok(logits.every(Number.isFinite));
     // params loaded from the file are the ones written: a second model from the same tensors agrees exactly
     const again = createRunner(made, { ...ckpt, tensors: readSafetensors(file).tensors });
-    const second = again.run({ video, text }).outputs;
+    const second = (await again.run({ video, text })).outputs;
     assert.equal([...(second.logits as tf.Tensor).dataSync()], [...logits]);
     disposeAll({ video, text, ...outputs });
     disposeAll(second);
-    runner.dispose();
-    again.dispose();
+    await runner.dispose();
+    await again.dispose();
     assert.is(tf.memory().numTensors, before);
   });
 });
 
-test("100 consecutive predictions of a compiled model leave tf.memory().numTensors unchanged", () => {
+test("100 consecutive predictions of a compiled model leave tf.memory().numTensors unchanged", async () => {
   const dirE = `${FIXTURES}/xclip-tiny-e64`;
   const { ir, ckpt } = compileWith("models/xclip.mdl", `${dirE}/weights.safetensors`);
   const runner = createRunner(ir, ckpt);
   const io = readSafetensors(`${dirE}/io.safetensors`).tensors;
   const inputs = toModelInputs(ir, io, "io.safetensors");
-  const first = runner.run(inputs).outputs;
+  const first = (await runner.run(inputs)).outputs;
   const ref = [...(first.logits as tf.Tensor).dataSync()];
   disposeAll(first);
   const before = tf.memory().numTensors;
   for (let i = 0; i < 100; i++) {
-    const { outputs } = runner.run(inputs);
+    const { outputs } = await runner.run(inputs);
     if (i === 99) assert.equal([...(outputs.logits as tf.Tensor).dataSync()], ref);
     disposeAll(outputs);
     assert.is(tf.memory().numTensors, before, `after prediction ${i + 1}`);
   }
   disposeAll(inputs);
-  runner.dispose();
+  await runner.dispose();
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -55,11 +55,11 @@ test("the split graphs are valid IR: the text tower only in the fixed half, the 
 test("classifier = softmax of the whole model's logits per view, averaged over views; 40 texts encoded once in two chunks", async () => {
   const ckpt = loadCheckpoint(weights);
   const before = tf.memory().numTensors;
-  const classifier = createClassifier(ir, ckpt);
+  const classifier = await createClassifier(ir, ckpt, { cache: false });
   // more labels than one text chunk (32), so the cached features are joined across chunks
   const labels = ["archery", "juggling balls", "playing the violin", "surfing water", ...Array.from({ length: 36 }, (_, i) => `action ${i}`)];
   const { ids } = ClipTokenizer.load().tokenize(labels, 77);
-  classifier.setTexts(ids, labels.length);
+  assert.equal(await classifier.setTexts(ids, labels.length), { cached: false });
   const per = 8 * 3 * 32 * 32;
   const views = [0, 1, 2].map((v) => Float32Array.from({ length: per }, (_, i) => Math.sin(i * 0.37 + v)));
   const probs = await classifier.classify(views);
@@ -68,7 +68,7 @@ test("classifier = softmax of the whole model's logits per view, averaged over v
   const full = createRunner(ir, ckpt);
   const video = tf.tensor(Float32Array.from(views.flatMap((v) => [...v])), [3, 8, 3, 32, 32]);
   const text = tf.tensor(ids, [labels.length, 77], "int32");
-  const { outputs } = full.run({ video, text });
+  const { outputs } = await full.run({ video, text });
   const soft = tf.softmax(outputs.logits as tf.Tensor, -1);
   const ref = soft.arraySync() as number[][];
   soft.dispose();
@@ -80,8 +80,8 @@ test("classifier = softmax of the whole model's logits per view, averaged over v
   assert.ok(Math.abs(probs.reduce((a, b) => a + b, 0) - 1) < 1e-5);
   assert.ok(Math.max(...mean) - Math.min(...mean) > 1e-4, "random weights still separate the classes a little");
   for (const t of [video, text, ...Object.values(outputs)]) t.dispose();
-  full.dispose();
-  classifier.dispose();
+  await full.dispose();
+  await classifier.dispose();
   assert.is(tf.memory().numTensors, before);
 });
 

@@ -22,8 +22,8 @@ for (const [fixture, model] of CASES) {
   const dir = `${FIXTURES}/${fixture}`;
   for (const file of FILES.filter((f) => existsSync(`${dir}/${f}`))) {
     const fp16 = file.includes("fp16");
-    test(`${fixture}/${file}: every output and intermediate within ${fp16 ? "1e-3 (logits: cosine within 4e-3)" : "1e-5"}`, () => {
-      worst.push(`${fixture}/${file}: ${assertReproduces(fixture, model, `${dir}/${file}`, fp16)}`);
+    test(`${fixture}/${file}: every output and intermediate within ${fp16 ? "1e-3 (logits: cosine within 4e-3)" : "1e-5"}`, async () => {
+      worst.push(`${fixture}/${file}: ${await assertReproduces(fixture, model, `${dir}/${file}`, fp16)}`);
     });
   }
 }

@@ -27,22 +27,24 @@ function refused(r: ReturnType<typeof predict>, file: string, code: string): voi
   assert.is(r.stderr.trim().split("\n").filter((l) => / error MDL/.test(l) || /^error MDL/.test(l)).length, 1, r.stderr);
 }
 
-test("X-CLIP from the official .pth with --weights as the only model flag: logits as out.logits, coverage on stderr", () => {
-  const out = join(dir, "out.safetensors");
-  const r = predict("models/xclip.mdl", "--weights", `${E64}/checkpoint-official-layout.pth`, "--inputs", `${E64}/io.safetensors`, "--out", out);
-  assert.is(r.status, 0, r.stderr);
-  assert.match(r.stderr, "loaded 123 of 123 parameters");
-  const got = readSafetensors(out).tensors;
-  assert.equal([...got.keys()], ["out.logits"]);
-  const ref = readSafetensors(`${E64}/io.safetensors`).tensors.get("out.logits")!;
-  const a = got.get("out.logits")!.data as Float32Array;
-  const b = ref.data as Float32Array;
-  assert.equal(got.get("out.logits")!.shape, [2, 3]);
-  let num = 0, den = 0;
-  for (let i = 0; i < b.length; i++) (num += (a[i] - b[i]) ** 2), (den += b[i] ** 2);
-  assert.ok(Math.sqrt(num / den) <= 1e-5, `${Math.sqrt(num / den)}`);
-  assert.equal(readdirSync(dir).filter((f) => f.endsWith(".tmp")), [], "no temp file left");
-});
+for (const runtime of ["onnx", "tfjs"]) {
+  test(`X-CLIP from the official .pth with --weights as the only model flag (--runtime ${runtime}): logits as out.logits, coverage on stderr`, () => {
+    const out = join(dir, `out-${runtime}.safetensors`);
+    const r = predict("models/xclip.mdl", "--weights", `${E64}/checkpoint-official-layout.pth`, "--inputs", `${E64}/io.safetensors`, "--out", out, "--runtime", runtime);
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stderr, "loaded 123 of 123 parameters");
+    const got = readSafetensors(out).tensors;
+    assert.equal([...got.keys()], ["out.logits"]);
+    const ref = readSafetensors(`${E64}/io.safetensors`).tensors.get("out.logits")!;
+    const a = got.get("out.logits")!.data as Float32Array;
+    const b = ref.data as Float32Array;
+    assert.equal(got.get("out.logits")!.shape, [2, 3]);
+    let num = 0, den = 0;
+    for (let i = 0; i < b.length; i++) (num += (a[i] - b[i]) ** 2), (den += b[i] ** 2);
+    assert.ok(Math.sqrt(num / den) <= 1e-5, `${Math.sqrt(num / den)}`);
+    assert.equal(readdirSync(dir).filter((f) => f.endsWith(".tmp")), [], "no temp file left");
+  });
+}
 
 test("an incomplete checkpoint: missing params keep their init and are listed; --strict refuses it", () => {
   const w = readSafetensors(`${E64}/weights.safetensors`).tensors;

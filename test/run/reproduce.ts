@@ -14,7 +14,7 @@ import { FIXTURES, compileWith, cosineError, interNode, relError } from "./helpe
  * ||ours - ref|| / ||ref|| <= 1e-5 for every tensor; from fp16 weights 1e-3, and the logits as cosines within
  * 4e-3 (see parity.test.ts for why). Returns a one-line account of the worst error.
  */
-export function assertReproduces(fixture: string, model: string, weights: string, fp16: boolean): string {
+export async function assertReproduces(fixture: string, model: string, weights: string, fp16: boolean): Promise<string> {
   const dir = `${FIXTURES}/${fixture}`;
   const io = readSafetensors(`${dir}/io.safetensors`).tensors;
   const tol = fp16 ? 1e-3 : 1e-5;
@@ -26,7 +26,7 @@ export function assertReproduces(fixture: string, model: string, weights: string
   const inters = refs.filter(([name]) => name.startsWith("inter."));
   const keep = inters.map(([name]) => interNode(ir, name));
   const inputs = toModelInputs(ir, io, `${dir}/io.safetensors`);
-  const { outputs, kept } = runner.run(inputs, keep);
+  const { outputs, kept } = await runner.run(inputs, keep);
   const errors: [string, number][] = [];
   const cosines: number[] = [];
   for (const [name, ref] of refs) {
@@ -46,7 +46,7 @@ export function assertReproduces(fixture: string, model: string, weights: string
   disposeAll(inputs);
   disposeAll(outputs);
   for (const t of kept.values()) t.dispose();
-  runner.dispose();
+  await runner.dispose();
   assert.is(tf.memory().numTensors, before, "tensors left behind");
   return `${errors.length + cosines.length} tensors, worst ${e.toExponential(2)} (${name})${cos}`;
 }

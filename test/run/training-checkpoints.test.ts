@@ -82,18 +82,18 @@ const written: [string, string][] = [
 });
 
 for (const [label, file] of written) {
-  test(`written from TypeScript: ${label} loads as the fixture's tensors and reproduces its outputs`, () => {
+  test(`written from TypeScript: ${label} loads as the fixture's tensors and reproduces its outputs`, async () => {
     const ckpt = loadCheckpoint(file);
     assertSameTensors(ckpt.tensors, reference, label);
     assert.match(ckpt.notes[0], /took the state dict from `model`; skipped optimizer, lr_scheduler, max_accuracy, epoch, config/);
-    console.log(`  ${label}: ${assertReproduces(FIXTURE, "models/xclip.mdl", file, false)}`);
+    console.log(`  ${label}: ${await assertReproduces(FIXTURE, "models/xclip.mdl", file, false)}`);
   });
 }
 
 const withTorch = needs(test, torchMissing());
 const torchDir = join(dir, "torch");
 
-withTorch("written by torch: main.py layout (AdamW after a step, CfgNode config) and DDP fp16, zip and legacy, reproduce the outputs", () => {
+withTorch("written by torch: main.py layout (AdamW after a step, CfgNode config) and DDP fp16, zip and legacy, reproduce the outputs", async () => {
   spawnSync("mkdir", ["-p", torchDir]);
   const r = spawnSync(TORCH_PYTHON, ["test/run/torch/training-checkpoints.py", `${FIXTURES}/${FIXTURE}/weights.pth`, torchDir], { encoding: "utf8", timeout: 300_000 });
   assert.is(r.status, 0, r.stderr);
@@ -106,7 +106,7 @@ withTorch("written by torch: main.py layout (AdamW after a step, CfgNode config)
       assert.equal(ckpt.notes.slice(1), ["removed the DistributedDataParallel prefix `module.` from every name", "converted f16 tensors to f32"]);
       assert.equal([...ckpt.sourceDtypes.values()].filter((d) => d !== "f16"), []);
     } else assertSameTensors(ckpt.tensors, reference, name);
-    console.log(`  torch ${name}: ${assertReproduces(FIXTURE, "models/xclip.mdl", file, fp16)}`);
+    console.log(`  torch ${name}: ${await assertReproduces(FIXTURE, "models/xclip.mdl", file, fp16)}`);
   }
 });
 

@@ -85,7 +85,7 @@ test("a corrupt frame stops training before it starts with file and reason; --sk
   assert.match(skip.stderr, /training XCLIP on 19 videos/);
 });
 
-test("mdl eval reads back a trained run's weights; bad options are catalogued errors", () => {
+test("mdl eval reads back a trained run's weights, on either runtime; bad options are catalogued errors", () => {
   const data = smallData();
   const out = join(scratch("eval"), "run");
   assert.is(mdl("train", "models/variants/clip-meanpool.mdl", "--preset", "tiny", "--data", data, "--out", out, "--steps", "2", "--batch", "4", "--threads", "1").status, 0);
@@ -98,6 +98,10 @@ test("mdl eval reads back a trained run's weights; bad options are catalogued er
   assert.is(cells, 10);
   assert.is(j.top1, j.confusion.reduce((a: number, row: number[], i: number) => a + row[i], 0) / 10);
   assert.match(readFileSync(join(out, "c.svg"), "utf8"), /^<svg/);
+  // the same classifier on tfjs: the same answers
+  const tfjs = mdl("eval", "models/variants/clip-meanpool.mdl", "--preset", "tiny", "--weights", w, "--data", data, "--split", "test", "--views", "2x3", "--json", "--threads", "1", "--runtime", "tfjs");
+  assert.is(tfjs.status, 0, tfjs.stderr);
+  assert.equal(JSON.parse(tfjs.stdout).predictions, j.predictions);
   const wrong = mdl("eval", "models/xclip.mdl", "--preset", "tiny", "--weights", w, "--data", data, "--threads", "1");
   assert.is(wrong.status, 2);
   assert.match(wrong.stderr, /MDL507: \d+ parameters are missing from the checkpoint/);

@@ -97,12 +97,12 @@ export function randomInputs(ir: ModelIR, seed: number, file: string): void {
 export async function runMdl(ir: ModelIR, weights: string, inputs: string): Promise<Record<string, Float32Array>> {
   const runner = createRunner(ir, loadCheckpoint(weights), { strict: true });
   const x = toModelInputs(ir, readSafetensors(inputs).tensors, inputs);
-  const { outputs } = runner.run(x);
+  const { outputs } = await runner.run(x);
   const out: Record<string, Float32Array> = {};
   for (const [k, t] of Object.entries(outputs)) out[k] = toFloat32(await toHost(t));
   disposeAll(x);
   disposeAll(outputs);
-  runner.dispose();
+  await runner.dispose();
   return out;
 }
 

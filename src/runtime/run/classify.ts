@@ -1,19 +1,20 @@
 /**
- * Zero-shot classification of videos against class names. The model is split once (split.ts): the class
- * texts go through the fixed half a single time, and each video (all its views as one batch) through the
- * varying half with those cached values. Scores follow the official validation: softmax over the classes
- * per view, then the mean over views. Texts run on the shortest context that holds every end token when the
- * graph proves the mask causal (causal-context.ts).
+ * Zero-shot classification of videos against class names, on whichever engine is current. The model is
+ * split once (split.ts): the class texts go through the fixed half a single time (or come from the disk
+ * cache, text-features.ts), and each video (all its views as one batch) through the varying half, compiled
+ * once with the weights baked in, with those values. Scores follow the official validation: softmax over
+ * the classes per view, then the mean over views.
  */
 import type { ModelIR, Port } from "../../compiler/4-ir/schema.ts";
 import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
-import { engine, lowerSync } from "../backend/current.ts";
+import { engine } from "../backend/current.ts";
 import type { Tensor } from "../backend/engine.ts";
 import type { Checkpoint } from "../weights/checkpoint.ts";
 import type { Coverage } from "../weights/coverage.ts";
-import { disposeParams, loadParams } from "./load-params.ts";
-import { neededContext, shortenIds, truncateContext } from "./causal-context.ts";
+import { checkpointWeights } from "./load-params.ts";
 import { splitByInputs } from "./split.ts";
+import { textFeatures } from "./text-features.ts";
+import { checkTokenIds } from "./token-ids.ts";
 
 export interface VisualInput {
   port: Port;
@@ -26,11 +27,11 @@ export interface Classifier {
   visual: VisualInput;
   context: number;
   coverage: Coverage;
-  /** Token ids [K, context] of the class texts; computed once, kept until `dispose`. */
-  setTexts(ids: Int32Array, count: number): void;
+  /** Token ids [count, context] of the class texts, kept until `dispose`; `cached`: their values came from the disk cache. */
+  setTexts(ids: Int32Array, count: number): Promise<{ cached: boolean }>;
   /** Views of one video, each [frames, 3, size, size]: the probability of each class. */
   classify(views: Float32Array[]): Promise<Float32Array>;
-  dispose(): void;
+  dispose(): Promise<void>;
 }
 
 const num = (d: string | number, what: string, ir: ModelIR) => {
@@ -64,64 +65,39 @@ export function classifyInputs(ir: ModelIR): { visual: VisualInput; text: Port; 
   return { visual, text, context: num(text.type.shape[1], "context length", ir), logits: logits.name };
 }
 
-const TEXT_CHUNK = 32;
-
-/** Cached values of text chunks as one: joined along the class axis, or (when they do not follow the class count) the first chunk's. */
-function joinChunks(ports: readonly Port[], parts: Record<string, Tensor>[], classes: string): Record<string, Tensor> {
-  const out: Record<string, Tensor> = {};
-  for (const port of ports) {
-    const values = parts.map((p) => p[port.name]);
-    const axis = port.type.shape.findIndex((d) => d === classes);
-    const mentions = port.type.shape.some((d) => typeof d === "string" && new RegExp(`\\b${classes}\\b`).test(d));
-    invariant(axis >= 0 || !mentions || parts.length === 1, `cached value ${port.name} has shape [${port.type.shape}]; cannot join text chunks`);
-    if (parts.length === 1) out[port.name] = values[0];
-    else if (axis >= 0) {
-      out[port.name] = engine().concat(values, axis);
-      values.forEach((t) => t.dispose());
-    } else {
-      out[port.name] = values[0];
-      values.slice(1).forEach((t) => t.dispose());
-    }
-  }
-  return out;
+export interface ClassifierOptions {
+  strict?: boolean;
+  seed?: number;
+  /** Use and fill the on-disk cache of class-text values (default true). */
+  cache?: boolean;
 }
 
-export function createClassifier(ir: ModelIR, ckpt: Checkpoint | undefined, opts: { strict?: boolean; seed?: number } = {}): Classifier {
+export async function createClassifier(ir: ModelIR, ckpt: Checkpoint | undefined, opts: ClassifierOptions = {}): Promise<Classifier> {
   const { visual, text, context, logits } = classifyInputs(ir);
   const { fixed, varying } = splitByInputs(ir, [visual.port.name]);
-  const { params, coverage } = loadParams(ir, ckpt, opts);
+  const { weights, coverage } = checkpointWeights(ir, ckpt, opts);
+  const src = { weights, seed: opts.seed ?? 0, ckpt };
   const e = engine();
-  const fixedRun = lowerSync(fixed);
-  const varyingRun = lowerSync(varying);
+  const video = await e.compile(varying, { bake: src });
   let cached: Record<string, Tensor> | undefined;
-  const dropCache = () => cached && Object.values(cached).forEach((t) => t.dispose());
+  const dropCache = () => cached && e.dispose(cached);
 
   return {
     visual,
     context,
     coverage,
-    setTexts(ids, count) {
+    async setTexts(ids, count) {
+      checkTokenIds(ir, text.name, ids, "the tokenized class names");
       dropCache();
-      // the shortest context that holds every end token, where the graph proves the mask causal (exact)
-      const L = neededContext(ids, count, context);
-      const cut = truncateContext(fixed, text.name, L);
-      const run = cut ? lowerSync(cut) : fixedRun;
-      const width = cut ? L : context;
-      const short = cut ? shortenIds(ids, count, context, L) : ids;
-      // In chunks: 400 texts at once would hold activations of 400 x 77 tokens, beyond the wasm heap.
-      const parts: Record<string, Tensor>[] = [];
-      for (let start = 0; start < count; start += TEXT_CHUNK) {
-        const n = Math.min(TEXT_CHUNK, count - start);
-        const input = e.fromHost({ dtype: "i32", shape: [n, width], data: short.subarray(start * width, (start + n) * width) });
-        parts.push(run.predict({ [text.name]: input }, params).outputs);
-        input.dispose();
-      }
-      cached = joinChunks(fixed.graph.outputs, parts, String(text.type.shape[0]));
+      cached = undefined;
+      const r = await textFeatures(fixed, text, ids, count, src, opts.cache);
+      cached = r.values;
+      return { cached: r.cached };
     },
     async classify(views) {
       invariant(cached, "setTexts before classify");
       const x = e.fromHost(viewBatch(visual, views));
-      const { outputs } = varyingRun.predict({ [visual.port.name]: x, ...cached }, params);
+      const outputs = await video.run({ [visual.port.name]: x, ...cached });
       x.dispose();
       const probs = e.viewProbabilities(outputs[logits], 1, "mean");
       e.dispose(outputs);
@@ -129,9 +105,9 @@ export function createClassifier(ir: ModelIR, ckpt: Checkpoint | undefined, opts
       probs.dispose();
       return out.data as Float32Array;
     },
-    dispose() {
+    async dispose() {
       dropCache();
-      disposeParams(params);
+      await video.dispose();
     },
   };
 }

@@ -66,7 +66,7 @@ export async function evaluate(m: VideoModel, classes: readonly string[], entrie
 
 /**
  * The same evaluation through any classifier that scores one video's views (mean of per-view softmax,
- * which ranks as the sum does): how `mdl eval --runtime onnx` runs.
+ * which ranks as the sum does): how `mdl eval` runs, on any engine (run/classify.ts).
  */
 export async function evaluateViews(
   classify: (views: Float32Array[]) => Promise<Float32Array>,
