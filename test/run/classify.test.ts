@@ -56,8 +56,9 @@ test("classifier = softmax of the whole model's logits per view, averaged over v
   const ckpt = loadCheckpoint(weights);
   const before = tf.memory().numTensors;
   const classifier = await createClassifier(ir, ckpt, { cache: false });
-  // more labels than one text chunk (32), so the cached features are joined across chunks
-  const labels = ["archery", "juggling balls", "playing the violin", "surfing water", ...Array.from({ length: 36 }, (_, i) => `action ${i}`)];
+  // one label fills the context, so a run takes 32 texts (32 x 77 tokens) and the features are joined across chunks
+  const long = `a class name that goes on ${"and on ".repeat(40)}`;
+  const labels = ["archery", "juggling balls", "playing the violin", "surfing water", long, ...Array.from({ length: 35 }, (_, i) => `action ${i}`)];
   const { ids } = ClipTokenizer.load().tokenize(labels, 77);
   assert.equal(await classifier.setTexts(ids, labels.length), { cached: false });
   const per = 8 * 3 * 32 * 32;

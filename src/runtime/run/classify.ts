@@ -39,9 +39,8 @@ const num = (d: string | number, what: string, ir: ModelIR) => {
   return d;
 };
 
-/** The video (f32 [B, T, 3, H, H]) or image (f32 [B, 3, H, H]) input, and the token input (int [K, context]). */
 /** The views of one video as one batch of the model's visual input (frames, or a single image per view). */
-export function viewBatch(visual: VisualInput, views: readonly Float32Array[]): { dtype: "f32"; shape: number[]; data: Float32Array } {
+function viewBatch(visual: VisualInput, views: readonly Float32Array[]): { dtype: "f32"; shape: number[]; data: Float32Array } {
   const per = visual.frames * 3 * visual.size * visual.size;
   const shape = visual.port.type.shape.length === 5 ? [views.length, visual.frames, 3, visual.size, visual.size] : [views.length, 3, visual.size, visual.size];
   const data = new Float32Array(views.length * per);
@@ -49,7 +48,8 @@ export function viewBatch(visual: VisualInput, views: readonly Float32Array[]): 
   return { dtype: "f32", shape, data };
 }
 
-export function classifyInputs(ir: ModelIR): { visual: VisualInput; text: Port; context: number; logits: string } {
+/** The video (f32 [B, T, 3, H, H]) or image (f32 [B, 3, H, H]) input, and the token input (int [K, context]). */
+function classifyInputs(ir: ModelIR): { visual: VisualInput; text: Port; context: number; logits: string } {
   const visualPort = ir.graph.inputs.find((p) => p.type.dtype === "f32" && (p.type.shape.length === 5 || p.type.shape.length === 4));
   const text = ir.graph.inputs.find((p) => p.type.dtype !== "f32" && p.type.shape.length === 2);
   if (!visualPort || !text || ir.graph.inputs.length !== 2)

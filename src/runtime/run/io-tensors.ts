@@ -61,10 +61,6 @@ export function readModelInputs(ir: ModelIR, path: string): Record<string, Tenso
   return toModelInputs(ir, readTensorFile(path), path);
 }
 
-export function readHostInputs(ir: ModelIR, path: string): Record<string, HostTensor> {
-  return hostModelInputs(ir, readTensorFile(path), path);
-}
-
 /** An engine tensor on the host (an asynchronous read: a GPU cannot be read synchronously). */
 export function toHost(t: Tensor): Promise<HostTensor> {
   return engine().read(t);
@@ -72,14 +68,8 @@ export function toHost(t: Tensor): Promise<HostTensor> {
 
 /** Every output as `out.<name>`, written atomically. */
 export async function writeOutputs(path: string, outputs: Record<string, Tensor>, metadata?: Record<string, string>): Promise<void> {
-  const host: Record<string, HostTensor> = {};
-  for (const [name, t] of Object.entries(outputs)) host[name] = await toHost(t);
-  writeHostOutputs(path, host, metadata);
-}
-
-export function writeHostOutputs(path: string, outputs: Record<string, HostTensor>, metadata?: Record<string, string>): void {
   const tensors = new Map<string, HostTensor>();
-  for (const [name, t] of Object.entries(outputs)) tensors.set(OUTPUT_PREFIX + name, t);
+  for (const [name, t] of Object.entries(outputs)) tensors.set(OUTPUT_PREFIX + name, await toHost(t));
   writeSafetensors(path, tensors, metadata);
 }
 

@@ -20,8 +20,9 @@ export interface WeightSource {
   ckpt: Checkpoint | undefined;
 }
 
-// 400 texts at once would hold activations of 400 x 77 tokens, beyond the wasm heap.
-const TEXT_CHUNK = 32;
+// Tokens per run: 400 texts of 77 tokens at once would hold activations beyond the wasm heap; on the shortest
+// context (a few tokens for short class names) one run takes hundreds of texts, which ORT's products prefer.
+const TEXT_TOKENS = 32 * 77;
 
 /** Values of text chunks as one: joined along the class axis, or (when they do not follow the class count) the first chunk's. */
 function joinChunks(ports: readonly Port[], parts: Record<string, Tensor>[], classes: string): Record<string, Tensor> {
@@ -53,8 +54,9 @@ async function compute(fixed: ModelIR, text: Port, ids: Int32Array, count: numbe
   const program = await e.compile(cut ?? fixed, { bake: src });
   const parts: Record<string, Tensor>[] = [];
   try {
-    for (let start = 0; start < count; start += TEXT_CHUNK) {
-      const n = Math.min(TEXT_CHUNK, count - start);
+    const rows = Math.max(1, Math.floor(TEXT_TOKENS / width));
+    for (let start = 0; start < count; start += rows) {
+      const n = Math.min(rows, count - start);
       const input = e.fromHost({ dtype: "i32", shape: [n, width], data: short.subarray(start * width, (start + n) * width) });
       parts.push(await program.run({ [text.name]: input }));
       input.dispose();
@@ -63,6 +65,13 @@ async function compute(fixed: ModelIR, text: Port, ids: Int32Array, count: numbe
     await program.dispose();
   }
   return joinChunks(fixed.graph.outputs, parts, String(text.type.shape[0]));
+}
+
+/** Parameters from the checkpoint file enter the key as its digest; the others by value, or by init spec and seed. */
+function keyOf(fixed: ModelIR, ids: Int32Array, count: number, src: WeightSource): string {
+  const initOf = (path: string) => JSON.stringify({ init: fixed.params.find((p) => p.path === path)?.init, seed: src.seed });
+  const fromFile = { digest: checkpointDigest(src.ckpt), loaded: new Set(src.weights.keys()) };
+  return textCacheKey(fixed, (p) => src.weights.get(p)?.data ?? initOf(p), ids, count, fromFile);
 }
 
 /** Token ids [count, context] of the class texts through `fixed`; `cached`: read from the disk cache. `cache: false` neither reads nor writes it. */
@@ -75,9 +84,7 @@ export async function textFeatures(
   cache = true,
 ): Promise<{ values: Record<string, Tensor>; cached: boolean }> {
   const e = engine();
-  const initOf = (path: string) => JSON.stringify({ init: fixed.params.find((p) => p.path === path)?.init, seed: src.seed });
-  const fromFile = { digest: checkpointDigest(src.ckpt), loaded: new Set(src.weights.keys()) };
-  const key = cache ? textCacheKey(fixed, (p) => src.weights.get(p)?.data ?? initOf(p), ids, count, fromFile) : "";
+  const key = cache ? keyOf(fixed, ids, count, src) : "";
   const hit = cache ? readTextCache(key) : undefined;
   if (hit && fixed.graph.outputs.every((o) => hit[o.name])) {
     return { values: Object.fromEntries(fixed.graph.outputs.map((o) => [o.name, e.fromHost(hit[o.name])])), cached: true };
