@@ -84,14 +84,20 @@ test("50 steps of tiny X-CLIP on ONNX Runtime follow tfjs's training losses with
   assert.ok(want[49] < want[0], "the loss falls");
 });
 
-function child(out: string, data: string, extra: string[], killAfterMs?: number): Promise<string> {
+const STEPS = 8;
+
+/** The fixture run; with `killAt`, SIGKILLed a random few milliseconds after it reports that step (mid-step or mid-save). */
+function child(out: string, data: string, extra: string[], killAt?: number): Promise<string> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ["--import", "tsx", "test/train/fixtures/run-xclip-compiled.ts", "--out", out, "--data", data, "--steps", "6", ...extra], { stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(process.execPath, ["--import", "tsx", "test/train/fixtures/run-xclip-compiled.ts", "--out", out, "--data", data, "--steps", String(STEPS), ...extra], { stdio: ["ignore", "pipe", "pipe"] });
     let text = "";
-    let timer: NodeJS.Timeout | undefined;
+    let armed = false;
     p.stdout.on("data", (c) => {
       text += c;
-      if (killAfterMs !== undefined && !timer && text.includes("step 1 ")) timer = setTimeout(() => p.kill("SIGKILL"), killAfterMs);
+      if (killAt !== undefined && !armed && text.includes(`step ${killAt} `)) {
+        armed = true;
+        setTimeout(() => p.kill("SIGKILL"), Math.floor(Math.random() * 40));
+      }
     });
     p.stderr.on("data", (c) => (text += c));
     p.on("close", () => resolve(text));
@@ -103,13 +109,14 @@ test("ONNX Runtime training: a SIGKILL at a random moment, then --resume, ends a
   const straight = scratch("straight");
   assert.match(await child(straight, data, []), /done/);
   const killed = scratch("killed");
-  const first = await child(killed, data, [], Math.floor(Math.random() * 1500));
-  assert.not.match(first, /done/, "the child was not killed in time");
+  const at = 1 + Math.floor(Math.random() * (STEPS - 2));
+  const first = await child(killed, data, [], at);
+  assert.not.match(first, /done/, `the child was not killed in time (after step ${at})`);
   assert.match(await child(killed, data, ["--resume"]), /done/);
   const a = readSafetensors(join(latestCheckpoint(straight)!, "weights.safetensors")).tensors;
   const b = readSafetensors(join(latestCheckpoint(killed)!, "weights.safetensors")).tensors;
   assert.is(a.size, 98);
-  for (const [k, t] of a) assert.ok(Buffer.from((t.data as Float32Array).buffer).equals(Buffer.from((b.get(k)!.data as Float32Array).buffer)), `${k} differs after resume`);
+  for (const [k, t] of a) assert.ok(Buffer.from((t.data as Float32Array).buffer).equals(Buffer.from((b.get(k)!.data as Float32Array).buffer)), `${k} differs after resume (killed after step ${at})`);
 });
 
 test.run();

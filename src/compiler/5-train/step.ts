@@ -38,7 +38,12 @@ export interface StepSettings {
   adam: { beta1: number; beta2: number; eps: number };
   /** Micro-batches per update (default 1): `update` divides the summed gradients by it. */
   accum?: number;
-  phase?: "accumulate" | "update";
+  /**
+   * `update` (default): gradients of the last micro-batch (plus the carried sums), then AdamW; `accumulate`: the
+   * gradients only; `apply`: AdamW alone on gradients that come in as `grad.<path>` (the sums of an
+   * accumulate program), which keeps the optimizer's temporaries out of the backward pass's memory.
+   */
+  phase?: "accumulate" | "update" | "apply";
   /** Whether gradient sums of earlier micro-batches come in (every micro-batch but the first). */
   carry?: boolean;
   /** The output holding the logits [B, K] (default `logits`). */
@@ -59,20 +64,12 @@ export const stepPorts = {
 
 export function buildTrainStep(ir: ModelIR, s: StepSettings): ModelIR {
   const phase = s.phase ?? "update";
-  const accum = s.accum ?? 1;
+  if (phase === "apply") return buildApply(ir, s);
   const logitsPort = ir.graph.outputs.find((o) => o.name === (s.logits ?? "logits"));
   invariant(logitsPort, `${ir.model} has no output \`${s.logits ?? "logits"}\``);
   const b = new GraphBuilder(ir.graph.nodes);
   const d = gradOps(b);
-  const inputs: Port[] = [...ir.graph.inputs];
-  const outputs: Port[] = [];
-  const input = (name: string, dtype: "f32" | "i32", shape: (number | string)[]) => {
-    b.scope = "";
-    const v = b.input(name, dtype, shape);
-    inputs.push({ name, value: v.id, type: { dtype, shape } });
-    return v;
-  };
-  const output = (name: string, v: GV) => outputs.push({ name, value: v.id, type: { dtype: v.dtype, shape: v.shape } });
+  const { inputs, outputs, input, output } = portsOf(b, ir.graph.inputs);
 
   // loss = mean over the batch of -((1 - s) log p[label] + s mean_k log p[k])
   const logits = b.value(logitsPort.value);
@@ -102,35 +99,110 @@ export function buildTrainStep(ir: ModelIR, s: StepSettings): ModelIR {
     return g;
   };
 
+  // Each parameter's gradient, in the order the backward pass makes them (the last layer's first). The updates
+  // and outputs follow that order, so an engine that schedules from the outputs (ONNX Runtime walks back from
+  // them) frees each layer's cotangents as soon as its parameters are updated instead of holding them all.
+  const grads = [...trained].map((path) => ({ path, g: gradOf(path) })).sort((x, y) => x.g.id - y.g.id);
   if (phase === "accumulate") {
-    for (const path of trained) output(stepPorts.next(stepPorts.grad(path)), gradOf(path));
+    for (const { path, g } of grads) output(stepPorts.next(stepPorts.grad(path)), g);
     return pruneIr(withPorts(ir, b, inputs, outputs));
   }
+  const pOf = (path: string, shape: number[]) => b.value(nodesOf.get(path)?.[0] ?? paramNode(b, path, shape));
+  adamw(b, s, input, output, grads.map(({ path, g }) => ({ path, g, p: pOf(path, shapeOf(ir, path)) })));
+  return pruneIr(withPorts(ir, b, inputs, outputs));
+}
+
+const shapeOf = (ir: ModelIR, path: string): number[] => {
+  const p = ir.params.find((x) => x.path === path);
+  invariant(p, `no parameter ${path} to train`);
+  return p.shape;
+};
+
+/**
+ * AdamW (PyTorch's, decoupled decay) on each trained parameter p with gradient sum g: inputs `lr`, `bias1`,
+ * `bias2_sqrt` and the moments; outputs `next.<path>` and the moments' next values. `accum` > 1 averages g.
+ */
+function adamw(b: GraphBuilder, s: StepSettings, input: InputFn, output: OutputFn, params: { path: string; g: GV; p: GV }[]): void {
+  const d = gradOps(b);
+  const accum = s.accum ?? 1;
   const lr = input(stepPorts.lr, "f32", []);
   const bias1 = input(stepPorts.bias1, "f32", []);
   const bias2Sqrt = input(stepPorts.bias2Sqrt, "f32", []);
   const { beta1, beta2, eps } = s.adam;
-  for (const group of s.groups) {
-    b.scope = "";
-    const rate = d.mul(lr, d.k(group.lrScale));
-    const decay = group.weightDecay ? d.sub(d.k(1), d.mul(rate, d.k(group.weightDecay))) : undefined;
-    const stepSize = d.div(rate, bias1);
-    for (const path of group.paths) {
-      const shape = ir.params.find((p) => p.path === path)?.shape;
-      invariant(shape, `no parameter ${path} to train`);
-      let g = gradOf(path);
-      if (accum > 1) g = d.mul(g, d.k(1 / accum));
-      const p = b.value(nodesOf.get(path)?.[0] ?? paramNode(b, path, shape));
-      const m = d.add(d.mul(input(stepPorts.avg(path), "f32", shape), d.k(beta1)), d.mul(g, d.k(1 - beta1)));
-      const v = d.add(d.mul(input(stepPorts.avgSq(path), "f32", shape), d.k(beta2)), d.mul(d.mul(g, g), d.k(1 - beta2)));
-      const denom = d.add(d.div(d.sqrt(v), bias2Sqrt), d.k(eps));
-      const next = d.sub(decay ? d.mul(p, decay) : p, d.mul(d.div(m, denom), stepSize));
-      output(stepPorts.next(path), next);
-      output(stepPorts.next(stepPorts.avg(path)), m);
-      output(stepPorts.next(stepPorts.avgSq(path)), v);
+  const groupOf = new Map(s.groups.flatMap((group) => group.paths.map((path) => [path, group] as const)));
+  // per group: 1 - rate * decay and rate / bias1, made once
+  const scalars = new Map<StepGroup, { decay?: GV; stepSize: GV }>();
+  const scalarsOf = (group: StepGroup) => {
+    let k = scalars.get(group);
+    if (!k) {
+      const rate = d.mul(lr, d.k(group.lrScale));
+      k = { decay: group.weightDecay ? d.sub(d.k(1), d.mul(rate, d.k(group.weightDecay))) : undefined, stepSize: d.div(rate, bias1) };
+      scalars.set(group, k);
     }
+    return k;
+  };
+  let previous: GV | undefined;
+  for (const { path, g: sum, p } of params) {
+    b.scope = "";
+    const { decay, stepSize } = scalarsOf(groupOf.get(path)!);
+    const g = after(d, previous, accum > 1 ? d.mul(sum, d.k(1 / accum)) : sum);
+    // Written so that every node with a parameter-sized value reads g: an engine that runs whatever is ready
+    // first would otherwise compute m * beta1, v * beta2 and p * decay for every parameter at the start and
+    // hold them all. The same update as PyTorch's, rounded in another order:
+    // m + (g - m)(1 - beta1), v + (g^2 - v)(1 - beta2), decay (p - step / decay * m / denom).
+    const mIn = input(stepPorts.avg(path), "f32", p.shape);
+    const vIn = input(stepPorts.avgSq(path), "f32", p.shape);
+    const m = d.add(mIn, d.mul(d.sub(g, mIn), d.k(1 - beta1)));
+    const v = d.add(vIn, d.mul(d.sub(d.mul(g, g), vIn), d.k(1 - beta2)));
+    const denom = d.add(d.div(d.sqrt(v), bias2Sqrt), d.k(eps));
+    const next = decay ? d.mul(d.sub(p, d.mul(d.div(m, denom), d.div(stepSize, decay))), decay) : d.sub(p, d.mul(d.div(m, denom), stepSize));
+    output(stepPorts.next(path), next);
+    output(stepPorts.next(stepPorts.avg(path)), m);
+    output(stepPorts.next(stepPorts.avgSq(path)), v);
+    previous = next;
   }
-  return pruneIr(withPorts(ir, b, inputs, outputs));
+}
+
+/**
+ * x, made to depend on `previous` (an ordering token, as JAX's optimization barriers): x + (e > e) for one entry e
+ * of `previous`, which is 0 exactly, NaN included. An engine that runs whatever is ready first (ONNX Runtime does)
+ * would otherwise start every parameter's update at once and hold all their temporaries: 5 GB more on B/32,
+ * and slower. The chain costs one elementwise pass per parameter.
+ */
+function after(d: ReturnType<typeof gradOps>, previous: GV | undefined, x: GV): GV {
+  if (!previous) return x;
+  const one = d.op("slice", [previous], { begin: previous.shape.map(() => 0), size: previous.shape.map(() => 1) });
+  const e = d.reshape(one, []);
+  return d.add(x, d.f32(d.greater(e, e)));
+}
+
+type InputFn = (name: string, dtype: "f32" | "i32", shape: (number | string)[]) => GV;
+type OutputFn = (name: string, v: GV) => void;
+
+/** The program's ports as they are added: `input` makes an input node, `output` names a value. */
+function portsOf(b: GraphBuilder, first: readonly Port[]): { inputs: Port[]; outputs: Port[]; input: InputFn; output: OutputFn } {
+  const inputs = [...first];
+  const outputs: Port[] = [];
+  const input: InputFn = (name, dtype, shape) => {
+    b.scope = "";
+    const v = b.input(name, dtype, shape);
+    inputs.push({ name, value: v.id, type: { dtype, shape } });
+    return v;
+  };
+  return { inputs, outputs, input, output: (name, v) => void outputs.push({ name, value: v.id, type: { dtype: v.dtype, shape: v.shape } }) };
+}
+
+/** The `apply` phase: AdamW alone, its gradients as inputs `grad.<path>`, the parameters as param nodes. */
+function buildApply(ir: ModelIR, s: StepSettings): ModelIR {
+  const b = new GraphBuilder([]);
+  const { inputs, outputs, input, output } = portsOf(b, []);
+  const params = s.groups.flatMap((group) => group.paths.map((path) => {
+    const shape = shapeOf(ir, path);
+    return { path, g: input(stepPorts.grad(path), "f32", shape), p: b.value(paramNode(b, path, shape)) };
+  }));
+  adamw(b, s, input, output, params);
+  const modules = [{ path: "", block: `${ir.model}.adamw`, hyper: {}, params: [], children: [] }];
+  return pruneIr({ ...ir, model: `${ir.model}.adamw`, symbols: [], modules, graph: { inputs, outputs, nodes: b.nodes, calls: [] } });
 }
 
 /** A node reading a trained parameter the forward never reads (its gradient is zero; AdamW still decays it). */
