@@ -2,8 +2,9 @@
 (microsoft/VideoX X-CLIP: cross-frame blocks, MIT, video-specific prompts; see shared/spec/xclip-architecture.md)
 on the same shapes as mdl's benchmark: batch 1, T = 8, 224 px, K class texts whose features are cached
 (text encoder frozen, MODEL.FIX_TEXT), AdamW on every other parameter, label-smoothed cross-entropy.
+`--batch N` trains on N videos a step (default 1).
 Self-contained: random weights, no checkpoint. Prints one JSON line per step: {"step": i, "seconds": wall, "cpu": CPU seconds of all threads, "loss": l}.
-  OPENBLAS_NUM_THREADS=2 /usr/bin/python3 bench/xclip_train_torch.py STEPS [--checkpoint]
+  OPENBLAS_NUM_THREADS=2 /usr/bin/python3 bench/xclip_train_torch.py STEPS [--checkpoint] [--batch N]
 --checkpoint recomputes each frame block in the backward (the official TRAIN.USE_CHECKPOINT).
 """
 import json, sys, time
@@ -16,7 +17,8 @@ torch.set_num_threads(1)
 torch.manual_seed(0)
 STEPS = int(sys.argv[1]) if len(sys.argv) > 1 else 4
 CHECKPOINT = "--checkpoint" in sys.argv
-B, T, R, P, W, LAYERS, E, K = 1, 8, 224, 32, 768, 12, 512, 10
+B = int(sys.argv[sys.argv.index("--batch") + 1]) if "--batch" in sys.argv else 1
+T, R, P, W, LAYERS, E, K = 8, 224, 32, 768, 12, 512, 10
 
 
 class QuickGELU(nn.Module):
