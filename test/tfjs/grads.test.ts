@@ -1,15 +1,15 @@
 /**
- * Custom gradients of linear, matmul, attention and gather against central finite differences of
+ * Custom gradients of linear, matmul, attention, attention_probs, gather and scatter_add against central finite differences of
  * float64 reference forwards (loss = sum(out * r) for a fixed random r, so every output matters).
  */
 import { test } from "uvu";
 import * as tf from "@tensorflow/tfjs";
-import { at, close, randArr, refAttention, refMatmul, toTf, wasm1, type Arr } from "./helpers.ts";
+import { at, close, randArr, refAttention, refMatmul, refProbs, toTf, wasm1, type Arr } from "./helpers.ts";
 import { numericGrad } from "../ops/reference.ts";
 import { linear } from "../../src/runtime/tfjs/ops/linear.ts";
 import { matmul } from "../../src/runtime/tfjs/ops/matmul.ts";
-import { attention } from "../../src/runtime/tfjs/ops/attention.ts";
-import { gather } from "../../src/runtime/tfjs/ops/gather.ts";
+import { attention, attentionProbs } from "../../src/runtime/tfjs/ops/attention.ts";
+import { gather, scatterAdd } from "../../src/runtime/tfjs/ops/gather.ts";
 
 await wasm1();
 
@@ -47,6 +47,13 @@ test("attention: gradients of q, k, v, plain and causal", () => {
     check((q, k, v) => attention(q, k, v, 0.5, causal), ([q, k, v]) => refAttention(q, k, v, 0.5, causal), [q, k, v]);
 });
 
+test("attention_probs: gradients of q and k through broadcast batch dims, plain and causal", () => {
+  const q = randArr([2, 1, 3, 4]);
+  const k = randArr([1, 2, 5, 4]);
+  for (const causal of [false, true])
+    check((q, k) => attentionProbs(q, k, 0.5, causal), ([q, k]) => refProbs(q, k, 0.5, causal), [q, k]);
+});
+
 test("gather: the table gradient sums over repeated ids", () => {
   const table = randArr([5, 3]);
   const ids = [4, 1, 4, 0, 4];
@@ -57,6 +64,13 @@ test("gather: the table gradient sums over repeated ids", () => {
     for (let c = 0; c < 3; c++) want.data[id * 3 + c] += at(r, [row, c]);
   });
   close(g, want);
+});
+
+test("scatter_add: each update's gradient is the cotangent's row at its id, repeated ids included", () => {
+  const ids = [2, 0, 2, 2];
+  const r = randArr([3, 5]);
+  const [g] = tf.grads((u: tf.Tensor) => tf.sum(tf.mul(scatterAdd(tf.tensor2d(ids, [2, 2], "int32"), u, 3), toTf(r))))([toTf(randArr([2, 2, 5]))]);
+  close(g, { shape: [2, 2, 5], data: Float64Array.from(ids.flatMap((id) => Array.from(r.data.slice(id * 5, id * 5 + 5)))) });
 });
 
 test.run();
