@@ -14,7 +14,8 @@ import { synthesize } from "../runtime/data/synth.ts";
 import { compileOrFail } from "./compile-args.ts";
 import { runCommand, writeFileAtomic } from "./io.ts";
 import { reportBad } from "./train.ts";
-import { backendOptions, parseCount, parsePositive, startBackend } from "./options.ts";
+import { backendOptions, parseCount, parsePositive, runtimeOptions, startEngine } from "./options.ts";
+import { engine } from "../runtime/backend/current.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -64,7 +65,7 @@ export function register(program: Command): void {
     .option("--batch <n>", "videos per step", "16")
     .option("--lr <x>", "base learning rate", "2e-3")
     .option("--videos-per-class <n>", "training videos per class of the synthetic set", "100");
-  backendOptions(cmd).action((o: DemoCli) =>
+  backendOptions(runtimeOptions(cmd)).action((o: DemoCli) =>
     runCommand(async () => {
       const t0 = performance.now();
       const seeds = parseCount("--seeds", o.seeds, 1);
@@ -89,7 +90,8 @@ export function register(program: Command): void {
       const test = await loadSplit(dataDir, "test");
       reportBad(train, "train", false);
       reportBad(test, "test", false);
-      const info = await startBackend(o);
+      await startEngine(o);
+      const info = { name: engine().name };
       const contenders: Contender[] = DEMO_MODELS.map((m) => ({ name: m.name, ir: compileOrFail(join(root, m.file), { preset: "tiny" }).ir }));
       const costs = new Map(contenders.map((c) => [c.name, costOf(c.ir, train.classes.length)]));
       const data = { classes: train.classes, train: train.entries, test: test.entries };

@@ -60,7 +60,7 @@ export interface RuntimeChoice {
 /** --runtime and --device, for the commands that only run inference (predict, classify, eval). */
 export function runtimeOptions(cmd: Command): Command {
   return cmd
-    .option("--runtime <name>", `inference runtime (${RUNTIMES.join(", ")}; default: the fastest available, see \`mdl env\`)`)
+    .option("--runtime <name>", `engine (${RUNTIMES.join(", ")}; default: the fastest available, see \`mdl env\`; onnx trains through the compiled training step)`)
     .option("--device <name>", `device of the onnx runtime (${DEVICES.join(", ")}; default cpu)`);
 }
 

@@ -11,7 +11,8 @@ import { disposeModel } from "../runtime/session/model.ts";
 import { frozenParams, modelLrScales } from "../runtime/session/select.ts";
 import { latestCheckpoint } from "../runtime/train/checkpoint.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
-import { backendOptions, parseCount, parseFraction, parsePositive, pickRuntime, startBackend } from "./options.ts";
+import { backendOptions, parseCount, parseFraction, parsePositive, runtimeOptions, startEngine } from "./options.ts";
+import { engine } from "../runtime/backend/current.ts";
 import { printDiagnostics, rememberSource, runCommand } from "./io.ts";
 import { parseTraining, trainingOptions, type TrainingFlags } from "./training.ts";
 
@@ -62,10 +63,7 @@ export function register(program: Command): void {
     .option("--resume", "continue from RUN/latest.json (a fresh start when there is none)")
     .option("--skip-bad", "leave out unreadable entries instead of stopping before training")
     .option("--no-jitter", "train on whole frames instead of scale-jittered crops");
-  cmd
-    .option("--runtime <name>", "training engine: tfjs (its autodiff; default) or onnx (ONNX Runtime running the compiler's training step)")
-    .option("--device <name>", "device of the onnx runtime (cpu, cuda; default cpu)");
-  backendOptions(trainingOptions(modelOptions(cmd))).action((file: string, o: TrainCli) =>
+  backendOptions(runtimeOptions(trainingOptions(modelOptions(cmd)))).action((file: string, o: TrainCli) =>
     runCommand(async () => {
       if (o.steps !== undefined && o.epochs !== undefined) fail("usage", "--steps", "give either --steps or --epochs, not both");
       const steps = o.steps === undefined ? undefined : parseCount("--steps", o.steps, 1);
@@ -88,7 +86,8 @@ export function register(program: Command): void {
       modelLrScales(ir, lrGroups);
       const data = await loadSplit(o.data, "train", { perClass });
       reportBad(data, "train", !!o.skipBad);
-      const info = await startTrainingEngine(o);
+      await startEngine(o);
+      const info = { name: engine().name };
       const flags = { model: o.model, preset: o.preset, set: o.set, replace: o.replace, remove: o.remove };
       const config = { file, ...flags, data: o.data, weights: o.weights, steps, epochs, perClass, freeze, trainOnly, lrGroups, jitter: o.jitter, ...settings, backend: info.name, classes: data.classes };
       process.stderr.write(`training ${ir.model} on ${data.entries.length} videos, ${data.classes.length} classes (${info.name})\n`);
@@ -112,19 +111,4 @@ export function register(program: Command): void {
       process.stdout.write(`step ${res.step}/${res.totalSteps}, final loss ${res.loss}; weights: ${latestCheckpoint(o.out)}/weights.safetensors\n`);
     }),
   );
-}
-
-/**
- * The engine a training run uses: tfjs unless `--runtime onnx` asks for ONNX Runtime, which trains through the
- * compiled training step (the same losses as tfjs's autodiff; see bench/RESULTS.md for its speed).
- */
-async function startTrainingEngine(o: { runtime?: string; device?: string; backend?: string; threads?: string }): Promise<{ name: string }> {
-  if (o.runtime === undefined && o.device === undefined) return startBackend(o);
-  const choice = await pickRuntime(o);
-  if (choice.name === "tfjs") return startBackend(o);
-  const { createOnnxEngine } = await import("../runtime/onnx/engine.ts");
-  const { useEngine } = await import("../runtime/backend/current.ts");
-  const e = await createOnnxEngine({ device: choice.device, threads: choice.threads });
-  useEngine(e);
-  return { name: e.name };
 }

@@ -20,8 +20,9 @@ export interface Stepper {
   micro(inputs: Record<string, Tensor>, j: number, accum: number, lr: number): Promise<number>;
   /** Overwrite a parameter from its torch-layout value (resume); false when the shape is not the parameter's. */
   load(path: string, t: HostTensor): boolean;
+  /** The AdamW moments by PyTorch's names, in torch's layout (as the parameters are saved). */
   exportState(): Promise<Map<string, HostF32>>;
-  importState(step: number, tensors: ReadonlyMap<string, { shape: number[]; data: ArrayLike<number> }>): string[];
+  importState(step: number, tensors: ReadonlyMap<string, { shape: number[]; data: ArrayLike<number> }>): string[] | Promise<string[]>;
   dispose(): Promise<void>;
 }
 

@@ -5,7 +5,7 @@
  */
 import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import { engine, training } from "../backend/current.ts";
-import type { Tensor } from "../backend/engine.ts";
+import type { HostF32, Tensor } from "../backend/engine.ts";
 import type { HostTensor } from "../weights/tensor.ts";
 import { CHECKPOINT_FORMAT, latestCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointState, type SavePhase } from "./checkpoint.ts";
 import { MetricsLog } from "./metrics.ts";
@@ -108,7 +108,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const from = o.resume === true ? latestCheckpoint(o.out) : typeof o.resume === "string" ? o.resume : undefined;
   if (from) {
     const c = loadCheckpoint(from);
-    restore(c.state, c.weights, c.optimizer, from);
+    await restore(c.state, c.weights, c.optimizer, from);
     rng = Rng.restore(c.state.rng);
     step = c.state.step;
     loss = c.state.metrics.loss;
@@ -124,7 +124,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   }
   metrics.reset(step);
 
-  function restore(s: CheckpointState, weights: Map<string, HostTensor>, moments: Map<string, HostTensor>, where: string) {
+  async function restore(s: CheckpointState, weights: Map<string, HostTensor>, moments: Map<string, HostTensor>, where: string) {
     const mismatch = (k: keyof CheckpointState["schedule"]) => s.schedule?.[k] !== schedule[k] && k !== "totalSteps";
     const bad = (Object.keys(schedule) as (keyof typeof schedule)[]).filter(mismatch);
     if (bad.length) fail("checkpoint_state", where, `it was made with different ${bad.join(", ")} (${bad.map((k) => `${s.schedule?.[k]} vs ${schedule[k]}`).join(", ")})`);
@@ -133,7 +133,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       const w = weights.get(path);
       if (!w || w.dtype !== "f32" || !stepper.load(path, w)) fail("checkpoint_state", where, `parameter \`${path}\` is missing or has another shape in the checkpoint`);
     }
-    const missing = stepper.importState(s.optimizerStep, new Map([...moments].map(([k, t]) => [k, { shape: t.shape, data: t.data as Float32Array }])));
+    const missing = await stepper.importState(s.optimizerStep, new Map([...moments].map(([k, t]) => [k, { shape: t.shape, data: t.data as Float32Array }])));
     if (missing.length) fail("checkpoint_state", where, `optimizer state for \`${missing[0]}\` is missing or misshapen`);
   }
 
@@ -200,6 +200,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   return { step, totalSteps, loss, lastEval, resumed };
 }
 
+/** The parameter a moment belongs to: `exp_avg.<path>` or `exp_avg_sq.<path>`. */
+const momentPath = (name: string) => name.replace(/^exp_avg(_sq)?\./, "");
+
 /**
  * The engine's own autodiff as a Stepper: gradients of `lossFn` summed over the micro-batches, averaged, then
  * AdamW. A non-finite loss leaves the parameters as they were (the loop then stops). The micro-batch arrives as
@@ -241,8 +244,31 @@ function autodiffStepper(o: AutodiffSteps & LoopOptions, adam: AdamWOptions | un
       loaded.dispose();
       return fits;
     },
-    exportState: () => opt.exportState(),
-    importState: (step, tensors) => opt.importState(step, tensors),
+    // moments leave and come back in torch's layout, as the parameters do, so a run resumes on any engine
+    async exportState() {
+      const state = await opt.exportState();
+      if (!o.weightIo) return state;
+      const out = new Map<string, HostF32>();
+      for (const [name, m] of state) {
+        const t = e.fromHost({ dtype: "f32", shape: m.shape, data: m.data });
+        const h = await o.weightIo.save(momentPath(name), t);
+        t.dispose();
+        out.set(name, { shape: h.shape, data: h.data as Float32Array });
+      }
+      return out;
+    },
+    async importState(step, tensors) {
+      if (!o.weightIo) return opt.importState(step, tensors);
+      const runtime = new Map<string, { shape: number[]; data: ArrayLike<number> }>();
+      for (const [name, m] of tensors) {
+        const path = momentPath(name);
+        if (!o.variables.has(path)) continue;
+        const t = o.weightIo.load(path, { dtype: "f32", shape: m.shape, data: Float32Array.from(m.data) });
+        runtime.set(name, { shape: [...t.shape], data: (await e.read(t)).data as Float32Array });
+        t.dispose();
+      }
+      return opt.importState(step, runtime);
+    },
     async dispose() {
       if (sum) e.dispose(sum.values());
       opt.dispose();
