@@ -54,7 +54,7 @@ export function register(program: Command): void {
         const lines = [
           `node     ${report.node}`,
           `cores    ${report.cores}`,
-          `runtime  ${runtime.name} for inference: ${runtime.why}`,
+          `runtime  ${runtime.name} for inference and training: ${runtime.why}${runtime.name === "onnx" ? " (it trains through the compiled training step)" : ""}`,
           `  cuda: ${inference.cuda}`,
           `backend  ${info.name} (${info.threads} thread${info.threads === 1 ? "" : "s"})`,
           ...info.tried.filter((t) => !t.ok).map((t) => `  not ${t.name}: ${t.why}`),

@@ -79,7 +79,7 @@ test("npm run demo on a small budget: a table that agrees with the runs it made,
   const lines = r.stdout.split("\n");
   assert.is(lines[0], "");
   assert.is(lines.slice(1, 1 + table.split("\n").length - 1).join("\n") + "\n", table, "the table arrives whole");
-  assert.match(r.stdout, new RegExp(`\\n\\n2 seed\\(s\\), 3 steps of 2 videos, wasm; wall time \\d+ s; curves: ${out.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/curves\\.svg\\n$`));
+  assert.match(r.stdout, new RegExp(`\\n\\n2 seed\\(s\\), 3 steps of 2 videos, tfjs-wasm; wall time \\d+ s; curves: ${out.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/curves\\.svg\\n$`));
 
   const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as {
     runs: { model: string; seed: number; top1: number; pairAccuracy: number; directionAccuracy: number | null; confusion: number[][]; finalLoss: number }[];

@@ -54,7 +54,7 @@ export async function cudaMissing(): Promise<string | undefined> {
   const bin = dirname(createRequire(import.meta.url).resolve("onnxruntime-node/package.json"));
   const lib = join(bin, "bin", "napi-v6", process.platform, process.arch, "libonnxruntime_providers_cuda.so");
   if (!existsSync(lib))
-    return "the CUDA provider of onnxruntime-node is not installed (npm skips its download here; on a machine with CUDA 12 reinstall with ONNXRUNTIME_NODE_INSTALL=cuda12)";
+    return "the CUDA provider of onnxruntime-node is not installed (npm skips its download here; on a machine with CUDA 12 run its install script with ONNXRUNTIME_NODE_INSTALL=cuda12, see docs/training.md)";
   if (!existsSync("/proc/driver/nvidia")) return "no NVIDIA driver is loaded";
   return undefined;
 }
