@@ -21,6 +21,7 @@ const { weights } = checkpointWeights(ir, ckpt, { strict: true });
 await wasm1();
 const tfjs = engine();
 const ort = await createOnnxEngine({ threads: 1 });
+test.after(() => useEngine(tfjs));
 
 for (const e of [tfjs, ort]) {
   test(`${e.name}: a baked program gives the logits of the program fed its parameters, and the reference's`, async () => {

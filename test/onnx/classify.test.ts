@@ -9,7 +9,7 @@ import * as assert from "uvu/assert";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { useEngine } from "../../src/runtime/backend/current.ts";
+import { currentEngine, useEngine } from "../../src/runtime/backend/current.ts";
 import { createOnnxEngine } from "../../src/runtime/onnx/engine.ts";
 import { createClassifier } from "../../src/runtime/run/classify.ts";
 import { readSafetensors } from "../../src/runtime/weights/safetensors.ts";
@@ -18,7 +18,14 @@ import { compileWith, FIXTURES } from "../run/helpers.ts";
 
 const cacheDir = mkdtempSync(join(tmpdir(), "mdl-text-cache-"));
 process.env.MDL_CACHE_DIR = cacheDir;
-useEngine(await createOnnxEngine({ threads: 1 }));
+const ort = await createOnnxEngine({ threads: 1 });
+// the engine is process-wide: ORT for these tests only, tfjs (if any was current) back after them
+let before: ReturnType<typeof currentEngine>;
+test.before(() => {
+  before = currentEngine();
+  useEngine(ort);
+});
+test.after(() => void (before && useEngine(before)));
 const entries = () => readdirSync(cacheDir, { recursive: true }).filter((f) => String(f).endsWith(".safetensors")).length;
 
 for (const fixture of ["xclip-tiny-e64", "xclip-tiny-mixed"]) {

@@ -6,7 +6,7 @@
 import * as assert from "uvu/assert";
 import type { ModelIR } from "../../src/compiler/4-ir/schema.ts";
 import { buildTrainStep } from "../../src/compiler/5-train/step.ts";
-import { useEngine } from "../../src/runtime/backend/current.ts";
+import { currentEngine, useEngine } from "../../src/runtime/backend/current.ts";
 import type { Engine } from "../../src/runtime/backend/engine.ts";
 import type { HostTensor } from "../../src/runtime/weights/tensor.ts";
 
@@ -25,7 +25,16 @@ export interface GradCase {
  * decay), in the IR's parameter layout (torch's), and the step's loss.
  */
 export async function irGrads(e: Engine, ir: ModelIR, c: GradCase): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
+  const before = currentEngine();
   useEngine(e);
+  try {
+    return await gradsOn(e, ir, c);
+  } finally {
+    if (before) useEngine(before);
+  }
+}
+
+async function gradsOn(e: Engine, ir: ModelIR, c: GradCase): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
   const step = buildTrainStep(ir, { groups: [{ paths: ir.params.map((p) => p.path), lrScale: 1, weightDecay: 0 }], smoothing: c.smoothing ?? 0.1, adam: { beta1: 0.9, beta2: 0.98, eps: 1e-8 }, phase: "accumulate" });
   const program = await e.compile(step);
   const params = e.createParams(ir, c.weights, { trainable: false, seed: c.seed, compiled: true });

@@ -12,6 +12,11 @@ export function useEngine(e: Engine): void {
   current = e;
 }
 
+/** The current engine, or undefined before any started (for code that sets another one and puts it back). */
+export function currentEngine(): Engine | undefined {
+  return current;
+}
+
 export function engine(): Engine {
   invariant(current, "no engine started (initBackend first)");
   return current;

@@ -35,8 +35,11 @@ export function backendInfo(): BackendInfo | undefined {
 }
 
 export async function initBackend(opts: { backend?: BackendName; threads?: number } = {}): Promise<BackendInfo> {
-  if (current && (!opts.backend || opts.backend === current.name) && (opts.threads === undefined || opts.threads === current.threads))
+  if (current && (!opts.backend || opts.backend === current.name) && (opts.threads === undefined || opts.threads === current.threads)) {
+    // tfjs is started already, but another engine may have been made current since: tfjs is current again
+    useEngine(tfjsEngine);
     return current;
+  }
   const tried: BackendInfo["tried"] = [];
   // webgpu is a candidate of the automatic order only where a hardware adapter can exist (a GPU device, or a
   // Vulkan driver configured by hand): a software adapter is never chosen silently.
