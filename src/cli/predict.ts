@@ -40,6 +40,8 @@ export function register(program: Command): void {
       await startEngine(flags);
       const runner = createRunner(ir, checkpoint, { strict: flags.strict, seed });
       if (checkpoint) process.stderr.write(`${checkpoint.file}: ${formatCoverage(runner.coverage)}\n`);
+      // a model the engine cannot hold (a weight past a GPU binding) is refused before its inputs are read
+      await runner.ready();
       const inputs = readModelInputs(ir, flags.inputs);
       const { outputs } = await runner.run(inputs);
       await writeOutputs(flags.out, outputs);

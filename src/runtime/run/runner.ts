@@ -15,6 +15,8 @@ export interface Runner {
   coverage: Coverage;
   /** Outputs by name, and the values of the `keep` node ids; the caller disposes them. */
   run(inputs: Record<string, Tensor>, keep?: readonly number[]): Promise<RunResult>;
+  /** Compile the program now (the weights allocated, and refused when the engine cannot hold them). */
+  ready(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export function createRunner(ir: ModelIR, ckpt: Checkpoint | undefined, opts: { 
       }
       return { outputs, kept };
     },
+    ready: async () => void (await programFor([])),
     async dispose() {
       for (const p of programs.values()) await (await p).dispose();
       programs.clear();
