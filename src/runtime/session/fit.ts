@@ -14,11 +14,10 @@ import type { HostTensor } from "../weights/tensor.ts";
 import { ClipBank } from "./clips.ts";
 import { classLogits, classTexts, disposeModel, frozenTextLogits, irHash, openModel, torchWeightIo, type VideoModel } from "./model.ts";
 import { frozenParams, modelLrScales, type LrGroup } from "./select.ts";
-import { classifierShape } from "./model.ts";
+import { classifierShape, frozenTextSplit } from "./model.ts";
 import { stepSettings } from "./step-settings.ts";
 import { IrStepper } from "../train/ir-stepper.ts";
 import { stepPorts } from "../../compiler/5-train/step.ts";
-import { splitByInputs } from "../run/split.ts";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { toFloat32 } from "../weights/tensor.ts";
 
@@ -151,21 +150,19 @@ async function fitCompiled(o: FitOptions): Promise<FitResult> {
     disposeModel(current());
     throw err;
   } finally {
-    e.dispose(Object.values(constants));
-    text.dispose();
+    // the texts may be the constants themselves: each tensor freed once
+    e.dispose(new Set([...Object.values(constants), text]));
   }
 }
 
-/** The step's IR and its constant inputs: the video side with the text side's values cached when that side is frozen. */
+/** The step's IR and its constant inputs: the video side with the text side's values cached when that side is frozen (else the texts themselves). */
 async function constantSide(ir: ModelIR, text: Tensor, params: ReadonlyMap<string, Tensor>, frozen: ReadonlySet<string>): Promise<{ stepIr: ModelIR; constants: Record<string, Tensor> }> {
-  const trainable = new Set(ir.params.map((p) => p.path).filter((p) => !frozen.has(p)));
-  const { fixed, varying } = splitByInputs(ir, ["video"], trainable);
-  const reads = fixed.graph.nodes.filter((n) => n.op === "param").map((n) => n.attrs.path as string);
-  if (!reads.some((p) => frozen.has(p)) || reads.some((p) => trainable.has(p))) return { stepIr: ir, constants: { text: engine().fromHost(await engine().read(text)) } };
-  const program = await engine().compile(fixed);
+  const split = frozenTextSplit(ir, frozen);
+  if (!split) return { stepIr: ir, constants: { text } };
+  const program = await engine().compile(split.fixed);
   const constants = await program.run({ text }, params);
   await program.dispose();
-  return { stepIr: varying, constants };
+  return { stepIr: split.varying, constants };
 }
 
 /** What the loop takes from fit's options whichever way the gradients come: data, schedule, checkpoints, reporting. */

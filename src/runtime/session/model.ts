@@ -103,15 +103,26 @@ export function irHash(ir: ModelIR): string {
  * (the graph split `classify` uses, with the trainable parameters counted as varying) and run only the
  * rest per step. Undefined when nothing frozen is cached. The caller disposes the cached tensors.
  */
+/**
+ * The model split into what depends only on the texts (`fixed`, its values computed once) and the video side
+ * (`varying`, reading them as `cached.<id>` inputs); undefined when the text side reads no frozen parameter or
+ * reads a trained one (then there is nothing to cache).
+ */
+export function frozenTextSplit(ir: ModelIR, frozen: ReadonlySet<string>): { fixed: ModelIR; varying: ModelIR } | undefined {
+  const trainable = new Set(ir.params.map((p) => p.path).filter((p) => !frozen.has(p)));
+  const split = splitByInputs(ir, ["video"], trainable);
+  const reads = split.fixed.graph.nodes.filter((n) => n.op === "param").map((n) => n.attrs.path as string);
+  return !reads.some((p) => frozen.has(p)) || reads.some((p) => trainable.has(p)) ? undefined : split;
+}
+
 export function frozenTextLogits(
   m: VideoModel,
   text: Tensor,
   frozen: ReadonlySet<string>,
 ): { logits: (video: Tensor, training: boolean) => Tensor; dispose: () => void } | undefined {
-  const trainable = new Set(m.ir.params.map((p) => p.path).filter((p) => !frozen.has(p)));
-  const { fixed, varying } = splitByInputs(m.ir, ["video"], trainable);
-  const reads = fixed.graph.nodes.filter((n) => n.op === "param").map((n) => n.attrs.path as string);
-  if (!reads.some((p) => frozen.has(p)) || reads.some((p) => trainable.has(p))) return undefined;
+  const split = frozenTextSplit(m.ir, frozen);
+  if (!split) return undefined;
+  const { fixed, varying } = split;
   const e = engine();
   const cached = lowerSync(fixed).predict({ text }, m.params).outputs;
   const run = lowerSync(varying);
