@@ -8,7 +8,7 @@ import { decodePthDetailed } from "./pth.ts";
 import { decodeSafetensors } from "./safetensors-format.ts";
 import { isFloat, toFloat32, type HostDType, type HostTensor } from "./tensor.ts";
 
-export type CheckpointFormat = "safetensors" | "pth-zip" | "pth-legacy";
+export type CheckpointFormat = "safetensors" | "pth-zip" | "pth-legacy" | "torchscript";
 
 /** A file's identity as stat gives it, in decimal strings (see file-digest.ts, which reads it; this file stays browser-safe). */
 export interface FileIdentity {
