@@ -32,7 +32,15 @@ export interface OnnxSession {
 
 type Ort = typeof import("onnxruntime-node");
 let ortModule: Promise<Ort> | undefined;
-export const loadOrt = (): Promise<Ort> => (ortModule ??= import("onnxruntime-node").then((m) => ((m as { default?: Ort }).default ?? m) as Ort));
+/**
+ * ORT 1.30's Linux telemetry reads /proc/self/cmdline when a session starts and overflows the native stack
+ * on a command-line argument past ~32 KB (`classify --labels` with a few thousand names: exit 139, no
+ * output). mdl sends nothing anywhere, so it is off unless the user set the variable themselves.
+ */
+export const loadOrt = (): Promise<Ort> => {
+  process.env.ORT_DISABLE_TELEMETRY ??= "1";
+  return (ortModule ??= import("onnxruntime-node").then((m) => ((m as { default?: Ort }).default ?? m) as Ort));
+};
 
 /** Why ONNX Runtime cannot be used here, or undefined when its native library loads. */
 export async function ortMissing(): Promise<string | undefined> {
