@@ -1,15 +1,17 @@
 /**
  * PyTorch `torch.save` files: the zip format (1.6 and later) and the legacy format before it.
  * Both hold one pickle whose tensors point at storages by persistent id; only the containers differ.
+ * A zip with `code/` or `constants.pkl` beside its data.pkl is a `torch.jit.save` archive: torchscript.ts.
  */
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { PyDict, unpickle } from "./pickle.ts";
-import { TORCH_GLOBALS, StorageRef, TensorRef, materialize, parseStoragePid } from "./torch-objects.ts";
+import { TORCH_GLOBALS, StorageRef, TensorRef, materialize, parseStoragePid, zipStorages } from "./torch-objects.ts";
 import { BYTES_PER_ELEMENT, type HostTensor } from "./tensor.ts";
+import { decodeTorchScript, isTorchScript } from "./torchscript.ts";
 import { readZip } from "./zip.ts";
 
 export interface DecodedPth {
-  format: "pth-zip" | "pth-legacy";
+  format: "pth-zip" | "pth-legacy" | "torchscript";
   tensors: Map<string, HostTensor>;
   notes: string[];
 }
@@ -19,37 +21,24 @@ export function decodePth(bytes: Uint8Array, file: string): Map<string, HostTens
 }
 
 export function decodePthDetailed(bytes: Uint8Array, file: string): DecodedPth {
-  if (bytes[0] === 0x50 && bytes[1] === 0x4b) return { format: "pth-zip", ...decodeZip(bytes, file) };
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b) return decodeZip(bytes, file);
   if (bytes[0] === 0x80) return { format: "pth-legacy", ...decodeLegacy(bytes, file) };
   fail("unknown_format", file, "neither a zip archive nor a pickle");
 }
 
-function decodeZip(bytes: Uint8Array, file: string) {
+function decodeZip(bytes: Uint8Array, file: string): DecodedPth {
   const entries = readZip(bytes, file);
   // The top folder is the file's stem at save time ("archive", "weights", ...), so find it by data.pkl.
-  const pkl = [...entries.keys()].find((n) => /^[^/]+\/data\.pkl$/.test(n));
+  const pkl = entries.names().find((n) => /^[^/]+\/data\.pkl$/.test(n));
   if (!pkl) fail("unknown_format", file, "a zip archive without `<folder>/data.pkl`, so not a torch.save file");
   const prefix = pkl.slice(0, -"data.pkl".length);
   const order = entries.get(prefix + "byteorder");
   if (order && new TextDecoder().decode(order) !== "little") fail("unknown_format", file, "the tensors were saved big-endian");
+  if (isTorchScript(entries, prefix)) return { format: "torchscript", ...decodeTorchScript(entries, prefix, file) };
 
-  const storages = new Map<string, StorageRef>();
-  const { value } = unpickle(entries.get(pkl)!, 0, {
-    file,
-    globals: TORCH_GLOBALS,
-    persistentLoad(pid) {
-      const { type, key, numel } = parseStoragePid(pid, file);
-      let s = storages.get(key);
-      if (!s) {
-        s = new StorageRef(key, type, numel);
-        s.bytes = entries.get(`${prefix}data/${key}`);
-        if (!s.bytes) fail("corrupt", file, `storage \`${key}\` is missing from the archive`);
-        storages.set(key, s);
-      }
-      return s;
-    },
-  });
-  return pickStateDict(value, file);
+  const persistentLoad = zipStorages(entries, `${prefix}data/`, file);
+  const { value } = unpickle(entries.get(pkl)!, 0, { file, globals: TORCH_GLOBALS, persistentLoad });
+  return { format: "pth-zip", ...pickStateDict(value, file) };
 }
 
 // The legacy format opens with this number pickled, then the protocol version and system info.

@@ -109,6 +109,22 @@ export function parseStoragePid(pid: unknown, file: string): { type: StorageType
   return { type, key: String(key), numel: n, rest };
 }
 
+/** persistentLoad for a zip archive: one StorageRef per key, its bytes the entry `<dir><key>`. */
+export function zipStorages(entries: { get(name: string): Uint8Array | undefined }, dir: string, file: string): (pid: unknown) => StorageRef {
+  const storages = new Map<string, StorageRef>();
+  return (pid) => {
+    const { type, key, numel } = parseStoragePid(pid, file);
+    let s = storages.get(key);
+    if (!s) {
+      s = new StorageRef(key, type, numel);
+      s.bytes = entries.get(dir + key);
+      if (!s.bytes) fail("corrupt", file, `storage \`${dir}${key}\` is missing from the archive`);
+      storages.set(key, s);
+    }
+    return s;
+  };
+}
+
 /** 2 GiB: more than any view in a real checkpoint, and what one typed array can hold. */
 const MAX_VIEW_COPY = 2 ** 31;
 
