@@ -126,6 +126,7 @@ export const codes = {
   not_a_classifier: e("MDL518", (why: string) => `the model cannot be trained or evaluated as a video classifier: ${why}`),
   bad_entries: e("MDL519", (n: number, split: string) => `${n} bad entr${n === 1 ? "y" : "ies"} in the \`${split}\` split (listed above); fix ${n === 1 ? "it" : "them"} or pass --skip-bad to leave ${n === 1 ? "it" : "them"} out`),
   bad_context_length: e("MDL530", (got: string) => `the context length must be an integer of at least 2 (start and end token), got \`${got}\``),
+  hf_not_cached: e("MDL531", (repo: string, looked: string, command: string) => `${repo} is not in the local Hugging Face cache (mdl downloads nothing): ${looked}; \`${command}\` fetches it`),
 
   // r2-train (issue 12 point 8): what training selects by path pattern, and runtime failures as diagnostics
   pattern_matches_nothing: e("MDL450", (flag: string, pattern: string, model: string) => `${flag} \`${pattern}\` matches no module or parameter of \`${model}\``),

@@ -20,6 +20,9 @@ export interface FileIdentity {
   ctimeNs: string;
 }
 
+/** How the file spelt the names: the official OpenAI / X-CLIP ones, or Hugging Face transformers' (mapped on load). */
+export type NameLayout = "official" | "hugging-face";
+
 export interface Checkpoint {
   file: string;
   format: CheckpointFormat;
@@ -27,8 +30,26 @@ export interface Checkpoint {
   tensors: Map<string, HostTensor>;
   sourceDtypes: Map<string, HostDType>;
   notes: string[];
+  /** The names' layout in the file, before any mapping. */
+  layout: NameLayout;
+  /** A training checkpoint's entry that held the state dict, and the entries beside it (open_clip: epoch, name, optimizer, scaler). */
+  wrapper?: { key: string; others: string[] };
+  /** safetensors `__metadata__` (transformers writes `format: pt`). */
+  metadata?: Record<string, string>;
+  /** How many files the tensors came from (a sharded checkpoint has several). */
+  shards?: number;
   /** The file's identity when it was read (file-digest.ts), when read from a file that did not change meanwhile. */
   identity?: FileIdentity;
+}
+
+/** One file decoded, names as stored: what sharded checkpoints merge before normalising. */
+export interface RawCheckpoint {
+  file: string;
+  format: CheckpointFormat;
+  tensors: Map<string, HostTensor>;
+  notes: string[];
+  wrapper?: { key: string; others: string[] };
+  metadata?: Record<string, string>;
 }
 
 export function detectFormat(bytes: Uint8Array, file: string): CheckpointFormat {
@@ -41,15 +62,39 @@ export function detectFormat(bytes: Uint8Array, file: string): CheckpointFormat 
 }
 
 export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
+  return normaliseCheckpoint(decodeRawCheckpoint(bytes, file));
+}
+
+export function decodeRawCheckpoint(bytes: Uint8Array, file: string): RawCheckpoint {
   const format = detectFormat(bytes, file);
-  const notes: string[] = [];
-  let raw: Map<string, HostTensor>;
-  if (format === "safetensors") raw = decodeSafetensors(bytes, file).tensors;
-  else {
-    const pth = decodePthDetailed(bytes, file);
-    raw = pth.tensors;
-    notes.push(...pth.notes);
+  if (format === "safetensors") {
+    const { tensors, metadata } = decodeSafetensors(bytes, file);
+    const notes: string[] = [];
+    // transformers and safetensors.torch write `pt`; other frameworks' files may lay tensors out their own way.
+    if (metadata.format && metadata.format !== "pt") notes.push(`the file says it was written for \`${metadata.format}\`; names and layouts are read as PyTorch's`);
+    return { file, format, tensors, notes, ...(Object.keys(metadata).length ? { metadata } : {}) };
   }
+  const pth = decodePthDetailed(bytes, file);
+  const wrapper = wrapperOf(pth.notes);
+  return { file, format: pth.format, tensors: pth.tensors, notes: [...pth.notes], ...(wrapper ? { wrapper } : {}) };
+}
+
+// pth.ts names the training checkpoint's state-dict entry only in this note; one reader keeps the coupling in one place.
+const WRAPPER_NOTE = /^training checkpoint: took the state dict from `([^`]+)`(?:; skipped (.+))?$/;
+
+function wrapperOf(notes: string[]): { key: string; others: string[] } | undefined {
+  for (const n of notes) {
+    const m = WRAPPER_NOTE.exec(n);
+    if (m) return { key: m[1], others: m[2] ? m[2].split(", ") : [] };
+  }
+  return undefined;
+}
+
+/** Training wrapper and DDP prefix off, Hugging Face names mapped, floats widened to f32; each step noted. */
+export function normaliseCheckpoint(rawCkpt: RawCheckpoint, shards?: number): Checkpoint {
+  const { file, format, notes: given, wrapper, metadata } = rawCkpt;
+  const notes = [...given];
+  let raw = rawCkpt.tensors;
 
   // DistributedDataParallel saves every name under `module.`.
   const names = [...raw.keys()];
@@ -75,7 +120,17 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     } else tensors.set(name, t);
   }
   if (converted.size) notes.push(`converted ${[...converted].join(", ")} tensors to f32`);
-  return { file, format, tensors, sourceDtypes, notes };
+  return {
+    file,
+    format,
+    tensors,
+    sourceDtypes,
+    notes,
+    layout: hf.mapped ? "hugging-face" : "official",
+    ...(wrapper ? { wrapper } : {}),
+    ...(metadata ? { metadata } : {}),
+    ...(shards ? { shards } : {}),
+  };
 }
 
 export function shapesOf(ckpt: Checkpoint): Map<string, number[]> {
