@@ -65,6 +65,19 @@ test("released sizes by name: patch and width give B/32, B/16, L/14, and the ima
   assert.is(identify(declared("models/xclip.mdl", "L/14@336")).model, "X-CLIP ViT-L/14@336, 8 frames, MIT 1 layer, prompts 2 layers");
 });
 
+test("OpenAI's ResNet towers by their blocks per stage (ResNet-50: 3, 4, 6, 3), beside a CLIP text tower", () => {
+  const text = [...loadCheckpoint(`${FIXTURES}/clip-e64/weights.pth`).tensors].filter(([k]) => !k.startsWith("visual."));
+  const tensors = new Map(text);
+  const blocks = [3, 4, 6, 3];
+  blocks.forEach((n, i) => {
+    for (let j = 0; j < n; j++) tensors.set(`visual.layer${i + 1}.${j}.conv1.weight`, { dtype: "f32", shape: [1, 1, 1, 1], data: new Float32Array(1) });
+  });
+  tensors.set("visual.attnpool.c_proj.weight", { dtype: "f32", shape: [1, 1], data: new Float32Array(1) });
+  assert.is(identify({ tensors, layout: "official" }).description, "CLIP RN50 (OpenAI layout)");
+  tensors.delete("visual.layer4.2.conv1.weight");
+  assert.is(identify({ tensors, layout: "official" }).model, "CLIP ResNet, 3-4-6-2 blocks");
+});
+
 test("tensors that are no CLIP are unrecognised", () => {
   const id = identify(loadCheckpoint(`${FIXTURES}/clip-tiny/io.safetensors`));
   assert.equal([id.family, id.description, id.hyper], ["unrecognised", "unrecognised", {}]);
