@@ -115,6 +115,18 @@ test("mdl weights --json on an open_clip checkpoint: format, model, dtypes, what
   assert.is(out.model.hyper.patch, 8);
 });
 
+test("mdl weights on OpenAI's fp16 TorchScript file: the f16/f32 mix convert_weights leaves, as torch listed it", () => {
+  const io = JSON.parse(readFileSync(`${FIXTURES}/clip-tiny/openai-jit-io.json`, "utf8"))["openai-jit-fp16.pt"] as { dtypes: Record<string, string>; buffers: string[] };
+  const short: Record<string, string> = { float16: "f16", float32: "f32" };
+  const want: Record<string, number> = {};
+  for (const [name, d] of Object.entries(io.dtypes)) if (!io.buffers.includes(name)) want[short[d]] = (want[short[d]] ?? 0) + 1;
+  const r = mdl("weights", `${FIXTURES}/clip-tiny/openai-jit-fp16.pt`, "--json");
+  assert.is(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.dtypes, want);
+  assert.is(out.model.description, `CLIP ${tiny(config("clip-tiny"))} (OpenAI layout)`);
+});
+
 test("mdl weights on the HF file shows its safetensors metadata and the layout it was mapped from", () => {
   const r = mdl("weights", `${FIXTURES}/clip-e64/hf/model.safetensors`);
   assert.is(r.status, 0, r.stderr);
