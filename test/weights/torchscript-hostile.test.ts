@@ -14,6 +14,7 @@ import { MdlError } from "../../src/compiler/diagnostics/diagnostic.ts";
 import { decodeCheckpoint } from "../../src/runtime/weights/checkpoint.ts";
 import { loadCheckpoint } from "../../src/runtime/weights/load.ts";
 import { FIXTURES, LOCAL, assertSameTensors, expectMdlError } from "./helpers.ts";
+import { classGlobal, nestedModules, sharedModules } from "./torchscript-pickles.ts";
 import { entriesOf, writeZip, type ZipEntry } from "./zip-writer.ts";
 
 const MARKER = "/tmp/mdl-pickle-executed";
@@ -97,6 +98,18 @@ test("code/ that does not say what a module holds: refused, naming the entry", (
   }
   const without = rezip(LINEAR, (e) => (CODE.test(e.name) ? undefined : e));
   assert.match(expectMdlError(() => decodeCheckpoint(without, "no-code.pt"), "MDL504", "no-code.pt"), /data\.pkl has an object of class `__torch__\.[\w.]+\.Linear`, but `archive\/code\/__torch__\/[\w/]+\.py` is not in the archive/);
+});
+
+test("module trees no torch writes are bounded: 2000 levels deep, and one submodule shared twice at each of 40 levels", () => {
+  const cls = classGlobal(entriesOf(readFileSync(LINEAR)).find((e) => e.name.endsWith("/data.pkl"))!.data);
+  const withPkl = (pkl: Uint8Array) => rezip(LINEAR, (e) => (e.name.endsWith("/data.pkl") ? { ...e, data: pkl } : e));
+  // The same trees, small, load: they have no parameters set.
+  assert.equal(decodeCheckpoint(withPkl(nestedModules(cls, 10)), "nested.pt").tensors.size, 0);
+  assert.equal(decodeCheckpoint(withPkl(sharedModules(cls, 4)), "shared.pt").tensors.size, 0);
+  assert.match(expectMdlError(() => decodeCheckpoint(withPkl(nestedModules(cls, 2000)), "deep.pt"), "MDL504", "deep.pt"), /the module tree is more than 1000 levels deep at module `m(\.m){32}/);
+  const t = performance.now();
+  assert.match(expectMdlError(() => decodeCheckpoint(withPkl(sharedModules(cls, 40)), "wide.pt"), "MDL504", "wide.pt"), /the module tree repeats itself past 2000000 modules and attributes/);
+  assert.ok(performance.now() - t < 20_000, "bounded in time");
 });
 
 test("zip directory lies: a wrong CRC-32, an unknown compression method, an encrypted entry", () => {

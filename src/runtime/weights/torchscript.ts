@@ -77,7 +77,7 @@ export function decodeTorchScript(entries: ZipEntries, prefix: string, file: str
   let work = 0;
 
   const visit = (obj: ScriptObject, path: string) => {
-    const where = path ? `module \`${path}\`` : "the top module";
+    const where = path ? `module \`${path.length > 100 ? `${path.slice(0, 100)}...` : path}\`` : "the top module";
     if (onPath.has(obj)) fail("corrupt", file, `the module tree has a cycle: ${where} contains itself`);
     if (onPath.size >= MAX_DEPTH) fail("corrupt", file, `the module tree is more than ${MAX_DEPTH} levels deep at ${where}`);
     const attrs = obj.state instanceof PyDict ? obj.state.map : fail("corrupt", file, `${where} (${obj.cls}) has no attribute dict`);
