@@ -4,12 +4,16 @@
  * a way to break it: bytes anywhere, the safetensors JSON header (shapes, offsets, dtypes rewritten, the
  * length kept consistent), the zip directory and end records, the pickle's opcodes, a truncation, or a
  * pickle declaring a huge tensor (10^12 elements as an expanded view, a storage of terabytes).
+ * Every fifth seed (seed % 5 === 0) is a TorchScript archive instead (bench/fuzz/torchscript.ts: deflated
+ * entries, bombs, code/, hostile module trees); the other seeds draw what they drew before those were added,
+ * so the recorded seeds (9, 88, 2522, 3659, 4733; test/weights/fuzz-regressions.test.ts) replay the same files.
  */
 import { readFileSync } from "node:fs";
 import { decodeCheckpoint } from "../../src/runtime/weights/checkpoint.ts";
 import { below, mutateBytes, pick, rng } from "../../test/helpers/mutate.ts";
 import { torchSaveLegacy, torchSaveZip, type Py } from "../../test/weights/torch-writer.ts";
 import type { Outcome } from "./outcome.ts";
+import { torchScriptMutant } from "./torchscript.ts";
 
 const BASES = [
   "test/fixtures/clip-tiny/weights.safetensors", "test/fixtures/clip-tiny/weights.pth", "test/fixtures/clip-tiny/weights-legacy.pth",
@@ -59,6 +63,7 @@ function hugeDeclared(rand: () => number): Uint8Array {
 }
 
 export function weightsMutant(seed: number): { file: string; bytes: Uint8Array } {
+  if (seed % 5 === 0) return torchScriptMutant(seed);
   const rand = rng(seed);
   const strategy = below(rand, 6);
   if (strategy === 5) return { file: `huge-declared-${seed}.pth`, bytes: hugeDeclared(rand) };

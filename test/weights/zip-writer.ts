@@ -11,6 +11,8 @@ export interface ZipEntry {
   deflate?: boolean;
   /** The inflated size the directory declares, when it must lie. */
   declare?: number;
+  /** `data` already deflated, with its CRC-32 (a bomb made once, written many times). */
+  deflated?: { body: Uint8Array; crc: number };
 }
 
 export function writeZip(entries: ZipEntry[]): Uint8Array {
@@ -18,14 +20,15 @@ export function writeZip(entries: ZipEntry[]): Uint8Array {
   let offset = 0;
   for (const e of entries) {
     const name = Buffer.from(e.name);
-    const body = e.deflate ? deflateRawSync(e.data) : Buffer.from(e.data);
+    const body = e.deflated ? Buffer.from(e.deflated.body) : e.deflate ? deflateRawSync(e.data) : Buffer.from(e.data);
+    const crc = e.deflated?.crc ?? crc32(e.data);
     const size = e.declare ?? e.data.length;
     const head = (sig: number, len: number) => {
       const b = Buffer.alloc(len);
       b.writeUInt32LE(sig, 0);
       const at = len === 46 ? 10 : 8; // method's place in the central and the local record
-      b.writeUInt16LE(e.deflate ? 8 : 0, at);
-      b.writeUInt32LE(crc32(e.data), at + 6);
+      b.writeUInt16LE(e.deflate || e.deflated ? 8 : 0, at);
+      b.writeUInt32LE(crc, at + 6);
       b.writeUInt32LE(body.length, at + 10);
       b.writeUInt32LE(size, at + 14);
       b.writeUInt16LE(name.length, at + 18);
