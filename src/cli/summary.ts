@@ -4,6 +4,8 @@ import { analyze, type ModuleStats } from "../compiler/4-ir/analyze.ts";
 import type { ModelIR } from "../compiler/4-ir/schema.ts";
 import { diag, MdlError } from "../compiler/diagnostics/diagnostic.ts";
 import { trainingMemory, type TrainingMemory } from "../compiler/4-ir/memory.ts";
+import { checkpointCoverage } from "../runtime/run/load-params.ts";
+import { coverageJson, formatCoverage } from "../runtime/weights/coverage.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
 import { parseAssignments, runCommand } from "./io.ts";
 
@@ -15,8 +17,8 @@ export function register(program: Command): void {
       .argument("<file>", ".mdl file")
       .option("--depth <n>", "deepest module level shown", "2")
       .option("--dims <S=n,...>", "values of batch symbols, e.g. B=2,K=400 (default 1 each)")
-      .option("--weights <file>", "bind free hyperparameters from a checkpoint's shapes")
-      .option("--json", "print JSON: { model, preset, hyper, symbols, total: { params, macs }, modules: [...] }"),
+      .option("--weights <file>", "bind free hyperparameters from a checkpoint's shapes, and say which parameters it fills (as mdl train reports)")
+      .option("--json", "print JSON: { model, preset, hyper, symbols, total: { params, macs }, modules: [...], trainingMemory, weights? }"),
   ).action((file: string, flags: ModelFlags & { depth: string; dims?: string; weights?: string; json?: boolean }) =>
     runCommand(() => {
       const depth = Number(flags.depth);
@@ -26,14 +28,17 @@ export function register(program: Command): void {
         if (!/^\d+$/.test(v)) throw new MdlError(diag("usage", undefined, `--dims ${k} must be a whole number, got \`${v}\``));
         dims[k] = Number(v);
       }
-      const { ir } = compileOrFail(file, flags, flags.weights);
+      const { ir, checkpoint } = compileOrFail(file, flags, flags.weights);
       const stats = analyze(ir, dims);
       const memory = memoryEstimate(ir, dims);
+      const cov = checkpoint && checkpointCoverage(ir, checkpoint);
       if (flags.json) {
-        process.stdout.write(JSON.stringify({ ...summaryJson(ir, stats), trainingMemory: memory }, null, 2) + "\n");
+        const weights = cov && { weights: { file: checkpoint!.file, ...coverageJson(cov) } };
+        process.stdout.write(JSON.stringify({ ...summaryJson(ir, stats), trainingMemory: memory, ...weights }, null, 2) + "\n");
         return;
       }
-      process.stdout.write(summaryTable(ir, stats.modules.filter((m) => m.depth <= depth), stats.total) + "\n" + memoryLines(memory) + "\n");
+      const report = cov ? `weights ${checkpoint!.file}: ${formatCoverage(cov)}\n` : "";
+      process.stdout.write(summaryTable(ir, stats.modules.filter((m) => m.depth <= depth), stats.total) + "\n" + memoryLines(memory) + "\n" + report);
     }),
   );
 }

@@ -10,6 +10,8 @@ import { fit } from "../runtime/session/fit.ts";
 import { disposeModel } from "../runtime/session/model.ts";
 import { frozenParams, modelLrScales } from "../runtime/session/select.ts";
 import { latestCheckpoint } from "../runtime/train/checkpoint.ts";
+import { trainingStart } from "../runtime/run/load-params.ts";
+import { formatCoverage } from "../runtime/weights/coverage.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
 import { backendOptions, parseCount, parseFraction, parsePositive, runtimeOptions, startEngine } from "./options.ts";
 import { engine } from "../runtime/backend/current.ts";
@@ -51,7 +53,7 @@ export function register(program: Command): void {
     .argument("<model>", "the .mdl file")
     .requiredOption("--data <dir>", "dataset folder (labels.csv, train.txt)")
     .requiredOption("--out <run>", "run folder: metrics.jsonl, ckpt-<step>/ (weights.safetensors in torch layout), latest.json")
-    .option("--weights <file>", "start from these weights (safetensors or .pth); parameters they lack are initialised")
+    .option("--weights <file>", "start from these weights (a CLIP checkpoint starts X-CLIP); what they lack starts as the model declares, and a report lists what was loaded, initialised and ignored")
     .option("--steps <n>", "optimizer steps")
     .option("--epochs <n>", "epochs (default 1 when --steps is not given)")
     .option("--batch <n>", "videos per micro-batch", "8")
@@ -81,6 +83,9 @@ export function register(program: Command): void {
       };
       const perClass = o.perClass === undefined ? undefined : parseCount("--per-class", o.perClass, 1);
       const { ir, checkpoint } = compileOrFail(file, o, o.weights);
+      // a CLIP state dict into X-CLIP: CLIP's tensors load, the rest starts as the model declares
+      const start = checkpoint && trainingStart(ir, checkpoint);
+      if (start) process.stderr.write(`${checkpoint!.file}: ${formatCoverage(start.coverage)}\n`);
       // bad patterns, or nothing left to train, stop here: before the data is read
       frozenParams(ir, { freeze, trainOnly });
       modelLrScales(ir, lrGroups);
@@ -93,7 +98,7 @@ export function register(program: Command): void {
       process.stderr.write(`training ${ir.model} on ${data.entries.length} videos, ${data.classes.length} classes (${info.name})\n`);
       const res = await fit({
         ir,
-        weights: checkpoint?.tensors,
+        weights: start?.weights,
         classes: data.classes,
         entries: data.entries,
         out: o.out,

@@ -6,9 +6,9 @@
  */
 import type { ModelIR } from "../../compiler/4-ir/schema.ts";
 import type { HostF32 } from "../backend/engine.ts";
-import { assertStrict, coverage, type Coverage } from "../weights/coverage.ts";
+import { assertShapes, assertStrict, coverage, type Coverage } from "../weights/coverage.ts";
 import type { Checkpoint } from "../weights/checkpoint.ts";
-import { toFloat32 } from "../weights/tensor.ts";
+import { toFloat32, type HostTensor } from "../weights/tensor.ts";
 
 export function checkpointCoverage(ir: ModelIR, ckpt: Checkpoint | undefined): Coverage {
   return coverage(ir.params.map((p) => ({ path: p.path, shape: p.shape })), ckpt?.tensors ?? new Map());
@@ -24,4 +24,16 @@ export function checkpointWeights(ir: ModelIR, ckpt: Checkpoint | undefined, opt
     weights.set(name, { shape: t.shape, data: toFloat32(t) });
   }
   return { weights, coverage: cov };
+}
+
+/**
+ * Where training starts: the checkpoint's tensors the model declares, at their declared shapes; a tensor of
+ * another shape is an error, as in torch's load_state_dict even with strict=False. So a CLIP state dict
+ * starts X-CLIP with CLIP's parameters and the rest (message layers, MIT, prompt generator) as the model
+ * declares them, and the coverage is the report torch's `_IncompatibleKeys` gives.
+ */
+export function trainingStart(ir: ModelIR, ckpt: Checkpoint): { weights: Map<string, HostTensor>; coverage: Coverage } {
+  const cov = checkpointCoverage(ir, ckpt);
+  assertShapes(cov, ckpt.file);
+  return { weights: new Map(cov.loaded.map((name) => [name, ckpt.tensors.get(name)!])), coverage: cov };
 }
