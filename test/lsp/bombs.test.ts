@@ -18,7 +18,7 @@ const bombs: [string, string, string, { line: number; character: number }][] = [
   ["20,000 nested parentheses", sample("nesting"), "MDL110", { line: 3, character: 73 }],
   ["a 20,000-term sum", sample("sum"), "MDL110", { line: 3, character: 11 }],
   ["repeat 100000000", sample("repeat"), "MDL341", { line: 3, character: 18 }],
-  ["X-CLIP with layers = 100000000 typed in", xclipText.replace("layers: int = 12,", "layers: int = 100000000,"), "MDL341", { line: 52, character: 33 }],
+  ["X-CLIP with layers = 100000000 typed in", xclipText.replace("layers: int = 12,", "layers: int = 100000000,"), "MDL341", { line: xclipText.split("\n").findIndex((l) => l.includes("transformer.resblocks = repeat layers")), character: 33 }],
   ["a 10^12-element parameter", sample("tensor"), "MDL408", { line: 2, character: 8 }],
 ];
 

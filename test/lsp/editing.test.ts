@@ -163,7 +163,7 @@ test("after a syntax error, the declarations it is not in keep their hints, hove
     // the prompt generator's cross-attention is called with the visual encoder's patches: its symbols are
     // bound from them, so even `qh`, computed from the text side only, may change; its hyperparameters not
     assert.equal(on("let qh = transpose"), []);
-    assert.equal(hints.filter((h) => Number(h.split(":")[0]) === lineOf(t3, "q_proj = Linear(d, d")).map((h) => h.slice(h.indexOf(" ") + 1)), ["= 512", "= 512"]);
+    assert.equal(hints.filter((h) => Number(h.split(":")[0]) === lineOf(t3, "q_proj = TruncNormalLinear(d, d")).map((h) => h.slice(h.indexOf(" ") + 1)), ["= 512", "= 512"]);
   }
 });
 

@@ -53,7 +53,7 @@ async function openClean(file: string) {
 
 test("inlay hints: CrossFrameBlock's lets and assignments carry the types mdl ir prints; hyperparameters their values", async () => {
   const start = line("block CrossFrameBlock");
-  const hints = (await req("textDocument/inlayHint", { range: { start: { line: start, character: 0 }, end: { line: start + 17, character: 0 } } })) as any[];
+  const hints = (await req("textDocument/inlayHint", { range: { start: { line: start, character: 0 }, end: { line: start + 18, character: 0 } } })) as any[];
   const shapes = hints.filter((h) => h.kind === 1);
   // the reference: the types of resblock 0's nodes in `mdl ir`'s text, op by op
   const ir = printIr(compile(XCLIP, fileHost).value!);
@@ -68,7 +68,7 @@ test("inlay hints: CrossFrameBlock's lets and assignments carry the types mdl ir
   assert.is(shapes.length, 5);
   const values = hints.filter((h) => h.kind === 2 && h.position.line === line("message_fc = Linear(d, d)")).map((h) => h.label);
   assert.equal(values, ["= 768", "= 768"]);
-  const heads = hints.filter((h) => h.kind === 2 && h.position.line === line("message_attn = MultiheadAttention(d, heads)")).map((h) => h.label);
+  const heads = hints.filter((h) => h.kind === 2 && h.position.line === line("message_attn = TorchMultiheadAttention(d, heads)")).map((h) => h.label);
   assert.equal(heads, ["= 768", "= 12"]);
 });
 
@@ -85,7 +85,7 @@ test("hover on a hyperparameter or a block-level let: its type and its value in 
   const ir = compile(XCLIP, fileHost).value!;
   const first = (block: string) => ir.modules.filter((m) => m.block === block).sort((x, y) => x.path.split(".").length - y.path.split(".").length)[0];
   const frame = first("CrossFrameBlock");
-  const h = (await req("textDocument/hover", { position: pos("message_attn = MultiheadAttention(d, heads)", 38) })).contents.value;
+  const h = (await req("textDocument/hover", { position: pos("message_attn = TorchMultiheadAttention(d, heads)", 43) })).contents.value;
   assert.match(h, /^`heads: int`, hyperparameter of `CrossFrameBlock`/);
   assert.ok(h.includes(`= \`${frame.hyper.heads}\` in \`${frame.path}\`, the first instance`), h);
   const cross = first("CrossAttention");

@@ -44,6 +44,16 @@ async function run(recompute: string[], freeze: string[]) {
  */
 const isKeyBias = (key: string, i: number, n: number) => key.endsWith("attn.in_proj_bias") && i >= n / 3 && i < (2 * n) / 3;
 
+/**
+ * The query and key weights reach the loss only through the softmax's scores, whose derivative vanishes when a
+ * query's keys are alike. The tokens of MIT (the frames of one synthetic video) and of the prompt generator
+ * nearly are: at X-CLIP's initialisation MIT's q and k gradients are ~3,000 times smaller than its v's, the prompt
+ * generator's ~300 times, with 1e-5 to 2e-5 of relative rounding noise (tfjs against ONNX Runtime), which AdamW's
+ * normalised steps carry to ~1e-5 in the weights. They must agree to 1e-4 (a hundredth of one step at lr x10);
+ * every other weight to 1e-5.
+ */
+const isScoreWeight = (key: string, i: number, n: number) => /\.(q|k)_proj\.weight$/.test(key) || (key.endsWith("attn.in_proj_weight") && i < (2 * n) / 3);
+
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b));
 
 for (const [what, freeze] of [["everything trained", []], ["text encoder frozen (its features cached)", ["encode_text"]]] as const) {
@@ -54,15 +64,19 @@ for (const [what, freeze] of [["everything trained", []], ["text encoder frozen 
     assert.ok(plain.losses.every((l, i) => close(recomputed.losses[i], l)), `losses ${plain.losses.join(" ")} vs ${recomputed.losses.join(" ")}`);
     assert.equal([...recomputed.weights.keys()].sort(), [...plain.weights.keys()].sort());
     let worst = { diff: 0, key: "" };
+    let worstScore = { diff: 0, key: "" };
     for (const [key, t] of plain.weights) {
       const u = recomputed.weights.get(key)!.data as Float32Array;
       (t.data as Float32Array).forEach((x, i) => {
         if (isKeyBias(key, i, t.data.length)) return;
         const diff = Math.abs(x - u[i]) / Math.max(1, Math.abs(x));
-        if (diff > worst.diff) worst = { diff, key };
+        if (isScoreWeight(key, i, t.data.length)) {
+          if (diff > worstScore.diff) worstScore = { diff, key };
+        } else if (diff > worst.diff) worst = { diff, key };
       });
     }
     assert.ok(worst.diff <= 1e-5, `largest weight difference ${worst.diff} in ${worst.key}`);
+    assert.ok(worstScore.diff <= 1e-4, `largest query or key weight difference ${worstScore.diff} in ${worstScore.key}`);
     assert.ok(plain.losses[3] !== plain.losses[0], "the weights moved, so the comparison compares something");
   });
 }
