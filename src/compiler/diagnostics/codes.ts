@@ -127,6 +127,10 @@ export const codes = {
   bad_entries: e("MDL519", (n: number, split: string) => `${n} bad entr${n === 1 ? "y" : "ies"} in the \`${split}\` split (listed above); fix ${n === 1 ? "it" : "them"} or pass --skip-bad to leave ${n === 1 ? "it" : "them"} out`),
   bad_context_length: e("MDL530", (got: string) => `the context length must be an integer of at least 2 (start and end token), got \`${got}\``),
   hf_not_cached: e("MDL531", (repo: string, looked: string, command: string) => `${repo} is not in the local Hugging Face cache (mdl downloads nothing): ${looked}; \`${command}\` fetches it`),
+  // a run folder's one writer, interruptions and recovery (issue 26 points 1, 6, 7)
+  run_locked: e("MDL540", (pid: number, host: string, since: string) => `another training is writing to this run folder: PID ${pid} on ${host}, since ${since}; wait for it to end or choose another --out`),
+  run_lock_unreadable: e("MDL541", () => `this run folder's lock names no process; if no training is writing here, remove it`),
+  run_lock_stale: e("MDL542", (pid: number, since: string) => `took over the lock of PID ${pid} (since ${since}), which is no longer running`, "warning"),
 
   // r2-train (issue 12 point 8): what training selects by path pattern, and runtime failures as diagnostics
   pattern_matches_nothing: e("MDL450", (flag: string, pattern: string, model: string) => `${flag} \`${pattern}\` matches no module or parameter of \`${model}\``),

@@ -13,6 +13,7 @@ import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import { readSafetensors, safetensorsParts } from "../weights/safetensors.ts";
 import type { HostTensor } from "../weights/tensor.ts";
 import { fsyncDir, writeDurableAtomic, writeSynced } from "./durable.ts";
+import { pidAlive } from "./run-lock.ts";
 
 export const CHECKPOINT_FORMAT = 1;
 
@@ -93,8 +94,22 @@ function prune(run: string, current: number, keep: number): void {
     .filter((x): x is { e: string; step: number } => x.step !== undefined && x.step <= current)
     .sort((a, b) => b.step - a.step);
   for (const { e } of older.slice(keep)) discard(run, e);
-  // Leftovers of interrupted saves and removals (ours or a killed earlier process's).
-  for (const e of entries) if (/^\.(ckpt-\d+\..*\.tmp|latest\.json\.\d+\.tmp|trash-.*)$/.test(e)) rmSync(join(run, e), { recursive: true, force: true });
+  removeLeftovers(run, entries);
+}
+
+/** Temp entries of saves, removals, metrics rewrites and lock files, each named with its writer's PID. */
+const LEFTOVER = /^(?:\.(?:ckpt-\d+|latest\.json|metrics\.jsonl)\.(\d+)\.tmp|\.trash-ckpt-\d+\.(\d+)|run\.lock(?:\.takeover)?\.(\d+)\.tmp)$/;
+
+/**
+ * Leftovers of interrupted saves and removals: this process's own and those of processes no longer alive.
+ * A live writer's are never touched (the run lock keeps a second writer out; this holds even without it).
+ */
+export function removeLeftovers(run: string, entries: string[] = readdirSync(run)): void {
+  for (const e of entries) {
+    const m = LEFTOVER.exec(e);
+    const pid = m && Number(m[1] ?? m[2] ?? m[3]);
+    if (pid && (pid === process.pid || !pidAlive(pid))) rmSync(join(run, e), { recursive: true, force: true });
+  }
 }
 
 function readPointer(run: string): { checkpoint: string; step: number } | undefined {

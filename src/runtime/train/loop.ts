@@ -1,13 +1,15 @@
 /**
  * The training loop, independent of any model and engine: it takes named parameters (trainable tensors of the
  * current engine), parameter groups and a loss function over example indices. Data order, the RNG handed to the loss and every number saved make a run
- * reproducible bit for bit, including across a kill and `resume`.
+ * reproducible bit for bit, including across a kill and `resume`. One process at a time trains into a run folder
+ * (run-lock.ts).
  */
-import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
+import { fail, invariant, type Diagnostic } from "../../compiler/diagnostics/diagnostic.ts";
+import { renderDiagnostic } from "../../compiler/diagnostics/render.ts";
 import { engine, training } from "../backend/current.ts";
 import type { HostF32, Tensor } from "../backend/engine.ts";
 import type { HostTensor } from "../weights/tensor.ts";
-import { CHECKPOINT_FORMAT, latestCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointState, type SavePhase } from "./checkpoint.ts";
+import { CHECKPOINT_FORMAT, latestCheckpoint, loadCheckpoint, removeLeftovers, saveCheckpoint, type CheckpointState, type SavePhase } from "./checkpoint.ts";
 import { MetricsLog } from "./metrics.ts";
 import type { AdamWOptions, ParamGroup } from "./optimizer.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
@@ -15,6 +17,7 @@ import { Rng } from "./rng.ts";
 import { lrAt, type LrSchedule } from "./schedule.ts";
 import { mkdirSync } from "node:fs";
 import type { Stepper } from "./ir-stepper.ts";
+import { acquireRunLock } from "./run-lock.ts";
 
 /** Gradients by the engine's own autodiff (tfjs): a loss function over parameters the loop's AdamW updates. */
 export interface AutodiffSteps {
@@ -52,6 +55,8 @@ interface LoopOptions {
   /** true: continue from out/latest.json if there is one (else start fresh, so a restart loop can always pass it);
    * a string: from that checkpoint directory. */
   resume?: boolean | string;
+  /** Warnings and notes along the way (a stale lock taken over); default: stderr. */
+  notice?: (d: Diagnostic) => void;
   config?: unknown;
   irHash?: string;
   /** Extra state to save with each checkpoint (the caller restores it from the result's `resumed`). */
@@ -87,7 +92,20 @@ export interface TrainResult {
 const LOSS_STREAM = 1;
 const EPOCH_STREAM = 0x10000;
 
+/** Train under the run folder's lock: a second writer is refused, a dead one's lock taken over with a notice. */
 export async function train(o: TrainOptions): Promise<TrainResult> {
+  const notice = o.notice ?? ((d: Diagnostic) => void process.stderr.write(renderDiagnostic(d) + "\n"));
+  let lock: ReturnType<typeof acquireRunLock> | undefined;
+  try {
+    lock = acquireRunLock(o.out, notice);
+    removeLeftovers(o.out);
+    return await trainLocked(o);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function trainLocked(o: TrainOptions): Promise<TrainResult> {
   const accum = o.accum ?? 1;
   invariant(o.batch > 0 && accum > 0 && Number.isInteger(o.batch) && Number.isInteger(accum), "batch and accum must be positive integers");
   const perEpoch = Math.floor(o.dataSize / o.batch); // micro-batches per epoch
