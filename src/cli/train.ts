@@ -40,6 +40,7 @@ interface TrainCli extends ModelFlags, TrainingFlags {
   checkpointEvery?: string;
   perClass?: string;
   resume?: boolean;
+  resumeFrom?: string;
   skipBad?: boolean;
   jitter: boolean;
   backend?: string;
@@ -62,7 +63,8 @@ export function register(program: Command): void {
     .option("--seed <n>", "seed of initialisation, data order and augmentation", "0")
     .option("--checkpoint-every <n>", "save every N steps (always at the end)")
     .option("--per-class <k>", "few-shot: train on the first K videos of each class")
-    .option("--resume", "continue from RUN/latest.json (a fresh start when there is none)")
+    .option("--resume", "continue from the newest checkpoint that verifies: latest.json's, else an older one, with a notice (a fresh start when there is none)")
+    .option("--resume-from <ckpt>", "continue from this checkpoint: ckpt-<step> of the run folder, or a checkpoint directory")
     .option("--skip-bad", "leave out unreadable entries instead of stopping before training")
     .option("--no-jitter", "train on whole frames instead of scale-jittered crops");
   backendOptions(runtimeOptions(trainingOptions(modelOptions(cmd)))).action((file: string, o: TrainCli) =>
@@ -104,7 +106,7 @@ export function register(program: Command): void {
         out: o.out,
         steps,
         epochs: steps === undefined ? epochs ?? 1 : undefined,
-        resume: !!o.resume,
+        resume: o.resumeFrom ?? !!o.resume,
         freeze,
         trainOnly,
         lrGroups,

@@ -131,6 +131,7 @@ export const codes = {
   run_locked: e("MDL540", (pid: number, host: string, since: string) => `another training is writing to this run folder: PID ${pid} on ${host}, since ${since}; wait for it to end or choose another --out`),
   run_lock_unreadable: e("MDL541", () => `this run folder's lock names no process; if no training is writing here, remove it`),
   run_lock_stale: e("MDL542", (pid: number, since: string) => `took over the lock of PID ${pid} (since ${since}), which is no longer running`, "warning"),
+  checkpoint_skipped: e("MDL543", (why: string, used: string) => `not resuming from here: ${why}; resuming from ${used}`, "warning"),
 
   // r2-train (issue 12 point 8): what training selects by path pattern, and runtime failures as diagnostics
   pattern_matches_nothing: e("MDL450", (flag: string, pattern: string, model: string) => `${flag} \`${pattern}\` matches no module or parameter of \`${model}\``),

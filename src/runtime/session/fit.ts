@@ -48,7 +48,8 @@ export interface FitOptions {
   trainOnly?: string[];
   smoothing?: number;
   checkpointEvery?: number;
-  resume?: boolean;
+  /** As the loop's: true for the newest checkpoint of `out` that verifies, a string for that checkpoint. */
+  resume?: boolean | string;
   progress?: ProgressMode;
   config?: unknown;
   onStep?: (s: StepInfo) => void;

@@ -6,13 +6,14 @@
  * every file fsync'd, then renamed into place; latest.json is replaced last (temp + fsync + rename).
  * Until that rename the old pointer names the old, untouched checkpoint; after it, the new one is complete.
  * Older checkpoints are removed only after the pointer moved, keeping the newest `keep`.
+ * state.json records each tensor file's size and SHA-256, so a resume can tell a damaged checkpoint (recover.ts).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import { readSafetensors, safetensorsParts } from "../weights/safetensors.ts";
 import type { HostTensor } from "../weights/tensor.ts";
-import { fsyncDir, writeDurableAtomic, writeSynced } from "./durable.ts";
+import { fsyncDir, writeDurableAtomic, writeSynced, type FileRecord } from "./durable.ts";
 import { pidAlive } from "./run-lock.ts";
 
 export const CHECKPOINT_FORMAT = 1;
@@ -30,6 +31,8 @@ export interface CheckpointState {
   /** Last training loss and the latest evaluation, for `mdl` to show without reading metrics.jsonl. */
   metrics: { loss?: number; eval?: Record<string, number> };
   extra?: unknown;
+  /** weights.safetensors and optimizer.safetensors as written (absent in checkpoints saved before it was recorded). */
+  files?: Record<string, FileRecord>;
 }
 
 export interface Checkpoint {
@@ -43,8 +46,9 @@ export interface Checkpoint {
 export type SavePhase = "files-written" | "dir-renamed" | "pointer-staged" | "pointer-written";
 
 const LATEST = "latest.json";
+export const TENSOR_FILES = ["weights.safetensors", "optimizer.safetensors"] as const;
 const dirName = (step: number) => `ckpt-${step}`;
-const stepOf = (name: string) => (/^ckpt-(\d+)$/.exec(name) ? Number(name.slice(5)) : undefined);
+export const stepOf = (name: string) => (/^ckpt-(\d+)$/.exec(name) ? Number(name.slice(5)) : undefined);
 
 export function saveCheckpoint(
   run: string,
@@ -60,9 +64,11 @@ export function saveCheckpoint(
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
   // streamed tensor by tensor: X-CLIP-B/32's weights and moments are 1.8 GB that a concatenated copy would double
-  writeSynced(join(tmp, "weights.safetensors"), safetensorsParts(c.weights));
-  writeSynced(join(tmp, "optimizer.safetensors"), safetensorsParts(c.optimizer));
-  writeSynced(join(tmp, "state.json"), JSON.stringify(c.state, null, 1) + "\n");
+  const files = {
+    [TENSOR_FILES[0]]: writeSynced(join(tmp, TENSOR_FILES[0]), safetensorsParts(c.weights)),
+    [TENSOR_FILES[1]]: writeSynced(join(tmp, TENSOR_FILES[1]), safetensorsParts(c.optimizer)),
+  };
+  writeSynced(join(tmp, "state.json"), JSON.stringify({ ...c.state, files }, null, 1) + "\n");
   fsyncDir(tmp);
   opts.onPhase?.("files-written");
 
@@ -74,7 +80,7 @@ export function saveCheckpoint(
   opts.onPhase?.("dir-renamed");
 
   // a kill before the pointer's rename leaves the old one, and its temp file for prune
-  writeDurableAtomic(join(run, LATEST), JSON.stringify({ checkpoint: name, step: c.state.step }) + "\n", () => opts.onPhase?.("pointer-staged"));
+  pointTo(run, c.state.step, () => opts.onPhase?.("pointer-staged"));
   opts.onPhase?.("pointer-written");
   prune(run, c.state.step, keep);
   return final;
@@ -112,7 +118,12 @@ export function removeLeftovers(run: string, entries: string[] = readdirSync(run
   }
 }
 
-function readPointer(run: string): { checkpoint: string; step: number } | undefined {
+/** Make RUN/latest.json name ckpt-<step> (temp + fsync + rename); `staged` runs before the rename. */
+export function pointTo(run: string, step: number, staged?: () => void): void {
+  writeDurableAtomic(join(run, LATEST), JSON.stringify({ checkpoint: dirName(step), step }) + "\n", staged);
+}
+
+export function readPointer(run: string): { checkpoint: string; step: number } | undefined {
   const path = join(run, LATEST);
   if (!existsSync(path)) return undefined;
   let p: unknown;

@@ -3,19 +3,47 @@
  * directory is fsync'd after, so the name never points at bytes still in the page cache.
  * (util/atomic-write.ts's writeFileAtomic is enough against a kill; checkpoints also want the fsyncs.)
  */
-import { closeSync, fsyncSync, openSync, renameSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, fsyncSync, openSync, readSync, renameSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { writeAll } from "../../util/atomic-write.ts";
 
+/** What was written: a checkpoint records it, so a resume can tell a truncated or altered file. */
+export interface FileRecord {
+  bytes: number;
+  sha256: string;
+}
+
 /** `data` as pieces is written one after the other (a checkpoint streams its tensors instead of concatenating them). */
-export function writeSynced(path: string, data: string | Uint8Array | readonly Uint8Array[]): void {
+export function writeSynced(path: string, data: string | Uint8Array | readonly Uint8Array[]): FileRecord {
+  const pieces = typeof data === "string" ? [Buffer.from(data)] : data instanceof Uint8Array ? [data] : data;
+  const hash = createHash("sha256");
+  let bytes = 0;
   const fd = openSync(path, "w");
   try {
-    writeAll(fd, data);
+    for (const p of pieces) {
+      writeAll(fd, p);
+      hash.update(p);
+      bytes += p.length;
+    }
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
+  return { bytes, sha256: hash.digest("hex") };
+}
+
+/** The SHA-256 of a file, read a piece at a time (a checkpoint's moments can be gigabytes). */
+export function sha256File(path: string): string {
+  const hash = createHash("sha256");
+  const buf = Buffer.allocUnsafe(1 << 24);
+  const fd = openSync(path, "r");
+  try {
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest("hex");
 }
 
 export function fsyncDir(dir: string): void {

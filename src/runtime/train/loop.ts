@@ -9,7 +9,7 @@ import { renderDiagnostic } from "../../compiler/diagnostics/render.ts";
 import { engine, training } from "../backend/current.ts";
 import type { HostF32, Tensor } from "../backend/engine.ts";
 import type { HostTensor } from "../weights/tensor.ts";
-import { CHECKPOINT_FORMAT, latestCheckpoint, loadCheckpoint, removeLeftovers, saveCheckpoint, type CheckpointState, type SavePhase } from "./checkpoint.ts";
+import { CHECKPOINT_FORMAT, latestCheckpoint, pointTo, removeLeftovers, saveCheckpoint, type CheckpointState, type SavePhase } from "./checkpoint.ts";
 import { MetricsLog } from "./metrics.ts";
 import type { AdamWOptions, ParamGroup } from "./optimizer.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
@@ -17,6 +17,7 @@ import { Rng } from "./rng.ts";
 import { lrAt, type LrSchedule } from "./schedule.ts";
 import { mkdirSync } from "node:fs";
 import type { Stepper } from "./ir-stepper.ts";
+import { checkpointToResume } from "./recover.ts";
 import { acquireRunLock } from "./run-lock.ts";
 
 /** Gradients by the engine's own autodiff (tfjs): a loss function over parameters the loop's AdamW updates. */
@@ -52,10 +53,11 @@ interface LoopOptions {
   checkpointEvery?: number;
   keep?: number;
   out: string;
-  /** true: continue from out/latest.json if there is one (else start fresh, so a restart loop can always pass it);
-   * a string: from that checkpoint directory. */
+  /** true: continue from the newest checkpoint of `out` that verifies (latest.json's, else an older one, with a
+   * notice), or start fresh when there is none, so a restart loop can always pass it;
+   * a string: from that checkpoint (`ckpt-N` of `out`, or a directory). */
   resume?: boolean | string;
-  /** Warnings and notes along the way (a stale lock taken over); default: stderr. */
+  /** Warnings and notes along the way (a stale lock taken over, a damaged checkpoint skipped); default: stderr. */
   notice?: (d: Diagnostic) => void;
   config?: unknown;
   irHash?: string;
@@ -99,13 +101,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   try {
     lock = acquireRunLock(o.out, notice);
     removeLeftovers(o.out);
-    return await trainLocked(o);
+    return await trainLocked(o, notice);
   } finally {
     lock?.release();
   }
 }
 
-async function trainLocked(o: TrainOptions): Promise<TrainResult> {
+async function trainLocked(o: TrainOptions, notice: (d: Diagnostic) => void): Promise<TrainResult> {
   const accum = o.accum ?? 1;
   invariant(o.batch > 0 && accum > 0 && Number.isInteger(o.batch) && Number.isInteger(accum), "batch and accum must be positive integers");
   const perEpoch = Math.floor(o.dataSize / o.batch); // micro-batches per epoch
@@ -123,10 +125,12 @@ async function trainLocked(o: TrainOptions): Promise<TrainResult> {
   let lastEval: Record<string, number> | undefined;
   let loss: number | undefined;
 
-  const from = o.resume === true ? latestCheckpoint(o.out) : typeof o.resume === "string" ? o.resume : undefined;
+  const from = o.resume ? checkpointToResume(o.out, o.resume, notice) : undefined;
   if (from) {
-    const c = loadCheckpoint(from);
-    await restore(c.state, c.weights, c.optimizer, from);
+    const c = from.checkpoint;
+    await restore(c.state, c.weights, c.optimizer, c.dir);
+    // latest.json named a damaged checkpoint, or --resume-from went back: it names this one before training goes on
+    if (from.repoint) pointTo(o.out, c.state.step);
     rng = Rng.restore(c.state.rng);
     step = c.state.step;
     loss = c.state.metrics.loss;
