@@ -34,7 +34,8 @@ export async function runCommand(body: () => Promise<number | void> | number | v
   } catch (err) {
     if (err instanceof MdlError) {
       if (err.diagnostic.code !== "MDL000") printDiagnostics([err.diagnostic]);
-      code = EXIT_USAGE;
+      // a training stopped by a signal, after its save, exits as the shell expects of that signal (130, 143)
+      code = "exitCode" in err && typeof err.exitCode === "number" ? err.exitCode : EXIT_USAGE;
     } else {
       runExitHooks();
       throw err;

@@ -132,6 +132,8 @@ export const codes = {
   run_lock_unreadable: e("MDL541", () => `this run folder's lock names no process; if no training is writing here, remove it`),
   run_lock_stale: e("MDL542", (pid: number, since: string) => `took over the lock of PID ${pid} (since ${since}), which is no longer running`, "warning"),
   checkpoint_skipped: e("MDL543", (why: string, used: string) => `not resuming from here: ${why}; resuming from ${used}`, "warning"),
+  interrupted: e("MDL544", (signal: string, step?: number) => step === undefined ? `interrupted by ${signal} before the first step; nothing was saved` : `interrupted by ${signal}; step ${step} is saved here and --resume continues from it`, "note"),
+  interrupted_now: e("MDL545", (signal: string, step?: number) => `${signal} again: stopped at once; ${step === undefined ? "no checkpoint was saved" : `the last complete checkpoint (step ${step}) is here`}`, "note"),
 
   // r2-train (issue 12 point 8): what training selects by path pattern, and runtime failures as diagnostics
   pattern_matches_nothing: e("MDL450", (flag: string, pattern: string, model: string) => `${flag} \`${pattern}\` matches no module or parameter of \`${model}\``),

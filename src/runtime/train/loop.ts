@@ -2,14 +2,15 @@
  * The training loop, independent of any model and engine: it takes named parameters (trainable tensors of the
  * current engine), parameter groups and a loss function over example indices. Data order, the RNG handed to the loss and every number saved make a run
  * reproducible bit for bit, including across a kill and `resume`. One process at a time trains into a run folder
- * (run-lock.ts).
+ * (run-lock.ts); SIGINT and SIGTERM stop it after the current step with a checkpoint (signals.ts).
  */
-import { fail, invariant, type Diagnostic } from "../../compiler/diagnostics/diagnostic.ts";
+import { basename } from "node:path";
+import { diag, fail, invariant, type Diagnostic } from "../../compiler/diagnostics/diagnostic.ts";
 import { renderDiagnostic } from "../../compiler/diagnostics/render.ts";
 import { engine, training } from "../backend/current.ts";
 import type { HostF32, Tensor } from "../backend/engine.ts";
 import type { HostTensor } from "../weights/tensor.ts";
-import { CHECKPOINT_FORMAT, latestCheckpoint, pointTo, removeLeftovers, saveCheckpoint, type CheckpointState, type SavePhase } from "./checkpoint.ts";
+import { CHECKPOINT_FORMAT, latestCheckpoint, pointTo, removeLeftovers, saveCheckpoint, stepOf, type CheckpointState, type SavePhase } from "./checkpoint.ts";
 import { MetricsLog } from "./metrics.ts";
 import type { AdamWOptions, ParamGroup } from "./optimizer.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
@@ -19,6 +20,7 @@ import { mkdirSync } from "node:fs";
 import type { Stepper } from "./ir-stepper.ts";
 import { checkpointToResume } from "./recover.ts";
 import { acquireRunLock } from "./run-lock.ts";
+import { Interrupted, exitCodeOf, watchStopSignals, type StopWatch } from "./signals.ts";
 
 /** Gradients by the engine's own autodiff (tfjs): a loss function over parameters the loop's AdamW updates. */
 export interface AutodiffSteps {
@@ -94,20 +96,31 @@ export interface TrainResult {
 const LOSS_STREAM = 1;
 const EPOCH_STREAM = 0x10000;
 
-/** Train under the run folder's lock: a second writer is refused, a dead one's lock taken over with a notice. */
+/**
+ * Train under the run folder's lock, with SIGINT and SIGTERM turned into a save and an `Interrupted` error
+ * (the CLI exits 130 or 143); a second signal exits at once. A signal once the last step is made lets the run end.
+ */
 export async function train(o: TrainOptions): Promise<TrainResult> {
   const notice = o.notice ?? ((d: Diagnostic) => void process.stderr.write(renderDiagnostic(d) + "\n"));
+  const shown = { stopProgress: () => {} };
+  const stop = watchStopSignals((s) => {
+    shown.stopProgress();
+    removeLeftovers(o.out);
+    const last = latestCheckpoint(o.out);
+    return diag("interrupted_now", last ?? o.out, s, last ? stepOf(basename(last)) : undefined);
+  });
   let lock: ReturnType<typeof acquireRunLock> | undefined;
   try {
     lock = acquireRunLock(o.out, notice);
     removeLeftovers(o.out);
-    return await trainLocked(o, notice);
+    return await trainLocked(o, notice, stop, shown);
   } finally {
     lock?.release();
+    stop.close();
   }
 }
 
-async function trainLocked(o: TrainOptions, notice: (d: Diagnostic) => void): Promise<TrainResult> {
+async function trainLocked(o: TrainOptions, notice: (d: Diagnostic) => void, stop: StopWatch, shown: { stopProgress: () => void }): Promise<TrainResult> {
   const accum = o.accum ?? 1;
   invariant(o.batch > 0 && accum > 0 && Number.isInteger(o.batch) && Number.isInteger(accum), "batch and accum must be positive integers");
   const perEpoch = Math.floor(o.dataSize / o.batch); // micro-batches per epoch
@@ -126,11 +139,14 @@ async function trainLocked(o: TrainOptions, notice: (d: Diagnostic) => void): Pr
   let loss: number | undefined;
 
   const from = o.resume ? checkpointToResume(o.out, o.resume, notice) : undefined;
+  /** The newest checkpoint of this run: where an interrupted run says it can go on from. */
+  let saved: { dir: string; step: number } | undefined;
   if (from) {
     const c = from.checkpoint;
     await restore(c.state, c.weights, c.optimizer, c.dir);
     // latest.json named a damaged checkpoint, or --resume-from went back: it names this one before training goes on
     if (from.repoint) pointTo(o.out, c.state.step);
+    saved = { dir: c.dir, step: c.state.step };
     rng = Rng.restore(c.state.rng);
     step = c.state.step;
     loss = c.state.metrics.loss;
@@ -185,12 +201,18 @@ async function trainLocked(o: TrainOptions, notice: (d: Diagnostic) => void): Pr
       extra: o.stateExtra?.(),
     };
     const dir = saveCheckpoint(o.out, { state, weights, optimizer }, { keep: o.keep, onPhase: (p) => o.onSavePhase?.(p, step) });
+    saved = { dir, step };
     o.onCheckpoint?.(dir, step);
   };
 
   const progress = createProgress(o.progress ?? "auto", step, totalSteps);
+  shown.stopProgress = () => progress.stop();
+  const first = step;
   try {
     while (step < totalSteps) {
+      // a signal that came during the step or the save before (both complete now) is handled here, not after another step
+      await new Promise((next) => setImmediate(next));
+      if (stop.signal) break;
       const t0 = performance.now();
       const lr = lrAt(step, o.lr);
       let lossSum = 0;
@@ -214,6 +236,11 @@ async function trainLocked(o: TrainOptions, notice: (d: Diagnostic) => void): Pr
         metrics.append({ step, eval: lastEval });
       }
       if ((o.checkpointEvery && step % o.checkpointEvery === 0) || step === totalSteps) await save();
+    }
+    if (stop.signal && step < totalSteps) {
+      if (step > first && saved?.step !== step) await save();
+      const d = saved ? diag("interrupted", saved.dir, stop.signal, saved.step) : diag("interrupted", o.out, stop.signal);
+      throw new Interrupted(d, exitCodeOf(stop.signal));
     }
   } finally {
     progress.stop();
