@@ -7,8 +7,8 @@
 import { basename } from "node:path";
 import { diag, fail, invariant, type Diagnostic } from "../../compiler/diagnostics/diagnostic.ts";
 import { renderDiagnostic } from "../../compiler/diagnostics/render.ts";
-import { engine, training } from "../backend/current.ts";
-import type { HostF32, Tensor } from "../backend/engine.ts";
+import { engine } from "../backend/current.ts";
+import type { Tensor } from "../backend/engine.ts";
 import type { HostTensor } from "../weights/tensor.ts";
 import { CHECKPOINT_FORMAT, latestCheckpoint, pointTo, removeLeftovers, saveCheckpoint, stepOf, type CheckpointState, type SavePhase } from "./checkpoint.ts";
 import { MetricsLog } from "./metrics.ts";
@@ -18,6 +18,7 @@ import { Rng } from "./rng.ts";
 import { lrAt, type LrSchedule } from "./schedule.ts";
 import { mkdirSync } from "node:fs";
 import type { Stepper } from "./ir-stepper.ts";
+import { autodiffStepper } from "./autodiff-stepper.ts";
 import { checkpointToResume } from "./recover.ts";
 import { acquireRunLock } from "./run-lock.ts";
 import { Interrupted, exitCodeOf, watchStopSignals, type StopWatch } from "./signals.ts";
@@ -129,7 +130,7 @@ async function trainLocked(o: TrainOptions, notice: (d: Diagnostic) => void, sto
   const schedule = { seed: o.seed, dataSize: o.dataSize, batch: o.batch, accum, totalSteps };
 
   const e = engine();
-  const stepper = "stepper" in o ? o.stepper : autodiffStepper(o, o.adam);
+  const stepper = "stepper" in o ? o.stepper : autodiffStepper(o, o.weightIo, o.adam);
   const inputsOf = "stepper" in o ? o.inputsFn : undefined;
   const metrics = new MetricsLog(o.out);
   let rng = Rng.seeded(o.seed, LOSS_STREAM);
@@ -247,104 +248,4 @@ async function trainLocked(o: TrainOptions, notice: (d: Diagnostic) => void, sto
     await stepper.dispose();
   }
   return { step, totalSteps, loss, lastEval, resumed };
-}
-
-/** The parameter a moment belongs to: `exp_avg.<path>` or `exp_avg_sq.<path>`. */
-const momentPath = (name: string) => name.replace(/^exp_avg(_sq)?\./, "");
-
-/**
- * The engine's own autodiff as a Stepper: gradients of `lossFn` summed over the micro-batches, averaged, then
- * AdamW. A non-finite loss leaves the parameters as they were (the loop then stops). The micro-batch arrives as
- * `{ batch, rng }` (the loss function draws its own inputs).
- */
-function autodiffStepper(o: AutodiffSteps & LoopOptions, adam: AdamWOptions | undefined): Stepper {
-  const e = engine();
-  const t = training();
-  const opt = t.adamw(o.variables, o.groups, adam);
-  const trainable = new Map(opt.paths.map((p) => [p, o.variables.get(p)!]));
-  let sum: Map<string, Tensor> | undefined;
-  let lossSum = 0;
-  return {
-    get step() {
-      return opt.step;
-    },
-    params: () => o.variables,
-    async micro(inputs, j, accum, lr) {
-      const { batch, rng } = inputs as unknown as { batch: Int32Array; rng: Rng };
-      const { value, grads } = t.valueAndGrads(() => o.lossFn(batch, rng), trainable);
-      const loss = Number((await e.read(value)).data[0]);
-      value.dispose();
-      lossSum += loss;
-      sum = accumulate(sum, grads);
-      if (j < accum - 1) return loss;
-      const total = accum > 1 ? scale(sum, 1 / accum) : sum;
-      sum = undefined;
-      const finite = Number.isFinite(lossSum);
-      lossSum = 0;
-      if (finite) await opt.apply(total, lr);
-      e.dispose(total.values());
-      return loss;
-    },
-    load(path, w) {
-      const v = o.variables.get(path)!;
-      const loaded = o.weightIo ? o.weightIo.load(path, w) : e.fromHost(w);
-      const fits = loaded.shape.join(",") === v.shape.join(",");
-      if (fits) t.assign(v, loaded);
-      loaded.dispose();
-      return fits;
-    },
-    // moments leave and come back in torch's layout, as the parameters do, so a run resumes on any engine
-    async exportState() {
-      const state = await opt.exportState();
-      if (!o.weightIo) return state;
-      const out = new Map<string, HostF32>();
-      for (const [name, m] of state) {
-        const t = e.fromHost({ dtype: "f32", shape: m.shape, data: m.data });
-        const h = await o.weightIo.save(momentPath(name), t);
-        t.dispose();
-        out.set(name, { shape: h.shape, data: h.data as Float32Array });
-      }
-      return out;
-    },
-    async importState(step, tensors) {
-      if (!o.weightIo) return opt.importState(step, tensors);
-      const runtime = new Map<string, { shape: number[]; data: ArrayLike<number> }>();
-      for (const [name, m] of tensors) {
-        const path = momentPath(name);
-        if (!o.variables.has(path)) continue;
-        const t = o.weightIo.load(path, { dtype: "f32", shape: m.shape, data: Float32Array.from(m.data) });
-        runtime.set(name, { shape: [...t.shape], data: (await e.read(t)).data as Float32Array });
-        t.dispose();
-      }
-      return opt.importState(step, runtime);
-    },
-    async dispose() {
-      if (sum) e.dispose(sum.values());
-      opt.dispose();
-    },
-  };
-}
-
-/** Add one micro-batch's gradients (by path) into the running sums. */
-function accumulate(sum: Map<string, Tensor> | undefined, grads: Map<string, Tensor>): Map<string, Tensor> {
-  if (!sum) return grads;
-  const t = training();
-  for (const [path, g] of grads) {
-    const prev = sum.get(path);
-    if (prev) {
-      sum.set(path, t.add(prev, g));
-      prev.dispose();
-      g.dispose();
-    } else sum.set(path, g);
-  }
-  return sum;
-}
-
-function scale(sum: Map<string, Tensor>, k: number): Map<string, Tensor> {
-  const out = new Map<string, Tensor>();
-  for (const [path, g] of sum) {
-    out.set(path, training().scale(g, k));
-    g.dispose();
-  }
-  return out;
 }
