@@ -9,7 +9,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readClip } from "../../src/runtime/data/clip-reader.ts";
-import { crc32, encodePng } from "../../src/runtime/data/png.ts";
+import { encodePng } from "../../src/runtime/data/png.ts";
+import { crc32 } from "../../src/util/crc32.ts";
 import { below, mutateBytes, pick, rng } from "../../test/helpers/mutate.ts";
 import type { Outcome } from "./outcome.ts";
 

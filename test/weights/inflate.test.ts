@@ -6,7 +6,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { constants, crc32 as zlibCrc32, deflateRawSync, inflateRawSync } from "node:zlib";
-import { InflateError, crc32, inflateRaw } from "../../src/runtime/weights/inflate.ts";
+import { InflateError, inflateRaw } from "../../src/runtime/weights/inflate.ts";
+import { crc32 } from "../../src/util/crc32.ts";
 import { below, rng } from "../helpers/mutate.ts";
 
 const text = readFileSync("src/runtime/weights/pickle.ts");

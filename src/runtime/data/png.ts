@@ -5,6 +5,7 @@
  */
 import { deflateSync, inflateSync } from "node:zlib";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
+import { crc32 } from "../../util/crc32.ts";
 
 /** Interleaved 8-bit samples, `channels` per pixel: 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA. */
 export interface Image8 {
@@ -18,22 +19,6 @@ export type PngFilter = 0 | 1 | 2 | 3 | 4;
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 
-// Own table rather than zlib.crc32, which only exists from Node 20.15.
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-export function crc32(bytes: Uint8Array, start: number, end: number): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 function paeth(a: number, b: number, c: number): number {
   const p = a + b - c;

@@ -6,7 +6,8 @@
  * first read, into exactly the size its directory entry declares, and checked against its CRC-32.
  */
 import { MdlError, fail } from "../../compiler/diagnostics/diagnostic.ts";
-import { InflateError, crc32, inflateRaw } from "./inflate.ts";
+import { crc32 } from "../../util/crc32.ts";
+import { InflateError, inflateRaw } from "./inflate.ts";
 
 const EOCD = 0x06054b50, ZIP64_LOCATOR = 0x07064b50, ZIP64_EOCD = 0x06064b50, CENTRAL = 0x02014b50, LOCAL = 0x04034b50;
 const MAX32 = 0xffffffff;
