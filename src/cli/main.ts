@@ -3,8 +3,9 @@ import { Command, CommanderError } from "commander";
 import { commands } from "./commands.ts";
 import { totalmem } from "node:os";
 import { setParamBudget } from "../compiler/limits.ts";
-import { exitFlushed, quietOnClosedPipe } from "./io.ts";
+import { exitFlushed, handleFatalErrors, quietOnClosedPipe } from "./io.ts";
 
+handleFatalErrors();
 quietOnClosedPipe();
 setParamBudget(totalmem() / 2, "half of this machine's memory");
 
@@ -19,6 +20,6 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   // --help, --version and usage errors: commander has written its text; let it reach a pipe before exiting.
-  if (!(err instanceof CommanderError)) throw err;
+  if (!(err instanceof CommanderError)) throw err; // to handleFatalErrors, as one catalogued line
   await exitFlushed(err.exitCode === 0 ? 0 : 2);
 }

@@ -6,6 +6,7 @@
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fail } from "../compiler/diagnostics/diagnostic.ts";
+import { ioWhy, isSystemError } from "./io-error.ts";
 
 /** `data` as pieces is written one after the other (a large file need not be concatenated first). */
 export function writeFileAtomic(path: string, data: string | Uint8Array | readonly Uint8Array[]): void {
@@ -21,7 +22,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array | readon
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
-    fail("output_unwritable", path, String((err as Error).message));
+    fail("output_unwritable", path, isSystemError(err) ? ioWhy(err, byteLength(data)) : String((err as Error).message));
   }
 }
 
@@ -32,4 +33,10 @@ export function writeAll(fd: number, data: string | Uint8Array | readonly Uint8A
     let off = 0;
     while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
   }
+}
+
+export function byteLength(data: string | Uint8Array | readonly Uint8Array[]): number {
+  if (typeof data === "string") return Buffer.byteLength(data);
+  if (data instanceof Uint8Array) return data.byteLength;
+  return data.reduce((n, p) => n + p.byteLength, 0);
 }

@@ -22,6 +22,10 @@ export const codes = {
   output_unwritable: e("MDL004", (why: string) => `cannot write output: ${why}`),
   bad_count: e("MDL005", (option: string, min: number, got: string) => `\`${option}\` must be a whole number of at least ${min}, got \`${got}\``),
   bad_number: e("MDL006", (option: string, what: string, got: string) => `\`${option}\` must be ${what}, got \`${got}\``),
+  // one error path (issue 26.2): a failed read or write names the file and what failed, in words; a bug is one line
+  io_failed: e("MDL007", (what: string, why: string) => `cannot ${what}: ${why}`),
+  stdout_unwritable: e("MDL008", (why: string) => `cannot write to standard output: ${why}`),
+  internal_error: e("MDL009", (message: string) => `internal error: ${message}`),
 
   // 1xx syntax
   unexpected_token: e("MDL101", (found: string, expected: string) => `unexpected ${found}; expected ${expected}`),
@@ -134,6 +138,15 @@ export const codes = {
   checkpoint_skipped: e("MDL543", (why: string, used: string) => `not resuming from here: ${why}; resuming from ${used}`, "warning"),
   interrupted: e("MDL544", (signal: string, step?: number) => step === undefined ? `interrupted by ${signal} before the first step; nothing was saved` : `interrupted by ${signal}; step ${step} is saved here and --resume continues from it`, "note"),
   interrupted_now: e("MDL545", (signal: string, step?: number) => `${signal} again: stopped at once; ${step === undefined ? "no checkpoint was saved" : `the last complete checkpoint (step ${step}) is here`}`, "note"),
+  // no silent garbage (issue 26 point 5): what would run but give meaningless numbers
+  nonfinite_weights: e("MDL550", (count: number, tensors: string) => `${big(count)} weight value${count === 1 ? " is" : "s are"} NaN or infinite: ${tensors}; outputs would be NaN (pass --allow-nonfinite to run anyway)`),
+  nonfinite_weights_allowed: e("MDL551", (count: number, tensors: string) => `${big(count)} weight value${count === 1 ? " is" : "s are"} NaN or infinite: ${tensors}`, "warning"),
+  integer_weight: e("MDL552", (name: string, stored: string, declared: string) => `\`${name}\` is stored as ${stored} but the model declares it ${declared}: integer weights are not float values (dequantise the checkpoint first)`),
+  nonfinite_input: e("MDL553", (name: string, count: number, first: number, value: string) => `input \`${name}\` has ${big(count)} NaN or infinite value${count === 1 ? "" : "s"} (the first at flat index ${first}: ${value})`),
+  token_id_range: e("MDL554", (input: string, id: string, index: number, param: string, rows: number) => `token id ${id} of \`${input}\` (flat index ${index}) is outside the rows 0..${rows - 1} of \`${param}\``),
+  duplicate_class: e("MDL555", (name: string, where: string) => `class name \`${name}\` is given more than once (${where}); copies split one class's probability between them`),
+  unknown_inputs: e("MDL556", (names: readonly string[], more: number) => `ignored tensor${names.length + more === 1 ? "" : "s"} the model has no input for: ${list(names)}${more ? ` and ${more} more` : ""}`, "warning"),
+  clip_padded: e("MDL557", (count: number, frames: number, indices: string) => `the clip has ${count} frame${count === 1 ? "" : "s"}, fewer than the model's ${frames}: frames are repeated to make ${frames} (${indices})`, "note"),
 
   // r2-train (issue 12 point 8): what training selects by path pattern, and runtime failures as diagnostics
   pattern_matches_nothing: e("MDL450", (flag: string, pattern: string, model: string) => `${flag} \`${pattern}\` matches no module or parameter of \`${model}\``),

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import { readSafetensors, safetensorsParts } from "../weights/safetensors.ts";
 import type { HostTensor } from "../weights/tensor.ts";
+import { ioError } from "../../util/io-error.ts";
 import { fsyncDir, writeDurableAtomic, writeSynced, type FileRecord } from "./durable.ts";
 import { pidAlive } from "./run-lock.ts";
 
@@ -61,26 +62,44 @@ export function saveCheckpoint(
   const name = dirName(c.state.step);
   invariant(readPointer(run)?.checkpoint !== name, `checkpoint ${name} is already the latest`);
   const tmp = join(run, `.${name}.${process.pid}.tmp`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
   // streamed tensor by tensor: X-CLIP-B/32's weights and moments are 1.8 GB that a concatenated copy would double
-  const files = {
-    [TENSOR_FILES[0]]: writeSynced(join(tmp, TENSOR_FILES[0]), safetensorsParts(c.weights)),
-    [TENSOR_FILES[1]]: writeSynced(join(tmp, TENSOR_FILES[1]), safetensorsParts(c.optimizer)),
-  };
-  writeSynced(join(tmp, "state.json"), JSON.stringify({ ...c.state, files }, null, 1) + "\n");
-  fsyncDir(tmp);
-  opts.onPhase?.("files-written");
-
+  const parts = [safetensorsParts(c.weights), safetensorsParts(c.optimizer)];
+  const needed = parts.flat().reduce((n, p) => n + p.byteLength, 0);
   const final = join(run, name);
-  // A same-step directory left by a crash after its rename but before the pointer moved: not referenced.
-  if (existsSync(final)) discard(run, name);
-  renameSync(tmp, final);
-  fsyncDir(run);
+  try {
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp);
+    const files = {
+      [TENSOR_FILES[0]]: writeSynced(join(tmp, TENSOR_FILES[0]), parts[0]),
+      [TENSOR_FILES[1]]: writeSynced(join(tmp, TENSOR_FILES[1]), parts[1]),
+    };
+    writeSynced(join(tmp, "state.json"), JSON.stringify({ ...c.state, files }, null, 1) + "\n");
+    fsyncDir(tmp);
+    opts.onPhase?.("files-written");
+
+    // A same-step directory left by a crash after its rename but before the pointer moved: not referenced.
+    if (existsSync(final)) discard(run, name);
+    renameSync(tmp, final);
+    fsyncDir(run);
+  } catch (err) {
+    // a failed save leaves nothing behind: its temp directory would hold the space a retry needs
+    rmSync(tmp, { recursive: true, force: true });
+    throw ioError(err, final, `save checkpoint ${name}`, needed);
+  }
   opts.onPhase?.("dir-renamed");
 
   // a kill before the pointer's rename leaves the old one, and its temp file for prune
-  pointTo(run, c.state.step, () => opts.onPhase?.("pointer-staged"));
+  try {
+    pointTo(run, c.state.step, () => opts.onPhase?.("pointer-staged"));
+  } catch (err) {
+    // latest.json still names the previous checkpoint; this one is referenced by nothing
+    try {
+      discard(run, name);
+    } catch {
+      // a later save of this step discards it (above)
+    }
+    throw err;
+  }
   opts.onPhase?.("pointer-written");
   prune(run, c.state.step, keep);
   return final;

@@ -4,9 +4,10 @@
  * (util/atomic-write.ts's writeFileAtomic is enough against a kill; checkpoints also want the fsyncs.)
  */
 import { createHash } from "node:crypto";
-import { closeSync, fsyncSync, openSync, readSync, renameSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { writeAll } from "../../util/atomic-write.ts";
+import { byteLength, writeAll } from "../../util/atomic-write.ts";
+import { ioError } from "../../util/io-error.ts";
 
 /** What was written: a checkpoint records it, so a resume can tell a truncated or altered file. */
 export interface FileRecord {
@@ -65,10 +66,20 @@ export function fsyncFile(path: string): void {
 }
 
 /** Temp file beside the target, fsync, rename, fsync the directory. `staged` runs between the fsync and the rename. */
+/** A failure removes the temp file and is MDL007 on `path` (a full disk says how much the file needed). */
 export function writeDurableAtomic(path: string, data: string | Uint8Array, staged?: () => void): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  writeSynced(tmp, data);
-  staged?.();
-  renameSync(tmp, path);
-  fsyncDir(dirname(path));
+  try {
+    writeSynced(tmp, data);
+    staged?.();
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw ioError(err, path, "write", byteLength(data));
+  }
+  try {
+    fsyncDir(dirname(path));
+  } catch (err) {
+    throw ioError(err, dirname(path), "flush the folder to disk");
+  }
 }

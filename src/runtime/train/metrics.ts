@@ -5,6 +5,7 @@
  */
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { ioError } from "../../util/io-error.ts";
 import { fsyncFile, writeDurableAtomic } from "./durable.ts";
 
 export interface MetricsLine {
@@ -26,12 +27,21 @@ export class MetricsLog {
   }
 
   append(line: MetricsLine): void {
-    appendFileSync(this.path, JSON.stringify(line) + "\n");
+    try {
+      appendFileSync(this.path, JSON.stringify(line) + "\n");
+    } catch (err) {
+      // a line cut short here is dropped by read(), and a resume rewrites the file from its checkpoint
+      throw ioError(err, this.path, "append to the metrics log");
+    }
   }
 
   /** Make the lines so far durable; called before a checkpoint that claims them. */
   sync(): void {
-    if (existsSync(this.path)) fsyncFile(this.path);
+    try {
+      if (existsSync(this.path)) fsyncFile(this.path);
+    } catch (err) {
+      throw ioError(err, this.path, "flush the metrics log to disk");
+    }
   }
 
   /** The complete lines; a line cut short by a kill is dropped. */
