@@ -11,7 +11,8 @@ const pattern = args[1] ?? "\\.test\\.ts$";
 const log = createWriteStream("test-output.log");
 const child = spawn(
   process.execPath,
-  ["--import", "tsx", "node_modules/uvu/bin.js", dir, pattern, "--no-color"],
+  // the guard holds every failing mdl the tests spawn to under 2 KB of stderr (test/helpers/stderr-guard.mjs)
+  ["--import", "tsx", "--import", "./test/helpers/stderr-guard.mjs", "node_modules/uvu/bin.js", dir, pattern, "--no-color"],
   { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FORCE_COLOR: "0" } },
 );
 let out = "";

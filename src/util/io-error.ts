@@ -38,7 +38,7 @@ export function formatBytes(n: number): string {
   if (n < 1000) return `${n} bytes`;
   const [unit, scale] = n < 1e6 ? ["KB", 1e3] : n < 1e9 ? ["MB", 1e6] : ["GB", 1e9];
   const v = n / scale;
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${unit}`;
+  return `${v < 100 ? v.toFixed(1) : Math.round(v)} ${unit}`;
 }
 
 /**

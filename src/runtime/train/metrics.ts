@@ -27,11 +27,12 @@ export class MetricsLog {
   }
 
   append(line: MetricsLine): void {
+    const text = JSON.stringify(line) + "\n";
     try {
-      appendFileSync(this.path, JSON.stringify(line) + "\n");
+      appendFileSync(this.path, text);
     } catch (err) {
       // a line cut short here is dropped by read(), and a resume rewrites the file from its checkpoint
-      throw ioError(err, this.path, "append to the metrics log");
+      throw ioError(err, this.path, "append to the metrics log", Buffer.byteLength(text));
     }
   }
 
