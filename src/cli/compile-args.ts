@@ -6,6 +6,7 @@ import { DEFAULT_LIMITS, type Limits } from "../compiler/limits.ts";
 import type { Host } from "../compiler/2-resolve/host.ts";
 import { fileHost } from "../util/fs-host.ts";
 import type { ModelIR } from "../compiler/4-ir/schema.ts";
+import { nonFiniteDiag } from "../runtime/weights/finite.ts";
 import { loadCheckpoint, shapesOf, type Checkpoint } from "../runtime/weights/load.ts";
 import { collect, parseAssignments, printDiagnostics, readText, rememberSource } from "./io.ts";
 
@@ -89,15 +90,25 @@ export function valueOrFail(r: Compiled): ModelIR {
 /**
  * For commands that need a model to run: compile errors end the command with exit code 2. Free
  * hyperparameters bind from the checkpoint's shapes, then from the input tensors' (`input.<name>` in
- * `inputsFile`), so a 4-frame input sets `frames` when nothing else did.
+ * `inputsFile`), so a 4-frame input sets `frames` when nothing else did. NaN or infinite weights are an
+ * error where `refuseNonFinite` (commands whose outputs they would make NaN), a warning elsewhere.
  */
-export function compileOrFail(file: string, flags: ModelFlags, weightsFile?: string, inputsFile?: string): { ir: ModelIR; checkpoint?: Checkpoint } {
+export function compileOrFail(file: string, flags: ModelFlags, weightsFile?: string, inputsFile?: string, use: { refuseNonFinite?: boolean } = {}): { ir: ModelIR; checkpoint?: Checkpoint } {
   const checkpoint = weightsFile ? loadCheckpoint(weightsFile) : undefined;
+  if (checkpoint) reportNonFinite(checkpoint, !!use.refuseNonFinite);
   const opts = compileOptions(flags, checkpoint);
   // an unreadable inputs file binds nothing here: reading the inputs reports it, as MDL501/504
   const held = inputsFile ? inputShapes(inputsFile) : undefined;
   if (held) opts.inputs = { file: inputsFile!, shapes: held };
   return { ir: valueOrFail(compileFile(file, opts)), checkpoint };
+}
+
+/** MDL550 (thrown) or MDL551 (printed) when the checkpoint holds NaN or infinite values; nothing otherwise. */
+export function reportNonFinite(checkpoint: Checkpoint, refuse: boolean): void {
+  if (!checkpoint.nonFinite?.length) return;
+  const d = nonFiniteDiag(checkpoint.file, checkpoint.nonFinite, refuse ? "error" : "warning");
+  if (refuse) throw new MdlError(d);
+  printDiagnostics([d]);
 }
 
 /** Diagnostics were already printed; the command exits 2 without another message. */

@@ -26,6 +26,7 @@ interface EvalCli extends ModelFlags {
   json?: boolean;
   confusion?: string;
   skipBad?: boolean;
+  allowNonfinite?: boolean;
   backend?: string;
   threads?: string;
   runtime?: string;
@@ -59,11 +60,12 @@ export function register(program: Command): void {
     .option("--zero-shot", "classes never trained on, named only by labels.csv; the weights may lack modules the model adds (they start from their initialisers)")
     .option("--confusion <file.svg>", "also draw the confusion matrix")
     .option("--skip-bad", "leave out unreadable entries instead of stopping")
+    .option("--allow-nonfinite", "run even when the weights hold NaN or infinite values (reported as a warning)")
     .option("--json", "print { top1, top5, perClass, confusion, ... } as JSON");
   runtimeOptions(backendOptions(modelOptions(cmd))).action((file: string, o: EvalCli) =>
     runCommand(async () => {
       const views = parseViews(o.views);
-      const { ir, checkpoint } = compileOrFail(file, o, o.weights);
+      const { ir, checkpoint } = compileOrFail(file, o, o.weights, undefined, { refuseNonFinite: !o.allowNonfinite });
       const cov = checkpointCoverage(ir, checkpoint!);
       // Zero-shot evaluation may start the modules X-CLIP adds from scratch, as X-CLIP does from CLIP's weights.
       assertStrict(o.zeroShot ? { ...cov, missing: [] } : cov, o.weights);

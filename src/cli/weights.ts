@@ -7,6 +7,7 @@ import type { Checkpoint } from "../runtime/weights/checkpoint.ts";
 import { identify } from "../runtime/weights/identify.ts";
 import { loadCheckpoint } from "../runtime/weights/load.ts";
 import { formatShape, numel } from "../runtime/weights/tensor.ts";
+import { reportNonFinite } from "./compile-args.ts";
 import { runCommand } from "./io.ts";
 
 const FORMAT_NAMES: Record<Checkpoint["format"], string> = {
@@ -25,6 +26,7 @@ export function register(program: Command): void {
     .action((file: string, opts: { json?: boolean }) =>
       runCommand(() => {
         const ckpt = loadCheckpoint(file);
+        reportNonFinite(ckpt, false);
         const rows = [...ckpt.tensors].map(([name, t]) => ({ name, dtype: ckpt.sourceDtypes.get(name)!, shape: t.shape }));
         const parameters = rows.reduce((n, r) => n + numel(r.shape), 0);
         const dtypes: Record<string, number> = {};

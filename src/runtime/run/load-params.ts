@@ -8,15 +8,30 @@ import type { ModelIR } from "../../compiler/4-ir/schema.ts";
 import type { HostF32 } from "../backend/engine.ts";
 import { assertShapes, assertStrict, coverage, type Coverage } from "../weights/coverage.ts";
 import type { Checkpoint } from "../weights/checkpoint.ts";
-import { toFloat32, type HostTensor } from "../weights/tensor.ts";
+import { fail } from "../../compiler/diagnostics/diagnostic.ts";
+import { isFloat, toFloat32, type HostTensor } from "../weights/tensor.ts";
 
 export function checkpointCoverage(ir: ModelIR, ckpt: Checkpoint | undefined): Coverage {
   return coverage(ir.params.map((p) => ({ path: p.path, shape: p.shape })), ckpt?.tensors ?? new Map());
 }
 
+/**
+ * An integer tensor for a float parameter is refused: its values would be read as floats (int8 quantised
+ * weights as -128..127, the scales lost), giving garbage outputs with exit 0.
+ */
+function assertFloatWeights(ir: ModelIR, ckpt: Checkpoint, names: readonly string[]): void {
+  const declared = new Map(ir.params.map((p) => [p.path, p.dtype]));
+  for (const name of names) {
+    const want = declared.get(name);
+    const got = ckpt.sourceDtypes.get(name) ?? ckpt.tensors.get(name)!.dtype;
+    if (want === "f32" && !isFloat(got)) fail("integer_weight", ckpt.file, name, got, want);
+  }
+}
+
 export function checkpointWeights(ir: ModelIR, ckpt: Checkpoint | undefined, opts: { strict?: boolean } = {}): { weights: Map<string, HostF32>; coverage: Coverage } {
   const cov = checkpointCoverage(ir, ckpt);
   if (opts.strict && ckpt) assertStrict(cov, ckpt.file);
+  if (ckpt) assertFloatWeights(ir, ckpt, cov.loaded);
   // Only exact matches are used; a mismatched tensor is reported and the param keeps its init.
   const weights = new Map<string, HostF32>();
   for (const name of cov.loaded) {
@@ -35,5 +50,6 @@ export function checkpointWeights(ir: ModelIR, ckpt: Checkpoint | undefined, opt
 export function trainingStart(ir: ModelIR, ckpt: Checkpoint): { weights: Map<string, HostTensor>; coverage: Coverage } {
   const cov = checkpointCoverage(ir, ckpt);
   assertShapes(cov, ckpt.file);
+  assertFloatWeights(ir, ckpt, cov.loaded);
   return { weights: new Map(cov.loaded.map((name) => [name, ckpt.tensors.get(name)!])), coverage: cov };
 }

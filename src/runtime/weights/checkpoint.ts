@@ -3,6 +3,7 @@
  * (training wrapper, DDP prefix, Hugging Face names, floats to f32) and say what was done.
  */
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
+import { nonFiniteTensors, type NonFinite } from "./finite.ts";
 import { mapHuggingFaceKeys } from "./hf.ts";
 import { decodePthDetailed } from "./pth.ts";
 import { decodeSafetensors } from "./safetensors-format.ts";
@@ -30,6 +31,8 @@ export interface Checkpoint {
   tensors: Map<string, HostTensor>;
   sourceDtypes: Map<string, HostDType>;
   notes: string[];
+  /** The float tensors holding NaN or ±Inf (counted once, at load); commands report them (finite.ts). */
+  nonFinite?: NonFinite[];
   /** The names' layout in the file, before any mapping. */
   layout: NameLayout;
   /** A training checkpoint's entry that held the state dict, and the entries beside it (open_clip: epoch, name, optimizer, scaler). */
@@ -90,7 +93,7 @@ function wrapperOf(notes: string[]): { key: string; others: string[] } | undefin
   return undefined;
 }
 
-/** Training wrapper and DDP prefix off, Hugging Face names mapped, floats widened to f32; each step noted. */
+/** Training wrapper and DDP prefix off, Hugging Face names mapped, floats widened to f32; each step noted; non-finite values counted. */
 export function normaliseCheckpoint(rawCkpt: RawCheckpoint, shards?: number): Checkpoint {
   const { file, format, notes: given, wrapper, metadata } = rawCkpt;
   const notes = [...given];
@@ -126,6 +129,7 @@ export function normaliseCheckpoint(rawCkpt: RawCheckpoint, shards?: number): Ch
     tensors,
     sourceDtypes,
     notes,
+    nonFinite: nonFiniteTensors(tensors),
     layout: hf.mapped ? "hugging-face" : "official",
     ...(wrapper ? { wrapper } : {}),
     ...(metadata ? { metadata } : {}),
