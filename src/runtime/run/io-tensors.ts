@@ -1,15 +1,16 @@
 /**
  * The tensor files of `mdl predict`: a model's inputs are read from tensors named `input.<name>` (other
- * tensors are ignored, so a fixture's io.safetensors works as is); its outputs are written as `out.<name>`.
+ * tensors are ignored, so a fixture's io.safetensors works as is, but an `input.<name>` the model has no
+ * input for is a warning: a misspelt name would otherwise go unnoticed); its outputs are written as `out.<name>`.
  */
 import { readFileSync } from "node:fs";
 import type { ModelIR } from "../../compiler/4-ir/schema.ts";
-import { fail, MdlError } from "../../compiler/diagnostics/diagnostic.ts";
+import { diag, fail, MdlError, type Diagnostic } from "../../compiler/diagnostics/diagnostic.ts";
 import { bindSymbols } from "../backend/bind-symbols.ts";
 import { engine } from "../backend/current.ts";
 import type { Tensor } from "../backend/engine.ts";
 import { decodeSafetensors, writeSafetensors } from "../weights/safetensors.ts";
-import { isFloat, type HostTensor } from "../weights/tensor.ts";
+import { isFloat, toFloat32, type HostTensor } from "../weights/tensor.ts";
 import { checkTokenIds } from "./token-ids.ts";
 
 export const INPUT_PREFIX = "input.";
@@ -27,8 +28,27 @@ function readTensorFile(path: string): Map<string, HostTensor> {
   return decodeSafetensors(bytes, path).tensors;
 }
 
-/** The model's inputs among host tensors, checked: a missing input, a wrong dtype or shape names `file`. */
-export function hostModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, file: string): Record<string, HostTensor> {
+/** NaN or ±Inf in a float input would make every output NaN: an error naming the tensor and the first place. */
+function assertFinite(name: string, t: HostTensor, file: string): void {
+  const data = t.dtype === "f32" || t.dtype === "f64" ? (t.data as Float32Array | Float64Array) : toFloat32(t);
+  let count = 0;
+  let first = -1;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] - data[i] !== 0) {
+      if (count++ === 0) first = i;
+    }
+  }
+  if (count) fail("nonfinite_input", file, name, count, first, String(data[first]));
+}
+
+const SHOWN_UNKNOWN = 8;
+
+/**
+ * The model's inputs among host tensors, checked: a missing input, a wrong dtype or shape, a non-finite
+ * value or a token id outside its embedding names `file`. `input.<name>` tensors the model has no input
+ * for go to `notice` as one warning.
+ */
+export function hostModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, file: string, notice: (d: Diagnostic) => void = () => {}): Record<string, HostTensor> {
   const host: Record<string, HostTensor> = {};
   for (const port of ir.graph.inputs) {
     const t = tensors.get(INPUT_PREFIX + port.name);
@@ -37,8 +57,12 @@ export function hostModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, f
     if (wantFloat !== isFloat(t.dtype) || t.dtype === "bool")
       fail("input_dtype", file, INPUT_PREFIX + port.name, wantFloat ? "a float tensor" : "an integer tensor", t.dtype);
     host[port.name] = t;
-    if (!wantFloat) checkTokenIds(ir, port.name, t.data as ArrayLike<number | bigint>, file);
+    if (wantFloat) assertFinite(INPUT_PREFIX + port.name, t, file);
+    else checkTokenIds(ir, port.name, t.data as ArrayLike<number | bigint>, file);
   }
+  const known = new Set(ir.graph.inputs.map((p) => INPUT_PREFIX + p.name));
+  const unknown = [...tensors.keys()].filter((k) => k.startsWith(INPUT_PREFIX) && !known.has(k)).sort();
+  if (unknown.length) notice(diag("unknown_inputs", file, unknown.slice(0, SHOWN_UNKNOWN), Math.max(0, unknown.length - SHOWN_UNKNOWN)));
   try {
     bindSymbols(ir, host);
   } catch (err) {
@@ -50,15 +74,15 @@ export function hostModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, f
 }
 
 /** Host tensors -> the engine's inputs of the model (checked as hostModelInputs does). */
-export function toModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, file: string): Record<string, Tensor> {
-  const host = hostModelInputs(ir, tensors, file);
+export function toModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, file: string, notice?: (d: Diagnostic) => void): Record<string, Tensor> {
+  const host = hostModelInputs(ir, tensors, file, notice);
   const inputs: Record<string, Tensor> = {};
   for (const [name, t] of Object.entries(host)) inputs[name] = engine().fromHost(t);
   return inputs;
 }
 
-export function readModelInputs(ir: ModelIR, path: string): Record<string, Tensor> {
-  return toModelInputs(ir, readTensorFile(path), path);
+export function readModelInputs(ir: ModelIR, path: string, notice?: (d: Diagnostic) => void): Record<string, Tensor> {
+  return toModelInputs(ir, readTensorFile(path), path, notice);
 }
 
 /** An engine tensor on the host (an asynchronous read: a GPU cannot be read synchronously). */

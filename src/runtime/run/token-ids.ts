@@ -4,7 +4,7 @@
  * would otherwise fail mid-run with the engine's own message.
  */
 import type { ModelIR, Node } from "../../compiler/4-ir/schema.ts";
-import { diag, MdlError, withNote } from "../../compiler/diagnostics/diagnostic.ts";
+import { diag, fail, MdlError, withNote } from "../../compiler/diagnostics/diagnostic.ts";
 
 /** Ops that pass ids through unchanged in value (a cast, a reshape); followed back to the graph input. */
 const PASS_THROUGH = new Set(["cast", "reshape", "transpose", "broadcast_to", "slice"]);
@@ -35,12 +35,20 @@ export function embeddingTables(ir: ModelIR): Map<string, { param: string; rows:
 /**
  * Fails, located at the embedding's declaration, when an id of `input` is past the table's last row. `where`
  * names what supplied the ids (the tokenizer, an inputs file) in a note, with the checkpoint `vocab` came from.
+ * A negative id fails naming `where` and the id's place (MDL554).
  */
 export function checkTokenIds(ir: ModelIR, input: string, ids: ArrayLike<number | bigint>, where: string): void {
   const tables = embeddingTables(ir).get(input);
   if (!tables?.length) return;
   let max = -1;
-  for (let i = 0; i < ids.length; i++) max = Math.max(max, Number(ids[i]));
+  let negative = -1;
+  for (let i = 0; i < ids.length; i++) {
+    const id = Number(ids[i]);
+    if (id > max) max = id;
+    if (id < 0 && negative < 0) negative = i;
+  }
+  // a negative id reads another row (engines wrap or clamp it) instead of failing: the logits change silently
+  if (negative >= 0) fail("token_id_range", where, input, String(ids[negative]), negative, tables[0].param, tables[0].rows);
   for (const t of tables) {
     if (max < t.rows) continue;
     // the member that made the table (`token_embedding = Embedding(vocab, width)`) is where a reader looks
@@ -52,4 +60,14 @@ export function checkTokenIds(ir: ModelIR, input: string, ids: ArrayLike<number 
     if (set) d = withNote(d, `\`${set.name}\` = ${t.rows} comes from ${set.source === "checkpoint" ? "the shapes of " : `the ${set.source} `}${set.origin ?? ""}`.trimEnd());
     throw new MdlError(d);
   }
+}
+
+/**
+ * CLIP's tokenizer gives ids up to `tokenizerVocab - 1`; a model whose `vocab` is smaller cannot embed class
+ * names (MDL407), whether it classifies here or in an exported train.py (where torch fails with an IndexError).
+ */
+export function assertVocabFits(ir: ModelIR, tokenizerVocab: number): void {
+  const vocab = ir.hyper.find((h) => h.name === "vocab")?.value;
+  if (typeof vocab === "number" && vocab < tokenizerVocab)
+    fail("cannot_classify", ir.file, ir.model, `its vocabulary has ${vocab} tokens; CLIP's tokenizer needs ${tokenizerVocab}`);
 }
