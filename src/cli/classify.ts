@@ -6,13 +6,14 @@
  */
 import type { Command } from "commander";
 import { existsSync, statSync } from "node:fs";
-import { fail } from "../compiler/diagnostics/diagnostic.ts";
+import { diag, fail, MdlError, withNote } from "../compiler/diagnostics/diagnostic.ts";
 import { readViews } from "../runtime/data/clip-reader.ts";
-import { readLabels } from "../runtime/data/dataset.ts";
+import { duplicateClasses, places, readLabels } from "../runtime/data/dataset.ts";
 import { isImagePath } from "../runtime/data/image.ts";
 import { ClipTokenizer } from "../runtime/tokenizer/clip-tokenizer.ts";
+import { assertVocabFits } from "../runtime/run/token-ids.ts";
 import { formatCoverage } from "../runtime/weights/coverage.ts";
-import { collect, runCommand } from "./io.ts";
+import { collect, printDiagnostics, runCommand } from "./io.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
 import { backendOptions, parseCount, runtimeOptions, startEngine } from "./options.ts";
 
@@ -25,6 +26,7 @@ interface ClassifyFlags extends ModelFlags {
   json?: boolean;
   views: string;
   strict?: boolean;
+  allowNonfinite?: boolean;
   backend?: string;
   threads?: string;
   runtime?: string;
@@ -37,6 +39,13 @@ export function parseLabels(value: string): string[] {
   if (existsSync(value) || /\.(csv|txt)$/i.test(value)) return readLabels(value);
   const names = value.split(",").map((s) => s.trim());
   if (names.length === 0 || names.some((n) => n === "")) fail("bad_labels", "--labels", 1, `an empty class name in \`${value}\``);
+  const dups = duplicateClasses(names, 3);
+  if (dups.length) {
+    let d = diag("duplicate_class", "--labels", dups[0].name, places("positions", dups[0].at.map((i) => i + 1)));
+    for (const x of dups.slice(1)) d = withNote(d, `\`${x.name}\` too, at ${places("positions", x.at.map((i) => i + 1))}`);
+    if (dups.more) d = withNote(d, `${dups.more} more class names are given more than once`);
+    throw new MdlError(d);
+  }
   return names;
 }
 
@@ -59,6 +68,7 @@ export function register(program: Command): void {
     .option("--views <CLIPSxCROPS>", "temporal clips x spatial crops (1 or 3), averaged as the official multi-view test", "1x1")
     .option("--json", "print JSON")
     .option("--strict", "fail unless the checkpoint provides exactly the model's parameters")
+    .option("--allow-nonfinite", "run even when the weights hold NaN or infinite values (reported as a warning)")
     .option("--no-cache", "recompute the class-text features instead of reading them from the cache");
   runtimeOptions(backendOptions(modelOptions(cmd))).action((model: string, flags: ClassifyFlags) =>
     runCommand(async () => {
@@ -66,11 +76,9 @@ export function register(program: Command): void {
       const views = parseViews(flags.views);
       const labels = parseLabels(flags.labels);
       if (!flags.template.includes("{}")) fail("usage", undefined, `--template must contain {} where the class name goes, got \`${flags.template}\``);
-      const { ir, checkpoint } = compileOrFail(model, flags, flags.weights);
+      const { ir, checkpoint } = compileOrFail(model, flags, flags.weights, undefined, { refuseNonFinite: !flags.allowNonfinite });
       const tokenizer = ClipTokenizer.load();
-      const vocab = ir.hyper.find((h) => h.name === "vocab")?.value;
-      if (typeof vocab === "number" && vocab < tokenizer.vocabSize)
-        fail("cannot_classify", ir.file, ir.model, `its vocabulary has ${vocab} tokens; CLIP's tokenizer needs ${tokenizer.vocabSize}`);
+      assertVocabFits(ir, tokenizer.vocabSize);
       const { createClassifier } = await import("../runtime/run/classify.ts");
       await startEngine(flags);
       const classifier = await createClassifier(ir, checkpoint, { strict: flags.strict, cache: flags.cache });
@@ -83,6 +91,7 @@ export function register(program: Command): void {
           frames: classifier.visual.frames,
           size: classifier.visual.size,
           ...views,
+          notice: (d) => printDiagnostics([d]),
         });
         const probs = await classifier.classify(clips);
         const ranked = labels.map((label, i) => ({ label, probability: probs[i] })).sort((a, b) => b.probability - a.probability).slice(0, top);

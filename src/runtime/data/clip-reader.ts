@@ -4,7 +4,7 @@
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { fail } from "../../compiler/diagnostics/diagnostic.ts";
+import { diag, fail, type Diagnostic } from "../../compiler/diagnostics/diagnostic.ts";
 import { isImagePath, readImage, type RgbImage } from "./image.ts";
 import { probeVideo, readVideoFrames } from "./video.ts";
 import { testIndices, trainIndices } from "./sampling.ts";
@@ -30,6 +30,18 @@ export interface ClipOptions {
   /** Test only: temporal views and spatial crops (1 or 3) for `readViews`. */
   clips?: number;
   crops?: 1 | 3;
+  /** Test only: hears that a video or folder has fewer frames than `frames`, and which were repeated (MDL557). */
+  notice?: (d: Diagnostic) => void;
+}
+
+/**
+ * Segment sampling takes a frame per segment, so a clip of n < T frames repeats frames (a 1-frame video
+ * becomes T copies of it): say so, with the indices taken. An image is a still clip by intent and is not noted.
+ */
+function notePadding(src: ClipSource, count: number, indices: readonly number[], opts: ClipOptions): void {
+  if (!opts.notice || src.kind === "image" || count >= opts.frames) return;
+  const shown = indices.slice(0, 16).join(", ") + (indices.length > 16 ? ", ..." : "");
+  opts.notice(diag("clip_padded", src.path, count, opts.frames, `frame indices ${shown}`));
 }
 
 /** A decodable sequence of frames: a video, a folder of images (sorted by name), or one image. */
@@ -99,7 +111,9 @@ export async function readClip(src: ClipSource, opts: ClipOptions): Promise<Floa
     const frames = await source.read(trainIndices(source.count, opts.frames, rng));
     return render(frames, (f) => trainCrop(f.width, f.height, opts.size, rng, { flip: opts.flip }), opts.size);
   }
-  const frames = await source.read(testIndices(source.count, opts.frames));
+  const indices = testIndices(source.count, opts.frames);
+  notePadding(src, source.count, indices, opts);
+  const frames = await source.read(indices);
   return render(frames, (f) => testCrops(f.width, f.height, opts.size, 1)[0], opts.size);
 }
 
@@ -113,6 +127,7 @@ export async function readViews(src: ClipSource, opts: ClipOptions): Promise<Flo
   const clips = opts.clips ?? 1;
   const crops = opts.crops ?? 1;
   const perClip = Array.from({ length: clips }, (_, k) => testIndices(source.count, opts.frames, k, clips));
+  notePadding(src, source.count, perClip[0], opts);
   const frames = await source.read(perClip.flat());
   const views: Float32Array[] = [];
   for (let k = 0; k < clips; k++) {

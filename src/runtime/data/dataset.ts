@@ -56,9 +56,33 @@ function lines(file: string, text: string): { no: number; text: string; span: Sp
   return out;
 }
 
+/**
+ * Class names given more than once, compared as CLIP's tokenizer sees them (case and runs of spaces
+ * ignored): the same text twice gives two classes that split one probability. Each name with the places it
+ * is at (`place(i)` of its indices); at most `shown` names, and how many more.
+ */
+export function duplicateClasses(names: readonly string[], shown = 5): { name: string; at: number[] }[] & { more?: number } {
+  const at = new Map<string, number[]>();
+  names.forEach((n, i) => {
+    const key = n.toLowerCase().replace(/\s+/g, " ").trim();
+    at.set(key, [...(at.get(key) ?? []), i]);
+  });
+  const dups = [...at.values()].filter((is) => is.length > 1).map((is) => ({ name: names[is[0]], at: is }));
+  const out: { name: string; at: number[] }[] & { more?: number } = dups.slice(0, shown);
+  if (dups.length > shown) out.more = dups.length - shown;
+  return out;
+}
+
+/** `lines 2, 5, 9`, the list capped at 10 with a count of the rest. */
+export function places(word: string, nums: readonly number[]): string {
+  const rest = nums.length - 10;
+  return `${word} ${nums.slice(0, 10).join(", ")}${rest > 0 ? ` and ${rest} more` : ""}`;
+}
+
 /** Parse labels.csv. Every problem is collected; the first is thrown with the others attached as notes. */
 export function readLabels(file: string, text = readListText(file, "labels file")): string[] {
   const problems: Diagnostic[] = [];
+  let more: string | undefined;
   const names = new Map<number, string>();
   const rows = lines(file, text);
   if (rows.length === 0 || rows[0].text.replace(/\s/g, "").toLowerCase() !== "id,name") {
@@ -86,9 +110,19 @@ export function readLabels(file: string, text = readListText(file, "labels file"
     classes.push(name);
   }
   if (problems.length === 0 && classes.length === 0) problems.push(diag("bad_labels", file, 1, "no classes are defined"));
+  if (problems.length === 0) {
+    const lineOf = new Map(rows.slice(1).map((r) => [Number(r.text.slice(0, r.text.indexOf(",")).trim()), r]));
+    const dups = duplicateClasses(classes);
+    for (const d of dups) {
+      const at = d.at.map((id) => lineOf.get(id)!);
+      problems.push(diag("duplicate_class", at[1].span, d.name, places("lines", at.map((r) => r.no))));
+    }
+    if (dups.more) more = `${dups.more} more class names are given more than once`;
+  }
   if (problems.length) {
     const [first, ...rest] = problems;
-    throw new MdlError(rest.reduce((d, p) => withNote(d, `${p.code}: ${p.message}`, p.span), first));
+    const d = rest.reduce((d, p) => withNote(d, `${p.code}: ${p.message}`, p.span), first);
+    throw new MdlError(more ? withNote(d, more) : d);
   }
   return classes;
 }
