@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Diagnostic } from "../../src/compiler/diagnostics/diagnostic.ts";
+import type { Diagnostic, MdlError } from "../../src/compiler/diagnostics/diagnostic.ts";
 import { readViews } from "../../src/runtime/data/clip-reader.ts";
 import { readLabels } from "../../src/runtime/data/dataset.ts";
 import { encodePng } from "../../src/runtime/data/png.ts";
@@ -175,6 +175,13 @@ test("duplicate class names: --labels names the positions, labels.csv the lines 
   assert.match(r.stderr, "(lines 2, 42, 82, 122, 162, 202, 242, 282, 322, 362 and 65 more)");
   assert.match(r.stderr, "35 more class names are given more than once");
   assert.equal(readLabels(join(dir, "ok.csv"), "id,name\n0,archery\n1,archery range\n"), ["archery", "archery range"]);
+  // a file that is not a labels list at all: five problems shown, the rest counted
+  const notList = "# a README\n" + Array.from({ length: 200 }, (_, i) => `line ${i} of prose, with a comma ${"x".repeat(200)}`).join("\n");
+  const err = (() => { try { readLabels("README.md", notList); } catch (e) { return e as MdlError; } })();
+  assert.is(err?.diagnostic.code, "MDL513");
+  assert.is(err!.diagnostic.notes!.length, 6);
+  assert.is(err!.diagnostic.notes![5].message, "195 more problems in this file");
+  assert.ok(err!.diagnostic.notes!.every((n) => n.message.length < 120), "long ids are shortened");
 });
 
 test("export --format torch --labels on a 512-token model is refused as classify refuses it (MDL407), writing nothing", () => {

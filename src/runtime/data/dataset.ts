@@ -73,6 +73,8 @@ export function duplicateClasses(names: readonly string[], shown = 5): { name: s
   return out;
 }
 
+const SHOWN_PROBLEMS = 5;
+
 /** `lines 2, 5, 9`, the list capped at 10 with a count of the rest. */
 export function places(word: string, nums: readonly number[]): string {
   const rest = nums.length - 10;
@@ -95,7 +97,7 @@ export function readLabels(file: string, text = readListText(file, "labels file"
     if (name.length >= 2 && name.startsWith('"') && name.endsWith('"')) name = name.slice(1, -1).replace(/""/g, '"');
     const id = Number(idText);
     if (comma < 0) problems.push(diag("bad_labels", row.span, row.no, "expected `id,name`"));
-    else if (!/^\d+$/.test(idText)) problems.push(diag("bad_labels", row.span, row.no, `class id \`${idText}\` is not a whole number`));
+    else if (!/^\d+$/.test(idText)) problems.push(diag("bad_labels", row.span, row.no, `class id \`${idText.length > 40 ? idText.slice(0, 40) + "…" : idText}\` is not a whole number`));
     else if (name === "") problems.push(diag("bad_labels", row.span, row.no, `class ${id} has no name`));
     else if (names.has(id)) problems.push(diag("bad_labels", row.span, row.no, `class id ${id} is defined twice`));
     else names.set(id, name);
@@ -120,9 +122,12 @@ export function readLabels(file: string, text = readListText(file, "labels file"
     if (dups.more) more = `${dups.more} more class names are given more than once`;
   }
   if (problems.length) {
+    // a file that is not a labels list (a README given by mistake) fails on every line: the first few say why
     const [first, ...rest] = problems;
-    const d = rest.reduce((d, p) => withNote(d, `${p.code}: ${p.message}`, p.span), first);
-    throw new MdlError(more ? withNote(d, more) : d);
+    const d = rest.slice(0, SHOWN_PROBLEMS).reduce((d, p) => withNote(d, `${p.code}: ${p.message}`, p.span), first);
+    const unshown = rest.length - SHOWN_PROBLEMS;
+    const counted = unshown > 0 ? withNote(d, `${unshown} more problem${unshown === 1 ? "" : "s"} in this file`) : d;
+    throw new MdlError(more ? withNote(counted, more) : counted);
   }
   return classes;
 }
