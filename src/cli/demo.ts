@@ -21,8 +21,10 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 export const DEMO_MODELS = [
   { name: "CLIP mean-pool", file: "models/variants/clip-meanpool.mdl", color: "#888888" },
-  { name: "X-CLIP", file: "models/xclip.mdl", color: "#d62728" },
-  { name: "X-CLIP w/o prompts", file: "models/variants/xclip-no-prompts.mdl", color: "#1f77b4" },
+  // X-CLIP's own modules start with fan-in init here: the official trunc_normal(0.02), made for a start from a
+  // pretrained CLIP at width 512, leaves them near silent from scratch at width 64 (docs/demo/README.md)
+  { name: "X-CLIP", file: "models/variants/xclip-fanin-init.mdl", color: "#d62728" },
+  { name: "X-CLIP w/o prompts", file: "models/variants/xclip-fanin-no-prompts.mdl", color: "#1f77b4" },
 ];
 
 interface DemoCli {
