@@ -39,7 +39,7 @@ export function register(program: Command): void {
 
 /** Each model of the file (and, with --all-presets, each of its presets) compiled once. */
 function checkFile(file: string, flags: ModelFlags & { allPresets?: boolean }): { count: number; configurations: number } {
-  const resolved = resolveProgram(file, fsHost);
+  const resolved = resolveProgram(file, fsHost, undefined, compileOptions(flags).limits);
   const models = flags.model ? [flags.model] : modelsOf(resolved.value).map((d) => d.name);
   const errorsIn = (ds: readonly Diagnostic[]) => ds.filter((d) => d.severity === "error").length;
   if (models.length === 0 || hasErrors(resolved.diagnostics)) {

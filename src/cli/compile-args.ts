@@ -16,6 +16,7 @@ export interface ModelFlags {
   set?: string[];
   replace?: string[];
   remove?: string[];
+  maxSourceBytes?: string;
   maxInstances?: string;
   maxNodes?: string;
   maxTensorElements?: string;
@@ -30,6 +31,7 @@ export function modelOptions(cmd: Command): Command {
     .option("--set <name=value>", "set a hyperparameter (repeatable)", collect, [])
     .option("--replace <path=Block(args)>", "replace a sub-module by a block of std or of any file the model imports (repeatable; the path may hold an index or patterns: resblocks.11, resblocks.*, visual.**.attn; the last matching edit wins)", collect, [])
     .option("--remove <path>", "remove an optional sub-module (repeatable; patterns as for --replace)", collect, [])
+    .option("--max-source-bytes <n>", `refuse source files larger than this (default ${DEFAULT_LIMITS.sourceBytes}, 2 MiB)`)
     .option("--max-instances <n>", `refuse models with more module instances (default ${DEFAULT_LIMITS.instances})`)
     .option("--max-nodes <n>", `refuse models whose forward graph has more primitive ops (default ${DEFAULT_LIMITS.nodes})`)
     .option("--max-tensor-elements <n>", `refuse tensors with more elements (default 2^31)`)
@@ -46,6 +48,7 @@ function limitFlags(flags: ModelFlags): Partial<Limits> {
   };
   const out: Partial<Limits> = {};
   const set = (k: keyof Limits, v: number | undefined) => v !== undefined && (out[k] = v);
+  set("sourceBytes", count("--max-source-bytes", flags.maxSourceBytes));
   set("instances", count("--max-instances", flags.maxInstances));
   set("nodes", count("--max-nodes", flags.maxNodes));
   set("tensorElements", count("--max-tensor-elements", flags.maxTensorElements));

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { MdlError, diag, withHint, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
-import { renderDiagnostic } from "../compiler/diagnostics/render.ts";
+import { renderCapped, renderDiagnostic } from "../compiler/diagnostics/render.ts";
 import { SourceFile } from "../compiler/source.ts";
 import { runExitHooks } from "../util/exit-hooks.ts";
 import { ownFatalErrors } from "../util/fatal.ts";
@@ -26,7 +26,7 @@ export function lookupSource(name: string): SourceFile | undefined {
 }
 
 export function printDiagnostics(ds: readonly Diagnostic[], stream: NodeJS.WriteStream = process.stderr): void {
-  for (const d of ds) stream.write(renderDiagnostic(d, lookupSource) + "\n");
+  for (const text of renderCapped(ds, lookupSource)) stream.write(text + "\n");
 }
 
 /** Run a command body; user errors print without a stack trace and exit 2, a bug prints one line and exits 70. */

@@ -63,17 +63,17 @@ export interface Compiled {
 }
 
 /** Phases 1-2 only: syntax, imports and names. Enough for a file of blocks without a model. */
-export function resolveProgram(entry: string, host: Host, text?: string): { value: Program; diagnostics: Diagnostic[] } {
-  const { value, diagnostics } = resolveImports(entry, host, text);
+export function resolveProgram(entry: string, host: Host, text?: string, limits: Partial<Limits> = {}): { value: Program; diagnostics: Diagnostic[] } {
+  const { value, diagnostics } = resolveImports(entry, host, text, limits.sourceBytes ?? DEFAULT_LIMITS.sourceBytes);
   // After a syntax error the tree has holes (a dropped import, a lost token); checking it would
   // report names and statements that are fine in the text, so stop with the syntax errors.
-  if (!diagnostics.some((d) => d.code.startsWith("MDL1"))) diagnostics.push(...checkNames(value));
+  if (!diagnostics.some((d) => d.code.startsWith("MDL1"))) for (const d of checkNames(value)) diagnostics.push(d);
   return { value, diagnostics };
 }
 
 export function compile(entry: string, host: Host, opts: CompileOptions = {}): Compiled {
   const extraSources = new Map<string, string>();
-  const { value: program, diagnostics } = resolveProgram(entry, host, opts.text);
+  const { value: program, diagnostics } = resolveProgram(entry, host, opts.text, opts.limits);
   if (diagnostics.some((d) => d.code.startsWith("MDL1"))) return { diagnostics, program, extraSources };
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   // a file of blocks only: each block on its own (a model's blocks are checked below, as instances)

@@ -10,10 +10,16 @@
  *   import depth     32 files    a chain of imports (no flag)
  *   block depth      64 levels   blocks instantiating blocks (no flag; forward calls share the bound)
  *   checked depth    1,000       expression levels summed along nested forward calls (no flag)
+ *   source size      2 MiB       bytes of one source file, checked       --max-source-bytes
+ *                                before lexing
+ *   operator chain   256         `+`s (or `*`s, `and`s, `or`s) in a row, counted on the tokens before
+ *                                the parser builds a tree of them (no flag: it is the expression depth)
  *   instances        20,000      module instances of one model          --max-instances
  *   graph nodes      200,000     primitive ops in the forward graph      --max-nodes
  *   tensor elements  2^31        elements of one tensor whose shape is a constant   --max-tensor-elements
  *
+ * X-CLIP's source is 9 KB: 2 MiB is 200 times that, and checks in a few seconds and under 1.5 GB here
+ * (bench/compile-scaling.ts measures it; a 10 MB file would take ~40 s and ~5 GB, which is why it is refused).
  * X-CLIP (B/32 or B/16) has 318 instances and 1,259 nodes; a 48-layer ViT-G pair stays under 2,000 and 10,000.
  * The instance and node defaults keep a compile under ~10 s and ~1 GB on the reference machine
  * (bench/compile-scaling.ts measures the cost per instance). 2^31 elements is where typed arrays, tfjs and ONNX
@@ -33,15 +39,16 @@ export const BLOCK_DEPTH_LIMIT = 64;
 export const EVAL_DEPTH_LIMIT = 1000;
 
 export interface Limits {
+  sourceBytes: number;
   instances: number;
   nodes: number;
   tensorElements: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { instances: 20_000, nodes: 200_000, tensorElements: 2 ** 31 };
+export const DEFAULT_LIMITS: Limits = { sourceBytes: 2 * 1024 * 1024, instances: 20_000, nodes: 200_000, tensorElements: 2 ** 31 };
 
 /** The command-line flag that raises each limit, named in the diagnostic. */
-export const LIMIT_FLAGS: Record<keyof Limits, string> = { instances: "--max-instances", nodes: "--max-nodes", tensorElements: "--max-tensor-elements" };
+export const LIMIT_FLAGS: Record<keyof Limits, string> = { sourceBytes: "--max-source-bytes", instances: "--max-instances", nodes: "--max-nodes", tensorElements: "--max-tensor-elements" };
 
 /**
  * Unwinds elaboration or the symbolic forward run once a count limit is crossed; compile() turns it
@@ -119,6 +126,66 @@ export function scanNesting(file: string, tokens: readonly IToken[], limit = NES
     }
     prev = type;
     if (depth > limit) return diag("too_deep", { file, start: t.startOffset, end: t.startOffset + t.image.length }, "brackets, blocks and operators", limit);
+  }
+  return undefined;
+}
+
+/**
+ * A source larger than `limit` bytes, refused before lexing (tokens, tree and checks all grow with it),
+ * located where the limit is crossed. Counted in UTF-8 bytes, as `ls` shows a file's size.
+ */
+export function checkSourceSize(file: string, text: string, limit = DEFAULT_LIMITS.sourceBytes): Diagnostic | undefined {
+  if (text.length <= limit / 3) return undefined;
+  let bytes = 0;
+  let crossed = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // a surrogate pair is 4 bytes, 2 per half
+    bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c < 0xe000 ? 2 : 3;
+    if (bytes > limit && crossed < 0) crossed = i;
+  }
+  if (crossed < 0) return undefined;
+  return diag("source_too_large", { file, start: crossed, end: crossed + 1 }, bytes, limit, LIMIT_FLAGS.sourceBytes);
+}
+
+/** Binary operators by how loosely they bind; a looser one ends the chains of the tighter ones. */
+const BINARY_CLASS: Record<string, number> = {
+  Or: 0, And: 1, EqEq: 2, NotEq: 2, LtEq: 2, GtEq: 2, Lt: 2, Gt: 2, Plus: 3, Minus: 3, Star: 4, Slash: 4, SlashSlash: 4, Percent: 4, At: 4,
+};
+/** Tokens inside an operand: they neither continue nor end a chain. */
+const IN_OPERAND = new Set(["Not", "Dot", "StarStar", "Minus"]);
+
+/**
+ * Left-associative chains (`x + x + ... + x`) are flat for the parser but one tree level per operator:
+ * count them on the tokens, per bracket level and per precedence class, so that a 2.6-million-term sum is
+ * refused before a tree of 2.6 million levels is built. A chain of n `+`s nests at least n levels, so this
+ * refuses nothing checkAstDepth would accept; it reports what checkAstDepth would, located the same way.
+ */
+export function scanOperatorChains(file: string, tokens: readonly IToken[], limit = EXPR_DEPTH_LIMIT): Diagnostic | undefined {
+  const CLASSES = 5;
+  type Level = { count: number[]; from: number[] };
+  const fresh = (at: number): Level => ({ count: new Array(CLASSES).fill(0), from: new Array(CLASSES).fill(at) });
+  const levels: Level[] = [fresh(0)];
+  let prev = "";
+  for (let i = 0; i < tokens.length; i++) {
+    const type = tokens[i].tokenType.name;
+    const level = levels[levels.length - 1];
+    const cls = type === "Minus" && !OPERAND_ENDS.has(prev) ? undefined : BINARY_CLASS[type];
+    if (OPENS.has(type)) levels.push(fresh(i + 1));
+    else if (CLOSES.has(type)) {
+      if (levels.length > 1) levels.pop();
+    } else if (cls !== undefined) {
+      for (let c = cls + 1; c < CLASSES; c++) [level.count[c], level.from[c]] = [0, i + 1];
+      // comparisons do not chain (`a < b < c` is a syntax error): only count the others
+      if (cls !== 2 && ++level.count[cls] > limit) {
+        const start = tokens[level.from[cls]].startOffset;
+        return diag("too_deep", { file, start, end: tokens[i].startOffset + tokens[i].image.length }, "expressions", limit);
+      }
+    } else if (!IN_OPERAND.has(type) && !(OPERAND_ENDS.has(type) && !OPERAND_ENDS.has(prev))) {
+      // a separator, a keyword, or an operand right after an operand (a new statement): chains end here
+      levels[levels.length - 1] = fresh(OPERAND_ENDS.has(type) ? i : i + 1);
+    }
+    prev = type;
   }
   return undefined;
 }

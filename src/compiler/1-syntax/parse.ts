@@ -1,9 +1,9 @@
 /** Phase 1: text -> tokens -> CST -> AST, with every lexing and parsing error as a diagnostic. */
-import type { IRecognitionException, ILexingError, IToken } from "chevrotain";
+import type { CstNode, IRecognitionException, ILexingError, IToken } from "chevrotain";
 import { lexer, Name as NameToken } from "../../../grammar/tokens.ts";
 import { parser } from "../../../grammar/parser.ts";
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
-import { checkAstDepth, scanNesting } from "../limits.ts";
+import { checkAstDepth, checkSourceSize, DEFAULT_LIMITS, scanNesting, scanOperatorChains } from "../limits.ts";
 import type { FileAst } from "./ast.ts";
 import { toAst } from "./to-ast.ts";
 
@@ -13,21 +13,24 @@ export interface Parsed {
   comments: { text: string; start: number; end: number }[];
 }
 
-export function parseSource(file: string, text: string): Parsed {
+/** `maxBytes`: the source size limit (--max-source-bytes); past it nothing is lexed. */
+export function parseSource(file: string, text: string, maxBytes = DEFAULT_LIMITS.sourceBytes): Parsed {
+  const tooLarge = checkSourceSize(file, text, maxBytes);
+  if (tooLarge) return { value: emptyFile(file), diagnostics: [tooLarge], comments: [] };
   const lexed = lexer.tokenize(text);
   const diagnostics: Diagnostic[] = lexed.errors.map((e) => lexError(file, text, e));
   const comments = (lexed.groups.comments ?? []).map((t) => ({ text: t.image, start: t.startOffset, end: t.startOffset + t.image.length }));
   // Chevrotain recurses per nesting level and dies on a deep enough input (a RangeError inside its
   // error reporting); refuse before parsing. Later phases recurse over the AST: bound its depth too.
-  const tooDeep = scanNesting(file, lexed.tokens);
+  const tooDeep = scanNesting(file, lexed.tokens) ?? scanOperatorChains(file, lexed.tokens);
   if (tooDeep) return { value: emptyFile(file), diagnostics: [...diagnostics, tooDeep], comments };
-  const { cst, keywords } = parseKeywordsAsNames(lexed.tokens);
-  diagnostics.push(...keywords.map((t) => diag("unexpected_token", { file, start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 }, `\`${t.image}\``, `a name (\`${t.image}\` is a keyword)`)));
+  const { cst, keywords, errors } = parseDeclarations(lexed.tokens);
+  for (const t of keywords) diagnostics.push(diag("unexpected_token", { file, start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 }, `\`${t.image}\``, `a name (\`${t.image}\` is a keyword)`));
   // Recovery re-synchronises token by token; report the first error of a line, not the cascade after it.
   // A bad character or an unterminated string already explains what the parser trips over on its line.
   let lastLine = -1;
   const lexLines = new Set([...lexed.errors.map((e) => e.line), ...keywords.map((t) => t.startLine)]);
-  for (const e of parser.errors) {
+  for (const e of errors) {
     const line = Number.isNaN(e.token.startOffset) ? Infinity : e.token.startLine ?? -1;
     if (line === lastLine || lexLines.has(line)) continue;
     lastLine = line;
@@ -39,12 +42,47 @@ export function parseSource(file: string, text: string): Parsed {
   return { value: ast, diagnostics, comments };
 }
 
+/** Where a top-level declaration may start: a keyword at bracket depth 0. */
+const DECL_STARTS = new Set(["Import", "Block", "Model"]);
+
+/**
+ * Parse each top-level declaration on its own and merge their trees. Chevrotain's recovery at the top of
+ * `file` scans to the end of the input for a token to resynchronise on and re-enters the repetition
+ * recursively, once per error: 3,200 stray tokens between blocks took minutes, then overflowed the stack.
+ * Cut at `import`, `block` and `model` outside brackets, each error's recovery stays inside its declaration.
+ */
+function parseDeclarations(tokens: IToken[]): { cst: CstNode; keywords: IToken[]; errors: IRecognitionException[] } {
+  const cuts = [0];
+  let depth = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const type = tokens[i].tokenType.name;
+    if (type === "LParen" || type === "LBracket" || type === "LCurly") depth++;
+    else if (type === "RParen" || type === "RBracket" || type === "RCurly") depth = Math.max(0, depth - 1);
+    else if (depth === 0 && i > 0 && DECL_STARTS.has(type)) cuts.push(i);
+  }
+  cuts.push(tokens.length);
+  const children: Record<string, CstNode[]> = {};
+  const keywords: IToken[] = [];
+  const errors: IRecognitionException[] = [];
+  for (let c = 0; c + 1 < cuts.length; c++) {
+    const part = parseKeywordsAsNames(tokens.slice(cuts[c], cuts[c + 1]));
+    keywords.push(...part.keywords);
+    // a declaration cut short ends at the next one's keyword, not at the end of the file
+    const next = tokens[cuts[c + 1]];
+    for (const e of part.errors) errors.push(next && Number.isNaN(e.token.startOffset) ? Object.assign(e, { token: next }) : e);
+    for (const [k, v] of Object.entries(part.cst.children)) for (const n of v as CstNode[]) (children[k] ??= []).push(n);
+  }
+  const end = tokens[tokens.length - 1];
+  const location = { startOffset: tokens[0]?.startOffset ?? NaN, endOffset: end ? end.startOffset + end.image.length - 1 : NaN };
+  return { cst: { name: "file", children, location }, keywords, errors };
+}
+
 /**
  * A keyword where a name belongs (`use block = ...`) derails recovery into made-up declarations (and a
  * false "defined more than once"): report it, then parse again reading that keyword as a name, so the
  * rest of the file is understood as written. Bounded: each round turns one more keyword into a name.
  */
-function parseKeywordsAsNames(input: IToken[]): { cst: ReturnType<typeof parser.file>; keywords: IToken[] } {
+function parseKeywordsAsNames(input: IToken[]): { cst: ReturnType<typeof parser.file>; keywords: IToken[]; errors: IRecognitionException[] } {
   let tokens = input;
   const keywords: IToken[] = [];
   for (;;) {
@@ -54,7 +92,7 @@ function parseKeywordsAsNames(input: IToken[]): { cst: ReturnType<typeof parser.
     const t = e?.token;
     const i = t ? tokens.indexOf(t) : -1;
     const keyword = i >= 0 && e.name === "MismatchedTokenException" && e.message.includes("--> Name <--") && /^[A-Za-z_]\w*$/.test(t.image);
-    if (!keyword || keywords.length >= 16) return { cst, keywords };
+    if (!keyword || keywords.length >= 16) return { cst, keywords, errors: parser.errors };
     keywords.push(t);
     tokens = [...tokens.slice(0, i), { ...t, tokenType: NameToken, tokenTypeIdx: NameToken.tokenTypeIdx! }, ...tokens.slice(i + 1)];
   }

@@ -2,7 +2,7 @@
 import type { BlockDecl, FileAst, ModelDecl } from "../1-syntax/ast.ts";
 import { parseSource } from "../1-syntax/parse.ts";
 import { diag, withHint, withNote, type Diagnostic } from "../diagnostics/diagnostic.ts";
-import { IMPORT_DEPTH_LIMIT } from "../limits.ts";
+import { DEFAULT_LIMITS, IMPORT_DEPTH_LIMIT } from "../limits.ts";
 import { STD_SOURCE } from "../std/std-source.ts";
 import { dirname, joinPath, normalize, type Host } from "./host.ts";
 import { didYouMean } from "./suggest.ts";
@@ -36,25 +36,27 @@ export interface Program {
  * AST): std is the same in every compile of a process, and an editor recompiles on every keystroke a
  * file whose imports did not change.
  */
-const lastParse = new Map<string, { text: string; parsed: ReturnType<typeof parseSource> }>();
+const lastParse = new Map<string, { text: string; maxBytes: number; parsed: ReturnType<typeof parseSource> }>();
 
-function parseCached(name: string, text: string): ReturnType<typeof parseSource> {
+function parseCached(name: string, text: string, maxBytes: number): ReturnType<typeof parseSource> {
   const hit = lastParse.get(name);
-  if (hit?.text === text) return hit.parsed;
-  const parsed = parseSource(name, text);
-  lastParse.set(name, { text, parsed });
+  if (hit?.text === text && hit.maxBytes === maxBytes) return hit.parsed;
+  const parsed = parseSource(name, text, maxBytes);
+  lastParse.set(name, { text, maxBytes, parsed });
   return parsed;
 }
 
-export function resolveImports(entry: string, host: Host, entryText?: string): { value: Program; diagnostics: Diagnostic[] } {
+/** `maxBytes`: the source size limit of each file (--max-source-bytes). */
+export function resolveImports(entry: string, host: Host, entryText?: string, maxBytes = DEFAULT_LIMITS.sourceBytes): { value: Program; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const files = new Map<string, LoadedFile>();
   const scopes = new Map<string, Map<string, Definition>>();
   const start = normalize(entry);
 
   const load = (name: string, text: string): LoadedFile => {
-    const parsed = host.parse?.(name, text) ?? parseCached(name, text);
-    diagnostics.push(...parsed.diagnostics);
+    const parsed = host.parse?.(name, text) ?? parseCached(name, text, maxBytes);
+    // not push(...): a file of 200,000 bad characters has as many diagnostics, past the arguments the stack holds
+    for (const d of parsed.diagnostics) diagnostics.push(d);
     const f = { name, text, ast: parsed.value, comments: parsed.comments };
     files.set(name, f);
     return f;

@@ -160,6 +160,8 @@ export const codes = {
   lr_scale_invalid: e("MDL456", (got: string) => `a learning-rate scale must be a positive number, got \`${got}\``),
 
   // Size limits (src/compiler/limits.ts: defaults, flags and why), one per phase where the work is refused
+  source_too_large: e("MDL111", (bytes: number, limit: number, flag: string) =>
+    `the source is ${big(bytes)} bytes, more than the limit of ${big(limit)} (raise it with ${flag})`),
   too_deep: e("MDL110", (what: string, limit: number) => `${what} nest more than ${limit} levels deep`),
   import_too_deep: e("MDL218", (limit: number) => `imports chain more than ${limit} files deep`),
   block_too_deep: e("MDL340", (limit: number) => `blocks instantiate blocks more than ${limit} levels deep`),
