@@ -12,6 +12,7 @@
 import { lexer } from "../../grammar/tokens.ts";
 import { parseSource, type Parsed } from "../compiler/1-syntax/parse.ts";
 import type * as A from "../compiler/1-syntax/ast.ts";
+import { DEFAULT_LIMITS } from "../compiler/limits.ts";
 
 const OPEN = new Set(["LParen", "LBracket", "LCurly"]);
 const CLOSE = new Set(["RParen", "RBracket", "RCurly"]);
@@ -63,7 +64,8 @@ export class IncrementalParser {
   lastParsed = 0;
 
   parse(file: string, text: string): Parsed {
-    const cut = split(text);
+    // past the source size limit the whole-file parse refuses it (MDL111) without lexing, as `mdl check` does
+    const cut = text.length > DEFAULT_LIMITS.sourceBytes ? undefined : split(text);
     this.lastParsed = 0;
     if (!cut) return this.whole(file, text);
     const old = this.byFile.get(file) ?? new Map<string, Cached>();
