@@ -14,6 +14,7 @@ import { assertStrict } from "../runtime/weights/coverage.ts";
 import { checkpointCoverage } from "../runtime/run/load-params.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
 import { runCommand, writeFileAtomic } from "./io.ts";
+import { clipNotices } from "./clip-notices.ts";
 import { reportBad } from "./train.ts";
 import { backendOptions, runtimeOptions, startEngine } from "./options.ts";
 
@@ -88,7 +89,9 @@ async function runEval(ir: ModelIR, checkpoint: Checkpoint, data: { classes: str
   await startEngine(o);
   const c = await createClassifier(ir, checkpoint);
   await c.setTexts(ClipTokenizer.load().tokenize([...data.classes], c.context).ids, data.classes.length);
-  const r = await evaluateViews((v) => c.classify(v), c.visual, data.classes.length, data.entries, views);
+  const notes = clipNotices();
+  const r = await evaluateViews((v) => c.classify(v), c.visual, data.classes.length, data.entries, { ...views, notice: notes.notice });
+  notes.flush();
   await c.dispose();
   return r;
 }

@@ -16,6 +16,8 @@ import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts"
 import { backendOptions, parseCount, parseFraction, parsePositive, runtimeOptions, startEngine } from "./options.ts";
 import { engine } from "../runtime/backend/current.ts";
 import { printDiagnostics, rememberSource, runCommand } from "./io.ts";
+import { clipNotices } from "./clip-notices.ts";
+import { classifierShape } from "../runtime/session/model.ts";
 import { parseTraining, trainingOptions, type TrainingFlags } from "./training.ts";
 
 /** Print every bad entry; stop before any work unless they may be skipped. */
@@ -113,6 +115,12 @@ export function register(program: Command): void {
         jitter: o.jitter,
         config,
         ...settings,
+        onLoaded: (bank) => {
+          const notes = clipNotices();
+          const { frames } = classifierShape(ir);
+          bank.frameCounts().forEach((n, i) => notes.short(data.entries[i].path, n, frames));
+          notes.flush();
+        },
       });
       disposeModel(res.model);
       process.stdout.write(`step ${res.step}/${res.totalSteps}, final loss ${res.loss}; weights: ${latestCheckpoint(o.out)}/weights.safetensors\n`);

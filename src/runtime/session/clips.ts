@@ -27,6 +27,11 @@ export class ClipBank {
     return this.videos.length;
   }
 
+  /** Frames decoded for each clip, in entry order. */
+  frameCounts(): number[] {
+    return this.videos.map((v) => v.length);
+  }
+
   /**
    * Random segment frames and one crop for the whole clip, written as [T, 3, size, size] at `offset`. The crop is
    * scale-jittered unless `jitter` is false (then the whole frame, resized): on small synthetic frames a jittered crop

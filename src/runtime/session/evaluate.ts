@@ -3,6 +3,7 @@
  * against all class texts, the softmax probabilities are summed over views, and the top class is the answer.
  */
 import { engine } from "../backend/current.ts";
+import type { Diagnostic } from "../../compiler/diagnostics/diagnostic.ts";
 import { readViews, type ClipSource } from "../data/clip-reader.ts";
 import { classTexts, inferLogits, type VideoModel } from "./model.ts";
 
@@ -28,6 +29,8 @@ export interface EvalOptions {
   /** Videos per forward pass. */
   batch?: number;
   onEntry?: (done: number, total: number) => void;
+  /** Hears that a video has fewer frames than the model's, and which were repeated (MDL557). */
+  notice?: (d: Diagnostic) => void;
 }
 
 export async function evaluate(m: VideoModel, classes: readonly string[], entries: readonly EvalEntry[], o: EvalOptions = {}): Promise<EvalResult> {
@@ -44,7 +47,7 @@ export async function evaluate(m: VideoModel, classes: readonly string[], entrie
       const chunk = entries.slice(start, start + batch);
       const data = new Float32Array(chunk.length * views * per);
       for (let i = 0; i < chunk.length; i++) {
-        const vs = await readViews(chunk[i], { frames: m.frames, size: m.size, clips, crops });
+        const vs = await readViews(chunk[i], { frames: m.frames, size: m.size, clips, crops, notice: o.notice });
         vs.forEach((v, j) => data.set(v, (i * views + j) * per));
       }
       const e = engine();
@@ -77,7 +80,7 @@ export async function evaluateViews(
 ): Promise<EvalResult> {
   const scores: Float32Array[] = [];
   for (const [i, e] of entries.entries()) {
-    scores.push(await classify(await readViews(e, { ...shape, clips: o.clips ?? 1, crops: o.crops ?? 1 })));
+    scores.push(await classify(await readViews(e, { ...shape, clips: o.clips ?? 1, crops: o.crops ?? 1, notice: o.notice })));
     o.onEntry?.(i + 1, entries.length);
   }
   return summarize(scores, entries.map((e) => e.label), K);
