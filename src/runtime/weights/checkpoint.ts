@@ -5,7 +5,7 @@
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { nonFiniteTensors, type NonFinite } from "./finite.ts";
 import { mapHuggingFaceKeys } from "./hf.ts";
-import { decodePthDetailed } from "./pth.ts";
+import { decodePthDetailed, type TrainingWrapper } from "./pth.ts";
 import { decodeSafetensors } from "./safetensors-format.ts";
 import { isFloat, toFloat32, type HostDType, type HostTensor } from "./tensor.ts";
 
@@ -36,7 +36,7 @@ export interface Checkpoint {
   /** The names' layout in the file, before any mapping. */
   layout: NameLayout;
   /** A training checkpoint's entry that held the state dict, and the entries beside it (open_clip: epoch, name, optimizer, scaler). */
-  wrapper?: { key: string; others: string[] };
+  wrapper?: TrainingWrapper;
   /** safetensors `__metadata__` (transformers writes `format: pt`). */
   metadata?: Record<string, string>;
   /** How many files the tensors came from (a sharded checkpoint has several). */
@@ -51,7 +51,7 @@ export interface RawCheckpoint {
   format: CheckpointFormat;
   tensors: Map<string, HostTensor>;
   notes: string[];
-  wrapper?: { key: string; others: string[] };
+  wrapper?: TrainingWrapper;
   metadata?: Record<string, string>;
 }
 
@@ -78,19 +78,7 @@ export function decodeRawCheckpoint(bytes: Uint8Array, file: string): RawCheckpo
     return { file, format, tensors, notes, ...(Object.keys(metadata).length ? { metadata } : {}) };
   }
   const pth = decodePthDetailed(bytes, file);
-  const wrapper = wrapperOf(pth.notes);
-  return { file, format: pth.format, tensors: pth.tensors, notes: [...pth.notes], ...(wrapper ? { wrapper } : {}) };
-}
-
-// pth.ts names the training checkpoint's state-dict entry only in this note; one reader keeps the coupling in one place.
-const WRAPPER_NOTE = /^training checkpoint: took the state dict from `([^`]+)`(?:; skipped (.+))?$/;
-
-function wrapperOf(notes: string[]): { key: string; others: string[] } | undefined {
-  for (const n of notes) {
-    const m = WRAPPER_NOTE.exec(n);
-    if (m) return { key: m[1], others: m[2] ? m[2].split(", ") : [] };
-  }
-  return undefined;
+  return { file, format: pth.format, tensors: pth.tensors, notes: [...pth.notes], ...(pth.wrapper ? { wrapper: pth.wrapper } : {}) };
 }
 
 /** Training wrapper and DDP prefix off, Hugging Face names mapped, floats widened to f32; each step noted; non-finite values counted. */

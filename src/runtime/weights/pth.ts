@@ -14,6 +14,13 @@ export interface DecodedPth {
   format: "pth-zip" | "pth-legacy" | "torchscript";
   tensors: Map<string, HostTensor>;
   notes: string[];
+  /** A training checkpoint's entry that held the state dict, and the entries beside it. */
+  wrapper?: TrainingWrapper;
+}
+
+export interface TrainingWrapper {
+  key: string;
+  others: string[];
 }
 
 export function decodePth(bytes: Uint8Array, file: string): Map<string, HostTensor> {
@@ -99,8 +106,9 @@ function decodeLegacy(bytes: Uint8Array, file: string) {
 const TRAINING_KEYS = ["state_dict", "model", "model_state_dict", "module", "net"];
 
 /** The state dict inside what was saved: the object itself, or the model entry of a training checkpoint. */
-function pickStateDict(root: unknown, file: string): { tensors: Map<string, HostTensor>; notes: string[] } {
+function pickStateDict(root: unknown, file: string): { tensors: Map<string, HostTensor>; notes: string[]; wrapper?: TrainingWrapper } {
   const notes: string[] = [];
+  let wrapper: TrainingWrapper | undefined;
   if (!(root instanceof PyDict)) fail("unknown_format", file, "the checkpoint is not a dict of tensors");
   let dict = root;
   const hasTensors = (d: PyDict) => [...d.map.values()].some((v) => v instanceof TensorRef);
@@ -113,6 +121,7 @@ function pickStateDict(root: unknown, file: string): { tensors: Map<string, Host
     dict = root.map.get(key) as PyDict;
     const others = [...root.map.keys()].filter((k) => k !== key).map(String);
     notes.push(`training checkpoint: took the state dict from \`${key}\`${others.length ? `; skipped ${others.join(", ")}` : ""}`);
+    wrapper = { key, others };
   }
   const tensors = new Map<string, HostTensor>();
   const skipped: string[] = [];
@@ -121,5 +130,5 @@ function pickStateDict(root: unknown, file: string): { tensors: Map<string, Host
     else skipped.push(String(k));
   }
   if (skipped.length) notes.push(`skipped ${skipped.length} non-tensor entr${skipped.length === 1 ? "y" : "ies"}: ${skipped.slice(0, 5).join(", ")}`);
-  return { tensors, notes };
+  return { tensors, notes, ...(wrapper ? { wrapper } : {}) };
 }
