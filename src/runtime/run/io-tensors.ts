@@ -9,6 +9,7 @@ import { diag, fail, MdlError, type Diagnostic } from "../../compiler/diagnostic
 import { bindSymbols } from "../backend/bind-symbols.ts";
 import { engine } from "../backend/current.ts";
 import type { Tensor } from "../backend/engine.ts";
+import { countNonFinite } from "../weights/finite.ts";
 import { decodeSafetensors, writeSafetensors } from "../weights/safetensors.ts";
 import { isFloat, toFloat32, type HostTensor } from "../weights/tensor.ts";
 import { checkTokenIds } from "./token-ids.ts";
@@ -31,14 +32,8 @@ function readTensorFile(path: string): Map<string, HostTensor> {
 /** NaN or ±Inf in a float input would make every output NaN: an error naming the tensor and the first place. */
 function assertFinite(name: string, t: HostTensor, file: string): void {
   const data = t.dtype === "f32" || t.dtype === "f64" ? (t.data as Float32Array | Float64Array) : toFloat32(t);
-  let count = 0;
-  let first = -1;
-  for (let i = 0; i < data.length; i++) {
-    if (data[i] - data[i] !== 0) {
-      if (count++ === 0) first = i;
-    }
-  }
-  if (count) fail("nonfinite_input", file, name, count, first, String(data[first]));
+  const { nan, inf, first } = countNonFinite(data);
+  if (nan + inf) fail("nonfinite_input", file, name, nan + inf, first, String(data[first]));
 }
 
 const SHOWN_UNKNOWN = 8;

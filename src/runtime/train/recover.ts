@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { MdlError, diag, fail, type Diagnostic } from "../../compiler/diagnostics/diagnostic.ts";
+import { nonFiniteTensors } from "../weights/finite.ts";
 import type { HostTensor } from "../weights/tensor.ts";
 import { loadCheckpoint, readPointer, stepOf, TENSOR_FILES, type Checkpoint, type CheckpointState } from "./checkpoint.ts";
 import { sha256File } from "./durable.ts";
@@ -47,13 +48,10 @@ export function verifyCheckpoint(dir: string): Checkpoint | { why: string } {
 }
 
 function nonFinite(tensors: Map<string, HostTensor>): string | undefined {
-  for (const [name, t] of tensors) {
-    if (!(t.data instanceof Float32Array || t.data instanceof Float64Array)) continue;
-    let n = 0;
-    for (const v of t.data) if (!Number.isFinite(v)) n++;
-    if (n) return `\`${name}\` holds ${n} NaN or infinite value${n === 1 ? "" : "s"}`;
-  }
-  return undefined;
+  const [bad] = nonFiniteTensors(tensors);
+  if (!bad) return undefined;
+  const n = bad.nan + bad.inf;
+  return `\`${bad.name}\` holds ${n} NaN or infinite value${n === 1 ? "" : "s"}`;
 }
 
 /**

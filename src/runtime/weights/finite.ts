@@ -12,19 +12,21 @@ export interface NonFinite {
   inf: number;
 }
 
-/** How many NaN and how many ±Inf values `data` holds. */
-export function countNonFinite(data: ArrayLike<number>): { nan: number; inf: number } {
+/** How many NaN and how many ±Inf values `data` holds, and the index of the first of them (-1: none). */
+export function countNonFinite(data: ArrayLike<number>): { nan: number; inf: number; first: number } {
   let nan = 0;
   let inf = 0;
+  let first = -1;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     // v - v is 0 for every finite v and NaN for NaN and ±Inf: one comparison on the common path
     if (v - v !== 0) {
+      if (first < 0) first = i;
       if (v !== v) nan++;
       else inf++;
     }
   }
-  return { nan, inf };
+  return { nan, inf, first };
 }
 
 /** The float tensors among `tensors` (already f32 or f64) that hold a non-finite value, in order. */
