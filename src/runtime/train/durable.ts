@@ -4,9 +4,10 @@
  * (util/atomic-write.ts's writeFileAtomic is enough against a kill; checkpoints also want the fsyncs.)
  */
 import { createHash } from "node:crypto";
-import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { byteLength, writeAll } from "../../util/atomic-write.ts";
+import { hashFile } from "../../util/hash-file.ts";
 import { ioError } from "../../util/io-error.ts";
 
 /** What was written: a checkpoint records it, so a resume can tell a truncated or altered file. */
@@ -34,18 +35,8 @@ export function writeSynced(path: string, data: string | Uint8Array | readonly U
   return { bytes, sha256: hash.digest("hex") };
 }
 
-/** The SHA-256 of a file, read a piece at a time (a checkpoint's moments can be gigabytes). */
-export function sha256File(path: string): string {
-  const hash = createHash("sha256");
-  const buf = Buffer.allocUnsafe(1 << 24);
-  const fd = openSync(path, "r");
-  try {
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
-  } finally {
-    closeSync(fd);
-  }
-  return hash.digest("hex");
-}
+/** The SHA-256 a FileRecord holds, of the file as it is now. */
+export const sha256File = (path: string) => hashFile(path, "sha256");
 
 export function fsyncDir(dir: string): void {
   const fd = openSync(dir, "r");

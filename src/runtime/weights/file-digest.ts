@@ -8,9 +8,10 @@
  * a file that changed meanwhile gets none and callers fall back to hashing the tensors themselves).
  */
 import { createHash } from "node:crypto";
-import { closeSync, openSync, readFileSync, readSync, realpathSync, statSync } from "node:fs";
+import { readFileSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../util/atomic-write.ts";
+import { hashFile } from "../../util/hash-file.ts";
 import type { FileIdentity } from "./checkpoint.ts";
 
 export type { FileIdentity };
@@ -29,19 +30,6 @@ export function fileIdentity(path: string): FileIdentity | undefined {
 const same = (a: FileIdentity, b: FileIdentity) =>
   a.path === b.path && a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
 
-/** sha1 of the file's bytes, read in chunks (no second copy of a large file in memory). */
-function hashFile(path: string): string {
-  const h = createHash("sha1");
-  const fd = openSync(path, "r");
-  try {
-    const buf = Buffer.allocUnsafe(1 << 24);
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
-  } finally {
-    closeSync(fd);
-  }
-  return h.digest("hex");
-}
-
 /**
  * The digest of the file whose identity was `id` when it was read, memoised under `indexDir`; undefined when
  * the file is no longer that one (changed since it was loaded: the loaded bytes cannot be vouched for).
@@ -56,7 +44,7 @@ export function fileDigest(id: FileIdentity, indexDir: string): string | undefin
   }
   const now = fileIdentity(id.path);
   if (!now || !same(now, id)) return undefined;
-  const sha1 = hashFile(id.path);
+  const sha1 = hashFile(id.path, "sha1");
   const after = fileIdentity(id.path);
   if (!after || !same(after, id)) return undefined;
   try {
