@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { hasErrors, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
-import { statSync } from "node:fs";
+import { isFolder } from "../util/path-kind.ts";
 import { checkBlocks, compile, modelsOf, resolveProgram } from "../compiler/compile.ts";
 import { unique } from "../compiler/diagnostics/unique.ts";
 import { compileOptions, fsHost, modelOptions, report, type ModelFlags } from "./compile-args.ts";
@@ -23,6 +23,7 @@ export function register(program: Command): void {
   ).action((files: string[], flags: ModelFlags & { allPresets?: boolean; quiet?: boolean }) =>
     runCommand(() => {
       let failed = false;
+      // a missing path is left to readText, which names it; only an existing folder is expanded
       for (const file of files.flatMap((f) => (isFolder(f) ? expandPaths(f) : [f]))) {
         readText(file);
         const errors = checkFile(file, flags);
@@ -65,13 +66,4 @@ function checkFile(file: string, flags: ModelFlags & { allPresets?: boolean }): 
     count += errorsIn(report({ ...r, diagnostics: unique(r.diagnostics, seen) }).diagnostics);
   }
   return { count, configurations: runs.length };
-}
-
-/** A missing path is left to readText, which names it; only an existing folder is expanded. */
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }

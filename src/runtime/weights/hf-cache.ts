@@ -4,11 +4,12 @@
  * `snapshots/<hash>/` holds the files, usually symlinks into `blobs/`. Nothing is downloaded: a model that
  * is not there is an error that says where mdl looked and which command fetches it.
  */
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
-import { WEIGHT_FILES, shardFilesOf } from "./shards.ts";
+import { isFile, isLink } from "../../util/path-kind.ts";
+import { WEIGHT_FILES, isShardIndex, shardFilesOf } from "./shards.ts";
 
 export const HF_SCHEME = "hf:";
 
@@ -79,7 +80,7 @@ export function resolveHfReference(spec: string, env: NodeJS.ProcessEnv = proces
   const path = join(snapshot, present);
   checkBlob(path, missing);
   // A shard index names its shards; each must be in the snapshot too, or the download was partial.
-  if (present.endsWith(".index.json")) for (const shard of shardFilesOf(path)) checkBlob(shard, missing, present);
+  if (isShardIndex(present)) for (const shard of shardFilesOf(path)) checkBlob(shard, missing, present);
   const at = commit === ref.revision ? commit : `${ref.revision} = ${commit}`;
   return { path, note: `read ${ref.repo}@${at} from the Hugging Face cache: ${path}` };
 }
@@ -90,20 +91,4 @@ function checkBlob(path: string, missing: (why: string) => never, index?: string
   const listed = index ? `, listed in ${index},` : "";
   if (isLink(path)) missing(`${path}${listed} points at ${readlinkSync(path)}, which is missing (an interrupted download)`);
   missing(`${path}${listed} is not in the snapshot`);
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function isLink(path: string): boolean {
-  try {
-    return lstatSync(path).isSymbolicLink();
-  } catch {
-    return false;
-  }
 }

@@ -3,12 +3,13 @@
  * names: a file, a shard index (`*.index.json`), a model folder, or `hf:org/name[@revision]` in the local
  * Hugging Face cache (hf-cache.ts).
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { decodeRawCheckpoint, normaliseCheckpoint, shapesOf, type Checkpoint } from "./checkpoint.ts";
 import { fileIdentity } from "./file-digest.ts";
 import { readBytes } from "./fs.ts";
+import { isFolder } from "../../util/path-kind.ts";
 import { isHfReference, resolveHfReference } from "./hf-cache.ts";
 import { WEIGHT_FILES, isShardIndex, mergeShards, readShardIndex } from "./shards.ts";
 
@@ -52,12 +53,4 @@ function loadShards(indexFile: string): Checkpoint {
     return decodeRawCheckpoint(readBytes(p), p);
   });
   return normaliseCheckpoint(mergeShards(index, shards), shards.length);
-}
-
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
