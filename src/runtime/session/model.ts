@@ -99,11 +99,6 @@ export function irHash(ir: ModelIR): string {
 }
 
 /**
- * What depends only on the texts and on frozen parameters is the same at every step: compute it once
- * (the graph split `classify` uses, with the trainable parameters counted as varying) and run only the
- * rest per step. Undefined when nothing frozen is cached. The caller disposes the cached tensors.
- */
-/**
  * The model split into what depends only on the texts (`fixed`, its values computed once) and the video side
  * (`varying`, reading them as `cached.<id>` inputs); undefined when the text side reads no frozen parameter or
  * reads a trained one (then there is nothing to cache).
@@ -115,6 +110,11 @@ export function frozenTextSplit(ir: ModelIR, frozen: ReadonlySet<string>): { fix
   return !reads.some((p) => frozen.has(p)) || reads.some((p) => trainable.has(p)) ? undefined : split;
 }
 
+/**
+ * What depends only on the texts and on frozen parameters is the same at every step: compute it once
+ * (the graph split `classify` uses, with the trainable parameters counted as varying) and run only the
+ * rest per step. Undefined when nothing frozen is cached. The caller disposes the cached tensors.
+ */
 export function frozenTextLogits(
   m: VideoModel,
   text: Tensor,
