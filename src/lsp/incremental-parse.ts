@@ -10,13 +10,9 @@
  * or fewer than two declarations. test/lsp/incremental-parse.test.ts compares both on every model.
  */
 import { lexer } from "../../grammar/tokens.ts";
-import { parseSource, type Parsed } from "../compiler/1-syntax/parse.ts";
+import { declarationStarts, parseSource, type Parsed } from "../compiler/1-syntax/parse.ts";
 import type * as A from "../compiler/1-syntax/ast.ts";
 import { DEFAULT_LIMITS } from "../compiler/limits.ts";
-
-const OPEN = new Set(["LParen", "LBracket", "LCurly"]);
-const CLOSE = new Set(["RParen", "RBracket", "RCurly"]);
-const STARTS = new Set(["Import", "Block", "Model"]);
 
 interface Chunk {
   start: number;
@@ -27,15 +23,9 @@ interface Chunk {
 function split(text: string): { chunks: Chunk[]; lexed: ReturnType<typeof lexer.tokenize> } | undefined {
   const lexed = lexer.tokenize(text);
   if (lexed.errors.length) return undefined;
-  const starts: number[] = [];
-  let depth = 0;
-  for (const t of lexed.tokens) {
-    const name = t.tokenType.name;
-    if (OPEN.has(name)) depth++;
-    else if (CLOSE.has(name) && --depth < 0) return undefined;
-    else if (depth === 0 && STARTS.has(name)) starts.push(t.startOffset);
-  }
-  if (depth !== 0 || starts.length < 2 || lexed.tokens[0]?.startOffset !== starts[0]) return undefined;
+  const found = declarationStarts(lexed.tokens);
+  const starts = found.starts.map((i) => lexed.tokens[i].startOffset);
+  if (!found.balanced || starts.length < 2 || lexed.tokens[0]?.startOffset !== starts[0]) return undefined;
   const chunks = starts.map((start, i) => ({ start, text: text.slice(start, starts[i + 1] ?? text.length) }));
   return { chunks, lexed };
 }

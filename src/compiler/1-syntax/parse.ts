@@ -42,8 +42,29 @@ export function parseSource(file: string, text: string, maxBytes = DEFAULT_LIMIT
   return { value: ast, diagnostics, comments };
 }
 
-/** Where a top-level declaration may start: a keyword at bracket depth 0. */
+const OPEN = new Set(["LParen", "LBracket", "LCurly"]);
+const CLOSE = new Set(["RParen", "RBracket", "RCurly"]);
 const DECL_STARTS = new Set(["Import", "Block", "Model"]);
+
+/**
+ * The indices of the tokens where a top-level declaration begins (`import`, `block` or `model` outside
+ * brackets), and whether the brackets balance (a closer with nothing open is not counted, and is unbalanced).
+ * Shared by the per-declaration parse below and the editor's incremental parse (lsp/incremental-parse.ts).
+ */
+export function declarationStarts(tokens: readonly IToken[]): { starts: number[]; balanced: boolean } {
+  const starts: number[] = [];
+  let depth = 0;
+  let balanced = true;
+  for (let i = 0; i < tokens.length; i++) {
+    const type = tokens[i].tokenType.name;
+    if (OPEN.has(type)) depth++;
+    else if (CLOSE.has(type)) {
+      if (depth === 0) balanced = false;
+      else depth--;
+    } else if (depth === 0 && DECL_STARTS.has(type)) starts.push(i);
+  }
+  return { starts, balanced: balanced && depth === 0 };
+}
 
 /**
  * Parse each top-level declaration on its own and merge their trees. Chevrotain's recovery at the top of
@@ -52,15 +73,7 @@ const DECL_STARTS = new Set(["Import", "Block", "Model"]);
  * Cut at `import`, `block` and `model` outside brackets, each error's recovery stays inside its declaration.
  */
 function parseDeclarations(tokens: IToken[]): { cst: CstNode; keywords: IToken[]; errors: IRecognitionException[] } {
-  const cuts = [0];
-  let depth = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    const type = tokens[i].tokenType.name;
-    if (type === "LParen" || type === "LBracket" || type === "LCurly") depth++;
-    else if (type === "RParen" || type === "RBracket" || type === "RCurly") depth = Math.max(0, depth - 1);
-    else if (depth === 0 && i > 0 && DECL_STARTS.has(type)) cuts.push(i);
-  }
-  cuts.push(tokens.length);
+  const cuts = [0, ...declarationStarts(tokens).starts.filter((i) => i > 0), tokens.length];
   const children: Record<string, CstNode[]> = {};
   const keywords: IToken[] = [];
   const errors: IRecognitionException[] = [];
