@@ -94,6 +94,13 @@ export const RBracket = createToken({ name: "RBracket", pattern: /\]/ });
 export const LCurly = createToken({ name: "LCurly", pattern: /\{/ });
 export const RCurly = createToken({ name: "RCurly", pattern: /\}/ });
 
+/**
+ * The brackets' token names, for scans over tokens that track nesting (the limits, declaration starts, the
+ * editor). `globalThis.Set`: `Set` here is the `set` keyword's token.
+ */
+export const OPEN_BRACKETS: ReadonlySet<string> = new globalThis.Set([LParen, LBracket, LCurly].map((t) => t.name));
+export const CLOSE_BRACKETS: ReadonlySet<string> = new globalThis.Set([RParen, RBracket, RCurly].map((t) => t.name));
+
 export const keywords = [Import, From, Block, Model, Extends, Preset, Param, Let, Forward, Return, For, In, If, Else, Repeat, As, Seq, Use, Optional, Recompute, Set, Replace, Remove, True, False, And, Or, Not];
 
 export const allTokens: TokenType[] = [

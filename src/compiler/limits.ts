@@ -26,6 +26,7 @@
  * protobufs stop; raising it only makes sense for `check`/`summary` of a model nobody will run here.
  */
 import type { IToken } from "chevrotain";
+import { CLOSE_BRACKETS, OPEN_BRACKETS } from "../../grammar/tokens.ts";
 import type { Expr, FileAst } from "./1-syntax/ast.ts";
 import { diag, type Diagnostic } from "./diagnostics/diagnostic.ts";
 import type { ModelIR } from "./4-ir/schema.ts";
@@ -84,8 +85,6 @@ export class Budget {
   }
 }
 
-const OPENS = new Set(["LParen", "LBracket", "LCurly"]);
-const CLOSES = new Set(["RParen", "RBracket", "RCurly"]);
 /** Tokens after which `-` is binary and a name starts a new statement. */
 const OPERAND_ENDS = new Set(["Name", "Int", "Float", "StringLit", "True", "False", "RParen", "RBracket"]);
 /** Tokens that leave a prefix chain: the parser's recursion for it has returned. */
@@ -107,10 +106,10 @@ export function scanNesting(file: string, tokens: readonly IToken[], limit = NES
   for (const t of tokens) {
     const type = t.tokenType.name;
     const top = chains.length - 1;
-    if (OPENS.has(type)) {
+    if (OPEN_BRACKETS.has(type)) {
       chains.push(0);
       depth++;
-    } else if (CLOSES.has(type)) {
+    } else if (CLOSE_BRACKETS.has(type)) {
       if (top > 0) depth -= 1 + chains.pop()!;
     } else {
       let grow = 0;
@@ -171,8 +170,8 @@ export function scanOperatorChains(file: string, tokens: readonly IToken[], limi
     const type = tokens[i].tokenType.name;
     const level = levels[levels.length - 1];
     const cls = type === "Minus" && !OPERAND_ENDS.has(prev) ? undefined : BINARY_CLASS[type];
-    if (OPENS.has(type)) levels.push(fresh(i + 1));
-    else if (CLOSES.has(type)) {
+    if (OPEN_BRACKETS.has(type)) levels.push(fresh(i + 1));
+    else if (CLOSE_BRACKETS.has(type)) {
       if (levels.length > 1) levels.pop();
     } else if (cls !== undefined) {
       for (let c = cls + 1; c < CLASSES; c++) [level.count[c], level.from[c]] = [0, i + 1];

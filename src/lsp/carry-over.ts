@@ -21,7 +21,7 @@
  */
 import { isAbsolute } from "node:path";
 import type { IToken } from "chevrotain";
-import { lexer } from "../../grammar/tokens.ts";
+import { CLOSE_BRACKETS, lexer, OPEN_BRACKETS } from "../../grammar/tokens.ts";
 import type * as A from "../compiler/1-syntax/ast.ts";
 import type { ModelIR } from "../compiler/4-ir/schema.ts";
 import { definition, shapeHover, type Analysis } from "./query.ts";
@@ -59,23 +59,21 @@ interface Decl {
 
 /** The names a declaration's text mentions from `offset` (relative to its start) on. */
 const namesIn = (d: Decl, offset = 0) => d.tokens.slice(1).flatMap((t) => (t.tokenType.name === "Name" && t.startOffset - d.start >= offset ? [t.image] : []));
-const OPEN = new Set(["LParen", "LBracket", "LCurly"]);
-const CLOSE = new Set(["RParen", "RBracket", "RCurly"]);
 
 /** Where a declaration's forward starts (relative to its start), if the forward is its last member. */
 function lastForward(d: Decl): number | undefined {
   let depth = 0;
-  const at = d.tokens.findIndex((t) => (OPEN.has(t.tokenType.name) ? depth++ : CLOSE.has(t.tokenType.name) ? depth-- : 0, t.tokenType.name === "Forward" && depth === 1));
+  const at = d.tokens.findIndex((t) => (OPEN_BRACKETS.has(t.tokenType.name) ? depth++ : CLOSE_BRACKETS.has(t.tokenType.name) ? depth-- : 0, t.tokenType.name === "Forward" && depth === 1));
   if (at < 0) return undefined;
   // past the signature, the body's `{` at the declaration's level; its `}` must be followed only by the declaration's
   let opened = false;
   for (let k = at + 1, level = 1; k < d.tokens.length; k++) {
     const name = d.tokens[k].tokenType.name;
-    if (OPEN.has(name)) {
+    if (OPEN_BRACKETS.has(name)) {
       if (level === 1 && name === "LCurly") opened = true;
       level++;
     }
-    else if (CLOSE.has(name) && --level === 1 && opened) return k === d.tokens.length - 2 && d.tokens[k + 1].tokenType.name === "RCurly" ? d.tokens[at].startOffset - d.start : undefined;
+    else if (CLOSE_BRACKETS.has(name) && --level === 1 && opened) return k === d.tokens.length - 2 && d.tokens[k + 1].tokenType.name === "RCurly" ? d.tokens[at].startOffset - d.start : undefined;
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
 /** Phase 1: text -> tokens -> CST -> AST, with every lexing and parsing error as a diagnostic. */
 import type { CstNode, IRecognitionException, ILexingError, IToken } from "chevrotain";
-import { lexer, Name as NameToken } from "../../../grammar/tokens.ts";
+import { CLOSE_BRACKETS, lexer, Name as NameToken, OPEN_BRACKETS } from "../../../grammar/tokens.ts";
 import { parser } from "../../../grammar/parser.ts";
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { checkAstDepth, checkSourceSize, DEFAULT_LIMITS, scanNesting, scanOperatorChains } from "../limits.ts";
@@ -42,8 +42,6 @@ export function parseSource(file: string, text: string, maxBytes = DEFAULT_LIMIT
   return { value: ast, diagnostics, comments };
 }
 
-const OPEN = new Set(["LParen", "LBracket", "LCurly"]);
-const CLOSE = new Set(["RParen", "RBracket", "RCurly"]);
 const DECL_STARTS = new Set(["Import", "Block", "Model"]);
 
 /**
@@ -57,8 +55,8 @@ export function declarationStarts(tokens: readonly IToken[]): { starts: number[]
   let balanced = true;
   for (let i = 0; i < tokens.length; i++) {
     const type = tokens[i].tokenType.name;
-    if (OPEN.has(type)) depth++;
-    else if (CLOSE.has(type)) {
+    if (OPEN_BRACKETS.has(type)) depth++;
+    else if (CLOSE_BRACKETS.has(type)) {
       if (depth === 0) balanced = false;
       else depth--;
     } else if (depth === 0 && DECL_STARTS.has(type)) starts.push(i);
