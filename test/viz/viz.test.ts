@@ -25,7 +25,44 @@ test("mdl viz models/xclip.mdl writes a well-formed SVG naming every top-level m
   assert.is(root, "svg");
   const content = unescape(text);
   for (const name of ["visual: CrossFrameViT", "mit: MIT", "prompts_generator: VideoSpecificPrompt", "project_patches: PromptVisualProjection", "encode_text: TextTransformer"]) assert.ok(content.includes(name), name);
-  assert.ok(content.includes("f32[B, 8, 512]"), "the frame features entering the MIT carry their shape");
+  assert.ok(content.includes("f32[8*B, 768]"), "the frame features leave ln_post as it makes them");
+  assert.ok(content.includes("CrossFrameBlock ×12") === false, "at depth 2 the visual transformer is one box");
+});
+
+test("mdl viz at depth 3 says how many times each stack repeats", () => {
+  const r = mdl(["viz", "models/xclip.mdl", "--format", "dot", "--depth", "3"]);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, '"visual.transformer.resblocks" [label="resblocks: CrossFrameBlock ×12"];');
+  assert.match(r.stdout, '"encode_text.transformer.resblocks" [label="resblocks: ResidualAttentionBlock ×12"];');
+  assert.match(r.stdout, 'label="decoder: PromptGeneratorLayer ×2";');
+});
+
+test("the token ids' edges carry their integer dtype, and each edge the shape its producer made", () => {
+  const src = `import { Embedding, Linear } from "std"
+block Layer(d: int) {
+  fc = Linear(d, d)
+  forward(x: [N, L, d]) -> [N, L, d] { return fc(x) }
+}
+model Tokens(d: int = 4, v: int = 10) {
+  emb = Embedding(v, d)
+  layers = repeat 3 { Layer(d) }
+  head = Linear(d, 2)
+  # as TextTransformer picks each row's end-of-text token
+  forward(ids: i64[N, 2]) -> (y: [N, 2]) { return (y: head(gather_rows(layers(emb(ids)), argmax(ids, axis: -1)))) }
+}
+`;
+  const c = compile("tokens.mdl", memoryHost({ "tokens.mdl": src }));
+  assert.ok(c.value, c.diagnostics.map((d) => d.message).join("\n"));
+  const lines = toDot(c.value!, { depth: 1 }).split("\n").map((l) => l.trim());
+  assert.ok(lines.includes('"layers" [label="layers: Layer ×3"];'), lines.join("\n"));
+  const edges = lines.filter((l) => l.includes("->")).sort();
+  assert.equal(edges, [
+    '"emb" -> "layers" [label="f32[N, 2, 4]"];',
+    '"head" -> "output:y" [label="f32[N, 2]"];',
+    '"input:ids" -> "emb" [label="i64[N, 2]"];',
+    '"input:ids" -> "head" [label="i64[N, 2]"];', // not the f32[N, 4] rows that the ids pick
+    '"layers" -> "head" [label="f32[N, 2, 4]"];', // as the stack outputs it, not as gather_rows hands it to head
+  ]);
 });
 
 test("DOT of a tiny model: clusters, boxes, and shape-labelled edges through glue ops", () => {

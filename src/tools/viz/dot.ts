@@ -1,9 +1,11 @@
 /**
  * The module hierarchy and its dataflow as a Graphviz DOT graph, from the IR alone. Modules down to
  * `depth` are drawn: those with drawn children as clusters, the others as boxes whose subtree is
- * collapsed. An edge joins two boxes when an op of one reads a tensor made in the other, labelled
- * with that tensor's shape; the glue ops of a cluster's own forward (reshapes, residual adds) are
- * looked through, so edges connect the modules that compute. Browser-safe: no node API.
+ * collapsed. An edge joins two boxes when an op of one reads a tensor made in the other; the glue ops of
+ * a cluster's own forward (reshapes, residual adds) are looked through, so edges connect the modules that
+ * compute. An edge is labelled with the tensor as its producer made it (an input's own dtype, a box's
+ * output shape), not as the glue turned it on the way. A repeated stack says how many times it repeats.
+ * Browser-safe: no node API.
  */
 import type { ModelIR, Node } from "../../compiler/4-ir/schema.ts";
 
@@ -40,38 +42,44 @@ export function toDot(ir: ModelIR, opts: VizOptions = {}): string {
 
   const nodes = ir.graph.nodes;
   const glue = (n: Node) => n.op !== "input" && isCluster(shown(n.scope));
-  const memo = new Map<number, Set<string>>();
-  /** The boxes (or graph inputs) a tensor comes from, looking through glue ops. */
-  const sources = (id: number): Set<string> => {
+  const memo = new Map<number, Map<string, Set<number>>>();
+  /**
+   * The boxes (or graph inputs) a tensor comes from, looking through glue ops, each with the tensors it
+   * made on those paths: what the box outputs, which is what its edges are labelled with.
+   */
+  const sources = (id: number): Map<string, Set<number>> => {
     const hit = memo.get(id);
     if (hit) return hit;
     const n = nodes[id];
-    const out = new Set<string>();
+    const out = new Map<string, Set<number>>();
     memo.set(id, out);
-    if (n.op === "input") out.add(`input:${String(n.attrs.name)}`);
+    if (n.op === "input") out.set(`input:${String(n.attrs.name)}`, new Set([id]));
     else if (LEAVES.has(n.op)) return out;
-    else if (glue(n)) for (const a of n.args) for (const s of sources(a)) out.add(s);
-    else out.add(shown(n.scope));
+    else if (glue(n)) {
+      for (const a of n.args) for (const [s, made] of sources(a)) for (const m of made) out.set(s, (out.get(s) ?? new Set()).add(m));
+    } else out.set(shown(n.scope), new Set([id]));
     return out;
   };
 
   const edges = new Map<string, Set<string>>();
-  const edge = (from: string, to: string, label: string) => {
+  const edge = (from: string, to: string, made: Set<number>) => {
     if (from === to) return;
     const key = `${from}\u0000${to}`;
-    edges.set(key, (edges.get(key) ?? new Set()).add(label));
+    const labels = edges.get(key) ?? new Set();
+    for (const m of made) labels.add(shapeText(nodes[m]));
+    edges.set(key, labels);
   };
   for (const n of nodes) {
     if (n.op === "input" || LEAVES.has(n.op) || glue(n)) continue;
     const to = shown(n.scope);
-    for (const a of n.args) for (const from of sources(a)) if (from !== to) edge(from, to, shapeText(nodes[a]));
+    for (const a of n.args) for (const [from, made] of sources(a)) edge(from, to, made);
   }
-  for (const o of ir.graph.outputs) for (const from of sources(o.value)) edge(from, `output:${o.name}`, shapeText(nodes[o.value]));
+  for (const o of ir.graph.outputs) for (const [from, made] of sources(o.value)) edge(from, `output:${o.name}`, made);
 
   const id = (key: string) => quote(key === "" ? "(model)" : key);
   const label = (p: string) => {
     const m = byPath.get(p)!;
-    return `${p === "" ? ir.model : p.split(".").pop()}: ${m.block}`;
+    return `${p === "" ? ir.model : p.split(".").pop()}: ${stackText(m, byPath) ?? m.block}`;
   };
   const lines = [`digraph ${quote(ir.model)} {`, "  rankdir=TB;", '  node [shape=box, style="rounded,filled", fillcolor="#f4f6fb", fontname="Helvetica", fontsize=11];', '  edge [fontname="Helvetica", fontsize=9];'];
   const emit = (p: string, indent: string) => {
@@ -92,4 +100,12 @@ export function toDot(ir: ModelIR, opts: VizOptions = {}): string {
   }
   lines.push("}");
   return lines.join("\n") + "\n";
+}
+
+/** `CrossFrameBlock ×12` for a repeat or seq of one block, `repeat ×12` when its elements differ (a replaced layer). */
+function stackText(m: ModelIR["modules"][number], byPath: Map<string, ModelIR["modules"][number]>): string | undefined {
+  if (m.block !== "repeat" && m.block !== "seq") return undefined;
+  const blocks = new Set(m.children.map((c) => byPath.get(c)?.block));
+  const one = blocks.size === 1 ? [...blocks][0] : undefined;
+  return `${one ?? m.block} \u00d7${m.children.length}`;
 }
