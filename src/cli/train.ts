@@ -19,6 +19,7 @@ import { printDiagnostics, rememberSource, runCommand } from "./io.ts";
 import { clipNotices } from "./clip-notices.ts";
 import { classifierShape } from "../runtime/session/model.ts";
 import { parseTraining, trainingOptions, type TrainingFlags } from "./training.ts";
+import { parseRecipe } from "./recipe-options.ts";
 
 /** Print every bad entry; stop before any work unless they may be skipped. */
 export function reportBad(data: SplitData, split: string, skipBad: boolean): void {
@@ -82,6 +83,7 @@ export function register(program: Command): void {
         warmup: parseFraction("--warmup", o.warmup),
         weightDecay,
         smoothing,
+        augment: parseRecipe(o),
         seed: parseCount("--seed", o.seed, 0),
         checkpointEvery: o.checkpointEvery === undefined ? undefined : parseCount("--checkpoint-every", o.checkpointEvery, 1),
       };

@@ -11,8 +11,9 @@ import { DEFAULT_SMOOTHING, DEFAULT_WEIGHT_DECAY, stepSettings, type TrainingCho
 import { parseLrGroup } from "../runtime/session/select.ts";
 import { collect } from "./io.ts";
 import { parseCount, parseFraction } from "./options.ts";
+import { givenRecipeFlags, recipeMixes, recipeOptions, type RecipeFlags } from "./recipe-options.ts";
 
-export interface TrainingFlags {
+export interface TrainingFlags extends RecipeFlags {
   freeze?: string[];
   trainOnly?: string[];
   lrGroup?: string[];
@@ -22,10 +23,10 @@ export interface TrainingFlags {
 }
 
 /** The flags as parsed; defaults filled in (X-CLIP's: decay 0.001, smoothing 0.1, no accumulation). */
-export type Training = Required<Pick<TrainingChoices, "freeze" | "trainOnly" | "lrGroups" | "weightDecay" | "smoothing" | "accum">>;
+export type Training = Required<Pick<TrainingChoices, "freeze" | "trainOnly" | "lrGroups" | "weightDecay" | "smoothing" | "accum" | "mix">>;
 
 export function trainingOptions(cmd: Command): Command {
-  return cmd
+  return recipeOptions(cmd)
     .option("--accum <n>", "micro-batches per optimizer step (gradient accumulation; default 1)")
     .option("--weight-decay <x>", `AdamW weight decay (none on embeddings, norms, biases; default ${DEFAULT_WEIGHT_DECAY})`)
     .option("--lr-group <pattern=scale>", "train what the path pattern selects at scale x the base rate, after the model's own groups, e.g. 'mit.**=10' or '**=1' (repeatable)", collect, [])
@@ -43,6 +44,7 @@ export function parseTraining(o: TrainingFlags): Training {
     weightDecay: o.weightDecay === undefined ? DEFAULT_WEIGHT_DECAY : parseFraction("--weight-decay", o.weightDecay),
     smoothing: o.smoothing === undefined ? DEFAULT_SMOOTHING : parseFraction("--smoothing", o.smoothing),
     accum: o.accum === undefined ? 1 : parseCount("--accum", o.accum, 1),
+    mix: recipeMixes(o),
   };
 }
 
@@ -56,6 +58,7 @@ export function givenTrainingFlags(o: StepFlags): string[] {
   if (o.smoothing !== undefined) out.push("--smoothing");
   if (o.accum !== undefined) out.push("--accum");
   if (o.phase !== undefined) out.push("--phase");
+  out.push(...givenRecipeFlags(o));
   return out;
 }
 
@@ -116,7 +119,7 @@ export function describeStep({ step, settings, phase }: TrainStep, total: number
   const accum = settings.accum ?? 1;
   const lines = [
     `# ${step.model}: the ${phase} phase${accum > 1 ? ` of ${accum} micro-batches per update; inputs grad.<path> are the gradient sums so far (zeros at the first micro-batch)` : ""}`,
-    `# trains ${trained} of ${total} parameters (${groups}); ${settings.frozen.size} frozen; label smoothing ${settings.smoothing}; AdamW betas ${settings.adam.beta1}, ${settings.adam.beta2}, eps ${settings.adam.eps}`,
+    `# trains ${trained} of ${total} parameters (${groups}); ${settings.frozen.size} frozen; label smoothing ${settings.smoothing}${settings.mix ? " of targets mixed by mix_lambda (mixup, cutmix)" : ""}; AdamW betas ${settings.adam.beta1}, ${settings.adam.beta2}, eps ${settings.adam.eps}`,
   ];
   if (accum > 1)
     lines.push(phase === "update" ? "# there is also an `accumulate` program for the other micro-batches: --phase accumulate" : "# the last micro-batch runs the `update` program: --phase update");

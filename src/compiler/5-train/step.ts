@@ -6,7 +6,9 @@
  * gradients to the running sums, `update` (the last micro-batch) adds its own, averages and steps.
  *
  * Ports (names from `stepPorts`):
- * - in: the model's inputs it still reads, `labels` i32 [B]; with `carry`, `grad.<path>` (the sums so far);
+ * - in: the model's inputs it still reads, `labels` i32 [B]; with `mix`, `mix_labels` i32 [B] and `mix_lambda` f32 []
+ *   (mixup/cutmix: the target is mix_lambda one_hot(labels) + (1 - mix_lambda) one_hot(mix_labels), smoothed);
+ *   with `carry`, `grad.<path>` (the sums so far);
  *   for `update`, `lr` (the scheduled base rate), `bias1` = 1 - beta1^t and `bias2_sqrt` = sqrt(1 - beta2^t)
  *   (t the update's 1-based count), and the moments `exp_avg.<path>`, `exp_avg_sq.<path>`;
  * - out: `loss` (the micro-batch's mean), then `next.grad.<path>` (accumulate) or `next.<path>`,
@@ -48,10 +50,18 @@ export interface StepSettings {
   carry?: boolean;
   /** The output holding the logits [B, K] (default `logits`). */
   logits?: string;
+  /**
+   * Mixed targets (mixup, cutmix): inputs `mix_labels` and `mix_lambda` make the target a blend of two one-hots
+   * before smoothing, which is the official soft-target cross-entropy (it is linear in the target). Off, the
+   * step is exactly the one-label step.
+   */
+  mix?: boolean;
 }
 
 export const stepPorts = {
   labels: "labels",
+  mixLabels: "mix_labels",
+  mixLambda: "mix_lambda",
   lr: "lr",
   bias1: "bias1",
   bias2Sqrt: "bias2_sqrt",
@@ -78,7 +88,7 @@ export function buildTrainStep(ir: ModelIR, s: StepSettings): ModelIR {
   const labels = input(stepPorts.labels, "i32", [B]);
   b.scope = "";
   const logp = d.op("log_softmax", [logits], { axis: -1 });
-  const picked = d.sum(d.mul(d.op("one_hot", [labels], { depth: K }), logp), [1]);
+  const picked = d.sum(d.mul(target(d, s.mix ? input : undefined, labels, B, K), logp), [1]);
   const spread = d.mean(logp, [1]);
   const perExample = d.add(d.mul(picked, d.k(s.smoothing - 1)), d.mul(spread, d.k(-s.smoothing)));
   const loss = d.mean(perExample, [0]);
@@ -110,6 +120,15 @@ export function buildTrainStep(ir: ModelIR, s: StepSettings): ModelIR {
   const pOf = (path: string, shape: number[]) => b.value(nodesOf.get(path)?.[0] ?? paramNode(b, path, shape));
   adamw(b, s, input, output, grads.map(({ path, g }) => ({ path, g, p: pOf(path, shapeOf(ir, path)) })));
   return pruneIr(withPorts(ir, b, inputs, outputs));
+}
+
+/** one_hot(labels), or with mixing lambda one_hot(labels) + (1 - lambda) one_hot(mix_labels). */
+function target(d: ReturnType<typeof gradOps>, mixInput: InputFn | undefined, labels: GV, B: number | string, K: number | string): GV {
+  const hot = d.op("one_hot", [labels], { depth: K });
+  if (!mixInput) return hot;
+  const other = d.op("one_hot", [mixInput(stepPorts.mixLabels, "i32", [B])], { depth: K });
+  const lambda = mixInput(stepPorts.mixLambda, "f32", []);
+  return d.add(other, d.mul(d.sub(hot, other), lambda));
 }
 
 const shapeOf = (ir: ModelIR, path: string): number[] => {

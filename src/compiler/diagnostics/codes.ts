@@ -138,6 +138,9 @@ export const codes = {
   checkpoint_skipped: e("MDL543", (why: string, used: string) => `not resuming from here: ${why}; resuming from ${used}`, "warning"),
   interrupted: e("MDL544", (signal: string, step?: number) => step === undefined ? `interrupted by ${signal} before the first step; nothing was saved` : `interrupted by ${signal}; step ${step} is saved here and --resume continues from it`, "note"),
   interrupted_now: e("MDL545", (signal: string, step?: number) => `${signal} again: stopped at once; ${step === undefined ? "no checkpoint was saved" : `the last complete checkpoint (step ${step}) is here`}`, "note"),
+  // reading run folders back (`mdl runs`, issue 25 point 2): a run is a folder holding metrics.jsonl
+  no_runs: e("MDL560", () => `no runs here: a run is a folder holding metrics.jsonl (\`mdl train --out\` and \`mdl demo\` write them)`),
+  run_unreadable: e("MDL561", (why: string) => `cannot read this run: ${why}`),
   // no silent garbage (issue 26 point 5): what would run but give meaningless numbers
   nonfinite_weights: e("MDL550", (count: number, tensors: string) => `${big(count)} weight value${count === 1 ? " is" : "s are"} NaN or infinite: ${tensors}; outputs would be NaN (pass --allow-nonfinite to run anyway)`),
   nonfinite_weights_allowed: e("MDL551", (count: number, tensors: string) => `${big(count)} weight value${count === 1 ? " is" : "s are"} NaN or infinite: ${tensors}`, "warning"),

@@ -20,6 +20,7 @@ import { IrStepper } from "../train/ir-stepper.ts";
 import { stepPorts } from "../../compiler/5-train/step.ts";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { toFloat32 } from "../weights/tensor.ts";
+import { augmentBatch, mixes, NO_AUGMENT, type AugmentRecipe } from "../data/augment.ts";
 
 export interface FitOptions {
   ir: ModelIR;
@@ -47,6 +48,8 @@ export interface FitOptions {
   /** Path patterns of the only parameters trained (the rest frozen). */
   trainOnly?: string[];
   smoothing?: number;
+  /** The official recipe's mixup, cutmix, colour jitter and grayscale (data/augment.ts); default all off. */
+  augment?: AugmentRecipe;
   checkpointEvery?: number;
   /** As the loop's: true for the newest checkpoint of `out` that verifies, a string for that checkpoint. */
   resume?: boolean | string;
@@ -91,9 +94,14 @@ export async function fit(o: FitOptions): Promise<FitResult> {
       lossFn: (batch, rng) => {
         const data = new Float32Array(batch.length * per);
         batch.forEach((i, b) => bank.sampleInto(i, frames, size, rng, data, b * per, o.jitter ?? true));
+        const mixed = augmentBatch(rng, o.augment ?? NO_AUGMENT, data, Int32Array.from(batch, (i) => labels[i]), frames, size);
         const video = engine().fromHost({ dtype: "f32", shape: [batch.length, frames, 3, size, size], data });
         const logits = logitsOf(video, true);
-        return training().crossEntropy(logits, Array.from(batch, (i) => labels[i]), o.smoothing ?? 0.1);
+        const t = training();
+        const ce = (ys: Int32Array) => t.crossEntropy(logits, ys, o.smoothing ?? 0.1);
+        if (!mixes(o.augment ?? NO_AUGMENT)) return ce(mixed.labels);
+        // the soft-target cross-entropy is linear in the target: lambda CE(y_a) + (1 - lambda) CE(y_b)
+        return t.add(t.scale(ce(mixed.labels), mixed.lambda), t.scale(ce(mixed.mixLabels), 1 - mixed.lambda));
       },
       ...loopOptions(o, torchWeightIo(o.ir), () => model),
     });
@@ -113,7 +121,7 @@ export async function fit(o: FitOptions): Promise<FitResult> {
  * computed once, as `frozenTextLogits` does, and enters the step as constant inputs.
  */
 async function fitCompiled(o: FitOptions): Promise<FitResult> {
-  const settings = stepSettings(o.ir, { freeze: o.freeze, trainOnly: o.trainOnly, lrGroups: o.lrGroups, weightDecay: o.weightDecay, smoothing: o.smoothing, accum: o.accum });
+  const settings = stepSettings(o.ir, { freeze: o.freeze, trainOnly: o.trainOnly, lrGroups: o.lrGroups, weightDecay: o.weightDecay, smoothing: o.smoothing, accum: o.accum, mix: mixes(o.augment ?? NO_AUGMENT) });
   if (settings.groups.length === 0) fail("usage", undefined, "nothing left to train");
   const bank = await ClipBank.load(o.entries);
   o.onLoaded?.(bank);
@@ -138,9 +146,17 @@ async function fitCompiled(o: FitOptions): Promise<FitResult> {
       inputsFn: (batch, rng) => {
         const data = new Float32Array(batch.length * per);
         batch.forEach((i, b) => bank.sampleInto(i, shape.frames, shape.size, rng, data, b * per, o.jitter ?? true));
+        const mixed = augmentBatch(rng, o.augment ?? NO_AUGMENT, data, Int32Array.from(batch, (i) => labels[i]), shape.frames, shape.size);
+        const targets = settings.mix
+          ? {
+              [stepPorts.mixLabels]: e.fromHost({ dtype: "i32", shape: [batch.length], data: mixed.mixLabels }),
+              [stepPorts.mixLambda]: e.fromHost({ dtype: "f32", shape: [], data: Float32Array.of(mixed.lambda) }),
+            }
+          : {};
         return {
           video: e.fromHost({ dtype: "f32", shape: [batch.length, shape.frames, 3, shape.size, shape.size], data }),
-          [stepPorts.labels]: e.fromHost({ dtype: "i32", shape: [batch.length], data: Int32Array.from(batch, (i) => labels[i]) }),
+          [stepPorts.labels]: e.fromHost({ dtype: "i32", shape: [batch.length], data: mixed.labels }),
+          ...targets,
         };
       },
       // compiled programs hold parameters in torch's layout already

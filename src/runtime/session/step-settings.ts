@@ -16,6 +16,8 @@ export interface TrainingChoices {
   smoothing?: number;
   accum?: number;
   adam?: AdamWOptions;
+  /** Mixup or cutmix on: the step takes mixed targets (`mix_labels`, `mix_lambda`). */
+  mix?: boolean;
 }
 
 /** X-CLIP's defaults: weight decay 0.001, label smoothing 0.1. */
@@ -32,5 +34,6 @@ export function stepSettings(ir: ModelIR, c: TrainingChoices = {}): StepSettings
     smoothing: c.smoothing ?? DEFAULT_SMOOTHING,
     adam: { ...XCLIP_ADAMW, ...c.adam },
     accum: c.accum ?? 1,
+    ...(c.mix ? { mix: true } : {}),
   };
 }
