@@ -19,6 +19,7 @@ export const commands: Record<string, () => Promise<Module>> = {
   train: () => import("./train.ts"),
   eval: () => import("./eval.ts"),
   demo: () => import("./demo.ts"),
+  runs: () => import("./runs.ts"),
   tokenize: () => import("./tokenize.ts"),
   data: () => import("./data.ts"),
   weights: () => import("./weights.ts"),
