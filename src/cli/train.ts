@@ -4,6 +4,10 @@
  */
 import type { Command } from "commander";
 import { fail } from "../compiler/diagnostics/diagnostic.ts";
+import { trainingSummary } from "../runtime/session/train-summary.ts";
+import { totalStepsOf } from "../runtime/train/loop.ts";
+import { recordRun } from "../runtime/train/run-record.ts";
+import { modelSources, parseRunFolder, resolvedFlags, runConfig, runFolderOptions, startBlock, validation, type RunFolderCli } from "./train-record.ts";
 import { initBackend, type BackendName } from "../runtime/tfjs/backend.ts";
 import { loadSplit, type SplitData } from "../runtime/session/data.ts";
 import { fit } from "../runtime/session/fit.ts";
@@ -30,7 +34,7 @@ export function reportBad(data: SplitData, split: string, skipBad: boolean): voi
   process.stderr.write(`skipping ${data.problems.length} bad entr${data.problems.length === 1 ? "y" : "ies"}; ${data.entries.length} left\n`);
 }
 
-interface TrainCli extends ModelFlags, TrainingFlags {
+interface TrainCli extends ModelFlags, TrainingFlags, RunFolderCli {
   data: string;
   out: string;
   weights?: string;
@@ -56,7 +60,7 @@ export function register(program: Command): void {
     .description("train a model on a dataset in the official list format (AdamW, warm-up + cosine, label smoothing, resumable checkpoints)")
     .argument("<model>", "the .mdl file")
     .requiredOption("--data <dir>", "dataset folder (labels.csv, train.txt)")
-    .requiredOption("--out <run>", "run folder: metrics.jsonl, ckpt-<step>/ (weights.safetensors in torch layout), latest.json")
+    .requiredOption("--out <run>", "run folder: config.json, sources/, metrics.jsonl, ckpt-<step>/ (weights.safetensors in torch layout), latest.json, best/ (docs/training.md)")
     .option("--weights <file>", "start from these weights (a CLIP checkpoint starts X-CLIP); what they lack starts as the model declares, and a report lists what was loaded, initialised and ignored")
     .option("--steps <n>", "optimizer steps")
     .option("--epochs <n>", "epochs (default 1 when --steps is not given)")
@@ -70,7 +74,7 @@ export function register(program: Command): void {
     .option("--resume-from <ckpt>", "continue from this checkpoint: ckpt-<step> of the run folder, or a checkpoint directory")
     .option("--skip-bad", "leave out unreadable entries instead of stopping before training")
     .option("--no-jitter", "train on whole frames instead of scale-jittered crops");
-  backendOptions(runtimeOptions(trainingOptions(modelOptions(cmd)))).action((file: string, o: TrainCli) =>
+  runFolderOptions(backendOptions(runtimeOptions(trainingOptions(modelOptions(cmd))))).action((file: string, o: TrainCli, cmd: Command) =>
     runCommand(async () => {
       if (o.steps !== undefined && o.epochs !== undefined) fail("usage", "--steps", "give either --steps or --epochs, not both");
       const steps = o.steps === undefined ? undefined : parseCount("--steps", o.steps, 1);
@@ -97,11 +101,19 @@ export function register(program: Command): void {
       modelLrScales(ir, lrGroups);
       const data = await loadSplit(o.data, "train", { perClass });
       reportBad(data, "train", !!o.skipBad);
-      await startEngine(o);
+      const folder = await parseRunFolder(o);
+      const runtime = await startEngine(o);
       const info = { name: engine().name };
       const flags = { model: o.model, preset: o.preset, set: o.set, replace: o.replace, remove: o.remove };
       const config = { file, ...flags, data: o.data, weights: o.weights, steps, epochs, perClass, freeze, trainOnly, lrGroups, jitter: o.jitter, ...settings, backend: info.name, classes: data.classes };
       process.stderr.write(`training ${ir.model} on ${data.entries.length} videos, ${data.classes.length} classes (${info.name})\n`);
+      const { sources, models } = modelSources(file);
+      const totalSteps = totalStepsOf({ dataSize: data.entries.length, ...settings, steps, epochs });
+      const trainFlags = resolvedFlags(cmd, o, { ...settings, steps: totalSteps, epochs: epochs ?? null, perClass, freeze, trainOnly, lrGroup: lrGroups.map((g) => `${g.pattern}=${g.scale}`), evalEvery: folder.evalEvery, keep: folder.keep, threads: runtime.threads, runtime: runtime.name, device: runtime.device });
+      const summary = trainingSummary(ir, { freeze, trainOnly, lrGroups, lr: settings.lr });
+      const record = runConfig({ file, flags: o, ir, seed: settings.seed, steps: totalSteps, batch: settings.batch, accum, summary, runtime, trainFlags, models });
+      const evals = folder.evalEvery ? [`  eval     every ${folder.evalEvery} steps and at the end on val (${folder.val!.entries.length} videos); best/ by ${folder.bestMetric}`] : [];
+      const block = startBlock(record, runtime.why, [...evals, `  run      ${o.out}: config.json, sources/, metrics.jsonl, the newest ${folder.keep} ckpt-<step>/`]);
       const res = await fit({
         ir,
         weights: start?.weights,
@@ -117,6 +129,17 @@ export function register(program: Command): void {
         jitter: o.jitter,
         config,
         ...settings,
+        evalEvery: folder.evalEvery,
+        evalFn: folder.val && validation(data.classes, folder.val.entries),
+        run: {
+          keep: folder.keep,
+          bestMetric: folder.bestMetric,
+          overwrite: folder.overwrite,
+          onStart: (resumedStep) => {
+            process.stderr.write(block + (resumedStep === undefined ? "" : `  resumed  from step ${resumedStep}\n`));
+            recordRun(o.out, { ...record, started_at: new Date().toISOString() }, sources, resumedStep !== undefined, (d) => printDiagnostics([d]));
+          },
+        },
         onLoaded: (bank) => {
           const notes = clipNotices();
           const { frames } = classifierShape(ir);

@@ -138,6 +138,11 @@ export const codes = {
   checkpoint_skipped: e("MDL543", (why: string, used: string) => `not resuming from here: ${why}; resuming from ${used}`, "warning"),
   interrupted: e("MDL544", (signal: string, step?: number) => step === undefined ? `interrupted by ${signal} before the first step; nothing was saved` : `interrupted by ${signal}; step ${step} is saved here and --resume continues from it`, "note"),
   interrupted_now: e("MDL545", (signal: string, step?: number) => `${signal} again: stopped at once; ${step === undefined ? "no checkpoint was saved" : `the last complete checkpoint (step ${step}) is here`}`, "note"),
+  // a run folder a researcher can trust (issue 25 point 1): what it holds, validation during training
+  run_exists: e("MDL546", (steps: number) => `this folder already holds a training run (${big(steps)} step${steps === 1 ? "" : "s"}); pass --resume to continue it, --overwrite to start afresh in its place, or choose another --out`),
+  no_validation_split: e("MDL547", (list: string) => `--eval-every evaluates on the validation split, and the data set has none: ${list} is missing (the official list format: labels.csv, train.txt, val.txt)`),
+  resumed_flags_differ: e("MDL548", (changes: string) => `resumed with flags that differ from config.json, which keeps the first start's: ${changes}`, "note"),
+  best_metric_unknown: e("MDL549", (name: string, known: string) => `--best-metric \`${name}\` is not a validation metric; one of ${known}`),
   // reading run folders back (`mdl runs`, issue 25 point 2): a run is a folder holding metrics.jsonl
   no_runs: e("MDL560", () => `no runs here: a run is a folder holding metrics.jsonl (\`mdl train --out\` and \`mdl demo\` write them)`),
   run_unreadable: e("MDL561", (why: string) => `cannot read this run: ${why}`),

@@ -15,6 +15,8 @@ export interface EvalResult {
   n: number;
   top1: number;
   top5: number;
+  /** Mean cross-entropy of the view-averaged class probabilities (natural log). */
+  loss: number;
   /** Accuracy per class (NaN for a class with no examples). */
   perClass: number[];
   /** confusion[true][predicted] counts. */
@@ -86,11 +88,12 @@ export async function evaluateViews(
   return summarize(scores, entries.map((e) => e.label), K);
 }
 
-/** Top-1/top-5, per-class accuracy and the confusion matrix from summed scores [n][K]. */
+/** Top-1/top-5, the loss, per-class accuracy and the confusion matrix from summed scores [n][K]. */
 export function summarize(scores: readonly ArrayLike<number>[], labels: readonly number[], K: number): EvalResult {
   const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
   let top1 = 0;
   let top5 = 0;
+  let nll = 0;
   const predictions: number[] = [];
   scores.forEach((s, i) => {
     const order = Array.from({ length: K }, (_, k) => k).sort((a, b) => s[b] - s[a] || a - b);
@@ -99,11 +102,14 @@ export function summarize(scores: readonly ArrayLike<number>[], labels: readonly
     confusion[y][order[0]]++;
     if (order[0] === y) top1++;
     if (order.slice(0, 5).includes(y)) top5++;
+    let total = 0;
+    for (let k = 0; k < K; k++) total += s[k];
+    nll -= Math.log(s[y] / total);
   });
   const n = scores.length;
   const perClass = confusion.map((row, k) => {
     const total = row.reduce((a, b) => a + b, 0);
     return total ? row[k] / total : NaN;
   });
-  return { n, top1: n ? top1 / n : NaN, top5: n ? top5 / n : NaN, perClass, confusion, predictions };
+  return { n, top1: n ? top1 / n : NaN, top5: n ? top5 / n : NaN, loss: n ? nll / n : NaN, perClass, confusion, predictions };
 }

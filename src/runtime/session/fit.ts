@@ -60,6 +60,8 @@ export interface FitOptions {
   evalEvery?: number;
   evalFn?: (m: VideoModel, step: number) => Promise<Record<string, number>>;
   onLoaded?: (bank: ClipBank) => void;
+  /** The run folder's keeping: checkpoints kept, best/ by a metric of evalFn's, --overwrite, and the start's record. */
+  run?: Pick<TrainOptions, "keep" | "bestMetric" | "overwrite" | "onStart">;
   /**
    * Where gradients come from: "engine" (its own autodiff: tfjs) or "ir" (the compiler's training step, which
    * every engine runs). Default: the engine's autodiff where it has one.
@@ -204,6 +206,7 @@ function loopOptions(o: FitOptions, weightIo: LoopIo, model: () => VideoModel) {
     evalEvery: o.evalEvery,
     evalFn: o.evalFn && ((step: number) => o.evalFn!(model(), step)),
     progress: o.progress,
+    ...o.run,
   };
 }
 type LoopIo = NonNullable<TrainOptions["weightIo"]>;

@@ -9,13 +9,15 @@
  * state.json records each tensor file's size and SHA-256, so a resume can tell a damaged checkpoint (recover.ts).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import { readSafetensors, safetensorsParts } from "../weights/safetensors.ts";
 import type { HostTensor } from "../weights/tensor.ts";
 import { ioError } from "../../util/io-error.ts";
 import { fsyncDir, writeDurableAtomic, writeSynced, type FileRecord } from "./durable.ts";
-import { pidAlive } from "./run-lock.ts";
+import { LOCK, pidAlive } from "./run-lock.ts";
+import type { Best } from "./best.ts";
+import { linkOrCopy } from "./link.ts";
 
 export const CHECKPOINT_FORMAT = 1;
 
@@ -32,6 +34,8 @@ export interface CheckpointState {
   /** Last training loss and the latest evaluation, for `mdl` to show without reading metrics.jsonl. */
   metrics: { loss?: number; eval?: Record<string, number> };
   extra?: unknown;
+  /** The best evaluation up to this step (--eval-every); its weights are this checkpoint's best.safetensors (best.ts). */
+  best?: Best;
   /** weights.safetensors and optimizer.safetensors as written (absent in checkpoints saved before it was recorded). */
   files?: Record<string, FileRecord>;
 }
@@ -54,7 +58,8 @@ export const stepOf = (name: string) => (/^ckpt-(\d+)$/.exec(name) ? Number(name
 export function saveCheckpoint(
   run: string,
   c: Omit<Checkpoint, "dir">,
-  opts: { keep?: number; onPhase?: (phase: SavePhase) => void } = {},
+  /** `links`: more files the checkpoint holds, by name, each a second name of a file never written in place. */
+  opts: { keep?: number; onPhase?: (phase: SavePhase) => void; links?: Record<string, string> } = {},
 ): string {
   const keep = opts.keep ?? 2;
   invariant(keep >= 1, "keep at least one checkpoint");
@@ -73,6 +78,7 @@ export function saveCheckpoint(
       [TENSOR_FILES[0]]: writeSynced(join(tmp, TENSOR_FILES[0]), parts[0]),
       [TENSOR_FILES[1]]: writeSynced(join(tmp, TENSOR_FILES[1]), parts[1]),
     };
+    for (const [name, from] of Object.entries(opts.links ?? {})) linkOrCopy(from, join(tmp, name));
     writeSynced(join(tmp, "state.json"), JSON.stringify({ ...c.state, files }, null, 1) + "\n");
     fsyncDir(tmp);
     opts.onPhase?.("files-written");
@@ -122,8 +128,8 @@ function prune(run: string, current: number, keep: number): void {
   removeLeftovers(run, entries);
 }
 
-/** Temp entries of saves, removals, metrics rewrites and lock files, each named with its writer's PID. */
-const LEFTOVER = /^(?:\.(?:ckpt-\d+|latest\.json|metrics\.jsonl)\.(\d+)\.tmp|\.trash-ckpt-\d+\.(\d+)|run\.lock(?:\.takeover)?\.(\d+)\.tmp)$/;
+/** Temp entries of saves, removals, metrics and record rewrites and lock files, each named with its writer's PID. */
+const LEFTOVER = /^(?:\.(?:ckpt-\d+|latest\.json|metrics\.jsonl|config\.json|sources|best)\.(\d+)\.tmp|\.trash-(?:ckpt-\d+|sources|best|run)\.(\d+)|run\.lock(?:\.takeover)?\.(\d+)\.tmp)$/;
 
 /**
  * Leftovers of interrupted saves and removals: this process's own and those of processes no longer alive.
@@ -135,6 +141,21 @@ export function removeLeftovers(run: string, entries: string[] = readdirSync(run
     const pid = m && Number(m[1] ?? m[2] ?? m[3]);
     if (pid && (pid === process.pid || !pidAlive(pid))) rmSync(join(run, e), { recursive: true, force: true });
   }
+}
+
+/**
+ * --overwrite: everything of the run folder but its lock moves into one trash folder, latest.json first (after
+ * that rename the folder holds no run), then the trash is removed. A kill part way leaves a folder that holds no
+ * run and a trash folder that the next start removes.
+ */
+export function clearRun(run: string): void {
+  const trash = join(run, `.trash-run.${process.pid}`);
+  mkdirSync(trash, { recursive: true });
+  const entries = readdirSync(run).filter((e) => e !== LOCK && e !== basename(trash) && !LEFTOVER.test(e));
+  entries.sort((a, b) => Number(b === LATEST) - Number(a === LATEST));
+  for (const e of entries) renameSync(join(run, e), join(trash, e));
+  fsyncDir(run);
+  rmSync(trash, { recursive: true, force: true });
 }
 
 /** Make RUN/latest.json name ckpt-<step> (temp + fsync + rename); `staged` runs before the rename. */

@@ -4,13 +4,14 @@
  * reproducible bit for bit, including across a kill and `resume`. One process at a time trains into a run folder
  * (run-lock.ts); SIGINT and SIGTERM stop it after the current step with a checkpoint (signals.ts).
  */
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import { diag, fail, invariant, type Diagnostic } from "../../compiler/diagnostics/diagnostic.ts";
 import { renderDiagnostic } from "../../compiler/diagnostics/render.ts";
 import { engine } from "../backend/current.ts";
 import type { Tensor } from "../backend/engine.ts";
 import type { HostTensor } from "../weights/tensor.ts";
-import { CHECKPOINT_FORMAT, latestCheckpoint, pointTo, removeLeftovers, saveCheckpoint, stepOf, type CheckpointState, type SavePhase } from "./checkpoint.ts";
+import { CHECKPOINT_FORMAT, clearRun, latestCheckpoint, pointTo, readPointer, removeLeftovers, saveCheckpoint, stepOf, type CheckpointState, type SavePhase } from "./checkpoint.ts";
+import { BEST, BEST_IN_CHECKPOINT, improves, removeBest, restoreBest, saveBest, type Best } from "./best.ts";
 import { MetricsLog } from "./metrics.ts";
 import type { AdamWOptions, ParamGroup } from "./optimizer.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
@@ -71,6 +72,12 @@ interface LoopOptions {
   onSavePhase?: (phase: SavePhase, step: number) => void;
   evalEvery?: number;
   evalFn?: (step: number) => Promise<Record<string, number>> | Record<string, number>;
+  /** Keep RUN/best/ by this metric of `evalFn`'s (best.ts; `loss` is lower-better, anything else higher-better). */
+  bestMetric?: string;
+  /** A fresh start into a folder that holds a run replaces it (else that is MDL546). */
+  overwrite?: boolean;
+  /** Under the lock, once the start is settled: `resumedStep` is the checkpoint's step, undefined for a fresh start. */
+  onStart?: (resumedStep: number | undefined) => void;
   progress?: ProgressMode;
   /** How weights go to and from checkpoints (default: as the variables hold them). A model whose runtime layout
    * differs from torch's saves torch's, so a checkpoint loads anywhere a torch state dict does. */
@@ -91,6 +98,11 @@ export interface TrainResult {
   loss: number | undefined;
   lastEval?: Record<string, number>;
   resumed?: { step: number; extra: unknown };
+}
+
+/** Optimizer steps of a run: `steps`, or whole micro-batches of `epochs` epochs (default 1) over `accum`. */
+export function totalStepsOf(o: { dataSize: number; batch: number; accum?: number; steps?: number; epochs?: number }): number {
+  return o.steps ?? Math.floor(((o.epochs ?? 1) * Math.floor(o.dataSize / o.batch)) / (o.accum ?? 1));
 }
 
 // RNG streams: 1 for the loss function's draws, EPOCH_STREAM + e for epoch e's data order.
@@ -126,7 +138,7 @@ async function trainLocked(o: TrainOptions, notice: (d: Diagnostic) => void, sto
   invariant(o.batch > 0 && accum > 0 && Number.isInteger(o.batch) && Number.isInteger(accum), "batch and accum must be positive integers");
   const perEpoch = Math.floor(o.dataSize / o.batch); // micro-batches per epoch
   if (perEpoch === 0) fail("usage", undefined, `the batch size ${o.batch} is larger than the data set (${o.dataSize} examples)`);
-  const totalSteps = o.steps ?? Math.floor(((o.epochs ?? 1) * perEpoch) / accum);
+  const totalSteps = totalStepsOf(o);
   const schedule = { seed: o.seed, dataSize: o.dataSize, batch: o.batch, accum, totalSteps };
 
   const e = engine();
@@ -137,6 +149,7 @@ async function trainLocked(o: TrainOptions, notice: (d: Diagnostic) => void, sto
   let step = 0;
   let resumed: TrainResult["resumed"];
   let lastEval: Record<string, number> | undefined;
+  let best: Best | undefined;
   let loss: number | undefined;
 
   const from = o.resume ? checkpointToResume(o.out, o.resume, notice) : undefined;
@@ -152,9 +165,15 @@ async function trainLocked(o: TrainOptions, notice: (d: Diagnostic) => void, sto
     step = c.state.step;
     loss = c.state.metrics.loss;
     lastEval = c.state.metrics.eval;
+    best = c.state.best;
+    restoreBest(o.out, c.dir, best);
     resumed = { step, extra: c.state.extra };
-  } else if (latestCheckpoint(o.out)) {
-    fail("checkpoint_state", o.out, "the directory already holds a training run; resume it or choose another output directory");
+  } else {
+    const held = readPointer(o.out);
+    if (held && !o.overwrite) fail("run_exists", o.out, held.step);
+    if (held) clearRun(o.out);
+    // best/ of a start that saved no checkpoint is of evaluations no run goes on from
+    removeBest(o.out);
   }
   try {
     mkdirSync(o.out, { recursive: true });
@@ -162,6 +181,7 @@ async function trainLocked(o: TrainOptions, notice: (d: Diagnostic) => void, sto
     fail("output_unwritable", o.out, (err as Error).message);
   }
   metrics.reset(step);
+  o.onStart?.(from ? step : undefined);
 
   async function restore(s: CheckpointState, weights: Map<string, HostTensor>, moments: Map<string, HostTensor>, where: string) {
     const mismatch = (k: keyof CheckpointState["schedule"]) => s.schedule?.[k] !== schedule[k] && k !== "totalSteps";
@@ -184,10 +204,15 @@ async function trainLocked(o: TrainOptions, notice: (d: Diagnostic) => void, sto
     return { idx: epochCache.order.subarray(off, off + o.batch), epoch };
   };
 
-  const save = async () => {
-    metrics.sync();
+  const hostWeights = async () => {
     const weights = new Map<string, HostTensor>();
     for (const [path, v] of stepper.params()) weights.set(path, o.weightIo ? await o.weightIo.save(path, v) : await e.read(v));
+    return weights;
+  };
+
+  const save = async () => {
+    metrics.sync();
+    const weights = await hostWeights();
     const optimizer = new Map<string, HostTensor>();
     for (const [k, m] of await stepper.exportState()) optimizer.set(k, { dtype: "f32", shape: m.shape, data: m.data });
     const state: CheckpointState = {
@@ -200,8 +225,10 @@ async function trainLocked(o: TrainOptions, notice: (d: Diagnostic) => void, sto
       irHash: o.irHash,
       metrics: { loss, eval: lastEval },
       extra: o.stateExtra?.(),
+      ...(best ? { best } : {}),
     };
-    const dir = saveCheckpoint(o.out, { state, weights, optimizer }, { keep: o.keep, onPhase: (p) => o.onSavePhase?.(p, step) });
+    const links = best ? { [BEST_IN_CHECKPOINT]: join(o.out, BEST, "weights.safetensors") } : undefined;
+    const dir = saveCheckpoint(o.out, { state, weights, optimizer }, { keep: o.keep, links, onPhase: (p) => o.onSavePhase?.(p, step) });
     saved = { dir, step };
     o.onCheckpoint?.(dir, step);
   };
@@ -235,6 +262,8 @@ async function trainLocked(o: TrainOptions, notice: (d: Diagnostic) => void, sto
       if (o.evalFn && o.evalEvery && (step % o.evalEvery === 0 || step === totalSteps)) {
         lastEval = await o.evalFn(step);
         metrics.append({ step, eval: lastEval });
+        const value = o.bestMetric === undefined ? undefined : lastEval[o.bestMetric];
+        if (value !== undefined && improves(best, o.bestMetric!, value)) best = saveBest(o.out, await hostWeights(), { step, metric: o.bestMetric!, value });
       }
       if ((o.checkpointEvery && step % o.checkpointEvery === 0) || step === totalSteps) await save();
     }
