@@ -12,6 +12,11 @@ import { mulberry32 } from "../../src/runtime/data/rng.ts";
 import { MEAN, STD } from "../../src/runtime/data/transform.ts";
 import { Rng } from "../../src/runtime/train/rng.ts";
 import { needs, TORCH_PYTHON, torchMissing } from "../helpers/requires.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateTrain } from "../../src/runtime/torch/train-py.ts";
+import { tinyIr } from "../session/helpers.ts";
 
 const REF = "test/data/fixtures/xclip_augment_ref.py";
 
@@ -167,6 +172,54 @@ torch("mixup and cutmix match CutmixMixupBlending on mdl's draws: frames, lambda
     const target = c.labels.flatMap((y, b) => Array.from({ length: K }, (_, k) => (1 - smoothing) * (c.lambda * +(k === y) + (1 - c.lambda) * +(k === c.labels[c.draw.perm[b]])) + smoothing / K));
     assert.ok(maxAbs(target, want[i].target) < 1e-6, `case ${i}: targets differ`);
   });
+});
+
+torch("the exported train.py's transforms give the same frames and lambda as mdl's on the same draws", () => {
+  const dir = mkdtempSync(join(tmpdir(), "mdl-augment-"));
+  try {
+    // train.py imports the exported model at load; its transforms need none of it
+    writeFileSync(join(dir, "train.py"), generateTrain(tinyIr("models/xclip.mdl"), "stub_model"));
+    writeFileSync(join(dir, "stub_model.py"), "MODEL = 'stub'\nINPUTS = {}\n");
+    const B = 3;
+    const T = 2;
+    const S = 12;
+    const videos: { draw: VideoDraw; input: Float32Array; got: Float32Array }[] = [];
+    const batches: { draw: MixDraw; input: Float32Array; got: Float32Array; lambda: number }[] = [];
+    for (let seed = 0; seed < 8; seed++) {
+      const { normalised } = frames(seed + 40, T, S);
+      const draw = drawVideo(Rng.seeded(seed, 3), { ...NO_AUGMENT, colorJitter: 0.8, grayscale: 0.5 }, T);
+      const got = normalised.slice();
+      applyVideo(got, 0, T, S, draw);
+      videos.push({ draw, input: normalised, got });
+      const input = Float32Array.from(Array.from({ length: B }, (_, b) => Array.from(frames(7 * seed + b, T, S).normalised)).flat());
+      const mix = drawMix(Rng.seeded(seed, 4), XCLIP_RECIPE, B, S)!;
+      const mixed = input.slice();
+      batches.push({ draw: mix, input, got: mixed, lambda: applyMix(mixed, B, T, S, mix) });
+    }
+    assert.ok(batches.some((c) => c.draw.kind === "cutmix") && batches.some((c) => c.draw.kind === "mixup"));
+    const script = `import json, sys
+import numpy as np
+sys.path.insert(0, ${JSON.stringify(dir)})
+import train
+cases = json.load(sys.stdin)
+videos = [train.apply_video(np.array(c["video"], dtype=np.float32).reshape(${T}, 3, ${S}, ${S}), c["draw"]).flatten().tolist() for c in cases["videos"]]
+mixed = [train.apply_mix(np.array(c["video"], dtype=np.float32).reshape(${B}, ${T}, 3, ${S}, ${S}), c["draw"]) for c in cases["batches"]]
+json.dump({"videos": videos, "batches": [{"video": v.flatten().tolist(), "lambda": float(l)} for v, l in mixed]}, sys.stdout)`;
+    const input = {
+      videos: videos.map((c) => ({ video: Array.from(c.input), draw: { jitter: c.draw.jitter ?? null, gray: c.draw.gray } })),
+      batches: batches.map((c) => ({ video: Array.from(c.input), draw: c.draw })),
+    };
+    const r = spawnSync(TORCH_PYTHON, ["-c", script], { input: JSON.stringify(input), encoding: "utf8", maxBuffer: 1 << 28 });
+    assert.is(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    videos.forEach((c, i) => assert.ok(maxAbs(c.got, out.videos[i]) < 1e-5, `video ${i}: ${maxAbs(c.got, out.videos[i])} off`));
+    batches.forEach((c, i) => {
+      assert.ok(maxAbs(c.got, out.batches[i].video) < 1e-5, `batch ${i} (${c.draw.kind}): frames differ`);
+      assert.ok(Math.abs(c.lambda - out.batches[i].lambda) < 1e-12, `batch ${i}: lambda`);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

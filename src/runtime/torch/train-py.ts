@@ -89,6 +89,12 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--freeze", action="append", default=[], help="parameters kept fixed, by module or key path pattern as in mdl train: visual, **.attn, prompts_* (repeatable)")
     p.add_argument("--no-jitter", dest="jitter", action="store_false", help="whole frames instead of scale-jittered crops")
+    p.add_argument("--recipe", choices=sorted(RECIPES), help="the official recipe's augmentations, all on (xclip: mixup 0.8, cutmix 1.0, switch 0.5, colour jitter 0.8, grayscale 0.2); a flag below given too wins")
+    p.add_argument("--mixup", type=float, help="mixup over the batch, lambda ~ Beta(alpha, alpha) (default 0: off)")
+    p.add_argument("--cutmix", type=float, help="cutmix over the batch, one box for every frame (default 0: off)")
+    p.add_argument("--mix-switch-prob", type=float, help="with both: the probability of cutmix for a batch (default 0.5)")
+    p.add_argument("--color-jitter", type=float, help="probability that a video is colour-jittered, factors drawn per frame (default 0)")
+    p.add_argument("--grayscale", type=float, help="probability that a video is turned grayscale (default 0)")
     p.add_argument("--checkpoint-every", type=int)
     p.add_argument("--threads", type=int, default=1, help="torch threads per process")
     p.add_argument("--check-ranks", action="store_true", help="after every step, compare every rank's parameters with rank 0's (metrics: rank_max_abs_diff)")
@@ -167,6 +173,119 @@ def sample_clip(frames, T, size, rng, jitter):
     return np.stack([render_view(f, box, size) for f in picked])
 
 
+# ---- the official recipe's augmentations (src/runtime/data/augment.ts): VideoX X-CLIP's ColorJitter and
+# GrayScale per video (jitter factors drawn per frame, as torchvision's ColorJitter is called on each frame) and
+# CutmixMixupBlending per batch; colours in float at the [0, 1] scale, with PIL's luma weights ----
+
+NO_AUGMENT = {"mixup": 0.0, "cutmix": 0.0, "switch_prob": 0.5, "color_jitter": 0.0, "grayscale": 0.0}
+RECIPES = {"xclip": {"mixup": 0.8, "cutmix": 1.0, "switch_prob": 0.5, "color_jitter": 0.8, "grayscale": 0.2}}
+JITTER = {"brightness": 0.4, "contrast": 0.4, "saturation": 0.2, "hue": 0.1}
+LUMA = np.array([0.299, 0.587, 0.114])
+
+
+def recipe_of(a):
+    r = dict(RECIPES[a.recipe] if a.recipe else NO_AUGMENT)
+    for key, flag in [("mixup", "mixup"), ("cutmix", "cutmix"), ("switch_prob", "mix_switch_prob"), ("color_jitter", "color_jitter"), ("grayscale", "grayscale")]:
+        v = getattr(a, flag)
+        if v is not None:
+            if v < 0 or (key not in ("mixup", "cutmix") and v > 1):
+                sys.exit(f"--{flag.replace('_', '-')} {v}: out of range")
+            r[key] = v
+    return r
+
+
+def draw_video(rng, r, T):
+    """A video's colour draws: the jitter coin (then each frame's order and factors), then the grayscale coin."""
+    jitter = None
+    if r["color_jitter"] > 0 and rng.random() < r["color_jitter"]:
+        jitter = [{"order": [int(x) for x in rng.permutation(4)],
+                   "brightness": rng.uniform(1 - JITTER["brightness"], 1 + JITTER["brightness"]),
+                   "contrast": rng.uniform(1 - JITTER["contrast"], 1 + JITTER["contrast"]),
+                   "saturation": rng.uniform(1 - JITTER["saturation"], 1 + JITTER["saturation"]),
+                   "hue": rng.uniform(-JITTER["hue"], JITTER["hue"])} for _ in range(T)]
+    gray = bool(r["grayscale"] > 0 and rng.random() < r["grayscale"])
+    return {"jitter": jitter, "gray": gray}
+
+
+def blend(img, other, f):
+    return np.clip(f * img + (1 - f) * other, 0.0, 1.0)
+
+
+def rotate_hue(img, shift):
+    r, g, b = img
+    maxc, minc = img.max(0), img.min(0)
+    cr = maxc - minc
+    flat = cr == 0
+    s = np.where(flat, 0.0, cr / np.where(flat, 1.0, maxc))
+    d = np.where(flat, 1.0, cr)
+    rc, gc, bc = (maxc - r) / d, (maxc - g) / d, (maxc - b) / d
+    h = np.where(flat, 0.0, np.where(maxc == r, bc - gc, np.where(maxc == g, 2.0 + rc - bc, 4.0 + gc - rc)))
+    h = ((h / 6.0 + 1.0) % 1.0 + shift) % 1.0
+    sector = np.floor(h * 6.0)
+    f = h * 6.0 - sector
+    sector = sector.astype(np.int64) % 6
+    v = maxc
+    p, q, t = np.clip(v * (1 - s), 0, 1), np.clip(v * (1 - s * f), 0, 1), np.clip(v * (1 - s * (1 - f)), 0, 1)
+    return np.stack([np.choose(sector, c) for c in ((v, q, p, p, t, v), (t, v, v, q, p, p), (p, p, t, v, v, q))])
+
+
+def jitter_frame(img, j):
+    for op in j["order"]:
+        if op == 0:
+            img = blend(img, 0.0, j["brightness"])
+        elif op == 1:
+            img = blend(img, np.tensordot(LUMA, img, axes=1).mean(), j["contrast"])
+        elif op == 2:
+            img = blend(img, np.tensordot(LUMA, img, axes=1), j["saturation"])
+        else:
+            img = rotate_hue(img, j["hue"])
+    return img
+
+
+def apply_video(clip, draw):
+    """A video's colour draws on its normalised [T, 3, S, S] frames."""
+    if draw["jitter"] is None and not draw["gray"]:
+        return clip
+    mean, std = MEAN.astype(np.float64)[:, None, None], STD.astype(np.float64)[:, None, None]
+    out = []
+    for t, frame in enumerate(clip.astype(np.float64)):
+        img = (frame * std + mean) / 255.0
+        if draw["jitter"] is not None:
+            img = jitter_frame(img, draw["jitter"][t])
+        if draw["gray"]:
+            img = np.broadcast_to(np.tensordot(LUMA, img, axes=1), img.shape)
+        out.append((img * 255.0 - mean) / std)
+    return np.stack(out).astype(np.float32)
+
+
+def draw_mix(rng, r, batch, size):
+    """The batch's mix: cutmix or mixup (switch_prob when both are on), lambda ~ Beta, a permutation, cutmix's centre."""
+    if r["mixup"] <= 0 and r["cutmix"] <= 0:
+        return None
+    cut = rng.random() < r["switch_prob"] if r["mixup"] > 0 and r["cutmix"] > 0 else r["cutmix"] > 0
+    alpha = r["cutmix"] if cut else r["mixup"]
+    draw = {"kind": "cutmix" if cut else "mixup", "beta": float(rng.beta(alpha, alpha)), "perm": [int(x) for x in rng.permutation(batch)]}
+    if cut:
+        draw["centre"] = {"x": int(rng.integers(size)), "y": int(rng.integers(size))}
+    return draw
+
+
+def apply_mix(video, draw):
+    """Mix a normalised [B, T, 3, S, S] batch; returns it and the labels' lambda (cutmix: the unpasted share)."""
+    perm = np.array(draw["perm"])
+    if draw["kind"] == "mixup":
+        lam = draw["beta"]
+        return (lam * video.astype(np.float64) + (1 - lam) * video[perm].astype(np.float64)).astype(np.float32), lam
+    size = video.shape[-1]
+    half = int(size * math.sqrt(1 - draw["beta"])) // 2
+    x, y = draw["centre"]["x"], draw["centre"]["y"]
+    x1, x2 = min(max(x - half, 0), size), min(max(x + half, 0), size)
+    y1, y2 = min(max(y - half, 0), size), min(max(y + half, 0), size)
+    out = video.copy()
+    out[..., y1:y2, x1:x2] = video[perm][..., y1:y2, x1:x2]
+    return out, 1 - (x2 - x1) * (y2 - y1) / (size * size)
+
+
 # ---- the recipe: parameter groups, schedule, loss (src/runtime/train) ----
 
 NO_DECAY_NAMES = {"positional_embedding", "class_embedding", "logit_scale", "alpha", "bias"}
@@ -206,6 +325,13 @@ def smoothed_cross_entropy(logits, labels, smoothing):
     target = torch.full_like(logits, smoothing / k)
     target[torch.arange(len(labels)), labels] += 1 - smoothing
     return -(target * torch.log_softmax(logits, dim=-1)).sum(dim=-1).mean()
+
+
+def mixed_cross_entropy(logits, labels, mix_labels, lam, smoothing):
+    """The soft-target cross-entropy of lam one_hot(a) + (1 - lam) one_hot(b), smoothed: linear in the target."""
+    if mix_labels is None:
+        return smoothed_cross_entropy(logits, labels, smoothing)
+    return lam * smoothed_cross_entropy(logits, labels, smoothing) + (1 - lam) * smoothed_cross_entropy(logits, mix_labels, smoothing)
 
 
 # ---- --freeze: mdl's path patterns (src/compiler/paths/pattern.ts), with the same meaning ----
@@ -302,6 +428,7 @@ def write_safetensors(path, tensors):
 
 def main(argv=None):
     a = parse_args(argv)
+    recipe = recipe_of(a)
     torch.set_num_threads(a.threads)
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
@@ -352,7 +479,9 @@ def main(argv=None):
 
     def clip(step, i):
         # one stream per (seed, step, example): the same draws whichever rank holds the example
-        return sample_clip(frames[i], T, size, np.random.default_rng([a.seed, 1, step, int(i)]), a.jitter)
+        rng = np.random.default_rng([a.seed, 1, step, int(i)])
+        v = sample_clip(frames[i], T, size, rng, a.jitter)
+        return apply_video(v, draw_video(rng, recipe, T)) if recipe["color_jitter"] > 0 or recipe["grayscale"] > 0 else v
 
     if rank == 0:
         os.makedirs(a.out, exist_ok=True)
@@ -375,12 +504,19 @@ def main(argv=None):
         epoch = 0
         for j in range(a.accum):
             idx, epoch = micro_batch(step * a.accum + j)
-            video = torch.from_numpy(np.stack([clip(step * a.accum + j, i) for i in idx])).to(device)
+            video = np.stack([clip(step * a.accum + j, i) for i in idx])
             y = torch.tensor([labels[i] for i in idx], device=device)
+            # mixing pairs videos of this process's share, as the official code mixes each GPU's batch
+            mix = draw_mix(np.random.default_rng([a.seed, 2, step * a.accum + j, rank]), recipe, len(idx), size)
+            y_mix, lam = None, 1.0
+            if mix is not None:
+                video, lam = apply_mix(video, mix)
+                y_mix = y[torch.tensor(mix["perm"], device=device)]
+            video = torch.from_numpy(video).to(device)
             sync = j == a.accum - 1 or world == 1
             ctx = net.no_sync() if not sync else torch.enable_grad()
             with ctx:
-                loss = smoothed_cross_entropy(net(video, text)["logits"], y, a.smoothing)
+                loss = mixed_cross_entropy(net(video, text)["logits"], y, y_mix, lam, a.smoothing)
                 (loss / a.accum).backward()
             loss_sum += loss.detach()
         if world > 1:
