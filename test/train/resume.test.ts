@@ -1,5 +1,6 @@
 // Kill-and-resume: the tiny MLP run (fixtures/run-small.ts) is SIGKILLed at random moments and at each stage of
 // a checkpoint save, restarted with --resume, and must end exactly where an uninterrupted run ends.
+import { checkpointFiles } from "../helpers/run-files.ts";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn } from "node:child_process";
@@ -87,7 +88,7 @@ function assertSameAsReference(out: string, loss: number) {
   for (const [name, t] of a) assert.equal([...b.get(name)!.data], [...t.data], `final ${name}`);
   assert.equal(metricsOf(out), metricsOf(ref.out));
   // Only the newest two checkpoints remain, and no leftovers of interrupted saves.
-  assert.equal(readdirSync(out).sort(), ["ckpt-110", "ckpt-120", "latest.json", "metrics.jsonl"]);
+  assert.equal(checkpointFiles(out), ["ckpt-110", "ckpt-120", "latest.json", "metrics.jsonl"]);
 }
 
 test("uninterrupted reference run", async () => {

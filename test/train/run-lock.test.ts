@@ -1,5 +1,6 @@
 // One writer per run folder (issue 26.1): a second `mdl train` into the same --out is refused naming the holder,
 // a dead holder's lock is taken over with a notice, and clean-up spares a live process's temp entries.
+import { checkpointFiles } from "../helpers/run-files.ts";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
@@ -49,7 +50,7 @@ test("two concurrent mdl train into one --out: the second is refused with the ho
   const r = await first.done;
   assert.is(r.code, 0, r.stderr);
   assert.equal(metricsOf(out).map((m) => m.step), Array.from({ length: 200 }, (_, i) => i + 1));
-  assert.equal(readdirSync(out).sort(), ["ckpt-150", "ckpt-200", "latest.json", "metrics.jsonl"]);
+  assert.equal(checkpointFiles(out), ["ckpt-150", "ckpt-200", "latest.json", "metrics.jsonl"]);
 });
 
 test("a lock from another host is never taken over", async () => {
@@ -74,7 +75,7 @@ test("a dead process's lock on this host is taken over with a notice; clean-up r
   const r = await mdlTrain(trainArgs(data, out, 2, 1)).done;
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stderr, new RegExp(`${join(out, LOCK)}: warning MDL542: took over the lock of PID ${dead} \\(since 2024-05-01T10:00:00\\.000Z\\), which is no longer running`));
-  assert.equal(readdirSync(out).sort(), [`.ckpt-1.${process.pid}.tmp`, "ckpt-1", "ckpt-2", "latest.json", "metrics.jsonl"]);
+  assert.equal(checkpointFiles(out), [`.ckpt-1.${process.pid}.tmp`, "ckpt-1", "ckpt-2", "latest.json", "metrics.jsonl"]);
 });
 
 test.run();
