@@ -54,7 +54,7 @@ export async function ortMissing(): Promise<string | undefined> {
 
 /**
  * Why CUDA cannot be used here, or undefined when it looks usable. The npm package lists a CUDA provider
- * but does not ship it: onnxruntime-node's install script downloads it, which this project's .npmrc skips.
+ * but does not ship it: onnxruntime-node's install script downloads it, which this project's .npmrc keeps from running (ignore-scripts).
  */
 export async function cudaMissing(): Promise<string | undefined> {
   const ort = await loadOrt();
