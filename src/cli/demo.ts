@@ -1,15 +1,22 @@
 /**
  * `npm run demo` (`mdl demo`): write the synthetic temporal data set, train the tiny mean-pooling CLIP
- * baseline, the tiny X-CLIP and X-CLIP without its prompt generator with the same budget and seeds, test all,
- * print a table and draw the learning curves. Needs nothing but `npm install` (the frames are PNG).
+ * baseline, the tiny X-CLIP and X-CLIP without its prompt generator with the same budget and seeds, each into a run
+ * folder (OUT/runs/<model>/seed-<n>), test all, then print the table and draw the learning curves from those
+ * folders through `mdl runs compare` and `mdl runs plot`'s code, so either command over OUT/runs gives the same.
+ * Needs nothing but `npm install` (the frames are PNG).
  */
 import type { Command } from "commander";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { cpus } from "node:os";
+import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadSplit } from "../runtime/session/data.ts";
-import { costOf, meanSd, trainAndTest, type Contender, type RunOutcome } from "../runtime/session/compare.ts";
-import { curvesSvg, smooth } from "../runtime/session/plots.ts";
+import { costOf, trainAndTest, type Budget, type Contender, type RunOutcome } from "../runtime/session/compare.ts";
+import { createTaskProgress } from "../runtime/train/progress.ts";
+import { readRun, readRuns, type RunRecord } from "../tools/runs/read.ts";
+import { plotRuns } from "../tools/runs/plot.ts";
+import { chooseColumns, compareTable } from "../tools/runs/table.ts";
 import { synthesize } from "../runtime/data/synth.ts";
 import { compileOrFail } from "./compile-args.ts";
 import { runCommand, writeFileAtomic } from "./io.ts";
@@ -39,22 +46,49 @@ interface DemoCli {
   threads?: string;
 }
 
-const pct = (m: { mean: number; sd: number }) => (Number.isFinite(m.mean) ? `${(100 * m.mean).toFixed(1)} ± ${(100 * m.sd).toFixed(1)}` : "–");
+/** The demo's table, recorded in each run's config.json so that `mdl runs compare` over its runs prints it too. */
+export const DEMO_COLUMNS = ["params", "macs", "s_per_step", "eval/top1", "eval/pair", "eval/direction"];
 
+export const runFolder = (name: string) => name.replace(/\W+/g, "-").toLowerCase();
+
+/** The demo's table of outcomes (docs/demo/results.json's runs): what `compareTable` makes of the run folders they came from. */
 export function demoTable(runs: readonly RunOutcome[], costs: Map<string, { params: number; macs: number }>): string {
-  const rows = [
-    "| model | params | MMACs / video | s / step | top-1 % | right pair % | right direction within pair % |",
-    "|---|---:|---:|---:|---:|---:|---:|",
-  ];
-  for (const name of [...new Set(runs.map((r) => r.model))]) {
-    const rs = runs.filter((r) => r.model === name);
-    const c = costs.get(name)!;
-    rows.push(
-      `| ${name} | ${(c.params / 1e6).toFixed(2)} M | ${(c.macs / 1e6).toFixed(1)} | ${meanSd(rs.map((r) => r.secondsPerStep)).mean.toFixed(2)} | ${pct(meanSd(rs.map((r) => r.test.top1)))} | ${pct(meanSd(rs.map((r) => r.pairAccuracy)))} | ${pct(meanSd(rs.map((r) => r.directionAccuracy).filter(Number.isFinite)))} |`,
-    );
-  }
-  return rows.join("\n") + "\n";
+  const records: RunRecord[] = runs.map((r) => ({
+    path: "",
+    variant: r.model,
+    seed: r.seed,
+    steps: 1,
+    totalSteps: undefined,
+    examplesPerStep: undefined,
+    stepLines: [],
+    evals: [{ step: 1, values: { top1: r.test.top1, pair: r.pairAccuracy, direction: r.directionAccuracy } }],
+    best: undefined,
+    wallSeconds: r.secondsPerStep,
+    cost: costs.get(r.model),
+    columns: DEMO_COLUMNS,
+  }));
+  return compareTable(records, DEMO_COLUMNS);
 }
+
+/** config.json of one demo run (the shape of `mdl train`'s, runtime/train/run-record.ts): what `mdl runs` reads. */
+function demoConfig(m: { name: string; file: string }, seed: number, budget: Budget, cost: { params: number; macs: number }, engineName: string, threads: string | undefined) {
+  return {
+    mdl_version: version,
+    git_commit: null,
+    started_at: new Date().toISOString(),
+    model: { file: m.file, name: m.name, preset: "tiny", set: [], replace: [], remove: [] },
+    variant: m.name,
+    seed,
+    flags: { ...budget, seed },
+    hyperparameters: {},
+    training: { steps: budget.steps, batch: budget.batch, accum: 1 },
+    environment: { engine: engineName, threads: threads === undefined ? null : Number(threads), cpu: cpus()[0]?.model ?? "unknown", device: null, node: process.version },
+    cost,
+    columns: DEMO_COLUMNS,
+  };
+}
+
+const version = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
 
 export function register(program: Command): void {
   const cmd = program
@@ -97,23 +131,37 @@ export function register(program: Command): void {
       const contenders: Contender[] = DEMO_MODELS.map((m) => ({ name: m.name, ir: compileOrFail(join(root, m.file), { preset: "tiny" }).ir }));
       const costs = new Map(contenders.map((c) => [c.name, costOf(c.ir, train.classes.length)]));
       const data = { classes: train.classes, train: train.entries, test: test.entries };
+      const runsDir = join(o.out, "runs");
+      // OUT/runs holds this invocation's runs only: `mdl runs compare OUT/runs` is the table printed below
+      rmSync(runsDir, { recursive: true, force: true });
       const runs: RunOutcome[] = [];
+      const progress = createTaskProgress("auto", { label: "demo", total: seeds * contenders.length * budget.steps, unit: "steps" });
       for (let seed = 0; seed < seeds; seed++)
-        for (const c of contenders) {
-          const dir = join(o.out, "runs", `${c.name.replace(/\W+/g, "-").toLowerCase()}-seed${seed}`);
-          rmSync(dir, { recursive: true, force: true });
-          const r = await trainAndTest(c, seed, data, budget, dir);
+        for (const [i, c] of contenders.entries()) {
+          const dir = join(runsDir, runFolder(c.name), `seed-${seed}`);
+          mkdirSync(dir, { recursive: true });
+          writeFileAtomic(join(dir, "config.json"), JSON.stringify(demoConfig(DEMO_MODELS[i], seed, budget, costs.get(c.name)!, info.name, o.threads), null, 1) + "\n");
+          const r = await trainAndTest(c, seed, data, budget, dir, { onStep: () => progress.tick(1, `${c.name} seed ${seed}`) });
           runs.push(r);
-          process.stderr.write(`${c.name} seed ${seed}: loss ${r.losses.at(-1)!.toFixed(3)}, top-1 ${(100 * r.test.top1).toFixed(1)}%, direction ${(100 * r.directionAccuracy).toFixed(1)}%, ${r.secondsPerStep.toFixed(2)} s/step\n`);
+          const rec = readRun(dir);
+          progress.log(`${c.name} seed ${seed}: loss ${r.losses.at(-1)!.toFixed(3)}, top-1 ${(100 * r.test.top1).toFixed(1)}%, direction ${(100 * r.directionAccuracy).toFixed(1)}%, ${((rec.wallSeconds ?? NaN) / rec.steps).toFixed(2)} s/step`);
         }
+      progress.stop();
       const wall = (performance.now() - t0) / 1000;
-      const table = demoTable(runs, costs);
-      const curves = DEMO_MODELS.map((m) => {
-        const rs = runs.filter((r) => r.model === m.name);
-        const mean = rs[0].losses.map((_, i) => rs.reduce((a, r) => a + r.losses[i], 0) / rs.length);
-        return { label: m.name, color: m.color, points: smooth(mean.map((y, i) => [i + 1, y] as [number, number])) };
+      const recorded = readRuns([runsDir]);
+      const table = compareTable(recorded, chooseColumns(recorded, undefined));
+      // s / step as the table has it: the run's time in optimizer steps over its steps (tools/runs/read.ts)
+      for (const r of runs) {
+        const rec = recorded.find((x) => x.variant === r.model && x.seed === r.seed)!;
+        r.secondsPerStep = rec.wallSeconds === undefined ? NaN : rec.wallSeconds / rec.steps;
+      }
+      const svg = plotRuns(recorded, {
+        metrics: ["loss"],
+        smooth: 0.1,
+        band: "minmax",
+        colors: new Map(DEMO_MODELS.map((m) => [m.name, m.color])),
+        title: () => `training loss (mean of ${seeds} seed${seeds === 1 ? "" : "s"}, smoothed${seeds > 1 ? "; band: min to max over seeds" : ""})`,
       });
-      const svg = curvesSvg(curves, { title: `training loss (mean of ${seeds} seeds, smoothed)`, xLabel: "step", yLabel: "loss" });
       const results = { budget, seeds, videosPerClass: vpc, backend: info.name, wallSeconds: Math.round(wall), costs: Object.fromEntries(costs), runs: runs.map(({ losses, test, ...r }) => ({ ...r, top1: test.top1, perClass: test.perClass, confusion: test.confusion, finalLoss: losses.at(-1) })) };
       for (const dir of [o.out, o.docs].filter((d): d is string => !!d)) {
         writeFileAtomic(join(dir, "table.md"), table);

@@ -93,7 +93,7 @@ test("npm run demo on a small budget: a table that agrees with the runs it made,
     const runs = results.runs.filter((x) => x.model === name);
     assert.equal(runs.map((x) => x.seed).sort(), [0, 1], name);
     // parameters: the elements of the tensors the run saved (every parameter, the frozen text encoder too)
-    const weights = safetensorsElements(join(out, "runs", `${slug(name)}-seed0`, "ckpt-3", "weights.safetensors"));
+    const weights = safetensorsElements(join(out, "runs", slug(name), "seed-0", "ckpt-3", "weights.safetensors"));
     assert.is(params, `${(weights / 1e6).toFixed(2)} M`, name);
     assert.ok(Number(sPerStep) > 0, `${name}: ${sPerStep} s/step`);
     const s = runs.map((x) => scores(x.confusion));
@@ -107,8 +107,11 @@ test("npm run demo on a small budget: a table that agrees with the runs it made,
 
     for (const x of runs) {
       // the loss printed per run, the one in results.json and the last line of the run's own metrics agree
-      const metrics = readFileSync(join(out, "runs", `${slug(name)}-seed${x.seed}`, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { step: number; loss: number });
+      const lines = readFileSync(join(out, "runs", slug(name), `seed-${x.seed}`, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { step: number; loss?: number; eval?: Record<string, number | null> });
+      const metrics = lines.filter((l) => l.loss !== undefined) as { step: number; loss: number }[];
       assert.equal(metrics.map((m) => m.step), [1, 2, 3], `${name} seed ${x.seed}: 3 steps`);
+      // the run's last line is its test: the scores results.json has
+      assert.equal(lines.at(-1)!.eval, { top1: x.top1, top5: lines.at(-1)!.eval!.top5, pair: x.pairAccuracy, direction: x.directionAccuracy });
       assert.is(x.finalLoss, metrics[2].loss);
       assert.ok(Number.isFinite(x.finalLoss) && x.finalLoss > 0);
       assert.match(r.stderr, `${name} seed ${x.seed}: loss ${x.finalLoss.toFixed(3)}, top-1 ${(100 * x.top1).toFixed(1)}%`);

@@ -1,12 +1,15 @@
 /**
  * Train and test several models under the same budget and seeds, for side-by-side tables (the demo, the
- * train-variants example). Everything runs in this process, one model at a time.
+ * train-variants example). Everything runs in this process, one model at a time, each into its own run folder.
  */
 import { analyze } from "../../compiler/4-ir/analyze.ts";
 import type { ModelIR } from "../../compiler/4-ir/schema.ts";
 import type { DatasetEntry } from "../data/dataset.ts";
 import { evaluate, type EvalResult } from "./evaluate.ts";
 import { fit, type FitOptions } from "./fit.ts";
+import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
+import type { StepInfo } from "../train/loop.ts";
+import type { ProgressMode } from "../train/progress.ts";
 import { disposeModel } from "./model.ts";
 
 export interface Contender {
@@ -28,23 +31,46 @@ export interface RunOutcome {
 
 export type Budget = Pick<FitOptions, "steps" | "batch" | "lr" | "accum" | "warmup" | "smoothing" | "weightDecay" | "lrGroups" | "freeze" | "jitter">;
 
+/**
+ * Train `c` into the run folder `out`, then test it inside the run's last step, so the test scores are the
+ * run's final evaluation line in metrics.jsonl (`{ step, eval: { top1, top5, pair, direction } }`) as well as
+ * the returned outcome: `mdl runs` reads them from there.
+ */
 export async function trainAndTest(
   c: Contender,
   seed: number,
   data: { classes: string[]; train: DatasetEntry[]; test: DatasetEntry[] },
   budget: Budget,
   out: string,
+  o: { onStep?: (s: StepInfo) => void; progress?: ProgressMode } = {},
 ): Promise<RunOutcome> {
   const losses: number[] = [];
+  const labels = data.test.map((e) => e.label);
+  let test: EvalResult | undefined;
   const t0 = performance.now();
-  const res = await fit({ ...budget, ir: c.ir, classes: data.classes, entries: data.train, out, seed, progress: "none", onStep: (s) => losses.push(s.loss) });
+  const res = await fit({
+    ...budget,
+    ir: c.ir,
+    classes: data.classes,
+    entries: data.train,
+    out,
+    seed,
+    progress: o.progress ?? "none",
+    onStep: (s) => {
+      losses.push(s.loss);
+      o.onStep?.(s);
+    },
+    evalEvery: budget.steps ?? Number.MAX_SAFE_INTEGER,
+    evalFn: async (m) => {
+      test = await evaluate(m, data.classes, data.test);
+      const p = pairScores(test, labels);
+      return { top1: test.top1, top5: test.top5, pair: p.pairAccuracy, direction: p.directionAccuracy };
+    },
+  });
   const secondsPerStep = (performance.now() - t0) / 1000 / res.step;
-  try {
-    const test = await evaluate(res.model, data.classes, data.test);
-    return { model: c.name, seed, losses, secondsPerStep, test, ...pairScores(test, data.test.map((e) => e.label)) };
-  } finally {
-    disposeModel(res.model);
-  }
+  disposeModel(res.model);
+  invariant(test, "the run ended without its final evaluation");
+  return { model: c.name, seed, losses, secondsPerStep, test, ...pairScores(test, labels) };
 }
 
 /** Classes 2p and 2p+1 form a pair that differs only in time direction (the synthetic data set's layout). */

@@ -1,6 +1,7 @@
 /**
- * Training progress: a cli-progress bar (loss, lr, throughput, ETA) on a TTY, plain periodic lines otherwise,
- * so CI logs stay readable.
+ * Progress of long work: a bar on a TTY, plain periodic lines otherwise, so CI logs stay readable. One training
+ * run's (loss, lr, throughput, ETA: `createProgress`, a cli-progress bar), and work made of many parts, such as
+ * the demo's runs or `mdl eval`'s videos (`createTaskProgress`).
  */
 import cliProgress from "cli-progress";
 
@@ -18,7 +19,7 @@ export interface Progress {
   stop(): void;
 }
 
-const fmtTime = (s: number) =>
+export const fmtTime = (s: number) =>
   !Number.isFinite(s) ? "?" : s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s` : `${Math.round(s)}s`;
 
 export function createProgress(mode: ProgressMode, start: number, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
@@ -53,5 +54,77 @@ export function createProgress(mode: ProgressMode, start: number, total: number,
       stream.write(`step ${u.step}/${total} loss ${u.loss.toFixed(4)} lr ${u.lr.toExponential(2)} ${u.examplesPerS.toFixed(1)} ex/s ETA ${fmtTime(eta)}\n`);
     },
     stop() {},
+  };
+}
+
+export interface TaskProgress {
+  /** `n` more units done; `detail` (what is under way) shows on the bar. */
+  tick(n?: number, detail?: string): void;
+  /** A line of its own: above the bar on a TTY, as it is otherwise (printed in every mode, "none" included). */
+  log(line: string): void;
+  stop(): void;
+}
+
+export interface TaskOptions {
+  label: string;
+  total: number;
+  /** What a unit is: "steps", "videos". */
+  unit: string;
+  stream?: NodeJS.WriteStream;
+  /** Lines mode: milliseconds between lines (default one a minute: none for work that ends sooner). */
+  every?: number;
+}
+
+/**
+ * Progress over many parts with an ETA from the pace so far. The bar is one line redrawn in place (at most ten
+ * times a second), so `log` can print above it; without a TTY a line comes once per `every` at most.
+ */
+export function createTaskProgress(mode: ProgressMode, o: TaskOptions): TaskProgress {
+  const stream = o.stream ?? process.stderr;
+  const m = mode === "auto" ? (stream.isTTY ? "bar" : "lines") : mode;
+  const t0 = Date.now();
+  let done = 0;
+  let detail = "";
+  let drawnAt = 0;
+  let shown = false;
+  const status = () => {
+    const eta = done ? ((Date.now() - t0) / 1000 / done) * (o.total - done) : NaN;
+    const pct = Math.floor((100 * done) / Math.max(1, o.total));
+    return { pct, text: `${done.toLocaleString("en-US")}/${o.total.toLocaleString("en-US")} ${o.unit}${detail ? `  ${detail}` : ""}  ETA ${fmtTime(eta)}` };
+  };
+  const draw = () => {
+    const { pct, text } = status();
+    const width = 24;
+    const fill = Math.round((width * pct) / 100);
+    stream.write(`\r${o.label} |${"\u2588".repeat(fill)}${"\u2591".repeat(width - fill)}| ${String(pct).padStart(3)}% ${text}\x1b[K`);
+    shown = true;
+    drawnAt = Date.now();
+  };
+  const clear = () => {
+    if (shown) stream.write("\r\x1b[K");
+    shown = false;
+  };
+  return {
+    tick(n = 1, d) {
+      done = Math.min(o.total, done + n);
+      if (d !== undefined) detail = d;
+      const now = Date.now();
+      if (m === "bar" && (now - drawnAt >= 100 || done === o.total)) draw();
+      if (m === "lines" && now - Math.max(drawnAt, t0) >= (o.every ?? 60_000) && done < o.total) {
+        drawnAt = now;
+        const { pct, text } = status();
+        stream.write(`${o.label}: ${pct}% ${text}\n`);
+      }
+    },
+    log(line) {
+      if (m === "bar") {
+        clear();
+        stream.write(line + "\n");
+        draw();
+      } else stream.write(line + "\n");
+    },
+    stop() {
+      if (m === "bar") clear();
+    },
   };
 }
