@@ -10,6 +10,7 @@ import { evaluateViews, type EvalEntry, type EvalResult } from "../runtime/sessi
 import type { ModelIR } from "../compiler/4-ir/schema.ts";
 import type { Checkpoint } from "../runtime/weights/checkpoint.ts";
 import { confusionSvg } from "../runtime/session/plots.ts";
+import { createTaskProgress } from "../runtime/train/progress.ts";
 import { assertStrict } from "../runtime/weights/coverage.ts";
 import { checkpointCoverage } from "../runtime/run/load-params.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
@@ -90,7 +91,10 @@ async function runEval(ir: ModelIR, checkpoint: Checkpoint, data: { classes: str
   const c = await createClassifier(ir, checkpoint);
   await c.setTexts(ClipTokenizer.load().tokenize([...data.classes], c.context).ids, data.classes.length);
   const notes = clipNotices();
-  const r = await evaluateViews((v) => c.classify(v), c.visual, data.classes.length, data.entries, { ...views, notice: notes.notice });
+  // a bar on a TTY; on a pipe a line a minute, so only a long evaluation prints any
+  const progress = createTaskProgress("auto", { label: "eval", total: data.entries.length, unit: "videos" });
+  const r = await evaluateViews((v) => c.classify(v), c.visual, data.classes.length, data.entries, { ...views, notice: notes.notice, onEntry: () => progress.tick() });
+  progress.stop();
   notes.flush();
   await c.dispose();
   return r;
