@@ -28,7 +28,7 @@ const FLAGS: { key: keyof AugmentRecipe; flag: keyof RecipeFlags; name: string; 
 export function recipeOptions(cmd: Command): Command {
   const x = XCLIP_RECIPE;
   return cmd
-    .option("--recipe <name>", `the official recipe's augmentations, all on: \`xclip\` (mixup ${x.mixup}, cutmix ${x.cutmix}, switch ${x.switchProb}, colour jitter ${x.colorJitter}, grayscale ${x.grayscale}); a flag below given too wins`)
+    .option("--recipe <name>", `the official recipe's augmentations, all on: \`xclip\` (mixup ${x.mixup}, cutmix ${x.cutmix}, switch ${x.switchProb}, colour jitter ${x.colorJitter}, grayscale ${x.grayscale}); the flags below, given with it, win`)
     .option("--mixup <alpha>", "mixup over the batch, lambda ~ Beta(alpha, alpha) (default 0: off)")
     .option("--cutmix <alpha>", "cutmix over the batch, lambda ~ Beta(alpha, alpha), one box for every frame (default 0: off)")
     .option("--mix-switch-prob <p>", `with both mixup and cutmix: the probability of cutmix for a batch (default ${NO_AUGMENT.switchProb})`)

@@ -89,7 +89,7 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--freeze", action="append", default=[], help="parameters kept fixed, by module or key path pattern as in mdl train: visual, **.attn, prompts_* (repeatable)")
     p.add_argument("--no-jitter", dest="jitter", action="store_false", help="whole frames instead of scale-jittered crops")
-    p.add_argument("--recipe", choices=sorted(RECIPES), help="the official recipe's augmentations, all on (xclip: mixup 0.8, cutmix 1.0, switch 0.5, colour jitter 0.8, grayscale 0.2); a flag below given too wins")
+    p.add_argument("--recipe", choices=sorted(RECIPES), help="the official recipe's augmentations, all on (xclip: mixup 0.8, cutmix 1.0, switch 0.5, colour jitter 0.8, grayscale 0.2); the flags below, given with it, win")
     p.add_argument("--mixup", type=float, help="mixup over the batch, lambda ~ Beta(alpha, alpha) (default 0: off)")
     p.add_argument("--cutmix", type=float, help="cutmix over the batch, one box for every frame (default 0: off)")
     p.add_argument("--mix-switch-prob", type=float, help="with both: the probability of cutmix for a batch (default 0.5)")
