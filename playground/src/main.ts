@@ -68,6 +68,20 @@ function show(c: Checked): void {
   status.textContent = c.ok ? `${c.summary!.model}: checked in ${c.ms.toFixed(0)} ms` : `${errors} error(s)`;
   if (c.summary) renderSummary($("summary"), c.summary);
   if (c.dot) renderDiagram($("diagram"), c.dot).catch((e) => ($("diagram").textContent = String(e)));
+  for (const id of ["summary", "diagram"]) markStale($(id), !c.ok, errors);
+}
+
+/** While the definition has errors the summary and diagram shown are the last ones that checked: say so. */
+function markStale(panel: HTMLElement, stale: boolean, errors: number): void {
+  panel.classList.toggle("stale", stale);
+  panel.querySelector(":scope > .stale-note")?.remove();
+  if (!stale) return;
+  const note = document.createElement("p");
+  note.className = "stale-note";
+  note.textContent = panel.childElementCount
+    ? `out of date: the definition has ${errors} error(s); this is the last ${panel.id} that checked`
+    : `the definition has ${errors} error(s): no ${panel.id} yet`;
+  panel.prepend(note);
 }
 
 async function refreshDiff(): Promise<void> {
