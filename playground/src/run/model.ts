@@ -1,6 +1,7 @@
 /**
  * Running a compiled model in the page on TensorFlow.js: the same lowering (lowerToTfjs, predict) and
- * param loading as the CLI, on the best backend the browser has. Loaded on first use (a separate chunk).
+ * param loading as the CLI, on the best backend the browser has (a software GPU only when asked for by
+ * name). Loaded on first use (a separate chunk).
  */
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-webgpu";
@@ -10,18 +11,37 @@ import { bindSymbols, createParams, lowerToTfjs, paramStore, predict } from "../
 import type { Checkpoint } from "../../../src/runtime/weights/checkpoint.ts";
 import { coverage, type Coverage } from "../../../src/runtime/weights/coverage.ts";
 import { isFloat, toFloat32, type HostTensor } from "../../../src/runtime/weights/tensor.ts";
+import { webglRenderer, webgpuAdapter } from "./adapters.ts";
 
 export type BackendChoice = "auto" | "webgpu" | "webgl" | "wasm";
 const ORDER = ["webgpu", "webgl", "wasm"] as const;
 
 setWasmPaths(new URL("wasm/", document.baseURI).href);
 
-/** Switch to `choice` (auto: webgpu, else webgl, else wasm) and say which backend is in use. */
-export async function useBackend(choice: BackendChoice): Promise<string> {
+export interface BackendInUse {
+  name: string;
+  /** The adapter or renderer's name when it is software (SwiftShader): asked for by name, never by "auto". */
+  software?: string;
+  /** What "auto" passed over, and why. */
+  skipped: string[];
+}
+
+/** Why `name` cannot serve `choice`, or the software GPU it would run on (undefined: a hardware GPU or wasm). */
+async function gpuOf(name: (typeof ORDER)[number], choice: BackendChoice): Promise<{ refused?: string; software?: string }> {
+  if (name === "wasm") return {};
+  const gpu = name === "webgpu" ? await webgpuAdapter() : webglRenderer();
+  if (typeof gpu === "string") return { refused: `${name}: ${gpu}` };
+  if (gpu.software && choice === "auto") return { refused: `${name}: software adapter (${gpu.name})` };
+  return gpu.software ? { software: gpu.name } : {};
+}
+
+/** Switch to `choice` (auto: webgpu, else webgl, else wasm, on hardware GPUs only) and say what is in use. */
+export async function useBackend(choice: BackendChoice): Promise<BackendInUse> {
   const tried: string[] = [];
   for (const name of choice === "auto" ? ORDER : [choice]) {
-    if (name === "webgpu" && !("gpu" in navigator)) {
-      tried.push("webgpu: navigator.gpu is missing");
+    const gpu = await gpuOf(name, choice);
+    if (gpu.refused) {
+      tried.push(gpu.refused);
       continue;
     }
     try {
@@ -30,7 +50,7 @@ export async function useBackend(choice: BackendChoice): Promise<string> {
         // Otherwise small ops silently run on the CPU and the page would not say what really ran.
         if (name === "webgl") tf.env().set("WEBGL_CPU_FORWARD", false);
         if (name === "webgpu") tf.env().set("WEBGPU_CPU_FORWARD", false);
-        return tf.getBackend();
+        return { name: tf.getBackend(), software: gpu.software, skipped: tried };
       }
       tried.push(`${name}: not available`);
     } catch (e) {

@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { existsSync, readdirSync } from "node:fs";
+import { isSoftwareAdapter } from "./software-adapter.ts";
 
 export interface AdapterReport {
   vendor: string;
@@ -44,9 +45,6 @@ export function mayHaveGpu(): boolean {
   return ICD_VARS.some((v) => process.env[v]) || gpuDeviceNode();
 }
 
-const isSoftware = (a: Adapter) =>
-  a.isFallbackAdapter === true || a.info.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe|software|warp/i.test(Object.values(a.info).join(" "));
-
 function report(a: Adapter, icdSetByMdl?: string): AdapterReport {
   const s = (k: string) => String(a.info[k] ?? "");
   return {
@@ -54,7 +52,7 @@ function report(a: Adapter, icdSetByMdl?: string): AdapterReport {
     architecture: s("architecture"),
     device: s("device"),
     description: s("description"),
-    software: isSoftware(a),
+    software: isSoftwareAdapter(a),
     limits: { maxBufferSize: a.limits.maxBufferSize, maxStorageBufferBindingSize: a.limits.maxStorageBufferBindingSize },
     ...(icdSetByMdl ? { icdSetByMdl } : {}),
   };
