@@ -48,17 +48,24 @@ export interface Checked {
   dot?: string;
 }
 
+/** What the Run tab compiled with: the header's values that agree with the checkpoint, and those that did not. */
+export interface RunConfig {
+  preset?: string;
+  set: [string, string][];
+  dropped: { what: string; why: string }[];
+}
+
 export type Request =
   | { kind: "edit"; file: string; text: string }
   | { kind: "check"; opts: CheckOptions; dot: boolean }
   | { kind: "entries" }
   | { kind: "diff"; a: string; b: string }
-  | { kind: "ir"; opts: CheckOptions; weights: NonNullable<CompileOptions["weights"]> };
+  | { kind: "ir"; opts: CheckOptions; weights: NonNullable<CompileOptions["weights"]>; inputs: NonNullable<CompileOptions["inputs"]> };
 
 export interface Replies {
   edit: null;
   check: Checked;
   entries: { files: string[]; models: string[] };
   diff: string;
-  ir: { ir?: ModelIR; errors: string };
+  ir: { ir?: ModelIR; errors: string; config: RunConfig };
 }

@@ -9,6 +9,7 @@ import { renderDiagnostic } from "../../src/compiler/diagnostics/render.ts";
 import type { ModelIR } from "../../src/compiler/4-ir/schema.ts";
 import { toDot } from "../../src/tools/viz/dot.ts";
 import { diffText } from "./diff.ts";
+import { compileForCheckpoint } from "./run-config.ts";
 import type { Checked, Replies, Request, ShownDiagnostic, Summary } from "./protocol.ts";
 import { compileFile, fileNames, files, modelEntries, presetsOf, sourceLookup } from "./workspace.ts";
 
@@ -66,10 +67,9 @@ function answer(req: Request): Replies[Request["kind"]] {
     case "diff":
       return diffText(req.a, req.b);
     case "ir": {
-      const { entry, ...opts } = req.opts;
-      const c = compileFile(entry, { ...opts, weights: req.weights });
+      const { compiled: c, config } = compileForCheckpoint(req.opts, { weights: req.weights, inputs: req.inputs });
       const ok = !!c.value && !hasErrors(c.diagnostics);
-      return { ir: ok ? c.value : undefined, errors: ok ? "" : shown(c.diagnostics, sourceLookup(c)).map((d) => d.rendered).join("\n") };
+      return { ir: ok ? c.value : undefined, errors: ok ? "" : shown(c.diagnostics, sourceLookup(c)).map((d) => d.rendered).join("\n"), config };
     }
   }
 }
