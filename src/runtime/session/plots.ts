@@ -54,14 +54,19 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
-const tickText = (v: number) => (v === 0 ? "0" : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? v.toExponential(0) : String(Number(v.toPrecision(4))));
+/** Tick labels of one axis with the same decimals, as many as the step between ticks needs. */
+function tickTexts(ticks: readonly number[]): string[] {
+  const step = ticks.length > 1 ? ticks[1] - ticks[0] : Math.abs(ticks[0]) || 1;
+  const decimals = Math.max(0, Math.min(10, -Math.floor(Math.log10(step) + 1e-9)));
+  return ticks.map((v) => v.toFixed(decimals));
+}
 
 /**
  * Line chart of several curves sharing axes (e.g. the training loss of each model, smoothed), with round ticks
  * on both axes, axis labels, a legend, and each curve's band where it has one. A curve of one point is a dot.
  */
 export function curvesSvg(curves: readonly Curve[], opts: { title: string; xLabel: string; yLabel: string }): string {
-  const W = 640, H = 400, L = 64, R = 170, T = 40, B = 50;
+  const W = 640, H = 400, L = 76, R = 170, T = 40, B = 50;
   const xs = curves.flatMap((c) => [...c.points.map((p) => p[0]), ...(c.band ?? []).map((b) => b[0])]);
   const ys = curves.flatMap((c) => [...c.points.map((p) => p[1]), ...(c.band ?? []).flatMap((b) => [b[1], b[2]])]).filter(Number.isFinite);
   const xTicks = niceTicks(0, Math.max(1, ...xs));
@@ -83,8 +88,8 @@ export function curvesSvg(curves: readonly Curve[], opts: { title: string; xLabe
     ...xTicks.map((v) => `<line class="tick x" x1="${sx(v)}" y1="${H - B}" x2="${sx(v)}" y2="${H - B + 5}"/>`),
     ...yTicks.map((v) => `<line class="tick y" x1="${L - 5}" y1="${sy(v)}" x2="${L}" y2="${sy(v)}"/>`),
     `</g>`,
-    ...xTicks.map((v) => `<text class="tick-label x" x="${sx(v)}" y="${H - B + 18}" text-anchor="middle">${tickText(v)}</text>`),
-    ...yTicks.map((v) => `<text class="tick-label y" x="${L - 8}" y="${Number(sy(v)) + 4}" text-anchor="end">${tickText(v)}</text>`),
+    ...tickTexts(xTicks).map((t, i) => `<text class="tick-label x" x="${sx(xTicks[i])}" y="${H - B + 18}" text-anchor="middle">${t}</text>`),
+    ...tickTexts(yTicks).map((t, i) => `<text class="tick-label y" x="${L - 8}" y="${Number(sy(yTicks[i])) + 4}" text-anchor="end">${t}</text>`),
     `<text class="axis-label x" x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">${esc(opts.xLabel)}</text>`,
     `<text class="axis-label y" x="16" y="${(T + H - B) / 2}" text-anchor="middle" transform="rotate(-90 16 ${(T + H - B) / 2})">${esc(opts.yLabel)}</text>`,
   ];

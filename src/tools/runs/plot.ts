@@ -11,7 +11,10 @@ export type Band = "minmax" | "sd" | "none";
 
 export interface PlotOptions {
   metrics: readonly string[];
-  /** Exponential moving average weight of a new point (0.1 is the demo's); 0 or 1 draws the values as logged. */
+  /**
+   * Exponential moving average weight of a new point (0.1 is the demo's); 0 or 1 draws the values as logged.
+   * Only per-step noise is smoothed: the learning rate and evaluations are drawn as logged.
+   */
   smooth: number;
   band: Band;
   /** Line colours by variant; the others take the palette's in turn. */
@@ -36,11 +39,13 @@ export function plotRuns(runs: readonly RunRecord[], o: PlotOptions): string {
   const charts = o.metrics.map((metric) => {
     const curves = groups.map((g) => curveOf(g.variant, colors.get(g.variant)!, g.runs, metric, o));
     const counts = groups.map((g) => g.runs.length);
-    const title = o.title?.(metric, counts) ?? `${metricLabel(metric)} (${describe(counts)}${o.smooth > 0 && o.smooth < 1 ? ", smoothed" : ""})`;
+    const title = o.title?.(metric, counts) ?? `${metricLabel(metric)} (${describe(counts)}${smoothing(metric, o.smooth) ? ", smoothed" : ""})`;
     return curvesSvg(curves, { title, xLabel: "step", yLabel: metricLabel(metric) });
   });
   return stackSvgs(charts);
 }
+
+const smoothing = (metric: string, alpha: number) => alpha > 0 && alpha < 1 && metric !== "lr" && !metric.startsWith("eval/");
 
 const describe = (counts: number[]) => {
   const lo = Math.min(...counts);
@@ -52,7 +57,7 @@ const describe = (counts: number[]) => {
 function curveOf(label: string, color: string, runs: readonly RunRecord[], metric: string, o: PlotOptions): Curve {
   const smoothed = runs.map((r) => {
     const s = seriesOf(r, metric);
-    return new Map(o.smooth > 0 && o.smooth < 1 ? smooth(s, o.smooth) : s);
+    return new Map(smoothing(metric, o.smooth) ? smooth(s, o.smooth) : s);
   });
   const steps = [...smoothed[0].keys()].filter((x) => smoothed.every((m) => m.has(x))).sort((a, b) => a - b);
   const points: [number, number][] = [];
