@@ -112,7 +112,7 @@ export function register(program: Command): void {
       const trainFlags = resolvedFlags(cmd, o, { ...settings, steps: totalSteps, epochs: epochs ?? null, perClass, freeze, trainOnly, lrGroup: lrGroups.map((g) => `${g.pattern}=${g.scale}`), evalEvery: folder.evalEvery, keep: folder.keep, threads: runtime.threads, runtime: runtime.name, device: runtime.device });
       const summary = trainingSummary(ir, { freeze, trainOnly, lrGroups, lr: settings.lr });
       const record = runConfig({ file, flags: o, ir, seed: settings.seed, steps: totalSteps, batch: settings.batch, accum, summary, runtime, trainFlags, models });
-      const evals = folder.evalEvery ? [`  eval     every ${folder.evalEvery} steps and at the end on val (${folder.val!.entries.length} videos); best/ by ${folder.bestMetric}`] : [];
+      const evals = folder.evalEvery ? [`  eval     every ${folder.evalEvery === 1 ? "step" : `${folder.evalEvery} steps`} and at the end on val (${folder.val!.entries.length} videos); best/ by ${folder.bestMetric}`] : [];
       const block = startBlock(record, runtime.why, [...evals, `  run      ${o.out}: config.json, sources/, metrics.jsonl, the newest ${folder.keep} ckpt-<step>/`]);
       const res = await fit({
         ir,

@@ -115,7 +115,7 @@ test("a NaN loss stops with MDL517 and keeps the last good checkpoint", async ()
 test("starting a fresh run over an existing one, or resuming with another batch size, is a user error", async () => {
   const out = tmp();
   await run(3, { out, steps: 4 });
-  for (const extra of [{}, { resume: true, batch: 8 }] as Partial<TrainOptions>[]) {
+  for (const [extra, code] of [[{}, "MDL546"], [{ resume: true, batch: 8 }, "MDL516"]] as [Partial<TrainOptions>, string][]) {
     let error: unknown;
     try {
       await run(3, { out, steps: 4, ...extra });
@@ -123,7 +123,7 @@ test("starting a fresh run over an existing one, or resuming with another batch 
       error = err;
     }
     assert.instance(error, MdlError);
-    assert.is((error as MdlError).diagnostic.code, "MDL516");
+    assert.is((error as MdlError).diagnostic.code, code);
   }
 });
 

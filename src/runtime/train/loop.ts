@@ -263,7 +263,9 @@ async function trainLocked(o: TrainOptions, notice: (d: Diagnostic) => void, sto
         lastEval = await o.evalFn(step);
         metrics.append({ step, eval: lastEval });
         const value = o.bestMetric === undefined ? undefined : lastEval[o.bestMetric];
-        if (value !== undefined && improves(best, o.bestMetric!, value)) best = saveBest(o.out, await hostWeights(), { step, metric: o.bestMetric!, value });
+        // a resume that changed --best-metric starts its best over: values of two metrics do not compare
+        const sofar = best?.metric === o.bestMetric ? best : undefined;
+        if (value !== undefined && improves(sofar, o.bestMetric!, value)) best = saveBest(o.out, await hostWeights(), { step, metric: o.bestMetric!, value });
       }
       if ((o.checkpointEvery && step % o.checkpointEvery === 0) || step === totalSteps) await save();
     }
