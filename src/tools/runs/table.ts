@@ -70,7 +70,7 @@ function column(key: string): Column | undefined {
   const name = key.slice(5);
   const values = (rs: readonly RunRecord[]) => stat(rs.map((r) => finalEval(r)[name]));
   const percent = name in PERCENT;
-  return { key, header: PERCENT[name] ?? name, cell: (rs) => pm(values(rs), percent ? 100 : 1, percent ? 1 : 3), stat: values };
+  return { key, header: PERCENT[name] ?? (name === "loss" ? "validation loss" : name), cell: (rs) => pm(values(rs), percent ? 100 : 1, percent ? 1 : 3), stat: values };
 }
 
 const fixed = (s: Stat, scale: number, digits: number, unit: string) => (s.n ? `${(scale * s.mean).toFixed(digits)}${unit}` : "–");
@@ -155,15 +155,16 @@ export function listTable(runs: readonly RunRecord[], format: Format = "md"): st
       r.best ? `${r.best.metric} ${r.best.metric in PERCENT ? `${(100 * r.best.value).toFixed(1)}%` : r.best.value.toPrecision(4)} @ ${r.best.step}` : "–",
       r.wall_s === null ? "–" : duration(r.wall_s),
     ]),
+    2,
   );
 }
 
 export const duration = (s: number) => (s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s` : `${s.toFixed(1)} s`);
 
-/** The first column left-aligned, the numbers right-aligned, as the README's tables are. */
-function markdown(head: readonly string[], rows: readonly string[][]): string {
+/** The first `names` columns left-aligned, the numbers right-aligned, as the README's tables are. */
+function markdown(head: readonly string[], rows: readonly string[][], names = 1): string {
   const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
-  return [line(head), `|${head.map((_, i) => (i ? "---:" : "---")).join("|")}|`, ...rows.map(line)].join("\n") + "\n";
+  return [line(head), `|${head.map((_, i) => (i >= names ? "---:" : "---")).join("|")}|`, ...rows.map(line)].join("\n") + "\n";
 }
 
 const jsonStat = (s: Stat) => (s.n ? { mean: s.mean, sd: s.sd, n: s.n } : null);
