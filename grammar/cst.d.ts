@@ -321,9 +321,10 @@ export interface ForStmtCstNode extends CstNode {
 
 export type ForStmtCstChildren = {
   For: IToken[];
-  Name: IToken[];
+  Name: (IToken)[];
+  Comma?: IToken[];
   In: IToken[];
-  path: PathCstNode[];
+  expr: ExprCstNode[];
   body: BodyCstNode[];
 };
 

@@ -296,12 +296,16 @@ export class MdlParser extends CstParser {
     this.SUBRULE(this.expr);
   });
 
-  /** For : "for" Name "in" Path Body */
+  /** For : "for" (Name ",")? Name "in" Expr Body      (a stack, a slice of one, or a list; the first name is the index) */
   forStmt = this.RULE("forStmt", () => {
     this.CONSUME(T.For);
     this.CONSUME(T.Name);
+    this.OPTION(() => {
+      this.CONSUME(T.Comma);
+      this.CONSUME2(T.Name);
+    });
     this.CONSUME(T.In);
-    this.SUBRULE(this.path);
+    this.SUBRULE(this.expr);
     this.SUBRULE(this.body);
   });
 

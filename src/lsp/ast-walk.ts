@@ -19,5 +19,5 @@ export function nodesOf<K extends string>(root: unknown, kinds: readonly K[]): (
 /** The names a forward body binds with `let` (locals that shadow nothing we annotate or rename). */
 export function forwardLocals(decl: A.BlockDecl | A.ModelDecl): Set<string> {
   const fwd = decl.members.find((m): m is A.ForwardDecl => m.kind === "Forward");
-  return new Set(fwd ? [...fwd.inputs.map((i) => i.name.name), ...nodesOf(fwd.body, ["Let", "For"]).flatMap((s) => (s.kind === "Let" ? s.names : [s.variable]).map((n: A.Ident) => n.name))] : []);
+  return new Set(fwd ? [...fwd.inputs.map((i) => i.name.name), ...nodesOf(fwd.body, ["Let", "For"]).flatMap((s) => (s.kind === "Let" ? s.names : s.index ? [s.index, s.variable] : [s.variable]).map((n: A.Ident) => n.name))] : []);
 }

@@ -225,10 +225,12 @@ export interface ReturnStmt extends NodeBase {
   kind: "Return";
   value: Expr;
 }
+/** For : "for" (Name ",")? Name "in" Expr Body   (over a stack's layers, a slice of them, or a list; `index` counts from 0) */
 export interface ForStmt extends NodeBase {
   kind: "For";
+  index?: Ident;
   variable: Ident;
-  stack: Ident[];
+  iterable: Expr;
   body: Stmt[];
 }
 export interface IfStmt extends NodeBase {

@@ -71,7 +71,7 @@ function body(stmts: A.Stmt[], depth: number, line: Line): void {
         line(depth, `Expr ${expr(s.value)}`);
         break;
       case "For":
-        line(depth, `For ${s.variable.name} in ${path(s.stack)}`);
+        line(depth, `For ${s.index ? `${s.index.name}, ` : ""}${s.variable.name} in ${expr(s.iterable)}`);
         body(s.body, depth + 1, line);
         break;
       case "If":

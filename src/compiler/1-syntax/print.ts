@@ -243,7 +243,7 @@ class SourcePrinter {
       case "Return":
         return ["return ", this.expr(s.value)];
       case "For":
-        return ["for ", s.variable.name, " in ", this.path(s.stack), " ", this.block(s.body, s.span.end - 1)];
+        return ["for ", s.index ? [s.index.name, ", "] : "", s.variable.name, " in ", this.expr(s.iterable), " ", this.block(s.body, s.span.end - 1)];
       case "If":
         return this.ifStmt(s);
       case "ExprStmt":

@@ -326,9 +326,11 @@ class Visitor {
         return value ? { kind: "Return", value, span } : undefined;
       }
       case "forStmt": {
-        const v = this.tok(k, "Name");
-        const stack = this.path(this.node(k, "path"));
-        return v && stack.length ? { kind: "For", variable: this.ident(v), stack, body: this.body(this.node(k, "body")), span } : undefined;
+        const names = this.tokens(k, "Name").map((t) => this.ident(t));
+        const iterable = this.expr(this.node(k, "expr"));
+        if (!names.length || !iterable) return undefined;
+        const body = this.body(this.node(k, "body"));
+        return names.length === 2 ? { kind: "For", index: names[0], variable: names[1], iterable, body, span } : { kind: "For", variable: names[0], iterable, body, span };
       }
       case "ifStmt":
         return this.ifStmt(c);

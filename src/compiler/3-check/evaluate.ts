@@ -7,6 +7,7 @@ import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { didYouMean } from "../2-resolve/suggest.ts";
 import * as P from "../4-ir/dim.ts";
 import type { Span } from "../source.ts";
+import { indexSequence, itemsOf } from "./stacks.ts";
 import { ERROR, asPoly, dimValue, flt, int, kindName, num, show, type Scope, type Sym, type Value } from "./values.ts";
 
 const numericFns: Record<string, (...x: number[]) => number> = {
@@ -118,6 +119,8 @@ export class Evaluator {
       const j = i.v < 0 ? i.v + t.items.length : i.v;
       return t.items[j] ?? this.report(diag("index_out_of_range", e.items[0].span, String(i.v), String(t.items.length)));
     }
+    const items = itemsOf(t);
+    if (items) return indexSequence(t, items, e, (x) => this.expr(x, scope), this.diagnostics);
     if (t.k === "tensor") return this.tensorIndex(t, e, scope);
     return this.report(diag("bad_operand", e.span, "indexing", kindName(t)));
   }

@@ -15,8 +15,9 @@ import { EVAL_DEPTH_LIMIT, LimitReached, type Budget } from "../limits.ts";
 import type { Instance } from "./instance.ts";
 import { showShape } from "../ops/rule-helpers.ts";
 import { indexTensor } from "./indexing.ts";
+import { itemsOf } from "./stacks.ts";
 import { inputShape, pattern, showPattern, unify, type Binding, type Pattern, type PatternDim } from "./unify.ts";
-import { ERROR, Scope, asPoly, dimValue, kindName, type TensorVal, type Value } from "./values.ts";
+import { ERROR, Scope, asPoly, dimValue, int, kindName, type TensorVal, type Value } from "./values.ts";
 
 const arith: Partial<Record<A.BinaryOp, "add" | "sub" | "mul" | "div" | "pow">> = { "+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow" };
 const MAX_DEPTH = 64;
@@ -176,21 +177,16 @@ export class ForwardChecker extends Evaluator {
           break;
         }
         case "For": {
-          let v: Value = scope.get(s.stack[0].name) ?? this.report(diag("unknown_name", s.stack[0].span, "member", s.stack[0].name));
-          for (const seg of s.stack.slice(1)) {
-            if (v.k !== "module") break;
-            const m = v.inst.members.get(seg.name);
-            v = m ? { k: "module", inst: m } : this.report(diag("unknown_member", seg.span, seg.name, v.inst.blockName));
-          }
+          const v = this.expr(s.iterable, scope);
           if (v.k === "error") break;
-          if (v.k !== "module" || v.inst.kind !== "repeat") {
-            this.report(diag("not_iterable", s.stack[0].span, s.stack.map((x) => x.name).join(".")));
+          const items = itemsOf(v);
+          if (!items) {
+            this.report(diag("not_iterable", s.iterable.span, exprText(s.iterable), kindName(v)));
             break;
           }
-          for (const name of v.inst.memberOrder) {
-            const child = v.inst.members.get(name);
-            if (!child) continue;
-            scope.set(s.variable.name, { k: "module", inst: child });
+          for (const [i, item] of items.entries()) {
+            if (s.index) scope.set(s.index.name, int(i));
+            scope.set(s.variable.name, item);
             const r = this.body(s.body, scope);
             if (r) return r;
           }
@@ -209,6 +205,12 @@ export class ForwardChecker extends Evaluator {
     const callee = this.expr(e.callee, scope);
     if (callee.k === "error" || args.some((a) => a.value.k === "error")) return ERROR;
     if (callee.k === "none") return this.report(diag("not_callable", e.callee.span, callee.member, "removed optional member (guard it with `if`)"));
+    // a slice of a stack (`blocks[2:]`) is the list of its layers: called, it runs them in sequence
+    if (callee.k === "list" && callee.items.every((v) => v.k === "module")) {
+      const named = args.find((a) => a.name);
+      if (named) return this.report(diag("unknown_keyword", named.span, named.name!, exprText(e.callee), []));
+      return this.callLayers(exprText(e.callee), callee.items.map((v) => (v as { inst: Instance }).inst), args.map((a) => a.value), e.span);
+    }
     if (callee.k !== "module") return this.report(diag("not_callable", e.callee.span, e.callee.kind === "Name" ? e.callee.name : "expression", kindName(callee)));
     const named = args.find((a) => a.name);
     if (named) return this.report(diag("unknown_keyword", named.span, named.name!, callee.inst.blockName, []));
@@ -234,13 +236,17 @@ export class ForwardChecker extends Evaluator {
   }
 
   private callStack(inst: Instance, args: Value[], span: Span): Value {
+    const layers = inst.memberOrder.flatMap((name) => inst.members.get(name) ?? []);
+    return this.callLayers(inst.path, layers, args, span);
+  }
+
+  /** Layers applied in sequence, each to the previous one's output: a stack, or a slice of one. */
+  private callLayers(name: string, layers: Instance[], args: Value[], span: Span): Value {
     let x = args[0];
-    if (args.length !== 1) return this.report(diag("repeat_not_sequential", span, inst.path, `it takes one input, got ${args.length}`));
-    for (const name of inst.memberOrder) {
-      const child = inst.members.get(name);
-      if (!child) continue;
+    if (args.length !== 1) return this.report(diag("repeat_not_sequential", span, name, `it takes one input, got ${args.length}`));
+    for (const child of layers) {
       x = this.callInstance(child, [x], span);
-      if (x.k === "tuple") return this.report(diag("repeat_not_sequential", span, inst.path, `\`${child.path}\` returns several outputs`));
+      if (x.k === "tuple") return this.report(diag("repeat_not_sequential", span, name, `\`${child.path}\` returns several outputs`));
       if (x.k === "error") return x;
     }
     return x;
@@ -358,6 +364,17 @@ function openEllipsis(p: Pattern): Pattern {
   if (!p.ellipsis) return p;
   const dim = { poly: P.symbol(opaque("...")), expr: p.before[0]?.expr ?? p.after[0]?.expr };
   return { before: [...p.before, dim as PatternDim], ellipsis: false, after: p.after };
+}
+
+/** A callee as the user wrote it, for messages: `blocks[2:]`, `visual.blocks`. */
+function exprText(e: A.Expr): string {
+  if (e.kind === "Name") return e.name;
+  if (e.kind === "Member") return `${exprText(e.target)}.${e.name.name}`;
+  if (e.kind === "Index") return `${exprText(e.target)}[${e.items.map((i) => `${i.start ? exprText(i.start) : ""}${i.slice ? ":" : ""}${i.end ? exprText(i.end) : ""}`).join(", ")}]`;
+  if (e.kind === "Number") return e.text;
+  if (e.kind === "Unary") return `${e.op}${exprText(e.operand)}`;
+  if (e.kind === "Binary") return `${exprText(e.left)} ${e.op} ${exprText(e.right)}`;
+  return "expression";
 }
 
 function wrap(t: TensorVal | undefined): Value {

@@ -87,7 +87,7 @@ export const codes = {
   bad_repeat: e("MDL325", (value: string) => `repeat count must be a whole number >= 0, got ${value}`),
   missing_output: e("MDL326", (name: string) => `declared output \`${name}\` is not returned`),
   extra_output: e("MDL327", (name: string) => `returned output \`${name}\` is not declared`),
-  not_iterable: e("MDL328", (name: string) => `\`${name}\` is not a repeated stack; only \`repeat\` members can be looped over`),
+  not_iterable: e("MDL328", (name: string, kind: string) => `\`${name}\` is a ${kind}; only a stack of layers (\`repeat\`, \`seq\`), a slice of one or a list can be looped over`),
   no_forward: e("MDL329", (block: string) => `\`${block}\` has no forward and cannot be called`),
   bad_reshape: e("MDL330", (from: string, to: string) => `cannot reshape ${from} (${"elements differ"}) to ${to}`),
   bad_operand: e("MDL331", (op: string, got: string) => `${op} cannot take ${got}`),
@@ -181,6 +181,11 @@ export const codes = {
   params_too_large: e("MDL409", (need: string, budget: string, why: string) => `the parameters need ${need}, more than the ${budget} that can be allocated here (${why})`),
   wasm_heap_full: e("MDL410", (bytes: number, heapMiB: number) =>
     `the wasm backend cannot allocate ${big(bytes)} more bytes: its heap is full at ${big(heapMiB)} MiB (wasm32 stops at 4,096 MiB); train with \`--recompute\` on the repeated blocks, a smaller batch or fewer frames, or use another backend`),
+  // issue 22 point 1 (MDL370-379): a stack's layers and lists of collected outputs (3-check/stacks.ts);
+  // MDL370's first argument says what was out of range: `index 4`, `slice \`2:9\``
+  sequence_index_out_of_range: e("MDL370", (index: string, what: string, n: number, item: string) =>
+    `${index} is out of range: ${what} has ${n} ${item}${n === 1 ? "" : "s"} (indices 0 to ${n - 1}, or -${n} to -1 from the end)`),
+  list_item_mismatch: e("MDL371", (first: string, got: string) => `a list of collected values holds one kind and shape: ${first}, then ${got}`),
   // r2-prims: convolution and padding arguments (ops/conv.ts, ops/pad.ts), MDL380-389
   bad_spatial_arg: e("MDL380", (op: string, arg: string, want: string, got: string) => `\`${arg}\` of \`${op}\` must be ${want}, got ${got}`),
   bad_groups: e("MDL381", (op: string, groups: number, what: string, n: string) => `\`${op}\` with groups = ${groups}: ${what} ${n} is not divisible by ${groups}`),
