@@ -7,3 +7,8 @@ export async function renderDiagram(el: HTMLElement, dot: string): Promise<void>
   const svg = await renderSvg(dot);
   if (ticket === latest) el.innerHTML = svg; // a later edit's drawing wins
 }
+
+/** A later check found errors: a drawing still on its way is of an older text, and must not replace the stale mark. */
+export function cancelDiagram(): void {
+  latest++;
+}

@@ -5,7 +5,7 @@
  */
 import { MODELS } from "virtual:models";
 import { ask } from "./client.ts";
-import { renderDiagram } from "./diagram.ts";
+import { cancelDiagram, renderDiagram } from "./diagram.ts";
 import { createEditor } from "./editor.ts";
 import type { CheckOptions, Checked } from "./protocol.ts";
 import { setupRunPanel } from "./run-panel.ts";
@@ -68,6 +68,7 @@ function show(c: Checked): void {
   status.textContent = c.ok ? `${c.summary!.model}: checked in ${c.ms.toFixed(0)} ms` : `${errors} error(s)`;
   if (c.summary) renderSummary($("summary"), c.summary);
   if (c.dot) renderDiagram($("diagram"), c.dot).catch((e) => ($("diagram").textContent = String(e)));
+  if (!c.ok) cancelDiagram();
   for (const id of ["summary", "diagram"]) markStale($(id), !c.ok, errors);
 }
 

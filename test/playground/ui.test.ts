@@ -107,9 +107,19 @@ browserTest("a summary shown while the editor has an error is marked stale, and 
   assert.match((await page().textContent("#summary .stale-note"))!, /out of date: the definition has 1 error\(s\)/);
   assert.ok(await page().isVisible("#summary .stale-note"));
   assert.ok(await page().isVisible("#summary table"), "the last summary that checked stays, marked");
+  assert.is(await page().locator("#diagram.stale .stale-note").count(), 1);
   await setEditorText(page(), XCLIP);
   await page().waitForSelector("#summary:not(.stale)", { timeout: 30_000 });
   assert.is(await page().locator("#summary .stale-note").count(), 0);
+});
+
+browserTest("the diagram labels the token ids' edges i64 and says how many times a stack repeats", async () => {
+  await clean();
+  await page().click('#tabs button[data-tab="diagram"]');
+  await page().waitForSelector("#diagram svg", { timeout: 60_000 });
+  const labels = await page().locator("#diagram svg text").allTextContents();
+  assert.ok(labels.includes("decoder: PromptGeneratorLayer ×2"), labels.join(" | "));
+  assert.ok(labels.includes("i64[K, 77]"), labels.join(" | "));
 });
 
 browserTest("the fixture runs under a conflicting header preset and --set, and the Run tab says it did not apply them", async () => {
