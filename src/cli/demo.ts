@@ -8,12 +8,12 @@
 import type { Command } from "commander";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { cpus } from "node:os";
-import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadSplit } from "../runtime/session/data.ts";
 import { costOf, trainAndTest, type Budget, type Contender, type RunOutcome } from "../runtime/session/compare.ts";
 import { createTaskProgress } from "../runtime/train/progress.ts";
+import { CONFIG, gitCommit, mdlVersion } from "../runtime/train/run-record.ts";
 import { readRun, readRuns, type RunRecord } from "../tools/runs/read.ts";
 import { plotRuns } from "../tools/runs/plot.ts";
 import { chooseColumns, compareTable } from "../tools/runs/table.ts";
@@ -71,24 +71,22 @@ export function demoTable(runs: readonly RunOutcome[], costs: Map<string, { para
 }
 
 /** config.json of one demo run (the shape of `mdl train`'s, runtime/train/run-record.ts): what `mdl runs` reads. */
-function demoConfig(m: { name: string; file: string }, seed: number, budget: Budget, cost: { params: number; macs: number }, engineName: string, threads: string | undefined) {
+function demoConfig(m: { name: string; file: string }, ir: Contender["ir"], seed: number, budget: Budget, cost: { params: number; macs: number }, engineName: string, threads: string | undefined, commit: string | null) {
   return {
-    mdl_version: version,
-    git_commit: null,
+    mdl_version: mdlVersion(),
+    git_commit: commit,
     started_at: new Date().toISOString(),
-    model: { file: m.file, name: m.name, preset: "tiny", set: [], replace: [], remove: [] },
+    model: { file: m.file, name: ir.model, preset: "tiny", set: [], replace: [], remove: [] },
     variant: m.name,
     seed,
     flags: { ...budget, seed },
-    hyperparameters: {},
+    hyperparameters: Object.fromEntries(ir.hyper.map((h) => [h.name, h.value])),
     training: { steps: budget.steps, batch: budget.batch, accum: 1 },
     environment: { engine: engineName, threads: threads === undefined ? null : Number(threads), cpu: cpus()[0]?.model ?? "unknown", device: null, node: process.version },
     cost,
     columns: DEMO_COLUMNS,
   };
 }
-
-const version = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
 
 export function register(program: Command): void {
   const cmd = program
@@ -135,12 +133,13 @@ export function register(program: Command): void {
       // OUT/runs holds this invocation's runs only: `mdl runs compare OUT/runs` is the table printed below
       rmSync(runsDir, { recursive: true, force: true });
       const runs: RunOutcome[] = [];
+      const commit = gitCommit(join(root, "package.json"));
       const progress = createTaskProgress("auto", { label: "demo", total: seeds * contenders.length * budget.steps, unit: "steps" });
       for (let seed = 0; seed < seeds; seed++)
         for (const [i, c] of contenders.entries()) {
           const dir = join(runsDir, runFolder(c.name), `seed-${seed}`);
           mkdirSync(dir, { recursive: true });
-          writeFileAtomic(join(dir, "config.json"), JSON.stringify(demoConfig(DEMO_MODELS[i], seed, budget, costs.get(c.name)!, info.name, o.threads), null, 1) + "\n");
+          writeFileAtomic(join(dir, CONFIG), JSON.stringify(demoConfig(DEMO_MODELS[i], c.ir, seed, budget, costs.get(c.name)!, info.name, o.threads, commit), null, 1) + "\n");
           const r = await trainAndTest(c, seed, data, budget, dir, { onStep: () => progress.tick(1, `${c.name} seed ${seed}`) });
           runs.push(r);
           const rec = readRun(dir);

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { MetricsLog, type MetricsLine } from "../../runtime/train/metrics.ts";
+import { CONFIG } from "../../runtime/train/run-record.ts";
 import { ioWhy, isSystemError } from "../../util/io-error.ts";
 
 export interface RunRecord {
@@ -75,7 +76,7 @@ export function readRun(dir: string): RunRecord {
   const lines = readMetrics(dir);
   const stepLines = lines.filter((l) => typeof l.loss === "number");
   const evals = lines.flatMap((l) => (isRecord(l.eval) ? [{ step: l.step, values: numbers(l.eval) }] : []));
-  const config = readJson(join(dir, "config.json"));
+  const config = readJson(join(dir, CONFIG));
   const state = config ? undefined : latestState(dir);
   const old = isRecord(state?.config) ? state.config : {};
   const schedule = isRecord(state?.schedule) ? state.schedule : {};
