@@ -77,3 +77,31 @@ export function memberKey(m: A.Member): string {
     case "Forward": return "forward";
   }
 }
+
+/** A hyperparameter a positional argument may not bind; see `positionalTraps`. */
+export interface PositionalTrap {
+  /** The block of the chain that declares it. */
+  base: string;
+  /** The hyperparameters later links add, which a user writing positionally most likely meant. */
+  later: string[];
+}
+
+/**
+ * Positional arguments fill a derived block's hyperparameters base first, so with
+ * `block AdapterBlock(bottleneck: int = 64) extends ResidualAttentionBlock` the call `AdapterBlock(width, 32)`
+ * would set the base's `heads` and leave `bottleneck` at 64, silently when no weight shape depends on `heads`
+ * (issue 22 point 2). A base's hyperparameter with a default, followed by ones a later link adds, must be named.
+ */
+export function positionalTraps(view: BlockView): Map<string, PositionalTrap> {
+  const introducedAt = new Map<string, number>();
+  view.chain.forEach((link, k) => {
+    for (const p of (link.decl as A.BlockDecl).params) if (!introducedAt.has(p.name.name)) introducedAt.set(p.name.name, k);
+  });
+  const traps = new Map<string, PositionalTrap>();
+  for (const p of view.params) {
+    const k = introducedAt.get(p.name.name) ?? 0;
+    const later = view.params.filter((q) => (introducedAt.get(q.name.name) ?? 0) > k).map((q) => q.name.name);
+    if (p.default && later.length > 0) traps.set(p.name.name, { base: view.chain[k].name, later });
+  }
+  return traps;
+}

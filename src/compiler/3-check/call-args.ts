@@ -1,5 +1,6 @@
 /** Binding a call's arguments to parameter names, one way for builtins and block instances alike. */
 import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import type { PositionalTrap } from "../2-resolve/derive.ts";
 import { didYouMean } from "../2-resolve/suggest.ts";
 import type { Span } from "../source.ts";
 
@@ -41,4 +42,28 @@ export function bindArguments(callee: string, names: readonly string[], args: re
     given.set(name, i);
   }
   return given;
+}
+
+/**
+ * A positional argument that lands on a hyperparameter a derived block inherits with a default, while the
+ * block adds hyperparameters of its own, is an error naming the argument (issue 22 point 2): the user most
+ * likely meant one of the block's own, which the hint suggests by keyword, in order.
+ */
+export function checkPositionalTraps(
+  block: string,
+  traps: ReadonlyMap<string, PositionalTrap>,
+  args: readonly ArgSite[],
+  bound: ReadonlyMap<string, number>,
+  text: (i: number) => string,
+  out: Diagnostic[],
+): void {
+  const meant = [...new Set([...traps.values()].flatMap((t) => t.later))].filter((n) => !bound.has(n) || args[bound.get(n)!].name === undefined);
+  for (const [name, i] of bound) {
+    const trap = traps.get(name);
+    if (!trap || args[i].name !== undefined) continue;
+    const arg = text(i);
+    const instead = meant.shift();
+    const hint = instead ? `did you mean \`${instead}: ${arg}\`? (\`${name}: ${arg}\` sets the inherited one)` : `write \`${name}: ${arg}\``;
+    out.push(withHint(diag("positional_inherited", args[i].span, arg, name, block, trap.base), hint));
+  }
 }

@@ -3,7 +3,7 @@
  * parameters with whole-number shapes, and children whose names form the state-dict keys.
  */
 import type * as A from "../1-syntax/ast.ts";
-import { blockView } from "../2-resolve/derive.ts";
+import { blockView, positionalTraps, type PositionalTrap } from "../2-resolve/derive.ts";
 import type { Definition, Program } from "../2-resolve/program.ts";
 import { didYouMean } from "../2-resolve/suggest.ts";
 import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
@@ -13,7 +13,7 @@ import { BLOCK_DEPTH_LIMIT, Budget } from "../limits.ts";
 import { matchPath, parsePattern, type PathPattern } from "../paths/pattern.ts";
 import type { Span } from "../source.ts";
 import { Evaluator } from "./evaluate.ts";
-import { bindArguments } from "./call-args.ts";
+import { bindArguments, checkPositionalTraps } from "./call-args.ts";
 import { coerce } from "./hyper.ts";
 import type { Instance, ParamInst } from "./instance.ts";
 import type { Edit, ModelConfig } from "./model-config.ts";
@@ -359,7 +359,7 @@ export class Elaborator {
     const decl = { ...def.decl, params: view.params };
     const scope = new Scope();
     const inst = this.newInstance(path, prefix, "block", def.name, def, scope, me.span);
-    const given = this.bindArgs(me, decl, callerScope);
+    const given = this.bindArgs(me, decl, callerScope, positionalTraps(view));
     for (const hp of decl.params) {
       const name = hp.name.name;
       let v = given.get(name);
@@ -380,10 +380,12 @@ export class Elaborator {
     return inst;
   }
 
-  private bindArgs(me: A.InstanceExpr, decl: A.BlockDecl, callerScope: Scope): Map<string, Value> {
+  private bindArgs(me: A.InstanceExpr, decl: A.BlockDecl, callerScope: Scope, traps: Map<string, PositionalTrap>): Map<string, Value> {
     const values = me.args.map((a) => this.ev.expr(a.value, callerScope));
     const sites = me.args.map((a) => ({ name: a.name?.name, nameSpan: a.name?.span, span: a.span }));
     const bound = bindArguments(decl.name.name, decl.params.map((p) => p.name.name), sites, this.diagnostics);
+    const text = (i: number) => this.program.files.get(me.args[i].value.span.file)?.text.slice(me.args[i].value.span.start, me.args[i].value.span.end) ?? show(values[i]);
+    checkPositionalTraps(decl.name.name, traps, sites, bound, text, this.diagnostics);
     return new Map([...bound].map(([name, i]) => [name, values[i]]));
   }
 }

@@ -99,6 +99,10 @@ export const codes = {
   block_extends_cycle: e("MDL391", (chain: readonly string[]) => `a block extends itself: ${chain.join(" -> ")}`),
   bad_path_pattern: e("MDL390", (where: string, pattern: string, why: string) => `${where} \`${pattern}\` is not a path pattern: ${why}`),
 
+  // issue 22 points 2-5 (MDL360-369): derived blocks' arguments, assertions, unused members, the base's forward
+  positional_inherited: e("MDL360", (arg: string, name: string, block: string, base: string) =>
+    `positional argument \`${arg}\` of \`${block}\` would set \`${name}\`, which \`${block}\` inherits from \`${base}\` with a default; name the argument`),
+
   // 4xx IR and lowering
   ir_invalid: e("MDL401", (why: string) => `invalid IR: ${why}`),
   unsupported_op: e("MDL402", (op: string, target: string) => `operation \`${op}\` has no lowering to ${target}`),
