@@ -26,7 +26,7 @@ test("mdl viz models/xclip.mdl writes a well-formed SVG naming every top-level m
   const content = unescape(text);
   for (const name of ["visual: CrossFrameViT", "mit: MIT", "prompts_generator: VideoSpecificPrompt", "project_patches: PromptVisualProjection", "encode_text: TextTransformer"]) assert.ok(content.includes(name), name);
   assert.ok(content.includes("f32[8*B, 768]"), "the frame features leave ln_post as it makes them");
-  assert.ok(content.includes("CrossFrameBlock ×12") === false, "at depth 2 the visual transformer is one box");
+  assert.ok(!content.includes("CrossFrameBlock ×12"), "at depth 2 the visual transformer is one box");
 });
 
 test("mdl viz at depth 3 says how many times each stack repeats", () => {
