@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { fail } from "../compiler/diagnostics/diagnostic.ts";
-import { readRuns } from "../tools/runs/read.ts";
+import { loggedMetrics, readRuns } from "../tools/runs/read.ts";
 import { plotRuns, type Band } from "../tools/runs/plot.ts";
 import { chooseColumns, columnKeys, compareTable, listTable, unknownColumns, type Format } from "../tools/runs/table.ts";
 import { runCommand, writeFileAtomic } from "./io.ts";
@@ -67,6 +67,8 @@ export function register(program: Command): void {
         if (!BANDS.includes(o.band)) fail("bad_number", "--band", "--band", BANDS.join(", "), o.band);
         const found = readRuns(dirs);
         const metrics = o.metric ?? ["loss"];
+        const logged = loggedMetrics(found);
+        for (const m of metrics) if (!logged.includes(m)) fail("metric_not_logged", dirs.join(" "), m, logged.map((k) => `\`${k}\``).join(", ") || "no metrics");
         writeFileAtomic(o.out, plotRuns(found, { metrics, smooth: alpha, band: o.band as Band }));
         process.stdout.write(`${o.out}: ${metrics.join(", ")} of ${found.length} run(s)\n`);
       }),

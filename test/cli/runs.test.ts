@@ -149,7 +149,10 @@ test("bad input is a catalogued error with exit 2 and no stack trace", () => {
   r = mdl("runs", "plot", join(work, "nowhere"), "-o", join(work, "x.svg"));
   assert.is(r.status, 2);
   assert.match(r.stderr, /nowhere: error MDL561/);
-  for (const e of [r.stderr]) assert.not.match(e, /\n\s+at /);
+  assert.not.match(r.stderr, /\n\s+at /);
+  r = mdl("runs", "plot", fakes, "-o", join(work, "x.svg"), "--metric", "eval/top5");
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /error MDL562: no run here logged `eval\/top5`; they have `loss`, `lr`, `examples_per_s`, `eval\/top1`, `eval\/direction`\n/);
 });
 
 test("progress: a bar only on a TTY; on a pipe sparse lines, never a carriage return", () => {

@@ -150,6 +150,7 @@ export const codes = {
   // reading run folders back (`mdl runs`, issue 25 point 2): a run is a folder holding metrics.jsonl
   no_runs: e("MDL560", () => `no runs here: a run is a folder holding metrics.jsonl (\`mdl train --out\` and \`mdl demo\` write them)`),
   run_unreadable: e("MDL561", (why: string) => `cannot read this run: ${why}`),
+  metric_not_logged: e("MDL562", (metric: string, known: string) => `no run here logged \`${metric}\`; they have ${known}`),
   // no silent garbage (issue 26 point 5): what would run but give meaningless numbers
   nonfinite_weights: e("MDL550", (count: number, tensors: string) => `${big(count)} weight value${count === 1 ? " is" : "s are"} NaN or infinite: ${tensors}; outputs would be NaN (pass --allow-nonfinite to run anyway)`),
   nonfinite_weights_allowed: e("MDL551", (count: number, tensors: string) => `${big(count)} weight value${count === 1 ? " is" : "s are"} NaN or infinite: ${tensors}`, "warning"),

@@ -111,6 +111,13 @@ export function seriesOf(run: RunRecord, metric: string): [number, number][] {
   return run.stepLines.flatMap((l) => (typeof l[metric] === "number" && Number.isFinite(l[metric]) ? [[l.step, l[metric] as number] as [number, number]] : []));
 }
 
+/** What `seriesOf` can draw for these runs: the numeric fields of their step lines, then `eval/NAME`. */
+export function loggedMetrics(runs: readonly RunRecord[]): string[] {
+  const step = runs.flatMap((r) => r.stepLines.flatMap((l) => Object.keys(l).filter((k) => typeof l[k] === "number" && !["step", "epoch", "time"].includes(k))));
+  const evals = runs.flatMap((r) => r.evals.flatMap((e) => Object.keys(e.values).map((k) => `eval/${k}`)));
+  return [...new Set([...step, ...evals])];
+}
+
 /** The last evaluation's values (a run evaluated at its end reports those). */
 export const finalEval = (run: RunRecord): Record<string, number> => run.evals.at(-1)?.values ?? {};
 
