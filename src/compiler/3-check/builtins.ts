@@ -10,6 +10,7 @@ import { isRuleError, type ArgKind, type Builtin, type BuiltinParam } from "../o
 import type { Span } from "../source.ts";
 import { bindArguments, type ArgSite } from "./call-args.ts";
 import type { GraphBuilder } from "./graph.ts";
+import * as P from "../4-ir/dim.ts";
 import { ERROR, asPoly, dimValue, kindName, type TensorVal, type Value } from "./values.ts";
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
 
@@ -34,6 +35,24 @@ specs.size = {
     const r = a.x.shape.length;
     const ax = a.axis < 0 ? a.axis + r : a.axis;
     return ax >= 0 && ax < r ? dimValue(a.x.shape[ax]) : undefined;
+  },
+};
+
+// `stack(outs, axis: 0)`: tensors of one shape along a new axis, as one reshape each and a concat (which
+// copies: the collected list itself does not)
+specs.stack = {
+  params: [{ name: "xs", kind: "tensors" }, { name: "axis", kind: "int", default: 0 }],
+  build: (a, g, span, out) => {
+    const xs = a.xs as TensorVal[];
+    const r = xs[0].shape.length;
+    const ax = a.axis < 0 ? a.axis + r + 1 : a.axis;
+    if (ax < 0 || ax > r) {
+      out.push(diag("axis_out_of_range", span, a.axis, r + 1));
+      return undefined;
+    }
+    const lifted = xs.map((x) => g.op("reshape", [x], { shape: [...x.shape.slice(0, ax), P.constant(1), ...x.shape.slice(ax)] }, span));
+    if (lifted.some((x) => !x)) return undefined;
+    return g.op("concat", lifted as TensorVal[], { axis: ax }, span);
   },
 };
 

@@ -7,7 +7,7 @@ import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { didYouMean } from "../2-resolve/suggest.ts";
 import * as P from "../4-ir/dim.ts";
 import type { Span } from "../source.ts";
-import { indexSequence, itemsOf } from "./stacks.ts";
+import { indexSequence, itemsOf, joinLists } from "./stacks.ts";
 import { ERROR, asPoly, dimValue, flt, int, kindName, num, show, type Scope, type Sym, type Value } from "./values.ts";
 
 const numericFns: Record<string, (...x: number[]) => number> = {
@@ -169,6 +169,7 @@ export class Evaluator {
     // generically, a scalar left open (an error value, never reported) keeps the tensor's shape
     if (a === OPEN_SCALAR || b === OPEN_SCALAR) return a.k === "tensor" ? a : b.k === "tensor" ? b : OPEN_SCALAR;
     if (a.k === "error" || b.k === "error") return ERROR;
+    if (a.k === "list" && b.k === "list" && op === "+") return joinLists(a.items, b.items, span, this.diagnostics);
     if (a.k === "tensor" || b.k === "tensor") return this.tensorBinary(op, a, b, span);
     if (op === "==" || op === "!=") {
       if (this.requirements && (a.k === "dim" || b.k === "dim")) return OPEN_SCALAR;

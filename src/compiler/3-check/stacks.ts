@@ -7,6 +7,8 @@
 import type * as A from "../1-syntax/ast.ts";
 import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import * as P from "../4-ir/dim.ts";
+import { showShape } from "../ops/rule-helpers.ts";
+import type { Span } from "../source.ts";
 import type { Instance } from "./instance.ts";
 import { ERROR, kindName, type Value } from "./values.ts";
 
@@ -65,3 +67,24 @@ export function indexSequence(target: Value, items: Value[], e: A.IndexExpr, eva
   if (start.at < 0 || start.at > n || end.at < 0 || end.at > n || start.at > end.at) return outOfRange(`slice \`${start.text}:${end.text}\``, start.negative || end.negative);
   return { k: "list", items: items.slice(start.at, end.at) };
 }
+
+/**
+ * `outs + [x]`: the list that collects a loop's outputs. It holds one kind of value, and tensors of one dtype
+ * and shape, so that `outs[i]` has the same type for every i and `stack(outs)` is always defined.
+ */
+export function joinLists(a: Value[], b: Value[], span: Span, diagnostics: Diagnostic[]): Value {
+  const items = [...a, ...b];
+  const first = items[0];
+  if (first?.k === "error") return ERROR;
+  for (const v of items.slice(1)) {
+    if (v.k === "error") return ERROR;
+    const same = v.k === first.k && (v.k !== "tensor" || (first.k === "tensor" && v.t.dtype === first.t.dtype && v.t.shape.length === first.t.shape.length && v.t.shape.every((d, i) => P.equal(d, first.t.shape[i]))));
+    if (!same) {
+      diagnostics.push(diag("list_item_mismatch", span, describe(first), describe(v)));
+      return ERROR;
+    }
+  }
+  return { k: "list", items };
+}
+
+const describe = (v: Value): string => (v.k === "tensor" ? `a ${v.t.dtype} tensor ${showShape(v.t.shape)}` : `a ${kindName(v)}`);
