@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { loadCheckpoint } from "../../src/runtime/train/checkpoint.ts";
+import { gitCommit } from "../../src/runtime/train/run-record.ts";
 import { frozenParams } from "../../src/runtime/session/select.ts";
 import { checkpointFiles } from "../helpers/run-files.ts";
 import { cleanup, scratch, smallData, tinyIr } from "../session/helpers.ts";
@@ -179,7 +180,11 @@ test("killed after best/ moved past the last checkpoint: a resume puts back the 
   assert.is(json(join(out, "best", "best.json")).step, 4, "the killed run had replaced best/ at step 4");
 
   // resuming with --steps 3 makes no step: what is left is what the resume restored
-  await train([...args(out, 3), "--resume"]);
+  const first = readFileSync(join(out, "config.json"), "utf8");
+  const short = await train([...args(out, 3), "--resume"]);
+  assert.match(short.stderr, `${join(out, "config.json")}: note MDL548: resumed with flags that differ from config.json, which keeps the first start's: --steps 10 -> 3\n`);
+  assert.match(short.stderr, "  resumed  from step 3\n");
+  assert.is(readFileSync(join(out, "config.json"), "utf8"), first, "a resume keeps the first start's config.json");
   assert.equal(json(join(out, "best", "best.json")), { step: 2, metric: "loss", value: upTo3.value });
   assert.ok(weightBytes(join(out, "best")).equals(readFileSync(join(ref, "ckpt-3", "best.safetensors"))));
 
@@ -187,6 +192,18 @@ test("killed after best/ moved past the last checkpoint: a resume puts back the 
   assert.equal(json(join(out, "best", "best.json")), json(join(ref, "best", "best.json")));
   assert.ok(weightBytes(join(out, "best")).equals(weightBytes(join(ref, "best"))));
   assert.equal(evalLines(out).map((l) => [l.step, l.eval]), lines.map((l) => [l.step, l.eval]));
+});
+
+test("git_commit is null outside a repository and without git, never an error", () => {
+  const outside = scratch("no-git");
+  assert.is(gitCommit(join(outside, "m.mdl")), null);
+  const path = process.env.PATH;
+  process.env.PATH = "/nonexistent";
+  try {
+    assert.is(gitCommit("models/xclip.mdl"), null);
+  } finally {
+    process.env.PATH = path;
+  }
 });
 
 test.run();
