@@ -59,4 +59,17 @@ test("the gradients are bit for bit those without recomputation, on tfjs-wasm an
   useEngine(tfjs);
 });
 
+test("a recomputed block whose output is also collected (EVL's levels): the same gradients on tfjs-wasm", async () => {
+  await initBackend({ backend: "wasm", threads: 1 });
+  const evl = tinyIr("models/variants/evl.mdl");
+  const evlMarked = tinyIr("models/variants/evl.mdl");
+  assert.equal(applyRecompute(evlMarked, ["visual.transformer.resblocks"], "test"), []);
+  assert.ok(recomputePlan(evlMarked).size >= 2);
+  // the decoder's projection and query start at zero; started at random, gradients reach the blocks through the levels
+  for (const m of [evl, evlMarked]) for (const p of m.params) if (p.path === "evl_proj" || p.path === "evl_query") p.init = { kind: "normal", args: [0.02] };
+  const [a, b] = [await grads(engine(), evl), await grads(engine(), evlMarked)];
+  assert.ok(a.get("evl_decoder.0.ln_kv.weight")!.some((x) => x !== 0), "the first level's gradient is not zero");
+  for (const [path, x] of a) assert.ok(Buffer.from(x.buffer).equals(Buffer.from(b.get(path)!.buffer)), `${path} differs with recomputation`);
+});
+
 test.run();

@@ -18,6 +18,7 @@ const VARIANTS = {
   timesformer: "models/variants/timesformer.mdl",
   actionclip: "models/variants/actionclip.mdl",
   adapters: "models/variants/xclip-adapters.mdl",
+  evl: "models/variants/evl.mdl",
 };
 const dir = mkdtempSync(join(tmpdir(), "mdl-variants-"));
 test.before(() => initBackend({ backend: "wasm", threads: 1 }).then(() => undefined));
@@ -68,12 +69,15 @@ test("summaries and diffs against X-CLIP name what each variant changed", () => 
     timesformer: ["visual.transformer.resblocks.0.temporal_fc", 64 * 64 + 64],
     actionclip: ["mit", 8 * 64 + 6 * (3 * 64 * 64 + 3 * 64 + 64 * 64 + 64 + 4 * 64 + 64 * 256 + 256 + 256 * 64 + 64)],
     adapters: ["visual.transformer.resblocks.1.adapter", 64 * 16 + 16 + 16 * 64 + 64],
+    // 2 levels of: ln_q, ln_kv, ln_2, q/k/v (no bias), out proj, MLP
+    evl: ["evl_decoder", 2 * (3 * 128 + 3 * 64 * 64 + 64 * 64 + 64 + 64 * 256 + 256 + 256 * 64 + 64)],
   };
   const expected: Record<keyof typeof VARIANTS, RegExp> = {
     temporalConv: /~ mit: MIT -> TemporalConv/,
     timesformer: /CrossFrameBlock -> DividedSpaceTimeBlock/,
     actionclip: /~ mit: MIT -> TemporalTransformer/,
     adapters: /\+ visual\.transformer\.resblocks\.0-1\.adapter: Adapter/,
+    evl: /\+ evl_decoder: repeat/,
   };
   for (const [name, file] of Object.entries(VARIANTS) as [keyof typeof VARIANTS, string][]) {
     const s = mdl("summary", file, "--preset", "tiny", "--json");
@@ -91,10 +95,11 @@ test("a 4-frame input binds frames = 4 with no --set, and each variant predicts"
   for (const f of [VARIANTS.temporalConv, VARIANTS.actionclip]) logits(f);
 });
 
-test("zero-initialised branches: the adapters model starts as X-CLIP, TimeSformer as X-CLIP with plain CLIP blocks", () => {
+test("zero-initialised branches: the adapters model starts as X-CLIP, TimeSformer as X-CLIP with plain CLIP blocks, EVL as per-frame CLIP", () => {
   close(logits(VARIANTS.adapters), logits("models/xclip.mdl"), 1e-5, "adapters vs X-CLIP");
   const plain = logits("models/xclip.mdl", "--replace", "visual.transformer.resblocks.*=ResidualAttentionBlock(width)");
   close(logits(VARIANTS.timesformer), plain, 1e-5, "TimeSformer vs X-CLIP with ResidualAttentionBlock");
+  close(logits(VARIANTS.evl), logits("models/variants/clip-meanpool.mdl"), 1e-5, "EVL (zero projection) vs per-frame CLIP");
 });
 
 /**
@@ -107,6 +112,7 @@ const TRAINING: Record<keyof typeof VARIANTS, { flags: string[]; trained: RegExp
   timesformer: { flags: ["--train-only", "**.temporal_*"], trained: /\.temporal_(ln|attn|fc)\./ },
   actionclip: { flags: ["--freeze", "visual.**", "--freeze", "encode_text"], trained: /^(mit\.|logit_scale$)/ },
   adapters: { flags: ["--train-only", "**.adapter"], trained: /\.adapter\./ },
+  evl: { flags: ["--train-only", "evl_*"], trained: /^evl_/ },
 };
 
 test("20 tiny training steps change exactly the intended tensors (checkpoint against the initial weights)", async () => {
