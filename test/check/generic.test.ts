@@ -49,9 +49,9 @@ block B(d: int, h: int) {
 test("a derived block nobody instantiates is checked as its chain merged: inherited names resolve, new mistakes do not", () => {
   const src = (extra: string) => `import { Linear, ResidualAttentionBlock } from "std"
 block Adapted(r: int = 4) extends ResidualAttentionBlock {
-  adapter = Linear(dim, dim / r)
+  adapter = Linear(dim, dim)
   forward(x: [B, N, dim]) -> [B, N, dim] {
-    x = x + attn(ln_1(x))
+    x = x + adapter(attn(ln_1(x)))
     return x + mlp(ln_2(${extra}))
   }
 }`;

@@ -2,7 +2,7 @@
 import type { CstNode, IRecognitionException, ILexingError, IToken } from "chevrotain";
 import { CLOSE_BRACKETS, lexer, Name as NameToken, OPEN_BRACKETS } from "../../../grammar/tokens.ts";
 import { parser } from "../../../grammar/parser.ts";
-import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { checkAstDepth, checkSourceSize, DEFAULT_LIMITS, scanNesting, scanOperatorChains } from "../limits.ts";
 import type { FileAst } from "./ast.ts";
 import { toAst } from "./to-ast.ts";
@@ -25,7 +25,12 @@ export function parseSource(file: string, text: string, maxBytes = DEFAULT_LIMIT
   const tooDeep = scanNesting(file, lexed.tokens) ?? scanOperatorChains(file, lexed.tokens);
   if (tooDeep) return { value: emptyFile(file), diagnostics: [...diagnostics, tooDeep], comments };
   const { cst, keywords, errors } = parseDeclarations(lexed.tokens);
-  for (const t of keywords) diagnostics.push(diag("unexpected_token", { file, start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 }, `\`${t.image}\``, `a name (\`${t.image}\` is a keyword)`));
+  for (const t of keywords) {
+    const d = diag("unexpected_token", { file, start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 }, `\`${t.image}\``, `a name (\`${t.image}\` is a keyword)`);
+    // the spelling of Python and Java; mdl calls the base's forward as `super(x)` (issue 22 point 5)
+    const superForward = t.image === "forward" && /\bsuper\s*\.\s*$/.test(text.slice(Math.max(0, t.startOffset - 16), t.startOffset));
+    diagnostics.push(superForward ? withHint(d, "a derived block calls its base's forward as `super(x)`") : d);
+  }
   // Recovery re-synchronises token by token; report the first error of a line, not the cascade after it.
   // A bad character or an unterminated string already explains what the parser trips over on its line.
   let lastLine = -1;

@@ -15,6 +15,7 @@ import type { Span } from "../source.ts";
 import { Evaluator } from "./evaluate.ts";
 import { bindArguments, checkPositionalTraps } from "./call-args.ts";
 import { coerce } from "./hyper.ts";
+import { usedNames, warnUnused } from "./unused.ts";
 import type { Instance, ParamInst } from "./instance.ts";
 import type { Edit, ModelConfig } from "./model-config.ts";
 import { Scope, kindName, show, type Value } from "./values.ts";
@@ -39,6 +40,8 @@ export class Elaborator {
   private readonly ev: Evaluator;
   private readonly stack: string[] = [];
   private readonly patterns = new Map<Edit, PathPattern | null>();
+  /** Removals of members that are not optional, decided once the owner's forward is known (`settle`). */
+  private removals: { owner: Instance; member: string; path: string; span: Span }[] = [];
 
   constructor(
     private readonly program: Program,
@@ -60,6 +63,7 @@ export class Elaborator {
     const inst = this.newInstance("", "", "block", def.name, def, this.modelScope, def.decl.span);
     inst.forward = this.cfg.forward;
     for (const { member, file } of this.cfg.members) this.member(inst, member, file);
+    this.settle(inst);
     for (const e of this.cfg.edits) {
       if (!e.used) {
         const paths = this.allPaths(inst);
@@ -81,7 +85,22 @@ export class Elaborator {
     this.stack.push(def.name);
     for (const { member, file } of view.members) this.member(inst, member, file);
     this.stack.pop();
+    inst.forwards = forwardsOf(view.chain);
+    this.settle(inst);
     return inst;
+  }
+
+  /**
+   * After an instance's members: a `remove` of a member that is not optional stands only when no forward uses
+   * it (issue 22 point 4); members no forward uses are warnings.
+   */
+  private settle(inst: Instance): void {
+    const used = usedNames(inst);
+    for (const r of this.removals.filter((x) => x.owner === inst)) {
+      if (!used || used.has(r.member)) this.diagnostics.push(diag("not_optional", r.span, r.path));
+    }
+    this.removals = this.removals.filter((x) => x.owner !== inst);
+    warnUnused(inst, this.diagnostics);
   }
 
   evaluate(e: A.Expr, scope: Scope): Value {
@@ -223,7 +242,7 @@ export class Elaborator {
     parent.memberOrder.push(last.name);
     const edit = this.editFor(childPath);
     if (edit?.kind === "remove") {
-      if (!optional) this.diagnostics.push(diag("not_optional", edit.span, childPath));
+      if (!optional) this.removals.push({ owner: inst, member: path.map((p) => p.name).join("."), path: childPath, span: edit.span });
       parent.members.set(last.name, null);
       return;
     }
@@ -377,6 +396,8 @@ export class Elaborator {
     this.stack.push(def.name);
     for (const { member, file: from } of view.members) this.member(inst, member, from);
     this.stack.pop();
+    inst.forwards = forwardsOf(view.chain);
+    this.settle(inst);
     return inst;
   }
 
@@ -388,6 +409,10 @@ export class Elaborator {
     checkPositionalTraps(decl.name.name, traps, sites, bound, text, this.diagnostics);
     return new Map([...bound].map(([name, i]) => [name, values[i]]));
   }
+}
+
+function forwardsOf(chain: Definition[]): A.ForwardDecl[] {
+  return chain.flatMap((link) => link.decl.members.filter((m): m is A.ForwardDecl => m.kind === "Forward"));
 }
 
 function argSpan(me: A.InstanceExpr, decl: A.BlockDecl, name: string): Span {

@@ -16,6 +16,7 @@ import type { Instance } from "./instance.ts";
 import { showShape } from "../ops/rule-helpers.ts";
 import { indexTensor } from "./indexing.ts";
 import { itemsOf } from "./stacks.ts";
+import { baseForward, SUPER } from "./unused.ts";
 import { inputShape, pattern, showPattern, unify, type Binding, type Pattern, type PatternDim } from "./unify.ts";
 import { ERROR, Scope, asPoly, dimValue, int, kindName, type TensorVal, type Value } from "./values.ts";
 
@@ -24,6 +25,8 @@ const MAX_DEPTH = 64;
 
 interface Frame {
   inst: Instance;
+  /** The forward running: the instance's own, or a base's reached through `super(...)`. */
+  fwd?: A.ForwardDecl;
 }
 
 export class ForwardChecker extends Evaluator {
@@ -70,7 +73,7 @@ export class ForwardChecker extends Evaluator {
       const t = this.graph.input(p.name.name, this.dtypeOf(p.type), shape, p.span);
       scope.set(p.name.name, { k: "tensor", t });
     }
-    this.frames.push({ inst: root });
+    this.frames.push({ inst: root, fwd });
     const result = this.body(fwd.body, scope) ?? this.missingReturn(root, fwd);
     this.frames.pop();
     const bound: Binding = { dims: new Map(this.graph.symbols.map((s) => [s, P.symbol(s)])) };
@@ -199,6 +202,7 @@ export class ForwardChecker extends Evaluator {
 
   override callOther(e: A.CallExpr, scope: Scope, values?: Value[]): Value {
     const args: CallArg[] = e.args.map((a, i) => ({ name: a.name?.name, nameSpan: a.name?.span, value: values?.[i] ?? this.expr(a.value, scope), span: a.span }));
+    if (e.callee.kind === "Name" && e.callee.name === SUPER && !scope.has(SUPER)) return this.callSuper(e, args);
     if (e.callee.kind === "Name" && !scope.has(e.callee.name) && !this.paramValue(e.callee.name, e.callee.span)) {
       return callBuiltin(e.callee.name, args, this.graph, e.span, this.diagnostics);
     }
@@ -252,8 +256,21 @@ export class ForwardChecker extends Evaluator {
     return x;
   }
 
-  private callBlock(inst: Instance, args: Value[], span: Span): Value {
-    const fwd = inst.forward;
+  /**
+   * `super(x)` in a derived block's forward: the forward of the block it extends, run on this instance (its
+   * members, parameters and scope), so the IR holds the base's operations inline (issue 22 point 5).
+   */
+  private callSuper(e: A.CallExpr, args: CallArg[]): Value {
+    const frame = this.frames[this.frames.length - 1];
+    const base = frame?.fwd && baseForward(frame.inst, frame.fwd);
+    if (!frame || !base) return this.report(diag("no_base_forward", e.callee.span, frame?.inst.blockName ?? SUPER));
+    if (args.some((a) => a.value.k === "error")) return ERROR;
+    const named = args.find((a) => a.name);
+    if (named) return this.report(diag("unknown_keyword", named.span, named.name!, SUPER, []));
+    return this.callBlock(frame.inst, args.map((a) => a.value), e.span, base);
+  }
+
+  private callBlock(inst: Instance, args: Value[], span: Span, fwd = inst.forward): Value {
     if (!fwd) return this.report(diag("no_forward", span, inst.blockName));
     if (args.length !== fwd.inputs.length) {
       return this.interfaceError(inst, span, diag("arity", span, inst.blockName, String(fwd.inputs.length), args.length), `it takes ${fwd.inputs.length} input${fwd.inputs.length === 1 ? "" : "s"}, the call passes ${args.length}`);
@@ -276,7 +293,7 @@ export class ForwardChecker extends Evaluator {
     const scope = this.bodyScope(inst);
     for (const [name, p] of b.dims) if (!scope.has(name)) scope.set(name, dimValue(p));
     fwd.inputs.forEach((p, i) => scope.set(p.name.name, args[i]));
-    this.frames.push({ inst });
+    this.frames.push({ inst, fwd });
     const result = this.body(fwd.body, scope) ?? this.missingReturn(inst, fwd);
     this.frames.pop();
     const outs = this.checkOutputs(inst, fwd, result, b, span);

@@ -28,6 +28,8 @@ export interface Instance {
   memberOrder: string[];
   optional: Set<string>;
   forward?: ForwardDecl;
+  /** The forwards of a derived block's chain, base first (the last is `forward`); `super(x)` runs the one before. */
+  forwards?: ForwardDecl[];
   span: Span;
   replaced?: { from: string; by: string; span: Span };
   /** Declared `recompute`: training recomputes this instance's activations in the backward pass. */

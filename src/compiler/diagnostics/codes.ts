@@ -102,6 +102,8 @@ export const codes = {
   // issue 22 points 2-5 (MDL360-369): derived blocks' arguments, assertions, unused members, the base's forward
   positional_inherited: e("MDL360", (arg: string, name: string, block: string, base: string) =>
     `positional argument \`${arg}\` of \`${block}\` would set \`${name}\`, which \`${block}\` inherits from \`${base}\` with a default; name the argument`),
+  unused_member: e("MDL361", (member: string, block: string) => `\`${member}\` of \`${block}\` is used by no forward; call it in \`forward\`, or remove it`, "warning"),
+  no_base_forward: e("MDL362", (block: string) => `\`super(...)\` runs the forward of the block that \`${block}\` extends, and \`${block}\` extends none with a forward`),
 
   // 4xx IR and lowering
   ir_invalid: e("MDL401", (why: string) => `invalid IR: ${why}`),
