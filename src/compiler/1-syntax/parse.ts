@@ -143,6 +143,12 @@ function parseError(file: string, text: string, e: IRecognitionException): Diagn
   if (type === "Int" || type === "Float") {
     // `1.2.3` lexes as `1.2` then `.3` (and `1..2` as `1.` then `.2`): report the whole literal
     const prev = text[t.startOffset - 1] ?? "";
+    // `blocks.0(x)`: a dotted index is a path (`replace blocks.0 = ...`); in an expression a layer is `blocks[0]`
+    const before = /([A-Za-z_][A-Za-z0-9_]*)\.$/.exec(text.slice(Math.max(0, t.startOffset - 101), t.startOffset));
+    if (type === "Int" && before && !/^\d/.test(before[1])) {
+      const d = diag("unexpected_token", { file, start: t.startOffset - 1, end: span.end }, `\`.${t.image}\``, expected);
+      return withHint(d, `a layer of a stack is \`${before[1]}[${t.image}]\` in an expression; \`${before[1]}.${t.image}\` is a path, for \`replace\` and \`remove\``);
+    }
     if (prev === "." || (t.image.startsWith(".") && /\d/.test(prev))) {
       let start = t.startOffset;
       while (start > 0 && /[\d.]/.test(text[start - 1])) start--;
