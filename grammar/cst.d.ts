@@ -108,6 +108,7 @@ export interface MemberCstNode extends CstNode {
 
 export type MemberCstChildren = {
   letMember?: LetMemberCstNode[];
+  assertMember?: AssertMemberCstNode[];
   paramMember?: ParamMemberCstNode[];
   subModule?: SubModuleCstNode[];
   useMember?: UseMemberCstNode[];
@@ -124,6 +125,18 @@ export type LetMemberCstChildren = {
   Name: IToken[];
   Equals: IToken[];
   expr: ExprCstNode[];
+};
+
+export interface AssertMemberCstNode extends CstNode {
+  name: "assertMember";
+  children: AssertMemberCstChildren;
+}
+
+export type AssertMemberCstChildren = {
+  Assert: IToken[];
+  expr: ExprCstNode[];
+  Comma?: IToken[];
+  StringLit?: IToken[];
 };
 
 export interface ParamMemberCstNode extends CstNode {
@@ -632,6 +645,7 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   typeRef(children: TypeRefCstChildren, param?: IN): OUT;
   member(children: MemberCstChildren, param?: IN): OUT;
   letMember(children: LetMemberCstChildren, param?: IN): OUT;
+  assertMember(children: AssertMemberCstChildren, param?: IN): OUT;
   paramMember(children: ParamMemberCstChildren, param?: IN): OUT;
   subModule(children: SubModuleCstChildren, param?: IN): OUT;
   useMember(children: UseMemberCstChildren, param?: IN): OUT;

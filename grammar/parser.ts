@@ -103,10 +103,11 @@ export class MdlParser extends CstParser {
     });
   });
 
-  /** Member : LetMember | ParamMember | SubModule | UseMember | Forward */
+  /** Member : LetMember | ParamMember | SubModule | UseMember | AssertMember | Forward */
   member = this.RULE("member", () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.letMember) },
+      { ALT: () => this.SUBRULE(this.assertMember) },
       { ALT: () => this.SUBRULE(this.paramMember) },
       { ALT: () => this.SUBRULE(this.subModule) },
       { ALT: () => this.SUBRULE(this.useMember) },
@@ -120,6 +121,16 @@ export class MdlParser extends CstParser {
     this.CONSUME(T.Name);
     this.CONSUME(T.Equals);
     this.SUBRULE(this.expr);
+  });
+
+  /** AssertMember : "assert" Expr ("," String)?     (a condition on the hyperparameters, checked at each instance) */
+  assertMember = this.RULE("assertMember", () => {
+    this.CONSUME(T.Assert);
+    this.SUBRULE(this.expr);
+    this.OPTION(() => {
+      this.CONSUME(T.Comma);
+      this.CONSUME(T.StringLit);
+    });
   });
 
   /** ParamMember : "param" Name ":" ShapeType ("=" Expr)? ("if" Expr)? */

@@ -32,6 +32,7 @@ export const False = kw("false");
 export const And = kw("and");
 export const Or = kw("or");
 export const Not = kw("not");
+export const Assert = kw("assert");
 
 /** A `*` or `**` that follows `replace`, `remove` or a dot: a wildcard path segment. */
 const wildSegment = (tokens: IToken[]): boolean => {
@@ -101,7 +102,7 @@ export const RCurly = createToken({ name: "RCurly", pattern: /\}/ });
 export const OPEN_BRACKETS: ReadonlySet<string> = new globalThis.Set([LParen, LBracket, LCurly].map((t) => t.name));
 export const CLOSE_BRACKETS: ReadonlySet<string> = new globalThis.Set([RParen, RBracket, RCurly].map((t) => t.name));
 
-export const keywords = [Import, From, Block, Model, Extends, Preset, Param, Let, Forward, Return, For, In, If, Else, Repeat, As, Seq, Use, Optional, Recompute, Set, Replace, Remove, True, False, And, Or, Not];
+export const keywords = [Import, From, Block, Model, Extends, Preset, Param, Let, Forward, Return, For, In, If, Else, Repeat, As, Seq, Use, Optional, Recompute, Set, Replace, Remove, True, False, And, Or, Not, Assert];
 
 export const allTokens: TokenType[] = [
   WhiteSpace, Comment, Arrow, Ellipsis, Float, Int, StringLit,

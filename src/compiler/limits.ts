@@ -91,7 +91,7 @@ const OPERAND_ENDS = new Set(["Name", "Int", "Float", "StringLit", "True", "Fals
 const CHAIN_ENDS = new Set([
   "Plus", "Star", "Slash", "SlashSlash", "Percent", "At", "EqEq", "NotEq", "LtEq", "GtEq", "Lt", "Gt", "And", "Or",
   "Comma", "Equals", "Colon", "Arrow", "Semicolon", "Let", "Return", "For", "Param", "Forward", "Use", "Optional",
-  "Repeat", "Seq", "Preset", "Set", "Replace", "Remove", "Block", "Model", "Import",
+  "Repeat", "Seq", "Preset", "Set", "Replace", "Remove", "Block", "Model", "Import", "Assert",
 ]);
 
 /**

@@ -61,5 +61,5 @@ export function memberNamed(view: View, name: string): Member | undefined {
 /** The span of the name a member declares (all of a dotted sub-module path). */
 export function memberNameSpan(m: A.Member): A.Ident["span"] | undefined {
   if (m.kind === "SubModule") return { file: m.path[0].span.file, start: m.path[0].span.start, end: m.path[m.path.length - 1].span.end };
-  return m.kind === "Forward" ? undefined : m.name.span;
+  return m.kind === "Forward" || m.kind === "AssertMember" ? undefined : m.name.span;
 }

@@ -109,7 +109,7 @@ const same = (a: A.BlockDecl | A.ModelDecl, b: A.BlockDecl | A.ModelDecl) => a.n
 /** Where a declaration itself states a hyperparameter or member of this name. */
 function declaredIn(decl: A.BlockDecl | A.ModelDecl, name: string): Span[] {
   const params = decl.params.filter((p) => p.name.name === name).map((p) => p.name.span);
-  const members = decl.members.flatMap((m) => (m.kind === "SubModule" ? (m.path[0].name === name ? [m.path[0].span] : []) : m.kind !== "Forward" && m.name.name === name ? [m.name.span] : []));
+  const members = decl.members.flatMap((m) => (m.kind === "SubModule" ? (m.path[0].name === name ? [m.path[0].span] : []) : m.kind !== "Forward" && m.kind !== "AssertMember" && m.name.name === name ? [m.name.span] : []));
   return [...params, ...members];
 }
 

@@ -10,8 +10,8 @@ import { definitionOf, viewOf } from "./inherited.ts";
 
 const { Class: CLASS, Method: METHOD, Property: PROPERTY, Field: FIELD, Variable: VARIABLE, Module: MODULE, TypeParameter: TYPE_PARAMETER } = SymbolKind;
 type Symbol = DocumentSymbol;
-const KIND: Record<A.Member["kind"], SymbolKind> = { SubModule: FIELD, UseMember: FIELD, ParamMember: PROPERTY, LetMember: VARIABLE, Forward: METHOD };
-const nameOf = (m: A.Member) => (m.kind === "SubModule" ? m.path.map((p) => p.name).join(".") : m.kind === "Forward" ? "forward" : m.name.name);
+const KIND: Record<A.Member["kind"], SymbolKind> = { SubModule: FIELD, UseMember: FIELD, ParamMember: PROPERTY, LetMember: VARIABLE, AssertMember: VARIABLE, Forward: METHOD };
+const nameOf = (m: A.Member) => (m.kind === "SubModule" ? m.path.map((p) => p.name).join(".") : m.kind === "Forward" ? "forward" : m.kind === "AssertMember" ? "assert" : m.name.name);
 
 export function documentSymbols(at: Located): Symbol[] {
   const file = at.analysis.program.files.get(at.path);
@@ -35,6 +35,8 @@ export function documentSymbols(at: Located): Symbol[] {
         return sym(m.name.name, VARIABLE, m, m.name, "let");
       case "Forward":
         return sym("forward", METHOD, m, m);
+      case "AssertMember":
+        return sym("assert", VARIABLE, m, m, m.message);
     }
   };
   const inherited = (d: A.BlockDecl | A.ModelDecl): Symbol[] => {

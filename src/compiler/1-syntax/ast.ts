@@ -68,7 +68,7 @@ export interface ModelDecl extends NodeBase {
   train?: TrainDecl[];
 }
 
-export type Member = LetMember | ParamMember | SubModule | UseMember | ForwardDecl;
+export type Member = LetMember | ParamMember | SubModule | UseMember | AssertMember | ForwardDecl;
 
 /** LetMember : "let" Name "=" Expr */
 export interface LetMember extends NodeBase {
@@ -98,6 +98,13 @@ export interface SubModule extends NodeBase {
   path: Ident[];
   module: ModuleExpr;
   cond?: Expr;
+}
+
+/** AssertMember : "assert" Expr ("," String)? */
+export interface AssertMember extends NodeBase {
+  kind: "AssertMember";
+  cond: Expr;
+  message?: string;
 }
 
 /** UseMember : "optional"? "use" Name "=" ModuleExpr */

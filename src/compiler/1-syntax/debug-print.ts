@@ -47,6 +47,8 @@ function member(m: A.Member, depth: number, line: Line): void {
       return line(depth, `SubModule ${m.optional ? "optional " : ""}${m.recompute ? "recompute " : ""}${path(m.path)} = ${moduleExpr(m.module)}${m.cond ? ` if ${expr(m.cond)}` : ""}`);
     case "UseMember":
       return line(depth, `Use ${m.optional ? "optional " : ""}${m.name.name} = ${moduleExpr(m.module)}`);
+    case "AssertMember":
+      return line(depth, `Assert ${expr(m.cond)}${m.message !== undefined ? `, ${JSON.stringify(m.message)}` : ""}`);
     case "Forward": {
       const outs = m.outputs.map((o) => (o.name ? `${o.name.name}: ${shape(o.type)}` : shape(o.type))).join(", ");
       line(depth, `Forward(${m.inputs.map((i) => `${i.name.name}: ${shape(i.type)}`).join(", ")}) -> ${m.tupleOutputs ? `(${outs})` : outs}`);

@@ -179,6 +179,8 @@ class SourcePrinter {
         return [m.optional ? "optional " : "", m.recompute ? "recompute " : "", this.path(m.path), " = ", this.moduleExpr(m.module), m.cond ? [" if ", this.expr(m.cond)] : ""];
       case "UseMember":
         return [m.optional ? "optional " : "", "use ", m.name.name, " = ", this.moduleExpr(m.module)];
+      case "AssertMember":
+        return ["assert ", this.expr(m.cond), m.message !== undefined ? [", ", str(m.message)] : ""];
       case "Forward":
         return this.forward(m);
     }

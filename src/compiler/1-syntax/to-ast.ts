@@ -219,6 +219,12 @@ class Visitor {
         if (cond) s.cond = cond;
         return s;
       }
+      case "assertMember": {
+        const cond = this.expr(this.node(k, "expr"));
+        const message = this.tok(k, "StringLit");
+        if (!cond) return undefined;
+        return message ? { kind: "AssertMember", cond, message: this.stringValue(message), span } : { kind: "AssertMember", cond, span };
+      }
       case "useMember": {
         const name = this.tok(k, "Name");
         const module = this.moduleExpr(this.node(k, "moduleExpr"));

@@ -73,6 +73,8 @@ export function blockView(program: Program, def: Definition & { decl: A.BlockDec
 export function memberKey(m: A.Member): string {
   switch (m.kind) {
     case "LetMember": case "ParamMember": case "UseMember": return m.name.name;
+    // every assertion of a chain holds: none overrides another
+    case "AssertMember": return `assert@${m.span.file}:${m.span.start}`;
     case "SubModule": return m.path.map((p) => p.name).join(".");
     case "Forward": return "forward";
   }

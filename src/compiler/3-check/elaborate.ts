@@ -6,7 +6,7 @@ import type * as A from "../1-syntax/ast.ts";
 import { blockView, positionalTraps, type PositionalTrap } from "../2-resolve/derive.ts";
 import type { Definition, Program } from "../2-resolve/program.ts";
 import { didYouMean } from "../2-resolve/suggest.ts";
-import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { diag, withHint, withNote, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import type { Init } from "../4-ir/schema.ts";
 import { DType, dtypeNamed } from "../ops/types.ts";
 import { BLOCK_DEPTH_LIMIT, Budget } from "../limits.ts";
@@ -42,6 +42,7 @@ export class Elaborator {
   private readonly patterns = new Map<Edit, PathPattern | null>();
   /** Removals of members that are not optional, decided once the owner's forward is known (`settle`). */
   private removals: { owner: Instance; member: string; path: string; span: Span }[] = [];
+  private readonly failedAsserts = new Set<string>();
 
   constructor(
     private readonly program: Program,
@@ -136,10 +137,33 @@ export class Elaborator {
       case "UseMember":
         this.addChild(inst, [m.name], m.module, file, m.optional, undefined, true, m.span, false);
         return;
+      case "AssertMember":
+        return this.assertion(inst, m);
       case "SubModule":
         this.addChild(inst, m.path, m.module, file, m.optional, m.cond, false, m.span, m.recompute);
         return;
     }
+  }
+
+  /**
+   * `assert cond, "message"` (issue 22 point 4), with the hyperparameters and lets before it: a failure is reported
+   * at the call that made the instance, naming its path (once per call, for the first layer of a stack that fails),
+   * with the assertion as a note. Open in a block checked on its own, where the hyperparameters are symbols.
+   */
+  private assertion(inst: Instance, m: A.AssertMember): void {
+    const v = this.ev.expr(m.cond, inst.scope);
+    if (v.k === "sym" || v.k === "error" || (v.k === "bool" && v.v)) return;
+    if (v.k !== "bool") {
+      this.diagnostics.push(diag("bad_condition", m.cond.span, kindName(v)));
+      return;
+    }
+    const at = inst.path ? inst.span : m.span;
+    const key = `${at.file}:${at.start}:${m.span.file}:${m.span.start}`;
+    if (this.failedAsserts.has(key)) return;
+    this.failedAsserts.add(key);
+    const text = m.message ?? `\`${this.program.files.get(m.cond.span.file)?.text.slice(m.cond.span.start, m.cond.span.end) ?? "assert"}\` does not hold`;
+    const d = diag("assert_failed", at, text, inst.path ? `\`${inst.path}\` (block \`${inst.blockName}\`)` : `the model \`${inst.blockName}\``);
+    this.diagnostics.push(inst.path ? withNote(d, "asserted here", m.span) : d);
   }
 
   private cond(expr: A.Expr | undefined, scope: Scope): boolean {

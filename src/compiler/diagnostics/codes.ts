@@ -104,6 +104,7 @@ export const codes = {
     `positional argument \`${arg}\` of \`${block}\` would set \`${name}\`, which \`${block}\` inherits from \`${base}\` with a default; name the argument`),
   unused_member: e("MDL361", (member: string, block: string) => `\`${member}\` of \`${block}\` is used by no forward; call it in \`forward\`, or remove it`, "warning"),
   no_base_forward: e("MDL362", (block: string) => `\`super(...)\` runs the forward of the block that \`${block}\` extends, and \`${block}\` extends none with a forward`),
+  assert_failed: e("MDL363", (what: string, where: string) => `assertion failed for ${where}: ${what}`),
 
   // 4xx IR and lowering
   ir_invalid: e("MDL401", (why: string) => `invalid IR: ${why}`),
