@@ -58,7 +58,7 @@ block AdapterBlock(r: int = 2) extends ResidualAttentionBlock {
     return x + mlp(ln_2(x))
   }
 }
-model M { layer = ${block}(8, 2) forward(x: [1, 3, 8]) -> [1, 3, 8] { return layer(x) } }`;
+model M { layer = ${block}(8, heads: 2) forward(x: [1, 3, 8]) -> [1, 3, 8] { return layer(x) } }`;
   const plain = clean(build("m.mdl", {}, { "m.mdl": text("ResidualAttentionBlock") }));
   const derived = clean(build("m.mdl", {}, { "m.mdl": text("AdapterBlock") }));
   const shapes = (ir: typeof plain) => new Map(ir.params.map((p) => [p.path, p.shape.join("x")]));
