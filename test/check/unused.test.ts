@@ -59,4 +59,21 @@ model M(d: int = 8) {
   assert.equal(r.diagnostics.map((d) => `${d.code} ${d.message}`), ["MDL361 `norm` of `B3` is used by no forward; call it in `forward`, or remove it"]);
 });
 
+test("a variant model's forward calls its base model's with super(...): the base's graph, then its own step", () => {
+  const text = `import { XCLIP } from "./models/xclip.mdl"
+model XCLIPScaled extends XCLIP {
+  param extra_scale: [] = fill(1.0)
+  forward(video: f32[B, frames, 3, resolution, resolution], text: i64[K, context]) -> (logits: [B, K]) {
+    let out = super(video, text)
+    return (logits: extra_scale * out.logits)
+  }
+}`;
+  const r = compileText(text, { preset: "tiny" });
+  assert.equal(r.diagnostics.map((d) => d.code), []);
+  const ir = r.value!;
+  assert.ok(ir.params.some((p) => p.path === "mit.positional_embedding") && ir.params.some((p) => p.path === "extra_scale"));
+  const last = ir.graph.nodes[ir.graph.nodes.length - 1];
+  assert.is(last.op, "mul", "the variant's own step comes last");
+});
+
 test.run();

@@ -64,6 +64,7 @@ export class Elaborator {
     const inst = this.newInstance("", "", "block", def.name, def, this.modelScope, def.decl.span);
     inst.forward = this.cfg.forward;
     for (const { member, file } of this.cfg.members) this.member(inst, member, file);
+    inst.forwards = forwardsOf(this.cfg.chain);
     this.settle(inst);
     for (const e of this.cfg.edits) {
       if (!e.used) {
