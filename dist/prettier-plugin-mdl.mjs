@@ -9349,6 +9349,7 @@ var False = kw("false");
 var And = kw("and");
 var Or = kw("or");
 var Not = kw("not");
+var Assert = kw("assert");
 var wildSegment = (tokens) => {
   const [prev, last2] = [tokens.at(-2)?.image, tokens.at(-1)?.image];
   return (last2 === "*" || last2 === "**") && (prev === "." || prev === "replace" || prev === "remove");
@@ -9400,7 +9401,9 @@ var LBracket = createToken({ name: "LBracket", pattern: /\[/ });
 var RBracket = createToken({ name: "RBracket", pattern: /\]/ });
 var LCurly = createToken({ name: "LCurly", pattern: /\{/ });
 var RCurly = createToken({ name: "RCurly", pattern: /\}/ });
-var keywords = [Import, From, Block, Model, Extends, Preset, Param, Let, Forward, Return, For, In, If, Else, Repeat, As, Seq, Use, Optional, Recompute, Set3, Replace, Remove, True, False, And, Or, Not];
+var OPEN_BRACKETS = new globalThis.Set([LParen, LBracket, LCurly].map((t) => t.name));
+var CLOSE_BRACKETS = new globalThis.Set([RParen, RBracket, RCurly].map((t) => t.name));
+var keywords = [Import, From, Block, Model, Extends, Preset, Param, Let, Forward, Return, For, In, If, Else, Repeat, As, Seq, Use, Optional, Recompute, Set3, Replace, Remove, True, False, And, Or, Not, Assert];
 var allTokens = [
   WhiteSpace,
   Comment,
@@ -9534,10 +9537,11 @@ var MdlParser = class extends CstParser {
       this.CONSUME(RParen);
     });
   });
-  /** Member : LetMember | ParamMember | SubModule | UseMember | Forward */
+  /** Member : LetMember | ParamMember | SubModule | UseMember | AssertMember | Forward */
   member = this.RULE("member", () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.letMember) },
+      { ALT: () => this.SUBRULE(this.assertMember) },
       { ALT: () => this.SUBRULE(this.paramMember) },
       { ALT: () => this.SUBRULE(this.subModule) },
       { ALT: () => this.SUBRULE(this.useMember) },
@@ -9550,6 +9554,15 @@ var MdlParser = class extends CstParser {
     this.CONSUME(Name);
     this.CONSUME(Equals);
     this.SUBRULE(this.expr);
+  });
+  /** AssertMember : "assert" Expr ("," String)?     (a condition on the hyperparameters, checked at each instance) */
+  assertMember = this.RULE("assertMember", () => {
+    this.CONSUME(Assert);
+    this.SUBRULE(this.expr);
+    this.OPTION(() => {
+      this.CONSUME(Comma);
+      this.CONSUME(StringLit);
+    });
   });
   /** ParamMember : "param" Name ":" ShapeType ("=" Expr)? ("if" Expr)? */
   paramMember = this.RULE("paramMember", () => {
@@ -9711,12 +9724,16 @@ var MdlParser = class extends CstParser {
     this.CONSUME(Return);
     this.SUBRULE(this.expr);
   });
-  /** For : "for" Name "in" Path Body */
+  /** For : "for" (Name ",")? Name "in" Expr Body      (a stack, a slice of one, or a list; the first name is the index) */
   forStmt = this.RULE("forStmt", () => {
     this.CONSUME(For);
     this.CONSUME(Name);
+    this.OPTION(() => {
+      this.CONSUME(Comma);
+      this.CONSUME2(Name);
+    });
     this.CONSUME(In);
-    this.SUBRULE(this.path);
+    this.SUBRULE(this.expr);
     this.SUBRULE(this.body);
   });
   /** If : "if" Expr Body ("else" (If | Body))? */
@@ -9986,6 +10003,10 @@ var codes = {
   output_unwritable: e("MDL004", (why) => `cannot write output: ${why}`),
   bad_count: e("MDL005", (option, min, got) => `\`${option}\` must be a whole number of at least ${min}, got \`${got}\``),
   bad_number: e("MDL006", (option, what, got) => `\`${option}\` must be ${what}, got \`${got}\``),
+  // one error path (issue 26.2): a failed read or write names the file and what failed, in words; a bug is one line
+  io_failed: e("MDL007", (what, why) => `cannot ${what}: ${why}`),
+  stdout_unwritable: e("MDL008", (why) => `cannot write to standard output: ${why}`),
+  internal_error: e("MDL009", (message) => `internal error: ${message}`),
   // 1xx syntax
   unexpected_token: e("MDL101", (found, expected) => `unexpected ${found}; expected ${expected}`),
   invalid_character: e("MDL102", (ch) => `invalid character \`${ch}\``),
@@ -10041,7 +10062,7 @@ var codes = {
   bad_repeat: e("MDL325", (value) => `repeat count must be a whole number >= 0, got ${value}`),
   missing_output: e("MDL326", (name) => `declared output \`${name}\` is not returned`),
   extra_output: e("MDL327", (name) => `returned output \`${name}\` is not declared`),
-  not_iterable: e("MDL328", (name) => `\`${name}\` is not a repeated stack; only \`repeat\` members can be looped over`),
+  not_iterable: e("MDL328", (name, kind) => `\`${name}\` is a ${kind}; only a stack of layers (\`repeat\`, \`seq\`), a slice of one or a list can be looped over`),
   no_forward: e("MDL329", (block) => `\`${block}\` has no forward and cannot be called`),
   bad_reshape: e("MDL330", (from, to) => `cannot reshape ${from} (${"elements differ"}) to ${to}`),
   bad_operand: e("MDL331", (op, got) => `${op} cannot take ${got}`),
@@ -10051,6 +10072,11 @@ var codes = {
   // r2-paths (issue 12 points 2-4, 6, 7): path patterns, derived blocks, per-side edits, bindings from inputs
   block_extends_cycle: e("MDL391", (chain) => `a block extends itself: ${chain.join(" -> ")}`),
   bad_path_pattern: e("MDL390", (where, pattern, why) => `${where} \`${pattern}\` is not a path pattern: ${why}`),
+  // issue 22 points 2-5 (MDL360-369): derived blocks' arguments, assertions, unused members, the base's forward
+  positional_inherited: e("MDL360", (arg, name, block, base) => `positional argument \`${arg}\` of \`${block}\` would set \`${name}\`, which \`${block}\` inherits from \`${base}\` with a default; name the argument`),
+  unused_member: e("MDL361", (member, block) => `\`${member}\` of \`${block}\` is used by no forward; call it in \`forward\`, or remove it`, "warning"),
+  no_base_forward: e("MDL362", (block) => `\`super(...)\` runs the forward of the block that \`${block}\` extends, and \`${block}\` extends none with a forward`),
+  assert_failed: e("MDL363", (what, where) => `assertion failed for ${where}: ${what}`),
   // 4xx IR and lowering
   ir_invalid: e("MDL401", (why) => `invalid IR: ${why}`),
   unsupported_op: e("MDL402", (op, target) => `operation \`${op}\` has no lowering to ${target}`),
@@ -10081,14 +10107,43 @@ var codes = {
   not_a_classifier: e("MDL518", (why) => `the model cannot be trained or evaluated as a video classifier: ${why}`),
   bad_entries: e("MDL519", (n, split) => `${n} bad entr${n === 1 ? "y" : "ies"} in the \`${split}\` split (listed above); fix ${n === 1 ? "it" : "them"} or pass --skip-bad to leave ${n === 1 ? "it" : "them"} out`),
   bad_context_length: e("MDL530", (got) => `the context length must be an integer of at least 2 (start and end token), got \`${got}\``),
+  hf_not_cached: e("MDL531", (repo, looked, command) => `${repo} is not in the local Hugging Face cache (mdl downloads nothing): ${looked}; \`${command}\` fetches it`),
+  // a run folder's one writer, interruptions and recovery (issue 26 points 1, 6, 7)
+  run_locked: e("MDL540", (pid, host, since) => `another training is writing to this run folder: PID ${pid} on ${host}, since ${since}; wait for it to end or choose another --out`),
+  run_lock_unreadable: e("MDL541", () => `this run folder's lock names no process; if no training is writing here, remove it`),
+  run_lock_stale: e("MDL542", (pid, since) => `took over the lock of PID ${pid} (since ${since}), which is no longer running`, "warning"),
+  checkpoint_skipped: e("MDL543", (why, used) => `not resuming from here: ${why}; resuming from ${used}`, "warning"),
+  interrupted: e("MDL544", (signal, step) => step === void 0 ? `interrupted by ${signal} before the first step; nothing was saved` : `interrupted by ${signal}; step ${step} is saved here and --resume continues from it`, "note"),
+  interrupted_now: e("MDL545", (signal, step) => `${signal} again: stopped at once; ${step === void 0 ? "no checkpoint was saved" : `the last complete checkpoint (step ${step}) is here`}`, "note"),
+  // a run folder a researcher can trust (issue 25 point 1): what it holds, validation during training
+  run_exists: e("MDL546", (steps) => `this folder already holds a training run (${big(steps)} step${steps === 1 ? "" : "s"}); pass --resume to continue it, --overwrite to start afresh in its place, or choose another --out`),
+  no_validation_split: e("MDL547", (list2) => `--eval-every evaluates on the validation split, and the data set has none: ${list2} is missing (the official list format: labels.csv, train.txt, val.txt)`),
+  resumed_flags_differ: e("MDL548", (changes) => `resumed with flags that differ from config.json, which keeps the first start's: ${changes}`, "note"),
+  best_metric_unknown: e("MDL549", (name, known) => `--best-metric \`${name}\` is not a validation metric; one of ${known}`),
+  // reading run folders back (`mdl runs`, issue 25 point 2): a run is a folder holding metrics.jsonl
+  no_runs: e("MDL560", () => `no runs here: a run is a folder holding metrics.jsonl (\`mdl train --out\` and \`mdl demo\` write them)`),
+  run_unreadable: e("MDL561", (why) => `cannot read this run: ${why}`),
+  metric_not_logged: e("MDL562", (metric, known) => `no run here logged \`${metric}\`; they have ${known}`),
+  // no silent garbage (issue 26 point 5): what would run but give meaningless numbers
+  nonfinite_weights: e("MDL550", (count, tensors) => `${big(count)} weight value${count === 1 ? " is" : "s are"} NaN or infinite: ${tensors}; outputs would be NaN (pass --allow-nonfinite to run anyway)`),
+  nonfinite_weights_allowed: e("MDL551", (count, tensors) => `${big(count)} weight value${count === 1 ? " is" : "s are"} NaN or infinite: ${tensors}`, "warning"),
+  integer_weight: e("MDL552", (name, stored, declared) => `\`${name}\` is stored as ${stored} but the model declares it ${declared}: integer weights are not float values (dequantise the checkpoint first)`),
+  nonfinite_input: e("MDL553", (name, count, first2, value) => `input \`${name}\` has ${big(count)} NaN or infinite value${count === 1 ? "" : "s"} (the first at flat index ${first2}: ${value})`),
+  token_id_range: e("MDL554", (input, id, index, param, rows) => `token id ${id} of \`${input}\` (flat index ${index}) is outside the rows 0..${rows - 1} of \`${param}\``),
+  duplicate_class: e("MDL555", (name, where) => `class name \`${name}\` is given more than once (${where}); copies split one class's probability between them`),
+  unknown_inputs: e("MDL556", (names, more) => `ignored tensor${names.length + more === 1 ? "" : "s"} the model has no input for: ${list(names)}${more ? ` and ${more} more` : ""}`, "warning"),
+  clip_padded: e("MDL557", (count, frames, indices) => `the clip has ${count} frame${count === 1 ? "" : "s"}, fewer than the model's ${frames}: frames are repeated to make ${frames} (${indices})`, "note"),
   // r2-train (issue 12 point 8): what training selects by path pattern, and runtime failures as diagnostics
   pattern_matches_nothing: e("MDL450", (flag, pattern, model) => `${flag} \`${pattern}\` matches no module or parameter of \`${model}\``),
   nothing_trainable: e("MDL452", (model, how) => `nothing of \`${model}\` is left to train: ${how}`),
   vocab_too_small: e("MDL453", (param, rows, maxId) => `the embedding \`${param}\` has ${rows} rows but the token ids go up to ${maxId}: the model's vocabulary is smaller than the tokenizer's (it needs at least ${maxId + 1} rows: a checkpoint with CLIP's vocabulary, or \`vocab\` set to match)`),
   kernel_failed: e("MDL454", (op, scope, shapes, why) => `\`${op}\` in \`${scope || "(model)"}\` failed on inputs ${shapes}: ${why}`),
   bad_lr_group: e("MDL455", (got) => `--lr-group must be PATTERN=SCALE with a positive scale, e.g. \`mit.**=10\`, got \`${got}\``),
+  // the words of a `train` section are names to the parser, so a wrong one is the checker's (MDL101 is the parser's alone)
+  unknown_train_word: e("MDL457", (found, expected) => `unexpected ${found}; expected ${expected}`),
   lr_scale_invalid: e("MDL456", (got) => `a learning-rate scale must be a positive number, got \`${got}\``),
   // Size limits (src/compiler/limits.ts: defaults, flags and why), one per phase where the work is refused
+  source_too_large: e("MDL111", (bytes, limit, flag) => `the source is ${big(bytes)} bytes, more than the limit of ${big(limit)} (raise it with ${flag})`),
   too_deep: e("MDL110", (what, limit) => `${what} nest more than ${limit} levels deep`),
   import_too_deep: e("MDL218", (limit) => `imports chain more than ${limit} files deep`),
   block_too_deep: e("MDL340", (limit) => `blocks instantiate blocks more than ${limit} levels deep`),
@@ -10096,6 +10151,11 @@ var codes = {
   too_many: e("MDL341", (what, count, limit, flag) => `${big(count)} ${what} exceed the limit of ${big(limit)} (raise it with ${flag})`),
   tensor_too_large: e("MDL408", (what, shape, n, limit, flag) => `${what} ${shape} has ${big(n)} elements, more than the limit of ${big(limit)} (raise it with ${flag})`),
   params_too_large: e("MDL409", (need, budget, why) => `the parameters need ${need}, more than the ${budget} that can be allocated here (${why})`),
+  wasm_heap_full: e("MDL410", (bytes, heapMiB) => `the wasm backend cannot allocate ${big(bytes)} more bytes: its heap is full at ${big(heapMiB)} MiB (wasm32 stops at 4,096 MiB); train with \`--recompute\` on the repeated blocks, a smaller batch or fewer frames, or use another backend`),
+  // issue 22 point 1 (MDL370-379): a stack's layers and lists of collected outputs (3-check/stacks.ts);
+  // MDL370's first argument says what was out of range: `index 4`, `slice \`2:9\``
+  sequence_index_out_of_range: e("MDL370", (index, what, n, item) => `${index} is out of range: ${what} has ${n} ${item}${n === 1 ? "" : "s"} (indices 0 to ${n - 1}, or -${n} to -1 from the end)`),
+  list_item_mismatch: e("MDL371", (first2, got) => `a list of collected values holds one kind and shape: ${first2}, then ${got}`),
   // r2-prims: convolution and padding arguments (ops/conv.ts, ops/pad.ts), MDL380-389
   bad_spatial_arg: e("MDL380", (op, arg, want, got) => `\`${arg}\` of \`${op}\` must be ${want}, got ${got}`),
   bad_groups: e("MDL381", (op, groups, what, n) => `\`${op}\` with groups = ${groups}: ${what} ${n} is not divisible by ${groups}`),
@@ -10114,13 +10174,15 @@ function diag(name, where, ...args) {
   }
   return d;
 }
+function withHint(d, hint) {
+  return hint ? { ...d, hint } : d;
+}
 
 // src/compiler/limits.ts
 var NESTING_LIMIT = 64;
 var EXPR_DEPTH_LIMIT = 256;
-var DEFAULT_LIMITS = { instances: 2e4, nodes: 2e5, tensorElements: 2 ** 31 };
-var OPENS = /* @__PURE__ */ new Set(["LParen", "LBracket", "LCurly"]);
-var CLOSES = /* @__PURE__ */ new Set(["RParen", "RBracket", "RCurly"]);
+var DEFAULT_LIMITS = { sourceBytes: 2 * 1024 * 1024, instances: 2e4, nodes: 2e5, tensorElements: 2 ** 31 };
+var LIMIT_FLAGS = { sourceBytes: "--max-source-bytes", instances: "--max-instances", nodes: "--max-nodes", tensorElements: "--max-tensor-elements" };
 var OPERAND_ENDS = /* @__PURE__ */ new Set(["Name", "Int", "Float", "StringLit", "True", "False", "RParen", "RBracket"]);
 var CHAIN_ENDS = /* @__PURE__ */ new Set([
   "Plus",
@@ -10157,7 +10219,8 @@ var CHAIN_ENDS = /* @__PURE__ */ new Set([
   "Remove",
   "Block",
   "Model",
-  "Import"
+  "Import",
+  "Assert"
 ]);
 function scanNesting(file, tokens, limit = NESTING_LIMIT) {
   const chains = [0];
@@ -10166,10 +10229,10 @@ function scanNesting(file, tokens, limit = NESTING_LIMIT) {
   for (const t of tokens) {
     const type = t.tokenType.name;
     const top = chains.length - 1;
-    if (OPENS.has(type)) {
+    if (OPEN_BRACKETS.has(type)) {
       chains.push(0);
       depth++;
-    } else if (CLOSES.has(type)) {
+    } else if (CLOSE_BRACKETS.has(type)) {
       if (top > 0) depth -= 1 + chains.pop();
     } else {
       let grow = 0;
@@ -10185,6 +10248,61 @@ function scanNesting(file, tokens, limit = NESTING_LIMIT) {
     }
     prev = type;
     if (depth > limit) return diag("too_deep", { file, start: t.startOffset, end: t.startOffset + t.image.length }, "brackets, blocks and operators", limit);
+  }
+  return void 0;
+}
+function checkSourceSize(file, text, limit = DEFAULT_LIMITS.sourceBytes) {
+  if (text.length <= limit / 3) return void 0;
+  let bytes = 0;
+  let crossed = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    bytes += c < 128 ? 1 : c < 2048 ? 2 : c >= 55296 && c < 57344 ? 2 : 3;
+    if (bytes > limit && crossed < 0) crossed = i;
+  }
+  if (crossed < 0) return void 0;
+  return diag("source_too_large", { file, start: crossed, end: crossed + 1 }, bytes, limit, LIMIT_FLAGS.sourceBytes);
+}
+var BINARY_CLASS = {
+  Or: 0,
+  And: 1,
+  EqEq: 2,
+  NotEq: 2,
+  LtEq: 2,
+  GtEq: 2,
+  Lt: 2,
+  Gt: 2,
+  Plus: 3,
+  Minus: 3,
+  Star: 4,
+  Slash: 4,
+  SlashSlash: 4,
+  Percent: 4,
+  At: 4
+};
+var IN_OPERAND = /* @__PURE__ */ new Set(["Not", "Dot", "StarStar", "Minus"]);
+function scanOperatorChains(file, tokens, limit = EXPR_DEPTH_LIMIT) {
+  const CLASSES = 5;
+  const fresh = (at) => ({ count: new Array(CLASSES).fill(0), from: new Array(CLASSES).fill(at) });
+  const levels = [fresh(0)];
+  let prev = "";
+  for (let i = 0; i < tokens.length; i++) {
+    const type = tokens[i].tokenType.name;
+    const level2 = levels[levels.length - 1];
+    const cls = type === "Minus" && !OPERAND_ENDS.has(prev) ? void 0 : BINARY_CLASS[type];
+    if (OPEN_BRACKETS.has(type)) levels.push(fresh(i + 1));
+    else if (CLOSE_BRACKETS.has(type)) {
+      if (levels.length > 1) levels.pop();
+    } else if (cls !== void 0) {
+      for (let c = cls + 1; c < CLASSES; c++) [level2.count[c], level2.from[c]] = [0, i + 1];
+      if (cls !== 2 && ++level2.count[cls] > limit) {
+        const start = tokens[level2.from[cls]].startOffset;
+        return diag("too_deep", { file, start, end: tokens[i].startOffset + tokens[i].image.length }, "expressions", limit);
+      }
+    } else if (!IN_OPERAND.has(type) && !(OPERAND_ENDS.has(type) && !OPERAND_ENDS.has(prev))) {
+      levels[levels.length - 1] = fresh(OPERAND_ENDS.has(type) ? i : i + 1);
+    }
+    prev = type;
   }
   return void 0;
 }
@@ -10408,6 +10526,12 @@ var Visitor = class _Visitor {
         if (cond) s.cond = cond;
         return s;
       }
+      case "assertMember": {
+        const cond = this.expr(this.node(k, "expr"));
+        const message = this.tok(k, "StringLit");
+        if (!cond) return void 0;
+        return message ? { kind: "AssertMember", cond, message: this.stringValue(message), span } : { kind: "AssertMember", cond, span };
+      }
       case "useMember": {
         const name = this.tok(k, "Name");
         const module2 = this.moduleExpr(this.node(k, "moduleExpr"));
@@ -10509,9 +10633,11 @@ var Visitor = class _Visitor {
         return value ? { kind: "Return", value, span } : void 0;
       }
       case "forStmt": {
-        const v = this.tok(k, "Name");
-        const stack = this.path(this.node(k, "path"));
-        return v && stack.length ? { kind: "For", variable: this.ident(v), stack, body: this.body(this.node(k, "body")), span } : void 0;
+        const names = this.tokens(k, "Name").map((t) => this.ident(t));
+        const iterable = this.expr(this.node(k, "expr"));
+        if (!names.length || !iterable) return void 0;
+        const body = this.body(this.node(k, "body"));
+        return names.length === 2 ? { kind: "For", index: names[0], variable: names[1], iterable, body, span } : { kind: "For", variable: names[0], iterable, body, span };
       }
       case "ifStmt":
         return this.ifStmt(c);
@@ -10696,17 +10822,23 @@ var Visitor = class _Visitor {
 };
 
 // src/compiler/1-syntax/parse.ts
-function parseSource(file, text) {
+function parseSource(file, text, maxBytes = DEFAULT_LIMITS.sourceBytes) {
+  const tooLarge = checkSourceSize(file, text, maxBytes);
+  if (tooLarge) return { value: emptyFile(file), diagnostics: [tooLarge], comments: [] };
   const lexed = lexer.tokenize(text);
   const diagnostics = lexed.errors.map((e2) => lexError(file, text, e2));
   const comments = (lexed.groups.comments ?? []).map((t) => ({ text: t.image, start: t.startOffset, end: t.startOffset + t.image.length }));
-  const tooDeep = scanNesting(file, lexed.tokens);
+  const tooDeep = scanNesting(file, lexed.tokens) ?? scanOperatorChains(file, lexed.tokens);
   if (tooDeep) return { value: emptyFile(file), diagnostics: [...diagnostics, tooDeep], comments };
-  const { cst, keywords: keywords2 } = parseKeywordsAsNames(lexed.tokens);
-  diagnostics.push(...keywords2.map((t) => diag("unexpected_token", { file, start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 }, `\`${t.image}\``, `a name (\`${t.image}\` is a keyword)`)));
+  const { cst, keywords: keywords2, errors } = parseDeclarations(lexed.tokens);
+  for (const t of keywords2) {
+    const d = diag("unexpected_token", { file, start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 }, `\`${t.image}\``, `a name (\`${t.image}\` is a keyword)`);
+    const superForward = t.image === "forward" && /\bsuper\s*\.\s*$/.test(text.slice(Math.max(0, t.startOffset - 16), t.startOffset));
+    diagnostics.push(superForward ? withHint(d, "a derived block calls its base's forward as `super(x)`") : d);
+  }
   let lastLine = -1;
   const lexLines = /* @__PURE__ */ new Set([...lexed.errors.map((e2) => e2.line), ...keywords2.map((t) => t.startLine)]);
-  for (const e2 of parser.errors) {
+  for (const e2 of errors) {
     const line2 = Number.isNaN(e2.token.startOffset) ? Infinity : e2.token.startLine ?? -1;
     if (line2 === lastLine || lexLines.has(line2)) continue;
     lastLine = line2;
@@ -10716,6 +10848,37 @@ function parseSource(file, text) {
   const deepAst = checkAstDepth(ast);
   if (deepAst) return { value: emptyFile(file), diagnostics: [...diagnostics, deepAst], comments };
   return { value: ast, diagnostics, comments };
+}
+var DECL_STARTS = /* @__PURE__ */ new Set(["Import", "Block", "Model"]);
+function declarationStarts(tokens) {
+  const starts = [];
+  let depth = 0;
+  let balanced = true;
+  for (let i = 0; i < tokens.length; i++) {
+    const type = tokens[i].tokenType.name;
+    if (OPEN_BRACKETS.has(type)) depth++;
+    else if (CLOSE_BRACKETS.has(type)) {
+      if (depth === 0) balanced = false;
+      else depth--;
+    } else if (depth === 0 && DECL_STARTS.has(type)) starts.push(i);
+  }
+  return { starts, balanced: balanced && depth === 0 };
+}
+function parseDeclarations(tokens) {
+  const cuts = [0, ...declarationStarts(tokens).starts.filter((i) => i > 0), tokens.length];
+  const children = {};
+  const keywords2 = [];
+  const errors = [];
+  for (let c = 0; c + 1 < cuts.length; c++) {
+    const part = parseKeywordsAsNames(tokens.slice(cuts[c], cuts[c + 1]));
+    keywords2.push(...part.keywords);
+    const next = tokens[cuts[c + 1]];
+    for (const e2 of part.errors) errors.push(next && Number.isNaN(e2.token.startOffset) ? Object.assign(e2, { token: next }) : e2);
+    for (const [k, v] of Object.entries(part.cst.children)) for (const n of v) (children[k] ??= []).push(n);
+  }
+  const end = tokens[tokens.length - 1];
+  const location = { startOffset: tokens[0]?.startOffset ?? NaN, endOffset: end ? end.startOffset + end.image.length - 1 : NaN };
+  return { cst: { name: "file", children, location }, keywords: keywords2, errors };
 }
 function parseKeywordsAsNames(input) {
   let tokens = input;
@@ -10727,7 +10890,7 @@ function parseKeywordsAsNames(input) {
     const t = e2?.token;
     const i = t ? tokens.indexOf(t) : -1;
     const keyword = i >= 0 && e2.name === "MismatchedTokenException" && e2.message.includes("--> Name <--") && /^[A-Za-z_]\w*$/.test(t.image);
-    if (!keyword || keywords2.length >= 16) return { cst, keywords: keywords2 };
+    if (!keyword || keywords2.length >= 16) return { cst, keywords: keywords2, errors: parser.errors };
     keywords2.push(t);
     tokens = [...tokens.slice(0, i), { ...t, tokenType: Name, tokenTypeIdx: Name.tokenTypeIdx }, ...tokens.slice(i + 1)];
   }
@@ -10756,6 +10919,11 @@ function parseError(file, text, e2) {
   const span = { file, start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 };
   if (type === "Int" || type === "Float") {
     const prev = text[t.startOffset - 1] ?? "";
+    const before = /([A-Za-z_][A-Za-z0-9_]*)\.$/.exec(text.slice(Math.max(0, t.startOffset - 101), t.startOffset));
+    if (type === "Int" && before && !/^\d/.test(before[1])) {
+      const d = diag("unexpected_token", { file, start: t.startOffset - 1, end: span.end }, `\`.${t.image}\``, expected);
+      return withHint(d, `a layer of a stack is \`${before[1]}[${t.image}]\` in an expression; \`${before[1]}.${t.image}\` is a path, for \`replace\` and \`remove\``);
+    }
     if (prev === "." || t.image.startsWith(".") && /\d/.test(prev)) {
       let start = t.startOffset;
       while (start > 0 && /[\d.]/.test(text[start - 1])) start--;
@@ -11165,6 +11333,8 @@ var SourcePrinter = class {
         return [m.optional ? "optional " : "", m.recompute ? "recompute " : "", this.path(m.path), " = ", this.moduleExpr(m.module), m.cond ? [" if ", this.expr(m.cond)] : ""];
       case "UseMember":
         return [m.optional ? "optional " : "", "use ", m.name.name, " = ", this.moduleExpr(m.module)];
+      case "AssertMember":
+        return ["assert ", this.expr(m.cond), m.message !== void 0 ? [", ", str(m.message)] : ""];
       case "Forward":
         return this.forward(m);
     }
@@ -11223,7 +11393,7 @@ var SourcePrinter = class {
       case "Return":
         return ["return ", this.expr(s.value)];
       case "For":
-        return ["for ", s.variable.name, " in ", this.path(s.stack), " ", this.block(s.body, s.span.end - 1)];
+        return ["for ", s.index ? [s.index.name, ", "] : "", s.variable.name, " in ", this.expr(s.iterable), " ", this.block(s.body, s.span.end - 1)];
       case "If":
         return this.ifStmt(s);
       case "ExprStmt":
