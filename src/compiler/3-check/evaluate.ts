@@ -113,12 +113,7 @@ export class Evaluator {
   index(e: A.IndexExpr, scope: Scope): Value {
     const t = this.expr(e.target, scope);
     if (t.k === "error") return t;
-    if (t.k === "list" && e.items.length === 1 && !e.items[0].slice && e.items[0].start) {
-      const i = this.expr(e.items[0].start, scope);
-      if (i.k !== "num" || !i.int) return this.report(diag("type_mismatch", e.items[0].span, "a list index", "a whole number", kindName(i)));
-      const j = i.v < 0 ? i.v + t.items.length : i.v;
-      return t.items[j] ?? this.report(diag("index_out_of_range", e.items[0].span, String(i.v), String(t.items.length)));
-    }
+    // a list (`outs[-1]`, `outs[a:b]`) and a stack's layers follow the same rules
     const items = itemsOf(t);
     if (items) return indexSequence(t, items, e, (x) => this.expr(x, scope), this.diagnostics);
     if (t.k === "tensor") return this.tensorIndex(t, e, scope);
