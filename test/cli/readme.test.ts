@@ -9,7 +9,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { README, ROOT, runShell, shellLines } from "../../scripts/readme-tables.ts";
@@ -41,8 +41,11 @@ const STACK = /^\s+at .+:\d+:\d+\)?$|Traceback \(most recent call last\)/m;
 
 const lines = shellLines(readFileSync(README, "utf8"));
 const scratch = mkdtempSync(join(tmpdir(), "mdl-readme-"));
-const tracked = spawnSync("git", ["ls-files"], { cwd: ROOT, encoding: "utf8" }).stdout.split("\n").filter(Boolean);
-for (const top of new Set([...tracked.map((f) => f.split("/")[0]), "node_modules", ".git"]))
+// the checkout's tracked entries (a folder the README's commands write, such as runs/, is not linked even when a
+// reader ran them in the checkout); outside git, every entry but those
+const tracked = (spawnSync("git", ["ls-files"], { cwd: ROOT, encoding: "utf8" }).stdout ?? "").split("\n").filter(Boolean);
+const entries = tracked.length ? tracked.map((f) => f.split("/")[0]) : readdirSync(ROOT).filter((f) => !["data", "runs", "out"].includes(f));
+for (const top of new Set([...entries, "node_modules", ".git"]))
   if (existsSync(resolve(ROOT, top))) symlinkSync(resolve(ROOT, top), join(scratch, top));
 
 const bare = (text: string) => text.replace(/\s+#.*$/, "").trim();
