@@ -78,7 +78,7 @@ export function joinLists(a: Value[], b: Value[], span: Span, diagnostics: Diagn
   if (first?.k === "error") return ERROR;
   for (const v of items.slice(1)) {
     if (v.k === "error") return ERROR;
-    const same = v.k === first.k && (v.k !== "tensor" || (first.k === "tensor" && v.t.dtype === first.t.dtype && v.t.shape.length === first.t.shape.length && v.t.shape.every((d, i) => P.equal(d, first.t.shape[i]))));
+    const same = sort(v) === sort(first) && (v.k !== "tensor" || (first.k === "tensor" && v.t.dtype === first.t.dtype && v.t.shape.length === first.t.shape.length && v.t.shape.every((d, i) => P.equal(d, first.t.shape[i]))));
     if (!same) {
       diagnostics.push(diag("list_item_mismatch", span, describe(first), describe(v)));
       return ERROR;
@@ -87,4 +87,6 @@ export function joinLists(a: Value[], b: Value[], span: Span, diagnostics: Diagn
   return { k: "list", items };
 }
 
+/** Numbers and dimensions mix (`[B] + [d]` is a shape); tensors, modules and the rest do not. */
+const sort = (v: Value): string => (v.k === "num" || v.k === "dim" || v.k === "sym" ? "number" : v.k);
 const describe = (v: Value): string => (v.k === "tensor" ? `a ${v.t.dtype} tensor ${showShape(v.t.shape)}` : `a ${kindName(v)}`);

@@ -192,7 +192,7 @@ export const codes = {
   // issue 22 point 1 (MDL370-379): a stack's layers and lists of collected outputs (3-check/stacks.ts);
   // MDL370's first argument says what was out of range: `index 4`, `slice \`2:9\``
   sequence_index_out_of_range: e("MDL370", (index: string, what: string, n: number, item: string) =>
-    `${index} is out of range: ${what} has ${n} ${item}${n === 1 ? "" : "s"} (indices 0 to ${n - 1}, or -${n} to -1 from the end)`),
+    n === 0 ? `${index} is out of range: ${what} is empty` : `${index} is out of range: ${what} has ${n} ${item}${n === 1 ? "" : "s"} (indices 0 to ${n - 1}, or -${n} to -1 from the end)`),
   list_item_mismatch: e("MDL371", (first: string, got: string) => `a list of collected values holds one kind and shape: ${first}, then ${got}`),
   // r2-prims: convolution and padding arguments (ops/conv.ts, ops/pad.ts), MDL380-389
   bad_spatial_arg: e("MDL380", (op: string, arg: string, want: string, got: string) => `\`${arg}\` of \`${op}\` must be ${want}, got ${got}`),
