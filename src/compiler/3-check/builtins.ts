@@ -75,6 +75,7 @@ export function callBuiltin(name: string, args: CallArg[], g: GraphBuilder, span
   if (out.length > errors) return ERROR;
   const got: Record<string, { v: Value; span: Span }> = {};
   for (const [pname, i] of bound) got[pname] = { v: args[i].value, span: args[i].span };
+  liftScalars(spec.params, got, g);
   const vals: Record<string, unknown> = {};
   for (const { name: pname, kind, default: def } of spec.params) {
     const g0 = got[pname];
@@ -96,6 +97,19 @@ export function callBuiltin(name: string, args: CallArg[], g: GraphBuilder, span
   const r = spec.build(vals, g, span, out);
   if (!r) return ERROR;
   return "k" in r ? r : { k: "tensor", t: r };
+}
+
+/** Numbers given for a `scalar` parameter become constants of the dtype of the first tensor argument (f32 when none is). */
+function liftScalars(params: readonly BuiltinParam[], got: Record<string, { v: Value; span: Span }>, g: GraphBuilder): void {
+  const first = params.map((p) => got[p.name]?.v).find((v) => v?.k === "tensor");
+  const dtype = first?.k === "tensor" ? first.t.dtype : "f32";
+  for (const p of params) {
+    const a = got[p.name];
+    if (!p.scalar || !a || a.v.k === "tensor") continue;
+    const poly = asPoly(a.v);
+    const c = a.v.k === "num" ? a.v.v : poly && P.asConstant(poly);
+    if (c !== undefined) got[p.name] = { v: { k: "tensor", t: g.constant(c, dtype, a.span) }, span: a.span };
+  }
 }
 
 const kindWords: Record<ArgKind, string> = {

@@ -38,7 +38,7 @@ const binary = (semantics: string, opts: { syntax?: string; builtin?: string }, 
     attrs: none,
     dims: [],
     builtins: opts.builtin
-      ? [{ name: opts.builtin, params: [{ name: "a", kind: "tensor" }, { name: "b", kind: "tensor" }], lower: (a) => ({ inputs: [a.a, a.b], attrs: {} }) }]
+      ? [{ name: opts.builtin, params: [{ name: "a", kind: "tensor", scalar: true }, { name: "b", kind: "tensor", scalar: true }], lower: (a) => ({ inputs: [a.a, a.b], attrs: {} }) }]
       : [],
     shape: broadcastRule,
     shapeText: "a and b have one dtype; the shape is their numpy broadcast",
@@ -70,7 +70,7 @@ const compare = (semantics: string, builtin: string) =>
     operands: "a, b",
     attrs: none,
     dims: [],
-    builtins: [{ name: builtin, params: [{ name: "a", kind: "tensor" }, { name: "b", kind: "tensor" }], lower: (a) => ({ inputs: [a.a, a.b], attrs: {} }) }],
+    builtins: [{ name: builtin, params: [{ name: "a", kind: "tensor", scalar: true }, { name: "b", kind: "tensor", scalar: true }], lower: (a) => ({ inputs: [a.a, a.b], attrs: {} }) }],
     shape: compareRule(builtin),
     shapeText: "a and b have one dtype; a bool tensor of their numpy broadcast",
     macs: 0,

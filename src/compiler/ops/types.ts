@@ -43,6 +43,8 @@ export interface BuiltinParam {
   default?: number | boolean | string | null;
   /** How the reference page shows a `null` default (what the op does when the argument is left out). */
   defaultText?: string;
+  /** A plain number (or a constant dimension) is taken as a scalar of the call's first tensor argument's dtype, broadcast: `maximum(x, 0)`. */
+  scalar?: boolean;
 }
 /**
  * A function callable in forward bodies that emits this op: its parameters, and how the bound
