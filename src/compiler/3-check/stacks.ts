@@ -5,12 +5,12 @@
  * so a collected layer output is the layer's own output node.
  */
 import type * as A from "../1-syntax/ast.ts";
-import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
+import { diag, withHint, withNote, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import * as P from "../4-ir/dim.ts";
 import { showShape } from "../ops/rule-helpers.ts";
 import type { Span } from "../source.ts";
 import type { Instance } from "./instance.ts";
-import { ERROR, kindName, type Value } from "./values.ts";
+import { ERROR, kindName, show, type Value } from "./values.ts";
 
 /** A repeat or seq member: its layers can be indexed, sliced and looped over. */
 export const isStack = (v: Value): v is { k: "module"; inst: Instance } => v.k === "module" && (v.inst.kind === "repeat" || v.inst.kind === "seq");
@@ -53,7 +53,11 @@ export function indexSequence(target: Value, items: Value[], e: A.IndexExpr, eva
     return { at: c < 0 ? -1 : n - c, text: String(-c), negative: false };
   };
   const outOfRange = (index: string, computedNegative: boolean) => {
-    const d = diag("sequence_index_out_of_range", it.span, index, what, n, isStack(target) ? "layer" : "item");
+    let d = diag("sequence_index_out_of_range", it.span, index, what, n, isStack(target) ? "layer" : "item");
+    // the values of this instance that the index was computed from: `layers = 4, levels = 6`
+    const names = [...new Set([it.start, it.end].flatMap((x) => (x ? namesIn(x) : [])))];
+    const values = names.map((name) => [name, evaluate({ kind: "Name", name, span: it.span })] as const).filter(([, v]) => v.k === "num");
+    if (values.length) d = withNote(d, `with ${values.map(([name, v]) => `${name} = ${show(v)}`).join(", ")}`);
     return report(computedNegative ? withHint(d, "an index counts from the end only when it is written with a minus, as in `-1` or `-k`") : d);
   };
   const start = it.start ? position(it.start) : { at: 0, text: "", negative: false };
@@ -66,6 +70,13 @@ export function indexSequence(target: Value, items: Value[], e: A.IndexExpr, eva
   if (!end) return ERROR;
   if (start.at < 0 || start.at > n || end.at < 0 || end.at > n || start.at > end.at) return outOfRange(`slice \`${start.text}:${end.text}\``, start.negative || end.negative);
   return { k: "list", items: items.slice(start.at, end.at) };
+}
+
+function namesIn(e: A.Expr): string[] {
+  if (e.kind === "Name") return [e.name];
+  if (e.kind === "Binary") return [...namesIn(e.left), ...namesIn(e.right)];
+  if (e.kind === "Unary") return namesIn(e.operand);
+  return [];
 }
 
 /**
