@@ -61,6 +61,22 @@ test("--freeze patterns select what the issue's examples name; a pattern that se
   assert.throws(() => paramsUnder(ir, ["no_such_module"]), code("MDL211"));
 });
 
+test("a pattern that names a key inside a `use`d module gets a did-you-mean with the real key", () => {
+  const ir = tinyIr("models/xclip.mdl");
+  const hint = (p: string) => {
+    try {
+      paramsUnder(ir, [p], "--freeze");
+    } catch (e) {
+      if (e instanceof MdlError) return `${e.diagnostic.code} ${e.diagnostic.hint ?? ""}`;
+    }
+    return "selected";
+  };
+  // encode_text's keys sit at the top level; the one it holds comes first, not visual's or mit's
+  assert.is(hint("encode_text.positional_embedding"), "MDL211 did you mean `positional_embedding`?");
+  assert.match(hint("encode_text.*.weight"), /^MDL450 did you mean `token_embedding\.weight`, `transformer\.resblocks\.0\.[a-z_.]+`, `[a-z_.0-9]+` \(and 4 more\)\?$/);
+  assert.is(hint("no_such_module"), "MDL211 ");
+});
+
 test("--train-only freezes everything else; freezing everything is MDL452, not an engine error", () => {
   const ir = tinyIr("models/xclip.mdl");
   const frozen = frozenParams(ir, { trainOnly: ["mit"] });

@@ -4,8 +4,8 @@
  * command line adds with --lr-group.
  */
 import type { ModelIR } from "../../compiler/4-ir/schema.ts";
-import { fail } from "../../compiler/diagnostics/diagnostic.ts";
-import { selectParams } from "../../compiler/4-ir/select.ts";
+import { diag, fail, MdlError, withHint } from "../../compiler/diagnostics/diagnostic.ts";
+import { pathHint, selectParams } from "../../compiler/4-ir/select.ts";
 import { isWildcard, parsePattern } from "../../compiler/paths/pattern.ts";
 
 /** Parameter keys selected by any of the patterns (4-ir/select.ts); a pattern that selects nothing is an error naming it. */
@@ -16,8 +16,8 @@ export function paramsUnder(ir: ModelIR, patterns: readonly string[], flag = "--
     if ("error" in parsed) fail("bad_path_pattern", ir.file, flag, pattern, parsed.error.reason);
     const got = selectParams(ir, parsed.pattern);
     if (!got.size) {
-      if (isWildcard(pattern)) fail("pattern_matches_nothing", ir.file, flag, pattern, ir.model);
-      fail("unknown_member", ir.file, pattern, ir.model);
+      const d = isWildcard(pattern) ? diag("pattern_matches_nothing", ir.file, flag, pattern, ir.model) : diag("unknown_member", ir.file, pattern, ir.model);
+      throw new MdlError(withHint(d, pathHint(ir, pattern)));
     }
     for (const p of got) out.add(p);
   }
