@@ -83,7 +83,9 @@ function header(r: ModuleChange, name: string, d: DiffJson): string {
   }
   const block = r.block.a === r.block.b || r.path === "" ? r.block.b! : `${r.block.a} -> ${r.block.b}`;
   const label = r.path === "" ? `(model) ${d.a.model === d.b.model ? d.b.model : `${d.a.model} -> ${d.b.model}`}` : `${name}: ${block}`;
-  return `~ ${label}${r.replaced ? `  [replaced ${r.replaced.from} -> ${r.replaced.by}]` : ""}`;
+  // a block of the same name (a variant's own MIT) is still a replacement, not the base's block changed
+  const by = r.replaced && (r.replaced.from === r.replaced.by ? `by another ${r.replaced.by}` : `${r.replaced.from} -> ${r.replaced.by}`);
+  return `~ ${label}${by ? `  [replaced ${by}]` : ""}`;
 }
 
 function details(r: ModuleChange, d: DiffJson): string[] {
