@@ -26,11 +26,17 @@ export interface TrainingFlags extends RecipeFlags {
 export type Training = Required<Pick<TrainingChoices, "freeze" | "trainOnly" | "lrGroups" | "weightDecay" | "smoothing" | "accum" | "mix">>;
 
 export function trainingOptions(cmd: Command): Command {
-  return recipeOptions(cmd)
+  recipeOptions(cmd)
     .option("--accum <n>", "micro-batches per optimizer step (gradient accumulation; default 1)")
     .option("--weight-decay <x>", `AdamW weight decay (none on embeddings, norms, biases; default ${DEFAULT_WEIGHT_DECAY})`)
     .option("--lr-group <pattern=scale>", "train what the path pattern selects at scale x the base rate, after the model's own groups, e.g. 'mit.**=10' or '**=1' (repeatable)", collect, [])
-    .option("--smoothing <f>", `label smoothing (default ${DEFAULT_SMOOTHING})`)
+    .option("--smoothing <f>", `label smoothing (default ${DEFAULT_SMOOTHING})`);
+  return selectionOptions(cmd);
+}
+
+/** --freeze and --train-only, also taken by `mdl summary` to show what trains and what that costs. */
+export function selectionOptions(cmd: Command): Command {
+  return cmd
     .option("--freeze <pattern>", "keep the parameters under a path fixed: a module (encode_text, as the official recipe does), a key, or a pattern where * is one segment and ** any number ('visual.**', 'visual.transformer.resblocks.*.attn') (repeatable)", collect, [])
     .option("--train-only <pattern>", "train only the parameters these path patterns select, everything else frozen (repeatable)", collect, []);
 }

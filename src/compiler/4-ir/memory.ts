@@ -9,6 +9,7 @@
  * (X-CLIP-B/32's forward: 0.57 GiB here, 3.07 GB measured on wasm; see bench/RESULTS.md).
  */
 import * as P from "./dim.ts";
+import { traitsOf } from "../ops/table.ts";
 import { recomputePlan } from "./recompute.ts";
 import type { ModelIR, Node } from "./schema.ts";
 
@@ -24,12 +25,22 @@ export interface TrainingMemory {
 
 const BYTES: Record<string, number> = { f32: 4, i32: 4, i64: 8, bool: 1 };
 
-export function trainingMemory(ir: ModelIR, symbols: Record<string, number> = {}): TrainingMemory {
+/**
+ * With `frozen` parameter keys (--freeze, --train-only), gradients and AdamW state cover the trained ones
+ * only, and a value is kept only where the backward reads it: it lies downstream of a trained parameter, or
+ * an op that does reads it (a frozen tower's output feeding a trained head). A frozen tower with nothing
+ * trained upstream keeps nothing.
+ */
+export function trainingMemory(ir: ModelIR, symbols: Record<string, number> = {}, frozen?: ReadonlySet<string>): TrainingMemory {
   const env: Record<string, number> = Object.fromEntries(ir.symbols.map((s) => [s, symbols[s] ?? 1]));
-  const bytes = (n: Node) => (n.op === "reshape" || n.op === "input" || n.op === "param" ? 0 : n.type.shape.reduce<number>((a, d) => a * P.evalDim(d, env), BYTES[n.type.dtype] ?? 4));
-  const params = ir.params.reduce((a, p) => a + p.shape.reduce((x, y) => x * y, 1) * (BYTES[p.dtype] ?? 4), 0);
+  const size = (n: Node) => (traitsOf(n.op).view === "alias" || n.op === "input" || n.op === "param" ? 0 : n.type.shape.reduce<number>((a, d) => a * P.evalDim(d, env), BYTES[n.type.dtype] ?? 4));
+  const read = frozen?.size ? backwardReads(ir, frozen) : undefined;
+  const bytes = (n: Node) => (read && !read.has(n.id) ? 0 : size(n));
+  const paramBytes = (keep: (path: string) => boolean) => ir.params.reduce((a, p) => a + (keep(p.path) ? p.shape.reduce((x, y) => x * y, 1) * (BYTES[p.dtype] ?? 4) : 0), 0);
+  const params = paramBytes(() => true);
+  const trained = frozen?.size ? paramBytes((p) => !frozen.has(p)) : params;
   const activations = ir.graph.nodes.reduce((a, n) => a + bytes(n), 0);
-  const out: TrainingMemory = { params, grads: params, adamw: 2 * params, activations };
+  const out: TrainingMemory = { params, grads: trained, adamw: 2 * trained, activations };
   const plan = recomputePlan(ir);
   if (!plan.size) return out;
   let inside = 0;
@@ -43,4 +54,18 @@ export function trainingMemory(ir: ModelIR, symbols: Record<string, number> = {}
   }
   out.recomputed = { kept: activations - inside, largestRun };
   return out;
+}
+
+/** Ids of the values the backward reads: those downstream of a trained parameter, and the operands of their ops. */
+function backwardReads(ir: ModelIR, frozen: ReadonlySet<string>): Set<number> {
+  const grad = new Set<number>();
+  const read = new Set<number>();
+  for (const n of ir.graph.nodes) {
+    const needs = n.op === "param" ? !frozen.has((n.attrs as { path: string }).path) : n.args.some((i) => grad.has(i));
+    if (!needs) continue;
+    grad.add(n.id);
+    read.add(n.id);
+    for (const i of n.args) read.add(i);
+  }
+  return read;
 }
