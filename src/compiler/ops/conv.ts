@@ -93,6 +93,7 @@ function convOp(n: 1 | 2 | 3) {
     macs: ({ out, args }) => product(out) * product(args[1].slice(1)),
     macsText: `numel(out) * (C / groups) * ${kernelNames[n].split(", ").join(" * ")}`,
     grad: convGrad(n),
+    traits: { weight: "conv" },
     semantics: `${n}-D cross-correlation in torch's layout (channels first) with an [O, C / groups, ${kernelNames[n]}] weight (torch.nn.functional.${op}): \`stride\`, \`padding\` (zeros, both sides) and \`dilation\` are one number for every axis or a list of ${n}; \`groups\` splits the channels into groups convolved separately (groups = C is depthwise); positions that do not fill a stride are dropped.`,
   });
 }

@@ -39,6 +39,7 @@ export const cast = defineOp({
     // only a float-to-float cast passes its cotangent; an integer value has none
     vjp: ({ args: [x], out, g, needs }) => [needs[0] && x.dtype === "f32" && out.dtype === "f32" ? g : undefined],
   },
+  traits: { pointwise: true, convert: true },
 });
 
 export const dropout = defineOp({
@@ -60,4 +61,5 @@ export const dropout = defineOp({
       return [d.mul(g, d.mul(d.f32(d.greater(d.op("abs", [out]), d.k(0))), d.k(1 / (1 - attrs.rate))))];
     },
   },
+  traits: { pointwise: true, stochastic: true },
 });

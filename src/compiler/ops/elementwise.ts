@@ -46,6 +46,7 @@ const binary = (semantics: string, opts: { syntax?: string; builtin?: string }, 
     macsText: "0 (elementwise)",
     semantics,
     grad: gradRule,
+    traits: { pointwise: true },
   });
 
 export const add = binary("a + b elementwise.", { syntax: "a + b" }, binaryGrad((_d, _a, _b, _o, g) => [() => g, () => g]));
@@ -77,6 +78,7 @@ const compare = (semantics: string, builtin: string) =>
     macsText: "0 (elementwise)",
     semantics,
     grad: { nondifferentiable: "a comparison: its bool value is piecewise constant" },
+    traits: { pointwise: true },
   });
 export const equal = compare("a == b elementwise, as bool (masks in gradients; cast to f32 to compute with).", "equal");
 export const greater = compare("a > b elementwise, as bool.", "greater");
@@ -99,6 +101,7 @@ const unary = (name: string, semantics: string, gradRule: GradRule<object>, synt
     macsText: "0 (elementwise)",
     semantics,
     grad: gradRule,
+    traits: { pointwise: true },
   });
 
 /** g where x > 0, else 0 (relu's mask; torch gives 0 at x = 0 too). */

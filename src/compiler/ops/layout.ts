@@ -23,6 +23,7 @@ export const reshape = defineOp({
   ...noCost,
   semantics: "The same elements in row-major order under a new shape. Dims may be polynomials over the batch symbols.",
   grad: { vjp: ({ e, args: [x], g, needs }) => [needs[0] ? grad(e).reshape(g, x.shape) : undefined] },
+  traits: { view: "alias" },
 });
 
 export const transpose = defineOp({
@@ -45,6 +46,7 @@ export const transpose = defineOp({
       return [needs[0] ? grad(e).transpose(g, inverse) : undefined];
     },
   },
+  traits: { view: "copy" },
 });
 
 export const concat = defineOp({
@@ -79,6 +81,7 @@ export const concat = defineOp({
       });
     },
   },
+  traits: { view: "copy" },
 });
 
 export const broadcast_to = defineOp({
@@ -96,6 +99,7 @@ export const broadcast_to = defineOp({
   ...noCost,
   semantics: "x repeated along its size-1 and missing leading axes to `shape` (numpy broadcasting).",
   grad: { vjp: ({ e, args: [x], g, needs }) => [needs[0] ? grad(e).unbroadcast(g, x.shape) : undefined] },
+  traits: { view: "copy" },
 });
 
 export const slice = defineOp({
@@ -130,6 +134,7 @@ export const slice = defineOp({
       return [y];
     },
   },
+  traits: { view: "copy" },
 });
 
 export const gather = defineOp({
@@ -148,6 +153,7 @@ export const gather = defineOp({
     // repeated ids add up: a scatter-add of g's rows into a zero table
     vjp: ({ e, args: [table, ids], g, needs }) => [needs[0] ? e.op("scatter_add", [ids, g], { rows: table.shape[0] }) : undefined, undefined],
   },
+  traits: { lookup: true },
 });
 
 export const gather_rows = defineOp({
@@ -226,4 +232,5 @@ export const flip = defineOp({
   ...noCost,
   semantics: "x with the order of its entries reversed along each of `axes` (torch.flip; a convolution's input gradient flips its kernel).",
   grad: { vjp: ({ e, attrs, g, needs }) => [needs[0] ? e.op("flip", [g], { axes: attrs.axes }) : undefined] },
+  traits: { view: "copy" },
 });

@@ -46,6 +46,7 @@ export const layer_norm = defineOp({
       return [dx, needs[1] ? d.sum(d.mul(g, xhat), lead) : undefined, needs[2] ? d.sum(g, lead) : undefined];
     },
   },
+  traits: { lastAxis: true },
 });
 
 const axisOp = (name: string, shape: (x: TT, axis: number) => RuleResult, shapeText: string, semantics: string, gradRule: GradRule<{ axis: number }>) =>

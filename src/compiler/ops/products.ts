@@ -67,6 +67,7 @@ export const linear = defineOp({
       ];
     },
   },
+  traits: { lastAxis: true, weight: "linear" },
 });
 
 export const attention = defineOp({

@@ -13,7 +13,7 @@ import { cast, dropout, fill } from "./create.ts";
 import { broadcast_to, concat, flip, gather, gather_rows, one_hot, reshape, scatter_add, slice, transpose } from "./layout.ts";
 import { constant, input, param } from "./leaf.ts";
 import { argmax, l2_normalize, layer_norm, log_softmax, max, mean, softmax, sum } from "./norm.ts";
-import type { Builtin, Checked, CostInput, GradRule, OpDef, RuleResult, TT } from "./types.ts";
+import type { Builtin, Checked, CostInput, GradRule, OpDef, OpTraits, RuleResult, TT } from "./types.ts";
 
 export const ops = {
   input, param, const: constant,
@@ -48,6 +48,14 @@ export interface AnyOpDef extends Omit<OpDef, "shape" | "macs" | "builtins" | "g
 export function opDef(op: OpName): AnyOpDef {
   return ops[op] as unknown as AnyOpDef;
 }
+
+const none: OpTraits = {};
+/** The traits passes ask for (pointwise, view, stochastic, ...): never the op's name. */
+export function traitsOf(op: OpName): OpTraits {
+  return opDef(op).traits ?? none;
+}
+/** Whether an op is a leaf (input, param, const): a value of the graph's environment, with no operands and no shape rule. */
+export const isLeafOp = (op: OpName): op is LeafOp => opDef(op).shape === null;
 
 /** Every builtin function, by the name a forward body calls, with the op it emits. */
 export const builtins: ReadonlyMap<string, { op: ComputeOp; builtin: Builtin<Record<string, unknown>> }> = new Map(

@@ -64,6 +64,27 @@ export interface CostInput<A> {
   attrs: A;
 }
 
+/**
+ * What a pass may ask of an op instead of its name (TVM's op attributes, PyTorch's tags). An op built by a
+ * helper (`unary`, `binary`) gets its helper's traits, so a new elementwise op is pointwise without a word.
+ */
+export interface OpTraits {
+  /** Each output element comes from the operands' elements at the same (broadcast) position: every axis keeps its positions apart. */
+  pointwise?: true;
+  /** Acts along the last axis only (linear, layer_norm): the other axes keep their positions apart. */
+  lastAxis?: true;
+  /** Computes nothing: every output element is an operand element, copied ("copy") or the operand's buffer under another shape ("alias"). */
+  view?: "alias" | "copy";
+  /** Changes the dtype only: integer values (token ids) pass unchanged from one integer dtype to another. */
+  convert?: true;
+  /** Draws random numbers while training: a recomputation must draw them again from the same seed. */
+  stochastic?: true;
+  /** Operand 1 is a weight in torch's layout, which an engine may re-lay once at load: [out, in] ("linear") or [out, in/groups, ...kernel] ("conv"). */
+  weight?: "linear" | "conv";
+  /** Operand 0 is a table whose rows the integer ids of operand 1 pick (an embedding). */
+  lookup?: true;
+}
+
 export interface OpDef<S extends z.ZodObject = z.ZodObject, D extends string = string> {
   /** The operands in words, e.g. "x, weight, bias?" (a trailing ? is optional, "..." any number). */
   operands: string;
@@ -86,6 +107,8 @@ export interface OpDef<S extends z.ZodObject = z.ZodObject, D extends string = s
    * Required: an op without a rule is a type error, as a missing kernel is.
    */
   grad: GradRule<z.infer<S>>;
+  /** What passes may ask of it (absent: none of them). */
+  traits?: OpTraits;
 }
 
 /** A value while gradient graphs are built: an IR node's id and its type (IR dims: numbers or polynomial text). */
