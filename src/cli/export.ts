@@ -54,7 +54,7 @@ export function register(program: Command): void {
       // train.py takes its own training flags when it runs; only the ONNX step bakes them in
       const given = givenTrainingFlags(flags);
       if (given.length && !(flags.format === "onnx" && flags.train))
-        fail("usage", undefined, `${given.join(", ")} ${given.length === 1 ? "applies" : "apply"} only with --format onnx --train${flags.format === "torch" ? " (train.py takes --freeze, --accum, --smoothing, --weight-decay and the recipe's flags when it runs)" : ""}`);
+        fail("usage", undefined, `${given.join(", ")} ${given.length === 1 ? "applies" : "apply"} only with --format onnx --train${flags.format === "torch" ? " (train.py takes --freeze, --train-only, --accum, --smoothing, --weight-decay and the recipe's flags when it runs)" : ""}`);
       const { ir, checkpoint } = compileOrFail(model, flags, flags.weights);
       await write({ ir, checkpoint, flags, argv: process.argv.slice(2) });
     }),

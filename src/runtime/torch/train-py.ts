@@ -88,6 +88,7 @@ def parse_args(argv=None):
     p.add_argument("--smoothing", type=float, default=0.1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--freeze", action="append", default=[], help="parameters kept fixed, by module or key path pattern as in mdl train: visual, **.attn, prompts_* (repeatable)")
+    p.add_argument("--train-only", action="append", default=[], help="train only the parameters these path patterns select, everything else frozen, as in mdl train (repeatable)")
     p.add_argument("--no-jitter", dest="jitter", action="store_false", help="whole frames instead of scale-jittered crops")
     p.add_argument("--recipe", choices=sorted(RECIPES), help="the official recipe's augmentations, all on (xclip: mixup 0.8, cutmix 1.0, switch 0.5, colour jitter 0.8, grayscale 0.2); the flags below, given with it, win")
     p.add_argument("--mixup", type=float, help="mixup over the batch, lambda ~ Beta(alpha, alpha) (default 0: off)")
@@ -391,22 +392,34 @@ def match_path_or_ancestor(pattern, path):
     return any(match_segments(pattern, have[:n]) for n in range(len(have), 0, -1))
 
 
-def frozen_keys(model, specs):
+def selected_keys(model, specs, flag):
     keys = [k for k, _ in model.named_parameters()]
     out = set()
     for spec in specs:
         try:
             pattern = parse_pattern(spec)
         except ValueError as e:
-            sys.exit(f"--freeze {spec}: {e}")
+            sys.exit(f"{flag} {spec}: {e}")
         hit = {k for k in keys if match_path_or_ancestor(pattern, k)}
         for module, under in VIEW_PARAMS.items():
             if match_path(pattern, module):
                 hit |= set(under)
         if not hit:
-            sys.exit(f"--freeze {spec}: no parameter of {exported.MODEL} is selected by it")
+            sys.exit(f"{flag} {spec}: no parameter of {exported.MODEL} is selected by it")
         out |= hit
+    return out
+
+
+def frozen_keys(model, specs, train_only=()):
+    """--freeze's keys, and with --train-only every key it does not select; at least one must stay trainable."""
+    keys = [k for k, _ in model.named_parameters()]
+    out = selected_keys(model, specs, "--freeze")
+    if train_only:
+        keep = selected_keys(model, train_only, "--train-only")
+        out |= {k for k in keys if k not in keep}
     if keys and len(out) == len(keys):
+        if train_only and specs:
+            sys.exit(f"nothing of {exported.MODEL} is left to train: --freeze {', '.join(specs)} covers everything --train-only {', '.join(train_only)} selects")
         sys.exit(f"nothing of {exported.MODEL} is left to train: --freeze {', '.join(specs)} covers all {len(keys)} parameters")
     return out
 
@@ -452,7 +465,7 @@ def main(argv=None):
 
     torch.manual_seed(a.seed)  # the same initialisation on every rank
     model = exported.build(a.weights).to(device)
-    frozen = frozen_keys(model, a.freeze)
+    frozen = frozen_keys(model, a.freeze, a.train_only)
     named = [(k, p) for k, p in model.named_parameters() if k not in frozen]
     for k, p in model.named_parameters():
         p.requires_grad_(k not in frozen)
