@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { hasErrors, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 import { isFolder } from "../util/path-kind.ts";
 import { checkBlocks, compile, modelsOf, resolveProgram } from "../compiler/compile.ts";
+import { failedDecls } from "../compiler/2-resolve/failed.ts";
 import { unique } from "../compiler/diagnostics/unique.ts";
 import { compileOptions, fsHost, modelOptions, report, type ModelFlags } from "./compile-args.ts";
 import { EXIT_FAILED, EXIT_OK, expandPaths, printDiagnostics, readText, rememberSource, runCommand } from "./io.ts";
@@ -45,8 +46,8 @@ function checkFile(file: string, flags: ModelFlags & { allPresets?: boolean }): 
   const errorsIn = (ds: readonly Diagnostic[]) => ds.filter((d) => d.severity === "error").length;
   if (models.length === 0 || hasErrors(resolved.diagnostics)) {
     for (const f of resolved.value.files.values()) rememberSource(f.name, f.text);
-    // a file of blocks only: each block checked on its own, with its hyperparameters as symbols
-    if (!hasErrors(resolved.diagnostics)) resolved.diagnostics.push(...checkBlocks(resolved.value, new Set()));
+    // each block checked on its own, with its hyperparameters as symbols; after a resolve error, those it leaves whole
+    if (!resolved.diagnostics.some((d) => d.code.startsWith("MDL1"))) resolved.diagnostics.push(...checkBlocks(resolved.value, failedDecls(resolved.value, resolved.diagnostics)));
     printDiagnostics(resolved.diagnostics);
     return { count: errorsIn(resolved.diagnostics), configurations: 0 };
   }

@@ -20,6 +20,8 @@ import { attachTrain } from "./4-ir/select.ts";
 import { checkBlocksGenerically } from "./3-check/generic.ts";
 import type { Instance } from "./3-check/instance.ts";
 import { unique } from "./diagnostics/unique.ts";
+import { Provenance, rootSources } from "./3-check/provenance.ts";
+import { failedDecls } from "./2-resolve/failed.ts";
 
 export { COMMAND_LINE };
 
@@ -76,8 +78,11 @@ export function compile(entry: string, host: Host, opts: CompileOptions = {}): C
   const { value: program, diagnostics } = resolveProgram(entry, host, opts.text, opts.limits);
   if (diagnostics.some((d) => d.code.startsWith("MDL1"))) return { diagnostics, program, extraSources };
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  // a block that failed to resolve hides no other block's mistakes: the others are checked on their own
+  const failed = hasErrors(diagnostics) ? failedDecls(program, diagnostics) : new Set<A.BlockDecl>();
+  const blocksOnly = opts.model === undefined && !modelsOf(program).length;
   // a file of blocks only: each block on its own (a model's blocks are checked below, as instances)
-  if (opts.model === undefined && !modelsOf(program).length) diagnostics.push(...checkBlocks(program, new Set(), limits));
+  if (blocksOnly || hasErrors(diagnostics)) diagnostics.push(...checkBlocks(program, failed, limits));
   const def = pickModel(program, opts.model, diagnostics);
   if (!def) return { diagnostics: unique(diagnostics), program, extraSources };
 
@@ -130,7 +135,9 @@ function check(program: Program, cfg: ModelConfig, req: HyperRequest, opts: Comp
   const budget = new Budget(limits);
   const checker = new ForwardChecker(diagnostics, budget);
   const { scope, info } = resolveHyper(cfg, { ...req, bound }, checker, diagnostics);
-  const root = new Elaborator(program, cfg, scope, diagnostics, undefined, budget).root();
+  const elaborator = new Elaborator(program, cfg, scope, diagnostics, undefined, budget);
+  elaborator.provenance = new Provenance(scope, rootSources(info, bound));
+  const root = elaborator.root();
   elaborated.used = usedBlocks(root, new Set());
   if (hasErrors(diagnostics)) return undefined;
   const { outputs } = checker.runModel(root);

@@ -78,6 +78,20 @@ test("an engine error inside a kernel is MDL454 with the op, its module path and
   assert.is(e.diagnostic.span?.file, "std", "located at the primitive's call");
 });
 
+test("a gather out of range names the index at its place in the index tensor's own shape and the axis size (issue 22 point 7)", async () => {
+  const ir = smallVocab();
+  const m = openModel(ir, undefined, { trainable: false, seed: 0 });
+  const video = tf.zeros([1, m.frames, 3, m.size, m.size]);
+  const ids = new Int32Array(2 * m.context).fill(3);
+  ids[m.context + 5] = 600;
+  const text = tf.tensor2d(ids, [2, m.context], "int32");
+  const e = await caught(() => m.program!.run({ video, text }, m.params, { training: false }));
+  tf.dispose([video, text]);
+  disposeModel(m);
+  assert.is(e.diagnostic.code, "MDL454");
+  assert.ok(e.diagnostic.message.endsWith("ids[1, 5] = 600 is out of range for axis 0 of `table` [512, 64] (size 512)"), e.diagnostic.message);
+});
+
 // The backward walks the graph from the end: the first node of `ops` it reaches is the last in the IR.
 const BACKWARD_CASES = [
   // a custom gradient (gather's): its kernels run when the tape entry's gradient is called

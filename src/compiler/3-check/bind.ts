@@ -18,6 +18,9 @@ export interface Bound {
   origin: string;
   /** A checkpoint's shapes, or the input tensors' (bind-inputs.ts). */
   source?: "checkpoint" | "input";
+  /** The tensor whose shape gave the value, for errors that say where it came from. */
+  key?: string;
+  found?: number[];
 }
 
 export function bindFromShapes(program: Program, cfg: ModelConfig, req: HyperRequest, shapes: Map<string, number[]>, file: string, budget?: Budget, inputs?: InputShapes): { value: Map<string, Bound>; diagnostics: Diagnostic[] } {
@@ -39,7 +42,7 @@ export function bindFromShapes(program: Program, cfg: ModelConfig, req: HyperReq
     else given.set(h.name, h.value.fallback);
   }
   const env = new Map(given);
-  const solved = new Map<string, { value: number; key: string }>();
+  const solved = new Map<string, { value: number; key: string; found: number[] }>();
   for (let progress = true; progress; ) {
     progress = false;
     for (const eq of probe.equations) {
@@ -49,7 +52,7 @@ export function bindFromShapes(program: Program, cfg: ModelConfig, req: HyperReq
       const x = solve(eq.lhs.e, unknown[0], eq.actual, env);
       if (x === undefined) continue;
       env.set(unknown[0], x);
-      solved.set(unknown[0], { value: x, key: eq.key });
+      solved.set(unknown[0], { value: x, key: eq.key, found: eq.found });
       progress = true;
     }
   }
@@ -77,7 +80,7 @@ export function bindFromShapes(program: Program, cfg: ModelConfig, req: HyperReq
     }
   }
   const value = new Map<string, Bound>();
-  for (const [k, v] of solved) value.set(k, inputs && v.key.startsWith("input.") ? { value: v.value, origin: inputs.file, source: "input" } : { value: v.value, origin: file });
+  for (const [k, v] of solved) value.set(k, inputs && v.key.startsWith("input.") ? { value: v.value, origin: inputs.file, source: "input" } : { value: v.value, origin: file, key: v.key, found: v.found });
   return { value, diagnostics };
 }
 

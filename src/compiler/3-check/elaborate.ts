@@ -16,6 +16,7 @@ import { Evaluator } from "./evaluate.ts";
 import { bindArguments, checkPositionalTraps } from "./call-args.ts";
 import { coerce } from "./hyper.ts";
 import { usedNames, warnUnused } from "./unused.ts";
+import type { Provenance } from "./provenance.ts";
 import type { Instance, ParamInst } from "./instance.ts";
 import type { Edit, ModelConfig } from "./model-config.ts";
 import { Scope, kindName, show, type Value } from "./values.ts";
@@ -43,6 +44,8 @@ export class Elaborator {
   /** Removals of members that are not optional, decided once the owner's forward is known (`settle`). */
   private removals: { owner: Instance; member: string; path: string; span: Span }[] = [];
   private readonly failedAsserts = new Set<string>();
+  /** Set by a full compile: errors inside an instance name it and where its values came from. */
+  provenance?: Provenance;
 
   constructor(
     private readonly program: Program,
@@ -128,6 +131,7 @@ export class Elaborator {
       case "LetMember": {
         if (inst.scope.hasOwn(m.name.name)) this.diagnostics.push(diag("shadowed_name", m.name.span, m.name.name));
         inst.scope.set(m.name.name, this.ev.expr(m.value, inst.scope));
+        this.provenance?.bind(inst.scope, m.name.name, m.value, inst.scope);
         return;
       }
       case "ParamMember":
@@ -403,6 +407,7 @@ export class Elaborator {
     const decl = { ...def.decl, params: view.params };
     const scope = new Scope();
     const inst = this.newInstance(path, prefix, "block", def.name, def, scope, me.span);
+    const mark = this.diagnostics.length;
     const given = this.bindArgs(me, decl, callerScope, positionalTraps(view));
     for (const hp of decl.params) {
       const name = hp.name.name;
@@ -417,12 +422,14 @@ export class Elaborator {
       v = coerce(v, hp.type, `\`${name}\` of \`${def.name}\``, given.has(name) ? argSpan(me, decl, name) : hp.span, this.diagnostics);
       scope.set(name, v);
       inst.hyper.set(name, v);
+      this.provenance?.bind(scope, name, given.has(name) ? argOf(me, decl, name)?.value : hp.default, given.has(name) ? callerScope : scope);
     }
     this.stack.push(def.name);
     for (const { member, file: from } of view.members) this.member(inst, member, from);
     this.stack.pop();
     inst.forwards = forwardsOf(view.chain);
     this.settle(inst);
+    this.provenance?.annotate(this.diagnostics, mark, inst, me.span.file);
     return inst;
   }
 
@@ -441,9 +448,12 @@ function forwardsOf(chain: Definition[]): A.ForwardDecl[] {
 }
 
 function argSpan(me: A.InstanceExpr, decl: A.BlockDecl, name: string): Span {
+  return argOf(me, decl, name)?.span ?? me.span;
+}
+
+function argOf(me: A.InstanceExpr, decl: A.BlockDecl, name: string): A.InstanceExpr["args"][number] | undefined {
   const i = decl.params.findIndex((p) => p.name.name === name);
-  const byName = me.args.find((a) => a.name?.name === name);
-  return (byName ?? me.args.filter((a) => !a.name)[i])?.span ?? me.span;
+  return me.args.find((a) => a.name?.name === name) ?? me.args.filter((a) => !a.name)[i];
 }
 
 /** `recompute` on a repeat or seq applies to each element: one block at a time is recomputed, as X-CLIP's

@@ -116,7 +116,7 @@ export interface HyperRequest {
   /** --set values, already parsed as expressions. */
   cli: { name: string; value: A.Expr; span?: Span }[];
   /** Values bound from a checkpoint, for hyperparameters nothing else set. */
-  bound?: Map<string, { value: number; origin: string; source?: "checkpoint" | "input" }>;
+  bound?: Map<string, { value: number; origin: string; source?: "checkpoint" | "input"; key?: string; found?: number[] }>;
   /** Binding mode: whole-number hyperparameters become symbols. */
   symbolic?: boolean;
 }
