@@ -8,6 +8,7 @@ import type { Dim, DType, ModelIR, Node } from "../../compiler/4-ir/schema.ts";
 import { equal, evalDim, format, parse, type Poly } from "../../compiler/4-ir/dim.ts";
 import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import { isUnsupported, kernelFor } from "../../compiler/ops/kernels.ts";
+import { traitsOf } from "../../compiler/ops/table.ts";
 import { initValues, seededRandom } from "../weights/init-values.ts";
 import { onnxKernels, type OnnxContext } from "./kernels.ts";
 import { nodeProto, valueInfo, type AttrValue, type Msg } from "./proto.ts";
@@ -58,7 +59,7 @@ export interface LowerOptions {
 function laidParams(ir: ModelIR, extra: readonly number[]): Set<number> {
   const outs = new Set([...ir.graph.outputs.map((o) => o.value), ...extra]);
   const asWeight = new Map<number, boolean>();
-  for (const n of ir.graph.nodes) n.args.forEach((a, i) => asWeight.set(a, (asWeight.get(a) ?? true) && n.op === "linear" && i === 1));
+  for (const n of ir.graph.nodes) n.args.forEach((a, i) => asWeight.set(a, (asWeight.get(a) ?? true) && traitsOf(n.op).weight === "linear" && i === 1));
   const laid = new Set<number>();
   for (const n of ir.graph.nodes) if (n.op === "param" && !outs.has(n.id) && asWeight.get(n.id)) laid.add(n.id);
   return laid;

@@ -9,8 +9,7 @@
  * output keeps it. Anything else (an unmasked attention, a reduction over positions...) returns undefined.
  */
 import type { Dim, ModelIR, Node, NodeOf, OpName } from "../../compiler/4-ir/schema.ts";
-
-const POSITIONWISE: OpName[] = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "neg", "exp", "log", "sqrt", "rsqrt", "sigmoid", "tanh", "relu", "gelu", "abs", "cast", "dropout"];
+import { opNames, traitsOf } from "../../compiler/ops/table.ts";
 
 /** End position + 1 of each row's largest id (the end token), the length that keeps every one of them. */
 export function neededContext(ids: ArrayLike<number>, count: number, context: number): number {
@@ -77,10 +76,10 @@ const positionWise: AxisRule = (w) => {
 
 const attrsOf = <O extends OpName>(n: Node, _op: O) => n.attrs as NodeOf<O>["attrs"];
 
+// ops that keep positions apart by their traits; the ops below move the axis, each by its own rule
 const rules: Partial<Record<OpName, AxisRule>> = {
-  ...Object.fromEntries(POSITIONWISE.map((op) => [op, positionWise])),
-  linear: featureWise,
-  layer_norm: featureWise,
+  ...Object.fromEntries(opNames.filter((op) => traitsOf(op).pointwise).map((op) => [op, positionWise])),
+  ...Object.fromEntries(opNames.filter((op) => traitsOf(op).lastAxis).map((op) => [op, featureWise])),
   gather: (w) => (w.ax[0] !== undefined ? undefined : { p: w.ax[1] }),
   transpose: (w) => ({ p: attrsOf(w.n, "transpose").perm.indexOf(w.ax[0]!) }),
   reshape: (w) => {

@@ -18,8 +18,8 @@ export interface SplitGraph {
 }
 
 const CACHED = "cached.";
-// Leaves that cost nothing to recreate: copied into the varying graph instead of being passed in.
-const LEAVES = new Set(["param", "const", "fill"]);
+// Nodes with no operands other than inputs (params, constants, fills) cost nothing to recreate: copied into the varying graph instead of being passed in.
+const isCheap = (n: Node) => n.op !== "input" && n.args.length === 0;
 
 const symbolsOfShape = (shape: readonly (string | number)[]) => {
   const out = new Set<string>();
@@ -43,7 +43,7 @@ export function splitByInputs(ir: ModelIR, varyingInputs: readonly string[], var
   const byId = new Map(ir.graph.nodes.map((n) => [n.id, n]));
   // Fixed values the varying side reads (or that are model outputs): the fixed graph's outputs.
   const frontier = new Set<number>();
-  const usedFixed = (id: number) => !varies.has(id) && !LEAVES.has(byId.get(id)!.op) && frontier.add(id);
+  const usedFixed = (id: number) => !varies.has(id) && !isCheap(byId.get(id)!) && frontier.add(id);
   for (const n of ir.graph.nodes) if (varies.has(n.id)) n.args.forEach(usedFixed);
   for (const o of ir.graph.outputs) usedFixed(o.value);
 

@@ -5,9 +5,10 @@
  */
 import type { ModelIR, Node } from "../../compiler/4-ir/schema.ts";
 import { diag, fail, MdlError, withNote } from "../../compiler/diagnostics/diagnostic.ts";
+import { traitsOf } from "../../compiler/ops/table.ts";
 
-/** Ops that pass ids through unchanged in value (a cast, a reshape); followed back to the graph input. */
-const PASS_THROUGH = new Set(["cast", "reshape", "transpose", "broadcast_to", "slice"]);
+/** Ops that pass ids through unchanged in value (a view, an integer cast); followed back to the graph input. */
+const passesIds = (n: Node) => !!(traitsOf(n.op).view || traitsOf(n.op).convert);
 
 /** For each graph input used as gather ids: the parameter tables it indexes, by input name. */
 export function embeddingTables(ir: ModelIR): Map<string, { param: string; rows: number; node: Node }[]> {
@@ -15,13 +16,13 @@ export function embeddingTables(ir: ModelIR): Map<string, { param: string; rows:
   const source = (id: number): string | undefined => {
     for (let n = byId.get(id); n; n = byId.get(n.args[0])) {
       if (n.op === "input") return n.attrs.name;
-      if (!PASS_THROUGH.has(n.op) || n.args.length !== 1) return undefined;
+      if (!passesIds(n) || n.args.length !== 1) return undefined;
     }
     return undefined;
   };
   const out = new Map<string, { param: string; rows: number; node: Node }[]>();
   for (const n of ir.graph.nodes) {
-    if (n.op !== "gather") continue;
+    if (!traitsOf(n.op).lookup) continue;
     const table = byId.get(n.args[0]);
     const input = source(n.args[1]);
     if (table?.op !== "param" || !input) continue;

@@ -4,22 +4,20 @@
  * A parameter is re-laid only when every use of it wants the same layout.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { ModelIR, Node } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR, Node, NodeOf } from "../../compiler/4-ir/schema.ts";
+import { traitsOf } from "../../compiler/ops/table.ts";
 import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import { isPatchify } from "./ops/linear.ts";
 
 export type Layout = "torch" | "linear_t" | "patch_t";
 
 function wanted(user: Node, argIndex: number, ir: ModelIR): Layout {
-  if (argIndex !== 1) return "torch";
-  if (user.op === "linear") return "linear_t";
-  if (user.op === "conv2d") {
-    const w = ir.graph.nodes.find((n) => n.id === user.args[1]);
-    const shape = w?.type.shape ?? [];
-    const kernel = shape.slice(2).map(Number);
-    if (kernel.length === 2 && isPatchify(kernel, user.attrs)) return "patch_t";
-  }
-  return "torch";
+  const weight = traitsOf(user.op).weight;
+  if (argIndex !== 1 || !weight) return "torch";
+  if (weight === "linear") return "linear_t";
+  const w = ir.graph.nodes.find((n) => n.id === user.args[1]);
+  const kernel = (w?.type.shape ?? []).slice(2).map(Number);
+  return kernel.length === 2 && isPatchify(kernel, user.attrs as NodeOf<"conv2d">["attrs"]) ? "patch_t" : "torch";
 }
 
 const cache = new WeakMap<ModelIR, Map<string, Layout>>();

@@ -54,7 +54,7 @@ export function lowerToTfjs(ir: ModelIR): Lowered {
       const values = new Map<number, tf.Tensor>();
       // leaves the caller owns: never disposed here
       const owned = new Set<tf.Tensor>();
-      const evalOne = (node: Node, vals: Map<number, tf.Tensor>) => evalNode(node, vals, inputs, params, env, training, laidNode, byId, ir.file, owned);
+      const evalOne = (node: Node, vals: Map<number, tf.Tensor>, seed?: number) => evalNode(node, vals, inputs, params, env, training, laidNode, byId, ir.file, owned, seed);
       for (let i = 0; i < ir.graph.nodes.length; i++) {
         const node = ir.graph.nodes[i];
         const segment = training ? recompute.get(i) : undefined;
@@ -96,6 +96,7 @@ function evalNode(
   byId: Map<number, Node>,
   file: string,
   owned: Set<tf.Tensor>,
+  seed: number | undefined,
 ): tf.Tensor {
   const leaf = (n: NodeOf<"input" | "param">): tf.Tensor => {
     if (n.op === "param") {
@@ -124,6 +125,7 @@ function evalNode(
     out = evalOp(node, args, {
       env,
       training,
+      seed,
       laid: (i) => laidNode.has(node.args[i]),
       argShape: (i) => byId.get(node.args[i])!.type.shape.map((d) => evalDim(d, env)),
       leaf,

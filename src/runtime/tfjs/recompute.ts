@@ -11,12 +11,13 @@ import * as tf from "@tensorflow/tfjs";
 import type { Node } from "../../compiler/4-ir/schema.ts";
 import { isLeaf, type Segment } from "../../compiler/4-ir/recompute.ts";
 import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
+import { traitsOf } from "../../compiler/ops/table.ts";
 import { withProductLog, type ProductLog } from "./ops/replay.ts";
 
 export { recomputePlan } from "../../compiler/4-ir/recompute.ts";
 
-/** Evaluates one node given the values computed so far (the lowering's own evaluator). */
-export type EvalNode = (node: Node, values: Map<number, tf.Tensor>) => tf.Tensor;
+/** Evaluates one node given the values computed so far (the lowering's own evaluator); a stochastic op draws from `seed`. */
+export type EvalNode = (node: Node, values: Map<number, tf.Tensor>, seed?: number) => tf.Tensor;
 
 /**
  * Run a segment in training: its outputs (and any of `keep` it computes) go into `values`. Parameter
@@ -26,17 +27,13 @@ export function runSegment(seg: Segment, nodes: readonly Node[], values: Map<num
   for (let i = seg.start; i < seg.end; i++) if (isLeaf(nodes[i])) values.set(nodes[i].id, evalNode(nodes[i], values));
   const body = nodes.slice(seg.start, seg.end).filter((n) => !isLeaf(n));
   const outputs = [...seg.outputs, ...body.map((n) => n.id).filter((id) => keep.has(id) && !seg.outputs.includes(id))];
-  // dropout draws its mask again when recomputed: the same seed gives the same mask
-  const seeds = new Map(body.filter((n) => n.op === "dropout").map((n) => [n.id, Math.floor(Math.random() * 2 ** 31)]));
+  // a stochastic op (dropout) draws again when recomputed: the same seed gives the same mask
+  const seeds = new Map(body.filter((n) => traitsOf(n.op).stochastic).map((n) => [n.id, Math.floor(Math.random() * 2 ** 31)]));
 
   let outShapes: number[][] = [];
   const forward = (xs: tf.Tensor[]): tf.Tensor => {
     const local = new Map(seg.inputs.map((id, k) => [id, xs[k]]));
-    for (const n of body) {
-      const rate = n.op === "dropout" ? n.attrs.rate : 0;
-      const out = seeds.has(n.id) && rate > 0 ? tf.dropout(local.get(n.args[0])!, rate, undefined, seeds.get(n.id)) : evalNode(n, local);
-      local.set(n.id, out);
-    }
+    for (const n of body) local.set(n.id, evalNode(n, local, seeds.get(n.id)));
     const outs = outputs.map((id) => local.get(id)!);
     outShapes = outs.map((t) => t.shape);
     // tf.customGrad returns one tensor: several outputs travel flattened and concatenated

@@ -14,7 +14,6 @@ export interface VizOptions {
   depth?: number;
 }
 
-const LEAVES = new Set(["param", "const", "fill"]);
 // Labels hold no backslashes of their own; the ones written here are DOT's line breaks.
 const quote = (s: string) => `"${s.replace(/"/g, '\\"')}"`;
 const shapeText = (n: Node) => `${n.type.dtype}[${n.type.shape.join(", ")}]`;
@@ -54,7 +53,7 @@ export function toDot(ir: ModelIR, opts: VizOptions = {}): string {
     const out = new Map<string, Set<number>>();
     memo.set(id, out);
     if (n.op === "input") out.set(`input:${String(n.attrs.name)}`, new Set([id]));
-    else if (LEAVES.has(n.op)) return out;
+    else if (!n.args.length) return out;
     else if (glue(n)) {
       for (const a of n.args) for (const [s, made] of sources(a)) for (const m of made) out.set(s, (out.get(s) ?? new Set()).add(m));
     } else out.set(shown(n.scope), new Set([id]));
@@ -70,7 +69,8 @@ export function toDot(ir: ModelIR, opts: VizOptions = {}): string {
     edges.set(key, labels);
   };
   for (const n of nodes) {
-    if (n.op === "input" || LEAVES.has(n.op) || glue(n)) continue;
+    // nodes with no operands (inputs, params, constants, fills) draw no edge of their own
+    if (!n.args.length || glue(n)) continue;
     const to = shown(n.scope);
     for (const a of n.args) for (const [from, made] of sources(a)) edge(from, to, made);
   }

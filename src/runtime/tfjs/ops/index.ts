@@ -19,6 +19,8 @@ import { dims, fill, slice, tfDtype, type Env } from "./shape.ts";
 export interface OpContext {
   env: Env;
   training: boolean;
+  /** The seed a stochastic op draws from: a recomputed run draws the same numbers again (undefined: a fresh draw). */
+  seed?: number;
   /** Whether argument i of the node is a weight already in the runtime layout. */
   laid: (i: number) => boolean;
   /** The IR (torch-layout) shape of argument i, with the batch symbols bound. */
@@ -83,7 +85,7 @@ export const tfjsKernels: TfjsKernels = {
   attention_probs: (n, x) => attentionProbs(x[0], x[1], n.attrs.scale, n.attrs.causal),
   fill: (n, _x, ctx) => fill(n.attrs.shape, n.attrs.value, tfDtype(n.type.dtype), ctx.env),
   cast: (n, x) => tf.cast(x[0], tfDtype(n.attrs.dtype)),
-  dropout: (n, x, ctx) => (ctx.training && n.attrs.rate > 0 ? tf.dropout(x[0], n.attrs.rate) : x[0]),
+  dropout: (n, x, ctx) => (ctx.training && n.attrs.rate > 0 ? tf.dropout(x[0], n.attrs.rate, undefined, ctx.seed) : x[0]),
 };
 
 export function evalOp(node: NodeOf<keyof TfjsKernels>, x: tf.Tensor[], ctx: OpContext, file: string): tf.Tensor {
