@@ -136,7 +136,7 @@ function check(program: Program, cfg: ModelConfig, req: HyperRequest, opts: Comp
   const checker = new ForwardChecker(diagnostics, budget);
   const { scope, info } = resolveHyper(cfg, { ...req, bound }, checker, diagnostics);
   const elaborator = new Elaborator(program, cfg, scope, diagnostics, undefined, budget);
-  elaborator.provenance = new Provenance(scope, rootSources(info, bound));
+  elaborator.provenance = checker.provenance = new Provenance(scope, rootSources(info, bound));
   const root = elaborator.root();
   elaborated.used = usedBlocks(root, new Set());
   if (hasErrors(diagnostics)) return undefined;

@@ -19,6 +19,7 @@ import { itemsOf } from "./stacks.ts";
 import { baseForward, SUPER } from "./unused.ts";
 import { inputShape, pattern, showPattern, unify, type Binding, type Pattern, type PatternDim } from "./unify.ts";
 import { ERROR, Scope, asPoly, dimValue, int, kindName, type TensorVal, type Value } from "./values.ts";
+import type { Provenance } from "./provenance.ts";
 
 const arith: Partial<Record<A.BinaryOp, "add" | "sub" | "mul" | "div" | "pow">> = { "+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow" };
 const MAX_DEPTH = 64;
@@ -32,6 +33,8 @@ interface Frame {
 export class ForwardChecker extends Evaluator {
   readonly graph: GraphBuilder;
   private readonly frames: Frame[] = [];
+  /** Set by a full compile: errors in an instance's forward name it and where its values came from. */
+  provenance?: Provenance;
 
   constructor(diagnostics: Diagnostic[], budget?: Budget) {
     super(diagnostics);
@@ -226,6 +229,7 @@ export class ForwardChecker extends Evaluator {
     if (this.frames.length > MAX_DEPTH) return this.report(diag("recursive_block", span, [inst.blockName]));
     const saved = this.graph.scope;
     this.graph.scope = inst.path;
+    const mark = this.diagnostics.length;
     try {
       const tensors = args.filter((a): a is { k: "tensor"; t: TensorVal } => a.k === "tensor").map((a) => a.t.id);
       let result: Value;
@@ -233,6 +237,7 @@ export class ForwardChecker extends Evaluator {
       else if (inst.kind === "namespace") result = this.report(diag("not_callable", span, inst.path, "namespace"));
       else result = this.callBlock(inst, args, span);
       this.graph.calls.push({ scope: inst.path, inputs: tensors, outputs: outputsOf(result) });
+      if (inst.kind === "block") this.provenance?.annotate(this.diagnostics, mark, inst, inst.span.file);
       return result;
     } finally {
       this.graph.scope = saved;
