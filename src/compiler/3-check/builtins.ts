@@ -56,6 +56,31 @@ specs.stack = {
   },
 };
 
+// `where(mask, a, b)`: a where the bool mask holds, b elsewhere, broadcast; a or b may be a plain number
+// (`where(mask, x, -1e9)`). Written with the table's ops as a * m + b * (1 - m) with m the mask as 0/1, so
+// every engine and the gradient (g * m to a, g * (1 - m) to b) come with them; exact for finite values, while
+// an inf or NaN in the branch not taken still reaches the result
+specs.where = {
+  params: [{ name: "mask", kind: "tensor" }, { name: "a", kind: "tensor", scalar: true }, { name: "b", kind: "tensor", scalar: true }],
+  build: (x, g, span, out) => {
+    const { mask, a, b } = x as { mask: TensorVal; a: TensorVal; b: TensorVal };
+    if (mask.dtype !== "bool") {
+      out.push(diag("type_mismatch", span, "the mask of `where`", "a bool tensor (a comparison such as `greater(x, 0)`)", `${mask.dtype}[...]`));
+      return undefined;
+    }
+    if (a.dtype !== b.dtype) {
+      out.push(diag("dtype_mismatch", span, "`where`", a.dtype, b.dtype));
+      return undefined;
+    }
+    const m = g.op("cast", [mask], { dtype: a.dtype }, span);
+    const one = g.constant(1, a.dtype, span);
+    const rest = m && g.op("sub", [one, m], {}, span);
+    const ta = m && g.op("mul", [a, m], {}, span);
+    const tb = rest && g.op("mul", [b, rest], {}, span);
+    return ta && tb ? g.op("add", [ta, tb], {}, span) : undefined;
+  },
+};
+
 export const builtinNames: readonly string[] = Object.keys(specs);
 
 export interface CallArg extends ArgSite {
@@ -99,9 +124,10 @@ export function callBuiltin(name: string, args: CallArg[], g: GraphBuilder, span
   return "k" in r ? r : { k: "tensor", t: r };
 }
 
-/** Numbers given for a `scalar` parameter become constants of the dtype of the first tensor argument (f32 when none is). */
+/** Numbers given for a `scalar` parameter become constants of the dtype of the first tensor given for one (f32 when none is). */
 function liftScalars(params: readonly BuiltinParam[], got: Record<string, { v: Value; span: Span }>, g: GraphBuilder): void {
-  const first = params.map((p) => got[p.name]?.v).find((v) => v?.k === "tensor");
+  // the dtype of the operands that may be numbers (where's a and b, not its mask)
+  const first = params.filter((p) => p.scalar).map((p) => got[p.name]?.v).find((v) => v?.k === "tensor");
   const dtype = first?.k === "tensor" ? first.t.dtype : "f32";
   for (const p of params) {
     const a = got[p.name];
