@@ -359,7 +359,7 @@ export class ForwardChecker extends Evaluator {
       return wrap(this.graph.op("matmul", [a.t, b.t], {}, span));
     }
     const name = arith[op];
-    if (!name) return this.report(diag("bad_operand", span, `\`${op}\``, "tensors"));
+    if (!name) return this.report(withHint(diag("bad_operand", span, `\`${op}\``, "tensors"), comparisonHint[op]));
     const ta = this.toTensor(a, b, span);
     const tb = this.toTensor(b, a, span);
     if (!ta || !tb) return this.report(diag("bad_operand", span, `\`${op}\``, `${kindName(a)} and ${kindName(b)}`));
@@ -380,6 +380,13 @@ export class ForwardChecker extends Evaluator {
     return tv.k === "tensor" ? indexTensor(tv.t, e, (x) => this.expr(x, scope), this.graph, this.diagnostics) : ERROR;
   }
 }
+
+/** Comparisons of tensors are builtins (bool masks for `where`); the operators compare hyperparameters. */
+const comparisonHint: Partial<Record<A.BinaryOp, string>> = {
+  ">": "compare tensors with `greater(a, b)` (a bool mask, e.g. for `where(mask, x, -1e9)`)",
+  "<": "compare tensors with `greater(b, a)` (a bool mask, e.g. for `where(mask, x, -1e9)`)",
+  "==": "compare tensors with `equal(a, b)` (a bool mask, e.g. for `where(mask, x, -1e9)`)",
+};
 
 /** Generically, a block's `...` stands for one opaque dimension (its rank is not known either). */
 function openEllipsis(p: Pattern): Pattern {
