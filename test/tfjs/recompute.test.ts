@@ -192,4 +192,44 @@ test("inference ignores the marks: recomputation is a training matter", () => {
   tf.dispose([x, ya, yb, ...params.values()]);
 });
 
+const DROP_FILE = "drop.mdl";
+const DROP_SOURCE = `import { Linear } from "std"
+
+block Drop(d: int) {
+  fc = Linear(d, d)
+  forward(x: [N, d]) -> [N, d] {
+    return dropout(fc(x), 0.5)
+  }
+}
+
+model Dropped(d: int = 6) {
+  blk = Drop(d)
+  forward(x: f32[N, d]) -> [N, d] {
+    return blk(x)
+  }
+}
+`;
+
+// a stochastic op (traits.stochastic) must draw the same mask when its run is recomputed: the bias's gradient
+// counts, per feature, the rows the forward kept, each scaled by 1 / (1 - rate)
+test("a recomputed dropout draws the forward's mask again in the backward", () => {
+  const r = compile(DROP_FILE, memoryHost({ [DROP_FILE]: DROP_SOURCE }), { recompute: ["blk"] });
+  assert.equal(renderAll(r.diagnostics), "");
+  const ir = r.value!;
+  const run = lowerToTfjs(ir);
+  const vars = createParams(ir, undefined, { trainable: true, seed: 7 }) as Map<string, tf.Variable>;
+  const x = tf.tensor2d(Array.from({ length: 32 * 6 }, (_, i) => 1 + Math.abs(Math.sin(i))), [32, 6]);
+  let y: Float32Array = new Float32Array();
+  const { value, grads } = tf.variableGrads(() => {
+    const out = run.run({ x }, paramStore(vars), { training: true }).outputs.out;
+    y = out.dataSync() as Float32Array;
+    return tf.sum(out) as tf.Scalar;
+  }, [...vars.values()]);
+  const bias = grads[vars.get("blk.fc.bias")!.name].dataSync();
+  const kept = Array.from({ length: 6 }, (_, j) => 2 * Array.from({ length: 32 }, (_, i) => y[i * 6 + j]).filter((v) => v !== 0).length);
+  assert.ok(kept.some((k) => k > 0 && k < 64), `some rows dropped, some kept: ${kept}`);
+  assert.equal(Array.from(bias, (v) => Math.round(v * 1e4) / 1e4), kept);
+  tf.dispose([value, x, ...Object.values(grads), ...vars.values()]);
+});
+
 test.run();
