@@ -12,6 +12,8 @@ import { createSession } from "../../src/runtime/onnx/session.ts";
 import { checkpointWeights } from "../../src/runtime/run/load-params.ts";
 import { compileWith, FIXTURES } from "../run/helpers.ts";
 import { hostRelError } from "./helpers.ts";
+import { compile } from "../../src/compiler/compile.ts";
+import { memoryHost } from "../../src/compiler/2-resolve/host.ts";
 
 /** Short texts: start token, a few ids, the end token (the largest id), padding. */
 function texts(vocab: number, context: number, lengths: number[]): Int32Array {
@@ -60,6 +62,25 @@ test("no cut where the mask is not causal, or where positions are mixed", () => 
   };
   assert.is(truncateContext(meanOverTokens, "text", 4), undefined);
   assert.ok(truncateContext(fixed, "text", 4));
+});
+
+// the cut follows ops by their traits: erf and greater were missing from the old hand-written list
+test("every pointwise op keeps the token axis by its trait (erf, greater: not in any list)", () => {
+  const source = `model T(vocab: int = 10, C: int = 8, d: int = 4) {
+  param emb: [vocab, d] = normal(0.02)
+  forward(text: i64[K, C]) -> [K, d] {
+    let h = gather(emb, text)
+    let g = erf(h) * cast(greater(h, 0.0), "f32")
+    return gather_rows(g, argmax(text, axis: -1))
+  }
+}
+`;
+  const r = compile("t.mdl", memoryHost({ "t.mdl": source }), {});
+  assert.ok(r.value, r.diagnostics.map((d) => `${d.code} ${d.message}`).join("\n"));
+  const cut = truncateContext(r.value!, "text", 3);
+  assert.ok(cut, "the graph is position-wise along the text");
+  assert.equal(cut!.graph.inputs[0].type.shape, ["K", 3]);
+  assert.ok(cut!.graph.nodes.filter((n) => n.op === "erf").every((n) => n.type.shape[1] === 3));
 });
 
 test.run();
