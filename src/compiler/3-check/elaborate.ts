@@ -408,6 +408,10 @@ export class Elaborator {
     const scope = new Scope();
     const inst = this.newInstance(path, prefix, "block", def.name, def, scope, me.span);
     const mark = this.diagnostics.length;
+    // `init: zeros` on a block that declares no `init` overrides the initialiser of every parameter the block
+    // itself declares (Linear(d, k, init: zeros) is a zero-initialised layer; sub-modules keep theirs)
+    const override = decl.params.some((p) => p.name.name === "init") ? undefined : me.args.find((a) => a.name?.name === "init");
+    if (override) me = { ...me, args: me.args.filter((a) => a !== override) };
     const given = this.bindArgs(me, decl, callerScope, positionalTraps(view));
     for (const hp of decl.params) {
       const name = hp.name.name;
@@ -427,6 +431,12 @@ export class Elaborator {
     this.stack.push(def.name);
     for (const { member, file: from } of view.members) this.member(inst, member, from);
     this.stack.pop();
+    if (override) {
+      // "zeros" reads as zeros: the name of an initialiser that takes no argument
+      const v = override.value;
+      const init = this.init(v.kind === "String" ? { kind: "Name", name: v.value, span: v.span } : v, callerScope);
+      for (const p of inst.params.values()) p.init = init;
+    }
     inst.forwards = forwardsOf(view.chain);
     this.settle(inst);
     this.provenance?.annotate(this.diagnostics, mark, inst, me.span.file);
