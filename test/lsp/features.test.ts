@@ -102,6 +102,7 @@ test("completion: blocks in scope and std, hyperparameters, members, ops with si
   const get = (label: string) => items.find((i) => i.label === label);
   assert.is(get("reshape")?.detail, "reshape(x: tensor, shape: dims)");
   assert.is(get("softmax")?.detail, "softmax(x: tensor, axis: int = -1)");
+  assert.is(get("where")?.detail, "where(mask: tensor, a: tensor | number, b: tensor | number)");
   assert.match(get("TextTransformer")?.detail, /^block TextTransformer\(/);
   assert.match(get("LayerNorm")?.detail, /^std block LayerNorm\(/);
   assert.match(get("d")?.detail, /hyperparameter: int/);
