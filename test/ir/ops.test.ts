@@ -61,6 +61,7 @@ test("op table listing with the back ends that implement each op (test/ir/ops.tx
     lines.push(`  attrs     ${s.attrs}`);
     lines.push(`  shape     ${s.shape}`);
     lines.push(`  macs      ${s.macs}`);
+    if (s.traits) lines.push(`  traits    ${s.traits}`);
     for (const [name, cov] of backends) lines.push(`  ${name.padEnd(9)} ${cov[s.op] === true ? "kernel" : `unsupported: ${cov[s.op]}`}`);
   }
   expectGolden(lines.join("\n"), "test/ir/ops.txt");

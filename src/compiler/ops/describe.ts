@@ -1,6 +1,6 @@
 /** The op table in words: signatures and attribute schemas as text, for docs/primitives.md and test/ir/ops.txt. */
 import type { z } from "zod";
-import { opDef, opNames, type OpName } from "./table.ts";
+import { opDef, opNames, traitsOf, type OpName } from "./table.ts";
 import type { BuiltinParam } from "./types.ts";
 
 /** A zod schema as a short type text: `int`, `[int, int]`, `Dim[]`, `f32|i64|i32|bool`, `= default`. */
@@ -40,11 +40,15 @@ export interface OpSummary {
   shape: string;
   macs: string;
   semantics: string;
+  /** The traits passes ask for, e.g. "pointwise, stochastic" or "lastAxis, weight: linear"; empty when none. */
+  traits: string;
 }
+
+const traitsText = (op: OpName) => Object.entries(traitsOf(op)).map(([k, v]) => (v === true ? k : `${k}: ${v}`)).join(", ");
 
 export function describeOps(): OpSummary[] {
   return opNames.map((op) => {
     const d = opDef(op);
-    return { op, operands: d.operands, signatures: signatures(op), attrs: schemaText(d.attrs), shape: d.shapeText, macs: d.macsText, semantics: d.semantics };
+    return { op, operands: d.operands, signatures: signatures(op), attrs: schemaText(d.attrs), shape: d.shapeText, macs: d.macsText, semantics: d.semantics, traits: traitsText(op) };
   });
 }

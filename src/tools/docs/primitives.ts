@@ -23,7 +23,9 @@ export function primitivesDoc(): string {
     for (const sig of s.signatures) lines.push(`- written: \`${sig}\``);
     lines.push(`- attributes: \`${s.attrs}\``);
     lines.push(`- shape: ${s.shape}`);
-    lines.push(`- MACs: ${s.macs}`, "");
+    lines.push(`- MACs: ${s.macs}`);
+    if (s.traits) lines.push(`- traits: ${s.traits}`);
+    lines.push("");
   }
   lines.push(
     "# std blocks",
