@@ -23,9 +23,7 @@ function liveForwards(inst: Instance): A.ForwardDecl[] {
   const live: A.ForwardDecl[] = [];
   for (let f = inst.forward; f && !live.includes(f); ) {
     live.push(f);
-    const refs = new Set<string>();
-    collect(f.body, refs);
-    f = refs.has(SUPER) ? baseForward(inst, f) : undefined;
+    f = namesIn(f.body).has(SUPER) ? baseForward(inst, f) : undefined;
   }
   return live;
 }
@@ -53,11 +51,19 @@ function dotted(e: A.Expr): string | undefined {
   return head === undefined ? undefined : `${head}.${e.name.name}`;
 }
 
+/** collect(node), once per syntax node: every instance of a block (24 resblocks in X-CLIP) asks about the same forward. */
+const collected = new WeakMap<object, Set<string>>();
+function namesIn(node: object): Set<string> {
+  let names = collected.get(node);
+  if (!names) collect(node, (names = new Set())), collected.set(node, names);
+  return names;
+}
+
 /** The names and member paths the instance's live forwards use; undefined for a block without a forward. */
 export function usedNames(inst: Instance): Set<string> | undefined {
   if (!inst.forward) return undefined;
   const out = new Set<string>();
-  collect(liveForwards(inst), out);
+  for (const f of liveForwards(inst)) for (const n of namesIn(f)) out.add(n);
   return out;
 }
 
