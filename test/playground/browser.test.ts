@@ -16,8 +16,9 @@ import { diffModels } from "../../src/tools/diff/diff.ts";
 import { printDiff } from "../../src/tools/diff/print.ts";
 import { readSafetensors } from "../../src/runtime/weights/safetensors.ts";
 import { toFloat32 } from "../../src/runtime/weights/tensor.ts";
-import { CHROMIUM, chromiumMissing, needs } from "../helpers/requires.ts";
-import { openPlayground, runFixture, setEditorText, type Session } from "../../playground/driver.ts";
+import { needs } from "../helpers/requires.ts";
+import { startPlayground } from "./start.ts";
+import { runFixture, setEditorText } from "../../playground/driver.ts";
 
 const FIXTURE = "test/fixtures/xclip-tiny-e64";
 const ARTIFACTS = "test-output";
@@ -25,16 +26,7 @@ const files: Record<string, string> = {};
 for (const dir of ["models", "models/variants"]) for (const f of readdirSync(dir).filter((n) => n.endsWith(".mdl"))) files[`${dir}/${f}`] = readFileSync(`${dir}/${f}`, "utf8");
 const nodeCompile = (entry: string, opts: Parameters<typeof compile>[2] = {}) => compile(entry, memoryHost(files), { ...opts, text: opts.text ?? files[entry] });
 
-let session: Session | undefined;
-let startError: string | undefined;
-if (!chromiumMissing()) {
-  try {
-    session = await openPlayground(CHROMIUM);
-  } catch (e) {
-    startError = `Chromium did not start: ${(e as Error).message.split("\n")[0]}`;
-  }
-}
-const missing = chromiumMissing() ?? startError;
+const { session, missing } = await startPlayground();
 const gpuMissing =
   missing ?? (session && !(await session.page.evaluate(async () => !!(await (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter())))
     ? "this Chromium has no WebGPU adapter"

@@ -14,22 +14,14 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { readSafetensors } from "../../src/runtime/weights/safetensors.ts";
 import { toFloat32 } from "../../src/runtime/weights/tensor.ts";
-import { CHROMIUM, chromiumMissing, needs } from "../helpers/requires.ts";
-import { openPlayground, runFixture, setEditorText, type Session } from "../../playground/driver.ts";
+import { needs } from "../helpers/requires.ts";
+import { startPlayground } from "./start.ts";
+import { runFixture, setEditorText } from "../../playground/driver.ts";
 
 const XCLIP = readFileSync("models/xclip.mdl", "utf8");
 const refLogits = toFloat32(readSafetensors("test/fixtures/xclip-tiny-e64/io.safetensors").tensors.get("out.logits")!);
 
-let session: Session | undefined;
-let startError: string | undefined;
-if (!chromiumMissing()) {
-  try {
-    session = await openPlayground(CHROMIUM);
-  } catch (e) {
-    startError = `Chromium did not start: ${(e as Error).message.split("\n")[0]}`;
-  }
-}
-const missing = chromiumMissing() ?? startError;
+const { session, missing } = await startPlayground();
 const browserTest = needs(test, missing);
 const page = () => session!.page;
 

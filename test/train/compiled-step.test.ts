@@ -4,9 +4,9 @@
  * tfjs loop, and a SIGKILL at a random moment plus --resume ending at the same bits as a straight run.
  */
 import { test } from "uvu";
+import { runKillable } from "../helpers/killable.ts";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs";
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { engine, useEngine } from "../../src/runtime/backend/current.ts";
 import type { Engine } from "../../src/runtime/backend/engine.ts";
@@ -87,22 +87,7 @@ test("50 steps of tiny X-CLIP on ONNX Runtime follow tfjs's training losses with
 const STEPS = 8;
 
 /** The fixture run; with `killAt`, SIGKILLed a random few milliseconds after it reports that step (mid-step or mid-save). */
-function child(out: string, data: string, extra: string[], killAt?: number): Promise<string> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ["--import", "tsx", "test/train/fixtures/run-xclip-compiled.ts", "--out", out, "--data", data, "--steps", String(STEPS), ...extra], { stdio: ["ignore", "pipe", "pipe"] });
-    let text = "";
-    let armed = false;
-    p.stdout.on("data", (c) => {
-      text += c;
-      if (killAt !== undefined && !armed && text.includes(`step ${killAt} `)) {
-        armed = true;
-        setTimeout(() => p.kill("SIGKILL"), Math.floor(Math.random() * 40));
-      }
-    });
-    p.stderr.on("data", (c) => (text += c));
-    p.on("close", () => resolve(text));
-  });
-}
+const child = (out: string, data: string, extra: string[], killAt?: number) => runKillable(["test/train/fixtures/run-xclip-compiled.ts", "--out", out, "--data", data, "--steps", String(STEPS), ...extra], killAt);
 
 test("ONNX Runtime training: a SIGKILL at a random moment, then --resume, ends at the same bits as a straight run", async () => {
   const data = smallData();

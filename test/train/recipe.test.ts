@@ -4,8 +4,9 @@
  * both, and the flags reach the step's ports and the checkpoint's config.
  */
 import { test } from "uvu";
+import { runKillable } from "../helpers/killable.ts";
 import * as assert from "uvu/assert";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { engine, useEngine } from "../../src/runtime/backend/current.ts";
 import type { Engine } from "../../src/runtime/backend/engine.ts";
@@ -58,22 +59,7 @@ test("--recipe xclip: 12 steps on ONNX Runtime follow tfjs's losses within 1e-4 
 const STEPS = 6;
 
 /** The fixture run; with `killAt`, SIGKILLed a random few milliseconds after it reports that step (mid-step or mid-save). */
-function child(engineName: string, out: string, extra: string[], killAt?: number): Promise<string> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, ["--import", "tsx", "test/train/fixtures/run-recipe.ts", "--engine", engineName, "--out", out, "--data", data, "--steps", String(STEPS), ...extra], { stdio: ["ignore", "pipe", "pipe"] });
-    let text = "";
-    let armed = false;
-    p.stdout.on("data", (c) => {
-      text += c;
-      if (killAt !== undefined && !armed && text.includes(`step ${killAt} `)) {
-        armed = true;
-        setTimeout(() => p.kill("SIGKILL"), Math.floor(Math.random() * 40));
-      }
-    });
-    p.stderr.on("data", (c) => (text += c));
-    p.on("close", () => resolve(text));
-  });
-}
+const child = (engineName: string, out: string, extra: string[], killAt?: number) => runKillable(["test/train/fixtures/run-recipe.ts", "--engine", engineName, "--out", out, "--data", data, "--steps", String(STEPS), ...extra], killAt);
 
 for (const engineName of ["onnx", "tfjs"]) {
   test(`--recipe xclip on ${engineName}: a SIGKILL at a random moment, then --resume, ends at the same bits as a straight run`, async () => {
