@@ -44,7 +44,10 @@ const CASES: { what: string; run: () => number }[] = [
       }
     },
   },
-  { what: "`MDL_NO_BUNDLE=1 node bin/mdl.js check ...` (tsx fallback)", run: () => cpu(`${node} bin/mdl.js ${CHECK}`, { MDL_NO_BUNDLE: "1" }) },
+  {
+    what: "`MDL_NO_BUNDLE=1 node bin/mdl.js check ...` (tsx fallback)",
+    run: () => cpu(`${node} bin/mdl.js ${CHECK}`, { MDL_NO_BUNDLE: "1" }),
+  },
   { what: "`node --import tsx src/cli/main.ts check ...` (before the bundle)", run: () => cpu(`${node} --import tsx src/cli/main.ts ${CHECK}`) },
 ];
 
@@ -56,7 +59,8 @@ const base = samples[0];
 const bundleSecs = (() => {
   const cache = mkdtempSync(join(resolve("node_modules"), ".mdl-bench-"));
   try {
-    return cpu(`${node} -e 'const b = await import("./bin/bundle.js"); await b.build(process.env.MDL_CACHE + "/x.mjs")' --input-type=module`, { MDL_CACHE: cache });
+    const script = `const b = await import("./bin/bundle.js"); await b.build(process.env.MDL_CACHE + "/x.mjs")`;
+    return cpu(`${node} --input-type=module -e '${script}'`, { MDL_CACHE: cache });
   } finally {
     rmSync(cache, { recursive: true, force: true });
   }
@@ -70,7 +74,9 @@ const rows = CASES.map((c, i) => {
 const section = `
 ## cold-start (${new Date().toISOString().slice(0, 10)})
 
-Machine: ${cpus()[0]?.model ?? "?"} x${cpus().length}, Node ${process.version}, load average ${load0.toFixed(1)} at start, ${load1.toFixed(1)} at end (shared host). CPU = user + system seconds of each whole process, median of ${RUNS} rounds; the ratio is the median of each round's run over its own \`node -e 0\`. Target: 3x.
+Machine: ${cpus()[0]?.model ?? "?"} x${cpus().length}, Node ${process.version}, load average ${load0.toFixed(1)} at start, ${load1.toFixed(1)} at end
+(shared host). CPU = user + system seconds of each whole process, median of ${RUNS} rounds; the ratio is the median
+of each round's run over its own \`node -e 0\`. Target: 3x.
 
 | process | median CPU s | / \`node -e 0\` |
 |---|---|---|

@@ -59,7 +59,8 @@ export async function bundledCli() {
   }
 }
 
-const preloaded = () => [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].some((a) => /^(--import|--require|-r|--loader|--experimental-loader)\b/.test(a));
+const preloaded = () =>
+  [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].some((a) => /^(--import|--require|-r|--loader|--experimental-loader)\b/.test(a));
 
 /** Builds into the cache folder, then writes `pointer`, a one-line module that imports the entry chunk. */
 export async function build(pointer) {
