@@ -123,7 +123,7 @@ test("NaN and Inf in an input video are refused naming the tensor and the first 
     const file = ioWith(`video-${label}.safetensors`, (ts) => setAt(ts, "input.video", [[7, v], [100, v]]));
     const r = predict(`${E64}/weights.safetensors`, file, join(dir, "video-out.safetensors"));
     refused(r, "MDL553", file);
-    assert.match(r.stderr, `input \`input.video\` has 2 NaN or infinite values (the first at flat index 7: ${label})`);
+    assert.match(r.stderr, `input \`input.video\` has 2 NaN or infinite values (the first is \`input.video[0, 0, 0, 0, 7]\` = ${label})`);
   }
 });
 
@@ -137,9 +137,11 @@ test("a negative token id is refused with its place (MDL554); an id past the voc
   const neg = ioWith("neg-ids.safetensors", ids((d) => (d[17] = -3n)));
   const r = predict(`${E64}/weights.safetensors`, neg, join(dir, "neg-out.safetensors"));
   refused(r, "MDL554", neg);
-  assert.match(r.stderr, "token id -3 of `text` (flat index 17) is outside the rows 0..511 of `token_embedding.weight`");
+  assert.match(r.stderr, "token id `text[1, 1]` = -3 is outside the rows 0..511 of `token_embedding.weight`");
   const big = ioWith("big-ids.safetensors", ids((d) => (d[17] = 512n)));
-  refused(predict(`${E64}/weights.safetensors`, big, join(dir, "big-out.safetensors")), "MDL453", "token_embedding.weight");
+  const rb = predict(`${E64}/weights.safetensors`, big, join(dir, "big-out.safetensors"));
+  refused(rb, "MDL453", "token_embedding.weight");
+  assert.match(rb.stderr, "the largest, 512, is `text[1, 1]`");
 });
 
 test("input.<name> tensors the model has no input for are a warning naming them; the logits are unchanged", () => {

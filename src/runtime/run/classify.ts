@@ -87,7 +87,7 @@ export async function createClassifier(ir: ModelIR, ckpt: Checkpoint | undefined
     context,
     coverage,
     async setTexts(ids, count) {
-      checkTokenIds(ir, text.name, ids, "the tokenized class names");
+      checkTokenIds(ir, text.name, ids, "the tokenized class names", [count, ids.length / count]);
       dropCache();
       cached = undefined;
       const r = await textFeatures(fixed, text, ids, count, src, opts.cache);

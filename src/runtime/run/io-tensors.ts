@@ -12,7 +12,7 @@ import type { Tensor } from "../backend/engine.ts";
 import { countNonFinite } from "../weights/finite.ts";
 import { decodeSafetensors, writeSafetensors } from "../weights/safetensors.ts";
 import { isFloat, toFloat32, type HostTensor } from "../weights/tensor.ts";
-import { checkTokenIds } from "./token-ids.ts";
+import { checkTokenIds, placeOf } from "./token-ids.ts";
 
 export const INPUT_PREFIX = "input.";
 export const OUTPUT_PREFIX = "out.";
@@ -33,7 +33,7 @@ function readTensorFile(path: string): Map<string, HostTensor> {
 function assertFinite(name: string, t: HostTensor, file: string): void {
   const data = t.dtype === "f32" || t.dtype === "f64" ? (t.data as Float32Array | Float64Array) : toFloat32(t);
   const { nan, inf, first } = countNonFinite(data);
-  if (nan + inf) fail("nonfinite_input", file, name, nan + inf, first, String(data[first]));
+  if (nan + inf) fail("nonfinite_input", file, name, nan + inf, placeOf(name, first, t.shape), String(data[first]));
 }
 
 const SHOWN_UNKNOWN = 8;
@@ -53,7 +53,7 @@ export function hostModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, f
       fail("input_dtype", file, INPUT_PREFIX + port.name, wantFloat ? "a float tensor" : "an integer tensor", t.dtype);
     host[port.name] = t;
     if (wantFloat) assertFinite(INPUT_PREFIX + port.name, t, file);
-    else checkTokenIds(ir, port.name, t.data as ArrayLike<number | bigint>, file);
+    else checkTokenIds(ir, port.name, t.data as ArrayLike<number | bigint>, file, t.shape);
   }
   const known = new Set(ir.graph.inputs.map((p) => INPUT_PREFIX + p.name));
   const unknown = [...tensors.keys()].filter((k) => k.startsWith(INPUT_PREFIX) && !known.has(k)).sort();

@@ -33,30 +33,43 @@ export function embeddingTables(ir: ModelIR): Map<string, { param: string; rows:
   return out;
 }
 
+/** Where flat element `k` sits in a tensor of `shape`, as the user indexes it: `text[1, 5]` (`text[17]` without a shape). */
+export function placeOf(name: string, k: number, shape?: readonly number[]): string {
+  if (!shape?.length) return `${name}[${k}]`;
+  const pos: number[] = [];
+  for (let i = shape.length - 1, rest = k; i >= 0; i--) {
+    pos.unshift(rest % shape[i]);
+    rest = Math.floor(rest / shape[i]);
+  }
+  return `${name}[${pos.join(", ")}]`;
+}
+
 /**
  * Fails, located at the embedding's declaration, when an id of `input` is past the table's last row. `where`
  * names what supplied the ids (the tokenizer, an inputs file) in a note, with the checkpoint `vocab` came from.
- * A negative id fails naming `where` and the id's place (MDL554).
+ * A negative id fails naming `where` and the id's place (MDL554). `shape` is the ids' own shape, so that a
+ * place is given as the user indexes the tensor, not as a flat index.
  */
-export function checkTokenIds(ir: ModelIR, input: string, ids: ArrayLike<number | bigint>, where: string): void {
+export function checkTokenIds(ir: ModelIR, input: string, ids: ArrayLike<number | bigint>, where: string, shape?: readonly number[]): void {
   const tables = embeddingTables(ir).get(input);
   if (!tables?.length) return;
   let max = -1;
+  let maxAt = -1;
   let negative = -1;
   for (let i = 0; i < ids.length; i++) {
     const id = Number(ids[i]);
-    if (id > max) max = id;
+    if (id > max) [max, maxAt] = [id, i];
     if (id < 0 && negative < 0) negative = i;
   }
   // a negative id reads another row (engines wrap or clamp it) instead of failing: the logits change silently
-  if (negative >= 0) fail("token_id_range", where, input, String(ids[negative]), negative, tables[0].param, tables[0].rows);
+  if (negative >= 0) fail("token_id_range", where, placeOf(input, negative, shape), String(ids[negative]), tables[0].param, tables[0].rows);
   for (const t of tables) {
     if (max < t.rows) continue;
     // the member that made the table (`token_embedding = Embedding(vocab, width)`) is where a reader looks
     const owner = ir.modules.find((m) => m.params.includes(t.param) && m.loc);
     const span = owner?.loc ?? ir.params.find((q) => q.path === t.param)?.loc ?? t.node.loc;
     let d = diag("vocab_too_small", span ?? ir.file, t.param, t.rows, max);
-    d = withNote(d, `the ids of \`${input}\` come from ${where}`);
+    d = withNote(d, `the ids of \`${input}\` come from ${where}; the largest, ${max}, is \`${placeOf(input, maxAt, shape)}\``);
     const set = ir.hyper.find((h) => h.source !== "default" && h.value === t.rows);
     if (set) d = withNote(d, `\`${set.name}\` = ${t.rows} comes from ${set.source === "checkpoint" ? "the shapes of " : `the ${set.source} `}${set.origin ?? ""}`.trimEnd());
     throw new MdlError(d);

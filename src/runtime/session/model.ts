@@ -79,7 +79,7 @@ export function classLogits(m: VideoModel, video: Tensor, text: Tensor, training
 /** The class names as the model's `text` input [K, context] (CLIP's tokenizer, truncated as OpenAI's is). */
 export function classTexts(classes: readonly string[], context: number, ir?: ModelIR): Tensor {
   const { ids, shape } = ClipTokenizer.load().tokenize([...classes], context);
-  if (ir) checkTokenIds(ir, "text", ids, "CLIP's tokenizer (the class names)");
+  if (ir) checkTokenIds(ir, "text", ids, "CLIP's tokenizer (the class names)", shape);
   return engine().fromHost({ dtype: "i32", shape: [...shape], data: ids });
 }
 
