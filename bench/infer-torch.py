@@ -1,6 +1,6 @@
 """PyTorch baseline of bench/infer.ts: the official X-CLIP computation written out from
-/work/shared/spec/xclip-architecture.md (the same math as microsoft/VideoX X-CLIP), run on the same
-weights and inputs as mdl. Run with OPENBLAS_NUM_THREADS=2 and torch.set_num_threads(1) (PERF-NOTES).
+the X-CLIP architecture spec (the same math as microsoft/VideoX X-CLIP), run on the same
+weights and inputs as mdl. Run with OPENBLAS_NUM_THREADS=2 and torch.set_num_threads(1): without OpenBLAS (Debian libopenblas0-pthread) torch runs about 30x slower.
 
 Usage: infer-torch.py WEIGHTS.safetensors INPUTS.safetensors RUNS OUT.safetensors
 Prints one JSON line: sgemm GFLOP/s, text encoding time for all names, median time per video.

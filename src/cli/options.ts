@@ -37,7 +37,7 @@ export function startBackend(flags: { backend?: string; threads?: string }) {
   return initBackend({ backend: flags.backend as BackendName | undefined, threads: flags.threads === undefined ? undefined : parseCount("--threads", flags.threads, 1) });
 }
 
-// --- i10-onnx: the inference runtime (ONNX Runtime or tfjs) ---
+// --- the inference runtime (ONNX Runtime or tfjs) ---
 
 export type RuntimeName = "onnx" | "tfjs";
 const RUNTIMES: readonly RuntimeName[] = ["onnx", "tfjs"];

@@ -27,7 +27,7 @@ export function parseSource(file: string, text: string, maxBytes = DEFAULT_LIMIT
   const { cst, keywords, errors } = parseDeclarations(lexed.tokens);
   for (const t of keywords) {
     const d = diag("unexpected_token", { file, start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 }, `\`${t.image}\``, `a name (\`${t.image}\` is a keyword)`);
-    // the spelling of Python and Java; mdl calls the base's forward as `super(x)` (issue 22 point 5)
+    // the spelling of Python and Java; mdl calls the base's forward as `super(x)`
     const superForward = t.image === "forward" && /\bsuper\s*\.\s*$/.test(text.slice(Math.max(0, t.startOffset - 16), t.startOffset));
     diagnostics.push(superForward ? withHint(d, "a derived block calls its base's forward as `super(x)`") : d);
   }

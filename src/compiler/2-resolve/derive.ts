@@ -91,8 +91,8 @@ export interface PositionalTrap {
 /**
  * Positional arguments fill a derived block's hyperparameters base first, so with
  * `block AdapterBlock(bottleneck: int = 64) extends ResidualAttentionBlock` the call `AdapterBlock(width, 32)`
- * would set the base's `heads` and leave `bottleneck` at 64, silently when no weight shape depends on `heads`
- * (issue 22 point 2). A base's hyperparameter with a default, followed by ones a later link adds, must be named.
+ * would set the base's `heads` and leave `bottleneck` at 64, silently when no weight shape depends on `heads`.
+ * A base's hyperparameter with a default, followed by ones a later link adds, must be named.
  */
 export function positionalTraps(view: BlockView): Map<string, PositionalTrap> {
   const introducedAt = new Map<string, number>();

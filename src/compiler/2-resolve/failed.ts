@@ -1,5 +1,5 @@
 /**
- * Which declarations a resolve error makes uncheckable (issue 22 point 7): those the error lies in, and those
+ * Which declarations a resolve error makes uncheckable: those the error lies in, and those
  * that instantiate or extend one of them, transitively. The checker still runs over every other block, so an
  * unknown block name in one block does not hide an undefined name in another, and nothing is reported twice
  * as a knock-on of the first mistake.

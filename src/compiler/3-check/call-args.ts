@@ -46,7 +46,7 @@ export function bindArguments(callee: string, names: readonly string[], args: re
 
 /**
  * A positional argument that lands on a hyperparameter a derived block inherits with a default, while the
- * block adds hyperparameters of its own, is an error naming the argument (issue 22 point 2): the user most
+ * block adds hyperparameters of its own, is an error naming the argument: the user most
  * likely meant one of the block's own, which the hint suggests by keyword, in order.
  */
 export function checkPositionalTraps(

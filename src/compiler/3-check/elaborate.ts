@@ -97,7 +97,7 @@ export class Elaborator {
 
   /**
    * After an instance's members: a `remove` of a member that is not optional stands only when no forward uses
-   * it (issue 22 point 4); members no forward uses are warnings.
+   * it; members no forward uses are warnings.
    */
   private settle(inst: Instance): void {
     const used = usedNames(inst);
@@ -151,7 +151,7 @@ export class Elaborator {
   }
 
   /**
-   * `assert cond, "message"` (issue 22 point 4), with the hyperparameters and lets before it: a failure is reported
+   * `assert cond, "message"`, with the hyperparameters and lets before it: a failure is reported
    * at the call that made the instance, naming its path (once per call, for the first layer of a stack that fails),
    * with the assertion as a note. Open in a block checked on its own, where the hyperparameters are symbols.
    */

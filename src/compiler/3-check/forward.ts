@@ -263,7 +263,7 @@ export class ForwardChecker extends Evaluator {
 
   /**
    * `super(x)` in a derived block's forward: the forward of the block it extends, run on this instance (its
-   * members, parameters and scope), so the IR holds the base's operations inline (issue 22 point 5).
+   * members, parameters and scope), so the IR holds the base's operations inline.
    */
   private callSuper(e: A.CallExpr, args: CallArg[]): Value {
     const frame = this.frames[this.frames.length - 1];

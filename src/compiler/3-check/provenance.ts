@@ -1,5 +1,5 @@
 /**
- * Where an instance's values came from (issue 22 point 7): an error raised while elaborating one instance
+ * Where an instance's values came from: an error raised while elaborating one instance
  * names its path and the root hyperparameters its arguments were computed from, with their sources when
  * they were not defaults ("bound from the checkpoint's `visual.conv1.weight` shape [...]", "--set", a preset).
  * Kept small: per scope, the root hyperparameter names each of its names depends on.

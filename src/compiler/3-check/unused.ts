@@ -1,5 +1,5 @@
 /**
- * Members no forward uses (issue 22 point 4): a sub-module or parameter that the instance's forward never names is
+ * Members no forward uses: a sub-module or parameter that the instance's forward never names is
  * a warning, and a variant may `remove` it even when it is not `optional` (nothing would break). Decided on the
  * forward's text, so every instance of a declaration agrees: the effective forward, and the bases' forwards it
  * reaches through `super(...)`.

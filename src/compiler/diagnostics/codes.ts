@@ -22,7 +22,7 @@ export const codes = {
   output_unwritable: e("MDL004", (why: string) => `cannot write output: ${why}`),
   bad_count: e("MDL005", (option: string, min: number, got: string) => `\`${option}\` must be a whole number of at least ${min}, got \`${got}\``),
   bad_number: e("MDL006", (option: string, what: string, got: string) => `\`${option}\` must be ${what}, got \`${got}\``),
-  // one error path (issue 26.2): a failed read or write names the file and what failed, in words; a bug is one line
+  // one error path: a failed read or write names the file and what failed, in words; a bug is one line
   io_failed: e("MDL007", (what: string, why: string) => `cannot ${what}: ${why}`),
   stdout_unwritable: e("MDL008", (why: string) => `cannot write to standard output: ${why}`),
   internal_error: e("MDL009", (message: string) => `internal error: ${message}`),
@@ -95,11 +95,11 @@ export const codes = {
   tuple_arity: e("MDL333", (expected: number, got: number) => `expected ${expected} value${expected === 1 ? "" : "s"} to unpack, got ${got}`),
   bad_binding_shape: e("MDL335", (tensor: string, declared: string, found: string) => `\`${tensor}\` is declared ${declared} but the checkpoint has ${found}`),
 
-  // r2-paths (issue 12 points 2-4, 6, 7): path patterns, derived blocks, per-side edits, bindings from inputs
+  // path patterns, derived blocks, per-side edits, bindings from inputs
   block_extends_cycle: e("MDL391", (chain: readonly string[]) => `a block extends itself: ${chain.join(" -> ")}`),
   bad_path_pattern: e("MDL390", (where: string, pattern: string, why: string) => `${where} \`${pattern}\` is not a path pattern: ${why}`),
 
-  // issue 22 points 2-5 (MDL360-369): derived blocks' arguments, assertions, unused members, the base's forward
+  // MDL360-369: derived blocks' arguments, assertions, unused members, the base's forward
   positional_inherited: e("MDL360", (arg: string, name: string, block: string, base: string) =>
     `positional argument \`${arg}\` of \`${block}\` would set \`${name}\`, which \`${block}\` inherits from \`${base}\` with a default; name the argument`),
   unused_member: e("MDL361", (member: string, block: string) => `\`${member}\` of \`${block}\` is used by no forward; call it in \`forward\`, or remove it`, "warning"),
@@ -114,7 +114,7 @@ export const codes = {
   backend_unavailable: e("MDL405", (name: string, why: string) => `backend \`${name}\` is not available: ${why}`),
   input_dtype: e("MDL406", (name: string, expected: string, got: string) => `input \`${name}\` must be ${expected}, got ${got}`),
   cannot_classify: e("MDL407", (model: string, why: string) => `\`${model}\` cannot classify videos: ${why}`),
-  // i8-backend: engine limits
+  // engine limits
   weight_too_large: e("MDL420", (name: string, bytes: number, limit: number) => `parameter \`${name}\` takes ${bytes} bytes, more than one GPU buffer binding holds (maxStorageBufferBindingSize ${limit}); run it on a CPU backend (--backend wasm)`),
 
   // 5xx weights and data
@@ -138,23 +138,23 @@ export const codes = {
   bad_entries: e("MDL519", (n: number, split: string) => `${n} bad entr${n === 1 ? "y" : "ies"} in the \`${split}\` split (listed above); fix ${n === 1 ? "it" : "them"} or pass --skip-bad to leave ${n === 1 ? "it" : "them"} out`),
   bad_context_length: e("MDL530", (got: string) => `the context length must be an integer of at least 2 (start and end token), got \`${got}\``),
   hf_not_cached: e("MDL531", (repo: string, looked: string, command: string) => `${repo} is not in the local Hugging Face cache (mdl downloads nothing): ${looked}; \`${command}\` fetches it`),
-  // a run folder's one writer, interruptions and recovery (issue 26 points 1, 6, 7)
+  // a run folder's one writer, interruptions and recovery
   run_locked: e("MDL540", (pid: number, host: string, since: string) => `another training is writing to this run folder: PID ${pid} on ${host}, since ${since}; wait for it to end or choose another --out`),
   run_lock_unreadable: e("MDL541", () => `this run folder's lock names no process; if no training is writing here, remove it`),
   run_lock_stale: e("MDL542", (pid: number, since: string) => `took over the lock of PID ${pid} (since ${since}), which is no longer running`, "warning"),
   checkpoint_skipped: e("MDL543", (why: string, used: string) => `not resuming from here: ${why}; resuming from ${used}`, "warning"),
   interrupted: e("MDL544", (signal: string, step?: number) => step === undefined ? `interrupted by ${signal} before the first step; nothing was saved` : `interrupted by ${signal}; step ${step} is saved here and --resume continues from it`, "note"),
   interrupted_now: e("MDL545", (signal: string, step?: number) => `${signal} again: stopped at once; ${step === undefined ? "no checkpoint was saved" : `the last complete checkpoint (step ${step}) is here`}`, "note"),
-  // a run folder a researcher can trust (issue 25 point 1): what it holds, validation during training
+  // a run folder a researcher can trust: what it holds, validation during training
   run_exists: e("MDL546", (steps: number) => `this folder already holds a training run (${big(steps)} step${steps === 1 ? "" : "s"}); pass --resume to continue it, --overwrite to start afresh in its place, or choose another --out`),
   no_validation_split: e("MDL547", (list: string) => `--eval-every evaluates on the validation split, and the data set has none: ${list} is missing (the official list format: labels.csv, train.txt, val.txt)`),
   resumed_flags_differ: e("MDL548", (changes: string) => `resumed with flags that differ from config.json, which keeps the first start's: ${changes}`, "note"),
   best_metric_unknown: e("MDL549", (name: string, known: string) => `--best-metric \`${name}\` is not a validation metric; one of ${known}`),
-  // reading run folders back (`mdl runs`, issue 25 point 2): a run is a folder holding metrics.jsonl
+  // reading run folders back (`mdl runs`): a run is a folder holding metrics.jsonl
   no_runs: e("MDL560", () => `no runs here: a run is a folder holding metrics.jsonl (\`mdl train --out\` and \`mdl demo\` write them)`),
   run_unreadable: e("MDL561", (why: string) => `cannot read this run: ${why}`),
   metric_not_logged: e("MDL562", (metric: string, known: string) => `no run here logged \`${metric}\`; they have ${known}`),
-  // no silent garbage (issue 26 point 5): what would run but give meaningless numbers
+  // no silent garbage: what would run but give meaningless numbers
   nonfinite_weights: e("MDL550", (count: number, tensors: string) => `${big(count)} weight value${count === 1 ? " is" : "s are"} NaN or infinite: ${tensors}; outputs would be NaN (pass --allow-nonfinite to run anyway)`),
   nonfinite_weights_allowed: e("MDL551", (count: number, tensors: string) => `${big(count)} weight value${count === 1 ? " is" : "s are"} NaN or infinite: ${tensors}`, "warning"),
   integer_weight: e("MDL552", (name: string, stored: string, declared: string) => `\`${name}\` is stored as ${stored} but the model declares it ${declared}: integer weights are not float values (dequantise the checkpoint first)`),
@@ -164,7 +164,7 @@ export const codes = {
   unknown_inputs: e("MDL556", (names: readonly string[], more: number) => `ignored tensor${names.length + more === 1 ? "" : "s"} the model has no input for: ${list(names)}${more ? ` and ${more} more` : ""}`, "warning"),
   clip_padded: e("MDL557", (count: number, frames: number, indices: string) => `the clip has ${count} frame${count === 1 ? "" : "s"}, fewer than the model's ${frames}: frames are repeated to make ${frames} (${indices})`, "note"),
 
-  // r2-train (issue 12 point 8): what training selects by path pattern, and runtime failures as diagnostics
+  // what training selects by path pattern, and runtime failures as diagnostics
   pattern_matches_nothing: e("MDL450", (flag: string, pattern: string, model: string) => `${flag} \`${pattern}\` matches no module or parameter of \`${model}\``),
   nothing_trainable: e("MDL452", (model: string, how: string) => `nothing of \`${model}\` is left to train: ${how}`),
   vocab_too_small: e("MDL453", (param: string, rows: number, maxId: number) =>
@@ -189,12 +189,12 @@ export const codes = {
   params_too_large: e("MDL409", (need: string, budget: string, why: string) => `the parameters need ${need}, more than the ${budget} that can be allocated here (${why})`),
   wasm_heap_full: e("MDL410", (bytes: number, heapMiB: number) =>
     `the wasm backend cannot allocate ${big(bytes)} more bytes: its heap is full at ${big(heapMiB)} MiB (wasm32 stops at 4,096 MiB); train with \`--recompute\` on the repeated blocks, a smaller batch or fewer frames, or use another backend`),
-  // issue 22 point 1 (MDL370-379): a stack's layers and lists of collected outputs (3-check/stacks.ts);
+  // MDL370-379: a stack's layers and lists of collected outputs (3-check/stacks.ts);
   // MDL370's first argument says what was out of range: `index 4`, `slice \`2:9\``
   sequence_index_out_of_range: e("MDL370", (index: string, what: string, n: number, item: string) =>
     n === 0 ? `${index} is out of range: ${what} is empty` : `${index} is out of range: ${what} has ${n} ${item}${n === 1 ? "" : "s"} (indices 0 to ${n - 1}, or -${n} to -1 from the end)`),
   list_item_mismatch: e("MDL371", (first: string, got: string) => `a list of collected values holds one kind and shape: ${first}, then ${got}`),
-  // r2-prims: convolution and padding arguments (ops/conv.ts, ops/pad.ts), MDL380-389
+  // convolution and padding arguments (ops/conv.ts, ops/pad.ts), MDL380-389
   bad_spatial_arg: e("MDL380", (op: string, arg: string, want: string, got: string) => `\`${arg}\` of \`${op}\` must be ${want}, got ${got}`),
   bad_groups: e("MDL381", (op: string, groups: number, what: string, n: string) => `\`${op}\` with groups = ${groups}: ${what} ${n} is not divisible by ${groups}`),
   conv_empty: e("MDL382", (op: string, x: string, w: string, axis: number) =>

@@ -24,7 +24,7 @@ export interface TT {
 /** A rule failure: the catalogue entry and its arguments; the caller adds the place. */
 export type RuleError = {
   code: "shape_mismatch" | "rank_mismatch" | "axis_out_of_range" | "dtype_mismatch" | "bad_reshape" | "bad_operand" | "arity"
-    // r2-prims: convolution and padding arguments
+    // convolution and padding arguments
     | "bad_spatial_arg" | "bad_groups" | "conv_empty";
   args: unknown[];
 };

@@ -263,7 +263,7 @@ function guardWasmHeap(): void {
 }
 
 /**
- * tfjs 4.22 disables wasm threads in Node; four things have to be fixed (see PERF-NOTES):
+ * tfjs 4.22 disables wasm threads in Node; four things have to be fixed:
  * the multithread flag, the Blob-URL worker Node cannot load, the native cap at half the cores,
  * and pool workers keeping the process alive (the bundle unrefs idle workers itself; see exit notes).
  */

@@ -139,7 +139,7 @@ export function webgpuAdapter(): AdapterReport | undefined {
 
 /**
  * Free the device before the process ends: Dawn tearing a live device down from its static destructors
- * can crash at exit (PERF-NOTES). Safe to call more than once, or when webgpu never started.
+ * can crash at exit. Safe to call more than once, or when webgpu never started.
  */
 export function shutdownWebgpu(): void {
   if (!device) return;
