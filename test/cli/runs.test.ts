@@ -155,7 +155,7 @@ test("bad input is a catalogued error with exit 2 and no stack trace", () => {
   assert.match(r.stderr, /error MDL562: no run here logged `eval\/top5`; they have `loss`, `lr`, `examples_per_s`, `eval\/top1`, `eval\/direction`\n/);
 });
 
-test("progress: a bar only on a TTY; on a pipe sparse lines, never a carriage return", () => {
+test("progress: a bar only when stderr and stdout are terminals; on a pipe sparse lines, never a carriage return", () => {
   const sink = (isTTY: boolean) => {
     let text = "";
     return { stream: { isTTY, write: (s: string) => ((text += s), true) } as unknown as NodeJS.WriteStream, text: () => text };
@@ -171,13 +171,26 @@ test("progress: a bar only on a TTY; on a pipe sparse lines, never a carriage re
   for (let i = 0; i < 4; i++) q.tick();
   assert.match(every.text(), /^demo: 25% 1\/4 steps  ETA \S+\n/);
   assert.not.match(every.text(), /[\r\u2588\u2591]/);
-  const tty = sink(true);
-  const b = createTaskProgress("auto", { label: "demo", total: 4, unit: "steps", stream: tty.stream });
-  b.tick(4);
-  b.log("above the bar");
-  b.stop();
-  assert.match(tty.text(), /\rdemo \|\u2588+\| 100% 4\/4 steps/);
-  assert.match(tty.text(), /\r\x1b\[Kabove the bar\n/);
+  // a terminal on stderr while stdout goes to a file or a pipe (`mdl demo > log`): lines, no bar
+  const redirected = sink(true);
+  const saved = process.stdout.isTTY;
+  try {
+    process.stdout.isTTY = false;
+    const r = createTaskProgress("auto", { label: "demo", total: 4, unit: "steps", stream: redirected.stream, every: 0 });
+    r.tick(4);
+    r.stop();
+    assert.not.match(redirected.text(), /[\r\u2588\u2591]/);
+    process.stdout.isTTY = true;
+    const tty = sink(true);
+    const b = createTaskProgress("auto", { label: "demo", total: 4, unit: "steps", stream: tty.stream });
+    b.tick(4);
+    b.log("above the bar");
+    b.stop();
+    assert.match(tty.text(), /\rdemo \|\u2588+\| 100% 4\/4 steps/);
+    assert.match(tty.text(), /\r\x1b\[Kabove the bar\n/);
+  } finally {
+    process.stdout.isTTY = saved;
+  }
 });
 
 test("the demo's table is what `mdl runs compare` prints over its runs", () => {

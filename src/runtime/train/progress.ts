@@ -5,6 +5,12 @@
  */
 import cliProgress from "cli-progress";
 
+/**
+ * `auto`'s choice: a bar only when both the stream it draws on and stdout are terminals, so `mdl demo > log` or
+ * `mdl eval | tee` never gets one (a redirected stdout means a log is being kept); plain lines otherwise.
+ */
+const autoMode = (stream: NodeJS.WriteStream): "bar" | "lines" => (stream.isTTY && process.stdout.isTTY ? "bar" : "lines");
+
 export type ProgressMode = "auto" | "bar" | "lines" | "none";
 
 export interface ProgressUpdate {
@@ -23,7 +29,7 @@ export const fmtTime = (s: number) =>
   !Number.isFinite(s) ? "?" : s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s` : `${Math.round(s)}s`;
 
 export function createProgress(mode: ProgressMode, start: number, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
-  const m = mode === "auto" ? (stream.isTTY ? "bar" : "lines") : mode;
+  const m = mode === "auto" ? autoMode(stream) : mode;
   if (m === "none") return { update() {}, stop() {} };
   if (m === "bar") {
     const bar = new cliProgress.SingleBar(
@@ -81,7 +87,7 @@ export interface TaskOptions {
  */
 export function createTaskProgress(mode: ProgressMode, o: TaskOptions): TaskProgress {
   const stream = o.stream ?? process.stderr;
-  const m = mode === "auto" ? (stream.isTTY ? "bar" : "lines") : mode;
+  const m = mode === "auto" ? autoMode(stream) : mode;
   const t0 = Date.now();
   let done = 0;
   let detail = "";
