@@ -71,6 +71,10 @@ async function start(name: BackendName, threads: number | undefined, tried: Back
         await import(pkg);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND") throw new Error(`${pkg} is not installed`);
+        // npm installs the optional package but runs no install script here (.npmrc: ignore-scripts), and that
+        // script is what downloads libtensorflow and builds tfjs_binding.node
+        if (/tfjs_binding\.node/.test((err as Error).message ?? ""))
+          throw new Error(`${pkg} is not installed: its native library (tfjs_binding.node, which its install script downloads) is missing`);
         throw err;
       }
       await setBackend("tensorflow");
