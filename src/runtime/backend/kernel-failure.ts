@@ -7,13 +7,13 @@ import type { Node } from "../../compiler/4-ir/schema.ts";
 import { diag, MdlError } from "../../compiler/diagnostics/diagnostic.ts";
 import { ops } from "../../compiler/ops/table.ts";
 
-type Arg = { shape: readonly number[]; dtype?: string; dataSync?: () => ArrayLike<number> };
+type Arg = { shape: readonly number[]; dtype?: string };
 
 export function kernelFailure(err: unknown, node: Node, args: readonly Arg[], file: string): unknown {
   if (err instanceof MdlError || !(err instanceof Error) || err.message.startsWith("mdl internal error")) return err;
   const shapes = args.length ? args.map((a) => `${a.dtype ?? ""}[${a.shape.join(", ")}]`).join(", ") : "(none)";
   // the engine's message alone: its stack is about the engine, not the model
-  const why = outOfRange(node, args) ?? err.message.split("\n")[0];
+  const why = outOfRange(node, args, err.message) ?? err.message.split("\n")[0];
   return new MdlError(diag("kernel_failed", node.loc ?? file, node.op, node.scope, shapes, why));
 }
 
@@ -24,28 +24,21 @@ const INDEXING: Partial<Record<Node["op"], { ids: number; table: number; axis: n
 };
 
 /**
- * The first index outside its axis, at its place in the index tensor's own shape (`ids[0, 77] = 49408 ...`),
- * where the engine would give a position in the flattened tensor or none at all. Undefined when every index fits.
+ * The index that failed, with the index tensor's and the table's shapes and the axis size, where the engine
+ * names only the value (tfjs: `GatherV2: the index value 600 is not in [0, 511]`). The place of that value in the
+ * index tensor is not looked up: that would read the tensor synchronously, which webgpu cannot do in Node. Ids
+ * that come from a model input are checked before anything runs, and those errors give the place
+ * (run/token-ids.ts). Undefined when the engine's message names no index value.
  */
-function outOfRange(node: Node, args: readonly Arg[]): string | undefined {
+function outOfRange(node: Node, args: readonly Arg[], engineMessage: string): string | undefined {
   const at = INDEXING[node.op];
   const ids = at && args[at.ids];
   const table = at && args[at.table];
-  if (!at || !ids?.dataSync || !table) return undefined;
+  const value = /index value (-?\d+)/.exec(engineMessage)?.[1];
+  if (!at || !ids || !table || value === undefined) return undefined;
+  const names = opOperands(node.op);
   const size = table.shape[at.axis];
-  const values = ids.dataSync();
-  for (let k = 0; k < values.length; k++) {
-    const v = values[k];
-    if (v >= 0 && v < size) continue;
-    const pos: number[] = [];
-    for (let i = ids.shape.length - 1, rest = k; i >= 0; i--) {
-      pos.unshift(rest % ids.shape[i]);
-      rest = Math.floor(rest / ids.shape[i]);
-    }
-    const names = opOperands(node.op);
-    return `${names[at.ids] ?? "index"}[${pos.join(", ")}] = ${v} is out of range for axis ${at.axis} of \`${names[at.table] ?? "table"}\` [${table.shape.join(", ")}] (size ${size})`;
-  }
-  return undefined;
+  return `\`${names[at.ids] ?? "index"}\` [${ids.shape.join(", ")}] holds ${value}, out of range for axis ${at.axis} of \`${names[at.table] ?? "table"}\` [${table.shape.join(", ")}] (size ${size}: ids 0 to ${size - 1})`;
 }
 
 function opOperands(op: Node["op"]): string[] {
