@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compile } from "../src/compiler/compile.ts";
 import { analyze } from "../src/compiler/4-ir/analyze.ts";
-import type { ModelIR } from "../src/compiler/4-ir/schema.ts";
+import type { ModelIR } from "../src/compiler/0-core/schema.ts";
 import { fsHost } from "../src/cli/compile-args.ts";
 import { splitByInputs } from "../src/runtime/run/split.ts";
 import { ClipTokenizer } from "../src/runtime/tokenizer/clip-tokenizer.ts";

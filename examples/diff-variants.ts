@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { compile } from "../src/compiler/compile.ts";
 import type { Host } from "../src/compiler/2-resolve/host.ts";
 import { renderAll } from "../src/compiler/diagnostics/render.ts";
-import type { ModelIR } from "../src/compiler/4-ir/schema.ts";
+import type { ModelIR } from "../src/compiler/0-core/schema.ts";
 import { diffModels } from "../src/tools/diff/diff.ts";
 import { human, printDiff } from "../src/tools/diff/print.ts";
 import type { DiffJson } from "../src/tools/diff/schema.ts";

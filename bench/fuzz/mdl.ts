@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { compile, type CompileOptions } from "../../src/compiler/compile.ts";
 import { memoryHost } from "../../src/compiler/2-resolve/host.ts";
 import { analyze } from "../../src/compiler/4-ir/analyze.ts";
-import type { ModelIR } from "../../src/compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../src/compiler/0-core/schema.ts";
 import { formatSource } from "../../src/compiler/1-syntax/print.ts";
 import { renderDiagnostic } from "../../src/compiler/diagnostics/render.ts";
 import { SourceFile } from "../../src/compiler/source.ts";

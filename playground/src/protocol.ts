@@ -1,6 +1,6 @@
 /** Messages between the page and the compiler worker (structured-clone friendly: no classes, no functions). */
 import type { CompileOptions } from "../../src/compiler/compile.ts";
-import type { ModelIR } from "../../src/compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../src/compiler/0-core/schema.ts";
 
 export interface CheckOptions {
   entry: string;

@@ -6,7 +6,7 @@
 import { analyze } from "../../src/compiler/4-ir/analyze.ts";
 import { hasErrors, type Diagnostic } from "../../src/compiler/diagnostics/diagnostic.ts";
 import { renderDiagnostic } from "../../src/compiler/diagnostics/render.ts";
-import type { ModelIR } from "../../src/compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../src/compiler/0-core/schema.ts";
 import { toDot } from "../../src/tools/viz/dot.ts";
 import { diffText } from "./diff.ts";
 import { compileForCheckpoint } from "./run-config.ts";

@@ -5,7 +5,7 @@ import { fail, hasErrors, MdlError } from "../compiler/diagnostics/diagnostic.ts
 import { DEFAULT_LIMITS, type Limits } from "../compiler/limits.ts";
 import type { Host } from "../compiler/2-resolve/host.ts";
 import { fileHost } from "../util/fs-host.ts";
-import type { ModelIR } from "../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../compiler/0-core/schema.ts";
 import { nonFiniteDiag } from "../runtime/weights/finite.ts";
 import { loadCheckpoint, shapesOf, type Checkpoint } from "../runtime/weights/load.ts";
 import { collect, parseAssignments, printDiagnostics, readText, rememberSource } from "./io.ts";

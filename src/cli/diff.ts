@@ -9,7 +9,7 @@ import { isAbsolute, relative } from "node:path";
 import type { Command } from "commander";
 import { compile } from "../compiler/compile.ts";
 import type { Host } from "../compiler/2-resolve/host.ts";
-import type { ModelIR } from "../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../compiler/0-core/schema.ts";
 import { fail } from "../compiler/diagnostics/diagnostic.ts";
 import { diffModels } from "../tools/diff/diff.ts";
 import { printDiff } from "../tools/diff/print.ts";

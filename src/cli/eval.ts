@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { fail } from "../compiler/diagnostics/diagnostic.ts";
 import { loadSplit } from "../runtime/session/data.ts";
 import { evaluateViews, type EvalEntry, type EvalResult } from "../runtime/session/evaluate.ts";
-import type { ModelIR } from "../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../compiler/0-core/schema.ts";
 import type { Checkpoint } from "../runtime/weights/checkpoint.ts";
 import { confusionSvg } from "../runtime/session/plots.ts";
 import { createTaskProgress } from "../runtime/train/progress.ts";

@@ -5,7 +5,7 @@
  * caller keeps the state between steps (docs/export-onnx.md); a checkpoint only binds hyperparameters.
  */
 import { fail } from "../compiler/diagnostics/diagnostic.ts";
-import type { ModelIR } from "../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../compiler/0-core/schema.ts";
 import { formatCoverage } from "../runtime/weights/coverage.ts";
 import { parseCount } from "./options.ts";
 import type { ExportJob } from "./export.ts";

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { STD_SOURCE } from "../compiler/std/std-source.ts";
-import type { ModelIR } from "../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../compiler/0-core/schema.ts";
 import { fail } from "../compiler/diagnostics/diagnostic.ts";
 import { readLabels } from "../runtime/data/dataset.ts";
 import { assertVocabFits } from "../runtime/run/token-ids.ts";

@@ -1,7 +1,7 @@
 /** `mdl summary FILE`: the module tree with output shapes, parameters and MACs, and totals. */
 import type { Command } from "commander";
 import { analyze, type ModuleStats } from "../compiler/4-ir/analyze.ts";
-import type { ModelIR } from "../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../compiler/0-core/schema.ts";
 import { diag, MdlError } from "../compiler/diagnostics/diagnostic.ts";
 import { trainingMemory, type TrainingMemory } from "../compiler/4-ir/memory.ts";
 import { checkpointCoverage } from "../runtime/run/load-params.ts";

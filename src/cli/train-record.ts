@@ -15,7 +15,7 @@ import { parseCount } from "./options.ts";
 import { reportBad } from "./train.ts";
 import { modelsOf, resolveProgram } from "../compiler/compile.ts";
 import { STD_FILE } from "../compiler/2-resolve/program.ts";
-import type { ModelIR } from "../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../compiler/0-core/schema.ts";
 import { engine } from "../runtime/backend/current.ts";
 import { backendInfo } from "../runtime/tfjs/backend.ts";
 import { formatCount, type TrainingSummary } from "../runtime/session/train-summary.ts";

@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { fail } from "../compiler/diagnostics/diagnostic.ts";
-import type { ModelIR } from "../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../compiler/0-core/schema.ts";
 import { buildTrainStep, type StepSettings } from "../compiler/5-train/step.ts";
 import { DEFAULT_SMOOTHING, DEFAULT_WEIGHT_DECAY, stepSettings, type TrainingChoices } from "../runtime/session/step-settings.ts";
 import { parseLrGroup } from "../runtime/session/select.ts";

@@ -13,7 +13,7 @@ import { diag, hasErrors, withNote, type Diagnostic } from "./diagnostics/diagno
 import { Budget, checkTensorSizes, DEFAULT_LIMITS, LimitReached, type Limits } from "./limits.ts";
 import { buildIr } from "./4-ir/build.ts";
 import { applyRecompute } from "./4-ir/recompute.ts";
-import type { ModelIR } from "./4-ir/schema.ts";
+import type { ModelIR } from "./0-core/schema.ts";
 import type { Span } from "./source.ts";
 import { verifyIr } from "./4-ir/verify.ts";
 import { attachTrain } from "./4-ir/select.ts";

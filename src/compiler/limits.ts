@@ -29,7 +29,7 @@ import type { IToken } from "chevrotain";
 import { CLOSE_BRACKETS, OPEN_BRACKETS } from "../../grammar/tokens.ts";
 import type { Expr, FileAst } from "./1-syntax/ast.ts";
 import { diag, type Diagnostic } from "./diagnostics/diagnostic.ts";
-import type { ModelIR } from "./4-ir/schema.ts";
+import type { ModelIR } from "./0-core/schema.ts";
 import type { Span } from "./source.ts";
 
 export const NESTING_LIMIT = 64;

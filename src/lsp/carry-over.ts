@@ -23,7 +23,7 @@ import { isAbsolute } from "node:path";
 import type { IToken } from "chevrotain";
 import { CLOSE_BRACKETS, lexer, OPEN_BRACKETS } from "../../grammar/tokens.ts";
 import type * as A from "../compiler/1-syntax/ast.ts";
-import type { ModelIR } from "../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../compiler/0-core/schema.ts";
 import { definition, shapeHover, type Analysis } from "./query.ts";
 
 /** The last good analysis, with a map between its text's offsets and the current text's. */

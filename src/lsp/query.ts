@@ -7,7 +7,7 @@
 import type * as A from "../compiler/1-syntax/ast.ts";
 import type { Program } from "../compiler/2-resolve/program.ts";
 import type { ModuleStats } from "../compiler/4-ir/analyze.ts";
-import type { ModelIR, Module, TensorType } from "../compiler/4-ir/schema.ts";
+import type { ModelIR, Module, TensorType } from "../compiler/0-core/schema.ts";
 import { human } from "../tools/diff/print.ts";
 import type { Hidden } from "./carry-over.ts";
 import { forwardLocals, nodesOf } from "./ast-walk.ts";

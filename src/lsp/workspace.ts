@@ -20,7 +20,7 @@ import type { Diagnostic as LspDiagnostic } from "vscode-languageserver/node";
 import { compile, type Compiled } from "../compiler/compile.ts";
 import type { Host } from "../compiler/2-resolve/host.ts";
 import { analyze } from "../compiler/4-ir/analyze.ts";
-import type { ModelIR } from "../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../compiler/0-core/schema.ts";
 import type { Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 import { codes } from "../compiler/diagnostics/codes.ts";
 import { carryOver, type CarriedOver } from "./carry-over.ts";

@@ -6,7 +6,7 @@ import { compile, modelsOf } from "../../src/compiler/compile.ts";
 import { fsHost } from "../../src/cli/compile-args.ts";
 import { memoryHost } from "../../src/compiler/2-resolve/host.ts";
 import { unreachableNodes, verifyIr } from "../../src/compiler/4-ir/verify.ts";
-import type { ModelIR } from "../../src/compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../src/compiler/0-core/schema.ts";
 
 const files = ["models", "models/variants"].flatMap((d) => readdirSync(d).filter((f) => f.endsWith(".mdl")).map((f) => `${d}/${f}`));
 

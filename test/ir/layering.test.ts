@@ -13,7 +13,7 @@ test("4-ir/ imports 3-check/ only in build.ts", () => {
 
 test("the op table depends on zod, the dimension polynomials and (for types) the IR schema only", () => {
   for (const f of filesIn("src/compiler/ops")) {
-    for (const i of importsOf(f)) assert.ok(i === "zod" || i.startsWith("./") || i === "../4-ir/dim.ts" || i === "../4-ir/schema.ts", `${f} imports ${i}`);
+    for (const i of importsOf(f)) assert.ok(i === "zod" || i.startsWith("./") || i === "../0-core/dim.ts" || i === "../0-core/schema.ts", `${f} imports ${i}`);
   }
 });
 

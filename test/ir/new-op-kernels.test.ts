@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs";
-import { IR_VERSION, type Dim, type DType, type ModelIR } from "../../src/compiler/4-ir/schema.ts";
+import { IR_VERSION, type Dim, type DType, type ModelIR } from "../../src/compiler/0-core/schema.ts";
 import type { OpName } from "../../src/compiler/ops/table.ts";
 import { GraphBuilder } from "../../src/compiler/5-train/emit.ts";
 import { lowerToTfjs, paramStore, predict } from "../../src/runtime/tfjs/lower.ts";

@@ -13,7 +13,7 @@ import { describeOps } from "../../src/compiler/ops/describe.ts";
 import { coverage } from "../../src/compiler/ops/kernels.ts";
 import { opDef, opNames, type OpName } from "../../src/compiler/ops/table.ts";
 import { opVjpIr } from "../../src/compiler/5-train/op-vjp.ts";
-import type { TensorType } from "../../src/compiler/4-ir/schema.ts";
+import type { TensorType } from "../../src/compiler/0-core/schema.ts";
 import { kernelTables } from "../../src/runtime/kernel-tables.ts";
 import { expectGolden } from "../helpers/golden.ts";
 

@@ -5,7 +5,7 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { ModelIR } from "../../src/compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../src/compiler/0-core/schema.ts";
 import { neededContext, truncateContext } from "../../src/runtime/run/causal-context.ts";
 import { splitByInputs } from "../../src/runtime/run/split.ts";
 import { createSession } from "../../src/runtime/onnx/session.ts";

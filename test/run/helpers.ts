@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import * as assert from "uvu/assert";
 import { relError as hostRelError } from "../helpers/rel-error.ts";
 import { compile } from "../../src/compiler/compile.ts";
-import type { ModelIR } from "../../src/compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../src/compiler/0-core/schema.ts";
 import { fsHost } from "../../src/cli/compile-args.ts";
 import { initBackend } from "../../src/runtime/tfjs/backend.ts";
 import { loadCheckpoint, shapesOf, type Checkpoint } from "../../src/runtime/weights/load.ts";

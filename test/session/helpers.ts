@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { compile } from "../../src/compiler/compile.ts";
 import { fsHost } from "../../src/cli/compile-args.ts";
-import type { ModelIR } from "../../src/compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../src/compiler/0-core/schema.ts";
 import { synthesize } from "../../src/runtime/data/synth.ts";
 
 const dirs: string[] = [];

@@ -2,7 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs";
-import { ModelIR, type Node, type Param } from "../../src/compiler/4-ir/schema.ts";
+import { ModelIR, type Node, type Param } from "../../src/compiler/0-core/schema.ts";
 import { MdlError } from "../../src/compiler/diagnostics/diagnostic.ts";
 import {
   createParams, lowerToTfjs, paramLayouts, paramStore, predict, toRuntimeLayout, toTorchLayout,

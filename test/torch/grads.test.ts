@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { engine, useEngine } from "../../src/runtime/backend/current.ts";
 import type { Engine } from "../../src/runtime/backend/engine.ts";
 import { createOnnxEngine } from "../../src/runtime/onnx/engine.ts";
-import type { ModelIR } from "../../src/compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../src/compiler/0-core/schema.ts";
 import { loadCheckpoint } from "../../src/runtime/weights/load.ts";
 import { readSafetensors } from "../../src/runtime/weights/safetensors.ts";
 import { toFloat32, type HostTensor } from "../../src/runtime/weights/tensor.ts";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs";
 import { compile, type CompileOptions } from "../../src/compiler/compile.ts";
-import type { ModelIR } from "../../src/compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../src/compiler/0-core/schema.ts";
 import { STD_SOURCE } from "../../src/compiler/std/std-source.ts";
 import { fsHost } from "../../src/cli/compile-args.ts";
 import { createParams, toTorchLayout } from "../../src/runtime/tfjs/lower.ts";

@@ -4,7 +4,7 @@
  * the error measures they are judged by.
  */
 import * as assert from "uvu/assert";
-import type { ModelIR } from "../../src/compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../src/compiler/0-core/schema.ts";
 import { buildTrainStep } from "../../src/compiler/5-train/step.ts";
 import { currentEngine, useEngine } from "../../src/runtime/backend/current.ts";
 import type { Engine } from "../../src/runtime/backend/engine.ts";

@@ -5,10 +5,10 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { compile } from "../../src/compiler/compile.ts";
 import { fsHost } from "../../src/cli/compile-args.ts";
-import * as P from "../../src/compiler/4-ir/dim.ts";
+import * as P from "../../src/compiler/0-core/dim.ts";
 import { trainingMemory } from "../../src/compiler/4-ir/memory.ts";
 import { applyRecompute, recomputePlan } from "../../src/compiler/4-ir/recompute.ts";
-import type { ModelIR, Node } from "../../src/compiler/4-ir/schema.ts";
+import type { ModelIR, Node } from "../../src/compiler/0-core/schema.ts";
 import { expectGolden } from "../helpers/golden.ts";
 import { mdl } from "../session/helpers.ts";
 

@@ -12,7 +12,7 @@ import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { compile } from "../../src/compiler/compile.ts";
-import type { ModelIR } from "../../src/compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../src/compiler/0-core/schema.ts";
 import { fsHost } from "../../src/cli/compile-args.ts";
 import { currentEngine, engine, useEngine } from "../../src/runtime/backend/current.ts";
 import type { Engine } from "../../src/runtime/backend/engine.ts";

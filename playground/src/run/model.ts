@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-webgpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import type { ModelIR } from "../../../src/compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../../src/compiler/0-core/schema.ts";
 import { bindSymbols, createParams, lowerToTfjs, paramStore, predict } from "../../../src/runtime/tfjs/lower.ts";
 import type { Checkpoint } from "../../../src/runtime/weights/checkpoint.ts";
 import { coverage, type Coverage } from "../../../src/runtime/weights/coverage.ts";

@@ -10,7 +10,7 @@ import { isRuleError, type ArgKind, type Builtin, type BuiltinParam } from "../o
 import type { Span } from "../source.ts";
 import { bindArguments, type ArgSite } from "./call-args.ts";
 import type { GraphBuilder } from "./graph.ts";
-import * as P from "../4-ir/dim.ts";
+import * as P from "../0-core/dim.ts";
 import { ERROR, asPoly, dimValue, kindName, type TensorVal, type Value } from "./values.ts";
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
 

@@ -7,7 +7,7 @@ import { blockView, positionalTraps, type PositionalTrap } from "../2-resolve/de
 import type { Definition, Program } from "../2-resolve/program.ts";
 import { didYouMean } from "../2-resolve/suggest.ts";
 import { diag, withHint, withNote, type Diagnostic } from "../diagnostics/diagnostic.ts";
-import type { Init } from "../4-ir/schema.ts";
+import type { Init } from "../0-core/schema.ts";
 import { DType, dtypeNamed } from "../ops/types.ts";
 import { BLOCK_DEPTH_LIMIT, Budget } from "../limits.ts";
 import { matchPath, parsePattern, type PathPattern } from "../paths/pattern.ts";

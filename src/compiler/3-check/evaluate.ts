@@ -5,7 +5,7 @@
 import type * as A from "../1-syntax/ast.ts";
 import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { didYouMean } from "../2-resolve/suggest.ts";
-import * as P from "../4-ir/dim.ts";
+import * as P from "../0-core/dim.ts";
 import type { Span } from "../source.ts";
 import { indexSequence, itemsOf, joinLists } from "./stacks.ts";
 import { ERROR, asPoly, dimValue, flt, int, kindName, num, show, type Scope, type Sym, type Value } from "./values.ts";

@@ -5,7 +5,7 @@
 import type * as A from "../1-syntax/ast.ts";
 import { diag, withHint, withNote, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { didYouMean } from "../2-resolve/suggest.ts";
-import * as P from "../4-ir/dim.ts";
+import * as P from "../0-core/dim.ts";
 import { dtypeNamed, type DType } from "../ops/types.ts";
 import type { Span } from "../source.ts";
 import { builtinNames, callBuiltin, type CallArg } from "./builtins.ts";

@@ -8,7 +8,7 @@
 import type * as A from "../1-syntax/ast.ts";
 import type { Definition, Program } from "../2-resolve/program.ts";
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
-import * as P from "../4-ir/dim.ts";
+import * as P from "../0-core/dim.ts";
 import { Budget, DEFAULT_LIMITS, LimitReached, type Limits } from "../limits.ts";
 import type { Span } from "../source.ts";
 import { Elaborator } from "./elaborate.ts";

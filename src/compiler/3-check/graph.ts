@@ -1,6 +1,6 @@
 /** Builds the flat graph of primitive ops while the forward bodies are checked. */
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
-import type * as P from "../4-ir/dim.ts";
+import type * as P from "../0-core/dim.ts";
 import { opDef, type CheckedAttrsOf, type ComputeOp, type OpName } from "../ops/table.ts";
 import { isRuleError, type DType } from "../ops/types.ts";
 import { Budget } from "../limits.ts";

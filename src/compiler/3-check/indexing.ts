@@ -4,7 +4,7 @@
  */
 import type * as A from "../1-syntax/ast.ts";
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
-import * as P from "../4-ir/dim.ts";
+import * as P from "../0-core/dim.ts";
 import type { GraphBuilder } from "./graph.ts";
 import { ERROR, asPoly, kindName, type TensorVal, type Value } from "./values.ts";
 

@@ -2,7 +2,7 @@
 import type { ForwardDecl } from "../1-syntax/ast.ts";
 import type { Definition } from "../2-resolve/program.ts";
 import type { Span } from "../source.ts";
-import type { DType, HyperSource, Init } from "../4-ir/schema.ts";
+import type { DType, HyperSource, Init } from "../0-core/schema.ts";
 import type { Scope, Value } from "./values.ts";
 
 export interface ParamInst {

@@ -7,7 +7,7 @@ import type { Definition, Program } from "../2-resolve/program.ts";
 import { memberKey } from "../2-resolve/derive.ts";
 import { didYouMean } from "../2-resolve/suggest.ts";
 import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
-import type { HyperSource } from "../4-ir/schema.ts";
+import type { HyperSource } from "../0-core/schema.ts";
 import { patternProblem } from "../paths/pattern.ts";
 import type { Span } from "../source.ts";
 import { Evaluator } from "./evaluate.ts";

@@ -6,7 +6,7 @@
  */
 import type * as A from "../1-syntax/ast.ts";
 import { diag, withHint, withNote, type Diagnostic } from "../diagnostics/diagnostic.ts";
-import * as P from "../4-ir/dim.ts";
+import * as P from "../0-core/dim.ts";
 import { showShape } from "../ops/rule-helpers.ts";
 import type { Span } from "../source.ts";
 import type { Instance } from "./instance.ts";

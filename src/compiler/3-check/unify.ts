@@ -4,7 +4,7 @@
  * solved from an equation where it appears alone and linearly, then every equation is re-checked.
  */
 import type * as A from "../1-syntax/ast.ts";
-import * as P from "../4-ir/dim.ts";
+import * as P from "../0-core/dim.ts";
 import { asPoly, type Scope } from "./values.ts";
 import { showShape } from "../ops/rule-helpers.ts";
 

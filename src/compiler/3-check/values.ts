@@ -1,6 +1,6 @@
 /** Values the checker computes with: static numbers, symbolic dims, tensors (graph nodes), modules. */
-import * as P from "../4-ir/dim.ts";
-import type { DType } from "../4-ir/schema.ts";
+import * as P from "../0-core/dim.ts";
+import type { DType } from "../0-core/schema.ts";
 import type { Instance } from "./instance.ts";
 
 /** An expression over free hyperparameters, used only while binding them from a checkpoint. */

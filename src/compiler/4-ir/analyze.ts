@@ -4,8 +4,8 @@
  * op-table entry's `macs`); batch symbols are 1 unless given, so a model with inputs [B, ...] and [K, ...] is costed for one video and one text.
  */
 import { opDef } from "../ops/table.ts";
-import * as P from "./dim.ts";
-import type { ModelIR, Node, TensorType } from "./schema.ts";
+import * as P from "../0-core/dim.ts";
+import type { ModelIR, Node, TensorType } from "../0-core/schema.ts";
 
 export interface ModuleStats {
   path: string;

@@ -10,8 +10,8 @@ import type { HyperInfo, Instance } from "../3-check/instance.ts";
 import { asPoly, show, type TensorVal, type Value } from "../3-check/values.ts";
 import type { Span } from "../source.ts";
 import { opDef } from "../ops/table.ts";
-import * as P from "./dim.ts";
-import { IR_VERSION, type HyperValue, type Loc, type ModelIR, type Module, type Node, type Param } from "./schema.ts";
+import * as P from "../0-core/dim.ts";
+import { IR_VERSION, type HyperValue, type Loc, type ModelIR, type Module, type Node, type Param } from "../0-core/schema.ts";
 
 export interface BuildInput {
   model: string;

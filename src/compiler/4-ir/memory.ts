@@ -8,10 +8,10 @@
  * layer_norm, gelu, softmax and the like run as several kernels whose intermediates its tape holds too
  * (X-CLIP-B/32's forward: 0.57 GiB here, 3.07 GB measured on wasm; see bench/RESULTS.md).
  */
-import * as P from "./dim.ts";
+import * as P from "../0-core/dim.ts";
 import { traitsOf } from "../ops/table.ts";
 import { recomputePlan } from "./recompute.ts";
-import type { ModelIR, Node } from "./schema.ts";
+import type { ModelIR, Node } from "../0-core/schema.ts";
 
 export interface TrainingMemory {
   params: number;

@@ -8,7 +8,7 @@
  *     let %7:f32[8*B, 768, 7, 7] = conv2d %5 %6 stride=[32, 32] padding=[0, 0]   # visual.conv1
  *     in ( logits=%912 ) }
  */
-import type { ModelIR, Node, TensorType } from "./schema.ts";
+import type { ModelIR, Node, TensorType } from "../0-core/schema.ts";
 
 const typeText = (t: TensorType) => `${t.dtype}[${t.shape.join(", ")}]`;
 const attrText = (v: unknown): string => (Array.isArray(v) ? `[${v.map(attrText).join(", ")}]` : typeof v === "number" ? String(Number(v.toPrecision(6))) : String(v));

@@ -5,7 +5,7 @@
  */
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { matchPath, parsePattern, type PathPattern } from "../paths/pattern.ts";
-import type { ModelIR, Module, Node } from "./schema.ts";
+import type { ModelIR, Module, Node } from "../0-core/schema.ts";
 
 /** Whether a module path matches; the root (`""`) never does. A malformed pattern matches nothing. */
 export function matchesPattern(pattern: string | PathPattern, path: string): boolean {

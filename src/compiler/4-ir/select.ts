@@ -7,7 +7,7 @@
 import type { Span } from "../source.ts";
 import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { matchPath, matchPathOrAncestor, mustParse, type PathPattern } from "../paths/pattern.ts";
-import type { ModelIR, Module } from "./schema.ts";
+import type { ModelIR, Module } from "../0-core/schema.ts";
 
 type Tree = { modules: readonly Pick<Module, "path" | "params" | "children">[]; params: readonly { path: string }[] };
 

@@ -3,8 +3,8 @@ import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { opDef } from "../ops/table.ts";
 import { showShape } from "../ops/rule-helpers.ts";
 import { isRuleError, type TT } from "../ops/types.ts";
-import * as P from "./dim.ts";
-import { ModelIR } from "./schema.ts";
+import * as P from "../0-core/dim.ts";
+import { ModelIR } from "../0-core/schema.ts";
 
 export function verifyIr(input: unknown): { value?: ModelIR; diagnostics: Diagnostic[] } {
   const parsed = ModelIR.safeParse(input);

@@ -4,7 +4,7 @@
  * loss, ask its op-table entry for the VJP. Cotangents of a value read twice are added. Nothing is emitted for
  * nodes off that path, so a frozen tower or an integer input costs no backward work.
  */
-import type { Node } from "../4-ir/schema.ts";
+import type { Node } from "../0-core/schema.ts";
 import { invariant } from "../diagnostics/diagnostic.ts";
 import { sameShape } from "../ops/grad.ts";
 import { opDef } from "../ops/table.ts";

@@ -3,8 +3,8 @@
  * its op's own shape rule (an ill-typed gradient fails where it is built, naming the op), and `scalar`
  * shares one constant node per value. The VJPs of the op table build through this (as a GradEmitter).
  */
-import type { Node } from "../4-ir/schema.ts";
-import * as P from "../4-ir/dim.ts";
+import type { Node } from "../0-core/schema.ts";
+import * as P from "../0-core/dim.ts";
 import { invariant } from "../diagnostics/diagnostic.ts";
 import { opDef, type OpName } from "../ops/table.ts";
 import { isRuleError, type DType, type GradEmitter, type GV } from "../ops/types.ts";

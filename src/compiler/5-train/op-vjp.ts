@@ -3,7 +3,7 @@
  * cotangent of the value), outputs `y` (the value) and `dx<i>` for each f32 operand, the VJP that the
  * backward pass builds for sum(y * g). Per-op tests run it on every engine against float64 references.
  */
-import { IR_VERSION, type ModelIR, type TensorType } from "../4-ir/schema.ts";
+import { IR_VERSION, type ModelIR, type TensorType } from "../0-core/schema.ts";
 import type { OpName } from "../ops/table.ts";
 import type { GV } from "../ops/types.ts";
 import { backward } from "./backward.ts";

@@ -3,7 +3,7 @@
  * reads leave the graph's ports, and module calls that lost a node are dropped. A training step built on a
  * whole model keeps only what the loss and the gradients need.
  */
-import type { ModelIR, Node } from "../4-ir/schema.ts";
+import type { ModelIR, Node } from "../0-core/schema.ts";
 
 export function pruneIr(ir: ModelIR): ModelIR {
   const nodes = ir.graph.nodes;

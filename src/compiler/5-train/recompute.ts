@@ -5,7 +5,7 @@
  * before the first backward node that needs it, so the originals die as soon as the forward is past them.
  * Changes no number: the copy computes the same values from the same inputs.
  */
-import type { ModelIR, Node } from "../4-ir/schema.ts";
+import type { ModelIR, Node } from "../0-core/schema.ts";
 import type { Segment } from "../4-ir/recompute.ts";
 import { isLeaf } from "../4-ir/recompute.ts";
 

@@ -16,7 +16,7 @@
  *   `next.<its input>` (ONNX forbids an output named like an input).
  * Parameters stay `param` nodes: the engine binds their current values, and writes `next.<path>` back.
  */
-import type { ModelIR, Port } from "../4-ir/schema.ts";
+import type { ModelIR, Port } from "../0-core/schema.ts";
 import { invariant } from "../diagnostics/diagnostic.ts";
 import { grad as gradOps } from "../ops/grad.ts";
 import type { GV } from "../ops/types.ts";

@@ -5,7 +5,7 @@
  * existed keep their text (and the golden IRs their lines).
  */
 import { z } from "zod";
-import * as P from "../4-ir/dim.ts";
+import * as P from "../0-core/dim.ts";
 import { mismatch, product, showShape } from "./rule-helpers.ts";
 import { defineOp, type Dim, type GradRule, type GV, type RuleError, type TT } from "./types.ts";
 import { grad, type Grad } from "./grad.ts";

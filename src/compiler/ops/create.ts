@@ -1,7 +1,7 @@
 /** Constant tensors, dtype casts and dropout. */
 import { z } from "zod";
 import { grad } from "./grad.ts";
-import type * as P from "../4-ir/dim.ts";
+import type * as P from "../0-core/dim.ts";
 import { DType, Dim, defineOp } from "./types.ts";
 
 const f32 = (shape: P.Poly[], value: number) => ({ shape, value, dtype: "f32" as const });

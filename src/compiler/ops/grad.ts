@@ -3,7 +3,7 @@
  * math (`mul(g, sub(k(1), mul(y, y)))`) and every node it adds is an op of the table with its shape
  * checked by that op's own rule. Nothing here executes anything: it builds IR.
  */
-import * as P from "../4-ir/dim.ts";
+import * as P from "../0-core/dim.ts";
 import type { Dim, GradEmitter, GV } from "./types.ts";
 
 export const sameDim = (a: Dim, b: Dim) => (typeof a === "number" && typeof b === "number" ? a === b : P.equal(P.parse(a), P.parse(b)));

@@ -3,7 +3,7 @@
  * explicit `{ unsupported: "why" }`. The mapped type makes a missing op a type error; the
  * registry (runtime/kernel-tables.ts) lets a test list, op by op, which back ends run it.
  */
-import type { NodeOf } from "../4-ir/schema.ts";
+import type { NodeOf } from "../0-core/schema.ts";
 import { opNames, type OpName } from "./table.ts";
 import { isUnsupported, type Unsupported } from "./types.ts";
 

@@ -1,6 +1,6 @@
 /** Ops that move or select data without arithmetic: reshape, transpose, concat, broadcast, slice, gather. */
 import { z } from "zod";
-import * as P from "../4-ir/dim.ts";
+import * as P from "../0-core/dim.ts";
 import { Dim, defineOp, type GV } from "./types.ts";
 import { dimProduct, grad, sameDim } from "./grad.ts";
 import { broadcastShapes, mismatch, normAxis, numel, showShape } from "./rule-helpers.ts";

@@ -1,6 +1,6 @@
 /** Normalisations, softmax and the axis reductions. */
 import { z } from "zod";
-import * as P from "../4-ir/dim.ts";
+import * as P from "../0-core/dim.ts";
 import { mismatch, normAxis, one, same, withAxis } from "./rule-helpers.ts";
 import { defineOp, type GradRule, type GV, type RuleResult, type TT } from "./types.ts";
 import { grad, normAxes, type Grad } from "./grad.ts";

@@ -1,6 +1,6 @@
 /** Constant padding: the op a temporal convolution's "same" padding or an asymmetric pad needs. */
 import { z } from "zod";
-import * as P from "../4-ir/dim.ts";
+import * as P from "../0-core/dim.ts";
 import { defineOp, type RuleError } from "./types.ts";
 
 const int = z.number().int();

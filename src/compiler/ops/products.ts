@@ -1,6 +1,6 @@
 /** The ops that count multiply-accumulates: matrix products, linear layers, convolutions. */
 import { z } from "zod";
-import * as P from "../4-ir/dim.ts";
+import * as P from "../0-core/dim.ts";
 import { broadcastShapes, mismatch, product } from "./rule-helpers.ts";
 import { defineOp, type GV } from "./types.ts";
 import { dimProduct, grad, type Grad } from "./grad.ts";

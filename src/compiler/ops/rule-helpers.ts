@@ -1,5 +1,5 @@
 /** Pieces the shape rules share: broadcasting, axes, element counts, and shape text for messages. */
-import * as P from "../4-ir/dim.ts";
+import * as P from "../0-core/dim.ts";
 import type { RuleError, RuleResult, TT } from "./types.ts";
 
 export const showShape = (s: readonly P.Poly[]) => `[${s.map(P.format).join(", ")}]`;

@@ -1,6 +1,6 @@
 /**
  * The op table: one entry per primitive op of the IR. The IR's op enum and node schema
- * (4-ir/schema.ts), the builtin functions (3-check/builtins.ts), the IR verifier, the cost
+ * (0-core/schema.ts), the builtin functions (3-check/builtins.ts), the IR verifier, the cost
  * model (4-ir/analyze.ts) and docs/primitives.md are all read from here; each back end keys its
  * kernels by the same names (kernels.ts). Adding an op: one entry here, one kernel per back end.
  */

@@ -5,7 +5,7 @@
  * can read it without reading each other.
  */
 import { z } from "zod";
-import type * as P from "../4-ir/dim.ts";
+import type * as P from "../0-core/dim.ts";
 
 /** A dimension in the IR: a whole number, or the text form of a polynomial over batch symbols ("8*B + 1"). */
 export const Dim = z.union([z.number().int(), z.string()]);

@@ -1,6 +1,6 @@
 /** Bind a model's batch symbols from its input shapes; the same for every engine. */
-import type { Dim, ModelIR } from "../../compiler/4-ir/schema.ts";
-import { evalDim, parse } from "../../compiler/4-ir/dim.ts";
+import type { Dim, ModelIR } from "../../compiler/0-core/schema.ts";
+import { evalDim, parse } from "../../compiler/0-core/dim.ts";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 
 const showShape = (s: readonly (Dim | number)[]) => `[${s.join(", ")}]`;

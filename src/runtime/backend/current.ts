@@ -3,7 +3,7 @@
  * started by the CLI (or a test) is registered here rather than threaded through every call.
  */
 import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
-import type { ModelIR } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../compiler/0-core/schema.ts";
 import type { Engine, Program, Training } from "./engine.ts";
 
 let current: Engine | undefined;

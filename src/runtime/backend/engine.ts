@@ -8,7 +8,7 @@
  * Values stay in the engine (device memory) as opaque `Tensor` handles; they come back to the host only
  * through `read`, which is asynchronous because a GPU cannot be read synchronously.
  */
-import type { ModelIR } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../compiler/0-core/schema.ts";
 import type { HostTensor } from "../weights/tensor.ts";
 import type { ParamGroup, AdamWOptions } from "../train/optimizer.ts";
 

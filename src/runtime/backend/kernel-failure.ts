@@ -3,7 +3,7 @@
  * becomes a catalogued diagnostic naming the op, the module instance it belongs to and the shapes it was
  * given, located at the source that made the node. Catalogued errors and internal invariants pass unchanged.
  */
-import type { Node } from "../../compiler/4-ir/schema.ts";
+import type { Node } from "../../compiler/0-core/schema.ts";
 import { diag, MdlError } from "../../compiler/diagnostics/diagnostic.ts";
 import { ops } from "../../compiler/ops/table.ts";
 

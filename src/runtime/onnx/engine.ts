@@ -5,7 +5,7 @@
  * A run can write its outputs into tensors the caller allocated once (`into`), so a training step swaps its
  * parameter and moment buffers instead of copying them.
  */
-import type { ModelIR } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../compiler/0-core/schema.ts";
 import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import type { CompiledProgram, CompileOptions, Engine, HostF32, Tensor } from "../backend/engine.ts";
 import { initValues, seededRandom } from "../weights/init-values.ts";

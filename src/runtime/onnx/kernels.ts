@@ -3,7 +3,7 @@
  * holds the table complete. A kernel reads its node's attributes and writes the node's value under
  * `ctx.out`; helper values get fresh names under the node's own name.
  */
-import type { Dim, DType, Node, NodeOf, TensorType } from "../../compiler/4-ir/schema.ts";
+import type { Dim, DType, Node, NodeOf, TensorType } from "../../compiler/0-core/schema.ts";
 import type { KernelTable } from "../../compiler/ops/kernels.ts";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { ElemType, tensorProto, type AttrValue } from "./proto.ts";

@@ -4,8 +4,8 @@
  * batch symbols stay dynamic dims (dim_param) unless `fixed` binds them. Node and value names start with
  * the node's scope, the module path, so a node in Netron or an ORT profile leads back to its module.
  */
-import type { Dim, DType, ModelIR, Node } from "../../compiler/4-ir/schema.ts";
-import { equal, evalDim, format, parse, type Poly } from "../../compiler/4-ir/dim.ts";
+import type { Dim, DType, ModelIR, Node } from "../../compiler/0-core/schema.ts";
+import { equal, evalDim, format, parse, type Poly } from "../../compiler/0-core/dim.ts";
 import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import { isUnsupported, kernelFor } from "../../compiler/ops/kernels.ts";
 import { traitsOf } from "../../compiler/ops/table.ts";

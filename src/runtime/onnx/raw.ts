@@ -1,5 +1,5 @@
 /** Tensor values as ONNX raw_data: little-endian, in the element type's width. */
-import type { DType } from "../../compiler/4-ir/schema.ts";
+import type { DType } from "../../compiler/0-core/schema.ts";
 
 export function rawBytes(dtype: DType, values: ArrayLike<number>): Uint8Array {
   const n = values.length;

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import type { ModelIR } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../compiler/0-core/schema.ts";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { toFloat32, type HostTensor } from "../weights/tensor.ts";
 import { lowerToOnnx, type LowerOptions, type OnnxGraph } from "./lower.ts";

@@ -8,7 +8,7 @@
  * to L). The axis may leave the graph only through argmax + gather_rows (the end-token pooling), so no
  * output keeps it. Anything else (an unmasked attention, a reduction over positions...) returns undefined.
  */
-import type { Dim, ModelIR, Node, NodeOf, OpName } from "../../compiler/4-ir/schema.ts";
+import type { Dim, ModelIR, Node, NodeOf, OpName } from "../../compiler/0-core/schema.ts";
 import { opNames, traitsOf } from "../../compiler/ops/table.ts";
 
 /** End position + 1 of each row's largest id (the end token), the length that keeps every one of them. */

@@ -5,7 +5,7 @@
  * once with the weights baked in, with those values. Scores follow the official validation: softmax over
  * the classes per view, then the mean over views.
  */
-import type { ModelIR, Port } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR, Port } from "../../compiler/0-core/schema.ts";
 import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import { engine } from "../backend/current.ts";
 import type { Tensor } from "../backend/engine.ts";

@@ -4,7 +4,7 @@
  * input for is a warning: a misspelt name would otherwise go unnoticed); its outputs are written as `out.<name>`.
  */
 import { readFileSync } from "node:fs";
-import type { ModelIR } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../compiler/0-core/schema.ts";
 import { diag, fail, MdlError, type Diagnostic } from "../../compiler/diagnostics/diagnostic.ts";
 import { bindSymbols } from "../backend/bind-symbols.ts";
 import { engine } from "../backend/current.ts";

@@ -4,7 +4,7 @@
  * `load_state_dict(strict=False)` leaves freshly initialised modules. `strict` turns any gap into an error
  * instead. Engines bake these into inference programs (`compile`'s `bake`); the ONNX export writes them.
  */
-import type { ModelIR } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../compiler/0-core/schema.ts";
 import type { HostF32 } from "../backend/engine.ts";
 import { assertShapes, assertStrict, coverage, type Coverage } from "../weights/coverage.ts";
 import type { Checkpoint } from "../weights/checkpoint.ts";

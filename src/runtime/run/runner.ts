@@ -3,7 +3,7 @@
  * then any number of predictions. Each prediction frees its intermediates, so only the returned tensors
  * outlive it. Intermediates asked for (`keep`) leave as extra outputs of a program compiled for that set.
  */
-import type { ModelIR } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../compiler/0-core/schema.ts";
 import { engine } from "../backend/current.ts";
 import type { CompiledProgram, RunResult, Tensor } from "../backend/engine.ts";
 import type { Checkpoint } from "../weights/checkpoint.ts";

@@ -7,8 +7,8 @@
  * symbol only the varying inputs bind (e.g. `broadcast(text_features, [B, K, E])` follows the batch).
  * Both graphs are plain IRs: they lower, verify and run like any other.
  */
-import type { ModelIR, Node, Port } from "../../compiler/4-ir/schema.ts";
-import { parse, symbolsOf } from "../../compiler/4-ir/dim.ts";
+import type { ModelIR, Node, Port } from "../../compiler/0-core/schema.ts";
+import { parse, symbolsOf } from "../../compiler/0-core/dim.ts";
 import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import { paramLayouts } from "../tfjs/layout.ts";
 

@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import type { ModelIR } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../compiler/0-core/schema.ts";
 import type { Checkpoint } from "../weights/checkpoint.ts";
 import { fileDigest } from "../weights/file-digest.ts";
 import { readSafetensors, writeSafetensors } from "../weights/safetensors.ts";

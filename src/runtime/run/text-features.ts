@@ -4,7 +4,7 @@
  * half with the same weights before; else computed on the current engine, in chunks, on the shortest context
  * that holds every end token where the graph proves the mask causal (causal-context.ts, exact), and stored.
  */
-import type { ModelIR, Port } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR, Port } from "../../compiler/0-core/schema.ts";
 import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import { engine } from "../backend/current.ts";
 import type { HostF32, Tensor } from "../backend/engine.ts";

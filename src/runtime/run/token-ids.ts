@@ -3,7 +3,7 @@
  * a checkpoint made for a smaller vocabulary than the tokenizer's (vocab bound from its shapes); the kernel
  * would otherwise fail mid-run with the engine's own message.
  */
-import type { ModelIR, Node } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR, Node } from "../../compiler/0-core/schema.ts";
 import { diag, fail, MdlError, withNote } from "../../compiler/diagnostics/diagnostic.ts";
 import { traitsOf } from "../../compiler/ops/table.ts";
 

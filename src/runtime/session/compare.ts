@@ -3,7 +3,7 @@
  * train-variants example). Everything runs in this process, one model at a time, each into its own run folder.
  */
 import { analyze } from "../../compiler/4-ir/analyze.ts";
-import type { ModelIR } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../compiler/0-core/schema.ts";
 import type { DatasetEntry } from "../data/dataset.ts";
 import { evaluate, type EvalResult } from "./evaluate.ts";
 import { fit, type FitOptions } from "./fit.ts";

@@ -3,7 +3,7 @@
  * model-free training loop. X-CLIP's recipe: AdamW, no decay on embeddings/norms/biases, the learning-rate groups
  * the model declares (lr x10 on what X-CLIP adds to CLIP), linear warm-up then cosine, label smoothing, logits against the texts of every class each step.
  */
-import type { ModelIR } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../compiler/0-core/schema.ts";
 import { engine, training } from "../backend/current.ts";
 import type { Tensor } from "../backend/engine.ts";
 import type { DatasetEntry } from "../data/dataset.ts";

@@ -4,7 +4,7 @@
  * `text` [K, context], output `logits` [B, K] against the K class texts.
  */
 import { createHash } from "node:crypto";
-import type { ModelIR } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../compiler/0-core/schema.ts";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { engine, lowerSync, training } from "../backend/current.ts";
 import type { CompiledProgram, Program, Tensor } from "../backend/engine.ts";

@@ -3,7 +3,7 @@
  * --freeze and --train-only, and the learning-rate groups a model declares in its `train` section or the
  * command line adds with --lr-group.
  */
-import type { ModelIR } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../compiler/0-core/schema.ts";
 import { diag, fail, MdlError, withHint } from "../../compiler/diagnostics/diagnostic.ts";
 import { pathHint, selectParams } from "../../compiler/4-ir/select.ts";
 import { isWildcard, parsePattern } from "../../compiler/paths/pattern.ts";

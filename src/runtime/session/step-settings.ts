@@ -3,7 +3,7 @@
  * `train` groups, --freeze, --train-only, --lr-group), their AdamW groups (no decay on embeddings, norms and
  * biases), label smoothing and accumulation. `mdl ir --train`, `mdl export --train` and fit all read it here.
  */
-import type { ModelIR } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../compiler/0-core/schema.ts";
 import type { StepSettings } from "../../compiler/5-train/step.ts";
 import { groupsFor, XCLIP_ADAMW, type AdamWOptions } from "../train/optimizer.ts";
 import { frozenParams, modelLrScales, type LrGroup } from "./select.ts";

@@ -3,7 +3,7 @@
  * group. `mdl train` prints it at start and keeps it in RUN/config.json. The groups follow `modelLrScales`: the
  * model's own `train { lr * N: ... }` groups, then --lr-group's, a later group winning a parameter.
  */
-import type { ModelIR } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../compiler/0-core/schema.ts";
 import { selectParams } from "../../compiler/4-ir/select.ts";
 import { frozenParams, paramsUnder, type LrGroup, type Selection } from "./select.ts";
 

@@ -6,7 +6,7 @@
  * gradient. Reads tfjs's engine state (the tape) as recompute.ts does; costs one closure per entry.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Node } from "../../compiler/4-ir/schema.ts";
+import type { Node } from "../../compiler/0-core/schema.ts";
 import { withNote, MdlError } from "../../compiler/diagnostics/diagnostic.ts";
 import { kernelFailure } from "../backend/kernel-failure.ts";
 

@@ -3,7 +3,7 @@
  * Every read goes through `data()`: webgpu in Node cannot read synchronously.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { ModelIR } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../compiler/0-core/schema.ts";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import type { CompiledProgram, CompileOptions, Engine, HostF32, Params, Program, Tensor, Training } from "../backend/engine.ts";
 import type { HostTensor } from "../weights/tensor.ts";

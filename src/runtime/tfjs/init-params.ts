@@ -1,6 +1,6 @@
 /** Parameter creation: from a torch-layout source where given, else from each Param's init, seeded. */
 import * as tf from "@tensorflow/tfjs";
-import type { ModelIR } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../compiler/0-core/schema.ts";
 import { fail, MdlError } from "../../compiler/diagnostics/diagnostic.ts";
 import { checkParamMemory } from "../../compiler/limits.ts";
 import { toRuntimeLayout } from "./layout.ts";

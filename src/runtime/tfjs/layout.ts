@@ -4,7 +4,7 @@
  * A parameter is re-laid only when every use of it wants the same layout.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { ModelIR, Node, NodeOf } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR, Node, NodeOf } from "../../compiler/0-core/schema.ts";
 import { traitsOf } from "../../compiler/ops/table.ts";
 import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import { isPatchify } from "./ops/linear.ts";

@@ -3,8 +3,8 @@
  * in order. Reads only the IR. Params come from a ParamStore already in the runtime layout (layout.ts).
  */
 import * as tf from "@tensorflow/tfjs";
-import type { ModelIR, Node, NodeOf } from "../../compiler/4-ir/schema.ts";
-import { evalDim } from "../../compiler/4-ir/dim.ts";
+import type { ModelIR, Node, NodeOf } from "../../compiler/0-core/schema.ts";
+import { evalDim } from "../../compiler/0-core/dim.ts";
 import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import { kernelFailure } from "../backend/kernel-failure.ts";
 import { bindSymbols } from "../backend/bind-symbols.ts";

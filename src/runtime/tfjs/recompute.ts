@@ -8,7 +8,7 @@
  * those of the plain run (up to the order of gradient sums).
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Node } from "../../compiler/4-ir/schema.ts";
+import type { Node } from "../../compiler/0-core/schema.ts";
 import { isLeaf, type Segment } from "../../compiler/4-ir/recompute.ts";
 import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import { traitsOf } from "../../compiler/ops/table.ts";

@@ -2,7 +2,7 @@
  * The class text of each module instance (members and forward), generated from the IR. lift.ts then makes
  * one class of the instances of a block that differ only in numbers.
  */
-import type { Call, Module, Param } from "../../compiler/4-ir/schema.ts";
+import type { Call, Module, Param } from "../../compiler/0-core/schema.ts";
 import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import { emitForward, rootCall, type Graph } from "./forward.ts";
 import { localName } from "./structure.ts";

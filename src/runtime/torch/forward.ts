@@ -3,8 +3,8 @@
  * become lines (through the op table), the calls of its sub-modules become `self.child(...)`, and the
  * batch symbols its shapes use are bound from its inputs' shapes.
  */
-import type { Call, Dim, ModelIR, Module, Node } from "../../compiler/4-ir/schema.ts";
-import { parse } from "../../compiler/4-ir/dim.ts";
+import type { Call, Dim, ModelIR, Module, Node } from "../../compiler/0-core/schema.ts";
+import { parse } from "../../compiler/0-core/dim.ts";
 import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import { constLiteral, torchEmit } from "./ops.ts";
 import { attrChain, localName, type Placement } from "./structure.ts";

@@ -4,7 +4,7 @@
  * IR's locations point into). The file is specialised to the IR's hyperparameters; `build` checks a state
  * dict's shapes against them and says how to export for other ones.
  */
-import type { ModelIR, Node } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR, Node } from "../../compiler/0-core/schema.ts";
 import { rawClasses } from "./classes.ts";
 import { liftClasses, type PyClass } from "./lift.ts";
 import { callRanges, liveNodes, type Graph } from "./forward.ts";

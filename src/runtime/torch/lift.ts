@@ -6,7 +6,7 @@
  * `3 * dim`, `dim // heads`, `in_features ** -0.5`), else `c1`, `c2`, ...; the parent passes the values.
  * Instances whose text differs otherwise (another op, another batch symbol) get numbered classes (`Linear_2`).
  */
-import type { Module } from "../../compiler/4-ir/schema.ts";
+import type { Module } from "../../compiler/0-core/schema.ts";
 import type { RawClass } from "./classes.ts";
 
 type Piece = string | { slot: number } | { child: string; base: number };

@@ -3,7 +3,7 @@
  * table as the torch back end's kernels: the type checker holds it complete (`satisfies KernelTable`).
  * Leaves (input, param, const) are resolved by the forward emitter, which knows the names in scope.
  */
-import type { Dim, Node } from "../../compiler/4-ir/schema.ts";
+import type { Dim, Node } from "../../compiler/0-core/schema.ts";
 import { kernelFor, type KernelTable } from "../../compiler/ops/kernels.ts";
 
 export interface EmitContext {

@@ -3,7 +3,7 @@
  * its parameters at its parent's level of the state dict; it becomes a "view": a Python object that is
  * not registered under its own name, whose parameters and sub-modules are registered on the parent.
  */
-import type { ModelIR, Module } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR, Module } from "../../compiler/0-core/schema.ts";
 
 export interface Placement {
   /** Module path -> its prefix in the state dict ("" for the root and for views of the root). */

@@ -4,7 +4,7 @@
  * gloo on CPUs). The data order and every random draw of a sample depend on (seed, step, example) and not on
  * the rank, so N processes with batch/N each make the same updates as one process with the whole batch.
  */
-import type { ModelIR } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../compiler/0-core/schema.ts";
 import { modelLrScales } from "../session/select.ts";
 import { place } from "./structure.ts";
 

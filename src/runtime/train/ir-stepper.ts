@@ -4,7 +4,7 @@
  * values into a second set of buffers allocated once, and the two sets swap: nothing is copied per step.
  * With accumulation, `accumulate` programs sum micro-batch gradients the same way and `update` ends the step.
  */
-import type { ModelIR } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR } from "../../compiler/0-core/schema.ts";
 import { buildTrainStep, stepPorts, type StepSettings } from "../../compiler/5-train/step.ts";
 import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import type { CompiledProgram, Engine, HostF32, Tensor } from "../backend/engine.ts";

@@ -2,7 +2,7 @@
  * Parameter init values from the IR's Init, seeded per parameter path. Engine-free, so every back end
  * (tfjs at load, ONNX export without weights) starts a missing parameter from the same numbers.
  */
-import type { Init } from "../../compiler/4-ir/schema.ts";
+import type { Init } from "../../compiler/0-core/schema.ts";
 import { deriveSeed, mulberry32 } from "../data/rng.ts";
 
 /** A stream per parameter path, so a parameter's starting value does not depend on which others were loaded. */

@@ -5,7 +5,7 @@
  * locations never count as differences.
  */
 import { analyze, type ModuleStats } from "../../compiler/4-ir/analyze.ts";
-import type { Init, Module, ModelIR, Node, Param, TensorType } from "../../compiler/4-ir/schema.ts";
+import type { Init, Module, ModelIR, Node, Param, TensorType } from "../../compiler/0-core/schema.ts";
 import { foldUses } from "./uses.ts";
 import { DIFF_VERSION, type DiffJson, type HyperChange, type ModuleChange, type ParamChange, type PortChange } from "./schema.ts";
 

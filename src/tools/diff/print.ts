@@ -3,7 +3,7 @@
  * inputs and outputs, then the module tree with only what differs. Identical subtrees fold into one
  * "N unchanged modules" line; siblings of a repeated stack that differ in the same way print once.
  */
-import type { Init, TensorType } from "../../compiler/4-ir/schema.ts";
+import type { Init, TensorType } from "../../compiler/0-core/schema.ts";
 import type { DiffJson, ModuleChange } from "./schema.ts";
 
 export const human = (n: number): string => {

@@ -3,7 +3,7 @@
  * Sides are "a" (the old model) and "b" (the new one); a value absent on one side is null.
  */
 import { z } from "zod";
-import { Dim, HyperSource, HyperValue, Init, TensorType } from "../../compiler/4-ir/schema.ts";
+import { Dim, HyperSource, HyperValue, Init, TensorType } from "../../compiler/0-core/schema.ts";
 
 export const DIFF_VERSION = 1;
 

@@ -7,7 +7,7 @@
  * folded places (X-CLIP's own `use project_patches` stays a module when both sides have it, or when
  * the other side removed it).
  */
-import type { Module, ModelIR } from "../../compiler/4-ir/schema.ts";
+import type { Module, ModelIR } from "../../compiler/0-core/schema.ts";
 
 export interface Folded {
   /** Modules by weight path; a folded module's children and params are merged into its parent's. */

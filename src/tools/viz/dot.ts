@@ -7,7 +7,7 @@
  * output shape), not as the glue turned it on the way. A repeated stack says how many times it repeats.
  * Browser-safe: no node API.
  */
-import type { ModelIR, Node } from "../../compiler/4-ir/schema.ts";
+import type { ModelIR, Node } from "../../compiler/0-core/schema.ts";
 
 export interface VizOptions {
   /** Deepest module level drawn (the model is 0); default 2. */

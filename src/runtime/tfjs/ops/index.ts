@@ -4,7 +4,7 @@
  * patchify `conv2d` come in the runtime layout when `laid` says so.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { NodeOf } from "../../../compiler/4-ir/schema.ts";
+import type { NodeOf } from "../../../compiler/0-core/schema.ts";
 import { isUnsupported, kernelFor, type KernelTable } from "../../../compiler/ops/kernels.ts";
 import { fail } from "../../../compiler/diagnostics/diagnostic.ts";
 import { attention, attentionProbs } from "./attention.ts";

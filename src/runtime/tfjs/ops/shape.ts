@@ -1,7 +1,7 @@
 /** Shape ops whose attributes are IR dims (numbers or polynomials over the batch symbols). */
 import * as tf from "@tensorflow/tfjs";
-import { evalDim } from "../../../compiler/4-ir/dim.ts";
-import type { Dim } from "../../../compiler/4-ir/schema.ts";
+import { evalDim } from "../../../compiler/0-core/dim.ts";
+import type { Dim } from "../../../compiler/0-core/schema.ts";
 
 export type Env = Readonly<Record<string, number>>;
 
