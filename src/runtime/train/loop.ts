@@ -2,10 +2,11 @@
  * The training loop, independent of any model and engine: it takes named parameters (trainable tensors of the
  * current engine), parameter groups and a loss function over example indices. Data order, the RNG handed to the loss and every number saved make a run
  * reproducible bit for bit, including across a kill and `resume`. One process at a time trains into a run folder
- * (run-lock.ts); SIGINT and SIGTERM stop it after the current step with a checkpoint (signals.ts).
+ * (run-lock.ts); SIGINT and SIGTERM stop it after the current step with a checkpoint (signals.ts). The steps
+ * themselves are steps.ts's, which the browser playground runs too; what is here is the Node half around them.
  */
 import { basename, join } from "node:path";
-import { diag, fail, invariant, type Diagnostic } from "../../compiler/diagnostics/diagnostic.ts";
+import { diag, fail, type Diagnostic } from "../../compiler/diagnostics/diagnostic.ts";
 import { renderDiagnostic } from "../../compiler/diagnostics/render.ts";
 import { engine } from "../backend/current.ts";
 import type { Tensor } from "../backend/engine.ts";
@@ -16,13 +17,16 @@ import { MetricsLog } from "./metrics.ts";
 import type { AdamWOptions, ParamGroup } from "./optimizer.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
 import { Rng } from "./rng.ts";
-import { lrAt, type LrSchedule } from "./schedule.ts";
+import type { LrSchedule } from "./schedule.ts";
 import { mkdirSync } from "node:fs";
 import type { Stepper } from "./ir-stepper.ts";
 import { autodiffStepper } from "./autodiff-stepper.ts";
 import { checkpointToResume } from "./recover.ts";
 import { acquireRunLock } from "./run-lock.ts";
 import { Interrupted, exitCodeOf, watchStopSignals, type StopWatch } from "./signals.ts";
+import { checkPlan, inputRng, runSteps, type StepInfo } from "./steps.ts";
+
+export { totalStepsOf, type StepInfo } from "./steps.ts";
 
 /** Gradients by the engine's own autodiff (tfjs): a loss function over parameters the loop's AdamW updates. */
 export interface AutodiffSteps {
@@ -84,14 +88,6 @@ interface LoopOptions {
   weightIo?: { save(path: string, v: Tensor): Promise<HostTensor>; load(path: string, t: HostTensor): Tensor };
 }
 
-export interface StepInfo {
-  step: number;
-  loss: number;
-  lr: number;
-  examplesPerS: number;
-  epoch: number;
-}
-
 export interface TrainResult {
   step: number;
   totalSteps: number;
@@ -99,15 +95,6 @@ export interface TrainResult {
   lastEval?: Record<string, number>;
   resumed?: { step: number; extra: unknown };
 }
-
-/** Optimizer steps of a run: `steps`, or whole micro-batches of `epochs` epochs (default 1) over `accum`. */
-export function totalStepsOf(o: { dataSize: number; batch: number; accum?: number; steps?: number; epochs?: number }): number {
-  return o.steps ?? Math.floor(((o.epochs ?? 1) * Math.floor(o.dataSize / o.batch)) / (o.accum ?? 1));
-}
-
-// RNG streams: 1 for the loss function's draws, EPOCH_STREAM + e for epoch e's data order.
-const LOSS_STREAM = 1;
-const EPOCH_STREAM = 0x10000;
 
 /**
  * Train under the run folder's lock, with SIGINT and SIGTERM turned into a save and an `Interrupted` error
@@ -134,18 +121,15 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
 }
 
 async function trainLocked(o: TrainOptions, notice: (d: Diagnostic) => void, stop: StopWatch, shown: { stopProgress: () => void }): Promise<TrainResult> {
-  const accum = o.accum ?? 1;
-  invariant(o.batch > 0 && accum > 0 && Number.isInteger(o.batch) && Number.isInteger(accum), "batch and accum must be positive integers");
-  const perEpoch = Math.floor(o.dataSize / o.batch); // micro-batches per epoch
-  if (perEpoch === 0) fail("usage", undefined, `the batch size ${o.batch} is larger than the data set (${o.dataSize} examples)`);
-  const totalSteps = totalStepsOf(o);
+  const { accum, totalSteps } = checkPlan(o);
   const schedule = { seed: o.seed, dataSize: o.dataSize, batch: o.batch, accum, totalSteps };
 
   const e = engine();
   const stepper = "stepper" in o ? o.stepper : autodiffStepper(o, o.weightIo, o.adam);
-  const inputsOf = "stepper" in o ? o.inputsFn : undefined;
+  // the autodiff stepper's loss function draws its own inputs from the indices
+  const inputsOf = "stepper" in o ? o.inputsFn : (batch: Int32Array, rng: Rng) => ({ batch, rng }) as unknown as Record<string, Tensor>;
   const metrics = new MetricsLog(o.out);
-  let rng = Rng.seeded(o.seed, LOSS_STREAM);
+  let rng = inputRng(o.seed);
   let step = 0;
   let resumed: TrainResult["resumed"];
   let lastEval: Record<string, number> | undefined;
@@ -196,14 +180,6 @@ async function trainLocked(o: TrainOptions, notice: (d: Diagnostic) => void, sto
     if (missing.length) fail("checkpoint_state", where, `optimizer state for \`${missing[0]}\` is missing or misshapen`);
   }
 
-  let epochCache: { epoch: number; order: Int32Array } | undefined;
-  const microBatch = (k: number): { idx: Int32Array; epoch: number } => {
-    const epoch = Math.floor(k / perEpoch);
-    if (epochCache?.epoch !== epoch) epochCache = { epoch, order: Rng.seeded(o.seed, EPOCH_STREAM + epoch).permutation(o.dataSize) };
-    const off = (k % perEpoch) * o.batch;
-    return { idx: epochCache.order.subarray(off, off + o.batch), epoch };
-  };
-
   const hostWeights = async () => {
     const weights = new Map<string, HostTensor>();
     for (const [path, v] of stepper.params()) weights.set(path, o.weightIo ? await o.weightIo.save(path, v) : await e.read(v));
@@ -237,38 +213,36 @@ async function trainLocked(o: TrainOptions, notice: (d: Diagnostic) => void, sto
   shown.stopProgress = () => progress.stop();
   const first = step;
   try {
-    while (step < totalSteps) {
+    await runSteps({
+      ...o,
+      accum,
+      stepper,
+      inputsOf,
+      rng,
+      from: step,
+      where: o.out,
       // a signal that came during the step or the save before (both complete now) is handled here, not after another step
-      await new Promise((next) => setImmediate(next));
-      if (stop.signal) break;
-      const t0 = performance.now();
-      const lr = lrAt(step, o.lr);
-      let lossSum = 0;
-      let epoch = 0;
-      for (let j = 0; j < accum; j++) {
-        const mb = microBatch(step * accum + j);
-        epoch = mb.epoch;
-        lossSum += await stepper.micro(inputsOf ? inputsOf(mb.idx, rng) : ({ batch: mb.idx, rng } as unknown as Record<string, Tensor>), j, accum, lr);
-      }
-      const stepLoss = lossSum / accum;
-      if (!Number.isFinite(stepLoss)) fail("non_finite_loss", o.out, step + 1);
-      step++;
-      loss = stepLoss;
-      const examplesPerS = (o.batch * accum) / ((performance.now() - t0) / 1000);
-      metrics.append({ step, loss, lr, examples_per_s: Number(examplesPerS.toFixed(2)), epoch });
-      const info = { step, loss, lr, examplesPerS, epoch };
-      progress.update(info);
-      o.onStep?.(info);
-      if (o.evalFn && o.evalEvery && (step % o.evalEvery === 0 || step === totalSteps)) {
-        lastEval = await o.evalFn(step);
-        metrics.append({ step, eval: lastEval });
-        const value = o.bestMetric === undefined ? undefined : lastEval[o.bestMetric];
-        // a resume that changed --best-metric starts its best over: values of two metrics do not compare
-        const sofar = best?.metric === o.bestMetric ? best : undefined;
-        if (value !== undefined && improves(sofar, o.bestMetric!, value)) best = saveBest(o.out, await hostWeights(), { step, metric: o.bestMetric!, value });
-      }
-      if ((o.checkpointEvery && step % o.checkpointEvery === 0) || step === totalSteps) await save();
-    }
+      stop: async () => {
+        await new Promise((next) => setImmediate(next));
+        return stop.signal !== undefined;
+      },
+      afterStep: async (info) => {
+        step = info.step;
+        loss = info.loss;
+        metrics.append({ step, loss, lr: info.lr, examples_per_s: Number(info.examplesPerS.toFixed(2)), epoch: info.epoch });
+        progress.update(info);
+        o.onStep?.(info);
+        if (o.evalFn && o.evalEvery && (step % o.evalEvery === 0 || step === totalSteps)) {
+          lastEval = await o.evalFn(step);
+          metrics.append({ step, eval: lastEval });
+          const value = o.bestMetric === undefined ? undefined : lastEval[o.bestMetric];
+          // a resume that changed --best-metric starts its best over: values of two metrics do not compare
+          const sofar = best?.metric === o.bestMetric ? best : undefined;
+          if (value !== undefined && improves(sofar, o.bestMetric!, value)) best = saveBest(o.out, await hostWeights(), { step, metric: o.bestMetric!, value });
+        }
+        if ((o.checkpointEvery && step % o.checkpointEvery === 0) || step === totalSteps) await save();
+      },
+    });
     if (stop.signal && step < totalSteps) {
       if (step > first && saved?.step !== step) await save();
       const d = saved ? diag("interrupted", saved.dir, stop.signal, saved.step) : diag("interrupted", o.out, stop.signal);
