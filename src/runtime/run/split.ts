@@ -10,7 +10,7 @@
 import type { ModelIR, Node, Port } from "../../compiler/0-core/schema.ts";
 import { parse, symbolsOf } from "../../compiler/0-core/dim.ts";
 import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
-import { paramLayouts } from "../tfjs/layout.ts";
+import { paramLayouts } from "../backend/param-layout.ts";
 
 export interface SplitGraph {
   fixed: ModelIR;

@@ -13,12 +13,6 @@ export function linear(x: tf.Tensor, wT: tf.Tensor, b?: tf.Tensor): tf.Tensor {
   return tf.reshape(y, [...x.shape.slice(0, -1), outF]);
 }
 
-/** True when conv2d with kernel [kh, kw] cuts the image into disjoint patches (stride == kernel, no padding, dilation or groups). */
-export function isPatchify(kernel: readonly number[], a: { stride: number[]; padding: number[]; dilation?: number[]; groups?: number }): boolean {
-  const plain = !a.dilation?.some((d) => d !== 1) && (a.groups ?? 1) === 1;
-  return plain && a.stride.every((s, i) => s === kernel[i]) && a.padding.every((p) => p === 0);
-}
-
 /**
  * conv2d with stride == kernel and no padding: x [N, C, H, W] -> [N, O, H/kh, W/kw] as patches
  * times a weight pre-reshaped to [C*kh*kw, O]. Transposes stay 4-D (5-D ones are 100x slower on wasm).
