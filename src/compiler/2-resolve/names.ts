@@ -6,7 +6,7 @@
 import type * as A from "../1-syntax/ast.ts";
 import { diag, withHint, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { blockChain } from "./derive.ts";
-import { knownTypes } from "../3-check/hyper.ts";
+import { knownTypes } from "../0-core/scalar-types.ts";
 import { STD_FILE, type Program } from "./program.ts";
 import { didYouMean } from "./suggest.ts";
 

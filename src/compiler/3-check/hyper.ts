@@ -47,5 +47,3 @@ export function coerce(v: Value, t: TypeRef, what: string, span: Span, out: Diag
   out.push(diag("unknown_name", t.span, "type", t.name));
   return ERROR;
 }
-
-export const knownTypes = ["int", "float", "bool", "str"];
