@@ -19,8 +19,7 @@ import { plotRuns } from "../tools/runs/plot.ts";
 import { chooseColumns, compareTable } from "../tools/runs/table.ts";
 import { synthesize } from "../runtime/data/synth.ts";
 import { compileOrFail } from "./compile-args.ts";
-import { runCommand, writeFileAtomic } from "./io.ts";
-import { reportBad } from "./train.ts";
+import { reportBad, runCommand, writeFileAtomic } from "./io.ts";
 import { backendOptions, parseCount, parsePositive, runtimeOptions, startEngine } from "./options.ts";
 import { engine } from "../runtime/backend/current.ts";
 

@@ -14,9 +14,8 @@ import { createTaskProgress } from "../runtime/train/progress.ts";
 import { assertStrict } from "../runtime/weights/coverage.ts";
 import { checkpointCoverage } from "../runtime/run/load-params.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
-import { runCommand, writeFileAtomic } from "./io.ts";
+import { reportBad, runCommand, writeFileAtomic } from "./io.ts";
 import { clipNotices } from "./clip-notices.ts";
-import { reportBad } from "./train.ts";
 import { backendOptions, runtimeOptions, startEngine } from "./options.ts";
 
 interface EvalCli extends ModelFlags {

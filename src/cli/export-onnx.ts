@@ -8,7 +8,7 @@ import { fail } from "../compiler/diagnostics/diagnostic.ts";
 import type { ModelIR } from "../compiler/0-core/schema.ts";
 import { formatCoverage } from "../runtime/weights/coverage.ts";
 import { parseCount } from "./options.ts";
-import type { ExportJob } from "./export.ts";
+import type { ExportJob } from "./export-job.ts";
 import { describeStep, parseStep, trainStepOf } from "./training.ts";
 
 export async function exportOnnx(job: ExportJob): Promise<void> {

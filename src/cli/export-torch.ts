@@ -13,7 +13,7 @@ import { ClipTokenizer } from "../runtime/tokenizer/clip-tokenizer.ts";
 import { generateTorch } from "../runtime/torch/generate.ts";
 import { generateTrain } from "../runtime/torch/train-py.ts";
 import { writeFileAtomic } from "./io.ts";
-import type { ExportFlags } from "./export.ts";
+import type { ExportFlags } from "./export-job.ts";
 
 const readSource = (file: string): string | undefined => {
   if (file === "std") return STD_SOURCE;

@@ -5,30 +5,12 @@
  */
 import type { Command } from "commander";
 import { fail } from "../compiler/diagnostics/diagnostic.ts";
-import type { ModelIR } from "../compiler/0-core/schema.ts";
-import type { Checkpoint } from "../runtime/weights/checkpoint.ts";
-import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
+import { compileOrFail, modelOptions } from "./compile-args.ts";
 import { runCommand } from "./io.ts";
+import type { ExportFlags, ExportJob } from "./export-job.ts";
 import { exportOnnx } from "./export-onnx.ts";
 import { exportTorch } from "./export-torch.ts";
-import { givenTrainingFlags, phaseOption, trainingOptions, type StepFlags } from "./training.ts";
-
-export interface ExportFlags extends ModelFlags, StepFlags {
-  format: string;
-  out: string;
-  weights?: string;
-  strict?: boolean;
-  seed?: string;
-  train?: boolean;
-  labels?: string;
-}
-
-export interface ExportJob {
-  ir: ModelIR;
-  checkpoint?: Checkpoint;
-  flags: ExportFlags;
-  argv: string[];
-}
+import { givenTrainingFlags, phaseOption, trainingOptions } from "./training.ts";
 
 const formats: Record<string, (job: ExportJob) => Promise<void> | void> = {
   onnx: exportOnnx,

@@ -1,9 +1,10 @@
 /** What every command shares: catalogued failures become one rendered message and exit code 2. */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { MdlError, diag, withHint, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
+import { MdlError, diag, fail, withHint, type Diagnostic } from "../compiler/diagnostics/diagnostic.ts";
 import { renderCapped, renderDiagnostic } from "../compiler/diagnostics/render.ts";
 import { SourceFile } from "../compiler/source.ts";
+import type { SplitData } from "../runtime/session/data.ts";
 import { runExitHooks } from "../util/exit-hooks.ts";
 import { ownFatalErrors } from "../util/fatal.ts";
 import { ioWhy, isSystemError, syscallWords } from "../util/io-error.ts";
@@ -27,6 +28,15 @@ export function lookupSource(name: string): SourceFile | undefined {
 
 export function printDiagnostics(ds: readonly Diagnostic[], stream: NodeJS.WriteStream = process.stderr): void {
   for (const text of renderCapped(ds, lookupSource)) stream.write(text + "\n");
+}
+
+/** Print every bad entry of a data split; stop before any work unless they may be skipped. */
+export function reportBad(data: SplitData, split: string, skipBad: boolean): void {
+  for (const s of data.sources) rememberSource(s.file, s.text);
+  if (!data.problems.length) return;
+  printDiagnostics(data.problems);
+  if (!skipBad) fail("bad_entries", data.sources[1]?.file, data.problems.length, split);
+  process.stderr.write(`skipping ${data.problems.length} bad entr${data.problems.length === 1 ? "y" : "ies"}; ${data.entries.length} left\n`);
 }
 
 /** Run a command body; user errors print without a stack trace and exit 2, a bug prints one line and exits 70. */

@@ -12,7 +12,7 @@ import { evaluate, type EvalEntry } from "../runtime/session/evaluate.ts";
 import type { VideoModel } from "../runtime/session/model.ts";
 import { isFile } from "../util/path-kind.ts";
 import { parseCount } from "./options.ts";
-import { reportBad } from "./train.ts";
+import { reportBad } from "./io.ts";
 import { modelsOf, resolveProgram } from "../compiler/compile.ts";
 import { STD_FILE } from "../compiler/2-resolve/program.ts";
 import type { ModelIR } from "../compiler/0-core/schema.ts";

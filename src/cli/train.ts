@@ -9,7 +9,7 @@ import { totalStepsOf } from "../runtime/train/loop.ts";
 import { recordRun } from "../runtime/train/run-record.ts";
 import { modelSources, parseRunFolder, resolvedFlags, runConfig, runFolderOptions, startBlock, validation, type RunFolderCli } from "./train-record.ts";
 import { initBackend, type BackendName } from "../runtime/tfjs/backend.ts";
-import { loadSplit, type SplitData } from "../runtime/session/data.ts";
+import { loadSplit } from "../runtime/session/data.ts";
 import { fit } from "../runtime/session/fit.ts";
 import { disposeModel } from "../runtime/session/model.ts";
 import { frozenParams, modelLrScales } from "../runtime/session/select.ts";
@@ -19,20 +19,11 @@ import { formatCoverage } from "../runtime/weights/coverage.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
 import { backendOptions, parseCount, parseFraction, parsePositive, runtimeOptions, startEngine } from "./options.ts";
 import { engine } from "../runtime/backend/current.ts";
-import { printDiagnostics, rememberSource, runCommand } from "./io.ts";
+import { printDiagnostics, reportBad, runCommand } from "./io.ts";
 import { clipNotices } from "./clip-notices.ts";
 import { classifierShape } from "../runtime/session/model.ts";
 import { parseTraining, trainingOptions, type TrainingFlags } from "./training.ts";
 import { parseRecipe } from "./recipe-options.ts";
-
-/** Print every bad entry; stop before any work unless they may be skipped. */
-export function reportBad(data: SplitData, split: string, skipBad: boolean): void {
-  for (const s of data.sources) rememberSource(s.file, s.text);
-  if (!data.problems.length) return;
-  printDiagnostics(data.problems);
-  if (!skipBad) fail("bad_entries", data.sources[1]?.file, data.problems.length, split);
-  process.stderr.write(`skipping ${data.problems.length} bad entr${data.problems.length === 1 ? "y" : "ies"}; ${data.entries.length} left\n`);
-}
 
 interface TrainCli extends ModelFlags, TrainingFlags, RunFolderCli {
   data: string;

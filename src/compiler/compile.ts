@@ -18,7 +18,7 @@ import type { Span } from "./source.ts";
 import { verifyIr } from "./4-ir/verify.ts";
 import { attachTrain } from "./4-ir/select.ts";
 import { checkBlocksGenerically } from "./3-check/generic.ts";
-import type { Instance } from "./3-check/instance.ts";
+import type { Instance } from "./3-check/values.ts";
 import { unique } from "./diagnostics/unique.ts";
 import { Provenance, rootSources } from "./3-check/provenance.ts";
 import { failedDecls } from "./2-resolve/failed.ts";

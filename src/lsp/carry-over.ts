@@ -24,7 +24,7 @@ import type { IToken } from "chevrotain";
 import { CLOSE_BRACKETS, lexer, OPEN_BRACKETS } from "../../grammar/tokens.ts";
 import type * as A from "../compiler/1-syntax/ast.ts";
 import type { ModelIR } from "../compiler/0-core/schema.ts";
-import { definition, shapeHover, type Analysis } from "./query.ts";
+import { definition, shapeHover, type Analysis, type Hidden } from "./query.ts";
 
 /** The last good analysis, with a map between its text's offsets and the current text's. */
 export interface CarriedOver {
@@ -34,18 +34,6 @@ export interface CarriedOver {
   toOld(offset: number): number | undefined;
   /** The offset in the current text of an offset of the last good one; undefined in a changed declaration. */
   toNew(offset: number): number | undefined;
-}
-
-/** What a carried-over analysis must not show. */
-export interface Hidden {
-  /** Instances of changed declarations and everything under them: their hyperparameter values may differ. */
-  modules: Set<string>;
-  /** Those, and the instances called with a hidden value (with everything under them): their shapes may differ. */
-  shapes: Set<string>;
-  /** Values computed in a hidden instance, or from a hidden value. */
-  nodes: Set<number>;
-  /** Blocks named in changed text: which of their instances comes first is not known. */
-  decls: Set<string>;
 }
 
 interface Decl {

@@ -9,7 +9,6 @@ import type { Program } from "../compiler/2-resolve/program.ts";
 import type { ModuleStats } from "../compiler/4-ir/analyze.ts";
 import type { ModelIR, Module, TensorType } from "../compiler/0-core/schema.ts";
 import { human } from "../tools/diff/print.ts";
-import type { Hidden } from "./carry-over.ts";
 import { forwardLocals, nodesOf } from "./ast-walk.ts";
 import { blockHover } from "./doc-comment.ts";
 import { definitionOf, memberNamed, memberNameSpan, viewOf } from "./inherited.ts";
@@ -21,6 +20,18 @@ export interface Analysis {
   stats?: Map<string, ModuleStats>;
   /** In an analysis carried over a compile without an IR: what the edits since may have changed (carry-over.ts). */
   hidden?: Hidden;
+}
+
+/** What a carried-over analysis must not show. */
+export interface Hidden {
+  /** Instances of changed declarations and everything under them: their hyperparameter values may differ. */
+  modules: Set<string>;
+  /** Those, and the instances called with a hidden value (with everything under them): their shapes may differ. */
+  shapes: Set<string>;
+  /** Values computed in a hidden instance, or from a hidden value. */
+  nodes: Set<number>;
+  /** Blocks named in changed text: which of their instances comes first is not known. */
+  decls: Set<string>;
 }
 
 export const typeText = (t: TensorType) => `${t.dtype}[${t.shape.join(", ")}]`;

@@ -17,9 +17,8 @@ import { bindArguments, checkPositionalTraps } from "./call-args.ts";
 import { coerce } from "./hyper.ts";
 import { usedNames, warnUnused } from "./unused.ts";
 import type { Provenance } from "./provenance.ts";
-import type { Instance, ParamInst } from "./instance.ts";
 import type { Edit, ModelConfig } from "./model-config.ts";
-import { Scope, kindName, show, type Value } from "./values.ts";
+import { Scope, kindName, show, type Instance, type ParamInst, type Value } from "./values.ts";
 
 /** While binding from a checkpoint: the shapes found, and the equations collected against them. */
 export interface BindingProbe {

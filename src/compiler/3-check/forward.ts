@@ -12,7 +12,7 @@ import { builtinNames, callBuiltin, type CallArg } from "./builtins.ts";
 import { Evaluator, opaque } from "./evaluate.ts";
 import { GraphBuilder } from "./graph.ts";
 import { EVAL_DEPTH_LIMIT, LimitReached, type Budget } from "../limits.ts";
-import type { Instance } from "./instance.ts";
+import type { Instance } from "./values.ts";
 import { showShape } from "../ops/rule-helpers.ts";
 import { indexTensor } from "./indexing.ts";
 import { itemsOf } from "./stacks.ts";

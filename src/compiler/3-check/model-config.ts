@@ -12,8 +12,7 @@ import { patternProblem } from "../paths/pattern.ts";
 import type { Span } from "../source.ts";
 import { Evaluator } from "./evaluate.ts";
 import { coerce, typeText } from "./hyper.ts";
-import type { HyperInfo } from "./instance.ts";
-import { Scope, type Value } from "./values.ts";
+import { Scope, type HyperInfo, type Value } from "./values.ts";
 
 export { memberKey };
 

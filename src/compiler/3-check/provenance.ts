@@ -6,9 +6,8 @@
  */
 import type * as A from "../1-syntax/ast.ts";
 import { withNote, type Diagnostic } from "../diagnostics/diagnostic.ts";
-import type { HyperInfo, Instance } from "./instance.ts";
 import type { HyperRequest } from "./model-config.ts";
-import { show, type Scope } from "./values.ts";
+import { show, type HyperInfo, type Instance, type Scope } from "./values.ts";
 
 /** A root hyperparameter's value and, when it was not its default, the sentence that says where it came from. */
 export type RootSources = Map<string, string | undefined>;

@@ -9,8 +9,7 @@ import { diag, withHint, withNote, type Diagnostic } from "../diagnostics/diagno
 import * as P from "../0-core/dim.ts";
 import { showShape } from "../ops/rule-helpers.ts";
 import type { Span } from "../source.ts";
-import type { Instance } from "./instance.ts";
-import { ERROR, kindName, show, type Value } from "./values.ts";
+import { ERROR, kindName, show, type Instance, type Value } from "./values.ts";
 
 /** A repeat or seq member: its layers can be indexed, sliced and looped over. */
 export const isStack = (v: Value): v is { k: "module"; inst: Instance } => v.k === "module" && (v.inst.kind === "repeat" || v.inst.kind === "seq");

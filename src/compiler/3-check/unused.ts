@@ -6,7 +6,7 @@
  */
 import type * as A from "../1-syntax/ast.ts";
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
-import type { Instance } from "./instance.ts";
+import type { Instance } from "./values.ts";
 
 /** The name a derived block's forward calls its base's forward by: `super(x)`. */
 export const SUPER = "super";

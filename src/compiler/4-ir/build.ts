@@ -6,8 +6,7 @@
  */
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import type { GraphBuilder } from "../3-check/graph.ts";
-import type { HyperInfo, Instance } from "../3-check/instance.ts";
-import { asPoly, show, type TensorVal, type Value } from "../3-check/values.ts";
+import { asPoly, show, type HyperInfo, type Instance, type TensorVal, type Value } from "../3-check/values.ts";
 import type { Span } from "../source.ts";
 import { opDef } from "../ops/table.ts";
 import * as P from "../0-core/dim.ts";

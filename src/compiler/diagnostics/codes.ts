@@ -3,7 +3,8 @@
  * 0xx usage, 1xx syntax, 2xx resolve, 3xx check, 4xx IR and lowering, 5xx weights and data.
  * Call sites name an entry (`diag("shape_mismatch", span, ...)`), never write message strings.
  */
-import type { Severity } from "./diagnostic.ts";
+/** How bad a diagnostic is; each catalogue entry has one (diagnostic.ts re-exports it). */
+export type Severity = "error" | "warning" | "note";
 
 const e = <A extends unknown[]>(code: string, text: (...a: A) => string, severity: Severity = "error") => ({
   code,

@@ -1,7 +1,7 @@
 import type { Span } from "../source.ts";
-import { codes, type CodeName } from "./codes.ts";
+import { codes, type CodeName, type Severity } from "./codes.ts";
 
-export type Severity = "error" | "warning" | "note";
+export type { Severity };
 
 /**
  * The one error type of mdl. A diagnostic names a file (and, when it has one, a span in it).
