@@ -17,7 +17,7 @@ import { modelsOf, resolveProgram } from "../compiler/compile.ts";
 import { STD_FILE } from "../compiler/2-resolve/program.ts";
 import type { ModelIR } from "../compiler/0-core/schema.ts";
 import { engine } from "../runtime/backend/current.ts";
-import { backendInfo } from "../runtime/tfjs/backend.ts";
+import { backendInfo } from "../runtime/tfjs/started.ts";
 import { formatCount, type TrainingSummary } from "../runtime/session/train-summary.ts";
 import { gitCommit, mdlVersion, sourceLayout, type RunConfig } from "../runtime/train/run-record.ts";
 import { fsHost, type ModelFlags } from "./compile-args.ts";

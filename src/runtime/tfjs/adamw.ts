@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import type { Optimizer } from "../backend/engine.ts";
 import { XCLIP_ADAMW, type AdamWOptions, type ParamGroup } from "../train/optimizer.ts";
-import { backendInfo, type WasmBackend } from "./backend.ts";
+import { backendInfo, type WasmBackend } from "./started.ts";
 import { HostAdamW, JOB_FIELDS } from "./adamw-host.ts";
 
 interface Slot {

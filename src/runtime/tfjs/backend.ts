@@ -13,28 +13,16 @@ import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { onExit } from "../../util/exit-hooks.ts";
 import { useEngine } from "../backend/current.ts";
 import { tfjsEngine } from "./engine.ts";
+import { backendInfo, setBackendInfo, type BackendInfo, type WasmBackend } from "./started.ts";
 import { mayHaveGpu, shutdownWebgpu, startWebgpu, type AdapterReport } from "./webgpu.ts";
 
 export type BackendName = "node-gpu" | "node" | "wasm" | "cpu" | "webgl" | "webgpu";
-export interface BackendInfo {
-  name: string;
-  threads: number;
-  tried: { name: string; ok: boolean; why?: string }[];
-  /** The GPU adapter, when the backend is webgpu. */
-  adapter?: AdapterReport;
-}
 
 const require = createRequire(import.meta.url);
 const short = (err: unknown) => String((err as Error)?.message ?? err).split("\n")[0].slice(0, 200);
 
-let current: BackendInfo | undefined;
-
-/** The backend started by `initBackend`, if any. */
-export function backendInfo(): BackendInfo | undefined {
-  return current;
-}
-
 export async function initBackend(opts: { backend?: BackendName; threads?: number } = {}): Promise<BackendInfo> {
+  const current = backendInfo();
   if (current && (!opts.backend || opts.backend === current.name) && (opts.threads === undefined || opts.threads === current.threads)) {
     // tfjs is started already, but another engine may have been made current since: tfjs is current again
     useEngine(tfjsEngine);
@@ -48,9 +36,9 @@ export async function initBackend(opts: { backend?: BackendName; threads?: numbe
     try {
       const threads = await start(name, opts.threads, tried, opts.backend === name);
       tried.push({ name, ok: true });
-      current = { name, threads, tried, ...(name === "webgpu" ? { adapter: webgpuReport } : {}) };
+      const started = setBackendInfo({ name, threads, tried, ...(name === "webgpu" ? { adapter: webgpuReport } : {}) });
       useEngine(tfjsEngine);
-      return current;
+      return started;
     } catch (err) {
       tried.push({ name, ok: false, why: short(err) });
     }
@@ -147,14 +135,6 @@ function patchWasm(): void {
   guardWasmHeap();
   shareIdentity();
   sliceFromHeap();
-}
-
-/** What mdl reads of tfjs-backend-wasm's internals: its heap, where a tensor lives in it, fresh output buffers. */
-export interface WasmBackend {
-  wasm: { HEAPU8: Uint8Array; wasmMemory?: WebAssembly.Memory };
-  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
 /**
