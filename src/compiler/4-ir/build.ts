@@ -1,8 +1,7 @@
 /**
  * Phase 4: package the checked model (instance tree + graph) as the versioned IR, dropping the
- * nodes no output needs. This file is the one edge from 4-ir/ back to 3-check/ (it reads the
- * checker's output); the rest of 4-ir/ (schema, verify, analyze, print) and the op table do not
- * import the checker (test/ir/layering.test.ts).
+ * nodes no output needs. This is the one file of 4-ir/ that reads 3-check/ (the checker's output); the
+ * rest of 4-ir/ (verify, analyze, print, ...) reads the IR only (test/architecture/layers.ts).
  */
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import type { GraphBuilder } from "../3-check/graph.ts";

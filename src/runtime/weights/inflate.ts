@@ -1,6 +1,6 @@
 /**
  * Raw DEFLATE (RFC 1951) into a buffer of the size the zip directory declares, in plain TypeScript: the weight
- * loaders also run in a web page (test/playground/browser-safe.test.ts), so node:zlib is not an option, and
+ * loaders also run in a web page (test/architecture/layers.test.ts), so node:zlib is not an option, and
  * decoding against the declared size bounds the memory a deflate bomb can take by construction.
  * Canonical Huffman decoding as Mark Adler's puff.c does it: one bit at a time, small and easy to check
  * (about 10 MB/s).
