@@ -10,7 +10,7 @@ import { compile } from "../../src/compiler/compile.ts";
 import { memoryHost } from "../../src/compiler/2-resolve/host.ts";
 import { analyze } from "../../src/compiler/4-ir/analyze.ts";
 import { describeOps } from "../../src/compiler/ops/describe.ts";
-import { coverage } from "../../src/compiler/ops/kernels.ts";
+import { coverage, type Coverage } from "../../src/compiler/ops/kernels.ts";
 import { opDef, opNames, type OpName } from "../../src/compiler/ops/table.ts";
 import { opVjpIr } from "../../src/compiler/5-train/op-vjp.ts";
 import type { TensorType } from "../../src/compiler/0-core/schema.ts";
@@ -52,7 +52,7 @@ test("builtin names are unique across the table", () => {
 });
 
 test("op table listing with the back ends that implement each op (test/ir/ops.txt)", async () => {
-  const backends: [string, Record<OpName, true | string>][] = [];
+  const backends: [string, Record<OpName, Coverage>][] = [];
   for (const [name, load] of Object.entries(kernelTables)) backends.push([name, coverage(await load())]);
   const lines: string[] = [];
   for (const s of describeOps()) {
@@ -62,7 +62,11 @@ test("op table listing with the back ends that implement each op (test/ir/ops.tx
     lines.push(`  shape     ${s.shape}`);
     lines.push(`  macs      ${s.macs}`);
     if (s.traits) lines.push(`  traits    ${s.traits}`);
-    for (const [name, cov] of backends) lines.push(`  ${name.padEnd(9)} ${cov[s.op] === true ? "kernel" : `unsupported: ${cov[s.op]}`}`);
+    if (opDef(s.op).decompose) lines.push(`  decomposes into other ops`);
+    for (const [name, cov] of backends) {
+      const c = cov[s.op];
+      lines.push(`  ${name.padEnd(9)} ${typeof c === "string" ? c : `unsupported: ${c.unsupported}`}`);
+    }
   }
   expectGolden(lines.join("\n"), "test/ir/ops.txt");
 });

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { broadcastShapes, floatOnly, mismatch } from "./rule-helpers.ts";
 import { grad, type Grad } from "./grad.ts";
-import { defineOp, type GradRule, type GV, type RuleResult, type TT } from "./types.ts";
+import { defineOp, type Decompose, type GradRule, type GV, type RuleResult, type TT } from "./types.ts";
 
 const none = z.object({});
 
@@ -118,15 +118,23 @@ export const sigmoid = unary("sigmoid", "1 / (1 + exp(-x)) elementwise.", unaryG
 export const tanh = unary("tanh", "The hyperbolic tangent elementwise.", unaryGrad((d, _x, out, g) => d.mul(g, d.sub(d.k(1), d.mul(out, out)))));
 export const relu = unary("relu", "max(x, 0) elementwise.", unaryGrad((d, x, _o, g) => d.mul(g, positive(d, x))));
 // d/dx x Phi(x) = Phi(x) + x phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2, phi(x) = exp(-x^2 / 2) / sqrt(2 pi)
-export const gelu = unary(
-  "gelu",
-  "The exact (erf) GELU, x * (1 + erf(x / sqrt 2)) / 2, as torch.nn.GELU(); CLIP's QuickGELU is written out in the models instead.",
-  unaryGrad((d, x, _o, g) => {
-    const cdf = d.mul(d.add(d.erf(d.mul(x, d.k(Math.SQRT1_2))), d.k(1)), d.k(0.5));
-    const pdf = d.mul(d.exp(d.mul(d.mul(x, x), d.k(-0.5))), d.k(SQRT_2_OVER_PI_HALF));
-    return d.mul(g, d.add(cdf, d.mul(x, pdf)));
-  }),
-);
+// (x / 2) (1 + erf(x / sqrt 2)): what ONNX runs (opset 17 has no Gelu)
+const geluDecomposed: Decompose<object> = ({ e, args: [x] }) => {
+  const d = grad(e);
+  return d.mul(d.mul(x, d.k(0.5)), d.add(d.erf(d.mul(x, d.k(Math.SQRT1_2))), d.k(1)));
+};
+export const gelu = {
+  ...unary(
+    "gelu",
+    "The exact (erf) GELU, x * (1 + erf(x / sqrt 2)) / 2, as torch.nn.GELU(); CLIP's QuickGELU is written out in the models instead.",
+    unaryGrad((d, x, _o, g) => {
+      const cdf = d.mul(d.add(d.erf(d.mul(x, d.k(Math.SQRT1_2))), d.k(1)), d.k(0.5));
+      const pdf = d.mul(d.exp(d.mul(d.mul(x, x), d.k(-0.5))), d.k(SQRT_2_OVER_PI_HALF));
+      return d.mul(g, d.add(cdf, d.mul(x, pdf)));
+    }),
+  ),
+  decompose: geluDecomposed,
+};
 // sign(x): 0 at x = 0, as torch
 export const abs = unary("abs", "|x| elementwise.", unaryGrad((d, x, _o, g) => d.mul(g, d.sub(positive(d, x), d.f32(d.greater(d.k(0), x))))));
 // d/dx erf(x) = 2 / sqrt(pi) exp(-x^2)

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import * as P from "../0-core/dim.ts";
 import { mismatch, normAxis, one, same, withAxis } from "./rule-helpers.ts";
-import { defineOp, type GradRule, type GV, type RuleResult, type TT } from "./types.ts";
+import { defineOp, type Decompose, type GradRule, type GV, type RuleResult, type TT } from "./types.ts";
 import { grad, normAxes, type Grad } from "./grad.ts";
 
 const int = z.number().int();
@@ -77,10 +77,20 @@ export const log_softmax = axisOp(
   axisGrad((d, _x, y, g, axis) => d.sub(g, d.mul(d.exp(y), d.sum(g, [axis], true)))),
 );
 // y = x / n: dx = (g - y sum(g y)) / n
-export const l2_normalize = axisOp(
-  "l2_normalize", same, "x -> x's shape; axis in range", "x / ||x|| along `axis`, with no epsilon (CLIP's feature normalisation divides by the norm as is).",
-  axisGrad((d, x, y, g, axis) => d.div(d.sub(g, d.mul(y, d.sum(d.mul(g, y), [axis], true))), d.sqrt(d.sum(d.mul(x, x), [axis], true)))),
-);
+/** ||x|| along one normalised axis, kept as size 1: what l2_normalize divides by. */
+const norm = (d: Grad, x: GV, axis: number) => d.sqrt(d.sum(d.mul(x, x), [axis], true));
+// no epsilon here either: a zero vector gives 0 / 0, as the op says
+const l2Decomposed: Decompose<{ axis: number }> = ({ e, attrs, args: [x] }) => {
+  const d = grad(e);
+  return d.div(x, norm(d, x, normAxes([attrs.axis], x.shape.length)[0]));
+};
+export const l2_normalize = {
+  ...axisOp(
+    "l2_normalize", same, "x -> x's shape; axis in range", "x / ||x|| along `axis`, with no epsilon (CLIP's feature normalisation divides by the norm as is).",
+    axisGrad((d, x, y, g, axis) => d.div(d.sub(g, d.mul(y, d.sum(d.mul(g, y), [axis], true))), norm(d, x, axis))),
+  ),
+  decompose: l2Decomposed,
+};
 export const argmax = axisOp(
   "argmax",
   (x, axis) => ({ dtype: "i32", shape: x.shape.filter((_, i) => i !== axis) }),

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import * as P from "../0-core/dim.ts";
 import { broadcastShapes, mismatch, product } from "./rule-helpers.ts";
-import { defineOp, type GV } from "./types.ts";
+import { defineOp, type Dim, type GV } from "./types.ts";
 import { dimProduct, grad, type Grad } from "./grad.ts";
 
 const int = z.number().int();
@@ -102,6 +102,7 @@ export const attention = defineOp({
   },
   macsText: "rows * m * d + rows * m * e, rows = numel(q) / d (the two products)",
   semantics: "softmax(scale * q k^T + mask) v over the last two axes, the mask -inf above the diagonal when `causal`. `scale` defaults to 1/sqrt(d) and must then have a numeric d.",
+  decompose: ({ e, attrs, args: [q, k, v] }) => grad(e).matmul(e.op("attention_probs", [q, k], attrs), v),
   grad: {
     // p = softmax(scale q k^T + mask) again (attention_probs), then dv = p^T g and the probabilities' VJP with dp = g v^T
     vjp: ({ e, attrs, args: [q, k, v], g, needs }) => {
@@ -139,7 +140,33 @@ export const attention_probs = defineOp({
   macs: ({ args }) => product(args[0].slice(0, -1)) * last(args[1], 2) * last(args[0]),
   macsText: "rows * m * d, rows = numel(q) / d",
   semantics: "The attention weights softmax(scale * q k^T + mask) over the last axis, the mask -inf above the diagonal when `causal`: the first half of `attention`, which its gradient computes again instead of keeping.",
+  // the scale on q (n x d products) rather than on the scores (n x m)
+  decompose: ({ e, attrs: { scale, causal }, args: [q, k] }) => {
+    const d = grad(e);
+    const s = d.matmul(scale === 1 ? q : d.mul(q, d.k(scale)), d.swapLast(k));
+    const [n, m] = s.shape.slice(-2);
+    const mask = causal ? causalMask(d, n, m) : undefined;
+    return d.op("softmax", [mask ? d.add(s, mask) : s], { axis: -1 });
+  },
   grad: {
     vjp: ({ e, attrs, args: [q, k], out, g, needs }) => probsVjp(grad(e), attrs.scale, q, k, out, g, needs),
   },
 });
+
+/**
+ * The causal mask, [n, m]: 0 where j <= i, -inf where j > i; undefined when no key lies past a query (m = 1). Built from
+ * ops of the table alone, so engines and exports share it: a row z of m + n entries, 1 at t = 0 and t >= m and 0 between,
+ * repeated n times and read back with rows of m + n - 1 entries, holds z[(j - i) mod (m + n)] at [i, j], which is 0
+ * exactly when 0 < j - i < m; its log is the mask (log 0 = -inf, which no attribute may hold).
+ */
+function causalMask(d: Grad, n: Dim, m: Dim): GV | undefined {
+  if (m === 1) return undefined;
+  const [pn, pm] = [P.parse(n), P.parse(m)];
+  const dim = P.dimToIr;
+  const ones = (len: P.Poly, value: number) => d.op("fill", [], { shape: [dim(len)], value, dtype: "f32" });
+  const z = d.op("concat", [ones(P.constant(1), 1), ones(P.sub(pm, P.constant(1)), 0), ones(pn, 1)], { axis: 0 });
+  const w = P.add(pm, pn);
+  const flat = d.reshape(d.broadcast(d.reshape(z, [1, dim(w)]), [n, dim(w)]), [dim(P.mul(pn, w))]);
+  const skew = d.reshape(d.op("slice", [flat], { begin: [0], size: [dim(P.mul(pn, P.sub(w, P.constant(1))))] }), [n, dim(P.sub(w, P.constant(1)))]);
+  return d.log(d.op("slice", [skew], { begin: [0, 0], size: [n, m] }));
+}

@@ -13,7 +13,7 @@ import { cast, dropout, fill } from "./create.ts";
 import { broadcast_to, concat, flip, gather, gather_rows, one_hot, reshape, scatter_add, slice, transpose } from "./layout.ts";
 import { constant, input, param } from "./leaf.ts";
 import { argmax, l2_normalize, layer_norm, log_softmax, max, mean, softmax, sum } from "./norm.ts";
-import type { Builtin, Checked, CostInput, GradRule, OpDef, OpTraits, RuleResult, TT } from "./types.ts";
+import type { Builtin, Checked, CostInput, Decompose, GradRule, OpDef, OpTraits, RuleResult, TT } from "./types.ts";
 
 export const ops = {
   input, param, const: constant,
@@ -39,8 +39,9 @@ export type AttrsOf<O extends OpName> = z.infer<Ops[O]["attrs"]>;
 export type CheckedAttrsOf<O extends OpName> = Ops[O] extends OpDef<infer S, infer D> ? Checked<z.infer<S>, D> : never;
 
 /** An entry seen without its attribute types, for code that loops over every op. */
-export interface AnyOpDef extends Omit<OpDef, "shape" | "macs" | "builtins" | "grad"> {
+export interface AnyOpDef extends Omit<OpDef, "shape" | "macs" | "builtins" | "grad" | "decompose"> {
   grad: GradRule<Record<string, any>>;
+  decompose?: Decompose<Record<string, any>>;
   shape: ((args: TT[], attrs: Record<string, unknown>, op: string) => RuleResult) | null;
   macs: 0 | ((c: CostInput<Record<string, unknown>>) => number);
   builtins: readonly Builtin<Record<string, unknown>>[];

@@ -107,6 +107,12 @@ export interface OpDef<S extends z.ZodObject = z.ZodObject, D extends string = s
    * Required: an op without a rule is a type error, as a missing kernel is.
    */
   grad: GradRule<z.infer<S>>;
+  /**
+   * The same computation as a small graph of other ops of the table (ONNX's function bodies, torch._decomp):
+   * what an engine without a fused kernel for the op lowers it through (5-train/decompose.ts), and the
+   * reference a fused kernel is tested against. Absent where every engine has a kernel of its own.
+   */
+  decompose?: Decompose<z.infer<S>>;
   /** What passes may ask of it (absent: none of them). */
   traits?: OpTraits;
 }
@@ -119,7 +125,7 @@ export interface GV {
 }
 
 /**
- * What a VJP builds with: `op` adds one node of the table (its type from the op's own shape rule, so a
+ * What a VJP or a decomposition builds with: `op` adds one node of the table (its type from the op's own shape rule, so a
  * rule that builds a misshapen gradient fails where it is built) and `scalar` a constant.
  */
 export interface GradEmitter {
@@ -139,6 +145,9 @@ export interface VjpArgs<A> {
 /** One cotangent per operand, undefined where none is needed or the operand is not differentiable (integer ids). */
 export type Vjp<A> = (x: VjpArgs<A>) => (GV | undefined)[];
 export type GradRule<A> = { vjp: Vjp<A> } | { nondifferentiable: string };
+
+/** A decomposition: the node's value from its operands, built with other ops of the table through the emitter VJPs use. */
+export type Decompose<A> = (x: { e: GradEmitter; attrs: A; args: readonly GV[] }) => GV;
 
 /** Type-checks one entry (dims must name attributes) without widening it. */
 export function defineOp<S extends z.ZodObject, D extends keyof z.infer<S> & string = never>(def: OpDef<S, D>): OpDef<S, D> {

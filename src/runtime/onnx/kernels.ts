@@ -4,8 +4,7 @@
  * `ctx.out`; helper values get fresh names under the node's own name.
  */
 import type { Dim, DType, Node, NodeOf, TensorType } from "../../compiler/0-core/schema.ts";
-import type { KernelTable } from "../../compiler/ops/kernels.ts";
-import { fail } from "../../compiler/diagnostics/diagnostic.ts";
+import { viaDecomposition, type KernelTable } from "../../compiler/ops/kernels.ts";
 import { ElemType, tensorProto, type AttrValue } from "./proto.ts";
 import { rawBytes } from "./raw.ts";
 
@@ -39,7 +38,6 @@ type AnyKernel = (n: Node, c: OnnxContext) => void;
 const TO_END = 2 ** 62;
 
 const same = (op: string): AnyKernel => (_n, c) => void c.emit(op, c.args, {}, c.out);
-const scalar = (c: OnnxContext, v: number) => c.constant("f32", [], [v]);
 /** Nothing to emit: inputs and parameters are named by the lowering itself. */
 const leaf: AnyKernel = () => {};
 
@@ -61,27 +59,6 @@ function conv(n: NodeOf<"conv1d" | "conv2d" | "conv3d">, c: OnnxContext): void {
   const attrs = { kernel_shape: kernel, strides: stride, pads: [...padding, ...padding], dilations: dilation ?? kernel.map(() => 1), group: groups ?? 1 };
   c.emit("Conv", c.args, attrs, c.out);
 }
-
-/** softmax(scale * q k^T + mask) over the last axis, written under `out` when given: attention_probs, and attention's first half. */
-function probs(n: NodeOf<"attention" | "attention_probs">, c: OnnxContext, out?: string): string {
-  const a = n.attrs;
-  const [qt, kt] = [c.argType(0), c.argType(1)];
-  const rank = kt.shape.length;
-  const perm = [...Array(rank).keys()];
-  [perm[rank - 2], perm[rank - 1]] = [rank - 1, rank - 2];
-  const q = c.emit("Mul", [c.args[0], scalar(c, a.scale)]);
-  let s = c.emit("MatMul", [q, c.emit("Transpose", [c.args[1]], { perm })]);
-  if (a.causal) {
-    const [rows, cols] = [qt.shape[qt.shape.length - 2], kt.shape[rank - 2]];
-    if (typeof rows !== "number" || typeof cols !== "number") return fail("unsupported_op", c.file, `${n.op}(causal) over a symbolic length`, "ONNX");
-    const mask: number[] = [];
-    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) mask.push(j > i ? -Infinity : 0);
-    s = c.emit("Add", [s, c.constant("f32", [rows, cols], mask)]);
-  }
-  return c.emit("Softmax", [s], { axis: -1 }, out);
-}
-
-const attention = (n: NodeOf<"attention">, c: OnnxContext) => void c.emit("MatMul", [probs(n, c), c.args[2]], {}, c.out);
 
 function slice(n: NodeOf<"slice">, c: OnnxContext): void {
   const shape = c.argType(0).shape;
@@ -150,12 +127,8 @@ export const onnxKernels: OnnxKernels = {
   relu: same("Relu"),
   abs: same("Abs"),
   erf: same("Erf"),
-  // exact (erf) GELU; opset 17 has no Gelu
-  gelu: (n, c) => {
-    const erf = c.emit("Erf", [c.emit("Mul", [c.args[0], scalar(c, Math.SQRT1_2)])]);
-    const half = c.emit("Mul", [c.args[0], scalar(c, 0.5)]);
-    c.emit("Mul", [half, c.emit("Add", [erf, scalar(c, 1)])], {}, c.out);
-  },
+  // opset 17 has no Gelu: the op table's erf form
+  gelu: viaDecomposition,
   matmul: same("MatMul"),
   linear: (n, c) => {
     const w = c.laid(1) ? c.args[1] : c.emit("Transpose", [c.args[1]], { perm: [1, 0] });
@@ -218,8 +191,9 @@ export const onnxKernels: OnnxKernels = {
   },
   scatter_add: scatterAdd,
   one_hot: oneHot,
-  attention,
-  attention_probs: (n, c) => void probs(n, c, c.out),
+  // the op table's products, softmax and causal mask: one place for the mask, and ORT folds it to a constant at load
+  attention: viaDecomposition,
+  attention_probs: viaDecomposition,
   fill: (n, c) => {
     const value = { value: { tensor: tensorOf(n.type.dtype, [n.attrs.value]) } };
     c.emit("ConstantOfShape", [c.dims(n.attrs.shape)], value, c.out);

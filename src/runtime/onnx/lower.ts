@@ -7,7 +7,8 @@
 import type { Dim, DType, ModelIR, Node } from "../../compiler/0-core/schema.ts";
 import { equal, evalDim, format, parse, type Poly } from "../../compiler/0-core/dim.ts";
 import { fail, invariant } from "../../compiler/diagnostics/diagnostic.ts";
-import { isUnsupported, kernelFor } from "../../compiler/ops/kernels.ts";
+import { hasKernel, isUnsupported, kernelFor } from "../../compiler/ops/kernels.ts";
+import { decompose } from "../../compiler/5-train/decompose.ts";
 import { traitsOf } from "../../compiler/ops/table.ts";
 import { initValues, seededRandom } from "../weights/init-values.ts";
 import { onnxKernels, type OnnxContext } from "./kernels.ts";
@@ -31,7 +32,7 @@ export interface OnnxGraph {
   initializers: Initializer[];
   inputs: Msg[];
   outputs: Msg[];
-  /** The ONNX value name of each IR node id. */
+  /** The ONNX value name of each node id of the IR given (a decomposed node: its decomposition's value). */
   valueOf: Map<number, string>;
 }
 
@@ -72,11 +73,13 @@ function transpose2d(t: TorchTensor): Float32Array {
   return out;
 }
 
-export function lowerToOnnx(ir: ModelIR, opts: LowerOptions = {}): OnnxGraph {
+export function lowerToOnnx(source: ModelIR, opts: LowerOptions = {}): OnnxGraph {
+  // ops without a kernel here (attention and its causal mask, gelu) are lowered through their decompositions
+  const { ir, idOf } = decompose(source, (op) => hasKernel(onnxKernels, op));
   const fixed = opts.fixed;
   const dimOf = (d: Dim): Dim => (fixed && typeof d === "string" ? evalDim(d, fixed) : d);
   const shapeOf = (s: readonly Dim[]) => s.map(dimOf);
-  const extra = opts.extraOutputs ?? [];
+  const extra = (opts.extraOutputs ?? []).map((e) => ({ ...e, node: idOf[e.node] }));
   const laid = opts.paramsAsInputs ? new Set<number>() : laidParams(ir, extra.map((e) => e.node));
   const paramInputs: Msg[] = [];
   const asInput = new Set<string>();
@@ -212,5 +215,5 @@ export function lowerToOnnx(ir: ModelIR, opts: LowerOptions = {}): OnnxGraph {
     outputs.push(valueInfo(name, t.dtype, shapeOf(t.shape)));
   }
   const inputs = [...ir.graph.inputs.map((p) => valueInfo(p.name, p.type.dtype, shapeOf(p.type.shape))), ...paramInputs];
-  return { name: ir.model, nodes, initializers, inputs, outputs, valueOf };
+  return { name: ir.model, nodes, initializers, inputs, outputs, valueOf: new Map(source.graph.nodes.map((n) => [n.id, valueOf.get(idOf[n.id])!])) };
 }
