@@ -3,7 +3,7 @@
  * PyTorch, runnable alone or under `torchrun --nproc_per_node N` (DistributedDataParallel; nccl on GPUs,
  * gloo on CPUs). The data order and every random draw of a sample depend on (seed, step, example) and not on
  * the rank, so N processes with batch/N each make the same updates as one process with the whole batch.
- * The script is py/train.py; the export sets the three constants at its top to the model's values.
+ * The script is py/train.py; the export names the model's module in its import and sets VIEW_PARAMS and LR_SCALES.
  */
 import type { ModelIR } from "../../compiler/0-core/schema.ts";
 import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
@@ -29,20 +29,19 @@ function viewParams(ir: ModelIR): Record<string, string[]> {
 
 export function generateTrain(ir: ModelIR, modelModule: string): string {
   const lrScales = Object.fromEntries(modelLrScales(ir, []));
-  return setConstants(TRAIN_PY, { MODEL_MODULE: modelModule, VIEW_PARAMS: viewParams(ir), LR_SCALES: lrScales });
+  // JSON is a Python literal too for strings, numbers, and lists and dicts of them
+  return fillLines(TRAIN_PY, [
+    [/^import model as exported {2}# noqa: E402$/gm, `import ${modelModule} as exported  # noqa: E402`],
+    [/^VIEW_PARAMS = .*$/gm, `VIEW_PARAMS = ${JSON.stringify(viewParams(ir))}`],
+    [/^LR_SCALES = .*$/gm, `LR_SCALES = ${JSON.stringify(lrScales)}`],
+  ]);
 }
 
-/**
- * `text` with each line `NAME = ...` (at the top level, whole) replaced by `NAME = value`, the value written as JSON,
- * which for strings, numbers and lists or dicts of them is a Python literal too. Each name must have one such line.
- */
-export function setConstants(text: string, values: Record<string, string | number | object>): string {
-  let out = text;
-  for (const [name, value] of Object.entries(values)) {
-    const line = new RegExp(`^${name} = .*$`, "gm");
-    const n = out.match(line)?.length ?? 0;
-    invariant(n === 1, `train.py must have one line \`${name} = ...\`, it has ${n}`);
-    out = out.replace(line, () => `${name} = ${JSON.stringify(value)}`);
-  }
-  return out;
+/** `text` with the line each pattern matches replaced by its new text; each must match exactly one line. */
+function fillLines(text: string, lines: [RegExp, string][]): string {
+  return lines.reduce((out, [re, by]) => {
+    const n = out.match(re)?.length ?? 0;
+    invariant(n === 1, `py/train.py must have one line ${re}, it has ${n}`);
+    return out.replace(re, () => by);
+  }, text);
 }

@@ -9,7 +9,6 @@ ids, written at export time (`mdl export ... --train --labels DATA/labels.csv` -
 RUN/ckpt-<step>/weights.safetensors loads into mdl with --weights, and into build() here.
 """
 import argparse
-import importlib
 import json
 import math
 import os
@@ -24,8 +23,10 @@ import torch
 import torch.distributed as dist
 from PIL import Image
 
-# The exported model's module, beside this file (mdl export sets this line and the two constants after it).
-MODEL_MODULE = "model"
+# mdl export names the exported model's module (beside this file) in the import, and sets the two constants after it.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import model as exported  # noqa: E402
+
 # Parameters of `use` members sit at their parent's level, so --freeze needs their keys spelled out (by module path).
 VIEW_PARAMS = {}
 # The learning-rate multipliers the model declares (`train { lr * 10: ... }`), by parameter key; absent keys train at 1.
@@ -34,9 +35,6 @@ MEAN = np.array([123.675, 116.28, 103.53], dtype=np.float32)
 STD = np.array([58.395, 57.12, 57.375], dtype=np.float32)
 TRAIN_SCALES = [1.0, 0.875, 0.75, 0.66]
 IMAGE_EXT = (".png", ".jpg", ".jpeg", ".bmp")
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-exported = importlib.import_module(MODEL_MODULE)
 
 
 def parse_args(argv=None):
