@@ -1,12 +1,12 @@
 /**
  * docs/architecture.md's "add a command", followed on a scratch tree: `mdl codes` runs through bin/mdl.js and prints
- * every code of the diagnostic catalogue with its severity, and `mdl --help` lists it. Before the step that
- * registers it, the command file alone makes no command: the help does not list it.
+ * every code of the diagnostic catalogue with its severity, `mdl --help` lists it, and its imports keep the folder
+ * edges (test/architecture passes). Before the step that registers it, the file alone makes no command.
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { codes } from "../../src/compiler/diagnostics/codes.ts";
-import { applyStep, mdl, recipeSteps, scratchTree } from "./recipe.ts";
+import { applyStep, ARCHITECTURE, architectureTest, mdl, recipeSteps, scratchTree } from "./recipe.ts";
 
 const TITLE = "add a command";
 const HELP_LINE = /^\s+codes\s+list every diagnostic code with its severity$/m;
@@ -14,7 +14,7 @@ const HELP_LINE = /^\s+codes\s+list every diagnostic code with its severity$/m;
 test("add a command: `mdl codes` lists the catalogue, and only once it is registered", () => {
   const steps = recipeSteps(TITLE);
   assert.equal(steps.map((s) => s.file), ["src/cli/codes.ts", "src/cli/commands.ts"]);
-  const { root, done } = scratchTree();
+  const { root, done } = scratchTree(ARCHITECTURE);
   try {
     applyStep(root, steps[0], TITLE);
     const before = mdl(root, ["--help"]);
@@ -32,6 +32,8 @@ test("add a command: `mdl codes` lists the catalogue, and only once it is regist
 
     const help = mdl(root, ["--help"]);
     assert.match(help.stdout, HELP_LINE);
+    const layers = architectureTest(root);
+    assert.is(layers.status, 0, layers.stdout.slice(-3000) + layers.stderr);
   } finally {
     done();
   }

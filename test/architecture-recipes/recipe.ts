@@ -87,10 +87,13 @@ export function applyStep(root: string, step: Step, title = "?"): void {
   writeFileSync(path, text);
 }
 
-/** The parts of the tree a recipe touches or runs, copied; node_modules linked. Removed by `done`. */
-export function scratchTree(): { root: string; done: () => void } {
+/** What test/architecture scans besides src/, grammar/ and scripts/. */
+export const ARCHITECTURE = ["test/architecture", "playground", "bench", "examples"];
+
+/** The parts of the tree a recipe touches or runs (and `more`), copied; node_modules linked. Removed by `done`. */
+export function scratchTree(more: string[] = []): { root: string; done: () => void } {
   const root = mkdtempSync(join(tmpdir(), "mdl-recipe-"));
-  for (const part of ["src", "bin", "grammar", "scripts", "test/ops", "docs/primitives.md", "package.json", "tsconfig.json", "tsconfig.run.json"])
+  for (const part of ["src", "bin", "grammar", "scripts", "test/ops", "docs/primitives.md", "package.json", "tsconfig.json", "tsconfig.run.json", ...more])
     cpSync(join(ROOT, part), join(root, part), { recursive: true });
   symlinkSync(join(ROOT, "node_modules"), join(root, "node_modules"));
   return { root, done: () => rmSync(root, { recursive: true, force: true }) };
@@ -109,4 +112,14 @@ export function mdl(root: string, args: string[]): SpawnSyncReturns<string> {
 /** A TypeScript file of the scratch tree run through tsx. */
 export function tsx(root: string, file: string, args: string[] = []): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, ["--import", "tsx", join(root, file), ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+}
+
+/** test/architecture (the allowed folder edges, no cycles) on the scratch tree: a recipe keeps the layering rule. */
+export function architectureTest(root: string): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, ["--import", "tsx", "node_modules/uvu/bin.js", "test/architecture", "\\.test\\.ts$"], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, FORCE_COLOR: "0" },
+    timeout: 60_000,
+  });
 }
