@@ -46,6 +46,20 @@ block B(d: int, h: int) {
   assert.equal(run(text("2 * d / 2")), []);
 });
 
+test("what needs concrete sizes is left to instantiation: conv's spatial output, attention's default scale", () => {
+  const src = (body: string) => `block B(c: int, d: int) {
+  param weight: [8, c, 3, 3] = zeros
+  forward(x: [N, c, H, W], q: [N, 4, d]) -> [N, 8, ...] { ${body} }
+}`;
+  const run = (text: string) => {
+    const { value } = resolveProgram("b.mdl", memoryHost({ "b.mdl": text }));
+    return checkBlocksGenerically(value, "b.mdl", new Set()).diagnostics.map((d) => d.code);
+  };
+  assert.equal(run(src("let a = attention(q, q, q)\n return conv2d(x, weight, stride: 2)")), []);
+  // a mistake that does not hang on a size is still reported in the same block
+  assert.equal(run(src("let a = attention(q, q, q)\n let b = q + weight\n return conv2d(x, weight, stride: 2)")), ["MDL301"]);
+});
+
 test("a derived block nobody instantiates is checked as its chain merged: inherited names resolve, new mistakes do not", () => {
   const src = (extra: string) => `import { Linear, ResidualAttentionBlock } from "std"
 block Adapted(r: int = 4) extends ResidualAttentionBlock {

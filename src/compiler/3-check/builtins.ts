@@ -9,7 +9,7 @@ import { builtins, type ComputeOp } from "../ops/table.ts";
 import { isRuleError, type ArgKind, type Builtin, type BuiltinParam } from "../ops/types.ts";
 import type { Span } from "../source.ts";
 import { bindArguments, type ArgSite } from "./call-args.ts";
-import type { GraphBuilder } from "./graph.ts";
+import { ruleDiagnostic, type GraphBuilder } from "./graph.ts";
 import * as P from "../0-core/dim.ts";
 import { ERROR, asPoly, dimValue, kindName, type TensorVal, type Value } from "./values.ts";
 import type { Diagnostic } from "../diagnostics/diagnostic.ts";
@@ -22,7 +22,7 @@ interface Spec {
 const emit = (op: ComputeOp, b: Builtin<Record<string, unknown>>): Spec["build"] => (a, g, span, out) => {
   const r = b.lower(a);
   if (isRuleError(r)) {
-    out.push((diag as (n: string, s: Span, ...x: unknown[]) => Diagnostic)(r.code, span, ...r.args));
+    out.push(ruleDiagnostic(r, span, Object.values(a)));
     return undefined;
   }
   return g.emit(op, r.inputs, r.attrs, span);

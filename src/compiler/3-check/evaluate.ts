@@ -8,7 +8,7 @@ import { didYouMean } from "../2-resolve/suggest.ts";
 import * as P from "../0-core/dim.ts";
 import type { Span } from "../source.ts";
 import { indexSequence, itemsOf, joinLists } from "./stacks.ts";
-import { ERROR, asPoly, dimValue, flt, int, kindName, num, show, type Scope, type Sym, type Value } from "./values.ts";
+import { ERROR, OPEN, asPoly, dimValue, flt, int, kindName, num, opaque, show, type Scope, type Sym, type Value } from "./values.ts";
 
 const numericFns: Record<string, (...x: number[]) => number> = {
   ln: Math.log, log: Math.log, exp: Math.exp, sqrt: Math.sqrt, floor: Math.floor, ceil: Math.ceil,
@@ -16,11 +16,8 @@ const numericFns: Record<string, (...x: number[]) => number> = {
 };
 const intResult = new Set(["floor", "ceil", "round"]);
 
-/** An opaque dimension's name: marked, so that what depends on it is never reported as a mistake. */
-export const OPEN = "⟨";
 /** A number that depends on a symbol's value (`d ** -0.5`): an error value never reported, which a tensor absorbs. */
 export const OPEN_SCALAR: Value = { k: "error" };
-export const opaque = (text: string) => `${OPEN}${text.replaceAll("*", "·").replaceAll(" ", "")}⟩`;
 
 export class Evaluator {
   /**

@@ -9,7 +9,7 @@ import * as P from "../0-core/dim.ts";
 import { dtypeNamed, type DType } from "../ops/types.ts";
 import type { Span } from "../source.ts";
 import { builtinNames, callBuiltin, type CallArg } from "./builtins.ts";
-import { Evaluator, opaque } from "./evaluate.ts";
+import { Evaluator } from "./evaluate.ts";
 import { GraphBuilder } from "./graph.ts";
 import { EVAL_DEPTH_LIMIT, LimitReached, type Budget } from "../limits.ts";
 import type { Instance } from "./values.ts";
@@ -18,7 +18,7 @@ import { indexTensor } from "./indexing.ts";
 import { itemsOf } from "./stacks.ts";
 import { baseForward, SUPER } from "./unused.ts";
 import { inputShape, pattern, showPattern, unify, type Binding, type Pattern, type PatternDim } from "./unify.ts";
-import { ERROR, Scope, asPoly, dimValue, int, kindName, type TensorVal, type Value } from "./values.ts";
+import { ERROR, Scope, asPoly, dimValue, int, involvesOpaque, kindName, opaque, type TensorVal, type Value } from "./values.ts";
 import type { Provenance } from "./provenance.ts";
 
 const arith: Partial<Record<A.BinaryOp, "add" | "sub" | "mul" | "div" | "pow">> = { "+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow" };
@@ -293,7 +293,9 @@ export class ForwardChecker extends Evaluator {
     const b = unify(patterns, actual);
     if ("why" in b) {
       const inputName = fwd.inputs[b.index].name.name;
-      return this.interfaceError(inst, span, diag("shape_mismatch", span, `input \`${inputName}\` of \`${inst.blockName}\``, showPattern(patterns[b.index]), showShape(actual[b.index])), `input \`${inputName}\` ${b.why}`);
+      const d = diag("shape_mismatch", span, `input \`${inputName}\` of \`${inst.blockName}\``, showPattern(patterns[b.index]), showShape(actual[b.index]));
+      if (involvesOpaque([patterns[b.index], actual[b.index]])) d.pending = true;
+      return this.interfaceError(inst, span, d, `input \`${inputName}\` ${b.why}`);
     }
     const scope = this.bodyScope(inst);
     for (const [name, p] of b.dims) if (!scope.has(name)) scope.set(name, dimValue(p));
@@ -342,6 +344,7 @@ export class ForwardChecker extends Evaluator {
         const u = unify([pat], [it.value.t.shape], binding);
         if ("why" in u) {
           const d = diag("return_mismatch", decl.type.span, it.name, showPattern(pat), showShape(it.value.t.shape));
+          if (involvesOpaque([pat, it.value.t.shape])) d.pending = true;
           if (inst.replaced) this.interfaceError(inst, span, d, `output \`${it.name}\` ${u.why}`);
           else this.report(d);
           continue;

@@ -12,7 +12,6 @@ import * as P from "../0-core/dim.ts";
 import { Budget, DEFAULT_LIMITS, LimitReached, type Limits } from "../limits.ts";
 import type { Span } from "../source.ts";
 import { Elaborator } from "./elaborate.ts";
-import { OPEN } from "./evaluate.ts";
 import { ForwardChecker } from "./forward.ts";
 import { blockView } from "../2-resolve/derive.ts";
 import { coerce } from "./hyper.ts";
@@ -78,12 +77,11 @@ function hyperScope(decl: A.BlockDecl, elab: Elaborator, out: Diagnostic[]): Sco
 
 /**
  * What the generic check may report: only mistakes located in this block (another block's are reported
- * by its own check or its instances) and none that involve an opaque quotient or a `...` left open.
+ * by its own check or its instances) and none pending on concrete sizes (an opaque quotient, a `...` left
+ * open, a rule such as conv's spatial output that needs numbers).
  */
 function reportable(d: Diagnostic, block: Span): boolean {
-  if (d.message.includes(OPEN) || d.notes?.some((n) => n.message.includes(OPEN))) return false;
-  // an op whose rule needs concrete sizes (conv2d's spatial output) is checked at instantiation
-  if (d.code === "MDL331" && d.message.includes("symbolic")) return false;
+  if (d.pending) return false;
   if (!d.span) return true;
   return d.span.file === block.file && d.span.start >= block.start && d.span.end <= block.end;
 }

@@ -2,10 +2,10 @@
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import type * as P from "../0-core/dim.ts";
 import { opDef, type CheckedAttrsOf, type ComputeOp, type OpName } from "../ops/table.ts";
-import { isRuleError, type DType } from "../ops/types.ts";
+import { isRuleError, type DType, type RuleError } from "../ops/types.ts";
 import { Budget } from "../limits.ts";
 import type { Span } from "../source.ts";
-import type { TensorVal } from "./values.ts";
+import { involvesOpaque, type TensorVal } from "./values.ts";
 
 export interface DraftNode {
   id: number;
@@ -73,9 +73,19 @@ export class GraphBuilder {
   emit(op: ComputeOp, args: TensorVal[], attrs: Record<string, unknown>, span: Span): TensorVal | undefined {
     const r = opDef(op).shape!(args, attrs, op);
     if (isRuleError(r)) {
-      this.diagnostics.push((diag as (n: string, s: Span, ...a: unknown[]) => Diagnostic)(r.code, span, ...r.args));
+      this.diagnostics.push(ruleDiagnostic(r, span, [...args, ...Object.values(attrs)]));
       return undefined;
     }
     return this.add(op, args.map((a) => a.id), attrs, r.dtype, r.shape, span);
   }
+}
+
+/**
+ * An op rule's refusal as a diagnostic; pending when the rule needed concrete sizes or an operand's shape
+ * involves an opaque dimension, for a block checked on its own then cannot tell a mistake from an open size.
+ */
+export function ruleDiagnostic(r: RuleError, span: Span, operands: readonly unknown[]): Diagnostic {
+  const d = (diag as (n: string, s: Span, ...a: unknown[]) => Diagnostic)(r.code, span, ...r.args);
+  if (r.needsSizes || operands.some(involvesOpaque)) d.pending = true;
+  return d;
 }

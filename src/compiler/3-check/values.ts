@@ -15,6 +15,19 @@ export type Sym =
   | { op: "const"; v: number }
   | { op: "+" | "-" | "*" | "/" | "//" | "**" | "%"; a: Sym; b: Sym };
 
+/** An opaque dimension's name is marked, so that what depends on it is never reported as a mistake. */
+export const OPEN = "⟨";
+export const opaque = (text: string) => `${OPEN}${text.replaceAll("*", "·").replaceAll(" ", "")}⟩`;
+/** Whether a dimension involves an opaque one (a block checked on its own leaves what follows from it to instantiation). */
+export const isOpaque = (p: P.Poly) => [...P.symbolsOf(p)].some((s) => s.startsWith(OPEN));
+/** Whether a value, shape, pattern or list of them involves an opaque dimension. */
+export function involvesOpaque(v: unknown): boolean {
+  if (v instanceof Map) return isOpaque(v as P.Poly);
+  if (Array.isArray(v)) return v.some(involvesOpaque);
+  if (!v || typeof v !== "object") return false;
+  return Object.values(v).some((x) => typeof x === "object" && involvesOpaque(x));
+}
+
 export interface TensorVal {
   id: number;
   dtype: DType;

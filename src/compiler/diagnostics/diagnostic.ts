@@ -17,6 +17,8 @@ export interface Diagnostic {
   notes?: { message: string; span?: Span }[];
   /** A "did you mean" or a remedy, printed after the excerpt. */
   hint?: string;
+  /** Decidable only with concrete sizes: a block checked on its own leaves it to its instances. */
+  pending?: true;
 }
 
 type TextArgs<K extends CodeName> = (typeof codes)[K]["text"] extends (...a: infer A) => string ? A : never;

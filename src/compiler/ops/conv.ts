@@ -82,7 +82,7 @@ function convOp(n: 1 | 2 | 3) {
       const spatial: P.Poly[] = [];
       for (let i = 0; i < n; i++) {
         const size = outSize(x.shape[2 + i], w.shape[2 + i], attrs.stride[i], attrs.padding[i], dilation[i]);
-        if (!size) return { code: "bad_operand", args: [name, `the spatial size ${P.format(x.shape[2 + i])} with kernel ${P.format(w.shape[2 + i])} and stride ${attrs.stride[i]} (give numbers, or a size the stride divides)`] };
+        if (!size) return { code: "bad_operand", args: [name, `the spatial size ${P.format(x.shape[2 + i])} with kernel ${P.format(w.shape[2 + i])} and stride ${attrs.stride[i]} (give numbers, or a size the stride divides)`], needsSizes: true };
         const c = P.asConstant(size);
         if (c !== undefined && c < 1) return { code: "conv_empty", args: [op, showShape(x.shape), showShape(w.shape), i] };
         spatial.push(size);

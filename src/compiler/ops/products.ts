@@ -81,7 +81,7 @@ export const attention = defineOp({
       if (a.scale !== undefined) return { inputs: [a.q, a.k, a.v], attrs: { scale: a.scale, causal: a.causal } };
       // the default 1/sqrt(d) needs a number for d; a guess here would silently change the model
       const d = P.asConstant(last(a.q.shape as P.Poly[]));
-      if (d === undefined || d <= 0) return { code: "bad_operand", args: ["`attention` without `scale:`", `a query of symbolic head dimension ${P.format(last(a.q.shape as P.Poly[]))} (pass \`scale:\`)`] };
+      if (d === undefined || d <= 0) return { code: "bad_operand", args: ["`attention` without `scale:`", `a query of symbolic head dimension ${P.format(last(a.q.shape as P.Poly[]))} (pass \`scale:\`)`], needsSizes: true };
       return { inputs: [a.q, a.k, a.v], attrs: { scale: d ** -0.5, causal: a.causal } };
     },
   }],

@@ -27,6 +27,8 @@ export type RuleError = {
     // convolution and padding arguments
     | "bad_spatial_arg" | "bad_groups" | "conv_empty";
   args: unknown[];
+  /** The rule could decide only with concrete sizes (a symbolic head dim, a stride that may not divide). */
+  needsSizes?: true;
 };
 export type RuleResult = TT | RuleError;
 export const isRuleError = (r: object): r is RuleError => "code" in r;
