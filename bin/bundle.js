@@ -16,7 +16,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const cacheDir = () => resolve(process.env.MDL_CACHE || join(root, "node_modules", ".cache", "mdl"));
 /** Everything the bundle is made of, besides the bundled packages (which npm's lock files stand for). */
 const SOURCE_DIRS = ["src", "grammar"];
-const SOURCE_FILES = ["package.json", "package-lock.json", "node_modules/.package-lock.json", "tsconfig.json", "tsconfig.run.json", "bin/bundle.js"];
+const SOURCE_FILES = ["package.json", "package-lock.json", "node_modules/.package-lock.json", "tsconfig.json", "tsconfig.run.json", "bin/bundle.js", "scripts/build-prettier-plugin.mjs"];
 /** Small pure-JS packages every command loads; the rest (tfjs, onnxruntime-node, wasm and native files) resolve from node_modules. */
 const BUNDLED = new Set(["zod", "chevrotain"]);
 const WEEK_MS = 7 * 24 * 3600 * 1000;
@@ -55,6 +55,27 @@ export async function bundledCli() {
     return pathToFileURL(pointer).href;
   } catch (err) {
     if (process.env.MDL_DEBUG_BUNDLE) console.error(`mdl: running through tsx; the bundle could not be built: ${err?.message ?? err}`);
+    return null;
+  }
+}
+
+/**
+ * The prettier plugin (src/prettier/index.ts) as one JavaScript file prettier can load, built at first use
+ * into the same cache and keyed by the same fingerprint; null where it cannot be built or written.
+ */
+export async function bundledPrettierPlugin() {
+  try {
+    const file = join(cacheDir(), `prettier-plugin-${fingerprint()}.mjs`);
+    try {
+      statSync(file);
+    } catch {
+      mkdirSync(cacheDir(), { recursive: true });
+      const { buildPlugin } = await import("../scripts/build-prettier-plugin.mjs");
+      atomicWrite(file, await buildPlugin({ outfile: file, write: false }));
+      prune(cacheDir());
+    }
+    return pathToFileURL(file).href;
+  } catch {
     return null;
   }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Bundles the prettier plugin (src/prettier/index.ts, with the parser and printer it uses) into one
 // JavaScript file that plain `prettier --plugin` loads: prettier cannot load TypeScript plugins.
-// The output is committed; test/format/plugin.test.ts fails when it is older than its sources.
+// Nothing built is committed: src/prettier/plugin.mjs builds it at first use into node_modules/.cache/mdl/
+// (bin/bundle.js); `npm run format:plugin` writes a standalone copy to dist/, for publishing.
 //   node scripts/build-prettier-plugin.mjs [OUTFILE]
 import { build } from "esbuild";
 import { fileURLToPath } from "node:url";

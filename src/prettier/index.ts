@@ -1,8 +1,8 @@
 /**
- * The prettier plugin for .mdl files: `prettier --plugin ./dist/prettier-plugin-mdl.mjs models/`.
+ * The prettier plugin for .mdl files: `prettier --plugin ./src/prettier/plugin.mjs models/`.
  * It prints through the compiler's own printer (print.ts), so prettier and `mdl fmt` write the same
  * canonical text, 100 columns wide whatever printWidth says: one form, whichever tool wrote it.
- * Plain prettier cannot load TypeScript, so scripts/build-prettier-plugin.mjs bundles this file.
+ * Plain prettier cannot load TypeScript, so plugin.mjs loads this file bundled (built at first use).
  */
 import type { Parser, Plugin, Printer, SupportLanguage } from "prettier";
 import { parseSource } from "../compiler/1-syntax/parse.ts";

@@ -1,12 +1,12 @@
 /**
  * The prettier plugin writes what `mdl fmt` writes: from its TypeScript source through prettier's
- * API, from the committed bundle (dist/, rebuilt by scripts/build-prettier-plugin.mjs; this is the
- * test that says it is stale), and from plain `prettier --plugin` on the command line.
+ * API, from the entry prettier loads (src/prettier/plugin.mjs, which bundles the source at first use
+ * into a fresh cache here), and from plain `prettier --plugin` on the command line.
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as prettier from "prettier";
 import type { Plugin } from "prettier";
@@ -14,8 +14,16 @@ import source from "../../src/prettier/index.ts";
 import { formatSource } from "../../src/compiler/1-syntax/print.ts";
 import { formattedFiles, mangle, read, sampleFiles, scratch } from "./helpers.ts";
 
-const BUNDLE = "dist/prettier-plugin-mdl.mjs";
+const BUNDLE = "src/prettier/plugin.mjs";
+// a cache of this test's own, so that the first use (the build) is what runs
+const CACHE = (process.env.MDL_CACHE = scratch("plugin-cache"));
 const bundled = (await import(`../../${BUNDLE}`)).default as Plugin;
+
+test("the first use builds the plugin into the cache (not tsx's fallback), one self-contained file", () => {
+  const built = readdirSync(CACHE).filter((f) => /^prettier-plugin-[0-9a-f]{16}\.mjs$/.test(f));
+  assert.equal(built.length, 1, readdirSync(CACHE).join(", "));
+  assert.not.match(readFileSync(join(CACHE, built[0]), "utf8"), /from\s*"prettier"|\.ts"/);
+});
 
 const cases = [
   ...[...formattedFiles, ...sampleFiles].map((f) => ({ name: f, text: read(f) })),
@@ -46,7 +54,7 @@ for (const [label, plugin] of [["src/prettier/index.ts", source], [BUNDLE, bundl
   });
 }
 
-test("plain `prettier --plugin dist/prettier-plugin-mdl.mjs` (no tsx) formats a file and reports a bad one", () => {
+test("plain `prettier --plugin src/prettier/plugin.mjs` (no tsx) formats a file and reports a bad one", () => {
   const dir = scratch("prettier");
   writeFileSync(join(dir, "xclip.mdl"), mangle(read("models/xclip.mdl"), 31));
   writeFileSync(join(dir, "bad.mdl"), "model M {\n  forward( -> [] {}\n}\n");
