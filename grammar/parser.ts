@@ -3,8 +3,12 @@ import { CstParser } from "chevrotain";
 import * as T from "./tokens.ts";
 
 export class MdlParser extends CstParser {
-  constructor() {
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "onlyOffset" });
+  /**
+   * `validate`: Chevrotain's grammar validations (ambiguities, left recursion), a third of a cold start's
+   * parser construction; test/grammar/validations.test.ts runs them, so the shared instance skips them.
+   */
+  constructor({ validate = false } = {}) {
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "onlyOffset", skipValidations: !validate });
     this.performSelfAnalysis();
   }
 

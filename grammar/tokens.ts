@@ -111,4 +111,6 @@ export const allTokens: TokenType[] = [
   Colon, Comma, Semicolon, Dot, Pipe, LParen, RParen, LBracket, RBracket, LCurly, RCurly,
 ];
 
-export const lexer = new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: false });
+/** `validate`: Chevrotain's token validations, run by test/grammar/validations.test.ts and skipped at start-up. */
+export const makeLexer = ({ validate = false } = {}) => new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: false, skipValidations: !validate });
+export const lexer = makeLexer();
