@@ -1,6 +1,7 @@
 /** The `mdl` binary: one file per command under src/cli/, registered here. */
 import { Command, CommanderError } from "commander";
 import { commands } from "./commands.ts";
+import { readFileSync } from "node:fs";
 import { totalmem } from "node:os";
 import { setParamBudget } from "../compiler/limits.ts";
 import { exitFlushed, handleFatalErrors, quietOnClosedPipe } from "./io.ts";
@@ -11,7 +12,9 @@ setParamBudget(totalmem() / 2, "half of this machine's memory");
 
 const program = new Command("mdl")
   .description("Describe, check, run, train and diff video-recognition architectures")
-  .showHelpAfterError()
+  .version(JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version)
+  // a mistyped command or flag gets one line and where to look, not the whole help on stderr
+  .showHelpAfterError("(mdl --help lists the commands; mdl COMMAND --help, a command's options)")
   .exitOverride();
 const wanted = process.argv[2];
 const only = wanted !== undefined && Object.hasOwn(commands, wanted) ? [commands[wanted]] : Object.values(commands);
