@@ -24,7 +24,7 @@ import { autodiffStepper } from "./autodiff-stepper.ts";
 import { checkpointToResume } from "./recover.ts";
 import { acquireRunLock } from "./run-lock.ts";
 import { Interrupted, exitCodeOf, watchStopSignals, type StopWatch } from "./signals.ts";
-import { checkPlan, inputRng, runSteps, type StepInfo } from "./steps.ts";
+import { checkPlan, inputRng, runSteps, type BatchPlan, type StepInfo } from "./steps.ts";
 
 export { totalStepsOf, type StepInfo } from "./steps.ts";
 
@@ -46,14 +46,8 @@ export interface CompiledSteps {
 
 export type TrainOptions = (AutodiffSteps | CompiledSteps) & LoopOptions;
 
-interface LoopOptions {
-  dataSize: number;
-  /** Examples per micro-batch; one optimizer step sees batch * accum examples. */
-  batch: number;
-  accum?: number;
-  /** Either steps, or epochs (an incomplete last micro-batch of an epoch is dropped, as X-CLIP's loader does). */
-  steps?: number;
-  epochs?: number;
+/** The data set, batch, accum and run length are steps.ts's BatchPlan. */
+interface LoopOptions extends BatchPlan {
   lr: LrSchedule;
   adam?: AdamWOptions;
   seed: number;

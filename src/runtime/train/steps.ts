@@ -22,6 +22,7 @@ export interface StepInfo {
 /** How examples make steps: `batch` examples per micro-batch, `accum` micro-batches per optimizer step. */
 export interface BatchPlan {
   dataSize: number;
+  /** Examples per micro-batch; one optimizer step sees batch * accum examples. */
   batch: number;
   accum?: number;
   /** Either steps, or epochs (an incomplete last micro-batch of an epoch is dropped, as X-CLIP's loader does). */
