@@ -92,6 +92,17 @@ test("decomposed all the way down, attention holds no attention_probs and the ca
   assert.not.ok(plain.includes("log"), plain.join(" "));
 });
 
+test("what the engine keeps stays fused, and idOf leads each old node to its value", () => {
+  const ir = oneOp("attention", samples.attention[0] as OpSample);
+  const kept = decompose(ir, (op) => op !== "attention");
+  assert.equal(kept.ir.graph.nodes.map((n) => n.op), ["input", "input", "input", "attention_probs", "matmul"]);
+  assert.equal(kept.idOf, [0, 1, 2, 4]);
+  assert.is(kept.ir.graph.outputs[0].value, 4);
+  assert.equal(kept.ir.graph.outputs[0].type, ir.graph.outputs[0].type);
+  // nothing to replace: the same graph back
+  assert.is(decompose(ir, () => true).ir, ir);
+});
+
 for (const op of decomposable) {
   test(`${op}: the decomposition equals the float64 reference on every sample`, () => {
     const failures: string[] = [];
