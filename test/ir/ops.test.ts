@@ -10,7 +10,7 @@ import { compile } from "../../src/compiler/compile.ts";
 import { memoryHost } from "../../src/compiler/2-resolve/host.ts";
 import { analyze } from "../../src/compiler/4-ir/analyze.ts";
 import { describeOps } from "../../src/compiler/ops/describe.ts";
-import { coverage, type Coverage } from "../../src/compiler/ops/kernels.ts";
+import { coverage, kernelFor, type Coverage, type KernelTable } from "../../src/compiler/ops/kernels.ts";
 import { opDef, opNames, type OpName } from "../../src/compiler/ops/table.ts";
 import { opVjpIr } from "../../src/compiler/5-train/op-vjp.ts";
 import type { TensorType } from "../../src/compiler/0-core/schema.ts";
@@ -44,6 +44,12 @@ test("an op only gradients emit is in the gradient graph of the op named for it"
     const ops = opVjpIr(by, args, attrs).graph.nodes.map((n) => n.op);
     assert.ok(ops.includes(op as OpName), `${op} is not in ${by}'s gradient graph: ${ops.join(" ")}`);
   }
+});
+
+test("a kernel table missing an op (built outside the type checker's view) names the op, not 'not a function'", () => {
+  const partial = { relu: () => 1 } as unknown as KernelTable<[], number>;
+  assert.equal(kernelFor(partial, "softmax"), { unsupported: "the kernel table has no entry for `softmax`" });
+  assert.type(kernelFor(partial, "relu"), "function");
 });
 
 test("builtin names are unique across the table", () => {

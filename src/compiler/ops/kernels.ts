@@ -27,7 +27,10 @@ export type AnyKernelTable = { [O in OpName]: unknown };
  */
 export function kernelFor<Args extends unknown[], R>(table: KernelTable<Args, R>, op: OpName): Kernel<OpName, Args, R> | Unsupported {
   const k = table[op];
-  return k === viaDecomposition ? { unsupported: "lowered through its decomposition, which this graph was not" } : (k as Kernel<OpName, Args, R> | Unsupported);
+  if (k === viaDecomposition) return { unsupported: "lowered through its decomposition, which this graph was not" };
+  // a table built outside the type checker's view (a plain object, a recipe half done): say which op, not "not a function"
+  if (typeof k !== "function" && !isUnsupported(k)) return { unsupported: `the kernel table has no entry for \`${op}\`` };
+  return k as Kernel<OpName, Args, R> | Unsupported;
 }
 
 /** Whether the back end runs op with a kernel of its own: what the decompose pass keeps. */
