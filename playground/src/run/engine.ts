@@ -6,7 +6,7 @@
  * Without `training`, the page trains as ONNX Runtime does, through the compiler's training step.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { ModelIR, Node } from "../../../src/compiler/0-core/schema.ts";
+import type { ModelIR } from "../../../src/compiler/0-core/schema.ts";
 import type { CompiledProgram, CompileOptions, Engine, HostF32, Params, Program, Tensor } from "../../../src/runtime/backend/engine.ts";
 import { inTorchLayout } from "../../../src/runtime/tfjs/layout.ts";
 import { createParams, lowerToTfjs, paramStore, predict, toRuntimeLayout, toTorchLayout } from "../../../src/runtime/tfjs/lower.ts";
@@ -21,17 +21,6 @@ function program(ir: ModelIR): Program {
     predict: (inputs, params, opts) => predict(lowered, inputs as Record<string, tf.Tensor>, store(params), opts),
     run: (inputs, params, opts) => lowered.run(inputs as Record<string, tf.Tensor>, store(params), opts),
   };
-}
-
-/**
- * A slice of a scalar is the scalar, but tfjs's slice refuses rank 0 ("Slicing scalar is not possible"), and the
- * training step's backward pass makes such slices (X-CLIP's). They run as a reshape to [] until the tfjs
- * kernel (runtime/tfjs/ops/shape.ts) passes a scalar through.
- */
-function scalarSlicesAsReshapes(ir: ModelIR): ModelIR {
-  if (!ir.graph.nodes.some((n) => n.op === "slice" && n.type.shape.length === 0)) return ir;
-  const nodes = ir.graph.nodes.map((n) => (n.op === "slice" && n.type.shape.length === 0 ? ({ ...n, op: "reshape", attrs: { shape: [] } } as Node) : n));
-  return { ...ir, graph: { ...ir.graph, nodes } };
 }
 
 /** An inference program owning its parameters, in the layout the kernels prefer. */
@@ -74,7 +63,7 @@ export const pageEngine: Engine = {
   lower: program,
   async compile(ir, opts = {}) {
     if (opts.bake) return baked(ir, opts.bake);
-    const p = program(inTorchLayout(scalarSlicesAsReshapes(ir)));
+    const p = program(inTorchLayout(ir));
     return {
       inputNames: ir.graph.inputs.map((i) => i.name),
       // tfjs writes no output in place: `into` is a hint the engine may ignore

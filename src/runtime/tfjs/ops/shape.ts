@@ -20,6 +20,8 @@ export function slice(x: tf.Tensor, begin: readonly Dim[], size: readonly Dim[],
  */
 export function sliceRuns(x: tf.Tensor, begin: readonly number[], size: readonly number[]): tf.Tensor {
   const shape = x.shape;
+  // a scalar's slice is the scalar (the training step's backward pass makes them); tf.slice refuses rank 0
+  if (shape.length === 0) return tf.reshape(x, []);
   const full = (a: number) => begin[a] === 0 && (size[a] === -1 || size[a] === shape[a]);
   let last = shape.length - 1;
   while (last > 0 && full(last)) last--;
