@@ -12,12 +12,13 @@ import { unique } from "../compiler/diagnostics/unique.ts";
 import { compileOptions, fsHost, modelOptions, report, type ModelFlags } from "./compile-args.ts";
 import { EXIT_FAILED, EXIT_OK, expandPaths, printDiagnostics, readText, rememberSource, runCommand } from "./io.ts";
 import { modelConfig } from "../compiler/3-check/model-config.ts";
+import { about } from "./about.ts";
 
 export function register(program: Command): void {
   modelOptions(
     program
       .command("check")
-      .description("check .mdl files (folders: every .mdl file under them): syntax, names, hyperparameters and shapes of every model and block")
+      .description(about.check.text)
       .argument("<files...>", ".mdl files or folders")
       .option("--all-presets", "also check every preset of every model")
       .option("--quiet", "print only errors"),

@@ -16,6 +16,7 @@ import { formatCoverage } from "../runtime/weights/coverage.ts";
 import { collect, printDiagnostics, runCommand } from "./io.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
 import { backendOptions, parseCount, runtimeOptions, startEngine } from "./options.ts";
+import { about } from "./about.ts";
 
 interface ClassifyFlags extends ModelFlags {
   weights?: string;
@@ -58,7 +59,7 @@ function parseViews(value: string): { clips: number; crops: 1 | 3 } {
 export function register(program: Command): void {
   const cmd = program
     .command("classify")
-    .description("zero-shot classification: rank class names for each video")
+    .description(about.classify.text)
     .argument("<model>", "the .mdl file")
     .option("--weights <file>", "checkpoint (safetensors, .pth, .bin); binds free hyperparameters from its shapes")
     .requiredOption("--video <file>", "a video, a folder of frames or an image (repeatable)", collect, [])

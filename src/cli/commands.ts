@@ -1,13 +1,14 @@
 /**
  * Every command of the CLI, each in its own file exporting `register(program)`. They are imported on
- * demand: `mdl check` should not pay for loading TensorFlow.js, so only the command being run (or all of
- * them, for the overall --help) is imported.
+ * demand: `mdl check` should not pay for loading TensorFlow.js, so only the command being run is imported
+ * (the overall --help reads about.ts).
  */
 import type { Command } from "commander";
+import type { CommandName } from "./about.ts";
 
 type Module = { register: (program: Command) => void };
 
-export const commands: Record<string, () => Promise<Module>> = {
+export const commands: Record<CommandName, () => Promise<Module>> = {
   check: () => import("./check.ts"),
   summary: () => import("./summary.ts"),
   ir: () => import("./ir.ts"),

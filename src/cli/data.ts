@@ -7,6 +7,7 @@ import { synthesize } from "../runtime/data/synth.ts";
 import { loadDataset, validateDataset } from "../runtime/data/dataset.ts";
 import { EXIT_FAILED, EXIT_OK, printDiagnostics, rememberSource, runCommand } from "./io.ts";
 import { parseCount } from "./options.ts";
+import { about } from "./about.ts";
 
 interface SynthCliOptions {
   out: string;
@@ -23,7 +24,7 @@ interface CheckCliOptions {
 }
 
 export function register(program: Command): void {
-  const data = program.command("data").description("datasets: write the synthetic one, check a dataset's lists and files");
+  const data = program.command("data").description(about.data.text);
   data
     .command("synth")
     .description("write a synthetic dataset whose classes differ only in temporal order (PNG frame folders, labels.csv, train/val/test lists)")

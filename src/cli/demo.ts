@@ -22,6 +22,7 @@ import { compileOrFail } from "./compile-args.ts";
 import { reportBad, runCommand, writeFileAtomic } from "./io.ts";
 import { backendOptions, parseCount, parsePositive, runtimeOptions, startEngine } from "./options.ts";
 import { engine } from "../runtime/backend/current.ts";
+import { about } from "./about.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -90,7 +91,7 @@ function demoConfig(m: { name: string; file: string }, ir: Contender["ir"], seed
 export function register(program: Command): void {
   const cmd = program
     .command("demo")
-    .description("train the tiny CLIP mean-pool baseline, X-CLIP and an ablation on synthetic temporal data; print a table, draw learning curves")
+    .description(about.demo.text)
     .option("--out <dir>", "work folder (data, runs, results)", "runs/demo")
     .option("--docs <dir>", "also write README-ready results (table.md, curves.svg, results.json) here")
     .option("--seeds <n>", "seeds per model", "3")

@@ -15,6 +15,7 @@ import { diffModels } from "../tools/diff/diff.ts";
 import { printDiff } from "../tools/diff/print.ts";
 import { compileOptions, fsHost, modelOptions, report, valueOrFail, type ModelFlags } from "./compile-args.ts";
 import { collect, EXIT_FAILED, EXIT_OK, parseAssignments, readText, runCommand } from "./io.ts";
+import { about } from "./about.ts";
 
 export interface ModelSpec {
   /** A git revision when the file is read through `git show REV:path`. */
@@ -81,7 +82,7 @@ export function register(program: Command): void {
   modelOptions(
     program
       .command("diff")
-      .description("semantic diff of two models: hyperparameters (and where each value came from), totals, inputs and outputs, then modules added, removed, replaced or changed (exit 0 same, 1 different). --preset/--set/--replace/--remove apply to both sides; --a-*/--b-* to one side, after them")
+      .description(about.diff.text)
       .argument("<a>", "old model: FILE, FILE#Model, or REV:FILE (read with git show; imports at the same revision)")
       .argument("<b>", "new model, in the same forms")
       .option("--model-a <name>", "model of A (overrides --model and #Model)")

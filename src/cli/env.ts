@@ -8,6 +8,7 @@ import { fail } from "../compiler/diagnostics/diagnostic.ts";
 import { initBackend, type BackendName } from "../runtime/tfjs/backend.ts";
 import { pickRuntime } from "./options.ts";
 import { describeAdapter, findAdapter, type AdapterReport } from "../runtime/tfjs/webgpu.ts";
+import { about } from "./about.ts";
 
 const BACKENDS: readonly BackendName[] = ["node-gpu", "node", "wasm", "cpu", "webgl", "webgpu"];
 
@@ -28,7 +29,7 @@ export function onPath(name: string): string | undefined {
 export function register(program: Command): void {
   program
     .command("env")
-    .description("Show the runtime: node version, cores, the inference runtime and why, the TensorFlow.js backend in use and why others were not, ffmpeg")
+    .description(about.env.text)
     .option("--json", "print JSON")
     .option("--backend <name>", `backend to start (${BACKENDS.join(", ")})`)
     .option("--threads <n>", "wasm threads (default: all cores; 1 when the load average is at or above the core count)")

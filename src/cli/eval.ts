@@ -17,6 +17,7 @@ import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts"
 import { reportBad, runCommand, writeFileAtomic } from "./io.ts";
 import { clipNotices } from "./clip-notices.ts";
 import { backendOptions, runtimeOptions, startEngine } from "./options.ts";
+import { about } from "./about.ts";
 
 interface EvalCli extends ModelFlags {
   weights: string;
@@ -52,7 +53,7 @@ export function formatEval(r: EvalResult, classes: readonly string[]): string {
 export function register(program: Command): void {
   const cmd = program
     .command("eval")
-    .description("evaluate a model on a dataset split: top-1/top-5, per-class accuracy, confusion matrix")
+    .description(about.eval.text)
     .argument("<model>", "the .mdl file")
     .requiredOption("--weights <file>", "trained weights (e.g. RUN/ckpt-<step>/weights.safetensors)")
     .requiredOption("--data <dir>", "dataset folder")

@@ -11,6 +11,7 @@ import type { ExportFlags, ExportJob } from "./export-job.ts";
 import { exportOnnx } from "./export-onnx.ts";
 import { exportTorch } from "./export-torch.ts";
 import { givenTrainingFlags, phaseOption, trainingOptions } from "./training.ts";
+import { about } from "./about.ts";
 
 const formats: Record<string, (job: ExportJob) => Promise<void> | void> = {
   onnx: exportOnnx,
@@ -20,7 +21,7 @@ const formats: Record<string, (job: ExportJob) => Promise<void> | void> = {
 export function register(program: Command): void {
   const cmd = program
     .command("export")
-    .description(`write the model for another engine (${Object.keys(formats).join(", ")})`)
+    .description(about.export.text)
     .argument("<model>", "the .mdl file")
     .requiredOption("--format <name>", `the target: ${Object.keys(formats).join(", ")}`)
     .requiredOption("-o, --out <file>", "the file to write (onnx: model.onnx; torch: model.py)")

@@ -6,11 +6,12 @@
 import type { Command } from "commander";
 import { formatSource } from "../compiler/1-syntax/print.ts";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, expandPaths, printDiagnostics, readText, runCommand, writeFileAtomic } from "./io.ts";
+import { about } from "./about.ts";
 
 export function register(program: Command): void {
   program
     .command("fmt")
-    .description("format .mdl files in place (folders: every .mdl file under them)")
+    .description(about.fmt.text)
     .argument("<paths...>", ".mdl files or folders")
     .option("--check", "change nothing; list the files that are not formatted and exit 1 if there are any")
     .action((paths: string[], flags: { check?: boolean }) =>

@@ -8,6 +8,7 @@ import { fail } from "../compiler/diagnostics/diagnostic.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
 import { runCommand } from "./io.ts";
 import { describeStep, givenTrainingFlags, parseStep, phaseOption, trainingOptions, trainStepOf, type StepFlags } from "./training.ts";
+import { about } from "./about.ts";
 
 interface IrFlags extends ModelFlags, StepFlags {
   weights?: string;
@@ -19,7 +20,7 @@ interface IrFlags extends ModelFlags, StepFlags {
 export function register(program: Command): void {
   const cmd = program
     .command("ir")
-    .description("print the compiled intermediate representation")
+    .description(about.ir.text)
     .argument("<file>", ".mdl file")
     .option("--weights <file>", "bind free hyperparameters from a checkpoint's shapes")
     .option("--no-graph", "omit the op graph")

@@ -8,6 +8,7 @@ import { formatCoverage } from "../runtime/weights/coverage.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
 import { printDiagnostics, runCommand } from "./io.ts";
 import { backendOptions, parseCount, runtimeOptions, startEngine } from "./options.ts";
+import { about } from "./about.ts";
 
 interface PredictFlags extends ModelFlags {
   weights?: string;
@@ -25,7 +26,7 @@ interface PredictFlags extends ModelFlags {
 export function register(program: Command): void {
   const cmd = program
     .command("predict")
-    .description("run a model on input tensors (input.<name> in a safetensors file) and write its outputs (out.<name>)")
+    .description(about.predict.text)
     .argument("<model>", "the .mdl file")
     .option("--weights <file>", "checkpoint (safetensors, .pth, .bin); binds free hyperparameters from its shapes")
     .requiredOption("--inputs <file>", "safetensors file with a tensor input.<name> per model input; free hyperparameters bind from their shapes too")

@@ -10,6 +10,7 @@ import { plotRuns, type Band } from "../tools/runs/plot.ts";
 import { chooseColumns, columnKeys, compareTable, listTable, unknownColumns, type Format } from "../tools/runs/table.ts";
 import { runCommand, writeFileAtomic } from "./io.ts";
 import { parseFraction } from "./options.ts";
+import { about } from "./about.ts";
 
 const FORMATS = ["md", "csv", "json"];
 const BANDS = ["minmax", "sd", "none"];
@@ -24,7 +25,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, ...val
 export function register(program: Command): void {
   const runs = program
     .command("runs")
-    .description("list, compare and plot training runs (folders holding metrics.jsonl: mdl train --out, mdl demo)")
+    .description(about.runs.text)
     .addHelpText("after", "\nA run's variant and seed come from its config.json (from its newest checkpoint's state.json for older runs).\nExamples:\n  mdl runs list runs/\n  mdl runs compare runs/demo/runs --format csv\n  mdl runs plot runs/demo/runs -o curves.svg --metric loss --metric eval/top1\n");
   runs
     .command("list")

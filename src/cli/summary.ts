@@ -10,12 +10,13 @@ import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts"
 import { parseAssignments, runCommand } from "./io.ts";
 import { frozenParams } from "../runtime/session/select.ts";
 import { selectionOptions } from "./training.ts";
+import { about } from "./about.ts";
 
 export function register(program: Command): void {
   selectionOptions(modelOptions(
     program
       .command("summary")
-      .description("parameters and multiply-accumulates (matmuls and convolutions) per module; batch symbols default to 1 (one video, one text)")
+      .description(about.summary.text)
       .argument("<file>", ".mdl file")
       .option("--depth <n>", "deepest module level shown", "2")
       .option("--dims <S=n,...>", "values of batch symbols, e.g. B=2,K=400 (default 1 each)")

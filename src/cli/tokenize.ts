@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { fail } from "../compiler/diagnostics/diagnostic.ts";
 import { ClipTokenizer } from "../runtime/tokenizer/clip-tokenizer.ts";
 import { runCommand } from "./io.ts";
+import { about } from "./about.ts";
 
 interface TokenizeOptions {
   json?: boolean;
@@ -27,7 +28,7 @@ export function tokenizeTexts(texts: string[], context?: number): { text: string
 export function register(program: Command): void {
   program
     .command("tokenize")
-    .description("print CLIP BPE token ids (OpenAI's simple_tokenizer, 49,408 tokens) of each TEXT")
+    .description(about.tokenize.text)
     .argument("<text...>", "texts to tokenize, one argument each")
     .option("--json", "print a JSON array of { text, ids }")
     .option("--context <n>", "print the full model input row: start token, ids, end token, zero padding to length n")

@@ -24,6 +24,7 @@ import { clipNotices } from "./clip-notices.ts";
 import { classifierShape } from "../runtime/session/model.ts";
 import { parseTraining, trainingOptions, type TrainingFlags } from "./training.ts";
 import { parseRecipe } from "./recipe-options.ts";
+import { about } from "./about.ts";
 
 interface TrainCli extends ModelFlags, TrainingFlags, RunFolderCli {
   data: string;
@@ -48,7 +49,7 @@ interface TrainCli extends ModelFlags, TrainingFlags, RunFolderCli {
 export function register(program: Command): void {
   const cmd = program
     .command("train")
-    .description("train a model on a dataset in the official list format (AdamW, warm-up + cosine, label smoothing, resumable checkpoints)")
+    .description(about.train.text)
     .argument("<model>", "the .mdl file")
     .requiredOption("--data <dir>", "dataset folder (labels.csv, train.txt)")
     .requiredOption("--out <run>", "run folder: config.json, sources/, metrics.jsonl, ckpt-<step>/ (weights.safetensors in torch layout), latest.json, best/ (docs/training.md)")

@@ -5,6 +5,7 @@ import { toDot } from "../tools/viz/dot.ts";
 import { renderSvg } from "../tools/viz/render.ts";
 import { compileOrFail, modelOptions, type ModelFlags } from "./compile-args.ts";
 import { runCommand, writeFileAtomic } from "./io.ts";
+import { about } from "./about.ts";
 
 interface VizFlags extends ModelFlags {
   output?: string;
@@ -16,7 +17,7 @@ export function register(program: Command): void {
   modelOptions(
     program
       .command("viz")
-      .description("draw the module hierarchy (clusters) and the dataflow between modules with tensor shapes on edges")
+      .description(about.viz.text)
       .argument("<file>", ".mdl file")
       .option("-o, --output <file>", "write here (default: standard output)")
       .option("--depth <n>", "deepest module level drawn", "2")

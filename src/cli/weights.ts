@@ -9,6 +9,7 @@ import { loadCheckpoint } from "../runtime/weights/load.ts";
 import { formatShape, numel } from "../runtime/weights/tensor.ts";
 import { reportNonFinite } from "./compile-args.ts";
 import { runCommand } from "./io.ts";
+import { about } from "./about.ts";
 
 const FORMAT_NAMES: Record<Checkpoint["format"], string> = {
   safetensors: "safetensors",
@@ -20,7 +21,7 @@ const FORMAT_NAMES: Record<Checkpoint["format"], string> = {
 export function register(program: Command): void {
   program
     .command("weights")
-    .description("what a checkpoint is and holds: format, dtypes, parameter count, the model it looks like, and its tensors (safetensors, PyTorch .pth/.bin/.pt, shard indexes, model folders, hf:ORG/NAME from the local Hugging Face cache)")
+    .description(about.weights.text)
     .argument("<file>", "checkpoint file, shard index, folder, or hf:ORG/NAME[@REVISION]")
     .option("--json", "print JSON instead of a table")
     .action((file: string, opts: { json?: boolean }) =>

@@ -1,7 +1,7 @@
 /**
  * docs/architecture.md's "add a command", followed on a scratch tree: `mdl codes` runs through bin/mdl.js and prints
  * every code of the diagnostic catalogue with its severity, `mdl --help` lists it, and its imports keep the folder
- * edges (test/architecture passes). Before the step that registers it, the file alone makes no command.
+ * edges (test/architecture passes). Before the steps that register it, the file alone makes no command.
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -13,7 +13,7 @@ const HELP_LINE = /^\s+codes\s+list every diagnostic code with its severity$/m;
 
 test("add a command: `mdl codes` lists the catalogue, and only once it is registered", () => {
   const steps = recipeSteps(TITLE);
-  assert.equal(steps.map((s) => s.file), ["src/cli/codes.ts", "src/cli/commands.ts"]);
+  assert.equal(steps.map((s) => s.file), ["src/cli/codes.ts", "src/cli/commands.ts", "src/cli/about.ts"]);
   const { root, done } = scratchTree(ARCHITECTURE);
   try {
     applyStep(root, steps[0], TITLE);
@@ -23,6 +23,7 @@ test("add a command: `mdl codes` lists the catalogue, and only once it is regist
     assert.not.match(before.stdout, HELP_LINE, "listed before it is registered");
 
     applyStep(root, steps[1], TITLE);
+    applyStep(root, steps[2], TITLE);
     const r = mdl(root, ["codes"]);
     assert.is(r.status, 0, r.stderr);
     const lines = r.stdout.trimEnd().split("\n");
