@@ -122,6 +122,7 @@ export const PACKAGES: Record<string, string[]> = {
 export const BROWSER_ENTRIES = [
   "src/compiler/compile.ts",
   "src/runtime/tfjs/lower.ts",
+  "src/runtime/run/model-inputs.ts",
   "src/runtime/weights/checkpoint.ts",
   "src/runtime/weights/coverage.ts",
   "src/runtime/weights/safetensors-format.ts",

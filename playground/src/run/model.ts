@@ -9,14 +9,14 @@ import "@tensorflow/tfjs-backend-webgpu";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import type { ModelIR } from "../../../src/compiler/0-core/schema.ts";
 import { useEngine } from "../../../src/runtime/backend/current.ts";
+import { toModelInputs } from "../../../src/runtime/run/model-inputs.ts";
 import { createRunner } from "../../../src/runtime/run/runner.ts";
 import type { Checkpoint } from "../../../src/runtime/weights/checkpoint.ts";
 import type { Coverage } from "../../../src/runtime/weights/coverage.ts";
 import type { HostTensor } from "../../../src/runtime/weights/tensor.ts";
 import { webglRenderer, webgpuAdapter } from "./adapters.ts";
 import { pageEngine } from "./engine.ts";
-import { modelInputs } from "./inputs.ts";
-import { trainModel } from "./train.ts";
+import { INPUTS_FILE, trainModel } from "./train.ts";
 
 export type BackendChoice = "auto" | "webgpu" | "webgl" | "wasm";
 const ORDER = ["webgpu", "webgl", "wasm"] as const;
@@ -73,7 +73,7 @@ export interface OutputValues {
 
 export async function runModel(ir: ModelIR, ckpt: Checkpoint, io: Map<string, HostTensor>): Promise<{ outputs: Record<string, OutputValues>; coverage: Coverage; ms: number }> {
   const runner = createRunner(ir, ckpt);
-  const inputs = modelInputs(pageEngine, ir, io);
+  const inputs = toModelInputs(ir, io, INPUTS_FILE, undefined, pageEngine);
   try {
     // the weights are baked in here, so that `ms` is the prediction's alone
     await runner.ready();

@@ -11,12 +11,15 @@ import { stepPorts } from "../../../src/compiler/5-train/step.ts";
 import { bindSymbols } from "../../../src/runtime/backend/bind-symbols.ts";
 import type { Engine, Params, Tensor } from "../../../src/runtime/backend/engine.ts";
 import { trainingStart } from "../../../src/runtime/run/load-params.ts";
+import { toModelInputs } from "../../../src/runtime/run/model-inputs.ts";
 import { stepSettings } from "../../../src/runtime/session/step-settings.ts";
 import { IrStepper } from "../../../src/runtime/train/ir-stepper.ts";
 import { runSteps, type StepInfo } from "../../../src/runtime/train/steps.ts";
 import type { Checkpoint } from "../../../src/runtime/weights/checkpoint.ts";
 import { toFloat32, type HostTensor } from "../../../src/runtime/weights/tensor.ts";
-import { modelInputs } from "./inputs.ts";
+
+/** What the page's input errors name: the inputs were picked, dropped or bundled, not read from a path. */
+export const INPUTS_FILE = "the inputs file";
 
 /** The page's run: `mdl train`'s defaults for the rate's shape (10% warm-up, cosine to lr / 100). */
 export const PAGE_TRAINING = { steps: 20, lr: 1e-3, warmup: 0.1, minLrRatio: 0.01, seed: 0 };
@@ -40,7 +43,7 @@ function logitsOf(ir: ModelIR, inputs: Record<string, Tensor>): { name: string; 
 export async function trainModel(e: Engine, ir: ModelIR, ckpt: Checkpoint, io: Map<string, HostTensor>, o: TrainOptions = {}): Promise<void> {
   const steps = o.steps ?? PAGE_TRAINING.steps;
   const { weights } = trainingStart(ir, ckpt);
-  const inputs = modelInputs(e, ir, io);
+  const inputs = toModelInputs(ir, io, INPUTS_FILE, undefined, e);
   const logits = logitsOf(ir, inputs);
   const labels = e.fromHost({ dtype: "i32", shape: [logits.batch], data: Int32Array.from({ length: logits.batch }, (_, b) => b % logits.classes) });
   const settings = { ...stepSettings(ir), logits: logits.name };
