@@ -42,6 +42,8 @@ export interface OpSummary {
   semantics: string;
   /** The traits passes ask for, e.g. "pointwise, stochastic" or "lastAxis, weight: linear"; empty when none. */
   traits: string;
+  /** Whether the op carries a reference decomposition into other ops of the table. */
+  decomposes: boolean;
 }
 
 const traitsText = (op: OpName) => Object.entries(traitsOf(op)).map(([k, v]) => (v === true ? k : `${k}: ${v}`)).join(", ");
@@ -49,6 +51,6 @@ const traitsText = (op: OpName) => Object.entries(traitsOf(op)).map(([k, v]) => 
 export function describeOps(): OpSummary[] {
   return opNames.map((op) => {
     const d = opDef(op);
-    return { op, operands: d.operands, signatures: signatures(op), attrs: schemaText(d.attrs), shape: d.shapeText, macs: d.macsText, semantics: d.semantics, traits: traitsText(op) };
+    return { op, operands: d.operands, signatures: signatures(op), attrs: schemaText(d.attrs), shape: d.shapeText, macs: d.macsText, semantics: d.semantics, traits: traitsText(op), decomposes: Boolean(d.decompose) };
   });
 }

@@ -25,6 +25,7 @@ export function primitivesDoc(): string {
     lines.push(`- shape: ${s.shape}`);
     lines.push(`- MACs: ${s.macs}`);
     if (s.traits) lines.push(`- traits: ${s.traits}`);
+    if (s.decomposes) lines.push("- decomposition: the same computation in other ops of the table; an engine without a kernel of its own lowers through it");
     lines.push("");
   }
   lines.push(
