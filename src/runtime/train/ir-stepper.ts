@@ -16,7 +16,10 @@ export interface Stepper {
   readonly step: number;
   /** The parameters' current values by path (trained and frozen). */
   params(): ReadonlyMap<string, Tensor>;
-  /** Micro-batch `j` of `accum`: its inputs (labels included); the last one updates at the scheduled rate `lr`. Its mean loss. */
+  /**
+   * Micro-batch `j` of `accum`: its inputs (labels included); the last one updates at the scheduled rate `lr`. Its mean loss.
+   * The inputs are made afresh for each micro-batch and are the stepper's from then on: it frees any tensors among them.
+   */
   micro(inputs: Record<string, Tensor>, j: number, accum: number, lr: number): Promise<number>;
   /** Overwrite a parameter from its torch-layout value (resume); false when the shape is not the parameter's. */
   load(path: string, t: HostTensor): boolean;
@@ -32,7 +35,8 @@ export class IrStepper implements Stepper {
   step = 0;
   private spare = new Map<string, Tensor>();
   private sums = new Map<string, Tensor>();
-  private spareSums = new Map<string, Tensor>();
+  /** Gradient-sum buffers not in use, by path: at most two per path (the carried sums and the one written next). */
+  private spareSums = new Map<string, Tensor[]>();
   private readonly trained: string[];
   private readonly values: Map<string, Tensor>;
   private readonly paramPaths: string[];
@@ -75,21 +79,32 @@ export class IrStepper implements Stepper {
     return new Map(this.paramPaths.map((p) => [p, this.values.get(p)!]));
   }
 
+  /** The inputs are freed once the step ran (or failed); the constants given to `create` stay. */
   async micro(inputs: Record<string, Tensor>, j: number, accum: number, lr: number): Promise<number> {
+    try {
+      return await this.run(inputs, j, accum, lr);
+    } finally {
+      this.e.dispose(Object.values(inputs));
+    }
+  }
+
+  private async run(inputs: Record<string, Tensor>, j: number, accum: number, lr: number): Promise<number> {
     invariant(accum === (this.settings.accum ?? 1), `the step was compiled for ${this.settings.accum ?? 1} micro-batches, not ${accum}`);
     const feeds: Record<string, Tensor> = { ...this.constants, ...inputs };
     for (const [path, t] of this.sums) feeds[stepPorts.grad(path)] = t;
     if (j < accum - 1) {
       const program = j === 0 ? this.programs.first! : this.programs.middle!;
       const into: Record<string, Tensor> = {};
-      for (const path of this.trained) into[stepPorts.next(stepPorts.grad(path))] = this.spareSums.get(path) ?? this.allocSum(path);
+      for (const path of this.trained) into[stepPorts.next(stepPorts.grad(path))] = this.spareSums.get(path)?.pop() ?? this.allocSum(path);
       const out = await program.run(feeds, this.values, { training: true, into });
       // the sums just written become the carried ones; the carried ones the next spare
       for (const path of this.trained) {
+        const name = stepPorts.next(stepPorts.grad(path));
+        // an engine that wrote elsewhere than `into` (tfjs) hands back new tensors: the unused buffer goes
+        if (out[name] !== into[name]) this.e.dispose(into[name]);
         const prev = this.sums.get(path);
-        this.sums.set(path, out[stepPorts.next(stepPorts.grad(path))]);
-        if (prev) this.spareSums.set(path, prev);
-        else this.spareSums.delete(path);
+        this.sums.set(path, out[name]);
+        if (prev) this.spareOf(path).push(prev);
       }
       return this.loss(out);
     }
@@ -116,16 +131,20 @@ export class IrStepper implements Stepper {
         this.spare.set(name, prev);
       }
     }
-    for (const [path, s] of this.sums) this.spareSums.set(path, s);
+    for (const [path, s] of this.sums) this.spareOf(path).push(s);
     this.sums.clear();
     this.step = t;
     return this.loss(out);
   }
 
   private allocSum(path: string): Tensor {
-    const t = zerosLike(this.e, this.ir.params.find((p) => p.path === path)!.shape);
-    this.spareSums.set(path, t);
-    return t;
+    return zerosLike(this.e, this.ir.params.find((p) => p.path === path)!.shape);
+  }
+
+  private spareOf(path: string): Tensor[] {
+    let list = this.spareSums.get(path);
+    if (!list) this.spareSums.set(path, (list = []));
+    return list;
   }
 
   private async loss(out: Record<string, Tensor>): Promise<number> {
@@ -175,7 +194,8 @@ export class IrStepper implements Stepper {
 
   async dispose(): Promise<void> {
     for (const path of this.trained) this.e.dispose([this.values.get(stepPorts.avg(path))!, this.values.get(stepPorts.avgSq(path))!]);
-    for (const m of [this.spare, this.sums, this.spareSums]) this.e.dispose(m.values());
+    for (const m of [this.spare, this.sums]) this.e.dispose(m.values());
+    for (const list of this.spareSums.values()) this.e.dispose(list);
     for (const p of Object.values(this.programs)) await p?.dispose();
   }
 }
