@@ -7,7 +7,7 @@
  * topological order; each node carries the module instance (scope) it belongs to, and `calls`
  * records where each module instance was entered and left, so per-module shapes and costs follow.
  */
-import { z } from "zod";
+import * as z from "zod/v4";
 import { Dim, DType } from "../ops/types.ts";
 import { OpName, opNames, ops, type AttrsOf } from "../ops/table.ts";
 

@@ -4,7 +4,7 @@
  * `dilation` and `groups` are left out of the IR when they are 1, so IRs written before they
  * existed keep their text (and the golden IRs their lines).
  */
-import { z } from "zod";
+import * as z from "zod/v4";
 import * as P from "../0-core/dim.ts";
 import { mismatch, product, showShape } from "./rule-helpers.ts";
 import { defineOp, type Dim, type GradRule, type GV, type RuleError, type TT } from "./types.ts";

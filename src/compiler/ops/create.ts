@@ -1,5 +1,5 @@
 /** Constant tensors, dtype casts and dropout. */
-import { z } from "zod";
+import * as z from "zod/v4";
 import { grad } from "./grad.ts";
 import type * as P from "../0-core/dim.ts";
 import { DType, Dim, defineOp } from "./types.ts";

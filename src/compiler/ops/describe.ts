@@ -1,5 +1,5 @@
 /** The op table in words: signatures and attribute schemas as text, for docs/primitives.md and test/ir/ops.txt. */
-import type { z } from "zod";
+import type * as z from "zod/v4";
 import { opDef, opNames, traitsOf, type OpName } from "./table.ts";
 import type { BuiltinParam } from "./types.ts";
 

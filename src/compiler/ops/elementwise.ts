@@ -1,5 +1,5 @@
 /** Elementwise ops: binary ones broadcast as numpy does; unary ones keep the shape and need f32. */
-import { z } from "zod";
+import * as z from "zod/v4";
 import { broadcastShapes, floatOnly, mismatch } from "./rule-helpers.ts";
 import { grad, type Grad } from "./grad.ts";
 import { defineOp, type Decompose, type GradRule, type GV, type RuleResult, type TT } from "./types.ts";

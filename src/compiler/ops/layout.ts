@@ -1,5 +1,5 @@
 /** Ops that move or select data without arithmetic: reshape, transpose, concat, broadcast, slice, gather. */
-import { z } from "zod";
+import * as z from "zod/v4";
 import * as P from "../0-core/dim.ts";
 import { Dim, defineOp, type GV } from "./types.ts";
 import { dimProduct, grad, sameDim } from "./grad.ts";

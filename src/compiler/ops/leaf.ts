@@ -1,5 +1,5 @@
 /** Leaves: the graph's inputs, the parameters and scalar constants. Their type is the node's own. */
-import { z } from "zod";
+import * as z from "zod/v4";
 import { defineOp } from "./types.ts";
 
 const leaf = {

@@ -1,5 +1,5 @@
 /** Normalisations, softmax and the axis reductions. */
-import { z } from "zod";
+import * as z from "zod/v4";
 import * as P from "../0-core/dim.ts";
 import { mismatch, normAxis, one, same, withAxis } from "./rule-helpers.ts";
 import { defineOp, type Decompose, type GradRule, type GV, type RuleResult, type TT } from "./types.ts";

@@ -1,5 +1,5 @@
 /** Constant padding: the op a temporal convolution's "same" padding or an asymmetric pad needs. */
-import { z } from "zod";
+import * as z from "zod/v4";
 import * as P from "../0-core/dim.ts";
 import { defineOp, type RuleError } from "./types.ts";
 

@@ -1,5 +1,5 @@
 /** The ops that count multiply-accumulates: matrix products, linear layers, convolutions. */
-import { z } from "zod";
+import * as z from "zod/v4";
 import * as P from "../0-core/dim.ts";
 import { broadcastShapes, mismatch, product } from "./rule-helpers.ts";
 import { defineOp, type Dim, type GV } from "./types.ts";

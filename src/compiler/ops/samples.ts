@@ -5,7 +5,7 @@
  * runs every engine's kernel and the op's VJP (5-train/op-vjp.ts) on each, against float64 references
  * and finite differences. A mapped type over the op names: an op without samples is a type error.
  */
-import type { z } from "zod";
+import type * as z from "zod/v4";
 import type { OpName, Ops } from "./table.ts";
 import type { DType, Dim } from "./types.ts";
 

@@ -4,7 +4,7 @@
  * model (4-ir/analyze.ts) and docs/primitives.md are all read from here; each back end keys its
  * kernels by the same names (kernels.ts). Adding an op: one entry here, one kernel per back end.
  */
-import { z } from "zod";
+import * as z from "zod/v4";
 import { attention, attention_probs, linear, matmul } from "./products.ts";
 import { conv1d, conv2d, conv3d } from "./conv.ts";
 import { pad } from "./pad.ts";

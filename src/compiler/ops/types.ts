@@ -4,7 +4,7 @@
  * Depends only on zod and the dimension polynomials, so the checker, the IR and every back end
  * can read it without reading each other.
  */
-import { z } from "zod";
+import * as z from "zod/v4";
 import type * as P from "../0-core/dim.ts";
 
 /** A dimension in the IR: a whole number, or the text form of a polynomial over batch symbols ("8*B + 1"). */

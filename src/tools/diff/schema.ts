@@ -2,7 +2,7 @@
  * The `mdl diff --json` output. Tests validate against it; TypeScript types come from z.infer.
  * Sides are "a" (the old model) and "b" (the new one); a value absent on one side is null.
  */
-import { z } from "zod";
+import * as z from "zod/v4";
 import { Dim, HyperSource, HyperValue, Init, TensorType } from "../../compiler/0-core/schema.ts";
 
 export const DIFF_VERSION = 1;
