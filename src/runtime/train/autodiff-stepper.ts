@@ -1,13 +1,29 @@
 /**
  * The engine's own autodiff (tfjs) as the loop's Stepper, for models given as a loss function over parameters
- * rather than as a compiled training step (loop.ts's AutodiffSteps).
+ * rather than as a compiled training step. The options it takes are defined here, beside it; loop.ts takes
+ * them (and calls it) without this file reading anything of loop.ts's.
  */
 import { engine, training } from "../backend/current.ts";
 import type { HostF32, Tensor } from "../backend/engine.ts";
+import type { HostTensor } from "../weights/tensor.ts";
 import type { Stepper } from "./ir-stepper.ts";
-import type { AutodiffSteps, TrainOptions } from "./loop.ts";
-import type { AdamWOptions } from "./optimizer.ts";
+import type { AdamWOptions, ParamGroup } from "./optimizer.ts";
 import type { Rng } from "./rng.ts";
+
+/** Gradients by the engine's own autodiff (tfjs): a loss function over parameters the loop's AdamW updates. */
+export interface AutodiffSteps {
+  variables: Map<string, Tensor>;
+  /** Parameters in no group are frozen. */
+  groups: ParamGroup[];
+  /** Mean loss over one micro-batch of example indices; `rng` is for sampling and augmentation. */
+  lossFn: (batch: Int32Array, rng: Rng) => Tensor;
+}
+
+/** How weights go to and from checkpoints, whose tensors are in torch's layout, from a runtime layout that may differ. */
+export interface WeightIo {
+  save(path: string, v: Tensor): Promise<HostTensor>;
+  load(path: string, t: HostTensor): Tensor;
+}
 
 /** The parameter a moment belongs to: `exp_avg.<path>` or `exp_avg_sq.<path>`. */
 const momentPath = (name: string) => name.replace(/^exp_avg(_sq)?\./, "");
@@ -17,7 +33,7 @@ const momentPath = (name: string) => name.replace(/^exp_avg(_sq)?\./, "");
  * AdamW. A non-finite loss leaves the parameters as they were (the loop then stops). The micro-batch arrives as
  * `{ batch, rng }` (the loss function draws its own inputs).
  */
-export function autodiffStepper(o: AutodiffSteps, weightIo: TrainOptions["weightIo"], adam: AdamWOptions | undefined): Stepper {
+export function autodiffStepper(o: AutodiffSteps, weightIo: WeightIo | undefined, adam: AdamWOptions | undefined): Stepper {
   const e = engine();
   const t = training();
   const opt = t.adamw(o.variables, o.groups, adam);

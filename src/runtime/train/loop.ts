@@ -14,28 +14,20 @@ import type { HostTensor } from "../weights/tensor.ts";
 import { CHECKPOINT_FORMAT, clearRun, latestCheckpoint, pointTo, readPointer, removeLeftovers, saveCheckpoint, stepOf, type CheckpointState, type SavePhase } from "./checkpoint.ts";
 import { BEST, BEST_IN_CHECKPOINT, improves, removeBest, restoreBest, saveBest, type Best } from "./best.ts";
 import { MetricsLog } from "./metrics.ts";
-import type { AdamWOptions, ParamGroup } from "./optimizer.ts";
+import type { AdamWOptions } from "./optimizer.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
 import { Rng } from "./rng.ts";
 import type { LrSchedule } from "./schedule.ts";
 import { mkdirSync } from "node:fs";
 import type { Stepper } from "./ir-stepper.ts";
-import { autodiffStepper } from "./autodiff-stepper.ts";
+import { autodiffStepper, type AutodiffSteps, type WeightIo } from "./autodiff-stepper.ts";
 import { checkpointToResume } from "./recover.ts";
 import { acquireRunLock } from "./run-lock.ts";
 import { Interrupted, exitCodeOf, watchStopSignals, type StopWatch } from "./signals.ts";
 import { checkPlan, inputRng, runSteps, type BatchPlan, type StepInfo } from "./steps.ts";
 
 export { totalStepsOf, type StepInfo } from "./steps.ts";
-
-/** Gradients by the engine's own autodiff (tfjs): a loss function over parameters the loop's AdamW updates. */
-export interface AutodiffSteps {
-  variables: Map<string, Tensor>;
-  /** Parameters in no group are frozen. */
-  groups: ParamGroup[];
-  /** Mean loss over one micro-batch of example indices; `rng` is for sampling and augmentation. */
-  lossFn: (batch: Int32Array, rng: Rng) => Tensor;
-}
+export type { AutodiffSteps, WeightIo } from "./autodiff-stepper.ts";
 
 /** Gradients and the update by a compiled training step (compiler/5-train) on any engine. */
 export interface CompiledSteps {
@@ -79,7 +71,7 @@ interface LoopOptions extends BatchPlan {
   progress?: ProgressMode;
   /** How weights go to and from checkpoints (default: as the variables hold them). A model whose runtime layout
    * differs from torch's saves torch's, so a checkpoint loads anywhere a torch state dict does. */
-  weightIo?: { save(path: string, v: Tensor): Promise<HostTensor>; load(path: string, t: HostTensor): Tensor };
+  weightIo?: WeightIo;
 }
 
 export interface TrainResult {
