@@ -1,6 +1,6 @@
 /**
  * The playground trains as `mdl train` does, with AdamW: its training path (playground/src/run/train.ts on the
- * page's engine, run here in Node on tfjs's cpu backend) against PyTorch's AdamW written out below in float64,
+ * tfjs engine, run here in Node on tfjs's cpu backend) against PyTorch's AdamW written out below in float64,
  * on a linear classifier whose gradient is written out too. Adam as tf.train.adam has it (what the page
  * used before) is followed as well, to show that the comparison tells the two apart.
  */
@@ -13,8 +13,8 @@ import { DEFAULT_SMOOTHING, DEFAULT_WEIGHT_DECAY } from "../../src/runtime/sessi
 import { XCLIP_ADAMW } from "../../src/runtime/train/optimizer.ts";
 import { decodeCheckpoint } from "../../src/runtime/weights/checkpoint.ts";
 import { encodeSafetensors } from "../../src/runtime/weights/safetensors-format.ts";
+import { tfjsEngine } from "../../src/runtime/tfjs/engine.ts";
 import type { HostTensor } from "../../src/runtime/weights/tensor.ts";
-import { pageEngine } from "../../playground/src/run/engine.ts";
 import { PAGE_TRAINING, trainModel } from "../../playground/src/run/train.ts";
 
 const B = 5, D = 4, K = 3;
@@ -105,11 +105,11 @@ test("the page's training takes the AdamW steps of torch.optim.AdamW, and not Ad
   const before = tf.memory().numTensors;
   const losses: number[] = [];
   let got: Float32Array[] = [];
-  await trainModel(pageEngine, ir, ckpt, io, {
+  await trainModel(tfjsEngine, ir, ckpt, io, {
     onStep: (s) => losses.push(s.loss),
     onEnd: async (params) => {
       got = [];
-      for (const path of ["head.weight", "head.bias"]) got.push((await pageEngine.read(params.get(path)!)).data as Float32Array);
+      for (const path of ["head.weight", "head.bias"]) got.push((await tfjsEngine.read(params.get(path)!)).data as Float32Array);
     },
   });
   assert.is(losses.length, STEPS);

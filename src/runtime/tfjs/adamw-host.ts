@@ -9,9 +9,7 @@
  * bit. Arithmetic is float64 (PyTorch's order of operations), rounded to float32 where it is stored.
  */
 import { Worker } from "node:worker_threads";
-
-/** Per parameter, in float32 element indices: param, grad, out (heap), at (moments), n, then its decay factor and step size. */
-export const JOB_FIELDS = 7;
+import { JOB_FIELDS, type Coefficients, type HostUpdater } from "./adamw-jobs.ts";
 
 /**
  * The update of values [from, to) of the concatenated parameters. Kept as source text so that the main thread and
@@ -49,15 +47,8 @@ parentPort.on("message", (w) => {
   parentPort.postMessage(0);
 });`;
 
-export interface Coefficients {
-  b1: number;
-  b2: number;
-  eps: number;
-  sqrtBc2: number;
-}
-
 /** Runs updates on the main thread and `threads - 1` workers (created on first use, ended by close). */
-export class HostAdamW {
+export class HostAdamW implements HostUpdater {
   private workers: Worker[] = [];
   /** How many threads the last update ran on. */
   lastThreads = 0;

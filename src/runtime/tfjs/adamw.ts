@@ -2,7 +2,8 @@
  * AdamW with decoupled weight decay (Loshchilov & Hutter; PyTorch's torch.optim.AdamW) over parameter groups.
  * Moments live in tf variables, or on the host where the engine's memory is what limits training: on wasm they
  * are twice the trained parameters inside a 4 GiB heap (1 GB of X-CLIP-B/32's 4). There the update is one pass
- * over the heap in JavaScript, on as many threads as wasm has (adamw-host.ts).
+ * over the heap in JavaScript, on as many threads as wasm has (adamw-host.ts, registered by Node's backend.ts:
+ * the page has no worker threads and keeps its moments in tf variables).
  * Moments export as plain Float32Arrays so a checkpoint can store them beside the weights.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -10,7 +11,7 @@ import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import type { Optimizer } from "../backend/engine.ts";
 import { XCLIP_ADAMW, type AdamWOptions, type ParamGroup } from "../train/optimizer.ts";
 import { backendInfo, type WasmBackend } from "./started.ts";
-import { HostAdamW, JOB_FIELDS } from "./adamw-host.ts";
+import { canUpdateOnHost, hostUpdater, JOB_FIELDS, type HostUpdater } from "./adamw-jobs.ts";
 
 interface Slot {
   param: tf.Variable;
@@ -26,8 +27,8 @@ interface Slot {
 /** Values a host update writes before the parameters it replaced are freed (64 MB). */
 const HOST_CHUNK = 16 * 2 ** 20;
 
-/** wasm keeps every tensor in one 4 GiB heap: moments go to the host there. */
-const hostMomentsByDefault = () => tf.getBackend() === "wasm";
+/** wasm keeps every tensor in one 4 GiB heap: moments go to the host there, where a host updater is registered (Node). */
+const hostMomentsByDefault = () => tf.getBackend() === "wasm" && canUpdateOnHost();
 
 export class AdamW implements Optimizer {
   /** Number of updates made so far (bias correction uses step + 1 for the next one). */
@@ -37,7 +38,7 @@ export class AdamW implements Optimizer {
   /** host moments, all parameters end to end (shared memory, so that worker threads can update them) */
   private m: Float32Array = new Float32Array(0);
   private v: Float32Array = new Float32Array(0);
-  private host?: HostAdamW;
+  private host?: HostUpdater;
 
   /** `threads`: how many threads update host moments (default: wasm's thread count). */
   constructor(
@@ -63,7 +64,8 @@ export class AdamW implements Optimizer {
     if (hostMoments) {
       this.m = new Float32Array(new SharedArrayBuffer(4 * at));
       this.v = new Float32Array(new SharedArrayBuffer(4 * at));
-      this.host = new HostAdamW(threads);
+      this.host = hostUpdater(threads);
+      invariant(this.host, "AdamW's host moments need a host updater (backend.ts registers adamw-host.ts's)");
     }
   }
 

@@ -12,6 +12,8 @@ import os from "node:os";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { onExit } from "../../util/exit-hooks.ts";
 import { useEngine } from "../backend/current.ts";
+import { HostAdamW } from "./adamw-host.ts";
+import { useHostAdamW } from "./adamw-jobs.ts";
 import { tfjsEngine } from "./engine.ts";
 import { backendInfo, setBackendInfo, type BackendInfo, type WasmBackend } from "./started.ts";
 import { mayHaveGpu, shutdownWebgpu, startWebgpu, type AdapterReport } from "./webgpu.ts";
@@ -19,6 +21,8 @@ import { mayHaveGpu, shutdownWebgpu, startWebgpu, type AdapterReport } from "./w
 export type BackendName = "node-gpu" | "node" | "wasm" | "cpu" | "webgl" | "webgpu";
 
 const require = createRequire(import.meta.url);
+// AdamW's host moments (wasm) are updated on worker threads, which only Node has: the engine leaves them to this entry
+useHostAdamW((threads) => new HostAdamW(threads));
 const short = (err: unknown) => String((err as Error)?.message ?? err).split("\n")[0].slice(0, 200);
 
 export async function initBackend(opts: { backend?: BackendName; threads?: number } = {}): Promise<BackendInfo> {

@@ -1,6 +1,7 @@
 /**
  * TensorFlow.js as an Engine (backend/engine.ts), whichever tfjs backend is active (wasm, cpu, webgpu, node).
- * Every read goes through `data()`: webgpu in Node cannot read synchronously.
+ * Every read goes through `data()`: webgpu in Node cannot read synchronously. No Node API: the playground runs
+ * and trains on this engine too; what only Node has (starting a backend, AdamW's worker threads) is backend.ts's.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ModelIR } from "../../compiler/0-core/schema.ts";
@@ -13,7 +14,7 @@ import { createParams } from "./init-params.ts";
 import { inTorchLayout, toRuntimeLayout, toTorchLayout } from "./layout.ts";
 import { labelSmoothingCrossEntropy } from "./loss.ts";
 import { lowerToTfjs, paramStore, predict } from "./lower.ts";
-import { webgpuAdapter } from "./webgpu.ts";
+import { backendInfo } from "./started.ts";
 
 const T = (t: Tensor) => t as tf.Tensor;
 
@@ -26,9 +27,12 @@ function program(ir: ModelIR): Program {
   };
 }
 
-/** One storage binding holds a whole tensor on webgpu; a larger weight cannot run there. Checked before allocating. */
+/**
+ * One storage binding holds a whole tensor on webgpu; a larger weight cannot run there. Checked before allocating,
+ * where backend.ts started webgpu and recorded its adapter (Node; the page's browser reports no limits).
+ */
 function checkBindingSize(ir: ModelIR): void {
-  const limit = webgpuAdapter()?.limits.maxStorageBufferBindingSize;
+  const limit = tf.getBackend() === "webgpu" ? backendInfo()?.adapter?.limits.maxStorageBufferBindingSize : undefined;
   if (!limit) return;
   for (const p of ir.params) {
     const bytes = 4 * p.shape.reduce((a, d) => a * d, 1);
