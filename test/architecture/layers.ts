@@ -114,7 +114,10 @@ export const PACKAGES: Record<string, string[]> = {
   "src/compiler/ops": ["zod"],
 };
 
-/** What the playground page runs: the compiler, the lowering, the loaders, viz and diff (and what they reach). */
+/**
+ * What the playground page runs: the compiler, the lowering, the tfjs engine and the input checks it runs and
+ * trains with (through the page's run/model.ts), the loaders, viz and diff (and what they reach).
+ */
 export const BROWSER_ENTRIES = [
   "src/compiler/compile.ts",
   "src/runtime/tfjs/lower.ts",
