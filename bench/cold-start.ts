@@ -21,7 +21,10 @@ const CHECK = "check models/xclip.mdl";
 
 /** CPU seconds of one shell command's children, from bash's `times`. */
 function cpu(cmd: string, env: Record<string, string> = {}): number {
-  const r = spawnSync("bash", ["-c", `${cmd} >/dev/null 2>&1 || echo FAILED; times`], { encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "", ...env } });
+  const r = spawnSync("bash", ["-c", `${cmd} >/dev/null 2>&1 || echo FAILED; times`], {
+    encoding: "utf8",
+    env: { ...process.env, NODE_OPTIONS: "", ...env },
+  });
   if (r.stdout.includes("FAILED")) throw new Error(`${cmd} failed`);
   const children = r.stdout.trim().split("\n").at(-1)!;
   const secs = [...children.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
@@ -32,7 +35,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 const CASES: { what: string; run: () => number }[] = [
   { what: "`node -e 0`", run: () => cpu(`${node} -e 0`) },
-  { what: "`node bin/mdl.js check models/xclip.mdl`, bundle built (cold process)", run: () => cpu(`${node} bin/mdl.js ${CHECK}`) },
+  {
+    what: "`node bin/mdl.js check models/xclip.mdl`, bundle built (cold process)",
+    run: () => cpu(`${node} bin/mdl.js ${CHECK}`),
+  },
   {
     what: "the same, first run: builds the bundle into an empty cache",
     run: () => {
@@ -48,7 +54,10 @@ const CASES: { what: string; run: () => number }[] = [
     what: "`MDL_NO_BUNDLE=1 node bin/mdl.js check ...` (tsx fallback)",
     run: () => cpu(`${node} bin/mdl.js ${CHECK}`, { MDL_NO_BUNDLE: "1" }),
   },
-  { what: "`node --import tsx src/cli/main.ts check ...` (before the bundle)", run: () => cpu(`${node} --import tsx src/cli/main.ts ${CHECK}`) },
+  {
+    what: "`node --import tsx src/cli/main.ts check ...` (before the bundle)",
+    run: () => cpu(`${node} --import tsx src/cli/main.ts ${CHECK}`),
+  },
 ];
 
 const load0 = loadavg()[0];

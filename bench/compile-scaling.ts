@@ -48,7 +48,16 @@ function compileText(text: string, opts: CompileOptions = {}) {
 function manyBlocks(blocks: number): string {
   const out = ['import { Linear, LayerNorm } from "std"'];
   for (let i = 0; i < blocks; i++) {
-    out.push(`block B${i}(d: int) {`, "  ln = LayerNorm(d)", "  fc = Linear(d, d)", "  forward(x: [N, d]) -> [N, d] {", "    let y = fc(ln(x))", "    return x + y", "  }", "}");
+    out.push(
+      `block B${i}(d: int) {`,
+      "  ln = LayerNorm(d)",
+      "  fc = Linear(d, d)",
+      "  forward(x: [N, d]) -> [N, d] {",
+      "    let y = fc(ln(x))",
+      "    return x + y",
+      "  }",
+      "}",
+    );
   }
   out.push("model M(d: int = 8) {");
   for (let i = 0; i < blocks; i++) out.push(`  b${i} = B${i}(d)`);
@@ -73,7 +82,12 @@ model M(d: int = 8, layers: int = ${layers}) {
 `;
 }
 
-function series(label: string, sizes: number[], make: (n: number) => string, unit: (n: number, text: string) => string): string[] {
+function series(
+  label: string,
+  sizes: number[],
+  make: (n: number) => string,
+  unit: (n: number, text: string) => string,
+): string[] {
   const rows: string[] = [];
   let prev: { wall: number; cpu: number } | undefined;
   for (const n of sizes) {
@@ -83,7 +97,9 @@ function series(label: string, sizes: number[], make: (n: number) => string, uni
     const nodes = check.value.graph.nodes.length;
     const t = best((salt) => compileText(text + salt));
     const ratio = prev ? `${fmt(t.wall / prev.wall, 2)} / ${fmt(t.cpu / prev.cpu, 2)}` : "";
-    rows.push(`| ${label} | ${unit(n, text)} | ${check.value.modules.length} | ${nodes} | ${fmt(t.wall)} | ${fmt(t.cpu)} | ${ratio} |`);
+    rows.push(
+      `| ${label} | ${unit(n, text)} | ${check.value.modules.length} | ${nodes} | ${fmt(t.wall)} | ${fmt(t.cpu)} | ${ratio} |`,
+    );
     prev = t;
   }
   return rows;
@@ -102,11 +118,22 @@ function sourceSizes(): string[] {
     // raised past 5 MB the check needs more than the 2 GB heap (~560 bytes of memory per byte of source)
     for (const raise of mb <= 5 ? [false, true] : [false]) {
       if (raise && bytes <= 2 * 1024 * 1024) continue;
-      const args = ["-f", "%e %M", process.execPath, "--max-old-space-size=2048", "bin/mdl.js", "check", file, ...(raise ? ["--max-source-bytes", "100000000"] : [])];
+      const args = [
+        "-f",
+        "%e %M",
+        process.execPath,
+        "--max-old-space-size=2048",
+        "bin/mdl.js",
+        "check",
+        file,
+        ...(raise ? ["--max-source-bytes", "100000000"] : []),
+      ];
       const r = spawnSync("/usr/bin/time", args, { encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
       const [wall, kb] = (r.stderr.trim().split("\n").pop() ?? "").split(" ").map(Number);
       const said = /error (MDL\d+)/.exec(r.stderr)?.[1] ?? (r.status === 0 ? "ok" : `exit ${r.status}`);
-      rows.push(`| ${fmt(bytes / 1e6, 2)} | ${raise ? "raised" : "default"} | ${said} | ${fmt(wall, 2)} | ${fmt(kb / 1024, 0)} | ${said === "ok" ? fmt(bytes / 1e6 / wall, 2) : ""} |`);
+      rows.push(
+        `| ${fmt(bytes / 1e6, 2)} | ${raise ? "raised" : "default"} | ${said} | ${fmt(wall, 2)} | ${fmt(kb / 1024, 0)} | ${said === "ok" ? fmt(bytes / 1e6 / wall, 2) : ""} |`,
+      );
     }
   }
   rmSync(dir, { recursive: true, force: true });
@@ -144,7 +171,9 @@ for (const name of ["nesting", "sum", "repeat", "set", "tensor"]) {
   const opts: CompileOptions = name === "set" ? { set: [["layers", "100000000"]] } : {};
   const host = memoryHost({});
   let code = "";
-  const t = best((salt) => (code = compile(`${dir}/input.mdl`, host, { ...opts, text: text + salt }).diagnostics[0]?.code ?? "none"));
+  const t = best(
+    (salt) => (code = compile(`${dir}/input.mdl`, host, { ...opts, text: text + salt }).diagnostics[0]?.code ?? "none"),
+  );
   bombs.push(`| ${name} | ${code} | ${fmt(t.wall)} | ${fmt(t.cpu)} |`);
 }
 

@@ -13,7 +13,10 @@ import { memoryHost } from "../src/compiler/2-resolve/host.ts";
 
 const runsAt = process.argv.indexOf("--runs");
 const RUNS = Math.max(10, runsAt < 0 ? 10 : Number(process.argv[runsAt + 1]));
-const host = memoryHost({ "models/xclip.mdl": readFileSync("models/xclip.mdl", "utf8"), "models/clip.mdl": readFileSync("models/clip.mdl", "utf8") });
+const host = memoryHost({
+  "models/xclip.mdl": readFileSync("models/xclip.mdl", "utf8"),
+  "models/clip.mdl": readFileSync("models/clip.mdl", "utf8"),
+});
 
 function timed(f: () => void): { wall: number; cpu: number } {
   const c0 = process.cpuUsage();
@@ -71,6 +74,10 @@ const section = [
 ].join("\n");
 process.stdout.write(section);
 if (!process.argv.includes("--no-write")) {
-  if (!existsSync("bench/RESULTS.md")) writeFileSync("bench/RESULTS.md", "# Benchmark results\n\nEach bench appends a dated section; read the machine line before comparing numbers.\n");
+  if (!existsSync("bench/RESULTS.md"))
+    writeFileSync(
+      "bench/RESULTS.md",
+      "# Benchmark results\n\nEach bench appends a dated section; read the machine line before comparing numbers.\n",
+    );
   appendFileSync("bench/RESULTS.md", section);
 }

@@ -29,9 +29,21 @@ const TARGETS: Record<string, { cases: number; limitMs: number }> = {
   media: { cases: 1_000, limitMs: 60_000 },
 };
 
-interface Finding { seed: number; kind: "crash" | "hang" | "memory"; what: string }
+interface Finding {
+  seed: number;
+  kind: "crash" | "hang" | "memory";
+  what: string;
+}
 /** `next` is where a fresh run starts; `shards` hold the [next, end) of each child while a run is under way. */
-interface Campaign { target: number; next: number; shards?: [number, number][]; accepted: number; refused: number; findings: Finding[]; wallMs: number }
+interface Campaign {
+  target: number;
+  next: number;
+  shards?: [number, number][];
+  accepted: number;
+  refused: number;
+  findings: Finding[];
+  wallMs: number;
+}
 type State = Record<string, Campaign>;
 
 const args = process.argv.slice(2);
@@ -49,9 +61,20 @@ const WALL_BACKSTOP_MS = 15 * 60_000;
 async function replay(spec: string) {
   const [campaign, n] = spec.split(":");
   const seed = Number(n);
-  const mod = campaign.startsWith("mdl") ? await import("./fuzz/mdl.ts") : campaign === "weights" ? await import("./fuzz/weights.ts") : await import("./fuzz/media.ts");
+  const mod = campaign.startsWith("mdl")
+    ? await import("./fuzz/mdl.ts")
+    : campaign === "weights"
+      ? await import("./fuzz/weights.ts")
+      : await import("./fuzz/media.ts");
   const large = campaign === "mdl-large";
-  const run = "runMdlCase" in mod ? (large ? mod.runMdlLargeCase : mod.runMdlCase) : "runWeightsCase" in mod ? mod.runWeightsCase : mod.runMediaCase;
+  const run =
+    "runMdlCase" in mod
+      ? large
+        ? mod.runMdlLargeCase
+        : mod.runMdlCase
+      : "runWeightsCase" in mod
+        ? mod.runWeightsCase
+        : mod.runMediaCase;
   if ("mdlMutant" in mod) console.log(mod.mdlMutant(seed, large ? "mdl-large" : "mdl").text);
   console.log(await settle(() => run(seed)));
 }
@@ -62,14 +85,24 @@ function load(): State {
 /** Write this process's campaigns over the file's, keeping the others (two campaigns may run at once). */
 function save(state: State) {
   mkdirSync(dirname(statePath), { recursive: true });
-  writeFileAtomic(statePath, JSON.stringify({ ...load(), ...Object.fromEntries(chosen.filter((n) => state[n]).map((n) => [n, state[n]])) }, null, 1));
+  writeFileAtomic(
+    statePath,
+    JSON.stringify(
+      { ...load(), ...Object.fromEntries(chosen.filter((n) => state[n]).map((n) => [n, state[n]])) },
+      null,
+      1,
+    ),
+  );
 }
 
 /** Split what is left of a campaign into `jobs` ranges, each worked through by its own child. */
 function shardsOf(c: Campaign, jobs: number): [number, number][] {
   if (c.shards?.length && c.shards.at(-1)![1] === c.target) return c.shards;
   const per = Math.ceil((c.target - c.next) / jobs);
-  return Array.from({ length: jobs }, (_, i): [number, number] => [c.next + i * per, Math.min(c.target, c.next + (i + 1) * per)]).filter(([a, b]) => a < b);
+  return Array.from({ length: jobs }, (_, i): [number, number] => [
+    c.next + i * per,
+    Math.min(c.target, c.next + (i + 1) * per),
+  ]).filter(([a, b]) => a < b);
 }
 
 /** Run every shard's cases in children, replacing a child that hangs or dies; resolves when all are done. */
@@ -87,7 +120,10 @@ function runShard(name: string, c: Campaign, shard: [number, number], state: Sta
   return new Promise((finish) => {
     const startChild = () => {
       if (shard[0] >= shard[1]) return finish();
-      const child = fork(join(here, "fuzz/worker.ts"), [], { execArgv: ["--import", "tsx", "--max-old-space-size=1024"], stdio: ["ignore", "ignore", "pipe", "ipc"] });
+      const child = fork(join(here, "fuzz/worker.ts"), [], {
+        execArgv: ["--import", "tsx", "--max-old-space-size=1024"],
+        stdio: ["ignore", "ignore", "pipe", "ipc"],
+      });
       let current = shard[0];
       let stderr = "";
       let hung = false;
@@ -100,27 +136,33 @@ function runShard(name: string, c: Campaign, shard: [number, number], state: Sta
         const wall = Date.now() - wallAtStart;
         const cpu = cpuAtStart === undefined ? undefined : cpuMs(child.pid!);
         const over = inCase && (cpu === undefined ? wall > limitMs : cpu - cpuAtStart! > limitMs);
-        if (over || wall > WALL_BACKSTOP_MS) (hung = true), child.kill("SIGKILL");
+        if (over || wall > WALL_BACKSTOP_MS) ((hung = true), child.kill("SIGKILL"));
       }, 250);
       children.add(child);
       child.once("exit", () => children.delete(child));
       child.stderr!.on("data", (b: Buffer) => (stderr = (stderr + b).slice(-2000)));
-      child.on("message", (m: { start?: number; seed?: number; outcome?: "accepted" | "refused" | "crash"; what?: string }) => {
-        if (m.start !== undefined) (current = m.start), (inCase = true), (cpuAtStart = cpuMs(child.pid!)), (wallAtStart = Date.now());
-        if (m.seed === undefined) return;
-        if (m.outcome === "crash") c.findings.push({ seed: m.seed, kind: "crash", what: m.what! });
-        else c[m.outcome!]++;
-        shard[0] = m.seed + 1;
-        if (m.seed % 200 === 0 || shard[0] === shard[1]) {
-          save(state);
-          process.stderr.write(`\r${name}: ${casesRun(c)}/${c.target - 1}, ${c.findings.length} finding(s)   `);
-        }
-      });
+      child.on(
+        "message",
+        (m: { start?: number; seed?: number; outcome?: "accepted" | "refused" | "crash"; what?: string }) => {
+          if (m.start !== undefined)
+            ((current = m.start), (inCase = true), (cpuAtStart = cpuMs(child.pid!)), (wallAtStart = Date.now()));
+          if (m.seed === undefined) return;
+          if (m.outcome === "crash") c.findings.push({ seed: m.seed, kind: "crash", what: m.what! });
+          else c[m.outcome!]++;
+          shard[0] = m.seed + 1;
+          if (m.seed % 200 === 0 || shard[0] === shard[1]) {
+            save(state);
+            process.stderr.write(`\r${name}: ${casesRun(c)}/${c.target - 1}, ${c.findings.length} finding(s)   `);
+          }
+        },
+      );
       child.on("exit", (code, signal) => {
         clearInterval(watch);
         if (shard[0] < shard[1] && (hung || code !== 0)) {
           const kind = hung ? "hang" : "memory";
-          const what = hung ? `no result within ${limitMs} ms of CPU time` : `the worker died (${signal ?? `exit ${code}`}): ${stderr.trim().split("\n").slice(-3).join(" | ")}`;
+          const what = hung
+            ? `no result within ${limitMs} ms of CPU time`
+            : `the worker died (${signal ?? `exit ${code}`}): ${stderr.trim().split("\n").slice(-3).join(" | ")}`;
           c.findings.push({ seed: current, kind, what });
           shard[0] = current + 1;
           save(state);
@@ -152,7 +194,14 @@ async function main() {
   const load0 = loadavg()[0];
   for (const name of chosen) {
     if (!TARGETS[name]) throw new Error(`unknown campaign ${name}; known: ${Object.keys(TARGETS).join(", ")}`);
-    const c = (state[name] ??= { target: TARGETS[name].cases, next: 1, accepted: 0, refused: 0, findings: [], wallMs: 0 });
+    const c = (state[name] ??= {
+      target: TARGETS[name].cases,
+      next: 1,
+      accepted: 0,
+      refused: 0,
+      findings: [],
+      wallMs: 0,
+    });
     c.target = (override ?? TARGETS[name].cases) + 1;
     const t0 = Date.now();
     await runCampaign(name, c, state, jobs);
@@ -160,7 +209,9 @@ async function main() {
     save(state);
     process.stderr.write("\n");
     const n = casesRun(c);
-    console.log(`${name}: ${n} cases, ${c.accepted} accepted, ${c.refused} refused (catalogued), ${c.findings.length} finding(s)${c.findings.length ? ": " + c.findings.map((f) => `${f.kind} at seed ${f.seed}`).join(", ") : ""}; this run ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    console.log(
+      `${name}: ${n} cases, ${c.accepted} accepted, ${c.refused} refused (catalogued), ${c.findings.length} finding(s)${c.findings.length ? ": " + c.findings.map((f) => `${f.kind} at seed ${f.seed}`).join(", ") : ""}; this run ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    );
     for (const f of c.findings) console.log(`  ${name}:${f.seed} ${f.kind}: ${f.what}`);
   }
   if (args.includes("--record")) {
@@ -169,16 +220,19 @@ async function main() {
       const kinds = (k: string) => c.findings.filter((f) => f.kind === k).length;
       return `| ${name} | ${casesRun(c)} | ${c.accepted} | ${c.refused} | ${kinds("crash")} | ${kinds("hang")} | ${kinds("memory")} |`;
     });
-    appendFileSync(join(here, "RESULTS.md"), [
-      `\n## fuzz (${new Date().toISOString().slice(0, 10)})\n`,
-      `Machine: ${cpus().length} cores, Node ${process.version}, load average ${load0.toFixed(1)} at start (shared host). State: ${statePath}; this invocation ${((Date.now() - started) / 1000).toFixed(0)} s.`,
-      "Seeded campaigns (`npm run fuzz`): case N is seed N. Crash = an exception that is not a catalogued error; hang = no result within the",
-      "campaign's time limit; memory = the worker (1 GiB heap) died.\n",
-      "| campaign | cases | accepted | refused (catalogued) | crashes | hangs | memory |",
-      "|---|---:|---:|---:|---:|---:|---:|",
-      ...rows,
-      "",
-    ].join("\n"));
+    appendFileSync(
+      join(here, "RESULTS.md"),
+      [
+        `\n## fuzz (${new Date().toISOString().slice(0, 10)})\n`,
+        `Machine: ${cpus().length} cores, Node ${process.version}, load average ${load0.toFixed(1)} at start (shared host). State: ${statePath}; this invocation ${((Date.now() - started) / 1000).toFixed(0)} s.`,
+        "Seeded campaigns (`npm run fuzz`): case N is seed N. Crash = an exception that is not a catalogued error; hang = no result within the",
+        "campaign's time limit; memory = the worker (1 GiB heap) died.\n",
+        "| campaign | cases | accepted | refused (catalogued) | crashes | hangs | memory |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        ...rows,
+        "",
+      ].join("\n"),
+    );
   }
 }
 

@@ -42,7 +42,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 function compileB32(weights?: string): ModelIR {
   const ckpt = weights ? loadCheckpoint(weights) : undefined;
-  return compile("models/xclip.mdl", fsHost, { preset: "B/32", ...(ckpt ? { weights: { file: weights!, shapes: shapesOf(ckpt) } } : {}) }).value!;
+  return compile("models/xclip.mdl", fsHost, {
+    preset: "B/32",
+    ...(ckpt ? { weights: { file: weights!, shapes: shapesOf(ckpt) } } : {}),
+  }).value!;
 }
 
 /** The shared weights and input, made once (mdl's init, seed 1) and reused by later runs. */
@@ -50,16 +53,28 @@ function prepare(ir: ModelIR): void {
   mkdirSync(WORK, { recursive: true });
   if (!existsSync(WEIGHTS)) {
     const tensors = new Map<string, HostTensor>();
-    for (const p of ir.params) tensors.set(p.path, { dtype: "f32", shape: p.shape, data: initValues(p.init, p.shape.reduce((a, d) => a * d, 1), seededRandom(1, p.path)) });
+    for (const p of ir.params)
+      tensors.set(p.path, {
+        dtype: "f32",
+        shape: p.shape,
+        data: initValues(
+          p.init,
+          p.shape.reduce((a, d) => a * d, 1),
+          seededRandom(1, p.path),
+        ),
+      });
     writeSafetensors(WEIGHTS, tensors);
   }
   const names = Array.from({ length: CLASSES }, (_, i) => `action number ${i}`);
   const { ids } = ClipTokenizer.load().tokenize(names, 77);
   const video = Float32Array.from({ length: 8 * 3 * 224 * 224 }, (_, i) => Math.sin(i * 0.01));
-  writeSafetensors(INPUTS, new Map<string, HostTensor>([
-    ["video", { dtype: "f32", shape: [1, 8, 3, 224, 224], data: video }],
-    ["text", { dtype: "i32", shape: [CLASSES, 77], data: ids }],
-  ]));
+  writeSafetensors(
+    INPUTS,
+    new Map<string, HostTensor>([
+      ["video", { dtype: "f32", shape: [1, 8, 3, 224, 224], data: video }],
+      ["text", { dtype: "i32", shape: [CLASSES, 77], data: ids }],
+    ]),
+  );
 }
 
 async function child(runtime: string, threads: number, runs: number, cacheDir: string): Promise<void> {
@@ -77,7 +92,8 @@ async function child(runtime: string, threads: number, runs: number, cacheDir: s
   } else {
     const { initBackend } = await import("../src/runtime/tfjs/backend.ts");
     const info = await initBackend({ backend: "wasm", threads });
-    if (info.threads !== threads) throw new Error(`wasm started with ${info.threads} threads, not ${threads}: ${JSON.stringify(info.tried)}`);
+    if (info.threads !== threads)
+      throw new Error(`wasm started with ${info.threads} threads, not ${threads}: ${JSON.stringify(info.tried)}`);
     matmulGflops = await wasmMatmulPeak();
   }
   // the same classifier on either engine; tfjs computes its texts every time (the cache would hold ORT's)
@@ -96,7 +112,18 @@ async function child(runtime: string, threads: number, runs: number, cacheDir: s
   }
   times.shift(); // the first run includes kernel and arena set-up
   const rss = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ runtime, threads, textMs, cached, median: median(times), rss, matmulGflops, probs: Array.from(probs) }) + "\n");
+  process.stdout.write(
+    JSON.stringify({
+      runtime,
+      threads,
+      textMs,
+      cached,
+      median: median(times),
+      rss,
+      matmulGflops,
+      probs: Array.from(probs),
+    }) + "\n",
+  );
 }
 
 /** GFLOP/s of the wasm backend's fast product (2-D, no transpose flags: XNNPACK), best of 5 at 1024^3. */
@@ -129,7 +156,11 @@ interface Row {
 }
 
 function runChild(runtime: string, threads: number, runs: number, cacheDir: string): Row | undefined {
-  const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--child", runtime, String(threads), String(runs), cacheDir], { encoding: "utf8", maxBuffer: 1 << 26 });
+  const r = spawnSync(
+    process.execPath,
+    ["--import", "tsx", fileURLToPath(import.meta.url), "--child", runtime, String(threads), String(runs), cacheDir],
+    { encoding: "utf8", maxBuffer: 1 << 26 },
+  );
   const line = r.stdout.trim().split("\n").pop() ?? "";
   if (r.status !== 0 || !line.startsWith("{")) {
     console.error(`${runtime} x${threads} failed: ${r.stderr.slice(-800)}`);
@@ -138,12 +169,18 @@ function runChild(runtime: string, threads: number, runs: number, cacheDir: stri
   return JSON.parse(line);
 }
 
-function runTorch(runs: number): { sgemm_gflops: number; text_s: number; video_s: number; logits: Float32Array } | string {
+function runTorch(
+  runs: number,
+): { sgemm_gflops: number; text_s: number; video_s: number; logits: Float32Array } | string {
   const out = join(WORK, "torch-logits.safetensors");
   const env = { ...process.env, OPENBLAS_NUM_THREADS: "2" };
-  const r = spawnSync(TORCH_PYTHON, [join(HERE, "infer-torch.py"), WEIGHTS, INPUTS, String(runs), out], { encoding: "utf8", env });
+  const r = spawnSync(TORCH_PYTHON, [join(HERE, "infer-torch.py"), WEIGHTS, INPUTS, String(runs), out], {
+    encoding: "utf8",
+    env,
+  });
   const line = r.stdout.trim().split("\n").pop() ?? "";
-  if (r.status !== 0 || !line.startsWith("{")) return `PyTorch not run: ${(r.stderr || r.error?.message || "").slice(-300)}`;
+  if (r.status !== 0 || !line.startsWith("{"))
+    return `PyTorch not run: ${(r.stderr || r.error?.message || "").slice(-300)}`;
   return { ...JSON.parse(line), logits: readSafetensors(out).tensors.get("logits")!.data as Float32Array };
 }
 
@@ -165,7 +202,10 @@ async function parent(): Promise<void> {
 
   const t = typeof torch === "string" ? undefined : torch;
   const gflops = (ms: number) => (2 * macs) / (ms / 1000) / 1e9;
-  const wasmText = (r: Row | undefined) => (r ? `${(r.textMs / 1000).toFixed(1)} s${t ? ` (${(r.textMs / 1000 / t.text_s).toFixed(2)}x)` : ""}, no disk cache` : "-");
+  const wasmText = (r: Row | undefined) =>
+    r
+      ? `${(r.textMs / 1000).toFixed(1)} s${t ? ` (${(r.textMs / 1000 / t.text_s).toFixed(2)}x)` : ""}, no disk cache`
+      : "-";
   const fmt = (r: Row | undefined, label: string, text: string) => {
     if (!r) return `| ${label} | failed | | | | | |`;
     const ratio = t ? `${(r.median / 1000 / t.video_s).toFixed(2)}x` : "-";
@@ -173,8 +213,16 @@ async function parent(): Promise<void> {
     return `| ${label} | ${(r.median / 1000).toFixed(3)} s | ${ratio} | ${gflops(r.median).toFixed(1)} | ${peak} | ${text} | ${Math.round(r.rss)} MB |`;
   };
   const rows = [
-    t ? `| PyTorch ${t ? "1.13" : ""} + OpenBLAS (2 BLAS threads) | ${t.video_s.toFixed(3)} s | 1.00x | ${gflops(t.video_s * 1000).toFixed(1)} | ${((100 * gflops(t.video_s * 1000)) / t.sgemm_gflops).toFixed(0)}% | ${t.text_s.toFixed(1)} s | |` : `| PyTorch | ${torch} | | | | | |`,
-    fmt(ort, "mdl, ONNX Runtime, 2 threads", ort ? `${(ort.textMs / 1000).toFixed(1)} s first${t ? ` (${(ort.textMs / 1000 / t.text_s).toFixed(2)}x)` : ""}; ${ortAgain ? `${(ortAgain.textMs / 1000).toFixed(2)} s from cache${ortAgain.cached ? "" : " (MISSED)"}` : "-"}` : "-"),
+    t
+      ? `| PyTorch ${t ? "1.13" : ""} + OpenBLAS (2 BLAS threads) | ${t.video_s.toFixed(3)} s | 1.00x | ${gflops(t.video_s * 1000).toFixed(1)} | ${((100 * gflops(t.video_s * 1000)) / t.sgemm_gflops).toFixed(0)}% | ${t.text_s.toFixed(1)} s | |`
+      : `| PyTorch | ${torch} | | | | | |`,
+    fmt(
+      ort,
+      "mdl, ONNX Runtime, 2 threads",
+      ort
+        ? `${(ort.textMs / 1000).toFixed(1)} s first${t ? ` (${(ort.textMs / 1000 / t.text_s).toFixed(2)}x)` : ""}; ${ortAgain ? `${(ortAgain.textMs / 1000).toFixed(2)} s from cache${ortAgain.cached ? "" : " (MISSED)"}` : "-"}`
+        : "-",
+    ),
     fmt(ortAgain, "mdl, ONNX Runtime, 2 threads (second process)", ""),
     fmt(wasm2, "mdl, tfjs-wasm, 2 threads", wasmText(wasm2)),
     fmt(wasm1, "mdl, tfjs-wasm, 1 thread", wasmText(wasm1)),
@@ -182,7 +230,8 @@ async function parent(): Promise<void> {
   const wasmPeaks = [wasm2, wasm1]
     .filter((r): r is Row => r?.matmulGflops !== undefined)
     .map((r) => `${r.matmulGflops!.toFixed(1)} GFLOP/s on ${r.threads} thread${r.threads > 1 ? "s" : ""}`);
-  const threadGain = wasm1 && wasm2 ? `; 2 threads vs 1 on the whole video: ${(wasm1.median / wasm2.median).toFixed(2)}x` : "";
+  const threadGain =
+    wasm1 && wasm2 ? `; 2 threads vs 1 on the whole video: ${(wasm1.median / wasm2.median).toFixed(2)}x` : "";
   // the same numbers: ORT's probabilities against softmax of PyTorch's logits
   let agreement = "";
   if (t) {
@@ -190,7 +239,13 @@ async function parent(): Promise<void> {
     const m = Math.max(...l);
     const z = l.reduce((a, x) => a + Math.exp(x - m), 0);
     const diff = (r: Row) => Math.max(...l.map((x, k) => Math.abs(Math.exp(x - m) / z - r.probs[k]))).toExponential(2);
-    const who = ([["ORT", ort], ["tfjs-wasm (2 threads)", wasm2], ["tfjs-wasm (1 thread)", wasm1]] as const).filter(([, r]) => r);
+    const who = (
+      [
+        ["ORT", ort],
+        ["tfjs-wasm (2 threads)", wasm2],
+        ["tfjs-wasm (1 thread)", wasm1],
+      ] as const
+    ).filter(([, r]) => r);
     agreement = who.map(([name, r]) => `${name}: ${diff(r!)}`).join(", ");
     if (agreement) agreement = `Class probabilities vs softmax of PyTorch's logits, max abs difference: ${agreement}.`;
   }
@@ -207,12 +262,15 @@ async function parent(): Promise<void> {
     ...rows,
     "",
     agreement,
-    wasmPeaks.length ? `tfjs-wasm's own matmul ceiling (XNNPACK, 2-D, 1024^3, best of 5): ${wasmPeaks.join(", ")}${threadGain}.` : "",
+    wasmPeaks.length
+      ? `tfjs-wasm's own matmul ceiling (XNNPACK, 2-D, 1024^3, best of 5): ${wasmPeaks.join(", ")}${threadGain}.`
+      : "",
     "",
   ];
   console.log(lines.join("\n"));
   appendFileSync(RESULTS, lines.join("\n"));
 }
 
-if (process.argv[2] === "--child") await child(process.argv[3], Number(process.argv[4]), Number(process.argv[5]), process.argv[6]);
+if (process.argv[2] === "--child")
+  await child(process.argv[3], Number(process.argv[4]), Number(process.argv[5]), process.argv[6]);
 else await parent();

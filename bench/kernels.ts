@@ -42,12 +42,20 @@ async function child(backend: BackendName, threads: number, iters: number): Prom
 function parent(): void {
   const rounds = arg("--rounds", 3);
   const iters = arg("--iters", 10);
-  const configs: [BackendName, number, number][] = [["wasm", 1, iters], ["wasm", 2, iters], ["cpu", 1, 1]];
+  const configs: [BackendName, number, number][] = [
+    ["wasm", 1, iters],
+    ["wasm", 2, iters],
+    ["cpu", 1, 1],
+  ];
   const results = new Map<string, { fwd: number[]; bwd: number[] }>();
   for (let round = 0; round < rounds; round++)
     for (const [backend, threads, it] of configs) {
       if (backend === "cpu" && round > 0) continue; // ~15 s per run: once is enough to show the ratio
-      const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--child", backend, String(threads), String(it)], { encoding: "utf8" });
+      const r = spawnSync(
+        process.execPath,
+        ["--import", "tsx", fileURLToPath(import.meta.url), "--child", backend, String(threads), String(it)],
+        { encoding: "utf8" },
+      );
       if (r.status !== 0) throw new Error(r.stderr);
       const m = JSON.parse(r.stdout.trim().split("\n").pop()!);
       const key = `${m.backend} x${m.threads}`;
@@ -58,7 +66,9 @@ function parent(): void {
   const best = (v: number[]) => Math.min(...v);
   const base = results.get("wasm x1")!;
   const gflop = (ms: number, passes: number) => ((2 * M * K * N * passes) / ms / 1e6).toFixed(1);
-  console.log(`linear ${M}x${K}x${N}, best of ${rounds} rounds x ${iters} iterations (ms; GFLOP/s; speed-up vs wasm x1)`);
+  console.log(
+    `linear ${M}x${K}x${N}, best of ${rounds} rounds x ${iters} iterations (ms; GFLOP/s; speed-up vs wasm x1)`,
+  );
   for (const [key, v] of results) {
     const f = best(v.fwd);
     const b = best(v.bwd);
@@ -69,5 +79,6 @@ function parent(): void {
   }
 }
 
-if (process.argv[2] === "--child") await child(process.argv[3] as BackendName, Number(process.argv[4]), Number(process.argv[5]));
+if (process.argv[2] === "--child")
+  await child(process.argv[3] as BackendName, Number(process.argv[4]), Number(process.argv[5]));
 else parent();

@@ -24,8 +24,11 @@ const text = readFileSync(XCLIP, "utf8");
 // four texts in a cycle, each one edit from the previous: the model's `layers` default, then a
 // CrossFrameBlock member name (longer or shorter, so every later declaration moves)
 const edited = (i: number) =>
-  text.replace("layers: int = 12,", `layers: int = ${i % 4 === 1 || i % 4 === 2 ? 11 : 12},`).replaceAll("message_ln", i % 4 < 2 ? "message_lnx" : "message_ln");
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+  text
+    .replace("layers: int = 12,", `layers: int = ${i % 4 === 1 || i % 4 === 2 ? 11 : 12},`)
+    .replaceAll("message_ln", i % 4 < 2 ? "message_lnx" : "message_ln");
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 const cpuMs = (pid: number) => {
   const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
   return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms

@@ -18,7 +18,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const loadStart = loadavg()[0];
 const s = await openPlayground(CHROMIUM);
 const { page } = s;
-const marks = () => page.evaluate(() => Object.fromEntries(performance.getEntriesByType("mark").map((m) => [m.name, m.startTime])));
+const marks = () =>
+  page.evaluate(() => Object.fromEntries(performance.getEntriesByType("mark").map((m) => [m.name, m.startTime])));
 const interactive: number[] = [];
 const checked: number[] = [];
 const blank: number[] = [];
@@ -35,7 +36,8 @@ try {
 } finally {
   await s.close();
 }
-const row = (what: string, xs: number[]) => `| ${what} | ${median(xs).toFixed(0)} | ${Math.min(...xs).toFixed(0)} | ${(median(xs) / median(blank)).toFixed(1)}x |`;
+const row = (what: string, xs: number[]) =>
+  `| ${what} | ${median(xs).toFixed(0)} | ${Math.min(...xs).toFixed(0)} | ${(median(xs) / median(blank)).toFixed(1)}x |`;
 const section = [
   `\n## playground (${new Date().toISOString().slice(0, 10)})`,
   `Headless Chromium (Debian) on SwiftShader, page served from 127.0.0.1, ${RUNS} loads. Load average ${loadStart.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at the end (shared host). Bundle: ${(s.built.bundleBytes / 1e6).toFixed(2)} MB of JavaScript and WebAssembly, of which a first load fetches 1.1 MB (the page, the compiler worker and their shared chunks); TensorFlow.js (1.5 MB), its wasm binaries and Graphviz (0.8 MB) load when first used.`,

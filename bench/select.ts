@@ -12,11 +12,23 @@ import { selectParams } from "../src/compiler/4-ir/select.ts";
 
 const base = process.argv[2];
 if (!base) throw new Error("usage: bench/select.ts BASELINE_TREE");
-const { selectParams: baseline } = (await import(resolve(base, "src/compiler/4-ir/select.ts"))) as { selectParams: typeof selectParams };
+const { selectParams: baseline } = (await import(resolve(base, "src/compiler/4-ir/select.ts"))) as {
+  selectParams: typeof selectParams;
+};
 
 const ir = compile("models/xclip.mdl", fsHost, {}).value!;
-const PATTERNS = ["encode_text", "visual.**", "**.message_*", "visual.transformer.resblocks.*.attn", "prompts_*", "mit", ...(ir.train?.lr ?? []).map((g) => g.pattern)];
-for (const p of PATTERNS) if ([...baseline(ir, p)].sort().join() !== [...selectParams(ir, p)].sort().join()) throw new Error(`${p}: the two selections differ`);
+const PATTERNS = [
+  "encode_text",
+  "visual.**",
+  "**.message_*",
+  "visual.transformer.resblocks.*.attn",
+  "prompts_*",
+  "mit",
+  ...(ir.train?.lr ?? []).map((g) => g.pattern),
+];
+for (const p of PATTERNS)
+  if ([...baseline(ir, p)].sort().join() !== [...selectParams(ir, p)].sort().join())
+    throw new Error(`${p}: the two selections differ`);
 
 const ROUNDS = 20;
 const cpu = (sel: typeof selectParams): number => {
@@ -34,5 +46,9 @@ for (let i = 0; i < 15; i++) {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const per = (ms: number) => (ms / (ROUNDS * PATTERNS.length)).toFixed(3);
-console.log(`X-CLIP (default preset): ${ir.modules.length} modules, ${ir.params.length} parameters, ${PATTERNS.length} patterns`);
-console.log(`ms per pattern (median CPU of 15 rounds of ${ROUNDS}): baseline ${per(median(old))}, this tree ${per(median(now))}; baseline / this ${(median(old) / median(now)).toFixed(1)}x`);
+console.log(
+  `X-CLIP (default preset): ${ir.modules.length} modules, ${ir.params.length} parameters, ${PATTERNS.length} patterns`,
+);
+console.log(
+  `ms per pattern (median CPU of 15 rounds of ${ROUNDS}): baseline ${per(median(old))}, this tree ${per(median(now))}; baseline / this ${(median(old) / median(now)).toFixed(1)}x`,
+);

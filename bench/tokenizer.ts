@@ -20,7 +20,9 @@ let t = performance.now();
 const coldTokens = tokenizer.encode(coldText).length;
 const coldMs = performance.now() - t;
 
-const prompts = (JSON.parse(readFileSync("test/fixtures/tokenizer/clip-bpe-cases.json", "utf8")) as { cases: { text: string }[] }).cases.map((c) => c.text);
+const prompts = (
+  JSON.parse(readFileSync("test/fixtures/tokenizer/clip-bpe-cases.json", "utf8")) as { cases: { text: string }[] }
+).cases.map((c) => c.text);
 let warmTokens = 0;
 t = performance.now();
 for (let round = 0; round < 50; round++) for (const p of prompts) warmTokens += tokenizer.encode(p).length;
@@ -31,6 +33,12 @@ for (let round = 0; round < 50; round++) tokenizer.tokenize(prompts);
 const rowsMs = performance.now() - t;
 
 console.log(`load: ${loadMs.toFixed(1)} ms (first call in this process, module import excluded)`);
-console.log(`cold encode: ${words.length} distinct words, ${coldTokens} tokens in ${coldMs.toFixed(0)} ms = ${Math.round(coldTokens / (coldMs / 1000))} tokens/s`);
-console.log(`warm encode: ${warmTokens} tokens in ${warmMs.toFixed(0)} ms = ${Math.round(warmTokens / (warmMs / 1000))} tokens/s`);
-console.log(`tokenize(): ${50 * prompts.length} rows of 77 in ${rowsMs.toFixed(0)} ms = ${Math.round((50 * prompts.length) / (rowsMs / 1000))} rows/s`);
+console.log(
+  `cold encode: ${words.length} distinct words, ${coldTokens} tokens in ${coldMs.toFixed(0)} ms = ${Math.round(coldTokens / (coldMs / 1000))} tokens/s`,
+);
+console.log(
+  `warm encode: ${warmTokens} tokens in ${warmMs.toFixed(0)} ms = ${Math.round(warmTokens / (warmMs / 1000))} tokens/s`,
+);
+console.log(
+  `tokenize(): ${50 * prompts.length} rows of 77 in ${rowsMs.toFixed(0)} ms = ${Math.round((50 * prompts.length) / (rowsMs / 1000))} rows/s`,
+);

@@ -22,10 +22,14 @@ interface Run {
 }
 
 function run(backend: string, data: string, out: string): Run | string {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "test/webgpu/fixtures/steps-worker.ts", backend, data, out, String(STEPS), "lean"], {
-    encoding: "utf8",
-    maxBuffer: 1 << 26,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ["--import", "tsx", "test/webgpu/fixtures/steps-worker.ts", backend, data, out, String(STEPS), "lean"],
+    {
+      encoding: "utf8",
+      maxBuffer: 1 << 26,
+    },
+  );
   const line = r.stdout.trim().split("\n").pop() ?? "";
   if (r.status !== 0 || !line.startsWith("{")) return (r.stderr || line).trim().split("\n").pop()!.slice(0, 160);
   return JSON.parse(line) as Run;
@@ -50,7 +54,9 @@ try {
       continue;
     }
     const med = [...r.cpuSecondsPerStep].sort((x, y) => x - y)[Math.floor(r.cpuSecondsPerStep.length / 2)];
-    lines.push(`| ${r.engine} | ${r.counts.length} | ${r.counts[0]} | ${r.counts.at(-1)} | ${Math.max(...r.counts)} | ${new Set(r.counts).size} | ${r.seconds.toFixed(0)} | ${med} |`);
+    lines.push(
+      `| ${r.engine} | ${r.counts.length} | ${r.counts[0]} | ${r.counts.at(-1)} | ${Math.max(...r.counts)} | ${new Set(r.counts).size} | ${r.seconds.toFixed(0)} | ${med} |`,
+    );
   }
   const section = lines.join("\n") + "\n";
   appendFileSync("bench/RESULTS.md", section);

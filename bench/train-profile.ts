@@ -12,7 +12,8 @@ import { AdamW } from "../src/runtime/tfjs/adamw.ts";
 import { classTexts, frozenTextLogits, openModel, paramsUnder } from "../src/runtime/session/model.ts";
 import { labelSmoothingCrossEntropy } from "../src/runtime/tfjs/loss.ts";
 
-const arg = (name: string, dflt: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
+const arg = (name: string, dflt: string) =>
+  process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt;
 // CPU time of the process (wasm's worker threads included): on a shared host wall time mostly measures the others
 // --wall: time kernels by the wall clock instead (on a quiet host, where the second thread's idle time is what counts)
 const byWall = process.argv.includes("--wall");
@@ -25,14 +26,26 @@ const recompute = process.argv.includes("--recompute");
 const wall0 = performance.now();
 const wall = () => ((performance.now() - wall0) / 1000).toFixed(1);
 // the wasm module's linear memory: what tf.memory() cannot see (XNNPACK's packed weights, allocator slack)
-const heapMB = () => ((tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.buffer.byteLength ?? 0) / 2 ** 20;
+const heapMB = () =>
+  ((tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.buffer.byteLength ?? 0) / 2 ** 20;
 await initBackend({ backend: "wasm", threads: Number(arg("--threads", "1")) });
-const set: [string, string][] = [["layers", arg("--layers", "2")], ["frames", arg("--frames", "2")], ["text_layers", arg("--text-layers", "1")]];
-const ir = compile("models/xclip.mdl", fsHost, { preset: "B/32", set, recompute: recompute ? ["visual.transformer.resblocks"] : [] }).value!;
+const set: [string, string][] = [
+  ["layers", arg("--layers", "2")],
+  ["frames", arg("--frames", "2")],
+  ["text_layers", arg("--text-layers", "1")],
+];
+const ir = compile("models/xclip.mdl", fsHost, {
+  preset: "B/32",
+  set,
+  recompute: recompute ? ["visual.transformer.resblocks"] : [],
+}).value!;
 console.log(`compiled at ${(clock() / 1000).toFixed(1)} CPU s`);
 const model = openModel(ir, undefined, { trainable: true, seed: 0 });
 const frozen = paramsUnder(ir, ["encode_text"]);
-const text = classTexts(Array.from({ length: 10 }, (_, i) => `class ${i}`), model.context);
+const text = classTexts(
+  Array.from({ length: 10 }, (_, i) => `class ${i}`),
+  model.context,
+);
 const cached = frozenTextLogits(model, text, frozen)!;
 const varsByPath = new Map([...model.params].filter(([k]) => !frozen.has(k)) as [string, tf.Variable][]);
 const vars = [...varsByPath.values()];
@@ -41,7 +54,10 @@ console.log(`set up at ${(clock() / 1000).toFixed(1)} CPU s`);
 const video = tf.randomUniform([1, model.frames, 3, model.size, model.size], 0, 1, "float32", 1);
 
 // time every kernel the engine runs, by name and by phase
-const engine = tf.engine() as unknown as { runKernel: (name: string, ...rest: unknown[]) => unknown; backend: { readSync?: unknown } };
+const engine = tf.engine() as unknown as {
+  runKernel: (name: string, ...rest: unknown[]) => unknown;
+  backend: { readSync?: unknown };
+};
 let count = 0;
 const SLOW_MS = Number(arg("--slow-ms", "1000"));
 const totals = new Map<string, { ms: number; n: number }>();
@@ -50,14 +66,19 @@ const orig = engine.runKernel.bind(engine);
 // --trace FILE: each kernel's name and shapes written before it runs, so a kernel that never returns is named
 const trace = process.argv.includes("--trace") ? openSync(arg("--trace", ""), "w") : undefined;
 engine.runKernel = (name: string, ...rest: unknown[]) => {
-  if (trace !== undefined) writeSync(trace, `${count} ${phase} ${name}${describe(rest)} heap ${heapMB().toFixed(0)} MB\n`);
+  if (trace !== undefined)
+    writeSync(trace, `${count} ${phase} ${name}${describe(rest)} heap ${heapMB().toFixed(0)} MB\n`);
   const t0 = clock();
   const out = orig(name, ...rest);
-  const detail = process.argv.includes("--shapes") && (name === "BatchMatMul" || name === "Transpose") ? describe(rest) : "";
+  const detail =
+    process.argv.includes("--shapes") && (name === "BatchMatMul" || name === "Transpose") ? describe(rest) : "";
   const key = `${phase} ${name}${detail}`;
   const e = totals.get(key) ?? { ms: 0, n: 0 };
   const ms = clock() - t0;
-  if (++count % 2000 === 0) console.log(`${count} kernels, ${phase}, ${(clock() / 1000).toFixed(1)} CPU s, ${wall()} s wall, tensors ${(tf.memory().numBytes / 2 ** 20).toFixed(0)} MB, wasm memory ${heapMB().toFixed(0)} MB, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
+  if (++count % 2000 === 0)
+    console.log(
+      `${count} kernels, ${phase}, ${(clock() / 1000).toFixed(1)} CPU s, ${wall()} s wall, tensors ${(tf.memory().numBytes / 2 ** 20).toFixed(0)} MB, wasm memory ${heapMB().toFixed(0)} MB, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`,
+    );
   e.ms += ms;
   // a pathological kernel shows at once, with its shapes, even if the step never ends
   if (ms > SLOW_MS) console.log(`slow: ${ms.toFixed(0)} ms CPU ${phase} ${name}${describe(rest)}`);
@@ -69,8 +90,16 @@ engine.runKernel = (name: string, ...rest: unknown[]) => {
 function describe(rest: unknown[]): string {
   const inputs = rest[0] as Record<string, tf.Tensor>;
   const attrs = (rest[1] ?? {}) as Record<string, unknown>;
-  const shapes = Object.values(inputs).filter((t) => t).map((t) => `[${t.shape}]`).join(" ");
-  const flags = "transposeA" in attrs ? ` tA=${attrs.transposeA} tB=${attrs.transposeB}` : "perm" in attrs ? ` perm=${attrs.perm}` : "";
+  const shapes = Object.values(inputs)
+    .filter((t) => t)
+    .map((t) => `[${t.shape}]`)
+    .join(" ");
+  const flags =
+    "transposeA" in attrs
+      ? ` tA=${attrs.transposeA} tB=${attrs.transposeB}`
+      : "perm" in attrs
+        ? ` perm=${attrs.perm}`
+        : "";
   return ` ${shapes}${flags}`;
 }
 
@@ -91,7 +120,9 @@ for (let step = 0; step < Number(arg("--steps", "2")); step++) {
   await value.data();
   const t2 = clock();
   tf.dispose([value, ...Object.values(grads)]);
-  console.log(`step ${step}: forward ${(tf0 - t0).toFixed(0)} ms, backward ${(t1 - tf0).toFixed(0)} ms, adamw ${(t2 - t1).toFixed(0)} ms, tensors ${tf.memory().numTensors}, ${wall()} s wall, wasm memory ${heapMB().toFixed(0)} MB`);
+  console.log(
+    `step ${step}: forward ${(tf0 - t0).toFixed(0)} ms, backward ${(t1 - tf0).toFixed(0)} ms, adamw ${(t2 - t1).toFixed(0)} ms, tensors ${tf.memory().numTensors}, ${wall()} s wall, wasm memory ${heapMB().toFixed(0)} MB`,
+  );
 }
 const rows = [...totals].sort((a, b) => b[1].ms - a[1].ms).slice(0, Number(arg("--top", "30")));
 for (const [k, v] of rows) console.log(`${v.ms.toFixed(1).padStart(10)} ms ${String(v.n).padStart(6)}x  ${k}`);

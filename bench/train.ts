@@ -37,33 +37,83 @@ interface Config {
 const addedByXclip = (key: string) => /(^|\.)message_|^mit\.|^prompts_/.test(key);
 
 const CONFIGS: Config[] = [
-  { name: "tiny CLIP mean-pool", file: "models/variants/clip-meanpool.mdl", preset: "tiny", batch: 16, steps: 60, size: 32 },
+  {
+    name: "tiny CLIP mean-pool",
+    file: "models/variants/clip-meanpool.mdl",
+    preset: "tiny",
+    batch: 16,
+    steps: 60,
+    size: 32,
+  },
   { name: "tiny X-CLIP", file: "models/xclip.mdl", preset: "tiny", batch: 16, steps: 60, size: 32 },
   // Without recomputation the forward keeps ~3 GB of activations and the backward then overflows wasm32's
   // 4 GiB heap, where tfjs-backend-wasm keeps every tensor.
-  { name: "X-CLIP-B/32, frame blocks recomputed", file: "models/xclip.mdl", preset: "B/32", batch: 1, steps: 4, size: 224, recompute: ["visual.transformer.resblocks"] },
-  { name: "X-CLIP-B/32, CLIP backbone frozen, frame blocks recomputed", file: "models/xclip.mdl", preset: "B/32", batch: 1, steps: 4, size: 224, trainOnly: addedByXclip, recompute: ["visual.transformer.resblocks"] },
+  {
+    name: "X-CLIP-B/32, frame blocks recomputed",
+    file: "models/xclip.mdl",
+    preset: "B/32",
+    batch: 1,
+    steps: 4,
+    size: 224,
+    recompute: ["visual.transformer.resblocks"],
+  },
+  {
+    name: "X-CLIP-B/32, CLIP backbone frozen, frame blocks recomputed",
+    file: "models/xclip.mdl",
+    preset: "B/32",
+    batch: 1,
+    steps: 4,
+    size: 224,
+    trainOnly: addedByXclip,
+    recompute: ["visual.transformer.resblocks"],
+  },
   // The pure-JS backend keeps tensors in ordinary typed arrays, without wasm's heap limit: ~30x slower, but it trains.
-  { name: "X-CLIP-B/32 (cpu backend)", file: "models/xclip.mdl", preset: "B/32", batch: 1, steps: 3, size: 224, backend: "cpu" },
+  {
+    name: "X-CLIP-B/32 (cpu backend)",
+    file: "models/xclip.mdl",
+    preset: "B/32",
+    batch: 1,
+    steps: 3,
+    size: 224,
+    backend: "cpu",
+  },
 ];
 
 async function child(c: Config): Promise<void> {
   await initBackend({ backend: c.backend ?? "wasm", threads: 1 });
   const dir = mkdtempSync(join(os.tmpdir(), "mdl-bench-train-"));
   try {
-    synthesize({ out: join(dir, "data"), videosPerClass: Math.max(2, Math.ceil(c.batch / 10) * 2), frames: 8, size: c.size, seed: 0 });
+    synthesize({
+      out: join(dir, "data"),
+      videosPerClass: Math.max(2, Math.ceil(c.batch / 10) * 2),
+      frames: 8,
+      size: c.size,
+      seed: 0,
+    });
     const data = await loadSplit(join(dir, "data"), "train");
     const ir = compile(c.file, fsHost, { preset: c.preset, recompute: c.recompute }).value!;
     const stamps: number[] = [];
     const res = await fit({
-      ir, classes: data.classes, entries: data.entries, out: join(dir, "run"), seed: 0, batch: c.batch, steps: c.steps, lr: 1e-4,
-      freeze: c.trainOnly ? ir.params.map((p) => p.path).filter((k) => !c.trainOnly!(k)) : ["encode_text"], jitter: false, progress: "none", onStep: () => stamps.push(performance.now()),
+      ir,
+      classes: data.classes,
+      entries: data.entries,
+      out: join(dir, "run"),
+      seed: 0,
+      batch: c.batch,
+      steps: c.steps,
+      lr: 1e-4,
+      freeze: c.trainOnly ? ir.params.map((p) => p.path).filter((k) => !c.trainOnly!(k)) : ["encode_text"],
+      jitter: false,
+      progress: "none",
+      onStep: () => stamps.push(performance.now()),
     });
     disposeModel(res.model);
     // the first step includes kernel set-up and the one-time text features: time the rest
     const perStep = (stamps[stamps.length - 1] - stamps[0]) / (stamps.length - 1) / 1000;
     const macs = analyze(ir, { B: c.batch, K: data.classes.length }).total.macs;
-    process.stdout.write(JSON.stringify({ perStep, stepsPerSecond: 1 / perStep, macs, rss: process.resourceUsage().maxRSS / 1024 }) + "\n");
+    process.stdout.write(
+      JSON.stringify({ perStep, stepsPerSecond: 1 / perStep, macs, rss: process.resourceUsage().maxRSS / 1024 }) + "\n",
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -75,15 +125,21 @@ function parent(): void {
     if (process.argv.includes("--skip-b32") && c.preset === "B/32") continue;
     const only = process.argv.indexOf("--only");
     if (only >= 0 && !c.name.includes(process.argv[only + 1])) continue;
-    const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--child", String(i)], { encoding: "utf8" });
+    const r = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--child", String(i)], {
+      encoding: "utf8",
+    });
     const line = r.stdout.trim().split("\n").pop() ?? "";
     if (r.status !== 0 || !line.startsWith("{")) {
-      const why = /Aborted\(\)/.test(r.stderr) ? "wasm module aborted (out of its 4 GiB heap)" : (r.stderr || line).trim().split("\n").pop()?.slice(0, 120);
+      const why = /Aborted\(\)/.test(r.stderr)
+        ? "wasm module aborted (out of its 4 GiB heap)"
+        : (r.stderr || line).trim().split("\n").pop()?.slice(0, 120);
       rows.push(`| ${c.name} | ${c.batch} | failed: ${why} | | | |`);
       continue;
     }
     const m = JSON.parse(line);
-    rows.push(`| ${c.name} | ${c.batch} | ${m.stepsPerSecond.toPrecision(3)} | ${m.perStep.toFixed(2)} s | ${(m.macs / 1e9).toFixed(2)} | ${Math.round(m.rss)} MB |`);
+    rows.push(
+      `| ${c.name} | ${c.batch} | ${m.stepsPerSecond.toPrecision(3)} | ${m.perStep.toFixed(2)} s | ${(m.macs / 1e9).toFixed(2)} | ${Math.round(m.rss)} MB |`,
+    );
     console.log(rows[rows.length - 1]);
   }
   const section = [

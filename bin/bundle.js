@@ -16,7 +16,15 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const cacheDir = () => resolve(process.env.MDL_CACHE || join(root, "node_modules", ".cache", "mdl"));
 /** Everything the bundle is made of, besides the bundled packages (which npm's lock files stand for). */
 const SOURCE_DIRS = ["src", "grammar"];
-const SOURCE_FILES = ["package.json", "package-lock.json", "node_modules/.package-lock.json", "tsconfig.json", "tsconfig.run.json", "bin/bundle.js", "scripts/build-prettier-plugin.mjs"];
+const SOURCE_FILES = [
+  "package.json",
+  "package-lock.json",
+  "node_modules/.package-lock.json",
+  "tsconfig.json",
+  "tsconfig.run.json",
+  "bin/bundle.js",
+  "scripts/build-prettier-plugin.mjs",
+];
 /** Small pure-JS packages every command loads; the rest (tfjs, onnxruntime-node, wasm and native files) resolve from node_modules. */
 const BUNDLED = new Set(["zod", "chevrotain"]);
 const WEEK_MS = 7 * 24 * 3600 * 1000;
@@ -54,7 +62,8 @@ export async function bundledCli() {
     }
     return pathToFileURL(pointer).href;
   } catch (err) {
-    if (process.env.MDL_DEBUG_BUNDLE) console.error(`mdl: running through tsx; the bundle could not be built: ${err?.message ?? err}`);
+    if (process.env.MDL_DEBUG_BUNDLE)
+      console.error(`mdl: running through tsx; the bundle could not be built: ${err?.message ?? err}`);
     return null;
   }
 }
@@ -81,7 +90,9 @@ export async function bundledPrettierPlugin() {
 }
 
 const preloaded = () =>
-  [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].some((a) => /^(--import|--require|-r|--loader|--experimental-loader)\b/.test(a));
+  [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].some((a) =>
+    /^(--import|--require|-r|--loader|--experimental-loader)\b/.test(a),
+  );
 
 /** Builds into the cache folder, then writes `pointer`, a one-line module that imports the entry chunk. */
 export async function build(pointer) {

@@ -8,7 +8,20 @@ import { bundledCli } from "./bundle.js";
 
 // A command that compiles once and exits throws away what V8's optimizing compiler makes: without it a
 // cold `mdl check` costs a quarter less CPU. Commands that run or train a model keep it.
-const ONE_SHOT = new Set(["check", "summary", "ir", "fmt", "diff", "runs", "env", "tokenize", "--help", "-h", "help", undefined]);
+const ONE_SHOT = new Set([
+  "check",
+  "summary",
+  "ir",
+  "fmt",
+  "diff",
+  "runs",
+  "env",
+  "tokenize",
+  "--help",
+  "-h",
+  "help",
+  undefined,
+]);
 if (ONE_SHOT.has(process.argv[2])) setFlagsFromString("--no-opt");
 
 const bundle = await bundledCli();

@@ -33,7 +33,8 @@ import { ClipTokenizer } from "../src/runtime/tokenizer/clip-tokenizer.ts";
 // runCommand prints a catalogued error (MDL code, file, message) and exits 2, as every mdl command does
 await runCommand(async () => {
   const [model, weights, video, labelList] = process.argv.slice(2);
-  if (!labelList) fail("usage", undefined, 'usage: npx tsx examples/classify-video.ts MODEL.mdl WEIGHTS VIDEO "label a,label b,..."');
+  if (!labelList)
+    fail("usage", undefined, 'usage: npx tsx examples/classify-video.ts MODEL.mdl WEIGHTS VIDEO "label a,label b,..."');
   const labels = labelList.split(",").map((s) => s.trim());
 
   // 1. Compile as the CLI does, binding the free hyperparameters from the checkpoint's tensor shapes. The
@@ -52,7 +53,10 @@ await runCommand(async () => {
   // 3. Decode the frames the model wants (T centre-of-segment frames, centre crop, official normalisation) from
   //    a video file or a folder of frames.
   const kind = statSync(video, { throwIfNoEntry: false })?.isDirectory() ? "frames" : "video";
-  const views = await readViews({ path: video, kind }, { frames: classifier.visual.frames, size: classifier.visual.size });
+  const views = await readViews(
+    { path: video, kind },
+    { frames: classifier.visual.frames, size: classifier.visual.size },
+  );
   const probabilities = await classifier.classify(views);
 
   const ranked = labels.map((label, i) => [label, probabilities[i]] as const).sort((a, b) => b[1] - a[1]);

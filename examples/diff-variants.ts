@@ -37,14 +37,21 @@ function build(file: string, model?: string, set: [string, string][] = []): Mode
 export const VARIANTS = [
   { title: "no prompt generator", file: "models/variants/xclip-no-prompts.mdl", model: "XClipNoPrompts" },
   { title: "CLIP mean-pooling baseline", file: "models/variants/clip-meanpool.mdl", model: "ClipMeanPool" },
-  { title: "16 frames (from the command line)", file: "models/xclip.mdl", model: "XCLIP", set: [["frames", "16"]] as [string, string][] },
+  {
+    title: "16 frames (from the command line)",
+    file: "models/xclip.mdl",
+    model: "XCLIP",
+    set: [["frames", "16"]] as [string, string][],
+  },
 ];
 
 /** One line per variant: the totals and the modules that came and went. */
 export function summarise(d: DiffJson): string {
   // modules removed from the model itself; those inside a replaced block are counted in its figures
   const removed = d.modules.filter((m) => m.status === "removed" && m.depth === 1).map((m) => m.path);
-  const replaced = d.modules.filter((m) => m.replaced).map((m) => `${m.path} (${m.replaced!.from} -> ${m.replaced!.by})`);
+  const replaced = d.modules
+    .filter((m) => m.replaced)
+    .map((m) => `${m.path} (${m.replaced!.from} -> ${m.replaced!.by})`);
   const dp = d.total.b.params - d.total.a.params;
   const dm = d.total.b.macs - d.total.a.macs;
   return [
@@ -52,7 +59,9 @@ export function summarise(d: DiffJson): string {
     d.hyper.length ? `set ${d.hyper.map((h) => `${h.name}=${h.b?.value}`).join(", ")}` : "",
     removed.length ? `removed ${removed.join(", ")}` : "",
     replaced.length ? `replaced ${replaced.join(", ")}` : "",
-  ].filter(Boolean).join("; ");
+  ]
+    .filter(Boolean)
+    .join("; ");
 }
 
 export function diffVariants(): { title: string; diff: DiffJson }[] {

@@ -23,7 +23,12 @@ import { assertVocabFits } from "../src/runtime/run/token-ids.ts";
 // runCommand prints a catalogued error (MDL code, file, message) and exits 2, as every mdl command does
 await runCommand(async () => {
   const [model, weights, video, labelList, out = "model.onnx"] = process.argv.slice(2);
-  if (!labelList) fail("usage", undefined, 'usage: npx tsx examples/export-onnx.ts MODEL.mdl WEIGHTS VIDEO "label a,label b,..." [OUT.onnx]');
+  if (!labelList)
+    fail(
+      "usage",
+      undefined,
+      'usage: npx tsx examples/export-onnx.ts MODEL.mdl WEIGHTS VIDEO "label a,label b,..." [OUT.onnx]',
+    );
   const labels = labelList.split(",").map((s) => s.trim());
 
   // 1. Compile as the CLI does (hyperparameters bound from the checkpoint's shapes; errors printed with their

@@ -24,17 +24,21 @@ const screenshot = arg("--screenshot", "");
 // runCommand prints a catalogued error (MDL code, file, message) and exits 2, as every mdl command does
 await runCommand(async () => {
   const chromium = process.env.MDL_CHROMIUM ?? "/usr/lib/chromium/chromium";
-  if (!existsSync(chromium)) fail("not_found", chromium, "Chromium (Debian: apt-get install chromium; MDL_CHROMIUM names another binary)");
+  if (!existsSync(chromium))
+    fail("not_found", chromium, "Chromium (Debian: apt-get install chromium; MDL_CHROMIUM names another binary)");
   const session = await openPlayground(chromium);
   try {
     const { page } = session;
     console.log(`playground served at ${session.url}`);
     await page.waitForSelector("body[data-checked]", { timeout: 60_000 });
-    console.log(`summary: ${await page.textContent("#status")}, ${await page.textContent("#total-params")} parameters, ${await page.textContent("#total-macs")}MACs`);
+    console.log(
+      `summary: ${await page.textContent("#status")}, ${await page.textContent("#total-params")} parameters, ${await page.textContent("#total-macs")}MACs`,
+    );
     // the same steps as a person: Run tab, "tiny X-CLIP fixture", choose a backend, Run
     const r = await runFixture(page, backend);
     console.log(`ran on ${r.ranOn}`);
-    for (const [name, values] of Object.entries(r.outputs)) console.log(`out.${name}: ${values.map((v) => v.toFixed(6)).join(" ")}`);
+    for (const [name, values] of Object.entries(r.outputs))
+      console.log(`out.${name}: ${values.map((v) => v.toFixed(6)).join(" ")}`);
     console.log(await page.textContent("#run-out h4"));
     if (screenshot) {
       await page.click('#tabs button[data-tab="summary"]');

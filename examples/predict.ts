@@ -29,7 +29,8 @@ await runCommand(async () => {
   const call = ir.graph.calls.find((c) => c.scope === "visual.ln_pre") ?? ir.graph.calls[0];
   const inputs = readModelInputs(ir, inputsFile);
   const { outputs, kept } = await runner.run(inputs, [call.outputs[0].value]);
-  for (const [name, t] of Object.entries(outputs)) console.log(`out.${name} [${t.shape}]`, Array.from(((await toHost(t)).data as Float32Array).slice(0, 6)));
+  for (const [name, t] of Object.entries(outputs))
+    console.log(`out.${name} [${t.shape}]`, Array.from(((await toHost(t)).data as Float32Array).slice(0, 6)));
   console.log(`${call.scope} [${kept.get(call.outputs[0].value)!.shape}]`);
   disposeAll(inputs);
   disposeAll(outputs);

@@ -27,7 +27,14 @@ const steps = Number(process.argv[2] ?? 700);
 const perClass = Number(process.argv[3] ?? 100);
 // The demo's recipe (src/cli/demo.ts): the text encoder frozen as in the official recipe, one learning rate for
 // every module because all of them start from scratch (X-CLIP's x10 groups assume a pretrained CLIP), whole frames.
-const budget: Budget = { steps, batch: 16, lr: 2e-3, freeze: ["encode_text"], lrGroups: [{ pattern: "**", scale: 1 }], jitter: false };
+const budget: Budget = {
+  steps,
+  batch: 16,
+  lr: 2e-3,
+  freeze: ["encode_text"],
+  lrGroups: [{ pattern: "**", scale: 1 }],
+  jitter: false,
+};
 const variants = [
   ["CLIP mean-pool", "models/variants/clip-meanpool.mdl"],
   // xclip.mdl starts X-CLIP's own modules as the official code does after loading a pretrained CLIP
@@ -48,7 +55,9 @@ await runCommand(async () => {
       const { ir } = compileOrFail(file, { preset: "tiny" });
       const r = await trainAndTest({ name, ir }, 0, data, budget, join(work, name.replace(/\W+/g, "-")));
       const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-      console.log(`${name}: final loss ${r.losses.at(-1)!.toFixed(3)}, test top-1 ${pct(r.test.top1)}, right pair ${pct(r.pairAccuracy)}, right direction within pair ${pct(r.directionAccuracy)}`);
+      console.log(
+        `${name}: final loss ${r.losses.at(-1)!.toFixed(3)}, test top-1 ${pct(r.test.top1)}, right pair ${pct(r.pairAccuracy)}, right direction within pair ${pct(r.directionAccuracy)}`,
+      );
     }
   } finally {
     rmSync(work, { recursive: true, force: true });

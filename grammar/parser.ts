@@ -8,17 +8,24 @@ export class MdlParser extends CstParser {
    * parser construction; test/grammar/validations.test.ts runs them, so the shared instance skips them.
    */
   constructor({ validate = false } = {}) {
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "onlyOffset", skipValidations: !validate });
+    super(T.allTokens, {
+      recoveryEnabled: true,
+      maxLookahead: 3,
+      nodeLocationTracking: "onlyOffset",
+      skipValidations: !validate,
+    });
     this.performSelfAnalysis();
   }
 
   /** File : (Import | BlockDecl | ModelDecl)* */
   file = this.RULE("file", () => {
-    this.MANY(() => this.OR([
-      { ALT: () => this.SUBRULE(this.importDecl) },
-      { ALT: () => this.SUBRULE(this.blockDecl) },
-      { ALT: () => this.SUBRULE(this.modelDecl) },
-    ]));
+    this.MANY(() =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.importDecl) },
+        { ALT: () => this.SUBRULE(this.blockDecl) },
+        { ALT: () => this.SUBRULE(this.modelDecl) },
+      ]),
+    );
   });
 
   /** Import : "import" "{" Name ("," Name)* ","? "}" "from" String */
@@ -66,14 +73,16 @@ export class MdlParser extends CstParser {
       this.CONSUME2(T.Name);
     });
     this.CONSUME(T.LCurly);
-    this.MANY(() => this.OR([
-      { ALT: () => this.SUBRULE(this.member) },
-      { ALT: () => this.SUBRULE(this.presetDecl) },
-      { ALT: () => this.SUBRULE(this.setDecl) },
-      { ALT: () => this.SUBRULE(this.replaceDecl) },
-      { ALT: () => this.SUBRULE(this.removeDecl) },
-      { ALT: () => this.SUBRULE(this.trainDecl) },
-    ]));
+    this.MANY(() =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.member) },
+        { ALT: () => this.SUBRULE(this.presetDecl) },
+        { ALT: () => this.SUBRULE(this.setDecl) },
+        { ALT: () => this.SUBRULE(this.replaceDecl) },
+        { ALT: () => this.SUBRULE(this.removeDecl) },
+        { ALT: () => this.SUBRULE(this.trainDecl) },
+      ]),
+    );
     this.CONSUME(T.RCurly);
   });
 
@@ -520,28 +529,30 @@ export class MdlParser extends CstParser {
   /** Postfix : Primary ("(" Args? ")" | "[" Index ("," Index)* "]" | "." Name)* */
   postfixExpr = this.RULE("postfixExpr", () => {
     this.SUBRULE(this.primary);
-    this.MANY(() => this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.LParen);
-          this.OPTION(() => this.SUBRULE(this.args));
-          this.CONSUME(T.RParen);
+    this.MANY(() =>
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(T.LParen);
+            this.OPTION(() => this.SUBRULE(this.args));
+            this.CONSUME(T.RParen);
+          },
         },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.LBracket);
-          this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.indexItem) });
-          this.CONSUME(T.RBracket);
+        {
+          ALT: () => {
+            this.CONSUME(T.LBracket);
+            this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.indexItem) });
+            this.CONSUME(T.RBracket);
+          },
         },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.Dot);
-          this.CONSUME(T.Name);
+        {
+          ALT: () => {
+            this.CONSUME(T.Dot);
+            this.CONSUME(T.Name);
+          },
         },
-      },
-    ]));
+      ]),
+    );
   });
 
   /** Index : Expr? (":" Expr?)? */

@@ -2,7 +2,12 @@
 import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
 
 export const Name = createToken({ name: "Name", pattern: /[A-Za-z_][A-Za-z0-9_]*/ });
-const kw = (word: string) => createToken({ name: word[0].toUpperCase() + word.slice(1), pattern: new RegExp(`${word}(?![A-Za-z0-9_])`), longer_alt: Name });
+const kw = (word: string) =>
+  createToken({
+    name: word[0].toUpperCase() + word.slice(1),
+    pattern: new RegExp(`${word}(?![A-Za-z0-9_])`),
+    longer_alt: Name,
+  });
 
 export const Import = kw("import");
 export const From = kw("from");
@@ -64,7 +69,12 @@ export const Float = createToken({
 export const Int = createToken({ name: "Int", pattern: /\d+/ });
 export const StringLit = createToken({ name: "StringLit", pattern: /"(?:[^"\\\n]|\\.)*"/ });
 export const Comment = createToken({ name: "Comment", pattern: /#[^\n]*/, group: "comments" });
-export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED, line_breaks: true });
+export const WhiteSpace = createToken({
+  name: "WhiteSpace",
+  pattern: /[ \t\r\n]+/,
+  group: Lexer.SKIPPED,
+  line_breaks: true,
+});
 
 export const Arrow = createToken({ name: "Arrow", pattern: /->/ });
 export const Ellipsis = createToken({ name: "Ellipsis", pattern: /\.\.\./ });
@@ -102,15 +112,77 @@ export const RCurly = createToken({ name: "RCurly", pattern: /\}/ });
 export const OPEN_BRACKETS: ReadonlySet<string> = new globalThis.Set([LParen, LBracket, LCurly].map((t) => t.name));
 export const CLOSE_BRACKETS: ReadonlySet<string> = new globalThis.Set([RParen, RBracket, RCurly].map((t) => t.name));
 
-export const keywords = [Import, From, Block, Model, Extends, Preset, Param, Let, Forward, Return, For, In, If, Else, Repeat, As, Seq, Use, Optional, Recompute, Set, Replace, Remove, True, False, And, Or, Not, Assert];
+export const keywords = [
+  Import,
+  From,
+  Block,
+  Model,
+  Extends,
+  Preset,
+  Param,
+  Let,
+  Forward,
+  Return,
+  For,
+  In,
+  If,
+  Else,
+  Repeat,
+  As,
+  Seq,
+  Use,
+  Optional,
+  Recompute,
+  Set,
+  Replace,
+  Remove,
+  True,
+  False,
+  And,
+  Or,
+  Not,
+  Assert,
+];
 
 export const allTokens: TokenType[] = [
-  WhiteSpace, Comment, Arrow, Ellipsis, Float, Int, StringLit,
-  ...keywords, Name,
-  StarStar, SlashSlash, EqEq, NotEq, LtEq, GtEq, Lt, Gt, Plus, Minus, Star, Slash, Percent, At, Equals,
-  Colon, Comma, Semicolon, Dot, Pipe, LParen, RParen, LBracket, RBracket, LCurly, RCurly,
+  WhiteSpace,
+  Comment,
+  Arrow,
+  Ellipsis,
+  Float,
+  Int,
+  StringLit,
+  ...keywords,
+  Name,
+  StarStar,
+  SlashSlash,
+  EqEq,
+  NotEq,
+  LtEq,
+  GtEq,
+  Lt,
+  Gt,
+  Plus,
+  Minus,
+  Star,
+  Slash,
+  Percent,
+  At,
+  Equals,
+  Colon,
+  Comma,
+  Semicolon,
+  Dot,
+  Pipe,
+  LParen,
+  RParen,
+  LBracket,
+  RBracket,
+  LCurly,
+  RCurly,
 ];
 
 /** `validate`: Chevrotain's token validations, run by test/grammar/validations.test.ts and skipped at start-up. */
-export const makeLexer = ({ validate = false } = {}) => new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: false, skipValidations: !validate });
+export const makeLexer = ({ validate = false } = {}) =>
+  new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: false, skipValidations: !validate });
 export const lexer = makeLexer();

@@ -36,7 +36,12 @@ export async function openPlayground(executablePath: string, opts: { build?: boo
   const profile = mkdtempSync(join(tmpdir(), "mdl-chromium-"));
   let context: BrowserContext | undefined;
   try {
-    context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1400, height: 860 } });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath,
+      headless: true,
+      args: CHROMIUM_FLAGS,
+      viewport: { width: 1400, height: 860 },
+    });
     const page = context.pages()[0] ?? (await context.newPage());
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
@@ -74,7 +79,11 @@ export async function setEditorText(page: Page, text: string): Promise<void> {
 }
 
 /** Load the bundled tiny X-CLIP fixture, run on `backend`, return the backend that ran and the output values. */
-export async function runFixture(page: Page, backend: string, files?: string[]): Promise<{ ranOn: string; outputs: Record<string, number[]> }> {
+export async function runFixture(
+  page: Page,
+  backend: string,
+  files?: string[],
+): Promise<{ ranOn: string; outputs: Record<string, number[]> }> {
   await page.click('#tabs button[data-tab="run"]');
   if (files) await page.setInputFiles("#ckpt-file", files);
   else await page.click("#demo");
@@ -82,12 +91,20 @@ export async function runFixture(page: Page, backend: string, files?: string[]):
   await page.selectOption("#backend", backend);
   await page.evaluate(() => (document.getElementById("run-out")!.innerHTML = ""));
   await page.click("#run-button");
-  await page.waitForFunction(() => document.getElementById("ran-on") || /\S/.test(document.getElementById("run-out")!.textContent ?? "") && !/running/.test(document.getElementById("run-out")!.textContent!), undefined, { timeout: 120_000 });
+  await page.waitForFunction(
+    () =>
+      document.getElementById("ran-on") ||
+      (/\S/.test(document.getElementById("run-out")!.textContent ?? "") &&
+        !/running/.test(document.getElementById("run-out")!.textContent!)),
+    undefined,
+    { timeout: 120_000 },
+  );
   return page.evaluate(() => {
     const ran = document.getElementById("ran-on");
     if (!ran) throw new Error(`the run failed: ${document.getElementById("run-out")!.textContent}`);
     const outputs: Record<string, number[]> = {};
-    for (const t of document.querySelectorAll<HTMLElement>("table.output")) outputs[t.dataset.output!] = JSON.parse(t.dataset.values!);
+    for (const t of document.querySelectorAll<HTMLElement>("table.output"))
+      outputs[t.dataset.output!] = JSON.parse(t.dataset.values!);
     return { ranOn: ran.dataset.backend!, outputs };
   });
 }

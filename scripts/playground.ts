@@ -27,8 +27,15 @@ const modelsPlugin: Plugin = {
     b.onLoad({ filter: /.*/, namespace: "mdl-models" }, () => {
       const files: Record<string, string> = {};
       for (const dir of MODEL_DIRS)
-        for (const f of readdirSync(join(ROOT, dir)).filter((n) => n.endsWith(".mdl")).sort()) files[`${dir}/${f}`] = readFileSync(join(ROOT, dir, f), "utf8");
-      return { contents: `export const MODELS = ${JSON.stringify(files)};`, loader: "js", watchFiles: MODEL_DIRS.map((d) => join(ROOT, d)) };
+        for (const f of readdirSync(join(ROOT, dir))
+          .filter((n) => n.endsWith(".mdl"))
+          .sort())
+          files[`${dir}/${f}`] = readFileSync(join(ROOT, dir, f), "utf8");
+      return {
+        contents: `export const MODELS = ${JSON.stringify(files)};`,
+        loader: "js",
+        watchFiles: MODEL_DIRS.map((d) => join(ROOT, d)),
+      };
     });
   },
 };
@@ -64,9 +71,14 @@ export async function buildPlayground(outDir = OUT_DIR): Promise<BuildResult> {
   });
   for (const f of ["index.html", "style.css"]) copyFileSync(join(ROOT, "playground", f), join(outDir, f));
   const wasmDir = join(ROOT, "node_modules/@tensorflow/tfjs-backend-wasm/dist");
-  for (const f of readdirSync(wasmDir).filter((n) => n.endsWith(".wasm"))) copyFileSync(join(wasmDir, f), join(outDir, "wasm", f));
-  for (const f of ["weights.safetensors", "io.safetensors"]) copyFileSync(join(ROOT, FIXTURE, f), join(outDir, "fixtures", f));
-  const bundleBytes = [...walk(join(outDir, "assets")), ...walk(join(outDir, "wasm"))].reduce((n, f) => n + statSync(f).size, 0);
+  for (const f of readdirSync(wasmDir).filter((n) => n.endsWith(".wasm")))
+    copyFileSync(join(wasmDir, f), join(outDir, "wasm", f));
+  for (const f of ["weights.safetensors", "io.safetensors"])
+    copyFileSync(join(ROOT, FIXTURE, f), join(outDir, "fixtures", f));
+  const bundleBytes = [...walk(join(outDir, "assets")), ...walk(join(outDir, "wasm"))].reduce(
+    (n, f) => n + statSync(f).size,
+    0,
+  );
   return { dir: outDir, bundleBytes, metafile: r.metafile };
 }
 
@@ -90,11 +102,17 @@ const TYPES: Record<string, string> = {
 /** A static file server over `dir` on 127.0.0.1; port 0 picks a free one. */
 export function servePlayground(dir = OUT_DIR, port = 0): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname)).replace(/^(\.\.[/\\])+/, "");
+    const path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname)).replace(
+      /^(\.\.[/\\])+/,
+      "",
+    );
     const file = join(dir, path.endsWith("/") ? `${path}index.html` : path);
     try {
       if (!file.startsWith(dir) || !statSync(file).isFile()) throw new Error("not a file");
-      res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-cache" });
+      res.writeHead(200, {
+        "content-type": TYPES[extname(file)] ?? "application/octet-stream",
+        "cache-control": "no-cache",
+      });
       res.end(readFileSync(file));
     } catch {
       res.writeHead(404, { "content-type": "text/plain" });

@@ -83,8 +83,18 @@ function commentOf(cmd: string): string {
 }
 
 /** Runs one README command line with bash in `cwd`. */
-export function runShell(cmd: string, cwd: string, timeoutMs = 600_000): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync("bash", ["-c", shellPrelude() + cmd], { cwd, encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 << 20, env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" } });
+export function runShell(
+  cmd: string,
+  cwd: string,
+  timeoutMs = 600_000,
+): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync("bash", ["-c", shellPrelude() + cmd], {
+    cwd,
+    encoding: "utf8",
+    timeout: timeoutMs,
+    maxBuffer: 64 << 20,
+    env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" },
+  });
   return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? String(r.error ?? "") };
 }
 
@@ -104,7 +114,8 @@ export function regenerate(markdown: string): { text: string; problems: string[]
         continue;
       }
       const r = runShell(first.slice(2), ROOT);
-      if (r.status !== 0) problems.push(`README.md:${open + 2}: \`${first.slice(2)}\` exited ${r.status}:\n${r.stderr.slice(0, 1000)}`);
+      if (r.status !== 0)
+        problems.push(`README.md:${open + 2}: \`${first.slice(2)}\` exited ${r.status}:\n${r.stderr.slice(0, 1000)}`);
       out.push(lines[open], first, ...r.stdout.replace(/\n$/, "").split("\n"), lines[close]);
       i = close;
     } else if (lines[i].trim() === DEMO_TABLE) {
@@ -122,7 +133,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const { text, problems } = regenerate(before);
   for (const p of problems) console.error(p);
   if (process.argv.includes("--check")) {
-    if (text !== before) console.error("README.md: generated blocks differ from what their commands print; run `npm run readme:tables`");
+    if (text !== before)
+      console.error("README.md: generated blocks differ from what their commands print; run `npm run readme:tables`");
     process.exit(text === before && problems.length === 0 ? 0 : 1);
   }
   if (text !== before) writeFileSync(README, text);

@@ -23,15 +23,26 @@ await c.request("initialize", { processId: null, rootUri: null, capabilities: {}
 c.notify("initialized", {});
 c.notify("textDocument/didOpen", { textDocument: { uri, languageId: "mdl", version: 1, text } });
 await c.diagnostics(uri);
-const hints = (await c.request("textDocument/inlayHint", { textDocument: { uri }, range: { start: { line: first, character: 0 }, end: { line: last + 1, character: 0 } } })).result as { position: { line: number; character: number }; label: string; kind: number }[];
+const hints = (
+  await c.request("textDocument/inlayHint", {
+    textDocument: { uri },
+    range: { start: { line: first, character: 0 }, end: { line: last + 1, character: 0 } },
+  })
+).result as { position: { line: number; character: number }; label: string; kind: number }[];
 await c.close();
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
 const rows = lines.slice(first, last + 1).map((l, k) => {
-  const here = hints.filter((h) => h.position.line === first + k).sort((a, b) => b.position.character - a.position.character);
+  const here = hints
+    .filter((h) => h.position.line === first + k)
+    .sort((a, b) => b.position.character - a.position.character);
   let out = esc(l);
   // insert from the right so earlier offsets stay valid (the lines hold no characters that esc() expands)
-  for (const h of here) out = out.slice(0, h.position.character) + `<span class="h${h.kind}">${esc(h.label)}</span>` + out.slice(h.position.character);
+  for (const h of here)
+    out =
+      out.slice(0, h.position.character) +
+      `<span class="h${h.kind}">${esc(h.label)}</span>` +
+      out.slice(h.position.character);
   return `<div><span class="n">${first + k + 1}</span>${out.replace(/(#.*)$/, '<span class="c">$1</span>')}</div>`;
 });
 const html = `<!doctype html><meta charset="utf-8"><style>
@@ -42,6 +53,18 @@ body{margin:0;background:#1e1e1e;color:#d4d4d4;font:15px/1.55 "DejaVu Sans Mono"
 const dir = mkdtempSync(join(tmpdir(), "mdl-inlay-"));
 writeFileSync(join(dir, "page.html"), html);
 const out = resolve("docs/editor-inlay-hints.png");
-const r = spawnSync(CHROMIUM, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", `--screenshot=${out}`, "--window-size=1280,470", pathToFileURL(join(dir, "page.html")).href], { encoding: "utf8" });
+const r = spawnSync(
+  CHROMIUM,
+  [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--hide-scrollbars",
+    `--screenshot=${out}`,
+    "--window-size=1280,470",
+    pathToFileURL(join(dir, "page.html")).href,
+  ],
+  { encoding: "utf8" },
+);
 if (r.status !== 0) throw new Error(`chromium failed: ${r.stderr.slice(0, 400)}`);
 console.log(out);

@@ -55,7 +55,16 @@ function runUvu(uvuPattern, stream) {
     const child = spawn(
       process.execPath,
       // the guard holds every failing mdl the tests spawn to under 2 KB of stderr (test/helpers/stderr-guard.mjs)
-      ["--import", "tsx", "--import", "./test/helpers/stderr-guard.mjs", "node_modules/uvu/bin.js", dir, uvuPattern, "--no-color"],
+      [
+        "--import",
+        "tsx",
+        "--import",
+        "./test/helpers/stderr-guard.mjs",
+        "node_modules/uvu/bin.js",
+        dir,
+        uvuPattern,
+        "--no-color",
+      ],
       { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FORCE_COLOR: "0" } },
     );
     let out = "";
@@ -69,7 +78,9 @@ function runUvu(uvuPattern, stream) {
     child.on("close", (code) => {
       log.write(out);
       if (!stream) relay(out, process.stdout);
-      const total = num(out, "Total"), passed = num(out, "Passed"), skipped = num(out, "Skipped");
+      const total = num(out, "Total"),
+        passed = num(out, "Passed"),
+        skipped = num(out, "Skipped");
       // a process that died before its summary, or exited non-zero with everything passed, is one failure
       const failed = Math.max(total - passed, code !== 0 && total === passed ? 1 : 0);
       resolve({ passed, failed, skipped, code, seconds: (Date.now() - t0) / 1000 });
@@ -97,17 +108,25 @@ if (jobs === 1 || all.length <= 1) {
       for (let g = queue.shift(); g; g = queue.shift()) {
         console.log(`[${g.name}: ${g.files.length} file${g.files.length === 1 ? "" : "s"} started]`);
         const r = await runUvu(`^(${g.files.map(escape).join("|")})$`, false);
-        console.log(`[${g.name}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped in ${r.seconds.toFixed(0)} s]`);
+        console.log(
+          `[${g.name}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped in ${r.seconds.toFixed(0)} s]`,
+        );
         timings[g.name] = Math.round(r.seconds);
         results.push(r);
       }
     }),
   );
   // the next run's order: copy to test/durations.json when folders' lengths have changed much
-  writeFileSync("test-durations.json", JSON.stringify(Object.fromEntries(Object.entries(timings).sort((a, b) => b[1] - a[1])), null, 2) + "\n");
+  writeFileSync(
+    "test-durations.json",
+    JSON.stringify(Object.fromEntries(Object.entries(timings).sort((a, b) => b[1] - a[1])), null, 2) + "\n",
+  );
 }
 log.end();
 const sum = (k) => results.reduce((s, r) => s + r[k], 0);
-const passed = sum("passed"), failed = sum("failed"), skipped = sum("skipped");
+const passed = sum("passed"),
+  failed = sum("failed"),
+  skipped = sum("skipped");
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
-if (results.some((r) => r.code !== 0) || failed > 0 || passed === 0) process.exit(results.find((r) => r.code)?.code || 1);
+if (results.some((r) => r.code !== 0) || failed > 0 || passed === 0)
+  process.exit(results.find((r) => r.code)?.code || 1);

@@ -25,5 +25,9 @@ await build({
 const vsce = join(dirname(createRequire(import.meta.url).resolve("@vscode/vsce/package.json")), "vsce");
 const out = join(ext, "dist/mdl-language.vsix");
 // --no-dependencies: the bundle already holds them; the repository/licence checks would prompt
-execFileSync(process.execPath, [vsce, "package", "--no-dependencies", "--allow-missing-repository", "--skip-license", "-o", out], { cwd: ext, stdio: "inherit" });
+execFileSync(
+  process.execPath,
+  [vsce, "package", "--no-dependencies", "--allow-missing-repository", "--skip-license", "-o", out],
+  { cwd: ext, stdio: "inherit" },
+);
 console.log(out);

@@ -19,10 +19,12 @@ import { mutateMdl, mutateMdlValues, rng } from "../../test/helpers/mutate.ts";
 import type { Outcome } from "./outcome.ts";
 
 function mdlFiles(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((e) => {
-    const p = join(dir, e);
-    return statSync(p).isDirectory() ? mdlFiles(p) : e.endsWith(".mdl") ? [p] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((e) => {
+      const p = join(dir, e);
+      return statSync(p).isDirectory() ? mdlFiles(p) : e.endsWith(".mdl") ? [p] : [];
+    });
 }
 
 const all = ["models", "test"].flatMap(mdlFiles);
@@ -33,7 +35,10 @@ const texts: Record<string, string> = Object.fromEntries(all.map((f) => [f, read
  * (`mdl-large`, 200 cases), so the 100,000 cases go to the files where a mutation changes what the compiler does.
  */
 const LARGE = 32 * 1024;
-const corpora = { mdl: all.filter((f) => texts[f].length <= LARGE), "mdl-large": all.filter((f) => texts[f].length > LARGE) };
+const corpora = {
+  mdl: all.filter((f) => texts[f].length <= LARGE),
+  "mdl-large": all.filter((f) => texts[f].length > LARGE),
+};
 // The shipped models carry a `tiny` preset: the same code paths as B/32 with fewer layers to walk.
 const optionsOf = (file: string): CompileOptions => (file.startsWith("models/") ? { preset: "tiny" } : {});
 const originals = new Map<string, ModelIR | undefined>();
@@ -63,15 +68,21 @@ export function runMdlCase(seed: number, corpus: keyof typeof corpora = "mdl"): 
   const { file, text } = mdlMutant(seed, corpus);
   const r = compile(file, memoryHost({ ...texts, [file]: text }), optionsOf(file));
   const sources = new Map([[file, new SourceFile(file, text)]]);
-  for (const d of r.diagnostics) renderDiagnostic(d, (f) => sources.get(f) ?? (texts[f] ? new SourceFile(f, texts[f]) : undefined));
+  for (const d of r.diagnostics)
+    renderDiagnostic(d, (f) => sources.get(f) ?? (texts[f] ? new SourceFile(f, texts[f]) : undefined));
 
   // `mdl fmt` stops at the parse the compile has just done when it reports a syntax error or a parse-time
   // depth limit, so running it again would only repeat that parse (on the 20,000-term limit sample, seconds).
   // One case in 50 formats anyway and checks that the formatter refuses exactly when this says it will.
-  const parseRefused = r.diagnostics.some((d) => d.span?.file === file && PARSE_CODES.test(d.code) && (d.code !== "MDL110" || PARSE_DEPTHS.test(d.message)));
+  const parseRefused = r.diagnostics.some(
+    (d) => d.span?.file === file && PARSE_CODES.test(d.code) && (d.code !== "MDL110" || PARSE_DEPTHS.test(d.message)),
+  );
   if (!parseRefused || seed % 50 === 0) {
     const formatted = formatSource(file, text);
-    if (parseRefused !== formatted.diagnostics.length > 0) throw new Error(`fmt ${formatted.diagnostics.length ? "refused" : "accepted"} a mutant the compile's parse ${parseRefused ? "refused" : "accepted"}`);
+    if (parseRefused !== formatted.diagnostics.length > 0)
+      throw new Error(
+        `fmt ${formatted.diagnostics.length ? "refused" : "accepted"} a mutant the compile's parse ${parseRefused ? "refused" : "accepted"}`,
+      );
   }
 
   if (r.value) {

@@ -19,20 +19,44 @@ const work = mkdtempSync(join(tmpdir(), "mdl-fuzz-media-"));
 process.on("exit", () => rmSync(work, { recursive: true, force: true }));
 
 const gradient = (w: number, h: number, ch: 1 | 2 | 3 | 4) =>
-  encodePng({ width: w, height: h, channels: ch, data: Uint8Array.from({ length: w * h * ch }, (_, i) => (i * 37) & 255) });
+  encodePng({
+    width: w,
+    height: h,
+    channels: ch,
+    data: Uint8Array.from({ length: w * h * ch }, (_, i) => (i * 37) & 255),
+  });
 const pngs: Uint8Array[] = [gradient(16, 12, 3), gradient(9, 7, 4), gradient(5, 5, 1), gradient(32, 2, 2)];
 const videos: string[] = [];
 if (hasFfmpeg) {
   // Small inputs of the kinds users have: H.264 in mp4, a lossless mkv, a gif, interlaced and 16-bit PNGs.
   const ff = (args: string[], out: string) => {
-    const r = spawnSync("ffmpeg", ["-v", "error", "-nostdin", "-y", "-f", "lavfi", "-i", "testsrc=size=32x24:rate=8:duration=1", ...args, join(work, out)]);
+    const r = spawnSync("ffmpeg", [
+      "-v",
+      "error",
+      "-nostdin",
+      "-y",
+      "-f",
+      "lavfi",
+      "-i",
+      "testsrc=size=32x24:rate=8:duration=1",
+      ...args,
+      join(work, out),
+    ]);
     if (r.status === 0) return join(work, out);
   };
-  for (const [args, out] of [[["-pix_fmt", "yuv420p"], "a.mp4"], [["-c:v", "ffv1"], "b.mkv"], [[], "c.gif"]] as const) {
+  for (const [args, out] of [
+    [["-pix_fmt", "yuv420p"], "a.mp4"],
+    [["-c:v", "ffv1"], "b.mkv"],
+    [[], "c.gif"],
+  ] as const) {
     const v = ff([...args], out);
     if (v) videos.push(v);
   }
-  for (const [args, out] of [[["-frames:v", "1", "-pix_fmt", "rgb48be"], "d.png"], [["-frames:v", "1", "-pix_fmt", "pal8"], "e.png"], [["-frames:v", "1", "-pix_fmt", "gray"], "f.png"]] as const) {
+  for (const [args, out] of [
+    [["-frames:v", "1", "-pix_fmt", "rgb48be"], "d.png"],
+    [["-frames:v", "1", "-pix_fmt", "pal8"], "e.png"],
+    [["-frames:v", "1", "-pix_fmt", "gray"], "f.png"],
+  ] as const) {
     const p = ff([...args], out);
     if (p) pngs.push(new Uint8Array(readFileSync(p)));
   }
@@ -41,7 +65,7 @@ if (hasFfmpeg) {
 /** Recompute every chunk's CRC, so a mutant is judged by its content. */
 function fixCrcs(b: Uint8Array): Uint8Array {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  for (let pos = 8; pos + 12 <= b.length; ) {
+  for (let pos = 8; pos + 12 <= b.length;) {
     const len = view.getUint32(pos);
     if (pos + 12 + len > b.length) break;
     view.setUint32(pos + 8 + len, crc32(b, pos + 4, pos + 8 + len));
@@ -69,7 +93,8 @@ export function mediaMutant(seed: number): { kind: "frames" | "video"; name: str
   }
   const png = pick(rand, pngs);
   const way = below(rand, 4);
-  const bytes = way === 0 ? hugeHeader(png, rand) : way === 1 ? mutateBytes(png, rand) : fixCrcs(mutateBytes(png, rand));
+  const bytes =
+    way === 0 ? hugeHeader(png, rand) : way === 1 ? mutateBytes(png, rand) : fixCrcs(mutateBytes(png, rand));
   return { kind: "frames", name: "img_00002.png", bytes };
 }
 

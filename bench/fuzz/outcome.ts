@@ -10,6 +10,12 @@ export async function settle(run: () => Outcome | Promise<Outcome>): Promise<Out
   } catch (err) {
     if (err instanceof MdlError) return "refused";
     const e = err as Error;
-    return { crash: `${e?.name ?? "throw"}: ${String(e?.message ?? err).slice(0, 300)} ${(e?.stack ?? "").split("\n").slice(1, 4).map((l) => l.trim()).join(" | ")}` };
+    return {
+      crash: `${e?.name ?? "throw"}: ${String(e?.message ?? err).slice(0, 300)} ${(e?.stack ?? "")
+        .split("\n")
+        .slice(1, 4)
+        .map((l) => l.trim())
+        .join(" | ")}`,
+    };
   }
 }

@@ -13,12 +13,22 @@ import { classGlobal, nestedModules, sharedModules } from "../../test/weights/to
 import { entriesOf, writeZip, type ZipEntry } from "../../test/weights/zip-writer.ts";
 
 const FILES = [
-  "test/fixtures/clip-tiny/openai-jit.pt", "test/fixtures/clip-tiny/openai-jit-fp16.pt", "test/weights/fixtures/ts-linear.pt",
-  "test/weights/fixtures/ts-evil-os-system.pt", "test/weights/fixtures/ts-torch-reduce.pt", "test/weights/fixtures/ts-evil-constants.pt",
+  "test/fixtures/clip-tiny/openai-jit.pt",
+  "test/fixtures/clip-tiny/openai-jit-fp16.pt",
+  "test/weights/fixtures/ts-linear.pt",
+  "test/weights/fixtures/ts-evil-os-system.pt",
+  "test/weights/fixtures/ts-torch-reduce.pt",
+  "test/weights/fixtures/ts-evil-constants.pt",
 ];
 const asTorchWrote = FILES.map((file) => ({ file, entries: entriesOf(readFileSync(file)) }));
-const allDeflated = asTorchWrote.slice(0, 3).map(({ file, entries }) => ({ file: file.replace(/\.pt$/, "-deflated.pt"), entries: entries.map((e) => ({ ...e, deflate: true })) }));
-const bases = [...asTorchWrote, ...allDeflated].map((b) => ({ ...b, bytes: b.file.endsWith("-deflated.pt") ? writeZip(b.entries) : new Uint8Array(readFileSync(b.file)) }));
+const allDeflated = asTorchWrote.slice(0, 3).map(({ file, entries }) => ({
+  file: file.replace(/\.pt$/, "-deflated.pt"),
+  entries: entries.map((e) => ({ ...e, deflate: true })),
+}));
+const bases = [...asTorchWrote, ...allDeflated].map((b) => ({
+  ...b,
+  bytes: b.file.endsWith("-deflated.pt") ? writeZip(b.entries) : new Uint8Array(readFileSync(b.file)),
+}));
 
 /** `size` zero bytes deflated, made once per size. */
 const bombs = new Map<number, { body: Uint8Array; crc: number }>();
@@ -38,12 +48,29 @@ const str = (s: Buffer) => Buffer.concat([Buffer.from([0x58, s.length, 0, 0, 0])
 function hostilePickle(rand: () => number, cls: Uint8Array): Uint8Array {
   const head = Buffer.from([0x80, 2]);
   switch (below(rand, 6)) {
-    case 0: return Buffer.concat([head, Buffer.from(pick(rand, ["cposix\nsystem\n", "cbuiltins\neval\n", "c__builtin__\ngetattr\n", "csubprocess\ncall\n"])), str(touch), Buffer.from([0x85, 0x52, 0x2e])]);
-    case 1: return Buffer.concat([head, Buffer.from(cls), str(touch), Buffer.from([0x85, 0x52, 0x2e])]); // __torch__ class REDUCE
-    case 2: return Buffer.concat([head, Buffer.from(cls), str(touch), Buffer.from([0x85, 0x81, 0x2e])]); // NEWOBJ with an argument
-    case 3: return nestedModules(cls, pick(rand, [2, 999, 1000, 1001, 5000]));
-    case 4: return sharedModules(cls, pick(rand, [2, 10, 20, 40]));
-    default: return Buffer.concat([head, Buffer.from(`c__torch__.${pick(rand, ["os", "a.b", "x y", "..", "1x"])}\n${pick(rand, ["system", "C", ""])}\n`), Buffer.from([0x29, 0x81, 0x2e])]);
+    case 0:
+      return Buffer.concat([
+        head,
+        Buffer.from(
+          pick(rand, ["cposix\nsystem\n", "cbuiltins\neval\n", "c__builtin__\ngetattr\n", "csubprocess\ncall\n"]),
+        ),
+        str(touch),
+        Buffer.from([0x85, 0x52, 0x2e]),
+      ]);
+    case 1:
+      return Buffer.concat([head, Buffer.from(cls), str(touch), Buffer.from([0x85, 0x52, 0x2e])]); // __torch__ class REDUCE
+    case 2:
+      return Buffer.concat([head, Buffer.from(cls), str(touch), Buffer.from([0x85, 0x81, 0x2e])]); // NEWOBJ with an argument
+    case 3:
+      return nestedModules(cls, pick(rand, [2, 999, 1000, 1001, 5000]));
+    case 4:
+      return sharedModules(cls, pick(rand, [2, 10, 20, 40]));
+    default:
+      return Buffer.concat([
+        head,
+        Buffer.from(`c__torch__.${pick(rand, ["os", "a.b", "x y", "..", "1x"])}\n${pick(rand, ["system", "C", ""])}\n`),
+        Buffer.from([0x29, 0x81, 0x2e]),
+      ]);
   }
 }
 
@@ -51,8 +78,14 @@ function hostilePickle(rand: () => number, cls: Uint8Array): Uint8Array {
 function editCode(e: ZipEntry, rand: () => number): ZipEntry {
   const text = Buffer.from(e.data).toString("latin1");
   const edits: [RegExp, string][] = [
-    [/"[^"]*", /, ""], [/\[/, '["ghost", '], [/"/g, ""], [/\n\s*__buffers__[^\n]*/, ""], [/\n\s*__parameters__[^\n]*/, ""],
-    [/__parameters__ = \[/, '__parameters__ = ["training", '], [/class (\w+)\(/, "class Not$1("], [/\]/, ""],
+    [/"[^"]*", /, ""],
+    [/\[/, '["ghost", '],
+    [/"/g, ""],
+    [/\n\s*__buffers__[^\n]*/, ""],
+    [/\n\s*__parameters__[^\n]*/, ""],
+    [/__parameters__ = \[/, '__parameters__ = ["training", '],
+    [/class (\w+)\(/, "class Not$1("],
+    [/\]/, ""],
   ];
   const [from, to] = pick(rand, edits);
   return { ...e, data: Buffer.from(text.replace(from, to), "latin1") };
@@ -65,33 +98,55 @@ export function torchScriptMutant(seed: number): { file: string; bytes: Uint8Arr
   const rezip = (edit: (e: ZipEntry) => ZipEntry) => ({ file, bytes: writeZip(entries.map(edit)) });
   const pkl = entries.find((e) => e.name.endsWith("/data.pkl"))!;
   switch (below(rand, 8)) {
-    case 0: return { file, bytes: mutateBytes(b, rand, 0, b.length, 1 + below(rand, 24)) };
-    case 1: { // the zip directory and end record
+    case 0:
+      return { file, bytes: mutateBytes(b, rand, 0, b.length, 1 + below(rand, 24)) };
+    case 1: {
+      // the zip directory and end record
       const dir = new DataView(b.buffer, b.byteOffset).getUint32(b.length - 22 + 16, true);
       return { file, bytes: mutateBytes(b, rand, Math.min(dir, b.length - 1), b.length) };
     }
-    case 2: { // data.pkl's opcodes, where torch stored it
+    case 2: {
+      // data.pkl's opcodes, where torch stored it
       const at = Buffer.from(b).indexOf(pkl.name) + pkl.name.length;
       return { file, bytes: mutateBytes(b, rand, at, Math.min(b.length, at + pkl.data.length)) };
     }
-    case 3: return { file, bytes: b.subarray(0, below(rand, b.length)) };
-    case 4: { // a bomb in place of one entry that is read
-      const target = pick(rand, entries.filter((e) => /\/(data|constants)\.pkl$|\/code\/.*\.py$/.test(e.name)));
+    case 3:
+      return { file, bytes: b.subarray(0, below(rand, b.length)) };
+    case 4: {
+      // a bomb in place of one entry that is read
+      const target = pick(
+        rand,
+        entries.filter((e) => /\/(data|constants)\.pkl$|\/code\/.*\.py$/.test(e.name)),
+      );
       const size = pick(rand, [1 << 20, 16 << 20, 64 << 20]);
       const deflated = bomb(size);
       const declare = pick(rand, [size, target.data.length, 0, 1, 2 ** 32 - 2, deflated.body.length * 1032]);
       return rezip((e) => (e === target ? { name: e.name, data: new Uint8Array(0), declare, deflated } : e));
     }
-    case 5: { // a deflated entry's declared inflated size
-      const target = pick(rand, entries.filter((e) => e.deflate));
-      const declare = pick(rand, [0, 1, target.data.length - 1, target.data.length + 1, 2 ** 31, 2 ** 32 - 2, below(rand, 1 << 20)]);
+    case 5: {
+      // a deflated entry's declared inflated size
+      const target = pick(
+        rand,
+        entries.filter((e) => e.deflate),
+      );
+      const declare = pick(rand, [
+        0,
+        1,
+        target.data.length - 1,
+        target.data.length + 1,
+        2 ** 31,
+        2 ** 32 - 2,
+        below(rand, 1 << 20),
+      ]);
       return rezip((e) => (e === target ? { ...e, declare } : e));
     }
-    case 6: { // code/'s parameter and buffer lists
+    case 6: {
+      // code/'s parameter and buffer lists
       const code = entries.filter((e) => /\/code\/.*\.py$/.test(e.name));
       const target = pick(rand, code);
       return rezip((e) => (e === target ? editCode(e, rand) : e));
     }
-    default: return rezip((e) => (e === pkl ? { ...e, data: hostilePickle(rand, classGlobal(pkl.data)) } : e));
+    default:
+      return rezip((e) => (e === pkl ? { ...e, data: hostilePickle(rand, classGlobal(pkl.data)) } : e));
   }
 }

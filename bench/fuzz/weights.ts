@@ -16,10 +16,17 @@ import type { Outcome } from "./outcome.ts";
 import { torchScriptMutant } from "./torchscript.ts";
 
 const BASES = [
-  "test/fixtures/clip-tiny/weights.safetensors", "test/fixtures/clip-tiny/weights.pth", "test/fixtures/clip-tiny/weights-legacy.pth",
-  "test/fixtures/clip-tiny/weights-fp16.pth", "test/fixtures/xclip-tiny-e64/checkpoint-official-layout.pth",
-  "test/weights/fixtures/strided.pth", "test/weights/fixtures/strided-zip64.pth", "test/weights/fixtures/legacy-views.pth",
-  "test/fixtures/hostile/evil-legacy.pth", "test/fixtures/hostile/evil-os-system.pth", "test/fixtures/hostile/shape-mismatch.safetensors",
+  "test/fixtures/clip-tiny/weights.safetensors",
+  "test/fixtures/clip-tiny/weights.pth",
+  "test/fixtures/clip-tiny/weights-legacy.pth",
+  "test/fixtures/clip-tiny/weights-fp16.pth",
+  "test/fixtures/xclip-tiny-e64/checkpoint-official-layout.pth",
+  "test/weights/fixtures/strided.pth",
+  "test/weights/fixtures/strided-zip64.pth",
+  "test/weights/fixtures/legacy-views.pth",
+  "test/fixtures/hostile/evil-legacy.pth",
+  "test/fixtures/hostile/evil-os-system.pth",
+  "test/fixtures/hostile/shape-mismatch.safetensors",
 ];
 const bases = BASES.map((f) => ({ file: f, bytes: new Uint8Array(readFileSync(f)) }));
 
@@ -28,15 +35,28 @@ const HUGE = [1e6, 1e12, 2 ** 31, 2 ** 32, 2 ** 53 - 1, 4294967295, 0, 3];
 /** A safetensors header rewritten: one tensor's shape, offsets or dtype changed, the length field kept right. */
 function mutateHeader(bytes: Uint8Array, rand: () => number): Uint8Array {
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, { dtype: string; shape: number[]; data_offsets: number[] }>;
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: number[] }
+  >;
   const names = Object.keys(header).filter((k) => k !== "__metadata__");
   const t = header[pick(rand, names)];
   switch (below(rand, 5)) {
-    case 0: t.shape = Array.from({ length: 1 + below(rand, 4) }, () => pick(rand, HUGE)); break;
-    case 1: t.shape = [1e6, 1e6]; t.data_offsets = [0, 4e12]; break; // 10^12 elements, offsets to match
-    case 2: t.data_offsets = [pick(rand, HUGE), pick(rand, HUGE)]; break;
-    case 3: t.dtype = pick(rand, ["F32", "F16", "I64", "BOOL", "F8_E4M3", "C64", ""]); break;
-    default: (header as Record<string, unknown>)[pick(rand, names)] = pick(rand, [null, [], "x", 7, { dtype: "F32" }]);
+    case 0:
+      t.shape = Array.from({ length: 1 + below(rand, 4) }, () => pick(rand, HUGE));
+      break;
+    case 1:
+      t.shape = [1e6, 1e6];
+      t.data_offsets = [0, 4e12];
+      break; // 10^12 elements, offsets to match
+    case 2:
+      t.data_offsets = [pick(rand, HUGE), pick(rand, HUGE)];
+      break;
+    case 3:
+      t.dtype = pick(rand, ["F32", "F16", "I64", "BOOL", "F8_E4M3", "C64", ""]);
+      break;
+    default:
+      (header as Record<string, unknown>)[pick(rand, names)] = pick(rand, [null, [], "x", 7, { dtype: "F32" }]);
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
   const out = new Uint8Array(8 + json.length + bytes.length - 8 - n);
@@ -57,8 +77,17 @@ function pickleRange(bytes: Uint8Array): [number, number] {
 function hugeDeclared(rand: () => number): Uint8Array {
   const small = { dtype: "f32" as const, shape: [4], data: new Float32Array(4) };
   const size = pick(rand, [[1e6, 1e6], [1e12], [2 ** 40, 1], [65536, 65536, 256]]);
-  const stride = pick(rand, [size.map(() => 0), size.map((_, i) => (i === size.length - 1 ? 1 : 0)), size.map(() => 1)]);
-  const root: Py = { dict: [["model", { ordered: [["w", { tensor: small, view: { size, stride } }]] }], ["epoch", 1]] };
+  const stride = pick(rand, [
+    size.map(() => 0),
+    size.map((_, i) => (i === size.length - 1 ? 1 : 0)),
+    size.map(() => 1),
+  ]);
+  const root: Py = {
+    dict: [
+      ["model", { ordered: [["w", { tensor: small, view: { size, stride } }]] }],
+      ["epoch", 1],
+    ],
+  };
   return rand() < 0.5 ? torchSaveZip(root) : torchSaveLegacy(root);
 }
 
@@ -72,16 +101,25 @@ export function weightsMutant(seed: number): { file: string; bytes: Uint8Array }
   const isSafetensors = base.file.endsWith(".safetensors");
   const isZip = b[0] === 0x50;
   switch (strategy) {
-    case 0: return { file: base.file, bytes: mutateBytes(b, rand) };
+    case 0:
+      return { file: base.file, bytes: mutateBytes(b, rand) };
     case 1: // the structure that describes the data: a safetensors header, a zip's directory, a legacy pickle's head
       if (isSafetensors && rand() < 0.7) return { file: base.file, bytes: mutateHeader(b, rand) };
-      return { file: base.file, bytes: isZip ? mutateBytes(b, rand, Math.max(0, b.length - 4096)) : mutateBytes(b, rand, 0, Math.min(b.length, 65536)) };
-    case 2: { // pickle opcodes
+      return {
+        file: base.file,
+        bytes: isZip
+          ? mutateBytes(b, rand, Math.max(0, b.length - 4096))
+          : mutateBytes(b, rand, 0, Math.min(b.length, 65536)),
+      };
+    case 2: {
+      // pickle opcodes
       const [from, to] = isZip ? pickleRange(b) : [0, Math.min(b.length, 200_000)];
       return { file: base.file, bytes: mutateBytes(b, rand, from, to) };
     }
-    case 3: return { file: base.file, bytes: b.subarray(0, below(rand, b.length)) }; // truncation
-    default: return { file: base.file, bytes: mutateBytes(b, rand, 0, b.length, 8 + below(rand, 24)) }; // many edits
+    case 3:
+      return { file: base.file, bytes: b.subarray(0, below(rand, b.length)) }; // truncation
+    default:
+      return { file: base.file, bytes: mutateBytes(b, rand, 0, b.length, 8 + below(rand, 24)) }; // many edits
   }
 }
 

@@ -18,7 +18,12 @@ export function createEditor(parent: HTMLElement, onChange: (text: string) => vo
     parent,
     state: EditorState.create({
       doc: "",
-      extensions: [basicSetup, mdlHighlight, lintGutter(), EditorView.updateListener.of((u) => u.docChanged && onChange(u.state.doc.toString()))],
+      extensions: [
+        basicSetup,
+        mdlHighlight,
+        lintGutter(),
+        EditorView.updateListener.of((u) => u.docChanged && onChange(u.state.doc.toString())),
+      ],
     }),
   });
   return {

@@ -17,7 +17,8 @@ export function ticks(lo: number, hi: number, n = 4): number[] {
   return Array.from({ length: last - first + 1 }, (_, i) => Number(((first + i) * step).toPrecision(12)));
 }
 
-const tickText = (v: number) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(1) : String(Number(v.toPrecision(4))));
+const tickText = (v: number) =>
+  Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(1) : String(Number(v.toPrecision(4)));
 
 export function drawLoss(svg: HTMLElement, losses: number[], steps: number, title: string): void {
   const ys = ticks(losses.length ? Math.min(...losses) : 0, losses.length ? Math.max(...losses) : 1);
@@ -31,10 +32,20 @@ export function drawLoss(svg: HTMLElement, losses: number[], steps: number, titl
   svg.innerHTML =
     `<text class="title" x="${M.left}" y="15">${title.replace(/[&<>]/g, (c) => `&#${c.charCodeAt(0)};`)}</text>` +
     `<g class="axis x"><line x1="${x0}" y1="${y0}" x2="${x1}" y2="${y0}"/>` +
-    xs.map((s) => `<g class="tick"><line x1="${x(s)}" y1="${y0}" x2="${x(s)}" y2="${y0 + 4}"/><text x="${x(s)}" y="${y0 + 15}" text-anchor="middle">${s}</text></g>`).join("") +
+    xs
+      .map(
+        (s) =>
+          `<g class="tick"><line x1="${x(s)}" y1="${y0}" x2="${x(s)}" y2="${y0 + 4}"/><text x="${x(s)}" y="${y0 + 15}" text-anchor="middle">${s}</text></g>`,
+      )
+      .join("") +
     `<text class="axis-label" x="${(x0 + x1) / 2}" y="${H - 4}" text-anchor="middle">step</text></g>` +
     `<g class="axis y"><line x1="${x0}" y1="${y0}" x2="${x0}" y2="${y1}"/>` +
-    ys.map((v) => `<g class="tick"><line x1="${x0 - 4}" y1="${y(v)}" x2="${x0}" y2="${y(v)}"/><text x="${x0 - 6}" y="${y(v) + 4}" text-anchor="end">${tickText(v)}</text></g>`).join("") +
+    ys
+      .map(
+        (v) =>
+          `<g class="tick"><line x1="${x0 - 4}" y1="${y(v)}" x2="${x0}" y2="${y(v)}"/><text x="${x0 - 6}" y="${y(v) + 4}" text-anchor="end">${tickText(v)}</text></g>`,
+      )
+      .join("") +
     `<text class="axis-label" transform="translate(13 ${(y0 + y1) / 2}) rotate(-90)" text-anchor="middle">loss</text></g>` +
     `<path class="curve" d="${path}"/>`;
 }

@@ -26,7 +26,11 @@ let generation = 0;
 const options = (sel: HTMLSelectElement, values: string[], chosen?: string) => {
   sel.innerHTML = values.map((v) => `<option${v === chosen ? " selected" : ""}>${v}</option>`).join("");
 };
-const checkOptions = (): CheckOptions => ({ entry: current, preset: presetSel.value || undefined, set: parseSets(setInput.value) });
+const checkOptions = (): CheckOptions => ({
+  entry: current,
+  preset: presetSel.value || undefined,
+  set: parseSets(setInput.value),
+});
 
 const editor = createEditor($("editor"), (text) => {
   files[current] = text;
@@ -58,12 +62,20 @@ function show(c: Checked): void {
     li.className = d.severity;
     li.textContent = d.rendered;
     li.dataset.code = d.code;
-    if (d.file === current && d.start !== undefined) li.onclick = () => editor.view.dispatch({ selection: { anchor: d.start! }, scrollIntoView: true });
+    if (d.file === current && d.start !== undefined)
+      li.onclick = () => editor.view.dispatch({ selection: { anchor: d.start! }, scrollIntoView: true });
     diagList.append(li);
   }
   if (!c.diagnostics.length) diagList.innerHTML = `<li class="ok">no problems (${c.ms.toFixed(0)} ms)</li>`;
   const chosen = presetSel.value;
-  if (c.presets.join() !== [...presetSel.options].slice(1).map((o) => o.value).join()) options(presetSel, ["", ...c.presets], chosen);
+  if (
+    c.presets.join() !==
+    [...presetSel.options]
+      .slice(1)
+      .map((o) => o.value)
+      .join()
+  )
+    options(presetSel, ["", ...c.presets], chosen);
   const errors = c.diagnostics.filter((d) => d.severity === "error").length;
   status.textContent = c.ok ? `${c.summary!.model}: checked in ${c.ms.toFixed(0)} ms` : `${errors} error(s)`;
   if (c.summary) renderSummary($("summary"), c.summary);
@@ -87,7 +99,11 @@ function markStale(panel: HTMLElement, stale: boolean, errors: number): void {
 
 async function refreshDiff(): Promise<void> {
   $("diff-out").textContent = "…";
-  $("diff-out").textContent = await ask({ kind: "diff", a: $<HTMLSelectElement>("diff-a").value, b: $<HTMLSelectElement>("diff-b").value });
+  $("diff-out").textContent = await ask({
+    kind: "diff",
+    a: $<HTMLSelectElement>("diff-a").value,
+    b: $<HTMLSelectElement>("diff-b").value,
+  });
 }
 
 function openFile(name: string): void {
@@ -116,6 +132,14 @@ openFile(current);
 performance.mark("mdl-interactive");
 document.body.dataset.ready = "1";
 ask({ kind: "entries" }).then(({ models }) => {
-  options($("diff-a"), models, models.find((e) => e.startsWith("models/xclip.mdl#")));
-  options($("diff-b"), models, models.find((e) => e.includes("xclip-no-prompts")));
+  options(
+    $("diff-a"),
+    models,
+    models.find((e) => e.startsWith("models/xclip.mdl#")),
+  );
+  options(
+    $("diff-b"),
+    models,
+    models.find((e) => e.includes("xclip-no-prompts")),
+  );
 });

@@ -60,7 +60,12 @@ export type Request =
   | { kind: "check"; opts: CheckOptions; dot: boolean }
   | { kind: "entries" }
   | { kind: "diff"; a: string; b: string }
-  | { kind: "ir"; opts: CheckOptions; weights: NonNullable<CompileOptions["weights"]>; inputs: NonNullable<CompileOptions["inputs"]> };
+  | {
+      kind: "ir";
+      opts: CheckOptions;
+      weights: NonNullable<CompileOptions["weights"]>;
+      inputs: NonNullable<CompileOptions["inputs"]>;
+    };
 
 export interface Replies {
   edit: null;

@@ -16,9 +16,13 @@ const fits = (c: Compiled) => !!c.value && !hasErrors(c.diagnostics);
 const firstError = (c: Compiled) => c.diagnostics.find((d) => d.severity === "error")?.message ?? "it does not compile";
 
 /** The compile for running: every header value that fits, the others dropped with the first error each gave. */
-export function compileForCheckpoint(opts: CheckOptions, bindings: Bindings): { compiled: Compiled; config: RunConfig } {
+export function compileForCheckpoint(
+  opts: CheckOptions,
+  bindings: Bindings,
+): { compiled: Compiled; config: RunConfig } {
   const { entry, preset, set = [] } = opts;
-  const attempt = (p: string | undefined, s: [string, string][]) => compileFile(entry, { ...bindings, preset: p, set: s });
+  const attempt = (p: string | undefined, s: [string, string][]) =>
+    compileFile(entry, { ...bindings, preset: p, set: s });
   const all = attempt(preset, set);
   if (fits(all) || (!preset && !set.length)) return { compiled: all, config: { preset, set, dropped: [] } };
   let best = attempt(undefined, []);

@@ -42,11 +42,14 @@ function accept(name: string, bytes: Uint8Array): void {
 
 function describeLoaded(): void {
   const parts = [
-    ckpt ? `checkpoint ${ckpt.file}: ${ckpt.tensors.size} tensors (${ckpt.format})${ckpt.notes.length ? `; ${ckpt.notes.join("; ")}` : ""}` : "no checkpoint",
+    ckpt
+      ? `checkpoint ${ckpt.file}: ${ckpt.tensors.size} tensors (${ckpt.format})${ckpt.notes.length ? `; ${ckpt.notes.join("; ")}` : ""}`
+      : "no checkpoint",
     io ? `inputs ${io.file}: ${[...io.tensors.keys()].filter((k) => k.startsWith("input.")).join(", ")}` : "no inputs",
   ];
   $("loaded").textContent = parts.join(" · ");
-  $<HTMLButtonElement>("run-button").disabled = $<HTMLButtonElement>("train-button").disabled = training || !(ckpt && io);
+  $<HTMLButtonElement>("run-button").disabled = $<HTMLButtonElement>("train-button").disabled =
+    training || !(ckpt && io);
   $<HTMLSelectElement>("backend").disabled = training;
 }
 
@@ -64,8 +67,15 @@ async function loadFiles(list: Iterable<File>): Promise<void> {
  * from the checkpoint's and the inputs' shapes, with the header's preset and --set values that agree with them.
  */
 async function compiled(ctx: Context) {
-  const inputs = new Map([...io!.tensors].filter(([k]) => k.startsWith("input.")).map(([k, t]) => [k.slice("input.".length), t.shape]));
-  const r = await ask({ kind: "ir", opts: ctx.checkOptions(), weights: { file: ckpt!.file, shapes: shapesOf(ckpt!) }, inputs: { file: io!.file, shapes: inputs } });
+  const inputs = new Map(
+    [...io!.tensors].filter(([k]) => k.startsWith("input.")).map(([k, t]) => [k.slice("input.".length), t.shape]),
+  );
+  const r = await ask({
+    kind: "ir",
+    opts: ctx.checkOptions(),
+    weights: { file: ckpt!.file, shapes: shapesOf(ckpt!) },
+    inputs: { file: io!.file, shapes: inputs },
+  });
   showConfig(r.config);
   if (!r.ir) throw new Error(r.errors);
   return r.ir;
@@ -74,10 +84,14 @@ async function compiled(ctx: Context) {
 /** Which of the header's preset and --set values the run uses; the rest comes from the checkpoint. */
 function showConfig(c: RunConfig): void {
   const el = $("run-config");
-  const used = [c.preset && `preset ${c.preset}`, ...c.set.map(([k, v]) => `--set ${k}=${v}`)].filter(Boolean).join(", ");
+  const used = [c.preset && `preset ${c.preset}`, ...c.set.map(([k, v]) => `--set ${k}=${v}`)]
+    .filter(Boolean)
+    .join(", ");
   el.innerHTML =
     `hyperparameters: ${used ? `${esc(used)} from the header, the rest` : "all"} from the checkpoint and inputs` +
-    c.dropped.map((d) => `<br><span class="dropped">not applied: the header's ${esc(d.what)} (${esc(d.why)})</span>`).join("");
+    c.dropped
+      .map((d) => `<br><span class="dropped">not applied: the header's ${esc(d.what)} (${esc(d.why)})</span>`)
+      .join("");
   el.dataset.preset = c.preset ?? "";
   el.dataset.set = c.set.map(([k, v]) => `${k}=${v}`).join(", ");
   el.dataset.dropped = c.dropped.map((d) => d.what).join(", ");
@@ -102,12 +116,22 @@ async function run(ctx: Context): Promise<void> {
     ];
     for (const [name, v] of Object.entries(r.outputs)) {
       const ref = io!.tensors.get(`out.${name}`);
-      const err = ref ? ` · rel err vs ${io!.file} out.${name}: <span class="rel-err">${relError(v.data, toFloat32(ref)).toExponential(2)}</span>` : "";
+      const err = ref
+        ? ` · rel err vs ${io!.file} out.${name}: <span class="rel-err">${relError(v.data, toFloat32(ref)).toExponential(2)}</span>`
+        : "";
       const cols = v.shape.length >= 2 ? v.shape[v.shape.length - 1] : v.data.length;
       const shown = Array.from(v.data.subarray(0, Math.min(v.data.length, 8 * cols)));
       const rows = [];
-      for (let i = 0; i < shown.length; i += cols) rows.push(`<tr>${shown.slice(i, i + cols).map((x) => `<td class="num">${fmt(x)}</td>`).join("")}</tr>`);
-      html.push(`<h4>${name} [${v.shape.join(", ")}]${err}</h4><table class="output" data-output="${name}"${v.data.length <= MAX_EXPORTED ? ` data-values="${JSON.stringify(Array.from(v.data))}"` : ""}>${rows.join("")}</table>`);
+      for (let i = 0; i < shown.length; i += cols)
+        rows.push(
+          `<tr>${shown
+            .slice(i, i + cols)
+            .map((x) => `<td class="num">${fmt(x)}</td>`)
+            .join("")}</tr>`,
+        );
+      html.push(
+        `<h4>${name} [${v.shape.join(", ")}]${err}</h4><table class="output" data-output="${name}"${v.data.length <= MAX_EXPORTED ? ` data-values="${JSON.stringify(Array.from(v.data))}"` : ""}>${rows.join("")}</table>`,
+      );
     }
     out.innerHTML = html.join("");
   } catch (e) {
@@ -149,7 +173,11 @@ export function setupRunPanel(ctx: Context): void {
     input.onchange = () => loadFiles(input.files ?? []);
   }
   $("demo").onclick = async () => {
-    const got = await Promise.all(["weights.safetensors", "io.safetensors"].map(async (f) => [f, new Uint8Array(await (await fetch(`fixtures/${f}`)).arrayBuffer())] as const));
+    const got = await Promise.all(
+      ["weights.safetensors", "io.safetensors"].map(
+        async (f) => [f, new Uint8Array(await (await fetch(`fixtures/${f}`)).arrayBuffer())] as const,
+      ),
+    );
     for (const [f, bytes] of got) accept(`xclip-tiny-e64/${f}`, bytes);
     describeLoaded();
   };

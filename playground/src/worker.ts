@@ -57,7 +57,12 @@ function answer(req: Request): Replies[Request["kind"]] {
       const { entry, ...opts } = req.opts;
       const c = compileFile(entry, opts);
       const ok = !!c.value && !hasErrors(c.diagnostics);
-      const out: Checked = { ok, ms: performance.now() - t0, diagnostics: shown(c.diagnostics, sourceLookup(c)), presets: presetsOf(c) };
+      const out: Checked = {
+        ok,
+        ms: performance.now() - t0,
+        diagnostics: shown(c.diagnostics, sourceLookup(c)),
+        presets: presetsOf(c),
+      };
       if (ok) out.summary = summary(c.value!);
       if (ok && req.dot) out.dot = toDot(c.value!, { depth: 2 });
       return out;
@@ -69,7 +74,15 @@ function answer(req: Request): Replies[Request["kind"]] {
     case "ir": {
       const { compiled: c, config } = compileForCheckpoint(req.opts, { weights: req.weights, inputs: req.inputs });
       const ok = !!c.value && !hasErrors(c.diagnostics);
-      return { ir: ok ? c.value : undefined, errors: ok ? "" : shown(c.diagnostics, sourceLookup(c)).map((d) => d.rendered).join("\n"), config };
+      return {
+        ir: ok ? c.value : undefined,
+        errors: ok
+          ? ""
+          : shown(c.diagnostics, sourceLookup(c))
+              .map((d) => d.rendered)
+              .join("\n"),
+        config,
+      };
     }
   }
 }

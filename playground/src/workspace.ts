@@ -31,7 +31,8 @@ export function modelEntries(): string[] {
 /** Presets of the file's first model, following `extends` to the models it builds on. */
 export function presetsOf(c: Compiled): string[] {
   const byName = new Map<string, ModelDecl>();
-  for (const f of c.program.files.values()) for (const d of f.ast.decls) if (d.kind === "Model") byName.set(d.name.name, d);
+  for (const f of c.program.files.values())
+    for (const d of f.ast.decls) if (d.kind === "Model") byName.set(d.name.name, d);
   const names: string[] = [];
   let m: ModelDecl | undefined = modelsOf(c.program)[0]?.decl as ModelDecl | undefined;
   for (let hops = 0; m && hops < 16; hops++) {

@@ -32,7 +32,9 @@ export function register(program: Command): void {
         failed ||= errors.count > 0;
         if (!flags.quiet) {
           const what = `${errors.configurations} configuration${errors.configurations === 1 ? "" : "s"}`;
-          process.stdout.write(`${file}: ${errors.count ? `${errors.count} error${errors.count === 1 ? "" : "s"}` : "ok"} (${what})\n`);
+          process.stdout.write(
+            `${file}: ${errors.count ? `${errors.count} error${errors.count === 1 ? "" : "s"}` : "ok"} (${what})\n`,
+          );
         }
       }
       return failed ? EXIT_FAILED : EXIT_OK;
@@ -41,14 +43,18 @@ export function register(program: Command): void {
 }
 
 /** Each model of the file (and, with --all-presets, each of its presets) compiled once. */
-function checkFile(file: string, flags: ModelFlags & { allPresets?: boolean }): { count: number; configurations: number } {
+function checkFile(
+  file: string,
+  flags: ModelFlags & { allPresets?: boolean },
+): { count: number; configurations: number } {
   const resolved = resolveProgram(file, fsHost, undefined, compileOptions(flags).limits);
   const models = flags.model ? [flags.model] : modelsOf(resolved.value).map((d) => d.name);
   const errorsIn = (ds: readonly Diagnostic[]) => ds.filter((d) => d.severity === "error").length;
   if (models.length === 0 || hasErrors(resolved.diagnostics)) {
     for (const f of resolved.value.files.values()) rememberSource(f.name, f.text);
     // each block checked on its own, with its hyperparameters as symbols; after a resolve error, those it leaves whole
-    if (!resolved.diagnostics.some((d) => d.code.startsWith("MDL1"))) resolved.diagnostics.push(...checkBlocks(resolved.value, failedDecls(resolved.value, resolved.diagnostics)));
+    if (!resolved.diagnostics.some((d) => d.code.startsWith("MDL1")))
+      resolved.diagnostics.push(...checkBlocks(resolved.value, failedDecls(resolved.value, resolved.diagnostics)));
     printDiagnostics(resolved.diagnostics);
     return { count: errorsIn(resolved.diagnostics), configurations: 0 };
   }
@@ -57,7 +63,8 @@ function checkFile(file: string, flags: ModelFlags & { allPresets?: boolean }): 
     for (const model of models) {
       // presets a model inherits through `extends` are its presets too
       const def = resolved.value.scopes.get(resolved.value.entry)?.get(model);
-      if (def?.decl.kind === "Model") for (const p of modelConfig(resolved.value, def, []).presets.keys()) runs.push({ model, preset: p });
+      if (def?.decl.kind === "Model")
+        for (const p of modelConfig(resolved.value, def, []).presets.keys()) runs.push({ model, preset: p });
     }
   }
   let count = 0;

@@ -29,13 +29,31 @@ export function modelOptions(cmd: Command): Command {
     .option("--model <name>", "which model of the file (default: the first one)")
     .option("--preset <name>", "a named preset of the model, e.g. B/16")
     .option("--set <name=value>", "set a hyperparameter (repeatable)", collect, [])
-    .option("--replace <path=Block(args)>", "replace a sub-module by a block of std or of any file the model imports (repeatable; the path may hold an index or patterns: resblocks.11, resblocks.*, visual.**.attn; the last matching edit wins)", collect, [])
+    .option(
+      "--replace <path=Block(args)>",
+      "replace a sub-module by a block of std or of any file the model imports (repeatable; the path may " +
+        "hold an index or patterns: resblocks.11, resblocks.*, visual.**.attn; the last matching edit wins)",
+      collect,
+      [],
+    )
     .option("--remove <path>", "remove an optional sub-module (repeatable; patterns as for --replace)", collect, [])
-    .option("--max-source-bytes <n>", `refuse source files larger than this (default ${DEFAULT_LIMITS.sourceBytes}, 2 MiB)`)
+    .option(
+      "--max-source-bytes <n>",
+      `refuse source files larger than this (default ${DEFAULT_LIMITS.sourceBytes}, 2 MiB)`,
+    )
     .option("--max-instances <n>", `refuse models with more module instances (default ${DEFAULT_LIMITS.instances})`)
-    .option("--max-nodes <n>", `refuse models whose forward graph has more primitive ops (default ${DEFAULT_LIMITS.nodes})`)
+    .option(
+      "--max-nodes <n>",
+      `refuse models whose forward graph has more primitive ops (default ${DEFAULT_LIMITS.nodes})`,
+    )
     .option("--max-tensor-elements <n>", `refuse tensors with more elements (default 2^31)`)
-    .option("--recompute <path>", "recompute a module's activations in the backward pass, saving memory (repeatable; `*` matches one path segment, `**` any number, e.g. visual.transformer.resblocks.*)", collect, []);
+    .option(
+      "--recompute <path>",
+      "recompute a module's activations in the backward pass, saving memory (repeatable; " +
+        "`*` matches one path segment, `**` any number, e.g. visual.transformer.resblocks.*)",
+      collect,
+      [],
+    );
 }
 
 /** The size limits the flags raise (src/compiler/limits.ts); unset flags keep the defaults. */
@@ -96,7 +114,13 @@ export function valueOrFail(r: Compiled): ModelIR {
  * `inputsFile`), so a 4-frame input sets `frames` when nothing else did. NaN or infinite weights are an
  * error where `refuseNonFinite` (commands whose outputs they would make NaN), a warning elsewhere.
  */
-export function compileOrFail(file: string, flags: ModelFlags, weightsFile?: string, inputsFile?: string, use: { refuseNonFinite?: boolean } = {}): { ir: ModelIR; checkpoint?: Checkpoint } {
+export function compileOrFail(
+  file: string,
+  flags: ModelFlags,
+  weightsFile?: string,
+  inputsFile?: string,
+  use: { refuseNonFinite?: boolean } = {},
+): { ir: ModelIR; checkpoint?: Checkpoint } {
   const checkpoint = weightsFile ? loadCheckpoint(weightsFile) : undefined;
   if (checkpoint) reportNonFinite(checkpoint, !!use.refuseNonFinite);
   const opts = compileOptions(flags, checkpoint);
@@ -123,7 +147,9 @@ export class CompileFailed extends MdlError {
 
 function inputShapes(file: string): Map<string, number[]> | undefined {
   try {
-    return new Map([...shapesOf(loadCheckpoint(file))].filter(([k]) => k.startsWith("input.")).map(([k, v]) => [k.slice(6), v]));
+    return new Map(
+      [...shapesOf(loadCheckpoint(file))].filter(([k]) => k.startsWith("input.")).map(([k, v]) => [k.slice(6), v]),
+    );
   } catch {
     return undefined;
   }

@@ -27,10 +27,15 @@ export function register(program: Command): void {
   const data = program.command("data").description(about.data.text);
   data
     .command("synth")
-    .description("write a synthetic dataset whose classes differ only in temporal order (PNG frame folders, labels.csv, train/val/test lists)")
+    .description(
+      "write a synthetic dataset whose classes differ only in temporal order (PNG frame folders, labels.csv, train/val/test lists)",
+    )
     .requiredOption("--out <dir>", "output folder")
     .option("--videos-per-class <n>", "training videos per class", "20")
-    .option("--eval-per-class <n>", "val and test videos per class (default: a quarter of the training count, at least 2)")
+    .option(
+      "--eval-per-class <n>",
+      "val and test videos per class (default: a quarter of the training count, at least 2)",
+    )
     .option("--frames <n>", "frames per video", "8")
     .option("--size <n>", "frame width and height in pixels", "32")
     .option("--seed <n>", "random seed; the same seed writes byte-identical files", "0")
@@ -44,8 +49,12 @@ export function register(program: Command): void {
           size: parseCount("--size", o.size, 8),
           seed: parseCount("--seed", o.seed, 0),
         });
-        const splits = Object.entries(summary.splits).map(([s, n]) => `${s} ${n * summary.classes.length}`).join(", ");
-        process.stdout.write(`wrote ${o.out}: ${summary.classes.length} classes, videos: ${splits}; ${summary.files} files\n`);
+        const splits = Object.entries(summary.splits)
+          .map(([s, n]) => `${s} ${n * summary.classes.length}`)
+          .join(", ");
+        process.stdout.write(
+          `wrote ${o.out}: ${summary.classes.length} classes, videos: ${splits}; ${summary.files} files\n`,
+        );
       }),
     );
   data
@@ -60,11 +69,20 @@ export function register(program: Command): void {
         for (const s of ds.sources) rememberSource(s.file, s.text);
         const { entries, problems } = await validateDataset(ds);
         if (o.json) {
-          const rows = problems.map((p) => ({ code: p.code, file: p.file, message: p.message, notes: p.notes?.map((n) => n.message) }));
-          process.stdout.write(JSON.stringify({ entries: entries.length, bad: problems.length, problems: rows }, null, 2) + "\n");
+          const rows = problems.map((p) => ({
+            code: p.code,
+            file: p.file,
+            message: p.message,
+            notes: p.notes?.map((n) => n.message),
+          }));
+          process.stdout.write(
+            JSON.stringify({ entries: entries.length, bad: problems.length, problems: rows }, null, 2) + "\n",
+          );
         } else {
           printDiagnostics(problems);
-          process.stdout.write(`${dir} ${o.split}: ${entries.length} good entries, ${problems.length} bad, ${ds.classes.length} classes\n`);
+          process.stdout.write(
+            `${dir} ${o.split}: ${entries.length} good entries, ${problems.length} bad, ${ds.classes.length} classes\n`,
+          );
         }
         return problems.length ? EXIT_FAILED : EXIT_OK;
       }),

@@ -71,7 +71,16 @@ export function demoTable(runs: readonly RunOutcome[], costs: Map<string, { para
 }
 
 /** config.json of one demo run (the shape of `mdl train`'s, runtime/train/run-record.ts): what `mdl runs` reads. */
-function demoConfig(m: { name: string; file: string }, ir: Contender["ir"], seed: number, budget: Budget, cost: { params: number; macs: number }, engineName: string, threads: string | undefined, commit: string | null) {
+function demoConfig(
+  m: { name: string; file: string },
+  ir: Contender["ir"],
+  seed: number,
+  budget: Budget,
+  cost: { params: number; macs: number },
+  engineName: string,
+  threads: string | undefined,
+  commit: string | null,
+) {
   return {
     mdl_version: mdlVersion(),
     git_commit: commit,
@@ -82,7 +91,13 @@ function demoConfig(m: { name: string; file: string }, ir: Contender["ir"], seed
     flags: { ...budget, seed },
     hyperparameters: Object.fromEntries(ir.hyper.map((h) => [h.name, h.value])),
     training: { steps: budget.steps, batch: budget.batch, accum: 1 },
-    environment: { engine: engineName, threads: threads === undefined ? null : Number(threads), cpu: cpus()[0]?.model ?? "unknown", device: null, node: process.version },
+    environment: {
+      engine: engineName,
+      threads: threads === undefined ? null : Number(threads),
+      cpu: cpus()[0]?.model ?? "unknown",
+      device: null,
+      node: process.version,
+    },
     cost,
     columns: DEMO_COLUMNS,
   };
@@ -126,7 +141,10 @@ export function register(program: Command): void {
       reportBad(test, "test", false);
       await startEngine(o);
       const info = { name: engine().name };
-      const contenders: Contender[] = DEMO_MODELS.map((m) => ({ name: m.name, ir: compileOrFail(join(root, m.file), { preset: "tiny" }).ir }));
+      const contenders: Contender[] = DEMO_MODELS.map((m) => ({
+        name: m.name,
+        ir: compileOrFail(join(root, m.file), { preset: "tiny" }).ir,
+      }));
       const costs = new Map(contenders.map((c) => [c.name, costOf(c.ir, train.classes.length)]));
       const data = { classes: train.classes, train: train.entries, test: test.entries };
       const runsDir = join(o.out, "runs");
@@ -134,16 +152,32 @@ export function register(program: Command): void {
       rmSync(runsDir, { recursive: true, force: true });
       const runs: RunOutcome[] = [];
       const commit = gitCommit(join(root, "package.json"));
-      const progress = createTaskProgress("auto", { label: "demo", total: seeds * contenders.length * budget.steps, unit: "steps" });
+      const progress = createTaskProgress("auto", {
+        label: "demo",
+        total: seeds * contenders.length * budget.steps,
+        unit: "steps",
+      });
       for (let seed = 0; seed < seeds; seed++)
         for (const [i, c] of contenders.entries()) {
           const dir = join(runsDir, runFolder(c.name), `seed-${seed}`);
           mkdirSync(dir, { recursive: true });
-          writeFileAtomic(join(dir, CONFIG), JSON.stringify(demoConfig(DEMO_MODELS[i], c.ir, seed, budget, costs.get(c.name)!, info.name, o.threads, commit), null, 1) + "\n");
-          const r = await trainAndTest(c, seed, data, budget, dir, { onStep: () => progress.tick(1, `${c.name} seed ${seed}`) });
+          writeFileAtomic(
+            join(dir, CONFIG),
+            JSON.stringify(
+              demoConfig(DEMO_MODELS[i], c.ir, seed, budget, costs.get(c.name)!, info.name, o.threads, commit),
+              null,
+              1,
+            ) + "\n",
+          );
+          const r = await trainAndTest(c, seed, data, budget, dir, {
+            onStep: () => progress.tick(1, `${c.name} seed ${seed}`),
+          });
           runs.push(r);
           const rec = readRun(dir);
-          progress.log(`${c.name} seed ${seed}: loss ${r.losses.at(-1)!.toFixed(3)}, top-1 ${(100 * r.test.top1).toFixed(1)}%, direction ${(100 * r.directionAccuracy).toFixed(1)}%, ${((rec.wallSeconds ?? NaN) / rec.steps).toFixed(2)} s/step`);
+          progress.log(
+            `${c.name} seed ${seed}: loss ${r.losses.at(-1)!.toFixed(3)}, top-1 ${(100 * r.test.top1).toFixed(1)}%, direction ` +
+              `${(100 * r.directionAccuracy).toFixed(1)}%, ${((rec.wallSeconds ?? NaN) / rec.steps).toFixed(2)} s/step`,
+          );
         }
       progress.stop();
       const wall = (performance.now() - t0) / 1000;
@@ -159,15 +193,33 @@ export function register(program: Command): void {
         smooth: 0.1,
         band: "minmax",
         colors: new Map(DEMO_MODELS.map((m) => [m.name, m.color])),
-        title: () => `training loss (mean of ${seeds} seed${seeds === 1 ? "" : "s"}, smoothed${seeds > 1 ? "; band: min to max over seeds" : ""})`,
+        title: () =>
+          `training loss (mean of ${seeds} seed${seeds === 1 ? "" : "s"}, smoothed${seeds > 1 ? "; band: min to max over seeds" : ""})`,
       });
-      const results = { budget, seeds, videosPerClass: vpc, backend: info.name, wallSeconds: Math.round(wall), costs: Object.fromEntries(costs), runs: runs.map(({ losses, test, ...r }) => ({ ...r, top1: test.top1, perClass: test.perClass, confusion: test.confusion, finalLoss: losses.at(-1) })) };
+      const results = {
+        budget,
+        seeds,
+        videosPerClass: vpc,
+        backend: info.name,
+        wallSeconds: Math.round(wall),
+        costs: Object.fromEntries(costs),
+        runs: runs.map(({ losses, test, ...r }) => ({
+          ...r,
+          top1: test.top1,
+          perClass: test.perClass,
+          confusion: test.confusion,
+          finalLoss: losses.at(-1),
+        })),
+      };
       for (const dir of [o.out, o.docs].filter((d): d is string => !!d)) {
         writeFileAtomic(join(dir, "table.md"), table);
         writeFileAtomic(join(dir, "curves.svg"), svg);
         writeFileAtomic(join(dir, "results.json"), JSON.stringify(results, null, 1) + "\n");
       }
-      process.stdout.write(`\n${table}\n${seeds} seed(s), ${budget.steps} steps of ${budget.batch} videos, ${info.name}; wall time ${Math.round(wall)} s; curves: ${join(o.out, "curves.svg")}\n`);
+      process.stdout.write(
+        `\n${table}\n${seeds} seed(s), ${budget.steps} steps of ${budget.batch} videos, ` +
+          `${info.name}; wall time ${Math.round(wall)} s; curves: ${join(o.out, "curves.svg")}\n`,
+      );
     }),
   );
 }

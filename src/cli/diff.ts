@@ -36,7 +36,11 @@ export function parseModelSpec(text: string): ModelSpec {
 function gitShow(rev: string, path: string): string | undefined {
   const rel = isAbsolute(path) ? relative(process.cwd(), path) : path;
   try {
-    return execFileSync("git", ["show", `${rev}:./${rel.replace(/^\.\//, "")}`], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
+    return execFileSync("git", ["show", `${rev}:./${rel.replace(/^\.\//, "")}`], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      maxBuffer: 64 << 20,
+    });
   } catch {
     return undefined;
   }
@@ -57,7 +61,9 @@ export function compileSpec(spec: ModelSpec, flags: ModelFlags): ModelIR {
     text = t;
   } else text = readText(spec.path);
   const host = spec.rev ? gitHost(spec.rev) : fsHost;
-  return valueOrFail(report(compile(entry, host, { ...compileOptions(flags), model: spec.model ?? flags.model, text })));
+  return valueOrFail(
+    report(compile(entry, host, { ...compileOptions(flags), model: spec.model ?? flags.model, text })),
+  );
 }
 
 interface SideFlags {
@@ -91,8 +97,18 @@ export function register(program: Command): void {
       .option("--b-preset <name>", "preset of B only (overrides --preset)")
       .option("--a-set <name=value>", "set a hyperparameter of A only, after --set (repeatable)", collect, [])
       .option("--b-set <name=value>", "set a hyperparameter of B only, after --set (repeatable)", collect, [])
-      .option("--a-replace <path=Block(args)>", "replace a sub-module of A only, after --replace (repeatable)", collect, [])
-      .option("--b-replace <path=Block(args)>", "replace a sub-module of B only, after --replace (repeatable)", collect, [])
+      .option(
+        "--a-replace <path=Block(args)>",
+        "replace a sub-module of A only, after --replace (repeatable)",
+        collect,
+        [],
+      )
+      .option(
+        "--b-replace <path=Block(args)>",
+        "replace a sub-module of B only, after --replace (repeatable)",
+        collect,
+        [],
+      )
       .option("--a-remove <path>", "remove an optional sub-module of A only (repeatable)", collect, [])
       .option("--b-remove <path>", "remove an optional sub-module of B only (repeatable)", collect, [])
       .option("--dims <S=n,...>", "batch symbols for costs, e.g. B=2,K=400 (default 1 each)")

@@ -45,9 +45,22 @@ export function register(program: Command): void {
         const runtime = await pickRuntime({});
         const { cudaMissing } = await import("../runtime/onnx/session.ts");
         const cuda = runtime.name === "onnx" ? await cudaMissing() : "ONNX Runtime is not available";
-        const inference = { runtime: runtime.name, why: runtime.why, cuda: cuda ? `no: ${cuda}` : "yes (--device cuda)" };
+        const inference = {
+          runtime: runtime.name,
+          why: runtime.why,
+          cuda: cuda ? `no: ${cuda}` : "yes (--device cuda)",
+        };
         const gpu = info.adapter ? { adapter: info.adapter } : await probeWebgpu();
-        const report = { node: process.version, cores: os.cpus().length, inference, backend: info.name, threads: info.threads, tried: info.tried, webgpu: gpu, ffmpeg: ffmpeg ?? null };
+        const report = {
+          node: process.version,
+          cores: os.cpus().length,
+          inference,
+          backend: info.name,
+          threads: info.threads,
+          tried: info.tried,
+          webgpu: gpu,
+          ffmpeg: ffmpeg ?? null,
+        };
         if (opts.json) {
           process.stdout.write(JSON.stringify(report, null, 2) + "\n");
           return;
@@ -55,7 +68,8 @@ export function register(program: Command): void {
         const lines = [
           `node     ${report.node}`,
           `cores    ${report.cores}`,
-          `runtime  ${runtime.name} for inference and training: ${runtime.why}${runtime.name === "onnx" ? " (it trains through the compiled training step)" : ""}`,
+          `runtime  ${runtime.name} for inference and training: ` +
+            `${runtime.why}${runtime.name === "onnx" ? " (it trains through the compiled training step)" : ""}`,
           `  cuda: ${inference.cuda}`,
           `backend  ${info.name} (${info.threads} thread${info.threads === 1 ? "" : "s"})`,
           ...info.tried.filter((t) => !t.ok).map((t) => `  not ${t.name}: ${t.why}`),
@@ -84,6 +98,10 @@ function webgpuLines(gpu: { adapter: AdapterReport } | { unavailable: string }):
     `webgpu   ${describeAdapter(a)}${a.software ? " (used only with --backend webgpu)" : ""}`,
     `  vendor ${a.vendor || "?"}, architecture ${a.architecture || "?"}, device ${a.device || "?"}`,
     `  maxBufferSize ${mb(a.limits.maxBufferSize)}, maxStorageBufferBindingSize ${mb(a.limits.maxStorageBufferBindingSize)}`,
-    ...(a.icdSetByMdl ? [`  Vulkan driver: VK_ICD_FILENAMES=${a.icdSetByMdl} (set by mdl: no driver was configured and no GPU is present)`] : []),
+    ...(a.icdSetByMdl
+      ? [
+          `  Vulkan driver: VK_ICD_FILENAMES=${a.icdSetByMdl} (set by mdl: no driver was configured and no GPU is present)`,
+        ]
+      : []),
   ];
 }

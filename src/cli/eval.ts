@@ -37,17 +37,20 @@ interface EvalCli extends ModelFlags {
 
 export function parseViews(value: string): { clips: number; crops: 1 | 3 } {
   const m = /^(\d+)x([13])$/.exec(value.trim());
-  if (!m || Number(m[1]) < 1) fail("bad_number", "--views", "--views", "CLIPSxCROPS with CROPS 1 or 3, e.g. 1x1 or 4x3", value);
+  if (!m || Number(m[1]) < 1)
+    fail("bad_number", "--views", "--views", "CLIPSxCROPS with CROPS 1 or 3, e.g. 1x1 or 4x3", value);
   return { clips: Number(m[1]), crops: Number(m[2]) as 1 | 3 };
 }
 
 export function formatEval(r: EvalResult, classes: readonly string[]): string {
   const pct = (x: number) => (Number.isNaN(x) ? "  -  " : `${(100 * x).toFixed(1).padStart(5)}%`);
   const width = Math.max(...classes.map((c) => c.length));
-  return [
-    `top-1 ${pct(r.top1)}  top-5 ${pct(r.top5)}  (${r.n} videos)`,
-    ...classes.map((c, k) => `  ${String(k).padStart(2)} ${c.padEnd(width)} ${pct(r.perClass[k])}`),
-  ].join("\n") + "\n";
+  return (
+    [
+      `top-1 ${pct(r.top1)}  top-5 ${pct(r.top5)}  (${r.n} videos)`,
+      ...classes.map((c, k) => `  ${String(k).padStart(2)} ${c.padEnd(width)} ${pct(r.perClass[k])}`),
+    ].join("\n") + "\n"
+  );
 }
 
 export function register(program: Command): void {
@@ -59,7 +62,10 @@ export function register(program: Command): void {
     .requiredOption("--data <dir>", "dataset folder")
     .option("--split <name>", "which list", "val")
     .option("--views <CxK>", "temporal clips x spatial crops (1 or 3)", "1x1")
-    .option("--zero-shot", "classes never trained on, named only by labels.csv; the weights may lack modules the model adds (they start from their initialisers)")
+    .option(
+      "--zero-shot",
+      "classes never trained on, named only by labels.csv; the weights may lack modules the model adds (they start from their initialisers)",
+    )
     .option("--confusion <file.svg>", "also draw the confusion matrix")
     .option("--skip-bad", "leave out unreadable entries instead of stopping")
     .option("--allow-nonfinite", "run even when the weights hold NaN or infinite values (reported as a warning)")
@@ -76,15 +82,31 @@ export function register(program: Command): void {
       const r = await runEval(ir, checkpoint!, data, views, o);
       if (o.confusion) writeFileAtomic(o.confusion, confusionSvg(r.confusion, data.classes));
       if (o.json) {
-        const out = { model: ir.model, weights: o.weights, split: o.split, views: o.views, zeroShot: !!o.zeroShot, classes: data.classes, ...r };
-        process.stdout.write(JSON.stringify(out, (_k, v) => (typeof v === "number" && Number.isNaN(v) ? null : v), 1) + "\n");
+        const out = {
+          model: ir.model,
+          weights: o.weights,
+          split: o.split,
+          views: o.views,
+          zeroShot: !!o.zeroShot,
+          classes: data.classes,
+          ...r,
+        };
+        process.stdout.write(
+          JSON.stringify(out, (_k, v) => (typeof v === "number" && Number.isNaN(v) ? null : v), 1) + "\n",
+        );
       } else process.stdout.write(formatEval(r, data.classes));
     }),
   );
 }
 
 /** Through the zero-shot classifier on the engine --runtime picks: class texts encoded once (or read from the cache), then each video's views. */
-async function runEval(ir: ModelIR, checkpoint: Checkpoint, data: { classes: string[]; entries: readonly EvalEntry[] }, views: { clips: number; crops: 1 | 3 }, o: EvalCli): Promise<EvalResult> {
+async function runEval(
+  ir: ModelIR,
+  checkpoint: Checkpoint,
+  data: { classes: string[]; entries: readonly EvalEntry[] },
+  views: { clips: number; crops: 1 | 3 },
+  o: EvalCli,
+): Promise<EvalResult> {
   const { createClassifier } = await import("../runtime/run/classify.ts");
   const { ClipTokenizer } = await import("../runtime/tokenizer/clip-tokenizer.ts");
   await startEngine(o);
@@ -93,7 +115,11 @@ async function runEval(ir: ModelIR, checkpoint: Checkpoint, data: { classes: str
   const notes = clipNotices();
   // a bar on a TTY; on a pipe a line a minute, so only a long evaluation prints any
   const progress = createTaskProgress("auto", { label: "eval", total: data.entries.length, unit: "videos" });
-  const r = await evaluateViews((v) => c.classify(v), c.visual, data.classes.length, data.entries, { ...views, notice: notes.notice, onEntry: () => progress.tick() });
+  const r = await evaluateViews((v) => c.classify(v), c.visual, data.classes.length, data.entries, {
+    ...views,
+    notice: notes.notice,
+    onEntry: () => progress.tick(),
+  });
   progress.stop();
   notes.flush();
   await c.dispose();

@@ -28,7 +28,11 @@ export function exportTorch(ir: ModelIR, flags: ExportFlags, argv: string[]): vo
   const command = `mdl ${argv.map((a) => (/^[\w./=:@-]+$/.test(a) ? a : JSON.stringify(a))).join(" ")}`;
   const module = basename(flags.out).replace(/\.py$/, "");
   if ((flags.train || flags.labels) && !/^[A-Za-z_]\w*$/.test(module))
-    fail("usage", "-o", `train.py imports the model as a Python module, so its file name must be one (got \`${basename(flags.out)}\`)`);
+    fail(
+      "usage",
+      "-o",
+      `train.py imports the model as a Python module, so its file name must be one (got \`${basename(flags.out)}\`)`,
+    );
   // the class texts are checked before anything is written, so a refused export leaves no half of itself
   const texts = flags.labels ? classTexts(ir, flags.labels) : undefined;
   const written = [flags.out];
@@ -50,7 +54,8 @@ export function exportTorch(ir: ModelIR, flags: ExportFlags, argv: string[]): vo
 function classTexts(ir: ModelIR, labels: string): string {
   const text = ir.graph.inputs.find((p) => p.name === "text");
   const context = text?.type.shape[1];
-  if (typeof context !== "number") fail("usage", "--labels", `${ir.model} has no input \`text\` [K, context] to tokenize class names for`);
+  if (typeof context !== "number")
+    fail("usage", "--labels", `${ir.model} has no input \`text\` [K, context] to tokenize class names for`);
   const classes = readLabels(labels);
   const tokenizer = ClipTokenizer.load();
   assertVocabFits(ir, tokenizer.vocabSize);

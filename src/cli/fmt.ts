@@ -5,7 +5,16 @@
  */
 import type { Command } from "commander";
 import { formatSource } from "../compiler/1-syntax/print.ts";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, expandPaths, printDiagnostics, readText, runCommand, writeFileAtomic } from "./io.ts";
+import {
+  EXIT_FAILED,
+  EXIT_OK,
+  EXIT_USAGE,
+  expandPaths,
+  printDiagnostics,
+  readText,
+  runCommand,
+  writeFileAtomic,
+} from "./io.ts";
 import { about } from "./about.ts";
 
 export function register(program: Command): void {

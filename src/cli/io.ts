@@ -36,7 +36,9 @@ export function reportBad(data: SplitData, split: string, skipBad: boolean): voi
   if (!data.problems.length) return;
   printDiagnostics(data.problems);
   if (!skipBad) fail("bad_entries", data.sources[1]?.file, data.problems.length, split);
-  process.stderr.write(`skipping ${data.problems.length} bad entr${data.problems.length === 1 ? "y" : "ies"}; ${data.entries.length} left\n`);
+  process.stderr.write(
+    `skipping ${data.problems.length} bad entr${data.problems.length === 1 ? "y" : "ies"}; ${data.entries.length} left\n`,
+  );
 }
 
 /** Run a command body; user errors print without a stack trace and exit 2, a bug prints one line and exits 70. */
@@ -67,10 +69,16 @@ export function report(err: unknown): number {
     printDiagnostics([diag("io_failed", err.path, syscallWords(err), ioWhy(err))]);
     return EXIT_USAGE;
   }
-  const message = String((err as Error)?.message ?? err).split("\n")[0].replace(/^mdl internal error: /, "");
+  const message = String((err as Error)?.message ?? err)
+    .split("\n")[0]
+    .replace(/^mdl internal error: /, "");
   const debug = !!process.env.MDL_DEBUG && process.env.MDL_DEBUG !== "0";
-  const hint = debug ? undefined : "this is a bug in mdl, not in what you gave it; MDL_DEBUG=1 prints the stack for a report";
-  printDiagnostics([withHint(diag("internal_error", undefined, message.length > 300 ? message.slice(0, 300) + "..." : message), hint)]);
+  const hint = debug
+    ? undefined
+    : "this is a bug in mdl, not in what you gave it; MDL_DEBUG=1 prints the stack for a report";
+  printDiagnostics([
+    withHint(diag("internal_error", undefined, message.length > 300 ? message.slice(0, 300) + "..." : message), hint),
+  ]);
   if (debug) process.stderr.write(String((err as Error)?.stack ?? err) + "\n");
   return EXIT_INTERNAL;
 }
@@ -97,7 +105,8 @@ export function handleFatalErrors(): void {
  * A write's callback runs after every earlier write, so an empty write marks the end.
  */
 export async function exitFlushed(code: number): Promise<never> {
-  const flushed = (s: NodeJS.WriteStream) => new Promise<void>((done) => (s.destroyed ? done() : s.write("", () => done())));
+  const flushed = (s: NodeJS.WriteStream) =>
+    new Promise<void>((done) => (s.destroyed ? done() : s.write("", () => done())));
   await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   process.exit(code);
 }
@@ -113,7 +122,12 @@ export function quietOnClosedPipe(): void {
       if (err.code === "EPIPE") process.exit(EXIT_OK);
       if (dying) return;
       dying = true;
-      if (s === process.stdout) process.stderr.write(renderDiagnostic(diag("stdout_unwritable", undefined, isSystemError(err) ? ioWhy(err) : String((err as Error).message))) + "\n");
+      if (s === process.stdout)
+        process.stderr.write(
+          renderDiagnostic(
+            diag("stdout_unwritable", undefined, isSystemError(err) ? ioWhy(err) : String((err as Error).message)),
+          ) + "\n",
+        );
       runExitHooks();
       // stderr failing leaves no way to say so: the exit code is the message
       process.exit(EXIT_USAGE);
@@ -126,10 +140,15 @@ export function readText(path: string): string {
     rememberSource(path, text);
     return text;
   } catch (err) {
-    throw new MdlError(diag("file_unreadable", path, (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String((err as Error).message)));
+    throw new MdlError(
+      diag(
+        "file_unreadable",
+        path,
+        (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String((err as Error).message),
+      ),
+    );
   }
 }
-
 
 /** Parse repeated `--set k=v` options. */
 export function parseAssignments(items: readonly string[] | undefined): [string, string][] {
@@ -152,7 +171,9 @@ export function expandPaths(path: string): string[] {
   }
   if (!isDir) return [path];
   const out: string[] = [];
-  const entries = readdirSync(path, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const entries = readdirSync(path, { withFileTypes: true }).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
   for (const e of entries) {
     const child = join(path, e.name);
     if (e.isDirectory() && !e.name.startsWith(".") && e.name !== "node_modules") out.push(...expandPaths(child));

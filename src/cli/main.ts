@@ -24,7 +24,9 @@ if (wanted !== undefined && Object.hasOwn(commands, wanted)) {
   (await commands[wanted as CommandName]()).register(program);
 } else {
   for (const [name, { text }] of Object.entries(about)) program.command(name).description(text);
-  program.configureHelp({ subcommandTerm: (cmd) => `${cmd.name()} ${about[cmd.name() as CommandName]?.args ?? ""}`.trim() });
+  program.configureHelp({
+    subcommandTerm: (cmd) => `${cmd.name()} ${about[cmd.name() as CommandName]?.args ?? ""}`.trim(),
+  });
 }
 try {
   await program.parseAsync(process.argv);

@@ -14,13 +14,15 @@ export function parseCount(option: string, value: string, min: number): number {
 
 export function parsePositive(option: string, value: string): number {
   const x = Number(value);
-  if (value.trim() === "" || !Number.isFinite(x) || x <= 0) fail("bad_number", option, option, "a positive number", value);
+  if (value.trim() === "" || !Number.isFinite(x) || x <= 0)
+    fail("bad_number", option, option, "a positive number", value);
   return x;
 }
 
 export function parseFraction(option: string, value: string): number {
   const x = Number(value);
-  if (value.trim() === "" || !Number.isFinite(x) || x < 0 || x >= 1) fail("bad_number", option, option, "a number in [0, 1)", value);
+  if (value.trim() === "" || !Number.isFinite(x) || x < 0 || x >= 1)
+    fail("bad_number", option, option, "a number in [0, 1)", value);
   return x;
 }
 
@@ -28,13 +30,19 @@ export function parseFraction(option: string, value: string): number {
 export function backendOptions(cmd: Command): Command {
   return cmd
     .option("--backend <name>", `tfjs backend (${BACKENDS.join(", ")}; default: the fastest installed)`)
-    .option("--threads <n>", "wasm threads (default: all cores; 1 when the load average is at or above the core count)");
+    .option(
+      "--threads <n>",
+      "wasm threads (default: all cores; 1 when the load average is at or above the core count)",
+    );
 }
 
 export function startBackend(flags: { backend?: string; threads?: string }) {
   if (flags.backend !== undefined && !BACKENDS.includes(flags.backend as BackendName))
     fail("usage", undefined, `--backend must be one of ${BACKENDS.join(", ")}, got \`${flags.backend}\``);
-  return initBackend({ backend: flags.backend as BackendName | undefined, threads: flags.threads === undefined ? undefined : parseCount("--threads", flags.threads, 1) });
+  return initBackend({
+    backend: flags.backend as BackendName | undefined,
+    threads: flags.threads === undefined ? undefined : parseCount("--threads", flags.threads, 1),
+  });
 }
 
 // --- the inference runtime (ONNX Runtime or tfjs) ---
@@ -60,7 +68,10 @@ export interface RuntimeChoice {
 /** --runtime and --device, for the commands that only run inference (predict, classify, eval). */
 export function runtimeOptions(cmd: Command): Command {
   return cmd
-    .option("--runtime <name>", `engine (${RUNTIMES.join(", ")}; default: the fastest available, see \`mdl env\`; onnx trains through the compiled training step)`)
+    .option(
+      "--runtime <name>",
+      `engine (${RUNTIMES.join(", ")}; default: the fastest available, see \`mdl env\`; onnx trains through the compiled training step)`,
+    )
     .option("--device <name>", `device of the onnx runtime (${DEVICES.join(", ")}; default cpu)`);
 }
 
@@ -77,14 +88,23 @@ export async function pickRuntime(flags: RuntimeFlags): Promise<RuntimeChoice> {
   const threads = flags.threads === undefined ? undefined : parseCount("--threads", flags.threads, 1);
   const { ortMissing } = await import("../runtime/onnx/session.ts");
   if (flags.runtime === "tfjs" || (flags.runtime === undefined && flags.backend !== undefined)) {
-    if (flags.device === "cuda") fail("usage", undefined, "--device cuda needs --runtime onnx (tfjs picks its device with --backend)");
+    if (flags.device === "cuda")
+      fail("usage", undefined, "--device cuda needs --runtime onnx (tfjs picks its device with --backend)");
     return { name: "tfjs", device, threads, why: flags.runtime ? "--runtime tfjs" : `--backend ${flags.backend}` };
   }
-  if (flags.backend !== undefined) fail("usage", undefined, "--backend chooses a tfjs backend; it does not apply to --runtime onnx");
+  if (flags.backend !== undefined)
+    fail("usage", undefined, "--backend chooses a tfjs backend; it does not apply to --runtime onnx");
   const missing = await ortMissing();
   if (flags.runtime === "onnx" && missing) fail("backend_unavailable", undefined, "onnx", missing);
   if (missing) return { name: "tfjs", device, threads, why: `ONNX Runtime is not available (${missing})` };
-  return { name: "onnx", device, threads, why: flags.runtime ? "--runtime onnx" : "the fastest available: onnxruntime-node loads (CPU kernels ship in the package)" };
+  return {
+    name: "onnx",
+    device,
+    threads,
+    why: flags.runtime
+      ? "--runtime onnx"
+      : "the fastest available: onnxruntime-node loads (CPU kernels ship in the package)",
+  };
 }
 
 /**

@@ -29,7 +29,10 @@ export function register(program: Command): void {
     .description(about.predict.text)
     .argument("<model>", "the .mdl file")
     .option("--weights <file>", "checkpoint (safetensors, .pth, .bin); binds free hyperparameters from its shapes")
-    .requiredOption("--inputs <file>", "safetensors file with a tensor input.<name> per model input; free hyperparameters bind from their shapes too")
+    .requiredOption(
+      "--inputs <file>",
+      "safetensors file with a tensor input.<name> per model input; free hyperparameters bind from their shapes too",
+    )
     .requiredOption("--out <file>", "safetensors file to write (out.<name> per model output)")
     .option("--strict", "fail unless the checkpoint provides exactly the model's parameters")
     .option("--allow-nonfinite", "run even when the weights hold NaN or infinite values (reported as a warning)")
@@ -37,7 +40,9 @@ export function register(program: Command): void {
   runtimeOptions(backendOptions(modelOptions(cmd))).action((model: string, flags: PredictFlags) =>
     runCommand(async () => {
       const seed = flags.seed === undefined ? 0 : parseCount("--seed", flags.seed, 0);
-      const { ir, checkpoint } = compileOrFail(model, flags, flags.weights, flags.inputs, { refuseNonFinite: !flags.allowNonfinite });
+      const { ir, checkpoint } = compileOrFail(model, flags, flags.weights, flags.inputs, {
+        refuseNonFinite: !flags.allowNonfinite,
+      });
       const { disposeAll, readModelInputs, writeOutputs } = await import("../runtime/run/io-tensors.ts");
       const { createRunner } = await import("../runtime/run/runner.ts");
       await startEngine(flags);

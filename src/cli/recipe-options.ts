@@ -28,11 +28,25 @@ const FLAGS: { key: keyof AugmentRecipe; flag: keyof RecipeFlags; name: string; 
 export function recipeOptions(cmd: Command): Command {
   const x = XCLIP_RECIPE;
   return cmd
-    .option("--recipe <name>", `the official recipe's augmentations, all on: \`xclip\` (mixup ${x.mixup}, cutmix ${x.cutmix}, switch ${x.switchProb}, colour jitter ${x.colorJitter}, grayscale ${x.grayscale}); the flags below, given with it, win`)
+    .option(
+      "--recipe <name>",
+      `the official recipe's augmentations, all on: \`xclip\` (mixup ${x.mixup}, cutmix ${x.cutmix}, switch ` +
+        `${x.switchProb}, colour jitter ${x.colorJitter}, grayscale ${x.grayscale}); the flags below, given with it, win`,
+    )
     .option("--mixup <alpha>", "mixup over the batch, lambda ~ Beta(alpha, alpha) (default 0: off)")
-    .option("--cutmix <alpha>", "cutmix over the batch, lambda ~ Beta(alpha, alpha), one box for every frame (default 0: off)")
-    .option("--mix-switch-prob <p>", `with both mixup and cutmix: the probability of cutmix for a batch (default ${NO_AUGMENT.switchProb})`)
-    .option("--color-jitter <p>", "probability that a video is colour-jittered (brightness 0.4, contrast 0.4, saturation 0.2, hue 0.1, drawn per frame as the official code does; default 0)")
+    .option(
+      "--cutmix <alpha>",
+      "cutmix over the batch, lambda ~ Beta(alpha, alpha), one box for every frame (default 0: off)",
+    )
+    .option(
+      "--mix-switch-prob <p>",
+      `with both mixup and cutmix: the probability of cutmix for a batch (default ${NO_AUGMENT.switchProb})`,
+    )
+    .option(
+      "--color-jitter <p>",
+      "probability that a video is colour-jittered (brightness 0.4, contrast 0.4, " +
+        "saturation 0.2, hue 0.1, drawn per frame as the official code does; default 0)",
+    )
     .option("--grayscale <p>", "probability that a video is turned grayscale, every frame (default 0)");
 }
 
@@ -48,7 +62,8 @@ export function parseRecipe(o: RecipeFlags): AugmentRecipe {
   let base = NO_AUGMENT;
   if (o.recipe !== undefined) {
     base = RECIPES[o.recipe];
-    if (!base) fail("usage", "--recipe", `--recipe must be one of ${Object.keys(RECIPES).join(", ")}, got \`${o.recipe}\``);
+    if (!base)
+      fail("usage", "--recipe", `--recipe must be one of ${Object.keys(RECIPES).join(", ")}, got \`${o.recipe}\``);
   }
   const out = { ...base };
   for (const f of FLAGS) if (o[f.flag] !== undefined) out[f.key] = parseValue(f.name, o[f.flag]!, f.kind);
@@ -60,5 +75,8 @@ export const recipeMixes = (o: RecipeFlags): boolean => mixes(parseRecipe(o));
 
 /** The recipe flags the user gave. */
 export function givenRecipeFlags(o: RecipeFlags): string[] {
-  return [...(o.recipe !== undefined ? ["--recipe"] : []), ...FLAGS.filter((f) => o[f.flag] !== undefined).map((f) => f.name)];
+  return [
+    ...(o.recipe !== undefined ? ["--recipe"] : []),
+    ...FLAGS.filter((f) => o[f.flag] !== undefined).map((f) => f.name),
+  ];
 }

@@ -71,12 +71,26 @@ export function runConfig(f: RunFacts): RunConfig {
     mdl_version: mdlVersion(),
     git_commit: gitCommit(f.file),
     started_at: new Date().toISOString(),
-    model: { file: f.file, name: f.ir.model, preset: f.flags.preset ?? null, set: f.flags.set ?? [], replace: f.flags.replace ?? [], remove: f.flags.remove ?? [] },
+    model: {
+      file: f.file,
+      name: f.ir.model,
+      preset: f.flags.preset ?? null,
+      set: f.flags.set ?? [],
+      replace: f.flags.replace ?? [],
+      remove: f.flags.remove ?? [],
+    },
     variant: f.models > 1 ? `${base}.${f.ir.model}` : base,
     seed: f.seed,
     flags: f.trainFlags,
     hyperparameters: Object.fromEntries(f.ir.hyper.map((h) => [h.name, h.value])),
-    training: { trainable: f.summary.trainable, frozen: f.summary.frozen, lr_groups: f.summary.lrGroups, steps: f.steps, batch: f.batch, accum: f.accum },
+    training: {
+      trainable: f.summary.trainable,
+      frozen: f.summary.frozen,
+      lr_groups: f.summary.lrGroups,
+      steps: f.steps,
+      batch: f.batch,
+      accum: f.accum,
+    },
     environment: {
       engine: engine().name,
       // ONNX Runtime's default is one intra-op thread per core
@@ -91,7 +105,9 @@ export function runConfig(f: RunFacts): RunConfig {
 /** The block printed before training: what a researcher checks before leaving a run alone. */
 export function startBlock(c: RunConfig, why: string, extra: string[]): string {
   const t = c.training;
-  const lr = t.lr_groups.map((g) => `${g.lr} for ${formatCount(g.params)} (${g.pattern === "rest" ? "the rest" : g.pattern})`).join("; ");
+  const lr = t.lr_groups
+    .map((g) => `${g.lr} for ${formatCount(g.params)} (${g.pattern === "rest" ? "the rest" : g.pattern})`)
+    .join("; ");
   const lines = [
     `  engine   ${c.environment.engine}, ${c.environment.threads} thread${c.environment.threads === 1 ? "" : "s"}: ${why}`,
     `  params   ${formatCount(t.trainable)} trainable, ${formatCount(t.frozen)} frozen`,
@@ -121,8 +137,15 @@ const METRICS = ["top1", "top5", "loss"];
 
 export function runFolderOptions(cmd: Command): Command {
   return cmd
-    .option("--eval-every <n>", "evaluate on the validation split (DATA/val.txt) every N optimizer steps and at the end: `{ step, eval }` lines in metrics.jsonl, and RUN/best/")
-    .option("--best-metric <name>", `what RUN/best/ keeps the best of: ${METRICS.join(", ")} (loss: lower is better; the others higher)`, "top1")
+    .option(
+      "--eval-every <n>",
+      "evaluate on the validation split (DATA/val.txt) every N optimizer steps and at the end: `{ step, eval }` lines in metrics.jsonl, and RUN/best/",
+    )
+    .option(
+      "--best-metric <name>",
+      `what RUN/best/ keeps the best of: ${METRICS.join(", ")} (loss: lower is better; the others higher)`,
+      "top1",
+    )
     .option("--keep <n>", "how many of the newest ckpt-<step>/ folders to keep (best/ is never removed)", "2")
     .option("--overwrite", "start afresh in a run folder that already holds a run, replacing it");
 }
@@ -138,7 +161,8 @@ export interface RunFolder {
 
 /** The flags checked and the validation split read, before any training work. */
 export async function parseRunFolder(o: RunFolderCli): Promise<RunFolder> {
-  if (o.overwrite && (o.resume || o.resumeFrom)) fail("usage", "--overwrite", "--overwrite starts afresh; it cannot be given with --resume or --resume-from");
+  if (o.overwrite && (o.resume || o.resumeFrom))
+    fail("usage", "--overwrite", "--overwrite starts afresh; it cannot be given with --resume or --resume-from");
   const keep = parseCount("--keep", o.keep, 1);
   const evalEvery = o.evalEvery === undefined ? undefined : parseCount("--eval-every", o.evalEvery, 1);
   if (!METRICS.includes(o.bestMetric)) fail("best_metric_unknown", "--best-metric", o.bestMetric, METRICS.join(", "));

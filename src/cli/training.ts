@@ -7,11 +7,18 @@ import type { Command } from "commander";
 import { fail } from "../compiler/diagnostics/diagnostic.ts";
 import type { ModelIR } from "../compiler/0-core/schema.ts";
 import { buildTrainStep, type StepSettings } from "../compiler/5-train/step.ts";
-import { DEFAULT_SMOOTHING, DEFAULT_WEIGHT_DECAY, stepSettings, type TrainingChoices } from "../runtime/session/step-settings.ts";
+import {
+  DEFAULT_SMOOTHING,
+  DEFAULT_WEIGHT_DECAY,
+  stepSettings,
+  type TrainingChoices,
+} from "../runtime/session/step-settings.ts";
 import { parseLrGroup } from "../runtime/session/select.ts";
 import { collect } from "./io.ts";
 import { parseCount, parseFraction } from "./options.ts";
 import { givenRecipeFlags, recipeMixes, recipeOptions, type RecipeFlags } from "./recipe-options.ts";
+
+const SUMS_SO_FAR = "inputs grad.<path> are the gradient sums so far (zeros at the first micro-batch)";
 
 export interface TrainingFlags extends RecipeFlags {
   freeze?: string[];
@@ -23,13 +30,23 @@ export interface TrainingFlags extends RecipeFlags {
 }
 
 /** The flags as parsed; defaults filled in (X-CLIP's: decay 0.001, smoothing 0.1, no accumulation). */
-export type Training = Required<Pick<TrainingChoices, "freeze" | "trainOnly" | "lrGroups" | "weightDecay" | "smoothing" | "accum" | "mix">>;
+export type Training = Required<
+  Pick<TrainingChoices, "freeze" | "trainOnly" | "lrGroups" | "weightDecay" | "smoothing" | "accum" | "mix">
+>;
 
 export function trainingOptions(cmd: Command): Command {
   recipeOptions(cmd)
     .option("--accum <n>", "micro-batches per optimizer step (gradient accumulation; default 1)")
-    .option("--weight-decay <x>", `AdamW weight decay (none on embeddings, norms, biases; default ${DEFAULT_WEIGHT_DECAY})`)
-    .option("--lr-group <pattern=scale>", "train what the path pattern selects at scale x the base rate, after the model's own groups, e.g. 'mit.**=10' or '**=1' (repeatable)", collect, [])
+    .option(
+      "--weight-decay <x>",
+      `AdamW weight decay (none on embeddings, norms, biases; default ${DEFAULT_WEIGHT_DECAY})`,
+    )
+    .option(
+      "--lr-group <pattern=scale>",
+      "train what the path pattern selects at scale x the base rate, after the model's own groups, e.g. 'mit.**=10' or '**=1' (repeatable)",
+      collect,
+      [],
+    )
     .option("--smoothing <f>", `label smoothing (default ${DEFAULT_SMOOTHING})`);
   return selectionOptions(cmd);
 }
@@ -37,8 +54,19 @@ export function trainingOptions(cmd: Command): Command {
 /** --freeze and --train-only, also taken by `mdl summary` to show what trains and what that costs. */
 export function selectionOptions(cmd: Command): Command {
   return cmd
-    .option("--freeze <pattern>", "keep the parameters under a path fixed: a module (encode_text, as the official recipe does), a key, or a pattern where * is one segment and ** any number ('visual.**', 'visual.transformer.resblocks.*.attn') (repeatable)", collect, [])
-    .option("--train-only <pattern>", "train only the parameters these path patterns select, everything else frozen (repeatable)", collect, []);
+    .option(
+      "--freeze <pattern>",
+      "keep the parameters under a path fixed: a module (encode_text, as the official recipe does), a key, or a pattern " +
+        "where * is one segment and ** any number ('visual.**', 'visual.transformer.resblocks.*.attn') (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      "--train-only <pattern>",
+      "train only the parameters these path patterns select, everything else frozen (repeatable)",
+      collect,
+      [],
+    );
 }
 
 /** The numbers and groups as given; patterns are checked against the model later (`stepSettings`, `frozenParams`). */
@@ -79,7 +107,8 @@ export interface StepFlags extends TrainingFlags {
 export function phaseOption(cmd: Command): Command {
   return cmd.option(
     "--phase <name>",
-    "with --accum > 1: `update` (the last micro-batch: adds its gradients to the sums, averages, steps AdamW; the default) or `accumulate` (the other micro-batches: adds to the sums)",
+    "with --accum > 1: `update` (the last micro-batch: adds its gradients to the sums, averages, " +
+      "steps AdamW; the default) or `accumulate` (the other micro-batches: adds to the sums)",
   );
 }
 
@@ -94,7 +123,12 @@ export function parseStep(o: StepFlags): StepChoices {
   if (o.phase !== undefined && o.phase !== "update" && o.phase !== "accumulate")
     fail("usage", undefined, `--phase must be one of update, accumulate, got \`${o.phase}\``);
   const phase = (o.phase ?? "update") as Phase;
-  if (phase === "accumulate" && training.accum < 2) fail("usage", undefined, "--phase accumulate needs --accum 2 or more (with one micro-batch per step, `update` is the whole step)");
+  if (phase === "accumulate" && training.accum < 2)
+    fail(
+      "usage",
+      undefined,
+      "--phase accumulate needs --accum 2 or more (with one micro-batch per step, `update` is the whole step)",
+    );
   return { training, phase };
 }
 
@@ -124,10 +158,16 @@ export function describeStep({ step, settings, phase }: TrainStep, total: number
   const groups = settings.groups.map((g) => `${g.paths.length} at lr x${g.lrScale}, decay ${g.weightDecay}`).join("; ");
   const accum = settings.accum ?? 1;
   const lines = [
-    `# ${step.model}: the ${phase} phase${accum > 1 ? ` of ${accum} micro-batches per update; inputs grad.<path> are the gradient sums so far (zeros at the first micro-batch)` : ""}`,
-    `# trains ${trained} of ${total} parameters (${groups}); ${settings.frozen.size} frozen; label smoothing ${settings.smoothing}${settings.mix ? " of targets mixed by mix_lambda (mixup, cutmix)" : ""}; AdamW betas ${settings.adam.beta1}, ${settings.adam.beta2}, eps ${settings.adam.eps}`,
+    `# ${step.model}: the ${phase} phase${accum > 1 ? ` of ${accum} micro-batches per update; ${SUMS_SO_FAR}` : ""}`,
+    `# trains ${trained} of ${total} parameters (${groups}); ${settings.frozen.size} frozen; label smoothing ` +
+      `${settings.smoothing}${settings.mix ? " of targets mixed by mix_lambda (mixup, cutmix)" : ""}; ` +
+      `AdamW betas ${settings.adam.beta1}, ${settings.adam.beta2}, eps ${settings.adam.eps}`,
   ];
   if (accum > 1)
-    lines.push(phase === "update" ? "# there is also an `accumulate` program for the other micro-batches: --phase accumulate" : "# the last micro-batch runs the `update` program: --phase update");
+    lines.push(
+      phase === "update"
+        ? "# there is also an `accumulate` program for the other micro-batches: --phase accumulate"
+        : "# the last micro-batch runs the `update` program: --phase update",
+    );
   return lines;
 }

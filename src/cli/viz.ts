@@ -25,9 +25,11 @@ export function register(program: Command): void {
   ).action((file: string, flags: VizFlags) =>
     runCommand(async () => {
       const depth = Number(flags.depth);
-      if (!Number.isInteger(depth) || depth < 0) fail("usage", undefined, `--depth must be a whole number >= 0, got \`${flags.depth}\``);
+      if (!Number.isInteger(depth) || depth < 0)
+        fail("usage", undefined, `--depth must be a whole number >= 0, got \`${flags.depth}\``);
       const format = flags.format ?? (flags.output?.endsWith(".dot") || flags.output?.endsWith(".gv") ? "dot" : "svg");
-      if (format !== "svg" && format !== "dot") fail("usage", undefined, `--format must be svg or dot, got \`${format}\``);
+      if (format !== "svg" && format !== "dot")
+        fail("usage", undefined, `--format must be svg or dot, got \`${format}\``);
       const { ir } = compileOrFail(file, flags);
       const dot = toDot(ir, { depth });
       const text = format === "dot" ? dot : await renderSvg(dot);

@@ -28,17 +28,43 @@ export function register(program: Command): void {
       runCommand(() => {
         const ckpt = loadCheckpoint(file);
         reportNonFinite(ckpt, false);
-        const rows = [...ckpt.tensors].map(([name, t]) => ({ name, dtype: ckpt.sourceDtypes.get(name)!, shape: t.shape }));
+        const rows = [...ckpt.tensors].map(([name, t]) => ({
+          name,
+          dtype: ckpt.sourceDtypes.get(name)!,
+          shape: t.shape,
+        }));
         const parameters = rows.reduce((n, r) => n + numel(r.shape), 0);
         const dtypes: Record<string, number> = {};
         for (const r of rows) dtypes[r.dtype] = (dtypes[r.dtype] ?? 0) + 1;
         const model = identify(ckpt);
         if (opts.json) {
-          const extra = { ...(ckpt.metadata ? { metadata: ckpt.metadata } : {}), ...(ckpt.shards ? { shards: ckpt.shards } : {}) };
-          process.stdout.write(JSON.stringify({ file, format: ckpt.format, ...extra, layout: ckpt.layout, model, dtypes, parameters, notes: ckpt.notes, tensors: rows }, null, 2) + "\n");
+          const extra = {
+            ...(ckpt.metadata ? { metadata: ckpt.metadata } : {}),
+            ...(ckpt.shards ? { shards: ckpt.shards } : {}),
+          };
+          process.stdout.write(
+            JSON.stringify(
+              {
+                file,
+                format: ckpt.format,
+                ...extra,
+                layout: ckpt.layout,
+                model,
+                dtypes,
+                parameters,
+                notes: ckpt.notes,
+                tensors: rows,
+              },
+              null,
+              2,
+            ) + "\n",
+          );
           return;
         }
-        const mix = Object.entries(dtypes).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([d, n]) => `${d} ×${n}`).join(", ");
+        const mix = Object.entries(dtypes)
+          .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+          .map(([d, n]) => `${d} ×${n}`)
+          .join(", ");
         const width = Math.max(4, ...rows.map((r) => r.name.length));
         const lines = [
           `${file}: ${formatName(ckpt)}, ${rows.length} tensors (${mix || "none"}), ${parameters.toLocaleString("en-US")} parameters`,

@@ -65,7 +65,12 @@ export interface Compiled {
 }
 
 /** Phases 1-2 only: syntax, imports and names. Enough for a file of blocks without a model. */
-export function resolveProgram(entry: string, host: Host, text?: string, limits: Partial<Limits> = {}): { value: Program; diagnostics: Diagnostic[] } {
+export function resolveProgram(
+  entry: string,
+  host: Host,
+  text?: string,
+  limits: Partial<Limits> = {},
+): { value: Program; diagnostics: Diagnostic[] } {
   const { value, diagnostics } = resolveImports(entry, host, text, limits.sourceBytes ?? DEFAULT_LIMITS.sourceBytes);
   // After a syntax error the tree has holes (a dropped import, a lost token); checking it would
   // report names and statements that are fine in the text, so stop with the syntax errors.
@@ -99,15 +104,19 @@ export function compile(entry: string, host: Host, opts: CompileOptions = {}): C
   } catch (e) {
     if (!(e instanceof LimitReached)) throw e;
     // a hyperparameter from the command line is the likely cause of an oversized model: show it
-    diagnostics.push(cli.sets.reduce((d, s) => withNote(d, `\`${s.name}\` is set on the command line`, s.value.span), e.diagnostic));
+    diagnostics.push(
+      cli.sets.reduce((d, s) => withNote(d, `\`${s.name}\` is set on the command line`, s.value.span), e.diagnostic),
+    );
     return { diagnostics, program, extraSources };
   }
   // the blocks the model does not instantiate are checked on their own, once elaboration said which
   if (elaborated.used) diagnostics.push(...checkBlocks(program, elaborated.used, limits));
   if (!checked) return { diagnostics: unique(diagnostics), program, extraSources };
   const { info, root, graph, outputs } = checked;
-  const build = () => buildIr({ model: def.name, file: program.entry, preset: opts.preset, hyper: info, root, graph, outputs });
-  if (hasErrors(diagnostics)) return { diagnostics: unique(diagnostics), program, extraSources, partial: partialIr(build) };
+  const build = () =>
+    buildIr({ model: def.name, file: program.entry, preset: opts.preset, hyper: info, root, graph, outputs });
+  if (hasErrors(diagnostics))
+    return { diagnostics: unique(diagnostics), program, extraSources, partial: partialIr(build) };
 
   const built = build();
   diagnostics.push(...built.diagnostics, ...checkTensorSizes(built.value, limits));
@@ -115,19 +124,44 @@ export function compile(entry: string, host: Host, opts: CompileOptions = {}): C
   diagnostics.push(...attachTrain(built.value, cfg));
   const verified = opts.verify === false ? { value: built.value, diagnostics: [] } : verifyIr(built.value);
   diagnostics.push(...verified.diagnostics);
-  return { value: hasErrors(diagnostics) ? undefined : verified.value, diagnostics: unique(diagnostics), program, extraSources };
+  return {
+    value: hasErrors(diagnostics) ? undefined : verified.value,
+    diagnostics: unique(diagnostics),
+    program,
+    extraSources,
+  };
 }
 
 /** Phase 3 for blocks no model instantiates: each checked generically (3-check/generic.ts). */
-export function checkBlocks(program: Program, used: ReadonlySet<A.BlockDecl>, limits: Limits = DEFAULT_LIMITS): Diagnostic[] {
+export function checkBlocks(
+  program: Program,
+  used: ReadonlySet<A.BlockDecl>,
+  limits: Limits = DEFAULT_LIMITS,
+): Diagnostic[] {
   return checkBlocksGenerically(program, program.entry, used, limits).diagnostics;
 }
 
 /** Phase 3: bind from weights, elaborate, run the forward symbolically; throws LimitReached past a limit. */
-function check(program: Program, cfg: ModelConfig, req: HyperRequest, opts: CompileOptions, limits: Limits, diagnostics: Diagnostic[], elaborated: { used?: Set<A.BlockDecl> }) {
+function check(
+  program: Program,
+  cfg: ModelConfig,
+  req: HyperRequest,
+  opts: CompileOptions,
+  limits: Limits,
+  diagnostics: Diagnostic[],
+  elaborated: { used?: Set<A.BlockDecl> },
+) {
   let bound;
   if (opts.weights || opts.inputs) {
-    const b = bindFromShapes(program, cfg, req, opts.weights?.shapes ?? new Map(), opts.weights?.file ?? "", new Budget(limits), opts.inputs);
+    const b = bindFromShapes(
+      program,
+      cfg,
+      req,
+      opts.weights?.shapes ?? new Map(),
+      opts.weights?.file ?? "",
+      new Budget(limits),
+      opts.inputs,
+    );
     diagnostics.push(...b.diagnostics);
     bound = b.value;
     for (const e of cfg.edits) e.used = false;
@@ -165,7 +199,10 @@ export function modelsOf(program: Program): Definition[] {
   const file = program.files.get(program.entry);
   // A model whose name a duplicate definition took (reported by resolve) is not in scope: skip it, or a
   // block would be configured as a model (fuzz mdl:3274 crashed so).
-  return (file?.ast.decls ?? []).filter((d) => d.kind === "Model").map((d) => program.scopes.get(program.entry)!.get(d.name.name)!).filter((def) => def?.decl.kind === "Model");
+  return (file?.ast.decls ?? [])
+    .filter((d) => d.kind === "Model")
+    .map((d) => program.scopes.get(program.entry)!.get(d.name.name)!)
+    .filter((def) => def?.decl.kind === "Model");
 }
 
 function pickModel(program: Program, name: string | undefined, out: Diagnostic[]): Definition | undefined {
@@ -198,12 +235,14 @@ function commandLine(opts: CompileOptions, entry: string, sources: Map<string, s
     const m = snippet(`set ${k} = ${v}`);
     const e = m?.edits[0];
     // located at the name: an unknown hyperparameter's caret points at what is misspelt
-    if (e?.kind === "Set" && e.assignments[0]) sets.push({ name: e.assignments[0].name.name, value: e.assignments[0].value, span: e.assignments[0].name.span });
+    if (e?.kind === "Set" && e.assignments[0])
+      sets.push({ name: e.assignments[0].name.name, value: e.assignments[0].value, span: e.assignments[0].name.span });
   }
   for (const [k, v] of opts.replace ?? []) {
     const m = snippet(`replace ${k} = ${/\(/.test(v) ? v : `${v}()`}`);
     const e = m?.edits[0];
-    if (e?.kind === "Replace") edits.push({ kind: "replace", path: k, span: e.span, module: e.module, file: COMMAND_LINE, used: false });
+    if (e?.kind === "Replace")
+      edits.push({ kind: "replace", path: k, span: e.span, module: e.module, file: COMMAND_LINE, used: false });
   }
   for (const k of opts.remove ?? []) {
     const m = snippet(`remove ${k}`);

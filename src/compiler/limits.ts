@@ -46,10 +46,20 @@ export interface Limits {
   tensorElements: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { sourceBytes: 2 * 1024 * 1024, instances: 20_000, nodes: 200_000, tensorElements: 2 ** 31 };
+export const DEFAULT_LIMITS: Limits = {
+  sourceBytes: 2 * 1024 * 1024,
+  instances: 20_000,
+  nodes: 200_000,
+  tensorElements: 2 ** 31,
+};
 
 /** The command-line flag that raises each limit, named in the diagnostic. */
-export const LIMIT_FLAGS: Record<keyof Limits, string> = { sourceBytes: "--max-source-bytes", instances: "--max-instances", nodes: "--max-nodes", tensorElements: "--max-tensor-elements" };
+export const LIMIT_FLAGS: Record<keyof Limits, string> = {
+  sourceBytes: "--max-source-bytes",
+  instances: "--max-instances",
+  nodes: "--max-nodes",
+  tensorElements: "--max-tensor-elements",
+};
 
 /**
  * Unwinds elaboration or the symbolic forward run once a count limit is crossed; compile() turns it
@@ -76,12 +86,16 @@ export class Budget {
 
   /** Refuse now if `n` more instances would not fit (a repeat's remaining copies), without counting them. */
   expectInstances(n: number, span: Span | undefined): void {
-    if (this.instances + n > this.limits.instances) throw new LimitReached(diag("too_many", span, "module instances", this.instances + n, this.limits.instances, LIMIT_FLAGS.instances));
+    if (this.instances + n > this.limits.instances)
+      throw new LimitReached(
+        diag("too_many", span, "module instances", this.instances + n, this.limits.instances, LIMIT_FLAGS.instances),
+      );
   }
 
   reserveNodes(n: number, span: Span | undefined): void {
     this.nodes += n;
-    if (this.nodes > this.limits.nodes) throw new LimitReached(diag("too_many", span, "graph nodes", this.nodes, this.limits.nodes, LIMIT_FLAGS.nodes));
+    if (this.nodes > this.limits.nodes)
+      throw new LimitReached(diag("too_many", span, "graph nodes", this.nodes, this.limits.nodes, LIMIT_FLAGS.nodes));
   }
 }
 
@@ -89,9 +103,42 @@ export class Budget {
 const OPERAND_ENDS = new Set(["Name", "Int", "Float", "StringLit", "True", "False", "RParen", "RBracket"]);
 /** Tokens that leave a prefix chain: the parser's recursion for it has returned. */
 const CHAIN_ENDS = new Set([
-  "Plus", "Star", "Slash", "SlashSlash", "Percent", "At", "EqEq", "NotEq", "LtEq", "GtEq", "Lt", "Gt", "And", "Or",
-  "Comma", "Equals", "Colon", "Arrow", "Semicolon", "Let", "Return", "For", "Param", "Forward", "Use", "Optional",
-  "Repeat", "Seq", "Preset", "Set", "Replace", "Remove", "Block", "Model", "Import", "Assert",
+  "Plus",
+  "Star",
+  "Slash",
+  "SlashSlash",
+  "Percent",
+  "At",
+  "EqEq",
+  "NotEq",
+  "LtEq",
+  "GtEq",
+  "Lt",
+  "Gt",
+  "And",
+  "Or",
+  "Comma",
+  "Equals",
+  "Colon",
+  "Arrow",
+  "Semicolon",
+  "Let",
+  "Return",
+  "For",
+  "Param",
+  "Forward",
+  "Use",
+  "Optional",
+  "Repeat",
+  "Seq",
+  "Preset",
+  "Set",
+  "Replace",
+  "Remove",
+  "Block",
+  "Model",
+  "Import",
+  "Assert",
 ]);
 
 /**
@@ -116,7 +163,11 @@ export function scanNesting(file: string, tokens: readonly IToken[], limit = NES
       if (type === "Minus" && !OPERAND_ENDS.has(prev)) grow = 1;
       else if (type === "Not" || type === "Else") grow = 1;
       else if (type === "StarStar") grow = 2;
-      else if (CHAIN_ENDS.has(type) || (type === "If" && prev !== "Else") || (OPERAND_ENDS.has(type) && OPERAND_ENDS.has(prev) && prev !== "RParen" && prev !== "RBracket")) {
+      else if (
+        CHAIN_ENDS.has(type) ||
+        (type === "If" && prev !== "Else") ||
+        (OPERAND_ENDS.has(type) && OPERAND_ENDS.has(prev) && prev !== "RParen" && prev !== "RBracket")
+      ) {
         depth -= chains[top];
         chains[top] = 0;
       }
@@ -124,7 +175,13 @@ export function scanNesting(file: string, tokens: readonly IToken[], limit = NES
       depth += grow;
     }
     prev = type;
-    if (depth > limit) return diag("too_deep", { file, start: t.startOffset, end: t.startOffset + t.image.length }, "brackets, blocks and operators", limit);
+    if (depth > limit)
+      return diag(
+        "too_deep",
+        { file, start: t.startOffset, end: t.startOffset + t.image.length },
+        "brackets, blocks and operators",
+        limit,
+      );
   }
   return undefined;
 }
@@ -133,7 +190,11 @@ export function scanNesting(file: string, tokens: readonly IToken[], limit = NES
  * A source larger than `limit` bytes, refused before lexing (tokens, tree and checks all grow with it),
  * located where the limit is crossed. Counted in UTF-8 bytes, as `ls` shows a file's size.
  */
-export function checkSourceSize(file: string, text: string, limit = DEFAULT_LIMITS.sourceBytes): Diagnostic | undefined {
+export function checkSourceSize(
+  file: string,
+  text: string,
+  limit = DEFAULT_LIMITS.sourceBytes,
+): Diagnostic | undefined {
   if (text.length <= limit / 3) return undefined;
   let bytes = 0;
   let crossed = -1;
@@ -149,7 +210,21 @@ export function checkSourceSize(file: string, text: string, limit = DEFAULT_LIMI
 
 /** Binary operators by how loosely they bind; a looser one ends the chains of the tighter ones. */
 const BINARY_CLASS: Record<string, number> = {
-  Or: 0, And: 1, EqEq: 2, NotEq: 2, LtEq: 2, GtEq: 2, Lt: 2, Gt: 2, Plus: 3, Minus: 3, Star: 4, Slash: 4, SlashSlash: 4, Percent: 4, At: 4,
+  Or: 0,
+  And: 1,
+  EqEq: 2,
+  NotEq: 2,
+  LtEq: 2,
+  GtEq: 2,
+  Lt: 2,
+  Gt: 2,
+  Plus: 3,
+  Minus: 3,
+  Star: 4,
+  Slash: 4,
+  SlashSlash: 4,
+  Percent: 4,
+  At: 4,
 };
 /** Tokens inside an operand: they neither continue nor end a chain. */
 const IN_OPERAND = new Set(["Not", "Dot", "StarStar", "Minus"]);
@@ -160,7 +235,11 @@ const IN_OPERAND = new Set(["Not", "Dot", "StarStar", "Minus"]);
  * refused before a tree of 2.6 million levels is built. A chain of n `+`s nests at least n levels, so this
  * refuses nothing checkAstDepth would accept; it reports what checkAstDepth would, located the same way.
  */
-export function scanOperatorChains(file: string, tokens: readonly IToken[], limit = EXPR_DEPTH_LIMIT): Diagnostic | undefined {
+export function scanOperatorChains(
+  file: string,
+  tokens: readonly IToken[],
+  limit = EXPR_DEPTH_LIMIT,
+): Diagnostic | undefined {
   const CLASSES = 5;
   type Level = { count: number[]; from: number[] };
   const fresh = (at: number): Level => ({ count: new Array(CLASSES).fill(0), from: new Array(CLASSES).fill(at) });
@@ -178,7 +257,12 @@ export function scanOperatorChains(file: string, tokens: readonly IToken[], limi
       // comparisons do not chain (`a < b < c` is a syntax error): only count the others
       if (cls !== 2 && ++level.count[cls] > limit) {
         const start = tokens[level.from[cls]].startOffset;
-        return diag("too_deep", { file, start, end: tokens[i].startOffset + tokens[i].image.length }, "expressions", limit);
+        return diag(
+          "too_deep",
+          { file, start, end: tokens[i].startOffset + tokens[i].image.length },
+          "expressions",
+          limit,
+        );
       }
     } else if (!IN_OPERAND.has(type) && !(OPERAND_ENDS.has(type) && !OPERAND_ENDS.has(prev))) {
       // a separator, a keyword, or an operand right after an operand (a new statement): chains end here
@@ -219,12 +303,34 @@ export function checkTensorSizes(ir: ModelIR, limits: Limits = DEFAULT_LIMITS): 
   const max = limits.tensorElements;
   for (const p of ir.params) {
     const n = p.shape.reduce((a, d) => a * d, 1);
-    if (n > max) out.push(diag("tensor_too_large", p.loc, `parameter \`${p.path}\``, `[${p.shape.join(", ")}]`, n, max, LIMIT_FLAGS.tensorElements));
+    if (n > max)
+      out.push(
+        diag(
+          "tensor_too_large",
+          p.loc,
+          `parameter \`${p.path}\``,
+          `[${p.shape.join(", ")}]`,
+          n,
+          max,
+          LIMIT_FLAGS.tensorElements,
+        ),
+      );
   }
   for (const node of ir.graph.nodes) {
     if (node.op === "param" || !node.type.shape.every((d) => typeof d === "number")) continue;
     const n = (node.type.shape as number[]).reduce((a, d) => a * d, 1);
-    if (n > max) out.push(diag("tensor_too_large", node.loc, `the result of \`${node.op}\``, `[${node.type.shape.join(", ")}]`, n, max, LIMIT_FLAGS.tensorElements));
+    if (n > max)
+      out.push(
+        diag(
+          "tensor_too_large",
+          node.loc,
+          `the result of \`${node.op}\``,
+          `[${node.type.shape.join(", ")}]`,
+          n,
+          max,
+          LIMIT_FLAGS.tensorElements,
+        ),
+      );
     if (out.length >= 10) break;
   }
   return out;

@@ -3,7 +3,10 @@ import type * as A from "../compiler/1-syntax/ast.ts";
 
 type Node = { kind: string; span: A.Ident["span"] };
 
-export function nodesOf<K extends string>(root: unknown, kinds: readonly K[]): (Node & { kind: K } & Record<string, any>)[] {
+export function nodesOf<K extends string>(
+  root: unknown,
+  kinds: readonly K[],
+): (Node & { kind: K } & Record<string, any>)[] {
   const out: (Node & { kind: K })[] = [];
   const visit = (v: unknown) => {
     if (Array.isArray(v)) return v.forEach(visit);
@@ -19,5 +22,14 @@ export function nodesOf<K extends string>(root: unknown, kinds: readonly K[]): (
 /** The names a forward body binds with `let` (locals that shadow nothing we annotate or rename). */
 export function forwardLocals(decl: A.BlockDecl | A.ModelDecl): Set<string> {
   const fwd = decl.members.find((m): m is A.ForwardDecl => m.kind === "Forward");
-  return new Set(fwd ? [...fwd.inputs.map((i) => i.name.name), ...nodesOf(fwd.body, ["Let", "For"]).flatMap((s) => (s.kind === "Let" ? s.names : s.index ? [s.index, s.variable] : [s.variable]).map((n: A.Ident) => n.name))] : []);
+  return new Set(
+    fwd
+      ? [
+          ...fwd.inputs.map((i) => i.name.name),
+          ...nodesOf(fwd.body, ["Let", "For"]).flatMap((s) =>
+            (s.kind === "Let" ? s.names : s.index ? [s.index, s.variable] : [s.variable]).map((n: A.Ident) => n.name),
+          ),
+        ]
+      : [],
+  );
 }

@@ -46,12 +46,18 @@ interface Decl {
 }
 
 /** The names a declaration's text mentions from `offset` (relative to its start) on. */
-const namesIn = (d: Decl, offset = 0) => d.tokens.slice(1).flatMap((t) => (t.tokenType.name === "Name" && t.startOffset - d.start >= offset ? [t.image] : []));
+const namesIn = (d: Decl, offset = 0) =>
+  d.tokens.slice(1).flatMap((t) => (t.tokenType.name === "Name" && t.startOffset - d.start >= offset ? [t.image] : []));
 
 /** Where a declaration's forward starts (relative to its start), if the forward is its last member. */
 function lastForward(d: Decl): number | undefined {
   let depth = 0;
-  const at = d.tokens.findIndex((t) => (OPEN_BRACKETS.has(t.tokenType.name) ? depth++ : CLOSE_BRACKETS.has(t.tokenType.name) ? depth-- : 0, t.tokenType.name === "Forward" && depth === 1));
+  const at = d.tokens.findIndex(
+    (t) => (
+      OPEN_BRACKETS.has(t.tokenType.name) ? depth++ : CLOSE_BRACKETS.has(t.tokenType.name) ? depth-- : 0,
+      t.tokenType.name === "Forward" && depth === 1
+    ),
+  );
   if (at < 0) return undefined;
   // past the signature, the body's `{` at the declaration's level; its `}` must be followed only by the declaration's
   let opened = false;
@@ -60,8 +66,10 @@ function lastForward(d: Decl): number | undefined {
     if (OPEN_BRACKETS.has(name)) {
       if (level === 1 && name === "LCurly") opened = true;
       level++;
-    }
-    else if (CLOSE_BRACKETS.has(name) && --level === 1 && opened) return k === d.tokens.length - 2 && d.tokens[k + 1].tokenType.name === "RCurly" ? d.tokens[at].startOffset - d.start : undefined;
+    } else if (CLOSE_BRACKETS.has(name) && --level === 1 && opened)
+      return k === d.tokens.length - 2 && d.tokens[k + 1].tokenType.name === "RCurly"
+        ? d.tokens[at].startOffset - d.start
+        : undefined;
   }
   return undefined;
 }
@@ -69,8 +77,14 @@ function lastForward(d: Decl): number | undefined {
 /** Where the forward starts if only the forward of `old` changed in `now`. */
 function forwardOnly(old: Decl, now: Decl): number | undefined {
   const at = lastForward(old);
-  const same = at !== undefined && old.keyword === now.keyword && old.name === now.name && now.text.slice(0, at) === old.text.slice(0, at);
-  return same && now.tokens.find((t) => t.startOffset - now.start === at)?.tokenType.name === "Forward" ? at : undefined;
+  const same =
+    at !== undefined &&
+    old.keyword === now.keyword &&
+    old.name === now.name &&
+    now.text.slice(0, at) === old.text.slice(0, at);
+  return same && now.tokens.find((t) => t.startOffset - now.start === at)?.tokenType.name === "Forward"
+    ? at
+    : undefined;
 }
 
 /** Every top-level declaration, from its keyword to its last token; brackets need not balance. */
@@ -85,7 +99,14 @@ function declarations(text: string): Decl[] {
     const last = tokens[j - 1];
     const end = (last.endOffset ?? last.startOffset) + 1;
     const name = keyword !== "Import" && tokens[i + 1]?.tokenType.name === "Name" ? tokens[i + 1].image : undefined;
-    out.push({ keyword, name, tokens: tokens.slice(i, j), start: t.startOffset, end, text: text.slice(t.startOffset, end) });
+    out.push({
+      keyword,
+      name,
+      tokens: tokens.slice(i, j),
+      start: t.startOffset,
+      end,
+      text: text.slice(t.startOffset, end),
+    });
   });
   return out;
 }
@@ -103,7 +124,12 @@ function match(old: Decl[], now: Decl[]): Map<Decl, Decl> {
 }
 
 /** The last good analysis of `path` as far as it still holds for `text`, or undefined if nothing does. */
-export function carryOver(path: string, good: { analysis: Analysis; text: string }, text: string, fresh: Analysis): CarriedOver | undefined {
+export function carryOver(
+  path: string,
+  good: { analysis: Analysis; text: string },
+  text: string,
+  fresh: Analysis,
+): CarriedOver | undefined {
   const ir = good.analysis.ir;
   if (!ir) return undefined;
   for (const [file, f] of good.analysis.program.files)
@@ -120,16 +146,17 @@ export function carryOver(path: string, good: { analysis: Analysis; text: string
   for (const o of gone.filter((d) => d.name && named(gone, d)))
     for (const n of come.filter((d) => d.name === o.name && d.keyword === o.keyword)) {
       const at = named(come, n) ? forwardOnly(o, n) : undefined;
-      if (at !== undefined) onlyForward.set(o, at).set(n, at), partner.set(o, n).set(n, o);
+      if (at !== undefined) (onlyForward.set(o, at).set(n, at), partner.set(o, n).set(n, o));
     }
   const changed = new Set(unmatched.flatMap((d) => (d.name ? [d.name] : [])));
   const edited = new Set(unmatched.flatMap((d) => (d.name && !onlyForward.has(d) ? [d.name] : [])));
   // a declaration that extends a changed one inherits the change
   const decls = [...good.analysis.program.files.values()].flatMap((f) => f.ast.decls);
   for (const set of [changed, edited])
-    for (let grew = true; grew; ) {
+    for (let grew = true; grew;) {
       grew = false;
-      for (const d of decls) if (d.base && set.has(d.base.name) && !set.has(d.name.name)) grew = Boolean(set.add(d.name.name));
+      for (const d of decls)
+        if (d.base && set.has(d.base.name) && !set.has(d.name.name)) grew = Boolean(set.add(d.name.name));
     }
   // an offset moves with its declaration; in one whose forward alone changed, only before the forward
   const to = (from: Decl[], moved: (d: Decl) => Decl | undefined) => (offset: number) => {
@@ -139,7 +166,17 @@ export function carryOver(path: string, good: { analysis: Analysis; text: string
   };
   const back = new Map([...pairs].map(([o, n]) => [n, o]));
   return {
-    analysis: { program: good.analysis.program, ir, hidden: { ...hiddenBy(ir, changed, edited), decls: new Set(unmatched.flatMap((d) => namesIn(d, onlyForward.get(d)))) }, get stats() { return good.analysis.stats; } },
+    analysis: {
+      program: good.analysis.program,
+      ir,
+      hidden: {
+        ...hiddenBy(ir, changed, edited),
+        decls: new Set(unmatched.flatMap((d) => namesIn(d, onlyForward.get(d)))),
+      },
+      get stats() {
+        return good.analysis.stats;
+      },
+    },
     text: good.text,
     toOld: to(now, (d) => back.get(d)),
     toNew: to(old, (d) => pairs.get(d)),
@@ -147,13 +184,17 @@ export function carryOver(path: string, good: { analysis: Analysis; text: string
 }
 
 /** A module path and the paths it is under, innermost first ("a.b.c", "a.b", "a", ""). */
-const enclosing = (path: string): string[] => (path === "" ? [""] : [path, ...enclosing(path.includes(".") ? path.slice(0, path.lastIndexOf(".")) : "")]);
+const enclosing = (path: string): string[] =>
+  path === "" ? [""] : [path, ...enclosing(path.includes(".") ? path.slice(0, path.lastIndexOf(".")) : "")];
 
 function hiddenBy(ir: ModelIR, changed: Set<string>, edited: Set<string>): Omit<Hidden, "decls"> {
-  const instancesOf = (names: Set<string>) => new Set(ir.modules.filter((m) => names.has(m.block) || (m.path === "" && names.has(ir.model))).map((m) => m.path));
+  const instancesOf = (names: Set<string>) =>
+    new Set(ir.modules.filter((m) => names.has(m.block) || (m.path === "" && names.has(ir.model))).map((m) => m.path));
   const roots = instancesOf(changed);
   const editedRoots = instancesOf(edited);
-  const modules = new Set(ir.modules.filter((m) => enclosing(m.path).some((p) => editedRoots.has(p))).map((m) => m.path));
+  const modules = new Set(
+    ir.modules.filter((m) => enclosing(m.path).some((p) => editedRoots.has(p))).map((m) => m.path),
+  );
   const calls = new Map<string, number[][]>();
   for (const c of ir.graph.calls) calls.set(c.scope, [...(calls.get(c.scope) ?? []), c.inputs]);
   const shapes = new Set(roots);
@@ -162,12 +203,18 @@ function hiddenBy(ir: ModelIR, changed: Set<string>, edited: Set<string>): Omit<
   // that use none of its inputs (a broadcast parameter) may change shape. Nodes come in topological
   // order, so a call's arguments are decided before the callee's first node asks.
   const fed = (scope: string) =>
-    enclosing(scope).some((p) => shapes.has(p) || ((calls.get(p) ?? []).some((inputs) => inputs.some((i) => nodes.has(i))) && Boolean(shapes.add(p))));
+    enclosing(scope).some(
+      (p) =>
+        shapes.has(p) ||
+        ((calls.get(p) ?? []).some((inputs) => inputs.some((i) => nodes.has(i))) && Boolean(shapes.add(p))),
+    );
   // A hidden instance may return a value it did not compute (`return x`): then that value is hidden at
   // every use, those before the call too (more than needed, never less), and the nodes are walked again.
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     for (const n of ir.graph.nodes) if (n.args.some((a) => nodes.has(a)) || fed(n.scope)) nodes.add(n.id);
-    const passed = ir.graph.calls.filter((c) => enclosing(c.scope).some((p) => shapes.has(p))).flatMap((c) => c.outputs.map((o) => o.value));
+    const passed = ir.graph.calls
+      .filter((c) => enclosing(c.scope).some((p) => shapes.has(p)))
+      .flatMap((c) => c.outputs.map((o) => o.value));
     grew = passed.some((v) => !nodes.has(v));
     for (const v of passed) nodes.add(v);
   }

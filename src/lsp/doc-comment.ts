@@ -29,17 +29,27 @@ export function blockHover(program: Program, def: Definition): string {
   const doc = docComment(program, def);
   const parts = [head, ...(doc ? [doc] : [])];
   for (const link of view.chain.filter((l) => l.decl !== def.decl)) {
-    const params = view.params.filter((p) => p.from.decl === link.decl).map(({ param: p }) => `\`${p.name.name}: ${p.type.name}\``);
+    const params = view.params
+      .filter((p) => p.from.decl === link.decl)
+      .map(({ param: p }) => `\`${p.name.name}: ${p.type.name}\``);
     const members = view.members.filter((m) => m.from.decl === link.decl).map((m) => `\`${memberKey(m.member)}\``);
-    const what = [params.length ? `hyperparameters ${params.join(", ")}` : "", members.length ? `members ${members.join(", ")}` : ""].filter(Boolean);
+    const what = [
+      params.length ? `hyperparameters ${params.join(", ")}` : "",
+      members.length ? `members ${members.join(", ")}` : "",
+    ].filter(Boolean);
     if (what.length) parts.push(`Inherited from \`${link.name}\`: ${what.join("; ")}.`);
   }
-  const inherited = new Set(view.chain.filter((l) => l.decl !== def.decl).flatMap((l) => l.decl.members.map(memberKey)));
+  const inherited = new Set(
+    view.chain.filter((l) => l.decl !== def.decl).flatMap((l) => l.decl.members.map(memberKey)),
+  );
   const overrides = def.decl.members.map(memberKey).filter((k) => inherited.has(k));
   if (overrides.length) parts.push(`Overrides ${overrides.map((k) => `\`${k}\``).join(", ")}.`);
   // a variant model's edits of what it inherits
   const edits = def.decl.kind === "Model" ? def.decl.edits : [];
-  for (const [kind, word] of [["Replace", "Replaces"], ["Remove", "Removes"]] as const) {
+  for (const [kind, word] of [
+    ["Replace", "Replaces"],
+    ["Remove", "Removes"],
+  ] as const) {
     const paths = edits.flatMap((e) => (e.kind === kind ? [`\`${e.path.map((p) => p.name).join(".")}\``] : []));
     if (paths.length) parts.push(`${word} ${paths.join(", ")}.`);
   }

@@ -35,7 +35,12 @@ function shifted<T>(node: T, delta: number): T {
   if (delta === 0 || node === null || typeof node !== "object") return node;
   if (Array.isArray(node)) return node.map((x) => shifted(x, delta)) as T;
   const o = node as Record<string, unknown>;
-  if (typeof o.file === "string" && typeof o.start === "number" && typeof o.end === "number" && Object.keys(o).length === 3)
+  if (
+    typeof o.file === "string" &&
+    typeof o.start === "number" &&
+    typeof o.end === "number" &&
+    Object.keys(o).length === 3
+  )
     return { file: o.file, start: o.start + delta, end: o.end + delta } as T;
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(o)) out[k] = shifted(o[k], delta);
@@ -81,7 +86,11 @@ export class IncrementalParser {
     const tokens = cut.lexed.tokens;
     const last = tokens[tokens.length - 1];
     const span = { file, start: tokens[0].startOffset, end: (last.endOffset ?? last.startOffset) + 1 };
-    const comments = (cut.lexed.groups.comments ?? []).map((t) => ({ text: t.image, start: t.startOffset, end: t.startOffset + t.image.length }));
+    const comments = (cut.lexed.groups.comments ?? []).map((t) => ({
+      text: t.image,
+      start: t.startOffset,
+      end: t.startOffset + t.image.length,
+    }));
     return { value: { kind: "File", imports, decls, span }, diagnostics: [], comments };
   }
 

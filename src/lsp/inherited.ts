@@ -33,7 +33,8 @@ export function definitionOf(program: Program, file: string, decl: A.BlockDecl |
 export function viewOf(program: Program, def: Definition): View {
   if (def.decl.kind === "Model") return modelView(program, def);
   const v = blockView(program, def as Definition & { decl: A.BlockDecl });
-  const owner = <T>(has: (d: A.BlockDecl | A.ModelDecl) => readonly T[], x: T) => v.chain.find((link) => has(link.decl).includes(x)) ?? def;
+  const owner = <T>(has: (d: A.BlockDecl | A.ModelDecl) => readonly T[], x: T) =>
+    v.chain.find((link) => has(link.decl).includes(x)) ?? def;
   return {
     chain: v.chain,
     params: v.params.map((param) => ({ param, from: owner((d) => d.params, param) })),
@@ -43,14 +44,27 @@ export function viewOf(program: Program, def: Definition): View {
 
 function modelView(program: Program, def: Definition): View {
   const cfg = modelConfig(program, def, []); // its diagnostics are the compile's to report
-  const owner = <T>(has: (d: A.BlockDecl | A.ModelDecl) => readonly T[], x: T) => cfg.chain.find((link) => has(link.decl).includes(x)) ?? def;
+  const owner = <T>(has: (d: A.BlockDecl | A.ModelDecl) => readonly T[], x: T) =>
+    cfg.chain.find((link) => has(link.decl).includes(x)) ?? def;
   const removed = new Set(cfg.edits.filter((e) => e.kind === "remove").map((e) => e.path));
-  const replaced = new Map(cfg.edits.flatMap((e) => (e.kind === "replace" && e.module ? [[e.path, { module: e.module, file: e.file }] as const] : [])));
+  const replaced = new Map(
+    cfg.edits.flatMap((e) =>
+      e.kind === "replace" && e.module ? [[e.path, { module: e.module, file: e.file }] as const] : [],
+    ),
+  );
   const members: Member[] = cfg.members
     .filter((m) => !removed.has(memberKey(m.member)))
-    .map(({ member }) => ({ member, from: owner((d) => d.members, member), ...(replaced.has(memberKey(member)) ? { replaced: replaced.get(memberKey(member)) } : {}) }));
+    .map(({ member }) => ({
+      member,
+      from: owner((d) => d.members, member),
+      ...(replaced.has(memberKey(member)) ? { replaced: replaced.get(memberKey(member)) } : {}),
+    }));
   if (cfg.forward) members.push({ member: cfg.forward, from: owner((d) => d.members, cfg.forward as A.Member) });
-  return { chain: cfg.chain, params: cfg.params.map(({ decl }) => ({ param: decl, from: owner((d) => d.params, decl) })), members };
+  return {
+    chain: cfg.chain,
+    params: cfg.params.map(({ decl }) => ({ param: decl, from: owner((d) => d.params, decl) })),
+    members,
+  };
 }
 
 /** The member a name (a dotted path for a sub-module) in a declaration refers to, own or inherited. */
@@ -60,6 +74,7 @@ export function memberNamed(view: View, name: string): Member | undefined {
 
 /** The span of the name a member declares (all of a dotted sub-module path). */
 export function memberNameSpan(m: A.Member): A.Ident["span"] | undefined {
-  if (m.kind === "SubModule") return { file: m.path[0].span.file, start: m.path[0].span.start, end: m.path[m.path.length - 1].span.end };
+  if (m.kind === "SubModule")
+    return { file: m.path[0].span.file, start: m.path[0].span.start, end: m.path[m.path.length - 1].span.end };
   return m.kind === "Forward" || m.kind === "AssertMember" ? undefined : m.name.span;
 }

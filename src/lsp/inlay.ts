@@ -25,7 +25,8 @@ export function inlayHints(at: Located, range: Range, token?: CancellationToken)
   const file = at.analysis.program.files.get(at.path);
   if (!file) return [];
   const hints: Hint[] = [];
-  const hint = (offset: number, label: string, kind: 1 | 2) => hints.push({ position: toPosition(at.text, offset), label, kind, paddingLeft: kind === 2 });
+  const hint = (offset: number, label: string, kind: 1 | 2) =>
+    hints.push({ position: toPosition(at.text, offset), label, kind, paddingLeft: kind === 2 });
   const [from, to] = [toOffset(at.text, range.start), toOffset(at.text, range.end)];
   for (const decl of file.ast.decls) {
     if (decl.span.end < from || decl.span.start > to || at.analysis.hidden?.decls.has(decl.name.name)) continue;
@@ -50,8 +51,12 @@ export function inlayHints(at: Located, range: Range, token?: CancellationToken)
       hint(n.span.end, `= ${hyper.get(n.name)}`, 2);
     }
   }
-  const inside = (p: Hint["position"]) => (p.line > range.start.line || (p.line === range.start.line && p.character >= range.start.character)) && (p.line < range.end.line || (p.line === range.end.line && p.character <= range.end.character));
-  return hints.filter((h) => inside(h.position)).sort((x, y) => x.position.line - y.position.line || x.position.character - y.position.character);
+  const inside = (p: Hint["position"]) =>
+    (p.line > range.start.line || (p.line === range.start.line && p.character >= range.start.character)) &&
+    (p.line < range.end.line || (p.line === range.end.line && p.character <= range.end.character));
+  return hints
+    .filter((h) => inside(h.position))
+    .sort((x, y) => x.position.line - y.position.line || x.position.character - y.position.character);
 }
 
 /** When the latest compile has no IR: the hints of the carried-over analysis, moved to the current text (carry-over.ts). */
@@ -60,6 +65,8 @@ export function carriedInlayHints(at: Located, c: CarriedOver, range: Range, tok
   const [from, to] = [toOffset(at.text, range.start), toOffset(at.text, range.end)];
   return inlayHints({ path: at.path, text: c.text, analysis: c.analysis, offset: 0 }, whole, token).flatMap((h) => {
     const offset = c.toNew(toOffset(c.text, h.position));
-    return offset === undefined || offset < from || offset > to ? [] : [{ ...h, position: toPosition(at.text, offset) }];
+    return offset === undefined || offset < from || offset > to
+      ? []
+      : [{ ...h, position: toPosition(at.text, offset) }];
   });
 }

@@ -11,7 +11,10 @@ export interface OpSignature {
 
 export function primitiveOps(): OpSignature[] {
   return builtinNames.map((name) => {
-    const params = (builtinParams(name) ?? []).map((p) => `${p.name}: ${p.kind}${p.scalar ? " | number" : ""}${p.default !== undefined && p.default !== null ? ` = ${JSON.stringify(p.default)}` : ""}`);
+    const params = (builtinParams(name) ?? []).map(
+      (p) =>
+        `${p.name}: ${p.kind}${p.scalar ? " | number" : ""}${p.default !== undefined && p.default !== null ? ` = ${JSON.stringify(p.default)}` : ""}`,
+    );
     return { name, signature: `${name}(${params.join(", ")})` };
   });
 }

@@ -27,7 +27,10 @@ export function toOffset(text: string, p: Position): number {
   return Math.min(start + p.character, text.length);
 }
 
-export const toRange = (text: string, start: number, end: number): Range => ({ start: toPosition(text, start), end: toPosition(text, end) });
+export const toRange = (text: string, start: number, end: number): Range => ({
+  start: toPosition(text, start),
+  end: toPosition(text, end),
+});
 
 /** The dotted name under the cursor (`transformer.resblocks`), with its span; undefined off a name. */
 export function wordAt(text: string, offset: number): { word: string; start: number; end: number } | undefined {

@@ -42,7 +42,12 @@ export function declAt(program: Program, file: string, offset: number): A.BlockD
 }
 
 /** The sub-module or `use` member a name in `decl` refers to: its own, or one it inherits (with the declaring file). */
-function subModule(a: Analysis, file: string, decl: A.BlockDecl | A.ModelDecl, name: string): { member: A.SubModule | A.UseMember; file: string; inherited: boolean } | undefined {
+function subModule(
+  a: Analysis,
+  file: string,
+  decl: A.BlockDecl | A.ModelDecl,
+  name: string,
+): { member: A.SubModule | A.UseMember; file: string; inherited: boolean } | undefined {
   const def = definitionOf(a.program, file, decl);
   const m = memberNamed(viewOf(a.program, def), name);
   if (m?.member.kind !== "SubModule" && m?.member.kind !== "UseMember") return undefined;
@@ -54,16 +59,33 @@ function subModule(a: Analysis, file: string, decl: A.BlockDecl | A.ModelDecl, n
  * The first module instance declared by this member (the shallowest when a repeat stacks several); an
  * inherited member's, only among the instances of the block that inherits it (`owner`).
  */
-export function instanceOf(a: Analysis, file: string, member: A.SubModule | A.UseMember, owner?: string): Module | undefined {
-  const owners = owner === undefined ? undefined : (a.ir?.modules ?? []).filter((m) => m.block === owner).map((m) => `${m.path}.`);
-  const hits = (a.ir?.modules ?? []).filter((m) => m.loc && m.loc.file === file && m.loc.start >= member.span.start && m.loc.end <= member.span.end && (!owners || owners.some((o) => m.path.startsWith(o))));
+export function instanceOf(
+  a: Analysis,
+  file: string,
+  member: A.SubModule | A.UseMember,
+  owner?: string,
+): Module | undefined {
+  const owners =
+    owner === undefined ? undefined : (a.ir?.modules ?? []).filter((m) => m.block === owner).map((m) => `${m.path}.`);
+  const hits = (a.ir?.modules ?? []).filter(
+    (m) =>
+      m.loc &&
+      m.loc.file === file &&
+      m.loc.start >= member.span.start &&
+      m.loc.end <= member.span.end &&
+      (!owners || owners.some((o) => m.path.startsWith(o))),
+  );
   const first = hits.sort((x, y) => x.path.split(".").length - y.path.split(".").length)[0];
   return first && !a.hidden?.modules.has(first.path) ? first : undefined;
 }
 
 function moduleHover(a: Analysis, m: Module): string {
   // an output and a cost summed over instances of which one was edited are not known
-  const edited = a.hidden && [...a.hidden.shapes].some((p) => m.path === "" || p === "" || p === m.path || p.startsWith(`${m.path}.`) || m.path.startsWith(`${p}.`));
+  const edited =
+    a.hidden &&
+    [...a.hidden.shapes].some(
+      (p) => m.path === "" || p === "" || p === m.path || p.startsWith(`${m.path}.`) || m.path.startsWith(`${p}.`),
+    );
   const s = edited ? undefined : a.stats?.get(m.path);
   const lines = [`**${m.path || a.ir!.model}**: \`${m.block}\``];
   if (s?.output) lines.push(`output \`${typeText(s.output)}\``);
@@ -73,17 +95,30 @@ function moduleHover(a: Analysis, m: Module): string {
 
 /** The statements of a forward body, flattened (for, if), in source order. */
 export function statements(body: readonly A.Stmt[]): A.Stmt[] {
-  return body.flatMap((s) => (s.kind === "For" ? [s, ...statements(s.body)] : s.kind === "If" ? [s, ...statements(s.then), ...statements(s.else ?? [])] : [s]));
+  return body.flatMap((s) =>
+    s.kind === "For"
+      ? [s, ...statements(s.body)]
+      : s.kind === "If"
+        ? [s, ...statements(s.then), ...statements(s.else ?? [])]
+        : [s],
+  );
 }
 
 /** The type of a forward variable: of the expression last bound to it before (or at) the cursor. */
-function variableHover(a: Analysis, file: string, decl: A.BlockDecl | A.ModelDecl, name: string, offset: number): string | undefined {
+function variableHover(
+  a: Analysis,
+  file: string,
+  decl: A.BlockDecl | A.ModelDecl,
+  name: string,
+  offset: number,
+): string | undefined {
   const fwd = decl.members.find((m): m is A.ForwardDecl => m.kind === "Forward");
   if (!fwd || !within(fwd.span, offset) || !a.ir) return undefined;
   let bound: { expr: A.Expr; index: number } | undefined;
   for (const s of statements(fwd.body)) {
     if (s.span.start > offset) break;
-    if (s.kind === "Let" && s.names.some((n) => n.name === name)) bound = { expr: s.value, index: s.destructure ? s.names.findIndex((n) => n.name === name) : -1 };
+    if (s.kind === "Let" && s.names.some((n) => n.name === name))
+      bound = { expr: s.value, index: s.destructure ? s.names.findIndex((n) => n.name === name) : -1 };
     if (s.kind === "Assign" && s.name.name === name) bound = { expr: s.value, index: -1 };
   }
   if (!bound) {
@@ -100,7 +135,13 @@ function variableHover(a: Analysis, file: string, decl: A.BlockDecl | A.ModelDec
  * output (by the call's scope), else the node built at exactly the expression's span. A block used
  * several times (a repeat) answers with its first instance; `index` picks an output of a destructure.
  */
-export function exprType(a: Analysis, file: string, decl: A.BlockDecl | A.ModelDecl, e: A.Expr, index = -1): TensorType | undefined {
+export function exprType(
+  a: Analysis,
+  file: string,
+  decl: A.BlockDecl | A.ModelDecl,
+  e: A.Expr,
+  index = -1,
+): TensorType | undefined {
   if (!a.ir) return undefined;
   if (e.kind === "Call" && (e.callee.kind === "Name" || e.callee.kind === "Member")) {
     const callee = calleeName(e.callee);
@@ -110,7 +151,9 @@ export function exprType(a: Analysis, file: string, decl: A.BlockDecl | A.ModelD
     const out = call ? call.outputs[index < 0 ? 0 : index] : undefined;
     if (out) return a.hidden?.nodes.has(out.value) ? undefined : a.ir.graph.nodes[out.value].type;
   }
-  const node = a.ir.graph.nodes.find((n) => n.loc && n.loc.file === file && n.loc.start === e.span.start && n.loc.end === e.span.end);
+  const node = a.ir.graph.nodes.find(
+    (n) => n.loc && n.loc.file === file && n.loc.start === e.span.start && n.loc.end === e.span.end,
+  );
   return node && !a.hidden?.nodes.has(node.id) ? node.type : undefined;
 }
 
@@ -128,16 +171,28 @@ export function hover(a: Analysis, file: string, offset: number): string | undef
 }
 
 /** The hyperparameter values (and block-level lets) of the first (shallowest) instance of a block, or the model's own. */
-export function boundHyper(a: Analysis, decl: A.BlockDecl | A.ModelDecl): Map<string, string | number | boolean> | undefined {
+export function boundHyper(
+  a: Analysis,
+  decl: A.BlockDecl | A.ModelDecl,
+): Map<string, string | number | boolean> | undefined {
   return firstInstance(a, decl)?.hyper;
 }
 
-function firstInstance(a: Analysis, decl: A.BlockDecl | A.ModelDecl): { path: string; hyper: Map<string, string | number | boolean> } | undefined {
+function firstInstance(
+  a: Analysis,
+  decl: A.BlockDecl | A.ModelDecl,
+): { path: string; hyper: Map<string, string | number | boolean> } | undefined {
   if (!a.ir) return undefined;
   if (decl.kind === "Model")
-    return decl.name.name === a.ir.model && !a.hidden?.modules.has("") ? { path: "", hyper: new Map(a.ir.hyper.map((h) => [h.name, h.value as string | number | boolean])) } : undefined;
-  const inst = a.ir.modules.filter((m) => m.block === decl.name.name).sort((x, y) => x.path.split(".").length - y.path.split(".").length)[0];
-  return inst && !a.hidden?.modules.has(inst.path) ? { path: inst.path, hyper: new Map(Object.entries(inst.hyper) as [string, string | number | boolean][]) } : undefined;
+    return decl.name.name === a.ir.model && !a.hidden?.modules.has("")
+      ? { path: "", hyper: new Map(a.ir.hyper.map((h) => [h.name, h.value as string | number | boolean])) }
+      : undefined;
+  const inst = a.ir.modules
+    .filter((m) => m.block === decl.name.name)
+    .sort((x, y) => x.path.split(".").length - y.path.split(".").length)[0];
+  return inst && !a.hidden?.modules.has(inst.path)
+    ? { path: inst.path, hyper: new Map(Object.entries(inst.hyper) as [string, string | number | boolean][]) }
+    : undefined;
 }
 
 /**
@@ -159,7 +214,9 @@ function hyperHover(a: Analysis, file: string, offset: number): string | undefin
   const inst = firstInstance(a, decl);
   const where = inst && (inst.path ? `in \`${inst.path}\`, the first instance` : "in this model");
   if (param) {
-    const lines = [`\`${w.word}: ${typeRefText(param.param.type)}\`, hyperparameter of \`${decl.name.name}\`${from.decl === decl ? "" : ` (from \`${from.name}\`)`}`];
+    const lines = [
+      `\`${w.word}: ${typeRefText(param.param.type)}\`, hyperparameter of \`${decl.name.name}\`${from.decl === decl ? "" : ` (from \`${from.name}\`)`}`,
+    ];
     const value = inst?.hyper.get(w.word);
     if (value !== undefined) lines.push(`= \`${value}\` ${where}`);
     return lines.join("\n\n");
@@ -167,8 +224,12 @@ function hyperHover(a: Analysis, file: string, offset: number): string | undefin
   // a let's value is not kept in the IR: its expression, and the values of the hyperparameters it reads
   const let_ = member!.member as A.LetMember;
   const source = a.program.files.get(from.file)?.text.slice(let_.value.span.start, let_.value.span.end);
-  const lines = [`\`let ${w.word} = ${source}\`, bound once per instance of \`${decl.name.name}\`${from.decl === decl ? "" : ` (from \`${from.name}\`)`}`];
-  const used = [...new Set(nodesOf(let_.value, ["Name"]).map((n) => n.name as string))].filter((n) => inst?.hyper.has(n));
+  const lines = [
+    `\`let ${w.word} = ${source}\`, bound once per instance of \`${decl.name.name}\`${from.decl === decl ? "" : ` (from \`${from.name}\`)`}`,
+  ];
+  const used = [...new Set(nodesOf(let_.value, ["Name"]).map((n) => n.name as string))].filter((n) =>
+    inst?.hyper.has(n),
+  );
   if (used.length) lines.push(`with ${used.map((n) => `\`${n} = ${inst!.hyper.get(n)}\``).join(", ")} ${where}`);
   return lines.join("\n\n");
 }

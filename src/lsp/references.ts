@@ -23,10 +23,17 @@ interface Location {
 }
 
 /** Every editable file loaded by some open document, the one loaded by `at`'s own compile first. */
-function filesOf(at: Located, all: Analysis[]): Map<string, { file: LoadedFile; scope?: Map<string, { decl: A.BlockDecl | A.ModelDecl; file: string }> }> {
-  const out = new Map<string, { file: LoadedFile; scope?: Map<string, { decl: A.BlockDecl | A.ModelDecl; file: string }> }>();
+function filesOf(
+  at: Located,
+  all: Analysis[],
+): Map<string, { file: LoadedFile; scope?: Map<string, { decl: A.BlockDecl | A.ModelDecl; file: string }> }> {
+  const out = new Map<
+    string,
+    { file: LoadedFile; scope?: Map<string, { decl: A.BlockDecl | A.ModelDecl; file: string }> }
+  >();
   for (const a of [at.analysis, ...all])
-    for (const [path, file] of a.program.files) if (isAbsolute(path) && !out.has(path)) out.set(path, { file, scope: a.program.scopes.get(path) });
+    for (const [path, file] of a.program.files)
+      if (isAbsolute(path) && !out.has(path)) out.set(path, { file, scope: a.program.scopes.get(path) });
   return out;
 }
 
@@ -45,12 +52,15 @@ function occurrences(at: Located, all: Analysis[]): Span[] | undefined {
   const def = at.analysis.program.scopes.get(at.path)?.get(name);
   if (def) {
     // a block or model: resolved by its declaring file and position, in every file that sees it
-    const same = (d?: { decl: A.BlockDecl | A.ModelDecl; file: string }) => d && d.file === def.file && d.decl.name.span.start === def.decl.name.span.start;
+    const same = (d?: { decl: A.BlockDecl | A.ModelDecl; file: string }) =>
+      d && d.file === def.file && d.decl.name.span.start === def.decl.name.span.start;
     const spans: Span[] = [];
     for (const [path, { file, scope }] of files) {
       const declared = file.ast.decls.filter((d) => d.name.name === name && path === def.file).map((d) => d.name.span);
       const imported = file.ast.imports.flatMap((i) => i.names.filter((n) => n.name === name)).map((n) => n.span);
-      const used = nodesOf(file.ast, ["Instance"]).filter((i) => i.block.name === name).map((i) => i.block.span as Span);
+      const used = nodesOf(file.ast, ["Instance"])
+        .filter((i) => i.block.name === name)
+        .map((i) => i.block.span as Span);
       const based = file.ast.decls.flatMap((d) => (d.base?.name === name ? [d.base.span] : []));
       if (same(scope?.get(name)) || path === def.file) spans.push(...declared, ...imported, ...used, ...based);
     }
@@ -58,28 +68,36 @@ function occurrences(at: Located, all: Analysis[]): Span[] | undefined {
   }
   const decl = declAt(at.analysis.program, at.path, at.offset);
   const fwd = decl?.members.find((m) => m.kind === "Forward");
-  if (!decl || (fwd && fwd.span.start <= at.offset && at.offset <= fwd.span.end && forwardLocals(decl).has(name))) return undefined;
+  if (!decl || (fwd && fwd.span.start <= at.offset && at.offset <= fwd.span.end && forwardLocals(decl).has(name)))
+    return undefined;
   // a hyperparameter or member: of the last declaration up the `extends` chain that states it, and
   // shared by every declaration that inherits it or overrides it (a derived member overrides by name)
-  const origin = chainOf(files, { decl, file: at.path }).reverse().find((d) => declaredIn(d.decl, name).length);
+  const origin = chainOf(files, { decl, file: at.path })
+    .reverse()
+    .find((d) => declaredIn(d.decl, name).length);
   if (!origin) return undefined;
   const family = [origin];
   for (const [path, { file }] of files)
-    for (const d of file.ast.decls) if (!same(d, origin.decl) && chainOf(files, { decl: d, file: path }).some((x) => same(x.decl, origin.decl))) family.push({ decl: d, file: path });
+    for (const d of file.ast.decls)
+      if (!same(d, origin.decl) && chainOf(files, { decl: d, file: path }).some((x) => same(x.decl, origin.decl)))
+        family.push({ decl: d, file: path });
   const isParam = origin.decl.params.some((p) => p.name.name === name);
   const spans: Span[] = [];
   for (const f of family) {
     // inside a forward whose local has this name, the name is the local
     const body = f.decl.members.find((m) => m.kind === "Forward");
     const shadowed = body && forwardLocals(f.decl).has(name) ? body.span : undefined;
-    const uses = nodesOf(f.decl, ["Name"]).filter((n) => n.name === name && !(shadowed && shadowed.start <= n.span.start && n.span.end <= shadowed.end));
+    const uses = nodesOf(f.decl, ["Name"]).filter(
+      (n) => n.name === name && !(shadowed && shadowed.start <= n.span.start && n.span.end <= shadowed.end),
+    );
     spans.push(...declaredIn(f.decl, name), ...uses.map((n) => n.span as Span), ...modelEdits(f.decl, name, isParam));
     // named arguments `Block(d: 768)` of the family's instances, wherever they are
     if (isParam)
       for (const [, { file, scope }] of files)
         for (const inst of nodesOf(file.ast, ["Instance"])) {
           const d = scope?.get(inst.block.name);
-          if (d && same(d.decl, f.decl)) for (const arg of inst.args as A.Arg[]) if (arg.name?.name === name) spans.push(arg.name.span);
+          if (d && same(d.decl, f.decl))
+            for (const arg of inst.args as A.Arg[]) if (arg.name?.name === name) spans.push(arg.name.span);
         }
   }
   return spans;
@@ -92,31 +110,50 @@ function occurrences(at: Located, all: Analysis[]): Span[] | undefined {
  */
 function modelEdits(decl: A.BlockDecl | A.ModelDecl, name: string, isParam: boolean): Span[] {
   if (decl.kind !== "Model") return [];
-  if (isParam) return [...decl.presets.flatMap((p) => p.assignments), ...decl.edits.flatMap((e) => (e.kind === "Set" ? e.assignments : []))].filter((a) => a.name.name === name).map((a) => a.name.span);
+  if (isParam)
+    return [
+      ...decl.presets.flatMap((p) => p.assignments),
+      ...decl.edits.flatMap((e) => (e.kind === "Set" ? e.assignments : [])),
+    ]
+      .filter((a) => a.name.name === name)
+      .map((a) => a.name.span);
   const paths = decl.edits.flatMap((e) => (e.kind !== "Set" && e.path[0]?.name === name ? [e.path[0].span] : []));
-  const patterns = (decl.train ?? []).flatMap((t) => t.rules.flatMap((r) => r.patterns)).flatMap((p) => {
-    const first = p.value.split(".")[0];
-    // the span covers the quoted literal; only a pattern written without escapes maps onto its text
-    const literal = p.span.end - p.span.start === p.value.length + 2;
-    return first === name && literal ? [{ file: p.span.file, start: p.span.start + 1, end: p.span.start + 1 + name.length }] : [];
-  });
+  const patterns = (decl.train ?? [])
+    .flatMap((t) => t.rules.flatMap((r) => r.patterns))
+    .flatMap((p) => {
+      const first = p.value.split(".")[0];
+      // the span covers the quoted literal; only a pattern written without escapes maps onto its text
+      const literal = p.span.end - p.span.start === p.value.length + 2;
+      return first === name && literal
+        ? [{ file: p.span.file, start: p.span.start + 1, end: p.span.start + 1 + name.length }]
+        : [];
+    });
   return [...paths, ...patterns];
 }
 
 type Decl = { decl: A.BlockDecl | A.ModelDecl; file: string };
-const same = (a: A.BlockDecl | A.ModelDecl, b: A.BlockDecl | A.ModelDecl) => a.name.span.file === b.name.span.file && a.name.span.start === b.name.span.start;
+const same = (a: A.BlockDecl | A.ModelDecl, b: A.BlockDecl | A.ModelDecl) =>
+  a.name.span.file === b.name.span.file && a.name.span.start === b.name.span.start;
 
 /** Where a declaration itself states a hyperparameter or member of this name. */
 function declaredIn(decl: A.BlockDecl | A.ModelDecl, name: string): Span[] {
   const params = decl.params.filter((p) => p.name.name === name).map((p) => p.name.span);
-  const members = decl.members.flatMap((m) => (m.kind === "SubModule" ? (m.path[0].name === name ? [m.path[0].span] : []) : m.kind !== "Forward" && m.kind !== "AssertMember" && m.name.name === name ? [m.name.span] : []));
+  const members = decl.members.flatMap((m) =>
+    m.kind === "SubModule"
+      ? m.path[0].name === name
+        ? [m.path[0].span]
+        : []
+      : m.kind !== "Forward" && m.kind !== "AssertMember" && m.name.name === name
+        ? [m.name.span]
+        : [],
+  );
   return [...params, ...members];
 }
 
 /** A declaration's `extends` chain, the declaration itself first, as far as the loaded files resolve it. */
 function chainOf(files: ReturnType<typeof filesOf>, start: Decl): Decl[] {
   const chain = [start];
-  for (let cur = start; cur.decl.base; ) {
+  for (let cur = start; cur.decl.base;) {
     const base = (cur.file === STD_FILE ? undefined : files.get(cur.file)?.scope)?.get(cur.decl.base.name);
     if (!base || base.decl.kind !== cur.decl.kind || chain.some((c) => same(c.decl, base.decl))) break;
     chain.push((cur = base));

@@ -38,13 +38,21 @@ export function startServer(connection: Connection): Workspace {
   }));
   connection.onHover(async (p, token) => {
     const at = await ws.locate(p.textDocument.uri, p.position, token);
-    const md = at && ((at.carried && carriedHover(at.carried, at.path, at.offset)) ?? hover(at.analysis, at.path, at.offset));
+    const md =
+      at && ((at.carried && carriedHover(at.carried, at.path, at.offset)) ?? hover(at.analysis, at.path, at.offset));
     return md ? { contents: { kind: "markdown", value: md } } : null;
   });
   connection.onDefinition(async (p, token) => {
     const at = await ws.locate(p.textDocument.uri, p.position, token);
-    const span = at && (definition(at.analysis, at.path, at.offset) ?? (at.carried && carriedDefinition(at.carried, at.path, at.offset)));
-    const target = span && (span.file === at.path ? { text: at.text } : (at.analysis.program.files.get(span.file) ?? at.carried?.analysis.program.files.get(span.file)));
+    const span =
+      at &&
+      (definition(at.analysis, at.path, at.offset) ??
+        (at.carried && carriedDefinition(at.carried, at.path, at.offset)));
+    const target =
+      span &&
+      (span.file === at.path
+        ? { text: at.text }
+        : (at.analysis.program.files.get(span.file) ?? at.carried?.analysis.program.files.get(span.file)));
     if (span?.file === STD_FILE) return stdLocation(span);
     if (!span || !target || !existsSync(span.file)) return null;
     return { uri: pathToFileURL(span.file).href, range: toRange(target.text, span.start, span.end) };

@@ -14,7 +14,13 @@
 import { fileHost } from "../util/fs-host.ts";
 import { isAbsolute } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { LSPErrorCodes, ResponseError, TextDocuments, type CancellationToken, type Connection } from "vscode-languageserver/node";
+import {
+  LSPErrorCodes,
+  ResponseError,
+  TextDocuments,
+  type CancellationToken,
+  type Connection,
+} from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { Diagnostic as LspDiagnostic } from "vscode-languageserver/node";
 import { compile, type Compiled } from "../compiler/compile.ts";
@@ -146,7 +152,10 @@ export class Workspace {
     }
     if (!good) return { analysis };
     let carried: CarriedOver | undefined | null = null;
-    return { analysis, carried: () => (carried === null ? (carried = carryOver(path, good, text, analysis)) : carried) };
+    return {
+      analysis,
+      carried: () => (carried === null ? (carried = carryOver(path, good, text, analysis)) : carried),
+    };
   }
 
   /** Resolves when every edit received so far has been checked; throws if the request was cancelled. */
@@ -156,13 +165,25 @@ export class Workspace {
   }
 
   /** The analysis of an open document and the offset of a position in it. */
-  async locate(uri: string, position: { line: number; character: number }, token?: CancellationToken): Promise<Located | undefined> {
+  async locate(
+    uri: string,
+    position: { line: number; character: number },
+    token?: CancellationToken,
+  ): Promise<Located | undefined> {
     await this.settled(token);
     const doc = this.documents.get(uri);
     if (!doc || !uri.startsWith("file:")) return undefined;
     const path = fileURLToPath(uri);
     const held = this.analyses.get(path);
-    return held ? { path, text: doc.getText(), analysis: held.analysis, offset: doc.offsetAt(position), carried: held.carried?.() } : undefined;
+    return held
+      ? {
+          path,
+          text: doc.getText(),
+          analysis: held.analysis,
+          offset: doc.offsetAt(position),
+          carried: held.carried?.(),
+        }
+      : undefined;
   }
 
   /** Every analysis held (one per open document), newest compile of each. */
@@ -183,7 +204,11 @@ export class Workspace {
     for (const [file, ds] of byFile) {
       const text = r.program.files.get(file)?.text ?? "";
       const v = file === path ? version : this.open(file)?.version;
-      void this.connection.sendDiagnostics({ uri: pathToFileURL(file).href, ...(v === undefined ? {} : { version: v }), diagnostics: ds.map((d) => toLsp(d, text, r.program.files)) });
+      void this.connection.sendDiagnostics({
+        uri: pathToFileURL(file).href,
+        ...(v === undefined ? {} : { version: v }),
+        diagnostics: ds.map((d) => toLsp(d, text, r.program.files)),
+      });
     }
   }
 }
@@ -214,7 +239,12 @@ function toLsp(d: Diagnostic, text: string, files: Analysis["program"]["files"])
   const related = (d.notes ?? []).flatMap((n) => {
     const f = n.span && files.get(n.span.file);
     if (!n.span || !f || !isAbsolute(n.span.file)) return [];
-    return [{ location: { uri: pathToFileURL(n.span.file).href, range: toRange(f.text, n.span.start, n.span.end) }, message: n.message }];
+    return [
+      {
+        location: { uri: pathToFileURL(n.span.file).href, range: toRange(f.text, n.span.start, n.span.end) },
+        message: n.message,
+      },
+    ];
   });
   return {
     range: d.span ? toRange(text, d.span.start, d.span.end) : toRange(text, 0, 0),

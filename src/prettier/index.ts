@@ -29,7 +29,9 @@ class MdlSyntaxError extends SyntaxError {
   }
 }
 
-const languages: SupportLanguage[] = [{ name: "mdl", parsers: ["mdl"], extensions: [".mdl"], vscodeLanguageIds: ["mdl"] }];
+const languages: SupportLanguage[] = [
+  { name: "mdl", parsers: ["mdl"], extensions: [".mdl"], vscodeLanguageIds: ["mdl"] },
+];
 
 const parser: Parser<MdlRoot> = {
   astFormat: "mdl",

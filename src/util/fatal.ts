@@ -22,11 +22,15 @@ export function ownFatalErrors(handler: (err: unknown) => void): void {
   if (!first) return;
   process.on("newListener", (event: string | symbol, listener: (...a: unknown[]) => void) => {
     // 'newListener' comes before the listener is in the list: take it out once it is
-    if ((EVENTS as readonly (string | symbol)[]).includes(event) && !mine.has(listener)) queueMicrotask(() => process.removeListener(event, listener));
+    if ((EVENTS as readonly (string | symbol)[]).includes(event) && !mine.has(listener))
+      queueMicrotask(() => process.removeListener(event, listener));
   });
 }
 
 /** The listeners on the fatal events now, for a test to see that only mdl's are left. */
 export function fatalListenerCounts(): Record<FatalEvent, number> {
-  return { uncaughtException: process.listenerCount("uncaughtException"), unhandledRejection: process.listenerCount("unhandledRejection") };
+  return {
+    uncaughtException: process.listenerCount("uncaughtException"),
+    unhandledRejection: process.listenerCount("unhandledRejection"),
+  };
 }

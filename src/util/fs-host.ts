@@ -6,7 +6,9 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import type { Host } from "../compiler/2-resolve/host.ts";
 
-export function fileHost(opts: { overlay?: (path: string) => string | undefined; onRead?: (path: string, text: string) => void } = {}): Host {
+export function fileHost(
+  opts: { overlay?: (path: string) => string | undefined; onRead?: (path: string, text: string) => void } = {},
+): Host {
   return {
     readFile(path: string) {
       const open = opts.overlay?.(path);

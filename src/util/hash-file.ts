@@ -7,7 +7,7 @@ export function hashFile(path: string, algorithm: "sha1" | "sha256"): string {
   const buf = Buffer.allocUnsafe(1 << 24);
   const fd = openSync(path, "r");
   try {
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) hash.update(buf.subarray(0, n));
   } finally {
     closeSync(fd);
   }

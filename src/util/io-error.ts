@@ -53,6 +53,18 @@ export function ioError(err: unknown, path: string | undefined, what: string, ne
 /** What a system error's call was doing, for one that reaches the top without a caller having said. */
 export function syscallWords(err: NodeJS.ErrnoException): string {
   const call = err.syscall ?? "access";
-  const words: Record<string, string> = { open: "open", write: "write", read: "read", rename: "rename", mkdir: "create the folder", rmdir: "remove", unlink: "remove", fsync: "flush to disk", scandir: "list", stat: "read", lstat: "read" };
+  const words: Record<string, string> = {
+    open: "open",
+    write: "write",
+    read: "read",
+    rename: "rename",
+    mkdir: "create the folder",
+    rmdir: "remove",
+    unlink: "remove",
+    fsync: "flush to disk",
+    scandir: "list",
+    stat: "read",
+    lstat: "read",
+  };
   return words[call] ?? call;
 }

@@ -13,7 +13,10 @@ const HELP_LINE = /^\s+codes\s+list every diagnostic code with its severity$/m;
 
 test("add a command: `mdl codes` lists the catalogue, and only once it is registered", () => {
   const steps = recipeSteps(TITLE);
-  assert.equal(steps.map((s) => s.file), ["src/cli/codes.ts", "src/cli/commands.ts", "src/cli/about.ts"]);
+  assert.equal(
+    steps.map((s) => s.file),
+    ["src/cli/codes.ts", "src/cli/commands.ts", "src/cli/about.ts"],
+  );
   const { root, done } = scratchTree(ARCHITECTURE);
   try {
     applyStep(root, steps[0], TITLE);
@@ -27,7 +30,11 @@ test("add a command: `mdl codes` lists the catalogue, and only once it is regist
     const r = mdl(root, ["codes"]);
     assert.is(r.status, 0, r.stderr);
     const lines = r.stdout.trimEnd().split("\n");
-    assert.equal(lines.map((l) => l.split("\t")[2]), Object.keys(codes), "one line per entry of the catalogue, in its order");
+    assert.equal(
+      lines.map((l) => l.split("\t")[2]),
+      Object.keys(codes),
+      "one line per entry of the catalogue, in its order",
+    );
     assert.ok(lines.includes("MDL301\terror\tshape_mismatch"), lines.join("\n"));
     assert.ok(lines.includes("MDL361\twarning\tunused_member"), lines.join("\n"));
 

@@ -32,7 +32,10 @@ model M(width: int = 4) {
 
 test("add a diagnostic: the new warning is reported with its code and place, once the recipe is followed", () => {
   const steps = recipeSteps(TITLE);
-  assert.equal(steps.map((s) => s.file), ["src/compiler/diagnostics/codes.ts", "src/compiler/2-resolve/names.ts"]);
+  assert.equal(
+    steps.map((s) => s.file),
+    ["src/compiler/diagnostics/codes.ts", "src/compiler/2-resolve/names.ts"],
+  );
   const { root, done } = scratchTree();
   try {
     writeFileSync(join(root, "lower.mdl"), MODEL);
@@ -41,7 +44,9 @@ test("add a diagnostic: the new warning is reported with its code and place, onc
     assert.not.match(before.stdout + before.stderr, /capital letter/);
 
     for (const s of steps) applyStep(root, s, TITLE);
-    const codes = [...readFileSync(join(root, "src/compiler/diagnostics/codes.ts"), "utf8").matchAll(/e\("(MDL\d{3})"/g)].map((m) => m[1]);
+    const codes = [
+      ...readFileSync(join(root, "src/compiler/diagnostics/codes.ts"), "utf8").matchAll(/e\("(MDL\d{3})"/g),
+    ].map((m) => m[1]);
     const twice = codes.filter((c, i) => codes.indexOf(c) !== i);
     assert.equal(twice, [], "the recipe's code is taken: pick the next free number of the phase's range");
 

@@ -51,10 +51,19 @@ console.log(JSON.stringify(out));
 
 test("add an op: softsign compiles, runs on tfjs and ONNX Runtime as its reference says, and is listed", () => {
   const steps = recipeSteps(TITLE);
-  assert.equal(steps.map((s) => s.file), [
-    "src/compiler/ops/elementwise.ts", "src/compiler/ops/table.ts", "src/compiler/ops/samples.ts", "test/ops/reference.ts",
-    "src/runtime/tfjs/ops/index.ts", "src/runtime/onnx/kernels.ts", "src/runtime/torch/ops.ts",
-  ], "the recipe's seven hand-edited files");
+  assert.equal(
+    steps.map((s) => s.file),
+    [
+      "src/compiler/ops/elementwise.ts",
+      "src/compiler/ops/table.ts",
+      "src/compiler/ops/samples.ts",
+      "test/ops/reference.ts",
+      "src/runtime/tfjs/ops/index.ts",
+      "src/runtime/onnx/kernels.ts",
+      "src/runtime/torch/ops.ts",
+    ],
+    "the recipe's seven hand-edited files",
+  );
   const { root, done } = scratchTree();
   try {
     writeFileSync(join(root, "check-op.ts"), CHECK);
@@ -82,7 +91,10 @@ test("add an op: softsign compiles, runs on tfjs and ONNX Runtime as its referen
     assert.equal(full.tables, { tfjs: true, onnx: true, torch: true });
 
     // step 6: npm run gen's docs/primitives.md (only its generator: the CST and std generators do not read the table)
-    const gen = spawnSync(process.execPath, ["--import", "tsx", "scripts/gen-primitives.ts"], { cwd: root, encoding: "utf8" });
+    const gen = spawnSync(process.execPath, ["--import", "tsx", "scripts/gen-primitives.ts"], {
+      cwd: root,
+      encoding: "utf8",
+    });
     assert.is(gen.status, 0, gen.stderr);
     assert.match(readFileSync(join(root, "docs/primitives.md"), "utf8"), /softsign/);
   } finally {
@@ -97,7 +109,10 @@ test("before the recipe, a model that calls softsign does not compile", () => {
     const r = tsx(root, "check-op.ts");
     assert.is(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
-    assert.ok(out.diagnostics.some((d: string) => /softsign/.test(d)), out.diagnostics.join("\n"));
+    assert.ok(
+      out.diagnostics.some((d: string) => /softsign/.test(d)),
+      out.diagnostics.join("\n"),
+    );
   } finally {
     done();
   }

@@ -10,20 +10,45 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DOC, ROOT } from "./recipe.ts";
 
-const TOP = ["grammar", "src", "bin", "playground", "editors", "scripts", "models", "bench", "examples", "docs", "test"];
+const TOP = [
+  "grammar",
+  "src",
+  "bin",
+  "playground",
+  "editors",
+  "scripts",
+  "models",
+  "bench",
+  "examples",
+  "docs",
+  "test",
+];
 
 /** src/ and its folders two levels down, as `src/a/` and `src/a/b/`. */
 function sourceFolders(): string[] {
-  const dirs = (rel: string) => readdirSync(join(ROOT, rel), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `${rel}/${d.name}`);
-  return dirs("src").flatMap((a) => [a, ...dirs(a)]).map((d) => `${d}/`);
+  const dirs = (rel: string) =>
+    readdirSync(join(ROOT, rel), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => `${rel}/${d.name}`);
+  return dirs("src")
+    .flatMap((a) => [a, ...dirs(a)])
+    .map((d) => `${d}/`);
 }
 
 /** Folders a line's text mentions as `name/` or `a/b/`, each under `parent`. */
-const mentions = (text: string, parent: string) => [...text.matchAll(/(?<![\w./-])((?:[\w.-]+\/)+)(?![\w*])/g)].map((m) => parent + m[1]);
+const mentions = (text: string, parent: string) =>
+  [...text.matchAll(/(?<![\w./-])((?:[\w.-]+\/)+)(?![\w*])/g)].map((m) => parent + m[1]);
 
 /** The paths and every folder above them: `a/b/` gives `a/` too. */
 const withParents = (paths: Iterable<string>) =>
-  new Set([...paths].flatMap((p) => p.split("/").slice(0, -1).map((_, i, parts) => `${parts.slice(0, i + 1).join("/")}/`)));
+  new Set(
+    [...paths].flatMap((p) =>
+      p
+        .split("/")
+        .slice(0, -1)
+        .map((_, i, parts) => `${parts.slice(0, i + 1).join("/")}/`),
+    ),
+  );
 
 /** Every folder the README's layout tree names: entries by indentation, and folders each entry's line mentions. */
 function readmeFolders(readme = readFileSync(join(ROOT, "README.md"), "utf8")): Set<string> {
@@ -58,7 +83,10 @@ function docFolders(doc = readFileSync(DOC, "utf8")): Set<string> {
 test("the readers of the map find what a map names (a tree entry, a line's mention, a table row)", () => {
   const readme = "\n## How the code is laid out\n\n```\nsrc/x/   a (y/)\n  z/     b\nbin/\n```\n\n## Next\n";
   assert.equal([...readmeFolders(readme)], ["src/", "src/x/", "src/x/y/", "src/x/z/", "bin/"]);
-  assert.equal([...docFolders("| `src/a/` | holds `b/` and c/, not d.e |\n")], ["src/", "src/a/", "src/a/b/", "src/a/c/"]);
+  assert.equal(
+    [...docFolders("| `src/a/` | holds `b/` and c/, not d.e |\n")],
+    ["src/", "src/a/", "src/a/b/", "src/a/c/"],
+  );
 });
 
 test("every source folder is on the README's layout and on docs/architecture.md's map", () => {
@@ -66,8 +94,16 @@ test("every source folder is on the README's layout and on docs/architecture.md'
   const readme = readmeFolders();
   const doc = docFolders();
   assert.ok(want.length > 30 && readme.size > 20 && doc.size > 20, "the folders, or the maps, were not read");
-  assert.equal(want.filter((f) => !readme.has(f) && f !== "docs/" && f !== "test/" && f !== "examples/"), [], "folders missing from README.md's 'How the code is laid out'");
-  assert.equal(want.filter((f) => !doc.has(f)), [], "folders missing from docs/architecture.md's table of folders");
+  assert.equal(
+    want.filter((f) => !readme.has(f) && f !== "docs/" && f !== "test/" && f !== "examples/"),
+    [],
+    "folders missing from README.md's 'How the code is laid out'",
+  );
+  assert.equal(
+    want.filter((f) => !doc.has(f)),
+    [],
+    "folders missing from docs/architecture.md's table of folders",
+  );
 });
 
 test.run();

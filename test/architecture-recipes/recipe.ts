@@ -81,7 +81,10 @@ export function applyStep(root: string, step: Step, title = "?"): void {
     }
     const old = h.old.join("\n");
     const n = occurrences(text, old);
-    if (n !== 1) throw new Error(`${where}: these lines are in the file ${n} times, not once; the recipe no longer matches the code:\n${old}`);
+    if (n !== 1)
+      throw new Error(
+        `${where}: these lines are in the file ${n} times, not once; the recipe no longer matches the code:\n${old}`,
+      );
     text = text.replace(old, () => added);
   }
   writeFileSync(path, text);
@@ -93,7 +96,18 @@ export const ARCHITECTURE = ["test/architecture", "playground", "bench", "exampl
 /** The parts of the tree a recipe touches or runs (and `more`), copied; node_modules linked. Removed by `done`. */
 export function scratchTree(more: string[] = []): { root: string; done: () => void } {
   const root = mkdtempSync(join(tmpdir(), "mdl-recipe-"));
-  for (const part of ["src", "bin", "grammar", "scripts", "test/ops", "docs/primitives.md", "package.json", "tsconfig.json", "tsconfig.run.json", ...more])
+  for (const part of [
+    "src",
+    "bin",
+    "grammar",
+    "scripts",
+    "test/ops",
+    "docs/primitives.md",
+    "package.json",
+    "tsconfig.json",
+    "tsconfig.run.json",
+    ...more,
+  ])
     cpSync(join(ROOT, part), join(root, part), { recursive: true });
   symlinkSync(join(ROOT, "node_modules"), join(root, "node_modules"));
   return { root, done: () => rmSync(root, { recursive: true, force: true }) };
@@ -111,15 +125,23 @@ export function mdl(root: string, args: string[]): SpawnSyncReturns<string> {
 
 /** A TypeScript file of the scratch tree run through tsx. */
 export function tsx(root: string, file: string, args: string[] = []): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, ["--import", "tsx", join(root, file), ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+  return spawnSync(process.execPath, ["--import", "tsx", join(root, file), ...args], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
 }
 
 /** test/architecture (the allowed folder edges, no cycles) on the scratch tree: a recipe keeps the layering rule. */
 export function architectureTest(root: string): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, ["--import", "tsx", "node_modules/uvu/bin.js", "test/architecture", "\\.test\\.ts$"], {
-    cwd: root,
-    encoding: "utf8",
-    env: { ...process.env, FORCE_COLOR: "0" },
-    timeout: 60_000,
-  });
+  return spawnSync(
+    process.execPath,
+    ["--import", "tsx", "node_modules/uvu/bin.js", "test/architecture", "\\.test\\.ts$"],
+    {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, FORCE_COLOR: "0" },
+      timeout: 60_000,
+    },
+  );
 }

@@ -28,7 +28,10 @@ export function sourceFiles(...dirs: string[]): string[] {
       const p = `${d}/${e.name}`;
       return e.isDirectory() ? walk(p) : /\.(ts|tsx|mts|mjs|js)$/.test(e.name) && !e.name.endsWith(".d.ts") ? [p] : [];
     });
-  return dirs.filter((d) => existsSync(d)).flatMap(walk).sort();
+  return dirs
+    .filter((d) => existsSync(d))
+    .flatMap(walk)
+    .sort();
 }
 
 /** The kind of the import whose specifier string (its opening quote) starts at `pos`. */
@@ -52,7 +55,11 @@ export function importsOf(file: string): Import[] {
   const info = ts.preProcessFile(text, true, true);
   const out = info.importedFiles.map((f): Import => {
     const specifier = f.fileName;
-    return { specifier, kind: kindAt(text, f.pos), file: specifier.startsWith(".") ? resolveRelative(file, specifier) : undefined };
+    return {
+      specifier,
+      kind: kindAt(text, f.pos),
+      file: specifier.startsWith(".") ? resolveRelative(file, specifier) : undefined,
+    };
   });
   cache.set(file, out);
   return out;
@@ -104,7 +111,13 @@ export function chain(parent: Map<string, string | undefined>, file: string): st
 /** The import cycles among `files` along imports of the kinds in `follow`: Tarjan's strongly connected components of more than one file (or a file importing itself), each sorted. */
 export function cycles(files: string[], follow: Follow): string[][] {
   const inSet = new Set(files);
-  const next = (f: string) => [...new Set(importsOf(f).filter((i) => i.file && follow.has(i.kind) && inSet.has(i.file)).map((i) => i.file!))];
+  const next = (f: string) => [
+    ...new Set(
+      importsOf(f)
+        .filter((i) => i.file && follow.has(i.kind) && inSet.has(i.file))
+        .map((i) => i.file!),
+    ),
+  ];
   let counter = 0;
   const index = new Map<string, number>();
   const low = new Map<string, number>();

@@ -20,8 +20,29 @@ import * as assert from "uvu/assert";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ALL, BUNDLED, RUNTIME, chain, cycles, importsOf, isNodeBuiltin, packageOf, reach, sourceFiles, type ImportKind } from "./import-graph.ts";
-import { ALLOWED, BROWSER_ENTRIES, ENGINE_NEUTRAL, ENGINE_PACKAGES, folderOf, KNOWN_CYCLES, ONLY_FROM, PACKAGES } from "./layers.ts";
+import {
+  ALL,
+  BUNDLED,
+  RUNTIME,
+  chain,
+  cycles,
+  importsOf,
+  isNodeBuiltin,
+  packageOf,
+  reach,
+  sourceFiles,
+  type ImportKind,
+} from "./import-graph.ts";
+import {
+  ALLOWED,
+  BROWSER_ENTRIES,
+  ENGINE_NEUTRAL,
+  ENGINE_PACKAGES,
+  folderOf,
+  KNOWN_CYCLES,
+  ONLY_FROM,
+  PACKAGES,
+} from "./layers.ts";
 
 const files = sourceFiles("src", "grammar", "playground");
 const STAGE = /^src\/compiler\/(\d)-/;
@@ -62,7 +83,10 @@ test("the scan sees static, type-only, re-export and dynamic imports", () => {
 test("every import between folders is an allowed edge (test/architecture/layers.ts)", () => {
   const bad = folderEdges()
     .filter((e) => !allowed(e.from, e.to, e.kind))
-    .map((e) => `${e.file} -> ${e.target} (${e.kind}): ${e.from} may not import ${e.to}${e.kind === "static" ? "" : ` by a ${e.kind} import`}`);
+    .map(
+      (e) =>
+        `${e.file} -> ${e.target} (${e.kind}): ${e.from} may not import ${e.to}${e.kind === "static" ? "" : ` by a ${e.kind} import`}`,
+    );
   assert.equal([...new Set(bad)], []);
   const unlisted = files.filter((f) => !folderOf(f) || !(folderOf(f)! in ALLOWED));
   assert.equal(unlisted, [], "files in no listed folder");
@@ -79,9 +103,19 @@ test("a compiler stage imports only lower stages, and the list says so too", () 
   }
   for (const [edge, only] of Object.entries(ONLY_FROM)) {
     const [from, to] = edge.split(" -> ");
-    const takers = [...new Set(folderEdges().filter((e) => e.from === from && e.to === to).map((e) => e.file))];
+    const takers = [
+      ...new Set(
+        folderEdges()
+          .filter((e) => e.from === from && e.to === to)
+          .map((e) => e.file),
+      ),
+    ];
     assert.ok(takers.length > 0, `nothing takes ${edge}: drop it from ONLY_FROM`);
-    assert.equal(takers.filter((f) => !only.includes(f)), [], `${edge} is for ${only.join(", ")} only`);
+    assert.equal(
+      takers.filter((f) => !only.includes(f)),
+      [],
+      `${edge} is for ${only.join(", ")} only`,
+    );
   }
 });
 
@@ -89,35 +123,59 @@ test("0-core and ops form the bottom: dim.ts imports nothing, ops takes only typ
   assert.equal(importsOf("src/compiler/0-core/dim.ts"), []);
   const schemaUses = files
     .filter((f) => f.startsWith("src/compiler/ops/"))
-    .flatMap((f) => importsOf(f).filter((i) => i.file === "src/compiler/0-core/schema.ts" && i.kind !== "type").map(() => f));
+    .flatMap((f) =>
+      importsOf(f)
+        .filter((i) => i.file === "src/compiler/0-core/schema.ts" && i.kind !== "type")
+        .map(() => f),
+    );
   assert.equal(schemaUses, []);
   for (const [folder, packages] of Object.entries(PACKAGES)) {
     const bad = files
       .filter((f) => f.startsWith(`${folder}/`))
-      .flatMap((f) => importsOf(f).filter((i) => !i.file && !packages.includes(packageOf(i.specifier))).map((i) => `${f}: ${i.specifier}`));
+      .flatMap((f) =>
+        importsOf(f)
+          .filter((i) => !i.file && !packages.includes(packageOf(i.specifier)))
+          .map((i) => `${f}: ${i.specifier}`),
+      );
     assert.equal(bad, []);
   }
 });
 
 test("nothing reaches src/cli from src/runtime", () => {
-  const bad = files.filter((f) => f.startsWith("src/runtime/")).flatMap((f) => importsOf(f).filter((i) => i.file?.startsWith("src/cli/")).map((i) => `${f}: ${i.specifier}`));
+  const bad = files
+    .filter((f) => f.startsWith("src/runtime/"))
+    .flatMap((f) =>
+      importsOf(f)
+        .filter((i) => i.file?.startsWith("src/cli/"))
+        .map((i) => `${f}: ${i.specifier}`),
+    );
   assert.equal(bad, []);
 });
 
 test("run/, session/ and train/ never load an engine's package, directly or transitively", () => {
   const own = files.filter((f) => ENGINE_NEUTRAL.some((d) => f.startsWith(`${d}/`)));
   assert.ok(own.length > 20, `only ${own.length} files`);
-  const named = own.flatMap((f) => importsOf(f).filter((i) => !i.file && ENGINE_PACKAGES.test(i.specifier)).map((i) => `${f}: ${i.specifier}`));
+  const named = own.flatMap((f) =>
+    importsOf(f)
+      .filter((i) => !i.file && ENGINE_PACKAGES.test(i.specifier))
+      .map((i) => `${f}: ${i.specifier}`),
+  );
   assert.equal(named, [], "named, even lazily");
   const parent = reach(own, RUNTIME);
-  const leaks = [...parent.keys()].flatMap((f) => importsOf(f).filter((i) => i.kind === "static" && !i.file && ENGINE_PACKAGES.test(i.specifier)).map((i) => `${chain(parent, f)} -> ${i.specifier}`));
+  const leaks = [...parent.keys()].flatMap((f) =>
+    importsOf(f)
+      .filter((i) => i.kind === "static" && !i.file && ENGINE_PACKAGES.test(i.specifier))
+      .map((i) => `${chain(parent, f)} -> ${i.specifier}`),
+  );
   assert.equal(leaks, []);
 });
 
 /** Comments and string contents out, so a remark about a Node Buffer or a message text is not a use. */
 function code(text: string): string {
   // one pass, so that `//` inside a string and quotes inside a comment are both read right
-  return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|`(?:[^`\\]|\\.)*`|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, (s) => (s[0] === "/" ? "" : '""'));
+  return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|`(?:[^`\\]|\\.)*`|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'/g, (s) =>
+    s[0] === "/" ? "" : '""',
+  );
 }
 const NODE_GLOBALS = /\b(process\s*\.|Buffer\b|require\s*\(|__dirname|__filename|global\s*\.)/;
 
@@ -132,7 +190,9 @@ test("no Node API in src/compiler, nor in any file the page's entry points reach
   assert.ok(parent.size > 40, `only ${parent.size} files`);
   assert.ok(parent.has("src/runtime/tfjs/ops/index.ts") && parent.has("src/runtime/weights/pth.ts"));
   const bad = [...parent.keys()].flatMap((f) => {
-    const apis = importsOf(f).filter((i) => i.kind !== "type" && !i.file && isNodeBuiltin(i.specifier)).map((i) => i.specifier);
+    const apis = importsOf(f)
+      .filter((i) => i.kind !== "type" && !i.file && isNodeBuiltin(i.specifier))
+      .map((i) => i.specifier);
     const g = code(readFileSync(f, "utf8")).match(NODE_GLOBALS);
     if (g) apis.push(g[0].replace(/\s/g, ""));
     return apis.length ? [`${chain(parent, f)}: ${apis.join(", ")}`] : [];
@@ -144,8 +204,16 @@ test("no import cycles between files (static and type-only imports)", () => {
   const all = sourceFiles("src", "grammar", "playground", "scripts", "bench", "examples");
   const found = cycles(all, new Set<ImportKind>(["static", "type"])).map((c) => c.join(" <-> "));
   const known = KNOWN_CYCLES.map((c) => c.join(" <-> "));
-  assert.equal(found.filter((c) => !known.includes(c)), [], "new cycles");
-  assert.equal(known.filter((c) => !found.includes(c)), [], "gone: drop them from KNOWN_CYCLES");
+  assert.equal(
+    found.filter((c) => !known.includes(c)),
+    [],
+    "new cycles",
+  );
+  assert.equal(
+    known.filter((c) => !found.includes(c)),
+    [],
+    "gone: drop them from KNOWN_CYCLES",
+  );
 });
 
 test("the cycle finder sees a cycle through a type import, and one through a lazy import only when asked", () => {
@@ -166,7 +234,9 @@ test("the cycle finder sees a cycle through a type import, and one through a laz
 });
 
 test("no synchronous tensor read anywhere in src/runtime (webgpu cannot read synchronously in Node)", () => {
-  const bad = files.filter((f) => f.startsWith("src/runtime/") && /\.(dataSync|arraySync|bufferSync)\(/.test(readFileSync(f, "utf8")));
+  const bad = files.filter(
+    (f) => f.startsWith("src/runtime/") && /\.(dataSync|arraySync|bufferSync)\(/.test(readFileSync(f, "utf8")),
+  );
   assert.equal(bad, []);
 });
 

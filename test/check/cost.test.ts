@@ -35,12 +35,38 @@ for (const [name, opts, spec, readme] of cases) {
 test("X-CLIP-B/32 has 196.59 M parameters, split as the spec counts them", () => {
   const { total, ir } = costOf("models/xclip.mdl", { preset: "B/32" });
   within(total.params / 1e6, 196.59, 0.001, "parameters");
-  const sum = (pick: (key: string) => boolean) => ir.params.filter((p) => pick(p.path)).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0) / 1e6;
-  within(sum((k) => k.startsWith("visual.")), 123.3, 0.001, "visual");
-  within(sum((k) => /\.message_(fc|ln|attn)\./.test(k)), 35.45, 0.001, "message_*");
-  within(sum((k) => k.startsWith("mit.")), 3.16, 0.002, "MIT");
-  within(sum((k) => k.startsWith("prompts_")), 6.7, 0.002, "prompts_*");
-  within(sum((k) => !k.startsWith("visual.") && !k.startsWith("mit.") && !k.startsWith("prompts_") && k !== "logit_scale"), 63.43, 0.001, "text");
+  const sum = (pick: (key: string) => boolean) =>
+    ir.params.filter((p) => pick(p.path)).reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0) / 1e6;
+  within(
+    sum((k) => k.startsWith("visual.")),
+    123.3,
+    0.001,
+    "visual",
+  );
+  within(
+    sum((k) => /\.message_(fc|ln|attn)\./.test(k)),
+    35.45,
+    0.001,
+    "message_*",
+  );
+  within(
+    sum((k) => k.startsWith("mit.")),
+    3.16,
+    0.002,
+    "MIT",
+  );
+  within(
+    sum((k) => k.startsWith("prompts_")),
+    6.7,
+    0.002,
+    "prompts_*",
+  );
+  within(
+    sum((k) => !k.startsWith("visual.") && !k.startsWith("mit.") && !k.startsWith("prompts_") && k !== "logit_scale"),
+    63.43,
+    0.001,
+    "text",
+  );
 });
 
 test("CLIP ViT-B/32 image encoder: 87.85 M parameters and 4.409 GMACs per image", () => {
@@ -51,7 +77,11 @@ test("CLIP ViT-B/32 image encoder: 87.85 M parameters and 4.409 GMACs per image"
 });
 
 test("mdl summary --json gives the totals and one row per module", () => {
-  const r = spawnSync(process.execPath, ["bin/mdl.js", "summary", "models/xclip.mdl", "--preset", "B/16", "--set", "frames=16", "--json"], { encoding: "utf8" });
+  const r = spawnSync(
+    process.execPath,
+    ["bin/mdl.js", "summary", "models/xclip.mdl", "--preset", "B/16", "--set", "frames=16", "--json"],
+    { encoding: "utf8" },
+  );
   assert.is(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   within(j.total.macs / 1e9, 286.6, 0.005, "JSON total MACs");

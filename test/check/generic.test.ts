@@ -13,7 +13,11 @@ import { memoryHost } from "../../src/compiler/2-resolve/host.ts";
 import { checkBlocksGenerically } from "../../src/compiler/3-check/generic.ts";
 
 const mdl = (...args: string[]) =>
-  spawnSync(process.execPath, ["bin/mdl.js", ...args], { encoding: "utf8", timeout: 120_000, env: { ...process.env, NODE_OPTIONS: "" } });
+  spawnSync(process.execPath, ["bin/mdl.js", ...args], {
+    encoding: "utf8",
+    timeout: 120_000,
+    env: { ...process.env, NODE_OPTIONS: "" },
+  });
 const SAMPLES = "test/check/samples";
 
 test("std, CLIP and X-CLIP blocks check generically without a false error, and list what must divide", () => {
@@ -23,7 +27,11 @@ test("std, CLIP and X-CLIP blocks check generically without a false error, and l
   const checked: string[] = [];
   for (const file of program.files.keys()) {
     const r = checkBlocksGenerically(program, file, new Set());
-    assert.equal(r.diagnostics.map((d) => `${d.file}: ${d.message}`), [], `generic check of ${file}`);
+    assert.equal(
+      r.diagnostics.map((d) => `${d.file}: ${d.message}`),
+      [],
+      `generic check of ${file}`,
+    );
     checked.push(file);
     if (file === "std") assert.equal(r.requirements.get("MultiheadAttention"), ["dim / heads"]);
     if (file === "models/clip.mdl") assert.ok(r.requirements.get("VisionTransformer")?.includes("resolution / patch"));
@@ -57,7 +65,9 @@ test("what needs concrete sizes is left to instantiation: conv's spatial output,
   };
   assert.equal(run(src("let a = attention(q, q, q)\n return conv2d(x, weight, stride: 2)")), []);
   // a mistake that does not hang on a size is still reported in the same block
-  assert.equal(run(src("let a = attention(q, q, q)\n let b = q + weight\n return conv2d(x, weight, stride: 2)")), ["MDL301"]);
+  assert.equal(run(src("let a = attention(q, q, q)\n let b = q + weight\n return conv2d(x, weight, stride: 2)")), [
+    "MDL301",
+  ]);
 });
 
 test("a derived block nobody instantiates is checked as its chain merged: inherited names resolve, new mistakes do not", () => {
@@ -80,7 +90,8 @@ block Adapted(r: int = 4) extends ResidualAttentionBlock {
 test("mdl check on a file of blocks: the undefined name, the arity and the shape mismatch, exit 1", () => {
   const r = mdl("check", `${SAMPLES}/error-blocks-only/input.mdl`);
   assert.is(r.status, 1, r.stderr);
-  for (const at of ["input.mdl:9:13: error MDL303", "input.mdl:10:24: error MDL201", "input.mdl:18:12: error MDL301"]) assert.ok(r.stderr.includes(at), at);
+  for (const at of ["input.mdl:9:13: error MDL303", "input.mdl:10:24: error MDL201", "input.mdl:18:12: error MDL301"])
+    assert.ok(r.stderr.includes(at), at);
   assert.match(r.stdout, /3 errors \(0 configurations\)/);
 });
 

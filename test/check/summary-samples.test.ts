@@ -15,11 +15,20 @@ import { renderAll } from "../../src/compiler/diagnostics/render.ts";
 import { expectGolden } from "../helpers/golden.ts";
 import { compileSample } from "../compiler/helpers.ts";
 
-const SAMPLES = ["test/ir/samples/derived-keyword", "test/ir/samples/assert-holds", "test/ir/samples/super-forward", "test/check/samples/warning-unused-member"];
+const SAMPLES = [
+  "test/ir/samples/derived-keyword",
+  "test/ir/samples/assert-holds",
+  "test/ir/samples/super-forward",
+  "test/check/samples/warning-unused-member",
+];
 
 function table(ir: NonNullable<ReturnType<typeof compile>["value"]>, depth: number): string {
   const stats = analyze(ir);
-  return summaryTable(ir, stats.modules.filter((m) => m.depth <= depth), stats.total);
+  return summaryTable(
+    ir,
+    stats.modules.filter((m) => m.depth <= depth),
+    stats.total,
+  );
 }
 
 for (const dir of SAMPLES) {
@@ -32,7 +41,8 @@ for (const dir of SAMPLES) {
 
 test("summary of models/variants/timesformer.mdl (tiny): each block extends ResidualAttentionBlock and keeps its figures", () => {
   const files: Record<string, string> = {};
-  for (const f of ["models/xclip.mdl", "models/clip.mdl", "models/variants/timesformer.mdl"]) files[f] = readFileSync(f, "utf8");
+  for (const f of ["models/xclip.mdl", "models/clip.mdl", "models/variants/timesformer.mdl"])
+    files[f] = readFileSync(f, "utf8");
   const r = compile("models/variants/timesformer.mdl", memoryHost(files), { preset: "tiny" });
   assert.ok(r.value, renderAll(r.diagnostics));
   const text = table(r.value!, 4);

@@ -12,7 +12,10 @@ const SAMPLE = "test/check/samples/warning-unused-member";
 test("a variant that overrides the forward removes a member it no longer calls; a forgotten member warns", () => {
   const r = compileSample(SAMPLE);
   assert.ok(r.value, rendered(r));
-  assert.equal(r.diagnostics.map((d) => `${d.severity} ${d.code}`), ["warning MDL361"]);
+  assert.equal(
+    r.diagnostics.map((d) => `${d.severity} ${d.code}`),
+    ["warning MDL361"],
+  );
   assert.ok(!r.value!.params.some((p) => p.path.startsWith("mit.")), "mit is gone");
   expectGolden(rendered(r), `${SAMPLE}/diagnostics.txt`);
 });
@@ -28,12 +31,21 @@ model Variant extends Base {
 }`;
 
 test("remove of a member the forward calls is MDL313, of one it does not is allowed", () => {
-  assert.equal(compileText(base("return fc(norm(x))"), { model: "Variant" }).diagnostics.map((d) => d.code), ["MDL313"]);
+  assert.equal(
+    compileText(base("return fc(norm(x))"), { model: "Variant" }).diagnostics.map((d) => d.code),
+    ["MDL313"],
+  );
   const ok = compileText(base("return fc(x)"), { model: "Variant" });
-  assert.equal(ok.diagnostics.map((d) => d.code), []);
+  assert.equal(
+    ok.diagnostics.map((d) => d.code),
+    [],
+  );
   assert.ok(ok.value);
   // the base itself keeps its unused member, and says so
-  assert.equal(compileText(base("return fc(x)"), { model: "Base" }).diagnostics.map((d) => d.code), ["MDL361"]);
+  assert.equal(
+    compileText(base("return fc(x)"), { model: "Base" }).diagnostics.map((d) => d.code),
+    ["MDL361"],
+  );
 });
 
 test("a member used only by the base's forward, reached through super(x), is used", () => {
@@ -56,7 +68,10 @@ model M(d: int = 8) {
   forward(x: [2, d]) -> [2, d] { return b3(b2(x)) }
 }`;
   const r = compileText(text);
-  assert.equal(r.diagnostics.map((d) => `${d.code} ${d.message}`), ["MDL361 `norm` of `B3` is used by no forward; call it in `forward`, or remove it"]);
+  assert.equal(
+    r.diagnostics.map((d) => `${d.code} ${d.message}`),
+    ["MDL361 `norm` of `B3` is used by no forward; call it in `forward`, or remove it"],
+  );
 });
 
 test("a variant model's forward calls its base model's with super(...): the base's graph, then its own step", () => {
@@ -69,9 +84,14 @@ model XCLIPScaled extends XCLIP {
   }
 }`;
   const r = compileText(text, { preset: "tiny" });
-  assert.equal(r.diagnostics.map((d) => d.code), []);
+  assert.equal(
+    r.diagnostics.map((d) => d.code),
+    [],
+  );
   const ir = r.value!;
-  assert.ok(ir.params.some((p) => p.path === "mit.positional_embedding") && ir.params.some((p) => p.path === "extra_scale"));
+  assert.ok(
+    ir.params.some((p) => p.path === "mit.positional_embedding") && ir.params.some((p) => p.path === "extra_scale"),
+  );
   const last = ir.graph.nodes[ir.graph.nodes.length - 1];
   assert.is(last.op, "mul", "the variant's own step comes last");
 });

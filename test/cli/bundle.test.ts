@@ -11,13 +11,27 @@ import { join, resolve } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
-interface Out { status: number | null; stdout: string; stderr: string }
+interface Out {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 const ERROR_SAMPLE = "test/check/samples/error-axis-out-of-range/input.mdl";
-const env = (cache: string) => ({ ...process.env, MDL_CACHE: cache, MDL_NO_BUNDLE: "", MDL_DEBUG_BUNDLE: "1", NODE_OPTIONS: "" });
+const env = (cache: string) => ({
+  ...process.env,
+  MDL_CACHE: cache,
+  MDL_NO_BUNDLE: "",
+  MDL_DEBUG_BUNDLE: "1",
+  NODE_OPTIONS: "",
+});
 
 const viaTsx = (args: string[], cwd = "."): Out =>
-  spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { cwd, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
+  spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, NODE_OPTIONS: "" },
+  });
 const viaBin = (args: string[], cache: string, cwd = "."): Out =>
   spawnSync(process.execPath, ["bin/mdl.js", ...args], { cwd, encoding: "utf8", env: env(cache) });
 const viaBinAsync = (args: string[], cache: string): Promise<Out> =>
@@ -45,7 +59,10 @@ test("a cold and a warm run from the bundle print what tsx prints, for a clean m
     const expected = viaTsx(["check", "models/xclip.mdl"]);
     assert.is(expected.stdout, "models/xclip.mdl: ok (1 configuration)\n");
     // two first runs at once: each builds, and neither sees the other's half-written files
-    const [a, b] = await Promise.all([viaBinAsync(["check", "models/xclip.mdl"], cache), viaBinAsync(["check", "models/xclip.mdl"], cache)]);
+    const [a, b] = await Promise.all([
+      viaBinAsync(["check", "models/xclip.mdl"], cache),
+      viaBinAsync(["check", "models/xclip.mdl"], cache),
+    ]);
     same(a, expected, "cold run");
     same(b, expected, "second cold run");
     assert.is(bundles(cache).length, 1, "one bundle for one state of the sources");
@@ -60,7 +77,16 @@ test("a cold and a warm run from the bundle print what tsx prints, for a clean m
 test("a source edit is run by the very next command, through a rebuilt bundle", () => {
   const copy = mkdtempSync(join(tmpdir(), "mdl-bundle-"));
   try {
-    for (const p of ["bin", "src", "grammar", "models", "package.json", "package-lock.json", "tsconfig.json", "tsconfig.run.json"]) {
+    for (const p of [
+      "bin",
+      "src",
+      "grammar",
+      "models",
+      "package.json",
+      "package-lock.json",
+      "tsconfig.json",
+      "tsconfig.run.json",
+    ]) {
       cpSync(p, join(copy, p), { recursive: true });
     }
     symlinkSync(resolve("node_modules"), join(copy, "node_modules"));
@@ -94,7 +120,10 @@ test("where the cache cannot be written, the CLI runs through tsx and says nothi
     // a folder below a plain file cannot be made, even by root
     writeFileSync(join(dir, "file"), "");
     const cache = join(dir, "file", "cache");
-    const r = spawnSync(process.execPath, ["bin/mdl.js", "check", "models/xclip.mdl"], { encoding: "utf8", env: { ...env(cache), MDL_DEBUG_BUNDLE: "" } });
+    const r = spawnSync(process.execPath, ["bin/mdl.js", "check", "models/xclip.mdl"], {
+      encoding: "utf8",
+      env: { ...env(cache), MDL_DEBUG_BUNDLE: "" },
+    });
     same(r, viaTsx(["check", "models/xclip.mdl"]), "fallback");
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -15,12 +15,31 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 
 const out = mkdtempSync(join(tmpdir(), "mdl-demo-"));
-const ARGS = ["--out", out, "--seeds", "2", "--steps", "3", "--batch", "2", "--videos-per-class", "2", "--backend", "wasm", "--threads", "1"];
+const ARGS = [
+  "--out",
+  out,
+  "--seeds",
+  "2",
+  "--steps",
+  "3",
+  "--batch",
+  "2",
+  "--videos-per-class",
+  "2",
+  "--backend",
+  "wasm",
+  "--threads",
+  "1",
+];
 const MODELS = ["CLIP mean-pool", "X-CLIP", "X-CLIP w/o prompts"];
 
 test.after(() => rmSync(out, { recursive: true, force: true }));
 
-interface Piped { code: number | null; stdout: string; stderr: string }
+interface Piped {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** `npm run -s demo -- ...` (-s: npm's own banner off, so stdout is the demo's alone); 20 ms per chunk read. */
 function runDemo(): Promise<Piped> {
@@ -43,7 +62,10 @@ const slug = (name: string) => name.replace(/\W+/g, "-").toLowerCase();
 /** Elements of every tensor in a .safetensors file, read from its JSON header. */
 function safetensorsElements(file: string): number {
   const b = readFileSync(file);
-  const header = JSON.parse(b.subarray(8, 8 + Number(b.readBigUInt64LE(0))).toString("utf8")) as Record<string, { shape?: number[] }>;
+  const header = JSON.parse(b.subarray(8, 8 + Number(b.readBigUInt64LE(0))).toString("utf8")) as Record<
+    string,
+    { shape?: number[] }
+  >;
   return Object.entries(header)
     .filter(([k]) => k !== "__metadata__")
     .reduce((n, [, v]) => n + v.shape!.reduce((a, d) => a * d, 1), 0);
@@ -51,7 +73,9 @@ function safetensorsElements(file: string): number {
 
 /** top-1, right pair, right direction within the pair, from a confusion matrix (rows: truth; classes 2p, 2p+1 pair up). */
 function scores(confusion: number[][]) {
-  let total = 0, diag = 0, pair = 0;
+  let total = 0,
+    diag = 0,
+    pair = 0;
   confusion.forEach((row, t) =>
     row.forEach((n, p) => {
       total += n;
@@ -67,7 +91,8 @@ const meanSd = (xs: number[]) => {
   return { m, sd: xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0 };
 };
 // the table's cell: mean ± sample standard deviation in percent, "–" when no run has a value
-const pct = (xs: number[]) => (xs.length ? `${(100 * meanSd(xs).m).toFixed(1)} ± ${(100 * meanSd(xs).sd).toFixed(1)}` : "–");
+const pct = (xs: number[]) =>
+  xs.length ? `${(100 * meanSd(xs).m).toFixed(1)} ± ${(100 * meanSd(xs).sd).toFixed(1)}` : "–";
 
 test("npm run demo on a small budget: a table that agrees with the runs it made, whole through a pipe", async () => {
   const r = await runDemo();
@@ -79,14 +104,41 @@ test("npm run demo on a small budget: a table that agrees with the runs it made,
   const lines = r.stdout.split("\n");
   assert.is(lines[0], "");
   assert.is(lines.slice(1, 1 + table.split("\n").length - 1).join("\n") + "\n", table, "the table arrives whole");
-  assert.match(r.stdout, new RegExp(`\\n\\n2 seed\\(s\\), 3 steps of 2 videos, tfjs-wasm; wall time \\d+ s; curves: ${out.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/curves\\.svg\\n$`));
+  assert.match(
+    r.stdout,
+    new RegExp(
+      `\\n\\n2 seed\\(s\\), 3 steps of 2 videos, tfjs-wasm; wall time \\d+ s; curves: ${out.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/curves\\.svg\\n$`,
+    ),
+  );
 
   const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as {
-    runs: { model: string; seed: number; top1: number; pairAccuracy: number; directionAccuracy: number | null; confusion: number[][]; finalLoss: number }[];
+    runs: {
+      model: string;
+      seed: number;
+      top1: number;
+      pairAccuracy: number;
+      directionAccuracy: number | null;
+      confusion: number[][];
+      finalLoss: number;
+    }[];
   };
-  const testCount = readFileSync(join(out, "data-2", "test.txt"), "utf8").trim().split("\n").length;
-  const rows = table.trim().split("\n").slice(2).map((l) => l.split("|").slice(1, -1).map((c) => c.trim()));
-  assert.equal(rows.map((c) => c[0]), MODELS);
+  const testCount = readFileSync(join(out, "data-2", "test.txt"), "utf8")
+    .trim()
+    .split("\n").length;
+  const rows = table
+    .trim()
+    .split("\n")
+    .slice(2)
+    .map((l) =>
+      l
+        .split("|")
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
+  assert.equal(
+    rows.map((c) => c[0]),
+    MODELS,
+  );
   assert.is(results.runs.length, 6);
 
   for (const [name, params, , sPerStep, top1, pair, direction] of rows) {
@@ -107,14 +159,29 @@ test("npm run demo on a small budget: a table that agrees with the runs it made,
 
     for (const x of runs) {
       // the loss printed per run, the one in results.json and the last line of the run's own metrics agree
-      const lines = readFileSync(join(out, "runs", slug(name), `seed-${x.seed}`, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { step: number; loss?: number; eval?: Record<string, number | null> });
+      const lines = readFileSync(join(out, "runs", slug(name), `seed-${x.seed}`, "metrics.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { step: number; loss?: number; eval?: Record<string, number | null> });
       const metrics = lines.filter((l) => l.loss !== undefined) as { step: number; loss: number }[];
-      assert.equal(metrics.map((m) => m.step), [1, 2, 3], `${name} seed ${x.seed}: 3 steps`);
+      assert.equal(
+        metrics.map((m) => m.step),
+        [1, 2, 3],
+        `${name} seed ${x.seed}: 3 steps`,
+      );
       // the run's last line is its test: the scores results.json has
-      assert.equal(lines.at(-1)!.eval, { top1: x.top1, top5: lines.at(-1)!.eval!.top5, pair: x.pairAccuracy, direction: x.directionAccuracy });
+      assert.equal(lines.at(-1)!.eval, {
+        top1: x.top1,
+        top5: lines.at(-1)!.eval!.top5,
+        pair: x.pairAccuracy,
+        direction: x.directionAccuracy,
+      });
       assert.is(x.finalLoss, metrics[2].loss);
       assert.ok(Number.isFinite(x.finalLoss) && x.finalLoss > 0);
-      assert.match(r.stderr, `${name} seed ${x.seed}: loss ${x.finalLoss.toFixed(3)}, top-1 ${(100 * x.top1).toFixed(1)}%`);
+      assert.match(
+        r.stderr,
+        `${name} seed ${x.seed}: loss ${x.finalLoss.toFixed(3)}, top-1 ${(100 * x.top1).toFixed(1)}%`,
+      );
     }
   }
   // the curves: one labelled line per model

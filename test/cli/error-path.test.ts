@@ -18,7 +18,10 @@ const EVERY = 3;
 let data: string;
 let ref: string;
 
-function mdl(args: string[], opts: { failAt?: string; env?: Record<string, string>; stdout?: number } = {}): SpawnSyncReturns<string> {
+function mdl(
+  args: string[],
+  opts: { failAt?: string; env?: Record<string, string>; stdout?: number } = {},
+): SpawnSyncReturns<string> {
   const preload = opts.failAt ? ["--import", "./test/cli/fixtures/fail-at.mjs"] : [];
   return spawnSync(process.execPath, [...preload, "bin/mdl.js", ...args], {
     encoding: "utf8",
@@ -29,7 +32,10 @@ function mdl(args: string[], opts: { failAt?: string; env?: Record<string, strin
 
 /** Only what a finished save leaves: no .ckpt-N.PID.tmp, .metrics.jsonl.PID.tmp, .trash-* or lock. */
 const assertNoTempEntries = (out: string) =>
-  assert.ok(checkpointFiles(out).every((e) => /^(ckpt-\d+|latest\.json|metrics\.jsonl)$/.test(e)), readdirSync(out).join(" "));
+  assert.ok(
+    checkpointFiles(out).every((e) => /^(ckpt-\d+|latest\.json|metrics\.jsonl)$/.test(e)),
+    readdirSync(out).join(" "),
+  );
 
 /** stderr's one error line (progress lines aside), matched against `line`. */
 function assertOneError(stderr: string, line: RegExp): void {
@@ -41,14 +47,19 @@ function assertOneError(stderr: string, line: RegExp): void {
 
 function assertEndsAsReference(out: string): void {
   assert.is(latestCheckpoint(out), join(out, `ckpt-${STEPS}`));
-  assert.ok(weightBytes(join(out, `ckpt-${STEPS}`)).equals(weightBytes(join(ref, `ckpt-${STEPS}`))), "final weights differ from the uninterrupted run's");
+  assert.ok(
+    weightBytes(join(out, `ckpt-${STEPS}`)).equals(weightBytes(join(ref, `ckpt-${STEPS}`))),
+    "final weights differ from the uninterrupted run's",
+  );
   assert.equal(metricsOf(out), metricsOf(ref));
   assertNoTempEntries(out);
 }
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const fullDisk = (out: string) =>
-  new RegExp(`^${esc(out)}/ckpt-6: error MDL007: cannot save checkpoint ckpt-6: no space left on device; 41\\.8 MB needed$`);
+  new RegExp(
+    `^${esc(out)}/ckpt-6: error MDL007: cannot save checkpoint ckpt-6: no space left on device; 41\\.8 MB needed$`,
+  );
 
 test.before(() => {
   data = smallData();
@@ -84,7 +95,10 @@ test("no room for metrics.jsonl's rewrite on --resume: MDL007 on metrics.jsonl, 
   const before = metricsOf(out);
   const r = mdl([...trainArgs(data, out, STEPS, EVERY), "--resume"], { failAt: `disk:10:metrics\\.jsonl` });
   assert.is(r.status, 2, r.stderr);
-  assertOneError(r.stderr, new RegExp(`^${esc(out)}/metrics\\.jsonl: error MDL007: cannot write: no space left on device; \\d+ bytes needed$`));
+  assertOneError(
+    r.stderr,
+    new RegExp(`^${esc(out)}/metrics\\.jsonl: error MDL007: cannot write: no space left on device; \\d+ bytes needed$`),
+  );
   assertNoTempEntries(out);
   assert.equal(metricsOf(out), before);
   const freed = mdl([...trainArgs(data, out, STEPS, EVERY), "--resume"]);
@@ -95,7 +109,11 @@ test("no room for metrics.jsonl's rewrite on --resume: MDL007 on metrics.jsonl, 
 /** Can this process mount a tmpfs in its own user and mount namespace? The reason when it cannot. */
 function tmpfsUnavailable(): string | undefined {
   const dir = scratch("ep-probe");
-  const r = spawnSync("unshare", ["--user", "--map-root-user", "--mount", "sh", "-c", `mount -t tmpfs -o size=1m tmpfs ${dir}`], { encoding: "utf8" });
+  const r = spawnSync(
+    "unshare",
+    ["--user", "--map-root-user", "--mount", "sh", "-c", `mount -t tmpfs -o size=1m tmpfs ${dir}`],
+    { encoding: "utf8" },
+  );
   if (r.error) return `unshare is not installed (${r.error.message})`;
   return r.status === 0 ? undefined : `cannot mount a tmpfs in a user namespace: ${r.stderr.trim().split("\n")[0]}`;
 }
@@ -119,14 +137,24 @@ test("a disk that fills for real (a 60 MB tmpfs): the same line, exit and clean 
     `${train("--resume")} 2>${logs}/err2; echo $? >${logs}/rc2`,
     `cp -r ${out} ${logs}/run`,
   ].join("\n");
-  const r = spawnSync("unshare", ["--user", "--map-root-user", "--mount", "sh", "-c", script], { encoding: "utf8", env: { ...process.env, MDL_FAIL_AT: "" } });
+  const r = spawnSync("unshare", ["--user", "--map-root-user", "--mount", "sh", "-c", script], {
+    encoding: "utf8",
+    env: { ...process.env, MDL_FAIL_AT: "" },
+  });
   assert.is(r.status, 0, r.stderr);
   const read = (f: string) => readFileSync(join(logs, f), "utf8");
   assert.is(read("rc1").trim(), "2", read("err1"));
   assertOneError(read("err1"), fullDisk(out));
   // the run's records (config.json, sources/, the CSV and event files) aside, as checkpointFiles leaves them
   const records = /^(metrics\.csv|events\.out\.tfevents\..*|config\.json|sources|best)$/;
-  assert.equal(read("ls1").trim().split("\n").filter((e) => !records.test(e)).sort(), ["ckpt-3", "latest.json", "metrics.jsonl"]);
+  assert.equal(
+    read("ls1")
+      .trim()
+      .split("\n")
+      .filter((e) => !records.test(e))
+      .sort(),
+    ["ckpt-3", "latest.json", "metrics.jsonl"],
+  );
   assert.is(read("rc2").trim(), "0", read("err2"));
   const copy = join(logs, "run");
   assert.ok(weightBytes(join(copy, `ckpt-${STEPS}`)).equals(weightBytes(join(ref, `ckpt-${STEPS}`))));
@@ -150,7 +178,10 @@ test("an invariant that fails inside a step: one MDL009 line with its message an
   const r = mdl(trainArgs(data, out, STEPS, EVERY), { failAt: "bug:sync:5" });
   assert.is(r.status, 70, r.stderr);
   assertOneError(r.stderr, /^error MDL009: internal error: injected at step 5$/);
-  assert.match(r.stderr, /\n {2}= help: this is a bug in mdl, not in what you gave it; MDL_DEBUG=1 prints the stack for a report\n$/);
+  assert.match(
+    r.stderr,
+    /\n {2}= help: this is a bug in mdl, not in what you gave it; MDL_DEBUG=1 prints the stack for a report\n$/,
+  );
   assert.is(latestCheckpoint(out), join(out, "ckpt-3"));
   assertNoTempEntries(out);
   const fixed = mdl([...trainArgs(data, out, STEPS, EVERY), "--resume"]);
@@ -165,22 +196,42 @@ test("an error nothing catches, on tfjs-wasm (whose handler rethrew: 58 KB of so
   assert.is(r.status, 70, r.stderr);
   assertOneError(r.stderr, /^error MDL009: internal error: injected at step 2, from a timer$/);
   assertNoTempEntries(out);
-  const debug = mdl(args(join(scratch("ep-uncaught-debug"), "run")), { failAt: "bug:async:2", env: { MDL_DEBUG: "1" } });
+  const debug = mdl(args(join(scratch("ep-uncaught-debug"), "run")), {
+    failAt: "bug:async:2",
+    env: { MDL_DEBUG: "1" },
+  });
   assert.is(debug.status, 70, debug.stderr);
-  assert.match(debug.stderr, /error MDL009: internal error: injected at step 2, from a timer\nError: injected at step 2, from a timer\n\s+at /);
+  assert.match(
+    debug.stderr,
+    /error MDL009: internal error: injected at step 2, from a timer\nError: injected at step 2, from a timer\n\s+at /,
+  );
   assert.not.match(debug.stderr, /= help:/);
 });
 
 test("every failing mdl the suite spawns is held to under 2 KB of stderr (test/helpers/stderr-guard.mjs, loaded by scripts/run-tests.mjs)", () => {
-  const guard = (globalThis as { __mdlStderrGuard?: { judge(args: string[], status: number | null, stderr: string): string | undefined } }).__mdlStderrGuard;
+  const guard = (
+    globalThis as {
+      __mdlStderrGuard?: { judge(args: string[], status: number | null, stderr: string): string | undefined };
+    }
+  ).__mdlStderrGuard;
   assert.ok(guard, "the guard is not loaded: run the tests through scripts/run-tests.mjs");
   assert.is(guard!.judge(["bin/mdl.js", "train"], 2, "x".repeat(2047)), undefined);
-  assert.match(guard!.judge(["bin/mdl.js", "train"], 7, "x".repeat(2048)) ?? "", /^mdl bin\/mdl\.js train exited 7 with 2048 bytes of stderr/);
+  assert.match(
+    guard!.judge(["bin/mdl.js", "train"], 7, "x".repeat(2048)) ?? "",
+    /^mdl bin\/mdl\.js train exited 7 with 2048 bytes of stderr/,
+  );
   assert.is(guard!.judge(["bin/mdl.js", "check"], 1, "x".repeat(5000)), undefined, "exit 1 is a check's finding");
   // a spawned mdl that fails loudly makes spawnSync throw in the test that ran it
-  const loud = () => spawnSync(process.execPath, ["-e", "process.stderr.write('x'.repeat(3000)); process.exit(2)", "bin/mdl.js"], { encoding: "utf8" });
+  const loud = () =>
+    spawnSync(process.execPath, ["-e", "process.stderr.write('x'.repeat(3000)); process.exit(2)", "bin/mdl.js"], {
+      encoding: "utf8",
+    });
   assert.throws(loud, /exited 2 with 3000 bytes of stderr/);
-  const quiet = spawnSync(process.execPath, ["-e", "process.stderr.write('x'.repeat(2000)); process.exit(2)", "bin/mdl.js"], { encoding: "utf8" });
+  const quiet = spawnSync(
+    process.execPath,
+    ["-e", "process.stderr.write('x'.repeat(2000)); process.exit(2)", "bin/mdl.js"],
+    { encoding: "utf8" },
+  );
   assert.is(quiet.status, 2);
 });
 

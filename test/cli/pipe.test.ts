@@ -12,7 +12,11 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 
 const BIN = resolve("bin/mdl.js");
-const MODELS = ["models/clip.mdl", "models/xclip.mdl", ...readdirSync("models/variants").map((f) => `models/variants/${f}`)];
+const MODELS = [
+  "models/clip.mdl",
+  "models/xclip.mdl",
+  ...readdirSync("models/variants").map((f) => `models/variants/${f}`),
+];
 const ROUNDS = Number(process.env.MDL_PIPE_ROUNDS ?? 1);
 
 const JOBS: string[][] = MODELS.flatMap((m, i) => [
@@ -22,7 +26,11 @@ const JOBS: string[][] = MODELS.flatMap((m, i) => [
   ["diff", m, MODELS[(i + 1) % MODELS.length], "--json"],
 ]);
 
-interface Piped { code: number | null; stdout: string; stderr: string }
+interface Piped {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Spawn mdl with its stdout a pipe; a slow reader pauses 30 ms per chunk so the child must wait for it. */
 function run(args: string[], slow: boolean, stopAfter?: number): Promise<Piped> {
@@ -32,7 +40,8 @@ function run(args: string[], slow: boolean, stopAfter?: number): Promise<Piped> 
     let err = "";
     child.stdout.on("data", (chunk: Buffer) => {
       out.push(chunk);
-      if (stopAfter !== undefined && Buffer.concat(out).length >= stopAfter) child.stdout.destroy(); // like `head -c`
+      if (stopAfter !== undefined && Buffer.concat(out).length >= stopAfter)
+        child.stdout.destroy(); // like `head -c`
       else if (slow) {
         child.stdout.pause();
         setTimeout(() => child.stdout.resume(), 30);
@@ -44,7 +53,9 @@ function run(args: string[], slow: boolean, stopAfter?: number): Promise<Piped> 
 }
 
 test(`summary/ir/diff --json through a pipe parse for every model, ${ROUNDS} round(s) of ${JOBS.length} runs`, async () => {
-  const runs = Array.from({ length: ROUNDS }, (_, r) => JOBS.map((args, j) => ({ args, slow: (r + j) % 2 === 0 }))).flat();
+  const runs = Array.from({ length: ROUNDS }, (_, r) =>
+    JOBS.map((args, j) => ({ args, slow: (r + j) % 2 === 0 })),
+  ).flat();
   const sizes = new Map<string, number>();
   for (let i = 0; i < runs.length; i += 2) {
     const pair = runs.slice(i, i + 2);

@@ -11,7 +11,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-const EXAMPLES = readdirSync("examples").filter((f) => f.endsWith(".ts")).sort();
+const EXAMPLES = readdirSync("examples")
+  .filter((f) => f.endsWith(".ts"))
+  .sort();
 /** The test that runs each example on the repository's files. */
 const OWN_TEST: Record<string, string> = {
   "classify-video.ts": "test/run/examples.test.ts",
@@ -26,7 +28,11 @@ const OWN_TEST: Record<string, string> = {
 /** The `npx tsx examples/...` commands of a file's header comment, continuation lines joined, split into words. */
 function headerCommands(file: string): string[][] {
   const header = readFileSync(join("examples", file), "utf8").split("*/")[0];
-  const joined = header.split("\n").map((l) => l.replace(/^\s*\*\s?/, "")).join("\n").replace(/\\\n\s*/g, " ");
+  const joined = header
+    .split("\n")
+    .map((l) => l.replace(/^\s*\*\s?/, ""))
+    .join("\n")
+    .replace(/\\\n\s*/g, " ");
   return joined
     .split("\n")
     .map((l) => l.trim())
@@ -35,10 +41,24 @@ function headerCommands(file: string): string[][] {
 }
 
 /** Words that name files: a path with a folder or a file extension, not an option, not a placeholder in capitals or brackets. */
-const files = (words: string[]) => words.slice(3).filter((w) => !w.startsWith("-") && !/^\[.*\]$/.test(w) && !/^[A-Z_]+(\.[a-z]+)?$/.test(w) && /\/|\.[a-z0-9]+$/.test(w) && !w.includes(","));
+const files = (words: string[]) =>
+  words
+    .slice(3)
+    .filter(
+      (w) =>
+        !w.startsWith("-") &&
+        !/^\[.*\]$/.test(w) &&
+        !/^[A-Z_]+(\.[a-z]+)?$/.test(w) &&
+        /\/|\.[a-z0-9]+$/.test(w) &&
+        !w.includes(","),
+    );
 
 function run(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, ["--import", "tsx", ...args], { encoding: "utf8", timeout: 120_000, env: { ...process.env, ...env } });
+  return spawnSync(process.execPath, ["--import", "tsx", ...args], {
+    encoding: "utf8",
+    timeout: 120_000,
+    env: { ...process.env, ...env },
+  });
 }
 
 function assertCatalogued(r: ReturnType<typeof run>, code: string, what: string) {
@@ -66,7 +86,8 @@ for (const f of EXAMPLES)
   }
 
 test("the examples that take arguments say how to call them without: MDL001, exit 2", () => {
-  for (const f of ["classify-video.ts", "export-onnx.ts", "predict.ts"]) assertCatalogued(run([`examples/${f}`]), "MDL001", f);
+  for (const f of ["classify-video.ts", "export-onnx.ts", "predict.ts"])
+    assertCatalogued(run([`examples/${f}`]), "MDL001", f);
 });
 
 test("a missing tool is MDL501 naming it: torch for export-torch.ts, Chromium for playground.ts", () => {
@@ -80,8 +101,16 @@ test("a missing tool is MDL501 naming it: torch for export-torch.ts, Chromium fo
 
 test("a model that cannot tokenize class names (the 512-token tiny fixture) is MDL407, not a crash", () => {
   const w = "test/fixtures/xclip-tiny-e64/weights.pth";
-  assertCatalogued(run(["examples/classify-video.ts", "models/xclip.mdl", w, "video.mp4", "a,b"]), "MDL407", "classify-video.ts");
-  assertCatalogued(run(["examples/export-onnx.ts", "models/xclip.mdl", w, "video.mp4", "a,b", "/tmp/never-written.onnx"]), "MDL407", "export-onnx.ts");
+  assertCatalogued(
+    run(["examples/classify-video.ts", "models/xclip.mdl", w, "video.mp4", "a,b"]),
+    "MDL407",
+    "classify-video.ts",
+  );
+  assertCatalogued(
+    run(["examples/export-onnx.ts", "models/xclip.mdl", w, "video.mp4", "a,b", "/tmp/never-written.onnx"]),
+    "MDL407",
+    "export-onnx.ts",
+  );
 });
 
 test.run();

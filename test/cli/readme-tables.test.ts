@@ -20,7 +20,10 @@ function firstDifference(a: string, b: string): string {
 }
 
 test("every <!-- output --> block of the README is what its command prints now", () => {
-  assert.ok((readme.match(/^<!-- output -->$/gm) ?? []).length >= 2, "the README's generated blocks lost their markers");
+  assert.ok(
+    (readme.match(/^<!-- output -->$/gm) ?? []).length >= 2,
+    "the README's generated blocks lost their markers",
+  );
   const { text, problems } = regenerate(readme);
   assert.equal(problems, []);
   assert.ok(text === readme, `run \`npm run readme:tables\`; ${firstDifference(readme, text)}`);
@@ -30,14 +33,34 @@ test("the README's demo table is docs/demo/table.md, and that is the table of do
   const table = readFileSync("docs/demo/table.md", "utf8");
   const at = readme.indexOf("<!-- demo-table -->\n");
   assert.ok(at >= 0, "the demo table lost its marker");
-  const inReadme = readme.slice(at).split("\n").slice(1).filter((l, i, ls) => ls.slice(0, i + 1).every((m) => m.startsWith("|")));
-  assert.is(inReadme.join("\n") + "\n", table, "README.md's demo table differs from docs/demo/table.md: npm run readme:tables");
+  const inReadme = readme
+    .slice(at)
+    .split("\n")
+    .slice(1)
+    .filter((l, i, ls) => ls.slice(0, i + 1).every((m) => m.startsWith("|")));
+  assert.is(
+    inReadme.join("\n") + "\n",
+    table,
+    "README.md's demo table differs from docs/demo/table.md: npm run readme:tables",
+  );
   const results = JSON.parse(readFileSync("docs/demo/results.json", "utf8")) as {
     costs: Record<string, { params: number; macs: number }>;
     runs: (Omit<RunOutcome, "test" | "losses"> & { top1: number; directionAccuracy: number | null })[];
   };
-  const runs = results.runs.map((r) => ({ ...r, losses: [], directionAccuracy: r.directionAccuracy ?? NaN, test: { top1: r.top1 } }) as unknown as RunOutcome);
-  assert.is(demoTable(runs, new Map(Object.entries(results.costs))), table, "docs/demo/table.md is not the table of docs/demo/results.json's runs");
+  const runs = results.runs.map(
+    (r) =>
+      ({
+        ...r,
+        losses: [],
+        directionAccuracy: r.directionAccuracy ?? NaN,
+        test: { top1: r.top1 },
+      }) as unknown as RunOutcome,
+  );
+  assert.is(
+    demoTable(runs, new Map(Object.entries(results.costs))),
+    table,
+    "docs/demo/table.md is not the table of docs/demo/results.json's runs",
+  );
 });
 
 test.run();

@@ -19,7 +19,8 @@ import { needs, torchMissing } from "../helpers/requires.ts";
 const ELSEWHERE: Record<string, string> = {
   "npm install": "npm install: the suite runs in an installed checkout (CI runs `npm ci`, then `npm test`)",
   "npm test": "npm test: this test is part of it",
-  "npm run demo": "the full demo (~13 min): docs/demo holds its last output, checked against the README by readme-tables.test.ts; the short demo line runs here",
+  "npm run demo":
+    "the full demo (~13 min): docs/demo holds its last output, checked against the README by readme-tables.test.ts; the short demo line runs here",
 };
 
 /** What a line's output must show beyond exit 0: the recipe learns (chance is 10%, the demo's seeds give 27-42%). */
@@ -43,8 +44,12 @@ const lines = shellLines(readFileSync(README, "utf8"));
 const scratch = mkdtempSync(join(tmpdir(), "mdl-readme-"));
 // the checkout's tracked entries (a folder the README's commands write, such as runs/, is not linked even when a
 // reader ran them in the checkout); outside git, every entry but those
-const tracked = (spawnSync("git", ["ls-files"], { cwd: ROOT, encoding: "utf8" }).stdout ?? "").split("\n").filter(Boolean);
-const entries = tracked.length ? tracked.map((f) => f.split("/")[0]) : readdirSync(ROOT).filter((f) => !["data", "runs", "out"].includes(f));
+const tracked = (spawnSync("git", ["ls-files"], { cwd: ROOT, encoding: "utf8" }).stdout ?? "")
+  .split("\n")
+  .filter(Boolean);
+const entries = tracked.length
+  ? tracked.map((f) => f.split("/")[0])
+  : readdirSync(ROOT).filter((f) => !["data", "runs", "out"].includes(f));
 for (const top of new Set([...entries, "node_modules", ".git"]))
   if (existsSync(resolve(ROOT, top))) symlinkSync(resolve(ROOT, top), join(scratch, top));
 
@@ -54,19 +59,28 @@ const stale = Object.keys(ELSEWHERE).filter((cmd) => !lines.some((l) => bare(l.t
 test("the README has shell lines, and every line ELSEWHERE and EXPECT name is still in it", () => {
   assert.ok(lines.length >= 20, `only ${lines.length} shell lines found`);
   assert.equal(stale, []);
-  for (const e of EXPECT) assert.ok(lines.some((l) => e.when.test(bare(l.text))), `no README line matches ${e.when}`);
+  for (const e of EXPECT)
+    assert.ok(
+      lines.some((l) => e.when.test(bare(l.text))),
+      `no README line matches ${e.when}`,
+    );
 });
 
 for (const l of lines) {
   const cmd = bare(l.text);
   const name = `README.md:${l.line}: ${cmd.length > 100 ? cmd.slice(0, 100) + "…" : cmd}`;
-  const yours = /^your files?:\s*(.+)$/.exec(l.comment)?.[1].split(",").map((f) => f.trim());
+  const yours = /^your files?:\s*(.+)$/
+    .exec(l.comment)?.[1]
+    .split(",")
+    .map((f) => f.trim());
   const rev = /\b(HEAD~\d+):/.exec(cmd)?.[1];
   const missing = yours
     ? "a line marked `# your file: ...` names files the reader brings"
     : (ELSEWHERE[cmd] ??
       (/^torchrun\b/.test(cmd) ? torchMissing() : undefined) ??
-      (rev && spawnSync("git", ["rev-parse", "--verify", "-q", rev], { cwd: ROOT }).status !== 0 ? `${rev} is not in this clone (shallow)` : undefined));
+      (rev && spawnSync("git", ["rev-parse", "--verify", "-q", rev], { cwd: ROOT }).status !== 0
+        ? `${rev} is not in this clone (shallow)`
+        : undefined));
   if (yours)
     test(`${name}: the files it marks as yours are named in it and absent here`, () => {
       for (const f of yours) {

@@ -15,7 +15,8 @@ import { createTaskProgress } from "../../src/runtime/train/progress.ts";
 const work = mkdtempSync(join(tmpdir(), "mdl-runs-"));
 test.after(() => rmSync(work, { recursive: true, force: true }));
 
-const mdl = (...args: string[]) => spawnSync(process.execPath, ["bin/mdl.js", ...args], { encoding: "utf8", env: { ...process.env, FORCE_COLOR: "0" } });
+const mdl = (...args: string[]) =>
+  spawnSync(process.execPath, ["bin/mdl.js", ...args], { encoding: "utf8", env: { ...process.env, FORCE_COLOR: "0" } });
 
 interface Fake {
   variant: string;
@@ -38,20 +39,42 @@ const fakes = join(work, "fakes");
 for (const f of FAKES) {
   const dir = join(fakes, f.variant, `seed-${f.seed}`);
   mkdirSync(dir, { recursive: true });
-  const lines = f.losses.map((loss, i) => ({ step: i + 1, loss, lr: 1e-3 * (1 - i / 4), examples_per_s: f.eps[i], epoch: 0 }));
+  const lines = f.losses.map((loss, i) => ({
+    step: i + 1,
+    loss,
+    lr: 1e-3 * (1 - i / 4),
+    examples_per_s: f.eps[i],
+    epoch: 0,
+  }));
   const evalLine = { step: 4, eval: { top1: f.top1, direction: f.direction } };
   writeFileSync(join(dir, "metrics.jsonl"), [...lines, evalLine].map((l) => JSON.stringify(l) + "\n").join(""));
-  writeFileSync(join(dir, "config.json"), JSON.stringify({ variant: f.variant, seed: f.seed, training: { steps: 4, batch: 2, accum: 2 } }));
+  writeFileSync(
+    join(dir, "config.json"),
+    JSON.stringify({ variant: f.variant, seed: f.seed, training: { steps: 4, batch: 2, accum: 2 } }),
+  );
 }
 // best/ of one run, as --eval-every with a best metric leaves it
 mkdirSync(join(fakes, "temporal", "seed-1", "best"));
-writeFileSync(join(fakes, "temporal", "seed-1", "best", "best.json"), JSON.stringify({ step: 3, metric: "top1", value: 0.71 }));
+writeFileSync(
+  join(fakes, "temporal", "seed-1", "best", "best.json"),
+  JSON.stringify({ step: 3, metric: "top1", value: 0.71 }),
+);
 // a run from before config.json: what it was is in its newest checkpoint's state.json
 const old = join(work, "old", "x");
 mkdirSync(join(old, "ckpt-2"), { recursive: true });
-writeFileSync(join(old, "metrics.jsonl"), '{"step":1,"loss":3,"lr":0.1,"examples_per_s":8}\n{"step":2,"loss":2.5,"lr":0.1,"examples_per_s":4}\n{"step":3,"lo');
+writeFileSync(
+  join(old, "metrics.jsonl"),
+  '{"step":1,"loss":3,"lr":0.1,"examples_per_s":8}\n{"step":2,"loss":2.5,"lr":0.1,"examples_per_s":4}\n{"step":3,"lo',
+);
 writeFileSync(join(old, "latest.json"), JSON.stringify({ checkpoint: "ckpt-2", step: 2 }));
-writeFileSync(join(old, "ckpt-2", "state.json"), JSON.stringify({ step: 2, schedule: { seed: 7, batch: 4, accum: 1, totalSteps: 10 }, config: { file: "models/xclip.mdl", preset: "tiny", seed: 7 } }));
+writeFileSync(
+  join(old, "ckpt-2", "state.json"),
+  JSON.stringify({
+    step: 2,
+    schedule: { seed: 7, batch: 4, accum: 1, totalSteps: 10 },
+    config: { file: "models/xclip.mdl", preset: "tiny", seed: 7 },
+  }),
+);
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs: number[]) => Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1));
@@ -60,8 +83,26 @@ const wall = (f: Fake) => f.eps.reduce((a, e) => a + 4 / e, 0);
 test("runs list: one row per run with steps, last loss, best and time in steps; an older run read from its checkpoint", () => {
   const r = mdl("runs", "list", fakes, join(work, "old"), "--format", "json");
   assert.is(r.status, 0, r.stderr);
-  const rows = JSON.parse(r.stdout) as { run: string; variant: string; seed: number; steps: number; total_steps: number; last_loss: number; best: { metric: string; value: number; step: number } | null; wall_s: number }[];
-  assert.equal(rows.map((x) => [x.variant, x.seed]), [["base", 0], ["base", 1], ["temporal", 0], ["temporal", 1], ["xclip [tiny]", 7]]);
+  const rows = JSON.parse(r.stdout) as {
+    run: string;
+    variant: string;
+    seed: number;
+    steps: number;
+    total_steps: number;
+    last_loss: number;
+    best: { metric: string; value: number; step: number } | null;
+    wall_s: number;
+  }[];
+  assert.equal(
+    rows.map((x) => [x.variant, x.seed]),
+    [
+      ["base", 0],
+      ["base", 1],
+      ["temporal", 0],
+      ["temporal", 1],
+      ["xclip [tiny]", 7],
+    ],
+  );
   FAKES.forEach((f, i) => {
     assert.is(rows[i].run, join(fakes, f.variant, `seed-${f.seed}`));
     assert.is(rows[i].steps, 4);
@@ -81,10 +122,14 @@ test("runs compare: mean ± sample sd over seeds per variant, as computed here",
   const r = mdl("runs", "compare", fakes, "--format", "json");
   assert.is(r.status, 0, r.stderr);
   const rows = JSON.parse(r.stdout) as Record<string, { mean: number; sd: number; n: number } | string | number[]>[];
-  assert.equal(rows.map((x) => x.model), ["base", "temporal"]);
+  assert.equal(
+    rows.map((x) => x.model),
+    ["base", "temporal"],
+  );
   for (const [i, v] of ["base", "temporal"].entries()) {
     const fs = FAKES.filter((f) => f.variant === v);
-    const close = (got: unknown, want: number, what: string) => assert.ok(Math.abs((got as number) - want) < 1e-12, `${v} ${what}: ${got} vs ${want}`);
+    const close = (got: unknown, want: number, what: string) =>
+      assert.ok(Math.abs((got as number) - want) < 1e-12, `${v} ${what}: ${got} vs ${want}`);
     const row = rows[i] as Record<string, { mean: number; sd: number; n: number }>;
     close(row.final_loss.mean, mean(fs.map((f) => f.losses[3])), "final loss mean");
     close(row.final_loss.sd, sd(fs.map((f) => f.losses[3])), "final loss sd");
@@ -99,11 +144,23 @@ test("runs compare: mean ± sample sd over seeds per variant, as computed here",
   const md = mdl("runs", "compare", fakes);
   const t = FAKES.filter((f) => f.variant === "temporal");
   const pct = (xs: number[]) => `${(100 * mean(xs)).toFixed(1)} ± ${(100 * sd(xs)).toFixed(1)}`;
-  assert.is(md.stdout.split("\n")[0], "| model | runs | steps | s / step | final loss | top-1 % | right direction within pair % |");
-  assert.is(md.stdout.split("\n")[3], `| temporal | 2 | 4 | ${mean(t.map((f) => wall(f) / 4)).toFixed(2)} | ${mean(t.map((f) => f.losses[3])).toFixed(3)} ± ${sd(t.map((f) => f.losses[3])).toFixed(3)} | ${pct(t.map((f) => f.top1))} | ${pct(t.map((f) => f.direction!))} |`);
-  assert.match(md.stdout.split("\n")[2], /^\| base \| 2 \| 4 \| [\d.]+ \| [\d.]+ ± [\d.]+ \| 25\.0 ± 7\.1 \| 50\.0 ± 0\.0 \|$/);
+  assert.is(
+    md.stdout.split("\n")[0],
+    "| model | runs | steps | s / step | final loss | top-1 % | right direction within pair % |",
+  );
+  assert.is(
+    md.stdout.split("\n")[3],
+    `| temporal | 2 | 4 | ${mean(t.map((f) => wall(f) / 4)).toFixed(2)} | ${mean(t.map((f) => f.losses[3])).toFixed(3)} ± ${sd(t.map((f) => f.losses[3])).toFixed(3)} | ${pct(t.map((f) => f.top1))} | ${pct(t.map((f) => f.direction!))} |`,
+  );
+  assert.match(
+    md.stdout.split("\n")[2],
+    /^\| base \| 2 \| 4 \| [\d.]+ \| [\d.]+ ± [\d.]+ \| 25\.0 ± 7\.1 \| 50\.0 ± 0\.0 \|$/,
+  );
   const csv = mdl("runs", "compare", fakes, "--format", "csv", "--columns", "runs,eval/top1");
-  assert.is(csv.stdout, `model,runs_mean,runs_sd,eval/top1_mean,eval/top1_sd\nbase,2,0,${mean([0.2, 0.3])},${sd([0.2, 0.3])}\ntemporal,2,0,${mean([0.5, 0.7])},${sd([0.5, 0.7])}\n`);
+  assert.is(
+    csv.stdout,
+    `model,runs_mean,runs_sd,eval/top1_mean,eval/top1_sd\nbase,2,0,${mean([0.2, 0.3])},${sd([0.2, 0.3])}\ntemporal,2,0,${mean([0.5, 0.7])},${sd([0.5, 0.7])}\n`,
+  );
 });
 
 /** Tags balanced, one root `svg`, attributes quoted: enough of XML's well-formedness for what curvesSvg writes. */
@@ -115,7 +172,11 @@ function wellFormed(svg: string): void {
   }
   assert.equal(stack, [], "every tag closed");
   assert.ok(svg.startsWith("<svg "), "one root svg");
-  assert.not.match(svg.replace(/<(\/?)([a-zA-Z]+)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>/g, ""), /[<>]/, "no stray angle brackets");
+  assert.not.match(
+    svg.replace(/<(\/?)([a-zA-Z]+)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>/g, ""),
+    /[<>]/,
+    "no stray angle brackets",
+  );
 }
 
 test("runs plot: an SVG per metric with axes, ticks, labels, legend and the seed spread as a band", () => {
@@ -125,7 +186,10 @@ test("runs plot: an SVG per metric with axes, ticks, labels, legend and the seed
   const svg = readFileSync(out, "utf8");
   wellFormed(svg);
   assert.is(svg.match(/class="axis x"/g)?.length, 2, "two charts, each with its axes");
-  assert.ok((svg.match(/class="tick x"/g)?.length ?? 0) >= 3 && (svg.match(/class="tick y"/g)?.length ?? 0) >= 3, "ticks on both axes");
+  assert.ok(
+    (svg.match(/class="tick x"/g)?.length ?? 0) >= 3 && (svg.match(/class="tick y"/g)?.length ?? 0) >= 3,
+    "ticks on both axes",
+  );
   assert.ok(svg.includes(">training loss<") && svg.includes(">step<"), "axis labels");
   assert.ok(svg.includes(">base<") && svg.includes(">temporal<"), "legend");
   assert.is(svg.match(/class="band"/g)?.length, 4, "a band per variant per chart");
@@ -145,20 +209,29 @@ test("bad input is a catalogued error with exit 2 and no stack trace", () => {
   writeFileSync(join(bad, "metrics.jsonl"), '{"step":1,"loss":2}\nnot json\n{"step":2,"loss":1}\n');
   r = mdl("runs", "compare", join(work, "bad"));
   assert.is(r.status, 2);
-  assert.match(r.stderr, /metrics\.jsonl:2: error MDL561: cannot read this run: this line of metrics\.jsonl is not a JSON record/);
+  assert.match(
+    r.stderr,
+    /metrics\.jsonl:2: error MDL561: cannot read this run: this line of metrics\.jsonl is not a JSON record/,
+  );
   r = mdl("runs", "plot", join(work, "nowhere"), "-o", join(work, "x.svg"));
   assert.is(r.status, 2);
   assert.match(r.stderr, /nowhere: error MDL561/);
   assert.not.match(r.stderr, /\n\s+at /);
   r = mdl("runs", "plot", fakes, "-o", join(work, "x.svg"), "--metric", "eval/top5");
   assert.is(r.status, 2);
-  assert.match(r.stderr, /error MDL562: no run here logged `eval\/top5`; they have `loss`, `lr`, `examples_per_s`, `eval\/top1`, `eval\/direction`\n/);
+  assert.match(
+    r.stderr,
+    /error MDL562: no run here logged `eval\/top5`; they have `loss`, `lr`, `examples_per_s`, `eval\/top1`, `eval\/direction`\n/,
+  );
 });
 
 test("progress: a bar only when stderr and stdout are terminals; on a pipe sparse lines, never a carriage return", () => {
   const sink = (isTTY: boolean) => {
     let text = "";
-    return { stream: { isTTY, write: (s: string) => ((text += s), true) } as unknown as NodeJS.WriteStream, text: () => text };
+    return {
+      stream: { isTTY, write: (s: string) => ((text += s), true) } as unknown as NodeJS.WriteStream,
+      text: () => text,
+    };
   };
   const pipe = sink(false);
   const p = createTaskProgress("auto", { label: "demo", total: 100, unit: "steps", stream: pipe.stream });
@@ -176,7 +249,13 @@ test("progress: a bar only when stderr and stdout are terminals; on a pipe spars
   const saved = process.stdout.isTTY;
   try {
     process.stdout.isTTY = false;
-    const r = createTaskProgress("auto", { label: "demo", total: 4, unit: "steps", stream: redirected.stream, every: 0 });
+    const r = createTaskProgress("auto", {
+      label: "demo",
+      total: 4,
+      unit: "steps",
+      stream: redirected.stream,
+      every: 0,
+    });
     r.tick(4);
     r.stop();
     assert.not.match(redirected.text(), /[\r\u2588\u2591]/);
@@ -195,7 +274,23 @@ test("progress: a bar only when stderr and stdout are terminals; on a pipe spars
 
 test("the demo's table is what `mdl runs compare` prints over its runs", () => {
   const out = join(work, "demo");
-  const r = mdl("demo", "--out", out, "--seeds", "2", "--steps", "3", "--batch", "2", "--videos-per-class", "2", "--backend", "wasm", "--threads", "1");
+  const r = mdl(
+    "demo",
+    "--out",
+    out,
+    "--seeds",
+    "2",
+    "--steps",
+    "3",
+    "--batch",
+    "2",
+    "--videos-per-class",
+    "2",
+    "--backend",
+    "wasm",
+    "--threads",
+    "1",
+  );
   assert.is(r.status, 0, r.stderr);
   assert.not.match(r.stderr, /[\r\u2588\u2591]/, "no bar on a pipe");
   const table = readFileSync(join(out, "table.md"), "utf8");
@@ -203,7 +298,10 @@ test("the demo's table is what `mdl runs compare` prints over its runs", () => {
   const c = mdl("runs", "compare", join(out, "runs"));
   assert.is(c.status, 0, c.stderr);
   assert.is(c.stdout, table);
-  assert.is(table.split("\n")[0], "| model | params | MMACs / video | s / step | top-1 % | right pair % | right direction within pair % |");
+  assert.is(
+    table.split("\n")[0],
+    "| model | params | MMACs / video | s / step | top-1 % | right pair % | right direction within pair % |",
+  );
   const l = mdl("runs", "list", join(out, "runs"));
   assert.is(l.stdout.trim().split("\n").length, 2 + 6, "six runs listed");
   assert.match(l.stdout, /\| X-CLIP \| 1 \| 3 \| \d\.\d{4} \| top1 [\d.]+% @ 3 \|/);

@@ -20,9 +20,15 @@ import { toFloat32, type HostTensor } from "../../src/runtime/weights/tensor.ts"
 import { cleanup, scratch, smallData } from "../session/helpers.ts";
 import { torchSaveZip, type Py } from "../weights/torch-writer.ts";
 
-const mdl = (...args: string[]) => spawnSync(process.execPath, ["bin/mdl.js", ...args], { encoding: "utf8", maxBuffer: 1 << 26 });
+const mdl = (...args: string[]) =>
+  spawnSync(process.execPath, ["bin/mdl.js", ...args], { encoding: "utf8", maxBuffer: 1 << 26 });
 const FILE = "test/fixtures/clip-e64/weights.pth";
-const report = JSON.parse(readFileSync("test/fixtures/clip-e64/load-report.json", "utf8")) as { clip_keys: number; xclip_keys: number; missing_keys: string[]; unexpected_keys: string[] };
+const report = JSON.parse(readFileSync("test/fixtures/clip-e64/load-report.json", "utf8")) as {
+  clip_keys: number;
+  xclip_keys: number;
+  missing_keys: string[];
+  unexpected_keys: string[];
+};
 const clip = loadCheckpoint(FILE).tensors;
 
 test.after(cleanup);
@@ -47,10 +53,21 @@ function parseReport(text: string, file: string) {
 
 /** The report against torch's: the counts, and the keys each group's pattern selects among the model's keys. */
 function assertOfficial(r: ReturnType<typeof parseReport>) {
-  assert.equal([r.loaded, r.total, r.initialised, r.ignored], [report.clip_keys - report.unexpected_keys.length, report.xclip_keys, report.missing_keys.length, report.unexpected_keys.length]);
+  assert.equal(
+    [r.loaded, r.total, r.initialised, r.ignored],
+    [
+      report.clip_keys - report.unexpected_keys.length,
+      report.xclip_keys,
+      report.missing_keys.length,
+      report.unexpected_keys.length,
+    ],
+  );
   const keys = loadCheckpoint("test/fixtures/xclip-tiny-e64/weights.safetensors").tensors;
   const selected = r.groups.map((g) => [...keys.keys()].filter((k) => matchPathOrAncestor(g.pattern, k)));
-  assert.equal(selected.map((s) => s.length), r.groups.map((g) => g.count));
+  assert.equal(
+    selected.map((s) => s.length),
+    r.groups.map((g) => g.count),
+  );
   assert.equal(selected.flat().sort(), [...report.missing_keys].sort());
 }
 
@@ -67,10 +84,21 @@ test("mdl summary --weights CLIP: X-CLIP's shapes from CLIP's, and the split tor
     { pattern: "prompts_visual_*", count: 3 },
   ]);
   const json = JSON.parse(mdl("summary", "models/xclip.mdl", "--weights", FILE, "--json").stdout);
-  assert.equal(json.weights, { file: FILE, loaded: 62, initialised: 61, ignored: 0, initialisedGroups: got.groups, mismatched: [], unexpected: [] });
+  assert.equal(json.weights, {
+    file: FILE,
+    loaded: 62,
+    initialised: 61,
+    ignored: 0,
+    initialisedGroups: got.groups,
+    mismatched: [],
+    unexpected: [],
+  });
   // a whole X-CLIP checkpoint: one line
   const full = mdl("summary", "models/xclip.mdl", "--weights", "test/fixtures/xclip-tiny-e64/weights.safetensors");
-  assert.match(full.stdout, /\nweights test\/fixtures\/xclip-tiny-e64\/weights\.safetensors: loaded 123 of 123 parameters\n$/);
+  assert.match(
+    full.stdout,
+    /\nweights test\/fixtures\/xclip-tiny-e64\/weights\.safetensors: loaded 123 of 123 parameters\n$/,
+  );
 });
 
 test("mdl train from CLIP: the report, then 3 steps with finite losses that change, CLIP's tensors where they started", () => {
@@ -80,17 +108,41 @@ test("mdl train from CLIP: the report, then 3 steps with finite losses that chan
   const grown = new Float32Array(49408 * width);
   grown.set(toFloat32(emb));
   for (let i = rows * width; i < grown.length; i++) grown[i] = 0.02 * Math.sin(i * 0.7);
-  const state: [Py, Py][] = [...clip].map(([k, t]) => [k, { tensor: k === "token_embedding.weight" ? { dtype: "f32", shape: [49408, width], data: grown } : t }]);
+  const state: [Py, Py][] = [...clip].map(([k, t]) => [
+    k,
+    { tensor: k === "token_embedding.weight" ? { dtype: "f32", shape: [49408, width], data: grown } : t },
+  ]);
   const file = join(dir, "clip-e64-vocab.pth");
   writeFileSync(file, torchSaveZip({ ordered: state }));
 
   const out = join(dir, "run");
-  const r = mdl("train", "models/xclip.mdl", "--weights", file, "--data", smallData(), "--out", out, "--steps", "3", "--batch", "4", "--threads", "1");
+  const r = mdl(
+    "train",
+    "models/xclip.mdl",
+    "--weights",
+    file,
+    "--data",
+    smallData(),
+    "--out",
+    out,
+    "--steps",
+    "3",
+    "--batch",
+    "4",
+    "--threads",
+    "1",
+  );
   assert.is(r.status, 0, r.stderr);
   assertOfficial(parseReport(r.stderr, file));
-  assert.ok(r.stderr.indexOf(`${file}: loaded`) < r.stderr.indexOf("training XCLIP"), "the report comes before training");
+  assert.ok(
+    r.stderr.indexOf(`${file}: loaded`) < r.stderr.indexOf("training XCLIP"),
+    "the report comes before training",
+  );
 
-  const losses = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).loss as number);
+  const losses = readFileSync(join(out, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l).loss as number);
   assert.is(losses.length, 3);
   assert.ok(losses.every(Number.isFinite), `${losses}`);
   assert.ok(new Set(losses).size === 3, `the losses change: ${losses}`);
@@ -100,8 +152,10 @@ test("mdl train from CLIP: the report, then 3 steps with finite losses that chan
   assert.is(trained.size, report.xclip_keys);
   for (const [key, t] of clip) {
     if (key === "token_embedding.weight") continue; // most rows are the ones grown here
-    const a = toFloat32(t), b = toFloat32(trained.get(key) as HostTensor);
-    let far = 0, moved = false;
+    const a = toFloat32(t),
+      b = toFloat32(trained.get(key) as HostTensor);
+    let far = 0,
+      moved = false;
     for (let i = 0; i < a.length; i++) {
       far = Math.max(far, Math.abs(a[i] - b[i]));
       moved ||= a[i] !== b[i];
@@ -113,10 +167,28 @@ test("mdl train from CLIP: the report, then 3 steps with finite losses that chan
 
 test("the fixture's 512-token vocabulary is too small for class names: refused before any step, after the report", () => {
   const dir = scratch("from-clip-vocab");
-  const r = mdl("train", "models/xclip.mdl", "--weights", FILE, "--data", smallData(), "--out", join(dir, "run"), "--steps", "1", "--batch", "4", "--threads", "1");
+  const r = mdl(
+    "train",
+    "models/xclip.mdl",
+    "--weights",
+    FILE,
+    "--data",
+    smallData(),
+    "--out",
+    join(dir, "run"),
+    "--steps",
+    "1",
+    "--batch",
+    "4",
+    "--threads",
+    "1",
+  );
   assert.is(r.status, 2, r.stderr);
   assertOfficial(parseReport(r.stderr, FILE));
-  assert.match(r.stderr, /error MDL453: the embedding `token_embedding\.weight` has 512 rows but the token ids go up to 49407/);
+  assert.match(
+    r.stderr,
+    /error MDL453: the embedding `token_embedding\.weight` has 512 rows but the token ids go up to 49407/,
+  );
   assert.match(r.stderr, /`vocab` = 512 comes from the shapes of test\/fixtures\/clip-e64\/weights\.pth/);
 });
 

@@ -7,10 +7,14 @@ import { Command } from "commander";
 import { about, type CommandName } from "../../src/cli/about.ts";
 import { commands } from "../../src/cli/commands.ts";
 
-const mdl = (...args: string[]) => spawnSync(process.execPath, ["bin/mdl.js", ...args], { encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
+const mdl = (...args: string[]) =>
+  spawnSync(process.execPath, ["bin/mdl.js", ...args], { encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
 
 test("an unknown command or flag: exit 2, the mistake and a pointer to --help, in a few lines", () => {
-  for (const [args, said] of [[["bogus"], "unknown command 'bogus'"], [["check", "--bogus", "x.mdl"], "unknown option '--bogus'"]] as const) {
+  for (const [args, said] of [
+    [["bogus"], "unknown command 'bogus'"],
+    [["check", "--bogus", "x.mdl"], "unknown option '--bogus'"],
+  ] as const) {
     const r = mdl(...args);
     assert.is(r.status, 2, args.join(" "));
     assert.ok(r.stderr.includes(`error: ${said}`), r.stderr);

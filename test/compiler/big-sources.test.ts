@@ -16,7 +16,11 @@ import { bigSource, longSum, writeModel } from "./big-source.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mdl-big-"));
 const mdl = (...args: string[]) =>
-  spawnSync(process.execPath, ["--max-old-space-size=2048", "bin/mdl.js", ...args], { encoding: "utf8", timeout: 120_000, env: { ...process.env, NODE_OPTIONS: "" } });
+  spawnSync(process.execPath, ["--max-old-space-size=2048", "bin/mdl.js", ...args], {
+    encoding: "utf8",
+    timeout: 120_000,
+    env: { ...process.env, NODE_OPTIONS: "" },
+  });
 
 function clean(r: ReturnType<typeof mdl>, exit: number): string {
   assert.is(r.signal, null, `killed by ${r.signal}: ${r.stderr.slice(0, 400)}`);
@@ -33,7 +37,10 @@ test("a 10 MB model: MDL111 where it passes 2 MiB, naming --max-source-bytes; ex
   const out = clean(mdl("check", file), 1);
   const line = text.slice(0, 2 * 1024 * 1024 + 1).split("\n").length;
   assert.match(out, `${file}:${line}:`);
-  assert.match(out, `error MDL111: the source is ${text.length.toLocaleString("en-US")} bytes, more than the limit of 2,097,152 (raise it with --max-source-bytes)`);
+  assert.match(
+    out,
+    `error MDL111: the source is ${text.length.toLocaleString("en-US")} bytes, more than the limit of 2,097,152 (raise it with --max-source-bytes)`,
+  );
   assert.match(out, `${file}: 1 error`);
 });
 
@@ -62,7 +69,10 @@ test("a declaration cut short by the next one: the error is at the next `block`,
   assert.is(r.diagnostics.length, 1);
   assert.is(r.diagnostics[0].code, "MDL101");
   assert.is(r.diagnostics[0].span?.start, 16);
-  assert.equal(r.value.decls.map((d) => d.name.name), ["A", "B"]);
+  assert.equal(
+    r.value.decls.map((d) => d.name.name),
+    ["A", "B"],
+  );
 });
 
 test("200,000 bad characters: reported without a stack overflow", () => {
@@ -82,7 +92,10 @@ test("operator chains: 256 `+` parse, 257 are refused before parsing, products a
   const src = (e: string) => `model M {\n  forward(x: [B, 4]) -> [B, 4] {\n    return ${e}\n  }\n}\n`;
   assert.equal(parseSource("f.mdl", src(`${"x + ".repeat(256)}x`)).diagnostics, []);
   const deep = parseSource("f.mdl", src(`${"x + ".repeat(257)}x`)).diagnostics;
-  assert.equal(deep.map((d) => [d.code, d.span?.start]), [["MDL110", 54]]);
+  assert.equal(
+    deep.map((d) => [d.code, d.span?.start]),
+    [["MDL110", 54]],
+  );
   // 200 sums of 2-factor products: 200 `+` and 200 `*`, never more than 200 in one chain
   assert.equal(parseSource("f.mdl", src(`${"x * x + ".repeat(200)}x`)).diagnostics, []);
   assert.equal(parseSource("f.mdl", src(`${"(x + x) * ".repeat(200)}x`)).diagnostics, []);

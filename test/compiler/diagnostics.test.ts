@@ -10,7 +10,10 @@ const catalogue = new Set(Object.values(codes).map((c) => c.code));
 for (const dir of errorSamples()) {
   test(`diagnostics of ${dir.slice(5)}`, () => {
     const r = compileSample(dir);
-    assert.ok(r.diagnostics.some((d) => d.severity === "error"), "an error sample must give an error");
+    assert.ok(
+      r.diagnostics.some((d) => d.severity === "error"),
+      "an error sample must give an error",
+    );
     assert.is(r.value, undefined, "no IR after an error");
     for (const d of r.diagnostics) {
       assert.ok(catalogue.has(d.code), `${d.code} is in the catalogue`);

@@ -33,7 +33,8 @@ test(`${CASES} mutated sources give diagnostics, never an exception`, () => {
       assert.unreachable(`seed ${n + 1} (${name}) threw ${(err as Error).stack}\n--- source ---\n${text}`);
     }
     if (r!.diagnostics.some((d) => d.severity === "error")) withErrors++;
-    for (const d of r!.diagnostics) assert.ok(/^MDL\d{3}$/.test(d.code) && d.message, `seed ${n + 1}: a catalogued diagnostic`);
+    for (const d of r!.diagnostics)
+      assert.ok(/^MDL\d{3}$/.test(d.code) && d.message, `seed ${n + 1}: a catalogued diagnostic`);
   }
   // most mutations break something; if none did, the mutator is not mutating
   assert.ok(withErrors > CASES / 2, `${withErrors} of ${CASES} mutants had errors`);
@@ -43,14 +44,23 @@ test(`${CASES} mutated sources give diagnostics, never an exception`, () => {
 // follows the corpus, which grows with the repository.
 const FOUND: [string, string][] = [
   // mdl:3274, a name swapped: `model A` after `block A` was configured as a model (TypeError: m.presets is not iterable)
-  ["mdl:3274", "block A() { forward(x: [2]) -> [2] { return x } }\nmodel A() { forward(x: [2]) -> [2] { return relu(x) } }\nmodel M { a = A() forward(x: [1e-9]) -> [2] { return a(x) } }\n"],
+  [
+    "mdl:3274",
+    "block A() { forward(x: [2]) -> [2] { return x } }\nmodel A() { forward(x: [2]) -> [2] { return relu(x) } }\nmodel M { a = A() forward(x: [1e-9]) -> [2] { return a(x) } }\n",
+  ],
 ];
 
 for (const [seed, text] of FOUND) {
   test(`fuzz ${seed}: diagnostics, not an exception`, () => {
     const r = compile("input.mdl", memoryHost({ "input.mdl": text }));
-    assert.ok(r.diagnostics.some((d) => d.severity === "error"), seed);
-    assert.ok(r.diagnostics.every((d) => /^MDL\d{3}$/.test(d.code)), seed);
+    assert.ok(
+      r.diagnostics.some((d) => d.severity === "error"),
+      seed,
+    );
+    assert.ok(
+      r.diagnostics.every((d) => /^MDL\d{3}$/.test(d.code)),
+      seed,
+    );
   });
 }
 
@@ -58,9 +68,21 @@ for (const [seed, text] of FOUND) {
 // repeat and layer counts of 10^12 and 65,536, widths of 10^9. Each is now refused by the limit it crosses,
 // before the copies or the tensors are made.
 const OVER_LIMIT: [string, string, string][] = [
-  ["mdl:16", 'import { Linear } from "std"\nmodel M(layers: int = 999999999999) {\n  blocks = repeat layers - 3 { Linear(4, 4) }\n  forward(x: [2, 4]) -> [7, 4] { return blocks(x) }\n}\n', "MDL341"],
-  ["mdl:94", 'import { Linear, LayerNorm } from "std"\nblock Layer(d: int) {\n  ln = LayerNorm(d)\n  fc = Linear(d, d)\n  forward(x: [N, d]) -> [N, d] { return x + fc(ln(x)) }\n}\nmodel M(d: int = 8, layers: int = 65536) {\n  blocks = repeat layers { Layer(d) }\n  forward(x: [B, d]) -> [B, d] { return blocks(x) }\n}\n', "MDL341"],
-  ["mdl:1646", 'import { Linear, LayerNorm } from "std"\nblock Layer(d: int) {\n  ln = LayerNorm(d)\n  fc = Linear(d, d)\n  forward(x: [N, d]) -> [N, d] { return x + fc(ln(x)) }\n}\nmodel M(d: int = 1e9, layers: int = 2) {\n  blocks = repeat layers { Layer(d) }\n  forward(x: [B, d]) -> [B, d] { return blocks(x) }\n}\n', "MDL408"],
+  [
+    "mdl:16",
+    'import { Linear } from "std"\nmodel M(layers: int = 999999999999) {\n  blocks = repeat layers - 3 { Linear(4, 4) }\n  forward(x: [2, 4]) -> [7, 4] { return blocks(x) }\n}\n',
+    "MDL341",
+  ],
+  [
+    "mdl:94",
+    'import { Linear, LayerNorm } from "std"\nblock Layer(d: int) {\n  ln = LayerNorm(d)\n  fc = Linear(d, d)\n  forward(x: [N, d]) -> [N, d] { return x + fc(ln(x)) }\n}\nmodel M(d: int = 8, layers: int = 65536) {\n  blocks = repeat layers { Layer(d) }\n  forward(x: [B, d]) -> [B, d] { return blocks(x) }\n}\n',
+    "MDL341",
+  ],
+  [
+    "mdl:1646",
+    'import { Linear, LayerNorm } from "std"\nblock Layer(d: int) {\n  ln = LayerNorm(d)\n  fc = Linear(d, d)\n  forward(x: [N, d]) -> [N, d] { return x + fc(ln(x)) }\n}\nmodel M(d: int = 1e9, layers: int = 2) {\n  blocks = repeat layers { Layer(d) }\n  forward(x: [B, d]) -> [B, d] { return blocks(x) }\n}\n',
+    "MDL408",
+  ],
 ];
 
 // The campaign's oracle: MDL101-105 come from the parser alone, so `mdl fmt` refuses exactly what they refuse.
@@ -69,7 +91,10 @@ const OVER_LIMIT: [string, string, string][] = [
 test("fuzz mdl:5900: a wrong word in a train section is the checker's MDL457, and fmt accepts the file", () => {
   const text = 'model train {\n  train {\n    train * 10: "mit"\n    lr * 0.5: "visual.**"\n  }\n}\n';
   const r = compile("input.mdl", memoryHost({ "input.mdl": text }));
-  assert.ok(r.diagnostics.some((d) => d.code === "MDL457"), r.diagnostics.map((d) => d.code).join(", "));
+  assert.ok(
+    r.diagnostics.some((d) => d.code === "MDL457"),
+    r.diagnostics.map((d) => d.code).join(", "),
+  );
   assert.not.ok(r.diagnostics.some((d) => /^MDL10[1-5]$/.test(d.code)));
   assert.is(formatSource("input.mdl", text).diagnostics.length, 0);
 });
@@ -77,7 +102,10 @@ test("fuzz mdl:5900: a wrong word in a train section is the checker's MDL457, an
 for (const [seed, text, code] of OVER_LIMIT) {
   test(`fuzz ${seed}: refused by a size limit (${code})`, () => {
     const r = compile("input.mdl", memoryHost({ "input.mdl": text }));
-    assert.ok(r.diagnostics.some((d) => d.code === code), `${seed}: ${r.diagnostics.map((d) => d.code).join(", ")}`);
+    assert.ok(
+      r.diagnostics.some((d) => d.code === code),
+      `${seed}: ${r.diagnostics.map((d) => d.code).join(", ")}`,
+    );
     assert.is(r.value, undefined, seed);
   });
 }

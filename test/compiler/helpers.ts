@@ -6,7 +6,10 @@ import { renderAll } from "../../src/compiler/diagnostics/render.ts";
 import { SourceFile } from "../../src/compiler/source.ts";
 import { loadCheckpoint, shapesOf } from "../../src/runtime/weights/load.ts";
 
-export const MODELS = { "models/clip.mdl": readFileSync("models/clip.mdl", "utf8"), "models/xclip.mdl": readFileSync("models/xclip.mdl", "utf8") };
+export const MODELS = {
+  "models/clip.mdl": readFileSync("models/clip.mdl", "utf8"),
+  "models/xclip.mdl": readFileSync("models/xclip.mdl", "utf8"),
+};
 
 /** options.json of a sample: compile options, with `weights` a checkpoint path whose shapes bind. */
 type SampleOptions = Omit<CompileOptions, "weights"> & { weights?: string };
@@ -15,7 +18,9 @@ type SampleOptions = Omit<CompileOptions, "weights"> & { weights?: string };
 export function compileSample(dir: string): Compiled {
   const files: Record<string, string> = { ...MODELS };
   for (const f of readdirSync(dir)) if (f.endsWith(".mdl")) files[`${dir}/${f}`] = readFileSync(`${dir}/${f}`, "utf8");
-  const raw: SampleOptions = existsSync(`${dir}/options.json`) ? JSON.parse(readFileSync(`${dir}/options.json`, "utf8")) : {};
+  const raw: SampleOptions = existsSync(`${dir}/options.json`)
+    ? JSON.parse(readFileSync(`${dir}/options.json`, "utf8"))
+    : {};
   const { weights, ...opts } = raw;
   const w = weights ? { weights: { file: weights, shapes: shapesOf(loadCheckpoint(weights)) } } : {};
   return compile(`${dir}/input.mdl`, memoryHost(files), { ...opts, ...w });

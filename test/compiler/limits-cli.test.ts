@@ -15,7 +15,11 @@ import { writeSafetensors } from "../../src/runtime/weights/safetensors.ts";
 
 const SAMPLES = "test/compiler/samples";
 const mdl = (...args: string[]) =>
-  spawnSync(process.execPath, ["bin/mdl.js", ...args], { encoding: "utf8", timeout: 120_000, env: { ...process.env, NODE_OPTIONS: "" } });
+  spawnSync(process.execPath, ["bin/mdl.js", ...args], {
+    encoding: "utf8",
+    timeout: 120_000,
+    env: { ...process.env, NODE_OPTIONS: "" },
+  });
 
 function refused(r: ReturnType<typeof mdl>, exit: number, code: string, where: RegExp): void {
   assert.is(r.signal, null, `killed by ${r.signal}: ${r.stderr.slice(0, 400)}`);
@@ -28,7 +32,12 @@ function refused(r: ReturnType<typeof mdl>, exit: number, code: string, where: R
 }
 
 test("20,000 nested parentheses: MDL110 at the 65th, exit 1", () => {
-  refused(mdl("check", `${SAMPLES}/error-limit-nesting/input.mdl`), 1, "MDL110", /error-limit-nesting\/input\.mdl:4:74: /);
+  refused(
+    mdl("check", `${SAMPLES}/error-limit-nesting/input.mdl`),
+    1,
+    "MDL110",
+    /error-limit-nesting\/input\.mdl:4:74: /,
+  );
 });
 
 test("a 20,000-term sum: MDL110 on the expression, exit 1", () => {
@@ -36,7 +45,12 @@ test("a 20,000-term sum: MDL110 on the expression, exit 1", () => {
 });
 
 test("repeat 100000000: MDL341 at the count, exit 1", () => {
-  refused(mdl("check", `${SAMPLES}/error-limit-repeat/input.mdl`), 1, "MDL341", /error-limit-repeat\/input\.mdl:4:19: /);
+  refused(
+    mdl("check", `${SAMPLES}/error-limit-repeat/input.mdl`),
+    1,
+    "MDL341",
+    /error-limit-repeat\/input\.mdl:4:19: /,
+  );
 });
 
 test("--set layers=100000000 on a model: MDL341 at the repeat, with the --set shown; exit 1", () => {
@@ -46,8 +60,16 @@ test("--set layers=100000000 on a model: MDL341 at the repeat, with the --set sh
 });
 
 test("--set layers=100000000 on X-CLIP: the same, at its stack of resblocks", () => {
-  const at = readFileSync("models/xclip.mdl", "utf8").split("\n").findIndex((l) => l.includes("transformer.resblocks = repeat layers")) + 1;
-  refused(mdl("check", "models/xclip.mdl", "--set", "layers=100000000"), 1, "MDL341", new RegExp(`models/xclip\\.mdl:${at}:34: `));
+  const at =
+    readFileSync("models/xclip.mdl", "utf8")
+      .split("\n")
+      .findIndex((l) => l.includes("transformer.resblocks = repeat layers")) + 1;
+  refused(
+    mdl("check", "models/xclip.mdl", "--set", "layers=100000000"),
+    1,
+    "MDL341",
+    new RegExp(`models/xclip\\.mdl:${at}:34: `),
+  );
 });
 
 test("--max-instances raises the limit: the same stack at 1,000 layers compiles with a higher limit only", () => {
@@ -62,15 +84,38 @@ const dir = mkdtempSync(join(tmpdir(), "mdl-limits-"));
 const inputs = join(dir, "in.safetensors");
 // as wide as the model's default `n`: predict binds free hyperparameters from input shapes, and a narrower
 // input would bind a small `n` and make the model fit
-writeSafetensors(inputs, new Map([["input.x", { dtype: "f32", shape: [1, 1_000_000], data: new Float32Array(1_000_000) }]]));
+writeSafetensors(
+  inputs,
+  new Map([["input.x", { dtype: "f32", shape: [1, 1_000_000], data: new Float32Array(1_000_000) }]]),
+);
 
 test("mdl predict on a 10^12-element parameter: MDL408 at its declaration, before anything is allocated; exit 2", () => {
-  const r = mdl("predict", `${SAMPLES}/error-limit-tensor/input.mdl`, "--inputs", inputs, "--out", join(dir, "out.safetensors"), "--backend", "cpu");
+  const r = mdl(
+    "predict",
+    `${SAMPLES}/error-limit-tensor/input.mdl`,
+    "--inputs",
+    inputs,
+    "--out",
+    join(dir, "out.safetensors"),
+    "--backend",
+    "cpu",
+  );
   refused(r, 2, "MDL408", /error-limit-tensor\/input\.mdl:3:9: /);
 });
 
 test("the same with --max-tensor-elements raised: MDL409, the parameters cannot fit in memory, still before allocating", () => {
-  const r = mdl("predict", `${SAMPLES}/error-limit-tensor/input.mdl`, "--max-tensor-elements", "1000000000000", "--inputs", inputs, "--out", join(dir, "out.safetensors"), "--backend", "cpu");
+  const r = mdl(
+    "predict",
+    `${SAMPLES}/error-limit-tensor/input.mdl`,
+    "--max-tensor-elements",
+    "1000000000000",
+    "--inputs",
+    inputs,
+    "--out",
+    join(dir, "out.safetensors"),
+    "--backend",
+    "cpu",
+  );
   refused(r, 2, "MDL409", /error-limit-tensor\/input\.mdl:3:9: /);
 });
 

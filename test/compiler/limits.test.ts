@@ -7,18 +7,26 @@ import * as assert from "uvu/assert";
 import { compile } from "../../src/compiler/compile.ts";
 import { memoryHost } from "../../src/compiler/2-resolve/host.ts";
 import { parseSource } from "../../src/compiler/1-syntax/parse.ts";
-import { BLOCK_DEPTH_LIMIT, EVAL_DEPTH_LIMIT, EXPR_DEPTH_LIMIT, IMPORT_DEPTH_LIMIT, NESTING_LIMIT } from "../../src/compiler/limits.ts";
+import {
+  BLOCK_DEPTH_LIMIT,
+  EVAL_DEPTH_LIMIT,
+  EXPR_DEPTH_LIMIT,
+  IMPORT_DEPTH_LIMIT,
+  NESTING_LIMIT,
+} from "../../src/compiler/limits.ts";
 import { compileText, rendered } from "./helpers.ts";
 
-const fwd = (body: string, sig = "(x: [2, 4]) -> [2, 4]") => `model M(c: bool = true) {\n  forward${sig} {\n    ${body}\n  }\n}\n`;
-const errors = (r: { diagnostics: { severity: string; code: string }[] }) => r.diagnostics.filter((d) => d.severity === "error").map((d) => d.code);
+const fwd = (body: string, sig = "(x: [2, 4]) -> [2, 4]") =>
+  `model M(c: bool = true) {\n  forward${sig} {\n    ${body}\n  }\n}\n`;
+const errors = (r: { diagnostics: { severity: string; code: string }[] }) =>
+  r.diagnostics.filter((d) => d.severity === "error").map((d) => d.code);
 
 /** Nesting as the parser sees it: `n` levels of each construct, inside model { forward { ... } } (2 levels). */
 const nested: Record<string, (n: number) => string> = {
   parentheses: (n) => fwd(`return ${"(".repeat(n)}x${")".repeat(n)}`),
-  "calls": (n) => fwd(`return ${"relu(".repeat(n)}x${")".repeat(n)}`),
+  calls: (n) => fwd(`return ${"relu(".repeat(n)}x${")".repeat(n)}`),
   "prefix minus": (n) => fwd(`return ${"- ".repeat(n)}x`),
-  "not": (n) => fwd(`let b = ${"not ".repeat(n)}c\n    return x`),
+  not: (n) => fwd(`let b = ${"not ".repeat(n)}c\n    return x`),
   "a ** b ** ...": (n) => fwd(`return x${" ** 1".repeat(Math.floor(n / 2))}`),
   "if blocks": (n) => fwd(`${"if c { ".repeat(n)}return x${" }".repeat(n)}\n    return x`),
   "else if chains": (n) => fwd(`if c { return x }${" else if c { return x }".repeat(n)}\n    return x`),
@@ -27,7 +35,10 @@ const nested: Record<string, (n: number) => string> = {
 for (const [name, make] of Object.entries(nested)) {
   test(`nesting of ${name}: refused past ${NESTING_LIMIT} levels with MDL110, before parsing; fine well within`, () => {
     const deep = parseSource("input.mdl", make(NESTING_LIMIT + 10));
-    assert.equal(deep.diagnostics.map((d) => d.code), ["MDL110"]);
+    assert.equal(
+      deep.diagnostics.map((d) => d.code),
+      ["MDL110"],
+    );
     assert.ok(deep.diagnostics[0].span!.start > 0);
     assert.equal(deep.value.decls, [], "nothing for later phases to recurse into");
     const ok = parseSource("input.mdl", make(NESTING_LIMIT - 12));
@@ -36,7 +47,11 @@ for (const [name, make] of Object.entries(nested)) {
 }
 
 test("20,000 levels of each construct: refused, no stack overflow", () => {
-  for (const make of Object.values(nested)) assert.equal(parseSource("input.mdl", make(20_000)).diagnostics.map((d) => d.code), ["MDL110"]);
+  for (const make of Object.values(nested))
+    assert.equal(
+      parseSource("input.mdl", make(20_000)).diagnostics.map((d) => d.code),
+      ["MDL110"],
+    );
 });
 
 test("statements do not add up: 5,000 lines of `x = -x ** 2` nest no deeper than one", () => {
@@ -54,7 +69,11 @@ test(`expression depth: a sum of ${EXPR_DEPTH_LIMIT} terms compiles, one of ${EX
 /** A chain of `n` files, each importing the next. */
 function importChain(n: number): Record<string, string> {
   const files: Record<string, string> = {};
-  for (let i = 0; i < n; i++) files[`f${i}.mdl`] = i + 1 < n ? `import { B${i + 1} } from "./f${i + 1}.mdl"\nblock B${i}() { inner = B${i + 1}() }\n` : `block B${i}() {}\n`;
+  for (let i = 0; i < n; i++)
+    files[`f${i}.mdl`] =
+      i + 1 < n
+        ? `import { B${i + 1} } from "./f${i + 1}.mdl"\nblock B${i}() { inner = B${i + 1}() }\n`
+        : `block B${i}() {}\n`;
   files["f0.mdl"] += "model M { b = B0() }\n";
   return files;
 }
@@ -86,7 +105,9 @@ function deepCalls(n: number, depth: number): string {
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const call = i + 1 < n ? "inner(x)" : "x";
-    out.push(`block B${i}() {\n${i + 1 < n ? `  inner = B${i + 1}()\n` : ""}  forward(x: [2, 4]) -> [2, 4] { return ${call}${" + x".repeat(depth)} }\n}`);
+    out.push(
+      `block B${i}() {\n${i + 1 < n ? `  inner = B${i + 1}()\n` : ""}  forward(x: [2, 4]) -> [2, 4] { return ${call}${" + x".repeat(depth)} }\n}`,
+    );
   }
   return `${out.join("\n")}\nmodel M {\n  b = B0()\n  forward(x: [2, 4]) -> [2, 4] { return b(x) }\n}\n`;
 }
@@ -94,7 +115,10 @@ function deepCalls(n: number, depth: number): string {
 test(`checked depth: calls within deep expressions, 60 x 250 levels, are MDL342 (not a stack overflow); 20 x 40 compile`, () => {
   const r = compileText(deepCalls(60, 250));
   assert.equal(errors(r), ["MDL342"]);
-  assert.match(rendered(r), `expressions nest more than ${EVAL_DEPTH_LIMIT} levels deep through the forward calls they make`);
+  assert.match(
+    rendered(r),
+    `expressions nest more than ${EVAL_DEPTH_LIMIT} levels deep through the forward calls they make`,
+  );
   assert.ok(compileText(deepCalls(20, 40)).value);
 });
 
@@ -104,7 +128,10 @@ const stack = (layers: number) =>
 test("instances: nested repeats are predicted from the first copy and refused at the outer count", () => {
   const r = compileText(stack(100_000));
   assert.equal(errors(r), ["MDL341"]);
-  assert.match(rendered(r), "input.mdl:3:14: error MDL341: 1,100,002 module instances exceed the limit of 20,000 (raise it with --max-instances)");
+  assert.match(
+    rendered(r),
+    "input.mdl:3:14: error MDL341: 1,100,002 module instances exceed the limit of 20,000 (raise it with --max-instances)",
+  );
   // the model, its stack, and 100 copies of a stack of 10: 1 + 1 + 100 * 11 = 1,102 instances
   assert.ok(compileText(stack(100), { limits: { instances: 1102 } }).value, "exactly at the limit compiles");
   assert.equal(errors(compileText(stack(100), { limits: { instances: 1101 } })), ["MDL341"]);
@@ -119,7 +146,9 @@ test("graph nodes: counted as the forward runs, refused at the op that crosses -
 
 test("tensor elements: a constant-shaped result over the limit is MDL408 at its expression", () => {
   // `big` is used, so dead-code elimination keeps it; the input x and the returned reshape (8 elements each) are over the limit too
-  const r = compileText(fwd("let big = reshape(x, [1, 8])\n    return reshape(big, [2, 4])"), { limits: { tensorElements: 7 } });
+  const r = compileText(fwd("let big = reshape(x, [1, 8])\n    return reshape(big, [2, 4])"), {
+    limits: { tensorElements: 7 },
+  });
   assert.equal(errors(r), ["MDL408", "MDL408", "MDL408"]);
   assert.match(rendered(r), "the result of `reshape` [1, 8] has 8 elements, more than the limit of 7");
 });

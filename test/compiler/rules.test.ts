@@ -7,7 +7,8 @@ import * as assert from "uvu/assert";
 import type { CompileOptions } from "../../src/compiler/compile.ts";
 import { compileText, rendered } from "./helpers.ts";
 
-const fwd = (body: string, sig = "(x: [2, 8]) -> [2, 8]") => `import { Linear, LayerNorm } from "std"\nmodel M(d: int = 8) {\n  forward${sig} {\n    ${body}\n  }\n}\n`;
+const fwd = (body: string, sig = "(x: [2, 8]) -> [2, 8]") =>
+  `import { Linear, LayerNorm } from "std"\nmodel M(d: int = 8) {\n  forward${sig} {\n    ${body}\n  }\n}\n`;
 
 const rows: [string, string, string[], CompileOptions?][] = [
   ["a clean model", fwd("return x"), []],
@@ -29,7 +30,12 @@ const rows: [string, string, string[], CompileOptions?][] = [
   ["unknown operation", fwd("return frobnicate(x)"), ["MDL212"]],
   ["self-extending model", "model M extends M {}", ["MDL208"]],
   ["unknown preset", fwd("return x"), ["MDL209"], { preset: "huge" }],
-  ["known preset", 'model M(d: int = 2) { preset "p" { d = 3 } forward(x: [d]) -> [d] { return x } }', [], { preset: "p" }],
+  [
+    "known preset",
+    'model M(d: int = 2) { preset "p" { d = 3 } forward(x: [d]) -> [d] { return x } }',
+    [],
+    { preset: "p" },
+  ],
   ["--set of an unknown hyperparameter", fwd("return x"), ["MDL210"], { set: [["depth", "3"]] }],
   ["--set of a known one", fwd("return x", "(x: [2, d]) -> [2, d]"), [], { set: [["d", "3"]] }],
   ["--set with a bad value", fwd("return x"), ["MDL101"], { set: [["d", "3 +"]] }],
@@ -38,10 +44,22 @@ const rows: [string, string, string[], CompileOptions?][] = [
   ["trailing broadcast is fine", fwd("return x + y", "(x: [2, 8], y: [8]) -> [2, 8]"), []],
   ["i64 plus f32", fwd("return x + y", "(x: [2, 8], y: i64[2, 8]) -> [2, 8]"), ["MDL302"]],
   ["builtin arity", fwd("return relu(x, x)"), ["MDL303"]],
-  ["attention's default scale with a symbolic head dim", fwd("return attention(q, q, q)", "(q: [2, D]) -> [2, D]"), ["MDL331"]],
-  ["attention's symbolic head dim with an explicit scale", fwd("return attention(q, q, q, scale: 0.5)", "(q: [2, D]) -> [2, D]"), []],
+  [
+    "attention's default scale with a symbolic head dim",
+    fwd("return attention(q, q, q)", "(q: [2, D]) -> [2, D]"),
+    ["MDL331"],
+  ],
+  [
+    "attention's symbolic head dim with an explicit scale",
+    fwd("return attention(q, q, q, scale: 0.5)", "(q: [2, D]) -> [2, D]"),
+    [],
+  ],
   ["attention's default scale with a numeric head dim", fwd("return attention(q, q, q)", "(q: [2, 8]) -> [2, 8]"), []],
-  ["whole-number dim from a fraction", "model M(d: int = 8) { param w: [d / 3] = zeros forward(x: [2]) -> [2] { return x } }", ["MDL304"]],
+  [
+    "whole-number dim from a fraction",
+    "model M(d: int = 8) { param w: [d / 3] = zeros forward(x: [2]) -> [2] { return x } }",
+    ["MDL304"],
+  ],
   ["int hyperparameter given a float", "model M(d: int = 2.5) { forward(x: [2]) -> [2] { return x } }", ["MDL304"]],
   ["bool hyperparameter given an int", "model M(b: bool = 1) { forward(x: [2]) -> [2] { return x } }", ["MDL305"]],
   ["unknown keyword to a builtin", fwd("return mean(x, axes: 1)", "(x: [2, 8]) -> [2]"), ["MDL307"]],
@@ -51,12 +69,28 @@ const rows: [string, string, string[], CompileOptions?][] = [
   ["index past the end", fwd("return x[:, 8]", "(x: [2, 8]) -> [2]"), ["MDL315"]],
   ["negative index within range", fwd("return x[:, -8]", "(x: [2, 8]) -> [2]"), []],
   ["axis past the rank", fwd("return sum(x, axis: -3)", "(x: [2, 8]) -> [2]"), ["MDL316"]],
-  ["integer division by zero", "model M(d: int = 8) { let z = d // 0 forward(x: [2]) -> [2] { return x } }", ["MDL317"]],
+  [
+    "integer division by zero",
+    "model M(d: int = 8) { let z = d // 0 forward(x: [2]) -> [2] { return x } }",
+    ["MDL317"],
+  ],
   ["if on a tensor", fwd("if x { return x }\n    return x"), ["MDL321"]],
-  ["string option outside the enum", 'model M(k: str(a | b) = "c") { forward(x: [2]) -> [2] { return x } }', ["MDL322"]],
-  ["negative parameter dim", "model M(d: int = 2) { param w: [d - 3] = zeros forward(x: [2]) -> [2] { return x } }", ["MDL323"]],
+  [
+    "string option outside the enum",
+    'model M(k: str(a | b) = "c") { forward(x: [2]) -> [2] { return x } }',
+    ["MDL322"],
+  ],
+  [
+    "negative parameter dim",
+    "model M(d: int = 2) { param w: [d - 3] = zeros forward(x: [2]) -> [2] { return x } }",
+    ["MDL323"],
+  ],
   ["hyperparameter without a value", "model M(d: int) { forward(x: [d]) -> [d] { return x } }", ["MDL324"]],
-  ["negative repeat", 'import { Linear } from "std"\nmodel M { s = repeat -1 { Linear(2, 2) } forward(x: [2]) -> [2] { return x } }', ["MDL325"]],
+  [
+    "negative repeat",
+    'import { Linear } from "std"\nmodel M { s = repeat -1 { Linear(2, 2) } forward(x: [2]) -> [2] { return x } }',
+    ["MDL325"],
+  ],
   ["reshape changing the element count", fwd("return reshape(x, [4, 5])", "(x: [2, 8]) -> [4, 5]"), ["MDL330"]],
   ["reshape keeping it", fwd("return reshape(x, [4, 4])", "(x: [2, 8]) -> [4, 4]"), []],
   ["`not` of a tensor", fwd("let b = not x\n    return x"), ["MDL331"]],

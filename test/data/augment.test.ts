@@ -7,7 +7,18 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { applyMix, applyVideo, augmentBatch, betaSample, drawMix, drawVideo, NO_AUGMENT, XCLIP_RECIPE, type MixDraw, type VideoDraw } from "../../src/runtime/data/augment.ts";
+import {
+  applyMix,
+  applyVideo,
+  augmentBatch,
+  betaSample,
+  drawMix,
+  drawVideo,
+  NO_AUGMENT,
+  XCLIP_RECIPE,
+  type MixDraw,
+  type VideoDraw,
+} from "../../src/runtime/data/augment.ts";
 import { mulberry32 } from "../../src/runtime/data/rng.ts";
 import { MEAN, STD } from "../../src/runtime/data/transform.ts";
 import { Rng } from "../../src/runtime/train/rng.ts";
@@ -38,7 +49,18 @@ function frames(seed: number, T: number, S: number): { normalised: Float32Array;
     for (let y = 0; y < S; y++)
       for (let x = 0; x < S; x++)
         for (let k = 0; k < 3; k++) {
-          const v = Math.round(255 * Math.min(1, Math.max(0, 0.5 + 0.4 * Math.sin(6 * base[k] + (x * (k + 1)) / S + (y * (3 - k)) / S + t) + 0.1 * (r.next() - 0.5))));
+          const v = Math.round(
+            255 *
+              Math.min(
+                1,
+                Math.max(
+                  0,
+                  0.5 +
+                    0.4 * Math.sin(6 * base[k] + (x * (k + 1)) / S + (y * (3 - k)) / S + t) +
+                    0.1 * (r.next() - 0.5),
+                ),
+              ),
+          );
           bytes[((t * S + y) * S + x) * 3 + k] = v;
           normalised[((t * 3 + k) * S + y) * S + x] = (v - MEAN[k]) / STD[k];
         }
@@ -71,8 +93,16 @@ test("the switch probability picks cutmix that often; one of them alone is alway
   const kinds = Array.from({ length: 4000 }, () => drawMix(rng, { ...XCLIP_RECIPE, switchProb: 0.3 }, 4, 16)!.kind);
   const share = kinds.filter((k) => k === "cutmix").length / kinds.length;
   assert.ok(Math.abs(share - 0.3) < 0.03, `cutmix share ${share}`);
-  assert.ok(Array.from({ length: 50 }, () => drawMix(rng, { ...NO_AUGMENT, cutmix: 1 }, 4, 16)!.kind).every((k) => k === "cutmix"));
-  assert.ok(Array.from({ length: 50 }, () => drawMix(rng, { ...NO_AUGMENT, mixup: 0.8 }, 4, 16)!.kind).every((k) => k === "mixup"));
+  assert.ok(
+    Array.from({ length: 50 }, () => drawMix(rng, { ...NO_AUGMENT, cutmix: 1 }, 4, 16)!.kind).every(
+      (k) => k === "cutmix",
+    ),
+  );
+  assert.ok(
+    Array.from({ length: 50 }, () => drawMix(rng, { ...NO_AUGMENT, mixup: 0.8 }, 4, 16)!.kind).every(
+      (k) => k === "mixup",
+    ),
+  );
   const before = rng.state();
   const { normalised } = frames(1, 2, 8);
   const data = Float32Array.from([...normalised, ...normalised]);
@@ -95,26 +125,45 @@ test("the same seed gives the same draws and the same batch", () => {
 
 const torch = needs(test, torchMissing());
 
-torch("colour jitter and grayscale match the reference on mdl's draws (frame by frame jitter, one coin per video)", () => {
-  const T = 3;
-  const S = 12;
-  const cases: { draw: VideoDraw; input: Float32Array; got: Float32Array }[] = [];
-  for (let seed = 0; seed < 12; seed++) {
-    const { normalised } = frames(seed, T, S);
-    const draw = drawVideo(Rng.seeded(seed), { ...NO_AUGMENT, colorJitter: 0.9, grayscale: 0.4 }, T);
-    const got = normalised.slice();
-    applyVideo(got, 0, T, S, draw);
-    cases.push({ draw, input: normalised, got });
-  }
-  assert.ok(cases.some((c) => c.draw.jitter && !c.draw.gray) && cases.some((c) => c.draw.gray) && cases.some((c) => !c.draw.jitter), "the seeds cover jitter, grayscale and neither");
-  assert.ok(cases.every((c) => !c.draw.jitter || new Set(c.draw.jitter.map((j) => j.brightness)).size === T), "each frame draws its own factors");
-  const want = reference(cases.map((c) => ({ type: "video", shape: [T, 3, S, S], video: Array.from(c.input), jitter: c.draw.jitter ?? null, gray: c.draw.gray })));
-  cases.forEach((c, i) => {
-    const d = maxAbs(c.got, want[i]);
-    assert.ok(d < 1e-5, `case ${i}: ${d} off (normalised units)`);
-    if (c.draw.jitter || c.draw.gray) assert.ok(maxAbs(c.got, c.input) > 0.05, `case ${i} changed nothing`);
-  });
-});
+torch(
+  "colour jitter and grayscale match the reference on mdl's draws (frame by frame jitter, one coin per video)",
+  () => {
+    const T = 3;
+    const S = 12;
+    const cases: { draw: VideoDraw; input: Float32Array; got: Float32Array }[] = [];
+    for (let seed = 0; seed < 12; seed++) {
+      const { normalised } = frames(seed, T, S);
+      const draw = drawVideo(Rng.seeded(seed), { ...NO_AUGMENT, colorJitter: 0.9, grayscale: 0.4 }, T);
+      const got = normalised.slice();
+      applyVideo(got, 0, T, S, draw);
+      cases.push({ draw, input: normalised, got });
+    }
+    assert.ok(
+      cases.some((c) => c.draw.jitter && !c.draw.gray) &&
+        cases.some((c) => c.draw.gray) &&
+        cases.some((c) => !c.draw.jitter),
+      "the seeds cover jitter, grayscale and neither",
+    );
+    assert.ok(
+      cases.every((c) => !c.draw.jitter || new Set(c.draw.jitter.map((j) => j.brightness)).size === T),
+      "each frame draws its own factors",
+    );
+    const want = reference(
+      cases.map((c) => ({
+        type: "video",
+        shape: [T, 3, S, S],
+        video: Array.from(c.input),
+        jitter: c.draw.jitter ?? null,
+        gray: c.draw.gray,
+      })),
+    );
+    cases.forEach((c, i) => {
+      const d = maxAbs(c.got, want[i]);
+      assert.ok(d < 1e-5, `case ${i}: ${d} off (normalised units)`);
+      if (c.draw.jitter || c.draw.gray) assert.ok(maxAbs(c.got, c.input) > 0.05, `case ${i} changed nothing`);
+    });
+  },
+);
 
 torch("on bytes, the official PIL path agrees with mdl's float colours up to its rounding", () => {
   const T = 2;
@@ -126,7 +175,15 @@ torch("on bytes, the official PIL path agrees with mdl's float colours up to its
     applyVideo(normalised, 0, T, S, draw);
     cases.push({ draw, bytes, got: normalised });
   }
-  const want = reference(cases.map((c) => ({ type: "pil", shape: [T, S, S, 3], frames: c.bytes, jitter: c.draw.jitter ?? null, gray: c.draw.gray })));
+  const want = reference(
+    cases.map((c) => ({
+      type: "pil",
+      shape: [T, S, S, 3],
+      frames: c.bytes,
+      jitter: c.draw.jitter ?? null,
+      gray: c.draw.gray,
+    })),
+  );
   const stats = cases.map((c, i) => {
     let sum = 0;
     let worst = 0;
@@ -144,7 +201,9 @@ torch("on bytes, the official PIL path agrees with mdl's float colours up to its
   // Measured: 1.2 to 1.7 levels mean, 6 to 12 worst (PIL rounds to bytes after every operation, its HSV hue to
   // 1/256 of the circle). The same draws with the order reversed reach 24 to 78 worst in 6 of 10 cases, with
   // contrast left out 15 to 53, with twice the hue 30 to 148: the bounds tell those apart.
-  stats.forEach(({ mean, worst }, i) => assert.ok(mean < 2 && worst < 16, `case ${i}: ${mean} mean and ${worst} worst difference in pixel levels`));
+  stats.forEach(({ mean, worst }, i) =>
+    assert.ok(mean < 2 && worst < 16, `case ${i}: ${mean} mean and ${worst} worst difference in pixel levels`),
+  );
 });
 
 torch("mixup and cutmix match CutmixMixupBlending on mdl's draws: frames, lambda and the smoothed soft targets", () => {
@@ -155,7 +214,9 @@ torch("mixup and cutmix match CutmixMixupBlending on mdl's draws: frames, lambda
   const smoothing = 0.1;
   const cases: { draw: MixDraw; input: Float32Array; got: Float32Array; labels: number[]; lambda: number }[] = [];
   for (let seed = 0; seed < 10; seed++) {
-    const input = Float32Array.from(Array.from({ length: B }, (_, b) => Array.from(frames(100 * seed + b, T, S).normalised)).flat());
+    const input = Float32Array.from(
+      Array.from({ length: B }, (_, b) => Array.from(frames(100 * seed + b, T, S).normalised)).flat(),
+    );
     const labels = Array.from({ length: B }, (_, b) => (seed + 2 * b) % K);
     const draw = drawMix(Rng.seeded(seed, 7), XCLIP_RECIPE, B, S)!;
     const got = input.slice();
@@ -163,13 +224,33 @@ torch("mixup and cutmix match CutmixMixupBlending on mdl's draws: frames, lambda
     cases.push({ draw, input, got, labels, lambda });
   }
   assert.ok(cases.some((c) => c.draw.kind === "cutmix") && cases.some((c) => c.draw.kind === "mixup"));
-  const want = reference(cases.map((c) => ({ type: "mix", shape: [B, T, 3, S, S], video: Array.from(c.input), classes: K, smoothing, labels: c.labels, kind: c.draw.kind, beta: c.draw.beta, perm: c.draw.perm, centre: c.draw.centre })));
+  const want = reference(
+    cases.map((c) => ({
+      type: "mix",
+      shape: [B, T, 3, S, S],
+      video: Array.from(c.input),
+      classes: K,
+      smoothing,
+      labels: c.labels,
+      kind: c.draw.kind,
+      beta: c.draw.beta,
+      perm: c.draw.perm,
+      centre: c.draw.centre,
+    })),
+  );
   cases.forEach((c, i) => {
     assert.ok(maxAbs(c.got, want[i].video) < 1e-5, `case ${i} (${c.draw.kind}): frames differ`);
     // blending.py recomputes cutmix's lambda in float32
     assert.ok(Math.abs(c.lambda - want[i].lambda) < 1e-6, `case ${i}: lambda ${c.lambda} vs ${want[i].lambda}`);
     // the step's target: (1 - s)(lambda one_hot(y) + (1 - lambda) one_hot(y[perm])) + s / K
-    const target = c.labels.flatMap((y, b) => Array.from({ length: K }, (_, k) => (1 - smoothing) * (c.lambda * +(k === y) + (1 - c.lambda) * +(k === c.labels[c.draw.perm[b]])) + smoothing / K));
+    const target = c.labels.flatMap((y, b) =>
+      Array.from(
+        { length: K },
+        (_, k) =>
+          (1 - smoothing) * (c.lambda * +(k === y) + (1 - c.lambda) * +(k === c.labels[c.draw.perm[b]])) +
+          smoothing / K,
+      ),
+    );
     assert.ok(maxAbs(target, want[i].target) < 1e-6, `case ${i}: targets differ`);
   });
 });
@@ -191,7 +272,9 @@ torch("the exported train.py's transforms give the same frames and lambda as mdl
       const got = normalised.slice();
       applyVideo(got, 0, T, S, draw);
       videos.push({ draw, input: normalised, got });
-      const input = Float32Array.from(Array.from({ length: B }, (_, b) => Array.from(frames(7 * seed + b, T, S).normalised)).flat());
+      const input = Float32Array.from(
+        Array.from({ length: B }, (_, b) => Array.from(frames(7 * seed + b, T, S).normalised)).flat(),
+      );
       const mix = drawMix(Rng.seeded(seed, 4), XCLIP_RECIPE, B, S)!;
       const mixed = input.slice();
       batches.push({ draw: mix, input, got: mixed, lambda: applyMix(mixed, B, T, S, mix) });
@@ -206,13 +289,22 @@ videos = [train.apply_video(np.array(c["video"], dtype=np.float32).reshape(${T},
 mixed = [train.apply_mix(np.array(c["video"], dtype=np.float32).reshape(${B}, ${T}, 3, ${S}, ${S}), c["draw"]) for c in cases["batches"]]
 json.dump({"videos": videos, "batches": [{"video": v.flatten().tolist(), "lambda": float(l)} for v, l in mixed]}, sys.stdout)`;
     const input = {
-      videos: videos.map((c) => ({ video: Array.from(c.input), draw: { jitter: c.draw.jitter ?? null, gray: c.draw.gray } })),
+      videos: videos.map((c) => ({
+        video: Array.from(c.input),
+        draw: { jitter: c.draw.jitter ?? null, gray: c.draw.gray },
+      })),
       batches: batches.map((c) => ({ video: Array.from(c.input), draw: c.draw })),
     };
-    const r = spawnSync(TORCH_PYTHON, ["-c", script], { input: JSON.stringify(input), encoding: "utf8", maxBuffer: 1 << 28 });
+    const r = spawnSync(TORCH_PYTHON, ["-c", script], {
+      input: JSON.stringify(input),
+      encoding: "utf8",
+      maxBuffer: 1 << 28,
+    });
     assert.is(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout);
-    videos.forEach((c, i) => assert.ok(maxAbs(c.got, out.videos[i]) < 1e-5, `video ${i}: ${maxAbs(c.got, out.videos[i])} off`));
+    videos.forEach((c, i) =>
+      assert.ok(maxAbs(c.got, out.videos[i]) < 1e-5, `video ${i}: ${maxAbs(c.got, out.videos[i])} off`),
+    );
     batches.forEach((c, i) => {
       assert.ok(maxAbs(c.got, out.batches[i].video) < 1e-5, `batch ${i} (${c.draw.kind}): frames differ`);
       assert.ok(Math.abs(c.lambda - out.batches[i].lambda) < 1e-12, `batch ${i}: lambda`);

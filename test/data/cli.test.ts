@@ -10,7 +10,22 @@ const mdl = (...args: string[]) =>
 
 test("mdl data synth writes a dataset; mdl data check passes it and fails a broken list", () => {
   const out = join(scratch("cli"), "ds");
-  const r = mdl("data", "synth", "--out", out, "--videos-per-class", "1", "--eval-per-class", "1", "--frames", "3", "--size", "8", "--seed", "2");
+  const r = mdl(
+    "data",
+    "synth",
+    "--out",
+    out,
+    "--videos-per-class",
+    "1",
+    "--eval-per-class",
+    "1",
+    "--frames",
+    "3",
+    "--size",
+    "8",
+    "--seed",
+    "2",
+  );
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /10 classes, videos: train 10, val 10, test 10/);
   assert.is(readFileSync(join(out, "train.txt"), "utf8").trim().split("\n").length, 10);

@@ -19,7 +19,8 @@ export async function errorOf(fn: () => unknown): Promise<{ code: string; messag
   try {
     await fn();
   } catch (err) {
-    if (err instanceof MdlError) return { code: err.diagnostic.code, message: err.diagnostic.message, file: err.diagnostic.file };
+    if (err instanceof MdlError)
+      return { code: err.diagnostic.code, message: err.diagnostic.message, file: err.diagnostic.file };
     throw err;
   }
   return { code: "no error", message: "" };

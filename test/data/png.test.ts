@@ -12,7 +12,8 @@ function pattern(width: number, height: number, channels: 1 | 2 | 3 | 4): Image8
   const data = new Uint8Array(width * height * channels);
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++)
-      for (let c = 0; c < channels; c++) data[(y * width + x) * channels + c] = (x * 7 + y * 13 + c * 50 + ((x ^ y) & 4 ? 90 : 0)) & 255;
+      for (let c = 0; c < channels; c++)
+        data[(y * width + x) * channels + c] = (x * 7 + y * 13 + c * 50 + ((x ^ y) & 4 ? 90 : 0)) & 255;
   return { width, height, channels, data };
 }
 
@@ -20,9 +21,10 @@ function pattern(width: number, height: number, channels: 1 | 2 | 3 | 4): Image8
 function rowFilters(png: Uint8Array, rowBytes: number): number[] {
   const dv = new DataView(png.buffer, png.byteOffset);
   const idat: Uint8Array[] = [];
-  for (let pos = 8; pos < png.length; ) {
+  for (let pos = 8; pos < png.length;) {
     const len = dv.getUint32(pos);
-    if (String.fromCharCode(...png.subarray(pos + 4, pos + 8)) === "IDAT") idat.push(png.subarray(pos + 8, pos + 8 + len));
+    if (String.fromCharCode(...png.subarray(pos + 4, pos + 8)) === "IDAT")
+      idat.push(png.subarray(pos + 8, pos + 8 + len));
     pos += 12 + len;
   }
   const raw = inflateSync(Buffer.concat(idat));
@@ -73,19 +75,41 @@ test("hand-built palette (2 bits, with transparency) and 1-bit grey", () => {
   // 3x2 palette image, 2 bits per index: row 0 = 0 1 2, row 1 = 2 1 0 -> bytes 0b00011000, 0b10010000.
   const plte = Uint8Array.from([255, 0, 0, 0, 255, 0, 0, 0, 255]);
   const trns = Uint8Array.from([10, 20]);
-  const png = handPng([...be32(3), ...be32(2), 2, 3, 0, 0, 0], [["PLTE", plte], ["tRNS", trns]], Uint8Array.from([0, 0b00011000, 0, 0b10010000]));
+  const png = handPng(
+    [...be32(3), ...be32(2), 2, 3, 0, 0, 0],
+    [
+      ["PLTE", plte],
+      ["tRNS", trns],
+    ],
+    Uint8Array.from([0, 0b00011000, 0, 0b10010000]),
+  );
   const img = decodePng(png, "p.png");
   assert.is(img.channels, 4);
-  assert.equal([...img.data], [255, 0, 0, 10, 0, 255, 0, 20, 0, 0, 255, 255, 0, 0, 255, 255, 0, 255, 0, 20, 255, 0, 0, 10]);
+  assert.equal(
+    [...img.data],
+    [255, 0, 0, 10, 0, 255, 0, 20, 0, 0, 255, 255, 0, 0, 255, 255, 0, 255, 0, 20, 255, 0, 0, 10],
+  );
   // 1-bit grey 5x1: 1 0 1 1 0 -> 0b10110000; 1 -> 255.
-  const grey = decodePng(handPng([...be32(5), ...be32(1), 1, 0, 0, 0, 0], [], Uint8Array.from([0, 0b10110000])), "g.png");
+  const grey = decodePng(
+    handPng([...be32(5), ...be32(1), 1, 0, 0, 0, 0], [], Uint8Array.from([0, 0b10110000])),
+    "g.png",
+  );
   assert.equal([...toRgb(grey)], [255, 255, 255, 0, 0, 0, 255, 255, 255, 255, 255, 255, 0, 0, 0]);
 });
 
 test("hand-built Adam7 interlaced image", () => {
-  const W = 5, H = 3;
+  const W = 5,
+    H = 3;
   const value = (x: number, y: number) => 10 * y + x;
-  const passes = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+  const passes = [
+    [0, 0, 8, 8],
+    [4, 0, 8, 8],
+    [0, 4, 4, 8],
+    [2, 0, 4, 4],
+    [0, 2, 2, 4],
+    [1, 0, 2, 2],
+    [0, 1, 1, 2],
+  ];
   const bytes: number[] = [];
   for (const [x0, y0, dx, dy] of passes)
     for (let y = y0; y < H; y += dy) {
@@ -103,22 +127,38 @@ test("corrupt PNGs are catalogued image errors naming the file", async () => {
   const png = encodePng(pattern(4, 4, 3));
   const flipped = Uint8Array.from(png);
   flipped[45] ^= 0xff;
-  assert.equal(await errorOf(() => decodePng(flipped, "bad.png")), { code: "MDL512", message: "cannot decode image: CRC mismatch in the IDAT chunk", file: "bad.png" });
+  assert.equal(await errorOf(() => decodePng(flipped, "bad.png")), {
+    code: "MDL512",
+    message: "cannot decode image: CRC mismatch in the IDAT chunk",
+    file: "bad.png",
+  });
   assert.is((await errorOf(() => decodePng(png.subarray(0, 30), "cut.png"))).code, "MDL512");
   assert.match((await errorOf(() => decodePng(Uint8Array.from([1, 2, 3]), "x.png"))).message, /not a PNG/);
 });
 
 test("a header claiming a huge image, or data inflating past the header's size, is refused before allocating (fuzz media:47, 51, 57, 63, 71, 75, 77)", async () => {
   // The fuzz campaign (bench/fuzz/media.ts) found IHDRs of up to 2^32 x 2^32 over a few bytes: new Uint16Array threw a RangeError.
-  for (const [w, h] of [[0x7fffffff, 0x7fffffff], [0xffffffff, 3], [65536, 65536]]) {
-    const e = await errorOf(() => decodePng(handPng([...be32(w), ...be32(h), 8, 2, 0, 0, 0], [], new Uint8Array(64)), "huge.png"));
-    assert.equal([e.code, e.file, e.message], ["MDL512", "huge.png", `cannot decode image: ${w}x${h} is larger than mdl decodes (268435456 pixels)`]);
+  for (const [w, h] of [
+    [0x7fffffff, 0x7fffffff],
+    [0xffffffff, 3],
+    [65536, 65536],
+  ]) {
+    const e = await errorOf(() =>
+      decodePng(handPng([...be32(w), ...be32(h), 8, 2, 0, 0, 0], [], new Uint8Array(64)), "huge.png"),
+    );
+    assert.equal(
+      [e.code, e.file, e.message],
+      ["MDL512", "huge.png", `cannot decode image: ${w}x${h} is larger than mdl decodes (268435456 pixels)`],
+    );
   }
   // A zlib bomb: 16x16 RGB needs 784 bytes of filtered rows; 20 MB of zeros compress to ~20 KB.
   const bombPng = handPng([...be32(16), ...be32(16), 8, 2, 0, 0, 0], [], new Uint8Array(20_000_000));
   const before = process.memoryUsage().arrayBuffers;
   const bomb = await errorOf(() => decodePng(bombPng, "bomb.png"));
-  assert.equal([bomb.code, bomb.message], ["MDL512", "cannot decode image: the compressed data inflates to more than the header's size allows"]);
+  assert.equal(
+    [bomb.code, bomb.message],
+    ["MDL512", "cannot decode image: the compressed data inflates to more than the header's size allows"],
+  );
   assert.ok(process.memoryUsage().arrayBuffers - before < 10_000_000, "the bomb was not inflated");
 });
 
@@ -126,8 +166,22 @@ const PRED = ["none", "sub", "up", "avg", "paeth", "mixed"];
 
 needs(test, ffmpegMissing())("decodes ffmpeg's PNGs for every prediction filter and pixel format", () => {
   const dir = scratch("png");
-  const src = ["-f", "lavfi", "-i", "testsrc2=size=38x22:rate=1", "-frames:v", "1", "-vf", "format=rgba,crop=37:21:0:0"];
-  for (const [fmt, channels] of [["rgb24", 3], ["rgba", 4], ["gray", 1], ["ya8", 2]] as const) {
+  const src = [
+    "-f",
+    "lavfi",
+    "-i",
+    "testsrc2=size=38x22:rate=1",
+    "-frames:v",
+    "1",
+    "-vf",
+    "format=rgba,crop=37:21:0:0",
+  ];
+  for (const [fmt, channels] of [
+    ["rgb24", 3],
+    ["rgba", 4],
+    ["gray", 1],
+    ["ya8", 2],
+  ] as const) {
     const raw = ffmpeg([...src, "-f", "rawvideo", "-pix_fmt", fmt, "pipe:1"]);
     for (const pred of PRED) {
       const file = join(dir, `${fmt}-${pred}.png`);

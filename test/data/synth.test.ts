@@ -18,10 +18,12 @@ synthesize({ ...opts, out: b, seed: 5 });
 synthesize({ ...opts, out: c, seed: 6 });
 
 function files(root: string, dir = root): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    return statSync(p).isDirectory() ? files(root, p) : [relative(root, p)];
-  }).sort();
+  return readdirSync(dir)
+    .flatMap((name) => {
+      const p = join(dir, name);
+      return statSync(p).isDirectory() ? files(root, p) : [relative(root, p)];
+    })
+    .sort();
 }
 
 test("same seed gives byte-identical files; another seed different pixels", () => {
@@ -31,13 +33,17 @@ test("same seed gives byte-identical files; another seed different pixels", () =
   assert.equal(files(b), names);
   for (const n of names) assert.ok(readFileSync(join(a, n)).equals(readFileSync(join(b, n))), n);
   assert.equal(files(c), names);
-  const differing = names.filter((n) => n.endsWith(".png") && !readFileSync(join(a, n)).equals(readFileSync(join(c, n))));
+  const differing = names.filter(
+    (n) => n.endsWith(".png") && !readFileSync(join(a, n)).equals(readFileSync(join(c, n))),
+  );
   assert.is(differing.length, 10 * 4 * 6);
   assert.ok(readFileSync(join(a, "labels.csv"), "utf8").startsWith("id,name\n0,an object moving to the left\n"));
 });
 
 const frameBytes = (root: string, dir: string) =>
-  readdirSync(join(root, dir)).sort().map((f) => Buffer.from(decodePng(readFileSync(join(root, dir, f)), f).data));
+  readdirSync(join(root, dir))
+    .sort()
+    .map((f) => Buffer.from(decodePng(readFileSync(join(root, dir, f)), f).data));
 
 test("on disk, each video of a pair is its twin played backwards, and it does change over time", () => {
   for (const split of ["train", "val", "test"]) {

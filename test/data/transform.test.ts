@@ -27,7 +27,9 @@ test("training sampling: one uniform frame inside each segment", () => {
   const rng = mulberry32(7);
   for (let k = 0; k < 200; k++) {
     const idx = trainIndices(30, 8, rng);
-    idx.forEach((f, i) => assert.ok(f >= Math.floor(i * 3.75) && f < Math.ceil((i + 1) * 3.75), `frame ${f} in segment ${i}`));
+    idx.forEach((f, i) =>
+      assert.ok(f >= Math.floor(i * 3.75) && f < Math.ceil((i + 1) * 3.75), `frame ${f} in segment ${i}`),
+    );
   }
 });
 
@@ -55,7 +57,10 @@ test("resize short side, centre crop, normalise: 6x4 image to 2x2 by hand", () =
 
 test("bilinear upsampling clamps at the edges like OpenCV", () => {
   // 2x2 to 3x3 (size 3: short side round(3.43) = 3, no crop). Source coords -1/6 -> 0, 0.5, 7/6 -> 1.
-  const r = [[0, 90], [30, 120]];
+  const r = [
+    [0, 90],
+    [30, 120],
+  ];
   const img = image(2, 2, (x, y) => [r[y][x], 0, 0]);
   const out = new Float32Array(27);
   renderView(img, testCrops(2, 2, 3)[0], 3, out);
@@ -66,9 +71,23 @@ test("mmcv resize sizes and three crops along the long side", () => {
   assert.equal(resizeShortSide(320, 240, 256), { width: 341, height: 256 }); // 320*256/240 = 341.33
   assert.equal(resizeShortSide(240, 320, 37), { width: 37, height: 49 }); // 49.33
   // 8x4 with size 4: short side 4 keeps the image, crops start at 0, 2, 4.
-  assert.equal(testCrops(8, 4, 4, 3).map((b) => [b.x, b.y, b.w, b.h]), [[0, 0, 4, 4], [2, 0, 4, 4], [4, 0, 4, 4]]);
+  assert.equal(
+    testCrops(8, 4, 4, 3).map((b) => [b.x, b.y, b.w, b.h]),
+    [
+      [0, 0, 4, 4],
+      [2, 0, 4, 4],
+      [4, 0, 4, 4],
+    ],
+  );
   // 4x8 (portrait) with size 2: resize to 2x4, crops at y = 0, 1, 2 in resized pixels = 0, 2, 4 in the source.
-  assert.equal(testCrops(4, 8, 2, 3).map((b) => [b.x, b.y, b.w, b.h]), [[0, 0, 4, 4], [0, 2, 4, 4], [0, 4, 4, 4]]);
+  assert.equal(
+    testCrops(4, 8, 2, 3).map((b) => [b.x, b.y, b.w, b.h]),
+    [
+      [0, 0, 4, 4],
+      [0, 2, 4, 4],
+      [0, 4, 4, 4],
+    ],
+  );
   // 224 on a 340x256 video: short side 256, centre crop at ((388.., 256) - 224) // 2.
   const [b] = testCrops(340, 256, 224);
   assert.equal([b.x, b.y, b.w, b.h], [58, 16, 224, 224]); // resized 340x256 unchanged: (340-224)//2 = 58
@@ -94,7 +113,9 @@ test("training crop: scale jitter within the image, flip only when asked", () =>
   const b = new Float32Array(3 * 256);
   renderView(img, box, 16, a);
   renderView(img, { ...box, flip: true }, 16, b);
-  for (let c = 0; c < 3; c++) for (let v = 0; v < 16; v++) for (let u = 0; u < 16; u++) assert.is(b[c * 256 + v * 16 + u], a[c * 256 + v * 16 + 15 - u]);
+  for (let c = 0; c < 3; c++)
+    for (let v = 0; v < 16; v++)
+      for (let u = 0; u < 16; u++) assert.is(b[c * 256 + v * 16 + u], a[c * 256 + v * 16 + 15 - u]);
 });
 
 test.run();

@@ -11,7 +11,14 @@ import { ffmpegMissing, needs } from "../helpers/requires.ts";
 
 // 30 frames of 40x24 whose red channel is 8 * frame number, green 128, blue 255 - 8n: each frame says who it is.
 const dir = scratch("video");
-const counting = ["-f", "lavfi", "-i", "color=c=black:size=40x24:rate=10:duration=3", "-vf", "format=rgb24,geq=r='8*N':g='128':b='255-8*N'"];
+const counting = [
+  "-f",
+  "lavfi",
+  "-i",
+  "color=c=black:size=40x24:rate=10:duration=3",
+  "-vf",
+  "format=rgb24,geq=r='8*N':g='128':b='255-8*N'",
+];
 const mp4 = join(dir, "count.mp4");
 const mkv = join(dir, "count.mkv");
 const withFfmpeg = needs(test, ffmpegMissing());
@@ -28,7 +35,10 @@ withFfmpeg("probe: size and frame count from the container (mp4) or by counting 
 });
 
 withFfmpeg("decodes exactly the frames asked for, in the order asked", async () => {
-  for (const [file, eps] of [[mkv, 0], [mp4, 3]] as const) {
+  for (const [file, eps] of [
+    [mkv, 0],
+    [mp4, 3],
+  ] as const) {
     const frames = await readVideoFrames(file, [28, 1, 5, 5, 29]);
     assert.is(frames.length, 5);
     frames.forEach((f, k) => {
@@ -45,8 +55,23 @@ withFfmpeg("decodes exactly the frames asked for, in the order asked", async () 
 withFfmpeg("seeking (long videos) and the select filter give the same frames", async () => {
   // 400 frames at 10 fps with a keyframe every 50: red = frame mod 256, green = 16 * floor(frame / 256).
   const long = join(dir, "long.mp4");
-  ffmpeg(["-f", "lavfi", "-i", "color=c=black:size=16x16:rate=10:duration=40", "-vf", "format=rgb24,geq=r='mod(10*T\\,256)':g='16*floor(T/25.6)':b='0'",
-    "-c:v", "libx264", "-pix_fmt", "yuv444p", "-qp", "0", "-g", "50", long]);
+  ffmpeg([
+    "-f",
+    "lavfi",
+    "-i",
+    "color=c=black:size=16x16:rate=10:duration=40",
+    "-vf",
+    "format=rgb24,geq=r='mod(10*T\\,256)':g='16*floor(T/25.6)':b='0'",
+    "-c:v",
+    "libx264",
+    "-pix_fmt",
+    "yuv444p",
+    "-qp",
+    "0",
+    "-g",
+    "50",
+    long,
+  ]);
   const info = await probeVideo(long);
   assert.is(info.frames, 400);
   const indices = [399, 0, 49, 50, 51, 257, 257, 398];
@@ -112,7 +137,11 @@ test("ffmpeg missing from PATH: the catalogued install hint", async () => {
     // A damaged PNG frame never needs ffmpeg: our decoder names the file and the fault.
     const badPng = join(dir, "img_00003.png");
     writeFileSync(badPng, "not a png");
-    assert.equal(await errorOf(() => readImage(badPng)), { code: "MDL512", message: "cannot decode image: not a PNG file (bad signature)", file: badPng });
+    assert.equal(await errorOf(() => readImage(badPng)), {
+      code: "MDL512",
+      message: "cannot decode image: not a PNG file (bad signature)",
+      file: badPng,
+    });
   } finally {
     process.env.PATH = saved;
   }

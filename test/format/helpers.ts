@@ -8,7 +8,9 @@ import { parseSource } from "../../src/compiler/1-syntax/parse.ts";
 function walk(dir: string, keep: (path: string) => boolean): string[] {
   return readdirSync(dir, { withFileTypes: true })
     .sort((a, b) => (a.name < b.name ? -1 : 1))
-    .flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name), keep) : keep(join(dir, e.name)) ? [join(dir, e.name)] : []));
+    .flatMap((e) =>
+      e.isDirectory() ? walk(join(dir, e.name), keep) : keep(join(dir, e.name)) ? [join(dir, e.name)] : [],
+    );
 }
 
 /** The files the repo keeps formatted: models, variants and std. */
@@ -25,7 +27,9 @@ export const read = (path: string) => readFileSync(path, "utf8");
 export function astOf(file: string, text: string): string {
   const parsed = parseSource(file, text);
   if (parsed.diagnostics.length) throw new Error(`${file}: ${parsed.diagnostics.map((d) => d.message).join("; ")}`);
-  return JSON.stringify(parsed.value, (key, value) => (/^(span|keySpan|fromSpan|nameSpan)$/.test(key) ? undefined : value));
+  return JSON.stringify(parsed.value, (key, value) =>
+    /^(span|keySpan|fromSpan|nameSpan)$/.test(key) ? undefined : value,
+  );
 }
 
 export const commentsOf = (text: string) => parseSource("<text>", text).comments.map((c) => c.text.trimEnd());
@@ -46,7 +50,9 @@ function random(seed: number): () => number {
 
 const images = (text: string) => {
   const lexed = lexer.tokenize(text);
-  return [...lexed.tokens, ...(lexed.groups.comments ?? [])].sort((a, b) => a.startOffset - b.startOffset).map((t) => t.image.trimEnd());
+  return [...lexed.tokens, ...(lexed.groups.comments ?? [])]
+    .sort((a, b) => a.startOffset - b.startOffset)
+    .map((t) => t.image.trimEnd());
 };
 
 /**
@@ -60,9 +66,10 @@ export function mangle(text: string, seed: number): string {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
   const spaces = () => pick(["", " ", "   ", "\t", " \t "]);
   const lexed = lexer.tokenize(text);
-  const pieces = [...lexed.tokens.map((t) => ({ t, comment: false })), ...(lexed.groups.comments ?? []).map((t) => ({ t, comment: true }))].sort(
-    (a, b) => a.t.startOffset - b.t.startOffset,
-  );
+  const pieces = [
+    ...lexed.tokens.map((t) => ({ t, comment: false })),
+    ...(lexed.groups.comments ?? []).map((t) => ({ t, comment: true })),
+  ].sort((a, b) => a.t.startOffset - b.t.startOffset);
   let out = spaces();
   pieces.forEach((p, i) => {
     const prev = pieces[i - 1];

@@ -37,7 +37,9 @@ function irs(file: string, text: string, preset?: string): string[] | undefined 
   return out.length ? out : undefined;
 }
 
-const compiling = [...formattedFiles, ...sampleFiles].filter((f) => !f.includes("/std/") && irs(f, read(f), undefined) !== undefined);
+const compiling = [...formattedFiles, ...sampleFiles].filter(
+  (f) => !f.includes("/std/") && irs(f, read(f), undefined) !== undefined,
+);
 
 test("the models, variants and several samples compile (so the IR comparisons below compare something)", () => {
   for (const f of ["models/clip.mdl", "models/xclip.mdl"]) assert.ok(compiling.includes(f), f);

@@ -30,7 +30,10 @@ const cases = [
   ...formattedFiles.map((f, i) => ({ name: `${f} (mangled)`, text: mangle(read(f), 100 + i) })),
 ];
 
-for (const [label, plugin] of [["src/prettier/index.ts", source], [BUNDLE, bundled]] as const) {
+for (const [label, plugin] of [
+  ["src/prettier/index.ts", source],
+  [BUNDLE, bundled],
+] as const) {
   test(`${label} through prettier.format gives mdl fmt's text on every repo .mdl and mangled copies`, async () => {
     for (const c of cases) {
       const want = formatSource(c.name, c.text).value;
@@ -39,7 +42,10 @@ for (const [label, plugin] of [["src/prettier/index.ts", source], [BUNDLE, bundl
     }
     // the language is found from the extension too
     const text = mangle(read("models/clip.mdl"), 5);
-    assert.fixture(await prettier.format(text, { filepath: "anything/clip.mdl", plugins: [plugin] }), read("models/clip.mdl"));
+    assert.fixture(
+      await prettier.format(text, { filepath: "anything/clip.mdl", plugins: [plugin] }),
+      read("models/clip.mdl"),
+    );
   });
 
   test(`${label}: a syntax error is a prettier error with the catalogue code and a location`, async () => {
@@ -59,10 +65,14 @@ test("plain `prettier --plugin src/prettier/plugin.mjs` (no tsx) formats a file 
   writeFileSync(join(dir, "xclip.mdl"), mangle(read("models/xclip.mdl"), 31));
   writeFileSync(join(dir, "bad.mdl"), "model M {\n  forward( -> [] {}\n}\n");
   const prettierBin = "node_modules/prettier/bin/prettier.cjs";
-  const ok = spawnSync(process.execPath, [prettierBin, "--plugin", `./${BUNDLE}`, join(dir, "xclip.mdl")], { encoding: "utf8" });
+  const ok = spawnSync(process.execPath, [prettierBin, "--plugin", `./${BUNDLE}`, join(dir, "xclip.mdl")], {
+    encoding: "utf8",
+  });
   assert.is(ok.status, 0, ok.stderr);
   assert.fixture(ok.stdout, read("models/xclip.mdl"));
-  const bad = spawnSync(process.execPath, [prettierBin, "--plugin", `./${BUNDLE}`, join(dir, "bad.mdl")], { encoding: "utf8" });
+  const bad = spawnSync(process.execPath, [prettierBin, "--plugin", `./${BUNDLE}`, join(dir, "bad.mdl")], {
+    encoding: "utf8",
+  });
   assert.is(bad.status, 2);
   assert.match(bad.stderr, /bad\.mdl: MdlSyntaxError: MDL101/);
   assert.match(bad.stderr, /> 2 \|   forward\( -> \[\] \{\}/);

@@ -46,7 +46,8 @@ let o = (a + b).c }`;
 });
 
 test("a statement keeps its `;` only where the next would otherwise continue it", () => {
-  const src = "block S() { forward(x: [N]) -> [N] { let h = x; (h); y = x; -y\nf(x); [1, 2]; if c { h = 1 }; (h)\nreturn x } }";
+  const src =
+    "block S() { forward(x: [N]) -> [N] { let h = x; (h); y = x; -y\nf(x); [1, 2]; if c { h = 1 }; (h)\nreturn x } }";
   const out = fmt(src);
   assert.fixture(
     out,
@@ -116,7 +117,8 @@ block C(a: int, # the first
 });
 
 test("declarations get one blank line between them; members keep theirs, at most one", () => {
-  const src = 'import { A } from "std"\nimport { B } from "./b.mdl"\nblock X() { a = A()\n\n\n\n b = B()\n}\nmodel M extends X { set d = 1, e = 2\n remove a }';
+  const src =
+    'import { A } from "std"\nimport { B } from "./b.mdl"\nblock X() { a = A()\n\n\n\n b = B()\n}\nmodel M extends X { set d = 1, e = 2\n remove a }';
   assert.fixture(
     fmt(src),
     lines(
@@ -142,15 +144,22 @@ test("a list stays on one line up to 100 columns and goes one item per line past
   const args = (width: number) => ["a".repeat(width - 8), "bb", "cc"].join(", ");
   const at = (width: number) => fmt(`block W() { x = Foo(${args(width)}) }`);
   assert.is(at(89).split("\n")[1].length, 100);
-  assert.fixture(at(90), lines("block W() {", "  x = Foo(", `    ${"a".repeat(82)},`, "    bb,", "    cc,", "  )", "}"));
+  assert.fixture(
+    at(90),
+    lines("block W() {", "  x = Foo(", `    ${"a".repeat(82)},`, "    bb,", "    cc,", "  )", "}"),
+  );
   // dims and index lists take no trailing comma in the grammar
   const dims = fmt(`block D() { param p: [${Array.from({ length: 12 }, (_, i) => `dimension_${i}`).join(", ")}] }`);
   assert.match(dims, /    dimension_11\n  \]\n/);
-  assert.is(astOf("d.mdl", dims), astOf("d.mdl", `block D() { param p: [${Array.from({ length: 12 }, (_, i) => `dimension_${i}`).join(", ")}] }`));
+  assert.is(
+    astOf("d.mdl", dims),
+    astOf("d.mdl", `block D() { param p: [${Array.from({ length: 12 }, (_, i) => `dimension_${i}`).join(", ")}] }`),
+  );
 });
 
 test("a long forward header moves its arrow to a continuation line first", () => {
-  const src = "block F() { forward(frames: [B * T, 3, resolution, resolution]) -> (cls: [B * T, out], patches: [B * T, grid * grid, width]) { return (cls: x, patches: y) } }";
+  const src =
+    "block F() { forward(frames: [B * T, 3, resolution, resolution]) -> (cls: [B * T, out], patches: [B * T, grid * grid, width]) { return (cls: x, patches: y) } }";
   assert.fixture(
     fmt(src),
     lines(
@@ -198,10 +207,24 @@ test("edges: empty file, comments only, CRLF, comments inside empty brackets", (
   assert.is(fmt(""), "");
   assert.is(fmt("\n \n"), "");
   assert.is(fmt("# only\n\n\n# two  "), "# only\n\n# two\n");
-  assert.is(fmt("block A() {}\r\n# c\r\nblock B() { x = A() # t\r\n}\r\n"), lines("block A() {}", "", "# c", "block B() {", "  x = A() # t", "}"));
+  assert.is(
+    fmt("block A() {}\r\n# c\r\nblock B() { x = A() # t\r\n}\r\n"),
+    lines("block A() {}", "", "# c", "block B() {", "  x = A() # t", "}"),
+  );
   assert.is(
     fmt('model M { preset "a" { # x\n }\n preset "b" {\n # only\n }\n x = F(\n# arg\n) }'),
-    lines("model M {", '  preset "a" { # x', "  }", '  preset "b" {', "    # only", "  }", "  x = F(", "    # arg", "  )", "}"),
+    lines(
+      "model M {",
+      '  preset "a" { # x',
+      "  }",
+      '  preset "b" {',
+      "    # only",
+      "  }",
+      "  x = F(",
+      "    # arg",
+      "  )",
+      "}",
+    ),
   );
 });
 

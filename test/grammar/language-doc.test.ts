@@ -17,7 +17,10 @@ import { renderAll } from "../../src/compiler/diagnostics/render.ts";
 
 const DOC = "docs/language.md";
 const text = readFileSync(DOC, "utf8");
-const examples = [...text.matchAll(/```mdl\n([\s\S]*?)```/g)].map((m) => ({ source: m[1], line: text.slice(0, m.index).split("\n").length + 1 }));
+const examples = [...text.matchAll(/```mdl\n([\s\S]*?)```/g)].map((m) => ({
+  source: m[1],
+  line: text.slice(0, m.index).split("\n").length + 1,
+}));
 
 function rulesOf(node: CstNode, out: Set<string>): void {
   out.add(node.name);
@@ -38,7 +41,10 @@ for (const { source, line } of examples) {
     const lexed = lexer.tokenize(source);
     parser.input = lexed.tokens;
     const cst = parser.file();
-    assert.equal(parser.errors.map((e) => e.message), []);
+    assert.equal(
+      parser.errors.map((e) => e.message),
+      [],
+    );
     rulesOf(cst, rules);
     for (const t of [...lexed.tokens, ...((lexed.groups.comments ?? []) as IToken[])]) tokens.add(t.tokenType.name);
   });

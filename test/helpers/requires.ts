@@ -31,17 +31,23 @@ const memo = <T>(f: () => T): (() => T) => {
 };
 
 /** Why ffmpeg cannot be used here, or undefined when it can. */
-export const ffmpegMissing = memo(() => (spawnSync("ffmpeg", ["-version"]).status === 0 ? undefined : "ffmpeg is not on PATH (apt-get install ffmpeg)"));
+export const ffmpegMissing = memo(() =>
+  spawnSync("ffmpeg", ["-version"]).status === 0 ? undefined : "ffmpeg is not on PATH (apt-get install ffmpeg)",
+);
 
 /** Debian's chromium: the browser the playground tests drive. */
 export const CHROMIUM = process.env.MDL_CHROMIUM ?? "/usr/lib/chromium/chromium";
-export const chromiumMissing = memo(() => (existsSync(CHROMIUM) ? undefined : `Chromium is not at ${CHROMIUM} (apt-get install chromium)`));
+export const chromiumMissing = memo(() =>
+  existsSync(CHROMIUM) ? undefined : `Chromium is not at ${CHROMIUM} (apt-get install chromium)`,
+);
 
 /** The Python that has Debian's torch (python3-torch installs for /usr/bin/python3, not for a pyenv shim). */
 export const TORCH_PYTHON = process.env.MDL_TORCH_PYTHON ?? "/usr/bin/python3";
 export const torchMissing = memo(() => {
   const r = spawnSync(TORCH_PYTHON, ["-c", "import torch"], { encoding: "utf8" });
-  return r.status === 0 ? undefined : `${TORCH_PYTHON} cannot import torch (apt-get install python3-torch libopenblas0-pthread)`;
+  return r.status === 0
+    ? undefined
+    : `${TORCH_PYTHON} cannot import torch (apt-get install python3-torch libopenblas0-pthread)`;
 });
 
 /**
@@ -49,8 +55,14 @@ export const torchMissing = memo(() => {
  * child process, as `mdl env --backend webgpu` does, so a failing Dawn never touches the test process.
  */
 export const webgpuMissing = memo(() => {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "env", "--backend", "webgpu", "--json"], { encoding: "utf8" });
+  const r = spawnSync(
+    process.execPath,
+    ["--import", "tsx", "src/cli/main.ts", "env", "--backend", "webgpu", "--json"],
+    { encoding: "utf8" },
+  );
   if (r.status === 0) return undefined;
-  const line = (r.stderr ?? "").split("\n").find((l) => l.includes("MDL405")) ?? `mdl env --backend webgpu exited with ${r.status}`;
+  const line =
+    (r.stderr ?? "").split("\n").find((l) => l.includes("MDL405")) ??
+    `mdl env --backend webgpu exited with ${r.status}`;
   return `no WebGPU adapter (${line.trim()}); install chromium for SwiftShader`;
 });

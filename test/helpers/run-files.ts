@@ -7,4 +7,7 @@ import { readdirSync } from "node:fs";
 
 const RECORDS = /^(metrics\.csv|events\.out\.tfevents\..*|config\.json|sources|best)$/;
 
-export const checkpointFiles = (run: string): string[] => readdirSync(run).filter((f) => !RECORDS.test(f)).sort();
+export const checkpointFiles = (run: string): string[] =>
+  readdirSync(run)
+    .filter((f) => !RECORDS.test(f))
+    .sort();

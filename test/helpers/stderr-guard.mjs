@@ -8,13 +8,20 @@ import { syncBuiltinESMExports } from "node:module";
 export const LIMIT = 2048;
 const violations = [];
 
-const isMdl = (args) => Array.isArray(args) && args.some((a) => typeof a === "string" && /(^|\/)(bin\/mdl\.js|src\/cli\/main\.ts)$/.test(a));
+const isMdl = (args) =>
+  Array.isArray(args) && args.some((a) => typeof a === "string" && /(^|\/)(bin\/mdl\.js|src\/cli\/main\.ts)$/.test(a));
 
 /** Why a finished mdl run breaks the rule, or undefined. */
 export function judge(args, status, stderr) {
   const bytes = Buffer.byteLength(stderr ?? "");
   if (typeof status !== "number" || status < 2 || bytes < LIMIT) return undefined;
-  return `mdl ${args.filter((a) => !a.startsWith("--import") && a !== "tsx").join(" ").slice(0, 200)} exited ${status} with ${bytes} bytes of stderr (a failure must say it in under ${LIMIT}):\n${String(stderr).slice(0, 600)}`;
+  return `mdl ${args
+    .filter((a) => !a.startsWith("--import") && a !== "tsx")
+    .join(" ")
+    .slice(
+      0,
+      200,
+    )} exited ${status} with ${bytes} bytes of stderr (a failure must say it in under ${LIMIT}):\n${String(stderr).slice(0, 600)}`;
 }
 
 const { spawnSync, spawn } = childProcess;
@@ -48,6 +55,8 @@ globalThis.__mdlStderrGuard = { judge, LIMIT };
 
 process.on("exit", () => {
   if (!violations.length) return;
-  process.stderr.write(`\nstderr guard: ${violations.length} failing mdl run(s) printed ${LIMIT} bytes or more:\n${violations.join("\n\n")}\n`);
+  process.stderr.write(
+    `\nstderr guard: ${violations.length} failing mdl run(s) printed ${LIMIT} bytes or more:\n${violations.join("\n\n")}\n`,
+  );
   process.exitCode = 1;
 });

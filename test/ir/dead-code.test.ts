@@ -8,7 +8,11 @@ import { memoryHost } from "../../src/compiler/2-resolve/host.ts";
 import { unreachableNodes, verifyIr } from "../../src/compiler/4-ir/verify.ts";
 import type { ModelIR } from "../../src/compiler/0-core/schema.ts";
 
-const files = ["models", "models/variants"].flatMap((d) => readdirSync(d).filter((f) => f.endsWith(".mdl")).map((f) => `${d}/${f}`));
+const files = ["models", "models/variants"].flatMap((d) =>
+  readdirSync(d)
+    .filter((f) => f.endsWith(".mdl"))
+    .map((f) => `${d}/${f}`),
+);
 
 for (const file of files) {
   test(`every model of ${file} compiles to an IR without dead nodes`, () => {
@@ -30,7 +34,10 @@ test("a module's outputs stay when nothing reads them: the variants' patch token
   const visualSlices = ir.graph.nodes.filter((n) => n.scope === "visual" && n.op === "slice");
   assert.is(visualSlices.length, 2);
   const call = ir.graph.calls.find((c) => c.scope === "visual")!;
-  assert.equal(call.outputs.map((o) => o.name), ["cls", "patches"]);
+  assert.equal(
+    call.outputs.map((o) => o.name),
+    ["cls", "patches"],
+  );
 });
 
 test("verifyIr rejects a node no output depends on", () => {
@@ -39,7 +46,13 @@ test("verifyIr rejects a node no output depends on", () => {
   assert.equal(verifyIr(ir).diagnostics, []);
   const last = ir.graph.nodes[ir.graph.nodes.length - 1];
   const dead: ModelIR = structuredClone(ir);
-  dead.graph.nodes.push({ ...structuredClone(last), id: ir.graph.nodes.length, op: "relu", args: [last.id], attrs: {} });
+  dead.graph.nodes.push({
+    ...structuredClone(last),
+    id: ir.graph.nodes.length,
+    op: "relu",
+    args: [last.id],
+    attrs: {},
+  });
   const msgs = verifyIr(dead).diagnostics.map((d) => d.message);
   assert.equal(msgs, [`invalid IR: 1 node no output depends on: %${ir.graph.nodes.length} (relu)`]);
 });

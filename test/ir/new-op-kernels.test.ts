@@ -31,8 +31,11 @@ interface Operand {
   value: Arr;
 }
 const f32 = (value: Arr): Operand => ({ dtype: "f32", shape: value.shape, value });
-const ids = (dtype: "i64" | "i32", values: number[], shape: Dim[], sizes: number[] = shape as number[]): Operand =>
-  ({ dtype, shape, value: { shape: sizes, data: Float64Array.from(values) } });
+const ids = (dtype: "i64" | "i32", values: number[], shape: Dim[], sizes: number[] = shape as number[]): Operand => ({
+  dtype,
+  shape,
+  value: { shape: sizes, data: Float64Array.from(values) },
+});
 
 /** One op on inputs x0, x1, ...: its output `y` typed by the op's own shape rule. */
 function oneOp(op: OpName, args: Operand[], attrs: Record<string, unknown>): ModelIR {
@@ -42,17 +45,24 @@ function oneOp(op: OpName, args: Operand[], attrs: Record<string, unknown>): Mod
   const port = (name: string, v: typeof y) => ({ name, value: v.id, type: { dtype: v.dtype, shape: v.shape } });
   const symbols = [...new Set(args.flatMap((a) => a.shape.filter((d): d is string => typeof d === "string")))];
   return {
-    irVersion: IR_VERSION, model: "OneOp", file: `<${op}>`, hyper: [], symbols,
-    modules: [{ path: "", block: "OneOp", hyper: {}, params: [], children: [] }], params: [],
+    irVersion: IR_VERSION,
+    model: "OneOp",
+    file: `<${op}>`,
+    hyper: [],
+    symbols,
+    modules: [{ path: "", block: "OneOp", hyper: {}, params: [], children: [] }],
+    params: [],
     graph: { inputs: xs.map((x, i) => port(`x${i}`, x)), outputs: [port("y", y)], nodes: b.nodes, calls: [] },
   };
 }
 
 function onTfjs(ir: ModelIR, args: Operand[]): { shape: number[]; data: ArrayLike<number> } {
-  const inputs = Object.fromEntries(args.map((a, i) => {
-    const data = a.dtype === "f32" ? Float32Array.from(a.value.data) : Int32Array.from(a.value.data);
-    return [`x${i}`, tf.tensor(data, a.value.shape, a.dtype === "f32" ? "float32" : "int32")];
-  }));
+  const inputs = Object.fromEntries(
+    args.map((a, i) => {
+      const data = a.dtype === "f32" ? Float32Array.from(a.value.data) : Int32Array.from(a.value.data);
+      return [`x${i}`, tf.tensor(data, a.value.shape, a.dtype === "f32" ? "float32" : "int32")];
+    }),
+  );
   const { outputs } = predict(lowerToTfjs(ir), inputs, paramStore(new Map()));
   const got = { shape: outputs.y.shape, data: outputs.y.dataSync() };
   tf.dispose([outputs.y, ...Object.values(inputs)]);
@@ -62,7 +72,9 @@ function onTfjs(ir: ModelIR, args: Operand[]): { shape: number[]; data: ArrayLik
 function host(a: Operand): HostTensor {
   const { shape, data } = a.value;
   if (a.dtype === "i64") return { dtype: "i64", shape, data: BigInt64Array.from(data, (v) => BigInt(v)) };
-  return a.dtype === "i32" ? { dtype: "i32", shape, data: Int32Array.from(data) } : { dtype: "f32", shape, data: Float32Array.from(data) };
+  return a.dtype === "i32"
+    ? { dtype: "i32", shape, data: Int32Array.from(data) }
+    : { dtype: "f32", shape, data: Float32Array.from(data) };
 }
 
 async function onOrt(ir: ModelIR, args: Operand[]): Promise<{ shape: number[]; data: ArrayLike<number> }> {
@@ -85,7 +97,13 @@ function expectClose(got: { shape: number[]; data: ArrayLike<number> }, want: Ar
 const cases: { ir: ModelIR; args: Operand[]; want: Arr; tol: number }[] = [];
 
 /** The op on tfjs-wasm and ONNX Runtime, each against `want`; kept for the PyTorch leg. */
-async function check(op: OpName, args: Operand[], attrs: Record<string, unknown>, want: Arr, tol = 1e-5): Promise<void> {
+async function check(
+  op: OpName,
+  args: Operand[],
+  attrs: Record<string, unknown>,
+  want: Arr,
+  tol = 1e-5,
+): Promise<void> {
   const ir = oneOp(op, args, attrs);
   cases.push({ ir, args, want, tol });
   expectClose(onTfjs(ir, args), want, tol, `${op} on tfjs-wasm`);
@@ -106,39 +124,76 @@ const erf = (x: number) => {
 test("equal and greater: bool of the broadcast shape, ties included", async () => {
   const a = { shape: [2, 3], data: Float64Array.from([1, 2, 3, -1, 0.5, 3]) };
   const b = { shape: [3], data: Float64Array.from([1, 0.5, 3]) };
-  await check("equal", [f32(a), f32(b)], {}, build([2, 3], (i) => Number(at(a, i) === at(b, i))));
-  await check("greater", [f32(a), f32(b)], {}, build([2, 3], (i) => Number(at(a, i) > at(b, i))));
+  await check(
+    "equal",
+    [f32(a), f32(b)],
+    {},
+    build([2, 3], (i) => Number(at(a, i) === at(b, i))),
+  );
+  await check(
+    "greater",
+    [f32(a), f32(b)],
+    {},
+    build([2, 3], (i) => Number(at(a, i) > at(b, i))),
+  );
   // the other way round: b [3] broadcast against a [2, 3]
-  await check("greater", [f32(b), f32(a)], {}, build([2, 3], (i) => Number(at(b, i) > at(a, i))));
+  await check(
+    "greater",
+    [f32(b), f32(a)],
+    {},
+    build([2, 3], (i) => Number(at(b, i) > at(a, i))),
+  );
 });
 
 test("erf elementwise", async () => {
   const x = randArr([4, 5], 2.5);
-  await check("erf", [f32(x)], {}, build([4, 5], (i) => erf(at(x, i))));
+  await check(
+    "erf",
+    [f32(x)],
+    {},
+    build([4, 5], (i) => erf(at(x, i))),
+  );
 });
 
 test("log_softmax along the last axis and along a middle one", async () => {
   const x = randArr([2, 3, 4], 4);
-  const ref = (axis: number) => build([2, 3, 4], (i) => {
-    const along = Array.from({ length: x.shape[axis] }, (_, j) => at(x, i.map((v, k) => (k === axis ? j : v))));
-    const m = Math.max(...along);
-    return at(x, i) - m - Math.log(along.reduce((s, v) => s + Math.exp(v - m), 0));
-  });
+  const ref = (axis: number) =>
+    build([2, 3, 4], (i) => {
+      const along = Array.from({ length: x.shape[axis] }, (_, j) =>
+        at(
+          x,
+          i.map((v, k) => (k === axis ? j : v)),
+        ),
+      );
+      const m = Math.max(...along);
+      return at(x, i) - m - Math.log(along.reduce((s, v) => s + Math.exp(v - m), 0));
+    });
   await check("log_softmax", [f32(x)], { axis: -1 }, ref(2));
   await check("log_softmax", [f32(x)], { axis: 1 }, ref(1));
 });
 
 test("flip reverses each listed axis (negative axes count from the end)", async () => {
   const x = randArr([2, 3, 4]);
-  await check("flip", [f32(x)], { axes: [0, 2] }, build([2, 3, 4], ([a, b, c]) => at(x, [1 - a, b, 3 - c])));
-  await check("flip", [f32(x)], { axes: [-2] }, build([2, 3, 4], ([a, b, c]) => at(x, [a, 2 - b, c])));
+  await check(
+    "flip",
+    [f32(x)],
+    { axes: [0, 2] },
+    build([2, 3, 4], ([a, b, c]) => at(x, [1 - a, b, 3 - c])),
+  );
+  await check(
+    "flip",
+    [f32(x)],
+    { axes: [-2] },
+    build([2, 3, 4], ([a, b, c]) => at(x, [a, 2 - b, c])),
+  );
 });
 
 test("scatter_add: repeated ids sum, untouched rows stay 0, i64 and i32 ids", async () => {
   const rows = [3, 1, 3, 0, 3, 1];
   const updates = randArr([2, 3, 4]);
   const want = build([5, 4], ([r, c]) => rows.reduce((s, id, k) => s + (id === r ? updates.data[k * 4 + c] : 0), 0));
-  for (const dtype of ["i64", "i32"] as const) await check("scatter_add", [ids(dtype, rows, [2, 3]), f32(updates)], { rows: 5 }, want);
+  for (const dtype of ["i64", "i32"] as const)
+    await check("scatter_add", [ids(dtype, rows, [2, 3]), f32(updates)], { rows: 5 }, want);
   // many updates into few rows: a race between threads adding to one row would lose some
   const many = randInts(4096, 3);
   const u = randArr([4096, 8]);
@@ -151,7 +206,12 @@ test("one_hot: a symbolic depth read from the ids' length, ids outside [0, depth
   const want = build([5, 5], ([i, j]) => Number(values[i] === j));
   await check("one_hot", [ids("i64", values, ["K"], [5])], { depth: "K" }, want);
   const grid = [2, 0, 1, 7];
-  await check("one_hot", [ids("i32", grid, [2, 2])], { depth: 3 }, build([2, 2, 3], ([a, b, j]) => Number(grid[a * 2 + b] === j)));
+  await check(
+    "one_hot",
+    [ids("i32", grid, [2, 2])],
+    { depth: 3 },
+    build([2, 2, 3], ([a, b, j]) => Number(grid[a * 2 + b] === j)),
+  );
 });
 
 /** softmax(scale q k^T, -inf above the diagonal when causal) over q [..., n, d] and k [..., m, d], batch dims broadcast. */
@@ -191,7 +251,9 @@ needs(test, torchMissing())("every case above on PyTorch, through the torch expo
       writeSafetensors(inputs, new Map(args.map((a, i) => [`input.x${i}`, host(a)])));
       return { model: exportTo(ir, dir, `case${n}`), inputs, weights: [weights] };
     });
-    runExported(jobs, dir).forEach((r, n) => expectClose(r[weights].y, cases[n].want, cases[n].tol, `${cases[n].ir.file} on PyTorch`));
+    runExported(jobs, dir).forEach((r, n) =>
+      expectClose(r[weights].y, cases[n].want, cases[n].tol, `${cases[n].ir.file} on PyTorch`),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -14,11 +14,21 @@ import { isLeafOp, opNames } from "../../src/compiler/ops/table.ts";
 
 /** Switches whose labels share a word with an op name but are not over ops, each with its reason. */
 const notOps: { file: string; over: string; why: string }[] = [
-  { file: "src/runtime/weights/init-values.ts", over: "init.kind", why: "parameter initialisers (zeros, ones, fill, ...), not ops" },
+  {
+    file: "src/runtime/weights/init-values.ts",
+    over: "init.kind",
+    why: "parameter initialisers (zeros, ones, fill, ...), not ops",
+  },
 ];
 
 /** Where names may decide: the op table itself and the engines' kernel tables, keyed by op. */
-const TABLES = ["src/compiler/ops/", "src/runtime/kernel-tables.ts", "src/runtime/onnx/kernels.ts", "src/runtime/tfjs/ops/", "src/runtime/torch/ops.ts"];
+const TABLES = [
+  "src/compiler/ops/",
+  "src/runtime/kernel-tables.ts",
+  "src/runtime/onnx/kernels.ts",
+  "src/runtime/tfjs/ops/",
+  "src/runtime/torch/ops.ts",
+];
 /** Computing ops, read from the op table so the list cannot drift. */
 const computeOps = new Set<string>(opNames.filter((op) => !isLeafOp(op)));
 
@@ -55,7 +65,8 @@ test("no switch outside the tables has an op name as a case label", () => {
     for (const file of sources(dir)) {
       for (const s of switches(readFileSync(file, "utf8"))) {
         const hits = s.labels.filter((l) => ops.has(l));
-        if (hits.length && !notOps.some((n) => n.file === file && n.over === s.over)) found.push(`${file}: switch (${s.over}) { case ${hits.map((h) => `"${h}"`).join(", ")} }`);
+        if (hits.length && !notOps.some((n) => n.file === file && n.over === s.over))
+          found.push(`${file}: switch (${s.over}) { case ${hits.map((h) => `"${h}"`).join(", ")} }`);
       }
     }
   }
@@ -74,7 +85,9 @@ function nameChecks(text: string, names: ReadonlySet<string>): string[] {
   const list = /\[\s*("[a-z0-9_]+"\s*,\s*)+"[a-z0-9_]+"\s*,?\s*\]/g;
   for (const line of text.split("\n")) {
     const compared = [...line.matchAll(compare)].map((m) => m[1] ?? m[2]).filter((n) => names.has(n));
-    const listed = [...line.matchAll(list)].filter((m) => [...m[0].matchAll(/"([^"]+)"/g)].every((q) => names.has(q[1])));
+    const listed = [...line.matchAll(list)].filter((m) =>
+      [...m[0].matchAll(/"([^"]+)"/g)].every((q) => names.has(q[1])),
+    );
     if (compared.length || listed.length) out.push(line.trim());
   }
   return out;
@@ -99,7 +112,12 @@ test("the name scan finds planted checks, and lets leaves and AST operators be",
     `const PASS = new Set(["cast", "reshape"]);`,
   ];
   assert.equal(nameChecks(planted.join("\n"), computeOps), planted);
-  const fine = [`if (n.op === "param") return;`, `if (e.op === "-") return;`, `const groups = ["bias", "alpha"];`, `const m = ["mean", "bias"];`];
+  const fine = [
+    `if (n.op === "param") return;`,
+    `if (e.op === "-") return;`,
+    `const groups = ["bias", "alpha"];`,
+    `const m = ["mean", "bias"];`,
+  ];
   assert.equal(nameChecks(fine.join("\n"), computeOps), []);
 });
 

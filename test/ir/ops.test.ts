@@ -35,7 +35,11 @@ test("every op has semantics, a shape rule (none only for leaves), a cost and an
     assert.ok(d.attrs && typeof d.attrs.safeParse === "function", `${op}: attribute schema`);
     for (const k of d.dims) assert.ok(k in d.attrs.shape, `${op}: dim attribute ${k} is not in its schema`);
     // every computed op is reachable: from mdl source (a builtin, or an operator), or from a gradient
-    if (!leaves.includes(op)) assert.ok(d.builtins.length > 0 || d.syntax || fromGradients[op], `${op}: no builtin, no syntax and no gradient that emits it`);
+    if (!leaves.includes(op))
+      assert.ok(
+        d.builtins.length > 0 || d.syntax || fromGradients[op],
+        `${op}: no builtin, no syntax and no gradient that emits it`,
+      );
   }
 });
 

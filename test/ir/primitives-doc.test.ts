@@ -15,15 +15,27 @@ test("the page has a section per op and one per std block", () => {
   for (const op of opNames) assert.ok(doc.includes(`## \`${op}\``), op);
   const declared = [...STD_SOURCE.matchAll(/^block\s+(\w+)/gm)].map((m) => m[1]);
   const blocks = stdReference();
-  assert.equal(blocks.map((b) => b.name), declared);
+  assert.equal(
+    blocks.map((b) => b.name),
+    declared,
+  );
   for (const b of blocks) assert.ok(doc.includes(`## \`${b.name}(`), b.name);
 });
 
 test("a std block's entry: hyperparameters, signature, parameter shapes, count formula, example cost", () => {
   const conv = stdReference().find((b) => b.name === "Conv1d")!;
-  assert.is(conv.hyper, "in_channels: int, out_channels: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1, groups: int = 1, has_bias: bool = true");
-  assert.is(conv.forward, "(x: [N, in_channels, L]) -> [N, out_channels, (L + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1]");
-  assert.equal(conv.params, ["weight: [out_channels, in_channels / groups, kernel] = uniform(-bound, bound)", "bias: [out_channels] = uniform(-bound, bound) if has_bias"]);
+  assert.is(
+    conv.hyper,
+    "in_channels: int, out_channels: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1, groups: int = 1, has_bias: bool = true",
+  );
+  assert.is(
+    conv.forward,
+    "(x: [N, in_channels, L]) -> [N, out_channels, (L + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1]",
+  );
+  assert.equal(conv.params, [
+    "weight: [out_channels, in_channels / groups, kernel] = uniform(-bound, bound)",
+    "bias: [out_channels] = uniform(-bound, bound) if has_bias",
+  ]);
   assert.is(conv.count, "out_channels * (in_channels / groups) * kernel + out_channels [if has_bias]");
   // depthwise Conv1d(512, 512, 3, padding 1) on 8 frames: 512 * 3 + 512 parameters; 512 * 8 outputs * 3 taps
   assert.equal([conv.example.params, conv.example.macs], [512 * 3 + 512, 512 * 8 * 3]);

@@ -20,7 +20,10 @@ function ir(text: string, opts: CompileOptions = {}) {
 }
 // a member's span starts at its first keyword: where the source text sits is not what is compared
 const withoutLocs = (v: unknown) => JSON.parse(JSON.stringify(v, (k, x) => (k === "loc" ? undefined : x)));
-const flagged = (text: string, opts?: CompileOptions) => ir(text, opts).modules.filter((m) => m.recompute).map((m) => m.path);
+const flagged = (text: string, opts?: CompileOptions) =>
+  ir(text, opts)
+    .modules.filter((m) => m.recompute)
+    .map((m) => m.path);
 
 test("the declaration marks each element of the repeat, not the container or its children", () => {
   assert.equal(flagged(declared), ["blocks.0", "blocks.1"]);
@@ -51,9 +54,21 @@ test("patterns match whole segments, one per `*`", () => {
 test("each recomputed block is one run: its inputs (activation and parameters) and its one output", () => {
   const segments = [...recomputePlan(ir(declared)).values()];
   // ids as printed in test/ir/samples/recompute/ir.txt
-  assert.equal(segments.map((s) => [s.start, s.end]), [[1, 8], [8, 15]]);
-  assert.equal(segments.map((s) => s.outputs), [[7], [14]]);
-  assert.equal([...segments[1].inputs].sort((a, b) => a - b), [7, 8, 9, 11, 12]);
+  assert.equal(
+    segments.map((s) => [s.start, s.end]),
+    [
+      [1, 8],
+      [8, 15],
+    ],
+  );
+  assert.equal(
+    segments.map((s) => s.outputs),
+    [[7], [14]],
+  );
+  assert.equal(
+    [...segments[1].inputs].sort((a, b) => a - b),
+    [7, 8, 9, 11, 12],
+  );
 });
 
 test("the training-memory estimate of the sample, counted by hand from its IR (N = 3)", () => {

@@ -18,7 +18,15 @@ const bombs: [string, string, string, { line: number; character: number }][] = [
   ["20,000 nested parentheses", sample("nesting"), "MDL110", { line: 3, character: 73 }],
   ["a 20,000-term sum", sample("sum"), "MDL110", { line: 3, character: 11 }],
   ["repeat 100000000", sample("repeat"), "MDL341", { line: 3, character: 18 }],
-  ["X-CLIP with layers = 100000000 typed in", xclipText.replace("layers: int = 12,", "layers: int = 100000000,"), "MDL341", { line: xclipText.split("\n").findIndex((l) => l.includes("transformer.resblocks = repeat layers")), character: 33 }],
+  [
+    "X-CLIP with layers = 100000000 typed in",
+    xclipText.replace("layers: int = 12,", "layers: int = 100000000,"),
+    "MDL341",
+    {
+      line: xclipText.split("\n").findIndex((l) => l.includes("transformer.resblocks = repeat layers")),
+      character: 33,
+    },
+  ],
   ["a 10^12-element parameter", sample("tensor"), "MDL408", { line: 2, character: 8 }],
 ];
 
@@ -38,11 +46,17 @@ test("every bomb gets its located diagnostic, and the server keeps answering", a
       const d = ds.find((x: any) => x.code === code);
       assert.ok(d, `${name}: ${JSON.stringify(ds).slice(0, 400)}`);
       assert.equal(d.range.start, start, name);
-      const hover = await c.request("textDocument/hover", { textDocument: { uri }, position: { line: 0, character: 0 } });
+      const hover = await c.request("textDocument/hover", {
+        textDocument: { uri },
+        position: { line: 0, character: 0 },
+      });
       assert.is(hover.error, undefined, `${name}: the server answers a hover after it`);
     }
     // back to the real model: clean again
-    c.notify("textDocument/didChange", { textDocument: { uri, version: version++ }, contentChanges: [{ text: xclipText }] });
+    c.notify("textDocument/didChange", {
+      textDocument: { uri, version: version++ },
+      contentChanges: [{ text: xclipText }],
+    });
     assert.equal(((await c.diagnostics(uri)).params as any).diagnostics, []);
     assert.is(await c.close(), 0);
   } catch (err) {

@@ -4,7 +4,12 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { resolve } from "node:path";
-import { createProtocolConnection, StreamMessageReader, StreamMessageWriter, type ProtocolConnection } from "vscode-languageserver-protocol/node";
+import {
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type ProtocolConnection,
+} from "vscode-languageserver-protocol/node";
 
 export interface Message {
   id?: number;
@@ -26,7 +31,10 @@ export class TestClient {
 
   constructor() {
     this.child = spawn(process.execPath, [resolve("bin/mdl.js"), "lsp", "--stdio"], { stdio: "pipe" });
-    this.connection = createProtocolConnection(new StreamMessageReader(this.child.stdout), new StreamMessageWriter(this.child.stdin));
+    this.connection = createProtocolConnection(
+      new StreamMessageReader(this.child.stdout),
+      new StreamMessageWriter(this.child.stdin),
+    );
     // diagnostics are queued until a test asks for them
     const method = "textDocument/publishDiagnostics";
     this.connection.onNotification(method, (params: unknown) => {
@@ -76,11 +84,14 @@ export class TestClient {
 
   /** Drop the diagnostics of `uri` received so far (after a request, which the server answers once every run before it is done). */
   discard(uri: string): void {
-    for (let i = this.seen.length - 1; i >= 0; i--) if ((this.seen[i].params as { uri?: string }).uri === uri) this.seen.splice(i, 1);
+    for (let i = this.seen.length - 1; i >= 0; i--)
+      if ((this.seen[i].params as { uri?: string }).uri === uri) this.seen.splice(i, 1);
   }
 
   diagnostics(uri: string): Promise<Message> {
-    return this.next((m) => m.method === "textDocument/publishDiagnostics" && (m.params as { uri: string }).uri === uri);
+    return this.next(
+      (m) => m.method === "textDocument/publishDiagnostics" && (m.params as { uri: string }).uri === uri,
+    );
   }
 
   /**

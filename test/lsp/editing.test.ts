@@ -26,7 +26,10 @@ const pos = (t: string, needle: string, shift = 0) => {
   return { line: before.split("\n").length - 1, character: i - (before.lastIndexOf("\n") + 1) };
 };
 const edits = {
-  "shape error in the model's forward": text.replace("[B, frames, grid * grid, embed]", "[B, frames, grid * grid + 1, embed]"),
+  "shape error in the model's forward": text.replace(
+    "[B, frames, grid * grid, embed]",
+    "[B, frames, grid * grid + 1, embed]",
+  ),
   "unknown block": text.replace("mlp = MLP(d, 4 * d)", "mlp = MLPP(d, 4 * d)"),
   "syntax error": text.replace("let m = reshape(", "let m = reshape(("),
   "hyperparameter of the wrong type": text.replace("layers: int = 12,", 'layers: int = "twelve",'),
@@ -36,7 +39,10 @@ const edits = {
 
 const c = new TestClient();
 let version = 1;
-const didChange = (t: string) => ({ method: "textDocument/didChange", params: { textDocument: { uri, version: ++version }, contentChanges: [{ text: t }] } });
+const didChange = (t: string) => ({
+  method: "textDocument/didChange",
+  params: { textDocument: { uri, version: ++version }, contentChanges: [{ text: t }] },
+});
 const change = (t: string) => {
   const { method, params } = didChange(t);
   c.notify(method, params);
@@ -53,7 +59,12 @@ test.after(async () => void (await c.close()));
 test("after each edit the diagnostics are mdl check's for that text", async () => {
   for (const [what, t] of Object.entries(edits)) {
     change(t);
-    const got = ((await c.diagnosticsOf(uri, version)).params as any).diagnostics.map((d: any) => ({ code: d.code, start: d.range.start, end: d.range.end, message: d.message }));
+    const got = ((await c.diagnosticsOf(uri, version)).params as any).diagnostics.map((d: any) => ({
+      code: d.code,
+      start: d.range.start,
+      end: d.range.end,
+      message: d.message,
+    }));
     // what `mdl check models/xclip.mdl` compiles: the default configuration, the IR verified
     const want = compile(XCLIP, fsHost, { text: t }).diagnostics.map((d) => ({
       code: d.code,
@@ -77,9 +88,16 @@ test("two edits received together are checked as one: one answer, for the last",
 test("a request cancelled while the server is busy is answered with RequestCancelled", async () => {
   change(edits["hyperparameter of the wrong type"]);
   const source = new CancellationTokenSource();
-  const hover = c.connection.sendRequest("textDocument/hover", { textDocument: { uri }, position: pos(text, "mit = MIT", 1) }, source.token);
+  const hover = c.connection.sendRequest(
+    "textDocument/hover",
+    { textDocument: { uri }, position: pos(text, "mit = MIT", 1) },
+    source.token,
+  );
   source.cancel();
-  const err = await hover.then(() => undefined, (e: { code?: number }) => e);
+  const err = await hover.then(
+    () => undefined,
+    (e: { code?: number }) => e,
+  );
   assert.is(err?.code, -32800, "RequestCancelled");
   change(text);
   await c.diagnosticsOf(uri, version);
@@ -91,17 +109,30 @@ test("with a shape error, the parts that checked keep their inlay shapes and hov
   assert.is(((await c.diagnosticsOf(uri, version)).params as any).diagnostics[0].code, "MDL330");
   const range = { start: { line: 0, character: 0 }, end: { line: t.split("\n").length, character: 0 } };
   const hints = (await c.request("textDocument/inlayHint", { textDocument: { uri }, range })).result as any[];
-  const labelAt = (needle: string, shift: number) => hints.find((h) => h.kind === 1 && h.position.line === pos(t, needle).line && h.position.character === pos(t, needle, shift).character)?.label;
+  const labelAt = (needle: string, shift: number) =>
+    hints.find(
+      (h) =>
+        h.kind === 1 &&
+        h.position.line === pos(t, needle).line &&
+        h.position.character === pos(t, needle, shift).character,
+    )?.label;
   assert.is(labelAt("let v = mit", 5), ": f32[B, 512]");
   assert.is(labelAt("let m = reshape", 5), ": f32[B, 8, 768]");
   // `p` is the broken reshape: no shape for it
   assert.is(labelAt("let p = mean", 5), undefined);
-  const h = (await c.request("textDocument/hover", { textDocument: { uri }, position: pos(t, "  mit = MIT", 3) })).result as any;
+  const h = (await c.request("textDocument/hover", { textDocument: { uri }, position: pos(t, "  mit = MIT", 3) }))
+    .result as any;
   assert.match(h.contents.value, /output `f32\[B, 512\]`/);
 });
 
-const everywhere = (t: string) => ({ start: { line: 0, character: 0 }, end: { line: t.split("\n").length, character: 0 } });
-const hintsOf = async (t: string) => ((await c.request("textDocument/inlayHint", { textDocument: { uri }, range: everywhere(t) })).result as any[]).map((h) => `${h.position.line}:${h.position.character} ${h.label}`);
+const everywhere = (t: string) => ({
+  start: { line: 0, character: 0 },
+  end: { line: t.split("\n").length, character: 0 },
+});
+const hintsOf = async (t: string) =>
+  ((await c.request("textDocument/inlayHint", { textDocument: { uri }, range: everywhere(t) })).result as any[]).map(
+    (h) => `${h.position.line}:${h.position.character} ${h.label}`,
+  );
 const lineOf = (t: string, needle: string) => pos(t, needle).line;
 
 test("after a syntax error, the declarations it is not in keep their hints, hover and definitions; nothing computed from what changed does", async () => {
@@ -127,12 +158,19 @@ test("after a syntax error, the declarations it is not in keep their hints, hove
   });
   assert.ok(clean.length - kept.length >= 5 && kept.length > 100, `${clean.length} hints, ${kept.length} kept`);
   assert.equal(await hintsOf(t), moved);
-  const hover = async (needle: string, shift: number) => ((await c.request("textDocument/hover", { textDocument: { uri }, position: pos(t, needle, shift) })).result as any)?.contents.value;
+  const hover = async (needle: string, shift: number) =>
+    ((await c.request("textDocument/hover", { textDocument: { uri }, position: pos(t, needle, shift) })).result as any)
+      ?.contents.value;
   assert.match(await hover("  visual = CrossFrameViT", 3), /output `f32\[8\*B, 512\]`/);
   assert.is(await hover("  mit = MIT", 3), "**mit**: `MIT`"); // no output type or cost: its forward changed
   assert.is(await hover("let t = broadcast", 4), "`t`: `f32[B, K, 512]`");
   assert.is(await hover("let v = mit", 4), undefined);
-  const def = (await c.request("textDocument/definition", { textDocument: { uri }, position: pos(t, "cross_attn = CrossAttention", 15) })).result as any;
+  const def = (
+    await c.request("textDocument/definition", {
+      textDocument: { uri },
+      position: pos(t, "cross_attn = CrossAttention", 15),
+    })
+  ).result as any;
   assert.equal(def.range.start, pos(t, "block CrossAttention", 6));
 
   // while MIT is still broken, CrossFrameBlock changes too: its text is no longer the one last checked,
@@ -141,29 +179,46 @@ test("after a syntax error, the declarations it is not in keep their hints, hove
   change(t2);
   await c.diagnosticsOf(uri, version);
   const after = await hintsOf(t2);
-  const lines = (from: string, to: string) => after.filter((h) => Number(h.split(":")[0]) >= lineOf(t2, from) && Number(h.split(":")[0]) < lineOf(t2, to));
+  const lines = (from: string, to: string) =>
+    after.filter((h) => Number(h.split(":")[0]) >= lineOf(t2, from) && Number(h.split(":")[0]) < lineOf(t2, to));
   assert.equal(lines("block CrossFrameBlock(", "block CrossFrameViT("), []);
   const vit = lines("block CrossFrameViT(", "block MIT(").filter((h) => h.includes(": f32"));
-  assert.equal(vit.map((h) => h.slice(h.indexOf(" ") + 1)), [": f32[8*B, 49, 768]", ": f32[8*B, 50, 768]"]);
+  assert.equal(
+    vit.map((h) => h.slice(h.indexOf(" ") + 1)),
+    [": f32[8*B, 49, 768]", ": f32[8*B, 50, 768]"],
+  );
   assert.not.ok(after.some((h) => Number(h.split(":")[0]) === lineOf(t2, "let (cls, patches)") && h.includes(": f32")));
-  assert.ok(after.some((h) => Number(h.split(":")[0]) === lineOf(t2, "let t = broadcast") && h.endsWith(": f32[B, K, 512]")));
+  assert.ok(
+    after.some((h) => Number(h.split(":")[0]) === lineOf(t2, "let t = broadcast") && h.endsWith(": f32[B, K, 512]")),
+  );
 
   // typing passes through unknown names (no IR either) and syntax errors: both keep the last IR's hints
   // for what they do not touch; CrossFrameBlock, being typed in, and what its instances compute show none
   change(text);
   await c.diagnosticsOf(uri, version);
-  for (const t3 of [text.replace("mlp = MLP(d, 4 * d)", "mlp = M(d, 4 * d)"), text.replace("mlp = MLP(d, 4 * d)", "mlp = M(d, 4 *")]) {
+  for (const t3 of [
+    text.replace("mlp = MLP(d, 4 * d)", "mlp = M(d, 4 * d)"),
+    text.replace("mlp = MLP(d, 4 * d)", "mlp = M(d, 4 *"),
+  ]) {
     change(t3);
     assert.match(((await c.diagnosticsOf(uri, version)).params as any).diagnostics[0].code, /^MDL[12]/);
     const hints = await hintsOf(t3);
-    const on = (needle: string) => hints.filter((h) => Number(h.split(":")[0]) === lineOf(t3, needle) && h.includes(": f32")).map((h) => h.slice(h.indexOf(" ") + 1));
+    const on = (needle: string) =>
+      hints
+        .filter((h) => Number(h.split(":")[0]) === lineOf(t3, needle) && h.includes(": f32"))
+        .map((h) => h.slice(h.indexOf(" ") + 1));
     assert.equal(on("let m = reshape"), []);
     assert.equal(on("let (cls, patches)"), []);
     assert.equal(on("let t = broadcast"), [": f32[B, K, 512]"]);
     // the prompt generator's cross-attention is called with the visual encoder's patches: its symbols are
     // bound from them, so even `qh`, computed from the text side only, may change; its hyperparameters not
     assert.equal(on("let qh = transpose"), []);
-    assert.equal(hints.filter((h) => Number(h.split(":")[0]) === lineOf(t3, "q_proj = TruncNormalLinear(d, d")).map((h) => h.slice(h.indexOf(" ") + 1)), ["= 512", "= 512"]);
+    assert.equal(
+      hints
+        .filter((h) => Number(h.split(":")[0]) === lineOf(t3, "q_proj = TruncNormalLinear(d, d"))
+        .map((h) => h.slice(h.indexOf(" ") + 1)),
+      ["= 512", "= 512"],
+    );
   }
 });
 
@@ -201,7 +256,10 @@ test("a stray bracket anywhere: every hint shown is one the text without it show
     for (const h of await hintsOf(t)) {
       const line = Number(h.split(":")[0]);
       assert.is.not(line, at);
-      assert.ok(clean.has(`${line > at ? line - 1 : line}${h.slice(h.indexOf(":"))}`), `stray bracket on line ${at}: ${h}`);
+      assert.ok(
+        clean.has(`${line > at ? line - 1 : line}${h.slice(h.indexOf(":"))}`),
+        `stray bracket on line ${at}: ${h}`,
+      );
       shown++;
     }
   }
@@ -214,10 +272,20 @@ test("a declaration being typed above another one, which the parser's recovery t
   const t = text.replace("block CrossAttention(", "block\nblock CrossAttention(");
   change(t);
   assert.is(((await c.diagnosticsOf(uri, version)).params as any).diagnostics[0].code, "MDL101");
-  const def = (await c.request("textDocument/definition", { textDocument: { uri }, position: pos(t, "cross_attn = CrossAttention", 15) })).result as any;
+  const def = (
+    await c.request("textDocument/definition", {
+      textDocument: { uri },
+      position: pos(t, "cross_attn = CrossAttention", 15),
+    })
+  ).result as any;
   assert.equal(def?.range.start, pos(t, "block CrossAttention", 6));
-  const qh = (await hintsOf(t)).filter((h) => Number(h.split(":")[0]) === lineOf(t, "let qh = transpose") && h.includes(": f32"));
-  assert.equal(qh.map((h) => h.slice(h.indexOf(" ") + 1)), [": f32[B, 8, K, 64]"]);
+  const qh = (await hintsOf(t)).filter(
+    (h) => Number(h.split(":")[0]) === lineOf(t, "let qh = transpose") && h.includes(": f32"),
+  );
+  assert.equal(
+    qh.map((h) => h.slice(h.indexOf(" ") + 1)),
+    [": f32[B, 8, K, 64]"],
+  );
 });
 
 test("after a syntax error, a block named in the changed text shows no hints: which of its instances comes first is not known", async () => {
@@ -248,22 +316,40 @@ test("after a syntax error, a block named in the changed text shows no hints: wh
     "}",
     "",
   ].join("\n");
-  const hints = async (t: string) => ((await c.request("textDocument/inlayHint", { textDocument: { uri: file }, range: everywhere(t) })).result as any[]).map((h) => `${h.position.line} ${h.label}`);
+  const hints = async (t: string) =>
+    (
+      (await c.request("textDocument/inlayHint", { textDocument: { uri: file }, range: everywhere(t) })).result as any[]
+    ).map((h) => `${h.position.line} ${h.label}`);
   c.notify("textDocument/didOpen", { textDocument: { uri: file, languageId: "mdl", version: 1, text: src } });
   assert.equal(((await c.diagnosticsOf(file, 1)).params as any).diagnostics, []);
   const clean = await hints(src);
-  assert.ok(clean.includes("4 : f32[N, 4]") && clean.includes("2 = 4") && clean.includes("12 = 4") && clean.includes("19 : f32[N, 4]"), clean.join(" | "));
+  assert.ok(
+    clean.includes("4 : f32[N, 4]") &&
+      clean.includes("2 = 4") &&
+      clean.includes("12 = 4") &&
+      clean.includes("19 : f32[N, 4]"),
+    clean.join(" | "),
+  );
   // Head, half typed, may get an instance of Proj before Wrap's: Proj's hints (d = 4 from w.p) might then be h.p's
   const broken = src.replace("block Head(d: int) {\n", "block Head(d: int) {\n  p = Proj(8\n");
   c.notify("textDocument/didChange", { textDocument: { uri: file, version: 2 }, contentChanges: [{ text: broken }] });
   assert.is(((await c.diagnosticsOf(file, 2)).params as any).diagnostics[0].code, "MDL101");
   const after = await hints(broken);
-  assert.equal(after.filter((h) => Number(h.split(" ")[0]) < 8), []);
+  assert.equal(
+    after.filter((h) => Number(h.split(" ")[0]) < 8),
+    [],
+  );
   assert.ok(after.includes("13 = 4"), after.join(" | ")); // Wrap's `p = Proj(d)`, one line lower
-  assert.not.ok(after.some((h) => h.startsWith("20 :")), after.join(" | "));
+  assert.not.ok(
+    after.some((h) => h.startsWith("20 :")),
+    after.join(" | "),
+  );
   // a model being typed above M may become the file's first model, the one compiled: then none of M's
   // instances exist, so no hint carries over
-  const another = src.replace("model M {", "model First(d: int = 2) {\n  forward(x: f32[K, d]) -> (y: [K, d]) { return (y: x\nmodel M {");
+  const another = src.replace(
+    "model M {",
+    "model First(d: int = 2) {\n  forward(x: f32[K, d]) -> (y: [K, d]) { return (y: x\nmodel M {",
+  );
   c.notify("textDocument/didChange", { textDocument: { uri: file, version: 3 }, contentChanges: [{ text: another }] });
   assert.is(((await c.diagnosticsOf(file, 3)).params as any).diagnostics[0].code, "MDL101");
   assert.equal(await hints(another), []);

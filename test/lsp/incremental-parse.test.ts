@@ -41,7 +41,9 @@ test("an edit re-parses only the declaration it touches, and the others move", (
   same(parser, file, text, "first parse");
   assert.ok(parser.lastParsed > 5, `first parse parsed ${parser.lastParsed} declarations`);
   // a longer name in the first block moves every later declaration by 4 characters
-  const edited = text.replace("message_fc = Linear(d, d)", "message_fc_xyz = Linear(d, d)").replace("message_fc(x[:, 0])", "message_fc_xyz(x[:, 0])");
+  const edited = text
+    .replace("message_fc = Linear(d, d)", "message_fc_xyz = Linear(d, d)")
+    .replace("message_fc(x[:, 0])", "message_fc_xyz(x[:, 0])");
   same(parser, file, edited, "edit in CrossFrameBlock");
   assert.is(parser.lastParsed, 1);
   same(parser, file, edited.replace("layers: int = 12,", "layers: int = 11,"), "edit in the model");
@@ -58,7 +60,10 @@ test("errors and unusual layouts fall back to the whole-file parse", () => {
   parser.parse(file, text);
   const cases = {
     "syntax error": text.replace("let m = reshape(", "let m = reshape(("),
-    "unclosed block": text.replace("block MIT(T: int, d: int, layers: int = 1) {", "block MIT(T: int, d: int, layers: int = 1) {{"),
+    "unclosed block": text.replace(
+      "block MIT(T: int, d: int, layers: int = 1) {",
+      "block MIT(T: int, d: int, layers: int = 1) {{",
+    ),
     "bad character": text.replace("y = y[:, :L]", "y = y[:, :L] $"),
     "import after a block": `${text}\nimport { Linear } from "std"\n`,
   };

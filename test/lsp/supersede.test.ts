@@ -10,7 +10,11 @@ import { PassThrough } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from "vscode-languageserver-protocol/node";
+import {
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from "vscode-languageserver-protocol/node";
 import { createConnection } from "vscode-languageserver/node";
 import { startServer } from "../../src/lsp/server.ts";
 
@@ -54,11 +58,16 @@ test("an edit that arrives while the previous text compiles: the stale run publi
     // the first read of the check for version 2: version 3 arrives now, mid-compile
     if (!injected && p === XCLIP) {
       injected = true;
-      toServer.write(frame("textDocument/didChange", { textDocument: { uri, version: 3 }, contentChanges: [{ text }] }));
+      toServer.write(
+        frame("textDocument/didChange", { textDocument: { uri, version: 3 }, contentChanges: [{ text }] }),
+      );
     }
     return read(p);
   };
-  await client.sendNotification("textDocument/didChange", { textDocument: { uri, version: 2 }, contentChanges: [{ text: broken }] });
+  await client.sendNotification("textDocument/didChange", {
+    textDocument: { uri, version: 2 },
+    contentChanges: [{ text: broken }],
+  });
   await settle();
   ws.host.readFile = read;
   assert.ok(injected, "the second edit was delivered during the first check");
@@ -67,7 +76,10 @@ test("an edit that arrives while the previous text compiles: the stale run publi
 
 test("without a newer edit, each edit's diagnostics are published", async () => {
   published.length = 0;
-  await client.sendNotification("textDocument/didChange", { textDocument: { uri, version: 4 }, contentChanges: [{ text: broken }] });
+  await client.sendNotification("textDocument/didChange", {
+    textDocument: { uri, version: 4 },
+    contentChanges: [{ text: broken }],
+  });
   await settle();
   assert.is(published.length, 1);
   assert.is(published[0].version, 4);

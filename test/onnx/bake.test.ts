@@ -49,10 +49,16 @@ for (const e of [tfjs, ort]) {
 }
 
 test("ORT's concat keeps the dtype and joins along any axis", async () => {
-  const ids = [ort.fromHost({ dtype: "i64", shape: [1, 2], data: BigInt64Array.from([1n, 2n]) }), ort.fromHost({ dtype: "i64", shape: [2, 2], data: BigInt64Array.from([3n, 4n, 5n, 6n]) })];
+  const ids = [
+    ort.fromHost({ dtype: "i64", shape: [1, 2], data: BigInt64Array.from([1n, 2n]) }),
+    ort.fromHost({ dtype: "i64", shape: [2, 2], data: BigInt64Array.from([3n, 4n, 5n, 6n]) }),
+  ];
   const rows = await ort.read(ort.concat(ids, 0));
   assert.equal([rows.dtype, rows.shape, [...rows.data]], ["i64", [3, 2], [1n, 2n, 3n, 4n, 5n, 6n]]);
-  const xs = [ort.fromHost({ dtype: "f32", shape: [2, 1], data: Float32Array.from([1, 2]) }), ort.fromHost({ dtype: "f32", shape: [2, 2], data: Float32Array.from([3, 4, 5, 6]) })];
+  const xs = [
+    ort.fromHost({ dtype: "f32", shape: [2, 1], data: Float32Array.from([1, 2]) }),
+    ort.fromHost({ dtype: "f32", shape: [2, 2], data: Float32Array.from([3, 4, 5, 6]) }),
+  ];
   const cols = await ort.read(ort.concat(xs, 1));
   assert.equal([cols.dtype, cols.shape, [...cols.data]], ["f32", [2, 3], [1, 3, 4, 2, 5, 6]]);
 });

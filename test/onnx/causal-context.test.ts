@@ -26,7 +26,10 @@ function texts(vocab: number, context: number, lengths: number[]): Int32Array {
   return ids;
 }
 
-for (const [fixture, model, visual] of [["clip-tiny", "models/clip.mdl", "image"], ["xclip-tiny-e64", "models/xclip.mdl", "video"]]) {
+for (const [fixture, model, visual] of [
+  ["clip-tiny", "models/clip.mdl", "image"],
+  ["xclip-tiny-e64", "models/xclip.mdl", "video"],
+]) {
   test(`${fixture}: the text features from the shortest context equal the full-context run`, async () => {
     const { ir, ckpt } = compileWith(model, `${FIXTURES}/${fixture}/weights.safetensors`);
     const { fixed } = splitByInputs(ir, [visual]);
@@ -45,7 +48,8 @@ for (const [fixture, model, visual] of [["clip-tiny", "models/clip.mdl", "image"
     const a = await full.run({ text: { dtype: "i32", shape: [3, context], data: ids } });
     const shortIds = Int32Array.from({ length: 3 * L }, (_, i) => ids[Math.floor(i / L) * context + (i % L)]);
     const b = await short.run({ text: { dtype: "i32", shape: [3, L], data: shortIds } });
-    for (const name of Object.keys(a)) assert.ok(hostRelError(b[name], a[name], name) < 1e-6, `${name}: ${hostRelError(b[name], a[name], name)}`);
+    for (const name of Object.keys(a))
+      assert.ok(hostRelError(b[name], a[name], name) < 1e-6, `${name}: ${hostRelError(b[name], a[name], name)}`);
     await full.dispose();
     await short.dispose();
   });
@@ -54,11 +58,24 @@ for (const [fixture, model, visual] of [["clip-tiny", "models/clip.mdl", "image"
 test("no cut where the mask is not causal, or where positions are mixed", () => {
   const { ir } = compileWith("models/clip.mdl", `${FIXTURES}/clip-tiny/weights.safetensors`);
   const { fixed } = splitByInputs(ir, ["image"]);
-  const uncausal: ModelIR = { ...fixed, graph: { ...fixed.graph, nodes: fixed.graph.nodes.map((n) => (n.op === "attention" ? { ...n, attrs: { ...n.attrs, causal: false } } : n)) } };
+  const uncausal: ModelIR = {
+    ...fixed,
+    graph: {
+      ...fixed.graph,
+      nodes: fixed.graph.nodes.map((n) => (n.op === "attention" ? { ...n, attrs: { ...n.attrs, causal: false } } : n)),
+    },
+  };
   assert.is(truncateContext(uncausal, "text", 4), undefined);
   const meanOverTokens: ModelIR = {
     ...fixed,
-    graph: { ...fixed.graph, nodes: fixed.graph.nodes.map((n) => (n.op === "gather_rows" ? { ...n, op: "mean" as const, args: [n.args[0]], attrs: { axes: [1], keepdims: false } } : n)) },
+    graph: {
+      ...fixed.graph,
+      nodes: fixed.graph.nodes.map((n) =>
+        n.op === "gather_rows"
+          ? { ...n, op: "mean" as const, args: [n.args[0]], attrs: { axes: [1], keepdims: false } }
+          : n,
+      ),
+    },
   };
   assert.is(truncateContext(meanOverTokens, "text", 4), undefined);
   assert.ok(truncateContext(fixed, "text", 4));

@@ -26,7 +26,8 @@ test.before(() => {
   useEngine(ort);
 });
 test.after(() => void (before && useEngine(before)));
-const entries = () => readdirSync(cacheDir, { recursive: true }).filter((f) => String(f).endsWith(".safetensors")).length;
+const entries = () =>
+  readdirSync(cacheDir, { recursive: true }).filter((f) => String(f).endsWith(".safetensors")).length;
 
 for (const fixture of ["xclip-tiny-e64", "xclip-tiny-mixed"]) {
   test(`${fixture}: probabilities = softmax of the official logits; the second time from the cache`, async () => {
@@ -50,7 +51,9 @@ for (const fixture of ["xclip-tiny-e64", "xclip-tiny-mixed"]) {
         const row = ref.subarray(b * K, (b + 1) * K);
         const max = Math.max(...row);
         const z = row.reduce((a, x) => a + Math.exp(x - max), 0);
-        row.forEach((x, k) => assert.ok(Math.abs(probs[k] - Math.exp(x - max) / z) < 1e-5, `video ${b} class ${k}: ${probs[k]}`));
+        row.forEach((x, k) =>
+          assert.ok(Math.abs(probs[k] - Math.exp(x - max) / z) < 1e-5, `video ${b} class ${k}: ${probs[k]}`),
+        );
       }
       await c.dispose();
     }

@@ -38,7 +38,10 @@ function inferShapes(ir: ModelIR, opts: LowerOptions, name: string): { shapes: S
 }
 
 /** Zeros for every parameter: shapes are all a shape test needs, and zeros cost nothing to make. */
-const zeros = (ir: ModelIR) => new Map<string, TorchTensor>(ir.params.map((p) => [p.path, { shape: p.shape, data: new Float32Array(p.shape.reduce((a, d) => a * d, 1)) }]));
+const zeros = (ir: ModelIR) =>
+  new Map<string, TorchTensor>(
+    ir.params.map((p) => [p.path, { shape: p.shape, data: new Float32Array(p.shape.reduce((a, d) => a * d, 1)) }]),
+  );
 
 function compareBound(ir: ModelIR, env: Record<string, number>, name: string) {
   const { shapes, valueOf } = inferShapes(ir, { weights: zeros(ir), fixed: env }, `${name}-bound`);
@@ -68,11 +71,15 @@ function compareDynamic(ir: ModelIR, name: string) {
       known++;
     });
   }
-  for (const p of [...ir.graph.inputs, ...ir.graph.outputs]) assert.equal(shapes[p.name], p.type.shape, `port ${p.name}`);
+  for (const p of [...ir.graph.inputs, ...ir.graph.outputs])
+    assert.equal(shapes[p.name], p.type.shape, `port ${p.name}`);
   return known;
 }
 
-for (const [fixture, model] of [["xclip-tiny-e64", "models/xclip.mdl"], ["clip-tiny", "models/clip.mdl"]]) {
+for (const [fixture, model] of [
+  ["xclip-tiny-e64", "models/xclip.mdl"],
+  ["clip-tiny", "models/clip.mdl"],
+]) {
   withOnnx(`${fixture}: passes the checker; inferred shapes equal mdl's, bound and dynamic`, () => {
     const { ir } = compileWith(model, `${FIXTURES}/${fixture}/weights.safetensors`);
     assert.ok(compareBound(ir, { B: 2, K: 3 }, fixture) > 100);
@@ -88,19 +95,25 @@ withOnnx("X-CLIP-B/32 at frames=16: the exported graph has the shapes mdl's summ
   assert.ok(compareBound(ir, { B: 1, K: 2 }, "xclip-b32-t16") > 1000);
 });
 
-withOnnx("conv1d, conv3d tubelet, grouped/dilated conv2d and pad: ONNX's shape inference agrees, bound and dynamic", () => {
-  const r = compile("test/ir/samples/video-ops/input.mdl", fsHost);
-  assert.ok(r.value);
-  assert.ok(compareBound(r.value!, { B: 2 }, "video-ops") > 15);
-  assert.ok(compareDynamic(r.value!, "video-ops") > 15);
-});
+withOnnx(
+  "conv1d, conv3d tubelet, grouped/dilated conv2d and pad: ONNX's shape inference agrees, bound and dynamic",
+  () => {
+    const r = compile("test/ir/samples/video-ops/input.mdl", fsHost);
+    assert.ok(r.value);
+    assert.ok(compareBound(r.value!, { B: 2 }, "video-ops") > 15);
+    assert.ok(compareDynamic(r.value!, "video-ops") > 15);
+  },
+);
 
 test("batch symbols stay dynamic: one file runs at two batch sizes", async () => {
   const { ir } = compileWith("models/clip.mdl", `${FIXTURES}/clip-tiny/weights.safetensors`);
   const session = await createSession(ir, { threads: 1 });
   const image = ir.graph.inputs.find((p) => p.name === "image")!.type.shape;
   const context = ir.graph.inputs.find((p) => p.name === "text")!.type.shape[1] as number;
-  for (const [b, k] of [[1, 2], [3, 5]]) {
+  for (const [b, k] of [
+    [1, 2],
+    [3, 5],
+  ]) {
     const size = (image.slice(1) as number[]).reduce((a, d) => a * d, b);
     const text = new BigInt64Array(k * context);
     for (let i = 0; i < k; i++) [text[i * context], text[i * context + 1 + i]] = [1n, 5n];

@@ -15,7 +15,13 @@ import { FIXTURES, compileWith, interNode } from "../run/helpers.ts";
 import { checkpointWeights } from "../../src/runtime/run/load-params.ts";
 import { hostRelError } from "./helpers.ts";
 
-const FILES = ["weights.safetensors", "weights.pth", "weights-legacy.pth", "checkpoint-official-layout.pth", "weights-fp16.pth"];
+const FILES = [
+  "weights.safetensors",
+  "weights.pth",
+  "weights-legacy.pth",
+  "checkpoint-official-layout.pth",
+  "weights-fp16.pth",
+];
 const CASES: [string, string][] = [
   ["xclip-tiny-e64", "models/xclip.mdl"],
   ["xclip-tiny-e128", "models/xclip.mdl"],
@@ -57,10 +63,19 @@ for (const [fixture, model] of CASES) {
           cosines.push(Math.max(...Array.from(r, (v, i) => Math.abs(a[i] / sa - v / sr))));
         } else errors.push([name, hostRelError(ours, ref, name)]);
       }
-      assert.ok(cosines.every((e) => e <= 4e-3), `cosine errors ${cosines}`);
-      assert.equal(errors.filter(([, e]) => !(e <= tol)), [], `relative errors above ${tol}`);
+      assert.ok(
+        cosines.every((e) => e <= 4e-3),
+        `cosine errors ${cosines}`,
+      );
+      assert.equal(
+        errors.filter(([, e]) => !(e <= tol)),
+        [],
+        `relative errors above ${tol}`,
+      );
       const [name, e] = errors.reduce((a, b) => (b[1] > a[1] ? b : a));
-      worst.push(`${fixture}/${file}: ${errors.length + cosines.length} tensors, worst ${e.toExponential(2)} (${name})`);
+      worst.push(
+        `${fixture}/${file}: ${errors.length + cosines.length} tensors, worst ${e.toExponential(2)} (${name})`,
+      );
     });
   }
 }

@@ -24,12 +24,19 @@ const tmp = mkdtempSync(join(tmpdir(), "mdl-onnx-video-"));
 test("video-ops sample: every output on ONNX Runtime equals tfjs within 1e-5", async () => {
   await wasm1();
   const ir = compileModel(SAMPLE);
-  for (const op of ["conv1d", "conv2d", "conv3d", "pad"]) assert.ok(ir.graph.nodes.some((n) => n.op === op), `the sample uses ${op}`);
+  for (const op of ["conv1d", "conv2d", "conv3d", "pad"])
+    assert.ok(
+      ir.graph.nodes.some((n) => n.op === op),
+      `the sample uses ${op}`,
+    );
   const [weights, inputs] = [join(tmp, "w.safetensors"), join(tmp, "in.safetensors")];
   await randomWeights(ir, 5, weights);
   randomInputs(ir, 9, inputs);
   const ref = await runMdl(ir, weights, inputs);
-  const session = await createSession(ir, { weights: checkpointWeights(ir, loadCheckpoint(weights), { strict: true }).weights, threads: 1 });
+  const session = await createSession(ir, {
+    weights: checkpointWeights(ir, loadCheckpoint(weights), { strict: true }).weights,
+    threads: 1,
+  });
   const io = readSafetensors(inputs).tensors;
   const x: Record<string, HostTensor> = {};
   for (const p of ir.graph.inputs) x[p.name] = io.get(INPUT_PREFIX + p.name)!;

@@ -29,14 +29,20 @@ function oneOp(op: OpName, s: OpSample): ModelIR {
   const y = b.op(op, xs, s.attrs);
   const port = (name: string, v: typeof y) => ({ name, value: v.id, type: { dtype: v.dtype, shape: v.shape } });
   return {
-    irVersion: IR_VERSION, model: "OneOp", file: `<${op}>`, hyper: [], symbols: Object.keys(s.bind ?? {}),
-    modules: [{ path: "", block: "OneOp", hyper: {}, params: [], children: [] }], params: [],
+    irVersion: IR_VERSION,
+    model: "OneOp",
+    file: `<${op}>`,
+    hyper: [],
+    symbols: Object.keys(s.bind ?? {}),
+    modules: [{ path: "", block: "OneOp", hyper: {}, params: [], children: [] }],
+    params: [],
     graph: { inputs: xs.map((x, i) => port(`x${i}`, x)), outputs: [port("y", y)], nodes: b.nodes, calls: [] },
   };
 }
 
 function draw(rng: Rng, values: SampleValues, n: number): number[] {
-  const normal = (scale: number) => () => scale * Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+  const normal = (scale: number) => () =>
+    scale * Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
   if (values === "normal") return Array.from({ length: n }, normal(1));
   if (values === "positive") return Array.from({ length: n }, () => 0.5 + 1.5 * rng.next());
   if ("normal" in values) return Array.from({ length: n }, normal(values.normal));
@@ -49,7 +55,17 @@ function operands(op: OpName, s: OpSample): Arr[] {
   const rng = mulberry32(deriveSeed(7, op, s.name));
   return s.args.map((a) => {
     const shape = a.shape.map((d) => evalDim(d, s.bind ?? {}));
-    return { shape, data: Float64Array.from(draw(rng, a.values, shape.reduce((p, d) => p * d, 1)), Math.fround) };
+    return {
+      shape,
+      data: Float64Array.from(
+        draw(
+          rng,
+          a.values,
+          shape.reduce((p, d) => p * d, 1),
+        ),
+        Math.fround,
+      ),
+    };
   });
 }
 
@@ -62,7 +78,10 @@ function evaluate(ir: ModelIR, xs: Arr[], bind: Record<string, number>): Arr {
     else {
       const attrs: Record<string, unknown> = { ...n.attrs };
       for (const k of opDef(n.op).dims) attrs[k] = (attrs[k] as (number | string)[]).map((d) => evalDim(d, bind));
-      values[n.id] = (reference[n.op] as (xs: Arr[], attrs: unknown) => Arr)(n.args.map((a) => values[a]), attrs);
+      values[n.id] = (reference[n.op] as (xs: Arr[], attrs: unknown) => Arr)(
+        n.args.map((a) => values[a]),
+        attrs,
+      );
     }
   }
   return values[ir.graph.outputs[0].value];
@@ -90,14 +109,20 @@ test("decomposed all the way down, attention holds no attention_probs and the ca
   const ops = decompose(oneOp("attention", causal), () => false).ir.graph.nodes.map((n) => n.op);
   assert.not.ok(ops.includes("attention") || ops.includes("attention_probs"), ops.join(" "));
   assert.ok(ops.includes("softmax") && ops.includes("log"), ops.join(" "));
-  const plain = decompose(oneOp("attention", samples.attention.find((s) => !s.attrs.causal)! as OpSample), () => false).ir.graph.nodes.map((n) => n.op);
+  const plain = decompose(
+    oneOp("attention", samples.attention.find((s) => !s.attrs.causal)! as OpSample),
+    () => false,
+  ).ir.graph.nodes.map((n) => n.op);
   assert.not.ok(plain.includes("log"), plain.join(" "));
 });
 
 test("what the engine keeps stays fused, and idOf leads each old node to its value", () => {
   const ir = oneOp("attention", samples.attention[0] as OpSample);
   const kept = decompose(ir, (op) => op !== "attention");
-  assert.equal(kept.ir.graph.nodes.map((n) => n.op), ["input", "input", "input", "attention_probs", "matmul"]);
+  assert.equal(
+    kept.ir.graph.nodes.map((n) => n.op),
+    ["input", "input", "input", "attention_probs", "matmul"],
+  );
   assert.equal(kept.idOf, [0, 1, 2, 4]);
   assert.is(kept.ir.graph.outputs[0].value, 4);
   assert.equal(kept.ir.graph.outputs[0].type, ir.graph.outputs[0].type);
@@ -114,7 +139,8 @@ for (const op of decomposable) {
       const { ir } = decompose(oneOp(op, s), () => false);
       const got = evaluate(ir, xs, s.bind ?? {});
       const err = relError(got.data, want.data);
-      if (got.shape.join() !== want.shape.join()) failures.push(`"${s.name}": shape [${got.shape}], want [${want.shape}]`);
+      if (got.shape.join() !== want.shape.join())
+        failures.push(`"${s.name}": shape [${got.shape}], want [${want.shape}]`);
       else if (!(err <= 1e-12)) failures.push(`"${s.name}": norm-relative error ${err}`);
     }
     assert.equal(failures, []);
@@ -143,20 +169,38 @@ test("on tfjs-wasm, each fused kernel equals the decomposition run on the same e
 });
 
 // the mask is built from table ops whose shapes may be polynomials; the hand-written ONNX mask needed numbers
-needs(test, await ortMissing())("ONNX Runtime runs causal attention over a symbolic length, one session for every length", async () => {
-  const sample: OpSample = { name: "symbolic", args: [[2, "L", 3], [2, "L", 3], [2, "L", 2]].map((shape) => ({ dtype: "f32", shape, values: "normal" })), attrs: { scale: 0.5, causal: true } };
-  const session = await createSession(oneOp("attention", sample), { threads: 1 });
-  try {
-    for (const L of [1, 4]) {
-      const xs = operands("attention", { ...sample, bind: { L } });
-      const out = await session.run(Object.fromEntries(xs.map((x, i) => [`x${i}`, { dtype: "f32", shape: x.shape, data: Float32Array.from(x.data) }])));
-      const want = refAttention(xs[0], xs[1], xs[2], 0.5, true);
-      assert.equal(out.y.shape, want.shape);
-      assert.ok(relError(out.y.data as Float32Array, want.data) < 1e-5, `L = ${L}: ${relError(out.y.data as Float32Array, want.data)}`);
+needs(test, await ortMissing())(
+  "ONNX Runtime runs causal attention over a symbolic length, one session for every length",
+  async () => {
+    const sample: OpSample = {
+      name: "symbolic",
+      args: [
+        [2, "L", 3],
+        [2, "L", 3],
+        [2, "L", 2],
+      ].map((shape) => ({ dtype: "f32", shape, values: "normal" })),
+      attrs: { scale: 0.5, causal: true },
+    };
+    const session = await createSession(oneOp("attention", sample), { threads: 1 });
+    try {
+      for (const L of [1, 4]) {
+        const xs = operands("attention", { ...sample, bind: { L } });
+        const out = await session.run(
+          Object.fromEntries(
+            xs.map((x, i) => [`x${i}`, { dtype: "f32", shape: x.shape, data: Float32Array.from(x.data) }]),
+          ),
+        );
+        const want = refAttention(xs[0], xs[1], xs[2], 0.5, true);
+        assert.equal(out.y.shape, want.shape);
+        assert.ok(
+          relError(out.y.data as Float32Array, want.data) < 1e-5,
+          `L = ${L}: ${relError(out.y.data as Float32Array, want.data)}`,
+        );
+      }
+    } finally {
+      await session.dispose();
     }
-  } finally {
-    await session.dispose();
-  }
-});
+  },
+);
 
 test.run();

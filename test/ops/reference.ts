@@ -69,7 +69,10 @@ export function broadcastShape(a: readonly number[], b: readonly number[]): numb
 }
 
 const map = (a: Arr, f: (v: number) => number): Arr => ({ shape: a.shape, data: a.data.map(f) });
-const binary = (f: (a: number, b: number) => number) => ([a, b]: Arr[]) => build(broadcastShape(a.shape, b.shape), (idx) => f(at(a, idx), at(b, idx)));
+const binary =
+  (f: (a: number, b: number) => number) =>
+  ([a, b]: Arr[]) =>
+    build(broadcastShape(a.shape, b.shape), (idx) => f(at(a, idx), at(b, idx)));
 
 /**
  * erf by its everywhere-convergent series 2/sqrt(pi) exp(-x^2) sum x^(2n+1) 2^n / (2n+1)!!, whose terms are
@@ -147,7 +150,14 @@ function softmaxOf(line: number[]): number[] {
 }
 
 /** A reduction over `axes` (normalised), the reduced axes dropped or kept as 1. */
-function reduce(x: Arr, axes: number[], keepdims: boolean, init: number, step: (acc: number, v: number) => number, finish = (acc: number, _n: number) => acc): Arr {
+function reduce(
+  x: Arr,
+  axes: number[],
+  keepdims: boolean,
+  init: number,
+  step: (acc: number, v: number) => number,
+  finish = (acc: number, _n: number) => acc,
+): Arr {
   const ax = axes.map((a) => normAxis(a, x.shape.length));
   const kept = x.shape.map((d, i) => (ax.includes(i) ? 1 : d));
   const acc = new Float64Array(numelOf(kept)).fill(init);
@@ -267,7 +277,15 @@ export const reference: Reference = {
     const shape = x.shape.filter((_, i) => i !== ax);
     return build(shape, (idx) => lines.data[offset(x.shape, [...idx.slice(0, ax), 0, ...idx.slice(ax)])]);
   },
-  mean: ([x], { axes, keepdims }) => reduce(x, axes, keepdims, 0, (a, v) => a + v, (a, n) => a / n),
+  mean: ([x], { axes, keepdims }) =>
+    reduce(
+      x,
+      axes,
+      keepdims,
+      0,
+      (a, v) => a + v,
+      (a, n) => a / n,
+    ),
   sum: ([x], { axes, keepdims }) => reduce(x, axes, keepdims, 0, (a, v) => a + v),
   max: ([x], { axes, keepdims }) => reduce(x, axes, keepdims, -Infinity, Math.max),
 
@@ -276,33 +294,65 @@ export const reference: Reference = {
     if (numelOf(s) !== x.data.length) throw new Error(`reference: reshape [${x.shape}] to [${s}]`);
     return { shape: s, data: x.data };
   },
-  transpose: ([x], { perm }) => build(perm.map((p) => x.shape[p]), (idx) => {
-    const src = new Array<number>(perm.length);
-    perm.forEach((p, i) => (src[p] = idx[i]));
-    return x.data[offset(x.shape, src)];
-  }),
+  transpose: ([x], { perm }) =>
+    build(
+      perm.map((p) => x.shape[p]),
+      (idx) => {
+        const src = new Array<number>(perm.length);
+        perm.forEach((p, i) => (src[p] = idx[i]));
+        return x.data[offset(x.shape, src)];
+      },
+    ),
   concat: (xs, { axis }) => {
     const ax = normAxis(axis, xs[0].shape.length);
     const shape = xs[0].shape.map((d, i) => (i === ax ? xs.reduce((a, x) => a + x.shape[ax], 0) : d));
     return build(shape, (idx) => {
       let p = idx[ax];
       for (const x of xs) {
-        if (p < x.shape[ax]) return x.data[offset(x.shape, idx.map((v, i) => (i === ax ? p : v)))];
+        if (p < x.shape[ax])
+          return x.data[
+            offset(
+              x.shape,
+              idx.map((v, i) => (i === ax ? p : v)),
+            )
+          ];
         p -= x.shape[ax];
       }
       throw new Error("reference: concat index out of range");
     });
   },
   broadcast_to: ([x], { shape }) => build(shape.map(num), (idx) => at(x, idx)),
-  slice: ([x], { begin, size }) => build(size.map(num), (idx) => x.data[offset(x.shape, idx.map((v, i) => v + num(begin[i])))]),
+  slice: ([x], { begin, size }) =>
+    build(
+      size.map(num),
+      (idx) =>
+        x.data[
+          offset(
+            x.shape,
+            idx.map((v, i) => v + num(begin[i])),
+          )
+        ],
+    ),
   pad: ([x], { before, after, value }) =>
-    build(x.shape.map((d, i) => d + before[i] + after[i]), (idx) => {
-      const src = idx.map((v, i) => v - before[i]);
-      return src.every((v, i) => v >= 0 && v < x.shape[i]) ? x.data[offset(x.shape, src)] : value;
-    }),
+    build(
+      x.shape.map((d, i) => d + before[i] + after[i]),
+      (idx) => {
+        const src = idx.map((v, i) => v - before[i]);
+        return src.every((v, i) => v >= 0 && v < x.shape[i]) ? x.data[offset(x.shape, src)] : value;
+      },
+    ),
   flip: ([x], { axes }) => {
     const ax = axes.map((a) => normAxis(a, x.shape.length));
-    return build(x.shape, (idx) => x.data[offset(x.shape, idx.map((v, i) => (ax.includes(i) ? x.shape[i] - 1 - v : v)))]);
+    return build(
+      x.shape,
+      (idx) =>
+        x.data[
+          offset(
+            x.shape,
+            idx.map((v, i) => (ax.includes(i) ? x.shape[i] - 1 - v : v)),
+          )
+        ],
+    );
   },
 
   gather: ([table, ids]) => {
@@ -312,7 +362,8 @@ export const reference: Reference = {
       return table.data[offset(table.shape, [id, ...idx.slice(ids.shape.length)])];
     });
   },
-  gather_rows: ([x, index]) => build([x.shape[0], ...x.shape.slice(2)], ([n, ...r]) => x.data[offset(x.shape, [n, index.data[n], ...r])]),
+  gather_rows: ([x, index]) =>
+    build([x.shape[0], ...x.shape.slice(2)], ([n, ...r]) => x.data[offset(x.shape, [n, index.data[n], ...r])]),
   scatter_add: ([ids, updates], { rows }) => {
     const rest = updates.shape.slice(ids.shape.length);
     const inner = numelOf(rest);
@@ -322,7 +373,10 @@ export const reference: Reference = {
     });
     return { shape: [num(rows), ...rest], data: out };
   },
-  one_hot: ([ids], { depth }) => build([...ids.shape, num(depth)], (idx) => Number(ids.data[offset(ids.shape, idx.slice(0, -1))] === idx[idx.length - 1])),
+  one_hot: ([ids], { depth }) =>
+    build([...ids.shape, num(depth)], (idx) =>
+      Number(ids.data[offset(ids.shape, idx.slice(0, -1))] === idx[idx.length - 1]),
+    ),
   attention: ([q, k, v], { scale, causal }) => refAttention(q, k, v, scale, causal),
   attention_probs: ([q, k], { scale, causal }) => refAttentionProbs(q, k, scale, causal),
 

@@ -84,18 +84,27 @@ function draw(rng: Rng, values: SampleValues, n: number): number[] {
   if (values === "normal") return Array.from({ length: n }, normal(1));
   if (values === "positive") return Array.from({ length: n }, () => 0.5 + 1.5 * rng.next());
   if ("normal" in values) return Array.from({ length: n }, normal(values.normal));
-  if ("ids" in values) return Array.from({ length: n }, () => Math.min(values.ids - 1, Math.floor(rng.next() * values.ids)));
-  if ("from" in values) return Array.from({ length: n }, () => values.from[Math.min(values.from.length - 1, Math.floor(rng.next() * values.from.length))]);
+  if ("ids" in values)
+    return Array.from({ length: n }, () => Math.min(values.ids - 1, Math.floor(rng.next() * values.ids)));
+  if ("from" in values)
+    return Array.from(
+      { length: n },
+      () => values.from[Math.min(values.from.length - 1, Math.floor(rng.next() * values.from.length))],
+    );
   if (values.data.length !== n) throw new Error(`sample data has ${values.data.length} entries for ${n}`);
   return values.data;
 }
 
 function host(dtype: string, shape: number[], data: Float64Array): HostTensor {
   switch (dtype) {
-    case "f32": return { dtype: "f32", shape, data: Float32Array.from(data) };
-    case "i64": return { dtype: "i64", shape, data: BigInt64Array.from(data, (v) => BigInt(v)) };
-    case "i32": return { dtype: "i32", shape, data: Int32Array.from(data) };
-    case "bool": return { dtype: "bool", shape, data: Uint8Array.from(data) };
+    case "f32":
+      return { dtype: "f32", shape, data: Float32Array.from(data) };
+    case "i64":
+      return { dtype: "i64", shape, data: BigInt64Array.from(data, (v) => BigInt(v)) };
+    case "i32":
+      return { dtype: "i32", shape, data: Int32Array.from(data) };
+    case "bool":
+      return { dtype: "bool", shape, data: Uint8Array.from(data) };
   }
   throw new Error(`no host tensor for ${dtype}`);
 }
@@ -176,7 +185,10 @@ const built = (ps: (Prepared | Unbuilt)[], failures: string[], engine: string): 
 type Outputs = Record<string, Arr>;
 const toArr = (t: HostTensor): Arr => ({
   shape: [...t.shape],
-  data: t.data instanceof BigInt64Array ? Float64Array.from(t.data, Number) : Float64Array.from(t.data as ArrayLike<number>),
+  data:
+    t.data instanceof BigInt64Array
+      ? Float64Array.from(t.data, Number)
+      : Float64Array.from(t.data as ArrayLike<number>),
 });
 /** The sample's VJP graph compiled by the engine (as a training step is) and run once; every output read back. */
 async function runOn(engine: Engine, p: Prepared): Promise<Outputs> {
@@ -251,17 +263,28 @@ function runTorch(): Map<Prepared, TorchResult> {
     const failed = new Map<Prepared, string>();
     const jobs = all.map((p, n) => {
       // y alone; the graph keeps its inputs (g among them: it may be what binds a batch symbol)
-      const fwd: ModelIR = { ...p.ir, graph: { ...p.ir.graph, outputs: p.ir.graph.outputs.filter((o) => o.name === "y") } };
+      const fwd: ModelIR = {
+        ...p.ir,
+        graph: { ...p.ir.graph, outputs: p.ir.graph.outputs.filter((o) => o.name === "y") },
+      };
       const module = join(dir, `sample${n}.py`);
       try {
-        writeFileSync(module, generateTorch(fwd, { source: () => undefined }).replaceAll("torch.float32", "torch.float64"));
+        writeFileSync(
+          module,
+          generateTorch(fwd, { source: () => undefined }).replaceAll("torch.float32", "torch.float64"),
+        );
       } catch (err) {
         failed.set(p, `exporting threw ${String((err as Error).message ?? err).split("\n")[0]}`);
       }
-      const args = Object.fromEntries(fwd.graph.inputs.map((port) => {
-        const t = p.inputs[port.name];
-        return [port.name, { dtype: port.type.dtype, shape: t.shape, data: Array.from(t.data as ArrayLike<number | bigint>, Number) }];
-      }));
+      const args = Object.fromEntries(
+        fwd.graph.inputs.map((port) => {
+          const t = p.inputs[port.name];
+          return [
+            port.name,
+            { dtype: port.type.dtype, shape: t.shape, data: Array.from(t.data as ArrayLike<number | bigint>, Number) },
+          ];
+        }),
+      );
       return { module, args };
     });
     writeFileSync(join(dir, "jobs.json"), JSON.stringify(jobs));
@@ -273,7 +296,7 @@ function runTorch(): Map<Prepared, TorchResult> {
     });
     assert.is(r.status, 0, `${TORCH_PYTHON} running the exported samples:\n${r.stdout}\n${r.stderr}`);
     const results: TorchResult[] = JSON.parse(readFileSync(join(dir, "out.json"), "utf8"));
-    torchRuns = new Map(all.map((p, n) => [p, failed.has(p) ? { error: failed.get(p) } as TorchResult : results[n]]));
+    torchRuns = new Map(all.map((p, n) => [p, failed.has(p) ? ({ error: failed.get(p) } as TorchResult) : results[n]]));
     return torchRuns;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -284,28 +307,43 @@ function runTorch(): Map<Prepared, TorchResult> {
 // Checks: one message per failing output, naming op, sample and engine.
 
 const where = (p: { op: OpName; sample: OpSample }, engine: string) => `${p.op} "${p.sample.name}" on ${engine}`;
-const showAt = (a: ArrayLike<number>, b: ArrayLike<number>, i: number) => (i < 0 ? "" : `; worst at [${i}]: got ${a[i]}, want ${b[i]}`);
+const showAt = (a: ArrayLike<number>, b: ArrayLike<number>, i: number) =>
+  i < 0 ? "" : `; worst at [${i}]: got ${a[i]}, want ${b[i]}`;
 
-function compare(failures: string[], label: string, got: Arr | undefined, want: Arr, tol: number, exact: boolean): void {
+function compare(
+  failures: string[],
+  label: string,
+  got: Arr | undefined,
+  want: Arr,
+  tol: number,
+  exact: boolean,
+): void {
   if (!got) return void failures.push(`${label}: missing`);
-  if (got.shape.join() !== want.shape.join()) return void failures.push(`${label}: shape [${got.shape}], want [${want.shape}]`);
+  if (got.shape.join() !== want.shape.join())
+    return void failures.push(`${label}: shape [${got.shape}], want [${want.shape}]`);
   if (exact) {
     const i = want.data.findIndex((v, j) => v !== got.data[j]);
     if (i >= 0) failures.push(`${label}: entry [${i}] is ${got.data[i]}, want ${want.data[i]}`);
     return;
   }
   const { err, at } = normRelError(got.data, want.data);
-  if (!(err <= tol)) failures.push(`${label}: norm-relative error ${err.toExponential(2)} > ${tol}${showAt(got.data, want.data, at)}`);
+  if (!(err <= tol))
+    failures.push(`${label}: norm-relative error ${err.toExponential(2)} > ${tol}${showAt(got.data, want.data, at)}`);
 }
 
 /** The engine's value against the reference and each VJP output against finite differences. */
 function checkAgainstReference(failures: string[], p: Prepared, engine: string, out: Outputs): void {
   const isFloat = p.ir.graph.outputs.find((o) => o.name === "y")!.type.dtype === "f32";
   compare(failures, `${where(p, engine)}: y`, out.y, p.y, VALUE_TOL, !isFloat);
-  for (const [i, fd] of p.dx) compare(failures, `${where(p, engine)}: dx${i} against finite differences`, out[`dx${i}`], fd, GRAD_TOL, false);
+  for (const [i, fd] of p.dx)
+    compare(failures, `${where(p, engine)}: dx${i} against finite differences`, out[`dx${i}`], fd, GRAD_TOL, false);
 }
 
-const engines: { name: string; missing: () => Promise<string | undefined>; run: (ps: (Prepared | Unbuilt)[], failures: string[]) => Promise<void> }[] = [
+const engines: {
+  name: string;
+  missing: () => Promise<string | undefined>;
+  run: (ps: (Prepared | Unbuilt)[], failures: string[]) => Promise<void>;
+}[] = [
   {
     name: "tfjs-wasm",
     missing: async () => {
@@ -347,7 +385,8 @@ const engines: { name: string; missing: () => Promise<string | undefined>; run: 
           failures.push(`${label}: the exported code raised ${r.error}`);
           continue;
         }
-        const arr = (k: string): Arr | undefined => (r[k] ? { shape: r[k].shape, data: Float64Array.from(r[k].data) } : undefined);
+        const arr = (k: string): Arr | undefined =>
+          r[k] ? { shape: r[k].shape, data: Float64Array.from(r[k].data) } : undefined;
         const isFloat = p.ir.graph.outputs.find((o) => o.name === "y")!.type.dtype === "f32";
         compare(failures, `${label}: y`, arr("y"), p.y, TORCH_VALUE_TOL, !isFloat);
         if (p.dx.size === 0) continue;
@@ -355,13 +394,23 @@ const engines: { name: string; missing: () => Promise<string | undefined>; run: 
         try {
           ort = await onnxOf(p);
         } catch (err) {
-          failures.push(`${label}: no VJP from onnx to compare with autograd (${String((err as Error).message).split("\n")[0]})`);
+          failures.push(
+            `${label}: no VJP from onnx to compare with autograd (${String((err as Error).message).split("\n")[0]})`,
+          );
           continue;
         }
         for (const i of p.dx.keys()) {
           const auto = arr(`dx${i}`);
           if (!auto) failures.push(`${label}: autograd gave no dx${i}`);
-          else compare(failures, `${p.op} "${p.sample.name}": dx${i} of the IR VJP on onnx against torch autograd`, ort[`dx${i}`], auto, GRAD_TOL, false);
+          else
+            compare(
+              failures,
+              `${p.op} "${p.sample.name}": dx${i} of the IR VJP on onnx against torch autograd`,
+              ort[`dx${i}`],
+              auto,
+              GRAD_TOL,
+              false,
+            );
         }
       }
     },

@@ -17,7 +17,9 @@ import { tfjsEngine } from "../../src/runtime/tfjs/engine.ts";
 import type { HostTensor } from "../../src/runtime/weights/tensor.ts";
 import { PAGE_TRAINING, trainModel } from "../../playground/src/run/train.ts";
 
-const B = 5, D = 4, K = 3;
+const B = 5,
+  D = 4,
+  K = 3;
 /** The page's own run (20 steps): over fewer, Adam's beta2 and epsilon move the weights too little to tell. */
 const STEPS = PAGE_TRAINING.steps;
 const SRC = `import { Linear } from "std"
@@ -31,14 +33,26 @@ const x = Float64Array.from({ length: B * D }, (_, i) => Math.sin(1.7 * i + 0.3)
 const w0 = Float64Array.from({ length: K * D }, (_, i) => Math.cos(0.9 * i) * 0.4);
 const b0 = Float64Array.from({ length: K }, (_, i) => 0.1 * i - 0.05);
 const f32 = (shape: number[], a: Float64Array): HostTensor => ({ dtype: "f32", shape, data: Float32Array.from(a) });
-const ckpt = decodeCheckpoint(encodeSafetensors(new Map([["head.weight", f32([K, D], w0)], ["head.bias", f32([K], b0)]])), "lin.safetensors");
+const ckpt = decodeCheckpoint(
+  encodeSafetensors(
+    new Map([
+      ["head.weight", f32([K, D], w0)],
+      ["head.bias", f32([K], b0)],
+    ]),
+  ),
+  "lin.safetensors",
+);
 const io = new Map([["input.x", f32([B, D], x)]]);
 
 /** d(loss)/d(W, b) in float64: mean over the batch of cross-entropy against (1 - s) one_hot(b mod K) + s / K. */
 function gradients(w: Float64Array, b: Float64Array, s: number): [Float64Array, Float64Array] {
-  const gw = new Float64Array(K * D), gb = new Float64Array(K);
+  const gw = new Float64Array(K * D),
+    gb = new Float64Array(K);
   for (let n = 0; n < B; n++) {
-    const z = Array.from({ length: K }, (_, k) => b[k] + x.subarray(n * D, n * D + D).reduce((a, v, d) => a + v * w[k * D + d], 0));
+    const z = Array.from(
+      { length: K },
+      (_, k) => b[k] + x.subarray(n * D, n * D + D).reduce((a, v, d) => a + v * w[k * D + d], 0),
+    );
     const m = Math.max(...z);
     const e = z.map((v) => Math.exp(v - m));
     const sum = e.reduce((a, v) => a + v, 0);
@@ -54,7 +68,8 @@ function gradients(w: Float64Array, b: Float64Array, s: number): [Float64Array, 
 /** The page's rate at step t (0-based): linear warm-up, then cosine to lr * minLrRatio. */
 function rate(t: number): number {
   const { lr, warmup, minLrRatio } = PAGE_TRAINING;
-  const w = Math.round(warmup * STEPS), min = lr * minLrRatio;
+  const w = Math.round(warmup * STEPS),
+    min = lr * minLrRatio;
   return t < w ? (lr * (t + 1)) / w : min + 0.5 * (lr - min) * (1 + Math.cos((Math.PI * (t - w)) / (STEPS - w)));
 }
 
@@ -70,7 +85,8 @@ interface Update {
 /** STEPS updates of torch.optim.AdamW's algorithm (decay 0: Adam) in float64; the weight and bias after them. */
 function reference(u: Update): [Float64Array, Float64Array] {
   const p = [Float64Array.from(w0), Float64Array.from(b0)];
-  const m = p.map((a) => new Float64Array(a.length)), v = p.map((a) => new Float64Array(a.length));
+  const m = p.map((a) => new Float64Array(a.length)),
+    v = p.map((a) => new Float64Array(a.length));
   for (let t = 1; t <= STEPS; t++) {
     const lr = rate(t - 1);
     const g = gradients(p[0], p[1], u.smoothing);
@@ -90,7 +106,8 @@ function reference(u: Update): [Float64Array, Float64Array] {
 
 /** |got - want| / |want - start| over both tensors: the error relative to how far training moved them. */
 function offBy(got: ArrayLike<number>[], want: Float64Array[]): number {
-  let num = 0, den = 0;
+  let num = 0,
+    den = 0;
   [w0, b0].forEach((start, j) => {
     for (let i = 0; i < start.length; i++) {
       num += (got[j][i] - want[j][i]) ** 2;
@@ -109,7 +126,8 @@ test("the page's training takes the AdamW steps of torch.optim.AdamW, and not Ad
     onStep: (s) => losses.push(s.loss),
     onEnd: async (params) => {
       got = [];
-      for (const path of ["head.weight", "head.bias"]) got.push((await tfjsEngine.read(params.get(path)!)).data as Float32Array);
+      for (const path of ["head.weight", "head.bias"])
+        got.push((await tfjsEngine.read(params.get(path)!)).data as Float32Array);
     },
   });
   assert.is(losses.length, STEPS);
@@ -119,9 +137,13 @@ test("the page's training takes the AdamW steps of torch.optim.AdamW, and not Ad
   const adamw = reference({ ...XCLIP_ADAMW, decay: DEFAULT_WEIGHT_DECAY, smoothing: DEFAULT_SMOOTHING });
   // tf.train.adam's defaults: beta2 0.999, epsilon 1e-7, no weight decay
   const adam = reference({ beta1: 0.9, beta2: 0.999, eps: 1e-7, decay: 0, smoothing: DEFAULT_SMOOTHING });
-  const vsAdamW = offBy(got, adamw), vsAdam = offBy(got, adam);
+  const vsAdamW = offBy(got, adamw),
+    vsAdam = offBy(got, adam);
   assert.ok(vsAdamW < 3e-5, `off AdamW by ${vsAdamW} of the distance moved`);
-  assert.ok(vsAdam > 100 * vsAdamW && vsAdam > 1e-3, `Adam is as close (${vsAdam}) as AdamW (${vsAdamW}): the test cannot tell them apart`);
+  assert.ok(
+    vsAdam > 100 * vsAdamW && vsAdam > 1e-3,
+    `Adam is as close (${vsAdam}) as AdamW (${vsAdamW}): the test cannot tell them apart`,
+  );
   // the weight decay alone is visible too: AdamW without it is further off than float32 rounding
   const noDecay = reference({ ...XCLIP_ADAMW, decay: 0, smoothing: DEFAULT_SMOOTHING });
   assert.ok(offBy(got, noDecay) > 10 * vsAdamW, `without decay ${offBy(got, noDecay)}, with ${vsAdamW}`);

@@ -28,7 +28,9 @@ const page = () => session!.page;
 /** What the browser says its WebGPU adapter is, or undefined when it has none. */
 const adapter = session
   ? await session.page.evaluate(async () => {
-      const a = await (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ info: Record<string, string> } | null> } }).gpu?.requestAdapter();
+      const a = await (
+        navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ info: Record<string, string> } | null> } }
+      ).gpu?.requestAdapter();
       return a ? `${a.info.vendor} ${a.info.architecture} ${a.info.description}` : undefined;
     })
   : undefined;
@@ -69,7 +71,12 @@ browserTest("at 1024 and 1440 px the summary, diff and run tabs fit the window (
     for (const tab of ["summary", "diff", "run"]) {
       await page().click(`#tabs button[data-tab="${tab}"]`);
       if (tab === "summary") await page().waitForSelector("#summary table");
-      if (tab === "diff") await page().waitForFunction(() => (document.getElementById("diff-out")!.textContent ?? "").startsWith("---"), undefined, { timeout: 30_000 });
+      if (tab === "diff")
+        await page().waitForFunction(
+          () => (document.getElementById("diff-out")!.textContent ?? "").startsWith("---"),
+          undefined,
+          { timeout: 30_000 },
+        );
       await page().screenshot({ path: join(dir, `${tab}-${width}.png`) });
       found.push(...(await overflowing(page())).map((o) => `${tab} at ${width} px: ${o}`));
     }
@@ -81,20 +88,30 @@ browserTest("at 1024 and 1440 px the summary, diff and run tabs fit the window (
 
 browserTest("the checker of overflow finds a line that runs off its pane", async () => {
   await page().click('#tabs button[data-tab="diff"]');
-  await page().waitForFunction(() => (document.getElementById("diff-out")!.textContent ?? "").startsWith("---"), undefined, { timeout: 30_000 });
+  await page().waitForFunction(
+    () => (document.getElementById("diff-out")!.textContent ?? "").startsWith("---"),
+    undefined,
+    { timeout: 30_000 },
+  );
   await page().evaluate(() => (document.getElementById("diff-out")!.style.whiteSpace = "pre"));
   await page().setViewportSize({ width: 1024, height: 800 });
   const found = await overflowing(page());
   await page().evaluate(() => (document.getElementById("diff-out")!.style.whiteSpace = ""));
   await page().setViewportSize({ width: 1400, height: 860 });
-  assert.ok(found.some((f) => f.startsWith("pre#diff-out")), found.join("\n"));
+  assert.ok(
+    found.some((f) => f.startsWith("pre#diff-out")),
+    found.join("\n"),
+  );
 });
 
 browserTest("a summary shown while the editor has an error is marked stale, and unmarked once it checks", async () => {
   await clean();
   await page().click('#tabs button[data-tab="summary"]');
   assert.is(await page().locator("#summary.stale").count(), 0);
-  await setEditorText(page(), XCLIP.replace("let v = mit(reshape(cls, [B, frames", "let v = mit(reshape(cls, [B, frmes"));
+  await setEditorText(
+    page(),
+    XCLIP.replace("let v = mit(reshape(cls, [B, frames", "let v = mit(reshape(cls, [B, frmes"),
+  );
   await page().waitForSelector("#summary.stale .stale-note", { timeout: 30_000 });
   assert.match((await page().textContent("#summary .stale-note"))!, /out of date: the definition has 1 error\(s\)/);
   assert.ok(await page().isVisible("#summary .stale-note"));
@@ -114,22 +131,32 @@ browserTest("the diagram labels the token ids' edges i64 and says how many times
   assert.ok(labels.includes("i64[K, 77]"), labels.join(" | "));
 });
 
-browserTest("the fixture runs under a conflicting header preset and --set, and the Run tab says it did not apply them", async () => {
-  await clean();
-  await page().selectOption("#preset", "B/16");
-  await page().fill("#set", "frames=16");
-  await page().waitForFunction(() => /\bpatch=16\b/.test(document.getElementById("summary")!.textContent ?? ""), undefined, { timeout: 30_000 });
-  const r = await runFixture(page(), "wasm");
-  const logits = r.outputs.logits;
-  assert.is(logits.length, refLogits.length);
-  logits.forEach((v, i) => assert.ok(Math.abs(v - refLogits[i]) < 1e-5, `${v} vs ${refLogits[i]}`));
-  assert.is(await page().getAttribute("#run-config", "data-dropped"), "preset B/16, --set frames=16");
-  const said = (await page().textContent("#run-config"))!;
-  assert.match(said, "hyperparameters: all from the checkpoint and inputs");
-  assert.match(said, "not applied: the header's preset B/16 (`patch` is 16 (preset B/16), but `visual.conv1.weight` with shape [64, 3, 8, 8] implies patch = 8)");
-  assert.match(said, "not applied: the header's --set frames=16 (`frames` is 16 (--set), but");
-  await clean();
-});
+browserTest(
+  "the fixture runs under a conflicting header preset and --set, and the Run tab says it did not apply them",
+  async () => {
+    await clean();
+    await page().selectOption("#preset", "B/16");
+    await page().fill("#set", "frames=16");
+    await page().waitForFunction(
+      () => /\bpatch=16\b/.test(document.getElementById("summary")!.textContent ?? ""),
+      undefined,
+      { timeout: 30_000 },
+    );
+    const r = await runFixture(page(), "wasm");
+    const logits = r.outputs.logits;
+    assert.is(logits.length, refLogits.length);
+    logits.forEach((v, i) => assert.ok(Math.abs(v - refLogits[i]) < 1e-5, `${v} vs ${refLogits[i]}`));
+    assert.is(await page().getAttribute("#run-config", "data-dropped"), "preset B/16, --set frames=16");
+    const said = (await page().textContent("#run-config"))!;
+    assert.match(said, "hyperparameters: all from the checkpoint and inputs");
+    assert.match(
+      said,
+      "not applied: the header's preset B/16 (`patch` is 16 (preset B/16), but `visual.conv1.weight` with shape [64, 3, 8, 8] implies patch = 8)",
+    );
+    assert.match(said, "not applied: the header's --set frames=16 (`frames` is 16 (--set), but");
+    await clean();
+  },
+);
 
 browserTest("Train is disabled while it trains; the loss chart has step and loss axes with ticks", async () => {
   await page().selectOption("#backend", "wasm");
@@ -137,10 +164,18 @@ browserTest("Train is disabled while it trains; the loss chart has step and loss
   // the tiny model trains in about 100 ms on wasm: read the buttons in the same task as the click
   const during = await page().evaluate(() => {
     (document.getElementById("train-button") as HTMLButtonElement).click();
-    return ["train-button", "run-button", "backend"].map((id) => (document.getElementById(id) as HTMLButtonElement).disabled);
+    return ["train-button", "run-button", "backend"].map(
+      (id) => (document.getElementById(id) as HTMLButtonElement).disabled,
+    );
   });
   assert.equal(during, [true, true, true], "Train, Run and the backend wait for the training");
-  await page().waitForFunction(() => document.getElementById("loss")!.dataset.losses || /\S/.test(document.getElementById("run-out")!.textContent ?? ""), undefined, { timeout: 120_000 });
+  await page().waitForFunction(
+    () =>
+      document.getElementById("loss")!.dataset.losses ||
+      /\S/.test(document.getElementById("run-out")!.textContent ?? ""),
+    undefined,
+    { timeout: 120_000 },
+  );
   const losses: number[] = JSON.parse((await page().getAttribute("#loss", "data-losses"))!);
   assert.is(losses.length, 20);
   assert.ok(await page().isEnabled("#train-button"), "Train comes back once the training is over");
@@ -148,7 +183,10 @@ browserTest("Train is disabled while it trains; the loss chart has step and loss
   const steps = (await page().locator("#loss .axis.x .tick text").allTextContents()).map(Number);
   assert.ok(steps.length >= 3 && steps[0] >= 1 && steps[steps.length - 1] <= 20, steps.join(", "));
   const ys = (await page().locator("#loss .axis.y .tick text").allTextContents()).map(Number);
-  assert.ok(ys.length >= 2 && ys[0] <= Math.min(...losses) && ys[ys.length - 1] >= Math.max(...losses), `${ys} for ${Math.min(...losses)}..${Math.max(...losses)}`);
+  assert.ok(
+    ys.length >= 2 && ys[0] <= Math.min(...losses) && ys[ys.length - 1] >= Math.max(...losses),
+    `${ys} for ${Math.min(...losses)}..${Math.max(...losses)}`,
+  );
 });
 
 browserTest('"auto" passes over a software GPU and says why', async () => {
@@ -162,12 +200,18 @@ browserTest('"auto" passes over a software GPU and says why', async () => {
   assert.is(await page().getAttribute("#ran-on", "data-software"), "", "auto ran on a software GPU");
 });
 
-needs(test, missing ?? (softwareGpu ? undefined : `the WebGPU adapter is ${adapter ?? "missing"}, not a software one`))("webgpu asked for by name on a software adapter says software", async () => {
-  const r = await runFixture(page(), "webgpu");
-  assert.is(r.ranOn, "webgpu");
-  assert.is(await page().getAttribute("#ran-on", "data-software"), "1");
-  assert.match((await page().textContent("#ran-on"))!, /ran on webgpu on a software adapter \(.*(swiftshader|llvmpipe|software)/i);
-});
+needs(test, missing ?? (softwareGpu ? undefined : `the WebGPU adapter is ${adapter ?? "missing"}, not a software one`))(
+  "webgpu asked for by name on a software adapter says software",
+  async () => {
+    const r = await runFixture(page(), "webgpu");
+    assert.is(r.ranOn, "webgpu");
+    assert.is(await page().getAttribute("#ran-on", "data-software"), "1");
+    assert.match(
+      (await page().textContent("#ran-on"))!,
+      /ran on webgpu on a software adapter \(.*(swiftshader|llvmpipe|software)/i,
+    );
+  },
+);
 
 browserTest("no errors were logged", () => {
   assert.equal(session!.errors, []);

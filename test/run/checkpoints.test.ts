@@ -25,12 +25,40 @@ const dir = mkdtempSync(join(tmpdir(), "mdl-ckpt-"));
 
 // hyperparameters a checkpoint implies; heads follow width / 64 as in the official build_model
 const VARIANTS: Record<string, number>[] = [
-  { embed: 64, width: 128, layers: 1, patch: 16, resolution: 48, frames: 3, context: 10, vocab: 100, text_width: 64, text_layers: 1, mit_layers: 2, prompts_layers: 1 },
-  { embed: 128, width: 64, layers: 3, patch: 8, resolution: 24, frames: 6, context: 8, vocab: 77, text_width: 192, text_layers: 2, mit_layers: 1, prompts_layers: 3 },
+  {
+    embed: 64,
+    width: 128,
+    layers: 1,
+    patch: 16,
+    resolution: 48,
+    frames: 3,
+    context: 10,
+    vocab: 100,
+    text_width: 64,
+    text_layers: 1,
+    mit_layers: 2,
+    prompts_layers: 1,
+  },
+  {
+    embed: 128,
+    width: 64,
+    layers: 3,
+    patch: 8,
+    resolution: 24,
+    frames: 6,
+    context: 8,
+    vocab: 77,
+    text_width: 192,
+    text_layers: 2,
+    mit_layers: 1,
+    prompts_layers: 3,
+  },
 ];
 
 VARIANTS.forEach((hyper, i) => {
-  test(`checkpoint ${i} (${Object.entries(hyper).map(([k, v]) => `${k}=${v}`).join(" ")}): every hyperparameter bound from its shapes, the model runs`, async () => {
+  test(`checkpoint ${i} (${Object.entries(hyper)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ")}): every hyperparameter bound from its shapes, the model runs`, async () => {
     const r = compile("models/xclip.mdl", fsHost, { set: Object.entries(hyper).map(([k, v]) => [k, String(v)]) });
     assert.ok(r.value, r.diagnostics.map((d) => d.message).join("\n"));
     const made = r.value!;
@@ -51,7 +79,15 @@ VARIANTS.forEach((hyper, i) => {
     const before = tf.memory().numTensors;
     const runner = createRunner(ir, ckpt, { strict: true });
     const video = tf.randomNormal([2, hyper.frames, 3, hyper.resolution, hyper.resolution], 0, 1, "float32", 5);
-    const text = tf.tensor([[hyper.vocab - 2, 5, 9, hyper.vocab - 1, 0, 0, 0, 0], [hyper.vocab - 2, hyper.vocab - 1, 0, 0, 0, 0, 0, 0], [hyper.vocab - 2, 3, 4, 5, 6, 7, 8, hyper.vocab - 1]].map((row) => [...row, ...new Array(hyper.context - 8).fill(0)]), undefined, "int32");
+    const text = tf.tensor(
+      [
+        [hyper.vocab - 2, 5, 9, hyper.vocab - 1, 0, 0, 0, 0],
+        [hyper.vocab - 2, hyper.vocab - 1, 0, 0, 0, 0, 0, 0],
+        [hyper.vocab - 2, 3, 4, 5, 6, 7, 8, hyper.vocab - 1],
+      ].map((row) => [...row, ...new Array(hyper.context - 8).fill(0)]),
+      undefined,
+      "int32",
+    );
     const { outputs } = await runner.run({ video, text });
     assert.equal(outputs.logits.shape, [2, 3]);
     const logits = (outputs.logits as tf.Tensor).dataSync();

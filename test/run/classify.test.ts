@@ -46,11 +46,15 @@ const ir = r.value!;
 test("the split graphs are valid IR: the text tower only in the fixed half, the visual tower only in the varying one", () => {
   const { fixed, varying } = splitByInputs(ir, ["video"]);
   for (const g of [fixed, varying]) assert.equal(verifyIr(JSON.parse(JSON.stringify(g))).diagnostics, []);
-  const scopes = (g: typeof ir) => new Set(g.graph.nodes.filter((n) => n.op !== "param" && n.op !== "input").map((n) => n.scope.split(".")[0]));
+  const scopes = (g: typeof ir) =>
+    new Set(g.graph.nodes.filter((n) => n.op !== "param" && n.op !== "input").map((n) => n.scope.split(".")[0]));
   assert.ok(scopes(fixed).has("encode_text"));
   assert.not.ok(scopes(fixed).has("visual"));
   assert.not.ok(scopes(varying).has("encode_text"));
-  assert.equal(varying.graph.inputs.map((p) => p.name).filter((n) => !n.startsWith("cached.")), ["video"]);
+  assert.equal(
+    varying.graph.inputs.map((p) => p.name).filter((n) => !n.startsWith("cached.")),
+    ["video"],
+  );
 });
 
 test("classifier = softmax of the whole model's logits per view, averaged over views; 40 texts encoded once in two chunks", async () => {
@@ -59,7 +63,14 @@ test("classifier = softmax of the whole model's logits per view, averaged over v
   const classifier = await createClassifier(ir, ckpt, { cache: false });
   // one label fills the context, so a run takes 32 texts (32 x 77 tokens) and the features are joined across chunks
   const long = `a class name that goes on ${"and on ".repeat(40)}`;
-  const labels = ["archery", "juggling balls", "playing the violin", "surfing water", long, ...Array.from({ length: 35 }, (_, i) => `action ${i}`)];
+  const labels = [
+    "archery",
+    "juggling balls",
+    "playing the violin",
+    "surfing water",
+    long,
+    ...Array.from({ length: 35 }, (_, i) => `action ${i}`),
+  ];
   const { ids } = ClipTokenizer.load().tokenize(labels, 77);
   assert.equal(await classifier.setTexts(ids, labels.length), { cached: false });
   const per = 8 * 3 * 32 * 32;
@@ -90,23 +101,50 @@ test("classifier = softmax of the whole model's logits per view, averaged over v
 const mdl = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
   spawnSync(process.execPath, [...CLI, ...args], { encoding: "utf8", timeout: 120_000, env });
 
-needs(test, ffmpegMissing())("mdl classify on a video made with ffmpeg: ranked labels, probabilities summing to 1", () => {
-  const ff = spawnSync("ffmpeg", ["-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=80x60:rate=12", "-t", "2", "-pix_fmt", "yuv420p", video]);
-  assert.is(ff.status, 0, String(ff.stderr));
-  const args = ["classify", "models/xclip.mdl", "--weights", weights, "--video", video, "--labels", "archery,juggling balls,surfing water", "--threads", "1"];
-  const text = mdl([...args, "--template", "a video of {}.", "--top", "2"]);
-  assert.is(text.status, 0, text.stderr);
-  const lines = text.stdout.trim().split("\n");
-  assert.is(lines[0], `${video}:`);
-  assert.is(lines.length, 3);
-  assert.match(lines[1], /^\s+1\.\s+\d+\.\d\d%\s+(archery|juggling balls|surfing water)$/);
-  const json = mdl([...args, "--json", "--views", "2x3"]);
-  assert.is(json.status, 0, json.stderr);
-  const [res] = JSON.parse(json.stdout) as { video: string; top: { label: string; probability: number }[] }[];
-  assert.is(res.top.length, 3);
-  assert.ok(Math.abs(res.top.reduce((a, t) => a + t.probability, 0) - 1) < 1e-5);
-  assert.ok(res.top[0].probability >= res.top[1].probability && res.top[1].probability >= res.top[2].probability);
-});
+needs(test, ffmpegMissing())(
+  "mdl classify on a video made with ffmpeg: ranked labels, probabilities summing to 1",
+  () => {
+    const ff = spawnSync("ffmpeg", [
+      "-loglevel",
+      "error",
+      "-y",
+      "-f",
+      "lavfi",
+      "-i",
+      "testsrc=size=80x60:rate=12",
+      "-t",
+      "2",
+      "-pix_fmt",
+      "yuv420p",
+      video,
+    ]);
+    assert.is(ff.status, 0, String(ff.stderr));
+    const args = [
+      "classify",
+      "models/xclip.mdl",
+      "--weights",
+      weights,
+      "--video",
+      video,
+      "--labels",
+      "archery,juggling balls,surfing water",
+      "--threads",
+      "1",
+    ];
+    const text = mdl([...args, "--template", "a video of {}.", "--top", "2"]);
+    assert.is(text.status, 0, text.stderr);
+    const lines = text.stdout.trim().split("\n");
+    assert.is(lines[0], `${video}:`);
+    assert.is(lines.length, 3);
+    assert.match(lines[1], /^\s+1\.\s+\d+\.\d\d%\s+(archery|juggling balls|surfing water)$/);
+    const json = mdl([...args, "--json", "--views", "2x3"]);
+    assert.is(json.status, 0, json.stderr);
+    const [res] = JSON.parse(json.stdout) as { video: string; top: { label: string; probability: number }[] }[];
+    assert.is(res.top.length, 3);
+    assert.ok(Math.abs(res.top.reduce((a, t) => a + t.probability, 0) - 1) < 1e-5);
+    assert.ok(res.top[0].probability >= res.top[1].probability && res.top[1].probability >= res.top[2].probability);
+  },
+);
 
 test("10,000 names on the command line (a 59 KB argument) rank as the same names from labels.csv do, on the default engine", () => {
   // ORT's telemetry read /proc/self/cmdline at session start and overflowed the stack past ~32 KB: exit 139, no output.
@@ -117,7 +155,22 @@ test("10,000 names on the command line (a 59 KB argument) rank as the same names
   const names = Array.from({ length: 10_000 }, (_, i) => `c${i}`);
   const csv = join(dir, "labels.csv");
   writeFileSync(csv, ["id,name", ...names.map((n, i) => `${i},${n}`)].join("\n") + "\n");
-  const args = (labels: string) => ["classify", "models/xclip.mdl", "--weights", weights, "--video", image, "--labels", labels, "--threads", "1", "--top", "5", "--json", "--no-cache"];
+  const args = (labels: string) => [
+    "classify",
+    "models/xclip.mdl",
+    "--weights",
+    weights,
+    "--video",
+    image,
+    "--labels",
+    labels,
+    "--threads",
+    "1",
+    "--top",
+    "5",
+    "--json",
+    "--no-cache",
+  ];
   const inline = mdl(args(names.join(",")));
   assert.is(inline.status, 0, `exit ${inline.status} (signal ${inline.signal}): ${inline.stderr}`);
   const fromFile = mdl(args(csv));
@@ -125,14 +178,20 @@ test("10,000 names on the command line (a 59 KB argument) rank as the same names
   const top = (out: string) => (JSON.parse(out) as { top: { label: string; probability: number }[] }[])[0].top;
   assert.is(top(inline.stdout).length, 5);
   assert.equal(top(inline.stdout), top(fromFile.stdout));
-  assert.ok(top(inline.stdout).every((t) => t.probability > 0 && t.probability < 1e-3), "10,000 near-even classes");
+  assert.ok(
+    top(inline.stdout).every((t) => t.probability > 0 && t.probability < 1e-3),
+    "10,000 near-even classes",
+  );
 });
 
 test("without ffmpeg on PATH: the install hint and exit code 2", () => {
   // Any existing file will do: the decoder is looked for before the bytes are read.
   const placeholder = join(dir, "placeholder.mp4");
   writeFileSync(placeholder, "not decoded: ffmpeg is missing first");
-  const r = mdl(["classify", "models/xclip.mdl", "--weights", weights, "--video", placeholder, "--labels", "a,b", "--threads", "1"], { ...process.env, PATH: "" });
+  const r = mdl(
+    ["classify", "models/xclip.mdl", "--weights", weights, "--video", placeholder, "--labels", "a,b", "--threads", "1"],
+    { ...process.env, PATH: "" },
+  );
   assert.is(r.status, 2, r.stderr);
   assert.match(r.stderr, "error MDL510: ffmpeg is not on PATH; install it");
   assert.not.match(r.stderr, /\n\s+at /);

@@ -14,14 +14,17 @@ import { CLI, FIXTURES, wasm1 } from "./helpers.ts";
 import { synthesize } from "../../src/runtime/data/synth.ts";
 import { ffmpegMissing, needs } from "../helpers/requires.ts";
 
-const tsx = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", ...args], { encoding: "utf8", timeout: 120_000 });
+const tsx = (args: string[]) =>
+  spawnSync(process.execPath, ["--import", "tsx", ...args], { encoding: "utf8", timeout: 120_000 });
 
 test("examples/predict.ts prints the fixture's logits", () => {
   const dir = `${FIXTURES}/xclip-tiny-e64`;
   const r = tsx(["examples/predict.ts", "models/xclip.mdl", `${dir}/weights.safetensors`, `${dir}/io.safetensors`]);
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, "loaded 123 of 123 parameters");
-  const printed = [...r.stdout.slice(r.stdout.indexOf("out.logits")).matchAll(/-?\d+\.\d+(e-?\d+)?/g)].slice(0, 6).map((m) => Number(m[0]));
+  const printed = [...r.stdout.slice(r.stdout.indexOf("out.logits")).matchAll(/-?\d+\.\d+(e-?\d+)?/g)]
+    .slice(0, 6)
+    .map((m) => Number(m[0]));
   const ref = readSafetensors(`${dir}/io.safetensors`).tensors.get("out.logits")!.data as Float32Array;
   printed.forEach((v, i) => assert.ok(Math.abs(v - ref[i]) < 1e-5, `${v} vs ${ref[i]}`));
   assert.match(r.stdout, "visual.ln_pre [8,17,64]");
@@ -46,9 +49,29 @@ async function randomTinyWeights(tmp: string): Promise<string> {
 function assertRanksAsCli(weights: string, video: string, labels: string): void {
   const ex = tsx(["examples/classify-video.ts", "models/xclip.mdl", weights, video, labels]);
   assert.is(ex.status, 0, ex.stderr);
-  const rows = ex.stdout.trim().split("\n").map((l) => /^\s*([\d.]+)%\s+(.+)$/.exec(l)!);
+  const rows = ex.stdout
+    .trim()
+    .split("\n")
+    .map((l) => /^\s*([\d.]+)%\s+(.+)$/.exec(l)!);
   assert.is(rows.length, 3);
-  const cli = spawnSync(process.execPath, [...CLI, "classify", "models/xclip.mdl", "--weights", weights, "--video", video, "--labels", labels, "--json", "--threads", "1"], { encoding: "utf8" });
+  const cli = spawnSync(
+    process.execPath,
+    [
+      ...CLI,
+      "classify",
+      "models/xclip.mdl",
+      "--weights",
+      weights,
+      "--video",
+      video,
+      "--labels",
+      labels,
+      "--json",
+      "--threads",
+      "1",
+    ],
+    { encoding: "utf8" },
+  );
   assert.is(cli.status, 0, cli.stderr);
   const top = JSON.parse(cli.stdout)[0].top as { label: string; probability: number }[];
   rows.forEach((m, i) => {
@@ -61,7 +84,22 @@ needs(test, ffmpegMissing())("examples/classify-video.ts ranks the labels as `md
   const tmp = mkdtempSync(join(tmpdir(), "mdl-example-"));
   const weights = await randomTinyWeights(tmp);
   const video = join(tmp, "v.mp4");
-  assert.is(spawnSync("ffmpeg", ["-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=96x72:rate=10", "-t", "2", "-pix_fmt", "yuv420p", video]).status, 0);
+  assert.is(
+    spawnSync("ffmpeg", [
+      "-loglevel",
+      "error",
+      "-f",
+      "lavfi",
+      "-i",
+      "testsrc2=size=96x72:rate=10",
+      "-t",
+      "2",
+      "-pix_fmt",
+      "yuv420p",
+      video,
+    ]).status,
+    0,
+  );
   assertRanksAsCli(weights, video, "archery,juggling balls,surfing water");
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -70,7 +108,11 @@ test("examples/classify-video.ts reads a folder of frames, as its header's synth
   const tmp = mkdtempSync(join(tmpdir(), "mdl-example-"));
   const weights = await randomTinyWeights(tmp);
   synthesize({ out: join(tmp, "synth"), videosPerClass: 2, seed: 0 });
-  assertRanksAsCli(weights, join(tmp, "synth/test/moving-left-0000"), "an object moving to the left,an object moving to the right,an object moving up");
+  assertRanksAsCli(
+    weights,
+    join(tmp, "synth/test/moving-left-0000"),
+    "an object moving to the left,an object moving to the right,an object moving up",
+  );
   rmSync(tmp, { recursive: true, force: true });
 });
 

@@ -14,7 +14,13 @@ import { toFloat32 } from "../../src/runtime/weights/tensor.ts";
 export const FIXTURES = "test/fixtures";
 export const CLI = ["--import", "tsx", "src/cli/main.ts"];
 /** The weight files a fixture may have, and each fixture with the model file it is an instance of. */
-export const FIXTURE_FILES = ["weights.safetensors", "weights.pth", "weights-legacy.pth", "checkpoint-official-layout.pth", "weights-fp16.pth"];
+export const FIXTURE_FILES = [
+  "weights.safetensors",
+  "weights.pth",
+  "weights-legacy.pth",
+  "checkpoint-official-layout.pth",
+  "weights-fp16.pth",
+];
 export const FIXTURE_CASES: [string, string][] = [
   ["xclip-tiny-e64", "models/xclip.mdl"],
   ["xclip-tiny-e128", "models/xclip.mdl"],
@@ -28,7 +34,11 @@ export async function wasm1(): Promise<void> {
 }
 
 /** Compile `model` with the checkpoint as the only option, as `mdl predict MODEL --weights W` does. */
-export function compileWith(model: string, weights: string, extra: { preset?: string; set?: [string, string][] } = {}): { ir: ModelIR; ckpt: Checkpoint } {
+export function compileWith(
+  model: string,
+  weights: string,
+  extra: { preset?: string; set?: [string, string][] } = {},
+): { ir: ModelIR; ckpt: Checkpoint } {
   const ckpt = loadCheckpoint(weights);
   const r = compile(model, fsHost, { ...extra, weights: { file: weights, shapes: shapesOf(ckpt) } });
   assert.ok(r.value, r.diagnostics.map((d) => `${d.code} ${d.message}`).join("\n"));
@@ -75,21 +85,31 @@ export function callInput(ir: ModelIR, scope: string, index: number): number {
 export function interNode(ir: ModelIR, name: string): number {
   const m = (re: RegExp) => name.match(re);
   let g: RegExpMatchArray | null;
-  if ((g = m(/^inter\.visual\.block(\d+)\.(message_fc|message_attn)_out$/))) return callOutput(ir, `visual.transformer.resblocks.${g[1]}.${g[2]}`);
+  if ((g = m(/^inter\.visual\.block(\d+)\.(message_fc|message_attn)_out$/)))
+    return callOutput(ir, `visual.transformer.resblocks.${g[1]}.${g[2]}`);
   if ((g = m(/^inter\.visual\.block(\d+)\.out$/))) return callOutput(ir, `visual.transformer.resblocks.${g[1]}`);
   if ((g = m(/^inter\.text\.block(\d+)\.out$/))) return callOutput(ir, `encode_text.transformer.resblocks.${g[1]}`);
   if ((g = m(/^inter\.mit\.block(\d+)\.out$/))) return callOutput(ir, `mit.resblocks.${g[1]}`);
   if ((g = m(/^inter\.prompt\.layer(\d+)\.out$/))) return callOutput(ir, `prompts_generator.decoder.${g[1]}`);
   switch (name) {
-    case "inter.visual.ln_pre_out": return callOutput(ir, "visual.ln_pre");
-    case "inter.frame_cls_features": return callOutput(ir, "visual", "cls");
-    case "inter.patch_tokens_raw": return callOutput(ir, "visual", "patches");
-    case "inter.patch_features": return callOutput(ir, "project_patches");
-    case "inter.patch_features_mean": return callInput(ir, "prompts_generator.norm", 0);
-    case "inter.video_features": return callOutput(ir, "mit");
-    case "inter.text_features": return callOutput(ir, "encode_text");
-    case "inter.prompt.visual_normed": return callOutput(ir, "prompts_generator.norm");
-    case "inter.prompt_delta": return callOutput(ir, "prompts_generator");
+    case "inter.visual.ln_pre_out":
+      return callOutput(ir, "visual.ln_pre");
+    case "inter.frame_cls_features":
+      return callOutput(ir, "visual", "cls");
+    case "inter.patch_tokens_raw":
+      return callOutput(ir, "visual", "patches");
+    case "inter.patch_features":
+      return callOutput(ir, "project_patches");
+    case "inter.patch_features_mean":
+      return callInput(ir, "prompts_generator.norm", 0);
+    case "inter.video_features":
+      return callOutput(ir, "mit");
+    case "inter.text_features":
+      return callOutput(ir, "encode_text");
+    case "inter.prompt.visual_normed":
+      return callOutput(ir, "prompts_generator.norm");
+    case "inter.prompt_delta":
+      return callOutput(ir, "prompts_generator");
     case "inter.text_features_prompted": {
       // `t + prompts_generator(t, p)`: the one add that takes the generator's output
       const delta = callOutput(ir, "prompts_generator");

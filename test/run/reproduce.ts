@@ -14,7 +14,12 @@ import { FIXTURES, compileWith, cosineError, interNode, relError } from "./helpe
  * ||ours - ref|| / ||ref|| <= 1e-5 for every tensor; from fp16 weights 1e-3, and the logits as cosines within
  * 4e-3 (see parity.test.ts for why). Returns a one-line account of the worst error.
  */
-export async function assertReproduces(fixture: string, model: string, weights: string, fp16: boolean): Promise<string> {
+export async function assertReproduces(
+  fixture: string,
+  model: string,
+  weights: string,
+  fp16: boolean,
+): Promise<string> {
   const dir = `${FIXTURES}/${fixture}`;
   const io = readSafetensors(`${dir}/io.safetensors`).tensors;
   const tol = fp16 ? 1e-3 : 1e-5;
@@ -30,15 +35,22 @@ export async function assertReproduces(fixture: string, model: string, weights: 
   const errors: [string, number][] = [];
   const cosines: number[] = [];
   for (const [name, ref] of refs) {
-    const ours = name.startsWith("out.") ? outputs[name.slice(4)] : kept.get(keep[inters.findIndex(([n]) => n === name)]);
+    const ours = name.startsWith("out.")
+      ? outputs[name.slice(4)]
+      : kept.get(keep[inters.findIndex(([n]) => n === name)]);
     assert.ok(ours, `${name}: no such output`);
     if (fp16 && name.startsWith("out.logits")) {
       const scale = (t: { data: unknown }) => Math.exp((t.data as Float32Array)[0]);
       const weights32 = readSafetensors(`${dir}/weights.safetensors`).tensors;
-      cosines.push(cosineError(ours!, ref, scale(ckpt.tensors.get("logit_scale")!), scale(weights32.get("logit_scale")!)));
+      cosines.push(
+        cosineError(ours!, ref, scale(ckpt.tensors.get("logit_scale")!), scale(weights32.get("logit_scale")!)),
+      );
     } else errors.push([name, relError(ours!, ref, name)]);
   }
-  assert.ok(cosines.every((e) => e <= 4e-3), `cosine errors ${cosines}`);
+  assert.ok(
+    cosines.every((e) => e <= 4e-3),
+    `cosine errors ${cosines}`,
+  );
   const bad = errors.filter(([, e]) => !(e <= tol));
   assert.equal(bad, [], `relative errors above ${tol}`);
   const [name, e] = errors.reduce((a, b) => (b[1] > a[1] ? b : a));

@@ -40,7 +40,12 @@ test("scalar operands: tfjs, ONNX Runtime and torch give min(max(x, 0), 0.3) whe
   }
   for (const [engine, got] of engines) {
     assert.is(got.length, want.length, engine);
-    Array.from(got).forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= 1e-6 * Math.max(1, Math.abs(want[i])), `${engine}[${i}] = ${v}, want ${want[i]} (x = ${xs[i]})`));
+    Array.from(got).forEach((v, i) =>
+      assert.ok(
+        Math.abs(v - want[i]) <= 1e-6 * Math.max(1, Math.abs(want[i])),
+        `${engine}[${i}] = ${v}, want ${want[i]} (x = ${xs[i]})`,
+      ),
+    );
   }
   console.log(`scalar operands: ${engines.map(([e]) => e).join(", ")} agree`);
 });

@@ -21,7 +21,8 @@ const E64 = `${FIXTURES}/xclip-tiny-e64`;
 const IO = `${E64}/io.safetensors`;
 const dir = mkdtempSync(join(tmpdir(), "mdl-garbage-"));
 
-const mdl = (...args: string[]) => spawnSync(process.execPath, ["bin/mdl.js", ...args], { encoding: "utf8", timeout: 120_000 });
+const mdl = (...args: string[]) =>
+  spawnSync(process.execPath, ["bin/mdl.js", ...args], { encoding: "utf8", timeout: 120_000 });
 const predict = (weights: string, inputs: string, out: string, ...more: string[]) =>
   mdl("predict", "models/xclip.mdl", "--threads", "1", "--weights", weights, "--inputs", inputs, "--out", out, ...more);
 
@@ -39,12 +40,17 @@ function refused(r: ReturnType<typeof mdl>, code: string, file: string): void {
 function sameLogits(out: string): void {
   const a = readSafetensors(out).tensors.get("out.logits")!.data as Float32Array;
   const b = readSafetensors(IO).tensors.get("out.logits")!.data as Float32Array;
-  let num = 0, den = 0;
-  for (let i = 0; i < b.length; i++) (num += (a[i] - b[i]) ** 2), (den += b[i] ** 2);
+  let num = 0,
+    den = 0;
+  for (let i = 0; i < b.length; i++) ((num += (a[i] - b[i]) ** 2), (den += b[i] ** 2));
   assert.ok(Number.isFinite(num) && Math.sqrt(num / den) <= 1e-5, `relative error ${Math.sqrt(num / den)}`);
 }
 
-function withTensors(name: string, edit: (ts: Map<string, HostTensor>) => void, from = `${E64}/weights.safetensors`): string {
+function withTensors(
+  name: string,
+  edit: (ts: Map<string, HostTensor>) => void,
+  from = `${E64}/weights.safetensors`,
+): string {
   const ts = readSafetensors(from).tensors;
   edit(ts);
   const file = join(dir, name);
@@ -60,19 +66,33 @@ function setAt(ts: Map<string, HostTensor>, name: string, values: [number, numbe
 }
 
 const nanWeights = withTensors("nan.safetensors", (ts) => {
-  setAt(ts, "visual.conv1.weight", [[0, NaN], [5, NaN]]);
+  setAt(ts, "visual.conv1.weight", [
+    [0, NaN],
+    [5, NaN],
+  ]);
   setAt(ts, "text_projection", [[3, Infinity]]);
 });
 
 test("NaN and Inf weights: predict, classify and eval refuse them with the tensors and counts (MDL550)", () => {
   const r = predict(nanWeights, IO, join(dir, "nan-out.safetensors"));
   refused(r, "MDL550", nanWeights);
-  assert.match(r.stderr, "3 weight values are NaN or infinite: 2 tensors: `text_projection` (1 Inf), `visual.conv1.weight` (2 NaN)");
+  assert.match(
+    r.stderr,
+    "3 weight values are NaN or infinite: 2 tensors: `text_projection` (1 Inf), `visual.conv1.weight` (2 NaN)",
+  );
   assert.match(r.stderr, "--allow-nonfinite");
   assert.not.ok(existsSync(join(dir, "nan-out.safetensors")), "nothing written");
   // refused at load, before the video or the vocabulary are looked at
-  refused(mdl("classify", "models/xclip.mdl", "--weights", nanWeights, "--video", join(dir, "none.mp4"), "--labels", "a,b"), "MDL550", nanWeights);
-  refused(mdl("eval", "models/xclip.mdl", "--weights", nanWeights, "--data", join(dir, "no-data")), "MDL550", nanWeights);
+  refused(
+    mdl("classify", "models/xclip.mdl", "--weights", nanWeights, "--video", join(dir, "none.mp4"), "--labels", "a,b"),
+    "MDL550",
+    nanWeights,
+  );
+  refused(
+    mdl("eval", "models/xclip.mdl", "--weights", nanWeights, "--data", join(dir, "no-data")),
+    "MDL550",
+    nanWeights,
+  );
 });
 
 test("--allow-nonfinite runs NaN weights with a warning (MDL551); summary and weights warn and exit 0", () => {
@@ -80,10 +100,16 @@ test("--allow-nonfinite runs NaN weights with a warning (MDL551); summary and we
   const r = predict(nanWeights, IO, out, "--allow-nonfinite");
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stderr, `${nanWeights}: warning MDL551: 3 weight values are NaN or infinite`);
-  assert.ok((readSafetensors(out).tensors.get("out.logits")!.data as Float32Array).every(Number.isNaN), "the NaN does reach the logits");
+  assert.ok(
+    (readSafetensors(out).tensors.get("out.logits")!.data as Float32Array).every(Number.isNaN),
+    "the NaN does reach the logits",
+  );
   for (const r of [mdl("weights", nanWeights), mdl("summary", "models/xclip.mdl", "--weights", nanWeights)]) {
     assert.is(r.status, 0, r.stderr);
-    assert.match(r.stderr, "warning MDL551: 3 weight values are NaN or infinite: 2 tensors: `text_projection` (1 Inf), `visual.conv1.weight` (2 NaN)");
+    assert.match(
+      r.stderr,
+      "warning MDL551: 3 weight values are NaN or infinite: 2 tensors: `text_projection` (1 Inf), `visual.conv1.weight` (2 NaN)",
+    );
   }
 });
 
@@ -98,7 +124,9 @@ test("finite weights and exactly the model's inputs run as before: no MDL55x, th
 });
 
 test("many non-finite tensors: the list is capped with a count of the rest", () => {
-  const names = [...readSafetensors(`${E64}/weights.safetensors`).tensors.keys()].filter((n) => n.endsWith(".weight")).slice(0, 40);
+  const names = [...readSafetensors(`${E64}/weights.safetensors`).tensors.keys()]
+    .filter((n) => n.endsWith(".weight"))
+    .slice(0, 40);
   const file = withTensors("many-nan.safetensors", (ts) => names.forEach((n) => setAt(ts, n, [[0, NaN]])));
   const r = predict(file, IO, join(dir, "many-out.safetensors"));
   refused(r, "MDL550", file);
@@ -109,7 +137,11 @@ test("many non-finite tensors: the list is capped with a count of the rest", () 
 test("int8 weights for a float parameter are refused naming the tensor and both dtypes (MDL552)", () => {
   const file = withTensors("int8.safetensors", (ts) => {
     const t = ts.get("visual.proj")!;
-    ts.set("visual.proj", { dtype: "i8", shape: t.shape, data: Int8Array.from(t.data as Float32Array, (x) => Math.round(x * 100)) });
+    ts.set("visual.proj", {
+      dtype: "i8",
+      shape: t.shape,
+      data: Int8Array.from(t.data as Float32Array, (x) => Math.round(x * 100)),
+    });
   });
   const r = predict(file, IO, join(dir, "int8-out.safetensors"));
   refused(r, "MDL552", file);
@@ -119,11 +151,22 @@ test("int8 weights for a float parameter are refused naming the tensor and both 
 const ioWith = (name: string, edit: (ts: Map<string, HostTensor>) => void) => withTensors(name, edit, IO);
 
 test("NaN and Inf in an input video are refused naming the tensor and the first place (MDL553)", () => {
-  for (const [v, label] of [[NaN, "NaN"], [-Infinity, "-Infinity"]] as const) {
-    const file = ioWith(`video-${label}.safetensors`, (ts) => setAt(ts, "input.video", [[7, v], [100, v]]));
+  for (const [v, label] of [
+    [NaN, "NaN"],
+    [-Infinity, "-Infinity"],
+  ] as const) {
+    const file = ioWith(`video-${label}.safetensors`, (ts) =>
+      setAt(ts, "input.video", [
+        [7, v],
+        [100, v],
+      ]),
+    );
     const r = predict(`${E64}/weights.safetensors`, file, join(dir, "video-out.safetensors"));
     refused(r, "MDL553", file);
-    assert.match(r.stderr, `input \`input.video\` has 2 NaN or infinite values (the first is \`input.video[0, 0, 0, 0, 7]\` = ${label})`);
+    assert.match(
+      r.stderr,
+      `input \`input.video\` has 2 NaN or infinite values (the first is \`input.video[0, 0, 0, 0, 7]\` = ${label})`,
+    );
   }
 });
 
@@ -134,11 +177,17 @@ test("a negative token id is refused with its place (MDL554); an id past the voc
     edit(data);
     ts.set("input.text", { ...t, data });
   };
-  const neg = ioWith("neg-ids.safetensors", ids((d) => (d[17] = -3n)));
+  const neg = ioWith(
+    "neg-ids.safetensors",
+    ids((d) => (d[17] = -3n)),
+  );
   const r = predict(`${E64}/weights.safetensors`, neg, join(dir, "neg-out.safetensors"));
   refused(r, "MDL554", neg);
   assert.match(r.stderr, "token id `text[1, 1]` = -3 is outside the rows 0..511 of `token_embedding.weight`");
-  const big = ioWith("big-ids.safetensors", ids((d) => (d[17] = 512n)));
+  const big = ioWith(
+    "big-ids.safetensors",
+    ids((d) => (d[17] = 512n)),
+  );
   const rb = predict(`${E64}/weights.safetensors`, big, join(dir, "big-out.safetensors"));
   refused(rb, "MDL453", "token_embedding.weight");
   assert.match(rb.stderr, "the largest, 512, is `text[1, 1]`");
@@ -152,21 +201,42 @@ test("input.<name> tensors the model has no input for are a warning naming them;
   const out = join(dir, "extra-out.safetensors");
   const r = predict(`${E64}/weights.safetensors`, file, out);
   assert.is(r.status, 0, r.stderr);
-  assert.match(r.stderr, `${file}: warning MDL556: ignored tensors the model has no input for: \`input.eot_index\`, \`input.mask\`, \`input.videos\``);
+  assert.match(
+    r.stderr,
+    `${file}: warning MDL556: ignored tensors the model has no input for: \`input.eot_index\`, \`input.mask\`, \`input.videos\``,
+  );
   // the fixture's own out.* and inter.* tensors are not inputs and stay unmentioned
   assert.not.match(r.stderr, "inter.");
   sameLogits(out);
 });
 
 test("duplicate class names: --labels names the positions, labels.csv the lines (classify, export --format torch)", () => {
-  const list = mdl("classify", "models/xclip.mdl", "--video", join(dir, "none.mp4"), "--labels", "archery,surfing,Archery, juggling,surfing");
+  const list = mdl(
+    "classify",
+    "models/xclip.mdl",
+    "--video",
+    join(dir, "none.mp4"),
+    "--labels",
+    "archery,surfing,Archery, juggling,surfing",
+  );
   refused(list, "MDL555", "--labels");
   assert.match(list.stderr, "class name `archery` is given more than once (positions 1, 3)");
   assert.match(list.stderr, "`surfing` too, at positions 2, 5");
   const csv = join(dir, "labels.csv");
   writeFileSync(csv, "id,name\n0,archery\n1,surfing\n2,juggling\n3,surfing\n");
   refused(mdl("classify", "models/xclip.mdl", "--video", join(dir, "none.mp4"), "--labels", csv), "MDL555", csv);
-  const torch = mdl("export", "models/xclip.mdl", "--preset", "tiny", "--format", "torch", "-o", join(dir, "model.py"), "--labels", csv);
+  const torch = mdl(
+    "export",
+    "models/xclip.mdl",
+    "--preset",
+    "tiny",
+    "--format",
+    "torch",
+    "-o",
+    join(dir, "model.py"),
+    "--labels",
+    csv,
+  );
   refused(torch, "MDL555", csv);
   assert.match(torch.stderr, "class name `surfing` is given more than once (lines 3, 5)");
   // thousands of copies: the message stays short
@@ -178,12 +248,23 @@ test("duplicate class names: --labels names the positions, labels.csv the lines 
   assert.match(r.stderr, "35 more class names are given more than once");
   assert.equal(readLabels(join(dir, "ok.csv"), "id,name\n0,archery\n1,archery range\n"), ["archery", "archery range"]);
   // a file that is not a labels list at all: five problems shown, the rest counted
-  const notList = "# a README\n" + Array.from({ length: 200 }, (_, i) => `line ${i} of prose, with a comma ${"x".repeat(200)}`).join("\n");
-  const err = (() => { try { readLabels("README.md", notList); } catch (e) { return e as MdlError; } })();
+  const notList =
+    "# a README\n" +
+    Array.from({ length: 200 }, (_, i) => `line ${i} of prose, with a comma ${"x".repeat(200)}`).join("\n");
+  const err = (() => {
+    try {
+      readLabels("README.md", notList);
+    } catch (e) {
+      return e as MdlError;
+    }
+  })();
   assert.is(err?.diagnostic.code, "MDL513");
   assert.is(err!.diagnostic.notes!.length, 6);
   assert.is(err!.diagnostic.notes![5].message, "195 more problems in this file");
-  assert.ok(err!.diagnostic.notes!.every((n) => n.message.length < 120), "long ids are shortened");
+  assert.ok(
+    err!.diagnostic.notes!.every((n) => n.message.length < 120),
+    "long ids are shortened",
+  );
 });
 
 test("export --format torch --labels on a 512-token model is refused as classify refuses it (MDL407), writing nothing", () => {
@@ -191,7 +272,19 @@ test("export --format torch --labels on a 512-token model is refused as classify
   mkdirSync(out);
   const csv = join(dir, "two.csv");
   writeFileSync(csv, "id,name\n0,archery\n1,surfing\n");
-  const r = mdl("export", "models/xclip.mdl", "--weights", `${E64}/weights.safetensors`, "--format", "torch", "--train", "-o", join(out, "model.py"), "--labels", csv);
+  const r = mdl(
+    "export",
+    "models/xclip.mdl",
+    "--weights",
+    `${E64}/weights.safetensors`,
+    "--format",
+    "torch",
+    "--train",
+    "-o",
+    join(out, "model.py"),
+    "--labels",
+    csv,
+  );
   refused(r, "MDL407", "models/xclip.mdl");
   assert.match(r.stderr, "its vocabulary has 512 tokens; CLIP's tokenizer needs 49408");
   for (const f of ["model.py", "train.py", "texts.json"]) assert.not.ok(existsSync(join(out, f)), `${f} not written`);
@@ -203,7 +296,10 @@ test("a clip shorter than the model's frames: a notice says which frames were re
     mkdirSync(d);
     for (let i = 0; i < n; i++) {
       const data = new Uint8Array(40 * 30 * 3).fill(20 * i);
-      writeFileSync(join(d, `${String(i).padStart(3, "0")}.png`), encodePng({ width: 40, height: 30, channels: 3, data }));
+      writeFileSync(
+        join(d, `${String(i).padStart(3, "0")}.png`),
+        encodePng({ width: 40, height: 30, channels: 3, data }),
+      );
     }
     return d;
   };
@@ -214,7 +310,10 @@ test("a clip shorter than the model's frames: a notice says which frames were re
   assert.is(heard[0].code, "MDL557");
   assert.is(heard[0].severity, "note");
   assert.is(heard[0].file, short);
-  assert.is(heard[0].message, "the clip has 3 frames, fewer than the model's 8: frames are repeated to make 8 (frame indices 0, 0, 0, 1, 1, 2, 2, 2)");
+  assert.is(
+    heard[0].message,
+    "the clip has 3 frames, fewer than the model's 8: frames are repeated to make 8 (frame indices 0, 0, 0, 1, 1, 2, 2, 2)",
+  );
   // the frames are the ones the note names: frame 0 three times, then 1, then 2
   const per = 3 * 16 * 16;
   const firstPixel = (t: number) => views[0][t * per];

@@ -36,7 +36,9 @@ const SAMPLES: Record<string, (w: Weights, x: number[][]) => number[]> = {
     const y = layer(w, 1, layer(w, 0, x));
     const W = w.get("heads.1.weight")!;
     const b = w.get("heads.1.bias")!;
-    return y.flatMap((row) => Array.from({ length: b.length }, (_, o) => b[o] + row.reduce((a, v, k) => a + v * W[o * b.length + k], 0)));
+    return y.flatMap((row) =>
+      Array.from({ length: b.length }, (_, o) => b[o] + row.reduce((a, v, k) => a + v * W[o * b.length + k], 0)),
+    );
   },
   // every layer's output collected; the last two stacked
   "collect-outputs": (w, x) => {
@@ -57,16 +59,29 @@ for (const [name, reference] of Object.entries(SAMPLES)) {
     const w: Weights = new Map([...readSafetensors(weights).tensors].map(([k, t]) => [k, t.data as Float32Array]));
     const input = readSafetensors(inputs).tensors.get("input.x")!;
     const d = input.shape[1];
-    const rows = Array.from({ length: input.shape[0] }, (_, r) => Array.from((input.data as Float32Array).slice(r * d, (r + 1) * d)));
+    const rows = Array.from({ length: input.shape[0] }, (_, r) =>
+      Array.from((input.data as Float32Array).slice(r * d, (r + 1) * d)),
+    );
     const want = reference(w, rows);
 
     const tfjs = (await runMdl(ir, weights, inputs)).out;
-    const session = await createSession(ir, { weights: checkpointWeights(ir, loadCheckpoint(weights), { strict: true }).weights, threads: 1 });
+    const session = await createSession(ir, {
+      weights: checkpointWeights(ir, loadCheckpoint(weights), { strict: true }).weights,
+      threads: 1,
+    });
     const ort = (await session.run({ x: input })).out.data as Float32Array;
     await session.dispose();
-    for (const [engine, got] of [["tfjs", tfjs], ["onnx", ort]] as const) {
+    for (const [engine, got] of [
+      ["tfjs", tfjs],
+      ["onnx", ort],
+    ] as const) {
       assert.is(got.length, want.length, `${engine}: output size`);
-      got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= 1e-5 * Math.max(1, Math.abs(want[i])), `${engine}: ${name}[${i}] = ${v}, want ${want[i]}`));
+      got.forEach((v, i) =>
+        assert.ok(
+          Math.abs(v - want[i]) <= 1e-5 * Math.max(1, Math.abs(want[i])),
+          `${engine}: ${name}[${i}] = ${v}, want ${want[i]}`,
+        ),
+      );
     }
   });
 }

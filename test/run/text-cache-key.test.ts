@@ -6,7 +6,20 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { copyFileSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, utimesSync, writeSync, closeSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeSync,
+  closeSync,
+} from "node:fs";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,7 +51,10 @@ function keyOf(path: string, byFile = true): string {
 function textWeightOffset(): number {
   const bytes = readFileSync(file);
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-  const header = JSON.parse(bytes.subarray(8, 8 + n).toString("utf8")) as Record<string, { data_offsets?: [number, number] }>;
+  const header = JSON.parse(bytes.subarray(8, 8 + n).toString("utf8")) as Record<
+    string,
+    { data_offsets?: [number, number] }
+  >;
   const used = fixed.graph.nodes.filter((x) => x.op === "param").map((x) => x.attrs.path as string);
   const name = used.find((p) => header[p]?.data_offsets);
   assert.ok(name, "the text half reads a tensor of the file");
@@ -62,7 +78,11 @@ function sameFileAndChangedWeight(): void {
   utimesSync(file, 1_700_000_000, 1_700_000_000);
   const a = keyOf(file);
   assert.ok(checkpointDigest(loadCheckpoint(file)), "a file read whole has a digest");
-  assert.equal(readdirSync(join(cacheDir, "files")), [`${createHash("sha1").update(realpathSync(file)).digest("hex")}.json`], "one index entry, the file's");
+  assert.equal(
+    readdirSync(join(cacheDir, "files")),
+    [`${createHash("sha1").update(realpathSync(file)).digest("hex")}.json`],
+    "one index entry, the file's",
+  );
   assert.is(keyOf(file), a);
   assert.is.not(keyOf(file, false), a, "a key from the values is another kind of key");
 

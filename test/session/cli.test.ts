@@ -8,9 +8,28 @@ import { cleanup, mdl, scratch, smallData } from "./helpers.ts";
 
 test.after(cleanup);
 
-const trainArgs = (data: string, out: string) =>
-  ["train", "models/xclip.mdl", "--preset", "tiny", "--data", data, "--out", out, "--steps", "6", "--batch", "4",
-   "--checkpoint-every", "1", "--seed", "3", "--backend", "wasm", "--threads", "1"];
+const trainArgs = (data: string, out: string) => [
+  "train",
+  "models/xclip.mdl",
+  "--preset",
+  "tiny",
+  "--data",
+  data,
+  "--out",
+  out,
+  "--steps",
+  "6",
+  "--batch",
+  "4",
+  "--checkpoint-every",
+  "1",
+  "--seed",
+  "3",
+  "--backend",
+  "wasm",
+  "--threads",
+  "1",
+];
 
 const finalLoss = (out: string) => loadCheckpoint(latestCheckpoint(out)!).state.metrics.loss!;
 
@@ -29,7 +48,10 @@ test("mdl train killed with SIGKILL at a random moment and resumed ends with the
   const r = mdl(...trainArgs(data, straight));
   assert.is(r.status, 0, r.stderr);
   const expected = finalLoss(straight);
-  const metricsStraight = readFileSync(join(straight, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const metricsStraight = readFileSync(join(straight, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   assert.is(metricsStraight.length, 6);
 
   const killed = join(scratch("killed"), "run");
@@ -43,7 +65,9 @@ test("mdl train killed with SIGKILL at a random moment and resumed ends with the
     rmSync(killed, { recursive: true, force: true });
     delay = Math.floor(Math.random() * window);
     const signal = await new Promise<NodeJS.Signals | null>((done) => {
-      const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...trainArgs(data, killed)], { stdio: "ignore" });
+      const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...trainArgs(data, killed)], {
+        stdio: "ignore",
+      });
       const poll = setInterval(() => {
         if (!existsSync(join(killed, "latest.json"))) return;
         clearInterval(poll);
@@ -63,9 +87,18 @@ test("mdl train killed with SIGKILL at a random moment and resumed ends with the
   assert.is(resumed.status, 0, resumed.stderr);
   assertWhole(killed);
   const got = finalLoss(killed);
-  assert.ok(Math.abs(got - expected) <= 1e-6 * Math.abs(expected), `resumed ${got} vs uninterrupted ${expected} (killed after ${delay} ms)`);
-  const metrics = readFileSync(join(killed, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
-  assert.equal(metrics.map((m) => [m.step, m.loss]), metricsStraight.map((m) => [m.step, m.loss]));
+  assert.ok(
+    Math.abs(got - expected) <= 1e-6 * Math.abs(expected),
+    `resumed ${got} vs uninterrupted ${expected} (killed after ${delay} ms)`,
+  );
+  const metrics = readFileSync(join(killed, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  assert.equal(
+    metrics.map((m) => [m.step, m.loss]),
+    metricsStraight.map((m) => [m.step, m.loss]),
+  );
 });
 
 test("a corrupt frame stops training before it starts with file and reason; --skip-bad trains on the rest", () => {
@@ -73,13 +106,44 @@ test("a corrupt frame stops training before it starts with file and reason; --sk
   const first = readFileSync(join(data, "train.txt"), "utf8").split("\n")[0].split(" ")[0];
   writeFileSync(join(data, first, "img_00003.png"), "not a png");
   const out = join(scratch("bad"), "run");
-  const stop = mdl("train", "models/xclip.mdl", "--preset", "tiny", "--data", data, "--out", out, "--steps", "1", "--batch", "4", "--threads", "1");
+  const stop = mdl(
+    "train",
+    "models/xclip.mdl",
+    "--preset",
+    "tiny",
+    "--data",
+    data,
+    "--out",
+    out,
+    "--steps",
+    "1",
+    "--batch",
+    "4",
+    "--threads",
+    "1",
+  );
   assert.is(stop.status, 2);
   assert.match(stop.stderr, new RegExp(`${first}/img_00003\\.png.*error MDL512: cannot decode image`));
   assert.match(stop.stderr, /error MDL519: 1 bad entry in the `train` split/);
   assert.not.match(stop.stderr, /\n\s+at /);
   assert.not.ok(existsSync(join(out, "latest.json")), "nothing was trained");
-  const skip = mdl("train", "models/xclip.mdl", "--preset", "tiny", "--data", data, "--out", out, "--steps", "1", "--batch", "4", "--threads", "1", "--skip-bad");
+  const skip = mdl(
+    "train",
+    "models/xclip.mdl",
+    "--preset",
+    "tiny",
+    "--data",
+    data,
+    "--out",
+    out,
+    "--steps",
+    "1",
+    "--batch",
+    "4",
+    "--threads",
+    "1",
+    "--skip-bad",
+  );
   assert.is(skip.status, 0, skip.stderr);
   assert.match(skip.stderr, /skipping 1 bad entry; 19 left/);
   assert.match(skip.stderr, /training XCLIP on 19 videos/);
@@ -88,9 +152,45 @@ test("a corrupt frame stops training before it starts with file and reason; --sk
 test("mdl eval reads back a trained run's weights, on either runtime; bad options are catalogued errors", () => {
   const data = smallData();
   const out = join(scratch("eval"), "run");
-  assert.is(mdl("train", "models/variants/clip-meanpool.mdl", "--preset", "tiny", "--data", data, "--out", out, "--steps", "2", "--batch", "4", "--threads", "1").status, 0);
+  assert.is(
+    mdl(
+      "train",
+      "models/variants/clip-meanpool.mdl",
+      "--preset",
+      "tiny",
+      "--data",
+      data,
+      "--out",
+      out,
+      "--steps",
+      "2",
+      "--batch",
+      "4",
+      "--threads",
+      "1",
+    ).status,
+    0,
+  );
   const w = join(latestCheckpoint(out)!, "weights.safetensors");
-  const r = mdl("eval", "models/variants/clip-meanpool.mdl", "--preset", "tiny", "--weights", w, "--data", data, "--split", "test", "--views", "2x3", "--json", "--threads", "1", "--confusion", join(out, "c.svg"));
+  const r = mdl(
+    "eval",
+    "models/variants/clip-meanpool.mdl",
+    "--preset",
+    "tiny",
+    "--weights",
+    w,
+    "--data",
+    data,
+    "--split",
+    "test",
+    "--views",
+    "2x3",
+    "--json",
+    "--threads",
+    "1",
+    "--confusion",
+    join(out, "c.svg"),
+  );
   assert.is(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.is(j.n, 10);
@@ -99,13 +199,42 @@ test("mdl eval reads back a trained run's weights, on either runtime; bad option
   assert.is(j.top1, j.confusion.reduce((a: number, row: number[], i: number) => a + row[i], 0) / 10);
   assert.match(readFileSync(join(out, "c.svg"), "utf8"), /^<svg/);
   // the same classifier on tfjs: the same answers
-  const tfjs = mdl("eval", "models/variants/clip-meanpool.mdl", "--preset", "tiny", "--weights", w, "--data", data, "--split", "test", "--views", "2x3", "--json", "--threads", "1", "--runtime", "tfjs");
+  const tfjs = mdl(
+    "eval",
+    "models/variants/clip-meanpool.mdl",
+    "--preset",
+    "tiny",
+    "--weights",
+    w,
+    "--data",
+    data,
+    "--split",
+    "test",
+    "--views",
+    "2x3",
+    "--json",
+    "--threads",
+    "1",
+    "--runtime",
+    "tfjs",
+  );
   assert.is(tfjs.status, 0, tfjs.stderr);
   assert.equal(JSON.parse(tfjs.stdout).predictions, j.predictions);
   const wrong = mdl("eval", "models/xclip.mdl", "--preset", "tiny", "--weights", w, "--data", data, "--threads", "1");
   assert.is(wrong.status, 2);
   assert.match(wrong.stderr, /MDL507: \d+ parameters are missing from the checkpoint/);
-  const views = mdl("eval", "models/variants/clip-meanpool.mdl", "--preset", "tiny", "--weights", w, "--data", data, "--views", "2x2");
+  const views = mdl(
+    "eval",
+    "models/variants/clip-meanpool.mdl",
+    "--preset",
+    "tiny",
+    "--weights",
+    w,
+    "--data",
+    data,
+    "--views",
+    "2x2",
+  );
   assert.is(views.status, 2);
   assert.match(views.stderr, /MDL006: `--views` must be CLIPSxCROPS/);
   const lr = mdl("train", "models/xclip.mdl", "--data", data, "--out", out, "--lr", "fast");

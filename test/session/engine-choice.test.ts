@@ -9,8 +9,25 @@ import { cleanup, mdl, scratch, smallData } from "./helpers.ts";
 
 test.after(cleanup);
 
-const args = (data: string, out: string, steps: number, ...extra: string[]) =>
-  ["train", "models/xclip.mdl", "--preset", "tiny", "--data", data, "--out", out, "--steps", String(steps), "--batch", "2", "--seed", "3", "--checkpoint-every", "1", ...extra];
+const args = (data: string, out: string, steps: number, ...extra: string[]) => [
+  "train",
+  "models/xclip.mdl",
+  "--preset",
+  "tiny",
+  "--data",
+  data,
+  "--out",
+  out,
+  "--steps",
+  String(steps),
+  "--batch",
+  "2",
+  "--seed",
+  "3",
+  "--checkpoint-every",
+  "1",
+  ...extra,
+];
 
 test("the default is ONNX Runtime; a run started there resumes on tfjs and ends where it would have on tfjs", async () => {
   const data = smallData();
@@ -23,13 +40,19 @@ test("the default is ONNX Runtime; a run started there resumes on tfjs and ends 
   assert.match(resumed.stderr, /\(tfjs-wasm\)/);
   // the same on tfjs alone (2 steps, then resumed to 4: the schedule of a 2-step run, then of a 4-step one)
   const tfjs = scratch("tfjs-only");
-  for (const [steps, extra] of [[2, []], [4, ["--resume"]]] as const) {
+  for (const [steps, extra] of [
+    [2, []],
+    [4, ["--resume"]],
+  ] as const) {
     const r = mdl(...args(data, tfjs, steps, "--runtime", "tfjs", "--threads", "1", ...extra));
     assert.is(r.status, 0, r.stderr);
   }
   const [a, b] = [loadCheckpoint(latestCheckpoint(out)!).state, loadCheckpoint(latestCheckpoint(tfjs)!).state];
   assert.is(a.step, 4);
-  assert.ok(Math.abs(a.metrics.loss! - b.metrics.loss!) <= 1e-4 * Math.abs(b.metrics.loss!), `${a.metrics.loss} vs ${b.metrics.loss}`);
+  assert.ok(
+    Math.abs(a.metrics.loss! - b.metrics.loss!) <= 1e-4 * Math.abs(b.metrics.loss!),
+    `${a.metrics.loss} vs ${b.metrics.loss}`,
+  );
 });
 
 test.run();

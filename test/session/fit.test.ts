@@ -19,13 +19,25 @@ test("the tensor count is flat across training steps of the tiny X-CLIP (accumul
   const train = await loadSplit(dir, "train");
   const counts: number[] = [];
   const res = await fit({
-    ir: tinyIr("models/xclip.mdl"), classes: train.classes, entries: train.entries, out: scratch("leak"),
-    seed: 1, batch: 2, accum: 2, steps: 5, lr: 1e-3, checkpointEvery: 2, progress: "none",
+    ir: tinyIr("models/xclip.mdl"),
+    classes: train.classes,
+    entries: train.entries,
+    out: scratch("leak"),
+    seed: 1,
+    batch: 2,
+    accum: 2,
+    steps: 5,
+    lr: 1e-3,
+    checkpointEvery: 2,
+    progress: "none",
     onStep: () => counts.push(tf.memory().numTensors),
   });
   disposeModel(res.model);
   assert.is(counts.length, 5);
-  assert.ok(counts.every((n) => n === counts[0]), `tensor counts per step: ${counts.join(" ")}`);
+  assert.ok(
+    counts.every((n) => n === counts[0]),
+    `tensor counts per step: ${counts.join(" ")}`,
+  );
 });
 
 test("a saved checkpoint is in torch layout and, loaded back, predicts exactly what the trained model does", async () => {
@@ -34,7 +46,17 @@ test("a saved checkpoint is in torch layout and, loaded back, predicts exactly w
   const testSplit = await loadSplit(dir, "test");
   const ir = tinyIr("models/variants/xclip-no-prompts.mdl");
   const out = scratch("layout");
-  const res = await fit({ ir, classes: train.classes, entries: train.entries, out, seed: 2, batch: 4, steps: 3, lr: 1e-3, progress: "none" });
+  const res = await fit({
+    ir,
+    classes: train.classes,
+    entries: train.entries,
+    out,
+    seed: 2,
+    batch: 4,
+    steps: 3,
+    lr: 1e-3,
+    progress: "none",
+  });
   const saved = readSafetensors(join(latestCheckpoint(out)!, "weights.safetensors")).tensors;
   // torch keeps nn.Linear weights [out, in]: the MIT MLP's c_fc maps 64 -> 256
   assert.equal(saved.get("mit.resblocks.0.mlp.c_fc.weight")!.shape, [256, 64]);

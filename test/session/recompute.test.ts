@@ -19,7 +19,12 @@ test.before(() => initBackend({ backend: "wasm", threads: 1 }).then(() => undefi
 test.after(cleanup);
 
 // every stack of X-CLIP: frame blocks (one input), MIT, the text tower (causal) and the prompt generator (two inputs)
-const EVERY_STACK = ["visual.transformer.resblocks", "mit.resblocks", "encode_text.transformer.resblocks", "prompts_generator.decoder"];
+const EVERY_STACK = [
+  "visual.transformer.resblocks",
+  "mit.resblocks",
+  "encode_text.transformer.resblocks",
+  "prompts_generator.decoder",
+];
 
 async function run(recompute: string[], freeze: string[]) {
   const data = await loadSplit(smallData(), "train");
@@ -28,7 +33,16 @@ async function run(recompute: string[], freeze: string[]) {
   const losses: number[] = [];
   const out = scratch("recompute");
   const res = await fit({
-    ir: r.value!, classes: data.classes, entries: data.entries, out, seed: 3, batch: 2, steps: 4, lr: 1e-3, freeze, progress: "none",
+    ir: r.value!,
+    classes: data.classes,
+    entries: data.entries,
+    out,
+    seed: 3,
+    batch: 2,
+    steps: 4,
+    lr: 1e-3,
+    freeze,
+    progress: "none",
     onStep: (s) => losses.push(s.loss),
   });
   disposeModel(res.model);
@@ -42,7 +56,8 @@ async function run(recompute: string[], freeze: string[]) {
  * block input from inside and outside the block in another order (as torch.utils.checkpoint does), which is
  * enough to change that noise. Every other weight must agree.
  */
-const isKeyBias = (key: string, i: number, n: number) => key.endsWith("attn.in_proj_bias") && i >= n / 3 && i < (2 * n) / 3;
+const isKeyBias = (key: string, i: number, n: number) =>
+  key.endsWith("attn.in_proj_bias") && i >= n / 3 && i < (2 * n) / 3;
 
 /**
  * The query and key weights reach the loss only through the softmax's scores, whose derivative vanishes when a
@@ -52,16 +67,23 @@ const isKeyBias = (key: string, i: number, n: number) => key.endsWith("attn.in_p
  * normalised steps carry to ~1e-5 in the weights. They must agree to 1e-4 (a hundredth of one step at lr x10);
  * every other weight to 1e-5.
  */
-const isScoreWeight = (key: string, i: number, n: number) => /\.(q|k)_proj\.weight$/.test(key) || (key.endsWith("attn.in_proj_weight") && i < (2 * n) / 3);
+const isScoreWeight = (key: string, i: number, n: number) =>
+  /\.(q|k)_proj\.weight$/.test(key) || (key.endsWith("attn.in_proj_weight") && i < (2 * n) / 3);
 
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b));
 
-for (const [what, freeze] of [["everything trained", []], ["text encoder frozen (its features cached)", ["encode_text"]]] as const) {
+for (const [what, freeze] of [
+  ["everything trained", []],
+  ["text encoder frozen (its features cached)", ["encode_text"]],
+] as const) {
   test(`tiny X-CLIP, ${what}: the same losses and checkpoint with every block recomputed`, async () => {
     const plain = await run([], [...freeze]);
     const recomputed = await run(EVERY_STACK, [...freeze]);
     assert.is(plain.losses.length, 4);
-    assert.ok(plain.losses.every((l, i) => close(recomputed.losses[i], l)), `losses ${plain.losses.join(" ")} vs ${recomputed.losses.join(" ")}`);
+    assert.ok(
+      plain.losses.every((l, i) => close(recomputed.losses[i], l)),
+      `losses ${plain.losses.join(" ")} vs ${recomputed.losses.join(" ")}`,
+    );
     assert.equal([...recomputed.weights.keys()].sort(), [...plain.weights.keys()].sort());
     let worst = { diff: 0, key: "" };
     let worstScore = { diff: 0, key: "" };
@@ -76,7 +98,10 @@ for (const [what, freeze] of [["everything trained", []], ["text encoder frozen 
       });
     }
     assert.ok(worst.diff <= 1e-5, `largest weight difference ${worst.diff} in ${worst.key}`);
-    assert.ok(worstScore.diff <= 1e-4, `largest query or key weight difference ${worstScore.diff} in ${worstScore.key}`);
+    assert.ok(
+      worstScore.diff <= 1e-4,
+      `largest query or key weight difference ${worstScore.diff} in ${worstScore.key}`,
+    );
     assert.ok(plain.losses[3] !== plain.losses[0], "the weights moved, so the comparison compares something");
   });
 }

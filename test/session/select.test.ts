@@ -55,7 +55,11 @@ test("--freeze patterns select what the issue's examples name; a pattern that se
   assert.equal(attn, keys.filter((k) => /^visual\.transformer\.resblocks\.\d+\.attn\./.test(k)).sort());
   assert.is(attn.length, 2 * 4, "2 layers x in_proj weight/bias and out_proj weight/bias");
   // one layer of the stack, by index
-  assert.ok([...paramsUnder(ir, ["visual.transformer.resblocks.1"])].every((k) => k.startsWith("visual.transformer.resblocks.1.")));
+  assert.ok(
+    [...paramsUnder(ir, ["visual.transformer.resblocks.1"])].every((k) =>
+      k.startsWith("visual.transformer.resblocks.1."),
+    ),
+  );
   assert.throws(() => paramsUnder(ir, ["visual.*.nothing"]), code("MDL450"));
   assert.throws(() => paramsUnder(ir, ["visual..conv1"]), code("MDL390"));
   assert.throws(() => paramsUnder(ir, ["no_such_module"]), code("MDL211"));
@@ -73,7 +77,10 @@ test("a pattern that names a key inside a `use`d module gets a did-you-mean with
   };
   // encode_text's keys sit at the top level; the one it holds comes first, not visual's or mit's
   assert.is(hint("encode_text.positional_embedding"), "MDL211 did you mean `positional_embedding`?");
-  assert.match(hint("encode_text.*.weight"), /^MDL450 did you mean `token_embedding\.weight`, `transformer\.resblocks\.0\.[a-z_.]+`, `[a-z_.0-9]+` \(and 4 more\)\?$/);
+  assert.match(
+    hint("encode_text.*.weight"),
+    /^MDL450 did you mean `token_embedding\.weight`, `transformer\.resblocks\.0\.[a-z_.]+`, `[a-z_.0-9]+` \(and 4 more\)\?$/,
+  );
   assert.is(hint("no_such_module"), "MDL211 ");
 });
 
@@ -112,7 +119,18 @@ test("20 steps with --train-only and --freeze patterns: frozen tensors bit-ident
   const ir = tinyIr("models/xclip.mdl");
   const out = scratch("select");
   const sel = { trainOnly: ["visual.transformer.resblocks.*.message_*", "mit"], freeze: ["mit.positional_embedding"] };
-  const res = await fit({ ir, classes: train.classes, entries: train.entries, out, seed: 3, batch: 2, steps: 20, lr: 1e-2, ...sel, progress: "none" });
+  const res = await fit({
+    ir,
+    classes: train.classes,
+    entries: train.entries,
+    out,
+    seed: 3,
+    batch: 2,
+    steps: 20,
+    lr: 1e-2,
+    ...sel,
+    progress: "none",
+  });
   disposeModel(res.model);
   const saved = readSafetensors(join(latestCheckpoint(out)!, "weights.safetensors")).tensors;
   const init = createParams(ir, undefined, { trainable: false, seed: 3 });

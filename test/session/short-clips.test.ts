@@ -20,7 +20,22 @@ test.before(() => {
 test.after(cleanup);
 
 test("mdl train names a training clip shorter than the model's 8 frames, once", () => {
-  const r = mdl("train", "models/xclip.mdl", "--preset", "tiny", "--data", data, "--out", join(scratch("short"), "run"), "--steps", "1", "--batch", "2", "--threads", "1");
+  const r = mdl(
+    "train",
+    "models/xclip.mdl",
+    "--preset",
+    "tiny",
+    "--data",
+    data,
+    "--out",
+    join(scratch("short"), "run"),
+    "--steps",
+    "1",
+    "--batch",
+    "2",
+    "--threads",
+    "1",
+  );
   assert.is(r.status, 0, r.stderr);
   const notes = r.stderr.split("\n").filter((l) => l.includes("MDL557"));
   assert.is(notes.length, 1, r.stderr);
@@ -30,10 +45,39 @@ test("mdl train names a training clip shorter than the model's 8 frames, once", 
 
 test("mdl eval names a test clip shorter than the model's frames and still scores every video", () => {
   const out = scratch("short-eval");
-  const t = mdl("train", "models/xclip.mdl", "--preset", "tiny", "--data", data, "--out", join(out, "run"), "--steps", "1", "--batch", "2", "--threads", "1");
+  const t = mdl(
+    "train",
+    "models/xclip.mdl",
+    "--preset",
+    "tiny",
+    "--data",
+    data,
+    "--out",
+    join(out, "run"),
+    "--steps",
+    "1",
+    "--batch",
+    "2",
+    "--threads",
+    "1",
+  );
   assert.is(t.status, 0, t.stderr);
   const weights = t.stdout.match(/weights: (\S+)/)![1];
-  const r = mdl("eval", "models/xclip.mdl", "--preset", "tiny", "--weights", weights, "--data", data, "--split", "test", "--threads", "1", "--json");
+  const r = mdl(
+    "eval",
+    "models/xclip.mdl",
+    "--preset",
+    "tiny",
+    "--weights",
+    weights,
+    "--data",
+    data,
+    "--split",
+    "test",
+    "--threads",
+    "1",
+    "--json",
+  );
   assert.is(r.status, 0, r.stderr);
   const notes = r.stderr.split("\n").filter((l) => l.includes("MDL557"));
   assert.is(notes.length, 1, r.stderr);

@@ -7,7 +7,9 @@ import { expectGolden } from "../helpers/golden.ts";
 
 const SAMPLES = "test/syntax/samples";
 
-for (const name of readdirSync(SAMPLES).sort().filter((n) => !n.startsWith("error-"))) {
+for (const name of readdirSync(SAMPLES)
+  .sort()
+  .filter((n) => !n.startsWith("error-"))) {
   test(`AST of sample ${name}`, () => {
     const file = `${SAMPLES}/${name}/input.mdl`;
     const parsed = parseSource(file, readFileSync(file, "utf8"));
@@ -25,7 +27,13 @@ test("AST of models/clip.mdl", () => {
 test("comments are kept beside the AST with their offsets", () => {
   const text = "# head\nblock A() { # tail\n}\n";
   const parsed = parseSource("a.mdl", text);
-  assert.equal(parsed.comments.map((c) => [c.text, text.slice(c.start, c.end)]), [["# head", "# head"], ["# tail", "# tail"]]);
+  assert.equal(
+    parsed.comments.map((c) => [c.text, text.slice(c.start, c.end)]),
+    [
+      ["# head", "# head"],
+      ["# tail", "# tail"],
+    ],
+  );
 });
 
 test.run();

@@ -9,10 +9,17 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend, wasmTensorBytes } from "../../src/runtime/tfjs/backend.ts";
 
 const env = (...args: string[]) =>
-  spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "env", ...args], { encoding: "utf8", timeout: 60_000 });
+  spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "env", ...args], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
 // webgpu starts where Dawn finds an adapter (SwiftShader included, test/webgpu); here, a machine where it cannot.
 const noVulkan = (...args: string[]) =>
-  spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "env", ...args], { encoding: "utf8", timeout: 60_000, env: { ...process.env, VK_ICD_FILENAMES: "/nonexistent/icd.json" } });
+  spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "env", ...args], {
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { ...process.env, VK_ICD_FILENAMES: "/nonexistent/icd.json" },
+  });
 
 test("default order: node-gpu and node are not installed, wasm runs on 2 threads and the process exits", () => {
   const r = env("--json", "--threads", "2");
@@ -21,7 +28,14 @@ test("default order: node-gpu and node are not installed, wasm runs on 2 threads
   const info = JSON.parse(r.stdout);
   assert.is(info.backend, "wasm");
   assert.is(info.threads, 2);
-  assert.equal(info.tried.map((t: { name: string; ok: boolean }) => [t.name, t.ok]), [["node-gpu", false], ["node", false], ["wasm", true]]);
+  assert.equal(
+    info.tried.map((t: { name: string; ok: boolean }) => [t.name, t.ok]),
+    [
+      ["node-gpu", false],
+      ["node", false],
+      ["wasm", true],
+    ],
+  );
   assert.match(info.tried[0].why, "@tensorflow/tfjs-node-gpu is not installed");
   assert.is(info.node, process.version);
 });
@@ -41,7 +55,16 @@ test("the cpu backend only when asked; an unknown backend or a bad thread count 
 
 // The load average a child sees, set before anything reads it (the default thread count depends on it).
 const withLoad = (load: number) =>
-  spawnSync(process.execPath, ["--import", "tsx", "-e", `import os from "node:os"; os.loadavg = () => [${load}, ${load}, ${load}]; os.cpus = ((c) => () => c().slice(0, 2).concat(c()).slice(0, 2))(os.cpus); const { initBackend } = await import("./src/runtime/tfjs/backend.ts"); console.log(JSON.stringify(await initBackend({ backend: "wasm" })));`], { encoding: "utf8", timeout: 60_000 });
+  spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "-e",
+      `import os from "node:os"; os.loadavg = () => [${load}, ${load}, ${load}]; os.cpus = ((c) => () => c().slice(0, 2).concat(c()).slice(0, 2))(os.cpus); const { initBackend } = await import("./src/runtime/tfjs/backend.ts"); console.log(JSON.stringify(await initBackend({ backend: "wasm" })));`,
+    ],
+    { encoding: "utf8", timeout: 60_000 },
+  );
 
 test("default wasm threads: every core on an idle host, 1 (and why) when the load average reaches the core count", () => {
   const idle = withLoad(0);
@@ -57,22 +80,40 @@ test("default wasm threads: every core on an idle host, 1 (and why) when the loa
 // Kernel outputs of 100 MiB until the 4 GiB heap is full (backend.makeOutput is how every wasm kernel gets its
 // output; untouched pages cost no RAM), then the same sum before and after: a child, the heap never shrinks.
 const fillHeap = (threads: number) =>
-  spawnSync(process.execPath, ["--import", "tsx", "-e", `import * as tf from "@tensorflow/tfjs"; const { initBackend } = await import("./src/runtime/tfjs/backend.ts");
+  spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "-e",
+      `import * as tf from "@tensorflow/tfjs"; const { initBackend } = await import("./src/runtime/tfjs/backend.ts");
     await initBackend({ backend: "wasm", threads: ${threads} }); const b = tf.backend(); const sum = () => tf.sum(tf.range(0, 1000)).dataSync()[0];
     const before = sum(), offsets = [];
     try { for (let i = 0; i < 50; i++) offsets.push(b.dataIdMap.get(b.makeOutput([25 * 2 ** 20], "float32").dataId).memoryOffset); } catch (err) { console.log(JSON.stringify({ error: err.message, offsets, before, after: sum() })); process.exit(0); }
-    console.log(JSON.stringify({ offsets, before }));`], { encoding: "utf8", timeout: 120_000 });
+    console.log(JSON.stringify({ offsets, before }));`,
+    ],
+    { encoding: "utf8", timeout: 120_000 },
+  );
 
 for (const threads of [1, 2])
   test(`a full wasm heap (${threads} thread${threads > 1 ? "s" : ""}) is MDL410 at the allocation, never a tensor placed at address 0`, () => {
     const r = fillHeap(threads);
     assert.is(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
-    assert.ok(out.error, `no error after ${out.offsets.length} allocations of 100 MiB (offsets ${out.offsets.slice(-3)})`);
-    assert.match(out.error, /^MDL410: the wasm backend cannot allocate 104,857,600 more bytes: its heap is full at 4,0\d\d MiB/);
+    assert.ok(
+      out.error,
+      `no error after ${out.offsets.length} allocations of 100 MiB (offsets ${out.offsets.slice(-3)})`,
+    );
+    assert.match(
+      out.error,
+      /^MDL410: the wasm backend cannot allocate 104,857,600 more bytes: its heap is full at 4,0\d\d MiB/,
+    );
     // about 40 fit in 4 GiB beside the module, every one at a real address
     assert.ok(out.offsets.length >= 38 && out.offsets.length <= 40, `${out.offsets.length} allocations`);
-    assert.ok(out.offsets.every((o: number) => o > 0), "an allocation at address 0");
+    assert.ok(
+      out.offsets.every((o: number) => o > 0),
+      "an allocation at address 0",
+    );
     assert.equal([out.before, out.after], [499500, 499500]);
   });
 

@@ -38,7 +38,10 @@ const ln = (x: Arr, g: Arr, b: Arr): Arr => {
     return ((row[k] - m) / Math.sqrt(v + 1e-5)) * at(g, [k]) + at(b, [k]);
   });
 };
-const map2 = (a: Arr, b: Arr, f: (x: number, y: number) => number): Arr => ({ shape: a.shape, data: a.data.map((v, i) => f(v, b.data[i])) });
+const map2 = (a: Arr, b: Arr, f: (x: number, y: number) => number): Arr => ({
+  shape: a.shape,
+  data: a.data.map((v, i) => f(v, b.data[i])),
+});
 
 function refBlock(x: Arr, p: (k: string) => Arr): Arr {
   const [B, N] = x.shape;
@@ -57,10 +60,16 @@ test("a compiled causal ResidualAttentionBlock equals the float64 reference", ()
   const r = compile("tiny.mdl", memoryHost({ "tiny.mdl": SRC }), { text: SRC });
   assert.equal(r.diagnostics, []);
   const ir = r.value!;
-  const src = new Map(ir.params.map((q) => [q.path, { shape: q.shape, data: Float32Array.from(randArr(q.shape, 0.4).data) }]));
+  const src = new Map(
+    ir.params.map((q) => [q.path, { shape: q.shape, data: Float32Array.from(randArr(q.shape, 0.4).data) }]),
+  );
   const params = createParams(ir, src, { trainable: false, seed: 0 });
   const x = randArr([2, 5, 8]);
-  const { outputs } = predict(lowerToTfjs(ir), { x: tf.tensor(Float32Array.from(x.data), x.shape) }, paramStore(params));
+  const { outputs } = predict(
+    lowerToTfjs(ir),
+    { x: tf.tensor(Float32Array.from(x.data), x.shape) },
+    paramStore(params),
+  );
   const p = (k: string) => {
     const t = src.get(`block0.${k}`)!;
     return { shape: t.shape, data: Float64Array.from(t.data) };

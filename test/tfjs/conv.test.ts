@@ -13,7 +13,10 @@ import { tfjsKernels } from "../../src/runtime/tfjs/ops/index.ts";
 await wasm1();
 
 /** The table's kernels called directly, with just the node fields and context they read. */
-const kernel = tfjsKernels as unknown as Record<"conv2d" | "pad", (node: unknown, x: tf.Tensor[], ctx: unknown) => tf.Tensor>;
+const kernel = tfjsKernels as unknown as Record<
+  "conv2d" | "pad",
+  (node: unknown, x: tf.Tensor[], ctx: unknown) => tf.Tensor
+>;
 
 interface Ref {
   y: Arr;
@@ -80,19 +83,34 @@ function check(name: string, xs: number[], ws: number[], a: ConvAttrs, withBias 
 
 test("conv1d: stride, padding, dilation and groups, values and gradients", () => {
   check("plain", [2, 3, 9], [4, 3, 3], { stride: [1], padding: [0] });
-  check("stride 2, padding 2, dilation 2", [2, 4, 11], [6, 2, 3], { stride: [2], padding: [2], dilation: [2], groups: 2 });
+  check("stride 2, padding 2, dilation 2", [2, 4, 11], [6, 2, 3], {
+    stride: [2],
+    padding: [2],
+    dilation: [2],
+    groups: 2,
+  });
   check("depthwise, same length", [3, 5, 8], [5, 1, 3], { stride: [1], padding: [1], groups: 5 }, false);
 });
 
 test("conv2d: per-axis stride and padding, dilation, depthwise with a channel multiplier", () => {
   check("per-axis", [2, 3, 7, 6], [4, 3, 3, 2], { stride: [2, 1], padding: [1, 0] });
-  check("dilated, grouped", [1, 4, 9, 8], [6, 2, 3, 3], { stride: [1, 2], padding: [2, 1], dilation: [2, 3], groups: 2 });
+  check("dilated, grouped", [1, 4, 9, 8], [6, 2, 3, 3], {
+    stride: [1, 2],
+    padding: [2, 1],
+    dilation: [2, 3],
+    groups: 2,
+  });
   check("depthwise x2", [2, 3, 5, 5], [6, 1, 3, 3], { stride: [1, 1], padding: [1, 1], groups: 3 }, false);
 });
 
 test("conv3d: tubelet patching (stride = kernel, ragged edge dropped) and a padded, strided, grouped kernel", () => {
   check("tubelet", [2, 3, 5, 8, 9], [4, 3, 2, 4, 4], { stride: [2, 4, 4], padding: [0, 0, 0] });
-  check("general", [1, 4, 5, 6, 5], [4, 2, 3, 3, 2], { stride: [2, 1, 2], padding: [1, 1, 0], dilation: [1, 2, 1], groups: 2 });
+  check("general", [1, 4, 5, 6, 5], [4, 2, 3, 3, 2], {
+    stride: [2, 1, 2],
+    padding: [1, 1, 0],
+    dilation: [1, 2, 1],
+    groups: 2,
+  });
 });
 
 test("the conv2d kernel entry takes the general path when groups or dilation rule out patchify", () => {
@@ -115,7 +133,10 @@ test("pad: constant value before and after each axis, gradient is the slice", ()
   close(run(toTf(x)), ref);
   const r = randArr([3, 5, 8]);
   const gx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(run(t), toTf(r))))(toTf(x));
-  close(gx, build([2, 3, 4], ([i, j, k]) => r.data[i * 40 + (j + 2) * 8 + (k + 1)]));
+  close(
+    gx,
+    build([2, 3, 4], ([i, j, k]) => r.data[i * 40 + (j + 2) * 8 + (k + 1)]),
+  );
   assert.equal(gx.shape, [2, 3, 4]);
 });
 

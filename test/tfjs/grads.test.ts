@@ -31,12 +31,24 @@ test("linear: gradients of x, the [in, out] weight and the bias", () => {
   // few rows against a wide weight: the input gradient takes the (W dY^T)^T form
   const few = randArr([2, 8]);
   const wide = randArr([8, 6]);
-  check((x, w) => linear(x, w), ([x, w]) => refMatmul(x, w), [few, wide]);
+  check(
+    (x, w) => linear(x, w),
+    ([x, w]) => refMatmul(x, w),
+    [few, wide],
+  );
 });
 
 test("matmul: gradients through broadcast batch dims and the flat rank-2 path", () => {
-  check((a, b) => matmul(a, b), ([a, b]) => refMatmul(a, b), [randArr([2, 1, 3, 4]), randArr([3, 4, 2])]);
-  check((a, b) => matmul(a, b), ([a, b]) => refMatmul(a, b), [randArr([2, 3, 4]), randArr([4, 5])]);
+  check(
+    (a, b) => matmul(a, b),
+    ([a, b]) => refMatmul(a, b),
+    [randArr([2, 1, 3, 4]), randArr([3, 4, 2])],
+  );
+  check(
+    (a, b) => matmul(a, b),
+    ([a, b]) => refMatmul(a, b),
+    [randArr([2, 3, 4]), randArr([4, 5])],
+  );
 });
 
 test("attention: gradients of q, k, v, plain and causal", () => {
@@ -44,14 +56,22 @@ test("attention: gradients of q, k, v, plain and causal", () => {
   const k = randArr([1, 2, 3, 4]);
   const v = randArr([1, 2, 3, 5]);
   for (const causal of [false, true])
-    check((q, k, v) => attention(q, k, v, 0.5, causal), ([q, k, v]) => refAttention(q, k, v, 0.5, causal), [q, k, v]);
+    check(
+      (q, k, v) => attention(q, k, v, 0.5, causal),
+      ([q, k, v]) => refAttention(q, k, v, 0.5, causal),
+      [q, k, v],
+    );
 });
 
 test("attention_probs: gradients of q and k through broadcast batch dims, plain and causal", () => {
   const q = randArr([2, 1, 3, 4]);
   const k = randArr([1, 2, 5, 4]);
   for (const causal of [false, true])
-    check((q, k) => attentionProbs(q, k, 0.5, causal), ([q, k]) => refProbs(q, k, 0.5, causal), [q, k]);
+    check(
+      (q, k) => attentionProbs(q, k, 0.5, causal),
+      ([q, k]) => refProbs(q, k, 0.5, causal),
+      [q, k],
+    );
 });
 
 test("gather: the table gradient sums over repeated ids", () => {
@@ -69,8 +89,13 @@ test("gather: the table gradient sums over repeated ids", () => {
 test("scatter_add: each update's gradient is the cotangent's row at its id, repeated ids included", () => {
   const ids = [2, 0, 2, 2];
   const r = randArr([3, 5]);
-  const [g] = tf.grads((u: tf.Tensor) => tf.sum(tf.mul(scatterAdd(tf.tensor2d(ids, [2, 2], "int32"), u, 3), toTf(r))))([toTf(randArr([2, 2, 5]))]);
-  close(g, { shape: [2, 2, 5], data: Float64Array.from(ids.flatMap((id) => Array.from(r.data.slice(id * 5, id * 5 + 5)))) });
+  const [g] = tf.grads((u: tf.Tensor) => tf.sum(tf.mul(scatterAdd(tf.tensor2d(ids, [2, 2], "int32"), u, 3), toTf(r))))([
+    toTf(randArr([2, 2, 5])),
+  ]);
+  close(g, {
+    shape: [2, 2, 5],
+    data: Float64Array.from(ids.flatMap((id) => Array.from(r.data.slice(id * 5, id * 5 + 5)))),
+  });
 });
 
 test.run();

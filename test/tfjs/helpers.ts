@@ -6,7 +6,15 @@ import { seededRandom } from "../../src/runtime/tfjs/init-params.ts";
 import type { Arr } from "../ops/reference.ts";
 
 // the float64 references live with the per-op samples (test/ops); the tfjs tests read them from here too
-export { at, build, refAttention, refAttentionProbs as refProbs, refMatmul, strides, type Arr } from "../ops/reference.ts";
+export {
+  at,
+  build,
+  refAttention,
+  refAttentionProbs as refProbs,
+  refMatmul,
+  strides,
+  type Arr,
+} from "../ops/reference.ts";
 
 export async function wasm1(): Promise<void> {
   const info = await initBackend({ backend: "wasm", threads: 1 });

@@ -30,27 +30,54 @@ test("binary ops broadcast like numpy", () => {
   const b = randArr([3, 1], 2);
   const b2 = build([3, 1], (i) => Math.abs(at(b, i)) + 0.5);
   const ref: Record<string, (x: number, y: number) => number> = {
-    add: (x, y) => x + y, sub: (x, y) => x - y, mul: (x, y) => x * y, div: (x, y) => x / y,
-    maximum: Math.max, minimum: Math.min,
+    add: (x, y) => x + y,
+    sub: (x, y) => x - y,
+    mul: (x, y) => x * y,
+    div: (x, y) => x / y,
+    maximum: Math.max,
+    minimum: Math.min,
   };
   for (const [name, f] of Object.entries(ref)) {
     const y = tf.tidy(() => binary[name as keyof typeof binary](toTf(a), toTf(b2)));
-    close(y, build([2, 3, 4], (i) => f(at(a, i), at(b2, i))), 1e-5, 1e-5);
+    close(
+      y,
+      build([2, 3, 4], (i) => f(at(a, i), at(b2, i))),
+      1e-5,
+      1e-5,
+    );
     y.dispose();
   }
   const pos = build([2, 1, 4], (i) => Math.abs(at(a, i)) + 0.1);
-  close(binary.pow(toTf(pos), toTf(b)), build([2, 3, 4], (i) => Math.pow(at(pos, i), at(b, i))), 1e-5, 1e-4);
+  close(
+    binary.pow(toTf(pos), toTf(b)),
+    build([2, 3, 4], (i) => Math.pow(at(pos, i), at(b, i))),
+    1e-5,
+    1e-4,
+  );
 });
 
 test("unary ops, gelu is the exact erf form", () => {
   const x = randArr([5, 7], 3);
   const pos = build([5, 7], (i) => Math.abs(at(x, i)) + 0.05);
   const ref: [keyof typeof unary, (v: number) => number, Arr][] = [
-    ["neg", (v) => -v, x], ["exp", Math.exp, x], ["log", Math.log, pos], ["sqrt", Math.sqrt, pos],
-    ["rsqrt", (v) => 1 / Math.sqrt(v), pos], ["sigmoid", (v) => 1 / (1 + Math.exp(-v)), x], ["tanh", Math.tanh, x],
-    ["relu", (v) => Math.max(0, v), x], ["abs", Math.abs, x], ["gelu", (v) => 0.5 * v * (1 + erf(v / Math.SQRT2)), x],
+    ["neg", (v) => -v, x],
+    ["exp", Math.exp, x],
+    ["log", Math.log, pos],
+    ["sqrt", Math.sqrt, pos],
+    ["rsqrt", (v) => 1 / Math.sqrt(v), pos],
+    ["sigmoid", (v) => 1 / (1 + Math.exp(-v)), x],
+    ["tanh", Math.tanh, x],
+    ["relu", (v) => Math.max(0, v), x],
+    ["abs", Math.abs, x],
+    ["gelu", (v) => 0.5 * v * (1 + erf(v / Math.SQRT2)), x],
   ];
-  for (const [name, f, input] of ref) close(unary[name](toTf(input)), build([5, 7], (i) => f(at(input, i))), 2e-5, 2e-4);
+  for (const [name, f, input] of ref)
+    close(
+      unary[name](toTf(input)),
+      build([5, 7], (i) => f(at(input, i))),
+      2e-5,
+      2e-4,
+    );
 });
 
 test("matmul: batched with broadcast batch dims, and a rank-2 right operand on the flat path", () => {
@@ -69,7 +96,11 @@ test("bmm: batched products with either operand transposed, on XNNPACK's depthwi
   const kernels: string[] = [];
   engine.runKernel = (name: string, ...rest: unknown[]) => (kernels.push(name), run(name, ...rest));
   try {
-    for (const [g, m, k, n] of [[6, 5, 7, 3], [1, 4, 6, 5], [3, 1, 9, 1]]) {
+    for (const [g, m, k, n] of [
+      [6, 5, 7, 3],
+      [1, 4, 6, 5],
+      [3, 1, 9, 1],
+    ]) {
       const a = randArr([g, m, k]);
       const b = randArr([g, k, n]);
       const want = refMatmul(a, b);
@@ -77,7 +108,10 @@ test("bmm: batched products with either operand transposed, on XNNPACK's depthwi
         for (const tb of [false, true]) {
           kernels.length = 0;
           close(bmm(toTf(ta ? swap(a) : a) as tf.Tensor3D, toTf(tb ? swap(b) : b) as tf.Tensor3D, ta, tb), want);
-          assert.ok(kernels.includes(g > 1 ? "DepthwiseConv2dNative" : "BatchMatMul"), `${g}x${m}x${k}x${n} ${ta} ${tb}: ${kernels}`);
+          assert.ok(
+            kernels.includes(g > 1 ? "DepthwiseConv2dNative" : "BatchMatMul"),
+            `${g}x${m}x${k}x${n} ${ta} ${tb}: ${kernels}`,
+          );
           if (g > 1) assert.not.ok(kernels.includes("BatchMatMul"), kernels.join());
         }
     }
@@ -88,8 +122,15 @@ test("bmm: batched products with either operand transposed, on XNNPACK's depthwi
 
 test("slice (wasm's mended kernel, which copies from the heap) and sliceRuns (trailing axes folded) against index arithmetic", () => {
   const shape = [2, 6, 5, 4];
-  const x = tf.tensor(Float32Array.from({ length: 2 * 6 * 5 * 4 }, (_, i) => i), shape);
-  const xi = tf.tensor(Int32Array.from({ length: 2 * 6 * 5 * 4 }, (_, i) => 7 * i), shape, "int32");
+  const x = tf.tensor(
+    Float32Array.from({ length: 2 * 6 * 5 * 4 }, (_, i) => i),
+    shape,
+  );
+  const xi = tf.tensor(
+    Int32Array.from({ length: 2 * 6 * 5 * 4 }, (_, i) => 7 * i),
+    shape,
+    "int32",
+  );
   // the value at an index of x is its flat offset
   const want = (begin: number[], size: number[]) => {
     const n = size.map((d, a) => (d === -1 ? shape[a] - begin[a] : d));
@@ -101,7 +142,9 @@ test("slice (wasm's mended kernel, which copies from the heap) and sliceRuns (tr
     walk(0, 0);
     return { shape: n, values: out };
   };
-  const engine = tf.engine() as unknown as { runKernel: (name: string, inputs: Record<string, tf.Tensor>, attrs: unknown) => unknown };
+  const engine = tf.engine() as unknown as {
+    runKernel: (name: string, inputs: Record<string, tf.Tensor>, attrs: unknown) => unknown;
+  };
   const run = engine.runKernel.bind(engine);
   const ranks: number[] = [];
   engine.runKernel = (name, inputs, attrs) => (name === "Slice" && ranks.push(inputs.x.rank), run(name, inputs, attrs));
@@ -123,10 +166,17 @@ test("slice (wasm's mended kernel, which copies from the heap) and sliceRuns (tr
         assert.equal(got.shape, w.shape, `${begin} ${size}`);
         assert.equal([...got.dataSync()], w.values, `${begin} ${size}`);
       }
-      assert.equal([...tf.slice(xi, begin, size).dataSync()], w.values.map((v) => 7 * v), `int32 ${begin} ${size}`);
+      assert.equal(
+        [...tf.slice(xi, begin, size).dataSync()],
+        w.values.map((v) => 7 * v),
+        `int32 ${begin} ${size}`,
+      );
     }
     assert.equal([...tf.slice(tf.tensor1d([1, 2, 3, 4, 5]), [1], [3]).dataSync()], [2, 3, 4]);
-    assert.ok((tf.getKernel("Slice", "wasm")!.kernelFunc as { mended?: boolean }).mended, "wasm's Slice is the mended kernel");
+    assert.ok(
+      (tf.getKernel("Slice", "wasm")!.kernelFunc as { mended?: boolean }).mended,
+      "wasm's Slice is the mended kernel",
+    );
     assert.equal(tf.slice(x, [0, 0, 0, 0], [2, 0, 5, 4]).shape, [2, 0, 5, 4]);
   } finally {
     engine.runKernel = run;
@@ -134,17 +184,32 @@ test("slice (wasm's mended kernel, which copies from the heap) and sliceRuns (tr
 });
 
 test("transpose2d: a tall matrix goes through the 3-D kernel (which writes in order), a wide one through the 2-D one; same values", () => {
-  const engine = tf.engine() as unknown as { runKernel: (name: string, inputs: Record<string, tf.Tensor>, attrs: unknown) => unknown };
+  const engine = tf.engine() as unknown as {
+    runKernel: (name: string, inputs: Record<string, tf.Tensor>, attrs: unknown) => unknown;
+  };
   const run = engine.runKernel.bind(engine);
   const ranks: number[] = [];
-  engine.runKernel = (name, inputs, attrs) => (name === "Transpose" && ranks.push(inputs.x.rank), run(name, inputs, attrs));
+  engine.runKernel = (name, inputs, attrs) => (
+    name === "Transpose" && ranks.push(inputs.x.rank),
+    run(name, inputs, attrs)
+  );
   try {
-    for (const [r, c, rank] of [[12, 5, 3], [15, 4, 3], [11, 3, 2], [4, 9, 2]]) {
+    for (const [r, c, rank] of [
+      [12, 5, 3],
+      [15, 4, 3],
+      [11, 3, 2],
+      [4, 9, 2],
+    ]) {
       const a = randArr([r, c]);
       ranks.length = 0;
       const t = transpose2d(toTf(a) as tf.Tensor2D);
       assert.equal(ranks, [rank], `[${r}, ${c}]`);
-      close(t, build([c, r], ([i, j]) => Math.fround(at(a, [j, i]))), 0, 0); // a copy: exact
+      close(
+        t,
+        build([c, r], ([i, j]) => Math.fround(at(a, [j, i]))),
+        0,
+        0,
+      ); // a copy: exact
     }
   } finally {
     engine.runKernel = run;
@@ -162,7 +227,10 @@ test("linear against an [in, out] weight, with bias, on 3-D input", () => {
     return s;
   });
   close(linear(toTf(x), wT, toTf(b)), ref);
-  close(linear(toTf(x), wT), build([2, 3, 4], (i) => at(ref, i) - at(b, [i[2]])));
+  close(
+    linear(toTf(x), wT),
+    build([2, 3, 4], (i) => at(ref, i) - at(b, [i[2]])),
+  );
 });
 
 /** Direct convolution: out[n,o,y,x] = b[o] + sum_c,a,bb in[n,c,y*s-p+a, x*s-p+bb] w[o,c,a,bb]. */
@@ -249,12 +317,21 @@ test("attention: softmax(scale q k^T + mask) v, plain and causal, n != m", () =>
 
 test("gather (embedding lookup) and gather_rows", () => {
   const table = randArr([7, 3]);
-  const ids = [[1, 6, 1], [0, 2, 5]];
+  const ids = [
+    [1, 6, 1],
+    [0, 2, 5],
+  ];
   const g = gather(toTf(table), tf.tensor2d(ids, [2, 3], "int32"));
-  close(g, build([2, 3, 3], ([i, j, c]) => at(table, [ids[i][j], c])));
+  close(
+    g,
+    build([2, 3, 3], ([i, j, c]) => at(table, [ids[i][j], c])),
+  );
   const x = randArr([4, 5, 2]);
   const idx = randInts(4, 5);
-  close(gatherRows(toTf(x), tf.tensor1d(idx, "int32")), build([4, 2], ([n, c]) => at(x, [n, idx[n], c])));
+  close(
+    gatherRows(toTf(x), tf.tensor1d(idx, "int32")),
+    build([4, 2], ([n, c]) => at(x, [n, idx[n], c])),
+  );
 });
 
 test.run();

@@ -5,26 +5,54 @@ import * as tf from "@tensorflow/tfjs";
 import { ModelIR, type Node, type Param } from "../../src/compiler/0-core/schema.ts";
 import { MdlError } from "../../src/compiler/diagnostics/diagnostic.ts";
 import {
-  createParams, lowerToTfjs, paramLayouts, paramStore, predict, toRuntimeLayout, toTorchLayout,
+  createParams,
+  lowerToTfjs,
+  paramLayouts,
+  paramStore,
+  predict,
+  toRuntimeLayout,
+  toTorchLayout,
 } from "../../src/runtime/tfjs/lower.ts";
 import { at, build, close, randArr, wasm1, type Arr } from "./helpers.ts";
 
 await wasm1();
 
-type Spec = [op: Node["op"], args: number[], attrs: Record<string, unknown>, shape: (number | string)[], dtype?: Node["type"]["dtype"]];
+type Spec = [
+  op: Node["op"],
+  args: number[],
+  attrs: Record<string, unknown>,
+  shape: (number | string)[],
+  dtype?: Node["type"]["dtype"],
+];
 
 /** A ModelIR from a list of nodes (ids are positions), validated by the schema. */
 function makeIr(nodes: Spec[], inputs: [string, number][], outputs: [string, number][], params: Param[]): ModelIR {
-  const ns = nodes.map(([op, args, attrs, shape, dtype], id) => ({ id, op, args, attrs, type: { dtype: dtype ?? "f32", shape }, scope: "" }));
+  const ns = nodes.map(([op, args, attrs, shape, dtype], id) => ({
+    id,
+    op,
+    args,
+    attrs,
+    type: { dtype: dtype ?? "f32", shape },
+    scope: "",
+  }));
   const port = ([name, value]: [string, number]) => ({ name, value, type: ns[value].type });
   return ModelIR.parse({
-    irVersion: 1, model: "Test", file: "test.mdl", hyper: [], symbols: ["B"],
+    irVersion: 1,
+    model: "Test",
+    file: "test.mdl",
+    hyper: [],
+    symbols: ["B"],
     modules: [{ path: "", block: "Test", hyper: {}, params: params.map((p) => p.path), children: [] }],
-    params, graph: { inputs: inputs.map(port), outputs: outputs.map(port), nodes: ns, calls: [] },
+    params,
+    graph: { inputs: inputs.map(port), outputs: outputs.map(port), nodes: ns, calls: [] },
   });
 }
-const param = (path: string, shape: number[], kind: Param["init"]["kind"] = "normal", args: number[] = [0.02]): Param =>
-  ({ path, shape, dtype: "f32", init: { kind, args } });
+const param = (
+  path: string,
+  shape: number[],
+  kind: Param["init"]["kind"] = "normal",
+  args: number[] = [0.02],
+): Param => ({ path, shape, dtype: "f32", init: { kind, args } });
 
 // x [B, 2, 3] -> reshape [B, 6] -> layer_norm -> linear 6->8 -> gelu -> linear 8->5
 const mlp = makeIr(
@@ -45,8 +73,14 @@ const mlp = makeIr(
   ],
   [["x", 0]],
   [["y", 12]],
-  [param("ln.weight", [6], "ones", []), param("ln.bias", [6], "zeros", []), param("fc1.weight", [8, 6]),
-    param("fc1.bias", [8], "zeros", []), param("fc2.weight", [5, 8]), param("fc2.bias", [5], "fill", [0.25])],
+  [
+    param("ln.weight", [6], "ones", []),
+    param("ln.bias", [6], "zeros", []),
+    param("fc1.weight", [8, 6]),
+    param("fc1.bias", [8], "zeros", []),
+    param("fc2.weight", [5, 8]),
+    param("fc2.bias", [5], "fill", [0.25]),
+  ],
 );
 
 const f32 = (a: Arr) => Float32Array.from(a.data);
@@ -58,9 +92,13 @@ function refMlp(x: Arr, p: Map<string, Arr>): Arr {
   const b = x.shape[0];
   const gelu = (v: number) => {
     // erf by its series; |v| stays small here
-    let s = 0, t = v / Math.SQRT2;
+    let s = 0,
+      t = v / Math.SQRT2;
     const z = t;
-    for (let n = 0; n < 60; n++) { s += t / (2 * n + 1); t *= (-z * z) / (n + 1); }
+    for (let n = 0; n < 60; n++) {
+      s += t / (2 * n + 1);
+      t *= (-z * z) / (n + 1);
+    }
     return 0.5 * v * (1 + (2 / Math.sqrt(Math.PI)) * s);
   };
   const lin = (h: number[], w: Arr, bias: Arr) =>
@@ -70,15 +108,24 @@ function refMlp(x: Arr, p: Map<string, Arr>): Arr {
     const r = Array.from(x.data.slice(i * 6, i * 6 + 6));
     const m = r.reduce((s, v) => s + v, 0) / 6;
     const v = r.reduce((s, t) => s + (t - m) ** 2, 0) / 6;
-    const n = r.map((t, k) => ((t - m) / Math.sqrt(v + 1e-5)) * p.get("ln.weight")!.data[k] + p.get("ln.bias")!.data[k]);
-    rows.push(lin(lin(n, p.get("fc1.weight")!, p.get("fc1.bias")!).map(gelu), p.get("fc2.weight")!, p.get("fc2.bias")!));
+    const n = r.map(
+      (t, k) => ((t - m) / Math.sqrt(v + 1e-5)) * p.get("ln.weight")!.data[k] + p.get("ln.bias")!.data[k],
+    );
+    rows.push(
+      lin(lin(n, p.get("fc1.weight")!, p.get("fc1.bias")!).map(gelu), p.get("fc2.weight")!, p.get("fc2.bias")!),
+    );
   }
   return { shape: [b, 5], data: Float64Array.from(rows.flat()) };
 }
 
 test("MLP with layer_norm and a symbolic-batch reshape matches a float64 loop, for two batch sizes", () => {
   assert.equal(Object.fromEntries(paramLayouts(mlp)), {
-    "ln.weight": "torch", "ln.bias": "torch", "fc1.weight": "linear_t", "fc1.bias": "torch", "fc2.weight": "linear_t", "fc2.bias": "torch",
+    "ln.weight": "torch",
+    "ln.bias": "torch",
+    "fc1.weight": "linear_t",
+    "fc1.bias": "torch",
+    "fc2.weight": "linear_t",
+    "fc2.bias": "torch",
   });
   const src = torchSource(mlp);
   const params = createParams(mlp, src, { trainable: false, seed: 0 });
@@ -139,13 +186,17 @@ test("patchify conv2d in an IR: weight re-laid [C*kh*kw, O], values equal a dire
   const img = randArr([2, 2, 8, 8]);
   const w = arr(src.get("conv.weight")!);
   const { outputs } = predict(lowerToTfjs(ir), { img: tf.tensor(f32(img), img.shape) }, paramStore(params));
-  close(outputs.tokens, build([2, 4, 3], ([n, t, o]) => {
-    const [py, px] = [Math.floor(t / 2), t % 2];
-    let s = 0;
-    for (let c = 0; c < 2; c++) for (let a = 0; a < 4; a++) for (let b = 0; b < 4; b++)
-      s += at(img, [n, c, py * 4 + a, px * 4 + b]) * at(w, [o, c, a, b]);
-    return s;
-  }));
+  close(
+    outputs.tokens,
+    build([2, 4, 3], ([n, t, o]) => {
+      const [py, px] = [Math.floor(t / 2), t % 2];
+      let s = 0;
+      for (let c = 0; c < 2; c++)
+        for (let a = 0; a < 4; a++)
+          for (let b = 0; b < 4; b++) s += at(img, [n, c, py * 4 + a, px * 4 + b]) * at(w, [o, c, a, b]);
+      return s;
+    }),
+  );
 });
 
 test("a param used both by linear and elsewhere stays in torch layout; layouts round-trip exactly", async () => {
@@ -156,7 +207,9 @@ test("a param used both by linear and elsewhere stays in torch layout; layouts r
       ["linear", [0, 1], {}, ["B", 4]],
       ["matmul", [2, 1], {}, ["B", 4]],
     ],
-    [["x", 0]], [["y", 3]], [param("w", [4, 4])],
+    [["x", 0]],
+    [["y", 3]],
+    [param("w", [4, 4])],
   );
   assert.is(paramLayouts(ir).get("w"), "torch");
   const src = torchSource(ir);
@@ -165,8 +218,14 @@ test("a param used both by linear and elsewhere stays in torch layout; layouts r
   const w = arr(src.get("w")!);
   const h = build([3, 4], ([i, o]) => [0, 1, 2, 3].reduce((s, k) => s + at(x, [i, k]) * at(w, [o, k]), 0));
   const { outputs } = predict(lowerToTfjs(ir), { x: tf.tensor(f32(x), x.shape) }, paramStore(params));
-  close(outputs.y, build([3, 4], ([i, j]) => [0, 1, 2, 3].reduce((s, k) => s + at(h, [i, k]) * at(w, [k, j]), 0)));
-  for (const [ir2, path] of [[mlp, "fc1.weight"], [ir, "w"]] as const) {
+  close(
+    outputs.y,
+    build([3, 4], ([i, j]) => [0, 1, 2, 3].reduce((s, k) => s + at(h, [i, k]) * at(w, [k, j]), 0)),
+  );
+  for (const [ir2, path] of [
+    [mlp, "fc1.weight"],
+    [ir, "w"],
+  ] as const) {
     const p = ir2.params.find((q) => q.path === path)!;
     const t = { shape: p.shape, data: f32(randArr(p.shape)) };
     const back = await toTorchLayout(ir2, path, toRuntimeLayout(ir2, path, t));
@@ -176,12 +235,19 @@ test("a param used both by linear and elsewhere stays in torch layout; layouts r
 });
 
 test("createParams: init kinds, seeded and per-param, variables when trainable", () => {
-  const ir = makeIr([["input", [], { name: "x" }, ["B"]]], [["x", 0]], [["x", 0]], [
-    param("n", [100, 100], "normal", [0.5]),
-    param("t", [100, 100], "trunc_normal", [1.5]),
-    param("u", [100, 100], "uniform", [2, 3]),
-    param("z", [3], "zeros", []), param("o", [3], "ones", []), param("f", [3], "fill", [0.75]),
-  ]);
+  const ir = makeIr(
+    [["input", [], { name: "x" }, ["B"]]],
+    [["x", 0]],
+    [["x", 0]],
+    [
+      param("n", [100, 100], "normal", [0.5]),
+      param("t", [100, 100], "trunc_normal", [1.5]),
+      param("u", [100, 100], "uniform", [2, 3]),
+      param("z", [3], "zeros", []),
+      param("o", [3], "ones", []),
+      param("f", [3], "fill", [0.75]),
+    ],
+  );
   const ps = createParams(ir, undefined, { trainable: true, seed: 7 });
   const vals = (k: string) => Array.from(ps.get(k)!.dataSync());
   const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
@@ -189,9 +255,19 @@ test("createParams: init kinds, seeded and per-param, variables when trainable",
   assert.ok(Math.abs(mean(vals("n"))) < 0.02 && Math.abs(std(vals("n")) - 0.5) < 0.02, "normal(0.5)");
   // torch cuts at absolute [-2, 2]: with std 1.5 about 18% of draws are resampled, std drops to ~1.03
   const t = vals("t");
-  assert.ok(t.every((v) => v >= -2 && v <= 2) && t.some((v) => v > 1.9) && Math.abs(std(t) - 1.03) < 0.05, "trunc_normal(1.5)");
+  assert.ok(
+    t.every((v) => v >= -2 && v <= 2) && t.some((v) => v > 1.9) && Math.abs(std(t) - 1.03) < 0.05,
+    "trunc_normal(1.5)",
+  );
   assert.ok(vals("u").every((v) => v >= 2 && v < 3) && Math.abs(mean(vals("u")) - 2.5) < 0.02, "uniform(2, 3)");
-  assert.equal([vals("z"), vals("o"), vals("f")], [[0, 0, 0], [1, 1, 1], [0.75, 0.75, 0.75]]);
+  assert.equal(
+    [vals("z"), vals("o"), vals("f")],
+    [
+      [0, 0, 0],
+      [1, 1, 1],
+      [0.75, 0.75, 0.75],
+    ],
+  );
   assert.ok(ps.get("n") instanceof tf.Variable);
   const again = createParams(ir, undefined, { trainable: false, seed: 7 });
   assert.equal(Array.from(again.get("n")!.dataSync()), vals("n"));
@@ -215,10 +291,13 @@ test("training run: gradients reach every param through the re-laid weights", ()
   const params = createParams(mlp, torchSource(mlp), { trainable: true, seed: 0 });
   const lowered = lowerToTfjs(mlp);
   const x = tf.tensor(f32(randArr([3, 2, 3])), [3, 2, 3]);
-  const { value, grads } = tf.variableGrads(() => {
-    const { kept } = lowered.run({ x }, paramStore(params), { training: true, keep: [11] });
-    return tf.sum(kept.get(11)!) as tf.Scalar; // before the dropout: d/d fc2.bias is the batch size
-  }, [...params.values()] as tf.Variable[]);
+  const { value, grads } = tf.variableGrads(
+    () => {
+      const { kept } = lowered.run({ x }, paramStore(params), { training: true, keep: [11] });
+      return tf.sum(kept.get(11)!) as tf.Scalar; // before the dropout: d/d fc2.bias is the batch size
+    },
+    [...params.values()] as tf.Variable[],
+  );
   const byPath = new Map([...params].map(([k, v]) => [k, grads[(v as tf.Variable).name]]));
   assert.equal(Array.from(byPath.get("fc2.bias")!.dataSync()), [3, 3, 3, 3, 3]);
   assert.equal(byPath.get("fc1.weight")!.shape, [6, 8]);

@@ -51,7 +51,10 @@ function lowered(recompute: string[]) {
 function gradsOf(recompute: string[]) {
   const { ir, run } = lowered(recompute);
   const vars = createParams(ir, undefined, { trainable: true, seed: 7 }) as Map<string, tf.Variable>;
-  const x = tf.tensor2d(Array.from({ length: 4 * 6 }, (_, i) => Math.sin(i)), [4, 6]);
+  const x = tf.tensor2d(
+    Array.from({ length: 4 * 6 }, (_, i) => Math.sin(i)),
+    [4, 6],
+  );
   let kept = 0;
   const before = tf.memory().numTensors;
   const { value, grads } = tf.variableGrads(() => {
@@ -59,7 +62,11 @@ function gradsOf(recompute: string[]) {
     kept = tf.memory().numTensors - before;
     return out;
   }, [...vars.values()]);
-  const result = { loss: value.dataSync()[0], grads: new Map([...vars].map(([k, v]) => [k, grads[v.name].dataSync() as Float32Array])), kept };
+  const result = {
+    loss: value.dataSync()[0],
+    grads: new Map([...vars].map(([k, v]) => [k, grads[v.name].dataSync() as Float32Array])),
+    kept,
+  };
   tf.dispose([value, x, ...Object.values(grads), ...vars.values()]);
   return result;
 }
@@ -72,7 +79,10 @@ test("two-output blocks recomputed: the same loss and gradients, fewer tensors k
     const h = recomputed.grads.get(k)!;
     const worst = g.reduce((w, v, i) => Math.max(w, Math.abs(v - h[i]) / Math.max(1, Math.abs(v))), 0);
     assert.ok(worst <= 1e-6, `${k}: ${worst}`);
-    assert.ok(g.some((v) => v !== 0), `${k} has a gradient`);
+    assert.ok(
+      g.some((v) => v !== 0),
+      `${k} has a gradient`,
+    );
   }
   assert.ok(recomputed.kept < plain.kept, `tensors kept by the forward: ${recomputed.kept} vs ${plain.kept}`);
 });
@@ -87,7 +97,10 @@ test("a recomputed block's products are replayed in its backward, not multiplied
   const recomputed = await products(["blocks"]);
   // the forward's and the backward's products of the plain run, no more: the 3 blocks' products come back saved
   assert.is(recomputed.products, plain.products);
-  assert.ok(recomputed.kernels > plain.kernels, `the rest of each block runs again: ${recomputed.kernels} vs ${plain.kernels} kernels`);
+  assert.ok(
+    recomputed.kernels > plain.kernels,
+    `the rest of each block runs again: ${recomputed.kernels} vs ${plain.kernels} kernels`,
+  );
 });
 
 const ATT_FILE = "att.mdl";
@@ -118,10 +131,16 @@ test("attention in a recomputed block: its probabilities and output are replayed
     assert.equal(renderAll(r.diagnostics), "");
     const lowered = lowerToTfjs(r.value!);
     const vars = createParams(r.value!, undefined, { trainable: true, seed: 5 }) as Map<string, tf.Variable>;
-    const x = tf.tensor3d(Array.from({ length: 2 * 5 * 6 }, (_, i) => Math.cos(i)), [2, 5, 6]);
+    const x = tf.tensor3d(
+      Array.from({ length: 2 * 5 * 6 }, (_, i) => Math.cos(i)),
+      [2, 5, 6],
+    );
     let grads = new Map<string, Float32Array>();
     const info = await tf.profile(() => {
-      const g = tf.variableGrads(() => tf.sum(lowered.run({ x }, paramStore(vars), { training: true }).outputs.out) as tf.Scalar, [...vars.values()]);
+      const g = tf.variableGrads(
+        () => tf.sum(lowered.run({ x }, paramStore(vars), { training: true }).outputs.out) as tf.Scalar,
+        [...vars.values()],
+      );
       grads = new Map([...vars].map(([k, v]) => [k, g.grads[v.name].dataSync() as Float32Array]));
       tf.dispose([g.value, ...Object.values(g.grads)]);
     });
@@ -135,10 +154,16 @@ test("attention in a recomputed block: its probabilities and output are replayed
     const h = recomputed.grads.get(k)!;
     const worst = g.reduce((w, v, i) => Math.max(w, Math.abs(v - h[i]) / Math.max(1, Math.abs(v))), 0);
     assert.ok(worst <= 1e-6, `${k}: ${worst}`);
-    assert.ok(g.some((v) => v !== 0), `${k} has a gradient`);
+    assert.ok(
+      g.some((v) => v !== 0),
+      `${k} has a gradient`,
+    );
   }
   assert.equal([recomputed.products, recomputed.softmax], [plain.products, plain.softmax]);
-  assert.ok(recomputed.kernels > plain.kernels, `the norms run again: ${recomputed.kernels} vs ${plain.kernels} kernels`);
+  assert.ok(
+    recomputed.kernels > plain.kernels,
+    `the norms run again: ${recomputed.kernels} vs ${plain.kernels} kernels`,
+  );
 });
 
 test("a recomputed block with an integer input (token ids): the same gradients, none taken for the ids", () => {
@@ -168,8 +193,14 @@ model Tok(v: int = 9, d: int = 4) {
     const run = lowerToTfjs(r.value!);
     const vars = createParams(r.value!, undefined, { trainable: true, seed: 3 }) as Map<string, tf.Variable>;
     const ids = tf.tensor2d([1, 7, 3, 0, 8, 2, 5, 5, 6], [3, 3], "int32");
-    const { value, grads } = tf.variableGrads(() => tf.sum(run.run({ ids }, paramStore(vars), { training: true }).outputs.out) as tf.Scalar, [...vars.values()]);
-    const out = { loss: value.dataSync()[0], grads: new Map([...vars].map(([k, t]) => [k, [...grads[t.name].dataSync()]])) };
+    const { value, grads } = tf.variableGrads(
+      () => tf.sum(run.run({ ids }, paramStore(vars), { training: true }).outputs.out) as tf.Scalar,
+      [...vars.values()],
+    );
+    const out = {
+      loss: value.dataSync()[0],
+      grads: new Map([...vars].map(([k, t]) => [k, [...grads[t.name].dataSync()]])),
+    };
     tf.dispose([value, ids, ...Object.values(grads), ...vars.values()]);
     return out;
   };
@@ -178,7 +209,10 @@ model Tok(v: int = 9, d: int = 4) {
   assert.is(recomputed.loss, plain.loss);
   assert.equal([...recomputed.grads.keys()], [...plain.grads.keys()]);
   for (const [k, g] of plain.grads) assert.equal(recomputed.grads.get(k), g, k);
-  assert.ok(plain.grads.get("text.emb.weight")!.some((v) => v !== 0), "the embedding has a gradient");
+  assert.ok(
+    plain.grads.get("text.emb.weight")!.some((v) => v !== 0),
+    "the embedding has a gradient",
+  );
 });
 
 test("inference ignores the marks: recomputation is a training matter", () => {
@@ -218,7 +252,10 @@ test("a recomputed dropout draws the forward's mask again in the backward", () =
   const ir = r.value!;
   const run = lowerToTfjs(ir);
   const vars = createParams(ir, undefined, { trainable: true, seed: 7 }) as Map<string, tf.Variable>;
-  const x = tf.tensor2d(Array.from({ length: 32 * 6 }, (_, i) => 1 + Math.abs(Math.sin(i))), [32, 6]);
+  const x = tf.tensor2d(
+    Array.from({ length: 32 * 6 }, (_, i) => 1 + Math.abs(Math.sin(i))),
+    [32, 6],
+  );
   let y: Float32Array = new Float32Array();
   const { value, grads } = tf.variableGrads(() => {
     const out = run.run({ x }, paramStore(vars), { training: true }).outputs.out;
@@ -226,9 +263,18 @@ test("a recomputed dropout draws the forward's mask again in the backward", () =
     return tf.sum(out) as tf.Scalar;
   }, [...vars.values()]);
   const bias = grads[vars.get("blk.fc.bias")!.name].dataSync();
-  const kept = Array.from({ length: 6 }, (_, j) => 2 * Array.from({ length: 32 }, (_, i) => y[i * 6 + j]).filter((v) => v !== 0).length);
-  assert.ok(kept.some((k) => k > 0 && k < 64), `some rows dropped, some kept: ${kept}`);
-  assert.equal(Array.from(bias, (v) => Math.round(v * 1e4) / 1e4), kept);
+  const kept = Array.from(
+    { length: 6 },
+    (_, j) => 2 * Array.from({ length: 32 }, (_, i) => y[i * 6 + j]).filter((v) => v !== 0).length,
+  );
+  assert.ok(
+    kept.some((k) => k > 0 && k < 64),
+    `some rows dropped, some kept: ${kept}`,
+  );
+  assert.equal(
+    Array.from(bias, (v) => Math.round(v * 1e4) / 1e4),
+    kept,
+  );
   tf.dispose([value, x, ...Object.values(grads), ...vars.values()]);
 });
 

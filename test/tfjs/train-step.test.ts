@@ -20,8 +20,16 @@ const ir = tinyIr("models/xclip.mdl");
 const settings = stepSettings(ir);
 const [, T, C, S] = ir.graph.inputs.find((p) => p.name === "video")!.type.shape as number[];
 const context = ir.graph.inputs.find((p) => p.name === "text")!.type.shape[1] as number;
-const video: HostTensor = { dtype: "f32", shape: [2, T, C, S, S], data: Float32Array.from({ length: 2 * T * C * S * S }, (_, i) => Math.sin(i * 0.37)) };
-const text: HostTensor = { dtype: "i32", shape: [3, context], data: Int32Array.from({ length: 3 * context }, (_, i) => (i % context === 5 ? 511 : (i * 7) % 500)) };
+const video: HostTensor = {
+  dtype: "f32",
+  shape: [2, T, C, S, S],
+  data: Float32Array.from({ length: 2 * T * C * S * S }, (_, i) => Math.sin(i * 0.37)),
+};
+const text: HostTensor = {
+  dtype: "i32",
+  shape: [3, context],
+  data: Int32Array.from({ length: 3 * context }, (_, i) => (i % context === 5 ? 511 : (i * 7) % 500)),
+};
 const labels = [2, 0];
 
 test("the step's backward pass holds a slice of a scalar (what this test exercises)", () => {
@@ -36,7 +44,10 @@ test("one compiled training step of tiny X-CLIP on tfjs: its loss is tfjs autodi
   const vars = e.createParams(ir, undefined, { trainable: true, seed: 3 });
   const feeds = { video: e.fromHost(video), text: e.fromHost(text) };
   const fwd = e.lower!(ir);
-  const { value, grads } = e.training!.valueAndGrads(() => e.training!.crossEntropy(fwd.run(feeds, vars, { training: true }).outputs.logits, labels, settings.smoothing), vars);
+  const { value, grads } = e.training!.valueAndGrads(
+    () => e.training!.crossEntropy(fwd.run(feeds, vars, { training: true }).outputs.logits, labels, settings.smoothing),
+    vars,
+  );
   const want = (await e.read(value)).data[0] as number;
   e.dispose([value, ...grads.values(), ...vars.values()]);
 
@@ -54,7 +65,10 @@ test("one compiled training step of tiny X-CLIP on tfjs: its loss is tfjs autodi
   for (const path of trained) {
     const now = (await e.read(after.get(path)!)).data as Float32Array;
     assert.ok(now.every(Number.isFinite), `${path} is not finite after the step`);
-    assert.ok(now.some((v, i) => v !== start.get(path)![i]), `${path} did not move`);
+    assert.ok(
+      now.some((v, i) => v !== start.get(path)![i]),
+      `${path} did not move`,
+    );
   }
   await stepper.dispose();
   e.dispose(after.values());

@@ -19,7 +19,10 @@ test("--json prints one { text, ids } per input, in order, with the official ids
   assert.is(run.stderr, "");
   assert.is(run.status, 0);
   const rows = JSON.parse(run.stdout) as { text: string; ids: number[] }[];
-  assert.equal(rows, texts.map((text) => ({ text, ids: expected(text) })));
+  assert.equal(
+    rows,
+    texts.map((text) => ({ text, ids: expected(text) })),
+  );
 });
 
 test("--context rows are the padded model input", () => {

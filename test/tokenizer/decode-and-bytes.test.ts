@@ -34,8 +34,19 @@ test("a pre-token is spelled by its UTF-8 bytes, not its UTF-16 code units", () 
 });
 
 test("decode(encode(x)) restores lowercase words, each followed by the end-of-word space", () => {
-  for (const text of ["a photo of a cat", "abseiling", "playing bagpipes", "supercalifragilisticexpialidocious is long"]) {
-    assert.is(tokenizer.decode(tokenizer.encode(text)), text.split(" ").map((w) => w + " ").join(""));
+  for (const text of [
+    "a photo of a cat",
+    "abseiling",
+    "playing bagpipes",
+    "supercalifragilisticexpialidocious is long",
+  ]) {
+    assert.is(
+      tokenizer.decode(tokenizer.encode(text)),
+      text
+        .split(" ")
+        .map((w) => w + " ")
+        .join(""),
+    );
   }
 });
 

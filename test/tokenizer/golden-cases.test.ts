@@ -40,8 +40,13 @@ for (const c of fixture.cases) {
 test("a batch of all cases gives the fixture rows in order", () => {
   const { ids, shape } = tokenizer.tokenize(fixture.cases.map((c) => c.text));
   assert.equal(shape, [420, 77]);
-  const mismatched = fixture.cases.filter((c, row) => ids.subarray(row * 77, (row + 1) * 77).some((id, k) => id !== c.context77[k]));
-  assert.equal(mismatched.map((c) => c.text), []);
+  const mismatched = fixture.cases.filter((c, row) =>
+    ids.subarray(row * 77, (row + 1) * 77).some((id, k) => id !== c.context77[k]),
+  );
+  assert.equal(
+    mismatched.map((c) => c.text),
+    [],
+  );
 });
 
 test.run();

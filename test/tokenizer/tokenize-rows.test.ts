@@ -33,11 +33,7 @@ test("an empty text is start, end, padding", () => {
 test("rows of a batch are laid out one after another, each padded on its own", () => {
   const { ids, shape } = tokenizer.tokenize(["a cat", "a photo of a cat", "photo"], 6);
   assert.equal(shape, [3, 6]);
-  assert.equal(Array.from(ids), [
-    SOT, 320, 2368, EOT, 0, 0,
-    SOT, 320, 1125, 539, 320, EOT,
-    SOT, 1125, EOT, 0, 0, 0,
-  ]);
+  assert.equal(Array.from(ids), [SOT, 320, 2368, EOT, 0, 0, SOT, 320, 1125, 539, 320, EOT, SOT, 1125, EOT, 0, 0, 0]);
 });
 
 test("an empty batch has no rows", () => {

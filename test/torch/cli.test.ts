@@ -11,14 +11,37 @@ import { CLI } from "../run/helpers.ts";
 import { compileModel } from "./helpers.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "mdl-export-cli-"));
-const mdl = (...args: string[]) => spawnSync(process.execPath, [...CLI, ...args], { encoding: "utf8", timeout: 120_000 });
+const mdl = (...args: string[]) =>
+  spawnSync(process.execPath, [...CLI, ...args], { encoding: "utf8", timeout: 120_000 });
 
 test("mdl export --format torch writes model.py, train.py and the class texts", () => {
   const out = join(tmp, "clip_tiny.py");
-  const r = mdl("export", "models/variants/xclip-no-prompts.mdl", "--preset", "tiny", "--format", "torch", "-o", out, "--train", "--labels", "README.md");
+  const r = mdl(
+    "export",
+    "models/variants/xclip-no-prompts.mdl",
+    "--preset",
+    "tiny",
+    "--format",
+    "torch",
+    "-o",
+    out,
+    "--train",
+    "--labels",
+    "README.md",
+  );
   // a labels file that is not one is a located input error, not a crash
   assert.is(r.status, 2, r.stderr);
-  const ok = mdl("export", "models/variants/xclip-no-prompts.mdl", "--preset", "tiny", "--format", "torch", "-o", out, "--train");
+  const ok = mdl(
+    "export",
+    "models/variants/xclip-no-prompts.mdl",
+    "--preset",
+    "tiny",
+    "--format",
+    "torch",
+    "-o",
+    out,
+    "--train",
+  );
   assert.is(ok.status, 0, ok.stderr);
   const py = readFileSync(out, "utf8");
   assert.match(py, "class XClipNoPrompts(Block):");
@@ -39,7 +62,10 @@ test("a module flagged `recompute` is called through torch.utils.checkpoint", ()
   const ir = compileModel("models/clip.mdl", { preset: "tiny" });
   const plain = generateTorch(ir, { source: () => STD_SOURCE });
   assert.not.match(plain, "checkpoint_if_training(self,");
-  const flagged = { ...ir, modules: ir.modules.map((m) => (m.block === "ResidualAttentionBlock" ? { ...m, recompute: true } : m)) };
+  const flagged = {
+    ...ir,
+    modules: ir.modules.map((m) => (m.block === "ResidualAttentionBlock" ? { ...m, recompute: true } : m)),
+  };
   const py = generateTorch(flagged, { source: () => undefined });
   assert.match(py, "h1 = checkpoint_if_training(self, self[0], x)");
 });

@@ -14,7 +14,11 @@ it("examples/export-torch.ts trains a variant with torchrun and evaluates the ch
   });
   assert.is(r.status, 0, r.stderr);
   const losses = [...r.stdout.matchAll(/step (\d)\/3 loss (\d+\.\d+)/g)];
-  assert.equal(losses.map((m) => Number(m[1])), [1, 2, 3], r.stdout);
+  assert.equal(
+    losses.map((m) => Number(m[1])),
+    [1, 2, 3],
+    r.stdout,
+  );
   // ten classes at the start of training: the loss is near ln(10)
   assert.ok(Math.abs(Number(losses[0][2]) - Math.log(10)) < 1, r.stdout);
   const m = r.stdout.match(/evaluated in mdl: (\d+) test videos, top-1 (\d+\.\d)%/);

@@ -13,7 +13,17 @@ import { loadCheckpoint } from "../../src/runtime/weights/load.ts";
 import { readSafetensors } from "../../src/runtime/weights/safetensors.ts";
 import { needs, torchMissing } from "../helpers/requires.ts";
 import { FIXTURE_CASES as CASES, FIXTURE_FILES as FILES, wasm1 } from "../run/helpers.ts";
-import { compileModel, exportTo, f32, randomInputs, randomWeights, relError, runExported, runMdl, type Job } from "./helpers.ts";
+import {
+  compileModel,
+  exportTo,
+  f32,
+  randomInputs,
+  randomWeights,
+  relError,
+  runExported,
+  runMdl,
+  type Job,
+} from "./helpers.ts";
 
 const it = needs(test, torchMissing());
 const tmp = mkdtempSync(join(tmpdir(), "mdl-torch-"));
@@ -24,7 +34,11 @@ it("every fixture: the exported module loads each weight file strictly and gives
     const dir = `test/fixtures/${fixture}`;
     const weights = FILES.filter((f) => existsSync(`${dir}/${f}`)).map((f) => `${dir}/${f}`);
     // the checkpoint is the only option, as in `mdl export MODEL --format torch --weights W`
-    return { model: exportTo(compileModel(model, {}, weights[0]), join(tmp, fixture)), inputs: `${dir}/io.safetensors`, weights };
+    return {
+      model: exportTo(compileModel(model, {}, weights[0]), join(tmp, fixture)),
+      inputs: `${dir}/io.safetensors`,
+      weights,
+    };
   });
   const results = runExported(jobs, tmp);
   let checked = 0;
@@ -46,7 +60,8 @@ it("every fixture: the exported module loads each weight file strictly and gives
         }
         const tol = file.includes("fp16") ? 1e-3 : 1e-5;
         const e = relError(got.data, want);
-        if (!file.includes("fp16")) report.push(`${file.slice("test/fixtures/".length)} ${name}: ${e.toExponential(2)}`);
+        if (!file.includes("fp16"))
+          report.push(`${file.slice("test/fixtures/".length)} ${name}: ${e.toExponential(2)}`);
         assert.ok(e <= tol, `${file} ${name}: relative error ${e}`);
       }
     }
@@ -56,11 +71,42 @@ it("every fixture: the exported module loads each weight file strictly and gives
 });
 
 const DIMS: [string, string, CompileOptions][] = [
-  ["xclip wider, deeper, 3 frames", "models/xclip.mdl", { preset: "tiny", set: [["width", "128"], ["layers", "3"], ["embed", "128"], ["frames", "3"], ["mit_layers", "2"], ["text_layers", "2"], ["vocab", "600"]] }],
-  ["clip at patch 16, resolution 48", "models/clip.mdl", { preset: "tiny", set: [["patch", "16"], ["resolution", "48"], ["width", "128"], ["vocab", "600"]] }],
+  [
+    "xclip wider, deeper, 3 frames",
+    "models/xclip.mdl",
+    {
+      preset: "tiny",
+      set: [
+        ["width", "128"],
+        ["layers", "3"],
+        ["embed", "128"],
+        ["frames", "3"],
+        ["mit_layers", "2"],
+        ["text_layers", "2"],
+        ["vocab", "600"],
+      ],
+    },
+  ],
+  [
+    "clip at patch 16, resolution 48",
+    "models/clip.mdl",
+    {
+      preset: "tiny",
+      set: [
+        ["patch", "16"],
+        ["resolution", "48"],
+        ["width", "128"],
+        ["vocab", "600"],
+      ],
+    },
+  ],
   ["variant xclip-no-prompts", "models/variants/xclip-no-prompts.mdl", { preset: "tiny", set: [["vocab", "600"]] }],
   ["variant clip-meanpool", "models/variants/clip-meanpool.mdl", { preset: "tiny", set: [["vocab", "600"]] }],
-  ["--replace mit=MeanPool", "models/xclip.mdl", { preset: "tiny", set: [["vocab", "600"]], replace: [["mit", "MeanPool(frames, embed)"]] }],
+  [
+    "--replace mit=MeanPool",
+    "models/xclip.mdl",
+    { preset: "tiny", set: [["vocab", "600"]], replace: [["mit", "MeanPool(frames, embed)"]] },
+  ],
   ["the ops the models do not use", "test/torch/samples/ops.mdl", {}],
   ["conv1d, conv3d tubelet, grouped/dilated/per-axis conv2d, pad", "test/ir/samples/video-ops/input.mdl", {}],
   ["std Conv3d tubelet and Conv1d", "test/ir/samples/video-std/input.mdl", {}],

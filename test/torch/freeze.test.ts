@@ -46,7 +46,11 @@ function pythonFrozen(exp: string, cases: string[][]): { status: number | null; 
     "    out.append(sorted(train.frozen_keys(model, a.freeze, a.train_only)))",
     "print(json.dumps(out))",
   ].join("\n");
-  return spawnSync(TORCH_PYTHON, ["-c", script, file], { encoding: "utf8", timeout: 120_000, env: { ...process.env, OMP_NUM_THREADS: "1" } });
+  return spawnSync(TORCH_PYTHON, ["-c", script, file], {
+    encoding: "utf8",
+    timeout: 120_000,
+    env: { ...process.env, OMP_NUM_THREADS: "1" },
+  });
 }
 
 it("train.py --freeze PATTERN freezes exactly the parameters mdl train --freeze PATTERN does", () => {

@@ -51,15 +51,27 @@ test.before(async () => {
  * gradients on ONNX Runtime and tfjs-wasm; where `official` logits are given, the export's forward is checked
  * against them first. Returns what went wrong (empty: nothing).
  */
-async function compare(tag: string, ir: ModelIR, weightsFile: string, ioFile: string, official?: HostTensor): Promise<string[]> {
-  const weights = new Map([...loadCheckpoint(weightsFile).tensors].map(([k, t]) => [k, { shape: [...t.shape], data: toFloat32(t) }]));
+async function compare(
+  tag: string,
+  ir: ModelIR,
+  weightsFile: string,
+  ioFile: string,
+  official?: HostTensor,
+): Promise<string[]> {
+  const weights = new Map(
+    [...loadCheckpoint(weightsFile).tensors].map(([k, t]) => [k, { shape: [...t.shape], data: toFloat32(t) }]),
+  );
   // every parameter from the file (createParams would initialise a missing one silently), and nothing else
   assert.equal(ir.params.map((p) => p.path).sort(), [...weights.keys()].sort());
 
   const io = readSafetensors(ioFile).tensors;
   const video = io.get("input.video")!;
   const ids = io.get("input.text")!;
-  const text: HostTensor = { dtype: "i32", shape: [...ids.shape], data: Int32Array.from(ids.data as BigInt64Array, Number) };
+  const text: HostTensor = {
+    dtype: "i32",
+    shape: [...ids.shape],
+    data: Int32Array.from(ids.data as BigInt64Array, Number),
+  };
   const [B, K] = [video.shape[0], text.shape[0]];
   const labels = Array.from({ length: B }, (_, b) => b % K);
 
@@ -67,7 +79,9 @@ async function compare(tag: string, ir: ModelIR, weightsFile: string, ioFile: st
   const dir = join(tmp, tag);
   const model = exportTo(ir, dir);
   const out = join(dir, "grads.safetensors");
-  python(["test/torch/grads.py", model, weightsFile, ioFile, labels.join(","), String(SMOOTHING), out], { timeout: 300_000 });
+  python(["test/torch/grads.py", model, weightsFile, ioFile, labels.join(","), String(SMOOTHING), out], {
+    timeout: 300_000,
+  });
   const ref = readSafetensors(out).tensors;
 
   if (official) {
@@ -75,7 +89,9 @@ async function compare(tag: string, ir: ModelIR, weightsFile: string, ioFile: st
     const want = toFloat32(official);
     const e32 = relError(ref.get("logits32")!.data as Float64Array, want, "logits32");
     const e64 = relError(ref.get("logits64")!.data as Float64Array, want, "logits64");
-    report.push(`${tag}: the exported forward against the official logits: float32 ${e32.toExponential(2)}, float64 ${e64.toExponential(2)}`);
+    report.push(
+      `${tag}: the exported forward against the official logits: float32 ${e32.toExponential(2)}, float64 ${e64.toExponential(2)}`,
+    );
     assert.ok(e32 <= 1e-5, `the exported float32 forward is ${e32} off the official logits`);
     assert.ok(e64 <= 1e-5, `the exported float64 forward is ${e64} off the official logits`);
   }
@@ -84,15 +100,29 @@ async function compare(tag: string, ir: ModelIR, weightsFile: string, ioFile: st
   const want = new Map<string, Float64Array>();
   for (const [k, t] of ref) if (k.startsWith("grad.")) want.set(k.slice("grad.".length), t.data as Float64Array);
   assert.equal([...want.keys()].sort(), [...weights.keys()].sort());
-  for (const p of ir.params) assert.equal(ref.get(`grad.${p.path}`)!.shape, [...p.shape], `${p.path}: torch's gradient has another shape than the IR's parameter`);
+  for (const p of ir.params)
+    assert.equal(
+      ref.get(`grad.${p.path}`)!.shape,
+      [...p.shape],
+      `${p.path}: torch's gradient has another shape than the IR's parameter`,
+    );
 
   const failures: string[] = [];
-  for (const [name, e] of [["onnx", ort!], ["tfjs-wasm", tfjs!]] as const) {
+  for (const [name, e] of [
+    ["onnx", ort!],
+    ["tfjs-wasm", tfjs!],
+  ] as const) {
     const { loss, grads } = await irGrads(e, ir, { video, text, labels, weights, seed: 0, smoothing: SMOOTHING });
     const { whole, worst, per } = gradErrors(grads, want);
     const lossRel = Math.abs(loss - torchLoss) / Math.abs(torchLoss);
-    const top = [...per].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([p, r]) => `${p} ${r.toExponential(2)}`).join(", ");
-    report.push(`${tag} ${name}: ${per.size} parameters; max over parameters of max|a-b|/max|b| ${worst.rel.toExponential(2)} (${worst.path}); whole vector ${whole.toExponential(2)}; loss ${lossRel.toExponential(2)}; worst: ${top}`);
+    const top = [...per]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([p, r]) => `${p} ${r.toExponential(2)}`)
+      .join(", ");
+    report.push(
+      `${tag} ${name}: ${per.size} parameters; max over parameters of max|a-b|/max|b| ${worst.rel.toExponential(2)} (${worst.path}); whole vector ${whole.toExponential(2)}; loss ${lossRel.toExponential(2)}; worst: ${top}`,
+    );
     if (!(worst.rel <= 1e-4)) failures.push(`${tag} ${name}: ${worst.path} off by ${worst.rel} relative`);
     if (!(whole <= 1e-4)) failures.push(`${tag} ${name}: ${whole} relative over all gradients`);
     if (!(lossRel <= 1e-5)) failures.push(`${tag} ${name}: loss ${loss} against torch's ${torchLoss}`);

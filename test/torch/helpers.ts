@@ -24,7 +24,10 @@ export type Outputs = Record<string, { shape: number[]; data: number[] }>;
 
 export function compileModel(file: string, opts: CompileOptions = {}, weights?: string): ModelIR {
   const ckpt = weights ? loadCheckpoint(weights) : undefined;
-  const r = compile(file, fsHost, { ...opts, ...(ckpt ? { weights: { file: weights!, shapes: shapesOf(ckpt) } } : {}) });
+  const r = compile(file, fsHost, {
+    ...opts,
+    ...(ckpt ? { weights: { file: weights!, shapes: shapesOf(ckpt) } } : {}),
+  });
   assert.ok(r.value, r.diagnostics.map((d) => `${d.code} ${d.message}`).join("\n"));
   return r.value!;
 }
@@ -40,7 +43,12 @@ export function exportTo(ir: ModelIR, dir: string, name = "model"): string {
 }
 
 export function python(args: string[], opts: { cwd?: string; timeout?: number } = {}) {
-  const r = spawnSync(TORCH_PYTHON, args, { encoding: "utf8", timeout: opts.timeout ?? 120_000, cwd: opts.cwd, env: { ...process.env, OMP_NUM_THREADS: "1" } });
+  const r = spawnSync(TORCH_PYTHON, args, {
+    encoding: "utf8",
+    timeout: opts.timeout ?? 120_000,
+    cwd: opts.cwd,
+    env: { ...process.env, OMP_NUM_THREADS: "1" },
+  });
   assert.is(r.status, 0, `${TORCH_PYTHON} ${args.join(" ")}\n${r.stdout}\n${r.stderr}`);
   return r;
 }
@@ -76,12 +84,17 @@ export async function randomWeights(ir: ModelIR, seed: number, file: string): Pr
 /** Random inputs for the model's declared shapes (batch symbols set to 2, token ids with one end token per row). */
 export function randomInputs(ir: ModelIR, seed: number, file: string): void {
   let s = seed >>> 0;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rand = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const tensors = new Map<string, HostTensor>();
   for (const port of ir.graph.inputs) {
     const shape = port.type.shape.map((d) => (typeof d === "number" ? d : 2));
     const n = shape.reduce((a, b) => a * b, 1);
-    if (port.type.dtype === "f32") tensors.set(`input.${port.name}`, { dtype: "f32", shape, data: Float32Array.from({ length: n }, () => rand() * 2 - 1) });
+    if (port.type.dtype === "f32")
+      tensors.set(`input.${port.name}`, {
+        dtype: "f32",
+        shape,
+        data: Float32Array.from({ length: n }, () => rand() * 2 - 1),
+      });
     else {
       const row = shape[shape.length - 1];
       const ids = new BigInt64Array(n);

@@ -14,15 +14,25 @@ import { needs } from "../helpers/requires.ts";
 
 const PYTHON = process.env.MDL_PYTHON ?? "/usr/bin/python3";
 const PY_DIR = "src/runtime/torch/py";
-const pyFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".py")).sort().map((f) => join(dir, f));
+const pyFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith(".py"))
+    .sort()
+    .map((f) => join(dir, f));
 const FILES = [...pyFiles(PY_DIR), ...pyFiles("test/torch")];
 
-const pythonMissing = spawnSync(PYTHON, ["--version"]).status === 0 ? undefined : `${PYTHON} is not there (apt-get install python3)`;
+const pythonMissing =
+  spawnSync(PYTHON, ["--version"]).status === 0 ? undefined : `${PYTHON} is not there (apt-get install python3)`;
 const pyflakesMissing =
-  pythonMissing ?? (spawnSync(PYTHON, ["-m", "pyflakes", "--version"]).status === 0 ? undefined : `${PYTHON} has no pyflakes (apt-get install python3-pyflakes)`);
+  pythonMissing ??
+  (spawnSync(PYTHON, ["-m", "pyflakes", "--version"]).status === 0
+    ? undefined
+    : `${PYTHON} has no pyflakes (apt-get install python3-pyflakes)`);
 
 test("py-source.ts holds each src/runtime/torch/py/*.py as it is (regenerate: node scripts/gen-py.mjs)", () => {
-  const want = Object.fromEntries(pyFiles(PY_DIR).map((f) => [`${f.slice(PY_DIR.length + 1, -3).toUpperCase()}_PY`, readFileSync(f, "utf8")]));
+  const want = Object.fromEntries(
+    pyFiles(PY_DIR).map((f) => [`${f.slice(PY_DIR.length + 1, -3).toUpperCase()}_PY`, readFileSync(f, "utf8")]),
+  );
   assert.equal(Object.keys(embedded).sort(), Object.keys(want).sort());
   for (const [name, text] of Object.entries(want)) assert.is((embedded as Record<string, string>)[name], text, name);
 });
@@ -30,7 +40,10 @@ test("py-source.ts holds each src/runtime/torch/py/*.py as it is (regenerate: no
 needs(test, pythonMissing)("each .py compiles (python3 -m py_compile)", () => {
   const cache = mkdtempSync(join(tmpdir(), "mdl-pycache-"));
   try {
-    const r = spawnSync(PYTHON, ["-m", "py_compile", ...FILES], { encoding: "utf8", env: { ...process.env, PYTHONPYCACHEPREFIX: cache } });
+    const r = spawnSync(PYTHON, ["-m", "py_compile", ...FILES], {
+      encoding: "utf8",
+      env: { ...process.env, PYTHONPYCACHEPREFIX: cache },
+    });
     assert.is(r.status, 0, r.stderr);
   } finally {
     rmSync(cache, { recursive: true, force: true });
@@ -38,7 +51,10 @@ needs(test, pythonMissing)("each .py compiles (python3 -m py_compile)", () => {
 });
 
 needs(test, pyflakesMissing)("each .py is clean under pyflakes", () => {
-  const r = spawnSync(PYTHON, ["-m", "pyflakes", ...FILES], { encoding: "utf8", env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } });
+  const r = spawnSync(PYTHON, ["-m", "pyflakes", ...FILES], {
+    encoding: "utf8",
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
+  });
   assert.is(r.status, 0, `${r.stdout}${r.stderr}`);
 });
 

@@ -20,10 +20,13 @@ import { needs, torchMissing, TORCH_PYTHON } from "../helpers/requires.ts";
 
 const DIR = new URL("../fixtures/cases/", import.meta.url);
 type Json = any;
-const files = readdirSync(DIR).filter((f) => f.endsWith(".json")).sort();
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith(".json"))
+  .sort();
 const read = (f: string): Json => JSON.parse(readFileSync(new URL(f, DIR), "utf8"));
 /** The items a file holds: the entries of its top-level lists, which each side checks one by one. */
-const items = (data: Json): number => Object.values(data).reduce((n: number, v) => n + (Array.isArray(v) ? v.length : 0), 0);
+const items = (data: Json): number =>
+  Object.values(data).reduce((n: number, v) => n + (Array.isArray(v) ? v.length : 0), 0);
 
 const close = (got: number, want: number, tol: number, what: string) =>
   assert.ok(Math.abs(got - want) <= tol * Math.max(1, Math.abs(want)), `${what}: ${got}, want ${want}`);
@@ -42,7 +45,10 @@ function draws(values: number[]): Rng & { left: () => number } {
 
 const CHECKS: Record<string, (data: Json) => void> = {
   "lr-schedule.json": (data) => {
-    for (const [i, c] of data.cases.entries()) c.steps.forEach((step: number, k: number) => close(lrAt(step, c.schedule), c.lr[k], 1e-12, `case ${i}, step ${step}`));
+    for (const [i, c] of data.cases.entries())
+      c.steps.forEach((step: number, k: number) =>
+        close(lrAt(step, c.schedule), c.lr[k], 1e-12, `case ${i}, step ${step}`),
+      );
   },
   "crops.json": (data) => {
     for (const c of data.resize) {
@@ -54,7 +60,9 @@ const CHECKS: Record<string, (data: Json) => void> = {
       const b = trainCrop(c.width, c.height, c.size, rng, c.jitter ? {} : { scales: [1] });
       assert.is(rng.left(), 0, `train crop ${i}: draws left unused`);
       assert.is(b.flip, false);
-      [b.x, b.y, b.w, b.h].forEach((v, k) => close(v, c.box[k], 1e-9, `train crop ${i}, box [${b.x}, ${b.y}, ${b.w}, ${b.h}] at ${k}`));
+      [b.x, b.y, b.w, b.h].forEach((v, k) =>
+        close(v, c.box[k], 1e-9, `train crop ${i}, box [${b.x}, ${b.y}, ${b.w}, ${b.h}] at ${k}`),
+      );
     }
   },
   "frame-indices.json": (data) => {
@@ -84,7 +92,9 @@ const CHECKS: Record<string, (data: Json) => void> = {
   "label-smoothing.json": (data) => {
     for (const [i, c] of data.cases.entries()) {
       const targets = smoothedTargets(c.labels, c.classes, c.smoothing);
-      (targets.arraySync() as number[][]).flat().forEach((v, k) => close(v, c.targets.flat()[k], 1e-6, `case ${i}: target ${k}`));
+      (targets.arraySync() as number[][])
+        .flat()
+        .forEach((v, k) => close(v, c.targets.flat()[k], 1e-6, `case ${i}: target ${k}`));
       const loss = labelSmoothingCrossEntropy(tf.tensor2d(c.logits), c.labels, c.smoothing);
       close(loss.dataSync()[0], c.loss, 1e-5, `case ${i}: loss`);
       tf.dispose([targets, loss]);
@@ -109,10 +119,17 @@ needs(test, torchMissing())("train.py's functions give the same expected values 
     timeout: 60_000,
     env: { ...process.env, OPENBLAS_NUM_THREADS: "2", OMP_NUM_THREADS: "1", PYTHONDONTWRITEBYTECODE: "1" },
   });
-  const report = r.status === 0 || r.status === 1 ? (JSON.parse(r.stdout) as { checked: Record<string, number>; failures: string[] }) : undefined;
+  const report =
+    r.status === 0 || r.status === 1
+      ? (JSON.parse(r.stdout) as { checked: Record<string, number>; failures: string[] })
+      : undefined;
   assert.ok(report, `shared_cases.py exited with ${r.status}:\n${r.stderr}`);
   assert.equal(report.failures, []);
-  assert.equal(report.checked, Object.fromEntries(files.map((f) => [f, items(read(f))])), "items checked by shared_cases.py, by file");
+  assert.equal(
+    report.checked,
+    Object.fromEntries(files.map((f) => [f, items(read(f))])),
+    "items checked by shared_cases.py, by file",
+  );
 });
 
 test.run();

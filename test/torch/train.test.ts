@@ -26,18 +26,42 @@ const exp = join(tmp, "export");
 // Debian's torch 1.13 on Python 3.11: torchrun's default --redirects 0 fails to parse (enum.Flag
 // iteration skips 0 since 3.11); teeing stdout sidesteps it.
 export const TORCHRUN = ["-m", "torch.distributed.run", "--redirects", "1", "--tee", "1"];
-const RECIPE = ["--steps", "10", "--batch", "4", "--accum", "2", "--freeze", "encode_text", "--lr", "1e-4", "--seed", "3"];
+const RECIPE = [
+  "--steps",
+  "10",
+  "--batch",
+  "4",
+  "--accum",
+  "2",
+  "--freeze",
+  "encode_text",
+  "--lr",
+  "1e-4",
+  "--seed",
+  "3",
+];
 
-const metrics = (run: string) => readFileSync(join(run, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+const metrics = (run: string) =>
+  readFileSync(join(run, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
 
 it("torchrun, 2 ranks: identical parameters, the single-process loss curve, and a checkpoint mdl loads back", async () => {
   synthesize({ out: data, videosPerClass: 2, evalPerClass: 1, frames: 4, size: 32, seed: 1 });
   const ir = compileModel(MODEL, OPTS);
-  exportTorch(ir, { format: "torch", out: join(exp, "xclip_tiny.py"), train: true, labels: join(data, "labels.csv") }, []);
+  exportTorch(
+    ir,
+    { format: "torch", out: join(exp, "xclip_tiny.py"), train: true, labels: join(data, "labels.csv") },
+    [],
+  );
 
   const two = join(tmp, "run-2");
   const one = join(tmp, "run-1");
-  python([...TORCHRUN, "--nproc_per_node", "2", "train.py", "--data", data, "--out", two, "--check-ranks", ...RECIPE], { cwd: exp, timeout: 400_000 });
+  python([...TORCHRUN, "--nproc_per_node", "2", "train.py", "--data", data, "--out", two, "--check-ranks", ...RECIPE], {
+    cwd: exp,
+    timeout: 400_000,
+  });
   python(["train.py", "--data", data, "--out", one, ...RECIPE], { cwd: exp, timeout: 400_000 });
   const a = metrics(two);
   const b = metrics(one);
@@ -45,7 +69,9 @@ it("torchrun, 2 ranks: identical parameters, the single-process loss curve, and 
   assert.is(b.length, 10);
   const deltas = a.map((r, i) => Math.abs(r.loss - b[i].loss) / Math.max(1, Math.abs(b[i].loss)));
   console.log(`  losses (2 ranks): ${a.map((r) => r.loss.toFixed(6)).join(" ")}`);
-  console.log(`  max |loss delta| against 1 process: ${Math.max(...deltas).toExponential(2)}; rank diffs: ${a.map((r) => r.rank_max_abs_diff).join(" ")}`);
+  console.log(
+    `  max |loss delta| against 1 process: ${Math.max(...deltas).toExponential(2)}; rank diffs: ${a.map((r) => r.rank_max_abs_diff).join(" ")}`,
+  );
   assert.ok(Math.max(...deltas) <= 1e-5, `loss curves differ: ${deltas}`);
   for (const r of a) assert.is(r.rank_max_abs_diff, 0, `step ${r.step}: ranks disagree by ${r.rank_max_abs_diff}`);
   // the curve moved: a run that did nothing would pass every check above
@@ -65,7 +91,27 @@ it("torchrun, 2 ranks: identical parameters, the single-process loss curve, and 
 
 it("weights trained by `mdl train` load strictly into the exported module and give mdl's logits", async () => {
   const run = join(tmp, "mdl-run");
-  const r = spawnSync(process.execPath, [...CLI, "train", MODEL, "--preset", "tiny", "--set", "frames=4", "--data", data, "--out", run, "--steps", "2", "--batch", "2"], { encoding: "utf8", timeout: 300_000 });
+  const r = spawnSync(
+    process.execPath,
+    [
+      ...CLI,
+      "train",
+      MODEL,
+      "--preset",
+      "tiny",
+      "--set",
+      "frames=4",
+      "--data",
+      data,
+      "--out",
+      run,
+      "--steps",
+      "2",
+      "--batch",
+      "2",
+    ],
+    { encoding: "utf8", timeout: 300_000 },
+  );
   assert.is(r.status, 0, r.stderr);
   await wasm1();
   const weights = join(run, "ckpt-2", "weights.safetensors");

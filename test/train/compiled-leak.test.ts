@@ -36,14 +36,28 @@ const ir = tinyIr("models/xclip.mdl");
 const N = 3;
 
 /** Live tensors after each step of a compiled run of `steps` steps, over those before it, and what is left once its model is freed. */
-async function liveCounts(e: Engine, steps: number, extra: Partial<FitOptions>): Promise<{ counts: number[]; left: number }> {
+async function liveCounts(
+  e: Engine,
+  steps: number,
+  extra: Partial<FitOptions>,
+): Promise<{ counts: number[]; left: number }> {
   useEngine(e);
   const train = await loadSplit(data, "train");
   const before = e.numTensors();
   const counts: number[] = [];
   const res = await fit({
-    ir, classes: train.classes, entries: train.entries, out: scratch(`leak-${e.name}`), seed: 1, batch: 2, steps, lr: 1e-3,
-    progress: "none", gradients: "ir", onStep: () => counts.push(e.numTensors() - before), ...extra,
+    ir,
+    classes: train.classes,
+    entries: train.entries,
+    out: scratch(`leak-${e.name}`),
+    seed: 1,
+    batch: 2,
+    steps,
+    lr: 1e-3,
+    progress: "none",
+    gradients: "ir",
+    onStep: () => counts.push(e.numTensors() - before),
+    ...extra,
   });
   disposeModel(res.model);
   return { counts, left: e.numTensors() - before };
@@ -62,7 +76,12 @@ for (const [name, extra] of [
       const long = await liveCounts(e, 2 * N, extra);
       assert.is(long.counts.length, 2 * N);
       // what each step added, the 2N-step run against the N-step one, and what outlived the run
-      got.push({ engine: e.name, perStep: long.counts.slice(1).map((n, i) => n - long.counts[i]), grewOverN: long.counts[2 * N - 1] - short.counts[N - 1], left: long.left });
+      got.push({
+        engine: e.name,
+        perStep: long.counts.slice(1).map((n, i) => n - long.counts[i]),
+        grewOverN: long.counts[2 * N - 1] - short.counts[N - 1],
+        left: long.left,
+      });
     }
     const flat = (engine: string) => ({ engine, perStep: Array(2 * N - 1).fill(0), grewOverN: 0, left: 0 });
     assert.equal(got, [flat(tfjs.name), flat(ort.name)]);

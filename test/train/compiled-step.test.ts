@@ -37,8 +37,16 @@ test.after(() => {
 const ir = tinyIr("models/xclip.mdl");
 const [, T, C, S] = ir.graph.inputs.find((p) => p.name === "video")!.type.shape as number[];
 const context = ir.graph.inputs.find((p) => p.name === "text")!.type.shape[1] as number;
-const video: HostTensor = { dtype: "f32", shape: [2, T, C, S, S], data: Float32Array.from({ length: 2 * T * C * S * S }, (_, i) => Math.sin(i * 0.37)) };
-const text: HostTensor = { dtype: "i32", shape: [3, context], data: Int32Array.from({ length: 3 * context }, (_, i) => (i % context === 5 ? 511 : (i * 7) % 500)) };
+const video: HostTensor = {
+  dtype: "f32",
+  shape: [2, T, C, S, S],
+  data: Float32Array.from({ length: 2 * T * C * S * S }, (_, i) => Math.sin(i * 0.37)),
+};
+const text: HostTensor = {
+  dtype: "i32",
+  shape: [3, context],
+  data: Int32Array.from({ length: 3 * context }, (_, i) => (i % context === 5 ? 511 : (i * 7) % 500)),
+};
 const labels = [2, 0];
 
 async function autodiffGrads(): Promise<Map<string, Float32Array>> {
@@ -47,10 +55,13 @@ async function autodiffGrads(): Promise<Map<string, Float32Array>> {
   const fwd = tfjs.lower!(ir);
   const [v, t] = [tfjs.fromHost(video), tfjs.fromHost(text)];
   const logits = () => fwd.run({ video: v, text: t }, params, { training: true }).outputs.logits as tf.Tensor2D;
-  const { value, grads } = tf.variableGrads(() => labelSmoothingCrossEntropy(logits(), labels, 0.1) as tf.Scalar, [...params.values()] as tf.Variable[]);
+  const { value, grads } = tf.variableGrads(() => labelSmoothingCrossEntropy(logits(), labels, 0.1) as tf.Scalar, [
+    ...params.values(),
+  ] as tf.Variable[]);
   const byName = new Map([...params].map(([p, x]) => [(x as tf.Variable).name, p]));
   const out = new Map<string, Float32Array>();
-  for (const [name, g] of Object.entries(grads)) out.set(byName.get(name)!, (await tfjs.toTorchLayout(ir, byName.get(name)!, g)).data);
+  for (const [name, g] of Object.entries(grads))
+    out.set(byName.get(name)!, (await tfjs.toTorchLayout(ir, byName.get(name)!, g)).data);
   tf.dispose([value, ...Object.values(grads)]);
   tfjs.dispose([v, t, ...params.values()]);
   return out;
@@ -59,7 +70,10 @@ async function autodiffGrads(): Promise<Map<string, Float32Array>> {
 test("IR gradients of all 98 parameters of tiny X-CLIP match tfjs autodiff, on tfjs and on ONNX Runtime", async () => {
   const want = await autodiffGrads();
   assert.is(want.size, 98);
-  for (const [name, e] of [["tfjs-wasm", tfjs], ["onnx", ort]] as const) {
+  for (const [name, e] of [
+    ["tfjs-wasm", tfjs],
+    ["onnx", ort],
+  ] as const) {
     const { whole, worst } = gradErrors((await irGrads(e, ir, { video, text, labels, seed: 3 })).grads, want);
     assert.ok(whole < 1e-5, `${name}: ${whole} relative over all gradients`);
     assert.ok(worst.rel < 1e-4, `${name}: ${worst.path} off by ${worst.rel} relative`);
@@ -72,14 +86,27 @@ test("50 steps of tiny X-CLIP on ONNX Runtime follow tfjs's training losses with
   const run = async (e: Engine) => {
     useEngine(e);
     const losses: number[] = [];
-    const res = await fit({ ir, classes: train.classes, entries: train.entries, out: scratch(e.name), seed: 1, batch: 2, steps: 50, lr: 1e-3, progress: "none", onStep: (s) => losses.push(s.loss) });
+    const res = await fit({
+      ir,
+      classes: train.classes,
+      entries: train.entries,
+      out: scratch(e.name),
+      seed: 1,
+      batch: 2,
+      steps: 50,
+      lr: 1e-3,
+      progress: "none",
+      onStep: (s) => losses.push(s.loss),
+    });
     disposeModel(res.model);
     return losses;
   };
   const want = await run(tfjs);
   const got = await run(ort);
   assert.is(got.length, 50);
-  const bad = got.map((l, i) => ({ i, rel: Math.abs(l - want[i]) / Math.abs(want[i]) })).filter((x) => !(x.rel <= 1e-4));
+  const bad = got
+    .map((l, i) => ({ i, rel: Math.abs(l - want[i]) / Math.abs(want[i]) }))
+    .filter((x) => !(x.rel <= 1e-4));
   assert.equal(bad, [], `steps off: ${JSON.stringify(bad.slice(0, 3))}`);
   assert.ok(want[49] < want[0], "the loss falls");
 });
@@ -87,7 +114,11 @@ test("50 steps of tiny X-CLIP on ONNX Runtime follow tfjs's training losses with
 const STEPS = 8;
 
 /** The fixture run; with `killAt`, SIGKILLed a random few milliseconds after it reports that step (mid-step or mid-save). */
-const child = (out: string, data: string, extra: string[], killAt?: number) => runKillable(["test/train/fixtures/run-xclip-compiled.ts", "--out", out, "--data", data, "--steps", String(STEPS), ...extra], killAt);
+const child = (out: string, data: string, extra: string[], killAt?: number) =>
+  runKillable(
+    ["test/train/fixtures/run-xclip-compiled.ts", "--out", out, "--data", data, "--steps", String(STEPS), ...extra],
+    killAt,
+  );
 
 test("ONNX Runtime training: a SIGKILL at a random moment, then --resume, ends at the same bits as a straight run", async () => {
   const data = smallData();
@@ -101,7 +132,11 @@ test("ONNX Runtime training: a SIGKILL at a random moment, then --resume, ends a
   const a = readSafetensors(join(latestCheckpoint(straight)!, "weights.safetensors")).tensors;
   const b = readSafetensors(join(latestCheckpoint(killed)!, "weights.safetensors")).tensors;
   assert.is(a.size, 98);
-  for (const [k, t] of a) assert.ok(Buffer.from((t.data as Float32Array).buffer).equals(Buffer.from((b.get(k)!.data as Float32Array).buffer)), `${k} differs after resume (killed after step ${at})`);
+  for (const [k, t] of a)
+    assert.ok(
+      Buffer.from((t.data as Float32Array).buffer).equals(Buffer.from((b.get(k)!.data as Float32Array).buffer)),
+      `${k} differs after resume (killed after step ${at})`,
+    );
 });
 
 test.run();

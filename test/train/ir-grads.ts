@@ -24,7 +24,11 @@ export interface GradCase {
  * `next.grad.<path>` of the compiled accumulate step for every parameter (all trained, one group, no weight
  * decay), in the IR's parameter layout (torch's), and the step's loss.
  */
-export async function irGrads(e: Engine, ir: ModelIR, c: GradCase): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
+export async function irGrads(
+  e: Engine,
+  ir: ModelIR,
+  c: GradCase,
+): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
   const before = currentEngine();
   useEngine(e);
   try {
@@ -34,11 +38,24 @@ export async function irGrads(e: Engine, ir: ModelIR, c: GradCase): Promise<{ lo
   }
 }
 
-async function gradsOn(e: Engine, ir: ModelIR, c: GradCase): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
-  const step = buildTrainStep(ir, { groups: [{ paths: ir.params.map((p) => p.path), lrScale: 1, weightDecay: 0 }], smoothing: c.smoothing ?? 0.1, adam: { beta1: 0.9, beta2: 0.98, eps: 1e-8 }, phase: "accumulate" });
+async function gradsOn(
+  e: Engine,
+  ir: ModelIR,
+  c: GradCase,
+): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
+  const step = buildTrainStep(ir, {
+    groups: [{ paths: ir.params.map((p) => p.path), lrScale: 1, weightDecay: 0 }],
+    smoothing: c.smoothing ?? 0.1,
+    adam: { beta1: 0.9, beta2: 0.98, eps: 1e-8 },
+    phase: "accumulate",
+  });
   const program = await e.compile(step);
   const params = e.createParams(ir, c.weights, { trainable: false, seed: c.seed, compiled: true });
-  const feeds = { video: e.fromHost(c.video), text: e.fromHost(c.text), labels: e.fromHost({ dtype: "i32", shape: [c.labels.length], data: Int32Array.from(c.labels) }) };
+  const feeds = {
+    video: e.fromHost(c.video),
+    text: e.fromHost(c.text),
+    labels: e.fromHost({ dtype: "i32", shape: [c.labels.length], data: Int32Array.from(c.labels) }),
+  };
   const out = await program.run(feeds, params);
   const loss = (await e.read(out.loss)).data[0] as number;
   const grads = new Map<string, Float32Array>();
@@ -60,14 +77,20 @@ export interface GradErrors {
 }
 
 /** max |a - b| over max |b|: per parameter, and over all parameters as one vector. `want` is the reference. */
-export function gradErrors(got: ReadonlyMap<string, ArrayLike<number>>, want: ReadonlyMap<string, ArrayLike<number>>): GradErrors {
+export function gradErrors(
+  got: ReadonlyMap<string, ArrayLike<number>>,
+  want: ReadonlyMap<string, ArrayLike<number>>,
+): GradErrors {
   let num = 0;
   let den = 0;
   let worst = { path: "", rel: 0 };
   const per = new Map<string, number>();
   for (const [path, b] of want) {
     const a = got.get(path)!;
-    assert.ok(a && a.length === b.length, `no gradient for ${path}, or ${a?.length} values against the reference's ${b.length}`);
+    assert.ok(
+      a && a.length === b.length,
+      `no gradient for ${path}, or ${a?.length} values against the reference's ${b.length}`,
+    );
     let n = 0;
     let d = 0;
     for (let i = 0; i < b.length; i++) {

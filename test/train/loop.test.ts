@@ -45,7 +45,9 @@ async function run(seed: number, extra: Partial<TrainOptions> = {}, opts: { nois
 }
 
 test("same seed gives identical losses and weights; another seed does not", async () => {
-  const a = await run(3), b = await run(3), c = await run(4);
+  const a = await run(3),
+    b = await run(3),
+    c = await run(4);
   assert.equal(a.losses, b.losses);
   assert.equal([...a.weights], [...b.weights]);
   assert.not.equal(a.losses, c.losses);
@@ -64,19 +66,43 @@ test("no tensor leaks: the tensor count is flat across steps (with accumulation 
   const counts: number[] = [];
   await run(3, { accum: 2, checkpointEvery: 3, onStep: () => counts.push(tf.memory().numTensors) });
   assert.is(counts.length, 12);
-  assert.ok(counts.every((n) => n === counts[0]), `tensor counts: ${counts.join(" ")}`);
+  assert.ok(
+    counts.every((n) => n === counts[0]),
+    `tensor counts: ${counts.join(" ")}`,
+  );
 });
 
 test("metrics.jsonl has one line per step and per evaluation; state.json carries step, RNG and metrics", async () => {
   const out = tmp();
   let evals = 0;
-  const { losses } = await run(3, { out, checkpointEvery: 4, evalEvery: 5, evalFn: (step) => ({ acc: step / 100, n: ++evals }) });
-  const lines = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const { losses } = await run(3, {
+    out,
+    checkpointEvery: 4,
+    evalEvery: 5,
+    evalFn: (step) => ({ acc: step / 100, n: ++evals }),
+  });
+  const lines = readFileSync(join(out, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   const steps = lines.filter((l) => "loss" in l);
-  assert.equal(steps.map((l) => l.step), Array.from({ length: 12 }, (_, i) => i + 1));
-  assert.equal(steps.map((l) => l.loss), losses);
+  assert.equal(
+    steps.map((l) => l.step),
+    Array.from({ length: 12 }, (_, i) => i + 1),
+  );
+  assert.equal(
+    steps.map((l) => l.loss),
+    losses,
+  );
   assert.ok(steps.every((l) => l.examples_per_s > 0 && typeof l.lr === "number"));
-  assert.equal(lines.filter((l) => "eval" in l).map((l) => [l.step, l.eval.acc]), [[5, 0.05], [10, 0.1], [12, 0.12]]);
+  assert.equal(
+    lines.filter((l) => "eval" in l).map((l) => [l.step, l.eval.acc]),
+    [
+      [5, 0.05],
+      [10, 0.1],
+      [12, 0.12],
+    ],
+  );
   const latest = latestCheckpoint(out)!;
   assert.ok(latest.endsWith("ckpt-12"));
   const c = loadCheckpoint(latest);
@@ -99,7 +125,13 @@ test("a NaN loss stops with MDL517 and keeps the last good checkpoint", async ()
       variables: mlp.variables,
       groups: groupsFor([...mlp.variables.keys()], { baseDecay: 0.01 }),
       lossFn: (idx, rng) => (++calls === 7 ? tf.tidy(() => tf.mul(mlp.lossFn(idx, rng), NaN)) : mlp.lossFn(idx, rng)),
-      dataSize: N, batch: 16, steps: 12, seed: 1, out, progress: "none", checkpointEvery: 2,
+      dataSize: N,
+      batch: 16,
+      steps: 12,
+      seed: 1,
+      out,
+      progress: "none",
+      checkpointEvery: 2,
       lr: { base: 0.01, warmupSteps: 0, totalSteps: 12, minLr: 0 },
     });
   } catch (err) {
@@ -115,7 +147,10 @@ test("a NaN loss stops with MDL517 and keeps the last good checkpoint", async ()
 test("starting a fresh run over an existing one, or resuming with another batch size, is a user error", async () => {
   const out = tmp();
   await run(3, { out, steps: 4 });
-  for (const [extra, code] of [[{}, "MDL546"], [{ resume: true, batch: 8 }, "MDL516"]] as [Partial<TrainOptions>, string][]) {
+  for (const [extra, code] of [
+    [{}, "MDL546"],
+    [{ resume: true, batch: 8 }, "MDL516"],
+  ] as [Partial<TrainOptions>, string][]) {
     let error: unknown;
     try {
       await run(3, { out, steps: 4, ...extra });
@@ -135,22 +170,45 @@ test("epochs: each epoch is a fresh permutation, the incomplete last micro-batch
   const res = await train({
     variables: mlp.variables,
     groups: groupsFor([...mlp.variables.keys()], { baseDecay: 0.01 }),
-    lossFn: (idx, rng) => (seen.push([...idx]), mlp.lossFn(idx.map((i) => i % N), rng)),
-    dataSize: 250, batch: 16, accum: 2, epochs: 2, seed: 9, out, progress: "none", lr: sched,
+    lossFn: (idx, rng) => (
+      seen.push([...idx]),
+      mlp.lossFn(
+        idx.map((i) => i % N),
+        rng,
+      )
+    ),
+    dataSize: 250,
+    batch: 16,
+    accum: 2,
+    epochs: 2,
+    seed: 9,
+    out,
+    progress: "none",
+    lr: sched,
   });
   // 250 / 16 -> 15 micro-batches per epoch; 30 micro-batches / accum 2 -> 15 steps. A step reports the epoch of
   // its last micro-batch. (The model has 240 examples; indices wrap onto them.)
   assert.is(res.totalSteps, 15);
   assert.is(seen.length, 30);
-  const epoch0 = seen.slice(0, 15).flat(), epoch1 = seen.slice(15).flat();
+  const epoch0 = seen.slice(0, 15).flat(),
+    epoch1 = seen.slice(15).flat();
   for (const e of [epoch0, epoch1]) {
     assert.is(new Set(e).size, 240);
     assert.ok(e.every((i) => i >= 0 && i < 250));
   }
   assert.not.equal(epoch0, epoch1);
-  const lines = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
-  assert.equal(lines.map((l) => l.lr), Array.from({ length: 15 }, (_, i) => lrAt(i, sched)));
-  assert.equal(lines.map((l) => l.epoch), Array.from({ length: 15 }, (_, i) => Math.floor((2 * i + 1) / 15)));
+  const lines = readFileSync(join(out, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  assert.equal(
+    lines.map((l) => l.lr),
+    Array.from({ length: 15 }, (_, i) => lrAt(i, sched)),
+  );
+  assert.equal(
+    lines.map((l) => l.epoch),
+    Array.from({ length: 15 }, (_, i) => Math.floor((2 * i + 1) / 15)),
+  );
   mlp.dispose();
 });
 

@@ -25,21 +25,32 @@ test("rng: restore continues the same stream; seeds and streams differ", () => {
 test("rng: uniform mean/variance, normal moments and permutations look right", () => {
   const r = Rng.seeded(1);
   const n = 20000;
-  let s = 0, s2 = 0, z = 0, z2 = 0;
+  let s = 0,
+    s2 = 0,
+    z = 0,
+    z2 = 0;
   for (let i = 0; i < n; i++) {
     const u = r.next();
     assert.ok(u >= 0 && u < 1);
-    s += u; s2 += u * u;
+    s += u;
+    s2 += u * u;
     const g = r.normal();
-    z += g; z2 += g * g;
+    z += g;
+    z2 += g * g;
   }
   close(s / n, 0.5, 0.01, "uniform mean");
   close(s2 / n - (s / n) ** 2, 1 / 12, 0.01, "uniform variance");
   assert.ok(Math.abs(z / n) < 0.03, "normal mean");
   close(z2 / n, 1, 0.04, "normal variance");
   const p = r.permutation(100);
-  assert.equal([...p].sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => i));
-  assert.not.equal([...p], Array.from({ length: 100 }, (_, i) => i));
+  assert.equal(
+    [...p].sort((x, y) => x - y),
+    Array.from({ length: 100 }, (_, i) => i),
+  );
+  assert.not.equal(
+    [...p],
+    Array.from({ length: 100 }, (_, i) => i),
+  );
 });
 
 test("schedule: warm-up, cosine midpoint and end", () => {
@@ -49,14 +60,16 @@ test("schedule: warm-up, cosine midpoint and end", () => {
   close(lrAt(4, s), 8e-6, 1e-12, "cosine start");
   close(lrAt(14, s), (8e-6 + 8e-8) / 2, 1e-12, "cosine midpoint");
   // a quarter of the way: min + (base - min) * (1 + cos(pi/4)) / 2
-  close(lrAt(9, s), 8e-8 + (8e-6 - 8e-8) * (1 + Math.SQRT1_2) / 2, 1e-12, "cosine quarter");
+  close(lrAt(9, s), 8e-8 + ((8e-6 - 8e-8) * (1 + Math.SQRT1_2)) / 2, 1e-12, "cosine quarter");
   close(lrAt(24, s), 8e-8, 1e-12, "end");
   close(lrAt(99, s), 8e-8, 1e-12, "past the end");
   for (let i = 4; i < 24; i++) assert.ok(lrAt(i + 1, s) <= lrAt(i, s), `monotone after warm-up at ${i}`);
 });
 
 test("label-smoothing cross-entropy matches a float64 computation", () => {
-  const B = 3, K = 5, eps = 0.1;
+  const B = 3,
+    K = 5,
+    eps = 0.1;
   const r = Rng.seeded(3);
   const logits = Array.from({ length: B * K }, () => r.normal() * 3);
   const labels = [4, 0, 2];

@@ -12,8 +12,26 @@ export interface Child {
   waitFor(line: RegExp): Promise<void>;
 }
 
-export const trainArgs = (data: string, out: string, steps: number, every: number) =>
-  ["train", "models/xclip.mdl", "--preset", "tiny", "--data", data, "--out", out, "--steps", String(steps), "--batch", "4", "--checkpoint-every", String(every), "--seed", "3", "--threads", "1"];
+export const trainArgs = (data: string, out: string, steps: number, every: number) => [
+  "train",
+  "models/xclip.mdl",
+  "--preset",
+  "tiny",
+  "--data",
+  data,
+  "--out",
+  out,
+  "--steps",
+  String(steps),
+  "--batch",
+  "4",
+  "--checkpoint-every",
+  String(every),
+  "--seed",
+  "3",
+  "--threads",
+  "1",
+];
 
 /** `signalAt` preloads fixtures/signal-at.mjs with MDL_SIGNAL_AT set to it. */
 export function mdlTrain(args: string[], signalAt?: string): Child {
@@ -30,8 +48,8 @@ export function mdlTrain(args: string[], signalAt?: string): Child {
     stderr += c;
     for (const w of [...waiting]) if (w.re.test(stderr)) (waiting.splice(waiting.indexOf(w), 1), w.done());
   });
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    proc.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve) => proc.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
   return {
     proc,
@@ -40,7 +58,9 @@ export function mdlTrain(args: string[], signalAt?: string): Child {
       new Promise<void>((resolve, reject) => {
         if (re.test(stderr)) return resolve();
         waiting.push({ re, done: resolve });
-        done.then((r) => reject(new Error(`exited ${r.code ?? r.signal} before ${re}; stderr: ${r.stderr.slice(-800)}`)));
+        done.then((r) =>
+          reject(new Error(`exited ${r.code ?? r.signal} before ${re}; stderr: ${r.stderr.slice(-800)}`)),
+        );
       }),
   };
 }
@@ -53,9 +73,12 @@ export function assertShortError(stderr: string): void {
 
 /** (step, loss, lr) of each line: what must match between runs (timings differ). */
 export const metricsOf = (run: string) =>
-  readFileSync(join(run, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => {
-    const { step, loss, lr } = JSON.parse(l);
-    return { step, loss, lr };
-  });
+  readFileSync(join(run, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => {
+      const { step, loss, lr } = JSON.parse(l);
+      return { step, loss, lr };
+    });
 
 export const weightBytes = (ckpt: string) => readFileSync(join(ckpt, "weights.safetensors"));

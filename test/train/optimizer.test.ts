@@ -21,14 +21,17 @@ function adamwRef(p: number[], grads: number[][], lr: number, wd: number, b1 = 0
 
 /** The same, with its moments. */
 function adamwRefState(p: number[], grads: number[][], lr: number, wd: number, b1 = 0.9, b2 = 0.98, eps = 1e-8) {
-  const m = p.map(() => 0), v = p.map(() => 0), x = [...p];
+  const m = p.map(() => 0),
+    v = p.map(() => 0),
+    x = [...p];
   grads.forEach((g, i) => {
     const t = i + 1;
     for (let j = 0; j < x.length; j++) {
       x[j] *= 1 - lr * wd;
       m[j] = b1 * m[j] + (1 - b1) * g[j];
       v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j];
-      const mh = m[j] / (1 - b1 ** t), vh = v[j] / (1 - b2 ** t);
+      const mh = m[j] / (1 - b1 ** t),
+        vh = v[j] / (1 - b2 ** t);
       x[j] -= (lr * mh) / (Math.sqrt(vh) + eps);
     }
   });
@@ -38,24 +41,39 @@ function adamwRefState(p: number[], grads: number[][], lr: number, wd: number, b
 const near = (got: ArrayLike<number>, want: number[], tol: number, what: string) => {
   assert.is(got.length, want.length, what);
   for (let i = 0; i < want.length; i++)
-    assert.ok(Math.abs(got[i] - want[i]) <= tol * Math.max(1, Math.abs(want[i])), `${what}[${i}]: ${got[i]} vs ${want[i]}`);
+    assert.ok(
+      Math.abs(got[i] - want[i]) <= tol * Math.max(1, Math.abs(want[i])),
+      `${what}[${i}]: ${got[i]} vs ${want[i]}`,
+    );
 };
 
 test("AdamW: one and three steps, two groups with different lr scale and decay, against float64", async () => {
-  const a0 = [0.5, -1.25, 2, 0.125], b0 = [3, -0.75];
+  const a0 = [0.5, -1.25, 2, 0.125],
+    b0 = [3, -0.75];
   const vars = new Map<string, tf.Variable>([
     ["a.weight", tf.variable(tf.tensor2d(a0, [2, 2]))],
     ["a.bias", tf.variable(tf.tensor1d(b0))],
   ]);
-  const ga = [[0.1, -0.2, 0.3, 1e-3], [-0.4, 0.05, 0.3, 2], [0.2, 0.2, -0.1, -0.5]];
-  const gb = [[1, -0.5], [0.25, 0.25], [-3, 0.01]];
+  const ga = [
+    [0.1, -0.2, 0.3, 1e-3],
+    [-0.4, 0.05, 0.3, 2],
+    [0.2, 0.2, -0.1, -0.5],
+  ];
+  const gb = [
+    [1, -0.5],
+    [0.25, 0.25],
+    [-3, 0.01],
+  ];
   const lr = 0.01;
   const opt = new AdamW(vars, [
     { paths: ["a.weight"], lrScale: 1, weightDecay: 0.05 },
     { paths: ["a.bias"], lrScale: 10, weightDecay: 0 },
   ]);
   for (let i = 0; i < 3; i++) {
-    const grads = new Map<string, tf.Tensor>([["a.weight", tf.tensor2d(ga[i], [2, 2])], ["a.bias", tf.tensor1d(gb[i])]]);
+    const grads = new Map<string, tf.Tensor>([
+      ["a.weight", tf.tensor2d(ga[i], [2, 2])],
+      ["a.bias", tf.tensor1d(gb[i])],
+    ]);
     await opt.apply(grads, lr);
     tf.dispose([...grads.values()]);
     near(vars.get("a.weight")!.dataSync(), adamwRef(a0, ga.slice(0, i + 1), lr, 0.05), 2e-6, `weight after ${i + 1}`);
@@ -72,7 +90,8 @@ test("AdamW: one and three steps, two groups with different lr scale and decay, 
 test("AdamW: exported moments restore into a fresh optimizer and continue identically", async () => {
   const mk = () => new Map([["w", tf.variable(tf.tensor1d([1, 2, 3]))]]);
   const g = (i: number) => new Map([["w", tf.tensor1d([0.1 * i, -0.2, 0.3 / i])]]);
-  const va = mk(), vb = mk();
+  const va = mk(),
+    vb = mk();
   const groups = [{ paths: ["w"], lrScale: 1, weightDecay: 0.1 }];
   const a = new AdamW(va, groups);
   for (let i = 1; i <= 2; i++) await a.apply(g(i), 0.05);
@@ -83,7 +102,8 @@ test("AdamW: exported moments restore into a fresh optimizer and continue identi
   await b.apply(g(3), 0.05);
   assert.equal([...vb.get("w")!.dataSync()], [...va.get("w")!.dataSync()]);
   assert.equal(b.importState(1, new Map()), ["exp_avg.w", "exp_avg_sq.w"]);
-  a.dispose(); b.dispose();
+  a.dispose();
+  b.dispose();
 });
 
 test("AdamW: host moments (wasm's default) and moments in tf variables both follow float64 PyTorch, moments included, and no tensor stays behind", async () => {
@@ -101,7 +121,13 @@ test("AdamW: host moments (wasm's default) and moments in tf variables both foll
     }
     const leaked = tf.memory().numTensors - live;
     const state = await opt.exportState();
-    const out = { w: [...vars.get("w")!.dataSync()], m: [...state.get("exp_avg.w")!.data], v: [...state.get("exp_avg_sq.w")!.data], leaked, threads: opt.updateThreads };
+    const out = {
+      w: [...vars.get("w")!.dataSync()],
+      m: [...state.get("exp_avg.w")!.data],
+      v: [...state.get("exp_avg_sq.w")!.data],
+      leaked,
+      threads: opt.updateThreads,
+    };
     opt.dispose();
     vars.get("w")!.dispose();
     return out;
@@ -113,7 +139,10 @@ test("AdamW: host moments (wasm's default) and moments in tf variables both foll
     near(got.w, want.x, 2e-6, `weights (host moments: ${hostMoments})`);
     near(got.m, want.m, 1e-6, `exp_avg (host moments: ${hostMoments})`);
     near(got.v, want.v, 1e-6, `exp_avg_sq (host moments: ${hostMoments})`);
-    assert.ok(got.w.every((x, i) => x !== w0[i]), "the weights moved");
+    assert.ok(
+      got.w.every((x, i) => x !== w0[i]),
+      "the weights moved",
+    );
     assert.is(got.leaked, 0);
     assert.is(got.threads, hostMoments ? 1 : 0, "one thread on a 1-thread wasm, none without host moments");
   }
@@ -145,14 +174,20 @@ test("host AdamW: values split over 3 threads (2 workers) give the bits of one t
   };
   const one = await run(1);
   const three = await run(3);
-  assert.ok(one.out.every((x) => x !== 0), "every output written");
+  assert.ok(
+    one.out.every((x) => x !== 0),
+    "every output written",
+  );
   assert.ok(Buffer.from(one.out.buffer).equals(Buffer.from(three.out.buffer)), "parameters");
   assert.ok(Buffer.from(one.m.buffer).equals(Buffer.from(three.m.buffer)), "exp_avg");
   assert.ok(Buffer.from(one.v.buffer).equals(Buffer.from(three.v.buffer)), "exp_avg_sq");
 });
 
 test("AdamW on wasm with 2 threads: the update split over the shared heap gives the bits of one thread", () => {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "test/train/fixtures/adamw-threads.ts"], { encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(process.execPath, ["--import", "tsx", "test/train/fixtures/adamw-threads.ts"], {
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   assert.is(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
   assert.equal([out.threads, out.heapShared], [2, true], "a threaded wasm module with shared memory");
@@ -185,7 +220,9 @@ test("groupsFor: the X-CLIP recipe, its x10 groups as models/xclip.mdl declares 
   const declared = xclipIr().train?.lr ?? [];
   assert.ok(declared.length, "models/xclip.mdl declares its learning-rate groups");
   const tree = { modules: [], params: paths.map((path) => ({ path })) };
-  const lrScale = new Map(declared.flatMap((g) => [...selectParams(tree, g.pattern)].map((p) => [p, g.scale] as const)));
+  const lrScale = new Map(
+    declared.flatMap((g) => [...selectParams(tree, g.pattern)].map((p) => [p, g.scale] as const)),
+  );
   const groups = groupsFor(paths, { baseDecay: 0.001, lrScale });
   const where = (p: string) => groups.find((g) => g.paths.includes(p))!;
   const expect: [string, number, number][] = [
@@ -210,7 +247,10 @@ test("groupsFor: the X-CLIP recipe, its x10 groups as models/xclip.mdl declares 
     assert.is(where(p).weightDecay, wd, `${p} decay`);
   }
   assert.is(groups.length, 4);
-  assert.is(groups.reduce((n, g) => n + g.paths.length, 0), paths.length);
+  assert.is(
+    groups.reduce((n, g) => n + g.paths.length, 0),
+    paths.length,
+  );
   assert.ok(isNoDecay("visual.kernel_ln.weight"));
   assert.not.ok(isNoDecay("visual.kiln.weight"));
 });

@@ -35,7 +35,8 @@ test.after(() => {
   cleanup();
 });
 
-const mdl = (...args: string[]) => spawnSync(process.execPath, ["bin/mdl.js", ...args], { encoding: "utf8", maxBuffer: 1 << 28 });
+const mdl = (...args: string[]) =>
+  spawnSync(process.execPath, ["bin/mdl.js", ...args], { encoding: "utf8", maxBuffer: 1 << 28 });
 
 test("--recipe xclip: 12 steps on ONNX Runtime follow tfjs's losses within 1e-4 relative, and differ from the run without it", async () => {
   const ir = tinyIr("models/xclip.mdl");
@@ -43,14 +44,28 @@ test("--recipe xclip: 12 steps on ONNX Runtime follow tfjs's losses within 1e-4 
   const run = async (e: Engine, augment = XCLIP_RECIPE, steps = 12) => {
     useEngine(e);
     const losses: number[] = [];
-    const res = await fit({ ir, classes: train.classes, entries: train.entries, out: scratch(e.name), seed: 2, batch: 4, steps, lr: 1e-3, progress: "none", augment, onStep: (s) => losses.push(s.loss) });
+    const res = await fit({
+      ir,
+      classes: train.classes,
+      entries: train.entries,
+      out: scratch(e.name),
+      seed: 2,
+      batch: 4,
+      steps,
+      lr: 1e-3,
+      progress: "none",
+      augment,
+      onStep: (s) => losses.push(s.loss),
+    });
     disposeModel(res.model);
     return losses;
   };
   const want = await run(tfjs);
   const got = await run(ort);
   assert.is(got.length, 12);
-  const bad = got.map((l, i) => ({ i, rel: Math.abs(l - want[i]) / Math.abs(want[i]) })).filter((x) => !(x.rel <= 1e-4));
+  const bad = got
+    .map((l, i) => ({ i, rel: Math.abs(l - want[i]) / Math.abs(want[i]) }))
+    .filter((x) => !(x.rel <= 1e-4));
   assert.equal(bad, [], `steps off: ${JSON.stringify(bad.slice(0, 3))}`);
   const plain = await run(tfjs, { ...XCLIP_RECIPE, mixup: 0, cutmix: 0, colorJitter: 0, grayscale: 0 }, 1);
   assert.ok(Math.abs(plain[0] - want[0]) > 1e-3, `the recipe changed nothing: ${plain[0]} and ${want[0]}`);
@@ -59,7 +74,22 @@ test("--recipe xclip: 12 steps on ONNX Runtime follow tfjs's losses within 1e-4 
 const STEPS = 6;
 
 /** The fixture run; with `killAt`, SIGKILLed a random few milliseconds after it reports that step (mid-step or mid-save). */
-const child = (engineName: string, out: string, extra: string[], killAt?: number) => runKillable(["test/train/fixtures/run-recipe.ts", "--engine", engineName, "--out", out, "--data", data, "--steps", String(STEPS), ...extra], killAt);
+const child = (engineName: string, out: string, extra: string[], killAt?: number) =>
+  runKillable(
+    [
+      "test/train/fixtures/run-recipe.ts",
+      "--engine",
+      engineName,
+      "--out",
+      out,
+      "--data",
+      data,
+      "--steps",
+      String(STEPS),
+      ...extra,
+    ],
+    killAt,
+  );
 
 for (const engineName of ["onnx", "tfjs"]) {
   test(`--recipe xclip on ${engineName}: a SIGKILL at a random moment, then --resume, ends at the same bits as a straight run`, async () => {
@@ -73,7 +103,11 @@ for (const engineName of ["onnx", "tfjs"]) {
     const a = readSafetensors(join(latestCheckpoint(straight)!, "weights.safetensors")).tensors;
     const b = readSafetensors(join(latestCheckpoint(killed)!, "weights.safetensors")).tensors;
     assert.is(a.size, 98);
-    for (const [k, t] of a) assert.ok(Buffer.from((t.data as Float32Array).buffer).equals(Buffer.from((b.get(k)!.data as Float32Array).buffer)), `${k} differs after resume (killed after step ${at})`);
+    for (const [k, t] of a)
+      assert.ok(
+        Buffer.from((t.data as Float32Array).buffer).equals(Buffer.from((b.get(k)!.data as Float32Array).buffer)),
+        `${k} differs after resume (killed after step ${at})`,
+      );
   });
 }
 
@@ -85,7 +119,11 @@ test("mdl ir --train: mix_labels and mix_lambda are inputs with mixing on, and o
   };
   const plain = inputs();
   assert.not.match(plain, /mix_labels|mix_lambda/);
-  for (const flags of [["--recipe", "xclip"], ["--mixup", "0.8"], ["--cutmix", "1"]]) {
+  for (const flags of [
+    ["--recipe", "xclip"],
+    ["--mixup", "0.8"],
+    ["--cutmix", "1"],
+  ]) {
     const mixed = inputs(...flags);
     assert.match(mixed, /mix_labels:i32\[/, flags.join(" "));
     assert.match(mixed, /mix_lambda:f32\[\]/, flags.join(" "));
@@ -101,7 +139,11 @@ test("mdl train records the recipe in the checkpoint's config; a flag beside --r
   assert.is(r.status, 0, r.stderr);
   const config = loadCheckpoint(latestCheckpoint(out)!).state.config as { augment: unknown };
   assert.equal(config.augment, { ...XCLIP_RECIPE, cutmix: 0, grayscale: 0.5 });
-  for (const [flag, value] of [["--grayscale", "1.5"], ["--mixup", "-1"], ["--color-jitter", "x"]]) {
+  for (const [flag, value] of [
+    ["--grayscale", "1.5"],
+    ["--mixup", "-1"],
+    ["--color-jitter", "x"],
+  ]) {
     const bad = mdl("ir", "models/xclip.mdl", "--preset", "tiny", "--train", flag, value);
     assert.is(bad.status, 2, `${flag} ${value}: ${bad.stderr}`);
     assert.match(bad.stderr, /error MDL006/);

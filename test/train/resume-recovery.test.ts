@@ -28,7 +28,10 @@ const pointer = (out: string) => readFileSync(join(out, "latest.json"), "utf8");
 async function assertEndsAsReference(out: string, ...flags: string[]): Promise<string> {
   const r = await mdlTrain(args(out, ...flags)).done;
   assert.is(r.code, 0, r.stderr);
-  assert.ok(weightBytes(join(out, `ckpt-${STEPS}`)).equals(weightBytes(join(ref, `ckpt-${STEPS}`))), "final weights differ from the uninterrupted run's");
+  assert.ok(
+    weightBytes(join(out, `ckpt-${STEPS}`)).equals(weightBytes(join(ref, `ckpt-${STEPS}`))),
+    "final weights differ from the uninterrupted run's",
+  );
   assert.equal(metricsOf(out), metricsOf(ref));
   assert.match(pointer(out), /"ckpt-20"/);
   return r.stderr;
@@ -46,7 +49,10 @@ test("a truncated newest checkpoint: --resume falls back to ckpt-15 with a notic
   const size = readFileSync(file).length;
   truncateSync(file, size - 100);
   const stderr = await assertEndsAsReference(out, "--resume");
-  assert.match(stderr, `${join(out, "ckpt-20")}: warning MDL543: not resuming from here: weights.safetensors has ${size - 100} bytes, ${size} were written; resuming from ckpt-15\n`);
+  assert.match(
+    stderr,
+    `${join(out, "ckpt-20")}: warning MDL543: not resuming from here: weights.safetensors has ${size - 100} bytes, ${size} were written; resuming from ckpt-15\n`,
+  );
   assert.match(stderr, /step 16\/20 /);
 });
 
@@ -60,10 +66,16 @@ test("NaN weights in the newest checkpoint (its digests recorded anew): --resume
   // as if the NaN had been saved: the size and SHA-256 match, so only reading the values tells
   const statePath = join(out, "ckpt-20", "state.json");
   const state = JSON.parse(readFileSync(statePath, "utf8"));
-  state.files["weights.safetensors"] = { bytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
+  state.files["weights.safetensors"] = {
+    bytes: bytes.length,
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+  };
   writeFileSync(statePath, JSON.stringify(state));
   const stderr = await assertEndsAsReference(out, "--resume");
-  assert.match(stderr, `${join(out, "ckpt-20")}: warning MDL543: not resuming from here: \`${last}\` holds 1 NaN or infinite value; resuming from ckpt-15\n`);
+  assert.match(
+    stderr,
+    `${join(out, "ckpt-20")}: warning MDL543: not resuming from here: \`${last}\` holds 1 NaN or infinite value; resuming from ckpt-15\n`,
+  );
 });
 
 test("--resume-from ckpt-15 goes back from an intact ckpt-20 and ends as the uninterrupted run", async () => {
@@ -83,7 +95,10 @@ test("--resume-from refuses a checkpoint that does not verify, or is not there, 
   const before = { pointer: pointer(out), metrics: readFileSync(join(out, "metrics.jsonl"), "utf8") };
   const altered = await mdlTrain(args(out, "--resume-from", "ckpt-20")).done;
   assert.is(altered.code, 2, altered.stderr);
-  assert.match(altered.stderr, `${join(out, "ckpt-20")}: error MDL516: cannot resume: weights.safetensors is not the file that was written (SHA-256 differs)\n`);
+  assert.match(
+    altered.stderr,
+    `${join(out, "ckpt-20")}: error MDL516: cannot resume: weights.safetensors is not the file that was written (SHA-256 differs)\n`,
+  );
   assertShortError(altered.stderr);
   const missing = await mdlTrain(args(out, "--resume-from", join(out, "ckpt-7"))).done;
   assert.is(missing.code, 2, missing.stderr);
@@ -99,7 +114,10 @@ test("when no checkpoint verifies, --resume fails naming each one and why, and l
   const before = pointer(out);
   const r = await mdlTrain(args(out, "--resume")).done;
   assert.is(r.code, 2, r.stderr);
-  assert.match(r.stderr, /error MDL516: cannot resume: no checkpoint verifies \(ckpt-20: optimizer\.safetensors has 10 bytes, \d+ were written; ckpt-15: state\.json is unreadable\)/);
+  assert.match(
+    r.stderr,
+    /error MDL516: cannot resume: no checkpoint verifies \(ckpt-20: optimizer\.safetensors has 10 bytes, \d+ were written; ckpt-15: state\.json is unreadable\)/,
+  );
   assertShortError(r.stderr);
   assert.is(pointer(out), before);
 });

@@ -26,9 +26,13 @@ interface ChildResult {
 
 function runChild(out: string, args: string[], killAfterFirstCkptMs?: number): Promise<ChildResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", SCRIPT, "--out", out, "--steps", String(STEPS), ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", SCRIPT, "--out", out, "--steps", String(STEPS), ...args],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     const lines: string[] = [];
     let stderr = "";
     let firstCkptAt = 0;
@@ -46,7 +50,9 @@ function runChild(out: string, args: string[], killAfterFirstCkptMs?: number): P
       }
     });
     child.stderr.on("data", (chunk) => (stderr = (stderr + chunk).slice(-2000)));
-    child.on("close", (code, signal) => resolve({ code, signal, lines, stderr, afterFirstCkpt: Date.now() - firstCkptAt }));
+    child.on("close", (code, signal) =>
+      resolve({ code, signal, lines, stderr, afterFirstCkpt: Date.now() - firstCkptAt }),
+    );
   });
 }
 
@@ -62,7 +68,13 @@ function assertUsable(out: string): number {
   assert.ok(dir, "a checkpoint had been printed, so latest.json must exist");
   const c = loadCheckpoint(dir!);
   assert.ok(dir!.endsWith(`ckpt-${c.state.step}`));
-  const sizes: Record<string, number> = { "fc1.weight": D * H, "fc1.bias": H, "ln.weight": H, "fc2.weight": H * K, "fc2.bias": K };
+  const sizes: Record<string, number> = {
+    "fc1.weight": D * H,
+    "fc1.bias": H,
+    "ln.weight": H,
+    "fc2.weight": H * K,
+    "fc2.bias": K,
+  };
   assert.is(c.weights.size, 5);
   for (const [name, n] of Object.entries(sizes)) {
     assert.is(c.weights.get(name)!.data.length, n, name);
@@ -74,10 +86,13 @@ function assertUsable(out: string): number {
 }
 
 const metricsOf = (out: string) =>
-  readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => {
-    const { step, loss, lr } = JSON.parse(l);
-    return { step, loss, lr };
-  });
+  readFileSync(join(out, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => {
+      const { step, loss, lr } = JSON.parse(l);
+      return { step, loss, lr };
+    });
 
 let ref: { out: string; loss: number; window: number };
 
@@ -132,7 +147,12 @@ test("SIGKILL at random moments after a checkpoint, twice, then resume: same fin
   assertSameAsReference(out, finalLoss(r));
 });
 
-for (const [phase, expectLatest] of [["files-written", 40], ["dir-renamed", 40], ["pointer-staged", 40], ["pointer-written", 50]] as const) {
+for (const [phase, expectLatest] of [
+  ["files-written", 40],
+  ["dir-renamed", 40],
+  ["pointer-staged", 40],
+  ["pointer-written", 50],
+] as const) {
   test(`SIGKILL inside a checkpoint save (${phase}) leaves a usable latest checkpoint; resume matches`, async () => {
     const out = join(root, phase);
     const killed = await runChild(out, ["--die-at", `${phase}:50`]);
@@ -140,7 +160,11 @@ for (const [phase, expectLatest] of [["files-written", 40], ["dir-renamed", 40],
     assert.is(assertUsable(out), expectLatest);
     if (phase === "files-written") assert.not.ok(existsSync(join(out, "ckpt-50")));
     if (phase === "dir-renamed") assert.ok(existsSync(join(out, "ckpt-50")), "the renamed but unreferenced directory");
-    if (phase === "pointer-staged") assert.ok(readdirSync(out).some((e) => /^\.latest\.json\.\d+\.tmp$/.test(e)), "the staged pointer is left behind");
+    if (phase === "pointer-staged")
+      assert.ok(
+        readdirSync(out).some((e) => /^\.latest\.json\.\d+\.tmp$/.test(e)),
+        "the staged pointer is left behind",
+      );
     const r = await runChild(out, ["--resume"]);
     assert.is(r.code, 0, r.stderr);
     assert.ok(r.lines.includes(`done ${finalLoss(r)} resumed ${expectLatest}`));

@@ -41,22 +41,36 @@ test("two concurrent mdl train into one --out: the second is refused with the ho
   // long enough (a few seconds) to outlast the start of the other two, which compile and read the data first
   const first = mdlTrain(trainArgs(data, out, 200, 50));
   await first.waitFor(/step 10\/200 /);
-  const [again, resumed] = await Promise.all([mdlTrain(trainArgs(data, out, 200, 50)).done, mdlTrain([...trainArgs(data, out, 200, 50), "--resume"]).done]);
+  const [again, resumed] = await Promise.all([
+    mdlTrain(trainArgs(data, out, 200, 50)).done,
+    mdlTrain([...trainArgs(data, out, 200, 50), "--resume"]).done,
+  ]);
   for (const r of [again, resumed]) {
     assert.is(r.code, 2, r.stderr);
-    assert.match(r.stderr, new RegExp(`${join(out, LOCK)}: error MDL540: another training is writing to this run folder: PID ${first.proc.pid} on ${hostname()}, since ${ISO}`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `${join(out, LOCK)}: error MDL540: another training is writing to this run folder: PID ${first.proc.pid} on ${hostname()}, since ${ISO}`,
+      ),
+    );
     assertShortError(r.stderr);
   }
   const r = await first.done;
   assert.is(r.code, 0, r.stderr);
-  assert.equal(metricsOf(out).map((m) => m.step), Array.from({ length: 200 }, (_, i) => i + 1));
+  assert.equal(
+    metricsOf(out).map((m) => m.step),
+    Array.from({ length: 200 }, (_, i) => i + 1),
+  );
   assert.equal(checkpointFiles(out), ["ckpt-150", "ckpt-200", "latest.json", "metrics.jsonl"]);
 });
 
 test("a lock from another host is never taken over", async () => {
   const out = join(scratch("lock-host"), "run");
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, LOCK), JSON.stringify({ pid: deadPid(), host: "elsewhere.example", since: "2024-05-01T10:00:00.000Z" }));
+  writeFileSync(
+    join(out, LOCK),
+    JSON.stringify({ pid: deadPid(), host: "elsewhere.example", since: "2024-05-01T10:00:00.000Z" }),
+  );
   const r = await mdlTrain(trainArgs(data, out, 2, 1)).done;
   assert.is(r.code, 2, r.stderr);
   assert.match(r.stderr, /error MDL540: .* on elsewhere\.example, since 2024-05-01T10:00:00\.000Z/);
@@ -74,8 +88,19 @@ test("a dead process's lock on this host is taken over with a notice; clean-up r
   writeFileSync(join(out, LOCK), JSON.stringify({ pid: dead, host: hostname(), since: "2024-05-01T10:00:00.000Z" }));
   const r = await mdlTrain(trainArgs(data, out, 2, 1)).done;
   assert.is(r.code, 0, r.stderr);
-  assert.match(r.stderr, new RegExp(`${join(out, LOCK)}: warning MDL542: took over the lock of PID ${dead} \\(since 2024-05-01T10:00:00\\.000Z\\), which is no longer running`));
-  assert.equal(checkpointFiles(out), [`.ckpt-1.${process.pid}.tmp`, "ckpt-1", "ckpt-2", "latest.json", "metrics.jsonl"]);
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `${join(out, LOCK)}: warning MDL542: took over the lock of PID ${dead} \\(since 2024-05-01T10:00:00\\.000Z\\), which is no longer running`,
+    ),
+  );
+  assert.equal(checkpointFiles(out), [
+    `.ckpt-1.${process.pid}.tmp`,
+    "ckpt-1",
+    "ckpt-2",
+    "latest.json",
+    "metrics.jsonl",
+  ]);
 });
 
 test.run();

@@ -53,7 +53,8 @@ function fields(b: Uint8Array): Field[] {
   };
   while (i < b.length) {
     const key = Number(varint());
-    const no = key >> 3, wire = key & 7;
+    const no = key >> 3,
+      wire = key & 7;
     if (wire === 0) out.push({ no, wire, value: varint() });
     else if (wire === 1) (out.push({ no, wire, value: new DataView(b.buffer, b.byteOffset + i, 8) }), (i += 8));
     else if (wire === 5) (out.push({ no, wire, value: new DataView(b.buffer, b.byteOffset + i, 4) }), (i += 4));
@@ -77,7 +78,7 @@ function readEvents(path: string): ReadEvent[] {
   const file = new Uint8Array(readFileSync(path));
   const v = new DataView(file.buffer, file.byteOffset);
   const events: ReadEvent[] = [];
-  for (let i = 0; i < file.length; ) {
+  for (let i = 0; i < file.length;) {
     const len = Number(v.getBigUint64(i, true));
     assert.is(v.getUint32(i + 8, true), masked(file.subarray(i, i + 8)), `length CRC at byte ${i}`);
     const data = file.subarray(i + 12, i + 12 + len);
@@ -108,13 +109,19 @@ function jsonlScalars(run: string): { step: number; tag: string; value: number }
     for (const [k, v] of Object.entries(l)) {
       if (k === "step" || k === "time") continue;
       if (typeof v === "number") out.push({ step: l.step, tag: k, value: v });
-      else for (const [k2, v2] of Object.entries(v as object)) out.push({ step: l.step, tag: `${k}/${k2}`, value: v2 as number });
+      else
+        for (const [k2, v2] of Object.entries(v as object))
+          out.push({ step: l.step, tag: `${k}/${k2}`, value: v2 as number });
     }
   }
   return out;
 }
 
-const eventsFile = (run: string) => join(run, readdirSync(run).find((f) => f.startsWith("events.out.tfevents."))!);
+const eventsFile = (run: string) =>
+  join(
+    run,
+    readdirSync(run).find((f) => f.startsWith("events.out.tfevents."))!,
+  );
 
 function assertEventsMatch(run: string) {
   const events = readEvents(eventsFile(run));
@@ -138,7 +145,10 @@ function readCsv(run: string): Record<string, string>[] {
 
 function assertCsvMatches(run: string) {
   const rows = readCsv(run);
-  const lines = readFileSync(join(run, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const lines = readFileSync(join(run, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   assert.is(rows.length, lines.length);
   for (const w of jsonlScalars(run)) {
     const row = rows[lines.findIndex((l, i) => l.step === w.step && rows[i][w.tag] !== "")];
@@ -180,11 +190,25 @@ test("a training run's TensorBoard events and CSV hold the same scalars as metri
   const out = tmp();
   await trainTiny(out, 10);
   const events = assertEventsMatch(out);
-  assert.ok(events.some((e) => e.scalars.has("eval/top1")) && events.some((e) => e.scalars.has("loss")), "both kinds of line");
+  assert.ok(
+    events.some((e) => e.scalars.has("eval/top1")) && events.some((e) => e.scalars.has("loss")),
+    "both kinds of line",
+  );
   const times = events.map((e) => e.wallTime);
-  assert.ok(times.every((t) => t > 1.7e9 && t < 4e9), `wall times are Unix seconds: ${times.slice(0, 3)}`);
+  assert.ok(
+    times.every((t) => t > 1.7e9 && t < 4e9),
+    `wall times are Unix seconds: ${times.slice(0, 3)}`,
+  );
   assertCsvMatches(out);
-  assert.equal(Object.keys(readCsv(out)[0]), ["step", "loss", "lr", "examples_per_s", "epoch", "eval/top1", "eval/loss"]);
+  assert.equal(Object.keys(readCsv(out)[0]), [
+    "step",
+    "loss",
+    "lr",
+    "examples_per_s",
+    "epoch",
+    "eval/top1",
+    "eval/loss",
+  ]);
 });
 
 test("cutting the log back on resume rewrites both files to the kept lines, and a new column rewrites the CSV header", () => {
@@ -207,24 +231,29 @@ test("cutting the log back on resume rewrites both files to the kept lines, and 
 
 const protobufMissing = (() => {
   const r = spawnSync(TORCH_PYTHON, ["-c", "import google.protobuf"], { encoding: "utf8" });
-  return r.status === 0 ? undefined : `${TORCH_PYTHON} cannot import google.protobuf (apt-get install python3-protobuf)`;
+  return r.status === 0
+    ? undefined
+    : `${TORCH_PYTHON} cannot import google.protobuf (apt-get install python3-protobuf)`;
 })();
 
-needs(test, protobufMissing)("Python's protobuf parser reads the event file with TensorFlow's Event/Summary schema", async () => {
-  const out = tmp();
-  await trainTiny(out, 8);
-  const script = join(tmp(), "read_events.py");
-  writeFileSync(script, PY_READER);
-  const r = spawnSync(TORCH_PYTHON, [script, eventsFile(out)], { encoding: "utf8" });
-  assert.is(r.status, 0, r.stderr);
-  const got = JSON.parse(r.stdout) as { step: number; tag: string; value: number }[];
-  const want = jsonlScalars(out);
-  assert.is(got.length, want.length);
-  want.forEach((w, i) => {
-    assert.equal([got[i].step, got[i].tag], [w.step, w.tag]);
-    assert.is(got[i].value, Math.fround(w.value));
-  });
-});
+needs(test, protobufMissing)(
+  "Python's protobuf parser reads the event file with TensorFlow's Event/Summary schema",
+  async () => {
+    const out = tmp();
+    await trainTiny(out, 8);
+    const script = join(tmp(), "read_events.py");
+    writeFileSync(script, PY_READER);
+    const r = spawnSync(TORCH_PYTHON, [script, eventsFile(out)], { encoding: "utf8" });
+    assert.is(r.status, 0, r.stderr);
+    const got = JSON.parse(r.stdout) as { step: number; tag: string; value: number }[];
+    const want = jsonlScalars(out);
+    assert.is(got.length, want.length);
+    want.forEach((w, i) => {
+      assert.equal([got[i].step, got[i].tag], [w.step, w.tag]);
+      assert.is(got[i].value, Math.fround(w.value));
+    });
+  },
+);
 
 // tensorflow/core/framework/summary.proto and tensorflow/core/util/event.proto, the fields TensorBoard's scalars use
 const PY_READER = String.raw`

@@ -39,7 +39,10 @@ function assertSavedAndNamed(out: string, stderr: string, line: RegExp): number 
   const c = verifyCheckpoint(dir);
   assert.not.ok("why" in c, "why" in c ? c.why : "");
   // no temp entries, and the lock is released
-  assert.ok(checkpointFiles(out).every((e) => /^(ckpt-\d+|latest\.json|metrics\.jsonl)$/.test(e)), readdirSync(out).join(" "));
+  assert.ok(
+    checkpointFiles(out).every((e) => /^(ckpt-\d+|latest\.json|metrics\.jsonl)$/.test(e)),
+    readdirSync(out).join(" "),
+  );
   assertShortError(stderr);
   return step;
 }
@@ -50,12 +53,21 @@ async function assertResumesToReference(out: string, from: number) {
   assert.not.match(r.stderr, /MDL543/, "nothing is skipped");
   assert.match(r.stderr, new RegExp(`step ${STEPS}/${STEPS} `));
   assert.ok(metricsOf(out).length === STEPS && from < STEPS);
-  assert.ok(weightBytes(join(out, `ckpt-${STEPS}`)).equals(weightBytes(join(ref, `ckpt-${STEPS}`))), "final weights differ from the uninterrupted run's");
+  assert.ok(
+    weightBytes(join(out, `ckpt-${STEPS}`)).equals(weightBytes(join(ref, `ckpt-${STEPS}`))),
+    "final weights differ from the uninterrupted run's",
+  );
   assert.equal(metricsOf(out), metricsOf(ref));
 }
 
-const saved = (signal: string) => new RegExp(`^(\\S+): note MDL544: interrupted by ${signal}; step (\\d+) is saved here and --resume continues from it$`);
-const atOnce = (signal: string) => new RegExp(`^(\\S+): note MDL545: ${signal} again: stopped at once; the last complete checkpoint \\(step (\\d+)\\) is here$`);
+const saved = (signal: string) =>
+  new RegExp(
+    `^(\\S+): note MDL544: interrupted by ${signal}; step (\\d+) is saved here and --resume continues from it$`,
+  );
+const atOnce = (signal: string) =>
+  new RegExp(
+    `^(\\S+): note MDL545: ${signal} again: stopped at once; the last complete checkpoint \\(step (\\d+)\\) is here$`,
+  );
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   test(`${signal} during a step: that step is saved, its path printed, exit ${CODE[signal]}; --resume ends as the uninterrupted run`, async () => {
@@ -75,7 +87,10 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     const r = await mdlTrain(args(out), `save:10:${signal}`).done;
     assert.is(r.code, CODE[signal], r.stderr);
     assert.is(assertSavedAndNamed(out, r.stderr, saved(signal)), 10);
-    assert.equal(metricsOf(out).map((m) => m.step), Array.from({ length: 10 }, (_, i) => i + 1));
+    assert.equal(
+      metricsOf(out).map((m) => m.step),
+      Array.from({ length: 10 }, (_, i) => i + 1),
+    );
     await assertResumesToReference(out, 10);
   });
 }

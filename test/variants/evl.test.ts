@@ -37,12 +37,19 @@ function levelRead(m: ModelIR, i: number): number {
   return kv.args[0];
 }
 
-const blockOutput = (m: ModelIR, b: number) => m.graph.calls.find((c) => c.scope === `visual.transformer.resblocks.${b}`)!.outputs[0].value;
+const blockOutput = (m: ModelIR, b: number) =>
+  m.graph.calls.find((c) => c.scope === `visual.transformer.resblocks.${b}`)!.outputs[0].value;
 
 test("each decoder layer reads a vision block's own output: the collected list copies nothing", () => {
   const m = ir(EVL, "B/16");
-  assert.equal([0, 1, 2, 3].map((i) => levelRead(m, i)), [8, 9, 10, 11].map((b) => blockOutput(m, b)));
-  assert.not.ok(m.graph.nodes.some((n) => n.op === "concat" && n.scope.startsWith("evl_")), "no buffer grown with concat");
+  assert.equal(
+    [0, 1, 2, 3].map((i) => levelRead(m, i)),
+    [8, 9, 10, 11].map((b) => blockOutput(m, b)),
+  );
+  assert.not.ok(
+    m.graph.nodes.some((n) => n.op === "concat" && n.scope.startsWith("evl_")),
+    "no buffer grown with concat",
+  );
 });
 
 test("B/16 keeps no more activations than the per-frame baseline plus the decoder's own", () => {
@@ -66,7 +73,10 @@ test("recomputing the vision blocks keeps each collected level as a run's output
   const mem = trainingMemory(m);
   assert.ok(mem.recomputed && mem.recomputed.kept < mem.activations);
   // kept = everything, less the runs' inner values: each run's output, collected or not, is counted once
-  const inner = plan.reduce((a, s) => a + bytes(m, (n) => n.id >= s.start && n.id < s.end && !s.outputs.includes(n.id)), 0);
+  const inner = plan.reduce(
+    (a, s) => a + bytes(m, (n) => n.id >= s.start && n.id < s.end && !s.outputs.includes(n.id)),
+    0,
+  );
   assert.is(mem.recomputed!.kept, mem.activations - inner);
 });
 

@@ -32,19 +32,42 @@ const inputs = join(dir, "in.safetensors");
 {
   const video = new Float32Array(2 * 4 * 3 * 32 * 32).map((_, i) => Math.sin(i * 0.37));
   const text = new BigInt64Array(3 * 16);
-  [[5, 9, 2], [7, 3], [11, 4, 6, 8]].forEach((ids, k) => {
+  [
+    [5, 9, 2],
+    [7, 3],
+    [11, 4, 6, 8],
+  ].forEach((ids, k) => {
     ids.forEach((id, j) => (text[k * 16 + j] = BigInt(id)));
     text[k * 16 + ids.length] = 511n; // the end token: the largest id, where CLIP pools
   });
-  writeSafetensors(inputs, new Map([
-    ["input.video", { dtype: "f32", shape: [2, 4, 3, 32, 32], data: video }],
-    ["input.text", { dtype: "i64", shape: [3, 16], data: text }],
-  ]));
+  writeSafetensors(
+    inputs,
+    new Map([
+      ["input.video", { dtype: "f32", shape: [2, 4, 3, 32, 32], data: video }],
+      ["input.text", { dtype: "i64", shape: [3, 16], data: text }],
+    ]),
+  );
 }
 
 function logits(file: string, ...extra: string[]): Float32Array {
   const out = join(dir, `out-${Math.random().toString(36).slice(2)}.safetensors`);
-  const r = mdl("predict", file, "--preset", "tiny", "--inputs", inputs, "--out", out, "--runtime", "tfjs", "--backend", "wasm", "--threads", "1", ...extra);
+  const r = mdl(
+    "predict",
+    file,
+    "--preset",
+    "tiny",
+    "--inputs",
+    inputs,
+    "--out",
+    out,
+    "--runtime",
+    "tfjs",
+    "--backend",
+    "wasm",
+    "--threads",
+    "1",
+    ...extra,
+  );
   assert.is(r.status, 0, r.stderr);
   const t = readSafetensors(out).tensors.get("out.logits")!;
   assert.equal(t.shape, [2, 3]);
@@ -54,7 +77,9 @@ function logits(file: string, ...extra: string[]): Float32Array {
 }
 
 const close = (a: Float32Array, b: Float32Array, tol: number, what: string) =>
-  a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) <= tol * Math.max(1, Math.abs(b[i])), `${what}: logit ${i} ${x} vs ${b[i]}`));
+  a.forEach((x, i) =>
+    assert.ok(Math.abs(x - b[i]) <= tol * Math.max(1, Math.abs(b[i])), `${what}: logit ${i} ${x} vs ${b[i]}`),
+  );
 
 test("every variant checks under all its presets, inherited ones included", () => {
   const r = mdl("check", ...Object.values(VARIANTS), "--all-presets");
@@ -99,7 +124,12 @@ test("zero-initialised branches: the adapters model starts as X-CLIP, TimeSforme
   close(logits(VARIANTS.adapters), logits("models/xclip.mdl"), 1e-5, "adapters vs X-CLIP");
   const plain = logits("models/xclip.mdl", "--replace", "visual.transformer.resblocks.*=ResidualAttentionBlock(width)");
   close(logits(VARIANTS.timesformer), plain, 1e-5, "TimeSformer vs X-CLIP with ResidualAttentionBlock");
-  close(logits(VARIANTS.evl), logits("models/variants/clip-meanpool.mdl"), 1e-5, "EVL (zero projection) vs per-frame CLIP");
+  close(
+    logits(VARIANTS.evl),
+    logits("models/variants/clip-meanpool.mdl"),
+    1e-5,
+    "EVL (zero projection) vs per-frame CLIP",
+  );
 });
 
 /**
@@ -120,7 +150,29 @@ test("20 tiny training steps change exactly the intended tensors (checkpoint aga
   for (const [name, file] of Object.entries(VARIANTS) as [keyof typeof VARIANTS, string][]) {
     const out = join(dir, `run-${name}`);
     const { flags, trained } = TRAINING[name];
-    const r = mdl("train", file, "--preset", "tiny", "--data", data, "--out", out, "--steps", "20", "--batch", "2", "--lr", "1e-2", "--seed", "3", "--threads", "1", "--backend", "wasm", ...flags);
+    const r = mdl(
+      "train",
+      file,
+      "--preset",
+      "tiny",
+      "--data",
+      data,
+      "--out",
+      out,
+      "--steps",
+      "20",
+      "--batch",
+      "2",
+      "--lr",
+      "1e-2",
+      "--seed",
+      "3",
+      "--threads",
+      "1",
+      "--backend",
+      "wasm",
+      ...flags,
+    );
     assert.is(r.status, 0, r.stderr);
     const saved = readSafetensors(join(latestCheckpoint(out)!, "weights.safetensors")).tensors;
     const ir = tinyIr(file);

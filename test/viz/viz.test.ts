@@ -10,11 +10,18 @@ import { toDot } from "../../src/tools/viz/dot.ts";
 import { checkXml } from "./xml.ts";
 
 const mdl = (args: string[]) => spawnSync(process.execPath, [resolve("bin/mdl.js"), ...args], { encoding: "utf8" });
-const unescape = (s: string) => s.replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&quot;", '"').replaceAll("&#45;", "-").replaceAll("&amp;", "&");
+const unescape = (s: string) =>
+  s
+    .replaceAll("&lt;", "<")
+    .replaceAll("&gt;", ">")
+    .replaceAll("&quot;", '"')
+    .replaceAll("&#45;", "-")
+    .replaceAll("&amp;", "&");
 
 test("the checker itself refuses broken XML", () => {
   assert.is(checkXml('<a x="1"><b/><c>t</c></a>').root, "a");
-  for (const bad of ["<a><b></a></b>", "<a>", "<a></a><b></b>", '<a x="1></a>', "text<a></a>"]) assert.throws(() => checkXml(bad), /not well-formed/, bad);
+  for (const bad of ["<a><b></a></b>", "<a>", "<a></a><b></b>", '<a x="1></a>', "text<a></a>"])
+    assert.throws(() => checkXml(bad), /not well-formed/, bad);
 });
 
 test("mdl viz models/xclip.mdl writes a well-formed SVG naming every top-level module", () => {
@@ -24,7 +31,14 @@ test("mdl viz models/xclip.mdl writes a well-formed SVG naming every top-level m
   const { root, text } = checkXml(readFileSync(out, "utf8"));
   assert.is(root, "svg");
   const content = unescape(text);
-  for (const name of ["visual: CrossFrameViT", "mit: MIT", "prompts_generator: VideoSpecificPrompt", "project_patches: PromptVisualProjection", "encode_text: TextTransformer"]) assert.ok(content.includes(name), name);
+  for (const name of [
+    "visual: CrossFrameViT",
+    "mit: MIT",
+    "prompts_generator: VideoSpecificPrompt",
+    "project_patches: PromptVisualProjection",
+    "encode_text: TextTransformer",
+  ])
+    assert.ok(content.includes(name), name);
   assert.ok(content.includes("f32[8*B, 768]"), "the frame features leave ln_post as it makes them");
   assert.ok(!content.includes("CrossFrameBlock ×12"), "at depth 2 the visual transformer is one box");
 });
@@ -53,7 +67,9 @@ model Tokens(d: int = 4, v: int = 10) {
 `;
   const c = compile("tokens.mdl", memoryHost({ "tokens.mdl": src }));
   assert.ok(c.value, c.diagnostics.map((d) => d.message).join("\n"));
-  const lines = toDot(c.value!, { depth: 1 }).split("\n").map((l) => l.trim());
+  const lines = toDot(c.value!, { depth: 1 })
+    .split("\n")
+    .map((l) => l.trim());
   assert.ok(lines.includes('"layers" [label="layers: Layer ×3"];'), lines.join("\n"));
   const edges = lines.filter((l) => l.includes("->")).sort();
   assert.equal(edges, [
@@ -81,7 +97,13 @@ model Tiny(d: int = 4) {
   const ir = compile("tiny.mdl", memoryHost({ "tiny.mdl": src })).value!;
   const dot = toDot(ir, { depth: 2 });
   const lines = dot.split("\n").map((l) => l.trim());
-  for (const n of ['"body.norm" [label="norm: LayerNorm"];', '"body.fc" [label="fc: Linear"];', '"head" [label="head: Linear"];', 'label="body: Body";']) assert.ok(lines.includes(n), n);
+  for (const n of [
+    '"body.norm" [label="norm: LayerNorm"];',
+    '"body.fc" [label="fc: Linear"];',
+    '"head" [label="head: Linear"];',
+    'label="body: Body";',
+  ])
+    assert.ok(lines.includes(n), n);
   const edges = lines.filter((l) => l.includes("->")).sort();
   assert.equal(edges, [
     '"body.fc" -> "head" [label="f32[N, 4]"];', // through body's residual add and the model's scaling
@@ -90,8 +112,16 @@ model Tiny(d: int = 4) {
     '"input:x" -> "body.norm" [label="f32[N, 4]"];',
     '"input:x" -> "head" [label="f32[N, 4]"];', // the residual carries the input past body.fc
   ]);
-  const shallow = toDot(ir, { depth: 1 }).split("\n").filter((l) => l.includes("->")).map((l) => l.trim()).sort();
-  assert.equal(shallow, ['"body" -> "head" [label="f32[N, 4]"];', '"head" -> "output:y" [label="f32[N, 2]"];', '"input:x" -> "body" [label="f32[N, 4]"];']);
+  const shallow = toDot(ir, { depth: 1 })
+    .split("\n")
+    .filter((l) => l.includes("->"))
+    .map((l) => l.trim())
+    .sort();
+  assert.equal(shallow, [
+    '"body" -> "head" [label="f32[N, 4]"];',
+    '"head" -> "output:y" [label="f32[N, 2]"];',
+    '"input:x" -> "body" [label="f32[N, 4]"];',
+  ]);
 });
 
 test.run();

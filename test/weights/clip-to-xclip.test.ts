@@ -51,24 +51,30 @@ test("the report's counts and groups are torch's load_state_dict(strict=False) r
   });
   assert.equal(sorted(start.coverage.missing), sorted(report.missing_keys));
   assert.equal(sorted(start.coverage.unexpected), sorted(report.unexpected_keys));
-  assert.equal(sorted(start.coverage.loaded), sorted([...ckpt.tensors.keys()].filter((k) => !report.unexpected_keys.includes(k))));
+  assert.equal(
+    sorted(start.coverage.loaded),
+    sorted([...ckpt.tensors.keys()].filter((k) => !report.unexpected_keys.includes(k))),
+  );
   // the groups partition the initialised keys, each pattern selecting only them among the model's keys
   const groups = groupKeys(start.coverage.declared, new Set(start.coverage.missing));
   assert.equal(sorted(groups.flatMap((g) => g.keys)), sorted(report.missing_keys));
-  assert.equal(groups.map((g) => `${g.pattern} ${g.keys.length}`), [
-    "visual.transformer.resblocks.*.message_* 16",
-    "mit 13",
-    "prompts_generator 29",
-    "prompts_visual_* 3",
-  ]);
+  assert.equal(
+    groups.map((g) => `${g.pattern} ${g.keys.length}`),
+    ["visual.transformer.resblocks.*.message_* 16", "mit 13", "prompts_generator 29", "prompts_visual_* 3"],
+  );
   const text = formatCoverage(start.coverage);
   assert.ok(text.startsWith(`loaded 62 of ${report.xclip_keys} parameters, initialised 61, ignored 0\n`), text);
   // the hyperparameters came from CLIP's shapes
-  assert.equal(["embed", "width", "layers", "patch", "resolution", "context", "vocab", "text_width", "text_layers"].map(hyper), [64, 64, 2, 8, 32, 16, 512, 64, 2]);
+  assert.equal(
+    ["embed", "width", "layers", "patch", "resolution", "context", "vocab", "text_width", "text_layers"].map(hyper),
+    [64, 64, 2, 8, 32, 16, 512, 64, 2],
+  );
 });
 
 // the same CLIP as the other writers write it (test/fixtures/clip-e64/make-formats.py)
-const FORMATS = ["openai-jit.pt", "hf/model.safetensors", "hf-sharded", "openclip/epoch_1.pt"].map((f) => `${FIXTURES}/clip-e64/${f}`);
+const FORMATS = ["openai-jit.pt", "hf/model.safetensors", "hf-sharded", "openclip/epoch_1.pt"].map(
+  (f) => `${FIXTURES}/clip-e64/${f}`,
+);
 
 test("OpenAI's TorchScript file, Hugging Face CLIPModel (whole and sharded) and open_clip give the same start", () => {
   for (const file of FORMATS) {
@@ -78,7 +84,10 @@ test("OpenAI's TorchScript file, Hugging Face CLIPModel (whole and sharded) and 
     assert.equal(sorted(other.weights.keys()), sorted(start.weights.keys()), file);
     for (const [key, t] of start.weights) {
       const [a, b] = [toFloat32(t), toFloat32(other.weights.get(key)!)];
-      assert.ok(Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength)), `${file}: ${key}`);
+      assert.ok(
+        Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength)),
+        `${file}: ${key}`,
+      );
     }
   }
 });
@@ -108,11 +117,16 @@ test(`CLIP's tensors start bit for bit as in the file, the rest the same on ever
     for (const key of start.coverage.loaded) {
       const file = toFloat32(ckpt.tensors.get(key)!);
       const got = values.get(key)!;
-      assert.ok(Buffer.from(got.buffer).equals(Buffer.from(file.buffer, file.byteOffset, file.byteLength)), `${name}: ${key} differs from the file`);
+      assert.ok(
+        Buffer.from(got.buffer).equals(Buffer.from(file.buffer, file.byteOffset, file.byteLength)),
+        `${name}: ${key} differs from the file`,
+      );
     }
   }
   const [first, ...others] = [...engines.values()];
-  for (const values of others) for (const key of start.coverage.missing) assert.ok(Buffer.from(values.get(key)!.buffer).equals(Buffer.from(first.get(key)!.buffer)), key);
+  for (const values of others)
+    for (const key of start.coverage.missing)
+      assert.ok(Buffer.from(values.get(key)!.buffer).equals(Buffer.from(first.get(key)!.buffer)), key);
 });
 
 interface Reference {
@@ -140,7 +154,8 @@ function assertDrawnFrom(key: string, x: Float32Array, ref: Reference): void {
   let mean = 0;
   for (const v of x) mean += v;
   mean /= n;
-  let m2 = 0, m4 = 0;
+  let m2 = 0,
+    m4 = 0;
   for (const v of x) {
     const d = (v - mean) ** 2;
     m2 += d;
@@ -149,10 +164,16 @@ function assertDrawnFrom(key: string, x: Float32Array, ref: Reference): void {
   const std = Math.sqrt(m2 / n);
   const kurtosis = m4 / n / (m2 / n) ** 2;
   const k = ref.kurtosis!;
-  assert.ok(Math.abs(mean - ref.mean) < (4 * ref.std) / Math.sqrt(n), `${key}: mean ${mean}, want ${ref.mean} ± ${(4 * ref.std) / Math.sqrt(n)}`);
+  assert.ok(
+    Math.abs(mean - ref.mean) < (4 * ref.std) / Math.sqrt(n),
+    `${key}: mean ${mean}, want ${ref.mean} ± ${(4 * ref.std) / Math.sqrt(n)}`,
+  );
   const stdTol = 4 * ref.std * Math.sqrt((k - 1) / (4 * n));
   assert.ok(Math.abs(std - ref.std) < stdTol, `${key}: std ${std}, want ${ref.std} ± ${stdTol}`);
-  assert.ok(Math.abs(kurtosis - k) < 4 * Math.sqrt(24 / n), `${key}: kurtosis ${kurtosis}, want ${k} ± ${4 * Math.sqrt(24 / n)}`);
+  assert.ok(
+    Math.abs(kurtosis - k) < 4 * Math.sqrt(24 / n),
+    `${key}: kurtosis ${kurtosis}, want ${k} ± ${4 * Math.sqrt(24 / n)}`,
+  );
 }
 
 const initialised = () => {
@@ -161,19 +182,42 @@ const initialised = () => {
 };
 
 const withTorch = needs(test, torchMissing());
-withTorch(`each initialised tensor is distributed as torch's own initialisation makes it (${TORCH_PYTHON}: torch.nn defaults, trunc_normal_, randn)`, () => {
-  const cfg = { E: hyper("embed"), Dv: hyper("width"), T: hyper("frames"), layers: hyper("layers"), mit_layers: hyper("mit_layers"), prompts_layers: hyper("prompts_layers"), reps: 30 };
-  const r = spawnSync(TORCH_PYTHON, ["test/weights/official_init.py", JSON.stringify(cfg)], { encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1" } });
-  assert.is(r.status, 0, r.stderr);
-  const torch = JSON.parse(r.stdout) as Record<string, { shape: number[]; mean: number; std: number; kurtosis: number | null; const: number | null }>;
-  // the reference builds what the official code adds to CLIP: its keys are load_state_dict's missing keys
-  assert.equal(sorted(Object.keys(torch)), sorted(report.missing_keys));
-  for (const [key, x] of initialised()) {
-    const t = torch[key];
-    assert.equal(ir.params.find((p) => p.path === key)!.shape, t.shape, key);
-    assertDrawnFrom(key, x, t.const === null ? { mean: t.mean, std: t.std, kurtosis: t.kurtosis! } : { mean: t.const, std: 0, value: t.const });
-  }
-});
+withTorch(
+  `each initialised tensor is distributed as torch's own initialisation makes it (${TORCH_PYTHON}: torch.nn defaults, trunc_normal_, randn)`,
+  () => {
+    const cfg = {
+      E: hyper("embed"),
+      Dv: hyper("width"),
+      T: hyper("frames"),
+      layers: hyper("layers"),
+      mit_layers: hyper("mit_layers"),
+      prompts_layers: hyper("prompts_layers"),
+      reps: 30,
+    };
+    const r = spawnSync(TORCH_PYTHON, ["test/weights/official_init.py", JSON.stringify(cfg)], {
+      encoding: "utf8",
+      env: { ...process.env, OMP_NUM_THREADS: "1" },
+    });
+    assert.is(r.status, 0, r.stderr);
+    const torch = JSON.parse(r.stdout) as Record<
+      string,
+      { shape: number[]; mean: number; std: number; kurtosis: number | null; const: number | null }
+    >;
+    // the reference builds what the official code adds to CLIP: its keys are load_state_dict's missing keys
+    assert.equal(sorted(Object.keys(torch)), sorted(report.missing_keys));
+    for (const [key, x] of initialised()) {
+      const t = torch[key];
+      assert.equal(ir.params.find((p) => p.path === key)!.shape, t.shape, key);
+      assertDrawnFrom(
+        key,
+        x,
+        t.const === null
+          ? { mean: t.mean, std: t.std, kurtosis: t.kurtosis! }
+          : { mean: t.const, std: 0, value: t.const },
+      );
+    }
+  },
+);
 
 /**
  * The official initialisation by key, read from microsoft/VideoX X-CLIP (cct.py, mit.py, prompt.py, xclip.py)

@@ -13,7 +13,11 @@ import { FIXTURES, assertSameTensors, expectMdlError } from "./helpers.ts";
 const E64 = `${FIXTURES}/clip-e64`;
 const official = () => loadCheckpoint(`${E64}/weights.pth`).tensors;
 /** What torch's load_state_dict(strict=False) of this CLIP into the official X-CLIP reports (make.py). */
-const report = JSON.parse(readFileSync(`${E64}/load-report.json`, "utf8")) as { clip_keys: number; missing_keys: string[]; unexpected_keys: string[] };
+const report = JSON.parse(readFileSync(`${E64}/load-report.json`, "utf8")) as {
+  clip_keys: number;
+  missing_keys: string[];
+  unexpected_keys: string[];
+};
 
 /** Compile `model` with the checkpoint's shapes binding its hyperparameters, as `--weights` does, and match names. */
 function into(model: string, ckpt: Checkpoint) {
@@ -21,7 +25,13 @@ function into(model: string, ckpt: Checkpoint) {
   assert.ok(r.value, r.diagnostics.map((d) => `${d.code} ${d.message}`).join("\n"));
   const ir = r.value!;
   const bound = Object.fromEntries(ir.hyper.filter((h) => h.source === "checkpoint").map((h) => [h.name, h.value]));
-  return { bound, cov: coverage(ir.params.map((p) => ({ path: p.path, shape: p.shape })), ckpt.tensors) };
+  return {
+    bound,
+    cov: coverage(
+      ir.params.map((p) => ({ path: p.path, shape: p.shape })),
+      ckpt.tensors,
+    ),
+  };
 }
 
 /** The e64 CLIP's sizes, as the official code's build_model reads them from the reference file's shapes. */
@@ -54,7 +64,8 @@ for (const [label, file] of [
     assert.equal([clip.cov.missing, clip.cov.unexpected, clip.cov.mismatched], [[], [], []]);
 
     const xclip = into("models/xclip.mdl", ckpt);
-    for (const [name, value] of Object.entries(e64Sizes())) assert.is(xclip.bound[name], value, `${name} bound from the checkpoint`);
+    for (const [name, value] of Object.entries(e64Sizes()))
+      assert.is(xclip.bound[name], value, `${name} bound from the checkpoint`);
     assert.is(xclip.cov.loaded.length, report.clip_keys - report.unexpected_keys.length);
     assert.equal(xclip.cov.missing.sort(), [...report.missing_keys].sort());
     assert.equal(xclip.cov.unexpected.sort(), [...report.unexpected_keys].sort());
@@ -65,7 +76,10 @@ for (const [label, file] of [
 test("open_clip: the state dict is taken from `state_dict`, the DDP prefix removed, the rest of the training state named", () => {
   const ckpt = loadCheckpoint(`${E64}/openclip/epoch_1.pt`);
   assert.equal(ckpt.wrapper, { key: "state_dict", others: ["epoch", "name", "optimizer", "scaler"] });
-  assert.ok(ckpt.notes.includes("removed the DistributedDataParallel prefix `module.` from every name"), ckpt.notes.join("\n"));
+  assert.ok(
+    ckpt.notes.includes("removed the DistributedDataParallel prefix `module.` from every name"),
+    ckpt.notes.join("\n"),
+  );
   assert.is(ckpt.layout, "official");
 });
 
@@ -73,16 +87,27 @@ test("safetensors as safetensors.torch.save_file writes them (format: pt, dtype-
   const raw = readFileSync(`${E64}/hf/model.safetensors`);
   const header = raw.subarray(8, 8 + Number(raw.readBigUInt64LE(0))).toString();
   // The file really is in save_file's layout: metadata first, then the int64 buffers ahead of the floats.
-  assert.ok(header.startsWith('{"__metadata__":{"format":"pt"},"text_model.embeddings.position_ids":{"dtype":"I64"'), header.slice(0, 120));
+  assert.ok(
+    header.startsWith('{"__metadata__":{"format":"pt"},"text_model.embeddings.position_ids":{"dtype":"I64"'),
+    header.slice(0, 120),
+  );
   const ckpt = loadCheckpoint(`${E64}/hf/model.safetensors`);
   assert.equal(ckpt.metadata, { format: "pt" });
   assert.is(ckpt.layout, "hugging-face");
-  assert.not.ok(ckpt.notes.some((n) => n.includes("written for")), ckpt.notes.join("\n"));
+  assert.not.ok(
+    ckpt.notes.some((n) => n.includes("written for")),
+    ckpt.notes.join("\n"),
+  );
 });
 
 test("a sharded checkpoint really splits one layer's q/k/v across its shards, and says it merged them", () => {
-  const index = JSON.parse(readFileSync(`${E64}/hf-sharded/model.safetensors.index.json`, "utf8")).weight_map as Record<string, string>;
-  const split = Object.keys(index).filter((k) => k.endsWith("k_proj.weight") && index[k] !== index[k.replace("k_proj", "q_proj")]);
+  const index = JSON.parse(readFileSync(`${E64}/hf-sharded/model.safetensors.index.json`, "utf8")).weight_map as Record<
+    string,
+    string
+  >;
+  const split = Object.keys(index).filter(
+    (k) => k.endsWith("k_proj.weight") && index[k] !== index[k.replace("k_proj", "q_proj")],
+  );
   assert.ok(split.length >= 1, "the fixture must split q/k/v");
   const ckpt = loadCheckpoint(`${E64}/hf-sharded/model.safetensors.index.json`);
   assert.is(ckpt.shards, 2);
@@ -103,7 +128,10 @@ test("shard index problems are catalogued errors naming the index or the shard",
     const wrong = expectMdlError(() => loadCheckpoint(indexFile), "MDL504", indexFile);
     assert.is(wrong, `file is corrupt: \`${name}\` is listed in ${join(dir, other)}, but it is in ${join(dir, shard)}`);
 
-    writeFileSync(indexFile, JSON.stringify({ ...index, weight_map: { ...index.weight_map, [name]: "../elsewhere.safetensors" } }));
+    writeFileSync(
+      indexFile,
+      JSON.stringify({ ...index, weight_map: { ...index.weight_map, [name]: "../elsewhere.safetensors" } }),
+    );
     expectMdlError(() => loadCheckpoint(indexFile), "MDL504", indexFile);
 
     writeFileSync(indexFile, JSON.stringify({ metadata: {} }));

@@ -34,15 +34,33 @@ for (const [seed, code, re] of SEEDS) {
 
 test("a view declaring 10^12 elements over 4 stored ones is refused before anything is allocated (zip and legacy)", () => {
   const small = { dtype: "f32" as const, shape: [4], data: new Float32Array(4) };
-  const root: Py = { dict: [["model", { ordered: [["w", { tensor: small, view: { size: [1e6, 1e6], stride: [0, 0] } }]] }]] };
-  for (const [label, bytes] of [["zip", torchSaveZip(root)], ["legacy", torchSaveLegacy(root)]] as const) {
+  const root: Py = {
+    dict: [["model", { ordered: [["w", { tensor: small, view: { size: [1e6, 1e6], stride: [0, 0] } }]] }]],
+  };
+  for (const [label, bytes] of [
+    ["zip", torchSaveZip(root)],
+    ["legacy", torchSaveLegacy(root)],
+  ] as const) {
     const before = process.memoryUsage().arrayBuffers;
     const msg = expectMdlError(() => decodeCheckpoint(bytes, label), "MDL504", label);
     assert.match(msg, /tensor `w` \[1000000, 1000000\] with strides \[0, 0\] declares 1000000000000 elements/);
     assert.ok(process.memoryUsage().arrayBuffers - before < 1 << 26, `${label}: allocated`);
   }
   // A legitimate expanded view (a few elements repeated) still loads, copied out.
-  const ok = decodeCheckpoint(torchSaveZip({ dict: [["w", { tensor: { dtype: "f32", shape: [3], data: Float32Array.of(1, 2, 3) }, view: { size: [2, 3], stride: [0, 1] } }]] }), "ok");
+  const ok = decodeCheckpoint(
+    torchSaveZip({
+      dict: [
+        [
+          "w",
+          {
+            tensor: { dtype: "f32", shape: [3], data: Float32Array.of(1, 2, 3) },
+            view: { size: [2, 3], stride: [0, 1] },
+          },
+        ],
+      ],
+    }),
+    "ok",
+  );
   assert.equal([...ok.tensors.get("w")!.data], [1, 2, 3, 1, 2, 3]);
 });
 
@@ -50,7 +68,10 @@ test("a zip entry whose directory claims 4 TB is refused before anything is allo
   const w = { dtype: "f32" as const, shape: [2], data: Float32Array.of(1, 2) };
   const bytes = torchSaveZip({ dict: [["w", { tensor: w }]] }, { entry: "archive/data/0", size: 4n << 40n });
   const before = process.memoryUsage().arrayBuffers;
-  assert.match(expectMdlError(() => decodeCheckpoint(bytes, "claims.pth"), "MDL503", "claims.pth"), /zip entry `archive\/data\/0` needs bytes \d+\.\.4398046511\d+, the file has \d+/);
+  assert.match(
+    expectMdlError(() => decodeCheckpoint(bytes, "claims.pth"), "MDL503", "claims.pth"),
+    /zip entry `archive\/data\/0` needs bytes \d+\.\.4398046511\d+, the file has \d+/,
+  );
   assert.ok(process.memoryUsage().arrayBuffers - before < 1 << 26);
 });
 

@@ -7,12 +7,22 @@ export const FIXTURES = "test/fixtures";
 export const LOCAL = "test/weights/fixtures";
 
 export function sameBits(a: HostTensor, b: HostTensor): boolean {
-  const x = bytesOf(a), y = bytesOf(b);
-  return a.dtype === b.dtype && JSON.stringify(a.shape) === JSON.stringify(b.shape) && x.length === y.length && x.every((v, i) => v === y[i]);
+  const x = bytesOf(a),
+    y = bytesOf(b);
+  return (
+    a.dtype === b.dtype &&
+    JSON.stringify(a.shape) === JSON.stringify(b.shape) &&
+    x.length === y.length &&
+    x.every((v, i) => v === y[i])
+  );
 }
 
 /** Every tensor of `expected` is in `actual` with the same name, dtype, shape and bytes, and nothing else is. */
-export function assertSameTensors(actual: Map<string, HostTensor>, expected: Map<string, HostTensor>, label: string): void {
+export function assertSameTensors(
+  actual: Map<string, HostTensor>,
+  expected: Map<string, HostTensor>,
+  label: string,
+): void {
   assert.equal([...actual.keys()].sort(), [...expected.keys()].sort(), `${label}: names`);
   for (const [name, t] of expected) assert.ok(sameBits(actual.get(name)!, t), `${label}: ${name} differs`);
 }

@@ -15,7 +15,11 @@ import { FIXTURES, assertSameTensors } from "./helpers.ts";
  */
 function toHuggingFace(sd: Map<string, HostTensor>, preLayerNorm: string): Map<string, HostTensor> {
   const out = new Map<string, HostTensor>();
-  const stacks: [string, string][] = [["visual.transformer.resblocks.", "vision_model.encoder.layers."], ["transformer.resblocks.", "text_model.encoder.layers."], ["mit.resblocks.", "mit.encoder.layers."]];
+  const stacks: [string, string][] = [
+    ["visual.transformer.resblocks.", "vision_model.encoder.layers."],
+    ["transformer.resblocks.", "text_model.encoder.layers."],
+    ["mit.resblocks.", "mit.encoder.layers."],
+  ];
   const whole: Record<string, string> = {
     "token_embedding.weight": "text_model.embeddings.token_embedding.weight",
     positional_embedding: "text_model.embeddings.position_embedding.weight",
@@ -54,7 +58,12 @@ function toHuggingFace(sd: Map<string, HostTensor>, preLayerNorm: string): Map<s
         ["q", "k", "v"].forEach((p, i) => out.set(`${stack[1]}${n}.${attn}.${p}_proj.${packed[2]}`, rows(t, i * d, d)));
         continue;
       }
-      tail = tail.replace(/^attn\.out_proj/, "self_attn.out_proj").replace("ln_1", "layer_norm1").replace("ln_2", "layer_norm2").replace("mlp.c_fc", "mlp.fc1").replace("mlp.c_proj", "mlp.fc2");
+      tail = tail
+        .replace(/^attn\.out_proj/, "self_attn.out_proj")
+        .replace("ln_1", "layer_norm1")
+        .replace("ln_2", "layer_norm2")
+        .replace("mlp.c_fc", "mlp.fc1")
+        .replace("mlp.c_proj", "mlp.fc2");
       out.set(`${stack[1]}${n}.${tail}`, t);
     }
   }
@@ -63,7 +72,11 @@ function toHuggingFace(sd: Map<string, HostTensor>, preLayerNorm: string): Map<s
 
 function rows(t: HostTensor, start: number, count: number): HostTensor {
   const per = t.data.length / t.shape[0];
-  return { dtype: t.dtype, shape: [count, ...t.shape.slice(1)], data: (t.data as Float32Array).slice(start * per, (start + count) * per) };
+  return {
+    dtype: t.dtype,
+    shape: [count, ...t.shape.slice(1)],
+    data: (t.data as Float32Array).slice(start * per, (start + count) * per),
+  };
 }
 
 function transpose(t: HostTensor): HostTensor {
@@ -74,18 +87,31 @@ function transpose(t: HostTensor): HostTensor {
   return { dtype: t.dtype, shape: [c, r], data };
 }
 
-for (const [dir, preLn] of [["clip-tiny", "pre_layrnorm"], ["xclip-tiny-e64", "pre_layernorm"], ["xclip-tiny-mixed", "pre_layernorm"]]) {
+for (const [dir, preLn] of [
+  ["clip-tiny", "pre_layrnorm"],
+  ["xclip-tiny-e64", "pre_layernorm"],
+  ["xclip-tiny-mixed", "pre_layernorm"],
+]) {
   test(`${dir}: Hugging Face names (${preLn}) map back to every official tensor, bit for bit`, () => {
     const official = readSafetensors(`${FIXTURES}/${dir}/weights.safetensors`).tensors;
     const hf = toHuggingFace(official, preLn);
-    hf.set("text_model.embeddings.position_ids", { dtype: "i64", shape: [1, 3], data: new BigInt64Array([0n, 1n, 2n]) });
+    hf.set("text_model.embeddings.position_ids", {
+      dtype: "i64",
+      shape: [1, 3],
+      data: new BigInt64Array([0n, 1n, 2n]),
+    });
     // The inverse really produced HF names: no official layer name is left over.
     assert.ok(hf.has("vision_model.encoder.layers.0.self_attn.q_proj.weight"));
     assert.ok(![...hf.keys()].some((k) => /resblocks|in_proj|ln_\d|c_fc/.test(k)), [...hf.keys()].join(" "));
     const proj = official.get("visual.proj")!;
     assert.equal(hf.get("visual_projection.weight")!.shape, [proj.shape[1], proj.shape[0]]);
     if (dir !== "clip-tiny") {
-      for (const k of ["mit.encoder.layers.0.self_attn.k_proj.bias", "vision_model.encoder.layers.1.message_attn.v_proj.weight", "prompts_generator.layernorm.weight", "prompts_visual_projection"])
+      for (const k of [
+        "mit.encoder.layers.0.self_attn.k_proj.bias",
+        "vision_model.encoder.layers.1.message_attn.v_proj.weight",
+        "prompts_generator.layernorm.weight",
+        "prompts_visual_projection",
+      ])
         assert.ok(hf.has(k), k);
     }
 
@@ -110,7 +136,9 @@ test("loadCheckpoint maps an HF-named file and says so", () => {
     writeSafetensors(path, toHuggingFace(official, "pre_layernorm"));
     const ckpt = loadCheckpoint(path);
     assert.is(ckpt.format, "safetensors");
-    assert.equal(ckpt.notes, ["mapped Hugging Face transformers names to the official ones (q/k/v merged into in_proj, projections transposed)"]);
+    assert.equal(ckpt.notes, [
+      "mapped Hugging Face transformers names to the official ones (q/k/v merged into in_proj, projections transposed)",
+    ]);
     assertSameTensors(ckpt.tensors, official, "loaded");
   } finally {
     rmSync(dir, { recursive: true, force: true });

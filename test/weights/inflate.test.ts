@@ -15,10 +15,20 @@ const floats = readFileSync("test/fixtures/clip-tiny/weights.pth").subarray(0, 2
 const rand = rng(11);
 const noise = Uint8Array.from({ length: 5000 }, () => below(rand, 256));
 const INPUTS: [string, Uint8Array][] = [
-  ["empty", new Uint8Array(0)], ["one byte", Uint8Array.of(42)], ["100k zeros", new Uint8Array(100_000)],
-  ["source text", text], ["f32 storages", floats], ["noise", noise],
+  ["empty", new Uint8Array(0)],
+  ["one byte", Uint8Array.of(42)],
+  ["100k zeros", new Uint8Array(100_000)],
+  ["source text", text],
+  ["f32 storages", floats],
+  ["noise", noise],
 ];
-const STRATEGIES = [constants.Z_DEFAULT_STRATEGY, constants.Z_FILTERED, constants.Z_HUFFMAN_ONLY, constants.Z_RLE, constants.Z_FIXED];
+const STRATEGIES = [
+  constants.Z_DEFAULT_STRATEGY,
+  constants.Z_FILTERED,
+  constants.Z_HUFFMAN_ONLY,
+  constants.Z_RLE,
+  constants.Z_FIXED,
+];
 
 test("every zlib level and strategy inflates to the same bytes, with zlib's CRC-32", () => {
   for (const [name, data] of INPUTS) {
@@ -36,7 +46,8 @@ test("3000 mutated streams: refused where zlib refuses them, the same bytes wher
   const r = rng(7);
   let accepted = 0;
   for (let i = 0; i < 3000; i++) {
-    const len = below(r, 3000), at = below(r, text.length - len);
+    const len = below(r, 3000),
+      at = below(r, text.length - len);
     const c = Buffer.from(deflateRawSync(text.subarray(at, at + len), { level: below(r, 10), strategy: below(r, 5) }));
     for (let f = 1 + below(r, 3); f > 0 && c.length; f--) c[below(r, c.length)] ^= 1 << below(r, 8);
     let want: Buffer | undefined;
@@ -48,7 +59,12 @@ test("3000 mutated streams: refused where zlib refuses them, the same bytes wher
     if (want) {
       assert.ok(Buffer.from(inflateRaw(c, want.length)).equals(want), `case ${i}`);
       accepted++;
-    } else assert.throws(() => inflateRaw(c, 1 << 16), (e: unknown) => e instanceof InflateError, `case ${i}`);
+    } else
+      assert.throws(
+        () => inflateRaw(c, 1 << 16),
+        (e: unknown) => e instanceof InflateError,
+        `case ${i}`,
+      );
   }
   assert.ok(accepted > 1000 && accepted < 2900, `${accepted} accepted`);
 });

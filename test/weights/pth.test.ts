@@ -12,7 +12,10 @@ const reference = (dir: string) => readSafetensors(`${FIXTURES}/${dir}/weights.s
 for (const dir of ["clip-tiny", "xclip-tiny-e64"]) {
   test(`${dir}: weights.pth (zip) and weights-legacy.pth equal weights.safetensors bit for bit`, () => {
     const ref = reference(dir);
-    for (const [file, format] of [["weights.pth", "pth-zip"], ["weights-legacy.pth", "pth-legacy"]]) {
+    for (const [file, format] of [
+      ["weights.pth", "pth-zip"],
+      ["weights-legacy.pth", "pth-legacy"],
+    ]) {
       const path = `${FIXTURES}/${dir}/${file}`;
       assertSameTensors(decodePth(readFileSync(path), path), ref, `${dir}/${file}`);
       const ckpt = loadCheckpoint(path);
@@ -39,7 +42,10 @@ for (const dir of ["clip-tiny", "xclip-tiny-e64"]) {
       const want = r.data as Float32Array;
       for (let i = 0; i < want.length; i++) {
         // Within f16 rounding (relative 2^-11, with f16's subnormal spacing 2^-24 as the floor) ...
-        assert.ok(Math.abs(got.data[i] as number - want[i]) <= Math.max(Math.abs(want[i]) * 1e-3, 2 ** -24), `${name}[${i}]`);
+        assert.ok(
+          Math.abs((got.data[i] as number) - want[i]) <= Math.max(Math.abs(want[i]) * 1e-3, 2 ** -24),
+          `${name}[${i}]`,
+        );
         // ... and the f32 is exactly the f16 value, decoded independently from its bits.
         assert.is(got.data[i], f16BitsToNumber(bits[i]));
       }
@@ -58,7 +64,10 @@ test("official training layout: the state dict comes out of {'model': ...}, the 
 
 /** Expected values made by Python from the storages and strides (test/weights/fixtures/make.py). */
 function checkAgainstJson(tensors: Map<string, HostTensor>, json: string) {
-  const expected = JSON.parse(readFileSync(json, "utf8")) as Record<string, { shape: number[]; values: (number | boolean)[] }>;
+  const expected = JSON.parse(readFileSync(json, "utf8")) as Record<
+    string,
+    { shape: number[]; values: (number | boolean)[] }
+  >;
   assert.equal([...tensors.keys()].sort(), Object.keys(expected).sort());
   for (const [name, { shape, values }] of Object.entries(expected)) {
     const t = tensors.get(name)!;

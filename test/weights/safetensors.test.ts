@@ -3,13 +3,20 @@ import * as assert from "uvu/assert";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors } from "../../src/runtime/weights/safetensors.ts";
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  readSafetensors,
+  writeSafetensors,
+} from "../../src/runtime/weights/safetensors.ts";
 import type { HostTensor } from "../../src/runtime/weights/tensor.ts";
 import { FIXTURES, assertSameTensors, expectMdlError, sameBits } from "./helpers.ts";
 
 /** A safetensors file built by hand, byte by byte, so the reader is not only tested against our writer. */
 function handMade(header: object | string, data: number[], pad = 0): Uint8Array {
-  const json = new TextEncoder().encode((typeof header === "string" ? header : JSON.stringify(header)) + " ".repeat(pad));
+  const json = new TextEncoder().encode(
+    (typeof header === "string" ? header : JSON.stringify(header)) + " ".repeat(pad),
+  );
   const out = new Uint8Array(8 + json.length + data.length);
   out[0] = json.length & 0xff;
   out[1] = json.length >> 8;
@@ -20,7 +27,10 @@ function handMade(header: object | string, data: number[], pad = 0): Uint8Array 
 
 test("reads a hand-made file with an odd header length, from an odd offset in a larger buffer", () => {
   // 1.0f = 00 00 80 3f, -2.0f = 00 00 00 c0; int16 -3 = fd ff
-  const header = { a: { dtype: "F32", shape: [2], data_offsets: [0, 8] }, b: { dtype: "I16", shape: [1], data_offsets: [8, 10] } };
+  const header = {
+    a: { dtype: "F32", shape: [2], data_offsets: [0, 8] },
+    b: { dtype: "I16", shape: [1], data_offsets: [8, 10] },
+  };
   const data = [0, 0, 0x80, 0x3f, 0, 0, 0, 0xc0, 0xfd, 0xff];
   let file = handMade(header, data);
   if (file[0] % 2 === 0) file = handMade(header, data, 1);
@@ -83,7 +93,9 @@ test("the official fixtures decode, re-encode and decode to the same tensors", (
 test("writeSafetensors writes atomically and leaves no temp file", () => {
   const dir = mkdtempSync(join(tmpdir(), "mdl-st-"));
   try {
-    const t = new Map<string, HostTensor>([["w", { dtype: "f32", shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) }]]);
+    const t = new Map<string, HostTensor>([
+      ["w", { dtype: "f32", shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) }],
+    ]);
     writeSafetensors(join(dir, "out.safetensors"), t, { k: "v" });
     assert.equal(readdirSync(dir), ["out.safetensors"]);
     const back = readSafetensors(join(dir, "out.safetensors"));
@@ -108,7 +120,11 @@ test("malformed headers are refused with a catalogued error naming the file", ()
     [handMade({ __metadata__: { n: 1 } }, []), "MDL504", /metadata `n` is not a string/],
     [handMade({ a: w([0, 8]) }, new Array(8).fill(0)).subarray(0, 20), "MDL503", /header needs/],
   ];
-  for (const [bytes, code, re] of cases) assert.match(expectMdlError(() => decodeSafetensors(bytes, f), code, f), re);
+  for (const [bytes, code, re] of cases)
+    assert.match(
+      expectMdlError(() => decodeSafetensors(bytes, f), code, f),
+      re,
+    );
 });
 
 test.run();

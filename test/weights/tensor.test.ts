@@ -1,6 +1,12 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { bf16BitsToNumber, f16BitsToNumber, numel, toFloat32, typedFromBytes } from "../../src/runtime/weights/tensor.ts";
+import {
+  bf16BitsToNumber,
+  f16BitsToNumber,
+  numel,
+  toFloat32,
+  typedFromBytes,
+} from "../../src/runtime/weights/tensor.ts";
 
 // Bit patterns worked out by hand from the IEEE 754 binary16 layout (1 sign, 5 exponent bits biased by 15, 10 fraction bits).
 const F16: [number, number][] = [
@@ -18,14 +24,25 @@ const F16: [number, number][] = [
 ];
 
 test("f16 bits widen to the exact values", () => {
-  for (const [bits, value] of F16) assert.ok(Object.is(f16BitsToNumber(bits), value), `0x${bits.toString(16)} -> ${f16BitsToNumber(bits)}, want ${value}`);
+  for (const [bits, value] of F16)
+    assert.ok(
+      Object.is(f16BitsToNumber(bits), value),
+      `0x${bits.toString(16)} -> ${f16BitsToNumber(bits)}, want ${value}`,
+    );
   assert.is(f16BitsToNumber(0x3555), 0.333251953125);
   assert.ok(Number.isNaN(f16BitsToNumber(0x7e00)));
 });
 
 test("bf16 bits are the top half of an f32", () => {
   // 0x3f80 -> f32 0x3f800000 = 1; 0xc0a0 -> 0xc0a00000 = -5; 0x3e20 -> 0x3e200000 = 0.15625; 0x4049 -> 0x40490000 = 3.140625
-  for (const [bits, value] of [[0x3f80, 1], [0xc0a0, -5], [0x3e20, 0.15625], [0x4049, 3.140625], [0x0001, 2 ** -133], [0xff80, -Infinity]])
+  for (const [bits, value] of [
+    [0x3f80, 1],
+    [0xc0a0, -5],
+    [0x3e20, 0.15625],
+    [0x4049, 3.140625],
+    [0x0001, 2 ** -133],
+    [0xff80, -Infinity],
+  ])
     assert.is(bf16BitsToNumber(bits), value, `0x${bits.toString(16)}`);
 });
 

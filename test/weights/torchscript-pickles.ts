@@ -37,6 +37,17 @@ export function sharedModules(cls: Uint8Array, levels: number): Uint8Array {
   const parts: Buffer[] = [PROTO, Buffer.from(cls), Buffer.from([0x71, 0])];
   // Build from the innermost out, each finished module memoised at 1 so the next can name it twice.
   parts.push(NEW, UNSET, CLOSE, Buffer.from([0x71, 1]));
-  for (let i = 1; i < levels; i++) parts.push(Buffer.from([0x30]), NEW, UNSET, key("a"), Buffer.from([0x68, 1]), key("b"), Buffer.from([0x68, 1]), CLOSE, Buffer.from([0x71, 1]));
+  for (let i = 1; i < levels; i++)
+    parts.push(
+      Buffer.from([0x30]),
+      NEW,
+      UNSET,
+      key("a"),
+      Buffer.from([0x68, 1]),
+      key("b"),
+      Buffer.from([0x68, 1]),
+      CLOSE,
+      Buffer.from([0x71, 1]),
+    );
   return Buffer.concat([...parts, Buffer.from([0x2e])]);
 }

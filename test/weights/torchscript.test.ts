@@ -18,14 +18,25 @@ import { relError } from "../helpers/rel-error.ts";
 import { FIXTURES, LOCAL, assertSameTensors, sameBits } from "./helpers.ts";
 
 const TINY = `${FIXTURES}/clip-tiny`;
-interface Traced { state_dict: string[]; buffers: string[]; dtypes: Record<string, string>; logits_per_image: number[][]; logits_per_text: number[][] }
-const IO = JSON.parse(readFileSync(`${TINY}/openai-jit-io.json`, "utf8")) as Record<"openai-jit.pt" | "openai-jit-fp16.pt", Traced>;
+interface Traced {
+  state_dict: string[];
+  buffers: string[];
+  dtypes: Record<string, string>;
+  logits_per_image: number[][];
+  logits_per_text: number[][];
+}
+const IO = JSON.parse(readFileSync(`${TINY}/openai-jit-io.json`, "utf8")) as Record<
+  "openai-jit.pt" | "openai-jit-fp16.pt",
+  Traced
+>;
 const pth = (path: string) => decodePth(readFileSync(path), path);
 const BUFFERS = ["input_resolution", "context_length", "vocab_size"];
 
 /** The notes a CLIP archive must give: its buffers by name, and constants.pkl with as many tensors as constants/ holds. */
 function assertNotes(notes: string[], path: string): void {
-  const constants = readZip(readFileSync(path), path).names().filter((n) => /\/constants\/\d+$/.test(n)).length;
+  const constants = readZip(readFileSync(path), path)
+    .names()
+    .filter((n) => /\/constants\/\d+$/.test(n)).length;
   assert.equal(notes, [
     `TorchScript archive: ignored 3 buffers, state that is not a parameter: ${BUFFERS.join(", ")}`,
     `TorchScript archive: ignored constants.pkl, ${constants} tensors the traced code uses (attention masks and the like), not parameters`,
@@ -39,7 +50,10 @@ test("clip-tiny/openai-jit.pt: the parameters of weights.pth bit for bit, in sta
   assertSameTensors(d.tensors, pth(`${TINY}/weights.pth`), "openai-jit.pt");
   const traced = IO["openai-jit.pt"];
   assert.equal(traced.buffers, BUFFERS);
-  assert.equal([...d.tensors.keys()], traced.state_dict.filter((n) => !traced.buffers.includes(n)));
+  assert.equal(
+    [...d.tensors.keys()],
+    traced.state_dict.filter((n) => !traced.buffers.includes(n)),
+  );
   assert.ok(d.tensors.has("visual.transformer.resblocks.0.attn.in_proj_weight"));
   assertNotes(d.notes, path);
   const ckpt = loadCheckpoint(path);
@@ -50,9 +64,13 @@ test("clip-tiny/openai-jit.pt: the parameters of weights.pth bit for bit, in sta
 test("clip-tiny/openai-jit-fp16.pt: convert_weights' dtype mix; its f16 tensors are torch's own rounding (weights-fp16.pth), the rest weights.pth", () => {
   const path = `${TINY}/openai-jit-fp16.pt`;
   const raw = decodePth(readFileSync(path), path);
-  const fp32 = pth(`${TINY}/weights.pth`), fp16 = pth(`${TINY}/weights-fp16.pth`);
+  const fp32 = pth(`${TINY}/weights.pth`),
+    fp16 = pth(`${TINY}/weights-fp16.pth`);
   const traced = IO["openai-jit-fp16.pt"];
-  assert.equal([...raw.keys()], traced.state_dict.filter((n) => !traced.buffers.includes(n)));
+  assert.equal(
+    [...raw.keys()],
+    traced.state_dict.filter((n) => !traced.buffers.includes(n)),
+  );
   let halves = 0;
   for (const [name, t] of raw) {
     const dtype = { float16: "f16", float32: "f32" }[traced.dtypes[name]];
@@ -80,7 +98,10 @@ test("clip-e64/openai-jit.pt (the CLIP X-CLIP starts from): weights.pth bit for 
 });
 
 test("a traced nn.Linear (mangled class name, folder `archive/`): weight and bias as torch lists them", () => {
-  const want = JSON.parse(readFileSync(`${LOCAL}/ts-linear.json`, "utf8")) as Record<string, { shape: number[]; values: number[] }>;
+  const want = JSON.parse(readFileSync(`${LOCAL}/ts-linear.json`, "utf8")) as Record<
+    string,
+    { shape: number[]; values: number[] }
+  >;
   const ckpt = loadCheckpoint(`${LOCAL}/ts-linear.pt`);
   assert.equal([...ckpt.tensors.keys()], Object.keys(want));
   for (const [name, { shape, values }] of Object.entries(want)) {
@@ -92,7 +113,26 @@ test("a traced nn.Linear (mangled class name, folder `archive/`): weight and bia
 
 const dir = mkdtempSync(join(tmpdir(), "mdl-torchscript-"));
 const predict = (weights: string, out: string, ...extra: string[]) =>
-  spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "predict", "--threads", "1", "models/clip.mdl", "--weights", weights, "--inputs", `${TINY}/io.safetensors`, "--out", out, ...extra], { encoding: "utf8", timeout: 120_000 });
+  spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "src/cli/main.ts",
+      "predict",
+      "--threads",
+      "1",
+      "models/clip.mdl",
+      "--weights",
+      weights,
+      "--inputs",
+      `${TINY}/io.safetensors`,
+      "--out",
+      out,
+      ...extra,
+    ],
+    { encoding: "utf8", timeout: 120_000 },
+  );
 
 function run(file: string, ...extra: string[]): Map<string, HostTensor> {
   const out = join(dir, `${file}-${extra.join("-")}.safetensors`);
@@ -109,25 +149,34 @@ for (const runtime of ["onnx", "tfjs"]) {
   test(`mdl predict models/clip.mdl --weights openai-jit.pt (--runtime ${runtime}): the traced model's logits within 1e-5`, () => {
     const got = run("openai-jit.pt", "--runtime", runtime);
     const traced = IO["openai-jit.pt"];
-    for (const [name, ref] of [["logits_per_image", traced.logits_per_image], ["logits_per_text", traced.logits_per_text]] as const) {
+    for (const [name, ref] of [
+      ["logits_per_image", traced.logits_per_image],
+      ["logits_per_text", traced.logits_per_text],
+    ] as const) {
       const e = relError(toFloat32(got.get(`out.${name}`)!), flat(ref), name);
       assert.ok(e <= 1e-5, `${name}: ${e}`);
     }
-    for (const name of ["out.encode_image", "out.encode_text"]) assert.ok(relError(toFloat32(got.get(name)!), toFloat32(io.get(name)!), name) <= 1e-5, name);
+    for (const name of ["out.encode_image", "out.encode_text"])
+      assert.ok(relError(toFloat32(got.get(name)!), toFloat32(io.get(name)!), name) <= 1e-5, name);
   });
 }
 
 test("mdl predict --weights openai-jit-fp16.pt: torch's logits from the same weights within 1e-5; the fp32 model's under the fp16 rule", () => {
   const got = run("openai-jit-fp16.pt");
-  const same = IO["openai-jit-fp16.pt"], full = IO["openai-jit.pt"];
+  const same = IO["openai-jit-fp16.pt"],
+    full = IO["openai-jit.pt"];
   const ours = toFloat32(got.get("out.logits_per_image")!);
   const e = relError(ours, flat(same.logits_per_image), "logits_per_image");
   assert.ok(e <= 1e-5, `against the same weights in fp32: ${e}`);
-  assert.ok(relError(toFloat32(got.get("out.logits_per_text")!), flat(same.logits_per_text), "logits_per_text") <= 1e-5);
+  assert.ok(
+    relError(toFloat32(got.get("out.logits_per_text")!), flat(same.logits_per_text), "logits_per_text") <= 1e-5,
+  );
   // test/run/reproduce.ts's fp16 rule: features within 1e-3, logits compared as cosines (each over its own exp(logit_scale)).
-  for (const name of ["out.encode_image", "out.encode_text"]) assert.ok(relError(toFloat32(got.get(name)!), toFloat32(io.get(name)!), name) <= 1e-3, name);
+  for (const name of ["out.encode_image", "out.encode_text"])
+    assert.ok(relError(toFloat32(got.get(name)!), toFloat32(io.get(name)!), name) <= 1e-3, name);
   const scale = (path: string) => Math.exp(loadCheckpoint(path).tensors.get("logit_scale")!.data[0] as number);
-  const s16 = scale(`${TINY}/openai-jit-fp16.pt`), s32 = scale(`${TINY}/openai-jit.pt`);
+  const s16 = scale(`${TINY}/openai-jit-fp16.pt`),
+    s32 = scale(`${TINY}/openai-jit.pt`);
   const cos = Math.max(...flat(full.logits_per_image).map((r, i) => Math.abs(ours[i] / s16 - r / s32)));
   assert.ok(cos <= 4e-3, `cosine ${cos}`);
 });

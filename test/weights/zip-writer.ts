@@ -16,7 +16,8 @@ export interface ZipEntry {
 }
 
 export function writeZip(entries: ZipEntry[]): Uint8Array {
-  const parts: Buffer[] = [], central: Buffer[] = [];
+  const parts: Buffer[] = [],
+    central: Buffer[] = [];
   let offset = 0;
   for (const e of entries) {
     const name = Buffer.from(e.name);
@@ -56,7 +57,9 @@ export function entriesOf(bytes: Uint8Array): ZipEntry[] {
   const eocd = b.lastIndexOf(Buffer.from([0x50, 0x4b, 5, 6]));
   const out: ZipEntry[] = [];
   for (let i = 0, at = b.readUInt32LE(eocd + 16); i < b.readUInt16LE(eocd + 10); i++) {
-    const method = b.readUInt16LE(at + 10), csize = b.readUInt32LE(at + 20), nlen = b.readUInt16LE(at + 28);
+    const method = b.readUInt16LE(at + 10),
+      csize = b.readUInt32LE(at + 20),
+      nlen = b.readUInt16LE(at + 28);
     const name = b.subarray(at + 46, at + 46 + nlen).toString();
     const local = b.readUInt32LE(at + 42);
     const start = local + 30 + b.readUInt16LE(local + 26) + b.readUInt16LE(local + 28);

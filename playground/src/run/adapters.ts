@@ -11,8 +11,16 @@ export interface Gpu {
   software: boolean;
 }
 
-type GpuAdapterInfo = { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
-type NavigatorGpu = { gpu?: { requestAdapter(): Promise<{ info?: GpuAdapterInfo; isFallbackAdapter?: boolean } | null> } };
+type GpuAdapterInfo = {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+};
+type NavigatorGpu = {
+  gpu?: { requestAdapter(): Promise<{ info?: GpuAdapterInfo; isFallbackAdapter?: boolean } | null> };
+};
 
 /** The adapter webgpu would get, or why there is none. */
 export async function webgpuAdapter(): Promise<Gpu | string> {
@@ -22,8 +30,15 @@ export async function webgpuAdapter(): Promise<Gpu | string> {
   if (!a) return "the browser gives no adapter";
   // GPUAdapterInfo's fields are getters on its prototype: copy them, or Object.values sees nothing
   const i = a.info ?? {};
-  const info = { vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description, isFallbackAdapter: i.isFallbackAdapter };
-  const name = [info.vendor, info.architecture, info.description || info.device].filter(Boolean).join(" ") || "unnamed adapter";
+  const info = {
+    vendor: i.vendor,
+    architecture: i.architecture,
+    device: i.device,
+    description: i.description,
+    isFallbackAdapter: i.isFallbackAdapter,
+  };
+  const name =
+    [info.vendor, info.architecture, info.description || info.device].filter(Boolean).join(" ") || "unnamed adapter";
   return { name, software: isSoftwareAdapter({ info, isFallbackAdapter: a.isFallbackAdapter }) };
 }
 

@@ -32,7 +32,10 @@ export interface BackendInUse {
 }
 
 /** Why `name` cannot serve `choice`, or the software GPU it would run on (undefined: a hardware GPU or wasm). */
-async function gpuOf(name: (typeof ORDER)[number], choice: BackendChoice): Promise<{ refused?: string; software?: string }> {
+async function gpuOf(
+  name: (typeof ORDER)[number],
+  choice: BackendChoice,
+): Promise<{ refused?: string; software?: string }> {
   if (name === "wasm") return {};
   const gpu = name === "webgpu" ? await webgpuAdapter() : webglRenderer();
   if (typeof gpu === "string") return { refused: `${name}: ${gpu}` };
@@ -71,7 +74,11 @@ export interface OutputValues {
   data: Float32Array;
 }
 
-export async function runModel(ir: ModelIR, ckpt: Checkpoint, io: Map<string, HostTensor>): Promise<{ outputs: Record<string, OutputValues>; coverage: Coverage; ms: number }> {
+export async function runModel(
+  ir: ModelIR,
+  ckpt: Checkpoint,
+  io: Map<string, HostTensor>,
+): Promise<{ outputs: Record<string, OutputValues>; coverage: Coverage; ms: number }> {
   const runner = createRunner(ir, ckpt);
   const inputs = toModelInputs(ir, io, INPUTS_FILE, undefined, tfjsEngine);
   try {
@@ -80,7 +87,8 @@ export async function runModel(ir: ModelIR, ckpt: Checkpoint, io: Map<string, Ho
     const t0 = performance.now();
     const { outputs } = await runner.run(inputs);
     const values: Record<string, OutputValues> = {};
-    for (const [name, t] of Object.entries(outputs)) values[name] = { shape: [...t.shape], data: (await tfjsEngine.read(t)).data as Float32Array };
+    for (const [name, t] of Object.entries(outputs))
+      values[name] = { shape: [...t.shape], data: (await tfjsEngine.read(t)).data as Float32Array };
     const ms = performance.now() - t0;
     tfjsEngine.dispose(outputs);
     return { outputs: values, coverage: runner.coverage, ms };
@@ -91,6 +99,12 @@ export async function runModel(ir: ModelIR, ckpt: Checkpoint, io: Map<string, Ho
 }
 
 /** A few steps of `mdl train`'s training on the loaded inputs: enough to watch the loss fall, which is what the page shows. */
-export async function trainSteps(ir: ModelIR, ckpt: Checkpoint, io: Map<string, HostTensor>, steps: number, onLoss: (step: number, loss: number) => void): Promise<void> {
+export async function trainSteps(
+  ir: ModelIR,
+  ckpt: Checkpoint,
+  io: Map<string, HostTensor>,
+  steps: number,
+  onLoss: (step: number, loss: number) => void,
+): Promise<void> {
   await trainModel(tfjsEngine, ir, ckpt, io, { steps, onStep: (s) => onLoss(s.step, s.loss) });
 }

@@ -36,16 +36,27 @@ function logitsOf(ir: ModelIR, inputs: Record<string, Tensor>): { name: string; 
   const port = ir.graph.outputs.find((o) => o.name === "logits") ?? ir.graph.outputs[0];
   const env = bindSymbols(ir, inputs);
   const shape = port.type.shape.map((d) => evalDim(d, env));
-  if (shape.length !== 2) throw new Error(`training needs logits [B, K]; ${ir.model}'s \`${port.name}\` is [${port.type.shape.join(", ")}]`);
+  if (shape.length !== 2)
+    throw new Error(`training needs logits [B, K]; ${ir.model}'s \`${port.name}\` is [${port.type.shape.join(", ")}]`);
   return { name: port.name, batch: shape[0], classes: shape[1] };
 }
 
-export async function trainModel(e: Engine, ir: ModelIR, ckpt: Checkpoint, io: Map<string, HostTensor>, o: TrainOptions = {}): Promise<void> {
+export async function trainModel(
+  e: Engine,
+  ir: ModelIR,
+  ckpt: Checkpoint,
+  io: Map<string, HostTensor>,
+  o: TrainOptions = {},
+): Promise<void> {
   const steps = o.steps ?? PAGE_TRAINING.steps;
   const { weights } = trainingStart(ir, ckpt);
   const inputs = toModelInputs(ir, io, INPUTS_FILE, undefined, e);
   const logits = logitsOf(ir, inputs);
-  const labels = e.fromHost({ dtype: "i32", shape: [logits.batch], data: Int32Array.from({ length: logits.batch }, (_, b) => b % logits.classes) });
+  const labels = e.fromHost({
+    dtype: "i32",
+    shape: [logits.batch],
+    data: Int32Array.from({ length: logits.batch }, (_, b) => b % logits.classes),
+  });
   const settings = { ...stepSettings(ir), logits: logits.name };
   const f32 = new Map([...weights].map(([k, t]) => [k, { shape: t.shape, data: toFloat32(t) }]));
   const params = e.createParams(ir, f32, { trainable: false, seed: PAGE_TRAINING.seed, compiled: true });
@@ -60,7 +71,12 @@ export async function trainModel(e: Engine, ir: ModelIR, ckpt: Checkpoint, io: M
       seed: PAGE_TRAINING.seed,
       stepper,
       inputsOf: () => ({}),
-      lr: { base: lr, warmupSteps: Math.round(PAGE_TRAINING.warmup * steps), totalSteps: steps, minLr: lr * PAGE_TRAINING.minLrRatio },
+      lr: {
+        base: lr,
+        warmupSteps: Math.round(PAGE_TRAINING.warmup * steps),
+        totalSteps: steps,
+        minLr: lr * PAGE_TRAINING.minLrRatio,
+      },
       where: ckpt.file,
       afterStep: o.onStep,
     });

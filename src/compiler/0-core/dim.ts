@@ -89,11 +89,12 @@ export function evaluate(a: Poly, env: Readonly<Record<string, number>>): number
   let total = 0;
   for (const [k, c] of a) {
     let t = c;
-    if (k) for (const s of k.split("*")) {
-      const v = env[s];
-      if (v === undefined) throw new Error(`no value for dimension symbol ${s}`);
-      t *= v;
-    }
+    if (k)
+      for (const s of k.split("*")) {
+        const v = env[s];
+        if (v === undefined) throw new Error(`no value for dimension symbol ${s}`);
+        t *= v;
+      }
     total += t;
   }
   return total;

@@ -74,7 +74,10 @@ export type Node = { [O in OpName]: NodeOf<O> }[OpName];
 // One object schema per op, told apart by `op`; the mapped type above is what it infers to.
 export const Node = z.discriminatedUnion(
   "op",
-  opNames.map((op) => z.object({ ...nodeFields, op: z.literal(op), attrs: ops[op].attrs })) as unknown as [z.ZodObject, ...z.ZodObject[]],
+  opNames.map((op) => z.object({ ...nodeFields, op: z.literal(op), attrs: ops[op].attrs })) as unknown as [
+    z.ZodObject,
+    ...z.ZodObject[],
+  ],
 ) as unknown as z.ZodType<Node>;
 
 export const Call = z.object({

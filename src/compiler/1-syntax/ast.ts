@@ -282,7 +282,8 @@ export interface NameExpr extends NodeBase {
   kind: "Name";
   name: string;
 }
-export type BinaryOp = "+" | "-" | "*" | "/" | "//" | "%" | "@" | "**" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "and" | "or";
+export type BinaryOp =
+  "+" | "-" | "*" | "/" | "//" | "%" | "@" | "**" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "and" | "or";
 export interface BinaryExpr extends NodeBase {
   kind: "Binary";
   op: BinaryOp;

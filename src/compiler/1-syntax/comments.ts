@@ -53,7 +53,8 @@ export class CommentQueue {
   /** Every comment not yet handed out that starts before `offset`. */
   take(offset: number): Comment[] {
     const out: Comment[] = [];
-    while (this.next < this.comments.length && this.comments[this.next].start < offset) out.push(this.comments[this.next++]);
+    while (this.next < this.comments.length && this.comments[this.next].start < offset)
+      out.push(this.comments[this.next++]);
     return out;
   }
 
@@ -101,7 +102,8 @@ export class CommentQueue {
       prevEnd = item.end;
     }
     const last = items[items.length - 1];
-    const closer = close === "scan" ? (last ? this.scanClose(last.end) : undefined) : close === "none" ? undefined : close;
+    const closer =
+      close === "scan" ? (last ? this.scanClose(last.end) : undefined) : close === "none" ? undefined : close;
     if (closer !== undefined) for (const c of this.take(closer)) place(c, slots.dangling);
     return slots;
   }

@@ -11,7 +11,8 @@ import type * as A from "./ast.ts";
 export function printAst(file: A.FileAst): string {
   const out: string[] = [];
   const line = (depth: number, text: string) => out.push("  ".repeat(depth) + text);
-  for (const i of file.imports) line(0, `Import {${i.names.map((n) => n.name).join(", ")}} from ${JSON.stringify(i.from)}`);
+  for (const i of file.imports)
+    line(0, `Import {${i.names.map((n) => n.name).join(", ")}} from ${JSON.stringify(i.from)}`);
   for (const d of file.decls) {
     const params = d.params.length || d.kind === "Block" ? `(${d.params.map(hyperParam).join(", ")})` : "";
     const base = d.base ? ` extends ${d.base.name}` : "";
@@ -29,7 +30,8 @@ export function printAst(file: A.FileAst): string {
     }
     for (const t of d.train ?? []) {
       line(1, `Train ${t.keyword.name}`);
-      for (const r of t.rules) line(2, `${r.key.name} * ${r.scaleText}: ${r.patterns.map((p) => JSON.stringify(p.value)).join(", ")}`);
+      for (const r of t.rules)
+        line(2, `${r.key.name} * ${r.scaleText}: ${r.patterns.map((p) => JSON.stringify(p.value)).join(", ")}`);
     }
   }
   return out.join("\n") + "\n";
@@ -42,16 +44,26 @@ function member(m: A.Member, depth: number, line: Line): void {
     case "LetMember":
       return line(depth, `Let ${m.name.name} = ${expr(m.value)}`);
     case "ParamMember":
-      return line(depth, `Param ${m.name.name}: ${shape(m.type)}${m.init ? ` = ${expr(m.init)}` : ""}${m.cond ? ` if ${expr(m.cond)}` : ""}`);
+      return line(
+        depth,
+        `Param ${m.name.name}: ${shape(m.type)}${m.init ? ` = ${expr(m.init)}` : ""}${m.cond ? ` if ${expr(m.cond)}` : ""}`,
+      );
     case "SubModule":
-      return line(depth, `SubModule ${m.optional ? "optional " : ""}${m.recompute ? "recompute " : ""}${path(m.path)} = ${moduleExpr(m.module)}${m.cond ? ` if ${expr(m.cond)}` : ""}`);
+      return line(
+        depth,
+        `SubModule ${m.optional ? "optional " : ""}${m.recompute ? "recompute " : ""}${path(m.path)} ` +
+          `= ${moduleExpr(m.module)}${m.cond ? ` if ${expr(m.cond)}` : ""}`,
+      );
     case "UseMember":
       return line(depth, `Use ${m.optional ? "optional " : ""}${m.name.name} = ${moduleExpr(m.module)}`);
     case "AssertMember":
       return line(depth, `Assert ${expr(m.cond)}${m.message !== undefined ? `, ${JSON.stringify(m.message)}` : ""}`);
     case "Forward": {
       const outs = m.outputs.map((o) => (o.name ? `${o.name.name}: ${shape(o.type)}` : shape(o.type))).join(", ");
-      line(depth, `Forward(${m.inputs.map((i) => `${i.name.name}: ${shape(i.type)}`).join(", ")}) -> ${m.tupleOutputs ? `(${outs})` : outs}`);
+      line(
+        depth,
+        `Forward(${m.inputs.map((i) => `${i.name.name}: ${shape(i.type)}`).join(", ")}) -> ${m.tupleOutputs ? `(${outs})` : outs}`,
+      );
       return body(m.body, depth + 1, line);
     }
   }
@@ -61,7 +73,10 @@ function body(stmts: A.Stmt[], depth: number, line: Line): void {
   for (const s of stmts) {
     switch (s.kind) {
       case "Let":
-        line(depth, `Let ${s.destructure ? `(${s.names.map((n) => n.name).join(", ")})` : s.names[0].name} = ${expr(s.value)}`);
+        line(
+          depth,
+          `Let ${s.destructure ? `(${s.names.map((n) => n.name).join(", ")})` : s.names[0].name} = ${expr(s.value)}`,
+        );
         break;
       case "Assign":
         line(depth, `Assign ${s.name.name} = ${expr(s.value)}`);

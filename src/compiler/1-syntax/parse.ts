@@ -19,16 +19,26 @@ export function parseSource(file: string, text: string, maxBytes = DEFAULT_LIMIT
   if (tooLarge) return { value: emptyFile(file), diagnostics: [tooLarge], comments: [] };
   const lexed = lexer.tokenize(text);
   const diagnostics: Diagnostic[] = lexed.errors.map((e) => lexError(file, text, e));
-  const comments = (lexed.groups.comments ?? []).map((t) => ({ text: t.image, start: t.startOffset, end: t.startOffset + t.image.length }));
+  const comments = (lexed.groups.comments ?? []).map((t) => ({
+    text: t.image,
+    start: t.startOffset,
+    end: t.startOffset + t.image.length,
+  }));
   // Chevrotain recurses per nesting level and dies on a deep enough input (a RangeError inside its
   // error reporting); refuse before parsing. Later phases recurse over the AST: bound its depth too.
   const tooDeep = scanNesting(file, lexed.tokens) ?? scanOperatorChains(file, lexed.tokens);
   if (tooDeep) return { value: emptyFile(file), diagnostics: [...diagnostics, tooDeep], comments };
   const { cst, keywords, errors } = parseDeclarations(lexed.tokens);
   for (const t of keywords) {
-    const d = diag("unexpected_token", { file, start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 }, `\`${t.image}\``, `a name (\`${t.image}\` is a keyword)`);
+    const d = diag(
+      "unexpected_token",
+      { file, start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 },
+      `\`${t.image}\``,
+      `a name (\`${t.image}\` is a keyword)`,
+    );
     // the spelling of Python and Java; mdl calls the base's forward as `super(x)`
-    const superForward = t.image === "forward" && /\bsuper\s*\.\s*$/.test(text.slice(Math.max(0, t.startOffset - 16), t.startOffset));
+    const superForward =
+      t.image === "forward" && /\bsuper\s*\.\s*$/.test(text.slice(Math.max(0, t.startOffset - 16), t.startOffset));
     diagnostics.push(superForward ? withHint(d, "a derived block calls its base's forward as `super(x)`") : d);
   }
   // Recovery re-synchronises token by token; report the first error of a line, not the cascade after it.
@@ -36,7 +46,7 @@ export function parseSource(file: string, text: string, maxBytes = DEFAULT_LIMIT
   let lastLine = -1;
   const lexLines = new Set([...lexed.errors.map((e) => e.line), ...keywords.map((t) => t.startLine)]);
   for (const e of errors) {
-    const line = Number.isNaN(e.token.startOffset) ? Infinity : e.token.startLine ?? -1;
+    const line = Number.isNaN(e.token.startOffset) ? Infinity : (e.token.startLine ?? -1);
     if (line === lastLine || lexLines.has(line)) continue;
     lastLine = line;
     diagnostics.push(parseError(file, text, e));
@@ -85,11 +95,16 @@ function parseDeclarations(tokens: IToken[]): { cst: CstNode; keywords: IToken[]
     keywords.push(...part.keywords);
     // a declaration cut short ends at the next one's keyword, not at the end of the file
     const next = tokens[cuts[c + 1]];
-    for (const e of part.errors) errors.push(next && Number.isNaN(e.token.startOffset) ? Object.assign(e, { token: next }) : e);
-    for (const [k, v] of Object.entries(part.cst.children)) for (const n of v as CstNode[]) (children[k] ??= []).push(n);
+    for (const e of part.errors)
+      errors.push(next && Number.isNaN(e.token.startOffset) ? Object.assign(e, { token: next }) : e);
+    for (const [k, v] of Object.entries(part.cst.children))
+      for (const n of v as CstNode[]) (children[k] ??= []).push(n);
   }
   const end = tokens[tokens.length - 1];
-  const location = { startOffset: tokens[0]?.startOffset ?? NaN, endOffset: end ? end.startOffset + end.image.length - 1 : NaN };
+  const location = {
+    startOffset: tokens[0]?.startOffset ?? NaN,
+    endOffset: end ? end.startOffset + end.image.length - 1 : NaN,
+  };
   return { cst: { name: "file", children, location }, keywords, errors };
 }
 
@@ -98,7 +113,11 @@ function parseDeclarations(tokens: IToken[]): { cst: CstNode; keywords: IToken[]
  * false "defined more than once"): report it, then parse again reading that keyword as a name, so the
  * rest of the file is understood as written. Bounded: each round turns one more keyword into a name.
  */
-function parseKeywordsAsNames(input: IToken[]): { cst: ReturnType<typeof parser.file>; keywords: IToken[]; errors: IRecognitionException[] } {
+function parseKeywordsAsNames(input: IToken[]): {
+  cst: ReturnType<typeof parser.file>;
+  keywords: IToken[];
+  errors: IRecognitionException[];
+} {
   let tokens = input;
   const keywords: IToken[] = [];
   for (;;) {
@@ -107,10 +126,18 @@ function parseKeywordsAsNames(input: IToken[]): { cst: ReturnType<typeof parser.
     const e = parser.errors[0];
     const t = e?.token;
     const i = t ? tokens.indexOf(t) : -1;
-    const keyword = i >= 0 && e.name === "MismatchedTokenException" && e.message.includes("--> Name <--") && /^[A-Za-z_]\w*$/.test(t.image);
+    const keyword =
+      i >= 0 &&
+      e.name === "MismatchedTokenException" &&
+      e.message.includes("--> Name <--") &&
+      /^[A-Za-z_]\w*$/.test(t.image);
     if (!keyword || keywords.length >= 16) return { cst, keywords, errors: parser.errors };
     keywords.push(t);
-    tokens = [...tokens.slice(0, i), { ...t, tokenType: NameToken, tokenTypeIdx: NameToken.tokenTypeIdx! }, ...tokens.slice(i + 1)];
+    tokens = [
+      ...tokens.slice(0, i),
+      { ...t, tokenType: NameToken, tokenTypeIdx: NameToken.tokenTypeIdx! },
+      ...tokens.slice(i + 1),
+    ];
   }
 }
 
@@ -146,8 +173,16 @@ function parseError(file: string, text: string, e: IRecognitionException): Diagn
     // `blocks.0(x)`: a dotted index is a path (`replace blocks.0 = ...`); in an expression a layer is `blocks[0]`
     const before = /([A-Za-z_][A-Za-z0-9_]*)\.$/.exec(text.slice(Math.max(0, t.startOffset - 101), t.startOffset));
     if (type === "Int" && before && !/^\d/.test(before[1])) {
-      const d = diag("unexpected_token", { file, start: t.startOffset - 1, end: span.end }, `\`.${t.image}\``, expected);
-      return withHint(d, `a layer of a stack is \`${before[1]}[${t.image}]\` in an expression; \`${before[1]}.${t.image}\` is a path, for \`replace\` and \`remove\``);
+      const d = diag(
+        "unexpected_token",
+        { file, start: t.startOffset - 1, end: span.end },
+        `\`.${t.image}\``,
+        expected,
+      );
+      return withHint(
+        d,
+        `a layer of a stack is \`${before[1]}[${t.image}]\` in an expression; \`${before[1]}.${t.image}\` is a path, for \`replace\` and \`remove\``,
+      );
     }
     if (prev === "." || (t.image.startsWith(".") && /\d/.test(prev))) {
       let start = t.startOffset;
@@ -159,9 +194,21 @@ function parseError(file: string, text: string, e: IRecognitionException): Diagn
 }
 
 const friendly: Record<string, string> = {
-  Name: "a name", Int: "a whole number", Float: "a number", StringLit: "a string", LParen: "`(`", RParen: "`)`",
-  LCurly: "`{`", RCurly: "`}`", LBracket: "`[`", RBracket: "`]`", Equals: "`=`", Colon: "`:`", Comma: "`,`",
-  Arrow: "`->`", Dot: "`.`",
+  Name: "a name",
+  Int: "a whole number",
+  Float: "a number",
+  StringLit: "a string",
+  LParen: "`(`",
+  RParen: "`)`",
+  LCurly: "`{`",
+  RCurly: "`}`",
+  LBracket: "`[`",
+  RBracket: "`]`",
+  Equals: "`=`",
+  Colon: "`:`",
+  Comma: "`,`",
+  Arrow: "`->`",
+  Dot: "`.`",
 };
 
 /** Chevrotain's messages list token types; turn the first few into words. */
@@ -174,7 +221,10 @@ function expectedFrom(e: IRecognitionException): string {
   }
   if (e.name === "NotAllInputParsedException") return "`block`, `model` or `import`";
   if (names.length === 0) return "something else";
-  return names.slice(0, 3).map((n) => friendly[n] ?? `\`${n.toLowerCase()}\``).join(" or ");
+  return names
+    .slice(0, 3)
+    .map((n) => friendly[n] ?? `\`${n.toLowerCase()}\``)
+    .join(" or ");
 }
 
 const ruleWords: Record<string, string> = {

@@ -6,7 +6,19 @@
  */
 import type * as A from "./ast.ts";
 import { CommentQueue, type Close, type Comment, type Item, type Slots } from "./comments.ts";
-import { breakParent, group, hardline, ifBreak, indent, join, line, lineSuffix, render, softline, type Doc } from "./doc.ts";
+import {
+  breakParent,
+  group,
+  hardline,
+  ifBreak,
+  indent,
+  join,
+  line,
+  lineSuffix,
+  render,
+  softline,
+  type Doc,
+} from "./doc.ts";
 import { level, needsSemicolon } from "./precedence.ts";
 import { parseSource } from "./parse.ts";
 import { lexer } from "../../../grammar/tokens.ts";
@@ -28,7 +40,8 @@ export function formatSource(file: string, text: string, width = WIDTH): { value
   return { value: printSource(parsed.value, parsed.comments, text, width), diagnostics: [] };
 }
 
-const byStart = <T extends { span: { start: number } }>(xs: readonly T[]) => [...xs].sort((a, b) => a.span.start - b.span.start);
+const byStart = <T extends { span: { start: number } }>(xs: readonly T[]) =>
+  [...xs].sort((a, b) => a.span.start - b.span.start);
 const str = (s: string) => JSON.stringify(s);
 const trailing = (cs: readonly Comment[]): Doc => cs.map((c) => [lineSuffix([" ", c.text]), breakParent]);
 
@@ -81,14 +94,25 @@ class SourcePrinter {
     return group([open, trailing(s.open), indent([edge, parts, dangling]), edge, close]);
   }
 
-  private items<T extends { span: { start: number; end: number } }>(nodes: readonly T[], print: (n: T) => Doc, close: Close): Slots {
-    return this.q.collect(nodes.map((n) => this.item(n, print)), close);
+  private items<T extends { span: { start: number; end: number } }>(
+    nodes: readonly T[],
+    print: (n: T) => Doc,
+    close: Close,
+  ): Slots {
+    return this.q.collect(
+      nodes.map((n) => this.item(n, print)),
+      close,
+    );
   }
 
   /** File : (Import | BlockDecl | ModelDecl)* — one blank line before each declaration. */
   file(f: A.FileAst): Doc {
     const nodes = byStart<A.ImportDecl | A.BlockDecl | A.ModelDecl>([...f.imports, ...f.decls]);
-    const s = this.items(nodes, (n) => (n.kind === "Import" ? this.importDecl(n) : n.kind === "Block" ? this.blockDecl(n) : this.modelDecl(n)), this.text.length);
+    const s = this.items(
+      nodes,
+      (n) => (n.kind === "Import" ? this.importDecl(n) : n.kind === "Block" ? this.blockDecl(n) : this.modelDecl(n)),
+      this.text.length,
+    );
     return this.lines(s, (i) => i > 0 && nodes[i].kind !== "Import");
   }
 
@@ -100,7 +124,12 @@ class SourcePrinter {
 
   /** HyperParams : "(" HyperParam ("," HyperParam)* ","? ")"    HyperParam : Name ":" TypeRef ("=" Expr)? */
   private hyperParams(ps: readonly A.HyperParam[]): Doc {
-    return this.list("(", ")", this.items(ps, (p) => this.hyperParam(p), "scan"), { comma: true });
+    return this.list(
+      "(",
+      ")",
+      this.items(ps, (p) => this.hyperParam(p), "scan"),
+      { comma: true },
+    );
   }
 
   private hyperParam(p: A.HyperParam): Doc {
@@ -111,13 +140,25 @@ class SourcePrinter {
   /** BlockDecl : "block" Name ("(" HyperParams? ")")? ("extends" Name)? "{" Member* "}" */
   private blockDecl(d: A.BlockDecl): Doc {
     const params = d.bare && d.base && !d.params.length ? "" : this.hyperParams(d.params);
-    return ["block ", d.name.name, params, d.base ? [" extends ", d.base.name] : "", " ", this.body(this.items(d.members, (m) => this.member(m), d.span.end - 1))];
+    return [
+      "block ",
+      d.name.name,
+      params,
+      d.base ? [" extends ", d.base.name] : "",
+      " ",
+      this.body(this.items(d.members, (m) => this.member(m), d.span.end - 1)),
+    ];
   }
 
   /** ModelDecl : "model" Name ("(" HyperParams? ")")? ("extends" Name)? "{" (Member | Preset | Set | Replace | Remove)* "}" */
   private modelDecl(d: A.ModelDecl): Doc {
     const params = d.params.length ? this.hyperParams(d.params) : "";
-    const nodes = byStart<A.Member | A.PresetDecl | A.SetDecl | A.ReplaceDecl | A.RemoveDecl | A.TrainDecl>([...d.members, ...d.presets, ...d.edits, ...(d.train ?? [])]);
+    const nodes = byStart<A.Member | A.PresetDecl | A.SetDecl | A.ReplaceDecl | A.RemoveDecl | A.TrainDecl>([
+      ...d.members,
+      ...d.presets,
+      ...d.edits,
+      ...(d.train ?? []),
+    ]);
     const body = this.body(this.items(nodes, (n) => this.modelMember(n), d.span.end - 1));
     return ["model ", d.name.name, params, d.base ? [" extends ", d.base.name] : "", " ", body];
   }
@@ -142,7 +183,13 @@ class SourcePrinter {
   /** Preset : "preset" String ("extends" String)? "{" (Name "=" Expr ","?)* "}" */
   private preset(p: A.PresetDecl): Doc {
     const assignments = this.items(p.assignments, (a) => this.assignment(a), p.span.end - 1);
-    return ["preset ", str(p.name), p.base ? [" extends ", str(p.base.name)] : "", " ", this.list("{", "}", assignments, { comma: true, pad: true })];
+    return [
+      "preset ",
+      str(p.name),
+      p.base ? [" extends ", str(p.base.name)] : "",
+      " ",
+      this.list("{", "}", assignments, { comma: true, pad: true }),
+    ];
   }
 
   private assignment(a: A.Assignment): Doc {
@@ -160,7 +207,12 @@ class SourcePrinter {
     const s = this.items(d.assignments, (a) => this.assignment(a), "none");
     // with no bracket to trail, a comment after `set` leads the first assignment
     s.items[0]?.leading.unshift(...s.open);
-    const parts = s.items.map((it, i) => [it.leading.map((c) => [c.text, hardline]), it.doc, i < s.items.length - 1 ? "," : "", trailing(it.trailing)]);
+    const parts = s.items.map((it, i) => [
+      it.leading.map((c) => [c.text, hardline]),
+      it.doc,
+      i < s.items.length - 1 ? "," : "",
+      trailing(it.trailing),
+    ]);
     return group(["set ", indent(join(line, parts))]);
   }
 
@@ -174,9 +226,23 @@ class SourcePrinter {
       case "LetMember":
         return ["let ", m.name.name, " = ", this.expr(m.value)];
       case "ParamMember":
-        return ["param ", m.name.name, ": ", this.shape(m.type), m.init ? [" = ", this.expr(m.init)] : "", m.cond ? [" if ", this.expr(m.cond)] : ""];
+        return [
+          "param ",
+          m.name.name,
+          ": ",
+          this.shape(m.type),
+          m.init ? [" = ", this.expr(m.init)] : "",
+          m.cond ? [" if ", this.expr(m.cond)] : "",
+        ];
       case "SubModule":
-        return [m.optional ? "optional " : "", m.recompute ? "recompute " : "", this.path(m.path), " = ", this.moduleExpr(m.module), m.cond ? [" if ", this.expr(m.cond)] : ""];
+        return [
+          m.optional ? "optional " : "",
+          m.recompute ? "recompute " : "",
+          this.path(m.path),
+          " = ",
+          this.moduleExpr(m.module),
+          m.cond ? [" if ", this.expr(m.cond)] : "",
+        ];
       case "UseMember":
         return [m.optional ? "optional " : "", "use ", m.name.name, " = ", this.moduleExpr(m.module)];
       case "AssertMember":
@@ -191,7 +257,13 @@ class SourcePrinter {
     switch (m.kind) {
       case "Repeat": {
         const inner = this.items([m.body], (b) => this.moduleExpr(b), m.span.end - 1);
-        return ["repeat ", this.expr(m.count), m.index ? [" as ", m.index.name] : "", " ", this.list("{", "}", inner, { comma: false, pad: true })];
+        return [
+          "repeat ",
+          this.expr(m.count),
+          m.index ? [" as ", m.index.name] : "",
+          " ",
+          this.list("{", "}", inner, { comma: false, pad: true }),
+        ];
       }
       case "Seq": {
         const entries = m.items.map((it) => ({ ...it, span: { start: it.keySpan.start, end: it.module.span.end } }));
@@ -205,11 +277,24 @@ class SourcePrinter {
 
   /** Forward : "forward" "(" FParams ")" "->" Outputs Body — the arrow moves to its own line first. */
   private forward(f: A.ForwardDecl): Doc {
-    const inputs = this.list("(", ")", this.items(f.inputs, (p) => this.fparam(p.name, p.type), "scan"), { comma: true });
+    const inputs = this.list(
+      "(",
+      ")",
+      this.items(f.inputs, (p) => this.fparam(p.name, p.type), "scan"),
+      { comma: true },
+    );
     let outputs: Doc;
     if (f.tupleOutputs) {
-      const outs = f.outputs.map((o) => ({ ...o, span: { start: o.name?.span.start ?? o.type.span.start, end: o.type.span.end } }));
-      outputs = this.list("(", ")", this.items(outs, (o) => this.fparam(o.name, o.type), "scan"), { comma: true });
+      const outs = f.outputs.map((o) => ({
+        ...o,
+        span: { start: o.name?.span.start ?? o.type.span.start, end: o.type.span.end },
+      }));
+      outputs = this.list(
+        "(",
+        ")",
+        this.items(outs, (o) => this.fparam(o.name, o.type), "scan"),
+        { comma: true },
+      );
     } else outputs = f.outputs[0] ? this.shape(f.outputs[0].type) : "[]";
     const arrow = group(indent(indent([line, "-> ", outputs])));
     return ["forward", inputs, arrow, " ", this.block(f.body, f.span.end - 1)];
@@ -237,7 +322,14 @@ class SourcePrinter {
   private stmt(s: A.Stmt): Doc {
     switch (s.kind) {
       case "Let": {
-        const names = s.destructure ? this.list("(", ")", this.items(s.names, (n) => n.name, "scan"), { comma: false }) : s.names[0].name;
+        const names = s.destructure
+          ? this.list(
+              "(",
+              ")",
+              this.items(s.names, (n) => n.name, "scan"),
+              { comma: false },
+            )
+          : s.names[0].name;
         return ["let ", names, " = ", this.expr(s.value)];
       }
       case "Assign":
@@ -245,7 +337,15 @@ class SourcePrinter {
       case "Return":
         return ["return ", this.expr(s.value)];
       case "For":
-        return ["for ", s.index ? [s.index.name, ", "] : "", s.variable.name, " in ", this.expr(s.iterable), " ", this.block(s.body, s.span.end - 1)];
+        return [
+          "for ",
+          s.index ? [s.index.name, ", "] : "",
+          s.variable.name,
+          " in ",
+          this.expr(s.iterable),
+          " ",
+          this.block(s.body, s.span.end - 1),
+        ];
       case "If":
         return this.ifStmt(s);
       case "ExprStmt":
@@ -262,7 +362,11 @@ class SourcePrinter {
     return tokens
       .map((t, i) => {
         const prev = tokens[i - 1];
-        const tight = prev === undefined || /^[([.]$/.test(prev) || /^[)\],.:]$/.test(t) || (/^[([]$/.test(t) && /[\w)\]]$/.test(prev));
+        const tight =
+          prev === undefined ||
+          /^[([.]$/.test(prev) ||
+          /^[)\],.:]$/.test(t) ||
+          (/^[([]$/.test(t) && /[\w)\]]$/.test(prev));
         return (tight ? "" : " ") + t;
       })
       .join("");
@@ -312,10 +416,22 @@ class SourcePrinter {
       case "Member":
         return [this.expr(e.target, 9), ".", e.name.name];
       case "List":
-        return this.list("[", "]", this.items(e.items, (x) => this.expr(x), e.span.end - 1), { comma: false });
+        return this.list(
+          "[",
+          "]",
+          this.items(e.items, (x) => this.expr(x), e.span.end - 1),
+          { comma: false },
+        );
       case "Tuple": {
-        const items = e.items.map((it) => ({ ...it, span: { start: it.name.name ? it.name.span.start : it.value.span.start, end: it.value.span.end } }));
-        const s = this.items(items, (it) => [it.name.name ? [it.name.name, ": "] : "", this.expr(it.value)], e.span.end - 1);
+        const items = e.items.map((it) => ({
+          ...it,
+          span: { start: it.name.name ? it.name.span.start : it.value.span.start, end: it.value.span.end },
+        }));
+        const s = this.items(
+          items,
+          (it) => [it.name.name ? [it.name.name, ": "] : "", this.expr(it.value)],
+          e.span.end - 1,
+        );
         return this.list("(", ")", s, { comma: true });
       }
     }

@@ -61,14 +61,25 @@ class Visitor {
       const num = this.tok(rk, "Int") ?? this.tok(rk, "Float");
       if (!key || !num) return [];
       const patterns = this.tokens(rk, "StringLit").map((t) => ({ value: this.stringValue(t), span: this.span(t) }));
-      return [{ kind: "LrRule", key: this.ident(key), scale: Number(num.image), scaleText: num.image, patterns, span: this.span(r) }];
+      return [
+        {
+          kind: "LrRule",
+          key: this.ident(key),
+          scale: Number(num.image),
+          scaleText: num.image,
+          patterns,
+          span: this.span(r),
+        },
+      ];
     });
     return { kind: "Train", keyword: this.ident(keyword), rules, span: this.span(n) };
   }
 
   file(n: CstNode): A.FileAst {
     const k = n.children as Kids;
-    const imports = this.nodes(k, "importDecl").map((c) => this.importDecl(c)).filter((x): x is A.ImportDecl => !!x);
+    const imports = this.nodes(k, "importDecl")
+      .map((c) => this.importDecl(c))
+      .filter((x): x is A.ImportDecl => !!x);
     const decls: (A.BlockDecl | A.ModelDecl)[] = [];
     const all = [...this.nodes(k, "blockDecl"), ...this.nodes(k, "modelDecl")].sort(
       (a, b) => (a.location?.startOffset ?? 0) - (b.location?.startOffset ?? 0),
@@ -84,7 +95,13 @@ class Visitor {
     const k = n.children as Kids;
     const from = this.tok(k, "StringLit");
     if (!from) return undefined;
-    return { kind: "Import", names: this.tokens(k, "Name").map((t) => this.ident(t)), from: this.stringValue(from), fromSpan: this.span(from), span: this.span(n) };
+    return {
+      kind: "Import",
+      names: this.tokens(k, "Name").map((t) => this.ident(t)),
+      from: this.stringValue(from),
+      fromSpan: this.span(from),
+      span: this.span(n),
+    };
   }
 
   hyperParams(n: CstNode | undefined): A.HyperParam[] {
@@ -98,8 +115,15 @@ class Visitor {
       const tk = tref.children as Kids;
       const tname = this.tok(tk, "Name");
       if (!tname) continue;
-      const opts = this.tokens(tk, "Name").slice(1).map((t) => t.image);
-      const type: A.TypeRef = { kind: "TypeRef", name: tname.image, span: this.span(tref), ...(this.tok(tk, "LParen") ? { options: opts } : {}) };
+      const opts = this.tokens(tk, "Name")
+        .slice(1)
+        .map((t) => t.image);
+      const type: A.TypeRef = {
+        kind: "TypeRef",
+        name: tname.image,
+        span: this.span(tref),
+        ...(this.tok(tk, "LParen") ? { options: opts } : {}),
+      };
       const def = this.node(k, "expr");
       const hp: A.HyperParam = { kind: "HyperParam", name: this.ident(name), type, span: this.span(p) };
       const d = def && this.expr(def);
@@ -113,8 +137,16 @@ class Visitor {
     const k = n.children as Kids;
     const name = this.tok(k, "Name");
     if (!name) return undefined;
-    const members = this.nodes(k, "member").map((m) => this.member(m)).filter((x): x is A.Member => !!x);
-    const b: A.BlockDecl = { kind: "Block", name: this.ident(name), params: this.hyperParams(this.node(k, "hyperParams")), members, span: this.span(n) };
+    const members = this.nodes(k, "member")
+      .map((m) => this.member(m))
+      .filter((x): x is A.Member => !!x);
+    const b: A.BlockDecl = {
+      kind: "Block",
+      name: this.ident(name),
+      params: this.hyperParams(this.node(k, "hyperParams")),
+      members,
+      span: this.span(n),
+    };
     const base = this.tok(k, "Name", 1);
     if (this.tok(k, "Extends") && base) b.base = this.ident(base);
     if (!this.tok(k, "LParen")) b.bare = true;
@@ -129,8 +161,12 @@ class Visitor {
       kind: "Model",
       name: this.ident(names[0]),
       params: this.hyperParams(this.node(k, "hyperParams")),
-      members: this.nodes(k, "member").map((x) => this.member(x)).filter((x): x is A.Member => !!x),
-      presets: this.nodes(k, "presetDecl").map((x) => this.preset(x)).filter((x): x is A.PresetDecl => !!x),
+      members: this.nodes(k, "member")
+        .map((x) => this.member(x))
+        .filter((x): x is A.Member => !!x),
+      presets: this.nodes(k, "presetDecl")
+        .map((x) => this.preset(x))
+        .filter((x): x is A.PresetDecl => !!x),
       edits: [],
       span: this.span(n),
     };
@@ -138,7 +174,9 @@ class Visitor {
     const edits = [...this.nodes(k, "setDecl"), ...this.nodes(k, "replaceDecl"), ...this.nodes(k, "removeDecl")].sort(
       (a, b) => (a.location?.startOffset ?? 0) - (b.location?.startOffset ?? 0),
     );
-    const train = this.nodes(k, "trainDecl").map((x) => this.trainDecl(x)).filter((x): x is A.TrainDecl => !!x);
+    const train = this.nodes(k, "trainDecl")
+      .map((x) => this.trainDecl(x))
+      .filter((x): x is A.TrainDecl => !!x);
     if (train.length) m.train = train;
     for (const e of edits) {
       const ek = e.children as Kids;
@@ -171,7 +209,13 @@ class Visitor {
     const k = n.children as Kids;
     const [name, base] = this.tokens(k, "StringLit");
     if (!name) return undefined;
-    const p: A.PresetDecl = { kind: "Preset", name: this.stringValue(name), nameSpan: this.span(name), assignments: this.assignments(k), span: this.span(n) };
+    const p: A.PresetDecl = {
+      kind: "Preset",
+      name: this.stringValue(name),
+      nameSpan: this.span(name),
+      assignments: this.assignments(k),
+      span: this.span(n),
+    };
     if (base) p.base = { name: this.stringValue(base), span: this.span(base) };
     return p;
   }
@@ -179,7 +223,12 @@ class Visitor {
   /** The segments of an edit path (names, indices, `*`, `**`) as identifiers, in order. */
   editPath(n: CstNode | undefined): A.Ident[] {
     if (!n) return [];
-    return this.nodes(n.children as Kids, "pathSegment").flatMap((seg) => Object.values(seg.children as Kids).flat().slice(0, 1).map((t) => this.ident(t as IToken)));
+    return this.nodes(n.children as Kids, "pathSegment").flatMap((seg) =>
+      Object.values(seg.children as Kids)
+        .flat()
+        .slice(0, 1)
+        .map((t) => this.ident(t as IToken)),
+    );
   }
 
   path(n: CstNode | undefined): A.Ident[] {
@@ -214,7 +263,14 @@ class Visitor {
         const path = this.path(this.node(k, "path"));
         const module = this.moduleExpr(this.node(k, "moduleExpr"));
         if (!path.length || !module) return undefined;
-        const s: A.SubModule = { kind: "SubModule", optional: !!this.tok(k, "Optional"), recompute: !!this.tok(k, "Recompute"), path, module, span };
+        const s: A.SubModule = {
+          kind: "SubModule",
+          optional: !!this.tok(k, "Optional"),
+          recompute: !!this.tok(k, "Recompute"),
+          path,
+          module,
+          span,
+        };
         const cond = this.tok(k, "If") ? this.expr(this.node(k, "expr")) : undefined;
         if (cond) s.cond = cond;
         return s;
@@ -223,12 +279,16 @@ class Visitor {
         const cond = this.expr(this.node(k, "expr"));
         const message = this.tok(k, "StringLit");
         if (!cond) return undefined;
-        return message ? { kind: "AssertMember", cond, message: this.stringValue(message), span } : { kind: "AssertMember", cond, span };
+        return message
+          ? { kind: "AssertMember", cond, message: this.stringValue(message), span }
+          : { kind: "AssertMember", cond, span };
       }
       case "useMember": {
         const name = this.tok(k, "Name");
         const module = this.moduleExpr(this.node(k, "moduleExpr"));
-        return name && module ? { kind: "UseMember", optional: !!this.tok(k, "Optional"), name: this.ident(name), module, span } : undefined;
+        return name && module
+          ? { kind: "UseMember", optional: !!this.tok(k, "Optional"), name: this.ident(name), module, span }
+          : undefined;
       }
       case "forwardDecl":
         return this.forward(c);
@@ -285,7 +345,9 @@ class Visitor {
 
   forward(n: CstNode): A.ForwardDecl | undefined {
     const k = n.children as Kids;
-    const inputs = this.nodes(k, "fparam").map((p) => this.fparam(p)).filter((x): x is A.FParam => !!x);
+    const inputs = this.nodes(k, "fparam")
+      .map((p) => this.fparam(p))
+      .filter((x): x is A.FParam => !!x);
     const outNode = this.node(k, "outputs");
     const outputs: A.ForwardDecl["outputs"] = [];
     let tupleOutputs = false;
@@ -301,7 +363,14 @@ class Visitor {
         }
       }
     }
-    return { kind: "Forward", inputs, outputs, tupleOutputs, body: this.body(this.node(k, "body")), span: this.span(n) };
+    return {
+      kind: "Forward",
+      inputs,
+      outputs,
+      tupleOutputs,
+      body: this.body(this.node(k, "body")),
+      span: this.span(n),
+    };
   }
 
   fparam(n: CstNode): A.FParam | undefined {
@@ -313,11 +382,15 @@ class Visitor {
 
   body(n: CstNode | undefined): A.Stmt[] {
     if (!n) return [];
-    return this.nodes(n.children as Kids, "statement").map((s) => this.statement(s)).filter((x): x is A.Stmt => !!x);
+    return this.nodes(n.children as Kids, "statement")
+      .map((s) => this.statement(s))
+      .filter((x): x is A.Stmt => !!x);
   }
 
   statement(n: CstNode): A.Stmt | undefined {
-    const [c] = Object.values(n.children as Kids).flat().filter((x) => !!x && "children" in x) as CstNode[];
+    const [c] = Object.values(n.children as Kids)
+      .flat()
+      .filter((x) => !!x && "children" in x) as CstNode[];
     if (!c) return undefined;
     const k = c.children as Kids;
     const span = this.span(c);
@@ -325,7 +398,9 @@ class Visitor {
       case "letStmt": {
         const value = this.expr(this.node(k, "expr"));
         const names = this.tokens(k, "Name").map((t) => this.ident(t));
-        return value && names.length ? { kind: "Let", names, destructure: !!this.tok(k, "LParen"), value, span } : undefined;
+        return value && names.length
+          ? { kind: "Let", names, destructure: !!this.tok(k, "LParen"), value, span }
+          : undefined;
       }
       case "returnStmt": {
         const value = this.expr(this.node(k, "expr"));
@@ -336,7 +411,9 @@ class Visitor {
         const iterable = this.expr(this.node(k, "expr"));
         if (!names.length || !iterable) return undefined;
         const body = this.body(this.node(k, "body"));
-        return names.length === 2 ? { kind: "For", index: names[0], variable: names[1], iterable, body, span } : { kind: "For", variable: names[0], iterable, body, span };
+        return names.length === 2
+          ? { kind: "For", index: names[0], variable: names[1], iterable, body, span }
+          : { kind: "For", variable: names[0], iterable, body, span };
       }
       case "ifStmt":
         return this.ifStmt(c);
@@ -346,7 +423,10 @@ class Visitor {
         if (this.tok(k, "Equals")) {
           if (!rhs) return undefined;
           // the checker reports a non-name target; keep it visible as an Assign to a placeholder name
-          const name: A.Ident = lhs.kind === "Name" ? { kind: "Ident", name: lhs.name, span: lhs.span } : { kind: "Ident", name: "", span: lhs.span };
+          const name: A.Ident =
+            lhs.kind === "Name"
+              ? { kind: "Ident", name: lhs.name, span: lhs.span }
+              : { kind: "Ident", name: "", span: lhs.span };
           return { kind: "Assign", name, value: rhs, span };
         }
         return { kind: "ExprStmt", value: lhs, span };
@@ -416,7 +496,8 @@ class Visitor {
       case "powerExpr": {
         const base = this.expr(this.node(k, "postfixExpr"));
         const exp = this.expr(this.node(k, "unaryExpr"));
-        if (base && exp && this.tok(k, "StarStar")) return { kind: "Binary", op: "**", left: base, right: exp, span: this.span(n) };
+        if (base && exp && this.tok(k, "StarStar"))
+          return { kind: "Binary", op: "**", left: base, right: exp, span: this.span(n) };
         return base;
       }
       case "postfixExpr":
@@ -428,8 +509,21 @@ class Visitor {
   }
 
   private static readonly opText: Record<string, A.BinaryOp> = {
-    Or: "or", And: "and", EqEq: "==", NotEq: "!=", LtEq: "<=", GtEq: ">=", Lt: "<", Gt: ">",
-    Plus: "+", Minus: "-", Star: "*", Slash: "/", SlashSlash: "//", Percent: "%", At: "@",
+    Or: "or",
+    And: "and",
+    EqEq: "==",
+    NotEq: "!=",
+    LtEq: "<=",
+    GtEq: ">=",
+    Lt: "<",
+    Gt: ">",
+    Plus: "+",
+    Minus: "-",
+    Star: "*",
+    Slash: "/",
+    SlashSlash: "//",
+    Percent: "%",
+    At: "@",
   };
 
   /** Left-associative chains: operands and operator tokens are interleaved by offset. */
@@ -440,7 +534,13 @@ class Visitor {
     for (let i = 0; i < opToks.length; i++) {
       const right = operands[i + 1];
       if (!acc || !right) return acc;
-      acc = { kind: "Binary", op: Visitor.opText[opToks[i].tokenType.name], left: acc, right, span: this.join(acc.span, right.span) };
+      acc = {
+        kind: "Binary",
+        op: Visitor.opText[opToks[i].tokenType.name],
+        left: acc,
+        right,
+        span: this.join(acc.span, right.span),
+      };
     }
     return acc;
   }
@@ -461,18 +561,34 @@ class Visitor {
     const rbrackets = this.tokens(k, "RBracket");
     const items = this.nodes(k, "indexItem");
     const names = this.tokens(k, "Name");
-    let ai = 0, ri = 0, bi = 0, ni = 0;
+    let ai = 0,
+      ri = 0,
+      bi = 0,
+      ni = 0;
     for (const s of suffixes) {
       if (s.kind === "call") {
         const close = rparens[ri++];
-        const argNode = argNodes[ai] && (argNodes[ai].location?.startOffset ?? -1) > s.at && (!close || (argNodes[ai].location?.startOffset ?? 0) < close.startOffset) ? argNodes[ai++] : undefined;
+        const argNode =
+          argNodes[ai] &&
+          (argNodes[ai].location?.startOffset ?? -1) > s.at &&
+          (!close || (argNodes[ai].location?.startOffset ?? 0) < close.startOffset)
+            ? argNodes[ai++]
+            : undefined;
         const end: Span = close ? this.span(close) : acc.span;
         acc = { kind: "Call", callee: acc, args: this.args(argNode), span: this.join(acc.span, end) };
       } else if (s.kind === "index") {
         const close = rbrackets[bi++];
-        const mine = items.filter((it) => (it.location?.startOffset ?? -1) > s.at && (!close || (it.location?.startOffset ?? 0) < close.startOffset));
+        const mine = items.filter(
+          (it) =>
+            (it.location?.startOffset ?? -1) > s.at && (!close || (it.location?.startOffset ?? 0) < close.startOffset),
+        );
         const end: Span = close ? this.span(close) : acc.span;
-        acc = { kind: "Index", target: acc, items: mine.map((it) => this.indexItem(it)), span: this.join(acc.span, end) };
+        acc = {
+          kind: "Index",
+          target: acc,
+          items: mine.map((it) => this.indexItem(it)),
+          span: this.join(acc.span, end),
+        };
       } else {
         const nameTok = names[ni++];
         if (!nameTok) return acc;
@@ -510,10 +626,20 @@ class Visitor {
     const name = this.tok(k, "Name");
     if (name) return { kind: "Name", name: name.image, span };
     if (this.tok(k, "LBracket")) {
-      return { kind: "List", items: this.nodes(k, "expr").map((e) => this.expr(e)).filter((x): x is A.Expr => !!x), span };
+      return {
+        kind: "List",
+        items: this.nodes(k, "expr")
+          .map((e) => this.expr(e))
+          .filter((x): x is A.Expr => !!x),
+        span,
+      };
     }
     const args = this.args(this.node(k, "args"));
     if (args.length === 1 && !args[0].name) return args[0].value; // parenthesised expression
-    return { kind: "Tuple", items: args.map((a) => ({ name: a.name ?? { kind: "Ident", name: "", span: a.span }, value: a.value })), span };
+    return {
+      kind: "Tuple",
+      items: args.map((a) => ({ name: a.name ?? { kind: "Ident", name: "", span: a.span }, value: a.value })),
+      span,
+    };
   }
 }

@@ -72,11 +72,17 @@ export function blockView(program: Program, def: Definition & { decl: A.BlockDec
 /** What a member overrides by: its name (a dotted path for a sub-module), or `forward`. */
 export function memberKey(m: A.Member): string {
   switch (m.kind) {
-    case "LetMember": case "ParamMember": case "UseMember": return m.name.name;
+    case "LetMember":
+    case "ParamMember":
+    case "UseMember":
+      return m.name.name;
     // every assertion of a chain holds: none overrides another
-    case "AssertMember": return `assert@${m.span.file}:${m.span.start}`;
-    case "SubModule": return m.path.map((p) => p.name).join(".");
-    case "Forward": return "forward";
+    case "AssertMember":
+      return `assert@${m.span.file}:${m.span.start}`;
+    case "SubModule":
+      return m.path.map((p) => p.name).join(".");
+    case "Forward":
+      return "forward";
   }
 }
 
@@ -97,7 +103,8 @@ export interface PositionalTrap {
 export function positionalTraps(view: BlockView): Map<string, PositionalTrap> {
   const introducedAt = new Map<string, number>();
   view.chain.forEach((link, k) => {
-    for (const p of (link.decl as A.BlockDecl).params) if (!introducedAt.has(p.name.name)) introducedAt.set(p.name.name, k);
+    for (const p of (link.decl as A.BlockDecl).params)
+      if (!introducedAt.has(p.name.name)) introducedAt.set(p.name.name, k);
   });
   const traps = new Map<string, PositionalTrap>();
   for (const p of view.params) {

@@ -17,10 +17,12 @@ export function failedDecls(program: Program, ds: readonly Diagnostic[]): Set<A.
   for (const d of ds) {
     if (d.severity !== "error" || !d.span) continue;
     const at = d.span;
-    const hit = all.find(({ decl, file }) => file === at.file && decl.span.start <= at.start && at.end <= decl.span.end);
+    const hit = all.find(
+      ({ decl, file }) => file === at.file && decl.span.start <= at.start && at.end <= decl.span.end,
+    );
     if (hit) failed.add(hit.decl);
   }
-  for (let grew = failed.size > 0; grew; ) {
+  for (let grew = failed.size > 0; grew;) {
     grew = false;
     for (const { decl, file } of all) {
       if (failed.has(decl)) continue;

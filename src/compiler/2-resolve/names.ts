@@ -25,7 +25,10 @@ export function checkNames(program: Program): Diagnostic[] {
       if (d && d.decl.kind === "Block") return;
       if (!d && imported.has(me.block.name)) return;
       const inStd = program.scopes.get(STD_FILE)?.get(me.block.name);
-      const hint = inStd && name !== STD_FILE ? `it is in the standard library: import { ${me.block.name} } from "std"` : didYouMean(me.block.name, blocks);
+      const hint =
+        inStd && name !== STD_FILE
+          ? `it is in the standard library: import { ${me.block.name} } from "std"`
+          : didYouMean(me.block.name, blocks);
       out.push(withHint(diag("unknown_block", me.block.span, me.block.name), hint));
     };
     for (const decl of file.ast.decls) {
@@ -35,13 +38,16 @@ export function checkNames(program: Program): Diagnostic[] {
         if (seen.has(p.name.name)) out.push(diag("duplicate_definition", p.name.span, "hyperparameter", p.name.name));
         seen.add(p.name.name);
         if (!p.type.options && !knownTypes.includes(p.type.name)) {
-          out.push(withHint(diag("unknown_name", p.type.span, "type", p.type.name), didYouMean(p.type.name, knownTypes)));
+          out.push(
+            withHint(diag("unknown_name", p.type.span, "type", p.type.name), didYouMean(p.type.name, knownTypes)),
+          );
         }
       }
       let forwards = 0;
       for (const m of decl.members) {
         if (m.kind === "SubModule" || m.kind === "UseMember") checkModule(m.module);
-        if (m.kind === "Forward" && ++forwards > 1) out.push(diag("duplicate_definition", m.span, "forward of", decl.name.name));
+        if (m.kind === "Forward" && ++forwards > 1)
+          out.push(diag("duplicate_definition", m.span, "forward of", decl.name.name));
         if (m.kind === "Forward") checkStatements(m.body, out);
       }
       if (decl.kind === "Model") for (const e of decl.edits) if (e.kind === "Replace") checkModule(e.module);
@@ -63,14 +69,16 @@ function checkBase(program: Program, file: string, decl: A.BlockDecl, blocks: st
   const closes = program.scopes.get(chain[0].file)?.get((chain[0].decl as A.BlockDecl).base?.name ?? "");
   if (closes?.decl !== decl) return; // no cycle, or one this block only leads into
   const first = [...chain].sort((a, b) => a.file.localeCompare(b.file) || a.decl.span.start - b.decl.span.start)[0];
-  if (first.decl === decl) out.push(diag("block_extends_cycle", decl.base!.span, [...chain.map((c) => c.name).reverse(), def.name]));
+  if (first.decl === decl)
+    out.push(diag("block_extends_cycle", decl.base!.span, [...chain.map((c) => c.name).reverse(), def.name]));
 }
 
 /** Statements that are valid syntax but not meaningful: `f(x) = y`, a return that is not last. */
 function checkStatements(body: A.Stmt[], out: Diagnostic[]): void {
   body.forEach((s, i) => {
     if (s.kind === "Assign" && !s.name.name) out.push(diag("invalid_assign_target", s.name.span));
-    if (s.kind === "Return" && i < body.length - 1) out.push(diag("misplaced_statement", body[i + 1].span, "a statement after `return`", "a forward body"));
+    if (s.kind === "Return" && i < body.length - 1)
+      out.push(diag("misplaced_statement", body[i + 1].span, "a statement after `return`", "a forward body"));
     if (s.kind === "If") {
       checkStatements(s.then, out);
       if (s.else) checkStatements(s.else, out);

@@ -47,7 +47,12 @@ function parseCached(name: string, text: string, maxBytes: number): ReturnType<t
 }
 
 /** `maxBytes`: the source size limit of each file (--max-source-bytes). */
-export function resolveImports(entry: string, host: Host, entryText?: string, maxBytes = DEFAULT_LIMITS.sourceBytes): { value: Program; diagnostics: Diagnostic[] } {
+export function resolveImports(
+  entry: string,
+  host: Host,
+  entryText?: string,
+  maxBytes = DEFAULT_LIMITS.sourceBytes,
+): { value: Program; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const files = new Map<string, LoadedFile>();
   const scopes = new Map<string, Map<string, Definition>>();
@@ -68,7 +73,13 @@ export function resolveImports(entry: string, host: Host, entryText?: string, ma
     for (const d of file.ast.decls) {
       const prev = scope.get(d.name.name);
       if (prev) {
-        diagnostics.push(withNote(diag("duplicate_definition", d.name.span, d.kind === "Block" ? "block" : "model", d.name.name), "first defined here", prev.decl.name.span));
+        diagnostics.push(
+          withNote(
+            diag("duplicate_definition", d.name.span, d.kind === "Block" ? "block" : "model", d.name.name),
+            "first defined here",
+            prev.decl.name.span,
+          ),
+        );
         continue;
       }
       scope.set(d.name.name, { name: d.name.name, decl: d, file: file.name });
@@ -114,7 +125,12 @@ export function resolveImports(entry: string, host: Host, entryText?: string, ma
   const text = entryText ?? host.readFile(start);
   if (text === undefined) {
     diagnostics.push(diag("import_not_found", undefined, entry));
-    const empty: LoadedFile = { name: start, text: "", ast: { kind: "File", imports: [], decls: [], span: { file: start, start: 0, end: 0 } }, comments: [] };
+    const empty: LoadedFile = {
+      name: start,
+      text: "",
+      ast: { kind: "File", imports: [], decls: [], span: { file: start, start: 0, end: 0 } },
+      comments: [],
+    };
     files.set(start, empty);
     scopes.set(start, new Map());
   } else visit(load(start, text), [start]);
@@ -128,7 +144,11 @@ export function resolveImports(entry: string, host: Host, entryText?: string, ma
  * the entry imports that name or not), and the entry's own scope; later wins (the entry over the files it
  * imports, a file over std), so a name means on the command line what it means in the entry file.
  */
-function commandLineScope(files: Map<string, LoadedFile>, scopes: Map<string, Map<string, Definition>>, entry: string): Map<string, Definition> {
+function commandLineScope(
+  files: Map<string, LoadedFile>,
+  scopes: Map<string, Map<string, Definition>>,
+  entry: string,
+): Map<string, Definition> {
   const out = new Map(scopes.get(STD_FILE)!);
   for (const name of files.keys()) {
     if (name === STD_FILE || name === entry) continue;

@@ -16,14 +16,23 @@ export interface InputShapes {
 }
 
 /** Equations of the symbolic model scope's input dimensions; inputs of another rank are left to the run's check. */
-export function inputEquations(cfg: ModelConfig, scope: Scope, ev: Evaluator, inputs: InputShapes): BindingProbe["equations"] {
+export function inputEquations(
+  cfg: ModelConfig,
+  scope: Scope,
+  ev: Evaluator,
+  inputs: InputShapes,
+): BindingProbe["equations"] {
   const out: BindingProbe["equations"] = [];
   for (const input of cfg.forward?.inputs ?? []) {
     const found = inputs.shapes.get(input.name.name);
     const dims = input.type.dims;
     if (!found || dims.some((d) => d.kind === "Ellipsis") || dims.length !== found.length) continue;
     // a batch symbol (`B`) is no hyperparameter: it stays a name in messages
-    const declared: Value[] = dims.map((d) => (d.kind === "Name" && !scope.has(d.name) ? { k: "sym", e: { op: "var", name: d.name }, fallback: 0 } : ev.expr(d as Exclude<typeof d, { kind: "Ellipsis" }>, scope)));
+    const declared: Value[] = dims.map((d) =>
+      d.kind === "Name" && !scope.has(d.name)
+        ? { k: "sym", e: { op: "var", name: d.name }, fallback: 0 }
+        : ev.expr(d as Exclude<typeof d, { kind: "Ellipsis" }>, scope),
+    );
     declared.forEach((lhs, i) => {
       if (lhs.k !== "sym" || (dims[i].kind === "Name" && !scope.has((dims[i] as { name: string }).name))) return;
       out.push({ lhs, actual: found[i], key: `input.${input.name.name}`, dim: i, declared, found, span: dims[i].span });

@@ -23,7 +23,15 @@ export interface Bound {
   found?: number[];
 }
 
-export function bindFromShapes(program: Program, cfg: ModelConfig, req: HyperRequest, shapes: Map<string, number[]>, file: string, budget?: Budget, inputs?: InputShapes): { value: Map<string, Bound>; diagnostics: Diagnostic[] } {
+export function bindFromShapes(
+  program: Program,
+  cfg: ModelConfig,
+  req: HyperRequest,
+  shapes: Map<string, number[]>,
+  file: string,
+  budget?: Budget,
+  inputs?: InputShapes,
+): { value: Map<string, Bound>; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const scratch: Diagnostic[] = []; // errors of the symbolic pass repeat in the real one
   const ev = new Evaluator(scratch);
@@ -43,7 +51,7 @@ export function bindFromShapes(program: Program, cfg: ModelConfig, req: HyperReq
   }
   const env = new Map(given);
   const solved = new Map<string, { value: number; key: string; found: number[] }>();
-  for (let progress = true; progress; ) {
+  for (let progress = true; progress;) {
     progress = false;
     for (const eq of probe.equations) {
       if (eq.lhs.k !== "sym") continue;
@@ -71,16 +79,42 @@ export function bindFromShapes(program: Program, cfg: ModelConfig, req: HyperReq
       rest.delete(culprit);
       const implied = solve((eq.lhs as { e: Sym }).e, culprit, eq.actual, rest);
       const src = info.find((h) => h.name === culprit);
-      const givenText = `${given.get(culprit)} (${src?.source === "cli" ? "--set" : src?.source === "preset" ? `preset ${src.origin}` : `${src?.source} ${src?.origin ?? ""}`.trim()})`;
-      diagnostics.push(diag("conflicting_binding", eq.span, culprit, givenText, implied !== undefined ? `${culprit} = ${implied}` : "another value", eq.key, foundText));
+      const givenText =
+        `${given.get(culprit)} ` +
+        `(${src?.source === "cli" ? "--set" : src?.source === "preset" ? `preset ${src.origin}` : `${src?.source} ${src?.origin ?? ""}`.trim()})`;
+      diagnostics.push(
+        diag(
+          "conflicting_binding",
+          eq.span,
+          culprit,
+          givenText,
+          implied !== undefined ? `${culprit} = ${implied}` : "another value",
+          eq.key,
+          foundText,
+        ),
+      );
     } else if (!culprit && !reported.has(eq.key) && !eq.key.startsWith("input.")) {
       // an input that fits no free hyperparameter is the run's input check (MDL404), which names the input
       reported.add(eq.key);
-      diagnostics.push(diag("bad_binding_shape", eq.span, eq.key, eq.dim < 0 ? `${got} layers` : `[${eq.declared.map((d) => valueOf(d, env) ?? show(d)).join(", ")}]`, foundText));
+      diagnostics.push(
+        diag(
+          "bad_binding_shape",
+          eq.span,
+          eq.key,
+          eq.dim < 0 ? `${got} layers` : `[${eq.declared.map((d) => valueOf(d, env) ?? show(d)).join(", ")}]`,
+          foundText,
+        ),
+      );
     }
   }
   const value = new Map<string, Bound>();
-  for (const [k, v] of solved) value.set(k, inputs && v.key.startsWith("input.") ? { value: v.value, origin: inputs.file, source: "input" } : { value: v.value, origin: file, key: v.key, found: v.found });
+  for (const [k, v] of solved)
+    value.set(
+      k,
+      inputs && v.key.startsWith("input.")
+        ? { value: v.value, origin: inputs.file, source: "input" }
+        : { value: v.value, origin: file, key: v.key, found: v.found },
+    );
   return { value, diagnostics };
 }
 

@@ -19,18 +19,25 @@ interface Spec {
   build: (a: Record<string, any>, g: GraphBuilder, span: Span, out: Diagnostic[]) => TensorVal | Value | undefined;
 }
 
-const emit = (op: ComputeOp, b: Builtin<Record<string, unknown>>): Spec["build"] => (a, g, span, out) => {
-  const r = b.lower(a);
-  if (isRuleError(r)) {
-    out.push(ruleDiagnostic(r, span, Object.values(a)));
-    return undefined;
-  }
-  return g.emit(op, r.inputs, r.attrs, span);
-};
+const emit =
+  (op: ComputeOp, b: Builtin<Record<string, unknown>>): Spec["build"] =>
+  (a, g, span, out) => {
+    const r = b.lower(a);
+    if (isRuleError(r)) {
+      out.push(ruleDiagnostic(r, span, Object.values(a)));
+      return undefined;
+    }
+    return g.emit(op, r.inputs, r.attrs, span);
+  };
 
-const specs: Record<string, Spec> = Object.fromEntries([...builtins].map(([name, { op, builtin }]) => [name, { params: builtin.params, build: emit(op, builtin) }]));
+const specs: Record<string, Spec> = Object.fromEntries(
+  [...builtins].map(([name, { op, builtin }]) => [name, { params: builtin.params, build: emit(op, builtin) }]),
+);
 specs.size = {
-  params: [{ name: "x", kind: "tensor" }, { name: "axis", kind: "int" }],
+  params: [
+    { name: "x", kind: "tensor" },
+    { name: "axis", kind: "int" },
+  ],
   build: (a) => {
     const r = a.x.shape.length;
     const ax = a.axis < 0 ? a.axis + r : a.axis;
@@ -41,7 +48,10 @@ specs.size = {
 // `stack(outs, axis: 0)`: tensors of one shape along a new axis, as one reshape each and a concat (which
 // copies: the collected list itself does not)
 specs.stack = {
-  params: [{ name: "xs", kind: "tensors" }, { name: "axis", kind: "int", default: 0 }],
+  params: [
+    { name: "xs", kind: "tensors" },
+    { name: "axis", kind: "int", default: 0 },
+  ],
   build: (a, g, span, out) => {
     const xs = a.xs as TensorVal[];
     const r = xs[0].shape.length;
@@ -50,7 +60,9 @@ specs.stack = {
       out.push(diag("axis_out_of_range", span, a.axis, r + 1));
       return undefined;
     }
-    const lifted = xs.map((x) => g.op("reshape", [x], { shape: [...x.shape.slice(0, ax), P.constant(1), ...x.shape.slice(ax)] }, span));
+    const lifted = xs.map((x) =>
+      g.op("reshape", [x], { shape: [...x.shape.slice(0, ax), P.constant(1), ...x.shape.slice(ax)] }, span),
+    );
     if (lifted.some((x) => !x)) return undefined;
     return g.op("concat", lifted as TensorVal[], { axis: ax }, span);
   },
@@ -61,11 +73,23 @@ specs.stack = {
 // every engine and the gradient (g * m to a, g * (1 - m) to b) come with them; exact for finite values, while
 // an inf or NaN in the branch not taken still reaches the result
 specs.where = {
-  params: [{ name: "mask", kind: "tensor" }, { name: "a", kind: "tensor", scalar: true }, { name: "b", kind: "tensor", scalar: true }],
+  params: [
+    { name: "mask", kind: "tensor" },
+    { name: "a", kind: "tensor", scalar: true },
+    { name: "b", kind: "tensor", scalar: true },
+  ],
   build: (x, g, span, out) => {
     const { mask, a, b } = x as { mask: TensorVal; a: TensorVal; b: TensorVal };
     if (mask.dtype !== "bool") {
-      out.push(diag("type_mismatch", span, "the mask of `where`", "a bool tensor (a comparison such as `greater(x, 0)`)", `${mask.dtype}[...]`));
+      out.push(
+        diag(
+          "type_mismatch",
+          span,
+          "the mask of `where`",
+          "a bool tensor (a comparison such as `greater(x, 0)`)",
+          `${mask.dtype}[...]`,
+        ),
+      );
       return undefined;
     }
     if (a.dtype !== b.dtype) {
@@ -94,9 +118,15 @@ export function callBuiltin(name: string, args: CallArg[], g: GraphBuilder, span
     out.push(withHint(diag("unknown_function", span, name), didYouMean(name, builtinNames)));
     return ERROR;
   }
-  if (args.some((a) => a.value.k === "error" || (a.value.k === "list" && a.value.items.some((x) => x.k === "error")))) return ERROR;
+  if (args.some((a) => a.value.k === "error" || (a.value.k === "list" && a.value.items.some((x) => x.k === "error"))))
+    return ERROR;
   const errors = out.length;
-  const bound = bindArguments(name, spec.params.map((p) => p.name), args, out);
+  const bound = bindArguments(
+    name,
+    spec.params.map((p) => p.name),
+    args,
+    out,
+  );
   if (out.length > errors) return ERROR;
   const got: Record<string, { v: Value; span: Span }> = {};
   for (const [pname, i] of bound) got[pname] = { v: args[i].value, span: args[i].span };
@@ -114,7 +144,9 @@ export function callBuiltin(name: string, args: CallArg[], g: GraphBuilder, span
     }
     const conv = convert(g0.v, kind);
     if (conv === undefined) {
-      out.push(diag("type_mismatch", g0.span, `argument \`${pname}\` of \`${name}\``, kindWords[kind], gotWords(g0.v, kind)));
+      out.push(
+        diag("type_mismatch", g0.span, `argument \`${pname}\` of \`${name}\``, kindWords[kind], gotWords(g0.v, kind)),
+      );
       return ERROR;
     }
     vals[pname] = conv;
@@ -125,9 +157,16 @@ export function callBuiltin(name: string, args: CallArg[], g: GraphBuilder, span
 }
 
 /** Numbers given for a `scalar` parameter become constants of the dtype of the first tensor given for one (f32 when none is). */
-function liftScalars(params: readonly BuiltinParam[], got: Record<string, { v: Value; span: Span }>, g: GraphBuilder): void {
+function liftScalars(
+  params: readonly BuiltinParam[],
+  got: Record<string, { v: Value; span: Span }>,
+  g: GraphBuilder,
+): void {
   // the dtype of the operands that may be numbers (where's a and b, not its mask)
-  const first = params.filter((p) => p.scalar).map((p) => got[p.name]?.v).find((v) => v?.k === "tensor");
+  const first = params
+    .filter((p) => p.scalar)
+    .map((p) => got[p.name]?.v)
+    .find((v) => v?.k === "tensor");
   const dtype = first?.k === "tensor" ? first.t.dtype : "f32";
   for (const p of params) {
     const a = got[p.name];
@@ -139,15 +178,24 @@ function liftScalars(params: readonly BuiltinParam[], got: Record<string, { v: V
 }
 
 const kindWords: Record<ArgKind, string> = {
-  tensor: "a tensor", "tensor?": "a tensor", tensors: "a list of tensors", int: "a whole number", ints: "a whole number or a list of them",
-  dims: "a list of dimensions", float: "a number", bool: "`true` or `false`", str: "a string",
+  tensor: "a tensor",
+  "tensor?": "a tensor",
+  tensors: "a list of tensors",
+  int: "a whole number",
+  ints: "a whole number or a list of them",
+  dims: "a list of dimensions",
+  float: "a number",
+  bool: "`true` or `false`",
+  str: "a string",
 };
 
 /** What was given, down to the list item that does not fit: `let p = k / 2` with k = 3 is 1.5, not a dimension. */
 function gotWords(v: Value, kind: ArgKind): string {
   if (v.k !== "list" || (kind !== "dims" && kind !== "ints" && kind !== "tensors")) return kindName(v);
   const item = kind === "tensors" ? "tensor" : kind === "dims" ? "dims" : "int";
-  const i = v.items.findIndex((x) => convert(item === "dims" ? { k: "list", items: [x] } : x, item as ArgKind) === undefined);
+  const i = v.items.findIndex(
+    (x) => convert(item === "dims" ? { k: "list", items: [x] } : x, item as ArgKind) === undefined,
+  );
   if (i < 0) return v.items.length ? "list" : "an empty list";
   const bad = v.items[i];
   const why = bad.k === "num" && kind !== "tensors" ? ", not a whole number" : "";
@@ -160,12 +208,16 @@ function convert(v: Value, kind: ArgKind): unknown {
     case "tensor?":
       return v.k === "tensor" ? v.t : undefined;
     case "tensors":
-      return v.k === "list" && v.items.length > 0 && v.items.every((x) => x.k === "tensor") ? v.items.map((x) => (x as { t: TensorVal }).t) : undefined;
+      return v.k === "list" && v.items.length > 0 && v.items.every((x) => x.k === "tensor")
+        ? v.items.map((x) => (x as { t: TensorVal }).t)
+        : undefined;
     case "int":
       return v.k === "num" && v.int ? v.v : undefined;
     case "ints":
       if (v.k === "num" && v.int) return [v.v];
-      return v.k === "list" && v.items.every((x) => x.k === "num" && x.int) ? v.items.map((x) => (x as { v: number }).v) : undefined;
+      return v.k === "list" && v.items.every((x) => x.k === "num" && x.int)
+        ? v.items.map((x) => (x as { v: number }).v)
+        : undefined;
     case "dims": {
       if (v.k !== "list") return undefined;
       const ps = v.items.map(asPoly);

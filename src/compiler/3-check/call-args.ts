@@ -17,7 +17,12 @@ export interface ArgSite {
  * repeated keyword the later value), so one call shows all of its mistakes; returns, per parameter
  * name, the index of its argument.
  */
-export function bindArguments(callee: string, names: readonly string[], args: readonly ArgSite[], out: Diagnostic[]): Map<string, number> {
+export function bindArguments(
+  callee: string,
+  names: readonly string[],
+  args: readonly ArgSite[],
+  out: Diagnostic[],
+): Map<string, number> {
   const given = new Map<string, number>();
   let positional = 0;
   let sawKeyword = false;
@@ -36,7 +41,9 @@ export function bindArguments(callee: string, names: readonly string[], args: re
     if (sawKeyword) out.push(diag("positional_after_keyword", a.span));
     const name = sawKeyword ? names.find((n) => !given.has(n)) : names[positional++];
     if (name === undefined) {
-      out.push(diag("arity", a.span, callee, `at most ${names.length}`, args.filter((x) => x.name === undefined).length));
+      out.push(
+        diag("arity", a.span, callee, `at most ${names.length}`, args.filter((x) => x.name === undefined).length),
+      );
       break;
     }
     given.set(name, i);
@@ -57,13 +64,17 @@ export function checkPositionalTraps(
   text: (i: number) => string,
   out: Diagnostic[],
 ): void {
-  const meant = [...new Set([...traps.values()].flatMap((t) => t.later))].filter((n) => !bound.has(n) || args[bound.get(n)!].name === undefined);
+  const meant = [...new Set([...traps.values()].flatMap((t) => t.later))].filter(
+    (n) => !bound.has(n) || args[bound.get(n)!].name === undefined,
+  );
   for (const [name, i] of bound) {
     const trap = traps.get(name);
     if (!trap || args[i].name !== undefined) continue;
     const arg = text(i);
     const instead = meant.shift();
-    const hint = instead ? `did you mean \`${instead}: ${arg}\`? (\`${name}: ${arg}\` sets the inherited one)` : `write \`${name}: ${arg}\``;
+    const hint = instead
+      ? `did you mean \`${instead}: ${arg}\`? (\`${name}: ${arg}\` sets the inherited one)`
+      : `write \`${name}: ${arg}\``;
     out.push(withHint(diag("positional_inherited", args[i].span, arg, name, block, trap.base), hint));
   }
 }

@@ -120,9 +120,30 @@ export class Elaborator {
     return out;
   }
 
-  private newInstance(path: string, prefix: string, kind: Instance["kind"], blockName: string, def: Definition | undefined, scope: Scope, span: Span): Instance {
+  private newInstance(
+    path: string,
+    prefix: string,
+    kind: Instance["kind"],
+    blockName: string,
+    def: Definition | undefined,
+    scope: Scope,
+    span: Span,
+  ): Instance {
     this.budget.reserveInstances(1, span);
-    return { path, weightPrefix: prefix, kind, blockName, def, scope, hyper: new Map(), params: new Map(), members: new Map(), memberOrder: [], optional: new Set(), span };
+    return {
+      path,
+      weightPrefix: prefix,
+      kind,
+      blockName,
+      def,
+      scope,
+      hyper: new Map(),
+      params: new Map(),
+      members: new Map(),
+      memberOrder: [],
+      optional: new Set(),
+      span,
+    };
   }
 
   private member(inst: Instance, m: A.Member, file: string): void {
@@ -165,8 +186,15 @@ export class Elaborator {
     const key = `${at.file}:${at.start}:${m.span.file}:${m.span.start}`;
     if (this.failedAsserts.has(key)) return;
     this.failedAsserts.add(key);
-    const text = m.message ?? `\`${this.program.files.get(m.cond.span.file)?.text.slice(m.cond.span.start, m.cond.span.end) ?? "assert"}\` does not hold`;
-    const d = diag("assert_failed", at, text, inst.path ? `\`${inst.path}\` (block \`${inst.blockName}\`)` : `the model \`${inst.blockName}\``);
+    const text =
+      m.message ??
+      `\`${this.program.files.get(m.cond.span.file)?.text.slice(m.cond.span.start, m.cond.span.end) ?? "assert"}\` does not hold`;
+    const d = diag(
+      "assert_failed",
+      at,
+      text,
+      inst.path ? `\`${inst.path}\` (block \`${inst.blockName}\`)` : `the model \`${inst.blockName}\``,
+    );
     this.diagnostics.push(inst.path ? withNote(d, "asserted here", m.span) : d);
   }
 
@@ -200,14 +228,30 @@ export class Elaborator {
         continue;
       }
       const v = this.ev.expr(d, inst.scope);
-      if (v.k === "num" && !Number.isInteger(v.v)) this.diagnostics.push(diag("non_integer_dim", d.span, `\`${exprText(d)}\``, String(v.v)));
-      else if (v.k === "num" && v.v < 0) this.diagnostics.push(diag("nonpositive_dim", d.span, exprText(d), String(v.v)));
-      else if (v.k !== "num" && v.k !== "sym" && v.k !== "dim" && v.k !== "error") this.diagnostics.push(diag("type_mismatch", d.span, "a parameter dimension", "a whole number", kindName(v)));
+      if (v.k === "num" && !Number.isInteger(v.v))
+        this.diagnostics.push(diag("non_integer_dim", d.span, `\`${exprText(d)}\``, String(v.v)));
+      else if (v.k === "num" && v.v < 0)
+        this.diagnostics.push(diag("nonpositive_dim", d.span, exprText(d), String(v.v)));
+      else if (v.k !== "num" && v.k !== "sym" && v.k !== "dim" && v.k !== "error")
+        this.diagnostics.push(diag("type_mismatch", d.span, "a parameter dimension", "a whole number", kindName(v)));
       shape.push(v);
     }
     const dtype = m.type.dtype ? dtypeNamed(m.type.dtype.name) : "f32";
-    if (!dtype && m.type.dtype) this.diagnostics.push(withHint(diag("unknown_name", m.type.dtype.span, "dtype", m.type.dtype.name), didYouMean(m.type.dtype.name, DType.options)));
-    const p: ParamInst = { name, key, shape, dtype: dtype ?? "f32", init: this.init(m.init, inst.scope), span: m.name.span };
+    if (!dtype && m.type.dtype)
+      this.diagnostics.push(
+        withHint(
+          diag("unknown_name", m.type.dtype.span, "dtype", m.type.dtype.name),
+          didYouMean(m.type.dtype.name, DType.options),
+        ),
+      );
+    const p: ParamInst = {
+      name,
+      key,
+      shape,
+      dtype: dtype ?? "f32",
+      init: this.init(m.init, inst.scope),
+      span: m.name.span,
+    };
     inst.params.set(name, p);
     inst.memberOrder.push(name);
     this.probeParam(p);
@@ -218,7 +262,12 @@ export class Elaborator {
     const call = e.kind === "Call" && e.callee.kind === "Name" ? e.callee.name : e.kind === "Name" ? e.name : undefined;
     const spec = call ? initKinds[call] : undefined;
     if (!spec) {
-      this.diagnostics.push(withHint(diag("unknown_function", e.span, call ?? "initialiser"), call ? didYouMean(call, Object.keys(initKinds)) : undefined));
+      this.diagnostics.push(
+        withHint(
+          diag("unknown_function", e.span, call ?? "initialiser"),
+          call ? didYouMean(call, Object.keys(initKinds)) : undefined,
+        ),
+      );
       return { kind: "zeros", args: [] };
     }
     const args = e.kind === "Call" ? e.args : [];
@@ -231,7 +280,8 @@ export class Elaborator {
       if (v.k === "num") return v.v;
       if (v.k === "sym") return v.fallback;
       if (v.k === "dim" && this.ev.requirements) return 0;
-      if (v.k !== "error") this.diagnostics.push(diag("type_mismatch", a.span, `the argument of \`${call}\``, "a number", kindName(v)));
+      if (v.k !== "error")
+        this.diagnostics.push(diag("type_mismatch", a.span, `the argument of \`${call}\``, "a number", kindName(v)));
       return 0;
     });
     return { kind: spec.kind, args: nums };
@@ -241,19 +291,41 @@ export class Elaborator {
     const found = this.probe?.shapes.get(p.key);
     if (!this.probe || !found) return;
     if (found.length !== p.shape.length) {
-      this.probe.rankErrors.push(diag("bad_binding_shape", p.span, p.key, `[${p.shape.map(show).join(", ")}]`, `[${found.join(", ")}]`));
+      this.probe.rankErrors.push(
+        diag("bad_binding_shape", p.span, p.key, `[${p.shape.map(show).join(", ")}]`, `[${found.join(", ")}]`),
+      );
       return;
     }
-    p.shape.forEach((lhs, i) => this.probe!.equations.push({ lhs, actual: found[i], key: p.key, dim: i, declared: p.shape, found, span: p.span }));
+    p.shape.forEach((lhs, i) =>
+      this.probe!.equations.push({ lhs, actual: found[i], key: p.key, dim: i, declared: p.shape, found, span: p.span }),
+    );
   }
 
   /** Declare a child member (a dotted path creates namespace instances on the way). */
-  private addChild(inst: Instance, path: A.Ident[], me: A.ModuleExpr, file: string, optional: boolean, cond: A.Expr | undefined, use: boolean, span: Span, recompute: boolean): void {
+  private addChild(
+    inst: Instance,
+    path: A.Ident[],
+    me: A.ModuleExpr,
+    file: string,
+    optional: boolean,
+    cond: A.Expr | undefined,
+    use: boolean,
+    span: Span,
+    recompute: boolean,
+  ): void {
     let parent = inst;
     for (const seg of path.slice(0, -1)) {
       let ns = parent.members.get(seg.name);
       if (!ns) {
-        ns = this.newInstance(join(parent.path, seg.name), parent.weightPrefix + seg.name + ".", "namespace", "", undefined, parent.scope, seg.span);
+        ns = this.newInstance(
+          join(parent.path, seg.name),
+          parent.weightPrefix + seg.name + ".",
+          "namespace",
+          "",
+          undefined,
+          parent.scope,
+          seg.span,
+        );
         parent.members.set(seg.name, ns);
         parent.memberOrder.push(seg.name);
       }
@@ -270,7 +342,13 @@ export class Elaborator {
     parent.memberOrder.push(last.name);
     const edit = this.editFor(childPath);
     if (edit?.kind === "remove") {
-      if (!optional) this.removals.push({ owner: inst, member: path.map((p) => p.name).join("."), path: childPath, span: edit.span });
+      if (!optional)
+        this.removals.push({
+          owner: inst,
+          member: path.map((p) => p.name).join("."),
+          path: childPath,
+          span: edit.span,
+        });
       parent.members.set(last.name, null);
       return;
     }
@@ -348,7 +426,8 @@ export class Elaborator {
     let n = 0;
     if (count.k === "num" && Number.isInteger(count.v) && count.v >= 0) n = count.v;
     else if (count.k === "sym") n = this.probeRepeat(count, prefix, me.count.span);
-    else if (count.k === "dim" && this.ev.requirements) n = 1; // a symbolic count: one copy stands for all
+    else if (count.k === "dim" && this.ev.requirements)
+      n = 1; // a symbolic count: one copy stands for all
     else if (count.k !== "error") this.diagnostics.push(diag("bad_repeat", me.count.span, show(count)));
     const inst = this.newInstance(path, prefix, "repeat", "repeat", undefined, scope, me.span);
     // The copies stay expanded (one Instance per layer, hence per-layer IR modules and state-dict keys):
@@ -382,15 +461,33 @@ export class Elaborator {
       if (m) found.add(Number(m[1]));
     }
     if (found.size === 0) return count.fallback;
-    this.probe!.equations.push({ lhs: count, actual: found.size, key: `${prefix}*`, dim: -1, declared: [count], found: [found.size], span });
+    this.probe!.equations.push({
+      lhs: count,
+      actual: found.size,
+      key: `${prefix}*`,
+      dim: -1,
+      declared: [count],
+      found: [found.size],
+      span,
+    });
     return found.size;
   }
 
-  private instantiate(me: A.InstanceExpr, callerScope: Scope, file: string, path: string, prefix: string): Instance | undefined {
+  private instantiate(
+    me: A.InstanceExpr,
+    callerScope: Scope,
+    file: string,
+    path: string,
+    prefix: string,
+  ): Instance | undefined {
     const def = this.program.scopes.get(file)?.get(me.block.name);
     if (!def || def.decl.kind !== "Block") {
-      const known = [...(this.program.scopes.get(file)?.values() ?? [])].filter((d) => d.decl.kind === "Block").map((d) => d.name);
-      this.diagnostics.push(withHint(diag("unknown_block", me.block.span, me.block.name), didYouMean(me.block.name, known)));
+      const known = [...(this.program.scopes.get(file)?.values() ?? [])]
+        .filter((d) => d.decl.kind === "Block")
+        .map((d) => d.name);
+      this.diagnostics.push(
+        withHint(diag("unknown_block", me.block.span, me.block.name), didYouMean(me.block.name, known)),
+      );
       return undefined;
     }
     if (this.stack.length >= BLOCK_DEPTH_LIMIT) {
@@ -398,7 +495,9 @@ export class Elaborator {
       return undefined;
     }
     if (this.stack.includes(def.name)) {
-      this.diagnostics.push(diag("recursive_block", me.block.span, [...this.stack.slice(this.stack.indexOf(def.name)), def.name]));
+      this.diagnostics.push(
+        diag("recursive_block", me.block.span, [...this.stack.slice(this.stack.indexOf(def.name)), def.name]),
+      );
       return undefined;
     }
     // a derived block (`block X extends Y`) is its chain merged: Y's hyperparameters, members and forward, then X's
@@ -409,7 +508,9 @@ export class Elaborator {
     const mark = this.diagnostics.length;
     // `init: zeros` on a block that declares no `init` overrides the initialiser of every parameter the block
     // itself declares (Linear(d, k, init: zeros) is a zero-initialised layer; sub-modules keep theirs)
-    const override = decl.params.some((p) => p.name.name === "init") ? undefined : me.args.find((a) => a.name?.name === "init");
+    const override = decl.params.some((p) => p.name.name === "init")
+      ? undefined
+      : me.args.find((a) => a.name?.name === "init");
     if (override) me = { ...me, args: me.args.filter((a) => a !== override) };
     const given = this.bindArgs(me, decl, callerScope, positionalTraps(view));
     for (const hp of decl.params) {
@@ -422,10 +523,21 @@ export class Elaborator {
           v = { k: "error" };
         }
       }
-      v = coerce(v, hp.type, `\`${name}\` of \`${def.name}\``, given.has(name) ? argSpan(me, decl, name) : hp.span, this.diagnostics);
+      v = coerce(
+        v,
+        hp.type,
+        `\`${name}\` of \`${def.name}\``,
+        given.has(name) ? argSpan(me, decl, name) : hp.span,
+        this.diagnostics,
+      );
       scope.set(name, v);
       inst.hyper.set(name, v);
-      this.provenance?.bind(scope, name, given.has(name) ? argOf(me, decl, name)?.value : hp.default, given.has(name) ? callerScope : scope);
+      this.provenance?.bind(
+        scope,
+        name,
+        given.has(name) ? argOf(me, decl, name)?.value : hp.default,
+        given.has(name) ? callerScope : scope,
+      );
     }
     this.stack.push(def.name);
     for (const { member, file: from } of view.members) this.member(inst, member, from);
@@ -442,11 +554,24 @@ export class Elaborator {
     return inst;
   }
 
-  private bindArgs(me: A.InstanceExpr, decl: A.BlockDecl, callerScope: Scope, traps: Map<string, PositionalTrap>): Map<string, Value> {
+  private bindArgs(
+    me: A.InstanceExpr,
+    decl: A.BlockDecl,
+    callerScope: Scope,
+    traps: Map<string, PositionalTrap>,
+  ): Map<string, Value> {
     const values = me.args.map((a) => this.ev.expr(a.value, callerScope));
     const sites = me.args.map((a) => ({ name: a.name?.name, nameSpan: a.name?.span, span: a.span }));
-    const bound = bindArguments(decl.name.name, decl.params.map((p) => p.name.name), sites, this.diagnostics);
-    const text = (i: number) => this.program.files.get(me.args[i].value.span.file)?.text.slice(me.args[i].value.span.start, me.args[i].value.span.end) ?? show(values[i]);
+    const bound = bindArguments(
+      decl.name.name,
+      decl.params.map((p) => p.name.name),
+      sites,
+      this.diagnostics,
+    );
+    const text = (i: number) =>
+      this.program.files
+        .get(me.args[i].value.span.file)
+        ?.text.slice(me.args[i].value.span.start, me.args[i].value.span.end) ?? show(values[i]);
     checkPositionalTraps(decl.name.name, traps, sites, bound, text, this.diagnostics);
     return new Map([...bound].map(([name, i]) => [name, values[i]]));
   }
@@ -482,10 +607,14 @@ export function moduleName(me: A.ModuleExpr): string {
 
 function exprText(e: A.Expr): string {
   switch (e.kind) {
-    case "Name": return e.name;
-    case "Number": return e.text;
-    case "Binary": return `${exprText(e.left)} ${e.op} ${exprText(e.right)}`;
-    default: return "expression";
+    case "Name":
+      return e.name;
+    case "Number":
+      return e.text;
+    case "Binary":
+      return `${exprText(e.left)} ${e.op} ${exprText(e.right)}`;
+    default:
+      return "expression";
   }
 }
 

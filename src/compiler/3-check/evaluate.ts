@@ -8,11 +8,33 @@ import { didYouMean } from "../2-resolve/suggest.ts";
 import * as P from "../0-core/dim.ts";
 import type { Span } from "../source.ts";
 import { indexSequence, itemsOf, joinLists } from "./stacks.ts";
-import { ERROR, OPEN, asPoly, dimValue, flt, int, kindName, num, opaque, show, type Scope, type Sym, type Value } from "./values.ts";
+import {
+  ERROR,
+  OPEN,
+  asPoly,
+  dimValue,
+  flt,
+  int,
+  kindName,
+  num,
+  opaque,
+  show,
+  type Scope,
+  type Sym,
+  type Value,
+} from "./values.ts";
 
 const numericFns: Record<string, (...x: number[]) => number> = {
-  ln: Math.log, log: Math.log, exp: Math.exp, sqrt: Math.sqrt, floor: Math.floor, ceil: Math.ceil,
-  round: Math.round, abs: Math.abs, min: Math.min, max: Math.max,
+  ln: Math.log,
+  log: Math.log,
+  exp: Math.exp,
+  sqrt: Math.sqrt,
+  floor: Math.floor,
+  ceil: Math.ceil,
+  round: Math.round,
+  abs: Math.abs,
+  min: Math.min,
+  max: Math.max,
 };
 const intResult = new Set(["floor", "ceil", "round"]);
 
@@ -48,7 +70,9 @@ export class Evaluator {
         const v = this.expr(e.operand, scope);
         if (e.op === "not") {
           if (v.k === "error") return v;
-          return v.k === "bool" ? { k: "bool", v: !v.v } : this.report(diag("bad_operand", e.span, "`not`", kindName(v)));
+          return v.k === "bool"
+            ? { k: "bool", v: !v.v }
+            : this.report(diag("bad_operand", e.span, "`not`", kindName(v)));
         }
         return this.binary("-", int(0), v, e.span);
       }
@@ -59,7 +83,8 @@ export class Evaluator {
           if (a.k !== "bool") return this.report(diag("bad_operand", e.left.span, `\`${e.op}\``, kindName(a)));
           if (e.op === "and" ? !a.v : a.v) return a;
           const b = this.expr(e.right, scope);
-          if (b.k !== "bool" && b.k !== "error") return this.report(diag("bad_operand", e.right.span, `\`${e.op}\``, kindName(b)));
+          if (b.k !== "bool" && b.k !== "error")
+            return this.report(diag("bad_operand", e.right.span, `\`${e.op}\``, kindName(b)));
           return b;
         }
         return this.binary(e.op, a, this.expr(e.right, scope), e.span);
@@ -89,7 +114,15 @@ export class Evaluator {
     if (t.k === "tuple") {
       const item = t.items.find((i) => i.name === e.name.name);
       if (item) return item.value;
-      return this.report(withHint(diag("unknown_name", e.name.span, "output", e.name.name), didYouMean(e.name.name, t.items.map((i) => i.name))));
+      return this.report(
+        withHint(
+          diag("unknown_name", e.name.span, "output", e.name.name),
+          didYouMean(
+            e.name.name,
+            t.items.map((i) => i.name),
+          ),
+        ),
+      );
     }
     if (t.k === "module") {
       const m = t.inst.members.get(e.name.name);
@@ -97,7 +130,12 @@ export class Evaluator {
       if (m === null) return { k: "none", member: e.name.name };
       const p = t.inst.params.has(e.name.name) ? this.paramOf(t.inst, e.name.name, e.span) : undefined;
       if (p) return p;
-      return this.report(withHint(diag("unknown_member", e.name.span, e.name.name, t.inst.blockName), didYouMean(e.name.name, t.inst.members.keys())));
+      return this.report(
+        withHint(
+          diag("unknown_member", e.name.span, e.name.name, t.inst.blockName),
+          didYouMean(e.name.name, t.inst.members.keys()),
+        ),
+      );
     }
     return this.report(diag("bad_operand", e.span, "`.`", kindName(t)));
   }
@@ -138,7 +176,10 @@ export class Evaluator {
       }
       const xs: number[] = [];
       for (const [i, a] of args.entries()) {
-        if (a.k !== "num") return this.report(diag("type_mismatch", e.args[i].span, `the argument of \`${name}\``, "a number", kindName(a)));
+        if (a.k !== "num")
+          return this.report(
+            diag("type_mismatch", e.args[i].span, `the argument of \`${name}\``, "a number", kindName(a)),
+          );
         xs.push(a.v);
       }
       const r = fn(...xs);
@@ -165,7 +206,7 @@ export class Evaluator {
     if (a.k === "tensor" || b.k === "tensor") return this.tensorBinary(op, a, b, span);
     if (op === "==" || op === "!=") {
       if (this.requirements && (a.k === "dim" || b.k === "dim")) return OPEN_SCALAR;
-      const eq = a.k === b.k && show(a) === show(b) || (asPoly(a) && asPoly(b) && P.equal(asPoly(a)!, asPoly(b)!));
+      const eq = (a.k === b.k && show(a) === show(b)) || (asPoly(a) && asPoly(b) && P.equal(asPoly(a)!, asPoly(b)!));
       return { k: "bool", v: op === "==" ? !!eq : !eq };
     }
     if (a.k === "sym" || b.k === "sym") return this.symBinary(op, a, b, span);
@@ -174,14 +215,20 @@ export class Evaluator {
     const pb = asPoly(b);
     if (pa && pb) {
       switch (op) {
-        case "+": return dimValue(P.add(pa, pb));
-        case "-": return dimValue(P.sub(pa, pb));
-        case "*": return dimValue(P.mul(pa, pb));
-        case "/": case "//": {
+        case "+":
+          return dimValue(P.add(pa, pb));
+        case "-":
+          return dimValue(P.sub(pa, pb));
+        case "*":
+          return dimValue(P.mul(pa, pb));
+        case "/":
+        case "//": {
           const q = P.div(pa, pb);
           if (q) return dimValue(q);
           if (this.requirements) return this.openQuotient(pa, pb);
-          return this.report(diag("non_integer_dim", span, `\`${P.format(pa)} / ${P.format(pb)}\``, "not a whole multiple"));
+          return this.report(
+            diag("non_integer_dim", span, `\`${P.format(pa)} / ${P.format(pb)}\``, "not a whole multiple"),
+          );
         }
       }
     }
@@ -199,9 +246,12 @@ export class Evaluator {
 
   numBinary(op: A.BinaryOp, x: number, y: number, bothInt: boolean, span: Span): Value {
     switch (op) {
-      case "+": return bothInt ? int(x + y) : flt(x + y);
-      case "-": return bothInt ? int(x - y) : flt(x - y);
-      case "*": return bothInt ? int(x * y) : flt(x * y);
+      case "+":
+        return bothInt ? int(x + y) : flt(x + y);
+      case "-":
+        return bothInt ? int(x - y) : flt(x - y);
+      case "*":
+        return bothInt ? int(x * y) : flt(x * y);
       case "/":
         if (y === 0) return this.report(diag("division_by_zero", span));
         return bothInt && x % y === 0 ? int(x / y) : flt(x / y);
@@ -215,16 +265,21 @@ export class Evaluator {
         const r = x ** y;
         return bothInt && y >= 0 ? int(r) : flt(r);
       }
-      case "<": return { k: "bool", v: x < y };
-      case "<=": return { k: "bool", v: x <= y };
-      case ">": return { k: "bool", v: x > y };
-      case ">=": return { k: "bool", v: x >= y };
+      case "<":
+        return { k: "bool", v: x < y };
+      case "<=":
+        return { k: "bool", v: x <= y };
+      case ">":
+        return { k: "bool", v: x > y };
+      case ">=":
+        return { k: "bool", v: x >= y };
     }
     return this.report(diag("bad_operand", span, `\`${op}\``, "numbers"));
   }
 
   private symBinary(op: A.BinaryOp, a: Value, b: Value, span: Span): Value {
-    const toSym = (v: Value): Sym | undefined => (v.k === "sym" ? v.e : v.k === "num" ? { op: "const", v: v.v } : undefined);
+    const toSym = (v: Value): Sym | undefined =>
+      v.k === "sym" ? v.e : v.k === "num" ? { op: "const", v: v.v } : undefined;
     const fb = (v: Value) => (v.k === "sym" ? v.fallback : v.k === "num" ? v.v : NaN);
     const sa = toSym(a);
     const sb = toSym(b);

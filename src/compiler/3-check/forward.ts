@@ -18,10 +18,27 @@ import { indexTensor } from "./indexing.ts";
 import { itemsOf } from "./stacks.ts";
 import { baseForward, SUPER } from "./unused.ts";
 import { inputShape, pattern, showPattern, unify, type Binding, type Pattern, type PatternDim } from "./unify.ts";
-import { ERROR, Scope, asPoly, dimValue, int, involvesOpaque, kindName, opaque, type TensorVal, type Value } from "./values.ts";
+import {
+  ERROR,
+  Scope,
+  asPoly,
+  dimValue,
+  int,
+  involvesOpaque,
+  kindName,
+  opaque,
+  type TensorVal,
+  type Value,
+} from "./values.ts";
 import type { Provenance } from "./provenance.ts";
 
-const arith: Partial<Record<A.BinaryOp, "add" | "sub" | "mul" | "div" | "pow">> = { "+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow" };
+const arith: Partial<Record<A.BinaryOp, "add" | "sub" | "mul" | "div" | "pow">> = {
+  "+": "add",
+  "-": "sub",
+  "*": "mul",
+  "/": "div",
+  "**": "pow",
+};
 const MAX_DEPTH = 64;
 
 interface Frame {
@@ -71,7 +88,8 @@ export class ForwardChecker extends Evaluator {
         this.report(diag("cannot_infer_dim", p.type.span, p.name.name, showPattern(pat)));
         continue;
       }
-      for (const d of shape) for (const s of P.symbolsOf(d)) if (!this.graph.symbols.includes(s)) this.graph.symbols.push(s);
+      for (const d of shape)
+        for (const s of P.symbolsOf(d)) if (!this.graph.symbols.includes(s)) this.graph.symbols.push(s);
       for (const s of this.graph.symbols) if (!scope.has(s)) scope.set(s, { k: "dim", p: P.symbol(s) });
       const t = this.graph.input(p.name.name, this.dtypeOf(p.type), shape, p.span);
       scope.set(p.name.name, { k: "tensor", t });
@@ -107,7 +125,9 @@ export class ForwardChecker extends Evaluator {
       if (p) return p;
       // parameters live beside the scope, so "did you mean" has to be offered them too
       const params = this.frames[this.frames.length - 1]?.inst.params.keys() ?? [];
-      return this.report(withHint(diag("unknown_name", e.span, "name", e.name), didYouMean(e.name, [...scope.names(), ...params])));
+      return this.report(
+        withHint(diag("unknown_name", e.span, "name", e.name), didYouMean(e.name, [...scope.names(), ...params])),
+      );
     }
     return super.name(e, scope);
   }
@@ -147,7 +167,8 @@ export class ForwardChecker extends Evaluator {
             for (const n of s.names) scope.set(n.name, ERROR);
             break;
           }
-          if (v.items.length !== s.names.length) this.report(diag("tuple_arity", s.value.span, s.names.length, v.items.length));
+          if (v.items.length !== s.names.length)
+            this.report(diag("tuple_arity", s.value.span, s.names.length, v.items.length));
           s.names.forEach((n, i) => scope.set(n.name, v.items[i]?.value ?? ERROR));
           break;
         }
@@ -204,24 +225,44 @@ export class ForwardChecker extends Evaluator {
   }
 
   override callOther(e: A.CallExpr, scope: Scope, values?: Value[]): Value {
-    const args: CallArg[] = e.args.map((a, i) => ({ name: a.name?.name, nameSpan: a.name?.span, value: values?.[i] ?? this.expr(a.value, scope), span: a.span }));
+    const args: CallArg[] = e.args.map((a, i) => ({
+      name: a.name?.name,
+      nameSpan: a.name?.span,
+      value: values?.[i] ?? this.expr(a.value, scope),
+      span: a.span,
+    }));
     if (e.callee.kind === "Name" && e.callee.name === SUPER && !scope.has(SUPER)) return this.callSuper(e, args);
     if (e.callee.kind === "Name" && !scope.has(e.callee.name) && !this.paramValue(e.callee.name, e.callee.span)) {
       return callBuiltin(e.callee.name, args, this.graph, e.span, this.diagnostics);
     }
     const callee = this.expr(e.callee, scope);
     if (callee.k === "error" || args.some((a) => a.value.k === "error")) return ERROR;
-    if (callee.k === "none") return this.report(diag("not_callable", e.callee.span, callee.member, "removed optional member (guard it with `if`)"));
+    if (callee.k === "none")
+      return this.report(
+        diag("not_callable", e.callee.span, callee.member, "removed optional member (guard it with `if`)"),
+      );
     // a slice of a stack (`blocks[2:]`) is the list of its layers: called, it runs them in sequence
     if (callee.k === "list" && callee.items.every((v) => v.k === "module")) {
       const named = args.find((a) => a.name);
       if (named) return this.report(diag("unknown_keyword", named.span, named.name!, exprText(e.callee), []));
-      return this.callLayers(exprText(e.callee), callee.items.map((v) => (v as { inst: Instance }).inst), args.map((a) => a.value), e.span);
+      return this.callLayers(
+        exprText(e.callee),
+        callee.items.map((v) => (v as { inst: Instance }).inst),
+        args.map((a) => a.value),
+        e.span,
+      );
     }
-    if (callee.k !== "module") return this.report(diag("not_callable", e.callee.span, e.callee.kind === "Name" ? e.callee.name : "expression", kindName(callee)));
+    if (callee.k !== "module")
+      return this.report(
+        diag("not_callable", e.callee.span, e.callee.kind === "Name" ? e.callee.name : "expression", kindName(callee)),
+      );
     const named = args.find((a) => a.name);
     if (named) return this.report(diag("unknown_keyword", named.span, named.name!, callee.inst.blockName, []));
-    return this.callInstance(callee.inst, args.map((a) => a.value), e.span);
+    return this.callInstance(
+      callee.inst,
+      args.map((a) => a.value),
+      e.span,
+    );
   }
 
   /** Call a module instance: a block's forward, or a repeat/seq stack applied in sequence. */
@@ -252,10 +293,12 @@ export class ForwardChecker extends Evaluator {
   /** Layers applied in sequence, each to the previous one's output: a stack, or a slice of one. */
   private callLayers(name: string, layers: Instance[], args: Value[], span: Span): Value {
     let x = args[0];
-    if (args.length !== 1) return this.report(diag("repeat_not_sequential", span, name, `it takes one input, got ${args.length}`));
+    if (args.length !== 1)
+      return this.report(diag("repeat_not_sequential", span, name, `it takes one input, got ${args.length}`));
     for (const child of layers) {
       x = this.callInstance(child, [x], span);
-      if (x.k === "tuple") return this.report(diag("repeat_not_sequential", span, name, `\`${child.path}\` returns several outputs`));
+      if (x.k === "tuple")
+        return this.report(diag("repeat_not_sequential", span, name, `\`${child.path}\` returns several outputs`));
       if (x.k === "error") return x;
     }
     return x;
@@ -272,28 +315,55 @@ export class ForwardChecker extends Evaluator {
     if (args.some((a) => a.value.k === "error")) return ERROR;
     const named = args.find((a) => a.name);
     if (named) return this.report(diag("unknown_keyword", named.span, named.name!, SUPER, []));
-    return this.callBlock(frame.inst, args.map((a) => a.value), e.span, base);
+    return this.callBlock(
+      frame.inst,
+      args.map((a) => a.value),
+      e.span,
+      base,
+    );
   }
 
   private callBlock(inst: Instance, args: Value[], span: Span, fwd = inst.forward): Value {
     if (!fwd) return this.report(diag("no_forward", span, inst.blockName));
     if (args.length !== fwd.inputs.length) {
-      return this.interfaceError(inst, span, diag("arity", span, inst.blockName, String(fwd.inputs.length), args.length), `it takes ${fwd.inputs.length} input${fwd.inputs.length === 1 ? "" : "s"}, the call passes ${args.length}`);
+      return this.interfaceError(
+        inst,
+        span,
+        diag("arity", span, inst.blockName, String(fwd.inputs.length), args.length),
+        `it takes ${fwd.inputs.length} input${fwd.inputs.length === 1 ? "" : "s"}, the call passes ${args.length}`,
+      );
     }
     const patterns = fwd.inputs.map((p) => pattern(p.type, inst.scope));
     const actual: P.Poly[][] = [];
     for (const [i, a] of args.entries()) {
-      if (a.k !== "tensor") return this.report(diag("not_a_tensor", span, `input \`${fwd.inputs[i].name.name}\` of \`${inst.blockName}\``, kindName(a)));
+      if (a.k !== "tensor")
+        return this.report(
+          diag("not_a_tensor", span, `input \`${fwd.inputs[i].name.name}\` of \`${inst.blockName}\``, kindName(a)),
+        );
       const want = this.dtypeOf(fwd.inputs[i].type);
       if (fwd.inputs[i].type.dtype && a.t.dtype !== want && !(want === "i64" && a.t.dtype === "i32")) {
-        return this.report(diag("dtype_mismatch", span, `input \`${fwd.inputs[i].name.name}\` of \`${inst.blockName}\``, want, a.t.dtype));
+        return this.report(
+          diag(
+            "dtype_mismatch",
+            span,
+            `input \`${fwd.inputs[i].name.name}\` of \`${inst.blockName}\``,
+            want,
+            a.t.dtype,
+          ),
+        );
       }
       actual.push(a.t.shape);
     }
     const b = unify(patterns, actual);
     if ("why" in b) {
       const inputName = fwd.inputs[b.index].name.name;
-      const d = diag("shape_mismatch", span, `input \`${inputName}\` of \`${inst.blockName}\``, showPattern(patterns[b.index]), showShape(actual[b.index]));
+      const d = diag(
+        "shape_mismatch",
+        span,
+        `input \`${inputName}\` of \`${inst.blockName}\``,
+        showPattern(patterns[b.index]),
+        showShape(actual[b.index]),
+      );
       if (involvesOpaque([patterns[b.index], actual[b.index]])) d.pending = true;
       return this.interfaceError(inst, span, d, `input \`${inputName}\` ${b.why}`);
     }
@@ -305,16 +375,26 @@ export class ForwardChecker extends Evaluator {
     this.frames.pop();
     const outs = this.checkOutputs(inst, fwd, result, b, span);
     if (!fwd.tupleOutputs) return outs[0] ? { k: "tensor", t: outs[0].value } : ERROR;
-    return outs.length === fwd.outputs.length ? { k: "tuple", items: outs.map((o) => ({ name: o.name, value: { k: "tensor", t: o.value } })) } : ERROR;
+    return outs.length === fwd.outputs.length
+      ? { k: "tuple", items: outs.map((o) => ({ name: o.name, value: { k: "tensor", t: o.value } })) }
+      : ERROR;
   }
 
   private interfaceError(inst: Instance, span: Span, plain: Diagnostic, why: string): Value {
     if (!inst.replaced) return this.report(plain);
-    return this.report(withNote(diag("incompatible_replace", inst.replaced.span, inst.path, inst.replaced.by, why), "used here", span));
+    return this.report(
+      withNote(diag("incompatible_replace", inst.replaced.span, inst.path, inst.replaced.by, why), "used here", span),
+    );
   }
 
   /** Returned values must match the declared outputs (names, count, shapes, after binding). */
-  private checkOutputs(inst: Instance, fwd: A.ForwardDecl, result: Value, b: Binding, span: Span): { name: string; value: TensorVal }[] {
+  private checkOutputs(
+    inst: Instance,
+    fwd: A.ForwardDecl,
+    result: Value,
+    b: Binding,
+    span: Span,
+  ): { name: string; value: TensorVal }[] {
     if (result.k === "error") return [];
     const items: { name: string; value: Value; span: Span }[] = [];
     if (fwd.tupleOutputs) {
@@ -327,14 +407,16 @@ export class ForwardChecker extends Evaluator {
         if (!got) this.report(diag("missing_output", o.type.span, o.name?.name ?? "?"));
         else items.push({ name: got.name, value: got.value, span: o.type.span });
       }
-      for (const i of result.items) if (!fwd.outputs.some((o) => o.name?.name === i.name)) this.report(diag("extra_output", fwd.span, i.name));
+      for (const i of result.items)
+        if (!fwd.outputs.some((o) => o.name?.name === i.name)) this.report(diag("extra_output", fwd.span, i.name));
     } else items.push({ name: "out", value: result, span: fwd.outputs[0]?.type.span ?? fwd.span });
     const out: { name: string; value: TensorVal }[] = [];
     let binding = b;
     for (const it of items) {
       const decl = fwd.tupleOutputs ? fwd.outputs.find((o) => o.name?.name === it.name)! : fwd.outputs[0];
       if (it.value.k !== "tensor") {
-        if (it.value.k !== "error") this.report(diag("not_a_tensor", it.span, `output \`${it.name}\``, kindName(it.value)));
+        if (it.value.k !== "error")
+          this.report(diag("not_a_tensor", it.span, `output \`${it.name}\``, kindName(it.value)));
         continue;
       }
       if (decl) {
@@ -358,7 +440,8 @@ export class ForwardChecker extends Evaluator {
 
   override tensorBinary(op: A.BinaryOp, a: Value, b: Value, span: Span): Value {
     if (op === "@") {
-      if (a.k !== "tensor" || b.k !== "tensor") return this.report(diag("bad_operand", span, "`@`", `${kindName(a)} and ${kindName(b)}`));
+      if (a.k !== "tensor" || b.k !== "tensor")
+        return this.report(diag("bad_operand", span, "`@`", `${kindName(a)} and ${kindName(b)}`));
       return wrap(this.graph.op("matmul", [a.t, b.t], {}, span));
     }
     const name = arith[op];
@@ -402,7 +485,8 @@ function openEllipsis(p: Pattern): Pattern {
 function exprText(e: A.Expr): string {
   if (e.kind === "Name") return e.name;
   if (e.kind === "Member") return `${exprText(e.target)}.${e.name.name}`;
-  if (e.kind === "Index") return `${exprText(e.target)}[${e.items.map((i) => `${i.start ? exprText(i.start) : ""}${i.slice ? ":" : ""}${i.end ? exprText(i.end) : ""}`).join(", ")}]`;
+  if (e.kind === "Index")
+    return `${exprText(e.target)}[${e.items.map((i) => `${i.start ? exprText(i.start) : ""}${i.slice ? ":" : ""}${i.end ? exprText(i.end) : ""}`).join(", ")}]`;
   if (e.kind === "Number") return e.text;
   if (e.kind === "Unary") return `${e.op}${exprText(e.operand)}`;
   if (e.kind === "Binary") return `${exprText(e.left)} ${e.op} ${exprText(e.right)}`;
@@ -415,7 +499,8 @@ function wrap(t: TensorVal | undefined): Value {
 
 function outputsOf(v: Value): { name: string; value: number }[] {
   if (v.k === "tensor") return [{ name: "out", value: v.t.id }];
-  if (v.k === "tuple") return v.items.flatMap((i) => (i.value.k === "tensor" ? [{ name: i.name, value: i.value.t.id }] : []));
+  if (v.k === "tuple")
+    return v.items.flatMap((i) => (i.value.k === "tensor" ? [{ name: i.name, value: i.value.t.id }] : []));
   return [];
 }
 

@@ -25,7 +25,12 @@ export interface GenericResult {
 }
 
 /** Check the blocks of `file` that `used` does not name (the model's instances check those). */
-export function checkBlocksGenerically(program: Program, file: string, used: ReadonlySet<A.BlockDecl>, limits: Limits = DEFAULT_LIMITS): GenericResult {
+export function checkBlocksGenerically(
+  program: Program,
+  file: string,
+  used: ReadonlySet<A.BlockDecl>,
+  limits: Limits = DEFAULT_LIMITS,
+): GenericResult {
   const out: GenericResult = { diagnostics: [], requirements: new Map() };
   const decls = program.files.get(file)?.ast.decls ?? [];
   const scope = program.scopes.get(file);
@@ -50,7 +55,14 @@ function checkBlock(program: Program, def: Definition, requirements: string[], l
   const cfg: ModelConfig = { def, chain: [], params: [], members: [], presets: new Map(), edits: [], sets: [], lr: [] };
   try {
     const elab = new Elaborator(program, cfg, new Scope(), scratch, undefined, budget, requirements);
-    const inst = elab.generic(def, hyperScope({ ...decl, params: blockView(program, def as Definition & { decl: A.BlockDecl }).params }, elab, scratch));
+    const inst = elab.generic(
+      def,
+      hyperScope(
+        { ...decl, params: blockView(program, def as Definition & { decl: A.BlockDecl }).params },
+        elab,
+        scratch,
+      ),
+    );
     if (inst.forward) checker.runModel(inst);
   } catch (e) {
     // a block too large to check on its own is checked where it is instantiated
@@ -65,7 +77,8 @@ function hyperScope(decl: A.BlockDecl, elab: Elaborator, out: Diagnostic[]): Sco
   for (const hp of decl.params) {
     const name = hp.name.name;
     let v: Value;
-    if (hp.default) v = coerce(elab.evaluate(hp.default, scope), hp.type, `\`${name}\` of \`${decl.name.name}\``, hp.span, out);
+    if (hp.default)
+      v = coerce(elab.evaluate(hp.default, scope), hp.type, `\`${name}\` of \`${decl.name.name}\``, hp.span, out);
     else if (hp.type.name === "int" && !hp.type.options) v = { k: "dim", p: P.symbol(name) };
     else if (hp.type.name === "bool") v = { k: "bool", v: true };
     else if (hp.type.options?.length) v = { k: "str", v: hp.type.options[0] };

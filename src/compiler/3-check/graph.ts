@@ -38,7 +38,14 @@ export class GraphBuilder {
     private readonly budget = new Budget(),
   ) {}
 
-  private add(op: OpName, args: number[], attrs: Record<string, unknown>, dtype: DType, shape: P.Poly[], span?: Span): TensorVal {
+  private add(
+    op: OpName,
+    args: number[],
+    attrs: Record<string, unknown>,
+    dtype: DType,
+    shape: P.Poly[],
+    span?: Span,
+  ): TensorVal {
     this.budget.reserveNodes(1, span);
     const id = this.nodes.length;
     this.nodes.push({ id, op, args, attrs, dtype, shape, scope: this.scope, span });
@@ -76,7 +83,14 @@ export class GraphBuilder {
       this.diagnostics.push(ruleDiagnostic(r, span, [...args, ...Object.values(attrs)]));
       return undefined;
     }
-    return this.add(op, args.map((a) => a.id), attrs, r.dtype, r.shape, span);
+    return this.add(
+      op,
+      args.map((a) => a.id),
+      attrs,
+      r.dtype,
+      r.shape,
+      span,
+    );
   }
 }
 

@@ -8,12 +8,21 @@ import * as P from "../0-core/dim.ts";
 import type { GraphBuilder } from "./graph.ts";
 import { ERROR, asPoly, kindName, type TensorVal, type Value } from "./values.ts";
 
-export function indexTensor(t: TensorVal, e: A.IndexExpr, evaluate: (x: A.Expr) => Value, graph: GraphBuilder, diagnostics: Diagnostic[]): Value {
+export function indexTensor(
+  t: TensorVal,
+  e: A.IndexExpr,
+  evaluate: (x: A.Expr) => Value,
+  graph: GraphBuilder,
+  diagnostics: Diagnostic[],
+): Value {
   const report = (d: Diagnostic): Value => {
     diagnostics.push(d);
     return ERROR;
   };
-  if (e.items.length > t.shape.length) return report(diag("rank_mismatch", e.span, "indexing", `at most ${t.shape.length} indices`, String(e.items.length)));
+  if (e.items.length > t.shape.length)
+    return report(
+      diag("rank_mismatch", e.span, "indexing", `at most ${t.shape.length} indices`, String(e.items.length)),
+    );
   const begin: P.Poly[] = [];
   const size: P.Poly[] = [];
   const keep: boolean[] = [];
@@ -44,7 +53,8 @@ export function indexTensor(t: TensorVal, e: A.IndexExpr, evaluate: (x: A.Expr) 
     if (!it.slice) {
       const c = P.asConstant(start);
       const n = P.asConstant(dim);
-      if (c !== undefined && n !== undefined && (c < 0 || c >= n)) return report(diag("index_out_of_range", it.span, String(c), String(n)));
+      if (c !== undefined && n !== undefined && (c < 0 || c >= n))
+        return report(diag("index_out_of_range", it.span, String(c), String(n)));
       begin.push(start);
       size.push(P.constant(1));
       keep.push(false);
@@ -56,7 +66,8 @@ export function indexTensor(t: TensorVal, e: A.IndexExpr, evaluate: (x: A.Expr) 
     const c = P.asConstant(len);
     const n = P.asConstant(dim);
     const e0 = P.asConstant(end);
-    if ((c !== undefined && c <= 0) || (e0 !== undefined && n !== undefined && e0 > n)) return report(diag("index_out_of_range", it.span, `${P.format(start)}:${P.format(end)}`, P.format(dim)));
+    if ((c !== undefined && c <= 0) || (e0 !== undefined && n !== undefined && e0 > n))
+      return report(diag("index_out_of_range", it.span, `${P.format(start)}:${P.format(end)}`, P.format(dim)));
     begin.push(start);
     size.push(len);
     keep.push(true);

@@ -46,7 +46,12 @@ export function modelChain(program: Program, def: Definition, out: Diagnostic[])
     const baseName = cur.decl.base;
     const base = program.scopes.get(cur.file)?.get(baseName.name);
     if (!base || base.decl.kind !== "Model") {
-      out.push(withHint(diag("unknown_model", baseName.span, baseName.name), didYouMean(baseName.name, [...(program.scopes.get(cur.file)?.keys() ?? [])])));
+      out.push(
+        withHint(
+          diag("unknown_model", baseName.span, baseName.name),
+          didYouMean(baseName.name, [...(program.scopes.get(cur.file)?.keys() ?? [])]),
+        ),
+      );
       break;
     }
     if (chain.some((c) => c.decl === base.decl)) {
@@ -81,15 +86,28 @@ export function modelConfig(program: Program, def: Definition, out: Diagnostic[]
       else cfg.members.push({ member: mem, file: link.file });
     }
     for (const p of m.presets) {
-      if (cfg.presets.has(p.name) && cfg.presets.get(p.name)!.decl !== p && m.presets.filter((q) => q.name === p.name).length > 1) {
+      if (
+        cfg.presets.has(p.name) &&
+        cfg.presets.get(p.name)!.decl !== p &&
+        m.presets.filter((q) => q.name === p.name).length > 1
+      ) {
         out.push(diag("duplicate_preset", p.nameSpan, p.name));
       }
       cfg.presets.set(p.name, { decl: p, file: link.file });
     }
     for (const t of m.train ?? []) trainSection(t, cfg, link.decl !== def.decl, out);
     for (const e of m.edits) {
-      if (e.kind === "Set") for (const a of e.assignments) cfg.sets.push({ name: a.name, value: a.value, model: link.name });
-      else cfg.edits.push({ kind: e.kind === "Replace" ? "replace" : "remove", path: e.path.map((p) => p.name).join("."), span: e.span, module: e.kind === "Replace" ? e.module : undefined, file: link.file, used: false });
+      if (e.kind === "Set")
+        for (const a of e.assignments) cfg.sets.push({ name: a.name, value: a.value, model: link.name });
+      else
+        cfg.edits.push({
+          kind: e.kind === "Replace" ? "replace" : "remove",
+          path: e.path.map((p) => p.name).join("."),
+          span: e.span,
+          module: e.kind === "Replace" ? e.module : undefined,
+          file: link.file,
+          used: false,
+        });
     }
   }
   return cfg;
@@ -97,7 +115,15 @@ export function modelConfig(program: Program, def: Definition, out: Diagnostic[]
 
 /** A `train` section's groups; its words are names in the grammar, so they are checked here. */
 function trainSection(t: A.TrainDecl, cfg: ModelConfig, inherited: boolean, out: Diagnostic[]): void {
-  if (t.keyword.name !== "train") return void out.push(diag("unknown_train_word", t.keyword.span, `\`${t.keyword.name}\``, "a member, `preset`, `set`, `replace`, `remove` or `train`"));
+  if (t.keyword.name !== "train")
+    return void out.push(
+      diag(
+        "unknown_train_word",
+        t.keyword.span,
+        `\`${t.keyword.name}\``,
+        "a member, `preset`, `set`, `replace`, `remove` or `train`",
+      ),
+    );
   for (const r of t.rules) {
     const scaleOk = r.scale > 0 && Number.isFinite(r.scale);
     if (r.key.name !== "lr") out.push(diag("unknown_train_word", r.key.span, `\`${r.key.name}\``, "`lr`"));
@@ -105,7 +131,8 @@ function trainSection(t: A.TrainDecl, cfg: ModelConfig, inherited: boolean, out:
     for (const p of r.patterns) {
       const why = patternProblem(p.value);
       if (why) out.push(diag("bad_path_pattern", p.span, "train lr", p.value, why));
-      else if (scaleOk && r.key.name === "lr") cfg.lr.push({ pattern: p.value, scale: r.scale, span: p.span, inherited });
+      else if (scaleOk && r.key.name === "lr")
+        cfg.lr.push({ pattern: p.value, scale: r.scale, span: p.span, inherited });
     }
   }
 }
@@ -115,13 +142,21 @@ export interface HyperRequest {
   /** --set values, already parsed as expressions. */
   cli: { name: string; value: A.Expr; span?: Span }[];
   /** Values bound from a checkpoint, for hyperparameters nothing else set. */
-  bound?: Map<string, { value: number; origin: string; source?: "checkpoint" | "input"; key?: string; found?: number[] }>;
+  bound?: Map<
+    string,
+    { value: number; origin: string; source?: "checkpoint" | "input"; key?: string; found?: number[] }
+  >;
   /** Binding mode: whole-number hyperparameters become symbols. */
   symbolic?: boolean;
 }
 
 /** Resolve every model hyperparameter; returns the model scope and where each value came from. */
-export function resolveHyper(cfg: ModelConfig, req: HyperRequest, ev: Evaluator, out: Diagnostic[]): { scope: Scope; info: HyperInfo[] } {
+export function resolveHyper(
+  cfg: ModelConfig,
+  req: HyperRequest,
+  ev: Evaluator,
+  out: Diagnostic[],
+): { scope: Scope; info: HyperInfo[] } {
   const names = cfg.params.map((p) => p.decl.name.name);
   const modelName = cfg.def.name;
   const explicit = new Map<string, { expr: A.Expr; source: HyperSource; origin: string; span: Span }>();
@@ -132,20 +167,29 @@ export function resolveHyper(cfg: ModelConfig, req: HyperRequest, ev: Evaluator,
     const apply = (name: string, span: Span | undefined): void => {
       const p = cfg.presets.get(name);
       if (!p) {
-        out.push(withHint(diag("unknown_preset", span ?? cfg.def.file, name, modelName, [...cfg.presets.keys()]), didYouMean(name, cfg.presets.keys())));
+        out.push(
+          withHint(
+            diag("unknown_preset", span ?? cfg.def.file, name, modelName, [...cfg.presets.keys()]),
+            didYouMean(name, cfg.presets.keys()),
+          ),
+        );
         return;
       }
       if (seen.includes(name)) return;
       seen.push(name);
       if (p.decl.base) apply(p.decl.base.name, p.decl.base.span);
-      for (const a of p.decl.assignments) explicit.set(a.name.name, { expr: a.value, source: "preset", origin: req.preset!, span: a.name.span });
+      for (const a of p.decl.assignments)
+        explicit.set(a.name.name, { expr: a.value, source: "preset", origin: req.preset!, span: a.name.span });
     };
     apply(req.preset, undefined);
   }
-  for (const s of cfg.sets) explicit.set(s.name.name, { expr: s.value, source: "variant", origin: s.model, span: s.name.span });
-  for (const c of req.cli) explicit.set(c.name, { expr: c.value, source: "cli", origin: "--set", span: c.span ?? c.value.span });
+  for (const s of cfg.sets)
+    explicit.set(s.name.name, { expr: s.value, source: "variant", origin: s.model, span: s.name.span });
+  for (const c of req.cli)
+    explicit.set(c.name, { expr: c.value, source: "cli", origin: "--set", span: c.span ?? c.value.span });
   for (const [name, e] of explicit) {
-    if (!names.includes(name)) out.push(withHint(diag("unknown_hyperparameter", e.span, name, modelName), didYouMean(name, names)));
+    if (!names.includes(name))
+      out.push(withHint(diag("unknown_hyperparameter", e.span, name, modelName), didYouMean(name, names)));
   }
 
   const scope = new Scope();

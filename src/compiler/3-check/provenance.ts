@@ -89,8 +89,15 @@ export function rootSources(info: readonly HyperInfo[], bound?: HyperRequest["bo
     switch (h.source) {
       case "checkpoint":
         // a repeat count is bound from the number of layers under a prefix (bind.ts keys it `prefix.*`)
-        if (b?.key?.endsWith("*")) out.set(h.name, `${v} was bound from the checkpoint's ${b.found?.[0]} layers \`${b.key}\``);
-        else out.set(h.name, b?.key ? `${v} was bound from the checkpoint's \`${b.key}\` shape [${b.found?.join(", ")}]` : `${v} was bound from the checkpoint ${h.origin ?? ""}`.trim());
+        if (b?.key?.endsWith("*"))
+          out.set(h.name, `${v} was bound from the checkpoint's ${b.found?.[0]} layers \`${b.key}\``);
+        else
+          out.set(
+            h.name,
+            b?.key
+              ? `${v} was bound from the checkpoint's \`${b.key}\` shape [${b.found?.join(", ")}]`
+              : `${v} was bound from the checkpoint ${h.origin ?? ""}`.trim(),
+          );
         break;
       case "input":
         out.set(h.name, `${v} was bound from the input shapes of ${h.origin}`);

@@ -12,7 +12,8 @@ import type { Span } from "../source.ts";
 import { ERROR, kindName, show, type Instance, type Value } from "./values.ts";
 
 /** A repeat or seq member: its layers can be indexed, sliced and looped over. */
-export const isStack = (v: Value): v is { k: "module"; inst: Instance } => v.k === "module" && (v.inst.kind === "repeat" || v.inst.kind === "seq");
+export const isStack = (v: Value): v is { k: "module"; inst: Instance } =>
+  v.k === "module" && (v.inst.kind === "repeat" || v.inst.kind === "seq");
 
 /** The items of a sequence: a stack's layers in order, or a list's values; undefined for anything else. */
 export function itemsOf(v: Value): Value[] | undefined {
@@ -30,14 +31,21 @@ export function itemsOf(v: Value): Value[] | undefined {
  * out negative (`blocks[layers - levels:]` with levels > layers) is out of range, as is one past the end: an
  * error naming the index and the length, where Python would quietly take fewer layers.
  */
-export function indexSequence(target: Value, items: Value[], e: A.IndexExpr, evaluate: (x: A.Expr) => Value, diagnostics: Diagnostic[]): Value {
+export function indexSequence(
+  target: Value,
+  items: Value[],
+  e: A.IndexExpr,
+  evaluate: (x: A.Expr) => Value,
+  diagnostics: Diagnostic[],
+): Value {
   const report = (d: Diagnostic): Value => {
     diagnostics.push(d);
     return ERROR;
   };
   const what = isStack(target) ? `the stack \`${target.inst.path}\`` : "the list";
   const n = items.length;
-  if (e.items.length !== 1) return report(diag("rank_mismatch", e.span, `indexing ${what}`, "1 index", String(e.items.length)));
+  if (e.items.length !== 1)
+    return report(diag("rank_mismatch", e.span, `indexing ${what}`, "1 index", String(e.items.length)));
   const it = e.items[0];
   /** The position an index stands for (n - k for `-k`) and its value as written; null after an error. */
   const position = (x: A.Expr): { at: number; text: string; negative: boolean } | null => {
@@ -45,7 +53,16 @@ export function indexSequence(target: Value, items: Value[], e: A.IndexExpr, eva
     const v = evaluate(fromEnd ? x.operand : x);
     const c = v.k === "num" && v.int ? v.v : v.k === "dim" ? P.asConstant(v.p) : undefined;
     if (c === undefined) {
-      if (v.k !== "error") report(diag("type_mismatch", x.span, `an index of ${what}`, "a whole number known before the forward runs", kindName(v)));
+      if (v.k !== "error")
+        report(
+          diag(
+            "type_mismatch",
+            x.span,
+            `an index of ${what}`,
+            "a whole number known before the forward runs",
+            kindName(v),
+          ),
+        );
       return null;
     }
     if (!fromEnd) return { at: c, text: String(c), negative: c < 0 };
@@ -55,9 +72,15 @@ export function indexSequence(target: Value, items: Value[], e: A.IndexExpr, eva
     let d = diag("sequence_index_out_of_range", it.span, index, what, n, isStack(target) ? "layer" : "item");
     // the values of this instance that the index was computed from: `layers = 4, levels = 6`
     const names = [...new Set([it.start, it.end].flatMap((x) => (x ? namesIn(x) : [])))];
-    const values = names.map((name) => [name, evaluate({ kind: "Name", name, span: it.span })] as const).filter(([, v]) => v.k === "num");
+    const values = names
+      .map((name) => [name, evaluate({ kind: "Name", name, span: it.span })] as const)
+      .filter(([, v]) => v.k === "num");
     if (values.length) d = withNote(d, `with ${values.map(([name, v]) => `${name} = ${show(v)}`).join(", ")}`);
-    return report(computedNegative ? withHint(d, "an index counts from the end only when it is written with a minus, as in `-1` or `-k`") : d);
+    return report(
+      computedNegative
+        ? withHint(d, "an index counts from the end only when it is written with a minus, as in `-1` or `-k`")
+        : d,
+    );
   };
   const start = it.start ? position(it.start) : { at: 0, text: "", negative: false };
   if (!start) return ERROR;
@@ -67,7 +90,8 @@ export function indexSequence(target: Value, items: Value[], e: A.IndexExpr, eva
   }
   const end = it.end ? position(it.end) : { at: n, text: "", negative: false };
   if (!end) return ERROR;
-  if (start.at < 0 || start.at > n || end.at < 0 || end.at > n || start.at > end.at) return outOfRange(`slice \`${start.text}:${end.text}\``, start.negative || end.negative);
+  if (start.at < 0 || start.at > n || end.at < 0 || end.at > n || start.at > end.at)
+    return outOfRange(`slice \`${start.text}:${end.text}\``, start.negative || end.negative);
   return { k: "list", items: items.slice(start.at, end.at) };
 }
 
@@ -88,7 +112,13 @@ export function joinLists(a: Value[], b: Value[], span: Span, diagnostics: Diagn
   if (first?.k === "error") return ERROR;
   for (const v of items.slice(1)) {
     if (v.k === "error") return ERROR;
-    const same = sort(v) === sort(first) && (v.k !== "tensor" || (first.k === "tensor" && v.t.dtype === first.t.dtype && v.t.shape.length === first.t.shape.length && v.t.shape.every((d, i) => P.equal(d, first.t.shape[i]))));
+    const same =
+      sort(v) === sort(first) &&
+      (v.k !== "tensor" ||
+        (first.k === "tensor" &&
+          v.t.dtype === first.t.dtype &&
+          v.t.shape.length === first.t.shape.length &&
+          v.t.shape.every((d, i) => P.equal(d, first.t.shape[i]))));
     if (!same) {
       diagnostics.push(diag("list_item_mismatch", span, describe(first), describe(v)));
       return ERROR;
@@ -99,4 +129,5 @@ export function joinLists(a: Value[], b: Value[], span: Span, diagnostics: Diagn
 
 /** Numbers and dimensions mix (`[B] + [d]` is a shape); tensors, modules and the rest do not. */
 const sort = (v: Value): string => (v.k === "num" || v.k === "dim" || v.k === "sym" ? "number" : v.k);
-const describe = (v: Value): string => (v.k === "tensor" ? `a ${v.t.dtype} tensor ${showShape(v.t.shape)}` : `a ${kindName(v)}`);
+const describe = (v: Value): string =>
+  v.k === "tensor" ? `a ${v.t.dtype} tensor ${showShape(v.t.shape)}` : `a ${kindName(v)}`;

@@ -41,10 +41,14 @@ export function patternPoly(e: A.Expr, scope: Scope): P.Poly | undefined {
       const b = patternPoly(e.right, scope);
       if (!a || !b) return undefined;
       switch (e.op) {
-        case "+": return P.add(a, b);
-        case "-": return P.sub(a, b);
-        case "*": return P.mul(a, b);
-        case "/": return P.div(a, b);
+        case "+":
+          return P.add(a, b);
+        case "-":
+          return P.sub(a, b);
+        case "*":
+          return P.mul(a, b);
+        case "/":
+          return P.div(a, b);
         case "//": {
           const x = P.asConstant(a);
           const y = P.asConstant(b);
@@ -91,7 +95,11 @@ interface Equation {
 }
 
 /** Match patterns against actual shapes; returns the failing pattern index and why, or the binding. */
-export function unify(patterns: Pattern[], actuals: P.Poly[][], prior?: Binding): Binding | { index: number; why: string } {
+export function unify(
+  patterns: Pattern[],
+  actuals: P.Poly[][],
+  prior?: Binding,
+): Binding | { index: number; why: string } {
   const binding: Binding = { dims: new Map(prior?.dims), ellipsis: prior?.ellipsis };
   const eqs: Equation[] = [];
   for (let i = 0; i < patterns.length; i++) {
@@ -99,24 +107,34 @@ export function unify(patterns: Pattern[], actuals: P.Poly[][], prior?: Binding)
     const a = actuals[i];
     const fixed = p.before.length + p.after.length;
     if (p.ellipsis ? a.length < fixed : a.length !== fixed) {
-      return { index: i, why: `expects rank ${p.ellipsis ? `${fixed} or more` : fixed} ${showPattern(p)}, got ${showShape(a)}` };
+      return {
+        index: i,
+        why: `expects rank ${p.ellipsis ? `${fixed} or more` : fixed} ${showPattern(p)}, got ${showShape(a)}`,
+      };
     }
     const mid = a.slice(p.before.length, a.length - p.after.length);
     if (p.ellipsis) {
-      if (binding.ellipsis && (binding.ellipsis.length !== mid.length || mid.some((d, j) => !P.equal(d, binding.ellipsis![j])))) {
-        return { index: i, why: `\`...\` stands for ${showShape(binding.ellipsis)} elsewhere but ${showShape(mid)} here` };
+      if (
+        binding.ellipsis &&
+        (binding.ellipsis.length !== mid.length || mid.some((d, j) => !P.equal(d, binding.ellipsis![j])))
+      ) {
+        return {
+          index: i,
+          why: `\`...\` stands for ${showShape(binding.ellipsis)} elsewhere but ${showShape(mid)} here`,
+        };
       }
       binding.ellipsis = mid;
     }
     const dims = [...p.before, ...p.after];
     const act = [...a.slice(0, p.before.length), ...a.slice(a.length - p.after.length)];
     for (let j = 0; j < dims.length; j++) {
-      if (!dims[j].poly) return { index: i, why: `dimension ${j + 1} of ${showPattern(p)} is not a whole-number expression` };
+      if (!dims[j].poly)
+        return { index: i, why: `dimension ${j + 1} of ${showPattern(p)} is not a whole-number expression` };
       eqs.push({ pat: dims[j].poly!, actual: act[j], where: i });
     }
   }
   const subst = () => new Map([...binding.dims].map(([k, v]) => [UNKNOWN + k, v]));
-  for (let progress = true; progress; ) {
+  for (let progress = true; progress;) {
     progress = false;
     for (const eq of eqs) {
       const pat = P.substitute(eq.pat, subst());
@@ -136,7 +154,11 @@ export function unify(patterns: Pattern[], actuals: P.Poly[][], prior?: Binding)
       }
       if (!linear) continue;
       const value = P.div(P.sub(eq.actual, rest), coef);
-      if (!value) return { index: eq.where, why: `cannot solve \`${P.format(pat).replaceAll(UNKNOWN, "")} = ${P.format(eq.actual)}\` in whole numbers` };
+      if (!value)
+        return {
+          index: eq.where,
+          why: `cannot solve \`${P.format(pat).replaceAll(UNKNOWN, "")} = ${P.format(eq.actual)}\` in whole numbers`,
+        };
       binding.dims.set(u.slice(UNKNOWN.length), value);
       progress = true;
     }

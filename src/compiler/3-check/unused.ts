@@ -21,7 +21,7 @@ export function baseForward(inst: Instance, from: A.ForwardDecl): A.ForwardDecl 
 /** The forwards that run when the instance is called: its own, then each base's reached through `super`. */
 function liveForwards(inst: Instance): A.ForwardDecl[] {
   const live: A.ForwardDecl[] = [];
-  for (let f = inst.forward; f && !live.includes(f); ) {
+  for (let f = inst.forward; f && !live.includes(f);) {
     live.push(f);
     f = namesIn(f.body).has(SUPER) ? baseForward(inst, f) : undefined;
   }
@@ -55,7 +55,7 @@ function dotted(e: A.Expr): string | undefined {
 const collected = new WeakMap<object, Set<string>>();
 function namesIn(node: object): Set<string> {
   let names = collected.get(node);
-  if (!names) collect(node, (names = new Set())), collected.set(node, names);
+  if (!names) (collect(node, (names = new Set())), collected.set(node, names));
   return names;
 }
 
@@ -81,5 +81,6 @@ export function warnUnused(inst: Instance, out: Diagnostic[]): void {
     }
   };
   visit(inst, "");
-  for (const [name, p] of inst.params) if (!used.has(name)) out.push(diag("unused_member", p.span, name, inst.blockName));
+  for (const [name, p] of inst.params)
+    if (!used.has(name)) out.push(diag("unused_member", p.span, name, inst.blockName));
 }

@@ -68,28 +68,45 @@ export function asPoly(v: Value): P.Poly | undefined {
 
 export function kindName(v: Value): string {
   switch (v.k) {
-    case "num": return v.int ? `whole number (${v.v})` : `number (${v.v})`;
-    case "bool": return `bool (${v.v})`;
-    case "str": return `string ("${v.v}")`;
-    case "dim": return `dimension (${P.format(v.p)})`;
-    case "sym": return "number bound from weights";
-    case "tensor": return "tensor";
-    case "list": return "list";
-    case "tuple": return "tuple";
-    case "module": return `module (${v.inst.blockName})`;
-    case "none": return "removed optional member";
-    case "error": return "error";
+    case "num":
+      return v.int ? `whole number (${v.v})` : `number (${v.v})`;
+    case "bool":
+      return `bool (${v.v})`;
+    case "str":
+      return `string ("${v.v}")`;
+    case "dim":
+      return `dimension (${P.format(v.p)})`;
+    case "sym":
+      return "number bound from weights";
+    case "tensor":
+      return "tensor";
+    case "list":
+      return "list";
+    case "tuple":
+      return "tuple";
+    case "module":
+      return `module (${v.inst.blockName})`;
+    case "none":
+      return "removed optional member";
+    case "error":
+      return "error";
   }
 }
 
 export function show(v: Value): string {
   switch (v.k) {
-    case "num": return String(v.v);
-    case "bool": return String(v.v);
-    case "str": return v.v;
-    case "dim": return P.format(v.p);
-    case "sym": return showSym(v.e);
-    default: return kindName(v);
+    case "num":
+      return String(v.v);
+    case "bool":
+      return String(v.v);
+    case "str":
+      return v.v;
+    case "dim":
+      return P.format(v.p);
+    case "sym":
+      return showSym(v.e);
+    default:
+      return kindName(v);
   }
 }
 
@@ -106,13 +123,20 @@ export function evalSym(e: Sym, env: ReadonlyMap<string, number>): number | unde
   const b = evalSym(e.b, env);
   if (a === undefined || b === undefined) return undefined;
   switch (e.op) {
-    case "+": return a + b;
-    case "-": return a - b;
-    case "*": return a * b;
-    case "/": return a / b;
-    case "//": return Math.floor(a / b);
-    case "%": return a % b;
-    case "**": return a ** b;
+    case "+":
+      return a + b;
+    case "-":
+      return a - b;
+    case "*":
+      return a * b;
+    case "/":
+      return a / b;
+    case "//":
+      return Math.floor(a / b);
+    case "%":
+      return a % b;
+    case "**":
+      return a ** b;
   }
 }
 

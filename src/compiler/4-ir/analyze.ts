@@ -22,10 +22,17 @@ const dims = (shape: readonly (string | number)[], env: Record<string, number>) 
 export function nodeMacs(n: Node, nodes: readonly Node[], env: Record<string, number>): number {
   const macs = opDef(n.op).macs;
   if (macs === 0) return 0;
-  return macs({ out: dims(n.type.shape, env), args: n.args.map((a) => dims(nodes[a].type.shape, env)), attrs: n.attrs });
+  return macs({
+    out: dims(n.type.shape, env),
+    args: n.args.map((a) => dims(nodes[a].type.shape, env)),
+    attrs: n.attrs,
+  });
 }
 
-export function analyze(ir: ModelIR, symbols: Record<string, number> = {}): { total: { params: number; macs: number }; modules: ModuleStats[] } {
+export function analyze(
+  ir: ModelIR,
+  symbols: Record<string, number> = {},
+): { total: { params: number; macs: number }; modules: ModuleStats[] } {
   const env: Record<string, number> = Object.fromEntries(ir.symbols.map((s) => [s, symbols[s] ?? 1]));
   const paramSize = new Map(ir.params.map((p) => [p.path, p.shape.reduce((a, b) => a * b, 1)]));
   const byPath = new Map(ir.modules.map((m) => [m.path, m]));
@@ -35,7 +42,8 @@ export function analyze(ir: ModelIR, symbols: Record<string, number> = {}): { to
     if (m) macsByScope.set(n.scope, (macsByScope.get(n.scope) ?? 0) + m);
   }
   const firstOutput = new Map<string, TensorType>();
-  for (const c of ir.graph.calls) if (!firstOutput.has(c.scope) && c.outputs[0]) firstOutput.set(c.scope, ir.graph.nodes[c.outputs[0].value].type);
+  for (const c of ir.graph.calls)
+    if (!firstOutput.has(c.scope) && c.outputs[0]) firstOutput.set(c.scope, ir.graph.nodes[c.outputs[0].value].type);
 
   const stats: ModuleStats[] = [];
   const visit = (path: string, depth: number): { params: number; macs: number } => {

@@ -9,7 +9,15 @@ import { asPoly, show, type HyperInfo, type Instance, type TensorVal, type Value
 import type { Span } from "../source.ts";
 import { opDef } from "../ops/table.ts";
 import * as P from "../0-core/dim.ts";
-import { IR_VERSION, type HyperValue, type Loc, type ModelIR, type Module, type Node, type Param } from "../0-core/schema.ts";
+import {
+  IR_VERSION,
+  type HyperValue,
+  type Loc,
+  type ModelIR,
+  type Module,
+  type Node,
+  type Param,
+} from "../0-core/schema.ts";
 
 export interface BuildInput {
   model: string;
@@ -22,7 +30,8 @@ export interface BuildInput {
 }
 
 const loc = (s: Span | undefined): Loc | undefined => (s ? { file: s.file, start: s.start, end: s.end } : undefined);
-const staticValue = (v: Value): HyperValue => (v.k === "num" ? v.v : v.k === "bool" ? v.v : v.k === "str" ? v.v : show(v));
+const staticValue = (v: Value): HyperValue =>
+  v.k === "num" ? v.v : v.k === "bool" ? v.v : v.k === "str" ? v.v : show(v);
 const dimsToIr = (s: readonly P.Poly[]) => s.map(P.dimToIr);
 
 /**
@@ -86,7 +95,10 @@ export function buildIr(input: BuildInput): { value: ModelIR; diagnostics: Diagn
   };
   walk(input.root, false);
 
-  const live = liveNodes(input.graph.nodes, [...input.outputs.map((o) => o.value.id), ...input.graph.calls.flatMap((c) => c.outputs.map((o) => o.value))]);
+  const live = liveNodes(input.graph.nodes, [
+    ...input.outputs.map((o) => o.value.id),
+    ...input.graph.calls.flatMap((c) => c.outputs.map((o) => o.value)),
+  ]);
   const newId = new Map<number, number>();
   const nodes: Node[] = [];
   for (const n of input.graph.nodes) {
@@ -95,7 +107,14 @@ export function buildIr(input: BuildInput): { value: ModelIR; diagnostics: Diagn
     for (const k of opDef(n.op).dims) attrs[k] = dimsToIr(attrs[k] as P.Poly[]);
     newId.set(n.id, nodes.length);
     // the attributes follow the op's schema by construction; verifyIr parses them
-    const node = { id: nodes.length, op: n.op, args: n.args.map((a) => newId.get(a)!), attrs, type: { dtype: n.dtype, shape: dimsToIr(n.shape) }, scope: n.scope } as Node;
+    const node = {
+      id: nodes.length,
+      op: n.op,
+      args: n.args.map((a) => newId.get(a)!),
+      attrs,
+      type: { dtype: n.dtype, shape: dimsToIr(n.shape) },
+      scope: n.scope,
+    } as Node;
     const l = loc(n.span);
     if (l) node.loc = l;
     nodes.push(node);
@@ -107,7 +126,13 @@ export function buildIr(input: BuildInput): { value: ModelIR; diagnostics: Diagn
     model: input.model,
     file: input.file,
     ...(input.preset ? { preset: input.preset } : {}),
-    hyper: input.hyper.map((h) => ({ name: h.name, type: h.type, value: staticValue(h.value), source: h.source, ...(h.origin ? { origin: h.origin } : {}) })),
+    hyper: input.hyper.map((h) => ({
+      name: h.name,
+      type: h.type,
+      value: staticValue(h.value),
+      source: h.source,
+      ...(h.origin ? { origin: h.origin } : {}),
+    })),
     symbols: [...input.graph.symbols],
     modules,
     params,

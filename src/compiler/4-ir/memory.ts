@@ -31,12 +31,20 @@ const BYTES: Record<string, number> = { f32: 4, i32: 4, i64: 8, bool: 1 };
  * an op that does reads it (a frozen tower's output feeding a trained head). A frozen tower with nothing
  * trained upstream keeps nothing.
  */
-export function trainingMemory(ir: ModelIR, symbols: Record<string, number> = {}, frozen?: ReadonlySet<string>): TrainingMemory {
+export function trainingMemory(
+  ir: ModelIR,
+  symbols: Record<string, number> = {},
+  frozen?: ReadonlySet<string>,
+): TrainingMemory {
   const env: Record<string, number> = Object.fromEntries(ir.symbols.map((s) => [s, symbols[s] ?? 1]));
-  const size = (n: Node) => (traitsOf(n.op).view === "alias" || n.op === "input" || n.op === "param" ? 0 : n.type.shape.reduce<number>((a, d) => a * P.evalDim(d, env), BYTES[n.type.dtype] ?? 4));
+  const size = (n: Node) =>
+    traitsOf(n.op).view === "alias" || n.op === "input" || n.op === "param"
+      ? 0
+      : n.type.shape.reduce<number>((a, d) => a * P.evalDim(d, env), BYTES[n.type.dtype] ?? 4);
   const read = frozen?.size ? backwardReads(ir, frozen) : undefined;
   const bytes = (n: Node) => (read && !read.has(n.id) ? 0 : size(n));
-  const paramBytes = (keep: (path: string) => boolean) => ir.params.reduce((a, p) => a + (keep(p.path) ? p.shape.reduce((x, y) => x * y, 1) * (BYTES[p.dtype] ?? 4) : 0), 0);
+  const paramBytes = (keep: (path: string) => boolean) =>
+    ir.params.reduce((a, p) => a + (keep(p.path) ? p.shape.reduce((x, y) => x * y, 1) * (BYTES[p.dtype] ?? 4) : 0), 0);
   const params = paramBytes(() => true);
   const trained = frozen?.size ? paramBytes((p) => !frozen.has(p)) : params;
   const activations = ir.graph.nodes.reduce((a, n) => a + bytes(n), 0);

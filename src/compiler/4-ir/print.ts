@@ -11,13 +11,20 @@
 import type { ModelIR, Node, TensorType } from "../0-core/schema.ts";
 
 const typeText = (t: TensorType) => `${t.dtype}[${t.shape.join(", ")}]`;
-const attrText = (v: unknown): string => (Array.isArray(v) ? `[${v.map(attrText).join(", ")}]` : typeof v === "number" ? String(Number(v.toPrecision(6))) : String(v));
+const attrText = (v: unknown): string =>
+  Array.isArray(v)
+    ? `[${v.map(attrText).join(", ")}]`
+    : typeof v === "number"
+      ? String(Number(v.toPrecision(6)))
+      : String(v);
 
 export function printNode(n: Node): string {
   const attrs = Object.entries(n.attrs)
     .filter(([k]) => !(n.op === "input" && k === "name"))
     .map(([k, v]) => (n.op === "param" || n.op === "const" ? attrText(v) : `${k}=${attrText(v)}`));
-  const rhs = [n.op, ...(n.op === "input" ? [String(n.attrs.name)] : []), ...n.args.map((a) => `%${a}`), ...attrs].join(" ");
+  const rhs = [n.op, ...(n.op === "input" ? [String(n.attrs.name)] : []), ...n.args.map((a) => `%${a}`), ...attrs].join(
+    " ",
+  );
   return `%${n.id}:${typeText(n.type)} = ${rhs}${n.scope ? `   # ${n.scope}` : ""}`;
 }
 
@@ -25,19 +32,33 @@ export function printIr(ir: ModelIR, opts: { graph?: boolean } = {}): string {
   const lines: string[] = [];
   lines.push(`model ${ir.model} (ir ${ir.irVersion})${ir.preset ? ` preset ${ir.preset}` : ""}`);
   lines.push("hyper");
-  for (const h of ir.hyper) lines.push(`  ${h.name}: ${h.type} = ${h.value} (${h.source}${h.origin ? ` ${h.origin}` : ""})`);
+  for (const h of ir.hyper)
+    lines.push(`  ${h.name}: ${h.type} = ${h.value} (${h.source}${h.origin ? ` ${h.origin}` : ""})`);
   lines.push("modules");
   const byPath = new Map(ir.modules.map((m) => [m.path, m]));
   const walk = (path: string, depth: number) => {
     const m = byPath.get(path)!;
-    const hyper = Object.entries(m.hyper).map(([k, v]) => `${k}=${v}`).join(", ");
-    const tags = [m.optional ? "optional" : "", m.recompute ? "recompute" : "", m.replaced ? `replaced ${m.replaced.from} -> ${m.replaced.by}` : ""].filter(Boolean).join(", ");
-    lines.push(`  ${"  ".repeat(depth)}${path || "(model)"}: ${m.block}${hyper ? `(${hyper})` : ""}${tags ? `  [${tags}]` : ""}`);
+    const hyper = Object.entries(m.hyper)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(", ");
+    const tags = [
+      m.optional ? "optional" : "",
+      m.recompute ? "recompute" : "",
+      m.replaced ? `replaced ${m.replaced.from} -> ${m.replaced.by}` : "",
+    ]
+      .filter(Boolean)
+      .join(", ");
+    lines.push(
+      `  ${"  ".repeat(depth)}${path || "(model)"}: ${m.block}${hyper ? `(${hyper})` : ""}${tags ? `  [${tags}]` : ""}`,
+    );
     for (const c of m.children) walk(c, depth + 1);
   };
   walk("", 0);
   lines.push("params");
-  for (const p of ir.params) lines.push(`  ${p.path}: ${p.dtype}[${p.shape.join(", ")}] ~ ${p.init.kind}(${p.init.args.map((a) => attrText(a)).join(", ")})`);
+  for (const p of ir.params)
+    lines.push(
+      `  ${p.path}: ${p.dtype}[${p.shape.join(", ")}] ~ ${p.init.kind}(${p.init.args.map((a) => attrText(a)).join(", ")})`,
+    );
   if (ir.train) {
     lines.push("train");
     for (const g of ir.train.lr) lines.push(`  lr * ${attrText(g.scale)}: ${g.pattern}`);

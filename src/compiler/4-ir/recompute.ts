@@ -1,7 +1,8 @@
 /**
  * `--recompute PATTERN`: mark module instances for recomputation in the backward pass without editing the
- * source. A pattern is a module path pattern (`visual.transformer.resblocks.*`, `**.mlp`: paths/pattern.ts); a repeat or seq it names stands for its elements, as `recompute`
- * on a member does in the language, so both give the same IR.
+ * source. A pattern is a module path pattern (`visual.transformer.resblocks.*`, `**.mlp`: paths/pattern.ts);
+ * a repeat or seq it names stands for its elements, as `recompute` on a member does in the language, so both
+ * give the same IR.
  */
 import { diag, type Diagnostic } from "../diagnostics/diagnostic.ts";
 import { matchPath, parsePattern, type PathPattern } from "../paths/pattern.ts";
@@ -59,9 +60,14 @@ export function recomputePlan(ir: ModelIR): Map<number, Segment> {
   const plan = new Map<number, Segment>();
   if (!roots.length) return plan;
   // outermost marked module a scope lies in (a mark inside a recomputed module adds nothing)
-  const owner = (scope: string) => roots.filter((p) => scope === p || scope.startsWith(p + ".")).sort((a, b) => a.length - b.length)[0];
+  const owner = (scope: string) =>
+    roots.filter((p) => scope === p || scope.startsWith(p + ".")).sort((a, b) => a.length - b.length)[0];
   // a module called twice in a row gives two runs: each call ends at its last output
-  const ends = new Set(ir.graph.calls.filter((c) => roots.includes(c.scope) && c.outputs.length).map((c) => Math.max(...c.outputs.map((o) => o.value))));
+  const ends = new Set(
+    ir.graph.calls
+      .filter((c) => roots.includes(c.scope) && c.outputs.length)
+      .map((c) => Math.max(...c.outputs.map((o) => o.value))),
+  );
   const nodes = ir.graph.nodes;
   const lastUse = new Map<number, number>();
   nodes.forEach((n, i) => n.args.forEach((a) => lastUse.set(a, i)));

@@ -37,13 +37,18 @@ export function pathHint(ir: Tree, pattern: string): string | undefined {
   for (let k = segs.length - 1; k >= 1; k--) {
     if (segs[segs.length - k] === "**") continue;
     const tail = mustParse(`**.${segs.slice(-k).join(".")}`);
-    let found = [...new Set([...ir.params.map((p) => p.path), ...ir.modules.map((m) => m.path)])].filter((p) => p !== "" && matchPath(tail, p));
+    let found = [...new Set([...ir.params.map((p) => p.path), ...ir.modules.map((m) => m.path)])].filter(
+      (p) => p !== "" && matchPath(tail, p),
+    );
     if (!found.length) continue;
     // keys the pattern's leading module holds come first: `encode_text` holds `positional_embedding`
     const under = selectParams(ir, mustParse(segs.slice(0, -k).join(".")));
     const own = found.filter((p) => under.has(p));
     if (own.length) found = own;
-    const shown = found.slice(0, 3).map((p) => `\`${p}\``).join(", ");
+    const shown = found
+      .slice(0, 3)
+      .map((p) => `\`${p}\``)
+      .join(", ");
     return `did you mean ${shown}${found.length > 3 ? ` (and ${found.length - 3} more)` : ""}?`;
   }
   return undefined;
@@ -54,11 +59,24 @@ export function pathHint(ir: Tree, pattern: string): string | undefined {
  * parameter is an error at the pattern (a misspelt name), unless a `remove`/`replace` (the variant's or the
  * command line's) may have taken its modules away; an inherited one may have lost them to the variant.
  */
-export function attachTrain(ir: ModelIR, cfg: { lr: readonly { pattern: string; scale: number; span: Span; inherited: boolean }[]; edits: readonly unknown[] }): Diagnostic[] {
+export function attachTrain(
+  ir: ModelIR,
+  cfg: { lr: readonly { pattern: string; scale: number; span: Span; inherited: boolean }[]; edits: readonly unknown[] },
+): Diagnostic[] {
   if (!cfg.lr.length) return [];
   const out: Diagnostic[] = [];
   const edited = cfg.edits.length > 0;
-  for (const g of cfg.lr) if (!g.inherited && !edited && !selectParams(ir, g.pattern).size) out.push(withHint(diag("pattern_matches_nothing", g.span, "train lr", g.pattern, ir.model), pathHint(ir, g.pattern)));
-  ir.train = { lr: cfg.lr.map((g) => ({ pattern: g.pattern, scale: g.scale, loc: { file: g.span.file, start: g.span.start, end: g.span.end } })) };
+  for (const g of cfg.lr)
+    if (!g.inherited && !edited && !selectParams(ir, g.pattern).size)
+      out.push(
+        withHint(diag("pattern_matches_nothing", g.span, "train lr", g.pattern, ir.model), pathHint(ir, g.pattern)),
+      );
+  ir.train = {
+    lr: cfg.lr.map((g) => ({
+      pattern: g.pattern,
+      scale: g.scale,
+      loc: { file: g.span.file, start: g.span.start, end: g.span.end },
+    })),
+  };
   return out;
 }

@@ -8,7 +8,19 @@ import { ModelIR } from "../0-core/schema.ts";
 
 export function verifyIr(input: unknown): { value?: ModelIR; diagnostics: Diagnostic[] } {
   const parsed = ModelIR.safeParse(input);
-  if (!parsed.success) return { diagnostics: [diag("ir_invalid", undefined, parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".")}: ${i.message}`).join("; "))] };
+  if (!parsed.success)
+    return {
+      diagnostics: [
+        diag(
+          "ir_invalid",
+          undefined,
+          parsed.error.issues
+            .slice(0, 3)
+            .map((i) => `${i.path.join(".")}: ${i.message}`)
+            .join("; "),
+        ),
+      ],
+    };
   const ir = parsed.data;
   const out: Diagnostic[] = [];
   const bad = (why: string) => out.push(diag("ir_invalid", undefined, why));
@@ -24,24 +36,41 @@ export function verifyIr(input: unknown): { value?: ModelIR; diagnostics: Diagno
     if (n.op === "param") {
       const p = params.get(String(n.attrs.path));
       if (!p) bad(`node %${i} reads unknown parameter \`${n.attrs.path}\``);
-      else if (p.shape.join() !== n.type.shape.join()) bad(`node %${i}: parameter \`${p.path}\` is [${p.shape}] but the node says [${n.type.shape}]`);
+      else if (p.shape.join() !== n.type.shape.join())
+        bad(`node %${i}: parameter \`${p.path}\` is [${p.shape}] but the node says [${n.type.shape}]`);
       continue;
     }
     const def = opDef(n.op);
     if (!def.shape) continue;
     const attrs: Record<string, unknown> = { ...n.attrs };
     for (const k of def.dims) attrs[k] = (attrs[k] as (string | number)[]).map((d) => P.parse(d));
-    const r = def.shape(n.args.map((a) => types[a]), attrs, n.op);
+    const r = def.shape(
+      n.args.map((a) => types[a]),
+      attrs,
+      n.op,
+    );
     if (isRuleError(r)) bad(`node %${i} (${n.op}): ${r.code} ${r.args.join(" ")}`);
-    else if (r.dtype !== type.dtype || r.shape.length !== type.shape.length || r.shape.some((d, j) => !P.equal(d, type.shape[j]))) {
-      bad(`node %${i} (${n.op}) is typed ${type.dtype}${showShape(type.shape)} but its rule gives ${r.dtype}${showShape(r.shape)}`);
+    else if (
+      r.dtype !== type.dtype ||
+      r.shape.length !== type.shape.length ||
+      r.shape.some((d, j) => !P.equal(d, type.shape[j]))
+    ) {
+      bad(
+        `node %${i} (${n.op}) is typed ${type.dtype}${showShape(type.shape)} but its rule gives ${r.dtype}${showShape(r.shape)}`,
+      );
     }
   }
   for (const port of [...ir.graph.inputs, ...ir.graph.outputs]) {
     if (port.value < 0 || port.value >= ir.graph.nodes.length) bad(`port \`${port.name}\` refers to a missing node`);
   }
   const dead = unreachableNodes(ir);
-  if (dead.length) bad(`${dead.length} node${dead.length === 1 ? "" : "s"} no output depends on: ${dead.slice(0, 5).map((i) => `%${i} (${ir.graph.nodes[i].op})`).join(", ")}${dead.length > 5 ? ", ..." : ""}`);
+  if (dead.length)
+    bad(
+      `${dead.length} node${dead.length === 1 ? "" : "s"} no output depends on: ${dead
+        .slice(0, 5)
+        .map((i) => `%${i} (${ir.graph.nodes[i].op})`)
+        .join(", ")}${dead.length > 5 ? ", ..." : ""}`,
+    );
   for (const m of ir.modules) {
     for (const c of m.children) if (!modules.has(c)) bad(`module \`${m.path}\` has unknown child \`${c}\``);
     for (const p of m.params) if (!params.has(p)) bad(`module \`${m.path}\` has unknown parameter \`${p}\``);
@@ -53,8 +82,10 @@ export function verifyIr(input: unknown): { value?: ModelIR; diagnostics: Diagno
 export function unreachableNodes(ir: ModelIR): number[] {
   const nodes = ir.graph.nodes;
   const used = nodes.map((n) => n.op === "input");
-  for (const o of [...ir.graph.outputs, ...ir.graph.calls.flatMap((c) => c.outputs)]) if (o.value >= 0 && o.value < nodes.length) used[o.value] = true;
+  for (const o of [...ir.graph.outputs, ...ir.graph.calls.flatMap((c) => c.outputs)])
+    if (o.value >= 0 && o.value < nodes.length) used[o.value] = true;
   // args point backwards, so one reverse sweep marks everything an output reaches
-  for (let i = nodes.length - 1; i >= 0; i--) if (used[i]) for (const a of nodes[i].args) if (a >= 0 && a < i) used[a] = true;
+  for (let i = nodes.length - 1; i >= 0; i--)
+    if (used[i]) for (const a of nodes[i].args) if (a >= 0 && a < i) used[a] = true;
   return used.flatMap((u, i) => (u ? [] : [i]));
 }

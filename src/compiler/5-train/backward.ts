@@ -17,9 +17,11 @@ export function backward(b: GraphBuilder, loss: number, wrt: ReadonlySet<number>
   invariant(nodes[loss].type.shape.length === 0 && nodes[loss].type.dtype === "f32", "the loss must be an f32 scalar");
   // varies: f32 values that depend on something in wrt; needed: those the loss depends on in turn
   const varies = new Set<number>();
-  for (const n of nodes) if (n.type.dtype === "f32" && (wrt.has(n.id) || n.args.some((a) => varies.has(a)))) varies.add(n.id);
+  for (const n of nodes)
+    if (n.type.dtype === "f32" && (wrt.has(n.id) || n.args.some((a) => varies.has(a)))) varies.add(n.id);
   const needed = new Set<number>([loss]);
-  for (let i = loss; i >= 0; i--) if (needed.has(i) && varies.has(i)) for (const a of nodes[i].args) if (varies.has(a)) needed.add(a);
+  for (let i = loss; i >= 0; i--)
+    if (needed.has(i) && varies.has(i)) for (const a of nodes[i].args) if (varies.has(a)) needed.add(a);
   const ct = new Map<number, GV>();
   if (!varies.has(loss)) return ct;
   ct.set(loss, b.scalar(1));
@@ -28,10 +30,21 @@ export function backward(b: GraphBuilder, loss: number, wrt: ReadonlySet<number>
     const g = ct.get(i);
     if (!g || wrt.has(i) || !needed.has(i)) continue;
     const rule = opDef(n.op).grad;
-    if ("nondifferentiable" in rule) invariant(false, `node %${i} (${n.op}) lies between a trained parameter and the loss but has no gradient: ${rule.nondifferentiable}`);
+    if ("nondifferentiable" in rule)
+      invariant(
+        false,
+        `node %${i} (${n.op}) lies between a trained parameter and the loss but has no gradient: ${rule.nondifferentiable}`,
+      );
     const needs = n.args.map((a) => needed.has(a));
     b.scope = n.scope;
-    const gs = rule.vjp({ e: b, attrs: n.attrs as Record<string, unknown>, args: n.args.map((a) => b.value(a)), out: b.value(i), g, needs });
+    const gs = rule.vjp({
+      e: b,
+      attrs: n.attrs as Record<string, unknown>,
+      args: n.args.map((a) => b.value(a)),
+      out: b.value(i),
+      g,
+      needs,
+    });
     n.args.forEach((a, j) => {
       const d = gs[j];
       if (!needs[j] || !d) return;
@@ -45,5 +58,8 @@ export function backward(b: GraphBuilder, loss: number, wrt: ReadonlySet<number>
 
 function checkCotangent(n: Node, j: number, d: GV, x: GV): void {
   if (d.dtype !== x.dtype || !sameShape(d.shape, x.shape))
-    invariant(false, `the VJP of ${n.op} (node %${n.id}) gives operand ${j} a cotangent ${d.dtype}[${d.shape}] for a value ${x.dtype}[${x.shape}]`);
+    invariant(
+      false,
+      `the VJP of ${n.op} (node %${n.id}) gives operand ${j} a cotangent ${d.dtype}[${d.shape}] for a value ${x.dtype}[${x.shape}]`,
+    );
 }

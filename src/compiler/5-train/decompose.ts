@@ -33,8 +33,14 @@ export function decompose(ir: ModelIR, keep: (op: OpName) => boolean): Decompose
   const expand = (op: OpName, args: readonly GV[], attrs: Record<string, unknown>, depth: number): GV => {
     const rule = opDef(op).decompose;
     if (!rule || keep(op)) return b.op(op, args, attrs);
-    invariant(depth < MAX_DEPTH, `the decomposition of ${op} is ${MAX_DEPTH} levels deep: a decomposition that reaches its own op`);
-    const e: GradEmitter = { op: (o, a, at = {}) => expand(o as OpName, a, at, depth + 1), scalar: (v, dtype) => b.scalar(v, dtype) };
+    invariant(
+      depth < MAX_DEPTH,
+      `the decomposition of ${op} is ${MAX_DEPTH} levels deep: a decomposition that reaches its own op`,
+    );
+    const e: GradEmitter = {
+      op: (o, a, at = {}) => expand(o as OpName, a, at, depth + 1),
+      scalar: (v, dtype) => b.scalar(v, dtype),
+    };
     return rule({ e, attrs: opDef(op).attrs.parse(attrs) as Record<string, unknown>, args });
   };
 
@@ -47,15 +53,27 @@ export function decompose(ir: ModelIR, keep: (op: OpName) => boolean): Decompose
     }
     b.scope = n.scope;
     const first = b.nodes.length;
-    const v = expand(n.op, args.map((a) => b.value(a)), n.attrs as Record<string, unknown>, 0);
-    invariant(v.dtype === n.type.dtype && sameShape(v.shape, n.type.shape), `the decomposition of ${n.op} (node %${n.id}) gives ${v.dtype}[${v.shape}] for ${n.type.dtype}[${n.type.shape}]`);
+    const v = expand(
+      n.op,
+      args.map((a) => b.value(a)),
+      n.attrs as Record<string, unknown>,
+      0,
+    );
+    invariant(
+      v.dtype === n.type.dtype && sameShape(v.shape, n.type.shape),
+      `the decomposition of ${n.op} (node %${n.id}) gives ${v.dtype}[${v.shape}] for ${n.type.dtype}[${n.type.shape}]`,
+    );
     // the new nodes answer for the source the op came from
     if (n.loc) for (let i = first; i < b.nodes.length; i++) b.nodes[i] = { ...b.nodes[i], loc: n.loc };
     idOf[n.id] = v.id;
   }
 
   const port = <P extends { value: number }>(p: P): P => ({ ...p, value: idOf[p.value] });
-  const calls = ir.graph.calls.map((c) => ({ ...c, inputs: c.inputs.map((i) => idOf[i]), outputs: c.outputs.map(port) }));
+  const calls = ir.graph.calls.map((c) => ({
+    ...c,
+    inputs: c.inputs.map((i) => idOf[i]),
+    outputs: c.outputs.map(port),
+  }));
   const graph = { inputs: ir.graph.inputs.map(port), outputs: ir.graph.outputs.map(port), nodes: b.nodes, calls };
   return { ir: { ...ir, graph }, idOf };
 }

@@ -18,7 +18,10 @@ export class GraphBuilder implements GradEmitter {
 
   constructor(nodes: readonly Node[]) {
     this.nodes = [...nodes];
-    invariant(this.nodes.every((n, i) => n.id === i), "GraphBuilder takes densely numbered nodes");
+    invariant(
+      this.nodes.every((n, i) => n.id === i),
+      "GraphBuilder takes densely numbered nodes",
+    );
   }
 
   value(id: number): GV {
@@ -26,7 +29,13 @@ export class GraphBuilder implements GradEmitter {
     return { id, dtype: n.type.dtype, shape: n.type.shape };
   }
 
-  private push(op: OpName, args: readonly GV[], attrs: Record<string, unknown>, dtype: DType, shape: (number | string)[]): GV {
+  private push(
+    op: OpName,
+    args: readonly GV[],
+    attrs: Record<string, unknown>,
+    dtype: DType,
+    shape: (number | string)[],
+  ): GV {
     const id = this.nodes.length;
     this.nodes.push({ id, op, args: args.map((a) => a.id), attrs, type: { dtype, shape }, scope: this.scope } as Node);
     return { id, dtype, shape };
@@ -40,8 +49,18 @@ export class GraphBuilder implements GradEmitter {
     for (const k of def.dims) checked[k] = (parsed[k] as (string | number)[]).map((d) => P.parse(d));
     const types = args.map((a) => ({ dtype: a.dtype, shape: a.shape.map((d) => P.parse(d)) }));
     const r = def.shape(types, checked, name);
-    if (isRuleError(r)) invariant(false, `building \`${name}\` on ${types.map((t) => t.dtype + showShape(t.shape)).join(", ")}: ${r.code} ${r.args.join(" ")}`);
-    return this.push(name as OpName, args, attrs === parsed ? attrs : stripDefaults(attrs, parsed), r.dtype, r.shape.map(P.dimToIr));
+    if (isRuleError(r))
+      invariant(
+        false,
+        `building \`${name}\` on ${types.map((t) => t.dtype + showShape(t.shape)).join(", ")}: ${r.code} ${r.args.join(" ")}`,
+      );
+    return this.push(
+      name as OpName,
+      args,
+      attrs === parsed ? attrs : stripDefaults(attrs, parsed),
+      r.dtype,
+      r.shape.map(P.dimToIr),
+    );
   }
 
   scalar(value: number, dtype: DType = "f32"): GV {

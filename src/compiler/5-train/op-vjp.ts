@@ -14,7 +14,8 @@ export function opVjpIr(op: OpName, args: readonly TensorType[], attrs: Record<s
   const b = new GraphBuilder([]);
   const xs = args.map((t, i) => b.input(`x${i}`, t.dtype, t.shape));
   const y = b.op(op, xs, attrs);
-  const ports = (vs: { name: string; v: GV }[]) => vs.map(({ name, v }) => ({ name, value: v.id, type: { dtype: v.dtype, shape: v.shape } }));
+  const ports = (vs: { name: string; v: GV }[]) =>
+    vs.map(({ name, v }) => ({ name, value: v.id, type: { dtype: v.dtype, shape: v.shape } }));
   const inputs = xs.map((v, i) => ({ name: `x${i}`, v }));
   const outputs = [{ name: "y", v: y }];
   if (y.dtype === "f32") {
@@ -26,7 +27,10 @@ export function opVjpIr(op: OpName, args: readonly TensorType[], attrs: Record<s
     xs.forEach((x, i) => {
       if (!wrt.has(x.id)) return;
       // an operand the value does not depend on has a zero cotangent
-      outputs.push({ name: `dx${i}`, v: grads.get(x.id) ?? b.op("fill", [], { shape: x.shape, value: 0, dtype: "f32" }) });
+      outputs.push({
+        name: `dx${i}`,
+        v: grads.get(x.id) ?? b.op("fill", [], { shape: x.shape, value: 0, dtype: "f32" }),
+      });
     });
   }
   const symbols = [...new Set(args.flatMap((t) => t.shape.filter((d): d is string => typeof d === "string")))];

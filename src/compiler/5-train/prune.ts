@@ -22,5 +22,9 @@ export function pruneIr(ir: ModelIR): ModelIR {
     .map((c) => ({ ...c, inputs: c.inputs.map((i) => renum.get(i)!), outputs: c.outputs.map(port) }));
   const inputs = ir.graph.inputs.filter((p) => renum.has(p.value)).map(port);
   const read = new Set(kept.flatMap((n) => (n.op === "param" ? [n.attrs.path] : [])));
-  return { ...ir, params: ir.params.filter((p) => read.has(p.path)), graph: { inputs, outputs: ir.graph.outputs.map(port), nodes: kept, calls } };
+  return {
+    ...ir,
+    params: ir.params.filter((p) => read.has(p.path)),
+    graph: { inputs, outputs: ir.graph.outputs.map(port), nodes: kept, calls },
+  };
 }

@@ -17,7 +17,8 @@ export function recomputeSegments(step: ModelIR, plan: ReadonlyMap<number, Segme
   const segmentOf = new Map<number, Segment>();
   for (const s of plan.values()) {
     const outs = new Set(s.outputs);
-    for (let i = s.start; i < s.end; i++) if (!isLeaf(nodes[i]) && nodes[i].op !== "const" && !outs.has(i)) segmentOf.set(i, s);
+    for (let i = s.start; i < s.end; i++)
+      if (!isLeaf(nodes[i]) && nodes[i].op !== "const" && !outs.has(i)) segmentOf.set(i, s);
   }
   const out: Node[] = [];
   const renum = new Map<number, number>();
@@ -35,14 +36,26 @@ export function recomputeSegments(step: ModelIR, plan: ReadonlyMap<number, Segme
     for (let i = s.start; i < s.end; i++) {
       const n = nodes[i];
       if (isLeaf(n) || n.op === "const") continue;
-      m.set(i, push(n, n.args.map((a) => m!.get(a) ?? renum.get(a)!)));
+      m.set(
+        i,
+        push(
+          n,
+          n.args.map((a) => m!.get(a) ?? renum.get(a)!),
+        ),
+      );
     }
     copies.set(s, m);
     return m;
   };
   for (const n of nodes) {
     if (n.id < forward) {
-      renum.set(n.id, push(n, n.args.map((a) => renum.get(a)!)));
+      renum.set(
+        n.id,
+        push(
+          n,
+          n.args.map((a) => renum.get(a)!),
+        ),
+      );
       continue;
     }
     const args = n.args.map((a) => {
@@ -52,5 +65,14 @@ export function recomputeSegments(step: ModelIR, plan: ReadonlyMap<number, Segme
     renum.set(n.id, push(n, args));
   }
   const port = <P extends { value: number }>(p: P): P => ({ ...p, value: renum.get(p.value)! });
-  return { ...step, graph: { ...step.graph, nodes: out, inputs: step.graph.inputs.map(port), outputs: step.graph.outputs.map(port), calls: [] } };
+  return {
+    ...step,
+    graph: {
+      ...step.graph,
+      nodes: out,
+      inputs: step.graph.inputs.map(port),
+      outputs: step.graph.outputs.map(port),
+      calls: [],
+    },
+  };
 }

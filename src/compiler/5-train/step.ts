@@ -97,7 +97,9 @@ export function buildTrainStep(ir: ModelIR, s: StepSettings): ModelIR {
   // the trained parameters' nodes (a path read twice has two) and their summed cotangents
   const trained = new Set(s.groups.flatMap((g) => g.paths));
   const nodesOf = new Map<string, number[]>();
-  for (const n of ir.graph.nodes) if (n.op === "param" && trained.has(n.attrs.path)) nodesOf.set(n.attrs.path, [...(nodesOf.get(n.attrs.path) ?? []), n.id]);
+  for (const n of ir.graph.nodes)
+    if (n.op === "param" && trained.has(n.attrs.path))
+      nodesOf.set(n.attrs.path, [...(nodesOf.get(n.attrs.path) ?? []), n.id]);
   const cts = backward(b, loss.id, new Set([...nodesOf.values()].flat()));
   b.scope = "";
   const gradOf = (path: string): GV => {
@@ -118,12 +120,24 @@ export function buildTrainStep(ir: ModelIR, s: StepSettings): ModelIR {
     return pruneIr(withPorts(ir, b, inputs, outputs));
   }
   const pOf = (path: string, shape: number[]) => b.value(nodesOf.get(path)?.[0] ?? paramNode(b, path, shape));
-  adamw(b, s, input, output, grads.map(({ path, g }) => ({ path, g, p: pOf(path, shapeOf(ir, path)) })));
+  adamw(
+    b,
+    s,
+    input,
+    output,
+    grads.map(({ path, g }) => ({ path, g, p: pOf(path, shapeOf(ir, path)) })),
+  );
   return pruneIr(withPorts(ir, b, inputs, outputs));
 }
 
 /** one_hot(labels), or with mixing lambda one_hot(labels) + (1 - lambda) one_hot(mix_labels). */
-function target(d: ReturnType<typeof gradOps>, mixInput: InputFn | undefined, labels: GV, B: number | string, K: number | string): GV {
+function target(
+  d: ReturnType<typeof gradOps>,
+  mixInput: InputFn | undefined,
+  labels: GV,
+  B: number | string,
+  K: number | string,
+): GV {
   const hot = d.op("one_hot", [labels], { depth: K });
   if (!mixInput) return hot;
   const other = d.op("one_hot", [mixInput(stepPorts.mixLabels, "i32", [B])], { depth: K });
@@ -141,7 +155,13 @@ const shapeOf = (ir: ModelIR, path: string): number[] => {
  * AdamW (PyTorch's, decoupled decay) on each trained parameter p with gradient sum g: inputs `lr`, `bias1`,
  * `bias2_sqrt` and the moments; outputs `next.<path>` and the moments' next values. `accum` > 1 averages g.
  */
-function adamw(b: GraphBuilder, s: StepSettings, input: InputFn, output: OutputFn, params: { path: string; g: GV; p: GV }[]): void {
+function adamw(
+  b: GraphBuilder,
+  s: StepSettings,
+  input: InputFn,
+  output: OutputFn,
+  params: { path: string; g: GV; p: GV }[],
+): void {
   const d = gradOps(b);
   const accum = s.accum ?? 1;
   const lr = input(stepPorts.lr, "f32", []);
@@ -155,7 +175,10 @@ function adamw(b: GraphBuilder, s: StepSettings, input: InputFn, output: OutputF
     let k = scalars.get(group);
     if (!k) {
       const rate = d.mul(lr, d.k(group.lrScale));
-      k = { decay: group.weightDecay ? d.sub(d.k(1), d.mul(rate, d.k(group.weightDecay))) : undefined, stepSize: d.div(rate, bias1) };
+      k = {
+        decay: group.weightDecay ? d.sub(d.k(1), d.mul(rate, d.k(group.weightDecay))) : undefined,
+        stepSize: d.div(rate, bias1),
+      };
       scalars.set(group, k);
     }
     return k;
@@ -174,7 +197,9 @@ function adamw(b: GraphBuilder, s: StepSettings, input: InputFn, output: OutputF
     const m = d.add(mIn, d.mul(d.sub(g, mIn), d.k(1 - beta1)));
     const v = d.add(vIn, d.mul(d.sub(d.mul(g, g), vIn), d.k(1 - beta2)));
     const denom = d.add(d.div(d.sqrt(v), bias2Sqrt), d.k(eps));
-    const next = decay ? d.mul(d.sub(p, d.mul(d.div(m, denom), d.div(stepSize, decay))), decay) : d.sub(p, d.mul(d.div(m, denom), stepSize));
+    const next = decay
+      ? d.mul(d.sub(p, d.mul(d.div(m, denom), d.div(stepSize, decay))), decay)
+      : d.sub(p, d.mul(d.div(m, denom), stepSize));
     output(stepPorts.next(path), next);
     output(stepPorts.next(stepPorts.avg(path)), m);
     output(stepPorts.next(stepPorts.avgSq(path)), v);
@@ -199,7 +224,10 @@ type InputFn = (name: string, dtype: "f32" | "i32", shape: (number | string)[]) 
 type OutputFn = (name: string, v: GV) => void;
 
 /** The program's ports as they are added: `input` makes an input node, `output` names a value. */
-function portsOf(b: GraphBuilder, first: readonly Port[]): { inputs: Port[]; outputs: Port[]; input: InputFn; output: OutputFn } {
+function portsOf(
+  b: GraphBuilder,
+  first: readonly Port[],
+): { inputs: Port[]; outputs: Port[]; input: InputFn; output: OutputFn } {
   const inputs = [...first];
   const outputs: Port[] = [];
   const input: InputFn = (name, dtype, shape) => {
@@ -208,20 +236,33 @@ function portsOf(b: GraphBuilder, first: readonly Port[]): { inputs: Port[]; out
     inputs.push({ name, value: v.id, type: { dtype, shape } });
     return v;
   };
-  return { inputs, outputs, input, output: (name, v) => void outputs.push({ name, value: v.id, type: { dtype: v.dtype, shape: v.shape } }) };
+  return {
+    inputs,
+    outputs,
+    input,
+    output: (name, v) => void outputs.push({ name, value: v.id, type: { dtype: v.dtype, shape: v.shape } }),
+  };
 }
 
 /** The `apply` phase: AdamW alone, its gradients as inputs `grad.<path>`, the parameters as param nodes. */
 function buildApply(ir: ModelIR, s: StepSettings): ModelIR {
   const b = new GraphBuilder([]);
   const { inputs, outputs, input, output } = portsOf(b, []);
-  const params = s.groups.flatMap((group) => group.paths.map((path) => {
-    const shape = shapeOf(ir, path);
-    return { path, g: input(stepPorts.grad(path), "f32", shape), p: b.value(paramNode(b, path, shape)) };
-  }));
+  const params = s.groups.flatMap((group) =>
+    group.paths.map((path) => {
+      const shape = shapeOf(ir, path);
+      return { path, g: input(stepPorts.grad(path), "f32", shape), p: b.value(paramNode(b, path, shape)) };
+    }),
+  );
   adamw(b, s, input, output, params);
   const modules = [{ path: "", block: `${ir.model}.adamw`, hyper: {}, params: [], children: [] }];
-  return pruneIr({ ...ir, model: `${ir.model}.adamw`, symbols: [], modules, graph: { inputs, outputs, nodes: b.nodes, calls: [] } });
+  return pruneIr({
+    ...ir,
+    model: `${ir.model}.adamw`,
+    symbols: [],
+    modules,
+    graph: { inputs, outputs, nodes: b.nodes, calls: [] },
+  });
 }
 
 /** A node reading a trained parameter the forward never reads (its gradient is zero; AdamW still decays it). */
@@ -233,6 +274,10 @@ function paramNode(b: GraphBuilder, path: string, shape: number[]): number {
 
 /** The step with its ports, the recompute-marked modules' inner values recomputed for the backward pass. */
 function withPorts(ir: ModelIR, b: GraphBuilder, inputs: Port[], outputs: Port[]): ModelIR {
-  const step = { ...ir, model: `${ir.model}.train_step`, graph: { inputs, outputs, nodes: b.nodes, calls: ir.graph.calls } };
+  const step = {
+    ...ir,
+    model: `${ir.model}.train_step`,
+    graph: { inputs, outputs, nodes: b.nodes, calls: ir.graph.calls },
+  };
   return recomputeSegments(step, recomputePlan(ir), ir.graph.nodes.length);
 }

@@ -7,7 +7,10 @@ import type { Diagnostic } from "./diagnostic.ts";
  *     14 |     z = z + mean(z, axis: 1)
  *        |         ^^^^^^^^^^^^^^^^^^^^
  */
-export function renderDiagnostic(d: Diagnostic, lookup: (file: string) => SourceFile | undefined = () => undefined): string {
+export function renderDiagnostic(
+  d: Diagnostic,
+  lookup: (file: string) => SourceFile | undefined = () => undefined,
+): string {
   const out: string[] = [];
   const src = d.file ? lookup(d.file) : undefined;
   let head = "";
@@ -73,12 +76,18 @@ export const SHOWN_DIAGNOSTICS = 50;
  * The first `max` diagnostics rendered, then one line counting the rest by severity: 3,400 errors (one
  * per copied block) print 50 excerpts and "... and 3,350 more errors", not 14,000 lines.
  */
-export function renderCapped(ds: readonly Diagnostic[], lookup?: (file: string) => SourceFile | undefined, max = SHOWN_DIAGNOSTICS): string[] {
+export function renderCapped(
+  ds: readonly Diagnostic[],
+  lookup?: (file: string) => SourceFile | undefined,
+  max = SHOWN_DIAGNOSTICS,
+): string[] {
   const out = ds.slice(0, max).map((d) => renderDiagnostic(d, lookup));
   if (ds.length <= max) return out;
   const counts = new Map<string, number>();
   for (let i = max; i < ds.length; i++) counts.set(ds[i].severity, (counts.get(ds[i].severity) ?? 0) + 1);
-  const words = [...counts].map(([severity, n]) => `${n.toLocaleString("en-US")} more ${severity}${n === 1 ? "" : "s"}`);
+  const words = [...counts].map(
+    ([severity, n]) => `${n.toLocaleString("en-US")} more ${severity}${n === 1 ? "" : "s"}`,
+  );
   out.push(`... and ${words.join(", ")} not shown (the first ${max} are)`);
   return out;
 }

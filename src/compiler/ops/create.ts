@@ -11,17 +11,37 @@ export const fill = defineOp({
   attrs: z.object({ shape: z.array(Dim), value: z.number(), dtype: DType }),
   dims: ["shape"],
   builtins: [
-    { name: "zeros", params: [{ name: "shape", kind: "dims" }], lower: (a) => ({ inputs: [], attrs: f32(a.shape, 0) }) },
+    {
+      name: "zeros",
+      params: [{ name: "shape", kind: "dims" }],
+      lower: (a) => ({ inputs: [], attrs: f32(a.shape, 0) }),
+    },
     { name: "ones", params: [{ name: "shape", kind: "dims" }], lower: (a) => ({ inputs: [], attrs: f32(a.shape, 1) }) },
-    { name: "fill", params: [{ name: "shape", kind: "dims" }, { name: "value", kind: "float" }], lower: (a) => ({ inputs: [], attrs: f32(a.shape, a.value) }) },
-    { name: "zeros_like", params: [{ name: "x", kind: "tensor" }], lower: (a) => ({ inputs: [], attrs: { shape: a.x.shape, value: 0, dtype: a.x.dtype } }) },
-    { name: "ones_like", params: [{ name: "x", kind: "tensor" }], lower: (a) => ({ inputs: [], attrs: { shape: a.x.shape, value: 1, dtype: a.x.dtype } }) },
+    {
+      name: "fill",
+      params: [
+        { name: "shape", kind: "dims" },
+        { name: "value", kind: "float" },
+      ],
+      lower: (a) => ({ inputs: [], attrs: f32(a.shape, a.value) }),
+    },
+    {
+      name: "zeros_like",
+      params: [{ name: "x", kind: "tensor" }],
+      lower: (a) => ({ inputs: [], attrs: { shape: a.x.shape, value: 0, dtype: a.x.dtype } }),
+    },
+    {
+      name: "ones_like",
+      params: [{ name: "x", kind: "tensor" }],
+      lower: (a) => ({ inputs: [], attrs: { shape: a.x.shape, value: 1, dtype: a.x.dtype } }),
+    },
   ],
   shape: (_args, attrs) => ({ dtype: attrs.dtype, shape: attrs.shape }),
   shapeText: "-> `dtype`[`shape`]",
   macs: 0,
   macsText: "0",
-  semantics: "A tensor of `shape` whose every entry is `value`; `zeros_like`/`ones_like` take x's shape and dtype, not its value (no operand).",
+  semantics:
+    "A tensor of `shape` whose every entry is `value`; `zeros_like`/`ones_like` take x's shape and dtype, not its value (no operand).",
   grad: { vjp: () => [] },
 });
 
@@ -29,7 +49,16 @@ export const cast = defineOp({
   operands: "x",
   attrs: z.object({ dtype: DType }),
   dims: [],
-  builtins: [{ name: "cast", params: [{ name: "x", kind: "tensor" }, { name: "dtype", kind: "str" }], lower: (a) => ({ inputs: [a.x], attrs: { dtype: a.dtype } }) }],
+  builtins: [
+    {
+      name: "cast",
+      params: [
+        { name: "x", kind: "tensor" },
+        { name: "dtype", kind: "str" },
+      ],
+      lower: (a) => ({ inputs: [a.x], attrs: { dtype: a.dtype } }),
+    },
+  ],
   shape: ([x], attrs) => ({ dtype: attrs.dtype, shape: x.shape }),
   shapeText: "x -> `dtype`[x's shape]",
   macs: 0,
@@ -46,12 +75,22 @@ export const dropout = defineOp({
   operands: "x",
   attrs: z.object({ rate: z.number().default(0) }),
   dims: [],
-  builtins: [{ name: "dropout", params: [{ name: "x", kind: "tensor" }, { name: "rate", kind: "float", default: 0 }], lower: (a) => ({ inputs: [a.x], attrs: { rate: a.rate } }) }],
+  builtins: [
+    {
+      name: "dropout",
+      params: [
+        { name: "x", kind: "tensor" },
+        { name: "rate", kind: "float", default: 0 },
+      ],
+      lower: (a) => ({ inputs: [a.x], attrs: { rate: a.rate } }),
+    },
+  ],
   shape: ([x]) => ({ dtype: x.dtype, shape: x.shape }),
   shapeText: "x -> x's type",
   macs: 0,
   macsText: "0",
-  semantics: "While training, each entry is zeroed with probability `rate` and the rest scaled by 1 / (1 - rate); the identity at inference.",
+  semantics:
+    "While training, each entry is zeroed with probability `rate` and the rest scaled by 1 / (1 - rate); the identity at inference.",
   grad: {
     // the kept entries (nonzero in the value) pass g / (1 - rate); an entry whose input was exactly 0 gets 0
     vjp: ({ e, attrs, out, g, needs }) => {

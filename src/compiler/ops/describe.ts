@@ -7,15 +7,24 @@ import type { BuiltinParam } from "./types.ts";
 export function schemaText(s: z.ZodType): string {
   const def = (s as unknown as { _zod: { def: Record<string, any> } })._zod.def;
   switch (def.type) {
-    case "number": return (s as unknown as { isInt: boolean }).isInt ? "int" : "number";
-    case "string": return "string";
-    case "boolean": return "bool";
-    case "array": return `${schemaText(def.element)}[]`;
-    case "union": return def.options.map(schemaText).join(" | ");
-    case "enum": return Object.values(def.entries).join("|");
-    case "default": return `${schemaText(def.innerType)} = ${JSON.stringify(def.defaultValue)}`;
-    case "pipe": return `${schemaText(def.in)} (one per axis)`;
-    case "optional": return `${schemaText(def.innerType)}?`;
+    case "number":
+      return (s as unknown as { isInt: boolean }).isInt ? "int" : "number";
+    case "string":
+      return "string";
+    case "boolean":
+      return "bool";
+    case "array":
+      return `${schemaText(def.element)}[]`;
+    case "union":
+      return def.options.map(schemaText).join(" | ");
+    case "enum":
+      return Object.values(def.entries).join("|");
+    case "default":
+      return `${schemaText(def.innerType)} = ${JSON.stringify(def.defaultValue)}`;
+    case "pipe":
+      return `${schemaText(def.in)} (one per axis)`;
+    case "optional":
+      return `${schemaText(def.innerType)}?`;
     case "object": {
       const fields = Object.entries(def.shape as Record<string, z.ZodType>).map(([k, v]) => `${k}: ${schemaText(v)}`);
       return fields.length ? `{ ${fields.join(", ")} }` : "{}";
@@ -24,12 +33,16 @@ export function schemaText(s: z.ZodType): string {
   throw new Error(`schemaText: no text for a zod ${def.type}`);
 }
 
-const paramText = (p: BuiltinParam) => `${p.name}: ${p.kind}${p.default === undefined ? "" : ` = ${p.default === null ? (p.defaultText ?? "none") : JSON.stringify(p.default)}`}`;
+const paramText = (p: BuiltinParam) =>
+  `${p.name}: ${p.kind}${p.default === undefined ? "" : ` = ${p.default === null ? (p.defaultText ?? "none") : JSON.stringify(p.default)}`}`;
 
 /** The ways a forward body writes the op: its builtins' signatures and its operator, if any. */
 export function signatures(op: OpName): string[] {
   const d = opDef(op);
-  return [...(d.syntax ? [d.syntax] : []), ...d.builtins.map((b) => `${b.name}(${b.params.map(paramText).join(", ")})`)];
+  return [
+    ...(d.syntax ? [d.syntax] : []),
+    ...d.builtins.map((b) => `${b.name}(${b.params.map(paramText).join(", ")})`),
+  ];
 }
 
 export interface OpSummary {
@@ -46,11 +59,24 @@ export interface OpSummary {
   decomposes: boolean;
 }
 
-const traitsText = (op: OpName) => Object.entries(traitsOf(op)).map(([k, v]) => (v === true ? k : `${k}: ${v}`)).join(", ");
+const traitsText = (op: OpName) =>
+  Object.entries(traitsOf(op))
+    .map(([k, v]) => (v === true ? k : `${k}: ${v}`))
+    .join(", ");
 
 export function describeOps(): OpSummary[] {
   return opNames.map((op) => {
     const d = opDef(op);
-    return { op, operands: d.operands, signatures: signatures(op), attrs: schemaText(d.attrs), shape: d.shapeText, macs: d.macsText, semantics: d.semantics, traits: traitsText(op), decomposes: Boolean(d.decompose) };
+    return {
+      op,
+      operands: d.operands,
+      signatures: signatures(op),
+      attrs: schemaText(d.attrs),
+      shape: d.shapeText,
+      macs: d.macsText,
+      semantics: d.semantics,
+      traits: traitsText(op),
+      decomposes: Boolean(d.decompose),
+    };
   });
 }

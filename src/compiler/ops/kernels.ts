@@ -16,7 +16,9 @@ export const viaDecomposition = { decomposition: true } as const;
 export type ViaDecomposition = typeof viaDecomposition;
 
 /** A complete kernel table: every op, kernel, decomposition or reasoned refusal. */
-export type KernelTable<Args extends unknown[], R> = { [O in OpName]: Kernel<O, Args, R> | ViaDecomposition | Unsupported };
+export type KernelTable<Args extends unknown[], R> = {
+  [O in OpName]: Kernel<O, Args, R> | ViaDecomposition | Unsupported;
+};
 
 /** What every back end's table is, seen without its argument types (for listing and tests). */
 export type AnyKernelTable = { [O in OpName]: unknown };
@@ -25,11 +27,15 @@ export type AnyKernelTable = { [O in OpName]: unknown };
  * The table's kernel for a node, with the node's own type (one cast, here, instead of one per call site), or why it has
  * none. A graph lowered with `hasKernel` as the decompose pass's `keep` holds no node whose op is `viaDecomposition`.
  */
-export function kernelFor<Args extends unknown[], R>(table: KernelTable<Args, R>, op: OpName): Kernel<OpName, Args, R> | Unsupported {
+export function kernelFor<Args extends unknown[], R>(
+  table: KernelTable<Args, R>,
+  op: OpName,
+): Kernel<OpName, Args, R> | Unsupported {
   const k = table[op];
   if (k === viaDecomposition) return { unsupported: "lowered through its decomposition, which this graph was not" };
   // a table built outside the type checker's view (a plain object, a recipe half done): say which op, not "not a function"
-  if (typeof k !== "function" && !isUnsupported(k)) return { unsupported: `the kernel table has no entry for \`${op}\`` };
+  if (typeof k !== "function" && !isUnsupported(k))
+    return { unsupported: `the kernel table has no entry for \`${op}\`` };
   return k as Kernel<OpName, Args, R> | Unsupported;
 }
 
@@ -39,16 +45,20 @@ export const hasKernel = (table: AnyKernelTable, op: OpName): boolean => typeof 
 /** How a back end runs each op: its own kernel, the op's decomposition, or not at all (with its reason). */
 export type Coverage = "kernel" | "decomposition" | Unsupported;
 export function coverage(table: AnyKernelTable): Record<OpName, Coverage> {
-  return Object.fromEntries(opNames.map((op): [OpName, Coverage] => {
-    const k = table[op];
-    if (isUnsupported(k)) return [op, k];
-    if (k === viaDecomposition) {
-      if (!opDef(op).decompose) throw new Error(`kernel table entry for ${op} asks for a decomposition the op table does not give`);
-      return [op, "decomposition"];
-    }
-    if (typeof k !== "function") throw new Error(`kernel table entry for ${op} is neither a kernel, viaDecomposition nor { unsupported }`);
-    return [op, "kernel"];
-  })) as Record<OpName, Coverage>;
+  return Object.fromEntries(
+    opNames.map((op): [OpName, Coverage] => {
+      const k = table[op];
+      if (isUnsupported(k)) return [op, k];
+      if (k === viaDecomposition) {
+        if (!opDef(op).decompose)
+          throw new Error(`kernel table entry for ${op} asks for a decomposition the op table does not give`);
+        return [op, "decomposition"];
+      }
+      if (typeof k !== "function")
+        throw new Error(`kernel table entry for ${op} is neither a kernel, viaDecomposition nor { unsupported }`);
+      return [op, "kernel"];
+    }),
+  ) as Record<OpName, Coverage>;
 }
 
 export { isUnsupported, type Unsupported };

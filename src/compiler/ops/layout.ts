@@ -14,9 +14,19 @@ export const reshape = defineOp({
   operands: "x",
   attrs: z.object({ shape: dims }),
   dims: ["shape"],
-  builtins: [{ name: "reshape", params: [{ name: "x", kind: "tensor" }, { name: "shape", kind: "dims" }], lower: (a) => ({ inputs: [a.x], attrs: { shape: a.shape } }) }],
+  builtins: [
+    {
+      name: "reshape",
+      params: [
+        { name: "x", kind: "tensor" },
+        { name: "shape", kind: "dims" },
+      ],
+      lower: (a) => ({ inputs: [a.x], attrs: { shape: a.shape } }),
+    },
+  ],
   shape: ([x], attrs) => {
-    if (!P.equal(numel(x.shape), numel(attrs.shape))) return { code: "bad_reshape", args: [showShape(x.shape), showShape(attrs.shape)] };
+    if (!P.equal(numel(x.shape), numel(attrs.shape)))
+      return { code: "bad_reshape", args: [showShape(x.shape), showShape(attrs.shape)] };
     return { dtype: x.dtype, shape: attrs.shape };
   },
   shapeText: "x -> `shape`, which must hold as many elements (as polynomials)",
@@ -30,11 +40,24 @@ export const transpose = defineOp({
   operands: "x",
   attrs: z.object({ perm: z.array(int) }),
   dims: [],
-  builtins: [{ name: "transpose", params: [{ name: "x", kind: "tensor" }, { name: "perm", kind: "ints" }], lower: (a) => ({ inputs: [a.x], attrs: { perm: a.perm } }) }],
+  builtins: [
+    {
+      name: "transpose",
+      params: [
+        { name: "x", kind: "tensor" },
+        { name: "perm", kind: "ints" },
+      ],
+      lower: (a) => ({ inputs: [a.x], attrs: { perm: a.perm } }),
+    },
+  ],
   shape: ([x], attrs) => {
     const perm = attrs.perm;
     const sorted = [...perm].sort((a, b) => a - b);
-    if (perm.length !== x.shape.length || sorted.some((p, i) => p !== i)) return { code: "rank_mismatch", args: ["`transpose` permutation", String(x.shape.length), `[${perm.join(", ")}]`] };
+    if (perm.length !== x.shape.length || sorted.some((p, i) => p !== i))
+      return {
+        code: "rank_mismatch",
+        args: ["`transpose` permutation", String(x.shape.length), `[${perm.join(", ")}]`],
+      };
     return { dtype: x.dtype, shape: perm.map((p) => x.shape[p]) };
   },
   shapeText: "x -> [x.shape[perm[0]], ...]; perm is a permutation of x's axes",
@@ -53,7 +76,16 @@ export const concat = defineOp({
   operands: "xs...",
   attrs: z.object({ axis: int }),
   dims: [],
-  builtins: [{ name: "concat", params: [{ name: "xs", kind: "tensors" }, { name: "axis", kind: "int", default: 0 }], lower: (a) => ({ inputs: a.xs, attrs: { axis: a.axis } }) }],
+  builtins: [
+    {
+      name: "concat",
+      params: [
+        { name: "xs", kind: "tensors" },
+        { name: "axis", kind: "int", default: 0 },
+      ],
+      lower: (a) => ({ inputs: a.xs, attrs: { axis: a.axis } }),
+    },
+  ],
   shape: (args, attrs) => {
     const first = args[0];
     const axis = normAxis(attrs.axis, first.shape.length);
@@ -61,7 +93,8 @@ export const concat = defineOp({
     let total: P.Poly = P.constant(0);
     for (const t of args) {
       if (t.dtype !== first.dtype) return { code: "dtype_mismatch", args: ["`concat`", first.dtype, t.dtype] };
-      if (t.shape.length !== first.shape.length || t.shape.some((d, i) => i !== axis && !P.equal(d, first.shape[i]))) return mismatch("`concat`", first, t);
+      if (t.shape.length !== first.shape.length || t.shape.some((d, i) => i !== axis && !P.equal(d, first.shape[i])))
+        return mismatch("`concat`", first, t);
       total = P.add(total, t.shape[axis]);
     }
     return { dtype: first.dtype, shape: first.shape.map((d, i) => (i === axis ? total : d)) };
@@ -88,11 +121,21 @@ export const broadcast_to = defineOp({
   operands: "x",
   attrs: z.object({ shape: dims }),
   dims: ["shape"],
-  builtins: [{ name: "broadcast", params: [{ name: "x", kind: "tensor" }, { name: "shape", kind: "dims" }], lower: (a) => ({ inputs: [a.x], attrs: { shape: a.shape } }) }],
+  builtins: [
+    {
+      name: "broadcast",
+      params: [
+        { name: "x", kind: "tensor" },
+        { name: "shape", kind: "dims" },
+      ],
+      lower: (a) => ({ inputs: [a.x], attrs: { shape: a.shape } }),
+    },
+  ],
   shape: ([x], attrs) => {
     const shape = attrs.shape;
     const b = broadcastShapes(x.shape, shape);
-    if (!b || b.length !== shape.length || b.some((d, i) => !P.equal(d, shape[i]))) return { code: "shape_mismatch", args: ["`broadcast`", showShape(x.shape), showShape(shape)] };
+    if (!b || b.length !== shape.length || b.some((d, i) => !P.equal(d, shape[i])))
+      return { code: "shape_mismatch", args: ["`broadcast`", showShape(x.shape), showShape(shape)] };
     return { dtype: x.dtype, shape };
   },
   shapeText: "x -> `shape`, to which x must broadcast",
@@ -109,12 +152,14 @@ export const slice = defineOp({
   dims: ["begin", "size"],
   builtins: [],
   shape: ([x], attrs) => {
-    if (attrs.size.length !== x.shape.length) return { code: "rank_mismatch", args: ["`slice`", String(x.shape.length), String(attrs.size.length)] };
+    if (attrs.size.length !== x.shape.length)
+      return { code: "rank_mismatch", args: ["`slice`", String(x.shape.length), String(attrs.size.length)] };
     return { dtype: x.dtype, shape: attrs.size };
   },
   shapeText: "x -> `size` (one entry per axis)",
   ...noCost,
-  semantics: "The block of x starting at `begin` with extent `size` on each axis; indexing `x[i]` adds a reshape that drops the axis.",
+  semantics:
+    "The block of x starting at `begin` with extent `size` on each axis; indexing `x[i]` adds a reshape that drops the axis.",
   grad: {
     // g placed back in a zero tensor of x's shape: zeros joined on before and after it, axis by axis
     vjp: ({ e, attrs, args: [x], g, needs }) => {
@@ -141,7 +186,16 @@ export const gather = defineOp({
   operands: "table, ids",
   attrs: z.object({}),
   dims: [],
-  builtins: [{ name: "gather", params: [{ name: "table", kind: "tensor" }, { name: "ids", kind: "tensor" }], lower: (a) => ({ inputs: [a.table, a.ids], attrs: {} }) }],
+  builtins: [
+    {
+      name: "gather",
+      params: [
+        { name: "table", kind: "tensor" },
+        { name: "ids", kind: "tensor" },
+      ],
+      lower: (a) => ({ inputs: [a.table, a.ids], attrs: {} }),
+    },
+  ],
   shape: ([table, ids]) => {
     if (ids.dtype === "f32") return { code: "bad_operand", args: ["`gather` indices", "a f32 tensor"] };
     return { dtype: table.dtype, shape: [...ids.shape, ...table.shape.slice(1)] };
@@ -151,7 +205,10 @@ export const gather = defineOp({
   semantics: "Rows of `table` by integer id (an embedding lookup); the gradient sums repeated ids.",
   grad: {
     // repeated ids add up: a scatter-add of g's rows into a zero table
-    vjp: ({ e, args: [table, ids], g, needs }) => [needs[0] ? e.op("scatter_add", [ids, g], { rows: table.shape[0] }) : undefined, undefined],
+    vjp: ({ e, args: [table, ids], g, needs }) => [
+      needs[0] ? e.op("scatter_add", [ids, g], { rows: table.shape[0] }) : undefined,
+      undefined,
+    ],
   },
   traits: { lookup: true },
 });
@@ -160,10 +217,20 @@ export const gather_rows = defineOp({
   operands: "x, index",
   attrs: z.object({}),
   dims: [],
-  builtins: [{ name: "gather_rows", params: [{ name: "x", kind: "tensor" }, { name: "index", kind: "tensor" }], lower: (a) => ({ inputs: [a.x, a.index], attrs: {} }) }],
+  builtins: [
+    {
+      name: "gather_rows",
+      params: [
+        { name: "x", kind: "tensor" },
+        { name: "index", kind: "tensor" },
+      ],
+      lower: (a) => ({ inputs: [a.x, a.index], attrs: {} }),
+    },
+  ],
   shape: ([x, idx]) => {
     if (idx.dtype === "f32") return { code: "bad_operand", args: ["`gather_rows` indices", "a f32 tensor"] };
-    if (x.shape.length < 2 || idx.shape.length !== 1 || !P.equal(idx.shape[0], x.shape[0])) return mismatch("`gather_rows`", x, idx);
+    if (x.shape.length < 2 || idx.shape.length !== 1 || !P.equal(idx.shape[0], x.shape[0]))
+      return mismatch("`gather_rows`", x, idx);
     return { dtype: x.dtype, shape: [x.shape[0], ...x.shape.slice(2)] };
   },
   shapeText: "x [N, S, ...], index int [N] -> [N, ...]",
@@ -185,20 +252,28 @@ export const scatter_add = defineOp({
   operands: "ids, updates",
   attrs: z.object({ rows: Dim }),
   dims: [],
-  builtins: [{
-    name: "scatter_add",
-    params: [{ name: "ids", kind: "tensor" }, { name: "updates", kind: "tensor" }, { name: "rows", kind: "int" }],
-    lower: (a) => ({ inputs: [a.ids, a.updates], attrs: { rows: a.rows } }),
-  }],
+  builtins: [
+    {
+      name: "scatter_add",
+      params: [
+        { name: "ids", kind: "tensor" },
+        { name: "updates", kind: "tensor" },
+        { name: "rows", kind: "int" },
+      ],
+      lower: (a) => ({ inputs: [a.ids, a.updates], attrs: { rows: a.rows } }),
+    },
+  ],
   shape: ([ids, updates], attrs) => {
     if (ids.dtype === "f32") return { code: "bad_operand", args: ["`scatter_add` indices", "a f32 tensor"] };
     const r = ids.shape.length;
-    if (updates.shape.length < r || ids.shape.some((d, i) => !P.equal(d, updates.shape[i]))) return mismatch("`scatter_add` (ids vs updates)", ids, updates);
+    if (updates.shape.length < r || ids.shape.some((d, i) => !P.equal(d, updates.shape[i])))
+      return mismatch("`scatter_add` (ids vs updates)", ids, updates);
     return { dtype: updates.dtype, shape: [P.parse(attrs.rows), ...updates.shape.slice(r)] };
   },
   shapeText: "ids int [...], updates [...ids, ...rest] -> [rows, ...rest] (`rows` a number or a dim of the IR)",
   ...noCost,
-  semantics: "A zero table of `rows` rows with each row of `updates` added at its id; repeated ids add up (gather's gradient).",
+  semantics:
+    "A zero table of `rows` rows with each row of `updates` added at its id; repeated ids add up (gather's gradient).",
   grad: {
     vjp: ({ e, args: [ids], g, needs }) => [undefined, needs[1] ? e.op("gather", [g, ids]) : undefined],
   },
@@ -208,14 +283,24 @@ export const one_hot = defineOp({
   operands: "ids",
   attrs: z.object({ depth: Dim }),
   dims: [],
-  builtins: [{ name: "one_hot", params: [{ name: "ids", kind: "tensor" }, { name: "depth", kind: "int" }], lower: (a) => ({ inputs: [a.ids], attrs: { depth: a.depth } }) }],
+  builtins: [
+    {
+      name: "one_hot",
+      params: [
+        { name: "ids", kind: "tensor" },
+        { name: "depth", kind: "int" },
+      ],
+      lower: (a) => ({ inputs: [a.ids], attrs: { depth: a.depth } }),
+    },
+  ],
   shape: ([ids], attrs) => {
     if (ids.dtype === "f32") return { code: "bad_operand", args: ["`one_hot` ids", "a f32 tensor"] };
     return { dtype: "f32", shape: [...ids.shape, P.parse(attrs.depth)] };
   },
   shapeText: "ids int [...] -> f32 [..., depth] (`depth` a number or a dim of the IR)",
   ...noCost,
-  semantics: "1 at each id's position along a new last axis of size `depth`, 0 elsewhere (labels as targets; ids outside [0, depth) give a zero row).",
+  semantics:
+    "1 at each id's position along a new last axis of size `depth`, 0 elsewhere (labels as targets; ids outside [0, depth) give a zero row).",
   grad: { nondifferentiable: "its operand is integer ids" },
 });
 
@@ -223,14 +308,25 @@ export const flip = defineOp({
   operands: "x",
   attrs: z.object({ axes: z.array(int) }),
   dims: [],
-  builtins: [{ name: "flip", params: [{ name: "x", kind: "tensor" }, { name: "axis", kind: "ints" }], lower: (a) => ({ inputs: [a.x], attrs: { axes: a.axis } }) }],
+  builtins: [
+    {
+      name: "flip",
+      params: [
+        { name: "x", kind: "tensor" },
+        { name: "axis", kind: "ints" },
+      ],
+      lower: (a) => ({ inputs: [a.x], attrs: { axes: a.axis } }),
+    },
+  ],
   shape: ([x], attrs) => {
-    if (attrs.axes.some((a) => normAxis(a, x.shape.length) === undefined)) return { code: "axis_out_of_range", args: [attrs.axes, x.shape.length] };
+    if (attrs.axes.some((a) => normAxis(a, x.shape.length) === undefined))
+      return { code: "axis_out_of_range", args: [attrs.axes, x.shape.length] };
     return { dtype: x.dtype, shape: x.shape };
   },
   shapeText: "x -> x's shape; every axis in range",
   ...noCost,
-  semantics: "x with the order of its entries reversed along each of `axes` (torch.flip; a convolution's input gradient flips its kernel).",
+  semantics:
+    "x with the order of its entries reversed along each of `axes` (torch.flip; a convolution's input gradient flips its kernel).",
   grad: { vjp: ({ e, attrs, g, needs }) => [needs[0] ? e.op("flip", [g], { axes: attrs.axes }) : undefined] },
   traits: { view: "copy" },
 });

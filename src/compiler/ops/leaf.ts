@@ -3,14 +3,23 @@ import * as z from "zod/v4";
 import { defineOp } from "./types.ts";
 
 const leaf = {
-  operands: "", builtins: [], dims: [], shape: null, shapeText: "the node's declared type", macs: 0, macsText: "0",
-  grad: { nondifferentiable: "a leaf: the gradient pass collects cotangents at parameters, it does not propagate past leaves" },
+  operands: "",
+  builtins: [],
+  dims: [],
+  shape: null,
+  shapeText: "the node's declared type",
+  macs: 0,
+  macsText: "0",
+  grad: {
+    nondifferentiable: "a leaf: the gradient pass collects cotangents at parameters, it does not propagate past leaves",
+  },
 } as const;
 
 export const input = defineOp({
   ...leaf,
   attrs: z.object({ name: z.string() }),
-  semantics: "A model input, bound by name when the graph runs; its batch symbols (B, K, ...) are bound from the given tensor's shape.",
+  semantics:
+    "A model input, bound by name when the graph runs; its batch symbols (B, K, ...) are bound from the given tensor's shape.",
 });
 
 export const param = defineOp({

@@ -3,7 +3,10 @@ import * as P from "../0-core/dim.ts";
 import type { RuleError, RuleResult, TT } from "./types.ts";
 
 export const showShape = (s: readonly P.Poly[]) => `[${s.map(P.format).join(", ")}]`;
-export const mismatch = (op: string, a: TT, b: TT): RuleError => ({ code: "shape_mismatch", args: [op, showShape(a.shape), showShape(b.shape)] });
+export const mismatch = (op: string, a: TT, b: TT): RuleError => ({
+  code: "shape_mismatch",
+  args: [op, showShape(a.shape), showShape(b.shape)],
+});
 export const one = P.constant(1);
 const isOne = (d: P.Poly) => P.equal(d, one);
 
@@ -36,7 +39,9 @@ export const floatOnly = (op: string, t: TT): RuleError | undefined =>
   t.dtype === "f32" ? undefined : { code: "bad_operand", args: [`\`${op}\``, `a ${t.dtype} tensor`] };
 
 /** A rule over one operand and a normalised `axis` attribute. */
-export const withAxis = <A extends { axis: number }>(f: (x: TT, axis: number) => RuleResult) => ([x]: TT[], attrs: A): RuleResult => {
-  const axis = normAxis(attrs.axis, x.shape.length);
-  return axis === undefined ? { code: "axis_out_of_range", args: [attrs.axis, x.shape.length] } : f(x, axis);
-};
+export const withAxis =
+  <A extends { axis: number }>(f: (x: TT, axis: number) => RuleResult) =>
+  ([x]: TT[], attrs: A): RuleResult => {
+    const axis = normAxis(attrs.axis, x.shape.length);
+    return axis === undefined ? { code: "axis_out_of_range", args: [attrs.axis, x.shape.length] } : f(x, axis);
+  };

@@ -44,8 +44,16 @@ export type Samples = { [O in OpName]: OpSample<z.input<Ops[O]["attrs"]>>[] };
 
 const f32 = (shape: Dim[], values: SampleValues = "normal"): SampleOperand => ({ dtype: "f32", shape, values });
 const pos = (shape: Dim[]): SampleOperand => f32(shape, "positive");
-const ids = (shape: Dim[], below: number, dtype: "i64" | "i32" = "i64"): SampleOperand => ({ dtype, shape, values: { ids: below } });
-const data = (shape: Dim[], values: number[], dtype: DType = "f32"): SampleOperand => ({ dtype, shape, values: { data: values } });
+const ids = (shape: Dim[], below: number, dtype: "i64" | "i32" = "i64"): SampleOperand => ({
+  dtype,
+  shape,
+  values: { ids: below },
+});
+const data = (shape: Dim[], values: number[], dtype: DType = "f32"): SampleOperand => ({
+  dtype,
+  shape,
+  values: { data: values },
+});
 /** Small integers: ties between operands (maximum, minimum, equal). */
 const TIES = { from: [-1, 0, 1] };
 
@@ -88,32 +96,93 @@ const reductions: OpSample<{ axes: number[]; keepdims: boolean }>[] = [
 
 const conv1dSamples: Samples["conv1d"] = [
   { name: "bias, stride 1", args: [f32([2, 3, 7]), f32([4, 3, 3]), f32([4])], attrs: { stride: [1], padding: [0] } },
-  { name: "stride 2, padding 1, dilation 2", args: [f32([1, 2, 9]), f32([3, 2, 3]), f32([3])], attrs: { stride: [2], padding: [1], dilation: [2] } },
-  { name: "depthwise (groups 3), no bias, dropped tail", args: [f32([2, 3, 8]), f32([3, 1, 3])], attrs: { stride: [2], padding: [0], groups: 3 } },
-  { name: "kernel 1, size-1 length", args: [f32([2, 3, 1]), f32([2, 3, 1]), f32([2])], attrs: { stride: [1], padding: [0] } },
-  { name: "symbolic batch", args: [f32(["B", 2, 6]), f32([2, 2, 3]), f32([2])], attrs: { stride: [1], padding: [1] }, bind: { B: 2 } },
+  {
+    name: "stride 2, padding 1, dilation 2",
+    args: [f32([1, 2, 9]), f32([3, 2, 3]), f32([3])],
+    attrs: { stride: [2], padding: [1], dilation: [2] },
+  },
+  {
+    name: "depthwise (groups 3), no bias, dropped tail",
+    args: [f32([2, 3, 8]), f32([3, 1, 3])],
+    attrs: { stride: [2], padding: [0], groups: 3 },
+  },
+  {
+    name: "kernel 1, size-1 length",
+    args: [f32([2, 3, 1]), f32([2, 3, 1]), f32([2])],
+    attrs: { stride: [1], padding: [0] },
+  },
+  {
+    name: "symbolic batch",
+    args: [f32(["B", 2, 6]), f32([2, 2, 3]), f32([2])],
+    attrs: { stride: [1], padding: [1] },
+    bind: { B: 2 },
+  },
 ];
 
 const conv2dSamples: Samples["conv2d"] = [
-  { name: "bias, padding 1", args: [f32([1, 2, 5, 5]), f32([3, 2, 3, 3]), f32([3])], attrs: { stride: [1, 1], padding: [1, 1] } },
-  { name: "per-axis stride/padding/dilation, groups 2", args: [f32([2, 4, 6, 7]), f32([4, 2, 2, 3])], attrs: { stride: [2, 1], padding: [0, 1], dilation: [1, 2], groups: 2 } },
-  { name: "patchify (kernel = stride, no padding)", args: [f32([2, 3, 4, 6]), f32([5, 3, 2, 2]), f32([5])], attrs: { stride: [2, 2], padding: [0, 0] } },
-  { name: "stride that drops a row and a column", args: [f32([1, 1, 6, 5]), f32([2, 1, 3, 2]), f32([2])], attrs: { stride: [2, 2], padding: [0, 0] } },
+  {
+    name: "bias, padding 1",
+    args: [f32([1, 2, 5, 5]), f32([3, 2, 3, 3]), f32([3])],
+    attrs: { stride: [1, 1], padding: [1, 1] },
+  },
+  {
+    name: "per-axis stride/padding/dilation, groups 2",
+    args: [f32([2, 4, 6, 7]), f32([4, 2, 2, 3])],
+    attrs: { stride: [2, 1], padding: [0, 1], dilation: [1, 2], groups: 2 },
+  },
+  {
+    name: "patchify (kernel = stride, no padding)",
+    args: [f32([2, 3, 4, 6]), f32([5, 3, 2, 2]), f32([5])],
+    attrs: { stride: [2, 2], padding: [0, 0] },
+  },
+  {
+    name: "stride that drops a row and a column",
+    args: [f32([1, 1, 6, 5]), f32([2, 1, 3, 2]), f32([2])],
+    attrs: { stride: [2, 2], padding: [0, 0] },
+  },
 ];
 
 const conv3dSamples: Samples["conv3d"] = [
-  { name: "bias, stride [1, 2, 2], padding [0, 1, 1]", args: [f32([1, 2, 3, 4, 4]), f32([2, 2, 2, 2, 2]), f32([2])], attrs: { stride: [1, 2, 2], padding: [0, 1, 1] } },
-  { name: "tubelet (kernel = stride)", args: [f32([1, 3, 4, 4, 4]), f32([2, 3, 2, 2, 2]), f32([2])], attrs: { stride: [2, 2, 2], padding: [0, 0, 0] } },
-  { name: "groups 2, dilation 2 on time", args: [f32([1, 4, 5, 3, 3]), f32([2, 2, 2, 2, 2])], attrs: { stride: [1, 1, 1], padding: [0, 1, 0], dilation: [2, 1, 1], groups: 2 } },
+  {
+    name: "bias, stride [1, 2, 2], padding [0, 1, 1]",
+    args: [f32([1, 2, 3, 4, 4]), f32([2, 2, 2, 2, 2]), f32([2])],
+    attrs: { stride: [1, 2, 2], padding: [0, 1, 1] },
+  },
+  {
+    name: "tubelet (kernel = stride)",
+    args: [f32([1, 3, 4, 4, 4]), f32([2, 3, 2, 2, 2]), f32([2])],
+    attrs: { stride: [2, 2, 2], padding: [0, 0, 0] },
+  },
+  {
+    name: "groups 2, dilation 2 on time",
+    args: [f32([1, 4, 5, 3, 3]), f32([2, 2, 2, 2, 2])],
+    attrs: { stride: [1, 1, 1], padding: [0, 1, 0], dilation: [2, 1, 1], groups: 2 },
+  },
 ];
 
 const attentionCases = (withV: boolean) => {
   const v = (shape: Dim[]) => (withV ? [f32(shape)] : []);
   return [
-    { name: "heads, m != n", args: [f32([1, 2, 3, 4]), f32([1, 2, 5, 4]), ...v([1, 2, 5, 3])], attrs: { scale: 0.5, causal: false } },
-    { name: "causal", args: [f32([2, 1, 4, 3]), f32([2, 1, 4, 3]), ...v([2, 1, 4, 2])], attrs: { scale: 0.7, causal: true } },
-    { name: "causal, fewer queries than keys", args: [f32([1, 3, 4]), f32([1, 5, 4]), ...v([1, 5, 2])], attrs: { scale: 0.5, causal: true } },
-    { name: "batch broadcast (q [2, ...], k [1, ...])", args: [f32([2, 3, 4]), f32([1, 5, 4]), ...v([1, 5, 3])], attrs: { scale: 0.5, causal: false } },
+    {
+      name: "heads, m != n",
+      args: [f32([1, 2, 3, 4]), f32([1, 2, 5, 4]), ...v([1, 2, 5, 3])],
+      attrs: { scale: 0.5, causal: false },
+    },
+    {
+      name: "causal",
+      args: [f32([2, 1, 4, 3]), f32([2, 1, 4, 3]), ...v([2, 1, 4, 2])],
+      attrs: { scale: 0.7, causal: true },
+    },
+    {
+      name: "causal, fewer queries than keys",
+      args: [f32([1, 3, 4]), f32([1, 5, 4]), ...v([1, 5, 2])],
+      attrs: { scale: 0.5, causal: true },
+    },
+    {
+      name: "batch broadcast (q [2, ...], k [1, ...])",
+      args: [f32([2, 3, 4]), f32([1, 5, 4]), ...v([1, 5, 3])],
+      attrs: { scale: 0.5, causal: false },
+    },
     { name: "rank 2, one key", args: [f32([3, 2]), f32([1, 2]), ...v([1, 4])], attrs: { scale: 1, causal: false } },
   ];
 };
@@ -199,7 +268,11 @@ export const samples: Samples = {
   max: [
     ...reductions,
     // central differences at a tie of two give 1/2 to each, as the rule's even split does (a tie of three would not)
-    { name: "ties in pairs", args: [data([3, 4], [1, 3, 3, 0, 2, 2, -1, -1, 0.5, 0, 0.5, 0])], attrs: { axes: [1], keepdims: false } },
+    {
+      name: "ties in pairs",
+      args: [data([3, 4], [1, 3, 3, 0, 2, 2, -1, -1, 0.5, 0, 0.5, 0])],
+      attrs: { axes: [1], keepdims: false },
+    },
   ],
 
   reshape: [
@@ -280,7 +353,11 @@ export const samples: Samples = {
     { name: "f32 to i32 truncates toward zero", args: [f32([3, 4], { normal: 3 })], attrs: { dtype: "i32" } },
     { name: "i64 to f32", args: [ids([2, 3], 9)], attrs: { dtype: "f32" } },
     { name: "f32 to f32", args: [f32([2, 3])], attrs: { dtype: "f32" } },
-    { name: "bool to f32", args: [{ dtype: "bool", shape: [2, 3], values: { from: [0, 1] } }], attrs: { dtype: "f32" } },
+    {
+      name: "bool to f32",
+      args: [{ dtype: "bool", shape: [2, 3], values: { from: [0, 1] } }],
+      attrs: { dtype: "f32" },
+    },
   ],
   // rate > 0 draws a mask at training time; the engines run these graphs for inference, where dropout is the identity
   dropout: [

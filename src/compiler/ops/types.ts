@@ -13,7 +13,8 @@ export const DType = z.enum(["f32", "i64", "i32", "bool"]);
 export type Dim = z.infer<typeof Dim>;
 export type DType = z.infer<typeof DType>;
 /** The dtype a type annotation names (`f32`, `i64`, ...), or undefined. */
-export const dtypeNamed = (name: string): DType | undefined => (DType.options as readonly string[]).includes(name) ? (name as DType) : undefined;
+export const dtypeNamed = (name: string): DType | undefined =>
+  (DType.options as readonly string[]).includes(name) ? (name as DType) : undefined;
 
 /** A tensor type while checking: the shape as polynomials. */
 export interface TT {
@@ -23,9 +24,18 @@ export interface TT {
 
 /** A rule failure: the catalogue entry and its arguments; the caller adds the place. */
 export type RuleError = {
-  code: "shape_mismatch" | "rank_mismatch" | "axis_out_of_range" | "dtype_mismatch" | "bad_reshape" | "bad_operand" | "arity"
+  code:
+    | "shape_mismatch"
+    | "rank_mismatch"
+    | "axis_out_of_range"
+    | "dtype_mismatch"
+    | "bad_reshape"
+    | "bad_operand"
+    | "arity"
     // convolution and padding arguments
-    | "bad_spatial_arg" | "bad_groups" | "conv_empty";
+    | "bad_spatial_arg"
+    | "bad_groups"
+    | "conv_empty";
   args: unknown[];
   /** The rule could decide only with concrete sizes (a symbolic head dim, a stride that may not divide). */
   needsSizes?: true;
@@ -152,7 +162,9 @@ export type GradRule<A> = { vjp: Vjp<A> } | { nondifferentiable: string };
 export type Decompose<A> = (x: { e: GradEmitter; attrs: A; args: readonly GV[] }) => GV;
 
 /** Type-checks one entry (dims must name attributes) without widening it. */
-export function defineOp<S extends z.ZodObject, D extends keyof z.infer<S> & string = never>(def: OpDef<S, D>): OpDef<S, D> {
+export function defineOp<S extends z.ZodObject, D extends keyof z.infer<S> & string = never>(
+  def: OpDef<S, D>,
+): OpDef<S, D> {
   return def;
 }
 
@@ -160,4 +172,5 @@ export function defineOp<S extends z.ZodObject, D extends keyof z.infer<S> & str
 export interface Unsupported {
   unsupported: string;
 }
-export const isUnsupported = (k: unknown): k is Unsupported => typeof k === "object" && k !== null && "unsupported" in k;
+export const isUnsupported = (k: unknown): k is Unsupported =>
+  typeof k === "object" && k !== null && "unsupported" in k;

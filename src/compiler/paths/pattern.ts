@@ -44,14 +44,35 @@ export function parsePattern(text: string): { pattern: PathPattern } | { error: 
   const parts = text.split(".");
   for (let i = 0; i < parts.length; i++) {
     const s = parts[i];
-    if (s === "") return { error: { reason: text === "" ? "the pattern is empty" : `segment ${i + 1} is empty`, offset, length: Math.max(1, s.length) } };
+    if (s === "")
+      return {
+        error: {
+          reason: text === "" ? "the pattern is empty" : `segment ${i + 1} is empty`,
+          offset,
+          length: Math.max(1, s.length),
+        },
+      };
     if (!SEGMENT.test(s)) {
-      const why = s.includes("**") ? "`**` must be a whole segment" : "a segment is a name, an index, `*`, `**` or a name with `*` in it";
+      const why = s.includes("**")
+        ? "`**` must be a whole segment"
+        : "a segment is a name, an index, `*`, `**` or a name with `*` in it";
       return { error: { reason: `\`${s}\` is not a path segment (${why})`, offset, length: s.length } };
     }
-    if (s === "**" && segments.at(-1)?.kind === "globstar") return { error: { reason: "`**.**` repeats `**`", offset, length: 2 } };
-    if (s.includes("**") && s !== "**") return { error: { reason: `\`${s}\` is not a path segment (\`**\` must be a whole segment)`, offset, length: s.length } };
-    segments.push(s === "*" ? { kind: "star" } : s === "**" ? { kind: "globstar" } : s.includes("*") ? { kind: "glob", re: globRe(s) } : { kind: "name", name: s });
+    if (s === "**" && segments.at(-1)?.kind === "globstar")
+      return { error: { reason: "`**.**` repeats `**`", offset, length: 2 } };
+    if (s.includes("**") && s !== "**")
+      return {
+        error: { reason: `\`${s}\` is not a path segment (\`**\` must be a whole segment)`, offset, length: s.length },
+      };
+    segments.push(
+      s === "*"
+        ? { kind: "star" }
+        : s === "**"
+          ? { kind: "globstar" }
+          : s.includes("*")
+            ? { kind: "glob", re: globRe(s) }
+            : { kind: "name", name: s },
+    );
     offset += s.length + 1;
   }
   return { pattern: { text, segments, wild: segments.some((g) => g.kind !== "name") } };

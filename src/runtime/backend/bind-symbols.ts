@@ -6,7 +6,10 @@ import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 const showShape = (s: readonly (Dim | number)[]) => `[${s.join(", ")}]`;
 
 /** Bind each batch symbol from the first input dim that is exactly that symbol, then check every dim. */
-export function bindSymbols(ir: ModelIR, inputs: Record<string, { readonly shape: readonly number[] }>): Record<string, number> {
+export function bindSymbols(
+  ir: ModelIR,
+  inputs: Record<string, { readonly shape: readonly number[] }>,
+): Record<string, number> {
   const env: Record<string, number> = {};
   for (const port of ir.graph.inputs) {
     const t = inputs[port.name];

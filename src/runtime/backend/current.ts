@@ -25,13 +25,25 @@ export function engine(): Engine {
 /** The engine's training half; an inference-only engine is a usage error. */
 export function training(): Training {
   const e = engine();
-  if (!e.training) fail("backend_unavailable", undefined, e.name, "it has no autodiff of its own; it trains through the compiler's training step");
+  if (!e.training)
+    fail(
+      "backend_unavailable",
+      undefined,
+      e.name,
+      "it has no autodiff of its own; it trains through the compiler's training step",
+    );
   return e.training;
 }
 
 /** The IR as a synchronous program; an engine that runs only asynchronously is a usage error here. */
 export function lowerSync(ir: ModelIR): Program {
   const e = engine();
-  if (!e.lower) fail("backend_unavailable", undefined, e.name, "it runs programs asynchronously only; this command needs a tfjs backend");
+  if (!e.lower)
+    fail(
+      "backend_unavailable",
+      undefined,
+      e.name,
+      "it runs programs asynchronously only; this command needs a tfjs backend",
+    );
   return e.lower(ir);
 }

@@ -118,7 +118,11 @@ export interface Engine {
   compile(ir: ModelIR, opts?: CompileOptions): Promise<CompiledProgram>;
   /** Parameters from torch-layout data where given, the rest from their seeded init specs; `trainable`: updatable in place (training only). */
   /** `compiled`: in the layout `compile`'s programs read (torch's), rather than the one `lower` prefers. */
-  createParams(ir: ModelIR, source: ReadonlyMap<string, HostF32> | undefined, opts: { trainable: boolean; seed: number; compiled?: boolean }): Map<string, Tensor>;
+  createParams(
+    ir: ModelIR,
+    source: ReadonlyMap<string, HostF32> | undefined,
+    opts: { trainable: boolean; seed: number; compiled?: boolean },
+  ): Map<string, Tensor>;
   /** A parameter back in torch's layout (for checkpoints). */
   toTorchLayout(ir: ModelIR, path: string, t: Tensor): Promise<HostF32>;
   fromTorchLayout(ir: ModelIR, path: string, t: HostF32): Tensor;

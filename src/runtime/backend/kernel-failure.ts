@@ -38,7 +38,10 @@ function outOfRange(node: Node, args: readonly Arg[], engineMessage: string): st
   if (!at || !ids || !table || value === undefined) return undefined;
   const names = opOperands(node.op);
   const size = table.shape[at.axis];
-  return `\`${names[at.ids] ?? "index"}\` [${ids.shape.join(", ")}] holds ${value}, out of range for axis ${at.axis} of \`${names[at.table] ?? "table"}\` [${table.shape.join(", ")}] (size ${size}: ids 0 to ${size - 1})`;
+  return (
+    `\`${names[at.ids] ?? "index"}\` [${ids.shape.join(", ")}] holds ${value}, out of range for axis ${at.axis} ` +
+    `of \`${names[at.table] ?? "table"}\` [${table.shape.join(", ")}] (size ${size}: ids 0 to ${size - 1})`
+  );
 }
 
 function opOperands(op: Node["op"]): string[] {

@@ -10,7 +10,10 @@ import { traitsOf } from "../../compiler/ops/table.ts";
 export type Layout = "torch" | "linear_t" | "patch_t";
 
 /** True when conv2d with kernel [kh, kw] cuts the image into disjoint patches (stride == kernel, no padding, dilation or groups). */
-export function isPatchify(kernel: readonly number[], a: { stride: number[]; padding: number[]; dilation?: number[]; groups?: number }): boolean {
+export function isPatchify(
+  kernel: readonly number[],
+  a: { stride: number[]; padding: number[]; dilation?: number[]; groups?: number },
+): boolean {
   const plain = !a.dilation?.some((d) => d !== 1) && (a.groups ?? 1) === 1;
   return plain && a.stride.every((s, i) => s === kernel[i]) && a.padding.every((p) => p === 0);
 }

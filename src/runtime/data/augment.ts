@@ -35,7 +35,13 @@ export interface AugmentRecipe {
 export const NO_AUGMENT: AugmentRecipe = { mixup: 0, cutmix: 0, switchProb: 0.5, colorJitter: 0, grayscale: 0 };
 
 /** The official `utils/config.py` AUG defaults. */
-export const XCLIP_RECIPE: AugmentRecipe = { mixup: 0.8, cutmix: 1.0, switchProb: 0.5, colorJitter: 0.8, grayscale: 0.2 };
+export const XCLIP_RECIPE: AugmentRecipe = {
+  mixup: 0.8,
+  cutmix: 1.0,
+  switchProb: 0.5,
+  colorJitter: 0.8,
+  grayscale: 0.2,
+};
 
 export const mixes = (r: AugmentRecipe): boolean => r.mixup > 0 || r.cutmix > 0;
 
@@ -231,10 +237,12 @@ export function applyVideo(data: Float32Array, offset: number, frames: number, s
   const px = new Float64Array(3 * plane);
   for (let t = 0; t < frames; t++) {
     const at = offset + t * 3 * plane;
-    for (let k = 0; k < 3; k++) for (let i = 0; i < plane; i++) px[k * plane + i] = (data[at + k * plane + i] * STD[k] + MEAN[k]) / 255;
+    for (let k = 0; k < 3; k++)
+      for (let i = 0; i < plane; i++) px[k * plane + i] = (data[at + k * plane + i] * STD[k] + MEAN[k]) / 255;
     if (draw.jitter) jitterFrame(px, plane, draw.jitter[t]);
     if (draw.gray) grayFrame(px, plane);
-    for (let k = 0; k < 3; k++) for (let i = 0; i < plane; i++) data[at + k * plane + i] = (px[k * plane + i] * 255 - MEAN[k]) / STD[k];
+    for (let k = 0; k < 3; k++)
+      for (let i = 0; i < plane; i++) data[at + k * plane + i] = (px[k * plane + i] * 255 - MEAN[k]) / STD[k];
   }
 }
 
@@ -278,10 +286,18 @@ export interface MixedTargets {
  * application in batch order, then the batch's mix. Draws nothing when the recipe is off, so a run without
  * it draws exactly what it drew before the recipe existed.
  */
-export function augmentBatch(rng: Rng, r: AugmentRecipe, data: Float32Array, labels: Int32Array, frames: number, size: number): MixedTargets {
+export function augmentBatch(
+  rng: Rng,
+  r: AugmentRecipe,
+  data: Float32Array,
+  labels: Int32Array,
+  frames: number,
+  size: number,
+): MixedTargets {
   const batch = labels.length;
   const per = data.length / batch;
-  if (r.colorJitter > 0 || r.grayscale > 0) for (let b = 0; b < batch; b++) applyVideo(data, b * per, frames, size, drawVideo(rng, r, frames));
+  if (r.colorJitter > 0 || r.grayscale > 0)
+    for (let b = 0; b < batch; b++) applyVideo(data, b * per, frames, size, drawVideo(rng, r, frames));
   const draw = drawMix(rng, r, batch, size);
   if (!draw) return { labels, mixLabels: labels, lambda: 1 };
   const lambda = applyMix(data, batch, frames, size, draw);

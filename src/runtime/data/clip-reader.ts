@@ -87,7 +87,12 @@ export async function openSource(src: ClipSource): Promise<FrameSource> {
       const frames = await read(all ? files.map((_, i) => i) : [0, files.length - 1]);
       const { width, height } = frames[0];
       const odd = frames.findIndex((f) => f.width !== width || f.height !== height);
-      if (odd >= 0) fail("image_decode", files[all ? odd : files.length - 1], `frame is ${frames[odd].width}x${frames[odd].height}, the first frame is ${width}x${height}`);
+      if (odd >= 0)
+        fail(
+          "image_decode",
+          files[all ? odd : files.length - 1],
+          `frame is ${frames[odd].width}x${frames[odd].height}, the first frame is ${width}x${height}`,
+        );
     },
   };
 }

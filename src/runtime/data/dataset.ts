@@ -61,7 +61,10 @@ function lines(file: string, text: string): { no: number; text: string; span: Sp
  * ignored): the same text twice gives two classes that split one probability. Each name with the places it
  * is at (`place(i)` of its indices); at most `shown` names, and how many more.
  */
-export function duplicateClasses(names: readonly string[], shown = 5): { name: string; at: number[] }[] & { more?: number } {
+export function duplicateClasses(
+  names: readonly string[],
+  shown = 5,
+): { name: string; at: number[] }[] & { more?: number } {
   const at = new Map<string, number[]>();
   names.forEach((n, i) => {
     const key = n.toLowerCase().replace(/\s+/g, " ").trim();
@@ -88,7 +91,9 @@ export function readLabels(file: string, text = readListText(file, "labels file"
   const names = new Map<number, string>();
   const rows = lines(file, text);
   if (rows.length === 0 || rows[0].text.replace(/\s/g, "").toLowerCase() !== "id,name") {
-    problems.push(diag("bad_labels", rows[0]?.span ?? file, rows[0]?.no ?? 1, "the first line must be the header `id,name`"));
+    problems.push(
+      diag("bad_labels", rows[0]?.span ?? file, rows[0]?.no ?? 1, "the first line must be the header `id,name`"),
+    );
   }
   for (const row of rows.slice(1)) {
     const comma = row.text.indexOf(",");
@@ -97,7 +102,15 @@ export function readLabels(file: string, text = readListText(file, "labels file"
     if (name.length >= 2 && name.startsWith('"') && name.endsWith('"')) name = name.slice(1, -1).replace(/""/g, '"');
     const id = Number(idText);
     if (comma < 0) problems.push(diag("bad_labels", row.span, row.no, "expected `id,name`"));
-    else if (!/^\d+$/.test(idText)) problems.push(diag("bad_labels", row.span, row.no, `class id \`${idText.length > 40 ? idText.slice(0, 40) + "…" : idText}\` is not a whole number`));
+    else if (!/^\d+$/.test(idText))
+      problems.push(
+        diag(
+          "bad_labels",
+          row.span,
+          row.no,
+          `class id \`${idText.length > 40 ? idText.slice(0, 40) + "…" : idText}\` is not a whole number`,
+        ),
+      );
     else if (name === "") problems.push(diag("bad_labels", row.span, row.no, `class ${id} has no name`));
     else if (names.has(id)) problems.push(diag("bad_labels", row.span, row.no, `class id ${id} is defined twice`));
     else names.set(id, name);
@@ -106,18 +119,31 @@ export function readLabels(file: string, text = readListText(file, "labels file"
   for (let id = 0; id < names.size; id++) {
     const name = names.get(id);
     if (name === undefined) {
-      problems.push(diag("bad_labels", file, rows.length, `class ids must be 0..${names.size - 1}, but ${id} is missing`));
+      problems.push(
+        diag("bad_labels", file, rows.length, `class ids must be 0..${names.size - 1}, but ${id} is missing`),
+      );
       break;
     }
     classes.push(name);
   }
-  if (problems.length === 0 && classes.length === 0) problems.push(diag("bad_labels", file, 1, "no classes are defined"));
+  if (problems.length === 0 && classes.length === 0)
+    problems.push(diag("bad_labels", file, 1, "no classes are defined"));
   if (problems.length === 0) {
     const lineOf = new Map(rows.slice(1).map((r) => [Number(r.text.slice(0, r.text.indexOf(",")).trim()), r]));
     const dups = duplicateClasses(classes);
     for (const d of dups) {
       const at = d.at.map((id) => lineOf.get(id)!);
-      problems.push(diag("duplicate_class", at[1].span, d.name, places("lines", at.map((r) => r.no))));
+      problems.push(
+        diag(
+          "duplicate_class",
+          at[1].span,
+          d.name,
+          places(
+            "lines",
+            at.map((r) => r.no),
+          ),
+        ),
+      );
     }
     if (dups.more) more = `${dups.more} more class names are given more than once`;
   }
@@ -175,21 +201,35 @@ export function loadDataset(dir: string, split: string): Dataset {
     }
     entries.push({ path, rel, label, kind, list, line: row.no, span: row.span });
   }
-  return { dir, split, classes, entries, problems, sources: [{ file: labelsFile, text: labelsText }, { file: list, text }] };
+  return {
+    dir,
+    split,
+    classes,
+    entries,
+    problems,
+    sources: [
+      { file: labelsFile, text: labelsText },
+      { file: list, text },
+    ],
+  };
 }
 
 /**
  * Decode every entry once: all frames of a PNG folder (cheap), the first and last frame of other folders and of
  * videos (catches corrupt and truncated files). Returns the usable entries and every problem, load problems first.
  */
-export async function validateDataset(ds: Dataset, onEntry?: (done: number, total: number) => void): Promise<{ entries: DatasetEntry[]; problems: Diagnostic[] }> {
+export async function validateDataset(
+  ds: Dataset,
+  onEntry?: (done: number, total: number) => void,
+): Promise<{ entries: DatasetEntry[]; problems: Diagnostic[] }> {
   const good: DatasetEntry[] = [];
   const problems = [...ds.problems];
   let done = 0;
   for (const entry of ds.entries) {
     try {
       const source = await openSource(entry);
-      if (source.count === 0) problems.push(diag("bad_list", entry.span, entry.line, `\`${entry.rel}\` holds no frame images`));
+      if (source.count === 0)
+        problems.push(diag("bad_list", entry.span, entry.line, `\`${entry.rel}\` holds no frame images`));
       else {
         await source.check();
         good.push(entry);

@@ -6,7 +6,11 @@ import { fail } from "../../compiler/diagnostics/diagnostic.ts";
  * Run a tool and collect its stdout. A missing binary is the catalogued `ffmpeg_missing`; a non-zero exit calls
  * `onFail` with the last line ffmpeg printed, which is where it says what was wrong with the input.
  */
-export function runTool(tool: "ffmpeg" | "ffprobe", args: readonly string[], onFail: (why: string) => never): Promise<Buffer> {
+export function runTool(
+  tool: "ffmpeg" | "ffprobe",
+  args: readonly string[],
+  onFail: (why: string) => never,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const child = spawn(tool, args, { stdio: ["ignore", "pipe", "pipe"] });
     const out: Buffer[] = [];
@@ -26,7 +30,10 @@ export function runTool(tool: "ffmpeg" | "ffprobe", args: readonly string[], onF
     });
     child.on("close", (code) => {
       if (code === 0) return resolve(Buffer.concat(out));
-      const lines = err.split("\n").map((l) => l.trim()).filter(Boolean);
+      const lines = err
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean);
       try {
         onFail(lines.length ? lines[lines.length - 1] : `${tool} exited with code ${code}`);
       } catch (thrown) {

@@ -20,7 +20,11 @@ function readBytes(path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (err) {
-    return fail("image_decode", path, (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message);
+    return fail(
+      "image_decode",
+      path,
+      (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message,
+    );
   }
 }
 
@@ -38,7 +42,24 @@ export async function readImage(path: string): Promise<RgbImage> {
   }
   const png = await runTool(
     "ffmpeg",
-    ["-v", "error", "-nostdin", "-threads", "1", "-i", path, "-frames:v", "1", "-f", "image2pipe", "-c:v", "png", "-pix_fmt", "rgb24", "pipe:1"],
+    [
+      "-v",
+      "error",
+      "-nostdin",
+      "-threads",
+      "1",
+      "-i",
+      path,
+      "-frames:v",
+      "1",
+      "-f",
+      "image2pipe",
+      "-c:v",
+      "png",
+      "-pix_fmt",
+      "rgb24",
+      "pipe:1",
+    ],
     (why) => fail("image_decode", path, why),
   );
   if (png.length === 0) fail("image_decode", path, "ffmpeg produced no image");

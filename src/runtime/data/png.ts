@@ -19,7 +19,6 @@ export type PngFilter = 0 | 1 | 2 | 3 | 4;
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 
-
 function paeth(a: number, b: number, c: number): number {
   const p = a + b - c;
   const pa = Math.abs(p - a);
@@ -61,7 +60,13 @@ const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [
 const MAX_PIXELS = 2 ** 28;
 // Adam7 passes: x start, y start, x step, y step.
 const ADAM7 = [
-  [0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2],
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
 ];
 
 /** Decode a PNG to 8-bit samples. Palette images come out RGB (RGBA when they carry transparency). */
@@ -69,7 +74,11 @@ export function decodePng(bytes: Uint8Array, file: string): Image8 {
   const bad = (why: string): never => fail("image_decode", file, why);
   if (bytes.length < 8 || SIGNATURE.some((b, i) => bytes[i] !== b)) bad("not a PNG file (bad signature)");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let width = 0, height = 0, depth = 0, colour = -1, interlace = 0;
+  let width = 0,
+    height = 0,
+    depth = 0,
+    colour = -1,
+    interlace = 0;
   let palette: Uint8Array | undefined;
   let alpha: Uint8Array | undefined;
   const idat: Uint8Array[] = [];
@@ -89,7 +98,8 @@ export function decodePng(bytes: Uint8Array, file: string): Image8 {
       depth = body[8];
       colour = body[9];
       interlace = body[12];
-      if (!(colour in CHANNELS) || !DEPTHS[colour].includes(depth)) bad(`unsupported colour type ${colour} at bit depth ${depth}`);
+      if (!(colour in CHANNELS) || !DEPTHS[colour].includes(depth))
+        bad(`unsupported colour type ${colour} at bit depth ${depth}`);
       if (body[10] !== 0 || body[11] !== 0 || interlace > 1) bad("unknown compression, filter or interlace method");
       if (width === 0 || height === 0) bad("zero width or height");
     } else if (type === "PLTE") palette = body;
@@ -109,14 +119,16 @@ export function decodePng(bytes: Uint8Array, file: string): Image8 {
   if (width * height > MAX_PIXELS) bad(`${width}x${height} is larger than mdl decodes (${MAX_PIXELS} pixels)`);
   let expected = 0;
   for (const [x0, y0, dx, dy] of passes) {
-    const pw = Math.ceil((width - x0) / dx), ph = Math.ceil((height - y0) / dy);
+    const pw = Math.ceil((width - x0) / dx),
+      ph = Math.ceil((height - y0) / dy);
     if (pw > 0 && ph > 0) expected += ph * (1 + Math.ceil((pw * bitsPerPixel) / 8));
   }
   let raw: Uint8Array;
   try {
     raw = inflateSync(Buffer.concat(idat), { maxOutputLength: expected + 4096 });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") bad("the compressed data inflates to more than the header's size allows");
+    if ((err as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE")
+      bad("the compressed data inflates to more than the header's size allows");
     return bad(`compressed data is corrupt (${(err as Error).message})`);
   }
   if (raw.length < expected) bad("image data is shorter than the header says");
@@ -153,8 +165,14 @@ function readSample(row: Uint8Array, index: number, depth: number): number {
 }
 
 function expand(
-  s: Uint16Array, width: number, height: number, colour: number, depth: number,
-  palette: Uint8Array | undefined, alpha: Uint8Array | undefined, bad: (why: string) => never,
+  s: Uint16Array,
+  width: number,
+  height: number,
+  colour: number,
+  depth: number,
+  palette: Uint8Array | undefined,
+  alpha: Uint8Array | undefined,
+  bad: (why: string) => never,
 ): Image8 {
   const n = width * height;
   if (colour === 3) {
@@ -175,7 +193,8 @@ function expand(
   // Scale any depth to 8 bits the way viewers do: 16 -> high byte, 1/2/4 -> replicate to fill 0..255.
   const max = (1 << depth) - 1;
   const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = depth === 16 ? s[i] >> 8 : depth === 8 ? s[i] : Math.round((s[i] * 255) / max);
+  for (let i = 0; i < s.length; i++)
+    out[i] = depth === 16 ? s[i] >> 8 : depth === 8 ? s[i] : Math.round((s[i] * 255) / max);
   return { width, height, channels: ch, data: out };
 }
 
@@ -213,7 +232,8 @@ function filterRow(type: PngFilter, row: Uint8Array, prev: Uint8Array, bpp: numb
  */
 export function encodePng(img: Image8, opts: { filter?: PngFilter | "adaptive"; level?: number } = {}): Uint8Array {
   const { width, height, channels, data } = img;
-  if (data.length !== width * height * channels) throw new Error(`mdl internal error: encodePng got ${data.length} bytes for ${width}x${height}x${channels}`);
+  if (data.length !== width * height * channels)
+    throw new Error(`mdl internal error: encodePng got ${data.length} bytes for ${width}x${height}x${channels}`);
   const stride = width * channels;
   const filtered = new Uint8Array(height * (stride + 1));
   const scratch = new Uint8Array(stride + 1);

@@ -11,12 +11,37 @@ type Motion = "x" | "y" | "scale" | "alpha" | "angle";
 
 /** Pairs in class-id order; `forward` is the member whose trajectory parameter grows with time. */
 export const SYNTH_PAIRS: { motion: Motion; names: [string, string]; slugs: [string, string]; forward: 0 | 1 }[] = [
-  { motion: "x", names: ["an object moving to the left", "an object moving to the right"], slugs: ["moving-left", "moving-right"], forward: 1 },
-  { motion: "y", names: ["an object moving up", "an object moving down"], slugs: ["moving-up", "moving-down"], forward: 1 },
-  { motion: "scale", names: ["an object growing larger", "an object shrinking"], slugs: ["growing", "shrinking"], forward: 0 },
-  { motion: "alpha", names: ["an object fading in", "an object fading out"], slugs: ["fading-in", "fading-out"], forward: 0 },
+  {
+    motion: "x",
+    names: ["an object moving to the left", "an object moving to the right"],
+    slugs: ["moving-left", "moving-right"],
+    forward: 1,
+  },
+  {
+    motion: "y",
+    names: ["an object moving up", "an object moving down"],
+    slugs: ["moving-up", "moving-down"],
+    forward: 1,
+  },
+  {
+    motion: "scale",
+    names: ["an object growing larger", "an object shrinking"],
+    slugs: ["growing", "shrinking"],
+    forward: 0,
+  },
+  {
+    motion: "alpha",
+    names: ["an object fading in", "an object fading out"],
+    slugs: ["fading-in", "fading-out"],
+    forward: 0,
+  },
   // Image y points down, so a growing angle turns clockwise on screen.
-  { motion: "angle", names: ["an object rotating clockwise", "an object rotating anticlockwise"], slugs: ["rotating-clockwise", "rotating-anticlockwise"], forward: 0 },
+  {
+    motion: "angle",
+    names: ["an object rotating clockwise", "an object rotating anticlockwise"],
+    slugs: ["rotating-clockwise", "rotating-anticlockwise"],
+    forward: 0,
+  },
 ];
 
 export const SYNTH_CLASSES = SYNTH_PAIRS.flatMap((p) => p.names);
@@ -87,7 +112,24 @@ export function drawSynth(seed: number, motion: Motion, frames: number, size: nu
     from = angle;
     to = angle + steps * uniform(rng, (15 * Math.PI) / 180, (30 * Math.PI) / 180);
   }
-  return { seed, motion, frames, size, background, texture, noise, colour: obj, mark, shape, radius, cx, cy, angle, from, to };
+  return {
+    seed,
+    motion,
+    frames,
+    size,
+    background,
+    texture,
+    noise,
+    colour: obj,
+    mark,
+    shape,
+    radius,
+    cx,
+    cy,
+    angle,
+    from,
+    to,
+  };
 }
 
 function inside(shape: SynthDraw["shape"], u: number, v: number): boolean {

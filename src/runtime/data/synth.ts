@@ -32,14 +32,19 @@ export const synthVideoPath = (split: string, classId: number, index: number): s
   `${split}/${SYNTH_PAIRS[classId >> 1].slugs[classId & 1]}-${pad(index, 4)}`;
 
 /** The draw seed of video `index` of a pair: both members share it, which makes each video's reversed twin. */
-export const synthDrawSeed = (seed: number, split: string, pair: number, index: number): number => deriveSeed(seed, split, pair, index);
+export const synthDrawSeed = (seed: number, split: string, pair: number, index: number): number =>
+  deriveSeed(seed, split, pair, index);
 
 export function synthesize(opts: SynthOptions): SynthSummary {
   const frames = opts.frames ?? 8;
   const size = opts.size ?? 32;
   const seed = opts.seed ?? 0;
   const evalCount = opts.evalPerClass ?? Math.max(2, Math.round(opts.videosPerClass / 4));
-  const splits: [string, number][] = [["train", opts.videosPerClass], ["val", evalCount], ["test", evalCount]];
+  const splits: [string, number][] = [
+    ["train", opts.videosPerClass],
+    ["val", evalCount],
+    ["test", evalCount],
+  ];
   const total = splits.reduce((s, [, n]) => s + n, 0) * SYNTH_CLASSES.length;
   let done = 0;
   let files = 0;
@@ -65,7 +70,10 @@ export function synthesize(opts: SynthOptions): SynthSummary {
   }
   // Labels and lists last: an interrupted run leaves no list pointing at missing frames.
   writeFileAtomic(join(opts.out, "README.txt"), readme(seed, frames, size, splits));
-  writeFileAtomic(join(opts.out, "labels.csv"), ["id,name", ...SYNTH_CLASSES.map((n, i) => `${i},${n}`)].join("\n") + "\n");
+  writeFileAtomic(
+    join(opts.out, "labels.csv"),
+    ["id,name", ...SYNTH_CLASSES.map((n, i) => `${i},${n}`)].join("\n") + "\n",
+  );
   for (const [split] of splits) writeFileAtomic(join(opts.out, `${split}.txt`), lists[split].join("\n") + "\n");
   return { classes: [...SYNTH_CLASSES], splits: Object.fromEntries(splits), files: files + 3 + splits.length };
 }

@@ -29,7 +29,15 @@ export function resizeShortSide(width: number, height: number, short: number): {
 export const testResize = (size: number): number => Math.round((256 / 224) * size);
 
 /** A crop box given in resized-image pixels, mapped back to the source image. */
-function fromResized(src: { width: number; height: number }, rs: { width: number; height: number }, left: number, top: number, cw: number, ch: number, flip: boolean): CropBox {
+function fromResized(
+  src: { width: number; height: number },
+  rs: { width: number; height: number },
+  left: number,
+  top: number,
+  cw: number,
+  ch: number,
+  flip: boolean,
+): CropBox {
   const kx = src.width / rs.width;
   const ky = src.height / rs.height;
   return { x: left * kx, y: top * ky, w: cw * kx, h: ch * ky, flip };
@@ -60,12 +68,19 @@ export const TRAIN_SCALES = [1, 0.875, 0.75, 0.66] as const;
  * position, later resized to size x size. A horizontal flip only when asked for: flipping turns "moving left"
  * into "moving right", so it is off by default.
  */
-export function trainCrop(width: number, height: number, size: number, rng: Rng, opts: { flip?: boolean; scales?: readonly number[] } = {}): CropBox {
+export function trainCrop(
+  width: number,
+  height: number,
+  size: number,
+  rng: Rng,
+  opts: { flip?: boolean; scales?: readonly number[] } = {},
+): CropBox {
   const scales = opts.scales ?? TRAIN_SCALES;
   const rs = resizeShortSide(width, height, testResize(size));
   const base = Math.min(rs.width, rs.height);
   const pairs: [number, number][] = [];
-  for (let i = 0; i < scales.length; i++) for (let j = 0; j < scales.length; j++) if (Math.abs(i - j) <= 1) pairs.push([i, j]);
+  for (let i = 0; i < scales.length; i++)
+    for (let j = 0; j < scales.length; j++) if (Math.abs(i - j) <= 1) pairs.push([i, j]);
   const [i, j] = pairs[randInt(rng, pairs.length)];
   const cw = Math.max(1, Math.floor(base * scales[i]));
   const ch = Math.max(1, Math.floor(base * scales[j]));

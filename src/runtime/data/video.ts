@@ -24,7 +24,10 @@ const rate = (text: unknown): number => {
   return b > 0 && a > 0 ? a / b : 0;
 };
 
-const decodeFail = (file: string) => (why: string): never => fail("video_decode", file, why);
+const decodeFail =
+  (file: string) =>
+  (why: string): never =>
+    fail("video_decode", file, why);
 
 function requireFile(path: string): void {
   if (!existsSync(path)) fail("video_decode", path, "no such file");
@@ -87,7 +90,12 @@ function frameArgs(path: string, wanted: number[], info: VideoInfo, seek: boolea
  * If the container promised more frames than it holds, missing indices repeat the last decoded frame.
  * `seek` overrides the choice between the select filter and seeking (see frameArgs).
  */
-export async function readVideoFrames(path: string, indices: readonly number[], info?: VideoInfo, opts: { seek?: boolean } = {}): Promise<RgbImage[]> {
+export async function readVideoFrames(
+  path: string,
+  indices: readonly number[],
+  info?: VideoInfo,
+  opts: { seek?: boolean } = {},
+): Promise<RgbImage[]> {
   const meta = info ?? (await probeVideo(path));
   const { width, height } = meta;
   const wanted = [...new Set(indices)].sort((a, b) => a - b);
@@ -100,7 +108,8 @@ export async function readVideoFrames(path: string, indices: readonly number[], 
   );
   const frameBytes = width * height * 3;
   const got = Math.floor(raw.length / frameBytes);
-  if (got === 0 || raw.length % frameBytes !== 0) decodeFail(path)(`expected ${wanted.length} frames of ${width}x${height}, got ${raw.length} bytes`);
+  if (got === 0 || raw.length % frameBytes !== 0)
+    decodeFail(path)(`expected ${wanted.length} frames of ${width}x${height}, got ${raw.length} bytes`);
   const byIndex = new Map<number, RgbImage>();
   wanted.forEach((idx, k) => {
     const at = Math.min(k, got - 1) * frameBytes;

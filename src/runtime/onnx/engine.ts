@@ -52,17 +52,28 @@ export async function createOnnxEngine({ device = "cpu", threads }: OnnxEngineOp
   }
   const wrap = (v: OrtValue) => new OrtTensor(v);
   const fromHost = (t: HostTensor): Tensor => {
-    if (isFloat(t.dtype)) return wrap(new ort.Tensor("float32", t.dtype === "f32" ? (t.data as Float32Array) : toFloat32(t), [...t.shape]));
+    if (isFloat(t.dtype))
+      return wrap(new ort.Tensor("float32", t.dtype === "f32" ? (t.data as Float32Array) : toFloat32(t), [...t.shape]));
     if (t.dtype === "i64") return wrap(new ort.Tensor("int64", t.data as BigInt64Array, [...t.shape]));
-    if (t.dtype === "bool") return wrap(new ort.Tensor("bool", Uint8Array.from(toFloat32(t), (v) => (v ? 1 : 0)), [...t.shape]));
-    return wrap(new ort.Tensor("int32", t.data instanceof Int32Array ? t.data : Int32Array.from(toFloat32(t)), [...t.shape]));
+    if (t.dtype === "bool")
+      return wrap(
+        new ort.Tensor(
+          "bool",
+          Uint8Array.from(toFloat32(t), (v) => (v ? 1 : 0)),
+          [...t.shape],
+        ),
+      );
+    return wrap(
+      new ort.Tensor("int32", t.data instanceof Int32Array ? t.data : Int32Array.from(toFloat32(t)), [...t.shape]),
+    );
   };
   /** An integer input in the dtype the graph declares (token ids come as i32 and may be declared i64). */
   const asType = (t: Tensor, want: string): OrtValue => {
     const v = V(t);
     if (v.type === want) return v;
     const data = v.data as ArrayLike<number | bigint>;
-    if (want === "int64") return new ort.Tensor("int64", BigInt64Array.from(Array.from(data, (x) => BigInt(x))), v.dims);
+    if (want === "int64")
+      return new ort.Tensor("int64", BigInt64Array.from(Array.from(data, (x) => BigInt(x))), v.dims);
     if (want === "int32") return new ort.Tensor("int32", Int32Array.from(Array.from(data, Number)), v.dims);
     if (want === "float32") return new ort.Tensor("float32", Float32Array.from(Array.from(data, Number)), v.dims);
     invariant(false, `an ORT input of type ${v.type} where ${want} is declared`);
@@ -117,17 +128,20 @@ export async function createOnnxEngine({ device = "cpu", threads }: OnnxEngineOp
     scoped: (f) => f(),
     compile,
     createParams(ir, source, o) {
-      return new Map(ir.params.map((p) => {
-        const given = source?.get(p.path);
-        const data = given?.data ?? initValues(p.init, numel(p.shape), seededRandom(o.seed, p.path));
-        return [p.path, fromHost({ dtype: "f32", shape: [...p.shape], data: Float32Array.from(data) })];
-      }));
+      return new Map(
+        ir.params.map((p) => {
+          const given = source?.get(p.path);
+          const data = given?.data ?? initValues(p.init, numel(p.shape), seededRandom(o.seed, p.path));
+          return [p.path, fromHost({ dtype: "f32", shape: [...p.shape], data: Float32Array.from(data) })];
+        }),
+      );
     },
     toTorchLayout: async (_ir, _path, t) => {
       const h = await read(t);
       return { shape: h.shape, data: h.data as Float32Array };
     },
-    fromTorchLayout: (_ir, _path, t: HostF32) => fromHost({ dtype: "f32", shape: t.shape, data: Float32Array.from(t.data) }),
+    fromTorchLayout: (_ir, _path, t: HostF32) =>
+      fromHost({ dtype: "f32", shape: t.shape, data: Float32Array.from(t.data) }),
     concat(ts, axis) {
       const hs = ts.map((t) => V(t));
       const shape = [...hs[0].dims];
@@ -138,11 +152,12 @@ export async function createOnnxEngine({ device = "cpu", threads }: OnnxEngineOp
       const Typed = (hs[0].data as Data).constructor as new (n: number) => Data;
       const out = new Typed(numel(shape));
       let at = 0;
-      for (let o = 0; o < outer; o++) for (const v of hs) {
-        const n = inner(v);
-        out.set((v.data as Data).subarray(o * n, (o + 1) * n) as never, at);
-        at += n;
-      }
+      for (let o = 0; o < outer; o++)
+        for (const v of hs) {
+          const n = inner(v);
+          out.set((v.data as Data).subarray(o * n, (o + 1) * n) as never, at);
+          at += n;
+        }
       return wrap(new ort.Tensor(hs[0].type as "float32", out as Float32Array, shape));
     },
     viewProbabilities(logits, groups, reduce) {
@@ -157,7 +172,8 @@ export async function createOnnxEngine({ device = "cpu", threads }: OnnxEngineOp
         let sum = 0;
         for (let k = 0; k < K; k++) sum += Math.exp(x[r * K + k] - max);
         const g = Math.floor(r / per);
-        for (let k = 0; k < K; k++) out[g * K + k] += Math.exp(x[r * K + k] - max) / sum / (reduce === "mean" ? per : 1);
+        for (let k = 0; k < K; k++)
+          out[g * K + k] += Math.exp(x[r * K + k] - max) / sum / (reduce === "mean" ? per : 1);
       }
       return fromHost({ dtype: "f32", shape: [groups, K], data: out });
     },

@@ -37,7 +37,10 @@ type AnyKernel = (n: Node, c: OnnxContext) => void;
 /** Past any axis end: Slice clamps it to the dim. */
 const TO_END = 2 ** 62;
 
-const same = (op: string): AnyKernel => (_n, c) => void c.emit(op, c.args, {}, c.out);
+const same =
+  (op: string): AnyKernel =>
+  (_n, c) =>
+    void c.emit(op, c.args, {}, c.out);
 /** Nothing to emit: inputs and parameters are named by the lowering itself. */
 const leaf: AnyKernel = () => {};
 
@@ -56,7 +59,13 @@ function reduce(op: string, axesAsInput: boolean): (n: NodeOf<"mean" | "sum" | "
 function conv(n: NodeOf<"conv1d" | "conv2d" | "conv3d">, c: OnnxContext): void {
   const kernel = (c.argType(1).shape as number[]).slice(2);
   const { stride, padding, dilation, groups } = n.attrs;
-  const attrs = { kernel_shape: kernel, strides: stride, pads: [...padding, ...padding], dilations: dilation ?? kernel.map(() => 1), group: groups ?? 1 };
+  const attrs = {
+    kernel_shape: kernel,
+    strides: stride,
+    pads: [...padding, ...padding],
+    dilations: dilation ?? kernel.map(() => 1),
+    group: groups ?? 1,
+  };
   c.emit("Conv", c.args, attrs, c.out);
 }
 
@@ -78,13 +87,19 @@ function slice(n: NodeOf<"slice">, c: OnnxContext): void {
 }
 
 /** Argument i as int64, ONNX's index type (cast when the IR holds i32). */
-const int64 = (c: OnnxContext, i: number) => (c.argType(i).dtype === "i64" ? c.args[i] : c.emit("Cast", [c.args[i]], { to: ElemType.i64 }));
+const int64 = (c: OnnxContext, i: number) =>
+  c.argType(i).dtype === "i64" ? c.args[i] : c.emit("Cast", [c.args[i]], { to: ElemType.i64 });
 
 /** Slice backwards on each axis: from the last entry past the first (a negative step clamps the end to -1). */
 function flip(n: NodeOf<"flip">, c: OnnxContext): void {
   const axes = n.attrs.axes;
   if (axes.length === 0) return void c.emit("Identity", c.args, {}, c.out);
-  const each = (v: number) => c.constant("i64", [axes.length], axes.map(() => v));
+  const each = (v: number) =>
+    c.constant(
+      "i64",
+      [axes.length],
+      axes.map(() => v),
+    );
   c.emit("Slice", [c.args[0], each(-1), each(-TO_END), c.constant("i64", [axes.length], axes), each(-1)], {}, c.out);
 }
 
@@ -98,7 +113,11 @@ function scatterAdd(n: NodeOf<"scatter_add">, c: OnnxContext): void {
 /** OneHot counts ids in [-depth, 0) from the end; the IR gives them a zero row, so they are moved past the end first. */
 function oneHot(n: NodeOf<"one_hot">, c: OnnxContext): void {
   const ids = int64(c, 0);
-  const kept = c.emit("Where", [c.emit("Less", [ids, c.constant("i64", [], [0])]), c.constant("i64", [], [TO_END]), ids]);
+  const kept = c.emit("Where", [
+    c.emit("Less", [ids, c.constant("i64", [], [0])]),
+    c.constant("i64", [], [TO_END]),
+    ids,
+  ]);
   c.emit("OneHot", [kept, c.dims([n.attrs.depth]), c.constant("f32", [2], [0, 1])], { axis: -1 }, c.out);
 }
 
@@ -142,7 +161,8 @@ export const onnxKernels: OnnxKernels = {
   softmax: (n, c) => void c.emit("Softmax", c.args, { axis: n.attrs.axis }, c.out),
   log_softmax: (n, c) => void c.emit("LogSoftmax", c.args, { axis: n.attrs.axis }, c.out),
   // x / ||x||, without an epsilon, as CLIP normalises its features
-  l2_normalize: (n, c) => void c.emit("Div", [c.args[0], c.emit("ReduceL2", c.args, { axes: [n.attrs.axis], keepdims: 1 })], {}, c.out),
+  l2_normalize: (n, c) =>
+    void c.emit("Div", [c.args[0], c.emit("ReduceL2", c.args, { axes: [n.attrs.axis], keepdims: 1 })], {}, c.out),
   argmax: (n, c) => {
     const attrs = { axis: n.attrs.axis, keepdims: 0 };
     if (n.type.dtype === "i64") return void c.emit("ArgMax", c.args, attrs, c.out);
@@ -168,7 +188,13 @@ export const onnxKernels: OnnxKernels = {
     const target = n.attrs.shape;
     // ORT's optimiser drops an Expand of a size-1 axis to 0 as a no-op (its shape inference keeps the 1): an empty
     // target is an empty tensor
-    if (target.includes(0)) return void c.emit("ConstantOfShape", [c.dims(target)], { value: { tensor: tensorOf(n.type.dtype, [0]) } }, c.out);
+    if (target.includes(0))
+      return void c.emit(
+        "ConstantOfShape",
+        [c.dims(target)],
+        { value: { tensor: tensorOf(n.type.dtype, [0]) } },
+        c.out,
+      );
     const from = c.argType(0).shape;
     const shape = target.map((d, i) => {
       const j = i - (target.length - from.length);
@@ -187,7 +213,12 @@ export const onnxKernels: OnnxKernels = {
   gather: (n, c) => void c.emit("Gather", c.args, { axis: 0 }, c.out),
   // row n takes x[n, idx[n]]: GatherND with one batch dim and an index of length 1
   gather_rows: (n, c) => {
-    c.emit("GatherND", [c.args[0], c.emit("Unsqueeze", [int64(c, 1), c.constant("i64", [1], [1])])], { batch_dims: 1 }, c.out);
+    c.emit(
+      "GatherND",
+      [c.args[0], c.emit("Unsqueeze", [int64(c, 1), c.constant("i64", [1], [1])])],
+      { batch_dims: 1 },
+      c.out,
+    );
   },
   scatter_add: scatterAdd,
   one_hot: oneHot,

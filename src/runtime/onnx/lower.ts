@@ -60,7 +60,10 @@ export interface LowerOptions {
 function laidParams(ir: ModelIR, extra: readonly number[]): Set<number> {
   const outs = new Set([...ir.graph.outputs.map((o) => o.value), ...extra]);
   const asWeight = new Map<number, boolean>();
-  for (const n of ir.graph.nodes) n.args.forEach((a, i) => asWeight.set(a, (asWeight.get(a) ?? true) && traitsOf(n.op).weight === "linear" && i === 1));
+  for (const n of ir.graph.nodes)
+    n.args.forEach((a, i) =>
+      asWeight.set(a, (asWeight.get(a) ?? true) && traitsOf(n.op).weight === "linear" && i === 1),
+    );
   const laid = new Set<number>();
   for (const n of ir.graph.nodes) if (n.op === "param" && !outs.has(n.id) && asWeight.get(n.id)) laid.add(n.id);
   return laid;
@@ -80,7 +83,12 @@ export function lowerToOnnx(source: ModelIR, opts: LowerOptions = {}): OnnxGraph
   const dimOf = (d: Dim): Dim => (fixed && typeof d === "string" ? evalDim(d, fixed) : d);
   const shapeOf = (s: readonly Dim[]) => s.map(dimOf);
   const extra = (opts.extraOutputs ?? []).map((e) => ({ ...e, node: idOf[e.node] }));
-  const laid = opts.paramsAsInputs ? new Set<number>() : laidParams(ir, extra.map((e) => e.node));
+  const laid = opts.paramsAsInputs
+    ? new Set<number>()
+    : laidParams(
+        ir,
+        extra.map((e) => e.node),
+      );
   const paramInputs: Msg[] = [];
   const asInput = new Set<string>();
   const byId = new Map<number, Node>(ir.graph.nodes.map((n) => [n.id, n]));
@@ -167,11 +175,19 @@ export function lowerToOnnx(source: ModelIR, opts: LowerOptions = {}): OnnxGraph
     }
     const size = p.shape.reduce((a, d) => a * d, 1);
     const given = opts.weights?.get(path);
-    invariant(!given || given.shape.join() === p.shape.join(), `${path}: weights of shape [${given?.shape}] for [${p.shape}]`);
+    invariant(
+      !given || given.shape.join() === p.shape.join(),
+      `${path}: weights of shape [${given?.shape}] for [${p.shape}]`,
+    );
     const t = { shape: p.shape, data: given?.data ?? initValues(p.init, size, seededRandom(opts.seed ?? 0, path)) };
     const isLaid = laid.has(n.id);
     const data = isLaid ? transpose2d(t) : t.data;
-    initializers.push({ name: path, dtype: "f32", dims: isLaid ? [p.shape[1], p.shape[0]] : [...p.shape], data: rawBytes("f32", data) });
+    initializers.push({
+      name: path,
+      dtype: "f32",
+      dims: isLaid ? [p.shape[1], p.shape[0]] : [...p.shape],
+      data: rawBytes("f32", data),
+    });
   }
 
   for (const node of ir.graph.nodes) {
@@ -214,6 +230,16 @@ export function lowerToOnnx(source: ModelIR, opts: LowerOptions = {}): OnnxGraph
     const t = byId.get(node)!.type;
     outputs.push(valueInfo(name, t.dtype, shapeOf(t.shape)));
   }
-  const inputs = [...ir.graph.inputs.map((p) => valueInfo(p.name, p.type.dtype, shapeOf(p.type.shape))), ...paramInputs];
-  return { name: ir.model, nodes, initializers, inputs, outputs, valueOf: new Map(source.graph.nodes.map((n) => [n.id, valueOf.get(idOf[n.id])!])) };
+  const inputs = [
+    ...ir.graph.inputs.map((p) => valueInfo(p.name, p.type.dtype, shapeOf(p.type.shape))),
+    ...paramInputs,
+  ];
+  return {
+    name: ir.model,
+    nodes,
+    initializers,
+    inputs,
+    outputs,
+    valueOf: new Map(source.graph.nodes.map((n) => [n.id, valueOf.get(idOf[n.id])!])),
+  };
 }

@@ -17,11 +17,19 @@ function model(g: OnnxGraph, initializers: Msg[], metadata: Record<string, strin
 export function modelBytes(g: OnnxGraph, metadata: Record<string, string> = {}): Uint8Array | undefined {
   const weights = g.initializers.reduce((n, t) => n + t.data.length, 0);
   if (weights > LIMIT) return undefined;
-  return model(g, g.initializers.map((t) => tensorProto(t.name, t.dtype, t.dims, t.data)), metadata).encode();
+  return model(
+    g,
+    g.initializers.map((t) => tensorProto(t.name, t.dtype, t.dims, t.data)),
+    metadata,
+  ).encode();
 }
 
 /** Write `path` (and `path.data` when the weights pass 2 GB) atomically, chunk by chunk. */
-export function writeModel(path: string, g: OnnxGraph, metadata: Record<string, string> = {}): { external?: string; bytes: number } {
+export function writeModel(
+  path: string,
+  g: OnnxGraph,
+  metadata: Record<string, string> = {},
+): { external?: string; bytes: number } {
   const weights = g.initializers.reduce((n, t) => n + t.data.length, 0);
   const external = weights > LIMIT ? `${basename(path)}.data` : undefined;
   let inits: Msg[];
@@ -32,7 +40,10 @@ export function writeModel(path: string, g: OnnxGraph, metadata: Record<string, 
       offset += t.data.length;
       return m;
     });
-    writeFileAtomic(join(dirname(path), external), g.initializers.map((t) => t.data));
+    writeFileAtomic(
+      join(dirname(path), external),
+      g.initializers.map((t) => t.data),
+    );
   } else inits = g.initializers.map((t) => tensorProto(t.name, t.dtype, t.dims, t.data));
   const m = model(g, inits, metadata);
   writeFileAtomic(path, m.parts);

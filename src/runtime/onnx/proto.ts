@@ -28,7 +28,9 @@ export class Msg {
     return this.tag(field, 5).push(b);
   }
   bytes(field: number, b: Uint8Array): this {
-    return this.tag(field, 2).push(varint(BigInt(b.length))).push(b);
+    return this.tag(field, 2)
+      .push(varint(BigInt(b.length)))
+      .push(b);
   }
   string(field: number, s: string): this {
     return this.bytes(field, new TextEncoder().encode(s));
@@ -77,7 +79,13 @@ export type OnnxDType = keyof typeof ElemType;
 export type AttrValue = number | number[] | string | { float: number } | { floats: number[] } | { tensor: Msg };
 
 /** NodeProto: input 1, output 2, name 3, op_type 4, attribute 5. */
-export function nodeProto(op: string, inputs: readonly string[], outputs: readonly string[], name: string, attrs: Record<string, AttrValue> = {}): Msg {
+export function nodeProto(
+  op: string,
+  inputs: readonly string[],
+  outputs: readonly string[],
+  name: string,
+  attrs: Record<string, AttrValue> = {},
+): Msg {
   const m = new Msg();
   for (const i of inputs) m.string(1, i);
   for (const o of outputs) m.string(2, o);
@@ -108,10 +116,19 @@ export function tensorProto(name: string, dtype: OnnxDType, dims: readonly numbe
 }
 
 /** A tensor whose bytes live in a side file (data_location EXTERNAL = 1). */
-export function externalTensorProto(name: string, dtype: OnnxDType, dims: readonly number[], location: string, offset: number, length: number): Msg {
+export function externalTensorProto(
+  name: string,
+  dtype: OnnxDType,
+  dims: readonly number[],
+  location: string,
+  offset: number,
+  length: number,
+): Msg {
   const m = new Msg().packedInts(1, dims).int(2, ElemType[dtype]).string(8, name);
   const entry = (k: string, v: string) => new Msg().string(1, k).string(2, v);
-  m.message(13, entry("location", location)).message(13, entry("offset", String(offset))).message(13, entry("length", String(length)));
+  m.message(13, entry("location", location))
+    .message(13, entry("offset", String(offset)))
+    .message(13, entry("length", String(length)));
   return m.int(14, 1);
 }
 
@@ -136,7 +153,12 @@ export function graphProto(name: string, nodes: Msg[], initializers: Msg[], inpu
 
 /** ModelProto: ir_version 1, producer_name 2, producer_version 3, graph 7, opset_import 8 (domain 1, version 2), metadata_props 14. */
 export function modelProto(graph: Msg, opset: number, irVersion: number, metadata: Record<string, string> = {}): Msg {
-  const m = new Msg().int(1, irVersion).string(2, "mdl").string(3, "1").message(7, graph).message(8, new Msg().string(1, "").int(2, opset));
+  const m = new Msg()
+    .int(1, irVersion)
+    .string(2, "mdl")
+    .string(3, "1")
+    .message(7, graph)
+    .message(8, new Msg().string(1, "").int(2, opset));
   for (const [k, v] of Object.entries(metadata)) m.message(14, new Msg().string(1, k).string(2, v));
   return m;
 }

@@ -58,11 +58,15 @@ export async function ortMissing(): Promise<string | undefined> {
  */
 export async function cudaMissing(): Promise<string | undefined> {
   const ort = await loadOrt();
-  if (!ort.listSupportedBackends().some((b) => b.name === "cuda")) return "this onnxruntime-node build has no CUDA provider";
+  if (!ort.listSupportedBackends().some((b) => b.name === "cuda"))
+    return "this onnxruntime-node build has no CUDA provider";
   const bin = dirname(createRequire(import.meta.url).resolve("onnxruntime-node/package.json"));
   const lib = join(bin, "bin", "napi-v6", process.platform, process.arch, "libonnxruntime_providers_cuda.so");
   if (!existsSync(lib))
-    return "the CUDA provider of onnxruntime-node is not installed (npm skips its download here; on a machine with CUDA 12 run its install script with ONNXRUNTIME_NODE_INSTALL=cuda12, see docs/training.md)";
+    return (
+      "the CUDA provider of onnxruntime-node is not installed (npm skips its download here; on a machine " +
+      "with CUDA 12 run its install script with ONNXRUNTIME_NODE_INSTALL=cuda12, see docs/training.md)"
+    );
   if (!existsSync("/proc/driver/nvidia")) return "no NVIDIA driver is loaded";
   return undefined;
 }
@@ -83,7 +87,11 @@ export type OrtSession = Awaited<ReturnType<Ort["InferenceSession"]["create"]>>;
  * through a temporary model file with its weights beside it, which ORT reads from disk. A device that fails
  * to start is a usage error saying why.
  */
-export async function openSession(model: OnnxGraph | Uint8Array | string, device: Device = "cpu", threads?: number): Promise<OrtSession> {
+export async function openSession(
+  model: OnnxGraph | Uint8Array | string,
+  device: Device = "cpu",
+  threads?: number,
+): Promise<OrtSession> {
   const ort = await loadOrt();
   const noCuda = device === "cuda" ? await cudaMissing() : undefined;
   if (noCuda) fail("backend_unavailable", undefined, "onnx --device cuda", noCuda);
@@ -101,9 +109,17 @@ export async function openSession(model: OnnxGraph | Uint8Array | string, device
     }
   }
   try {
-    return typeof source === "string" ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
+    return typeof source === "string"
+      ? await ort.InferenceSession.create(source, options)
+      : await ort.InferenceSession.create(source, options);
   } catch (err) {
-    if (device !== "cpu") fail("backend_unavailable", undefined, `onnx --device ${device}`, (await cudaMissing()) ?? String((err as Error).message));
+    if (device !== "cpu")
+      fail(
+        "backend_unavailable",
+        undefined,
+        `onnx --device ${device}`,
+        (await cudaMissing()) ?? String((err as Error).message),
+      );
     throw err;
   } finally {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
@@ -111,7 +127,10 @@ export async function openSession(model: OnnxGraph | Uint8Array | string, device
 }
 
 /** A session over host tensors: a model (an IR lowered here with `opts`' weights, or ONNX bytes or a file) run as is. */
-export async function createSession(model: ModelIR | Uint8Array | string, opts: SessionOptions = {}): Promise<OnnxSession> {
+export async function createSession(
+  model: ModelIR | Uint8Array | string,
+  opts: SessionOptions = {},
+): Promise<OnnxSession> {
   const ort = await loadOrt();
   const isFile = typeof model === "string" || model instanceof Uint8Array;
   const session = await openSession(isFile ? model : lowerToOnnx(model, opts), opts.device, opts.threads);
@@ -134,13 +153,22 @@ export async function createSession(model: ModelIR | Uint8Array | string, opts: 
 
 function toOrt(ort: Ort, t: HostTensor, want: string) {
   const dims = t.shape;
-  if (want === "float32") return new ort.Tensor("float32", t.dtype === "f32" ? (t.data as Float32Array) : toFloat32(t), dims);
+  if (want === "float32")
+    return new ort.Tensor("float32", t.dtype === "f32" ? (t.data as Float32Array) : toFloat32(t), dims);
   if (want === "int64") {
-    const data = t.data instanceof BigInt64Array ? t.data : BigInt64Array.from(Array.from(toFloat32(t), (v) => BigInt(Math.round(v))));
+    const data =
+      t.data instanceof BigInt64Array
+        ? t.data
+        : BigInt64Array.from(Array.from(toFloat32(t), (v) => BigInt(Math.round(v))));
     return new ort.Tensor("int64", data, dims);
   }
-  if (want === "int32") return new ort.Tensor("int32", t.data instanceof Int32Array ? t.data : Int32Array.from(toFloat32(t)), dims);
-  return new ort.Tensor("bool", Uint8Array.from(toFloat32(t), (v) => (v ? 1 : 0)), dims);
+  if (want === "int32")
+    return new ort.Tensor("int32", t.data instanceof Int32Array ? t.data : Int32Array.from(toFloat32(t)), dims);
+  return new ort.Tensor(
+    "bool",
+    Uint8Array.from(toFloat32(t), (v) => (v ? 1 : 0)),
+    dims,
+  );
 }
 
 function fromOrt(t: { type: string; dims: readonly number[]; data: unknown }): HostTensor {

@@ -69,7 +69,13 @@ const positionWise: AxisRule = (w) => {
     const q = arg.type.shape.length - fromEnd;
     const begin = arg.type.shape.map(() => 0);
     const shape = w.cut(arg.type.shape, q);
-    return w.add({ op: "slice", args: [a], attrs: { begin, size: shape }, type: { ...arg.type, shape }, scope: w.n.scope } as Omit<Node, "id">);
+    return w.add({
+      op: "slice",
+      args: [a],
+      attrs: { begin, size: shape },
+      type: { ...arg.type, shape },
+      scope: w.n.scope,
+    } as Omit<Node, "id">);
   });
   return args.includes(-1) ? undefined : { p: w.rank - fromEnd, args };
 };
@@ -145,7 +151,9 @@ export function truncateContext(ir: ModelIR, input: string, L: number): ModelIR 
   return {
     ...ir,
     graph: {
-      inputs: ir.graph.inputs.map((x) => (x.name === input ? { ...re(x), type: { ...x.type, shape: [x.type.shape[0], L] } } : re(x))),
+      inputs: ir.graph.inputs.map((x) =>
+        x.name === input ? { ...re(x), type: { ...x.type, shape: [x.type.shape[0], L] } } : re(x),
+      ),
       outputs: ir.graph.outputs.map(re),
       nodes,
       calls: [],

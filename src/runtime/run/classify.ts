@@ -40,9 +40,15 @@ const num = (d: string | number, what: string, ir: ModelIR) => {
 };
 
 /** The views of one video as one batch of the model's visual input (frames, or a single image per view). */
-function viewBatch(visual: VisualInput, views: readonly Float32Array[]): { dtype: "f32"; shape: number[]; data: Float32Array } {
+function viewBatch(
+  visual: VisualInput,
+  views: readonly Float32Array[],
+): { dtype: "f32"; shape: number[]; data: Float32Array } {
   const per = visual.frames * 3 * visual.size * visual.size;
-  const shape = visual.port.type.shape.length === 5 ? [views.length, visual.frames, 3, visual.size, visual.size] : [views.length, 3, visual.size, visual.size];
+  const shape =
+    visual.port.type.shape.length === 5
+      ? [views.length, visual.frames, 3, visual.size, visual.size]
+      : [views.length, 3, visual.size, visual.size];
   const data = new Float32Array(views.length * per);
   views.forEach((v, i) => data.set(v, i * per));
   return { dtype: "f32", shape, data };
@@ -50,16 +56,29 @@ function viewBatch(visual: VisualInput, views: readonly Float32Array[]): { dtype
 
 /** The video (f32 [B, T, 3, H, H]) or image (f32 [B, 3, H, H]) input, and the token input (int [K, context]). */
 function classifyInputs(ir: ModelIR): { visual: VisualInput; text: Port; context: number; logits: string } {
-  const visualPort = ir.graph.inputs.find((p) => p.type.dtype === "f32" && (p.type.shape.length === 5 || p.type.shape.length === 4));
+  const visualPort = ir.graph.inputs.find(
+    (p) => p.type.dtype === "f32" && (p.type.shape.length === 5 || p.type.shape.length === 4),
+  );
   const text = ir.graph.inputs.find((p) => p.type.dtype !== "f32" && p.type.shape.length === 2);
   if (!visualPort || !text || ir.graph.inputs.length !== 2)
-    fail("cannot_classify", ir.file, ir.model, "its inputs are not a video or image (f32 [B, T, 3, H, W] or [B, 3, H, W]) and class texts (int [K, context])");
+    fail(
+      "cannot_classify",
+      ir.file,
+      ir.model,
+      "its inputs are not a video or image (f32 [B, T, 3, H, W] or [B, 3, H, W]) and class texts (int [K, context])",
+    );
   const s = visualPort.type.shape;
   const video = s.length === 5;
-  const visual = { port: visualPort, frames: video ? num(s[1], "frame count", ir) : 1, size: num(s[s.length - 1], "resolution", ir) };
+  const visual = {
+    port: visualPort,
+    frames: video ? num(s[1], "frame count", ir) : 1,
+    size: num(s[s.length - 1], "resolution", ir),
+  };
   const [b, k] = [s[0], text.type.shape[0]];
   // the [B, K] score output: logits, logits_per_image, or the first output of that shape
-  const scores = ir.graph.outputs.filter((o) => o.type.shape.length === 2 && o.type.shape[0] === b && o.type.shape[1] === k);
+  const scores = ir.graph.outputs.filter(
+    (o) => o.type.shape.length === 2 && o.type.shape[0] === b && o.type.shape[1] === k,
+  );
   const logits = scores.find((o) => o.name === "logits" || o.name === "logits_per_image") ?? scores[0];
   if (!logits) fail("cannot_classify", ir.file, ir.model, "it has no [B, K] output of class scores");
   return { visual, text, context: num(text.type.shape[1], "context length", ir), logits: logits.name };
@@ -72,7 +91,11 @@ export interface ClassifierOptions {
   cache?: boolean;
 }
 
-export async function createClassifier(ir: ModelIR, ckpt: Checkpoint | undefined, opts: ClassifierOptions = {}): Promise<Classifier> {
+export async function createClassifier(
+  ir: ModelIR,
+  ckpt: Checkpoint | undefined,
+  opts: ClassifierOptions = {},
+): Promise<Classifier> {
   const { visual, text, context, logits } = classifyInputs(ir);
   const { fixed, varying } = splitByInputs(ir, [visual.port.name]);
   const { weights, coverage } = checkpointWeights(ir, ckpt, opts);

@@ -37,7 +37,11 @@ export function toHost(t: Tensor): Promise<HostTensor> {
 }
 
 /** Every output as `out.<name>`, written atomically. */
-export async function writeOutputs(path: string, outputs: Record<string, Tensor>, metadata?: Record<string, string>): Promise<void> {
+export async function writeOutputs(
+  path: string,
+  outputs: Record<string, Tensor>,
+  metadata?: Record<string, string>,
+): Promise<void> {
   const tensors = new Map<string, HostTensor>();
   for (const [name, t] of Object.entries(outputs)) tensors.set(OUTPUT_PREFIX + name, await toHost(t));
   writeSafetensors(path, tensors, metadata);

@@ -12,7 +12,10 @@ import { fail } from "../../compiler/diagnostics/diagnostic.ts";
 import { isFloat, toFloat32, type HostTensor } from "../weights/tensor.ts";
 
 export function checkpointCoverage(ir: ModelIR, ckpt: Checkpoint | undefined): Coverage {
-  return coverage(ir.params.map((p) => ({ path: p.path, shape: p.shape })), ckpt?.tensors ?? new Map());
+  return coverage(
+    ir.params.map((p) => ({ path: p.path, shape: p.shape })),
+    ckpt?.tensors ?? new Map(),
+  );
 }
 
 /**
@@ -28,7 +31,11 @@ function assertFloatWeights(ir: ModelIR, ckpt: Checkpoint, names: readonly strin
   }
 }
 
-export function checkpointWeights(ir: ModelIR, ckpt: Checkpoint | undefined, opts: { strict?: boolean } = {}): { weights: Map<string, HostF32>; coverage: Coverage } {
+export function checkpointWeights(
+  ir: ModelIR,
+  ckpt: Checkpoint | undefined,
+  opts: { strict?: boolean } = {},
+): { weights: Map<string, HostF32>; coverage: Coverage } {
   const cov = checkpointCoverage(ir, ckpt);
   if (opts.strict && ckpt) assertStrict(cov, ckpt.file);
   if (ckpt) assertFloatWeights(ir, ckpt, cov.loaded);

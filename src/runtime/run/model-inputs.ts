@@ -29,7 +29,12 @@ const SHOWN_UNKNOWN = 8;
  * value or a token id outside its embedding names `file`. `input.<name>` tensors the model has no input
  * for go to `notice` as one warning.
  */
-export function hostModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, file: string, notice: (d: Diagnostic) => void = () => {}): Record<string, HostTensor> {
+export function hostModelInputs(
+  ir: ModelIR,
+  tensors: Map<string, HostTensor>,
+  file: string,
+  notice: (d: Diagnostic) => void = () => {},
+): Record<string, HostTensor> {
   const host: Record<string, HostTensor> = {};
   for (const port of ir.graph.inputs) {
     const t = tensors.get(INPUT_PREFIX + port.name);
@@ -43,7 +48,8 @@ export function hostModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, f
   }
   const known = new Set(ir.graph.inputs.map((p) => INPUT_PREFIX + p.name));
   const unknown = [...tensors.keys()].filter((k) => k.startsWith(INPUT_PREFIX) && !known.has(k)).sort();
-  if (unknown.length) notice(diag("unknown_inputs", file, unknown.slice(0, SHOWN_UNKNOWN), Math.max(0, unknown.length - SHOWN_UNKNOWN)));
+  if (unknown.length)
+    notice(diag("unknown_inputs", file, unknown.slice(0, SHOWN_UNKNOWN), Math.max(0, unknown.length - SHOWN_UNKNOWN)));
   try {
     bindSymbols(ir, host);
   } catch (err) {
@@ -55,7 +61,13 @@ export function hostModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, f
 }
 
 /** Host tensors -> the model's inputs on engine `e` (the current one by default), checked as hostModelInputs does. */
-export function toModelInputs(ir: ModelIR, tensors: Map<string, HostTensor>, file: string, notice?: (d: Diagnostic) => void, e: Engine = engine()): Record<string, Tensor> {
+export function toModelInputs(
+  ir: ModelIR,
+  tensors: Map<string, HostTensor>,
+  file: string,
+  notice?: (d: Diagnostic) => void,
+  e: Engine = engine(),
+): Record<string, Tensor> {
   const host = hostModelInputs(ir, tensors, file, notice);
   const inputs: Record<string, Tensor> = {};
   for (const [name, t] of Object.entries(host)) inputs[name] = e.fromHost(t);

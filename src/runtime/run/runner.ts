@@ -31,7 +31,11 @@ function withKept(ir: ModelIR, keep: readonly number[]): ModelIR {
 }
 
 /** The checkpoint is checked (coverage, `strict`) at once; the program is compiled on the first run. */
-export function createRunner(ir: ModelIR, ckpt: Checkpoint | undefined, opts: { strict?: boolean; seed?: number } = {}): Runner {
+export function createRunner(
+  ir: ModelIR,
+  ckpt: Checkpoint | undefined,
+  opts: { strict?: boolean; seed?: number } = {},
+): Runner {
   const { weights, coverage } = checkpointWeights(ir, ckpt, opts);
   const bake = { weights, seed: opts.seed ?? 0 };
   const programs = new Map<string, Promise<CompiledProgram>>();
@@ -48,7 +52,8 @@ export function createRunner(ir: ModelIR, ckpt: Checkpoint | undefined, opts: { 
       const outputs: Record<string, Tensor> = {};
       const kept = new Map<number, Tensor>();
       for (const [name, t] of Object.entries(all)) {
-        if (name.startsWith(KEPT) && !ir.graph.outputs.some((o) => o.name === name)) kept.set(Number(name.slice(KEPT.length)), t);
+        if (name.startsWith(KEPT) && !ir.graph.outputs.some((o) => o.name === name))
+          kept.set(Number(name.slice(KEPT.length)), t);
         else outputs[name] = t;
       }
       return { outputs, kept };

@@ -28,15 +28,25 @@ const symbolsOfShape = (shape: readonly (string | number)[]) => {
 };
 
 /** `varyingParams`: parameters that change between calls too (training), so nothing computed from them is cached. */
-export function splitByInputs(ir: ModelIR, varyingInputs: readonly string[], varyingParams: ReadonlySet<string> = new Set()): SplitGraph {
+export function splitByInputs(
+  ir: ModelIR,
+  varyingInputs: readonly string[],
+  varyingParams: ReadonlySet<string> = new Set(),
+): SplitGraph {
   const varyingPorts = ir.graph.inputs.filter((p) => varyingInputs.includes(p.name));
   invariant(varyingPorts.length === varyingInputs.length, `no input ${varyingInputs} in ${ir.model}`);
-  const fixedSymbols = new Set(ir.graph.inputs.filter((p) => !varyingInputs.includes(p.name)).flatMap((p) => [...symbolsOfShape(p.type.shape)]));
-  const varyingSymbols = new Set(varyingPorts.flatMap((p) => [...symbolsOfShape(p.type.shape)]).filter((s) => !fixedSymbols.has(s)));
+  const fixedSymbols = new Set(
+    ir.graph.inputs.filter((p) => !varyingInputs.includes(p.name)).flatMap((p) => [...symbolsOfShape(p.type.shape)]),
+  );
+  const varyingSymbols = new Set(
+    varyingPorts.flatMap((p) => [...symbolsOfShape(p.type.shape)]).filter((s) => !fixedSymbols.has(s)),
+  );
 
   const varies = new Set<number>();
   for (const n of ir.graph.nodes) {
-    const byInput = (n.op === "input" && varyingInputs.includes(n.attrs.name as string)) || (n.op === "param" && varyingParams.has(n.attrs.path as string));
+    const byInput =
+      (n.op === "input" && varyingInputs.includes(n.attrs.name as string)) ||
+      (n.op === "param" && varyingParams.has(n.attrs.path as string));
     const byShape = [...symbolsOfShape(n.type.shape)].some((s) => varyingSymbols.has(s));
     if (byInput || byShape || n.args.some((a) => varies.has(a))) varies.add(n.id);
   }
@@ -48,9 +58,25 @@ export function splitByInputs(ir: ModelIR, varyingInputs: readonly string[], var
   for (const o of ir.graph.outputs) usedFixed(o.value);
 
   const cachedPort = (id: number): Port => ({ name: `${CACHED}${id}`, value: id, type: byId.get(id)!.type });
-  const fixed = subgraph(ir, needed(ir, [...frontier]), ir.graph.inputs.filter((p) => !varyingInputs.includes(p.name)), [...frontier].map(cachedPort), new Set());
-  const varyingNodes = needed(ir, ir.graph.outputs.map((o) => o.value), frontier);
-  const varying = subgraph(ir, varyingNodes, [...varyingPorts, ...[...frontier].map(cachedPort)], ir.graph.outputs, frontier);
+  const fixed = subgraph(
+    ir,
+    needed(ir, [...frontier]),
+    ir.graph.inputs.filter((p) => !varyingInputs.includes(p.name)),
+    [...frontier].map(cachedPort),
+    new Set(),
+  );
+  const varyingNodes = needed(
+    ir,
+    ir.graph.outputs.map((o) => o.value),
+    frontier,
+  );
+  const varying = subgraph(
+    ir,
+    varyingNodes,
+    [...varyingPorts, ...[...frontier].map(cachedPort)],
+    ir.graph.outputs,
+    frontier,
+  );
   return { fixed, varying };
 }
 
@@ -72,7 +98,13 @@ function needed(ir: ModelIR, targets: number[], stop: ReadonlySet<number> = new 
  * The IR of `keep` nodes (in the original order), `asInputs` turned into input nodes. Node ids are
  * renumbered densely, as verifyIr wants; port names keep the original ids so the halves match up.
  */
-function subgraph(ir: ModelIR, keep: Set<number>, inputs: Port[], outputs: Port[], asInputs: ReadonlySet<number>): ModelIR {
+function subgraph(
+  ir: ModelIR,
+  keep: Set<number>,
+  inputs: Port[],
+  outputs: Port[],
+  asInputs: ReadonlySet<number>,
+): ModelIR {
   const portIds = new Set(inputs.map((p) => p.value));
   const renum = new Map<number, number>();
   const nodes: Node[] = [];
@@ -89,7 +121,11 @@ function subgraph(ir: ModelIR, keep: Set<number>, inputs: Port[], outputs: Port[
   const port = (p: Port): Port => ({ ...p, value: renum.get(p.value)! });
   const calls = ir.graph.calls
     .filter((c) => c.inputs.every((i) => renum.has(i)) && c.outputs.every((o) => renum.has(o.value)))
-    .map((c) => ({ ...c, inputs: c.inputs.map((i) => renum.get(i)!), outputs: c.outputs.map((o) => ({ ...o, value: renum.get(o.value)! })) }));
+    .map((c) => ({
+      ...c,
+      inputs: c.inputs.map((i) => renum.get(i)!),
+      outputs: c.outputs.map((o) => ({ ...o, value: renum.get(o.value)! })),
+    }));
   const sub: ModelIR = {
     ...ir,
     symbols: ir.symbols.filter((s) => inputs.some((p) => symbolsOfShape(p.type.shape).has(s))),
@@ -99,6 +135,7 @@ function subgraph(ir: ModelIR, keep: Set<number>, inputs: Port[], outputs: Port[
   const used = new Set(nodes.filter((n) => n.op === "param").map((n) => n.attrs.path as string));
   const whole = paramLayouts(ir);
   const half = paramLayouts(sub);
-  for (const path of used) invariant(whole.get(path) === half.get(path), `${path} is laid out differently in a split graph`);
+  for (const path of used)
+    invariant(whole.get(path) === half.get(path), `${path} is laid out differently in a split graph`);
   return sub;
 }

@@ -20,7 +20,9 @@ import type { HostTensor } from "../weights/tensor.ts";
 const VERSION = "text-features-2";
 
 export function textCacheDir(): string {
-  return process.env.MDL_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "mdl", "text-features");
+  return (
+    process.env.MDL_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "mdl", "text-features")
+  );
 }
 
 /** The content digest of the checkpoint's file, when the loaded bytes can be vouched for (see file-digest.ts). */
@@ -43,7 +45,9 @@ export function textCacheKey(
   const h = createHash("sha256").update(VERSION);
   h.update(JSON.stringify({ graph: graph.graph, hyper: graph.hyper }, (k, v) => (k === "loc" ? undefined : v)));
   if (fromFile?.digest) h.update(`\0file ${fromFile.digest}\0`);
-  const paths = [...new Set(graph.graph.nodes.filter((n) => n.op === "param").map((n) => n.attrs.path as string))].sort();
+  const paths = [
+    ...new Set(graph.graph.nodes.filter((n) => n.op === "param").map((n) => n.attrs.path as string)),
+  ].sort();
   for (const path of paths) {
     h.update(`\0${path}\0`);
     if (fromFile?.digest && fromFile.loaded.has(path)) {

@@ -31,7 +31,10 @@ function joinChunks(ports: readonly Port[], parts: Record<string, Tensor>[], cla
     const values = parts.map((p) => p[port.name]);
     const axis = port.type.shape.findIndex((d) => d === classes);
     const mentions = port.type.shape.some((d) => typeof d === "string" && new RegExp(`\\b${classes}\\b`).test(d));
-    invariant(axis >= 0 || !mentions || parts.length === 1, `cached value ${port.name} has shape [${port.type.shape}]; cannot join text chunks`);
+    invariant(
+      axis >= 0 || !mentions || parts.length === 1,
+      `cached value ${port.name} has shape [${port.type.shape}]; cannot join text chunks`,
+    );
     if (parts.length === 1) out[port.name] = values[0];
     else if (axis >= 0) {
       out[port.name] = engine().concat(values, axis);
@@ -44,7 +47,13 @@ function joinChunks(ports: readonly Port[], parts: Record<string, Tensor>[], cla
   return out;
 }
 
-async function compute(fixed: ModelIR, text: Port, ids: Int32Array, count: number, src: WeightSource): Promise<Record<string, Tensor>> {
+async function compute(
+  fixed: ModelIR,
+  text: Port,
+  ids: Int32Array,
+  count: number,
+  src: WeightSource,
+): Promise<Record<string, Tensor>> {
   const e = engine();
   const context = text.type.shape[1] as number;
   const L = neededContext(ids, count, context);
@@ -57,7 +66,11 @@ async function compute(fixed: ModelIR, text: Port, ids: Int32Array, count: numbe
     const rows = Math.max(1, Math.floor(TEXT_TOKENS / width));
     for (let start = 0; start < count; start += rows) {
       const n = Math.min(rows, count - start);
-      const input = e.fromHost({ dtype: "i32", shape: [n, width], data: short.subarray(start * width, (start + n) * width) });
+      const input = e.fromHost({
+        dtype: "i32",
+        shape: [n, width],
+        data: short.subarray(start * width, (start + n) * width),
+      });
       parts.push(await program.run({ [text.name]: input }));
       input.dispose();
     }
@@ -69,7 +82,8 @@ async function compute(fixed: ModelIR, text: Port, ids: Int32Array, count: numbe
 
 /** Parameters from the checkpoint file enter the key as its digest; the others by value, or by init spec and seed. */
 function keyOf(fixed: ModelIR, ids: Int32Array, count: number, src: WeightSource): string {
-  const initOf = (path: string) => JSON.stringify({ init: fixed.params.find((p) => p.path === path)?.init, seed: src.seed });
+  const initOf = (path: string) =>
+    JSON.stringify({ init: fixed.params.find((p) => p.path === path)?.init, seed: src.seed });
   const fromFile = { digest: checkpointDigest(src.ckpt), loaded: new Set(src.weights.keys()) };
   return textCacheKey(fixed, (p) => src.weights.get(p)?.data ?? initOf(p), ids, count, fromFile);
 }
@@ -87,7 +101,10 @@ export async function textFeatures(
   const key = cache ? keyOf(fixed, ids, count, src) : "";
   const hit = cache ? readTextCache(key) : undefined;
   if (hit && fixed.graph.outputs.every((o) => hit[o.name])) {
-    return { values: Object.fromEntries(fixed.graph.outputs.map((o) => [o.name, e.fromHost(hit[o.name])])), cached: true };
+    return {
+      values: Object.fromEntries(fixed.graph.outputs.map((o) => [o.name, e.fromHost(hit[o.name])])),
+      cached: true,
+    };
   }
   const values = await compute(fixed, text, ids, count, src);
   if (cache) {

@@ -50,7 +50,13 @@ export function placeOf(name: string, k: number, shape?: readonly number[]): str
  * A negative id fails naming `where` and the id's place (MDL554). `shape` is the ids' own shape, so that a
  * place is given as the user indexes the tensor, not as a flat index.
  */
-export function checkTokenIds(ir: ModelIR, input: string, ids: ArrayLike<number | bigint>, where: string, shape?: readonly number[]): void {
+export function checkTokenIds(
+  ir: ModelIR,
+  input: string,
+  ids: ArrayLike<number | bigint>,
+  where: string,
+  shape?: readonly number[],
+): void {
   const tables = embeddingTables(ir).get(input);
   if (!tables?.length) return;
   let max = -1;
@@ -62,16 +68,31 @@ export function checkTokenIds(ir: ModelIR, input: string, ids: ArrayLike<number 
     if (id < 0 && negative < 0) negative = i;
   }
   // a negative id reads another row (engines wrap or clamp it) instead of failing: the logits change silently
-  if (negative >= 0) fail("token_id_range", where, placeOf(input, negative, shape), String(ids[negative]), tables[0].param, tables[0].rows);
+  if (negative >= 0)
+    fail(
+      "token_id_range",
+      where,
+      placeOf(input, negative, shape),
+      String(ids[negative]),
+      tables[0].param,
+      tables[0].rows,
+    );
   for (const t of tables) {
     if (max < t.rows) continue;
     // the member that made the table (`token_embedding = Embedding(vocab, width)`) is where a reader looks
     const owner = ir.modules.find((m) => m.params.includes(t.param) && m.loc);
     const span = owner?.loc ?? ir.params.find((q) => q.path === t.param)?.loc ?? t.node.loc;
     let d = diag("vocab_too_small", span ?? ir.file, t.param, t.rows, max);
-    d = withNote(d, `the ids of \`${input}\` come from ${where}; the largest, ${max}, is \`${placeOf(input, maxAt, shape)}\``);
+    d = withNote(
+      d,
+      `the ids of \`${input}\` come from ${where}; the largest, ${max}, is \`${placeOf(input, maxAt, shape)}\``,
+    );
     const set = ir.hyper.find((h) => h.source !== "default" && h.value === t.rows);
-    if (set) d = withNote(d, `\`${set.name}\` = ${t.rows} comes from ${set.source === "checkpoint" ? "the shapes of " : `the ${set.source} `}${set.origin ?? ""}`.trimEnd());
+    if (set)
+      d = withNote(
+        d,
+        `\`${set.name}\` = ${t.rows} comes from ${set.source === "checkpoint" ? "the shapes of " : `the ${set.source} `}${set.origin ?? ""}`.trimEnd(),
+      );
     throw new MdlError(d);
   }
 }
@@ -83,5 +104,10 @@ export function checkTokenIds(ir: ModelIR, input: string, ids: ArrayLike<number 
 export function assertVocabFits(ir: ModelIR, tokenizerVocab: number): void {
   const vocab = ir.hyper.find((h) => h.name === "vocab")?.value;
   if (typeof vocab === "number" && vocab < tokenizerVocab)
-    fail("cannot_classify", ir.file, ir.model, `its vocabulary has ${vocab} tokens; CLIP's tokenizer needs ${tokenizerVocab}`);
+    fail(
+      "cannot_classify",
+      ir.file,
+      ir.model,
+      `its vocabulary has ${vocab} tokens; CLIP's tokenizer needs ${tokenizerVocab}`,
+    );
 }

@@ -13,7 +13,10 @@ import { renderView, trainCrop } from "../data/transform.ts";
 export class ClipBank {
   private constructor(private readonly videos: RgbImage[][]) {}
 
-  static async load(entries: readonly ClipSource[], onEntry?: (done: number, total: number) => void): Promise<ClipBank> {
+  static async load(
+    entries: readonly ClipSource[],
+    onEntry?: (done: number, total: number) => void,
+  ): Promise<ClipBank> {
     const videos: RgbImage[][] = [];
     for (const e of entries) {
       const source = await openSource(e);
@@ -37,7 +40,15 @@ export class ClipBank {
    * scale-jittered unless `jitter` is false (then the whole frame, resized): on small synthetic frames a jittered crop
    * cuts moving objects out of view, which teaches nothing.
    */
-  sampleInto(i: number, frames: number, size: number, rng: Rng, out: Float32Array, offset: number, jitter = true): void {
+  sampleInto(
+    i: number,
+    frames: number,
+    size: number,
+    rng: Rng,
+    out: Float32Array,
+    offset: number,
+    jitter = true,
+  ): void {
     const video = this.videos[i];
     const picked = trainIndices(video.length, frames, rng).map((k) => video[k]);
     const box = trainCrop(picked[0].width, picked[0].height, size, rng, jitter ? {} : { scales: [1] });

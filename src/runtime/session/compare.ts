@@ -29,7 +29,10 @@ export interface RunOutcome {
   directionAccuracy: number;
 }
 
-export type Budget = Pick<FitOptions, "steps" | "batch" | "lr" | "accum" | "warmup" | "smoothing" | "weightDecay" | "lrGroups" | "freeze" | "jitter">;
+export type Budget = Pick<
+  FitOptions,
+  "steps" | "batch" | "lr" | "accum" | "warmup" | "smoothing" | "weightDecay" | "lrGroups" | "freeze" | "jitter"
+>;
 
 /**
  * Train `c` into the run folder `out`, then test it inside the run's last step, so the test scores are the
@@ -74,7 +77,10 @@ export async function trainAndTest(
 }
 
 /** Classes 2p and 2p+1 form a pair that differs only in time direction (the synthetic data set's layout). */
-export function pairScores(r: EvalResult, labels: readonly number[]): { pairAccuracy: number; directionAccuracy: number } {
+export function pairScores(
+  r: EvalResult,
+  labels: readonly number[],
+): { pairAccuracy: number; directionAccuracy: number } {
   let pair = 0;
   let direction = 0;
   r.predictions.forEach((p, i) => {

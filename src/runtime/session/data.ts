@@ -13,7 +13,12 @@ export interface SplitData {
 export async function loadSplit(dir: string, split: string, opts: { perClass?: number } = {}): Promise<SplitData> {
   const ds = loadDataset(dir, split);
   const { entries, problems } = await validateDataset(ds);
-  return { classes: ds.classes, entries: opts.perClass ? firstPerClass(entries, opts.perClass) : entries, problems, sources: ds.sources };
+  return {
+    classes: ds.classes,
+    entries: opts.perClass ? firstPerClass(entries, opts.perClass) : entries,
+    problems,
+    sources: ds.sources,
+  };
 }
 
 /** Few-shot subsets: the first K good entries of each class in list order (the same K for every seed). */

@@ -35,7 +35,12 @@ export interface EvalOptions {
   notice?: (d: Diagnostic) => void;
 }
 
-export async function evaluate(m: VideoModel, classes: readonly string[], entries: readonly EvalEntry[], o: EvalOptions = {}): Promise<EvalResult> {
+export async function evaluate(
+  m: VideoModel,
+  classes: readonly string[],
+  entries: readonly EvalEntry[],
+  o: EvalOptions = {},
+): Promise<EvalResult> {
   const K = classes.length;
   const clips = o.clips ?? 1;
   const crops = o.crops ?? 1;
@@ -66,7 +71,11 @@ export async function evaluate(m: VideoModel, classes: readonly string[], entrie
   } finally {
     text.dispose();
   }
-  return summarize(scores, entries.map((e) => e.label), K);
+  return summarize(
+    scores,
+    entries.map((e) => e.label),
+    K,
+  );
 }
 
 /**
@@ -82,10 +91,16 @@ export async function evaluateViews(
 ): Promise<EvalResult> {
   const scores: Float32Array[] = [];
   for (const [i, e] of entries.entries()) {
-    scores.push(await classify(await readViews(e, { ...shape, clips: o.clips ?? 1, crops: o.crops ?? 1, notice: o.notice })));
+    scores.push(
+      await classify(await readViews(e, { ...shape, clips: o.clips ?? 1, crops: o.crops ?? 1, notice: o.notice })),
+    );
     o.onEntry?.(i + 1, entries.length);
   }
-  return summarize(scores, entries.map((e) => e.label), K);
+  return summarize(
+    scores,
+    entries.map((e) => e.label),
+    K,
+  );
 }
 
 /** Top-1/top-5, the loss, per-class accuracy and the confusion matrix from summed scores [n][K]. */
@@ -111,5 +126,13 @@ export function summarize(scores: readonly ArrayLike<number>[], labels: readonly
     const total = row.reduce((a, b) => a + b, 0);
     return total ? row[k] / total : NaN;
   });
-  return { n, top1: n ? top1 / n : NaN, top5: n ? top5 / n : NaN, loss: n ? nll / n : NaN, perClass, confusion, predictions };
+  return {
+    n,
+    top1: n ? top1 / n : NaN,
+    top5: n ? top5 / n : NaN,
+    loss: n ? nll / n : NaN,
+    perClass,
+    confusion,
+    predictions,
+  };
 }

@@ -12,7 +12,16 @@ import { groupsFor } from "../train/optimizer.ts";
 import type { ProgressMode } from "../train/progress.ts";
 import type { HostTensor } from "../weights/tensor.ts";
 import { ClipBank } from "./clips.ts";
-import { classLogits, classTexts, disposeModel, frozenTextLogits, irHash, openModel, torchWeightIo, type VideoModel } from "./model.ts";
+import {
+  classLogits,
+  classTexts,
+  disposeModel,
+  frozenTextLogits,
+  irHash,
+  openModel,
+  torchWeightIo,
+  type VideoModel,
+} from "./model.ts";
 import { frozenParams, modelLrScales, type LrGroup } from "./select.ts";
 import { classifierShape, frozenTextSplit } from "./model.ts";
 import { stepSettings } from "./step-settings.ts";
@@ -92,11 +101,21 @@ export async function fit(o: FitOptions): Promise<FitResult> {
   try {
     const result = await train({
       variables,
-      groups: groupsFor([...variables.keys()].filter((k) => !frozen.has(k)), { baseDecay: o.weightDecay ?? 0.001, lrScale: scales }),
+      groups: groupsFor(
+        [...variables.keys()].filter((k) => !frozen.has(k)),
+        { baseDecay: o.weightDecay ?? 0.001, lrScale: scales },
+      ),
       lossFn: (batch, rng) => {
         const data = new Float32Array(batch.length * per);
         batch.forEach((i, b) => bank.sampleInto(i, frames, size, rng, data, b * per, o.jitter ?? true));
-        const mixed = augmentBatch(rng, o.augment ?? NO_AUGMENT, data, Int32Array.from(batch, (i) => labels[i]), frames, size);
+        const mixed = augmentBatch(
+          rng,
+          o.augment ?? NO_AUGMENT,
+          data,
+          Int32Array.from(batch, (i) => labels[i]),
+          frames,
+          size,
+        );
         const video = engine().fromHost({ dtype: "f32", shape: [batch.length, frames, 3, size, size], data });
         const logits = logitsOf(video, true);
         const t = training();
@@ -123,7 +142,15 @@ export async function fit(o: FitOptions): Promise<FitResult> {
  * computed once, as `frozenTextLogits` does, and enters the step as constant inputs.
  */
 async function fitCompiled(o: FitOptions): Promise<FitResult> {
-  const settings = stepSettings(o.ir, { freeze: o.freeze, trainOnly: o.trainOnly, lrGroups: o.lrGroups, weightDecay: o.weightDecay, smoothing: o.smoothing, accum: o.accum, mix: mixes(o.augment ?? NO_AUGMENT) });
+  const settings = stepSettings(o.ir, {
+    freeze: o.freeze,
+    trainOnly: o.trainOnly,
+    lrGroups: o.lrGroups,
+    weightDecay: o.weightDecay,
+    smoothing: o.smoothing,
+    accum: o.accum,
+    mix: mixes(o.augment ?? NO_AUGMENT),
+  });
   if (settings.groups.length === 0) fail("usage", undefined, "nothing left to train");
   const bank = await ClipBank.load(o.entries);
   o.onLoaded?.(bank);
@@ -148,7 +175,14 @@ async function fitCompiled(o: FitOptions): Promise<FitResult> {
       inputsFn: (batch, rng) => {
         const data = new Float32Array(batch.length * per);
         batch.forEach((i, b) => bank.sampleInto(i, shape.frames, shape.size, rng, data, b * per, o.jitter ?? true));
-        const mixed = augmentBatch(rng, o.augment ?? NO_AUGMENT, data, Int32Array.from(batch, (i) => labels[i]), shape.frames, shape.size);
+        const mixed = augmentBatch(
+          rng,
+          o.augment ?? NO_AUGMENT,
+          data,
+          Int32Array.from(batch, (i) => labels[i]),
+          shape.frames,
+          shape.size,
+        );
         const targets = settings.mix
           ? {
               [stepPorts.mixLabels]: e.fromHost({ dtype: "i32", shape: [batch.length], data: mixed.mixLabels }),
@@ -175,7 +209,12 @@ async function fitCompiled(o: FitOptions): Promise<FitResult> {
 }
 
 /** The step's IR and its constant inputs: the video side with the text side's values cached when that side is frozen (else the texts themselves). */
-async function constantSide(ir: ModelIR, text: Tensor, params: ReadonlyMap<string, Tensor>, frozen: ReadonlySet<string>): Promise<{ stepIr: ModelIR; constants: Record<string, Tensor> }> {
+async function constantSide(
+  ir: ModelIR,
+  text: Tensor,
+  params: ReadonlyMap<string, Tensor>,
+  frozen: ReadonlySet<string>,
+): Promise<{ stepIr: ModelIR; constants: Record<string, Tensor> }> {
   const split = frozenTextSplit(ir, frozen);
   if (!split) return { stepIr: ir, constants: { text } };
   const program = await engine().compile(split.fixed);
@@ -194,7 +233,12 @@ function loopOptions(o: FitOptions, weightIo: LoopIo, model: () => VideoModel) {
     accum,
     steps: o.steps,
     epochs: o.epochs,
-    lr: { base: o.lr, warmupSteps: Math.round((o.warmup ?? 0.1) * totalSteps), totalSteps, minLr: o.minLr ?? o.lr / 100 },
+    lr: {
+      base: o.lr,
+      warmupSteps: Math.round((o.warmup ?? 0.1) * totalSteps),
+      totalSteps,
+      minLr: o.minLr ?? o.lr / 100,
+    },
     seed: o.seed,
     checkpointEvery: o.checkpointEvery,
     out: o.out,

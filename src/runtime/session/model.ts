@@ -36,16 +36,25 @@ export function classifierShape(ir: ModelIR): { frames: number; size: number; co
   const video = ir.graph.inputs.find((p) => p.name === "video");
   const text = ir.graph.inputs.find((p) => p.name === "text");
   const logits = ir.graph.outputs.find((o) => o.name === "logits");
-  if (!video || !text || !logits) fail("not_a_classifier", ir.file, "it needs inputs `video` and `text` and an output `logits`");
+  if (!video || !text || !logits)
+    fail("not_a_classifier", ir.file, "it needs inputs `video` and `text` and an output `logits`");
   const [, T, C, H, W] = video.type.shape.map(fixed);
   const context = fixed(text.type.shape[1]);
   if (video.type.shape.length !== 5 || C !== 3 || !T || !H || H !== W || !context)
-    fail("not_a_classifier", ir.file, "`video` must be [B, T, 3, S, S] and `text` [K, context] with fixed T, S and context");
+    fail(
+      "not_a_classifier",
+      ir.file,
+      "`video` must be [B, T, 3, S, S] and `text` [K, context] with fixed T, S and context",
+    );
   return { frames: T, size: H, context };
 }
 
 /** Parameters from torch-layout weights where given, the rest from their seeded initialisers. */
-export function openModel(ir: ModelIR, source: Map<string, HostTensor> | undefined, opts: { trainable: boolean; seed: number }): VideoModel {
+export function openModel(
+  ir: ModelIR,
+  source: Map<string, HostTensor> | undefined,
+  opts: { trainable: boolean; seed: number },
+): VideoModel {
   const shape = classifierShape(ir);
   const f32 = source && new Map([...source].map(([k, t]) => [k, { shape: t.shape, data: toFloat32(t) }]));
   const e = engine();
@@ -87,15 +96,22 @@ export function classTexts(classes: readonly string[], context: number, ir?: Mod
 export function torchWeightIo(ir: ModelIR) {
   const e = engine();
   return {
-    save: async (path: string, v: Tensor): Promise<HostTensor> => ({ dtype: "f32", ...(await e.toTorchLayout(ir, path, v)) }),
-    load: (path: string, t: HostTensor): Tensor => e.fromTorchLayout(ir, path, { shape: t.shape, data: t.data as Float32Array }),
+    save: async (path: string, v: Tensor): Promise<HostTensor> => ({
+      dtype: "f32",
+      ...(await e.toTorchLayout(ir, path, v)),
+    }),
+    load: (path: string, t: HostTensor): Tensor =>
+      e.fromTorchLayout(ir, path, { shape: t.shape, data: t.data as Float32Array }),
   };
 }
 
 /** What a resumed run must match: the graph and the parameters, not where the source text sat. */
 export function irHash(ir: ModelIR): string {
   const strip = (_k: string, v: unknown) => (_k === "loc" ? undefined : v);
-  return createHash("sha256").update(JSON.stringify({ graph: ir.graph, params: ir.params }, strip)).digest("hex").slice(0, 16);
+  return createHash("sha256")
+    .update(JSON.stringify({ graph: ir.graph, params: ir.params }, strip))
+    .digest("hex")
+    .slice(0, 16);
 }
 
 /**
@@ -103,7 +119,10 @@ export function irHash(ir: ModelIR): string {
  * (`varying`, reading them as `cached.<id>` inputs); undefined when the text side reads no frozen parameter or
  * reads a trained one (then there is nothing to cache).
  */
-export function frozenTextSplit(ir: ModelIR, frozen: ReadonlySet<string>): { fixed: ModelIR; varying: ModelIR } | undefined {
+export function frozenTextSplit(
+  ir: ModelIR,
+  frozen: ReadonlySet<string>,
+): { fixed: ModelIR; varying: ModelIR } | undefined {
   const trainable = new Set(ir.params.map((p) => p.path).filter((p) => !frozen.has(p)));
   const split = splitByInputs(ir, ["video"], trainable);
   const reads = split.fixed.graph.nodes.filter((n) => n.op === "param").map((n) => n.attrs.path as string);

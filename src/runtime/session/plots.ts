@@ -15,23 +15,35 @@ export function confusionSvg(confusion: number[][], classes: readonly string[]):
       const shade = Math.round(255 * (1 - n / total));
       const x = left + j * cell;
       const y = top + i * cell;
-      cells.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="rgb(${shade},${shade},255)" stroke="#ccc"/>`);
-      if (n) cells.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" font-size="10" fill="${shade < 128 ? "#fff" : "#000"}">${n}</text>`);
+      cells.push(
+        `<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="rgb(${shade},${shade},255)" stroke="#ccc"/>`,
+      );
+      if (n)
+        cells.push(
+          `<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" font-size="10" fill="${shade < 128 ? "#fff" : "#000"}">${n}</text>`,
+        );
     });
   });
-  const labels = classes.map((c, i) => `<text x="${left - 6}" y="${top + i * cell + cell / 2 + 4}" text-anchor="end" font-size="11">${esc(c)}</text>`);
-  const cols = classes.map((_, j) => `<text x="${left + j * cell + cell / 2}" y="${top - 8}" text-anchor="middle" font-size="11">${j}</text>`);
+  const labels = classes.map(
+    (c, i) =>
+      `<text x="${left - 6}" y="${top + i * cell + cell / 2 + 4}" text-anchor="end" font-size="11">${esc(c)}</text>`,
+  );
+  const cols = classes.map(
+    (_, j) => `<text x="${left + j * cell + cell / 2}" y="${top - 8}" text-anchor="middle" font-size="11">${j}</text>`,
+  );
   const w = left + K * cell + 20;
   const h = top + K * cell + 30;
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif">`,
-    `<rect width="100%" height="100%" fill="#fff"/>`,
-    ...cells,
-    ...labels,
-    ...cols,
-    `<text x="${left}" y="${h - 8}" font-size="11">columns: predicted class id; rows: true class</text>`,
-    `</svg>`,
-  ].join("\n") + "\n";
+  return (
+    [
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif">`,
+      `<rect width="100%" height="100%" fill="#fff"/>`,
+      ...cells,
+      ...labels,
+      ...cols,
+      `<text x="${left}" y="${h - 8}" font-size="11">columns: predicted class id; rows: true class</text>`,
+      `</svg>`,
+    ].join("\n") + "\n"
+  );
 }
 
 export interface Curve {
@@ -50,7 +62,8 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
   const out: number[] = [];
-  for (let k = Math.floor(lo / step + 1e-9); k <= Math.ceil(hi / step - 1e-9); k++) out.push(Number((k * step).toPrecision(12)));
+  for (let k = Math.floor(lo / step + 1e-9); k <= Math.ceil(hi / step - 1e-9); k++)
+    out.push(Number((k * step).toPrecision(12)));
   return out;
 }
 
@@ -66,9 +79,16 @@ function tickTexts(ticks: readonly number[]): string[] {
  * on both axes, axis labels, a legend, and each curve's band where it has one. A curve of one point is a dot.
  */
 export function curvesSvg(curves: readonly Curve[], opts: { title: string; xLabel: string; yLabel: string }): string {
-  const W = 640, H = 400, L = 76, R = 170, T = 40, B = 50;
+  const W = 640,
+    H = 400,
+    L = 76,
+    R = 170,
+    T = 40,
+    B = 50;
   const xs = curves.flatMap((c) => [...c.points.map((p) => p[0]), ...(c.band ?? []).map((b) => b[0])]);
-  const ys = curves.flatMap((c) => [...c.points.map((p) => p[1]), ...(c.band ?? []).flatMap((b) => [b[1], b[2]])]).filter(Number.isFinite);
+  const ys = curves
+    .flatMap((c) => [...c.points.map((p) => p[1]), ...(c.band ?? []).flatMap((b) => [b[1], b[2]])])
+    .filter(Number.isFinite);
   const xTicks = niceTicks(0, Math.max(1, ...xs));
   const yTicks = ys.length ? niceTicks(Math.min(...ys), Math.max(...ys)) : [0, 1];
   const [xMin, xMax] = [0, xTicks.at(-1)!];
@@ -88,20 +108,35 @@ export function curvesSvg(curves: readonly Curve[], opts: { title: string; xLabe
     ...xTicks.map((v) => `<line class="tick x" x1="${sx(v)}" y1="${H - B}" x2="${sx(v)}" y2="${H - B + 5}"/>`),
     ...yTicks.map((v) => `<line class="tick y" x1="${L - 5}" y1="${sy(v)}" x2="${L}" y2="${sy(v)}"/>`),
     `</g>`,
-    ...tickTexts(xTicks).map((t, i) => `<text class="tick-label x" x="${sx(xTicks[i])}" y="${H - B + 18}" text-anchor="middle">${t}</text>`),
-    ...tickTexts(yTicks).map((t, i) => `<text class="tick-label y" x="${L - 8}" y="${Number(sy(yTicks[i])) + 4}" text-anchor="end">${t}</text>`),
+    ...tickTexts(xTicks).map(
+      (t, i) => `<text class="tick-label x" x="${sx(xTicks[i])}" y="${H - B + 18}" text-anchor="middle">${t}</text>`,
+    ),
+    ...tickTexts(yTicks).map(
+      (t, i) =>
+        `<text class="tick-label y" x="${L - 8}" y="${Number(sy(yTicks[i])) + 4}" text-anchor="end">${t}</text>`,
+    ),
     `<text class="axis-label x" x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">${esc(opts.xLabel)}</text>`,
     `<text class="axis-label y" x="16" y="${(T + H - B) / 2}" text-anchor="middle" transform="rotate(-90 16 ${(T + H - B) / 2})">${esc(opts.yLabel)}</text>`,
   ];
   for (const c of curves) {
     if (!c.band?.length) continue;
-    const edge = [...c.band.map((b) => `${sx(b[0])},${sy(b[2])}`), ...[...c.band].reverse().map((b) => `${sx(b[0])},${sy(b[1])}`)];
+    const edge = [
+      ...c.band.map((b) => `${sx(b[0])},${sy(b[2])}`),
+      ...[...c.band].reverse().map((b) => `${sx(b[0])},${sy(b[1])}`),
+    ];
     out.push(`<path class="band" d="M${edge.join(" L")} Z" fill="${c.color}" fill-opacity="0.18" stroke="none"/>`);
   }
   curves.forEach((c, i) => {
-    if (c.points.length === 1) out.push(`<circle class="line" cx="${sx(c.points[0][0])}" cy="${sy(c.points[0][1])}" r="3" fill="${c.color}"/>`);
-    else if (c.points.length) out.push(`<path class="line" d="${c.points.map((p, k) => `${k ? "L" : "M"}${sx(p[0])},${sy(p[1])}`).join(" ")}" fill="none" stroke="${c.color}" stroke-width="1.5"/>`);
-    out.push(`<line class="legend" x1="${W - R + 12}" y1="${T + 10 + i * 20}" x2="${W - R + 32}" y2="${T + 10 + i * 20}" stroke="${c.color}" stroke-width="3"/>`);
+    if (c.points.length === 1)
+      out.push(`<circle class="line" cx="${sx(c.points[0][0])}" cy="${sy(c.points[0][1])}" r="3" fill="${c.color}"/>`);
+    else if (c.points.length)
+      out.push(
+        `<path class="line" d="${c.points.map((p, k) => `${k ? "L" : "M"}${sx(p[0])},${sy(p[1])}`).join(" ")}" fill="none" ` +
+          `stroke="${c.color}" stroke-width="1.5"/>`,
+      );
+    out.push(
+      `<line class="legend" x1="${W - R + 12}" y1="${T + 10 + i * 20}" x2="${W - R + 32}" y2="${T + 10 + i * 20}" stroke="${c.color}" stroke-width="3"/>`,
+    );
     out.push(`<text x="${W - R + 38}" y="${T + 14 + i * 20}">${esc(c.label)}</text>`);
   });
   out.push(`</svg>`);
@@ -119,7 +154,13 @@ export function stackSvgs(svgs: readonly string[]): string {
     y += size(s)[1];
     return part;
   });
-  return [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y}" viewBox="0 0 ${W} ${y}">`, ...parts, `</svg>`].join("\n") + "\n";
+  return (
+    [
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y}" viewBox="0 0 ${W} ${y}">`,
+      ...parts,
+      `</svg>`,
+    ].join("\n") + "\n"
+  );
 }
 
 /** Exponential moving average, so noisy per-step losses read as a curve. */

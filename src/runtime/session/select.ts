@@ -16,7 +16,9 @@ export function paramsUnder(ir: ModelIR, patterns: readonly string[], flag = "--
     if ("error" in parsed) fail("bad_path_pattern", ir.file, flag, pattern, parsed.error.reason);
     const got = selectParams(ir, parsed.pattern);
     if (!got.size) {
-      const d = isWildcard(pattern) ? diag("pattern_matches_nothing", ir.file, flag, pattern, ir.model) : diag("unknown_member", ir.file, pattern, ir.model);
+      const d = isWildcard(pattern)
+        ? diag("pattern_matches_nothing", ir.file, flag, pattern, ir.model)
+        : diag("unknown_member", ir.file, pattern, ir.model);
       throw new MdlError(withHint(d, pathHint(ir, pattern)));
     }
     for (const p of got) out.add(p);
@@ -68,7 +70,15 @@ export function modelLrScales(ir: ModelIR, cli: readonly LrGroup[]): Map<string,
 /** `PATTERN=SCALE` from --lr-group. */
 export function parseLrGroup(text: string, file?: string): LrGroup {
   const i = text.lastIndexOf("=");
-  const scale = i > 0 ? Number(text.slice(i + 1).trim().replace(/^x/, "")) : NaN;
+  const scale =
+    i > 0
+      ? Number(
+          text
+            .slice(i + 1)
+            .trim()
+            .replace(/^x/, ""),
+        )
+      : NaN;
   if (!(scale > 0) || !Number.isFinite(scale)) fail("bad_lr_group", file, text);
   return { pattern: text.slice(0, i).trim(), scale };
 }

@@ -21,7 +21,10 @@ export interface TrainingSummary {
   lrGroups: LrGroupSummary[];
 }
 
-export function trainingSummary(ir: ModelIR, s: Selection & { lrGroups: readonly LrGroup[]; lr: number }): TrainingSummary {
+export function trainingSummary(
+  ir: ModelIR,
+  s: Selection & { lrGroups: readonly LrGroup[]; lr: number },
+): TrainingSummary {
   const frozen = frozenParams(ir, s);
   const owner = new Map<string, LrGroup>();
   for (const g of ir.train?.lr ?? []) for (const p of selectParams(ir, g.pattern)) owner.set(p, g);

@@ -36,7 +36,18 @@ const SPAN_SOURCE = `function adamwSpan(heap, m, v, jobs, from, to, b1, b2, eps,
   }
 }`;
 
-type Span = (heap: Float32Array, m: Float32Array, v: Float32Array, jobs: Float64Array, from: number, to: number, b1: number, b2: number, eps: number, sqrtBc2: number) => void;
+type Span = (
+  heap: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  jobs: Float64Array,
+  from: number,
+  to: number,
+  b1: number,
+  b2: number,
+  eps: number,
+  sqrtBc2: number,
+) => void;
 
 const adamwSpan = new Function(`return ${SPAN_SOURCE}`)() as Span;
 
@@ -59,16 +70,27 @@ export class HostAdamW implements HostUpdater {
    * Update the values `jobs` describe. `heap` is the wasm memory's buffer; workers need it shared
    * (a plain ArrayBuffer is updated on the main thread alone).
    */
-  async run(heap: ArrayBufferLike, m: Float32Array, v: Float32Array, jobs: Float64Array, k: Coefficients): Promise<void> {
+  async run(
+    heap: ArrayBufferLike,
+    m: Float32Array,
+    v: Float32Array,
+    jobs: Float64Array,
+    k: Coefficients,
+  ): Promise<void> {
     let total = 0;
     for (let j = 0; j < jobs.length; j += JOB_FIELDS) total += jobs[j + 4];
-    const shared = heap instanceof SharedArrayBuffer && m.buffer instanceof SharedArrayBuffer && v.buffer instanceof SharedArrayBuffer;
+    const shared =
+      heap instanceof SharedArrayBuffer &&
+      m.buffer instanceof SharedArrayBuffer &&
+      v.buffer instanceof SharedArrayBuffer;
     const parts = shared ? Math.max(1, Math.min(this.threads, Math.ceil(total / 65536))) : 1;
     const cut = (i: number) => Math.round((total * i) / parts);
     this.lastThreads = parts;
     // views over shared memory cross to a worker as views of the same memory (offsets and all)
     const f32 = new Float32Array(heap);
-    const done = Array.from({ length: parts - 1 }, (_, i) => this.post(i, { heap: f32, m, v, jobs, from: cut(i + 1), to: cut(i + 2), ...k }));
+    const done = Array.from({ length: parts - 1 }, (_, i) =>
+      this.post(i, { heap: f32, m, v, jobs, from: cut(i + 1), to: cut(i + 2), ...k }),
+    );
     adamwSpan(f32, m, v, jobs, 0, cut(1), k.b1, k.b2, k.eps, k.sqrtBc2);
     await Promise.all(done);
   }

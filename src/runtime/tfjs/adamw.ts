@@ -49,7 +49,10 @@ export class AdamW implements Optimizer {
     threads = backendInfo()?.threads ?? 1,
   ) {
     this.o = { ...XCLIP_ADAMW, ...options };
-    invariant(!hostMoments || tf.getBackend() === "wasm", `AdamW's host moments need the wasm backend, not ${tf.getBackend()}`);
+    invariant(
+      !hostMoments || tf.getBackend() === "wasm",
+      `AdamW's host moments need the wasm backend, not ${tf.getBackend()}`,
+    );
     let at = 0;
     for (const g of groups) {
       for (const path of g.paths) {
@@ -111,7 +114,12 @@ export class AdamW implements Optimizer {
    * parameters at a time (HOST_CHUNK values), so the old buffers are freed for the next ones and the heap holds at
    * most one chunk twice.
    */
-  private async applyHost(grads: ReadonlyMap<string, tf.Tensor>, lr: number, bc1: number, sqrtBc2: number): Promise<void> {
+  private async applyHost(
+    grads: ReadonlyMap<string, tf.Tensor>,
+    lr: number,
+    bc1: number,
+    sqrtBc2: number,
+  ): Promise<void> {
     let chunk: [Slot, tf.Tensor][] = [];
     let size = 0;
     for (const [path, s] of this.slots) {
@@ -147,7 +155,12 @@ export class AdamW implements Optimizer {
       invariant(jobs.length === chunk.length * JOB_FIELDS, "one job per updated parameter");
       // the heap's buffer after the allocations above (a shared wasm memory hands out a longer one once it grew)
       const heap = backend.wasm.wasmMemory?.buffer ?? backend.wasm.HEAPU8.buffer;
-      await this.host!.run(heap, this.m, this.v, Float64Array.from(jobs), { b1: this.o.beta1, b2: this.o.beta2, eps: this.o.eps, sqrtBc2 });
+      await this.host!.run(heap, this.m, this.v, Float64Array.from(jobs), {
+        b1: this.o.beta1,
+        b2: this.o.beta2,
+        eps: this.o.eps,
+        sqrtBc2,
+      });
       chunk.forEach(([s], i) => s.param.assign(fresh[i]));
     } finally {
       tf.dispose(fresh);

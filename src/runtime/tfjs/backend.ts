@@ -23,11 +23,18 @@ export type BackendName = "node-gpu" | "node" | "wasm" | "cpu" | "webgl" | "webg
 const require = createRequire(import.meta.url);
 // AdamW's host moments (wasm) are updated on worker threads, which only Node has: the engine leaves them to this entry
 useHostAdamW((threads) => new HostAdamW(threads));
-const short = (err: unknown) => String((err as Error)?.message ?? err).split("\n")[0].slice(0, 200);
+const short = (err: unknown) =>
+  String((err as Error)?.message ?? err)
+    .split("\n")[0]
+    .slice(0, 200);
 
 export async function initBackend(opts: { backend?: BackendName; threads?: number } = {}): Promise<BackendInfo> {
   const current = backendInfo();
-  if (current && (!opts.backend || opts.backend === current.name) && (opts.threads === undefined || opts.threads === current.threads)) {
+  if (
+    current &&
+    (!opts.backend || opts.backend === current.name) &&
+    (opts.threads === undefined || opts.threads === current.threads)
+  ) {
     // tfjs is started already, but another engine may have been made current since: tfjs is current again
     useEngine(tfjsEngine);
     return current;
@@ -35,7 +42,9 @@ export async function initBackend(opts: { backend?: BackendName; threads?: numbe
   const tried: BackendInfo["tried"] = [];
   // webgpu is a candidate of the automatic order only where a hardware adapter can exist (a GPU device, or a
   // Vulkan driver configured by hand): a software adapter is never chosen silently.
-  const order: BackendName[] = opts.backend ? [opts.backend] : ["node-gpu", ...(mayHaveGpu() ? (["webgpu"] as const) : []), "node", "wasm"];
+  const order: BackendName[] = opts.backend
+    ? [opts.backend]
+    : ["node-gpu", ...(mayHaveGpu() ? (["webgpu"] as const) : []), "node", "wasm"];
   for (const name of order) {
     try {
       const threads = await start(name, opts.threads, tried, opts.backend === name);
@@ -53,7 +62,12 @@ export async function initBackend(opts: { backend?: BackendName; threads?: numbe
 
 let webgpuReport: AdapterReport | undefined;
 
-async function start(name: BackendName, threads: number | undefined, tried: BackendInfo["tried"], byName: boolean): Promise<number> {
+async function start(
+  name: BackendName,
+  threads: number | undefined,
+  tried: BackendInfo["tried"],
+  byName: boolean,
+): Promise<number> {
   switch (name) {
     case "node-gpu":
     case "node": {
@@ -66,7 +80,9 @@ async function start(name: BackendName, threads: number | undefined, tried: Back
         // npm installs the optional package but runs no install script here (.npmrc: ignore-scripts), and that
         // script is what downloads libtensorflow and builds tfjs_binding.node
         if (/tfjs_binding\.node/.test((err as Error).message ?? ""))
-          throw new Error(`${pkg} is not installed: its native library (tfjs_binding.node, which its install script downloads) is missing`);
+          throw new Error(
+            `${pkg} is not installed: its native library (tfjs_binding.node, which its install script downloads) is missing`,
+          );
         throw err;
       }
       await setBackend("tensorflow");
@@ -87,7 +103,8 @@ async function start(name: BackendName, threads: number | undefined, tried: Back
       return 1;
     case "webgl":
       // WebGL needs a browser's canvas, which Node does not provide.
-      if (typeof (globalThis as { document?: unknown }).document === "undefined") throw new Error("needs a browser; not available in Node");
+      if (typeof (globalThis as { document?: unknown }).document === "undefined")
+        throw new Error("needs a browser; not available in Node");
       await setBackend(name);
       return 1;
   }
@@ -112,7 +129,11 @@ function defaultWasmThreads(tried: BackendInfo["tried"]): number {
   const cores = os.cpus().length;
   const load = os.loadavg()[0];
   if (cores <= 1 || load < cores) return cores;
-  tried.push({ name: `wasm (${cores} threads)`, ok: false, why: `load average ${load.toFixed(1)} on ${cores} cores: a thread pool would wait on busy cores; using 1 thread (--threads to choose)` });
+  tried.push({
+    name: `wasm (${cores} threads)`,
+    ok: false,
+    why: `load average ${load.toFixed(1)} on ${cores} cores: a thread pool would wait on busy cores; using 1 thread (--threads to choose)`,
+  });
   return 1;
 }
 
@@ -164,14 +185,21 @@ function sliceFromHeap(): void {
 function mendKernel(name: string, mend: tf.KernelFunc): void {
   const original = tf.getKernel(name, "wasm");
   if (!original || (original.kernelFunc as { mended?: boolean }).mended) return;
-  const kernelFunc: tf.KernelFunc = (args) => ((args.inputs.x as tf.TensorInfo).dtype === "string" ? original.kernelFunc(args) : mend(args));
+  const kernelFunc: tf.KernelFunc = (args) =>
+    (args.inputs.x as tf.TensorInfo).dtype === "string" ? original.kernelFunc(args) : mend(args);
   Object.assign(kernelFunc, { mended: true });
   tf.unregisterKernel(name, "wasm");
   tf.registerKernel({ ...original, kernelFunc });
 }
 
 /** The box `begin`, `size` of `src` (row-major `shape`) into `dst`, one run of the innermost axis at a time. */
-export function copyRuns<T extends Float32Array | Int32Array | Uint8Array>(src: T, shape: readonly number[], begin: readonly number[], size: readonly number[], dst: T): void {
+export function copyRuns<T extends Float32Array | Int32Array | Uint8Array>(
+  src: T,
+  shape: readonly number[],
+  begin: readonly number[],
+  size: readonly number[],
+  dst: T,
+): void {
   const rank = shape.length;
   if (size.some((d) => d === 0)) return;
   if (rank === 0) return void dst.set(src.subarray(0, 1));
@@ -236,7 +264,8 @@ function guardWasmHeap(): void {
   const t = tensorHeap;
   wasm._malloc = (bytes: number) => {
     const at = raw(bytes);
-    if (at === 0 && bytes > 0) fail("wasm_heap_full", undefined, bytes, Math.round(wasm.HEAPU8.buffer.byteLength / 2 ** 20));
+    if (at === 0 && bytes > 0)
+      fail("wasm_heap_full", undefined, bytes, Math.round(wasm.HEAPU8.buffer.byteLength / 2 ** 20));
     // wasm32 addresses above 2 GiB come back negative; the backend frees them as unsigned
     t.blocks.set(at >>> 0, bytes);
     t.live += bytes;
@@ -286,7 +315,8 @@ async function startThreaded(wasm: WasmModule, pkgDir: string, threads: number):
  */
 function unrefWorkers(): void {
   type W = { ref(): void; unref(): void };
-  const pthread = (tf.backend() as unknown as { wasm?: { PThread?: { unusedWorkers: W[]; runningWorkers: W[] } } }).wasm?.PThread;
+  const pthread = (tf.backend() as unknown as { wasm?: { PThread?: { unusedWorkers: W[]; runningWorkers: W[] } } }).wasm
+    ?.PThread;
   if (!pthread) throw new Error("the threaded wasm module exposes no thread pool");
   for (const w of [...pthread.unusedWorkers, ...pthread.runningWorkers]) {
     w.ref = () => {};

@@ -25,7 +25,9 @@ export function labelGradients(tape: Tape, from: number, node: Node, args: reado
   const shapes = args.map((a) => ({ shape: [...a.shape], dtype: a.dtype }));
   const fail = (err: unknown): unknown => {
     const e = kernelFailure(err, node, shapes, file);
-    return e === err || !(e instanceof MdlError) ? e : new MdlError(withNote(e.diagnostic, `in the backward pass: the gradient of \`${node.op}\``));
+    return e === err || !(e instanceof MdlError)
+      ? e
+      : new MdlError(withNote(e.diagnostic, `in the backward pass: the gradient of \`${node.op}\``));
   };
   const guarded =
     <A extends unknown[], R>(f: (...a: A) => R) =>

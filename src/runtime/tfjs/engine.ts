@@ -6,7 +6,16 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ModelIR } from "../../compiler/0-core/schema.ts";
 import { fail } from "../../compiler/diagnostics/diagnostic.ts";
-import type { CompiledProgram, CompileOptions, Engine, HostF32, Params, Program, Tensor, Training } from "../backend/engine.ts";
+import type {
+  CompiledProgram,
+  CompileOptions,
+  Engine,
+  HostF32,
+  Params,
+  Program,
+  Tensor,
+  Training,
+} from "../backend/engine.ts";
 import type { HostTensor } from "../weights/tensor.ts";
 import { isFloat, toFloat32 } from "../weights/tensor.ts";
 import { AdamW } from "./adamw.ts";
@@ -72,12 +81,15 @@ export const tfjsEngine: Engine = {
   },
   fromHost(t: HostTensor) {
     // tfjs has no int64: token ids and indices fit in int32.
-    return isFloat(t.dtype) ? tf.tensor(toFloat32(t), t.shape, "float32") : tf.tensor(Int32Array.from(toFloat32(t)), t.shape, "int32");
+    return isFloat(t.dtype)
+      ? tf.tensor(toFloat32(t), t.shape, "float32")
+      : tf.tensor(Int32Array.from(toFloat32(t)), t.shape, "int32");
   },
   async read(t) {
     const x = T(t);
     const data = await x.data();
-    if (x.dtype === "float32") return { dtype: "f32", shape: [...x.shape], data: new Float32Array(data as Float32Array) };
+    if (x.dtype === "float32")
+      return { dtype: "f32", shape: [...x.shape], data: new Float32Array(data as Float32Array) };
     if (x.dtype === "int32") return { dtype: "i32", shape: [...x.shape], data: new Int32Array(data as Int32Array) };
     if (x.dtype === "bool") return { dtype: "bool", shape: [...x.shape], data: new Uint8Array(data as Uint8Array) };
     throw new Error(`mdl internal error: output of dtype ${x.dtype}`);
@@ -103,7 +115,11 @@ export const tfjsEngine: Engine = {
   },
   createParams(ir, source, opts) {
     checkBindingSize(ir);
-    return createParams(opts.compiled ? inTorchLayout(ir) : ir, source as Map<string, HostF32> | undefined, opts) as Map<string, tf.Tensor>;
+    return createParams(
+      opts.compiled ? inTorchLayout(ir) : ir,
+      source as Map<string, HostF32> | undefined,
+      opts,
+    ) as Map<string, tf.Tensor>;
   },
   toTorchLayout: (ir, path, t) => toTorchLayout(ir, path, T(t)),
   fromTorchLayout: (ir, path, t) => toRuntimeLayout(ir, path, t),

@@ -22,7 +22,13 @@ export function createParams(
       fail("weight_shape", undefined, p.path, `[${p.shape.join(", ")}]`, `[${given.shape.join(", ")}]`);
     // One stream per param, keyed by its path: a param's initial value does not depend on
     // which other params exist or were loaded.
-    const data = given?.data ?? initValues(p.init, p.shape.reduce((a, d) => a * d, 1), seededRandom(opts.seed, p.path));
+    const data =
+      given?.data ??
+      initValues(
+        p.init,
+        p.shape.reduce((a, d) => a * d, 1),
+        seededRandom(opts.seed, p.path),
+      );
     const t = toRuntimeLayout(ir, p.path, { shape: [...p.shape], data });
     if (opts.trainable) {
       out.set(p.path, tf.variable(t, true));

@@ -31,7 +31,11 @@ export function toRuntimeLayout(ir: ModelIR, path: string, t: { shape: number[];
 }
 
 /** runtime layout -> torch layout, for saving checkpoints. */
-export async function toTorchLayout(ir: ModelIR, path: string, t: tf.Tensor): Promise<{ shape: number[]; data: Float32Array }> {
+export async function toTorchLayout(
+  ir: ModelIR,
+  path: string,
+  t: tf.Tensor,
+): Promise<{ shape: number[]; data: Float32Array }> {
   const param = ir.params.find((p) => p.path === path);
   invariant(param, `no parameter ${path} in the IR`);
   const y = tf.tidy(() => {

@@ -38,8 +38,7 @@ export function lowerToTfjs(ir: ModelIR): Lowered {
   const layouts = paramLayouts(ir);
   const byId = new Map<number, Node>(ir.graph.nodes.map((n) => [n.id, n]));
   const laidNode = new Set<number>();
-  for (const n of ir.graph.nodes)
-    if (n.op === "param" && layouts.get(n.attrs.path) !== "torch") laidNode.add(n.id);
+  for (const n of ir.graph.nodes) if (n.op === "param" && layouts.get(n.attrs.path) !== "torch") laidNode.add(n.id);
   // Last use of each node, so inference can free intermediates as it goes (peak memory).
   const lastUse = new Map<number, number>();
   ir.graph.nodes.forEach((n, i) => n.args.forEach((a) => lastUse.set(a, i)));
@@ -54,7 +53,8 @@ export function lowerToTfjs(ir: ModelIR): Lowered {
       const values = new Map<number, tf.Tensor>();
       // leaves the caller owns: never disposed here
       const owned = new Set<tf.Tensor>();
-      const evalOne = (node: Node, vals: Map<number, tf.Tensor>, seed?: number) => evalNode(node, vals, inputs, params, env, training, laidNode, byId, ir.file, owned, seed);
+      const evalOne = (node: Node, vals: Map<number, tf.Tensor>, seed?: number) =>
+        evalNode(node, vals, inputs, params, env, training, laidNode, byId, ir.file, owned, seed);
       for (let i = 0; i < ir.graph.nodes.length; i++) {
         const node = ir.graph.nodes[i];
         const segment = training ? recompute.get(i) : undefined;
@@ -122,14 +122,19 @@ function evalNode(
   const tape = recordingTape();
   const recorded = tape?.length ?? 0;
   try {
-    out = evalOp(node, args, {
-      env,
-      training,
-      seed,
-      laid: (i) => laidNode.has(node.args[i]),
-      argShape: (i) => byId.get(node.args[i])!.type.shape.map((d) => evalDim(d, env)),
-      leaf,
-    }, file);
+    out = evalOp(
+      node,
+      args,
+      {
+        env,
+        training,
+        seed,
+        laid: (i) => laidNode.has(node.args[i]),
+        argShape: (i) => byId.get(node.args[i])!.type.shape.map((d) => evalDim(d, env)),
+        leaf,
+      },
+      file,
+    );
   } catch (err) {
     throw kernelFailure(err, node, args, file);
   }
@@ -143,7 +148,12 @@ function evalNode(
  * Inference inside one tf.tidy: everything but the outputs and kept values is freed.
  * `params` must outlive the call (they are not created here).
  */
-export function predict(lowered: Lowered, inputs: Record<string, tf.Tensor>, params: ParamStore, opts: { keep?: number[] } = {}): RunResult {
+export function predict(
+  lowered: Lowered,
+  inputs: Record<string, tf.Tensor>,
+  params: ParamStore,
+  opts: { keep?: number[] } = {},
+): RunResult {
   const r = tf.tidy(() => {
     const { outputs, kept } = lowered.run(inputs, params, { keep: opts.keep });
     return { outputs, kept: Object.fromEntries([...kept].map(([k, v]) => [String(k), v])) };

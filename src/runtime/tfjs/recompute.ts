@@ -23,12 +23,20 @@ export type EvalNode = (node: Node, values: Map<number, tf.Tensor>, seed?: numbe
  * Run a segment in training: its outputs (and any of `keep` it computes) go into `values`. Parameter
  * nodes inside the run are looked up here, outside the customGrad, so their gradients reach the variables.
  */
-export function runSegment(seg: Segment, nodes: readonly Node[], values: Map<number, tf.Tensor>, evalNode: EvalNode, keep: ReadonlySet<number>): void {
+export function runSegment(
+  seg: Segment,
+  nodes: readonly Node[],
+  values: Map<number, tf.Tensor>,
+  evalNode: EvalNode,
+  keep: ReadonlySet<number>,
+): void {
   for (let i = seg.start; i < seg.end; i++) if (isLeaf(nodes[i])) values.set(nodes[i].id, evalNode(nodes[i], values));
   const body = nodes.slice(seg.start, seg.end).filter((n) => !isLeaf(n));
   const outputs = [...seg.outputs, ...body.map((n) => n.id).filter((id) => keep.has(id) && !seg.outputs.includes(id))];
   // a stochastic op (dropout) draws again when recomputed: the same seed gives the same mask
-  const seeds = new Map(body.filter((n) => traitsOf(n.op).stochastic).map((n) => [n.id, Math.floor(Math.random() * 2 ** 31)]));
+  const seeds = new Map(
+    body.filter((n) => traitsOf(n.op).stochastic).map((n) => [n.id, Math.floor(Math.random() * 2 ** 31)]),
+  );
 
   let outShapes: number[][] = [];
   const forward = (xs: tf.Tensor[]): tf.Tensor => {
@@ -50,7 +58,8 @@ export function runSegment(seg: Segment, nodes: readonly Node[], values: Map<num
     tf.dispose(log.values);
     return {
       value,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => recomputedGrads(forward, saved.slice(0, xs.length), saved.slice(xs.length), dy),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        recomputedGrads(forward, saved.slice(0, xs.length), saved.slice(xs.length), dy),
     };
   });
   const packed = run(...seg.inputs.map((id) => values.get(id)!));
@@ -72,7 +81,12 @@ export function runSegment(seg: Segment, nodes: readonly Node[], values: Map<num
  * when it ends, but this runs inside the outer backward, whose tape the engine still has to free: it is
  * put back afterwards.
  */
-function recomputedGrads(forward: (xs: tf.Tensor[]) => tf.Tensor, saved: tf.Tensor[], products: tf.Tensor[], dy: tf.Tensor): tf.Tensor[] {
+function recomputedGrads(
+  forward: (xs: tf.Tensor[]) => tf.Tensor,
+  saved: tf.Tensor[],
+  products: tf.Tensor[],
+  dy: tf.Tensor,
+): tf.Tensor[] {
   const engine = tf.engine();
   const outer = engine.state.activeTape;
   const log: ProductLog = { values: products, replay: true, next: 0 };
@@ -81,7 +95,10 @@ function recomputedGrads(forward: (xs: tf.Tensor[]) => tf.Tensor, saved: tf.Tens
     // their ops' int zeros, which the outer tape refuses; they get float zeros as the tape expects
     const floats = saved.filter((x) => x.dtype === "float32");
     const { grads } = engine.gradients(() => withProductLog(log, () => forward(saved)), floats, dy, true);
-    invariant(log.next === products.length, `a recomputed segment replayed ${log.next} of its ${products.length} products`);
+    invariant(
+      log.next === products.length,
+      `a recomputed segment replayed ${log.next} of its ${products.length} products`,
+    );
     const byInput = new Map(floats.map((x, k) => [x, grads[k]]));
     return saved.map((x) => byInput.get(x) ?? tf.zeros(x.shape, "float32"));
   } finally {

@@ -11,7 +11,9 @@ export interface AdapterLike {
 const SOFTWARE = /swiftshader|llvmpipe|lavapipe|software|warp/i;
 
 export const isSoftwareAdapter = (a: AdapterLike): boolean =>
-  a.isFallbackAdapter === true || a.info?.isFallbackAdapter === true || isSoftwareRenderer(Object.values(a.info ?? {}).join(" "));
+  a.isFallbackAdapter === true ||
+  a.info?.isFallbackAdapter === true ||
+  isSoftwareRenderer(Object.values(a.info ?? {}).join(" "));
 
 /** The same rule over a renderer's name, as WebGL reports it (`ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device ...`). */
 export const isSoftwareRenderer = (name: string): boolean => SOFTWARE.test(name);

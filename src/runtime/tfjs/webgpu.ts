@@ -53,7 +53,10 @@ function report(a: Adapter, icdSetByMdl?: string): AdapterReport {
     device: s("device"),
     description: s("description"),
     software: isSoftwareAdapter(a),
-    limits: { maxBufferSize: a.limits.maxBufferSize, maxStorageBufferBindingSize: a.limits.maxStorageBufferBindingSize },
+    limits: {
+      maxBufferSize: a.limits.maxBufferSize,
+      maxStorageBufferBindingSize: a.limits.maxStorageBufferBindingSize,
+    },
     ...(icdSetByMdl ? { icdSetByMdl } : {}),
   };
 }
@@ -75,19 +78,28 @@ export async function findAdapter(allowSoftware: boolean): Promise<{ gpu: Gpu; r
   const hardware = configured || gpuDeviceNode();
   const swiftshader = !configured && allowSoftware && existsSync(SWIFTSHADER_ICD);
   if (!hardware && !swiftshader)
-    throw new Error(allowSoftware ? `no GPU device and no software Vulkan driver (install Debian's chromium for SwiftShader at ${SWIFTSHADER_ICD})` : "no GPU device");
+    throw new Error(
+      allowSoftware
+        ? `no GPU device and no software Vulkan driver (install Debian's chromium for SwiftShader at ${SWIFTSHADER_ICD})`
+        : "no GPU device",
+    );
   // Each probe runs once per process: Dawn prints its driver warnings every time it creates an instance.
-  const found = (hardware ? await probe("system") : undefined) ?? (swiftshader ? await probe("swiftshader") : undefined);
+  const found =
+    (hardware ? await probe("system") : undefined) ?? (swiftshader ? await probe("swiftshader") : undefined);
   if (!found) {
     const why = configured
-      ? `no WebGPU adapter on the Vulkan driver configured by ${ICD_VARS.filter((v) => process.env[v]).map((v) => `${v}=${process.env[v]}`).join(" ")}`
+      ? `no WebGPU adapter on the Vulkan driver configured by ${ICD_VARS.filter((v) => process.env[v])
+          .map((v) => `${v}=${process.env[v]}`)
+          .join(" ")}`
       : hardware
         ? "no WebGPU adapter (the GPU's Vulkan driver is missing or refused by Dawn)"
         : `SwiftShader (${SWIFTSHADER_ICD}) gave no WebGPU adapter`;
     throw new Error(why);
   }
   if (found.report.software && !allowSoftware)
-    throw new Error(`only a software adapter (${describeAdapter(found.report)}); it is used only when asked for with --backend webgpu`);
+    throw new Error(
+      `only a software adapter (${describeAdapter(found.report)}); it is used only when asked for with --backend webgpu`,
+    );
   return found;
 }
 
@@ -122,7 +134,11 @@ export async function startWebgpu(allowSoftware: boolean): Promise<AdapterReport
   chosen = r;
   // tfjs-backend-webgpu registers itself only when navigator.gpu exists at import time; Node 20 has no navigator.
   const nav = (globalThis as { navigator?: object }).navigator;
-  Object.defineProperty(globalThis, "navigator", { value: { ...(nav ?? {}), gpu }, configurable: true, writable: true });
+  Object.defineProperty(globalThis, "navigator", {
+    value: { ...(nav ?? {}), gpu },
+    configurable: true,
+    writable: true,
+  });
   await import("@tensorflow/tfjs-backend-webgpu");
   // Small ops on the CPU would mix engines silently and read synchronously; keep everything on the device.
   tf.env().set("WEBGPU_CPU_FORWARD", false);

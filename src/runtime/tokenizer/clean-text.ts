@@ -31,7 +31,8 @@ const ENTITY_LIKE = /&#?[0-9A-Za-z]{1,24};/g;
  * expand Latin ligatures, narrow full-width forms, straighten curly quotes, drop invisible controls, NFC.
  */
 export function fixText(text: string): string {
-  if (!text.includes("<")) text = text.replace(ENTITY_LIKE, (ref) => (ref.startsWith("&#") ? unescapeNumeric(ref) : htmlUnescape(ref)));
+  if (!text.includes("<"))
+    text = text.replace(ENTITY_LIKE, (ref) => (ref.startsWith("&#") ? unescapeNumeric(ref) : htmlUnescape(ref)));
   return text
     .replace(TERMINAL_ESCAPE, "")
     .replace(C1, (c) => WINDOWS_1252_C1[c.charCodeAt(0)]!)

@@ -41,14 +41,16 @@ export class ClipTokenizer {
   private constructor() {
     const { path, lines } = readMergeLines(MERGE_COUNT + 1);
     // Line 0 is the header ("#version: 0.2"); OpenAI keeps exactly the next MERGE_COUNT lines.
-    if (lines.length < MERGE_COUNT + 1) fail("truncated", path, `${lines.length - 1} merges, CLIP needs ${MERGE_COUNT}`);
+    if (lines.length < MERGE_COUNT + 1)
+      fail("truncated", path, `${lines.length - 1} merges, CLIP needs ${MERGE_COUNT}`);
     const merges = lines.slice(1, MERGE_COUNT + 1);
     this.decoder = [...byteVocabOrder, ...byteVocabOrder.map((c) => c + END_OF_WORD)];
     this.ranks = new Map();
     for (let rank = 0; rank < merges.length; rank++) {
       const line = merges[rank]!;
       const space = line.indexOf(" ");
-      if (space <= 0 || space !== line.lastIndexOf(" ")) fail("corrupt", path, `merge ${rank + 1} is \`${line}\`, expected two symbols`);
+      if (space <= 0 || space !== line.lastIndexOf(" "))
+        fail("corrupt", path, `merge ${rank + 1} is \`${line}\`, expected two symbols`);
       this.ranks.set(line, rank);
       this.decoder.push(line.slice(0, space) + line.slice(space + 1));
     }

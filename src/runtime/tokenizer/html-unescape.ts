@@ -25,18 +25,49 @@ const LEGACY = new Set(
  * as Latin-1, so the table is spelled out).
  */
 export const WINDOWS_1252_C1: Readonly<Record<number, string>> = {
-  0x80: "\u20ac", 0x81: "\x81", 0x82: "\u201a", 0x83: "\u0192", 0x84: "\u201e", 0x85: "\u2026", 0x86: "\u2020",
-  0x87: "\u2021", 0x88: "\u02c6", 0x89: "\u2030", 0x8a: "\u0160", 0x8b: "\u2039", 0x8c: "\u0152", 0x8d: "\x8d",
-  0x8e: "\u017d", 0x8f: "\x8f", 0x90: "\x90", 0x91: "\u2018", 0x92: "\u2019", 0x93: "\u201c", 0x94: "\u201d",
-  0x95: "\u2022", 0x96: "\u2013", 0x97: "\u2014", 0x98: "\u02dc", 0x99: "\u2122", 0x9a: "\u0161", 0x9b: "\u203a",
-  0x9c: "\u0153", 0x9d: "\x9d", 0x9e: "\u017e", 0x9f: "\u0178",
+  0x80: "\u20ac",
+  0x81: "\x81",
+  0x82: "\u201a",
+  0x83: "\u0192",
+  0x84: "\u201e",
+  0x85: "\u2026",
+  0x86: "\u2020",
+  0x87: "\u2021",
+  0x88: "\u02c6",
+  0x89: "\u2030",
+  0x8a: "\u0160",
+  0x8b: "\u2039",
+  0x8c: "\u0152",
+  0x8d: "\x8d",
+  0x8e: "\u017d",
+  0x8f: "\x8f",
+  0x90: "\x90",
+  0x91: "\u2018",
+  0x92: "\u2019",
+  0x93: "\u201c",
+  0x94: "\u201d",
+  0x95: "\u2022",
+  0x96: "\u2013",
+  0x97: "\u2014",
+  0x98: "\u02dc",
+  0x99: "\u2122",
+  0x9a: "\u0161",
+  0x9b: "\u203a",
+  0x9c: "\u0153",
+  0x9d: "\x9d",
+  0x9e: "\u017e",
+  0x9f: "\u0178",
 };
 
 /** Code points a numeric reference may not produce; Python drops the reference entirely. */
 function isDroppedCodePoint(n: number): boolean {
   return (
-    (n >= 0x01 && n <= 0x08) || n === 0x0b || (n >= 0x0e && n <= 0x1f) || (n >= 0x7f && n <= 0x9f) ||
-    (n >= 0xfdd0 && n <= 0xfdef) || (n & 0xfffe) === 0xfffe
+    (n >= 0x01 && n <= 0x08) ||
+    n === 0x0b ||
+    (n >= 0x0e && n <= 0x1f) ||
+    (n >= 0x7f && n <= 0x9f) ||
+    (n >= 0xfdd0 && n <= 0xfdef) ||
+    (n & 0xfffe) === 0xfffe
   );
 }
 
@@ -55,7 +86,11 @@ function numericReference(body: string): string {
 
 function namedReference(body: string): string {
   entities ??= readHtml5Entities();
-  const whole = body.endsWith(";") ? entities.get(body.slice(0, -1)) : LEGACY.has(body) ? entities.get(body) : undefined;
+  const whole = body.endsWith(";")
+    ? entities.get(body.slice(0, -1))
+    : LEGACY.has(body)
+      ? entities.get(body)
+      : undefined;
   if (whole !== undefined) return whole;
   for (let x = body.length - 1; x > 1; x--) {
     const prefix = body.slice(0, x);
@@ -68,5 +103,7 @@ const REFERENCE = /&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)/g;
 
 export function htmlUnescape(text: string): string {
   if (!text.includes("&")) return text;
-  return text.replace(REFERENCE, (_, body: string) => (body[0] === "#" ? numericReference(body) : namedReference(body)));
+  return text.replace(REFERENCE, (_, body: string) =>
+    body[0] === "#" ? numericReference(body) : namedReference(body),
+  );
 }

@@ -35,7 +35,7 @@ function readPackageFile(relative: string): { path: string; text: string } {
 export function readMergeLines(count: number): { path: string; lines: string[] } {
   const { path, text } = readPackageFile("esm/bpe_simple_vocab_16e6.js");
   const open = text.indexOf('"', text.indexOf('"text"') + '"text"'.length);
-  if (open < 0) return fail("corrupt", path, "expected `{ \"text\": \"...\" }` holding the merge list");
+  if (open < 0) return fail("corrupt", path, 'expected `{ "text": "..." }` holding the merge list');
   const lines: string[] = [];
   let start = open + 1;
   let line = "";

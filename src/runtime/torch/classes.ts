@@ -42,13 +42,17 @@ export function rawClasses(g: Graph): RawClass[] {
       const param = paramOf.get(p)!;
       const init = [JSON.stringify(param.init.kind), ...param.init.args.map(py)].join(", ");
       const shape = param.shape.length === 1 ? `(${param.shape[0]},)` : `(${param.shape.join(", ")})`;
-      items.push({ start: param.loc?.start ?? 0, lines: withComment(`${target}.${localName(placement, m.path, p)} = param(${shape}, ${init})`, param.loc) });
+      items.push({
+        start: param.loc?.start ?? 0,
+        lines: withComment(`${target}.${localName(placement, m.path, p)} = param(${shape}, ${init})`, param.loc),
+      });
     }
     for (const c of m.children) {
       const child = placement.modules.get(c)!;
       const name = seg(c);
       let lines: string[];
-      if (child.block === "namespace") lines = [`${target}.${name} = nn.Module()`, ...members(child, `${target}.${name}`)];
+      if (child.block === "namespace")
+        lines = [`${target}.${name} = nn.Module()`, ...members(child, `${target}.${name}`)];
       else {
         visit(child);
         const make = childMarker(c);
@@ -61,7 +65,16 @@ export function rawClasses(g: Graph): RawClass[] {
       items.push({ start: child.loc?.start ?? 0, lines: withComment(lines[0], child.loc).concat(lines.slice(1)) });
     }
     const lines = items.sort((a, b) => a.start - b.start).flatMap((i) => i.lines);
-    return lines.filter((l, i) => !(l.startsWith("#") && lines.slice(0, i).reverse().find((p) => p.startsWith("#")) === l));
+    return lines.filter(
+      (l, i) =>
+        !(
+          l.startsWith("#") &&
+          lines
+            .slice(0, i)
+            .reverse()
+            .find((p) => p.startsWith("#")) === l
+        ),
+    );
   };
 
   const forwardOf = (m: Module) => {
@@ -69,7 +82,8 @@ export function rawClasses(g: Graph): RawClass[] {
     const calls = callsOf.get(m.path) ?? [];
     if (!calls.length) return undefined; // a container whose members are called one by one
     const [first, ...rest] = calls.map((c) => emitForward(g, m, c, false));
-    for (const r of rest) invariant(r.lines.join("\n") === first.lines.join("\n"), `${m.path} is called twice with different code`);
+    for (const r of rest)
+      invariant(r.lines.join("\n") === first.lines.join("\n"), `${m.path} is called twice with different code`);
     return m.block === "repeat" ? loopIfChain(first) : first;
   };
 
@@ -84,7 +98,8 @@ export function rawClasses(g: Graph): RawClass[] {
       for (const c of m.children) visit(placement.modules.get(c)!);
       init = [`super().__init__([${m.children.map(childMarker).join(", ")}])`];
     } else init = ["super().__init__()", ...members(m, "self")];
-    const block = m.path === "" ? ir.model : m.block === "repeat" ? "Stack" : m.block === "seq" ? "Sequential" : m.block;
+    const block =
+      m.path === "" ? ir.model : m.block === "repeat" ? "Stack" : m.block === "seq" ? "Sequential" : m.block;
     out.push({ module: m, block, base, init, forward: forwardOf(m) });
   }
   visit(placement.modules.get("")!);

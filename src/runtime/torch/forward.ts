@@ -33,7 +33,8 @@ export function callRanges(ir: ModelIR): Map<Call, Set<number>> {
     const from = lastEnd.get(c.scope) ?? -1;
     const e = end(c);
     const ids = new Set<number>();
-    for (const n of ir.graph.nodes) if (n.id > from && n.id <= e && within(n.scope, c.scope) && n.op !== "param" && n.op !== "const") ids.add(n.id);
+    for (const n of ir.graph.nodes)
+      if (n.id > from && n.id <= e && within(n.scope, c.scope) && n.op !== "param" && n.op !== "const") ids.add(n.id);
     out.set(c, ids);
     lastEnd.set(c.scope, e);
   }
@@ -44,7 +45,10 @@ export function callRanges(ir: ModelIR): Map<Call, Set<number>> {
 export function liveNodes(ir: ModelIR): Set<number> {
   const byId = new Map(ir.graph.nodes.map((n) => [n.id, n]));
   const live = new Set<number>();
-  const stack = [...ir.graph.outputs.map((o) => o.value), ...ir.graph.calls.flatMap((c) => c.outputs.map((o) => o.value))];
+  const stack = [
+    ...ir.graph.outputs.map((o) => o.value),
+    ...ir.graph.calls.flatMap((c) => c.outputs.map((o) => o.value)),
+  ];
   while (stack.length) {
     const id = stack.pop()!;
     if (live.has(id)) continue;
@@ -56,7 +60,11 @@ export function liveNodes(ir: ModelIR): Set<number> {
 
 /** The root's pseudo-call: the model's inputs and outputs. */
 export function rootCall(ir: ModelIR): Call {
-  return { scope: "", inputs: ir.graph.inputs.map((p) => p.value), outputs: ir.graph.outputs.map((o) => ({ name: o.name, value: o.value })) };
+  return {
+    scope: "",
+    inputs: ir.graph.inputs.map((p) => p.value),
+    outputs: ir.graph.outputs.map((o) => ({ name: o.name, value: o.value })),
+  };
 }
 
 /** The hook for gradient checkpointing: a module flagged `recompute` in the IR (added by the recompute work). */
@@ -70,14 +78,33 @@ export interface ForwardCode {
 export function emitForward(g: Graph, module: Module, call: Call, isRoot: boolean): ForwardCode {
   const { ir, byId, placement } = g;
   const M = module.path;
-  const ids = isRoot ? new Set(ir.graph.nodes.filter((n) => n.op !== "param" && n.op !== "const").map((n) => n.id)) : g.ranges.get(call)!;
+  const ids = isRoot
+    ? new Set(ir.graph.nodes.filter((n) => n.op !== "param" && n.op !== "const").map((n) => n.id))
+    : g.ranges.get(call)!;
   // The sub-module calls inside this one that no other sub-module call contains.
-  const inner = [...g.ranges].filter(([c, r]) => c !== call && c.scope !== M && within(c.scope, M) && (r.size ? [...r].every((i) => ids.has(i)) : ids.has(end(c)) || call.inputs.includes(end(c))));
-  const direct = inner.filter(([c, r]) => !inner.some(([o, or]) => o !== c && within(c.scope, o.scope) && o.scope !== c.scope && (r.size ? [...r].every((i) => or.has(i)) : or.has(end(c)))));
+  const inner = [...g.ranges].filter(
+    ([c, r]) =>
+      c !== call &&
+      c.scope !== M &&
+      within(c.scope, M) &&
+      (r.size ? [...r].every((i) => ids.has(i)) : ids.has(end(c)) || call.inputs.includes(end(c))),
+  );
+  const direct = inner.filter(
+    ([c, r]) =>
+      !inner.some(
+        ([o, or]) =>
+          o !== c &&
+          within(c.scope, o.scope) &&
+          o.scope !== c.scope &&
+          (r.size ? [...r].every((i) => or.has(i)) : or.has(end(c))),
+      ),
+  );
   const covered = new Set(direct.flatMap(([, r]) => [...r]));
 
   const names = new Map<number, string>();
-  const params = isRoot ? ir.graph.inputs.map((p) => p.name) : call.inputs.map((_, i) => (call.inputs.length === 1 ? "x" : `x${i}`));
+  const params = isRoot
+    ? ir.graph.inputs.map((p) => p.name)
+    : call.inputs.map((_, i) => (call.inputs.length === 1 ? "x" : `x${i}`));
   call.inputs.forEach((id, i) => names.has(id) || names.set(id, params[i]));
 
   const expr = (id: number): string => {
@@ -147,7 +174,12 @@ export function emitForward(g: Graph, module: Module, call: Call, isRoot: boolea
   items.sort((a, b) => a.key - b.key || a.order - b.order);
   // Names are bound as the items are emitted, in order (a call's outputs become visible after it).
   const body = items.flatMap((it) => it.emit());
-  const binds = bindSymbols(used, call.inputs.map((id) => byId.get(id)!.type.shape), params, M);
+  const binds = bindSymbols(
+    used,
+    call.inputs.map((id) => byId.get(id)!.type.shape),
+    params,
+    M,
+  );
   const ret = isRoot
     ? `return {${call.outputs.map((o) => `${JSON.stringify(o.name)}: ${expr(o.value)}`).join(", ")}}`
     : `return ${call.outputs.map((o) => expr(o.value)).join(", ")}`;

@@ -66,7 +66,8 @@ export function liftClasses(raws: RawClass[]): { classes: PyClass[]; root: PyCla
       const nums = [...line.matchAll(NUM)].map((m) => ({ at: m.index!, len: m[0].length, text: m[0] }));
       for (const s of [...spans, ...nums].sort((a, b) => a.at - b.at)) {
         if (s.at > last) pieces.push(line.slice(last, s.at));
-        if ("child" in s) pieces.push({ child: s.child, base: -1 }); // its arguments' slots come once its class is known
+        if ("child" in s)
+          pieces.push({ child: s.child, base: -1 }); // its arguments' slots come once its class is known
         else {
           pieces.push({ slot: values.length });
           values.push(Number(s.text));
@@ -79,12 +80,19 @@ export function liftClasses(raws: RawClass[]): { classes: PyClass[]; root: PyCla
     };
     const init = raw.init.map(cutLine);
     const forward = raw.forward?.lines.map(cutLine);
-    const shape = (ls: Lines | undefined) => ls?.map((l) => l.map((p) => (typeof p === "string" ? p : "slot" in p ? 0 : cuts.get(p.child)!.group.id)));
+    const shape = (ls: Lines | undefined) =>
+      ls?.map((l) => l.map((p) => (typeof p === "string" ? p : "slot" in p ? 0 : cuts.get(p.child)!.group.id)));
     const key = JSON.stringify([raw.block, raw.base, shape(init), raw.forward?.params, shape(forward)]);
     let group = groups.get(key);
     if (!group) {
       const taken = ordered.filter((g) => g.block === raw.block).length;
-      group = { id: ordered.length, name: taken ? `${raw.block}_${taken + 1}` : raw.block, block: raw.block, base: raw.base, cuts: [] };
+      group = {
+        id: ordered.length,
+        name: taken ? `${raw.block}_${taken + 1}` : raw.block,
+        block: raw.block,
+        base: raw.base,
+        cuts: [],
+      };
       groups.set(key, group);
       ordered.push(group);
     }
@@ -98,7 +106,8 @@ export function liftClasses(raws: RawClass[]): { classes: PyClass[]; root: PyCla
     analyse(g);
   }
   // A stack's name follows its layers' class, known once they are named.
-  for (const g of ordered) if (g.block === "Stack") g.name = `${cuts.get(g.cuts[0].raw.module.children[0])!.group.name}Stack`;
+  for (const g of ordered)
+    if (g.block === "Stack") g.name = `${cuts.get(g.cuts[0].raw.module.children[0])!.group.name}Stack`;
   const classes = ordered.map((g) => render(g, cuts));
   return { classes, root: classes[classes.length - 1] };
 }
@@ -111,7 +120,9 @@ function childArguments(cut: Cut, cuts: Map<string, Cut>): void {
       const child = cuts.get(p.child)!;
       p.base = cut.values.length;
       for (const a of child.group.args!) {
-        const v = Object.hasOwn(child.raw.module.hyper, a.name) ? Number(child.raw.module.hyper[a.name]) : child.values[a.slot];
+        const v = Object.hasOwn(child.raw.module.hyper, a.name)
+          ? Number(child.raw.module.hyper[a.name])
+          : child.values[a.slot];
         cut.values.push(v);
         cut.tokens.push(String(v));
       }
@@ -147,17 +158,28 @@ function analyse(g: Group): void {
   g.args = args;
 }
 
-const rank = (name: string, names: string[]) => (names.includes(name) ? names.indexOf(name) : 1000 + Number(name.slice(1)));
+const rank = (name: string, names: string[]) =>
+  names.includes(name) ? names.indexOf(name) : 1000 + Number(name.slice(1));
 
 /** An expression over the block's numeric hyperparameters that gives the slot's value in every instance. */
 function candidate(names: string[], hypers: Record<string, unknown>[], vs: number[]): Arg | undefined {
-  const close = (f: (h: Record<string, number>) => number) => hypers.every((h, i) => Math.abs(f(h as Record<string, number>) - vs[i]) <= 1e-9 * Math.max(1, Math.abs(vs[i])));
+  const close = (f: (h: Record<string, number>) => number) =>
+    hypers.every((h, i) => Math.abs(f(h as Record<string, number>) - vs[i]) <= 1e-9 * Math.max(1, Math.abs(vs[i])));
   const ref = (self: boolean, h: string) => (self ? `self.${h}` : h);
   for (const h of names) if (close((x) => x[h])) return { name: h, expr: (s) => ref(s, h), simple: true };
-  for (const k of [2, 3, 4]) for (const h of names) if (close((x) => k * x[h])) return { name: h, expr: (s) => `${k} * ${ref(s, h)}`, simple: false };
-  for (const h of names) for (const d of names) if (h !== d && close((x) => (x[h] % x[d] === 0 ? x[h] / x[d] : NaN))) return { name: `${h},${d}`, expr: (s) => `${ref(s, h)} // ${ref(s, d)}`, simple: false };
-  for (const h of names) if (close((x) => x[h] ** -0.5)) return { name: h, expr: (s) => `${ref(s, h)} ** -0.5`, simple: false };
-  for (const h of names) for (const d of names) if (h !== d && close((x) => (x[h] % x[d] === 0 ? (x[h] / x[d]) ** -0.5 : NaN))) return { name: `${h},${d}`, expr: (s) => `(${ref(s, h)} // ${ref(s, d)}) ** -0.5`, simple: false };
+  for (const k of [2, 3, 4])
+    for (const h of names)
+      if (close((x) => k * x[h])) return { name: h, expr: (s) => `${k} * ${ref(s, h)}`, simple: false };
+  for (const h of names)
+    for (const d of names)
+      if (h !== d && close((x) => (x[h] % x[d] === 0 ? x[h] / x[d] : NaN)))
+        return { name: `${h},${d}`, expr: (s) => `${ref(s, h)} // ${ref(s, d)}`, simple: false };
+  for (const h of names)
+    if (close((x) => x[h] ** -0.5)) return { name: h, expr: (s) => `${ref(s, h)} ** -0.5`, simple: false };
+  for (const h of names)
+    for (const d of names)
+      if (h !== d && close((x) => (x[h] % x[d] === 0 ? (x[h] / x[d]) ** -0.5 : NaN)))
+        return { name: `${h},${d}`, expr: (s) => `(${ref(s, h)} // ${ref(s, d)}) ** -0.5`, simple: false };
   return undefined;
 }
 
@@ -173,7 +195,10 @@ function render(g: Group, cuts: Map<string, Cut>): PyClass {
           if (typeof s === "string") return s;
           const before = line[i - 1];
           const after = line[i + 1];
-          const alone = typeof before === "string" && /[(\[,=] ?$/.test(before) && (after === undefined || (typeof after === "string" && /^[,)\]]/.test(after)));
+          const alone =
+            typeof before === "string" &&
+            /[(\[,=] ?$/.test(before) &&
+            (after === undefined || (typeof after === "string" && /^[,)\]]/.test(after)));
           return s.simple || alone ? s.expr(self) : `(${s.expr(self)})`;
         }
         // a child's construction: its class, and its arguments as this class's slots give them
@@ -191,7 +216,8 @@ function render(g: Group, cuts: Map<string, Cut>): PyClass {
   const stack = init[0].match(/^super\(\)\.__init__\(\[(.*)\]\)$/);
   if (g.base === "nn.ModuleList" && stack) {
     const kids = stack[1].split(/, (?=[A-Z])/);
-    if (kids.length > 1 && kids.every((k) => k === kids[0])) init = [`super().__init__([${kids[0]} for _ in range(${kids.length})])`];
+    if (kids.length > 1 && kids.every((k) => k === kids[0]))
+      init = [`super().__init__([${kids[0]} for _ in range(${kids.length})])`];
   }
   const stored = g.args!.map((a) => `self.${a.name} = ${a.name}`);
   init.splice(1, 0, ...stored);
@@ -200,7 +226,10 @@ function render(g: Group, cuts: Map<string, Cut>): PyClass {
     base: g.base,
     block: g.block,
     init: [`def __init__(self${g.args!.map((a) => `, ${a.name}`).join("")}):`, ...init.map((l) => `    ${l}`)],
-    forward: first.raw.forward && { params: first.raw.forward.params, lines: first.forward!.map((l) => renderLine(l, true)) },
+    forward: first.raw.forward && {
+      params: first.raw.forward.params,
+      lines: first.forward!.map((l) => renderLine(l, true)),
+    },
     instances: g.cuts.map((c) => c.raw.module),
   };
 }

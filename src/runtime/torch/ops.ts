@@ -19,14 +19,21 @@ export interface EmitContext {
 
 export type Emit = (node: Node, ctx: EmitContext) => string;
 
-const torchDtype: Record<string, string> = { f32: "torch.float32", i64: "torch.int64", i32: "torch.int32", bool: "torch.bool" };
+const torchDtype: Record<string, string> = {
+  f32: "torch.float32",
+  i64: "torch.int64",
+  i32: "torch.int32",
+  bool: "torch.bool",
+};
 
 /** An attribute of a node whose op the helper does not narrow (the table's entries read typed attrs). */
 const attr = <T>(n: Node, k: string) => (n.attrs as Record<string, unknown>)[k] as T;
-const axes = (n: Node) => (attr<number[] | undefined>(n, "axes") ?? attr<number>(n, "axis"));
-const dimArg = (a: number | number[]) => (Array.isArray(a) ? (a.length === 1 ? String(a[0]) : `(${a.join(", ")})`) : String(a));
+const axes = (n: Node) => attr<number[] | undefined>(n, "axes") ?? attr<number>(n, "axis");
+const dimArg = (a: number | number[]) =>
+  Array.isArray(a) ? (a.length === 1 ? String(a[0]) : `(${a.join(", ")})`) : String(a);
 const pyNum = (v: number) => (Number.isInteger(v) ? `${v}.0` : String(v));
-const pyFloat = (v: number) => (Number.isFinite(v) ? pyNum(v) : Number.isNaN(v) ? 'float("nan")' : v > 0 ? 'float("inf")' : 'float("-inf")');
+const pyFloat = (v: number) =>
+  Number.isFinite(v) ? pyNum(v) : Number.isNaN(v) ? 'float("nan")' : v > 0 ? 'float("inf")' : 'float("-inf")';
 /** A shape as call arguments: `2, B, 64`, or `()` for a scalar. */
 const shape = (s: Dim[], ctx: EmitContext) => (s.length ? s.map(ctx.dim).join(", ") : "()");
 
@@ -38,23 +45,43 @@ export function constLiteral(n: Node): string {
 }
 
 /** Binary ops take a constant on either side as a Python number (torch broadcasts it). */
-const infix = (op: string): Emit => (_n, { args }) => `${args[0]} ${op} ${args[1]}`;
+const infix =
+  (op: string): Emit =>
+  (_n, { args }) =>
+    `${args[0]} ${op} ${args[1]}`;
 const isConst = (ctx: EmitContext, i: number) => ctx.argNodes[i].op === "const";
-const minmax = (fn: "maximum" | "minimum", clamp: "min" | "max"): Emit => (_n, ctx) => {
-  if (isConst(ctx, 1)) return `torch.clamp(${ctx.args[0]}, ${clamp}=${ctx.args[1]})`;
-  if (isConst(ctx, 0)) return `torch.clamp(${ctx.args[1]}, ${clamp}=${ctx.args[0]})`;
-  return `torch.${fn}(${ctx.args[0]}, ${ctx.args[1]})`;
-};
-const call = (fn: string): Emit => (_n, { args }) => `${fn}(${args[0]})`;
+const minmax =
+  (fn: "maximum" | "minimum", clamp: "min" | "max"): Emit =>
+  (_n, ctx) => {
+    if (isConst(ctx, 1)) return `torch.clamp(${ctx.args[0]}, ${clamp}=${ctx.args[1]})`;
+    if (isConst(ctx, 0)) return `torch.clamp(${ctx.args[1]}, ${clamp}=${ctx.args[0]})`;
+    return `torch.${fn}(${ctx.args[0]}, ${ctx.args[1]})`;
+  };
+const call =
+  (fn: string): Emit =>
+  (_n, { args }) =>
+    `${fn}(${args[0]})`;
 // no axes reduces nothing in the IR; torch's dim=() would reduce every axis
-const reduce = (method: string): Emit => (n, { args }) =>
-  (axes(n) as number[]).length === 0 ? args[0] : `${args[0]}.${method}(dim=${dimArg(axes(n))}${attr<boolean>(n, "keepdims") ? ", keepdim=True" : ""})`;
+const reduce =
+  (method: string): Emit =>
+  (n, { args }) =>
+    (axes(n) as number[]).length === 0
+      ? args[0]
+      : `${args[0]}.${method}(dim=${dimArg(axes(n))}${attr<boolean>(n, "keepdims") ? ", keepdim=True" : ""})`;
 
 /** F.convNd with the IR's per-axis stride, padding and dilation, and its groups (absent: 1). */
-const conv = (fn: string): Emit => (n, { args }) => {
-  const extra = [attr(n, "dilation") ? `, dilation=${dimArg(attr(n, "dilation"))}` : "", attr(n, "groups") ? `, groups=${attr<number>(n, "groups")}` : ""].join("");
-  return `F.${fn}(${args[0]}, ${args[1]}, ${args[2] ?? "None"}, stride=${dimArg(attr(n, "stride") ?? 1)}, padding=${dimArg(attr(n, "padding") ?? 0)}${extra})`;
-};
+const conv =
+  (fn: string): Emit =>
+  (n, { args }) => {
+    const extra = [
+      attr(n, "dilation") ? `, dilation=${dimArg(attr(n, "dilation"))}` : "",
+      attr(n, "groups") ? `, groups=${attr<number>(n, "groups")}` : "",
+    ].join("");
+    return (
+      `F.${fn}(${args[0]}, ${args[1]}, ${args[2] ?? "None"}, ` +
+      `stride=${dimArg(attr(n, "stride") ?? 1)}, padding=${dimArg(attr(n, "padding") ?? 0)}${extra})`
+    );
+  };
 
 /** F.pad's flat list runs from the last axis backwards, (before, after) per axis; unpadded leading axes are left out. */
 function padPairs(before: number[], after: number[]): number[] {
@@ -75,7 +102,12 @@ const slice: Emit = (n, ctx) => {
     if (b === 0 && (s === -1 || String(s) === String(full[i]))) return ":";
     const lo = b === 0 ? "" : ctx.dim(b);
     if (s === -1) return `${lo}:`;
-    const hi = typeof b === "number" && typeof s === "number" ? String(b + s) : b === 0 ? ctx.dim(s) : `(${ctx.dim(b)}) + (${ctx.dim(s)})`;
+    const hi =
+      typeof b === "number" && typeof s === "number"
+        ? String(b + s)
+        : b === 0
+          ? ctx.dim(s)
+          : `(${ctx.dim(b)}) + (${ctx.dim(s)})`;
     return `${lo}:${hi}`;
   });
   while (parts.length && parts[parts.length - 1] === ":") parts.pop();
@@ -83,7 +115,8 @@ const slice: Emit = (n, ctx) => {
 };
 
 /** Operand i as an index: torch indexes with int64 (an i32 tensor raises), so an i32 operand is widened. */
-const index = (ctx: EmitContext, i: number) => (ctx.argNodes[i].type.dtype === "i32" ? `${ctx.args[i]}.long()` : ctx.args[i]);
+const index = (ctx: EmitContext, i: number) =>
+  ctx.argNodes[i].type.dtype === "i32" ? `${ctx.args[i]}.long()` : ctx.args[i];
 
 /** A zero [rows, ...rest] table with updates' rows added at the ids (index_add_ sums repeated ids). */
 const scatterAdd: Emit = (n, ctx) => {
@@ -94,7 +127,10 @@ const scatterAdd: Emit = (n, ctx) => {
 };
 
 /** A call of a prelude helper that takes q, k (and v) with the scale and the causal flag. */
-const attentionCall = (fn: string): Emit => (n, { args }) => `${fn}(${args.join(", ")}, scale=${attr<number>(n, "scale")}${attr<boolean>(n, "causal") ? ", causal=True" : ""})`;
+const attentionCall =
+  (fn: string): Emit =>
+  (n, { args }) =>
+    `${fn}(${args.join(", ")}, scale=${attr<number>(n, "scale")}${attr<boolean>(n, "causal") ? ", causal=True" : ""})`;
 
 export const torchOps = {
   input: () => "<input>",
@@ -125,7 +161,8 @@ export const torchOps = {
   conv1d: conv("conv1d"),
   conv2d: conv("conv2d"),
   conv3d: conv("conv3d"),
-  layer_norm: (n, { args }) => `F.layer_norm(${args[0]}, ${args[1]}.shape, ${args[1]}, ${args[2]}, eps=${attr<number>(n, "eps") ?? 1e-5})`,
+  layer_norm: (n, { args }) =>
+    `F.layer_norm(${args[0]}, ${args[1]}.shape, ${args[1]}, ${args[2]}, eps=${attr<number>(n, "eps") ?? 1e-5})`,
   softmax: (n, { args }) => `torch.softmax(${args[0]}, dim=${attr<number>(n, "axis")})`,
   log_softmax: (n, { args }) => `torch.log_softmax(${args[0]}, dim=${attr<number>(n, "axis")})`,
   // x / ||x|| with no epsilon, as CLIP normalises its features
@@ -140,16 +177,21 @@ export const torchOps = {
   broadcast_to: (n, ctx) => `${ctx.args[0]}.expand(${shape(attr(n, "shape"), ctx)})`,
   slice,
   flip: (n, { args }) => `torch.flip(${args[0]}, [${attr<number[]>(n, "axes").join(", ")}])`,
-  pad: (n, { args }) => `F.pad(${args[0]}, (${padPairs(attr(n, "before"), attr(n, "after")).join(", ")}), value=${pyFloat(attr<number>(n, "value") ?? 0)})`,
+  pad: (n, { args }) =>
+    `F.pad(${args[0]}, (${padPairs(attr(n, "before"), attr(n, "after")).join(", ")}), value=${pyFloat(attr<number>(n, "value") ?? 0)})`,
   gather: (_n, ctx) => `${ctx.args[0]}[${index(ctx, 1)}]`,
-  gather_rows: (_n, ctx) => `${ctx.args[0]}[torch.arange(${ctx.args[0]}.shape[0], device=${ctx.args[0]}.device), ${index(ctx, 1)}]`,
+  gather_rows: (_n, ctx) =>
+    `${ctx.args[0]}[torch.arange(${ctx.args[0]}.shape[0], device=${ctx.args[0]}.device), ${index(ctx, 1)}]`,
   scatter_add: scatterAdd,
   // ids compared with 0..depth-1, so an id outside [0, depth) gives a zero row (F.one_hot would raise)
-  one_hot: (n, ctx) => `(${ctx.args[0]}.unsqueeze(-1) == torch.arange(${ctx.dim(attr<Dim>(n, "depth"))}, device=${ctx.args[0]}.device)).float()`,
+  one_hot: (n, ctx) =>
+    `(${ctx.args[0]}.unsqueeze(-1) == torch.arange(${ctx.dim(attr<Dim>(n, "depth"))}, device=${ctx.args[0]}.device)).float()`,
   attention: attentionCall("attention"),
   attention_probs: attentionCall("attention_probs"),
-  fill: (n, ctx) => `torch.full(${attr<Dim[]>(n, "shape").length ? `(${shape(attr(n, "shape"), ctx)},)` : "()"}, ${attr<number>(n, "value")}, dtype=${torchDtype[n.type.dtype]}, device=${ctx.device})`,
-  cast: (n, { args }) => `${args[0]}.to(${torchDtype[(attr<string>(n, "dtype") ?? n.type.dtype)]})`,
+  fill: (n, ctx) =>
+    `torch.full(${attr<Dim[]>(n, "shape").length ? `(${shape(attr(n, "shape"), ctx)},)` : "()"}, ${attr<number>(n, "value")}, ` +
+    `dtype=${torchDtype[n.type.dtype]}, device=${ctx.device})`,
+  cast: (n, { args }) => `${args[0]}.to(${torchDtype[attr<string>(n, "dtype") ?? n.type.dtype]})`,
   dropout: (n, { args }) => `F.dropout(${args[0]}, ${attr<number>(n, "rate") ?? 0}, self.training)`,
 } satisfies KernelTable<[ctx: EmitContext], string>;
 

@@ -20,7 +20,10 @@ export function place(ir: ModelIR): Placement {
   const modules = new Map(ir.modules.map((m) => [m.path, m]));
   const prefix = new Map<string, string>([["", ""]]);
   const views = new Set<string>();
-  const subtreeParams = (m: Module): string[] => [...m.params, ...m.children.flatMap((c) => subtreeParams(modules.get(c)!))];
+  const subtreeParams = (m: Module): string[] => [
+    ...m.params,
+    ...m.children.flatMap((c) => subtreeParams(modules.get(c)!)),
+  ];
   const visit = (m: Module) => {
     for (const c of m.children) {
       const child = modules.get(c)!;
@@ -42,7 +45,17 @@ export function place(ir: ModelIR): Placement {
 /** A dotted name as a Python attribute chain: numeric segments become indices (`decoder[0]`). */
 export function attrChain(base: string, dotted: string): string {
   if (!dotted) return base;
-  return dotted.split(".").reduce((acc, s) => (/^\d+$/.test(s) ? `${acc}[${s}]` : /^[A-Za-z_]\w*$/.test(s) ? `${acc}.${s}` : `getattr(${acc}, ${JSON.stringify(s)})`), base);
+  return dotted
+    .split(".")
+    .reduce(
+      (acc, s) =>
+        /^\d+$/.test(s)
+          ? `${acc}[${s}]`
+          : /^[A-Za-z_]\w*$/.test(s)
+            ? `${acc}.${s}`
+            : `getattr(${acc}, ${JSON.stringify(s)})`,
+      base,
+    );
 }
 
 /** A parameter's name relative to the module that declares it. */

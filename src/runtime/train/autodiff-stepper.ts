@@ -33,7 +33,11 @@ const momentPath = (name: string) => name.replace(/^exp_avg(_sq)?\./, "");
  * AdamW. A non-finite loss leaves the parameters as they were (the loop then stops). The micro-batch arrives as
  * `{ batch, rng }` (the loss function draws its own inputs).
  */
-export function autodiffStepper(o: AutodiffSteps, weightIo: WeightIo | undefined, adam: AdamWOptions | undefined): Stepper {
+export function autodiffStepper(
+  o: AutodiffSteps,
+  weightIo: WeightIo | undefined,
+  adam: AdamWOptions | undefined,
+): Stepper {
   const e = engine();
   const t = training();
   const opt = t.adamw(o.variables, o.groups, adam);

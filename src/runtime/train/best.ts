@@ -50,7 +50,12 @@ export function restoreBest(run: string, ckpt: string, b: Best | undefined): voi
   if (!b) return void removeBest(run);
   if (matches(dir, b)) return;
   const from = join(ckpt, BEST_IN_CHECKPOINT);
-  if (!existsSync(from) || sha256File(from) !== b.sha256) fail("checkpoint_state", ckpt, `${BEST_IN_CHECKPOINT} is missing or is not the file that was written (SHA-256 differs)`);
+  if (!existsSync(from) || sha256File(from) !== b.sha256)
+    fail(
+      "checkpoint_state",
+      ckpt,
+      `${BEST_IN_CHECKPOINT} is missing or is not the file that was written (SHA-256 differs)`,
+    );
   swapIn(run, (tmp) => (linkOrCopy(from, join(tmp, "weights.safetensors")), b.sha256), b);
 }
 
@@ -65,7 +70,12 @@ export function removeBest(run: string): void {
 function matches(dir: string, b: Best): boolean {
   try {
     const j = JSON.parse(readFileSync(join(dir, "best.json"), "utf8"));
-    return j.step === b.step && j.metric === b.metric && j.value === b.value && sha256File(join(dir, "weights.safetensors")) === b.sha256;
+    return (
+      j.step === b.step &&
+      j.metric === b.metric &&
+      j.value === b.value &&
+      sha256File(join(dir, "weights.safetensors")) === b.sha256
+    );
   } catch {
     return false;
   }

@@ -129,7 +129,8 @@ function prune(run: string, current: number, keep: number): void {
 }
 
 /** Temp entries of saves, removals, metrics and record rewrites and lock files, each named with its writer's PID. */
-const LEFTOVER = /^(?:\.(?:ckpt-\d+|latest\.json|metrics\.jsonl|config\.json|sources|best)\.(\d+)\.tmp|\.trash-(?:ckpt-\d+|sources|best|run)\.(\d+)|run\.lock(?:\.takeover)?\.(\d+)\.tmp)$/;
+const LEFTOVER =
+  /^(?:\.(?:ckpt-\d+|latest\.json|metrics\.jsonl|config\.json|sources|best)\.(\d+)\.tmp|\.trash-(?:ckpt-\d+|sources|best|run)\.(\d+)|run\.lock(?:\.takeover)?\.(\d+)\.tmp)$/;
 
 /**
  * Leftovers of interrupted saves and removals: this process's own and those of processes no longer alive.
@@ -202,4 +203,3 @@ export function loadCheckpoint(dir: string): Checkpoint {
     optimizer: readSafetensors(join(dir, "optimizer.safetensors")).tensors,
   };
 }
-

@@ -25,11 +25,15 @@ export interface Stepper {
   load(path: string, t: HostTensor): boolean;
   /** The AdamW moments by PyTorch's names, in torch's layout (as the parameters are saved). */
   exportState(): Promise<Map<string, HostF32>>;
-  importState(step: number, tensors: ReadonlyMap<string, { shape: number[]; data: ArrayLike<number> }>): string[] | Promise<string[]>;
+  importState(
+    step: number,
+    tensors: ReadonlyMap<string, { shape: number[]; data: ArrayLike<number> }>,
+  ): string[] | Promise<string[]>;
   dispose(): Promise<void>;
 }
 
-const zerosLike = (e: Engine, shape: readonly number[]) => e.fromHost({ dtype: "f32", shape: [...shape], data: new Float32Array(shape.reduce((a, d) => a * d, 1)) });
+const zerosLike = (e: Engine, shape: readonly number[]) =>
+  e.fromHost({ dtype: "f32", shape: [...shape], data: new Float32Array(shape.reduce((a, d) => a * d, 1)) });
 
 export class IrStepper implements Stepper {
   step = 0;
@@ -66,9 +70,16 @@ export class IrStepper implements Stepper {
    * The stepper takes them over: after the first update their tensors may serve as its spare buffers, so the
    * current values are always read through `params()`. `dispose` frees all but those current values.
    */
-  static async create(e: Engine, ir: ModelIR, settings: StepSettings, params: ReadonlyMap<string, Tensor>, constants: Record<string, Tensor> = {}): Promise<IrStepper> {
+  static async create(
+    e: Engine,
+    ir: ModelIR,
+    settings: StepSettings,
+    params: ReadonlyMap<string, Tensor>,
+    constants: Record<string, Tensor> = {},
+  ): Promise<IrStepper> {
     const accum = settings.accum ?? 1;
-    const build = (phase: "accumulate" | "update", carry: boolean) => e.compile(buildTrainStep(ir, { ...settings, phase, carry }));
+    const build = (phase: "accumulate" | "update", carry: boolean) =>
+      e.compile(buildTrainStep(ir, { ...settings, phase, carry }));
     const update = await build("update", accum > 1);
     const first = accum > 1 ? await build("accumulate", false) : undefined;
     const middle = accum > 2 ? await build("accumulate", true) : undefined;
@@ -89,13 +100,17 @@ export class IrStepper implements Stepper {
   }
 
   private async run(inputs: Record<string, Tensor>, j: number, accum: number, lr: number): Promise<number> {
-    invariant(accum === (this.settings.accum ?? 1), `the step was compiled for ${this.settings.accum ?? 1} micro-batches, not ${accum}`);
+    invariant(
+      accum === (this.settings.accum ?? 1),
+      `the step was compiled for ${this.settings.accum ?? 1} micro-batches, not ${accum}`,
+    );
     const feeds: Record<string, Tensor> = { ...this.constants, ...inputs };
     for (const [path, t] of this.sums) feeds[stepPorts.grad(path)] = t;
     if (j < accum - 1) {
       const program = j === 0 ? this.programs.first! : this.programs.middle!;
       const into: Record<string, Tensor> = {};
-      for (const path of this.trained) into[stepPorts.next(stepPorts.grad(path))] = this.spareSums.get(path)?.pop() ?? this.allocSum(path);
+      for (const path of this.trained)
+        into[stepPorts.next(stepPorts.grad(path))] = this.spareSums.get(path)?.pop() ?? this.allocSum(path);
       const out = await program.run(feeds, this.values, { training: true, into });
       // the sums just written become the carried ones; the carried ones the next spare
       for (const path of this.trained) {
@@ -111,7 +126,11 @@ export class IrStepper implements Stepper {
     const t = this.step + 1;
     const { beta1, beta2 } = this.settings.adam;
     const scalar = (v: number) => this.e.fromHost({ dtype: "f32", shape: [], data: Float32Array.of(v) });
-    const scalars = { [stepPorts.lr]: scalar(lr), [stepPorts.bias1]: scalar(1 - beta1 ** t), [stepPorts.bias2Sqrt]: scalar(Math.sqrt(1 - beta2 ** t)) };
+    const scalars = {
+      [stepPorts.lr]: scalar(lr),
+      [stepPorts.bias1]: scalar(1 - beta1 ** t),
+      [stepPorts.bias2Sqrt]: scalar(Math.sqrt(1 - beta2 ** t)),
+    };
     const into: Record<string, Tensor> = {};
     for (const [name, buf] of this.spare) into[stepPorts.next(name)] = buf;
     for (const path of this.trained) {
@@ -158,7 +177,10 @@ export class IrStepper implements Stepper {
     const prev = this.values.get(path);
     invariant(prev, `no parameter ${path}`);
     if (t.shape.join(",") !== prev.shape.join(",")) return false;
-    this.values.set(path, this.e.fromHost({ dtype: "f32", shape: t.shape, data: Float32Array.from(t.data as Float32Array) }));
+    this.values.set(
+      path,
+      this.e.fromHost({ dtype: "f32", shape: t.shape, data: Float32Array.from(t.data as Float32Array) }),
+    );
     prev.dispose();
     return true;
   }
@@ -193,7 +215,8 @@ export class IrStepper implements Stepper {
   }
 
   async dispose(): Promise<void> {
-    for (const path of this.trained) this.e.dispose([this.values.get(stepPorts.avg(path))!, this.values.get(stepPorts.avgSq(path))!]);
+    for (const path of this.trained)
+      this.e.dispose([this.values.get(stepPorts.avg(path))!, this.values.get(stepPorts.avgSq(path))!]);
     for (const m of [this.spare, this.sums]) this.e.dispose(m.values());
     for (const list of this.spareSums.values()) this.e.dispose(list);
     for (const p of Object.values(this.programs)) await p?.dispose();

@@ -11,7 +11,18 @@ import { renderDiagnostic } from "../../compiler/diagnostics/render.ts";
 import { engine } from "../backend/current.ts";
 import type { Tensor } from "../backend/engine.ts";
 import type { HostTensor } from "../weights/tensor.ts";
-import { CHECKPOINT_FORMAT, clearRun, latestCheckpoint, pointTo, readPointer, removeLeftovers, saveCheckpoint, stepOf, type CheckpointState, type SavePhase } from "./checkpoint.ts";
+import {
+  CHECKPOINT_FORMAT,
+  clearRun,
+  latestCheckpoint,
+  pointTo,
+  readPointer,
+  removeLeftovers,
+  saveCheckpoint,
+  stepOf,
+  type CheckpointState,
+  type SavePhase,
+} from "./checkpoint.ts";
 import { BEST, BEST_IN_CHECKPOINT, improves, removeBest, restoreBest, saveBest, type Best } from "./best.ts";
 import { MetricsLog } from "./metrics.ts";
 import type { AdamWOptions } from "./optimizer.ts";
@@ -106,14 +117,22 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   }
 }
 
-async function trainLocked(o: TrainOptions, notice: (d: Diagnostic) => void, stop: StopWatch, shown: { stopProgress: () => void }): Promise<TrainResult> {
+async function trainLocked(
+  o: TrainOptions,
+  notice: (d: Diagnostic) => void,
+  stop: StopWatch,
+  shown: { stopProgress: () => void },
+): Promise<TrainResult> {
   const { accum, totalSteps } = checkPlan(o);
   const schedule = { seed: o.seed, dataSize: o.dataSize, batch: o.batch, accum, totalSteps };
 
   const e = engine();
   const stepper = "stepper" in o ? o.stepper : autodiffStepper(o, o.weightIo, o.adam);
   // the autodiff stepper's loss function draws its own inputs from the indices
-  const inputsOf = "stepper" in o ? o.inputsFn : (batch: Int32Array, rng: Rng) => ({ batch, rng }) as unknown as Record<string, Tensor>;
+  const inputsOf =
+    "stepper" in o
+      ? o.inputsFn
+      : (batch: Int32Array, rng: Rng) => ({ batch, rng }) as unknown as Record<string, Tensor>;
   const metrics = new MetricsLog(o.out);
   let rng = inputRng(o.seed);
   let step = 0;
@@ -153,22 +172,39 @@ async function trainLocked(o: TrainOptions, notice: (d: Diagnostic) => void, sto
   metrics.reset(step);
   o.onStart?.(from ? step : undefined);
 
-  async function restore(s: CheckpointState, weights: Map<string, HostTensor>, moments: Map<string, HostTensor>, where: string) {
+  async function restore(
+    s: CheckpointState,
+    weights: Map<string, HostTensor>,
+    moments: Map<string, HostTensor>,
+    where: string,
+  ) {
     const mismatch = (k: keyof CheckpointState["schedule"]) => s.schedule?.[k] !== schedule[k] && k !== "totalSteps";
     const bad = (Object.keys(schedule) as (keyof typeof schedule)[]).filter(mismatch);
-    if (bad.length) fail("checkpoint_state", where, `it was made with different ${bad.join(", ")} (${bad.map((k) => `${s.schedule?.[k]} vs ${schedule[k]}`).join(", ")})`);
-    if (o.irHash && s.irHash && o.irHash !== s.irHash) fail("checkpoint_state", where, "the model has changed since the checkpoint (IR hash differs)");
+    if (bad.length)
+      fail(
+        "checkpoint_state",
+        where,
+        `it was made with different ${bad.join(", ")} (${bad.map((k) => `${s.schedule?.[k]} vs ${schedule[k]}`).join(", ")})`,
+      );
+    if (o.irHash && s.irHash && o.irHash !== s.irHash)
+      fail("checkpoint_state", where, "the model has changed since the checkpoint (IR hash differs)");
     for (const path of stepper.params().keys()) {
       const w = weights.get(path);
-      if (!w || w.dtype !== "f32" || !stepper.load(path, w)) fail("checkpoint_state", where, `parameter \`${path}\` is missing or has another shape in the checkpoint`);
+      if (!w || w.dtype !== "f32" || !stepper.load(path, w))
+        fail("checkpoint_state", where, `parameter \`${path}\` is missing or has another shape in the checkpoint`);
     }
-    const missing = await stepper.importState(s.optimizerStep, new Map([...moments].map(([k, t]) => [k, { shape: t.shape, data: t.data as Float32Array }])));
-    if (missing.length) fail("checkpoint_state", where, `optimizer state for \`${missing[0]}\` is missing or misshapen`);
+    const missing = await stepper.importState(
+      s.optimizerStep,
+      new Map([...moments].map(([k, t]) => [k, { shape: t.shape, data: t.data as Float32Array }])),
+    );
+    if (missing.length)
+      fail("checkpoint_state", where, `optimizer state for \`${missing[0]}\` is missing or misshapen`);
   }
 
   const hostWeights = async () => {
     const weights = new Map<string, HostTensor>();
-    for (const [path, v] of stepper.params()) weights.set(path, o.weightIo ? await o.weightIo.save(path, v) : await e.read(v));
+    for (const [path, v] of stepper.params())
+      weights.set(path, o.weightIo ? await o.weightIo.save(path, v) : await e.read(v));
     return weights;
   };
 
@@ -190,7 +226,11 @@ async function trainLocked(o: TrainOptions, notice: (d: Diagnostic) => void, sto
       ...(best ? { best } : {}),
     };
     const links = best ? { [BEST_IN_CHECKPOINT]: join(o.out, BEST, "weights.safetensors") } : undefined;
-    const dir = saveCheckpoint(o.out, { state, weights, optimizer }, { keep: o.keep, links, onPhase: (p) => o.onSavePhase?.(p, step) });
+    const dir = saveCheckpoint(
+      o.out,
+      { state, weights, optimizer },
+      { keep: o.keep, links, onPhase: (p) => o.onSavePhase?.(p, step) },
+    );
     saved = { dir, step };
     o.onCheckpoint?.(dir, step);
   };
@@ -215,7 +255,13 @@ async function trainLocked(o: TrainOptions, notice: (d: Diagnostic) => void, sto
       afterStep: async (info) => {
         step = info.step;
         loss = info.loss;
-        metrics.append({ step, loss, lr: info.lr, examples_per_s: Number(info.examplesPerS.toFixed(2)), epoch: info.epoch });
+        metrics.append({
+          step,
+          loss,
+          lr: info.lr,
+          examples_per_s: Number(info.examplesPerS.toFixed(2)),
+          epoch: info.epoch,
+        });
         progress.update(info);
         o.onStep?.(info);
         if (o.evalFn && o.evalEvery && (step % o.evalEvery === 0 || step === totalSteps)) {
@@ -224,14 +270,17 @@ async function trainLocked(o: TrainOptions, notice: (d: Diagnostic) => void, sto
           const value = o.bestMetric === undefined ? undefined : lastEval[o.bestMetric];
           // a resume that changed --best-metric starts its best over: values of two metrics do not compare
           const sofar = best?.metric === o.bestMetric ? best : undefined;
-          if (value !== undefined && improves(sofar, o.bestMetric!, value)) best = saveBest(o.out, await hostWeights(), { step, metric: o.bestMetric!, value });
+          if (value !== undefined && improves(sofar, o.bestMetric!, value))
+            best = saveBest(o.out, await hostWeights(), { step, metric: o.bestMetric!, value });
         }
         if ((o.checkpointEvery && step % o.checkpointEvery === 0) || step === totalSteps) await save();
       },
     });
     if (stop.signal && step < totalSteps) {
       if (step > first && saved?.step !== step) await save();
-      const d = saved ? diag("interrupted", saved.dir, stop.signal, saved.step) : diag("interrupted", o.out, stop.signal);
+      const d = saved
+        ? diag("interrupted", saved.dir, stop.signal, saved.step)
+        : diag("interrupted", o.out, stop.signal);
       throw new Interrupted(d, exitCodeOf(stop.signal));
     }
   } finally {

@@ -9,7 +9,8 @@ import cliProgress from "cli-progress";
  * `auto`'s choice: a bar only when both the stream it draws on and stdout are terminals, so `mdl demo > log` or
  * `mdl eval | tee` never gets one (a redirected stdout means a log is being kept); plain lines otherwise.
  */
-const autoMode = (stream: NodeJS.WriteStream): "bar" | "lines" => (stream.isTTY && process.stdout.isTTY ? "bar" : "lines");
+const autoMode = (stream: NodeJS.WriteStream): "bar" | "lines" =>
+  stream.isTTY && process.stdout.isTTY ? "bar" : "lines";
 
 export type ProgressMode = "auto" | "bar" | "lines" | "none";
 
@@ -26,9 +27,20 @@ export interface Progress {
 }
 
 export const fmtTime = (s: number) =>
-  !Number.isFinite(s) ? "?" : s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s` : `${Math.round(s)}s`;
+  !Number.isFinite(s)
+    ? "?"
+    : s >= 3600
+      ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`
+      : s >= 60
+        ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`
+        : `${Math.round(s)}s`;
 
-export function createProgress(mode: ProgressMode, start: number, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function createProgress(
+  mode: ProgressMode,
+  start: number,
+  total: number,
+  stream: NodeJS.WriteStream = process.stderr,
+): Progress {
   const m = mode === "auto" ? autoMode(stream) : mode;
   if (m === "none") return { update() {}, stop() {} };
   if (m === "bar") {
@@ -43,7 +55,8 @@ export function createProgress(mode: ProgressMode, start: number, total: number,
     );
     bar.start(total, start, { loss: "-", lr: "-", eps: "-" });
     return {
-      update: (u) => bar.update(u.step, { loss: u.loss.toFixed(4), lr: u.lr.toExponential(2), eps: u.examplesPerS.toFixed(1) }),
+      update: (u) =>
+        bar.update(u.step, { loss: u.loss.toFixed(4), lr: u.lr.toExponential(2), eps: u.examplesPerS.toFixed(1) }),
       stop: () => bar.stop(),
     };
   }
@@ -57,7 +70,9 @@ export function createProgress(mode: ProgressMode, start: number, total: number,
       if ((u.step - start) % every !== 0 && u.step !== total && now - lastAt < 30_000) return;
       lastAt = now;
       const eta = ((now - t0) / 1000 / Math.max(1, u.step - start)) * (total - u.step);
-      stream.write(`step ${u.step}/${total} loss ${u.loss.toFixed(4)} lr ${u.lr.toExponential(2)} ${u.examplesPerS.toFixed(1)} ex/s ETA ${fmtTime(eta)}\n`);
+      stream.write(
+        `step ${u.step}/${total} loss ${u.loss.toFixed(4)} lr ${u.lr.toExponential(2)} ${u.examplesPerS.toFixed(1)} ex/s ETA ${fmtTime(eta)}\n`,
+      );
     },
     stop() {},
   };
@@ -96,13 +111,18 @@ export function createTaskProgress(mode: ProgressMode, o: TaskOptions): TaskProg
   const status = () => {
     const eta = done ? ((Date.now() - t0) / 1000 / done) * (o.total - done) : NaN;
     const pct = Math.floor((100 * done) / Math.max(1, o.total));
-    return { pct, text: `${done.toLocaleString("en-US")}/${o.total.toLocaleString("en-US")} ${o.unit}${detail ? `  ${detail}` : ""}  ETA ${fmtTime(eta)}` };
+    return {
+      pct,
+      text: `${done.toLocaleString("en-US")}/${o.total.toLocaleString("en-US")} ${o.unit}${detail ? `  ${detail}` : ""}  ETA ${fmtTime(eta)}`,
+    };
   };
   const draw = () => {
     const { pct, text } = status();
     const width = 24;
     const fill = Math.round((width * pct) / 100);
-    stream.write(`\r${o.label} |${"\u2588".repeat(fill)}${"\u2591".repeat(width - fill)}| ${String(pct).padStart(3)}% ${text}\x1b[K`);
+    stream.write(
+      `\r${o.label} |${"\u2588".repeat(fill)}${"\u2591".repeat(width - fill)}| ${String(pct).padStart(3)}% ${text}\x1b[K`,
+    );
     shown = true;
     drawnAt = Date.now();
   };

@@ -9,7 +9,14 @@ import { basename, dirname, join, resolve } from "node:path";
 import { MdlError, diag, fail, type Diagnostic } from "../../compiler/diagnostics/diagnostic.ts";
 import { nonFiniteTensors } from "../weights/finite.ts";
 import type { HostTensor } from "../weights/tensor.ts";
-import { loadCheckpoint, readPointer, stepOf, TENSOR_FILES, type Checkpoint, type CheckpointState } from "./checkpoint.ts";
+import {
+  loadCheckpoint,
+  readPointer,
+  stepOf,
+  TENSOR_FILES,
+  type Checkpoint,
+  type CheckpointState,
+} from "./checkpoint.ts";
 import { sha256File } from "./durable.ts";
 
 export interface Resumable {
@@ -58,7 +65,11 @@ function nonFinite(tensors: Map<string, HostTensor>): string | undefined {
  * `resume` true: the newest checkpoint of `run` that verifies (undefined when the run has none: a fresh start);
  * a string: that checkpoint (`ckpt-N` names one of `run`'s; anything else is a path). `notice` hears of each checkpoint skipped.
  */
-export function checkpointToResume(run: string, resume: true | string, notice: (d: Diagnostic) => void): Resumable | undefined {
+export function checkpointToResume(
+  run: string,
+  resume: true | string,
+  notice: (d: Diagnostic) => void,
+): Resumable | undefined {
   if (typeof resume === "string") {
     const dir = /^ckpt-\d+$/.test(resume) ? join(run, resume) : resume;
     const c = verifyCheckpoint(dir);
@@ -67,7 +78,8 @@ export function checkpointToResume(run: string, resume: true | string, notice: (
     return { checkpoint: c, repoint: inRun && readPointer(run)?.checkpoint !== basename(dir) };
   }
   const { candidates, pointerWhy } = candidatesOf(run);
-  if (pointerWhy) notice(diag("checkpoint_skipped", join(run, "latest.json"), pointerWhy, "the newest checkpoint that verifies"));
+  if (pointerWhy)
+    notice(diag("checkpoint_skipped", join(run, "latest.json"), pointerWhy, "the newest checkpoint that verifies"));
   const skipped: { dir: string; why: string }[] = [];
   for (const name of candidates) {
     const dir = join(run, name);

@@ -70,7 +70,8 @@ function readHolder(path: string): LockHolder | undefined {
   }
 }
 
-const sameHolder = (a: LockHolder | undefined, b: LockHolder) => a?.pid === b.pid && a.host === b.host && a.since === b.since;
+const sameHolder = (a: LockHolder | undefined, b: LockHolder) =>
+  a?.pid === b.pid && a.host === b.host && a.since === b.since;
 
 /**
  * Take RUN's lock or fail naming its holder. `notice` hears about a stale lock taken over. The lock is also
@@ -94,7 +95,8 @@ export function acquireRunLock(run: string, notice: (d: Diagnostic) => void): Ru
     // a lock file that vanished between our link and our read: its holder just released it
     if (!held && readOr(path) === undefined && attempt < 3) continue;
     if (!held) fail("run_lock_unreadable", path);
-    if (held.host !== me.host || holderAlive(held) || attempt >= 3) fail("run_locked", path, held.pid, held.host, held.since);
+    if (held.host !== me.host || holderAlive(held) || attempt >= 3)
+      fail("run_locked", path, held.pid, held.host, held.since);
     if (takeOver(path, held)) notice(diag("run_lock_stale", path, held.pid, held.since));
   }
 

@@ -35,11 +35,17 @@ export interface RunConfig {
   environment: { engine: string; threads: number; cpu: string; device: string | null; node: string };
 }
 
-export const mdlVersion = (): string => JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")).version;
+export const mdlVersion = (): string =>
+  JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")).version;
 
 /** `git rev-parse HEAD` of the repository holding `file`; null outside one, or without git (never an error). */
 export function gitCommit(file: string): string | null {
-  const r = spawnSync("git", ["rev-parse", "HEAD"], { cwd: dirname(resolve(file)), encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000 });
+  const r = spawnSync("git", ["rev-parse", "HEAD"], {
+    cwd: dirname(resolve(file)),
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "ignore"],
+    timeout: 10_000,
+  });
   const sha = r.status === 0 ? r.stdout.trim() : "";
   return /^[0-9a-f]{40,64}$/.test(sha) ? sha : null;
 }
@@ -61,7 +67,13 @@ export function sourceLayout(files: readonly { name: string; text: string }[]): 
  * Write config.json and sources/ for a run that starts now. A run resumed from a checkpoint keeps the files of
  * its first start; when its flags differ from them, `notice` hears one line saying which.
  */
-export function recordRun(run: string, config: RunConfig, sources: readonly { path: string; text: string }[], resumed: boolean, notice: (d: Diagnostic) => void): void {
+export function recordRun(
+  run: string,
+  config: RunConfig,
+  sources: readonly { path: string; text: string }[],
+  resumed: boolean,
+  notice: (d: Diagnostic) => void,
+): void {
   const path = join(run, CONFIG);
   const first = resumed ? readRunConfig(run) : undefined;
   if (first) {
@@ -87,7 +99,9 @@ const HOW_TO_CONTINUE = new Set(["resume", "resume-from", "overwrite"]);
 function flagChanges(before: Record<string, unknown>, now: Record<string, unknown>): string[] {
   const keys = [...new Set([...Object.keys(before ?? {}), ...Object.keys(now)])].filter((k) => !HOW_TO_CONTINUE.has(k));
   const show = (v: unknown) => (v === undefined ? "unset" : JSON.stringify(v));
-  return keys.filter((k) => JSON.stringify(before?.[k]) !== JSON.stringify(now[k])).map((k) => `--${k} ${show(before?.[k])} -> ${show(now[k])}`);
+  return keys
+    .filter((k) => JSON.stringify(before?.[k]) !== JSON.stringify(now[k]))
+    .map((k) => `--${k} ${show(before?.[k])} -> ${show(now[k])}`);
 }
 
 /** Filled under a temp name and renamed into place, so sources/ is never half written. */

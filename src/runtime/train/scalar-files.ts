@@ -145,8 +145,15 @@ export class ScalarFiles {
 
   constructor(run: string) {
     this.csvPath = join(run, "metrics.csv");
-    const existing = existsSync(run) ? readdirSync(run).filter((f) => f.startsWith("events.out.tfevents.")).sort() : [];
-    this.eventsPath = join(run, existing[0] ?? `events.out.tfevents.${Math.floor(Date.now() / 1000)}.${hostname().replace(/[^\w.-]/g, "_")}.mdl`);
+    const existing = existsSync(run)
+      ? readdirSync(run)
+          .filter((f) => f.startsWith("events.out.tfevents."))
+          .sort()
+      : [];
+    this.eventsPath = join(
+      run,
+      existing[0] ?? `events.out.tfevents.${Math.floor(Date.now() / 1000)}.${hostname().replace(/[^\w.-]/g, "_")}.mdl`,
+    );
   }
 
   /** Rewrite both files from these lines (a fresh run: none; a resume: those the checkpoint had seen). */
@@ -156,7 +163,10 @@ export class ScalarFiles {
     for (const l of lines) this.addColumns(l);
     writeDurableAtomic(this.csvPath, csvOf(this.columns, this.lines));
     const start = lines.length ? wallTimeOf(lines[0]) : Date.now() / 1000;
-    const records = [tfRecord(fileVersionEvent(start)), ...lines.map((l) => tfRecord(scalarEvent(wallTimeOf(l), l.step, scalarsOf(l))))];
+    const records = [
+      tfRecord(fileVersionEvent(start)),
+      ...lines.map((l) => tfRecord(scalarEvent(wallTimeOf(l), l.step, scalarsOf(l)))),
+    ];
     writeDurableAtomic(this.eventsPath, Buffer.concat(records));
   }
 

@@ -17,4 +17,3 @@ export function lrAt(step: number, s: LrSchedule): number {
   const progress = (step - s.warmupSteps) / span;
   return s.minLr + 0.5 * (s.base - s.minLr) * (1 + Math.cos(Math.PI * progress));
 }
-

@@ -45,9 +45,13 @@ export const inputRng = (seed: number) => Rng.seeded(seed, LOSS_STREAM);
 /** The checked plan: micro-batches per epoch and optimizer steps. */
 export function checkPlan(o: BatchPlan): { accum: number; perEpoch: number; totalSteps: number } {
   const accum = o.accum ?? 1;
-  invariant(o.batch > 0 && accum > 0 && Number.isInteger(o.batch) && Number.isInteger(accum), "batch and accum must be positive integers");
+  invariant(
+    o.batch > 0 && accum > 0 && Number.isInteger(o.batch) && Number.isInteger(accum),
+    "batch and accum must be positive integers",
+  );
   const perEpoch = Math.floor(o.dataSize / o.batch);
-  if (perEpoch === 0) fail("usage", undefined, `the batch size ${o.batch} is larger than the data set (${o.dataSize} examples)`);
+  if (perEpoch === 0)
+    fail("usage", undefined, `the batch size ${o.batch} is larger than the data set (${o.dataSize} examples)`);
   return { accum, perEpoch, totalSteps: totalStepsOf(o) };
 }
 
@@ -78,7 +82,8 @@ export async function runSteps(o: StepsOptions): Promise<{ step: number; loss: n
   let epochCache: { epoch: number; order: Int32Array } | undefined;
   const microBatch = (k: number): { idx: Int32Array; epoch: number } => {
     const epoch = Math.floor(k / perEpoch);
-    if (epochCache?.epoch !== epoch) epochCache = { epoch, order: Rng.seeded(o.seed, EPOCH_STREAM + epoch).permutation(o.dataSize) };
+    if (epochCache?.epoch !== epoch)
+      epochCache = { epoch, order: Rng.seeded(o.seed, EPOCH_STREAM + epoch).permutation(o.dataSize) };
     const off = (k % perEpoch) * o.batch;
     return { idx: epochCache.order.subarray(off, off + o.batch), epoch };
   };

@@ -56,12 +56,19 @@ export interface RawCheckpoint {
 }
 
 export function detectFormat(bytes: Uint8Array, file: string): CheckpointFormat {
-  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5)) return "pth-zip";
+  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5))
+    return "pth-zip";
   // safetensors: a little-endian length whose JSON header starts right after it.
   if (bytes.length >= 9 && bytes[8] === 0x7b) return "safetensors";
   if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] >= 2 && bytes[1] <= 5) return "pth-legacy";
   const head = [...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join(" ");
-  fail("unknown_format", file, bytes.length ? `unrecognised leading bytes ${head} (expected safetensors, or a PyTorch zip or legacy pickle)` : "the file is empty");
+  fail(
+    "unknown_format",
+    file,
+    bytes.length
+      ? `unrecognised leading bytes ${head} (expected safetensors, or a PyTorch zip or legacy pickle)`
+      : "the file is empty",
+  );
 }
 
 export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
@@ -74,11 +81,18 @@ export function decodeRawCheckpoint(bytes: Uint8Array, file: string): RawCheckpo
     const { tensors, metadata } = decodeSafetensors(bytes, file);
     const notes: string[] = [];
     // transformers and safetensors.torch write `pt`; other frameworks' files may lay tensors out their own way.
-    if (metadata.format && metadata.format !== "pt") notes.push(`the file says it was written for \`${metadata.format}\`; names and layouts are read as PyTorch's`);
+    if (metadata.format && metadata.format !== "pt")
+      notes.push(`the file says it was written for \`${metadata.format}\`; names and layouts are read as PyTorch's`);
     return { file, format, tensors, notes, ...(Object.keys(metadata).length ? { metadata } : {}) };
   }
   const pth = decodePthDetailed(bytes, file);
-  return { file, format: pth.format, tensors: pth.tensors, notes: [...pth.notes], ...(pth.wrapper ? { wrapper: pth.wrapper } : {}) };
+  return {
+    file,
+    format: pth.format,
+    tensors: pth.tensors,
+    notes: [...pth.notes],
+    ...(pth.wrapper ? { wrapper: pth.wrapper } : {}),
+  };
 }
 
 /** Training wrapper and DDP prefix off, Hugging Face names mapped, floats widened to f32; each step noted; non-finite values counted. */
@@ -96,7 +110,9 @@ export function normaliseCheckpoint(rawCkpt: RawCheckpoint, shards?: number): Ch
 
   const hf = mapHuggingFaceKeys(raw);
   if (hf.mapped) {
-    notes.push("mapped Hugging Face transformers names to the official ones (q/k/v merged into in_proj, projections transposed)");
+    notes.push(
+      "mapped Hugging Face transformers names to the official ones (q/k/v merged into in_proj, projections transposed)",
+    );
     raw = hf.tensors;
   }
 

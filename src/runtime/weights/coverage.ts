@@ -12,10 +12,20 @@ export interface Coverage {
   declared: string[];
 }
 
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+const sameShape = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
 
-export function coverage(expected: { path: string; shape: number[] }[], found: Map<string, { shape: number[] }>): Coverage {
-  const c: Coverage = { loaded: [], missing: [], unexpected: [], mismatched: [], declared: expected.map((e) => e.path) };
+export function coverage(
+  expected: { path: string; shape: number[] }[],
+  found: Map<string, { shape: number[] }>,
+): Coverage {
+  const c: Coverage = {
+    loaded: [],
+    missing: [],
+    unexpected: [],
+    mismatched: [],
+    declared: expected.map((e) => e.path),
+  };
   const declared = new Set<string>();
   for (const { path, shape } of expected) {
     declared.add(path);
@@ -35,7 +45,11 @@ export function coverage(expected: { path: string; shape: number[] }[], found: M
  * loaded + ignored the checkpoint's tensors.
  */
 export function coverageCounts(c: Coverage): { loaded: number; initialised: number; ignored: number } {
-  return { loaded: c.loaded.length, initialised: c.missing.length + c.mismatched.length, ignored: c.unexpected.length + c.mismatched.length };
+  return {
+    loaded: c.loaded.length,
+    initialised: c.missing.length + c.mismatched.length,
+    ignored: c.unexpected.length + c.mismatched.length,
+  };
 }
 
 export interface KeyGroup {
@@ -71,7 +85,10 @@ export function groupKeys(all: readonly string[], chosen: ReadonlySet<string>): 
         break;
       }
     }
-    const indices = unit.split(".").map((s) => (/^\d+$/.test(s) ? "*" : s)).join(".");
+    const indices = unit
+      .split(".")
+      .map((s) => (/^\d+$/.test(s) ? "*" : s))
+      .join(".");
     units.push(indices !== unit && exact(indices) ? indices : unit);
   }
   // `a.b.stem_x` -> `a.b.stem_*`: the name up to its last `_`, so `prompts_visual_ln` and `prompts_visual_proj`
@@ -99,7 +116,8 @@ export function formatCoverage(c: Coverage): string {
   if (c.mismatched.length) {
     lines.push(`shape mismatches, initialised and the checkpoint's tensor ignored (${c.mismatched.length}):`);
     const width = Math.max(...c.mismatched.map((m) => m.name.length));
-    for (const m of c.mismatched) lines.push(`  ${m.name.padEnd(width)}  declared ${formatShape(m.declared)}, checkpoint ${formatShape(m.found)}`);
+    for (const m of c.mismatched)
+      lines.push(`  ${m.name.padEnd(width)}  declared ${formatShape(m.declared)}, checkpoint ${formatShape(m.found)}`);
   }
   if (c.missing.length) {
     lines.push(`initialised as the model declares, missing from the checkpoint (${c.missing.length}):`);
@@ -108,7 +126,8 @@ export function formatCoverage(c: Coverage): string {
     const digits = String(Math.max(...groups.map((g) => g.keys.length))).length;
     for (const g of groups) lines.push(`  ${g.pattern.padEnd(width)}  ${String(g.keys.length).padStart(digits)}`);
   }
-  if (c.unexpected.length) lines.push(`ignored, not parameters of the model (${c.unexpected.length}):`, ...c.unexpected.map((n) => `  ${n}`));
+  if (c.unexpected.length)
+    lines.push(`ignored, not parameters of the model (${c.unexpected.length}):`, ...c.unexpected.map((n) => `  ${n}`));
   return lines.join("\n");
 }
 
@@ -116,7 +135,10 @@ export function formatCoverage(c: Coverage): string {
 export function coverageJson(c: Coverage) {
   return {
     ...coverageCounts(c),
-    initialisedGroups: groupKeys(c.declared, new Set(c.missing)).map((g) => ({ pattern: g.pattern, count: g.keys.length })),
+    initialisedGroups: groupKeys(c.declared, new Set(c.missing)).map((g) => ({
+      pattern: g.pattern,
+      count: g.keys.length,
+    })),
     mismatched: c.mismatched,
     unexpected: c.unexpected,
   };
@@ -134,7 +156,9 @@ export function assertStrict(c: Coverage, file: string): void {
 
 /** Throw when a tensor the model declares has another shape in the checkpoint, as torch's load_state_dict does even with strict=False. */
 export function assertShapes(c: Coverage, file: string): void {
-  throwFirst(c.mismatched.map((m) => diag("weight_shape", file, m.name, formatShape(m.declared), formatShape(m.found))));
+  throwFirst(
+    c.mismatched.map((m) => diag("weight_shape", file, m.name, formatShape(m.declared), formatShape(m.found))),
+  );
 }
 
 function throwFirst(problems: ReturnType<typeof diag>[]): void {

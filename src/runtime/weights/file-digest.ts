@@ -21,14 +21,26 @@ export function fileIdentity(path: string): FileIdentity | undefined {
     const s = statSync(path, { bigint: true });
     if (!s.isFile()) return undefined;
     const id = (x: bigint) => x.toString();
-    return { path: realpathSync(path), dev: id(s.dev), ino: id(s.ino), size: id(s.size), mtimeNs: id(s.mtimeNs), ctimeNs: id(s.ctimeNs) };
+    return {
+      path: realpathSync(path),
+      dev: id(s.dev),
+      ino: id(s.ino),
+      size: id(s.size),
+      mtimeNs: id(s.mtimeNs),
+      ctimeNs: id(s.ctimeNs),
+    };
   } catch {
     return undefined;
   }
 }
 
 const same = (a: FileIdentity, b: FileIdentity) =>
-  a.path === b.path && a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
+  a.path === b.path &&
+  a.dev === b.dev &&
+  a.ino === b.ino &&
+  a.size === b.size &&
+  a.mtimeNs === b.mtimeNs &&
+  a.ctimeNs === b.ctimeNs;
 
 /**
  * The digest of the file whose identity was `id` when it was read, memoised under `indexDir`; undefined when

@@ -45,7 +45,8 @@ const SHOWN = 5;
 /** The report of `found` in `file`: an error (MDL550), or a warning (MDL551) where it is allowed or only looked at. */
 export function nonFiniteDiag(file: string, found: readonly NonFinite[], severity: "error" | "warning"): Diagnostic {
   const count = found.reduce((n, f) => n + f.nan + f.inf, 0);
-  const each = (f: NonFinite) => `\`${f.name}\` (${[f.nan ? `${f.nan} NaN` : "", f.inf ? `${f.inf} Inf` : ""].filter(Boolean).join(", ")})`;
+  const each = (f: NonFinite) =>
+    `\`${f.name}\` (${[f.nan ? `${f.nan} NaN` : "", f.inf ? `${f.inf} Inf` : ""].filter(Boolean).join(", ")})`;
   const rest = found.length - SHOWN;
   const tensors = `${found.length} tensor${found.length === 1 ? "" : "s"}: ${found.slice(0, SHOWN).map(each).join(", ")}${rest > 0 ? ` and ${rest} more` : ""}`;
   return diag(severity === "error" ? "nonfinite_weights" : "nonfinite_weights_allowed", file, count, tensors);

@@ -33,7 +33,11 @@ export function parseHfReference(spec: string): HfReference {
   const revision = at < 0 ? "main" : body.slice(at + 1);
   // `--` and `..` would make the folder name ambiguous or leave the cache, as huggingface_hub refuses them too.
   if (!REPO_ID.test(repo) || repo.includes("--") || repo.includes(".."))
-    fail("usage", spec, `\`${spec}\` is not a Hugging Face model reference; expected hf:ORG/NAME or hf:ORG/NAME@REVISION, e.g. hf:microsoft/xclip-base-patch32`);
+    fail(
+      "usage",
+      spec,
+      `\`${spec}\` is not a Hugging Face model reference; expected hf:ORG/NAME or hf:ORG/NAME@REVISION, e.g. hf:microsoft/xclip-base-patch32`,
+    );
   if (!revision || revision.split("/").some((s) => s === "" || s === "." || s === ".."))
     fail("usage", spec, `\`${revision}\` is not a revision; expected a branch, a tag or a commit hash after \`@\``);
   return { spec, repo, revision };
@@ -45,8 +49,12 @@ export function hubCache(env: NodeJS.ProcessEnv = process.env): { dir: string; f
   if (env.HF_HUB_CACHE) return { dir: home(env.HF_HUB_CACHE), from: "HF_HUB_CACHE" };
   if (env.HUGGINGFACE_HUB_CACHE) return { dir: home(env.HUGGINGFACE_HUB_CACHE), from: "HUGGINGFACE_HUB_CACHE" };
   if (env.HF_HOME) return { dir: join(home(env.HF_HOME), "hub"), from: "HF_HOME/hub" };
-  if (env.XDG_CACHE_HOME) return { dir: join(home(env.XDG_CACHE_HOME), "huggingface", "hub"), from: "XDG_CACHE_HOME/huggingface/hub" };
-  return { dir: join(homedir(), ".cache", "huggingface", "hub"), from: "the default, as neither HF_HUB_CACHE nor HF_HOME is set" };
+  if (env.XDG_CACHE_HOME)
+    return { dir: join(home(env.XDG_CACHE_HOME), "huggingface", "hub"), from: "XDG_CACHE_HOME/huggingface/hub" };
+  return {
+    dir: join(homedir(), ".cache", "huggingface", "hub"),
+    from: "the default, as neither HF_HUB_CACHE nor HF_HOME is set",
+  };
 }
 
 export function downloadCommand(ref: HfReference): string {
@@ -65,12 +73,16 @@ export function resolveHfReference(spec: string, env: NodeJS.ProcessEnv = proces
   let commit = ref.revision;
   if (!COMMIT.test(ref.revision)) {
     const refFile = join(repoDir, "refs", ref.revision);
-    if (!isFile(refFile)) missing(`${repoDir} has no refs/${ref.revision}, so revision \`${ref.revision}\` was never downloaded`);
+    if (!isFile(refFile))
+      missing(`${repoDir} has no refs/${ref.revision}, so revision \`${ref.revision}\` was never downloaded`);
     commit = readFileSync(refFile, "utf8").trim();
     if (!COMMIT.test(commit)) missing(`${refFile} holds \`${commit.slice(0, 60)}\`, not a commit hash`);
   }
   const snapshot = join(repoDir, "snapshots", commit);
-  if (!existsSync(snapshot)) missing(`${repoDir} has no snapshots/${commit}${commit === ref.revision ? "" : ` (the commit refs/${ref.revision} names)`}`);
+  if (!existsSync(snapshot))
+    missing(
+      `${repoDir} has no snapshots/${commit}${commit === ref.revision ? "" : ` (the commit refs/${ref.revision} names)`}`,
+    );
 
   const present = WEIGHT_FILES.find((f) => existsSync(join(snapshot, f)) || isLink(join(snapshot, f)));
   if (!present) {
@@ -89,6 +101,7 @@ export function resolveHfReference(spec: string, env: NodeJS.ProcessEnv = proces
 function checkBlob(path: string, missing: (why: string) => never, index?: string): void {
   if (existsSync(path)) return;
   const listed = index ? `, listed in ${index},` : "";
-  if (isLink(path)) missing(`${path}${listed} points at ${readlinkSync(path)}, which is missing (an interrupted download)`);
+  if (isLink(path))
+    missing(`${path}${listed} points at ${readlinkSync(path)}, which is missing (an interrupted download)`);
   missing(`${path}${listed} is not in the snapshot`);
 }

@@ -43,7 +43,10 @@ function layer(prefix: string, m: RegExpMatchArray): string | undefined {
 }
 
 const QKV = /^(.*)\.(self_attn|message_attn)\.([qkv])_proj\.(weight|bias)$/;
-const TRANSPOSED: Record<string, string> = { "visual_projection.weight": "visual.proj", "text_projection.weight": "text_projection" };
+const TRANSPOSED: Record<string, string> = {
+  "visual_projection.weight": "visual.proj",
+  "text_projection.weight": "text_projection",
+};
 
 /** True when the names are Hugging Face's (their top-level modules are `text_model` / `vision_model`). */
 function isHuggingFace(names: Iterable<string>): boolean {
@@ -51,7 +54,10 @@ function isHuggingFace(names: Iterable<string>): boolean {
   return false;
 }
 
-export function mapHuggingFaceKeys(tensors: Map<string, HostTensor>): { tensors: Map<string, HostTensor>; mapped: boolean } {
+export function mapHuggingFaceKeys(tensors: Map<string, HostTensor>): {
+  tensors: Map<string, HostTensor>;
+  mapped: boolean;
+} {
   if (!isHuggingFace(tensors.keys())) return { tensors, mapped: false };
   const out = new Map<string, HostTensor>();
   const groups = new Map<string, Partial<Record<"q" | "k" | "v", [string, HostTensor]>>>();
@@ -61,7 +67,8 @@ export function mapHuggingFaceKeys(tensors: Map<string, HostTensor>): { tensors:
     const qkv = QKV.exec(name);
     if (qkv) {
       // The packed name sits beside the output projection: rename that, then swap `out_proj.w` for `in_proj_w`.
-      const key = rename(`${qkv[1]}.${qkv[2]}.out_proj.${qkv[4]}`)?.replace(/out_proj\.(weight|bias)$/, "in_proj_$1") ?? name;
+      const key =
+        rename(`${qkv[1]}.${qkv[2]}.out_proj.${qkv[4]}`)?.replace(/out_proj\.(weight|bias)$/, "in_proj_$1") ?? name;
       const g = groups.get(key) ?? {};
       g[qkv[3] as "q" | "k" | "v"] = [name, t];
       groups.set(key, g);
@@ -89,7 +96,10 @@ function rename(name: string): string | undefined {
 function concatRows(parts: HostTensor[]): HostTensor {
   const [first] = parts;
   const rows = parts.reduce((n, p) => n + (p.shape[0] ?? 1), 0);
-  const data = allocTyped(first.dtype, parts.reduce((n, p) => n + p.data.length, 0));
+  const data = allocTyped(
+    first.dtype,
+    parts.reduce((n, p) => n + p.data.length, 0),
+  );
   const bytes = new Uint8Array(data.buffer);
   let at = 0;
   for (const p of parts) {
@@ -105,6 +115,7 @@ function transpose2d(t: HostTensor): HostTensor {
   const src = bytesOf(t);
   const data = allocTyped(t.dtype, t.data.length);
   const dst = new Uint8Array(data.buffer);
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) dst.set(src.subarray((i * c + j) * es, (i * c + j + 1) * es), (j * r + i) * es);
+  for (let i = 0; i < r; i++)
+    for (let j = 0; j < c; j++) dst.set(src.subarray((i * c + j) * es, (i * c + j + 1) * es), (j * r + i) * es);
   return { dtype: t.dtype, shape: [c, r], data };
 }

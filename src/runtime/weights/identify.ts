@@ -41,8 +41,15 @@ type Source = Pick<Checkpoint, "tensors" | "layout" | "wrapper">;
 export function identify(ckpt: Source): Identification {
   const shape = (name: string) => ckpt.tensors.get(name)?.shape;
   const names = [...ckpt.tensors.keys()];
-  const indices = (prefix: string) => new Set(names.filter((n) => n.startsWith(prefix)).map((n) => n.slice(prefix.length).split(".")[0])).size;
-  const unrecognised: Identification = { family: "unrecognised", model: "unrecognised", origin: originOf(ckpt, "clip"), description: "unrecognised", hyper: {} };
+  const indices = (prefix: string) =>
+    new Set(names.filter((n) => n.startsWith(prefix)).map((n) => n.slice(prefix.length).split(".")[0])).size;
+  const unrecognised: Identification = {
+    family: "unrecognised",
+    model: "unrecognised",
+    origin: originOf(ckpt, "clip"),
+    description: "unrecognised",
+    hyper: {},
+  };
 
   const conv1 = shape("visual.conv1.weight");
   const token = shape("token_embedding.weight");
@@ -99,7 +106,8 @@ function vitName(h: Record<string, number>): string {
 function originOf(ckpt: Source, family: "clip" | "xclip"): string {
   // open_clip's training saves {"epoch", "name", "state_dict", "optimizer"[, "scaler"]}.
   const w = ckpt.wrapper;
-  if (w?.key === "state_dict" && w.others.includes("epoch") && w.others.includes("optimizer")) return "open_clip checkpoint";
+  if (w?.key === "state_dict" && w.others.includes("epoch") && w.others.includes("optimizer"))
+    return "open_clip checkpoint";
   if (ckpt.layout === "hugging-face") return "Hugging Face layout";
   const layout = family === "xclip" ? "official X-CLIP layout" : "OpenAI layout";
   return w ? `${layout}, under \`${w.key}\` of a training checkpoint` : layout;

@@ -16,9 +16,14 @@ interface Huffman {
 }
 
 const MAXBITS = 15;
-const LEN_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
+const LEN_BASE = [
+  3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258,
+];
 const LEN_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
-const DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577];
+const DIST_BASE = [
+  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145,
+  8193, 12289, 16385, 24577,
+];
 const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
 const CODE_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 
@@ -35,7 +40,8 @@ function huffman(lengths: ArrayLike<number>, n: number, what: string, incomplete
     left = (left << 1) - count[len];
     if (left < 0) throw new InflateError(`the ${what} code is over-subscribed`);
   }
-  if (left > 0 && incomplete !== "ok" && (incomplete === "never" || n - count[0] - count[1] > 0)) throw new InflateError(`the ${what} code is incomplete`);
+  if (left > 0 && incomplete !== "ok" && (incomplete === "never" || n - count[0] - count[1] > 0))
+    throw new InflateError(`the ${what} code is incomplete`);
   const offs = new Uint16Array(MAXBITS + 1);
   for (let len = 1; len < MAXBITS; len++) offs[len + 1] = offs[len] + count[len];
   const symbol = new Uint16Array(n);
@@ -45,7 +51,10 @@ function huffman(lengths: ArrayLike<number>, n: number, what: string, incomplete
 
 const FIXED = (() => {
   const l = new Uint8Array(288).fill(8, 0, 144).fill(9, 144, 256).fill(7, 256, 280).fill(8, 280, 288);
-  return { lit: huffman(l, 288, "fixed literal", "never"), dist: huffman(new Uint8Array(30).fill(5), 30, "fixed distance", "ok") };
+  return {
+    lit: huffman(l, 288, "fixed literal", "never"),
+    dist: huffman(new Uint8Array(30).fill(5), 30, "fixed distance", "ok"),
+  };
 })();
 
 /**
@@ -54,7 +63,10 @@ const FIXED = (() => {
  */
 export function inflateRaw(src: Uint8Array, size: number): Uint8Array {
   let out = new Uint8Array(Math.min(size, Math.max(1 << 16, 4 * src.length)));
-  let op = 0, ip = 0, bitbuf = 0, bitcnt = 0;
+  let op = 0,
+    ip = 0,
+    bitbuf = 0,
+    bitcnt = 0;
   const room = (n: number) => {
     if (op + n > size) throw new InflateError(`the data inflates past the ${size} bytes declared for it`);
     if (op + n > out.length) {
@@ -76,7 +88,9 @@ export function inflateRaw(src: Uint8Array, size: number): Uint8Array {
     return v & ((1 << n) - 1);
   };
   const decode = (h: Huffman): number => {
-    let code = 0, first = 0, index = 0;
+    let code = 0,
+      first = 0,
+      index = 0;
     for (let len = 1; len <= MAXBITS; len++) {
       code |= bits(1);
       const count = h.count[len];
@@ -92,7 +106,8 @@ export function inflateRaw(src: Uint8Array, size: number): Uint8Array {
     bitbuf = 0;
     bitcnt = 0; // to the byte boundary; `bits` never holds a whole unread byte
     if (ip + 4 > src.length) throw new InflateError("the compressed data ends in a stored block's header");
-    const len = src[ip] | (src[ip + 1] << 8), nlen = src[ip + 2] | (src[ip + 3] << 8);
+    const len = src[ip] | (src[ip + 1] << 8),
+      nlen = src[ip + 2] | (src[ip + 3] << 8);
     ip += 4;
     if (len !== (~nlen & 0xffff)) throw new InflateError("a stored block's length does not match its complement");
     if (ip + len > src.length) throw new InflateError("the compressed data ends inside a stored block");
@@ -122,19 +137,22 @@ export function inflateRaw(src: Uint8Array, size: number): Uint8Array {
     }
   };
   const dynamic = () => {
-    const nlen = bits(5) + 257, ndist = bits(5) + 1, ncode = bits(4) + 4;
+    const nlen = bits(5) + 257,
+      ndist = bits(5) + 1,
+      ncode = bits(4) + 4;
     if (nlen > 286 || ndist > 30) throw new InflateError("a block declares too many codes");
     const lengths = new Uint8Array(nlen + ndist);
     for (let i = 0; i < ncode; i++) lengths[CODE_ORDER[i]] = bits(3);
     const lencode = huffman(lengths, 19, "code length", "never");
     lengths.fill(0, 0, 19);
-    for (let i = 0; i < nlen + ndist; ) {
+    for (let i = 0; i < nlen + ndist;) {
       const sym = decode(lencode);
       if (sym < 16) {
         lengths[i++] = sym;
         continue;
       }
-      let repeat: number, value = 0;
+      let repeat: number,
+        value = 0;
       if (sym === 16) {
         if (i === 0) throw new InflateError("a repeated length with no length before it");
         value = lengths[i - 1];
@@ -144,7 +162,10 @@ export function inflateRaw(src: Uint8Array, size: number): Uint8Array {
       while (repeat--) lengths[i++] = value;
     }
     if (lengths[256] === 0) throw new InflateError("a block without an end-of-block code");
-    codes(huffman(lengths, nlen, "literal/length", "single"), huffman(lengths.subarray(nlen), ndist, "distance", "single"));
+    codes(
+      huffman(lengths, nlen, "literal/length", "single"),
+      huffman(lengths.subarray(nlen), ndist, "distance", "single"),
+    );
   };
 
   let last = 0;

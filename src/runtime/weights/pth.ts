@@ -40,7 +40,8 @@ function decodeZip(bytes: Uint8Array, file: string): DecodedPth {
   if (!pkl) fail("unknown_format", file, "a zip archive without `<folder>/data.pkl`, so not a torch.save file");
   const prefix = pkl.slice(0, -"data.pkl".length);
   const order = entries.get(prefix + "byteorder");
-  if (order && new TextDecoder().decode(order) !== "little") fail("unknown_format", file, "the tensors were saved big-endian");
+  if (order && new TextDecoder().decode(order) !== "little")
+    fail("unknown_format", file, "the tensors were saved big-endian");
   if (isTorchScript(entries, prefix)) return { format: "torchscript", ...decodeTorchScript(entries, prefix, file) };
 
   const persistentLoad = zipStorages(entries, `${prefix}data/`, file);
@@ -55,11 +56,14 @@ function decodeLegacy(bytes: Uint8Array, file: string) {
   const plain = { file, globals: TORCH_GLOBALS };
   // The first pickle already goes through the allow-list: a hostile file fails here, before anything else.
   const magic = unpickle(bytes, 0, plain);
-  if (magic.value !== LEGACY_MAGIC) fail("unknown_format", file, "a pickle, but not a PyTorch checkpoint (no legacy magic number)");
+  if (magic.value !== LEGACY_MAGIC)
+    fail("unknown_format", file, "a pickle, but not a PyTorch checkpoint (no legacy magic number)");
   const version = unpickle(bytes, magic.end, plain);
-  if (version.value !== 1001) fail("unknown_format", file, `legacy protocol version ${String(version.value)} (only 1001 exists)`);
+  if (version.value !== 1001)
+    fail("unknown_format", file, `legacy protocol version ${String(version.value)} (only 1001 exists)`);
   const sys = unpickle(bytes, version.end, plain);
-  if (sys.value instanceof PyDict && sys.value.map.get("little_endian") === false) fail("unknown_format", file, "the tensors were saved big-endian");
+  if (sys.value instanceof PyDict && sys.value.map.get("little_endian") === false)
+    fail("unknown_format", file, "the tensors were saved big-endian");
 
   const roots = new Map<string, StorageRef>();
   const views: { view: StorageRef; root: string; offset: number }[] = [];
@@ -91,14 +95,20 @@ function decodeLegacy(bytes: Uint8Array, file: string) {
     const n = Number(view.getBigInt64(at, true));
     if (n !== s.numel) fail("corrupt", file, `storage \`${s.key}\` holds ${n} elements but the pickle says ${s.numel}`);
     const size = n * (s.type.dtype ? BYTES_PER_ELEMENT[s.type.dtype] : 0);
-    if (at + 8 + size > bytes.length) fail("truncated", file, `storage \`${s.key}\` needs bytes ${at + 8}..${at + 8 + size}, the file has ${bytes.length}`);
+    if (at + 8 + size > bytes.length)
+      fail(
+        "truncated",
+        file,
+        `storage \`${s.key}\` needs bytes ${at + 8}..${at + 8 + size}, the file has ${bytes.length}`,
+      );
     s.bytes = bytes.subarray(at + 8, at + 8 + size);
     at += 8 + size;
   }
   for (const { view: v, root, offset } of views) {
     const r = roots.get(root)!;
     const es = r.type.dtype ? BYTES_PER_ELEMENT[r.type.dtype] : 0;
-    if (r.bytes && (offset + v.numel) * es <= r.bytes.length) v.bytes = r.bytes.subarray(offset * es, (offset + v.numel) * es);
+    if (r.bytes && (offset + v.numel) * es <= r.bytes.length)
+      v.bytes = r.bytes.subarray(offset * es, (offset + v.numel) * es);
   }
   return pickStateDict(main.value, file);
 }
@@ -106,7 +116,10 @@ function decodeLegacy(bytes: Uint8Array, file: string) {
 const TRAINING_KEYS = ["state_dict", "model", "model_state_dict", "module", "net"];
 
 /** The state dict inside what was saved: the object itself, or the model entry of a training checkpoint. */
-function pickStateDict(root: unknown, file: string): { tensors: Map<string, HostTensor>; notes: string[]; wrapper?: TrainingWrapper } {
+function pickStateDict(
+  root: unknown,
+  file: string,
+): { tensors: Map<string, HostTensor>; notes: string[]; wrapper?: TrainingWrapper } {
   const notes: string[] = [];
   let wrapper: TrainingWrapper | undefined;
   if (!(root instanceof PyDict)) fail("unknown_format", file, "the checkpoint is not a dict of tensors");
@@ -120,7 +133,9 @@ function pickStateDict(root: unknown, file: string): { tensors: Map<string, Host
     }
     dict = root.map.get(key) as PyDict;
     const others = [...root.map.keys()].filter((k) => k !== key).map(String);
-    notes.push(`training checkpoint: took the state dict from \`${key}\`${others.length ? `; skipped ${others.join(", ")}` : ""}`);
+    notes.push(
+      `training checkpoint: took the state dict from \`${key}\`${others.length ? `; skipped ${others.join(", ")}` : ""}`,
+    );
     wrapper = { key, others };
   }
   const tensors = new Map<string, HostTensor>();
@@ -129,6 +144,9 @@ function pickStateDict(root: unknown, file: string): { tensors: Map<string, Host
     if (v instanceof TensorRef) tensors.set(String(k), materialize(v, String(k), file));
     else skipped.push(String(k));
   }
-  if (skipped.length) notes.push(`skipped ${skipped.length} non-tensor entr${skipped.length === 1 ? "y" : "ies"}: ${skipped.slice(0, 5).join(", ")}`);
+  if (skipped.length)
+    notes.push(
+      `skipped ${skipped.length} non-tensor entr${skipped.length === 1 ? "y" : "ies"}: ${skipped.slice(0, 5).join(", ")}`,
+    );
   return { tensors, notes, ...(wrapper ? { wrapper } : {}) };
 }

@@ -5,7 +5,11 @@ import type { HostTensor } from "./tensor.ts";
 
 export { decodeSafetensors, encodeSafetensors, safetensorsParts };
 
-export function writeSafetensors(path: string, tensors: Map<string, HostTensor>, metadata?: Record<string, string>): void {
+export function writeSafetensors(
+  path: string,
+  tensors: Map<string, HostTensor>,
+  metadata?: Record<string, string>,
+): void {
   writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 

@@ -11,7 +11,12 @@ import { readBytes } from "./fs.ts";
 import type { HostTensor } from "./tensor.ts";
 
 /** What a model folder (a snapshot, a save_pretrained output) may hold, in the order transformers prefers. */
-export const WEIGHT_FILES = ["model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json"];
+export const WEIGHT_FILES = [
+  "model.safetensors",
+  "model.safetensors.index.json",
+  "pytorch_model.bin",
+  "pytorch_model.bin.index.json",
+];
 
 export const isShardIndex = (path: string) => path.endsWith(".index.json");
 
@@ -32,14 +37,19 @@ export function readShardIndex(file: string): ShardIndex {
     fail("corrupt", file, `the shard index is not valid UTF-8 JSON (${(err as Error).message})`);
   }
   const map = (json as { weight_map?: unknown } | null)?.weight_map;
-  if (typeof map !== "object" || map === null || Array.isArray(map)) fail("corrupt", file, "the shard index has no `weight_map` object");
+  if (typeof map !== "object" || map === null || Array.isArray(map))
+    fail("corrupt", file, "the shard index has no `weight_map` object");
   const folder = dirname(file);
   const weightMap = new Map<string, string>();
   for (const [name, shard] of Object.entries(map)) {
     if (typeof shard !== "string") fail("corrupt", file, `\`weight_map\` entry \`${name}\` is not a file name`);
     // Shards sit beside the index; a name that leaves the folder is not one transformers writes.
     if (!shard || isAbsolute(shard) || shard.split(/[\\/]/).some((s) => s === ".." || s === ""))
-      fail("corrupt", file, `\`weight_map\` entry \`${name}\` names \`${shard}\`, which is not a file beside the index`);
+      fail(
+        "corrupt",
+        file,
+        `\`weight_map\` entry \`${name}\` names \`${shard}\`, which is not a file beside the index`,
+      );
     weightMap.set(name, join(folder, shard));
   }
   if (!weightMap.size) fail("corrupt", file, "the shard index lists no tensors");
@@ -54,16 +64,28 @@ export function mergeShards(index: ShardIndex, shards: RawCheckpoint[]): RawChec
   const from = new Map<string, string>();
   for (const shard of shards) {
     for (const [name, t] of shard.tensors) {
-      if (from.has(name)) fail("corrupt", index.file, `\`${name}\` is in two shards, ${from.get(name)} and ${shard.file}`);
+      if (from.has(name))
+        fail("corrupt", index.file, `\`${name}\` is in two shards, ${from.get(name)} and ${shard.file}`);
       tensors.set(name, t);
       from.set(name, shard.file);
     }
   }
   for (const [name, shard] of index.weightMap) {
-    if (from.get(name) !== shard) fail("corrupt", index.file, `\`${name}\` is listed in ${shard}, but ${from.has(name) ? `it is in ${from.get(name)}` : "no shard holds it"}`);
+    if (from.get(name) !== shard)
+      fail(
+        "corrupt",
+        index.file,
+        `\`${name}\` is listed in ${shard}, but ${from.has(name) ? `it is in ${from.get(name)}` : "no shard holds it"}`,
+      );
   }
   const notes = [...new Set(shards.flatMap((s) => s.notes))];
   notes.unshift(`merged ${shards.length} shard${shards.length === 1 ? "" : "s"} listed in ${index.file}`);
   const [first] = shards;
-  return { file: index.file, format: first.format, tensors, notes, ...(first.metadata ? { metadata: first.metadata } : {}) };
+  return {
+    file: index.file,
+    format: first.format,
+    tensors,
+    notes,
+    ...(first.metadata ? { metadata: first.metadata } : {}),
+  };
 }

@@ -5,7 +5,8 @@
 
 export type HostDType = "f32" | "f16" | "bf16" | "f64" | "i64" | "i32" | "i16" | "i8" | "u8" | "bool";
 
-export type HostData = Float32Array | Float64Array | Int32Array | BigInt64Array | Int16Array | Int8Array | Uint8Array | Uint16Array;
+export type HostData =
+  Float32Array | Float64Array | Int32Array | BigInt64Array | Int16Array | Int8Array | Uint8Array | Uint16Array;
 
 /** f16 and bf16 keep their raw bits in a Uint16Array; bool is one byte per element. */
 export interface HostTensor {
@@ -15,7 +16,16 @@ export interface HostTensor {
 }
 
 export const BYTES_PER_ELEMENT: Record<HostDType, number> = {
-  f32: 4, f16: 2, bf16: 2, f64: 8, i64: 8, i32: 4, i16: 2, i8: 1, u8: 1, bool: 1,
+  f32: 4,
+  f16: 2,
+  bf16: 2,
+  f64: 8,
+  i64: 8,
+  i32: 4,
+  i16: 2,
+  i8: 1,
+  u8: 1,
+  bool: 1,
 };
 
 export const isFloat = (d: HostDType) => d === "f32" || d === "f16" || d === "bf16" || d === "f64";
@@ -38,14 +48,24 @@ export function typedFromBytes(dtype: HostDType, bytes: Uint8Array): HostData {
   // `new Uint8Array(x)` copies; `.slice()` would not on a Node Buffer (Buffer#slice is a view).
   const buf = new Uint8Array(bytes).buffer;
   switch (dtype) {
-    case "f32": return new Float32Array(buf);
-    case "f64": return new Float64Array(buf);
-    case "f16": case "bf16": return new Uint16Array(buf);
-    case "i64": return new BigInt64Array(buf);
-    case "i32": return new Int32Array(buf);
-    case "i16": return new Int16Array(buf);
-    case "i8": return new Int8Array(buf);
-    case "u8": case "bool": return new Uint8Array(buf);
+    case "f32":
+      return new Float32Array(buf);
+    case "f64":
+      return new Float64Array(buf);
+    case "f16":
+    case "bf16":
+      return new Uint16Array(buf);
+    case "i64":
+      return new BigInt64Array(buf);
+    case "i32":
+      return new Int32Array(buf);
+    case "i16":
+      return new Int16Array(buf);
+    case "i8":
+      return new Int8Array(buf);
+    case "u8":
+    case "bool":
+      return new Uint8Array(buf);
   }
 }
 
@@ -95,8 +115,7 @@ export function toFloat32(t: HostTensor): Float32Array {
   if (t.dtype === "f16") {
     const table = f16Table();
     for (let i = 0; i < out.length; i++) out[i] = table[data[i] as number];
-  }
-  else if (t.dtype === "bf16") {
+  } else if (t.dtype === "bf16") {
     const bits = new Uint32Array(out.buffer);
     for (let i = 0; i < out.length; i++) bits[i] = (data[i] as number) << 16;
   } else if (t.dtype === "i64") for (let i = 0; i < out.length; i++) out[i] = Number(data[i]);

@@ -32,10 +32,20 @@ export function classNames(text: string, name: string, entry: string, file: stri
     const m = /^\s+(__parameters__|__buffers__)\s*=(.*)$/.exec(lines[i]);
     if (!m) continue;
     const names = nameList(m[2]);
-    if (!names) fail("corrupt", file, `\`${entry}\`: \`${m[1]}\` of class \`${name}\` is not a list of names: ${m[2].trim().slice(0, 80)}`);
+    if (!names)
+      fail(
+        "corrupt",
+        file,
+        `\`${entry}\`: \`${m[1]}\` of class \`${name}\` is not a list of names: ${m[2].trim().slice(0, 80)}`,
+      );
     found[m[1] === "__parameters__" ? "parameters" : "buffers"] = names;
   }
-  if (!found.parameters !== !found.buffers) fail("corrupt", file, `\`${entry}\`: class \`${name}\` lists its ${found.parameters ? "parameters but not its buffers" : "buffers but not its parameters"}`);
+  if (!found.parameters !== !found.buffers)
+    fail(
+      "corrupt",
+      file,
+      `\`${entry}\`: class \`${name}\` lists its ${found.parameters ? "parameters but not its buffers" : "buffers but not its parameters"}`,
+    );
   return found;
 }
 

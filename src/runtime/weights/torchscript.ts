@@ -18,7 +18,10 @@ import type { ZipEntries } from "./zip.ts";
 
 /** An object of a TorchScript class, never constructed for real: its attributes are its BUILD state. */
 export class ScriptObject extends PyObject {
-  constructor(readonly module: string, readonly name: string) {
+  constructor(
+    readonly module: string,
+    readonly name: string,
+  ) {
     super(`${module}.${name}`, []);
   }
 }
@@ -35,9 +38,17 @@ class ScriptGlobals extends Map<string, GlobalBuilder> {
     const known = super.get(qualified);
     const parts = qualified.split(".");
     if (known || parts[0] !== "__torch__" || parts.length < 2 || !parts.every((p) => IDENTIFIER.test(p))) return known;
-    const module = parts.slice(0, -1).join("."), name = parts[parts.length - 1];
+    const module = parts.slice(0, -1).join("."),
+      name = parts[parts.length - 1];
     return {
-      construct: (args) => (args.length ? fail("corrupt", this.file, `\`${qualified}\` is built with arguments; a TorchScript module object takes none`) : new ScriptObject(module, name)),
+      construct: (args) =>
+        args.length
+          ? fail(
+              "corrupt",
+              this.file,
+              `\`${qualified}\` is built with arguments; a TorchScript module object takes none`,
+            )
+          : new ScriptObject(module, name),
     };
   }
 }
@@ -47,14 +58,29 @@ export function isTorchScript(entries: ZipEntries, prefix: string): boolean {
 }
 
 /** Bounds on the walk: a hostile pickle can share one submodule under many names at every level. */
-const MAX_DEPTH = 1000, MAX_WORK = 2_000_000;
+const MAX_DEPTH = 1000,
+  MAX_WORK = 2_000_000;
 
-export function decodeTorchScript(entries: ZipEntries, prefix: string, file: string): { tensors: Map<string, HostTensor>; notes: string[] } {
+export function decodeTorchScript(
+  entries: ZipEntries,
+  prefix: string,
+  file: string,
+): { tensors: Map<string, HostTensor>; notes: string[] } {
   const globals = new ScriptGlobals(file);
-  const root = unpickle(entries.get(`${prefix}data.pkl`)!, 0, { file, globals, persistentLoad: zipStorages(entries, `${prefix}data/`, file) }).value;
+  const root = unpickle(entries.get(`${prefix}data.pkl`)!, 0, {
+    file,
+    globals,
+    persistentLoad: zipStorages(entries, `${prefix}data/`, file),
+  }).value;
   const constants = entries.get(`${prefix}constants.pkl`);
   // Read through the plain allow-list so a hostile constants.pkl is refused too; its tensors are never copied.
-  const consts = constants ? unpickle(constants, 0, { file, globals: TORCH_GLOBALS, persistentLoad: zipStorages(entries, `${prefix}constants/`, file) }).value : [];
+  const consts = constants
+    ? unpickle(constants, 0, {
+        file,
+        globals: TORCH_GLOBALS,
+        persistentLoad: zipStorages(entries, `${prefix}constants/`, file),
+      }).value
+    : [];
 
   const defs = new Map<string, ClassNames>();
   const namesOf = (obj: ScriptObject): ClassNames => {
@@ -62,34 +88,52 @@ export function decodeTorchScript(entries: ZipEntries, prefix: string, file: str
     if (!d) {
       const entry = codeEntry(prefix, obj.module);
       const text = entries.get(entry);
-      if (!text) fail("corrupt", file, `data.pkl has an object of class \`${obj.cls}\`, but \`${entry}\` is not in the archive`);
+      if (!text)
+        fail("corrupt", file, `data.pkl has an object of class \`${obj.cls}\`, but \`${entry}\` is not in the archive`);
       defs.set(obj.cls, (d = classNames(new TextDecoder().decode(text), obj.name, entry, file)));
     }
     return d;
   };
   const isModule = (v: unknown): v is ScriptObject => v instanceof ScriptObject && namesOf(v).parameters !== undefined;
-  if (!isModule(root)) fail("unknown_format", file, `a TorchScript archive (code/ beside data.pkl) whose data.pkl holds ${describe(root)}, not a module`);
+  if (!isModule(root))
+    fail(
+      "unknown_format",
+      file,
+      `a TorchScript archive (code/ beside data.pkl) whose data.pkl holds ${describe(root)}, not a module`,
+    );
 
   const tensors = new Map<string, HostTensor>();
   const copies = new Map<TensorRef, HostTensor>();
-  const buffers: string[] = [], attributes: string[] = [];
+  const buffers: string[] = [],
+    attributes: string[] = [];
   const onPath = new Set<ScriptObject>();
   let work = 0;
 
   const visit = (obj: ScriptObject, path: string) => {
     const where = path ? `module \`${path.length > 100 ? `${path.slice(0, 100)}...` : path}\`` : "the top module";
     if (onPath.has(obj)) fail("corrupt", file, `the module tree has a cycle: ${where} contains itself`);
-    if (onPath.size >= MAX_DEPTH) fail("corrupt", file, `the module tree is more than ${MAX_DEPTH} levels deep at ${where}`);
-    const attrs = obj.state instanceof PyDict ? obj.state.map : fail("corrupt", file, `${where} (${obj.cls}) has no attribute dict`);
+    if (onPath.size >= MAX_DEPTH)
+      fail("corrupt", file, `the module tree is more than ${MAX_DEPTH} levels deep at ${where}`);
+    const attrs =
+      obj.state instanceof PyDict
+        ? obj.state.map
+        : fail("corrupt", file, `${where} (${obj.cls}) has no attribute dict`);
     const { parameters = [], buffers: ownBuffers = [] } = namesOf(obj);
     work += 1 + attrs.size + parameters.length;
-    if (work > MAX_WORK) fail("corrupt", file, `the module tree repeats itself past ${MAX_WORK} modules and attributes (shared submodules at every level?)`);
+    if (work > MAX_WORK)
+      fail(
+        "corrupt",
+        file,
+        `the module tree repeats itself past ${MAX_WORK} modules and attributes (shared submodules at every level?)`,
+      );
     const full = (name: string) => (path ? `${path}.${name}` : name);
     for (const name of parameters) {
-      if (!attrs.has(name)) fail("corrupt", file, `class \`${obj.cls}\` lists parameter \`${name}\`, but ${where} has no such attribute`);
+      if (!attrs.has(name))
+        fail("corrupt", file, `class \`${obj.cls}\` lists parameter \`${name}\`, but ${where} has no such attribute`);
       const v = attrs.get(name);
       if (v === null) continue; // an optional parameter left unset (a Linear without bias): state_dict skips it too
-      if (!(v instanceof TensorRef)) fail("corrupt", file, `parameter \`${full(name)}\` is ${describe(v)}, not a tensor`);
+      if (!(v instanceof TensorRef))
+        fail("corrupt", file, `parameter \`${full(name)}\` is ${describe(v)}, not a tensor`);
       let t = copies.get(v);
       if (!t) copies.set(v, (t = materialize(v, full(name), file)));
       tensors.set(full(name), t);
@@ -109,10 +153,20 @@ export function decodeTorchScript(entries: ZipEntries, prefix: string, file: str
 
   const notes: string[] = [];
   const some = (names: string[]) => names.slice(0, 8).join(", ") + (names.length > 8 ? ", ..." : "");
-  if (buffers.length) notes.push(`TorchScript archive: ignored ${plural(buffers.length, "buffer")}, state that is not a parameter: ${some(buffers)}`);
-  if (attributes.length) notes.push(`TorchScript archive: ignored ${plural(attributes.length, "attribute")} that ${attributes.length === 1 ? "is" : "are"} neither parameter nor buffer: ${some(attributes)}`);
+  if (buffers.length)
+    notes.push(
+      `TorchScript archive: ignored ${plural(buffers.length, "buffer")}, state that is not a parameter: ${some(buffers)}`,
+    );
+  if (attributes.length)
+    notes.push(
+      `TorchScript archive: ignored ${plural(attributes.length, "attribute")} that ` +
+        `${attributes.length === 1 ? "is" : "are"} neither parameter nor buffer: ${some(attributes)}`,
+    );
   const constTensors = Array.isArray(consts) ? consts.filter((c) => c instanceof TensorRef).length : 0;
-  if (constTensors) notes.push(`TorchScript archive: ignored constants.pkl, ${plural(constTensors, "tensor")} the traced code uses (attention masks and the like), not parameters`);
+  if (constTensors)
+    notes.push(
+      `TorchScript archive: ignored constants.pkl, ${plural(constTensors, "tensor")} the traced code uses (attention masks and the like), not parameters`,
+    );
   return { tensors, notes };
 }
 

@@ -7,7 +7,14 @@
 import { analyze, type ModuleStats } from "../../compiler/4-ir/analyze.ts";
 import type { Init, Module, ModelIR, Node, Param, TensorType } from "../../compiler/0-core/schema.ts";
 import { foldUses } from "./uses.ts";
-import { DIFF_VERSION, type DiffJson, type HyperChange, type ModuleChange, type ParamChange, type PortChange } from "./schema.ts";
+import {
+  DIFF_VERSION,
+  type DiffJson,
+  type HyperChange,
+  type ModuleChange,
+  type ParamChange,
+  type PortChange,
+} from "./schema.ts";
 
 interface Side {
   ir: ModelIR;
@@ -24,8 +31,14 @@ function side(ir: ModelIR, other: ModelIR, symbols: Record<string, number>): Sid
   const ops = opsByScope(ir.graph.nodes);
   // aligned by weight path: a `use` member is folded into its parent (uses.ts)
   const { modules, sources } = foldUses(ir, other);
-  const at = <T>(m: Map<string, T>) => new Map([...sources].flatMap(([path, from]) => (m.has(from[0]) ? [[path, m.get(from[0])!] as const] : [])));
-  const mergedOps = new Map([...sources].map(([path, from]) => [path, { wiring: from.flatMap((f) => ops.get(f)?.wiring ?? []), attrs: from.flatMap((f) => ops.get(f)?.attrs ?? []) }]));
+  const at = <T>(m: Map<string, T>) =>
+    new Map([...sources].flatMap(([path, from]) => (m.has(from[0]) ? [[path, m.get(from[0])!] as const] : [])));
+  const mergedOps = new Map(
+    [...sources].map(([path, from]) => [
+      path,
+      { wiring: from.flatMap((f) => ops.get(f)?.wiring ?? []), attrs: from.flatMap((f) => ops.get(f)?.attrs ?? []) },
+    ]),
+  );
   return { ir, modules, params: new Map(ir.params.map((p) => [p.path, p])), stats: at(stats), ops: mergedOps };
 }
 
@@ -84,7 +97,10 @@ function diffModule(a: Side, b: Side, path: string, depth: number, rows: ModuleC
       ...base,
       status: ma ? "removed" : "added",
       block: { a: ma?.block ?? null, b: mb?.block ?? null },
-      output: { a: ma ? (a.stats.get(path)?.output?.shape ?? null) : null, b: mb ? (b.stats.get(path)?.output?.shape ?? null) : null },
+      output: {
+        a: ma ? (a.stats.get(path)?.output?.shape ?? null) : null,
+        b: mb ? (b.stats.get(path)?.output?.shape ?? null) : null,
+      },
       cost: { a: ma ? cost(a.stats.get(path)) : null, b: mb ? cost(b.stats.get(path)) : null },
       modules: subtreeSize(s.modules, m.path),
     });
@@ -109,7 +125,8 @@ function diffModule(a: Side, b: Side, path: string, depth: number, rows: ModuleC
   if (!same(oa, ob)) row.output = { a: oa, b: ob };
   const opsA = a.ops.get(path) ?? { wiring: [], attrs: [] };
   const opsB = b.ops.get(path) ?? { wiring: [], attrs: [] };
-  if (!same(opsA, opsB)) row.ops = { a: opsA.wiring.length, b: opsB.wiring.length, wiring: !same(opsA.wiring, opsB.wiring) };
+  if (!same(opsA, opsB))
+    row.ops = { a: opsA.wiring.length, b: opsB.wiring.length, wiring: !same(opsA.wiring, opsB.wiring) };
 
   const at = rows.length;
   rows.push(row);
@@ -123,7 +140,14 @@ function diffModule(a: Side, b: Side, path: string, depth: number, rows: ModuleC
   }
   // The model itself is named differently in two files without that being a difference.
   const blockDiffers = path !== "" && ma.block !== mb.block;
-  const own = blockDiffers || row.replaced || row.hyper.length || row.params.length || row.output || row.ops || !same(ma.optional, mb.optional);
+  const own =
+    blockDiffers ||
+    row.replaced ||
+    row.hyper.length ||
+    row.params.length ||
+    row.output ||
+    row.ops ||
+    !same(ma.optional, mb.optional);
   if (!own && rows.length === at + 1) {
     rows.pop();
     return unchanged + 1;
@@ -148,10 +172,12 @@ function portChanges(a: ModelIR, b: ModelIR): PortChange[] {
 function hyperChanges(a: ModelIR, b: ModelIR): HyperChange[] {
   const ha = new Map(a.hyper.map((h) => [h.name, h]));
   const hb = new Map(b.hyper.map((h) => [h.name, h]));
-  const pick = (h: ModelIR["hyper"][number] | undefined) => (h ? { value: h.value, source: h.source, ...(h.origin ? { origin: h.origin } : {}) } : null);
+  const pick = (h: ModelIR["hyper"][number] | undefined) =>
+    h ? { value: h.value, source: h.source, ...(h.origin ? { origin: h.origin } : {}) } : null;
   const out: HyperChange[] = [];
   for (const name of [...new Set([...ha.keys(), ...hb.keys()])]) {
-    if (ha.get(name)?.value !== hb.get(name)?.value || !ha.has(name) || !hb.has(name)) out.push({ name, a: pick(ha.get(name)), b: pick(hb.get(name)) });
+    if (ha.get(name)?.value !== hb.get(name)?.value || !ha.has(name) || !hb.has(name))
+      out.push({ name, a: pick(ha.get(name)), b: pick(hb.get(name)) });
   }
   return out;
 }

@@ -19,7 +19,10 @@ export interface Folded {
 export function foldUses(ir: ModelIR, other: ModelIR): Folded {
   const there = new Set([...other.modules.map((m) => m.path), ...other.params.map((p) => p.path)]);
   const byPath = new Map(ir.modules.map((m) => [m.path, m]));
-  const keysUnder = (m: Module): string[] => [...m.params, ...m.children.flatMap((c) => (byPath.has(c) ? keysUnder(byPath.get(c)!) : []))];
+  const keysUnder = (m: Module): string[] => [
+    ...m.params,
+    ...m.children.flatMap((c) => (byPath.has(c) ? keysUnder(byPath.get(c)!) : [])),
+  ];
   // a `use` member's weights do not live under the path it would have: they are its parent's
   const transparent = (m: Module, at: string, parentAt: string) => {
     const keys = keysUnder(m);

@@ -25,13 +25,16 @@ export function primitivesDoc(): string {
     lines.push(`- shape: ${s.shape}`);
     lines.push(`- MACs: ${s.macs}`);
     if (s.traits) lines.push(`- traits: ${s.traits}`);
-    if (s.decomposes) lines.push("- decomposition: the same computation in other ops of the table; an engine without a kernel of its own lowers through it");
+    if (s.decomposes)
+      lines.push(
+        "- decomposition: the same computation in other ops of the table; an engine without a kernel of its own lowers through it",
+      );
     lines.push("");
   }
   lines.push(
     "# std blocks",
     "",
-    "Blocks of `std.mdl`, written in mdl over the ops above (`import { Linear } from \"std\"`). The shape rule of a",
+    'Blocks of `std.mdl`, written in mdl over the ops above (`import { Linear } from "std"`). The shape rule of a',
     "block is its forward signature; its cost is the sum of its ops' (above). Each block's example instance is",
     "compiled and costed by the compiler, as `mdl summary` would report it (batch 1).",
     "",
@@ -44,7 +47,10 @@ export function primitivesDoc(): string {
     for (const m of b.members) lines.push(`- member \`${m}\``);
     lines.push(`- parameter count: \`${b.count}\``);
     const ex = b.example;
-    lines.push(`- example: \`${ex.call}\` on \`${ex.input}\`: ${count(ex.params)} parameters, ${count(ex.macs)} MACs`, "");
+    lines.push(
+      `- example: \`${ex.call}\` on \`${ex.input}\`: ${count(ex.params)} parameters, ${count(ex.macs)} MACs`,
+      "",
+    );
   }
   return lines.join("\n").replace(/\n+$/, "") + "\n";
 }

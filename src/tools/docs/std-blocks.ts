@@ -26,7 +26,10 @@ const EXAMPLES: Record<string, { call: string; input: string }> = {
   Embedding: { call: "Embedding(49408, 512)", input: "i64[1, 77]" },
   Conv2d: { call: "Conv2d(3, 768, 32, stride: 32, has_bias: false)", input: "f32[1, 3, 224, 224]" },
   Conv1d: { call: "Conv1d(512, 512, 3, padding: 1, groups: 512)", input: "f32[1, 512, 8]" },
-  Conv3d: { call: "Conv3d(3, 768, 16, kernel_t: 2, stride: 16, stride_t: 2, has_bias: false)", input: "f32[1, 3, 8, 224, 224]" },
+  Conv3d: {
+    call: "Conv3d(3, 768, 16, kernel_t: 2, stride: 16, stride_t: 2, has_bias: false)",
+    input: "f32[1, 3, 8, 224, 224]",
+  },
   MultiheadAttention: { call: "MultiheadAttention(512, 8)", input: "f32[1, 50, 512]" },
   ResidualAttentionBlock: { call: "ResidualAttentionBlock(512)", input: "f32[1, 50, 512]" },
   MeanPool: { call: "MeanPool(8, 512)", input: "f32[1, 8, 512]" },
@@ -43,7 +46,8 @@ export interface StdBlockRef {
   example: { call: string; input: string; params: number; macs: number };
 }
 
-const squash = (s: string) => s.replace(/\s+/g, " ").replace(/\( /g, "(").replace(/,? \)/g, ")").replace(/\[ /g, "[").replace(/,? \]/g, "]").trim();
+const squash = (s: string) =>
+  s.replace(/\s+/g, " ").replace(/\( /g, "(").replace(/,? \)/g, ")").replace(/\[ /g, "[").replace(/,? \]/g, "]").trim();
 
 /** A dim expression as a factor of a product: bracketed unless it is one name or number. */
 const factor = (t: string) => (/^[\w.]+$/.test(t) ? t : `(${t})`);
@@ -58,7 +62,9 @@ export function stdReference(source = STD_SOURCE): StdBlockRef[] {
     const subs = b.members.filter((m): m is A.SubModule => m.kind === "SubModule");
     const fwd = b.members.find((m): m is A.ForwardDecl => m.kind === "Forward");
     const terms = [
-      ...own.map((p) => `${p.type.dims.map((d) => factor(text(d))).join(" * ") || "1"}${p.cond ? ` [if ${text(p.cond)}]` : ""}`),
+      ...own.map(
+        (p) => `${p.type.dims.map((d) => factor(text(d))).join(" * ") || "1"}${p.cond ? ` [if ${text(p.cond)}]` : ""}`,
+      ),
       ...subs.map((s) => `params(${s.path.map((p) => p.name).join(".")})`),
     ];
     const out = fwd ? fwd.outputs.map((o) => (o.name ? `${o.name.name}: ${text(o.type)}` : text(o.type))) : [];
@@ -66,8 +72,13 @@ export function stdReference(source = STD_SOURCE): StdBlockRef[] {
       name: b.name.name,
       doc: docAbove(source, b.span.start),
       hyper: b.params.map(text).join(", "),
-      forward: fwd ? `(${fwd.inputs.map(text).join(", ")}) -> ${fwd.tupleOutputs ? `(${out.join(", ")})` : out[0]}` : "",
-      params: own.map((p) => `${p.name.name}: ${text(p.type)}${p.init ? ` = ${text(p.init)}` : ""}${p.cond ? ` if ${text(p.cond)}` : ""}`),
+      forward: fwd
+        ? `(${fwd.inputs.map(text).join(", ")}) -> ${fwd.tupleOutputs ? `(${out.join(", ")})` : out[0]}`
+        : "",
+      params: own.map(
+        (p) =>
+          `${p.name.name}: ${text(p.type)}${p.init ? ` = ${text(p.init)}` : ""}${p.cond ? ` if ${text(p.cond)}` : ""}`,
+      ),
       members: subs.map((s) => `${s.path.map((p) => p.name).join(".")} = ${text(s.module)}`),
       count: terms.join(" + ") || "0",
       example: example(b.name.name),

@@ -24,12 +24,24 @@ export interface PlotOptions {
 }
 
 // matplotlib's tab10, for variants the caller gave no colour
-const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+const PALETTE = [
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
+];
 
 const LABELS: Record<string, string> = { loss: "training loss", lr: "learning rate", examples_per_s: "examples / s" };
 
 /** The chart's y-axis label for a metric. */
-export const metricLabel = (metric: string) => LABELS[metric] ?? (metric.startsWith("eval/") ? `validation ${metric.slice(5)}` : metric);
+export const metricLabel = (metric: string) =>
+  LABELS[metric] ?? (metric.startsWith("eval/") ? `validation ${metric.slice(5)}` : metric);
 
 export function plotRuns(runs: readonly RunRecord[], o: PlotOptions): string {
   const groups = byVariant(runs);
@@ -39,13 +51,16 @@ export function plotRuns(runs: readonly RunRecord[], o: PlotOptions): string {
   const charts = o.metrics.map((metric) => {
     const curves = groups.map((g) => curveOf(g.variant, colors.get(g.variant)!, g.runs, metric, o));
     const counts = groups.map((g) => g.runs.length);
-    const title = o.title?.(metric, counts) ?? `${metricLabel(metric)} (${describe(counts)}${smoothing(metric, o.smooth) ? ", smoothed" : ""})`;
+    const title =
+      o.title?.(metric, counts) ??
+      `${metricLabel(metric)} (${describe(counts)}${smoothing(metric, o.smooth) ? ", smoothed" : ""})`;
     return curvesSvg(curves, { title, xLabel: "step", yLabel: metricLabel(metric) });
   });
   return stackSvgs(charts);
 }
 
-const smoothing = (metric: string, alpha: number) => alpha > 0 && alpha < 1 && metric !== "lr" && !metric.startsWith("eval/");
+const smoothing = (metric: string, alpha: number) =>
+  alpha > 0 && alpha < 1 && metric !== "lr" && !metric.startsWith("eval/");
 
 const describe = (counts: number[]) => {
   const lo = Math.min(...counts);

@@ -85,10 +85,13 @@ export function readRun(dir: string): RunRecord {
   const accum = num(training.accum) ?? num(schedule.accum) ?? num(old.accum) ?? 1;
   const examplesPerStep = batch === undefined ? undefined : batch * accum;
   const steps = stepLines.length ? Math.max(...stepLines.map((l) => l.step)) : 0;
-  const cost = isRecord(config?.cost) && num(config.cost.params) !== undefined && num(config.cost.macs) !== undefined ? { params: num(config.cost.params)!, macs: num(config.cost.macs)! } : undefined;
+  const cost =
+    isRecord(config?.cost) && num(config.cost.params) !== undefined && num(config.cost.macs) !== undefined
+      ? { params: num(config.cost.params)!, macs: num(config.cost.macs)! }
+      : undefined;
   return {
     path: dir,
-    variant: typeof config?.variant === "string" ? config.variant : oldVariant(old) ?? basename(dir),
+    variant: typeof config?.variant === "string" ? config.variant : (oldVariant(old) ?? basename(dir)),
     seed: num(config?.seed) ?? num(schedule.seed) ?? num(old.seed),
     steps,
     totalSteps: num(training.steps) ?? num(schedule.totalSteps) ?? num(old.steps),
@@ -98,7 +101,10 @@ export function readRun(dir: string): RunRecord {
     best: bestOf(dir, evals),
     wallSeconds: wallSeconds(stepLines, examplesPerStep),
     cost,
-    columns: Array.isArray(config?.columns) && config.columns.every((c) => typeof c === "string") ? (config.columns as string[]) : undefined,
+    columns:
+      Array.isArray(config?.columns) && config.columns.every((c) => typeof c === "string")
+        ? (config.columns as string[])
+        : undefined,
   };
 }
 
@@ -106,14 +112,24 @@ export function readRun(dir: string): RunRecord {
 export function seriesOf(run: RunRecord, metric: string): [number, number][] {
   if (metric.startsWith("eval/")) {
     const name = metric.slice(5);
-    return run.evals.flatMap((e) => (Number.isFinite(e.values[name]) ? [[e.step, e.values[name]] as [number, number]] : []));
+    return run.evals.flatMap((e) =>
+      Number.isFinite(e.values[name]) ? [[e.step, e.values[name]] as [number, number]] : [],
+    );
   }
-  return run.stepLines.flatMap((l) => (typeof l[metric] === "number" && Number.isFinite(l[metric]) ? [[l.step, l[metric] as number] as [number, number]] : []));
+  return run.stepLines.flatMap((l) =>
+    typeof l[metric] === "number" && Number.isFinite(l[metric])
+      ? [[l.step, l[metric] as number] as [number, number]]
+      : [],
+  );
 }
 
 /** What `seriesOf` can draw for these runs: the numeric fields of their step lines, then `eval/NAME`. */
 export function loggedMetrics(runs: readonly RunRecord[]): string[] {
-  const step = runs.flatMap((r) => r.stepLines.flatMap((l) => Object.keys(l).filter((k) => typeof l[k] === "number" && !["step", "epoch", "time"].includes(k))));
+  const step = runs.flatMap((r) =>
+    r.stepLines.flatMap((l) =>
+      Object.keys(l).filter((k) => typeof l[k] === "number" && !["step", "epoch", "time"].includes(k)),
+    ),
+  );
   const evals = runs.flatMap((r) => r.evals.flatMap((e) => Object.keys(e.values).map((k) => `eval/${k}`)));
   return [...new Set([...step, ...evals])];
 }
@@ -142,17 +158,20 @@ function readMetrics(dir: string): MetricsLine[] {
     } catch {
       ok = false;
     }
-    if (!ok) fail("run_unreadable", `${log.path}:${i + 1}`, "this line of metrics.jsonl is not a JSON record with a `step`");
+    if (!ok)
+      fail("run_unreadable", `${log.path}:${i + 1}`, "this line of metrics.jsonl is not a JSON record with a `step`");
   });
   const lines = log.read();
-  if (text.trim() && !lines.length) fail("run_unreadable", log.path, "metrics.jsonl holds no JSON record with a `step`");
+  if (text.trim() && !lines.length)
+    fail("run_unreadable", log.path, "metrics.jsonl holds no JSON record with a `step`");
   return lines;
 }
 
 function wallSeconds(lines: readonly MetricsLine[], examplesPerStep: number | undefined): number | undefined {
   if (!lines.length) return undefined;
   const rates = lines.map((l) => num(l.examples_per_s));
-  if (examplesPerStep !== undefined && rates.every((r) => r !== undefined && r > 0)) return rates.reduce((a: number, r) => a + examplesPerStep / r!, 0);
+  if (examplesPerStep !== undefined && rates.every((r) => r !== undefined && r > 0))
+    return rates.reduce((a: number, r) => a + examplesPerStep / r!, 0);
   // the stamps mark each step's end: the first step's own time is estimated as the mean of the others
   const times = lines.map((l) => num(l.time));
   if (lines.length < 2 || times.some((t) => t === undefined)) return undefined;
@@ -162,13 +181,19 @@ function wallSeconds(lines: readonly MetricsLine[], examplesPerStep: number | un
 
 function bestOf(dir: string, evals: RunRecord["evals"]): RunRecord["best"] {
   const b = readJson(join(dir, "best", "best.json"));
-  if (b && typeof b.metric === "string" && num(b.step) !== undefined && num(b.value) !== undefined) return { step: num(b.step)!, metric: b.metric, value: num(b.value)! };
-  const metric = evals.length ? (Object.keys(evals[0].values).includes("top1") ? "top1" : Object.keys(evals[0].values)[0]) : undefined;
+  if (b && typeof b.metric === "string" && num(b.step) !== undefined && num(b.value) !== undefined)
+    return { step: num(b.step)!, metric: b.metric, value: num(b.value)! };
+  const metric = evals.length
+    ? Object.keys(evals[0].values).includes("top1")
+      ? "top1"
+      : Object.keys(evals[0].values)[0]
+    : undefined;
   if (metric === undefined) return undefined;
   let best: RunRecord["best"];
   for (const e of evals) {
     const v = e.values[metric];
-    if (Number.isFinite(v) && (!best || (metric === "loss" ? v < best.value : v > best.value))) best = { step: e.step, metric, value: v };
+    if (Number.isFinite(v) && (!best || (metric === "loss" ? v < best.value : v > best.value)))
+      best = { step: e.step, metric, value: v };
   }
   return best;
 }
@@ -185,7 +210,10 @@ function latestState(dir: string): Record<string, unknown> | undefined {
   let newest = named;
   if (!newest) {
     try {
-      newest = readdirSync(dir).filter((n) => /^ckpt-\d+$/.test(n)).sort(byName).at(-1);
+      newest = readdirSync(dir)
+        .filter((n) => /^ckpt-\d+$/.test(n))
+        .sort(byName)
+        .at(-1);
     } catch {
       newest = undefined;
     }
@@ -208,4 +236,6 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 /** JSON has no NaN: a metric with no value (the demo's direction score when no pair was right) is null, read as NaN. */
 const numbers = (o: Record<string, unknown>): Record<string, number> =>
-  Object.fromEntries(Object.entries(o).flatMap(([k, v]) => (typeof v === "number" ? [[k, v]] : v === null ? [[k, NaN]] : [])));
+  Object.fromEntries(
+    Object.entries(o).flatMap(([k, v]) => (typeof v === "number" ? [[k, v]] : v === null ? [[k, NaN]] : [])),
+  );

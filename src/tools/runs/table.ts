@@ -37,9 +37,11 @@ function stat(xs: readonly (number | undefined)[]): Stat {
   return ok.length ? { ...meanSd(ok), n: ok.length } : { mean: NaN, sd: NaN, n: 0 };
 }
 
-const pm = (s: Stat, scale: number, digits: number) => (s.n ? `${(scale * s.mean).toFixed(digits)} ± ${(scale * s.sd).toFixed(digits)}` : "–");
+const pm = (s: Stat, scale: number, digits: number) =>
+  s.n ? `${(scale * s.mean).toFixed(digits)} ± ${(scale * s.sd).toFixed(digits)}` : "–";
 const perStep = (r: RunRecord) => (r.wallSeconds !== undefined && r.steps ? r.wallSeconds / r.steps : undefined);
-const first = (rs: readonly RunRecord[], f: (r: RunRecord) => number | undefined) => stat([rs.map(f).find((x) => x !== undefined)]);
+const first = (rs: readonly RunRecord[], f: (r: RunRecord) => number | undefined) =>
+  stat([rs.map(f).find((x) => x !== undefined)]);
 
 function column(key: string): Column | undefined {
   switch (key) {
@@ -57,23 +59,61 @@ function column(key: string): Column | undefined {
         stat: (rs) => stat(rs.map((r) => r.steps)),
       };
     case "params":
-      return { key, header: "params", cell: (rs) => fixed(first(rs, (r) => r.cost?.params), 1e-6, 2, " M"), stat: (rs) => first(rs, (r) => r.cost?.params) };
+      return {
+        key,
+        header: "params",
+        cell: (rs) =>
+          fixed(
+            first(rs, (r) => r.cost?.params),
+            1e-6,
+            2,
+            " M",
+          ),
+        stat: (rs) => first(rs, (r) => r.cost?.params),
+      };
     case "macs":
-      return { key, header: "MMACs / video", cell: (rs) => fixed(first(rs, (r) => r.cost?.macs), 1e-6, 1, ""), stat: (rs) => first(rs, (r) => r.cost?.macs) };
+      return {
+        key,
+        header: "MMACs / video",
+        cell: (rs) =>
+          fixed(
+            first(rs, (r) => r.cost?.macs),
+            1e-6,
+            1,
+            "",
+          ),
+        stat: (rs) => first(rs, (r) => r.cost?.macs),
+      };
     // timings are read as a mean: their spread says more about the host than about the model
     case "s_per_step":
-      return { key, header: "s / step", cell: (rs) => fixed(stat(rs.map(perStep)), 1, 2, ""), stat: (rs) => stat(rs.map(perStep)) };
+      return {
+        key,
+        header: "s / step",
+        cell: (rs) => fixed(stat(rs.map(perStep)), 1, 2, ""),
+        stat: (rs) => stat(rs.map(perStep)),
+      };
     case "final_loss":
-      return { key, header: "final loss", cell: (rs) => pm(stat(rs.map(finalLoss)), 1, 3), stat: (rs) => stat(rs.map(finalLoss)) };
+      return {
+        key,
+        header: "final loss",
+        cell: (rs) => pm(stat(rs.map(finalLoss)), 1, 3),
+        stat: (rs) => stat(rs.map(finalLoss)),
+      };
   }
   if (!key.startsWith("eval/")) return undefined;
   const name = key.slice(5);
   const values = (rs: readonly RunRecord[]) => stat(rs.map((r) => finalEval(r)[name]));
   const percent = name in PERCENT;
-  return { key, header: PERCENT[name] ?? (name === "loss" ? "validation loss" : name), cell: (rs) => pm(values(rs), percent ? 100 : 1, percent ? 1 : 3), stat: values };
+  return {
+    key,
+    header: PERCENT[name] ?? (name === "loss" ? "validation loss" : name),
+    cell: (rs) => pm(values(rs), percent ? 100 : 1, percent ? 1 : 3),
+    stat: values,
+  };
 }
 
-const fixed = (s: Stat, scale: number, digits: number, unit: string) => (s.n ? `${(scale * s.mean).toFixed(digits)}${unit}` : "–");
+const fixed = (s: Stat, scale: number, digits: number, unit: string) =>
+  s.n ? `${(scale * s.mean).toFixed(digits)}${unit}` : "–";
 
 /** Every column key `--columns` accepts, given these runs. */
 export function columnKeys(runs: readonly RunRecord[]): string[] {
@@ -97,7 +137,10 @@ export function chooseColumns(runs: readonly RunRecord[], asked: readonly string
 
 /** Variants in the order their first run was found. */
 export function byVariant(runs: readonly RunRecord[]): { variant: string; runs: RunRecord[] }[] {
-  return [...new Set(runs.map((r) => r.variant))].map((variant) => ({ variant, runs: runs.filter((r) => r.variant === variant) }));
+  return [...new Set(runs.map((r) => r.variant))].map((variant) => ({
+    variant,
+    runs: runs.filter((r) => r.variant === variant),
+  }));
 }
 
 /** Column keys that no run can fill; `mdl runs compare` says which exist. */
@@ -109,18 +152,28 @@ export function compareTable(runs: readonly RunRecord[], keys: readonly string[]
   const cols = keys.map((k) => column(k)!);
   const rows = byVariant(runs);
   if (format === "json") {
-    const out = rows.map((g) => ({ model: g.variant, seeds: g.runs.map((r) => r.seed ?? null), ...Object.fromEntries(cols.map((c) => [c.key, jsonStat(c.stat(g.runs))])) }));
+    const out = rows.map((g) => ({
+      model: g.variant,
+      seeds: g.runs.map((r) => r.seed ?? null),
+      ...Object.fromEntries(cols.map((c) => [c.key, jsonStat(c.stat(g.runs))])),
+    }));
     return JSON.stringify(out, null, 1) + "\n";
   }
   if (format === "csv") {
     const head = ["model", ...cols.flatMap((c) => [`${c.key}_mean`, `${c.key}_sd`])];
-    const body = rows.map((g) => [g.variant, ...cols.flatMap((c) => {
-      const s = c.stat(g.runs);
-      return s.n ? [String(s.mean), String(s.sd)] : ["", ""];
-    })]);
+    const body = rows.map((g) => [
+      g.variant,
+      ...cols.flatMap((c) => {
+        const s = c.stat(g.runs);
+        return s.n ? [String(s.mean), String(s.sd)] : ["", ""];
+      }),
+    ]);
     return [head, ...body].map((r) => r.map(csvCell).join(",")).join("\n") + "\n";
   }
-  return markdown(["model", ...cols.map((c) => c.header)], rows.map((g) => [g.variant, ...cols.map((c) => c.cell(g.runs))]));
+  return markdown(
+    ["model", ...cols.map((c) => c.header)],
+    rows.map((g) => [g.variant, ...cols.map((c) => c.cell(g.runs))]),
+  );
 }
 
 /** One row per run, for `mdl runs list`. */
@@ -140,8 +193,32 @@ export function listTable(runs: readonly RunRecord[], format: Format = "md"): st
   });
   if (format === "json") return JSON.stringify(rows, null, 1) + "\n";
   if (format === "csv") {
-    const head = ["run", "variant", "seed", "steps", "total_steps", "last_loss", "best_metric", "best_value", "best_step", "wall_s"];
-    const body = rows.map((r) => [r.run, r.variant, r.seed, r.steps, r.total_steps, r.last_loss, r.best?.metric, r.best?.value, r.best?.step, r.wall_s].map((v) => (v === null || v === undefined ? "" : String(v))));
+    const head = [
+      "run",
+      "variant",
+      "seed",
+      "steps",
+      "total_steps",
+      "last_loss",
+      "best_metric",
+      "best_value",
+      "best_step",
+      "wall_s",
+    ];
+    const body = rows.map((r) =>
+      [
+        r.run,
+        r.variant,
+        r.seed,
+        r.steps,
+        r.total_steps,
+        r.last_loss,
+        r.best?.metric,
+        r.best?.value,
+        r.best?.step,
+        r.wall_s,
+      ].map((v) => (v === null || v === undefined ? "" : String(v))),
+    );
     return [head, ...body].map((r) => r.map(csvCell).join(",")).join("\n") + "\n";
   }
   return markdown(
@@ -152,19 +229,29 @@ export function listTable(runs: readonly RunRecord[], format: Format = "md"): st
       r.seed === null ? "–" : String(r.seed),
       r.total_steps !== null && r.total_steps !== r.steps ? `${r.steps}/${r.total_steps}` : String(r.steps),
       r.last_loss === null ? "–" : r.last_loss.toFixed(4),
-      r.best ? `${r.best.metric} ${r.best.metric in PERCENT ? `${(100 * r.best.value).toFixed(1)}%` : r.best.value.toPrecision(4)} @ ${r.best.step}` : "–",
+      r.best
+        ? `${r.best.metric} ${r.best.metric in PERCENT ? `${(100 * r.best.value).toFixed(1)}%` : r.best.value.toPrecision(4)} @ ${r.best.step}`
+        : "–",
       r.wall_s === null ? "–" : duration(r.wall_s),
     ]),
     2,
   );
 }
 
-export const duration = (s: number) => (s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s` : `${s.toFixed(1)} s`);
+export const duration = (s: number) =>
+  s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`
+      : `${s.toFixed(1)} s`;
 
 /** The first `names` columns left-aligned, the numbers right-aligned, as the README's tables are. */
 function markdown(head: readonly string[], rows: readonly string[][], names = 1): string {
   const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
-  return [line(head), `|${head.map((_, i) => (i >= names ? "---:" : "---")).join("|")}|`, ...rows.map(line)].join("\n") + "\n";
+  return (
+    [line(head), `|${head.map((_, i) => (i >= names ? "---:" : "---")).join("|")}|`, ...rows.map(line)].join("\n") +
+    "\n"
+  );
 }
 
 const jsonStat = (s: Stat) => (s.n ? { mean: s.mean, sd: s.sd, n: s.n } : null);

@@ -55,7 +55,8 @@ export function toDot(ir: ModelIR, opts: VizOptions = {}): string {
     if (n.op === "input") out.set(`input:${String(n.attrs.name)}`, new Set([id]));
     else if (!n.args.length) return out;
     else if (glue(n)) {
-      for (const a of n.args) for (const [s, made] of sources(a)) for (const m of made) out.set(s, (out.get(s) ?? new Set()).add(m));
+      for (const a of n.args)
+        for (const [s, made] of sources(a)) for (const m of made) out.set(s, (out.get(s) ?? new Set()).add(m));
     } else out.set(shown(n.scope), new Set([id]));
     return out;
   };
@@ -81,19 +82,34 @@ export function toDot(ir: ModelIR, opts: VizOptions = {}): string {
     const m = byPath.get(p)!;
     return `${p === "" ? ir.model : p.split(".").pop()}: ${stackText(m, byPath) ?? m.block}`;
   };
-  const lines = [`digraph ${quote(ir.model)} {`, "  rankdir=TB;", '  node [shape=box, style="rounded,filled", fillcolor="#f4f6fb", fontname="Helvetica", fontsize=11];', '  edge [fontname="Helvetica", fontsize=9];'];
+  const lines = [
+    `digraph ${quote(ir.model)} {`,
+    "  rankdir=TB;",
+    '  node [shape=box, style="rounded,filled", fillcolor="#f4f6fb", fontname="Helvetica", fontsize=11];',
+    '  edge [fontname="Helvetica", fontsize=9];',
+  ];
   const emit = (p: string, indent: string) => {
     if (!isCluster(p)) {
       lines.push(`${indent}${id(p)} [label=${quote(label(p))}];`);
       return;
     }
-    lines.push(`${indent}subgraph ${quote(`cluster_${p || "(model)"}`)} {`, `${indent}  label=${quote(label(p))};`, `${indent}  style=rounded; color="#8090b0";`);
+    lines.push(
+      `${indent}subgraph ${quote(`cluster_${p || "(model)"}`)} {`,
+      `${indent}  label=${quote(label(p))};`,
+      `${indent}  style=rounded; color="#8090b0";`,
+    );
     for (const c of byPath.get(p)!.children) emit(c, indent + "  ");
     lines.push(`${indent}}`);
   };
   emit("", "  ");
-  for (const i of ir.graph.inputs) lines.push(`  ${quote(`input:${i.name}`)} [label=${quote(`${i.name}: ${i.type.dtype}[${i.type.shape.join(", ")}]`)}, shape=ellipse, fillcolor="#e8f4e8"];`);
-  for (const o of ir.graph.outputs) lines.push(`  ${quote(`output:${o.name}`)} [label=${quote(`${o.name}: ${o.type.dtype}[${o.type.shape.join(", ")}]`)}, shape=ellipse, fillcolor="#f8ece0"];`);
+  for (const i of ir.graph.inputs)
+    lines.push(
+      `  ${quote(`input:${i.name}`)} [label=${quote(`${i.name}: ${i.type.dtype}[${i.type.shape.join(", ")}]`)}, shape=ellipse, fillcolor="#e8f4e8"];`,
+    );
+  for (const o of ir.graph.outputs)
+    lines.push(
+      `  ${quote(`output:${o.name}`)} [label=${quote(`${o.name}: ${o.type.dtype}[${o.type.shape.join(", ")}]`)}, shape=ellipse, fillcolor="#f8ece0"];`,
+    );
   for (const [key, labels] of edges) {
     const [from, to] = key.split("\u0000");
     lines.push(`  ${id(from)} -> ${id(to)} [label=${quote([...labels].join("\\n"))}];`);

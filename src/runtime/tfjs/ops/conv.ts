@@ -30,10 +30,16 @@ export function convNd(x: tf.Tensor, w: tf.Tensor, a: ConvAttrs, b?: tf.Tensor):
   const rank = size.length;
   const dilation = a.dilation ?? kernel.map(() => 1);
   const g = a.groups ?? 1;
-  const out = size.map((s, i) => Math.floor((s + 2 * a.padding[i] - dilation[i] * (kernel[i] - 1) - 1) / a.stride[i]) + 1);
+  const out = size.map(
+    (s, i) => Math.floor((s + 2 * a.padding[i] - dilation[i] * (kernel[i] - 1) - 1) / a.stride[i]) + 1,
+  );
   // zeros before and after each axis; past the end, enough more that every tap can take out * stride entries
   const need = out.map((m, i) => dilation[i] * (kernel[i] - 1) + m * a.stride[i]);
-  const pads: [number, number][] = [[0, 0], [0, 0], ...size.map((s, i): [number, number] => [a.padding[i], Math.max(a.padding[i], need[i] - s - a.padding[i])])];
+  const pads: [number, number][] = [
+    [0, 0],
+    [0, 0],
+    ...size.map((s, i): [number, number] => [a.padding[i], Math.max(a.padding[i], need[i] - s - a.padding[i])]),
+  ];
   const padded = size.map((s, i) => s + pads[i + 2][0] + pads[i + 2][1]);
   let cur = pads.some(([p, q]) => p || q) ? tf.pad(x, pads) : x;
   // axis by axis: [A1, A2, L, B] -> [A1, k, A2 * out * B], A1 = N*C*(kernels so far), A2 = (outputs so far)
@@ -47,7 +53,10 @@ export function convNd(x: tf.Tensor, w: tf.Tensor, a: ConvAttrs, b?: tf.Tensor):
     for (let t = 0; t < kernel[i]; t++) {
       // entries start, start + s, ...: take out * s of them and keep the first of every s
       const run = tf.slice(view, [0, 0, t * dilation[i], 0], [a1, a2, out[i] * a.stride[i], rest]);
-      const kept = a.stride[i] === 1 ? run : tf.slice(tf.reshape(run, [a1, a2, out[i], a.stride[i] * rest]), [0, 0, 0, 0], [a1, a2, out[i], rest]);
+      const kept =
+        a.stride[i] === 1
+          ? run
+          : tf.slice(tf.reshape(run, [a1, a2, out[i], a.stride[i] * rest]), [0, 0, 0, 0], [a1, a2, out[i], rest]);
       taps.push(tf.reshape(kept, [a1, 1, a2 * out[i] * rest]));
     }
     cur = taps.length === 1 ? taps[0] : tf.concat(taps, 1);

@@ -32,4 +32,3 @@ export const unary = {
   abs: tf.abs,
   erf: tf.erf,
 } satisfies Record<string, (x: tf.Tensor) => tf.Tensor>;
-

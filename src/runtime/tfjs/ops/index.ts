@@ -39,11 +39,25 @@ export const tfjsKernels: TfjsKernels = {
   input: (n, _x, ctx) => ctx.leaf(n),
   param: (n, _x, ctx) => ctx.leaf(n),
   const: (n) => tf.scalar(n.attrs.value, tfDtype(n.type.dtype)),
-  add: bin(binary.add), sub: bin(binary.sub), mul: bin(binary.mul), div: bin(binary.div),
-  pow: bin(binary.pow), maximum: bin(binary.maximum), minimum: bin(binary.minimum),
-  equal: bin(binary.equal), greater: bin(binary.greater),
-  neg: un(unary.neg), exp: un(unary.exp), log: un(unary.log), sqrt: un(unary.sqrt), rsqrt: un(unary.rsqrt),
-  sigmoid: un(unary.sigmoid), tanh: un(unary.tanh), relu: un(unary.relu), gelu: un(unary.gelu), abs: un(unary.abs),
+  add: bin(binary.add),
+  sub: bin(binary.sub),
+  mul: bin(binary.mul),
+  div: bin(binary.div),
+  pow: bin(binary.pow),
+  maximum: bin(binary.maximum),
+  minimum: bin(binary.minimum),
+  equal: bin(binary.equal),
+  greater: bin(binary.greater),
+  neg: un(unary.neg),
+  exp: un(unary.exp),
+  log: un(unary.log),
+  sqrt: un(unary.sqrt),
+  rsqrt: un(unary.rsqrt),
+  sigmoid: un(unary.sigmoid),
+  tanh: un(unary.tanh),
+  relu: un(unary.relu),
+  gelu: un(unary.gelu),
+  abs: un(unary.abs),
   erf: un(unary.erf),
   matmul: (_n, x) => matmul(x[0], x[1]),
   linear: (_n, x, ctx) => linear(x[0], ctx.laid(1) ? x[1] : tf.transpose(x[1]), x[2]),
@@ -65,7 +79,10 @@ export const tfjsKernels: TfjsKernels = {
   argmax: (n, x) => tf.argMax(x[0], n.attrs.axis),
   mean: (n, x) => tf.mean(x[0], n.attrs.axes, n.attrs.keepdims),
   // tfjs-wasm sums an empty axis into uninitialised memory: an empty sum is zeros
-  sum: (n, x) => (x[0].size === 0 ? tf.zerosLike(tf.sum(x[0], n.attrs.axes, n.attrs.keepdims)) : tf.sum(x[0], n.attrs.axes, n.attrs.keepdims)),
+  sum: (n, x) =>
+    x[0].size === 0
+      ? tf.zerosLike(tf.sum(x[0], n.attrs.axes, n.attrs.keepdims))
+      : tf.sum(x[0], n.attrs.axes, n.attrs.keepdims),
   max: (n, x) => tf.max(x[0], n.attrs.axes, n.attrs.keepdims),
   reshape: (n, x, ctx) => tf.reshape(x[0], dims(n.attrs.shape, ctx.env)),
   transpose: (n, x) => tf.transpose(x[0], n.attrs.perm),
@@ -77,7 +94,12 @@ export const tfjsKernels: TfjsKernels = {
   },
   slice: (n, x, ctx) => slice(x[0], n.attrs.begin, n.attrs.size, ctx.env),
   flip: (n, x) => tf.reverse(x[0], n.attrs.axes),
-  pad: ({ attrs: { before, after, value } }, x) => tf.pad(x[0], before.map((b, i): [number, number] => [b, after[i]]), value),
+  pad: ({ attrs: { before, after, value } }, x) =>
+    tf.pad(
+      x[0],
+      before.map((b, i): [number, number] => [b, after[i]]),
+      value,
+    ),
   gather: (_n, x) => gather(x[0], x[1]),
   gather_rows: (_n, x) => gatherRows(x[0], x[1]),
   scatter_add: (n, x, ctx) => scatterAdd(x[0], x[1], dims([n.attrs.rows], ctx.env)[0]),
@@ -86,7 +108,8 @@ export const tfjsKernels: TfjsKernels = {
   attention_probs: (n, x) => attentionProbs(x[0], x[1], n.attrs.scale, n.attrs.causal),
   fill: (n, _x, ctx) => fill(n.attrs.shape, n.attrs.value, tfDtype(n.type.dtype), ctx.env),
   cast: (n, x) => tf.cast(x[0], tfDtype(n.attrs.dtype)),
-  dropout: (n, x, ctx) => (ctx.training && n.attrs.rate > 0 ? tf.dropout(x[0], n.attrs.rate, undefined, ctx.seed) : x[0]),
+  dropout: (n, x, ctx) =>
+    ctx.training && n.attrs.rate > 0 ? tf.dropout(x[0], n.attrs.rate, undefined, ctx.seed) : x[0],
 };
 
 export function evalOp(node: NodeOf<keyof TfjsKernels>, x: tf.Tensor[], ctx: OpContext, file: string): tf.Tensor {
