@@ -16,8 +16,20 @@ import { formattedFiles, mangle, read, sampleFiles, scratch } from "./helpers.ts
 
 const BUNDLE = "src/prettier/plugin.mjs";
 // a cache of this test's own, so that the first use (the build) is what runs
-const CACHE = (process.env.MDL_CACHE = scratch("plugin-cache"));
-const bundled = (await import(`../../${BUNDLE}`)).default as Plugin;
+const CACHE = scratch("plugin-cache");
+const bundled = await withCache(async () => (await import(`../../${BUNDLE}`)).default as Plugin);
+
+/** MDL_CACHE set for the import only: the tests after this file in the same process spawn mdl with the default cache. */
+async function withCache<T>(f: () => Promise<T>): Promise<T> {
+  const saved = process.env.MDL_CACHE;
+  process.env.MDL_CACHE = CACHE;
+  try {
+    return await f();
+  } finally {
+    if (saved === undefined) delete process.env.MDL_CACHE;
+    else process.env.MDL_CACHE = saved;
+  }
+}
 
 test("the first use builds the plugin into the cache (not tsx's fallback), one self-contained file", () => {
   const built = readdirSync(CACHE).filter((f) => /^prettier-plugin-[0-9a-f]{16}\.mjs$/.test(f));

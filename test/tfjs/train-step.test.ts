@@ -10,27 +10,14 @@ import { buildTrainStep } from "../../src/compiler/5-train/step.ts";
 import { engine } from "../../src/runtime/backend/current.ts";
 import { stepSettings } from "../../src/runtime/session/step-settings.ts";
 import { IrStepper } from "../../src/runtime/train/ir-stepper.ts";
-import type { HostTensor } from "../../src/runtime/weights/tensor.ts";
-import { tinyIr } from "../session/helpers.ts";
+import { tinyBatch, tinyIr } from "../session/helpers.ts";
 import { wasm1 } from "./helpers.ts";
 
 await wasm1();
 
 const ir = tinyIr("models/xclip.mdl");
 const settings = stepSettings(ir);
-const [, T, C, S] = ir.graph.inputs.find((p) => p.name === "video")!.type.shape as number[];
-const context = ir.graph.inputs.find((p) => p.name === "text")!.type.shape[1] as number;
-const video: HostTensor = {
-  dtype: "f32",
-  shape: [2, T, C, S, S],
-  data: Float32Array.from({ length: 2 * T * C * S * S }, (_, i) => Math.sin(i * 0.37)),
-};
-const text: HostTensor = {
-  dtype: "i32",
-  shape: [3, context],
-  data: Int32Array.from({ length: 3 * context }, (_, i) => (i % context === 5 ? 511 : (i * 7) % 500)),
-};
-const labels = [2, 0];
+const { video, text, labels } = tinyBatch(ir);
 
 test("the step's backward pass holds a slice of a scalar (what this test exercises)", () => {
   const step = buildTrainStep(ir, { ...settings, phase: "update" });

@@ -18,8 +18,7 @@ import { latestCheckpoint } from "../../src/runtime/train/checkpoint.ts";
 import { initBackend } from "../../src/runtime/tfjs/backend.ts";
 import { labelSmoothingCrossEntropy } from "../../src/runtime/tfjs/loss.ts";
 import { readSafetensors } from "../../src/runtime/weights/safetensors.ts";
-import type { HostTensor } from "../../src/runtime/weights/tensor.ts";
-import { cleanup, scratch, smallData, tinyIr } from "../session/helpers.ts";
+import { cleanup, scratch, smallData, tinyBatch, tinyIr } from "../session/helpers.ts";
 import { gradErrors, irGrads } from "./ir-grads.ts";
 
 let tfjs: Engine;
@@ -35,19 +34,7 @@ test.after(() => {
 });
 
 const ir = tinyIr("models/xclip.mdl");
-const [, T, C, S] = ir.graph.inputs.find((p) => p.name === "video")!.type.shape as number[];
-const context = ir.graph.inputs.find((p) => p.name === "text")!.type.shape[1] as number;
-const video: HostTensor = {
-  dtype: "f32",
-  shape: [2, T, C, S, S],
-  data: Float32Array.from({ length: 2 * T * C * S * S }, (_, i) => Math.sin(i * 0.37)),
-};
-const text: HostTensor = {
-  dtype: "i32",
-  shape: [3, context],
-  data: Int32Array.from({ length: 3 * context }, (_, i) => (i % context === 5 ? 511 : (i * 7) % 500)),
-};
-const labels = [2, 0];
+const { video, text, labels } = tinyBatch(ir);
 
 async function autodiffGrads(): Promise<Map<string, Float32Array>> {
   useEngine(tfjs);
