@@ -26,14 +26,14 @@ export interface Progress {
   stop(): void;
 }
 
-export const fmtTime = (s: number) =>
-  !Number.isFinite(s)
-    ? "?"
-    : s >= 3600
-      ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`
-      : s >= 60
-        ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`
-        : `${Math.round(s)}s`;
+/** Whole seconds first, so that 119.6 s reads 2m00s, not 1m60s. */
+export function fmtTime(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "?";
+  const s = Math.round(seconds);
+  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+  if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${s}s`;
+}
 
 export function createProgress(
   mode: ProgressMode,
