@@ -17,6 +17,7 @@ import { labelSmoothingCrossEntropy, smoothedTargets } from "../../src/runtime/t
 import { groupsFor, isNoDecay } from "../../src/runtime/train/optimizer.ts";
 import { lrAt } from "../../src/runtime/train/schedule.ts";
 import { needs, torchMissing, TORCH_PYTHON } from "../helpers/requires.ts";
+import { wasm1 } from "../run/helpers.ts";
 
 const DIR = new URL("../fixtures/cases/", import.meta.url);
 type Json = any;
@@ -102,9 +103,9 @@ const CHECKS: Record<string, (data: Json) => void> = {
   },
 };
 
-test.before(async () => {
-  await tf.setBackend("cpu");
-});
+// the backend the other files of this folder share (they run in one process): tf.setBackend("cpu") here, behind
+// initBackend's back, left the later tests on cpu while it said wasm
+test.before(wasm1);
 
 test("every shared case file has a TypeScript check, and each holds cases", () => {
   assert.equal(files, Object.keys(CHECKS).sort());
