@@ -50,6 +50,22 @@ export const torchMissing = memo(() => {
     : `${TORCH_PYTHON} cannot import torch (apt-get install python3-torch libopenblas0-pthread)`;
 });
 
+/** Why that Python cannot run here, or undefined when it can (the exported code's syntax checks need no torch). */
+export const pythonMissing = memo(() =>
+  spawnSync(TORCH_PYTHON, ["--version"]).status === 0
+    ? undefined
+    : `${TORCH_PYTHON} is not there (apt-get install python3)`,
+);
+
+/** Why pyflakes cannot lint Python here, or undefined when it can. */
+export const pyflakesMissing = memo(
+  () =>
+    pythonMissing() ??
+    (spawnSync(TORCH_PYTHON, ["-m", "pyflakes", "--version"]).status === 0
+      ? undefined
+      : `${TORCH_PYTHON} has no pyflakes (apt-get install python3-pyflakes)`),
+);
+
 /**
  * Why webgpu cannot start here (no adapter: no GPU and no SwiftShader), or undefined when it can. Probed in a
  * child process, as `mdl env --backend webgpu` does, so a failing Dawn never touches the test process.

@@ -10,9 +10,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as embedded from "../../src/runtime/torch/py/py-source.ts";
-import { needs } from "../helpers/requires.ts";
+import { needs, pyflakesMissing, pythonMissing, TORCH_PYTHON as PYTHON } from "../helpers/requires.ts";
 
-const PYTHON = process.env.MDL_PYTHON ?? "/usr/bin/python3";
 const PY_DIR = "src/runtime/torch/py";
 const pyFiles = (dir: string) =>
   readdirSync(dir)
@@ -20,14 +19,6 @@ const pyFiles = (dir: string) =>
     .sort()
     .map((f) => join(dir, f));
 const FILES = [...pyFiles(PY_DIR), ...pyFiles("test/torch")];
-
-const pythonMissing =
-  spawnSync(PYTHON, ["--version"]).status === 0 ? undefined : `${PYTHON} is not there (apt-get install python3)`;
-const pyflakesMissing =
-  pythonMissing ??
-  (spawnSync(PYTHON, ["-m", "pyflakes", "--version"]).status === 0
-    ? undefined
-    : `${PYTHON} has no pyflakes (apt-get install python3-pyflakes)`);
 
 test("py-source.ts holds each src/runtime/torch/py/*.py as it is (regenerate: node scripts/gen-py.mjs)", () => {
   const want = Object.fromEntries(
@@ -37,7 +28,7 @@ test("py-source.ts holds each src/runtime/torch/py/*.py as it is (regenerate: no
   for (const [name, text] of Object.entries(want)) assert.is((embedded as Record<string, string>)[name], text, name);
 });
 
-needs(test, pythonMissing)("each .py compiles (python3 -m py_compile)", () => {
+needs(test, pythonMissing())("each .py compiles (python3 -m py_compile)", () => {
   const cache = mkdtempSync(join(tmpdir(), "mdl-pycache-"));
   try {
     const r = spawnSync(PYTHON, ["-m", "py_compile", ...FILES], {
@@ -50,7 +41,7 @@ needs(test, pythonMissing)("each .py compiles (python3 -m py_compile)", () => {
   }
 });
 
-needs(test, pyflakesMissing)("each .py is clean under pyflakes", () => {
+needs(test, pyflakesMissing())("each .py is clean under pyflakes", () => {
   const r = spawnSync(PYTHON, ["-m", "pyflakes", ...FILES], {
     encoding: "utf8",
     env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
