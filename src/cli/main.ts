@@ -2,8 +2,8 @@
 import { Command, CommanderError } from "commander";
 import { about, type CommandName } from "./about.ts";
 import { commands } from "./commands.ts";
-import { readFileSync } from "node:fs";
 import { totalmem } from "node:os";
+import { mdlVersion } from "../util/version.ts";
 import { exitFlushed, handleFatalErrors, quietOnClosedPipe } from "./io.ts";
 
 handleFatalErrors();
@@ -11,7 +11,7 @@ quietOnClosedPipe();
 
 const program = new Command("mdl")
   .description("Describe, check, run, train and diff video-recognition architectures")
-  .version(JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version)
+  .version(mdlVersion())
   // a mistyped command or flag gets one line and where to look, not the whole help on stderr
   .showHelpAfterError("(mdl --help lists the commands; mdl COMMAND --help, a command's options)")
   .exitOverride();

@@ -19,7 +19,8 @@ import type { ModelIR } from "../compiler/0-core/schema.ts";
 import { engine } from "../runtime/backend/current.ts";
 import { backendInfo } from "../runtime/tfjs/started.ts";
 import { formatCount, type TrainingSummary } from "../runtime/session/train-summary.ts";
-import { gitCommit, mdlVersion, sourceLayout, type RunConfig } from "../runtime/train/run-record.ts";
+import { gitCommit, sourceLayout, type RunConfig } from "../runtime/train/run-record.ts";
+import { mdlVersion } from "../util/version.ts";
 import { fsHost, type ModelFlags } from "./compile-args.ts";
 import type { RuntimeChoice } from "./options.ts";
 

@@ -35,9 +35,6 @@ export interface RunConfig {
   environment: { engine: string; threads: number; cpu: string; device: string | null; node: string };
 }
 
-export const mdlVersion = (): string =>
-  JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")).version;
-
 /** `git rev-parse HEAD` of the repository holding `file`; null outside one, or without git (never an error). */
 export function gitCommit(file: string): string | null {
   const r = spawnSync("git", ["rev-parse", "HEAD"], {
