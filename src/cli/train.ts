@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import { fail } from "../compiler/diagnostics/diagnostic.ts";
 import { trainingSummary } from "../runtime/session/train-summary.ts";
-import { totalStepsOf } from "../runtime/train/loop.ts";
+import { totalStepsOf } from "../runtime/train/steps.ts";
 import { recordRun } from "../runtime/train/run-record.ts";
 import {
   modelSources,

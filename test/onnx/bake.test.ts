@@ -8,7 +8,7 @@ import * as assert from "uvu/assert";
 import { engine, useEngine } from "../../src/runtime/backend/current.ts";
 import type { Tensor } from "../../src/runtime/backend/engine.ts";
 import { createOnnxEngine } from "../../src/runtime/onnx/engine.ts";
-import { toModelInputs } from "../../src/runtime/run/io-tensors.ts";
+import { toModelInputs } from "../../src/runtime/run/model-inputs.ts";
 import { checkpointWeights } from "../../src/runtime/run/load-params.ts";
 import { readSafetensors } from "../../src/runtime/weights/safetensors.ts";
 import { compileWith, FIXTURES, wasm1 } from "../run/helpers.ts";

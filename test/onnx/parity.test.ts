@@ -9,7 +9,7 @@ import * as assert from "uvu/assert";
 import { existsSync } from "node:fs";
 import { readSafetensors } from "../../src/runtime/weights/safetensors.ts";
 import { createSession } from "../../src/runtime/onnx/session.ts";
-import { INPUT_PREFIX } from "../../src/runtime/run/io-tensors.ts";
+import { INPUT_PREFIX } from "../../src/runtime/run/model-inputs.ts";
 import { toFloat32, type HostTensor } from "../../src/runtime/weights/tensor.ts";
 import { FIXTURES, compileWith, interNode } from "../run/helpers.ts";
 import { checkpointWeights } from "../../src/runtime/run/load-params.ts";

@@ -12,7 +12,7 @@ import { createSession } from "../../src/runtime/onnx/session.ts";
 import { readSafetensors } from "../../src/runtime/weights/safetensors.ts";
 import { loadCheckpoint } from "../../src/runtime/weights/load.ts";
 import { checkpointWeights } from "../../src/runtime/run/load-params.ts";
-import { INPUT_PREFIX } from "../../src/runtime/run/io-tensors.ts";
+import { INPUT_PREFIX } from "../../src/runtime/run/model-inputs.ts";
 import type { HostTensor } from "../../src/runtime/weights/tensor.ts";
 import { compileModel, randomInputs, randomWeights, runMdl } from "../torch/helpers.ts";
 import { wasm1 } from "../run/helpers.ts";

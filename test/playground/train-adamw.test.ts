@@ -65,11 +65,11 @@ function gradients(w: Float64Array, b: Float64Array, s: number): [Float64Array, 
   return [gw, gb];
 }
 
-/** The page's rate at step t (0-based): linear warm-up, then cosine to lr * minLrRatio. */
+/** The page's rate at step t (0-based): `mdl train`'s shape, a 10% linear warm-up, then cosine to lr / 100. */
 function rate(t: number): number {
-  const { lr, warmup, minLrRatio } = PAGE_TRAINING;
-  const w = Math.round(warmup * STEPS),
-    min = lr * minLrRatio;
+  const { lr } = PAGE_TRAINING;
+  const w = Math.round(0.1 * STEPS),
+    min = lr / 100;
   return t < w ? (lr * (t + 1)) / w : min + 0.5 * (lr - min) * (1 + Math.cos((Math.PI * (t - w)) / (STEPS - w)));
 }
 

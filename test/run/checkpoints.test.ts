@@ -16,7 +16,8 @@ import { fsHost } from "../../src/cli/compile-args.ts";
 import { createParams, toTorchLayout } from "../../src/runtime/tfjs/lower.ts";
 import { writeSafetensors, readSafetensors } from "../../src/runtime/weights/safetensors.ts";
 import type { HostTensor } from "../../src/runtime/weights/tensor.ts";
-import { toModelInputs, disposeAll } from "../../src/runtime/run/io-tensors.ts";
+import { disposeAll } from "../../src/runtime/run/io-tensors.ts";
+import { toModelInputs } from "../../src/runtime/run/model-inputs.ts";
 import { createRunner } from "../../src/runtime/run/runner.ts";
 import { FIXTURES, compileWith, wasm1 } from "./helpers.ts";
 

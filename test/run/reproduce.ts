@@ -6,7 +6,8 @@
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs";
 import { readSafetensors } from "../../src/runtime/weights/safetensors.ts";
-import { toModelInputs, disposeAll } from "../../src/runtime/run/io-tensors.ts";
+import { disposeAll } from "../../src/runtime/run/io-tensors.ts";
+import { toModelInputs } from "../../src/runtime/run/model-inputs.ts";
 import { createRunner } from "../../src/runtime/run/runner.ts";
 import { FIXTURES, compileWith, cosineError, interNode, relError } from "./helpers.ts";
 

@@ -12,7 +12,7 @@ import { loadSplit } from "../../src/runtime/session/data.ts";
 import { fit } from "../../src/runtime/session/fit.ts";
 import { recomputePlan } from "../../src/compiler/4-ir/recompute.ts";
 import { disposeModel, openModel } from "../../src/runtime/session/model.ts";
-import { hostModelInputs } from "../../src/runtime/run/io-tensors.ts";
+import { hostModelInputs } from "../../src/runtime/run/model-inputs.ts";
 import type { HostTensor } from "../../src/runtime/weights/tensor.ts";
 import { cleanup, mdl, scratch, smallData } from "./helpers.ts";
 import { failKernel, failureOf } from "./failing-kernel.ts";

@@ -7,12 +7,12 @@ import { MdlError } from "../../src/compiler/diagnostics/diagnostic.ts";
 import {
   createParams,
   lowerToTfjs,
-  paramLayouts,
   paramStore,
   predict,
   toRuntimeLayout,
   toTorchLayout,
 } from "../../src/runtime/tfjs/lower.ts";
+import { paramLayouts } from "../../src/runtime/backend/param-layout.ts";
 import { at, build, close, randArr, wasm1, type Arr } from "./helpers.ts";
 
 await wasm1();

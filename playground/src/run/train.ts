@@ -14,6 +14,7 @@ import { trainingStart } from "../../../src/runtime/run/load-params.ts";
 import { toModelInputs } from "../../../src/runtime/run/model-inputs.ts";
 import { stepSettings } from "../../../src/runtime/session/step-settings.ts";
 import { IrStepper } from "../../../src/runtime/train/ir-stepper.ts";
+import { warmupCosine } from "../../../src/runtime/train/schedule.ts";
 import { runSteps, type StepInfo } from "../../../src/runtime/train/steps.ts";
 import type { Checkpoint } from "../../../src/runtime/weights/checkpoint.ts";
 import { toFloat32, type HostTensor } from "../../../src/runtime/weights/tensor.ts";
@@ -21,8 +22,8 @@ import { toFloat32, type HostTensor } from "../../../src/runtime/weights/tensor.
 /** What the page's input errors name: the inputs were picked, dropped or bundled, not read from a path. */
 export const INPUTS_FILE = "the inputs file";
 
-/** The page's run: `mdl train`'s defaults for the rate's shape (10% warm-up, cosine to lr / 100). */
-export const PAGE_TRAINING = { steps: 20, lr: 1e-3, warmup: 0.1, minLrRatio: 0.01, seed: 0 };
+/** The page's run (the rate's shape is `mdl train`'s default: warmupCosine). */
+export const PAGE_TRAINING = { steps: 20, lr: 1e-3, seed: 0 };
 
 export interface TrainOptions {
   steps?: number;
@@ -63,7 +64,6 @@ export async function trainModel(
   // the inputs and labels are the same every step: the stepper's constants
   const stepper = await IrStepper.create(e, ir, settings, params, { ...inputs, [stepPorts.labels]: labels });
   try {
-    const lr = PAGE_TRAINING.lr;
     await runSteps({
       dataSize: 1,
       batch: 1,
@@ -71,12 +71,7 @@ export async function trainModel(
       seed: PAGE_TRAINING.seed,
       stepper,
       inputsOf: () => ({}),
-      lr: {
-        base: lr,
-        warmupSteps: Math.round(PAGE_TRAINING.warmup * steps),
-        totalSteps: steps,
-        minLr: lr * PAGE_TRAINING.minLrRatio,
-      },
+      lr: warmupCosine(PAGE_TRAINING.lr, steps),
       where: ckpt.file,
       afterStep: o.onStep,
     });

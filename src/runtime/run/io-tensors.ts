@@ -12,7 +12,6 @@ import { decodeSafetensors, writeSafetensors } from "../weights/safetensors.ts";
 import type { HostTensor } from "../weights/tensor.ts";
 import { toModelInputs } from "./model-inputs.ts";
 
-export { hostModelInputs, INPUT_PREFIX, toModelInputs } from "./model-inputs.ts";
 export const OUTPUT_PREFIX = "out.";
 
 function readTensorFile(path: string): Map<string, HostTensor> {

@@ -8,7 +8,7 @@ import type { DatasetEntry } from "../data/dataset.ts";
 import { evaluate, type EvalResult } from "./evaluate.ts";
 import { fit, type FitOptions } from "./fit.ts";
 import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
-import type { StepInfo } from "../train/loop.ts";
+import type { StepInfo } from "../train/steps.ts";
 import type { ProgressMode } from "../train/progress.ts";
 import { disposeModel } from "./model.ts";
 

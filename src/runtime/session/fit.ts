@@ -7,7 +7,9 @@ import type { ModelIR } from "../../compiler/0-core/schema.ts";
 import { engine, training } from "../backend/current.ts";
 import type { Tensor } from "../backend/engine.ts";
 import type { DatasetEntry } from "../data/dataset.ts";
-import { train, type StepInfo, type TrainOptions, type TrainResult } from "../train/loop.ts";
+import { train, type TrainOptions, type TrainResult } from "../train/loop.ts";
+import { totalStepsOf, type StepInfo } from "../train/steps.ts";
+import { warmupCosine } from "../train/schedule.ts";
 import { groupsFor } from "../train/optimizer.ts";
 import type { ProgressMode } from "../train/progress.ts";
 import type { HostTensor } from "../weights/tensor.ts";
@@ -225,20 +227,10 @@ async function constantSide(
 
 /** What the loop takes from fit's options whichever way the gradients come: data, schedule, checkpoints, reporting. */
 function loopOptions(o: FitOptions, weightIo: LoopIo, model: () => VideoModel) {
-  const accum = o.accum ?? 1;
-  const totalSteps = o.steps ?? Math.floor(((o.epochs ?? 1) * Math.floor(o.entries.length / o.batch)) / accum);
+  const plan = { dataSize: o.entries.length, batch: o.batch, accum: o.accum ?? 1, steps: o.steps, epochs: o.epochs };
   return {
-    dataSize: o.entries.length,
-    batch: o.batch,
-    accum,
-    steps: o.steps,
-    epochs: o.epochs,
-    lr: {
-      base: o.lr,
-      warmupSteps: Math.round((o.warmup ?? 0.1) * totalSteps),
-      totalSteps,
-      minLr: o.minLr ?? o.lr / 100,
-    },
+    ...plan,
+    lr: warmupCosine(o.lr, totalStepsOf(plan), o),
     seed: o.seed,
     checkpointEvery: o.checkpointEvery,
     out: o.out,

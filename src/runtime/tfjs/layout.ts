@@ -7,8 +7,6 @@ import type { ModelIR } from "../../compiler/0-core/schema.ts";
 import { invariant } from "../../compiler/diagnostics/diagnostic.ts";
 import { paramLayouts, type Layout } from "../backend/param-layout.ts";
 
-export { inTorchLayout, paramLayouts, type Layout } from "../backend/param-layout.ts";
-
 function layoutOf(ir: ModelIR, path: string): Layout {
   const l = paramLayouts(ir).get(path);
   invariant(l !== undefined, `no parameter ${path} in the IR`);

@@ -10,11 +10,11 @@ import { kernelFailure } from "../backend/kernel-failure.ts";
 import { bindSymbols } from "../backend/bind-symbols.ts";
 import { evalOp } from "./ops/index.ts";
 import { tfDtype, type Env } from "./ops/shape.ts";
-import { paramLayouts } from "./layout.ts";
+import { paramLayouts } from "../backend/param-layout.ts";
 import { recomputePlan, runSegment } from "./recompute.ts";
 import { labelGradients, recordingTape } from "./backward-failure.ts";
 
-export { paramLayouts, toRuntimeLayout, toTorchLayout, type Layout } from "./layout.ts";
+export { toRuntimeLayout, toTorchLayout } from "./layout.ts";
 export { createParams } from "./init-params.ts";
 export { bindSymbols } from "../backend/bind-symbols.ts";
 

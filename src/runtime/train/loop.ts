@@ -37,9 +37,6 @@ import { acquireRunLock } from "./run-lock.ts";
 import { Interrupted, exitCodeOf, watchStopSignals, type StopWatch } from "./signals.ts";
 import { checkPlan, inputRng, runSteps, type BatchPlan, type StepInfo } from "./steps.ts";
 
-export { totalStepsOf, type StepInfo } from "./steps.ts";
-export type { AutodiffSteps, WeightIo } from "./autodiff-stepper.ts";
-
 /** Gradients and the update by a compiled training step (compiler/5-train) on any engine. */
 export interface CompiledSteps {
   stepper: Stepper;

@@ -10,6 +10,18 @@ export interface LrSchedule {
   minLr: number;
 }
 
+/**
+ * The recipe's schedule over a run of `totalSteps`: warm-up for a fraction of it (default 0.1), then cosine
+ * down to `minLr` (default base / 100), as `mdl train` and the playground train.
+ */
+export function warmupCosine(
+  base: number,
+  totalSteps: number,
+  o: { warmup?: number; minLr?: number } = {},
+): LrSchedule {
+  return { base, warmupSteps: Math.round((o.warmup ?? 0.1) * totalSteps), totalSteps, minLr: o.minLr ?? base / 100 };
+}
+
 export function lrAt(step: number, s: LrSchedule): number {
   if (step < s.warmupSteps) return (s.base * (step + 1)) / s.warmupSteps;
   const span = s.totalSteps - s.warmupSteps;
